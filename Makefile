@@ -1,0 +1,86 @@
+# seam: one non-recursive Makefile.
+#
+#   make            build seam-broker and seamctl
+#   make run        build, initialise var/data if needed, serve conf/seam.json
+#   make test       unit and end-to-end tests; ends with "N passed, N failed"
+#   make check      the same tests, built with ASan and UBSan
+#   make bench      benchmarks (see docs/performance.md)
+#   make format     clang-format every source file
+
+CC      ?= cc
+BUILD   ?= build
+CFLAGS  ?= -g -O2
+WARN     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
+           -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
+CPPFLAGS = -Iinclude
+LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcurl -lpthread
+
+ifeq ($(SANITIZE),1)
+BUILD   := build-san
+CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Modules shared by the daemon, seamctl and the tests.
+CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker/store.c \
+           broker/keys.c broker/evlog.c broker/auth.c broker/ticket.c broker/errors.c
+BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/api_tickets.c broker/api_ops.c
+CTL_SRC    = broker/seamctl.c
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+
+CORE_OBJ   = $(CORE_SRC:%.c=$(BUILD)/%.o)
+BROKER_OBJ = $(BROKER_SRC:%.c=$(BUILD)/%.o)
+CTL_OBJ    = $(CTL_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/seam-broker $(BUILD)/seamctl seam-broker seamctl
+
+seam-broker seamctl: %: $(BUILD)/%
+	@ln -sf $< $@
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h include/seam/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libseamcore.a: $(CORE_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/seam-broker: $(BROKER_OBJ) $(BUILD)/libseamcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/seamctl: $(CTL_OBJ) $(BUILD)/libseamcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libseamcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@scripts/deps.sh
+
+run: deps all
+	@scripts/run.sh
+
+test: deps all $(UNIT_BIN)
+	@BUILD=$(BUILD) tests/run.sh
+
+check:
+	@$(MAKE) --no-print-directory SANITIZE=1 test
+
+valgrind: deps all $(UNIT_BIN)
+	@BUILD=$(BUILD) VALGRIND=1 tests/run.sh unit
+
+bench: deps
+	@echo "make bench: the benchmark arrives with the performance issue (see docs/performance.md)"
+
+format:
+	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c
+
+format-check:
+	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c
+
+clean:
+	rm -rf build build-san seam-broker seamctl
+
+.PHONY: all deps run test check valgrind bench format format-check clean
+.SECONDARY:

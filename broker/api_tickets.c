@@ -1,0 +1,204 @@
+/*
+ * api_tickets.c: the ticket endpoints. Handlers validate everything before
+ * anything changes, read in one short read transaction, and write through
+ * one store job whose answer is sent only after the durable commit. Not
+ * yours and unknown are the same 404.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "log.h"
+#include "ticket.h"
+
+struct create_job {
+    struct store_job job;
+    struct req *r;
+    struct ticket_input in;
+    json_t *record;
+};
+
+static void
+create_job_free(void *p)
+{
+    struct create_job *cj = p;
+    if (cj == NULL)
+        return;
+    free(cj->in.summary);
+    free(cj->in.description);
+    free(cj->in.service);
+    free(cj->in.symptom);
+    free(cj->in.equipment);
+    json_decref(cj->record);
+    free(cj);
+}
+
+static enum seam_err
+create_apply(struct store_txn *t, struct store_job *job)
+{
+    struct create_job *cj = (struct create_job *)job;
+    struct ticket_ctx c = {cj->r->srv->cfg, &cj->r->srv->lg};
+    json_decref(cj->record); /* a retried batch starts afresh */
+    cj->record = NULL;
+    return ticket_create(t, &c, &cj->r->who, &cj->in, &cj->record);
+}
+
+static void
+create_done(struct store_job *job)
+{
+    struct create_job *cj = (struct create_job *)job;
+    struct req *r = cj->r;
+    if (job->rc == SEAM_OK) {
+        const char *id = json_string_value(json_object_get(cj->record, "id"));
+        r->location = xasprintf("/v1/tickets/%s", id);
+        http_reply(r, 201, ticket_view(cj->record, &r->who));
+    } else if (job->rc == SEAM_EINVAL) {
+        http_error(r, E_INVALID_FIELD, "the customer record behind this token is missing", NULL);
+    } else {
+        http_error_from(r, job->rc, "ticket create");
+    }
+    http_resume(r);
+}
+
+static char *
+opt_dup(const json_t *body, const char *key)
+{
+    const char *s = json_string_value(json_object_get(body, key));
+    return s ? xstrdup(s) : NULL;
+}
+
+/* A vocabulary field: absent/null is fine when optional; else must be known. */
+static int
+vocab_or_reply(struct req *r, const json_t *body, const char *key, const struct strlist *vocab)
+{
+    const char *s = json_string_value(json_object_get(body, key));
+    if (s == NULL || strlist_has(vocab, s))
+        return 0;
+    http_error(r, E_INVALID_FIELD, "not a value of the federation's vocabulary", key);
+    return -1;
+}
+
+void
+api_tickets_create(struct req *r)
+{
+    static const struct body_field fields[] = {
+        {"summary", JSON_STRING, 1, 1, SUMMARY_MAX},
+        {"description", JSON_STRING, 1, 0, DESCRIPTION_MAX},
+        {"service", JSON_STRING, 0, 1, 64},
+        {"symptom", JSON_STRING, 1, 1, 64},
+        {"equipment", JSON_STRING, 0, 1, 64},
+        {"priority", JSON_STRING, 0, 1, 16},
+        {NULL, 0, 0, 0, 0}};
+    const struct config *cfg = r->srv->cfg;
+    json_t *body = http_body_json_or_reply(r);
+    if (body == NULL)
+        return;
+    if (http_fields_or_reply(r, body, fields) != 0 ||
+        vocab_or_reply(r, body, "service", &cfg->services) != 0 ||
+        vocab_or_reply(r, body, "symptom", &cfg->symptoms) != 0 ||
+        vocab_or_reply(r, body, "equipment", &cfg->equipment) != 0)
+        goto out;
+    const char *prio = json_string_value(json_object_get(body, "priority"));
+    int p = prio ? priority_parse(prio) : PRIO_NORMAL;
+    if (p < 0) {
+        http_error(r, E_INVALID_FIELD, "must be low, normal, high or urgent", "priority");
+        goto out;
+    }
+    struct create_job *cj = xcalloc(1, sizeof(*cj));
+    cj->job.apply = create_apply;
+    cj->job.done = create_done;
+    cj->r = r;
+    cj->in.summary = opt_dup(body, "summary");
+    cj->in.description = opt_dup(body, "description");
+    cj->in.service = opt_dup(body, "service");
+    cj->in.symptom = opt_dup(body, "symptom");
+    cj->in.equipment = opt_dup(body, "equipment");
+    cj->in.priority = p;
+    http_submit(r, &cj->job, cj, create_job_free);
+out:
+    json_decref(body);
+}
+
+/* Loads a ticket the caller may see, or replies 404 and returns NULL. */
+static json_t *
+visible_ticket_or_reply(struct req *r, struct store_txn *t)
+{
+    json_t *rec = NULL;
+    enum seam_err rc = ticket_load(t, http_param(r, 0), &rec);
+    if (rc == SEAM_OK && ticket_visible(rec, &r->who))
+        return rec;
+    json_decref(rec);
+    if (rc == SEAM_OK || rc == SEAM_ENOTFOUND)
+        http_error(r, E_NOT_FOUND, "no such ticket", NULL);
+    else
+        http_error_from(r, rc, "ticket load");
+    return NULL;
+}
+
+void
+api_tickets_get(struct req *r)
+{
+    struct store_txn *t;
+    enum seam_err rc = store_read_begin(r->srv->store, &t);
+    if (rc != SEAM_OK) {
+        http_error_from(r, rc, "read");
+        return;
+    }
+    json_t *rec = visible_ticket_or_reply(r, t);
+    store_read_end(t);
+    if (rec == NULL)
+        return;
+    http_reply(r, 200, ticket_view(rec, &r->who));
+    json_decref(rec);
+}
+
+void
+api_tickets_list(struct req *r)
+{
+    struct store_txn *t;
+    json_t *page = NULL;
+    int limit = http_limit_or_reply(r, 50, 200);
+    const char *cursor = http_query(r, "cursor");
+    if (limit < 0)
+        return;
+    if (cursor != NULL && !ticket_id_valid(cursor)) {
+        http_error(r, E_BAD_PARAMETER, "cursor must be a next_cursor value", "cursor");
+        return;
+    }
+    enum seam_err rc = store_read_begin(r->srv->store, &t);
+    if (rc == SEAM_OK) {
+        rc = ticket_list(t, &r->who, cursor, (unsigned)limit, &page);
+        store_read_end(t);
+    }
+    if (rc != SEAM_OK) {
+        http_error_from(r, rc, "ticket list");
+        return;
+    }
+    http_reply(r, 200, page);
+}
+
+void
+api_tickets_evidence(struct req *r)
+{
+    struct store_txn *t;
+    char *doc = NULL;
+    size_t len = 0;
+    enum seam_err rc = store_read_begin(r->srv->store, &t);
+    if (rc != SEAM_OK) {
+        http_error_from(r, rc, "read");
+        return;
+    }
+    json_t *rec = visible_ticket_or_reply(r, t);
+    if (rec != NULL) {
+        rc = evlog_export(t, &r->srv->lg, http_param(r, 0), &doc, &len);
+        json_decref(rec);
+    }
+    store_read_end(t);
+    if (rec == NULL)
+        return;
+    if (rc != SEAM_OK) {
+        http_error_from(r, rc == SEAM_ENOTFOUND ? SEAM_ECORRUPT : rc, "evidence export");
+        return;
+    }
+    http_reply_raw(r, 200, "application/json", doc, len);
+}

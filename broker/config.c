@@ -1,0 +1,952 @@
+/*
+ * config.c: loads conf/seam.json into struct config and validates all of
+ * it before anything starts: known keys only (each object has a table of
+ * its keys, types and whether they are required, as Redis's
+ * static_configs[]), bounds, identifiers, and every reference between
+ * sections (partners, calendars, SLA policies, bundles, rules). Every
+ * problem is reported with the file and its JSON path; it collects them all
+ * rather than stopping at the first. It does not check rule coverage or
+ * conflicts: that is the rules checker's work.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "seam/evidence.h"
+
+/* JSON paths in messages are cut at 512 bytes on purpose; a cut path still names the place. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
+const char *const priority_names[PRIO_COUNT] = {"low", "normal", "high", "urgent"};
+const char *const fact_names[FACT_COUNT] = {"service", "symptom", "equipment",
+                                            "region",  "bundle",  "priority"};
+static const char *const day_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+int
+priority_parse(const char *s)
+{
+    for (int i = 0; i < PRIO_COUNT; i++)
+        if (strcmp(s, priority_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int
+strlist_has(const struct strlist *l, const char *s)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+/* Loader state: the file name and the problems found so far. */
+struct cctx {
+    const char *file;
+    char *errors;
+    size_t len;
+    int count;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+problem(struct cctx *c, const char *path, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    char *line = xasprintf("%s: %s: %s\n", c->file, path, msg);
+    size_t l = strlen(line);
+    c->errors = xrealloc(c->errors, c->len + l + 1);
+    memcpy(c->errors + c->len, line, l + 1);
+    c->len += l;
+    c->count++;
+    free(line);
+}
+
+enum ftype { T_STRING, T_INT, T_NUMBER, T_BOOL, T_OBJECT, T_ARRAY, T_STRING_OR_ARRAY,
+             T_STRING_OR_OBJECT };
+static const char *const type_names[] = {"a string", "an integer",       "a number",
+                                         "a boolean", "an object",       "an array",
+                                         "a string or an array of strings",
+                                         "a string or an object"};
+
+struct field {
+    const char *key;
+    enum ftype type;
+    int required;
+};
+
+static int
+type_ok(const json_t *v, enum ftype t)
+{
+    switch (t) {
+    case T_STRING: return json_is_string(v);
+    case T_INT: return json_is_integer(v);
+    case T_NUMBER: return json_is_number(v);
+    case T_BOOL: return json_is_boolean(v);
+    case T_OBJECT: return json_is_object(v);
+    case T_ARRAY: return json_is_array(v);
+    case T_STRING_OR_ARRAY: return json_is_string(v) || json_is_array(v);
+    case T_STRING_OR_OBJECT: return json_is_string(v) || json_is_object(v);
+    }
+    return 0;
+}
+
+/*
+ * Checks obj against its table: an object, no unknown keys, known keys of
+ * the right type, required keys present. Returns 0 if all is well.
+ */
+static int
+check_object(struct cctx *c, const json_t *obj, const char *path, const struct field *fields)
+{
+    const char *key;
+    json_t *v;
+    int bad = 0;
+    char sub[512];
+    if (!json_is_object(obj)) {
+        problem(c, path, "expected an object");
+        return -1;
+    }
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        const struct field *f;
+        snprintf(sub, sizeof(sub), "%s.%s", path, key);
+        for (f = fields; f->key != NULL; f++)
+            if (strcmp(f->key, key) == 0)
+                break;
+        if (f->key == NULL) {
+            problem(c, sub, "unknown key");
+            bad = 1;
+        } else if (!type_ok(v, f->type)) {
+            problem(c, sub, "expected %s", type_names[f->type]);
+            bad = 1;
+        }
+    }
+    for (const struct field *f = fields; f->key != NULL; f++)
+        if (f->required && json_object_get(obj, f->key) == NULL) {
+            snprintf(sub, sizeof(sub), "%s.%s", path, f->key);
+            problem(c, sub, "missing required key");
+            bad = 1;
+        }
+    return bad ? -1 : 0;
+}
+
+static int
+valid_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              (i > 0 && (ch == '-' || ch == '_'))))
+            return 0;
+    }
+    return 1;
+}
+
+static char *
+str_or(const json_t *obj, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? xstrdup(s) : dflt ? xstrdup(dflt) : NULL;
+}
+
+static long long
+int_or(struct cctx *c, const json_t *obj, const char *key, const char *path, long long dflt,
+       long long lo, long long hi)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v))
+        return dflt;
+    long long x = json_integer_value(v);
+    if (x < lo || x > hi) {
+        problem(c, path, "%s must be between %lld and %lld", key, lo, hi);
+        return dflt;
+    }
+    return x;
+}
+
+/* A list of identifiers: strings, valid, unique. A lone string is a list of one. */
+static void
+id_list(struct cctx *c, const json_t *v, const char *path, struct strlist *out, int ids)
+{
+    char sub[512];
+    out->n = 0;
+    out->v = NULL;
+    if (v == NULL)
+        return;
+    if (json_is_string(v)) {
+        out->v = xcalloc(1, sizeof(char *));
+        out->v[out->n++] = xstrdup(json_string_value(v));
+        return;
+    }
+    if (!json_is_array(v)) {
+        problem(c, path, "expected an array of strings");
+        return;
+    }
+    out->v = xcalloc(json_array_size(v) + 1, sizeof(char *));
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        const char *s = json_string_value(json_array_get(v, i));
+        snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+        if (s == NULL) {
+            problem(c, sub, "expected a string");
+            continue;
+        }
+        if (ids && !valid_id(s)) {
+            problem(c, sub, "\"%s\" is not an identifier (a-z, 0-9, - and _, at most 63)", s);
+            continue;
+        }
+        if (strlist_has(out, s)) {
+            problem(c, sub, "\"%s\" is listed twice", s);
+            continue;
+        }
+        out->v[out->n++] = xstrdup(s);
+    }
+}
+
+static void
+strlist_free(struct strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static const struct config_calendar *
+calendar_find(const struct config *cf, const char *id)
+{
+    for (size_t i = 0; id && i < cf->ncalendars; i++)
+        if (strcmp(cf->calendars[i].id, id) == 0)
+            return &cf->calendars[i];
+    return NULL;
+}
+
+static const struct config_sla *
+sla_find(const struct config *cf, const char *id)
+{
+    for (size_t i = 0; id && i < cf->nslas; i++)
+        if (strcmp(cf->slas[i].id, id) == 0)
+            return &cf->slas[i];
+    return NULL;
+}
+
+const struct config_partner *
+config_partner_find(const struct config *cf, const char *id)
+{
+    for (size_t i = 0; id && i < cf->npartners; i++)
+        if (strcmp(cf->partners[i].id, id) == 0)
+            return &cf->partners[i];
+    return NULL;
+}
+
+const struct config_bundle *
+config_bundle_find(const struct config *cf, const char *id)
+{
+    for (size_t i = 0; id && i < cf->nbundles; i++)
+        if (strcmp(cf->bundles[i].id, id) == 0)
+            return &cf->bundles[i];
+    return NULL;
+}
+
+static int
+parse_hhmm(const char *s, int *minutes)
+{
+    int h, m;
+    char tail;
+    if (strlen(s) != 5 || sscanf(s, "%2d:%2d%c", &h, &m, &tail) != 2 || s[2] != ':')
+        return -1;
+    if (h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0))
+        return -1;
+    *minutes = h * 60 + m;
+    return 0;
+}
+
+static int
+valid_date(const char *s)
+{
+    int y, mo, d;
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) != 3)
+        return 0;
+    return y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1];
+}
+
+static int
+valid_timezone(const char *tz)
+{
+    char p[512];
+    struct stat st;
+    if (strcmp(tz, "UTC") == 0)
+        return 1;
+    if (tz[0] == '\0' || tz[0] == '/' || strstr(tz, "..") || strlen(tz) > 200)
+        return 0;
+    snprintf(p, sizeof(p), "/usr/share/zoneinfo/%s", tz);
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void
+load_calendar(struct cctx *c, const char *id, const json_t *v, const char *path,
+              struct config_calendar *cal)
+{
+    static const struct field f[] = {{"timezone", T_STRING, 1},
+                                     {"hours", T_STRING_OR_OBJECT, 1},
+                                     {"holidays", T_ARRAY, 0},
+                                     {NULL, 0, 0}};
+    char sub[512];
+    cal->id = xstrdup(id);
+    if (check_object(c, v, path, f) != 0)
+        return;
+    cal->timezone = str_or(v, "timezone", "UTC");
+    if (!valid_timezone(cal->timezone)) {
+        snprintf(sub, sizeof(sub), "%s.timezone", path);
+        problem(c, sub, "\"%s\" is not a known IANA time zone", cal->timezone);
+    }
+    json_t *hours = json_object_get(v, "hours");
+    snprintf(sub, sizeof(sub), "%s.hours", path);
+    if (json_is_string(hours)) {
+        if (strcmp(json_string_value(hours), "24x7") != 0)
+            problem(c, sub, "expected \"24x7\" or an object of weekdays");
+        cal->always = 1;
+    } else if (json_is_object(hours)) {
+        const char *day;
+        json_t *spans;
+        json_object_foreach(hours, day, spans)
+        {
+            char dp[600];
+            int d;
+            snprintf(dp, sizeof(dp), "%s.%s", sub, day);
+            for (d = 0; d < 7; d++)
+                if (strcmp(day, day_names[d]) == 0)
+                    break;
+            if (d == 7) {
+                problem(c, dp, "unknown key (expected mon, tue, wed, thu, fri, sat, sun)");
+                continue;
+            }
+            if (!json_is_array(spans) || json_array_size(spans) > 4) {
+                problem(c, dp, "expected an array of at most 4 \"HH:MM-HH:MM\" spans");
+                continue;
+            }
+            for (size_t i = 0; i < json_array_size(spans); i++) {
+                const char *s = json_string_value(json_array_get(spans, i));
+                char a[6], b[6];
+                int sa, sb;
+                if (s == NULL || strlen(s) != 11 || s[5] != '-') {
+                    problem(c, dp, "span %zu: expected \"HH:MM-HH:MM\"", i);
+                    continue;
+                }
+                memcpy(a, s, 5);
+                a[5] = '\0';
+                memcpy(b, s + 6, 5);
+                b[5] = '\0';
+                if (parse_hhmm(a, &sa) != 0 || parse_hhmm(b, &sb) != 0 || sa >= sb) {
+                    problem(c, dp, "span %zu: \"%s\" is not a valid span", i, s);
+                    continue;
+                }
+                int k = cal->nhours[d];
+                if (k > 0 && cal->hours[d][k - 1].end > sa) {
+                    problem(c, dp, "span %zu overlaps or precedes the one before it", i);
+                    continue;
+                }
+                cal->hours[d][k].start = (int16_t)sa;
+                cal->hours[d][k].end = (int16_t)sb;
+                cal->nhours[d]++;
+            }
+        }
+    }
+    json_t *hol = json_object_get(v, "holidays");
+    snprintf(sub, sizeof(sub), "%s.holidays", path);
+    id_list(c, hol, sub, &cal->holidays, 0);
+    for (size_t i = 0; i < cal->holidays.n; i++)
+        if (!valid_date(cal->holidays.v[i]))
+            problem(c, sub, "\"%s\" is not a date (YYYY-MM-DD)", cal->holidays.v[i]);
+}
+
+static void
+load_sla(struct cctx *c, struct config *cf, const char *id, const json_t *v, const char *path,
+         struct config_sla *s)
+{
+    static const struct field f[] = {{"calendar", T_STRING, 1},
+                                     {"warning_fraction", T_NUMBER, 0},
+                                     {"targets", T_OBJECT, 1},
+                                     {NULL, 0, 0}};
+    static const struct field tf[] = {
+        {"ack_minutes", T_INT, 1}, {"resolve_minutes", T_INT, 1}, {NULL, 0, 0}};
+    static const struct field pf[] = {{"low", T_OBJECT, 1},
+                                      {"normal", T_OBJECT, 1},
+                                      {"high", T_OBJECT, 1},
+                                      {"urgent", T_OBJECT, 1},
+                                      {NULL, 0, 0}};
+    char sub[512];
+    s->id = xstrdup(id);
+    s->warning_fraction = 0.75;
+    if (check_object(c, v, path, f) != 0)
+        return;
+    const char *cal = json_string_value(json_object_get(v, "calendar"));
+    s->calendar = calendar_find(cf, cal);
+    if (s->calendar == NULL) {
+        snprintf(sub, sizeof(sub), "%s.calendar", path);
+        problem(c, sub, "no calendar \"%s\"", cal);
+    }
+    json_t *wf = json_object_get(v, "warning_fraction");
+    if (wf != NULL) {
+        s->warning_fraction = json_number_value(wf);
+        if (s->warning_fraction <= 0 || s->warning_fraction >= 1) {
+            snprintf(sub, sizeof(sub), "%s.warning_fraction", path);
+            problem(c, sub, "must be between 0 and 1 (exclusive)");
+        }
+    }
+    json_t *targets = json_object_get(v, "targets");
+    snprintf(sub, sizeof(sub), "%s.targets", path);
+    if (check_object(c, targets, sub, pf) != 0)
+        return;
+    for (int p = 0; p < PRIO_COUNT; p++) {
+        char tp[600];
+        json_t *t = json_object_get(targets, priority_names[p]);
+        snprintf(tp, sizeof(tp), "%s.%s", sub, priority_names[p]);
+        if (check_object(c, t, tp, tf) != 0)
+            continue;
+        s->targets[p].ack_minutes = (int)int_or(c, t, "ack_minutes", tp, 0, 1, 525600);
+        s->targets[p].resolve_minutes = (int)int_or(c, t, "resolve_minutes", tp, 0, 1, 5256000);
+        if (s->targets[p].ack_minutes > s->targets[p].resolve_minutes)
+            problem(c, tp, "ack_minutes exceeds resolve_minutes");
+    }
+}
+
+static void
+load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *path,
+             struct config_partner *p)
+{
+    static const struct field f[] = {
+        {"id", T_STRING, 1},          {"name", T_STRING, 1},          {"services", T_ARRAY, 1},
+        {"delivery", T_OBJECT, 1},    {"sla_policy", T_STRING, 1},    {"customer_data", T_ARRAY, 0},
+        {"signing_key", T_STRING, 0}, {NULL, 0, 0}};
+    static const struct field df[] = {
+        {"mode", T_STRING, 1}, {"url", T_STRING, 0}, {"timeout_ms", T_INT, 0}, {NULL, 0, 0}};
+    char sub[512];
+    if (check_object(c, v, path, f) != 0)
+        return;
+    p->id = str_or(v, "id", "");
+    p->name = str_or(v, "name", "");
+    snprintf(sub, sizeof(sub), "%s.id", path);
+    if (!valid_id(p->id))
+        problem(c, sub, "\"%s\" is not an identifier", p->id);
+    else if (strcmp(p->id, cf->lead.id) == 0 || strcmp(p->id, "lead") == 0)
+        problem(c, sub, "\"%s\" is the lead company's id", p->id);
+    snprintf(sub, sizeof(sub), "%s.services", path);
+    id_list(c, json_object_get(v, "services"), sub, &p->services, 1);
+    for (size_t i = 0; i < p->services.n; i++)
+        if (!strlist_has(&cf->services, p->services.v[i]))
+            problem(c, sub, "no service \"%s\" in $.services", p->services.v[i]);
+    const char *sla = json_string_value(json_object_get(v, "sla_policy"));
+    p->sla = sla_find(cf, sla);
+    if (p->sla == NULL) {
+        snprintf(sub, sizeof(sub), "%s.sla_policy", path);
+        problem(c, sub, "no SLA policy \"%s\"", sla);
+    }
+    json_t *d = json_object_get(v, "delivery");
+    snprintf(sub, sizeof(sub), "%s.delivery", path);
+    if (check_object(c, d, sub, df) == 0) {
+        const char *mode = json_string_value(json_object_get(d, "mode"));
+        p->url = str_or(d, "url", NULL);
+        p->timeout_ms = (int)int_or(c, d, "timeout_ms", sub, 5000, 100, 120000);
+        if (strcmp(mode, "pull") == 0) {
+            p->delivery = DELIVERY_PULL;
+            if (p->url)
+                problem(c, sub, "a pull partner has no url");
+        } else if (strcmp(mode, "push") == 0) {
+            p->delivery = DELIVERY_PUSH;
+            if (p->url == NULL || (strncmp(p->url, "http://", 7) != 0 &&
+                                   strncmp(p->url, "https://", 8) != 0))
+                problem(c, sub, "a push partner needs an http:// or https:// url");
+        } else {
+            problem(c, sub, "mode must be \"pull\" or \"push\"");
+        }
+    }
+    struct strlist cd;
+    snprintf(sub, sizeof(sub), "%s.customer_data", path);
+    id_list(c, json_object_get(v, "customer_data"), sub, &cd, 1);
+    for (size_t i = 0; i < cd.n; i++) {
+        if (strcmp(cd.v[i], "name") == 0)
+            p->see_name = 1;
+        else if (strcmp(cd.v[i], "contact") == 0)
+            p->see_contact = 1;
+        else
+            problem(c, sub, "\"%s\" is not customer data (name, contact)", cd.v[i]);
+    }
+    strlist_free(&cd);
+    const char *key = json_string_value(json_object_get(v, "signing_key"));
+    if (key != NULL) {
+        size_t n;
+        snprintf(sub, sizeof(sub), "%s.signing_key", path);
+        if (seam_b64_decode(key, p->signing_key, 32, &n) != 0 || n != 32)
+            problem(c, sub, "expected an Ed25519 public key in base64 (32 bytes)");
+        else
+            p->has_signing_key = 1;
+    }
+}
+
+/* The partner a bundle names for a service must provide that service. */
+static void
+check_provider(struct cctx *c, struct config *cf, const char *path, const char *service,
+               const char *partner)
+{
+    if (strcmp(partner, "lead") == 0)
+        return;
+    const struct config_partner *p = config_partner_find(cf, partner);
+    if (p == NULL)
+        problem(c, path, "no partner \"%s\"", partner);
+    else if (!strlist_has(&p->services, service))
+        problem(c, path, "partner \"%s\" does not provide \"%s\"", partner, service);
+}
+
+static void
+load_bundle(struct cctx *c, struct config *cf, const json_t *v, const char *path,
+            struct config_bundle *b)
+{
+    static const struct field f[] = {
+        {"id", T_STRING, 1}, {"name", T_STRING, 1}, {"services", T_OBJECT, 1}, {NULL, 0, 0}};
+    char sub[512], rp[700];
+    if (check_object(c, v, path, f) != 0)
+        return;
+    b->id = str_or(v, "id", "");
+    b->name = str_or(v, "name", "");
+    if (!valid_id(b->id)) {
+        snprintf(sub, sizeof(sub), "%s.id", path);
+        problem(c, sub, "\"%s\" is not an identifier", b->id);
+    }
+    json_t *svcs = json_object_get(v, "services");
+    const char *svc;
+    json_t *who;
+    size_t cap = 0;
+    json_object_foreach(svcs, svc, who)
+    {
+        cap += json_is_object(who) ? json_object_size(who) : 1;
+    }
+    b->providers = xcalloc(cap + 1, sizeof(*b->providers));
+    json_object_foreach(svcs, svc, who)
+    {
+        snprintf(sub, sizeof(sub), "%s.services.%s", path, svc);
+        if (!strlist_has(&cf->services, svc)) {
+            problem(c, sub, "no service \"%s\" in $.services", svc);
+            continue;
+        }
+        if (json_is_string(who)) {
+            struct config_provider *pr = &b->providers[b->nproviders++];
+            pr->service = xstrdup(svc);
+            pr->partner = xstrdup(json_string_value(who));
+            check_provider(c, cf, sub, svc, pr->partner);
+        } else if (json_is_object(who)) {
+            const char *region;
+            json_t *pv;
+            json_object_foreach(who, region, pv)
+            {
+                snprintf(rp, sizeof(rp), "%s.%s", sub, region);
+                if (!strlist_has(&cf->regions, region)) {
+                    problem(c, rp, "no region \"%s\" in $.regions", region);
+                    continue;
+                }
+                if (!json_is_string(pv)) {
+                    problem(c, rp, "expected a partner id");
+                    continue;
+                }
+                struct config_provider *pr = &b->providers[b->nproviders++];
+                pr->service = xstrdup(svc);
+                pr->region = xstrdup(region);
+                pr->partner = xstrdup(json_string_value(pv));
+                check_provider(c, cf, rp, svc, pr->partner);
+            }
+            for (size_t r = 0; r < cf->regions.n; r++)
+                if (json_object_get(who, cf->regions.v[r]) == NULL)
+                    problem(c, sub, "no provider for region \"%s\"", cf->regions.v[r]);
+        } else {
+            problem(c, sub, "expected a partner id or an object of region to partner id");
+        }
+    }
+}
+
+/* "lead", a partner id, or "provider_of:<service>". */
+static void
+check_owner(struct cctx *c, struct config *cf, const char *path, const char *owner)
+{
+    if (strcmp(owner, "lead") == 0 || config_partner_find(cf, owner) != NULL)
+        return;
+    if (strncmp(owner, "provider_of:", 12) == 0) {
+        if (!strlist_has(&cf->services, owner + 12))
+            problem(c, path, "\"%s\" names no service in $.services", owner);
+        return;
+    }
+    problem(c, path, "\"%s\" is neither lead, a partner id nor provider_of:<service>", owner);
+}
+
+static void
+load_rule(struct cctx *c, struct config *cf, const json_t *v, const char *path,
+          struct config_rule *r)
+{
+    static const struct field f[] = {
+        {"id", T_STRING, 1},       {"match", T_OBJECT, 1},   {"owners", T_STRING_OR_ARRAY, 1},
+        {"mode", T_STRING, 0},     {"fallback", T_ARRAY, 0}, {"rank", T_INT, 0},
+        {"customer_visible", T_BOOL, 0}, {"label", T_STRING, 0}, {NULL, 0, 0}};
+    static const struct field mf[] = {
+        {"service", T_STRING_OR_ARRAY, 0},  {"symptom", T_STRING_OR_ARRAY, 0},
+        {"equipment", T_STRING_OR_ARRAY, 0}, {"region", T_STRING_OR_ARRAY, 0},
+        {"bundle", T_STRING_OR_ARRAY, 0},   {"priority", T_STRING_OR_ARRAY, 0},
+        {NULL, 0, 0}};
+    char sub[512];
+    if (check_object(c, v, path, f) != 0)
+        return;
+    r->id = str_or(v, "id", "");
+    if (!valid_id(r->id)) {
+        snprintf(sub, sizeof(sub), "%s.id", path);
+        problem(c, sub, "\"%s\" is not an identifier", r->id);
+    }
+    json_t *m = json_object_get(v, "match");
+    snprintf(sub, sizeof(sub), "%s.match", path);
+    if (check_object(c, m, sub, mf) == 0) {
+        for (int fct = 0; fct < FACT_COUNT; fct++) {
+            char fp[600];
+            snprintf(fp, sizeof(fp), "%s.%s", sub, fact_names[fct]);
+            id_list(c, json_object_get(m, fact_names[fct]), fp, &r->match[fct], 1);
+            const struct strlist *vocab = fct == FACT_SERVICE     ? &cf->services
+                                          : fct == FACT_SYMPTOM   ? &cf->symptoms
+                                          : fct == FACT_EQUIPMENT ? &cf->equipment
+                                          : fct == FACT_REGION    ? &cf->regions
+                                                                  : NULL;
+            for (size_t i = 0; i < r->match[fct].n; i++) {
+                const char *val = r->match[fct].v[i];
+                int known = vocab                  ? strlist_has(vocab, val)
+                            : fct == FACT_BUNDLE   ? config_bundle_find(cf, val) != NULL
+                                                   : priority_parse(val) >= 0;
+                if (!known)
+                    problem(c, fp, "\"%s\" is not in the %s vocabulary", val, fact_names[fct]);
+            }
+        }
+    }
+    snprintf(sub, sizeof(sub), "%s.owners", path);
+    struct strlist *lists[2] = {&r->owners, &r->fallback};
+    const char *keys[2] = {"owners", "fallback"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(sub, sizeof(sub), "%s.%s", path, keys[k]);
+        json_t *o = json_object_get(v, keys[k]);
+        id_list(c, o, sub, lists[k], 0);
+        for (size_t i = 0; i < lists[k]->n; i++)
+            check_owner(c, cf, sub, lists[k]->v[i]);
+    }
+    if (r->owners.n == 0) {
+        snprintf(sub, sizeof(sub), "%s.owners", path);
+        problem(c, sub, "a rule needs at least one owner");
+    }
+    const char *mode = json_string_value(json_object_get(v, "mode"));
+    if (mode == NULL || strcmp(mode, "single") == 0) {
+        r->joint = 0;
+        if (r->owners.n > 1) {
+            snprintf(sub, sizeof(sub), "%s.owners", path);
+            problem(c, sub, "mode \"single\" takes one owner; use \"joint\" for several");
+        }
+    } else if (strcmp(mode, "joint") == 0) {
+        r->joint = 1;
+    } else {
+        snprintf(sub, sizeof(sub), "%s.mode", path);
+        problem(c, sub, "mode must be \"single\" or \"joint\"");
+    }
+    r->rank = (int)int_or(c, v, "rank", path, 0, -1000, 1000);
+    r->customer_visible = json_is_true(json_object_get(v, "customer_visible"));
+    r->label = str_or(v, "label", NULL);
+}
+
+static int
+parse_listen(const char *s, char **host, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    if (colon == NULL || colon == s)
+        return -1;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || p < 0 || p > 65535 || colon[1] == '\0')
+        return -1;
+    size_t hl = (size_t)(colon - s);
+    char *h = xmalloc(hl + 1);
+    memcpy(h, s, hl);
+    h[hl] = '\0';
+    free(*host);
+    *host = h;
+    *port = (uint16_t)p;
+    return 0;
+}
+
+static void
+load_all(struct cctx *c, struct config *cf, const json_t *root)
+{
+    static const struct field top[] = {
+        {"federation", T_STRING, 1}, {"listen", T_STRING, 1},       {"data_dir", T_STRING, 1},
+        {"limits", T_OBJECT, 0},     {"lead", T_OBJECT, 1},         {"services", T_ARRAY, 1},
+        {"symptoms", T_ARRAY, 1},    {"equipment", T_ARRAY, 1},     {"regions", T_ARRAY, 1},
+        {"calendars", T_OBJECT, 1},  {"sla_policies", T_OBJECT, 1}, {"partners", T_ARRAY, 1},
+        {"bundles", T_ARRAY, 1},     {"rules", T_ARRAY, 1},         {"max_bounces", T_INT, 0},
+        {"$schema", T_STRING, 0},    {"description", T_STRING, 0},  {NULL, 0, 0}};
+    static const struct field lim[] = {
+        {"max_body_bytes", T_INT, 0},     {"max_connections", T_INT, 0},
+        {"connection_timeout_s", T_INT, 0}, {"threads", T_INT, 0},
+        {"queue_depth", T_INT, 0},        {"batch_max", T_INT, 0},
+        {"map_size_mb", T_INT, 0},        {"map_max_mb", T_INT, 0},
+        {NULL, 0, 0}};
+    static const struct field lead[] = {{"id", T_STRING, 1},
+                                        {"name", T_STRING, 1},
+                                        {"calendar", T_STRING, 1},
+                                        {"sla_policy", T_STRING, 1},
+                                        {NULL, 0, 0}};
+    char sub[512];
+    const char *key;
+    json_t *v;
+
+    if (check_object(c, root, "$", top) != 0 && !json_is_object(root))
+        return;
+    cf->federation = str_or(root, "federation", "seam");
+    for (const char *p = cf->federation; *p; p++)
+        if (*p <= ' ' || *p == 0x7f) {
+            problem(c, "$.federation", "must not contain spaces or control characters");
+            break;
+        }
+    if (cf->federation[0] == '\0')
+        problem(c, "$.federation", "must not be empty");
+    const char *listen = json_string_value(json_object_get(root, "listen"));
+    cf->listen_host = xstrdup("127.0.0.1");
+    cf->listen_port = 8480;
+    if (listen && config_set_listen(cf, listen) != 0)
+        problem(c, "$.listen", "expected \"ADDRESS:PORT\"");
+    cf->data_dir = str_or(root, "data_dir", "var/data");
+
+    json_t *l = json_object_get(root, "limits");
+    cf->max_body = 64 * 1024;
+    cf->max_connections = 1024;
+    cf->connection_timeout_s = 30;
+    cf->threads = 4;
+    cf->queue_depth = 4096;
+    cf->batch_max = 512;
+    cf->map_size = (size_t)64 << 20;
+    cf->map_max = (size_t)64 << 30;
+    if (l != NULL && check_object(c, l, "$.limits", lim) == 0) {
+        cf->max_body = (size_t)int_or(c, l, "max_body_bytes", "$.limits", 65536, 1024, 16 << 20);
+        cf->max_connections =
+            (unsigned)int_or(c, l, "max_connections", "$.limits", 1024, 4, 65536);
+        cf->connection_timeout_s =
+            (unsigned)int_or(c, l, "connection_timeout_s", "$.limits", 30, 1, 3600);
+        cf->threads = (unsigned)int_or(c, l, "threads", "$.limits", 4, 1, 256);
+        cf->queue_depth = (unsigned)int_or(c, l, "queue_depth", "$.limits", 4096, 1, 1 << 20);
+        cf->batch_max = (unsigned)int_or(c, l, "batch_max", "$.limits", 512, 1, 65536);
+        cf->map_size = (size_t)int_or(c, l, "map_size_mb", "$.limits", 64, 1, 1 << 20) << 20;
+        cf->map_max = (size_t)int_or(c, l, "map_max_mb", "$.limits", 65536, 1, 1 << 24) << 20;
+        if (cf->map_max < cf->map_size)
+            problem(c, "$.limits.map_max_mb", "is smaller than map_size_mb");
+    }
+    cf->max_bounces = (unsigned)int_or(c, root, "max_bounces", "$", 3, 0, 100);
+
+    const char *vocab_keys[4] = {"services", "symptoms", "equipment", "regions"};
+    struct strlist *vocabs[4] = {&cf->services, &cf->symptoms, &cf->equipment, &cf->regions};
+    for (int i = 0; i < 4; i++) {
+        snprintf(sub, sizeof(sub), "$.%s", vocab_keys[i]);
+        id_list(c, json_object_get(root, vocab_keys[i]), sub, vocabs[i], 1);
+        if (vocabs[i]->n == 0)
+            problem(c, sub, "must list at least one value");
+    }
+
+    json_t *cals = json_object_get(root, "calendars");
+    if (json_is_object(cals)) {
+        cf->calendars = xcalloc(json_object_size(cals) + 1, sizeof(*cf->calendars));
+        json_object_foreach(cals, key, v)
+        {
+            snprintf(sub, sizeof(sub), "$.calendars.%s", key);
+            if (!valid_id(key))
+                problem(c, sub, "\"%s\" is not an identifier", key);
+            load_calendar(c, key, v, sub, &cf->calendars[cf->ncalendars++]);
+        }
+    }
+    json_t *slas = json_object_get(root, "sla_policies");
+    if (json_is_object(slas)) {
+        cf->slas = xcalloc(json_object_size(slas) + 1, sizeof(*cf->slas));
+        json_object_foreach(slas, key, v)
+        {
+            snprintf(sub, sizeof(sub), "$.sla_policies.%s", key);
+            if (!valid_id(key))
+                problem(c, sub, "\"%s\" is not an identifier", key);
+            load_sla(c, cf, key, v, sub, &cf->slas[cf->nslas++]);
+        }
+    }
+
+    json_t *ld = json_object_get(root, "lead");
+    cf->lead.id = xstrdup("lead");
+    if (check_object(c, ld, "$.lead", lead) == 0) {
+        free(cf->lead.id);
+        cf->lead.id = str_or(ld, "id", "lead");
+        cf->lead.name = str_or(ld, "name", "");
+        if (!valid_id(cf->lead.id))
+            problem(c, "$.lead.id", "\"%s\" is not an identifier", cf->lead.id);
+        const char *cal = json_string_value(json_object_get(ld, "calendar"));
+        const char *sla = json_string_value(json_object_get(ld, "sla_policy"));
+        cf->lead.calendar = calendar_find(cf, cal);
+        cf->lead.sla = sla_find(cf, sla);
+        if (cf->lead.calendar == NULL)
+            problem(c, "$.lead.calendar", "no calendar \"%s\"", cal);
+        if (cf->lead.sla == NULL)
+            problem(c, "$.lead.sla_policy", "no SLA policy \"%s\"", sla);
+    }
+
+    json_t *parts = json_object_get(root, "partners");
+    if (json_is_array(parts)) {
+        cf->partners = xcalloc(json_array_size(parts) + 1, sizeof(*cf->partners));
+        for (size_t i = 0; i < json_array_size(parts); i++) {
+            snprintf(sub, sizeof(sub), "$.partners[%zu]", i);
+            struct config_partner *p = &cf->partners[cf->npartners];
+            load_partner(c, cf, json_array_get(parts, i), sub, p);
+            if (p->id && config_partner_find(cf, p->id) != NULL)
+                problem(c, sub, "partner id \"%s\" is used twice", p->id);
+            cf->npartners++;
+        }
+    }
+    json_t *bundles = json_object_get(root, "bundles");
+    if (json_is_array(bundles)) {
+        cf->bundles = xcalloc(json_array_size(bundles) + 1, sizeof(*cf->bundles));
+        for (size_t i = 0; i < json_array_size(bundles); i++) {
+            snprintf(sub, sizeof(sub), "$.bundles[%zu]", i);
+            struct config_bundle *b = &cf->bundles[cf->nbundles];
+            load_bundle(c, cf, json_array_get(bundles, i), sub, b);
+            if (b->id && config_bundle_find(cf, b->id) != NULL)
+                problem(c, sub, "bundle id \"%s\" is used twice", b->id);
+            cf->nbundles++;
+        }
+        if (cf->nbundles == 0)
+            problem(c, "$.bundles", "must list at least one bundle");
+    }
+    json_t *rules = json_object_get(root, "rules");
+    int has_default = 0;
+    if (json_is_array(rules)) {
+        cf->rules = xcalloc(json_array_size(rules) + 1, sizeof(*cf->rules));
+        for (size_t i = 0; i < json_array_size(rules); i++) {
+            snprintf(sub, sizeof(sub), "$.rules[%zu]", i);
+            struct config_rule *r = &cf->rules[cf->nrules];
+            load_rule(c, cf, json_array_get(rules, i), sub, r);
+            for (size_t j = 0; r->id && j < cf->nrules; j++)
+                if (cf->rules[j].id && strcmp(cf->rules[j].id, r->id) == 0)
+                    problem(c, sub, "rule id \"%s\" is used twice", r->id);
+            cf->nrules++;
+            int empty = 1;
+            for (int fct = 0; fct < FACT_COUNT; fct++)
+                if (r->match[fct].n)
+                    empty = 0;
+            if (empty && r->owners.n == 1 && strcmp(r->owners.v[0], "lead") == 0)
+                has_default = 1;
+        }
+        if (!has_default)
+            problem(c, "$.rules",
+                    "no default rule (one with an empty match whose owner is \"lead\")");
+    }
+}
+
+int
+config_set_listen(struct config *cf, const char *addr)
+{
+    return parse_listen(addr, &cf->listen_host, &cf->listen_port);
+}
+
+enum seam_err
+config_load(const char *path, struct config **out, char **errors)
+{
+    struct cctx c = {.file = path};
+    json_error_t jerr;
+    char *text = NULL;
+    size_t len;
+    enum seam_err rc = read_file(path, 4 << 20, &text, &len);
+    if (rc != SEAM_OK) {
+        *errors = xasprintf("%s: %s\n", path,
+                            rc == SEAM_ENOTFOUND ? "no such file"
+                            : rc == SEAM_EINVAL  ? "larger than 4 MiB"
+                                                 : "cannot be read");
+        return rc;
+    }
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
+    if (root == NULL) {
+        *errors = xasprintf("%s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+        return SEAM_EINVAL;
+    }
+    struct config *cf = xcalloc(1, sizeof(*cf));
+    cf->path = xstrdup(path);
+    load_all(&c, cf, root);
+    json_decref(root);
+    if (c.count > 0) {
+        config_free(cf);
+        *errors = c.errors;
+        return SEAM_EINVAL;
+    }
+    free(c.errors);
+    *out = cf;
+    return SEAM_OK;
+}
+
+void
+config_free(struct config *cf)
+{
+    if (cf == NULL)
+        return;
+    free(cf->path);
+    free(cf->federation);
+    free(cf->listen_host);
+    free(cf->data_dir);
+    free(cf->lead.id);
+    free(cf->lead.name);
+    strlist_free(&cf->services);
+    strlist_free(&cf->symptoms);
+    strlist_free(&cf->equipment);
+    strlist_free(&cf->regions);
+    for (size_t i = 0; i < cf->ncalendars; i++) {
+        free(cf->calendars[i].id);
+        free(cf->calendars[i].timezone);
+        strlist_free(&cf->calendars[i].holidays);
+    }
+    free(cf->calendars);
+    for (size_t i = 0; i < cf->nslas; i++)
+        free(cf->slas[i].id);
+    free(cf->slas);
+    for (size_t i = 0; i < cf->npartners; i++) {
+        free(cf->partners[i].id);
+        free(cf->partners[i].name);
+        free(cf->partners[i].url);
+        strlist_free(&cf->partners[i].services);
+    }
+    free(cf->partners);
+    for (size_t i = 0; i < cf->nbundles; i++) {
+        struct config_bundle *b = &cf->bundles[i];
+        for (size_t j = 0; j < b->nproviders; j++) {
+            free(b->providers[j].service);
+            free(b->providers[j].region);
+            free(b->providers[j].partner);
+        }
+        free(b->providers);
+        free(b->id);
+        free(b->name);
+    }
+    free(cf->bundles);
+    for (size_t i = 0; i < cf->nrules; i++) {
+        struct config_rule *r = &cf->rules[i];
+        free(r->id);
+        free(r->label);
+        for (int f = 0; f < FACT_COUNT; f++)
+            strlist_free(&r->match[f]);
+        strlist_free(&r->owners);
+        strlist_free(&r->fallback);
+    }
+    free(cf->rules);
+    free(cf);
+}

@@ -1,0 +1,45 @@
+/*
+ * errors.c: the one table of client-visible errors: status, code and a
+ * default message. Handlers pick an enum; http_error() renders it.
+ */
+#include "errors.h"
+
+static const struct {
+    int status;
+    const char *code;
+    const char *message;
+} table[E_COUNT] = {
+    [E_BAD_JSON] = {400, "bad_json", "the body is not valid JSON"},
+    [E_INVALID_FIELD] = {400, "invalid_field", "a field has a wrong type or value"},
+    [E_MISSING_FIELD] = {400, "missing_field", "a required field is missing"},
+    [E_UNKNOWN_FIELD] = {400, "unknown_field", "the body has a field this endpoint does not take"},
+    [E_BAD_PARAMETER] = {400, "invalid_parameter", "a query parameter is wrong"},
+    [E_UNAUTHORIZED] = {401, "unauthorized", "a valid bearer token is required"},
+    [E_NOT_FOUND] = {404, "not_found", "no such resource"},
+    [E_METHOD] = {405, "method_not_allowed", "this method is not allowed here"},
+    [E_CONFLICT] = {409, "conflict", "the ticket's state does not allow this"},
+    [E_TOO_LARGE] = {413, "body_too_large", "the body exceeds this endpoint's limit"},
+    [E_MEDIA_TYPE] = {415, "unsupported_media_type", "the body must be application/json"},
+    [E_RATE_LIMITED] = {429, "rate_limited", "too many requests"},
+    [E_INTERNAL] = {500, "internal", "internal error"},
+    [E_UNAVAILABLE] = {503, "unavailable", "the broker is busy; retry later"},
+    [E_STORAGE_FULL] = {503, "storage_full", "the broker cannot store more now; retry later"},
+};
+
+int
+api_error_status(enum api_error e)
+{
+    return e < E_COUNT ? table[e].status : 500;
+}
+
+const char *
+api_error_code(enum api_error e)
+{
+    return e < E_COUNT ? table[e].code : "internal";
+}
+
+const char *
+api_error_message(enum api_error e)
+{
+    return e < E_COUNT ? table[e].message : "internal error";
+}

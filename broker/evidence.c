@@ -1,0 +1,644 @@
+/*
+ * evidence.c: the public evidence library (include/seam/evidence.h).
+ *
+ * RFC 6962 hashing, proof generation over an abstract node store, proof
+ * verification after RFC 9162, C2SP signed-note checkpoints, and the offline
+ * verification of one ticket's evidence document. It keeps no state and
+ * knows nothing of LMDB or HTTP: the broker, seamctl and the partner agent
+ * all link this same code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "seam/evidence.h"
+
+#define H SEAM_HASH_LEN
+
+void
+seam_sha256(const void *data, size_t len, uint8_t out[H])
+{
+    crypto_hash_sha256(out, data, len);
+}
+
+void
+seam_sha256_hex(const void *data, size_t len, char out[2 * H + 1])
+{
+    uint8_t h[H];
+    seam_sha256(data, len, h);
+    sodium_bin2hex(out, 2 * H + 1, h, H);
+}
+
+void
+seam_leaf_hash(const void *data, size_t len, uint8_t out[H])
+{
+    crypto_hash_sha256_state st;
+    const uint8_t zero = 0x00;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, &zero, 1);
+    crypto_hash_sha256_update(&st, data, len);
+    crypto_hash_sha256_final(&st, out);
+}
+
+void
+seam_node_hash(const uint8_t left[H], const uint8_t right[H], uint8_t out[H])
+{
+    uint8_t buf[1 + 2 * H];
+    buf[0] = 0x01;
+    memcpy(buf + 1, left, H);
+    memcpy(buf + 1 + H, right, H);
+    crypto_hash_sha256(out, buf, sizeof(buf));
+}
+
+/* Largest power of two strictly smaller than n (n >= 2). */
+static uint64_t
+split_point(uint64_t n)
+{
+    uint64_t k = 1;
+    while (k << 1 < n)
+        k <<= 1;
+    return k;
+}
+
+static int
+is_pow2(uint64_t n)
+{
+    return n != 0 && (n & (n - 1)) == 0;
+}
+
+static unsigned
+log2u(uint64_t n)
+{
+    unsigned l = 0;
+    while (n > 1) {
+        n >>= 1;
+        l++;
+    }
+    return l;
+}
+
+/*
+ * Hash of leaves [lo, hi). Every range RFC 6962's recursions ask for starts
+ * at a multiple of the largest power of two not above its size, so each
+ * perfect part is one node of the store.
+ */
+static int
+range_hash(seam_node_fn get, void *ctx, uint64_t lo, uint64_t hi, uint8_t out[H])
+{
+    uint64_t n = hi - lo;
+    if (is_pow2(n) && lo % n == 0)
+        return get(ctx, log2u(n), lo >> log2u(n), out);
+    uint64_t k = split_point(n);
+    uint8_t l[H], r[H];
+    if (range_hash(get, ctx, lo, lo + k, l) != 0 || range_hash(get, ctx, lo + k, hi, r) != 0)
+        return -1;
+    seam_node_hash(l, r, out);
+    return 0;
+}
+
+int
+seam_merkle_root(seam_node_fn get, void *ctx, uint64_t size, uint8_t out[H])
+{
+    if (size == 0) {
+        seam_sha256("", 0, out);
+        return 0;
+    }
+    return range_hash(get, ctx, 0, size, out);
+}
+
+static int
+path(seam_node_fn get, void *ctx, uint64_t m, uint64_t lo, uint64_t hi,
+     uint8_t proof[SEAM_PROOF_MAX][H], size_t *n)
+{
+    if (hi - lo <= 1)
+        return 0;
+    uint64_t k = split_point(hi - lo);
+    int rc;
+    if (m - lo < k)
+        rc = path(get, ctx, m, lo, lo + k, proof, n) ||
+             range_hash(get, ctx, lo + k, hi, proof[*n]);
+    else
+        rc = path(get, ctx, m, lo + k, hi, proof, n) || range_hash(get, ctx, lo, lo + k, proof[*n]);
+    if (rc != 0 || *n >= SEAM_PROOF_MAX - 1)
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+int
+seam_merkle_inclusion(seam_node_fn get, void *ctx, uint64_t index, uint64_t size,
+                      uint8_t proof[SEAM_PROOF_MAX][H], size_t *n)
+{
+    size_t len = 0;
+    if (index >= size)
+        return -1;
+    if (path(get, ctx, index, 0, size, proof, &len) != 0)
+        return -1;
+    *n = len;
+    return 0;
+}
+
+static int
+subproof(seam_node_fn get, void *ctx, uint64_t m, uint64_t lo, uint64_t hi, int complete,
+         uint8_t proof[SEAM_PROOF_MAX][H], size_t *n)
+{
+    uint64_t size = hi - lo;
+    if (m == size) {
+        if (complete)
+            return 0;
+        if (*n >= SEAM_PROOF_MAX || range_hash(get, ctx, lo, hi, proof[*n]) != 0)
+            return -1;
+        (*n)++;
+        return 0;
+    }
+    uint64_t k = split_point(size);
+    int rc;
+    if (m <= k)
+        rc = subproof(get, ctx, m, lo, lo + k, complete, proof, n) ||
+             (*n >= SEAM_PROOF_MAX) || range_hash(get, ctx, lo + k, hi, proof[*n]);
+    else
+        rc = subproof(get, ctx, m - k, lo + k, hi, 0, proof, n) || (*n >= SEAM_PROOF_MAX) ||
+             range_hash(get, ctx, lo, lo + k, proof[*n]);
+    if (rc != 0)
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+int
+seam_merkle_consistency(seam_node_fn get, void *ctx, uint64_t m, uint64_t size,
+                        uint8_t proof[SEAM_PROOF_MAX][H], size_t *n)
+{
+    size_t len = 0;
+    if (m > size)
+        return -1;
+    if (m > 0 && m < size && subproof(get, ctx, m, 0, size, 1, proof, &len) != 0)
+        return -1;
+    *n = len;
+    return 0;
+}
+
+int
+seam_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf[H],
+                      const uint8_t (*proof)[H], size_t n, const uint8_t root[H])
+{
+    if (index >= size)
+        return -1;
+    uint64_t fn = index, sn = size - 1;
+    uint8_t r[H];
+    memcpy(r, leaf, H);
+    for (size_t i = 0; i < n; i++) {
+        if (sn == 0)
+            return -1;
+        if ((fn & 1) || fn == sn) {
+            seam_node_hash(proof[i], r, r);
+            if (!(fn & 1))
+                while (!(fn & 1) && fn != 0) {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+        } else {
+            seam_node_hash(r, proof[i], r);
+        }
+        fn >>= 1;
+        sn >>= 1;
+    }
+    if (sn != 0)
+        return -1;
+    return sodium_memcmp(r, root, H) == 0 ? 0 : -1;
+}
+
+int
+seam_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t root1[H],
+                        const uint8_t root2[H], const uint8_t (*proof)[H], size_t n)
+{
+    if (size1 > size2)
+        return -1;
+    if (size1 == size2)
+        return n == 0 && sodium_memcmp(root1, root2, H) == 0 ? 0 : -1;
+    if (size1 == 0)
+        return n == 0 ? 0 : -1;
+    if (n == 0)
+        return -1;
+    size_t i = 0;
+    uint8_t fr[H], sr[H];
+    if (is_pow2(size1)) {
+        memcpy(fr, root1, H);
+    } else {
+        memcpy(fr, proof[0], H);
+        i = 1;
+    }
+    memcpy(sr, fr, H);
+    uint64_t fn = size1 - 1, sn = size2 - 1;
+    while (fn & 1) {
+        fn >>= 1;
+        sn >>= 1;
+    }
+    for (; i < n; i++) {
+        if (sn == 0)
+            return -1;
+        if ((fn & 1) || fn == sn) {
+            seam_node_hash(proof[i], fr, fr);
+            seam_node_hash(proof[i], sr, sr);
+            while (!(fn & 1) && fn != 0) {
+                fn >>= 1;
+                sn >>= 1;
+            }
+        } else {
+            seam_node_hash(sr, proof[i], sr);
+        }
+        fn >>= 1;
+        sn >>= 1;
+    }
+    if (sn != 0)
+        return -1;
+    return sodium_memcmp(fr, root1, H) == 0 && sodium_memcmp(sr, root2, H) == 0 ? 0 : -1;
+}
+
+char *
+seam_b64_encode(const uint8_t *in, size_t n)
+{
+    size_t len = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
+    char *out = malloc(len);
+    if (out == NULL)
+        abort();
+    sodium_bin2base64(out, len, in, n, sodium_base64_VARIANT_ORIGINAL);
+    return out;
+}
+
+int
+seam_b64_decode(const char *in, uint8_t *out, size_t out_len, size_t *n)
+{
+    size_t len = 0;
+    if (sodium_base642bin(out, out_len, in, strlen(in), NULL, &len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        return -1;
+    /* Only the canonical spelling: re-encode and compare. */
+    char *again = seam_b64_encode(out, len);
+    int same = strcmp(again, in) == 0;
+    free(again);
+    if (!same)
+        return -1;
+    *n = len;
+    return 0;
+}
+
+static int
+b64_exact(const char *in, uint8_t *out, size_t want)
+{
+    size_t n;
+    return seam_b64_decode(in, out, want, &n) == 0 && n == want ? 0 : -1;
+}
+
+int
+seam_pubkey_parse(const char *text, uint8_t pk[SEAM_PK_LEN])
+{
+    char buf[128];
+    size_t len = strlen(text);
+    if (len != 44) {
+        FILE *f = fopen(text, "r");
+        if (f == NULL)
+            return -1;
+        size_t r = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[r] = '\0';
+        while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r'))
+            buf[--r] = '\0';
+        text = buf;
+    }
+    return b64_exact(text, pk, SEAM_PK_LEN);
+}
+
+void
+seam_sign_ctx(const char *context, const void *msg, size_t len, const uint8_t sk[SEAM_SK_LEN],
+              uint8_t sig[SEAM_SIG_LEN])
+{
+    size_t cl = strlen(context);
+    uint8_t *buf = malloc(cl + 1 + len);
+    if (buf == NULL)
+        abort();
+    memcpy(buf, context, cl);
+    buf[cl] = 0;
+    memcpy(buf + cl + 1, msg, len);
+    crypto_sign_detached(sig, NULL, buf, cl + 1 + len, sk);
+    free(buf);
+}
+
+int
+seam_verify_ctx(const char *context, const void *msg, size_t len, const uint8_t sig[SEAM_SIG_LEN],
+                const uint8_t pk[SEAM_PK_LEN])
+{
+    size_t cl = strlen(context);
+    uint8_t *buf = malloc(cl + 1 + len);
+    if (buf == NULL)
+        abort();
+    memcpy(buf, context, cl);
+    buf[cl] = 0;
+    memcpy(buf + cl + 1, msg, len);
+    int rc = crypto_sign_verify_detached(sig, buf, cl + 1 + len, pk);
+    free(buf);
+    return rc == 0 ? 0 : -1;
+}
+
+/* C2SP signed-note key id: SHA-256(name || "\n" || 0x01 || pk)[:4]. */
+static void
+note_key_id(const char *name, const uint8_t pk[SEAM_PK_LEN], uint8_t id[4])
+{
+    crypto_hash_sha256_state st;
+    uint8_t h[H];
+    const uint8_t sep[2] = {'\n', 0x01};
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
+    crypto_hash_sha256_update(&st, sep, 2);
+    crypto_hash_sha256_update(&st, pk, SEAM_PK_LEN);
+    crypto_hash_sha256_final(&st, h);
+    memcpy(id, h, 4);
+}
+
+static const char EM_DASH[] = "\xe2\x80\x94 ";
+
+int
+seam_checkpoint_sign(const char *origin, uint64_t size, const uint8_t root[H],
+                     const uint8_t sk[SEAM_SK_LEN], char **out)
+{
+    uint8_t pk[SEAM_PK_LEN], blob[4 + SEAM_SIG_LEN];
+    if (origin[0] == '\0' || strchr(origin, '\n') || strchr(origin, ' '))
+        return -1;
+    crypto_sign_ed25519_sk_to_pk(pk, sk);
+    char *root64 = seam_b64_encode(root, H);
+    size_t blen = strlen(origin) + strlen(root64) + 32;
+    char *body = malloc(blen);
+    if (body == NULL)
+        abort();
+    snprintf(body, blen, "%s\n%llu\n%s\n", origin, (unsigned long long)size, root64);
+    free(root64);
+    note_key_id(origin, pk, blob);
+    crypto_sign_detached(blob + 4, NULL, (const uint8_t *)body, strlen(body), sk);
+    char *sig64 = seam_b64_encode(blob, sizeof(blob));
+    size_t olen = strlen(body) + strlen(origin) + strlen(sig64) + 16;
+    char *note = malloc(olen);
+    if (note == NULL)
+        abort();
+    snprintf(note, olen, "%s\n%s%s %s\n", body, EM_DASH, origin, sig64);
+    free(body);
+    free(sig64);
+    *out = note;
+    return 0;
+}
+
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        if (err != NULL)                                                                           \
+            snprintf(err, errlen, __VA_ARGS__);                                                    \
+        goto fail;                                                                                 \
+    } while (0)
+
+static int
+parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (len == 0 || len > 19 || (len > 1 && s[0] == '0'))
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int
+seam_checkpoint_verify(const char *note, const uint8_t pk[SEAM_PK_LEN], char *origin,
+                       size_t origin_len, uint64_t *size, uint8_t root[H], char *err,
+                       size_t errlen)
+{
+    char *body = NULL, name[256], sigline[256], rootb64[64];
+    uint8_t blob[4 + SEAM_SIG_LEN], id[4], r[H];
+    uint64_t sz;
+    const char *sep = strstr(note, "\n\n");
+    if (sep == NULL)
+        FAIL("checkpoint: no blank line between text and signature");
+    size_t body_len = (size_t)(sep - note) + 1;
+    body = malloc(body_len + 1);
+    if (body == NULL)
+        abort();
+    memcpy(body, note, body_len);
+    body[body_len] = '\0';
+
+    /* Body: exactly three lines. */
+    const char *l1 = body, *e1 = strchr(l1, '\n');
+    const char *l2 = e1 + 1, *e2 = strchr(l2, '\n');
+    const char *l3 = e2 ? e2 + 1 : NULL, *e3 = l3 ? strchr(l3, '\n') : NULL;
+    if (e2 == NULL || e3 == NULL || e3[1] != '\0')
+        FAIL("checkpoint: text must be origin, size and root lines");
+    if ((size_t)(e1 - l1) == 0 || (size_t)(e1 - l1) >= sizeof(name))
+        FAIL("checkpoint: bad origin line");
+    memcpy(name, l1, (size_t)(e1 - l1));
+    name[e1 - l1] = '\0';
+    if (parse_u64(l2, (size_t)(e2 - l2), &sz) != 0)
+        FAIL("checkpoint: bad tree size line");
+    if ((size_t)(e3 - l3) >= sizeof(rootb64))
+        FAIL("checkpoint: bad root line");
+    memcpy(rootb64, l3, (size_t)(e3 - l3));
+    rootb64[e3 - l3] = '\0';
+    if (b64_exact(rootb64, r, H) != 0)
+        FAIL("checkpoint: root is not 32 bytes of base64");
+
+    /* Signature: exactly one line "— name base64". */
+    const char *s = sep + 2;
+    size_t dl = strlen(EM_DASH), nl = strlen(name);
+    if (strncmp(s, EM_DASH, dl) != 0 || strncmp(s + dl, name, nl) != 0 || s[dl + nl] != ' ')
+        FAIL("checkpoint: signature line does not name the origin");
+    s += dl + nl + 1;
+    const char *end = strchr(s, '\n');
+    if (end == NULL || end[1] != '\0' || (size_t)(end - s) >= sizeof(sigline))
+        FAIL("checkpoint: expected exactly one signature line");
+    memcpy(sigline, s, (size_t)(end - s));
+    sigline[end - s] = '\0';
+    if (b64_exact(sigline, blob, sizeof(blob)) != 0)
+        FAIL("checkpoint: malformed signature");
+    note_key_id(name, pk, id);
+    if (memcmp(id, blob, 4) != 0)
+        FAIL("checkpoint: signed by another key (key id differs)");
+    if (crypto_sign_verify_detached(blob + 4, (const uint8_t *)body, body_len, pk) != 0)
+        FAIL("checkpoint: signature does not verify");
+
+    if (origin != NULL) {
+        if (strlen(name) >= origin_len)
+            FAIL("checkpoint: origin too long");
+        memcpy(origin, name, strlen(name) + 1);
+    }
+    *size = sz;
+    memcpy(root, r, H);
+    free(body);
+    return 0;
+fail:
+    free(body);
+    return -1;
+}
+
+/* The canonical text of a JSON value: sorted keys, no spaces. */
+static char *
+canonical(const json_t *v)
+{
+    return json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* Only the listed keys, each present. */
+static int
+exact_keys(const json_t *obj, const char *const *keys, size_t n)
+{
+    if (!json_is_object(obj) || json_object_size(obj) != n)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (json_object_get(obj, keys[i]) == NULL)
+            return -1;
+    return 0;
+}
+
+int
+seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN], size_t *n_events,
+                     char *err, size_t errlen)
+{
+    static const char *const top_keys[] = {"checkpoint", "events",     "format",
+                                           "head",       "public_key", "ticket"};
+    static const char *const ev_keys[] = {"event", "leaf_index", "proof", "signature"};
+    static const char *const head_keys[] = {"body", "signature"};
+    static const char *const hb_keys[] = {"events", "last", "ticket", "tree_size"};
+    json_t *root = NULL, *ev = NULL, *hb = NULL;
+    char *canon = NULL, prev_hex[2 * H + 1] = "";
+    uint8_t cp_root[H], key[SEAM_PK_LEN], sig[SEAM_SIG_LEN];
+    uint8_t(*proof)[H] = NULL;
+    uint64_t cp_size, last_leaf = 0;
+    json_error_t jerr;
+    size_t i;
+
+    root = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        FAIL("evidence: not JSON (line %d: %s)", jerr.line, jerr.text);
+    canon = canonical(root);
+    if (canon == NULL || strlen(canon) + 1 != len || memcmp(canon, doc, len - 1) != 0 ||
+        doc[len - 1] != '\n')
+        FAIL("evidence: not in canonical form (sorted keys, no spaces, one final newline)");
+    if (exact_keys(root, top_keys, 6) != 0)
+        FAIL("evidence: expected exactly the fields checkpoint, events, format, head, "
+             "public_key, ticket");
+    const char *format = json_string_value(json_object_get(root, "format"));
+    const char *ticket = json_string_value(json_object_get(root, "ticket"));
+    const char *pk64 = json_string_value(json_object_get(root, "public_key"));
+    const char *note = json_string_value(json_object_get(root, "checkpoint"));
+    json_t *events = json_object_get(root, "events");
+    if (format == NULL || strcmp(format, SEAM_EVIDENCE_FORMAT) != 0)
+        FAIL("evidence: unknown format");
+    if (ticket == NULL || pk64 == NULL || note == NULL || !json_is_array(events))
+        FAIL("evidence: a field has the wrong type");
+    if (b64_exact(pk64, key, SEAM_PK_LEN) != 0 || sodium_memcmp(key, pk, SEAM_PK_LEN) != 0)
+        FAIL("evidence: public_key is not the key given to verify with");
+    if (seam_checkpoint_verify(note, pk, NULL, 0, &cp_size, cp_root, err, errlen) != 0)
+        goto fail;
+    if (json_array_size(events) == 0)
+        FAIL("evidence: no events");
+
+    proof = malloc(sizeof(*proof) * SEAM_PROOF_MAX);
+    if (proof == NULL)
+        abort();
+    for (i = 0; i < json_array_size(events); i++) {
+        json_t *e = json_array_get(events, i);
+        if (exact_keys(e, ev_keys, 4) != 0)
+            FAIL("event %zu: expected exactly event, leaf_index, proof, signature", i);
+        const char *bytes = json_string_value(json_object_get(e, "event"));
+        const char *sig64 = json_string_value(json_object_get(e, "signature"));
+        json_t *li = json_object_get(e, "leaf_index"), *pr = json_object_get(e, "proof");
+        if (bytes == NULL || sig64 == NULL || !json_is_integer(li) || !json_is_array(pr))
+            FAIL("event %zu: a field has the wrong type", i);
+        size_t blen = strlen(bytes);
+        if (b64_exact(sig64, sig, SEAM_SIG_LEN) != 0)
+            FAIL("event %zu: malformed signature", i);
+        if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, blen, sig, pk) != 0)
+            FAIL("event %zu: broker signature does not verify", i);
+        ev = json_loads(bytes, JSON_REJECT_DUPLICATES, NULL);
+        if (ev == NULL || !json_is_object(ev))
+            FAIL("event %zu: not a JSON object", i);
+        free(canon);
+        canon = canonical(ev);
+        if (canon == NULL || strcmp(canon, bytes) != 0)
+            FAIL("event %zu: not in canonical form", i);
+        const char *et = json_string_value(json_object_get(ev, "ticket"));
+        const char *ep = json_string_value(json_object_get(ev, "prev"));
+        json_t *seq = json_object_get(ev, "seq");
+        if (et == NULL || strcmp(et, ticket) != 0)
+            FAIL("event %zu: belongs to another ticket", i);
+        if (!json_is_integer(seq) || json_integer_value(seq) != (json_int_t)i)
+            FAIL("event %zu: sequence number %lld where %zu was expected (removed or reordered)",
+                 i, (long long)json_integer_value(seq), i);
+        if (ep == NULL || strcmp(ep, prev_hex) != 0)
+            FAIL("event %zu: prev does not match the hash of event %zu (chain broken)", i,
+                 i ? i - 1 : 0);
+        json_int_t leaf = json_integer_value(li);
+        if (leaf < 0 || (uint64_t)leaf >= cp_size || (i > 0 && (uint64_t)leaf <= last_leaf))
+            FAIL("event %zu: leaf index %lld out of order or beyond the checkpoint", i,
+                 (long long)leaf);
+        size_t np = json_array_size(pr);
+        if (np > SEAM_PROOF_MAX)
+            FAIL("event %zu: proof too long", i);
+        for (size_t j = 0; j < np; j++) {
+            const char *h64 = json_string_value(json_array_get(pr, j));
+            if (h64 == NULL || b64_exact(h64, proof[j], H) != 0)
+                FAIL("event %zu: proof hash %zu malformed", i, j);
+        }
+        uint8_t lh[H];
+        seam_leaf_hash(bytes, blen, lh);
+        if (seam_verify_inclusion((uint64_t)leaf, cp_size, lh, (const uint8_t(*)[H])proof, np,
+                                  cp_root) != 0)
+            FAIL("event %zu: inclusion proof does not lead to the checkpoint root", i);
+        last_leaf = (uint64_t)leaf;
+        seam_sha256_hex(bytes, blen, prev_hex);
+        json_decref(ev);
+        ev = NULL;
+    }
+
+    /* The signed head: how many events the ticket had, and the last one. */
+    json_t *head = json_object_get(root, "head");
+    if (exact_keys(head, head_keys, 2) != 0)
+        FAIL("head: expected exactly body and signature");
+    const char *hbody = json_string_value(json_object_get(head, "body"));
+    const char *hsig = json_string_value(json_object_get(head, "signature"));
+    if (hbody == NULL || hsig == NULL || b64_exact(hsig, sig, SEAM_SIG_LEN) != 0)
+        FAIL("head: malformed");
+    if (seam_verify_ctx(SEAM_HEAD_CONTEXT, hbody, strlen(hbody), sig, pk) != 0)
+        FAIL("head: signature does not verify");
+    hb = json_loads(hbody, JSON_REJECT_DUPLICATES, NULL);
+    if (exact_keys(hb, hb_keys, 4) != 0)
+        FAIL("head: body has the wrong fields");
+    const char *hticket = json_string_value(json_object_get(hb, "ticket"));
+    const char *hlast = json_string_value(json_object_get(hb, "last"));
+    json_t *hev = json_object_get(hb, "events"), *hts = json_object_get(hb, "tree_size");
+    if (hticket == NULL || strcmp(hticket, ticket) != 0)
+        FAIL("head: names another ticket");
+    if (!json_is_integer(hev) || (size_t)json_integer_value(hev) != i)
+        FAIL("head: ticket has %lld events, document has %zu (tail cut or added)",
+             (long long)json_integer_value(hev), i);
+    if (hlast == NULL || strcmp(hlast, prev_hex) != 0)
+        FAIL("head: last event hash differs (tail changed)");
+    if (!json_is_integer(hts) || (uint64_t)json_integer_value(hts) != cp_size)
+        FAIL("head: tree size differs from the checkpoint");
+
+    if (n_events != NULL)
+        *n_events = i;
+    free(proof);
+    free(canon);
+    json_decref(hb);
+    json_decref(root);
+    return 0;
+fail:
+    free(proof);
+    free(canon);
+    json_decref(ev);
+    json_decref(hb);
+    json_decref(root);
+    return -1;
+}

@@ -1,0 +1,545 @@
+/*
+ * evlog.c: the evidence log in LMDB (see evlog.h).
+ *
+ * Layout: DB_EVENTS maps ticket id || be32 seq to be64 leaf || signature ||
+ * canonical event bytes; DB_LEAVES maps be64 leaf to ticket id || be32 seq;
+ * DB_TREE keeps every perfect subtree's hash (level byte || be64 index), so
+ * a root or a proof costs O(log n) lookups; DB_META keeps the tree size and
+ * the latest signed checkpoint, DB_CHECKPOINTS every checkpoint by size.
+ * It does not decide what an event says: the ticket module does.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "evlog.h"
+#include "log.h"
+
+#define H SEAM_HASH_LEN
+static const char META_TREE_SIZE[] = "tree_size";
+static const char META_CHECKPOINT[] = "checkpoint";
+static const char META_CHECKPOINT_SIZE[] = "checkpoint_size";
+
+static enum seam_err
+meta_u64(struct store_txn *t, const char *key, uint64_t *out)
+{
+    struct store_val v;
+    enum seam_err rc = store_get(t, DB_META, key, strlen(key), &v);
+    if (rc == SEAM_ENOTFOUND) {
+        *out = 0;
+        return SEAM_OK;
+    }
+    if (rc != SEAM_OK)
+        return rc;
+    if (v.len != 8)
+        return SEAM_ECORRUPT;
+    *out = be64_get(v.data);
+    return SEAM_OK;
+}
+
+static enum seam_err
+meta_put_u64(struct store_txn *t, const char *key, uint64_t val)
+{
+    uint8_t b[8];
+    be64_put(b, val);
+    return store_put(t, DB_META, key, strlen(key), b, 8, 0);
+}
+
+static void
+node_key(unsigned level, uint64_t index, uint8_t key[9])
+{
+    key[0] = (uint8_t)level;
+    be64_put(key + 1, index);
+}
+
+int
+evlog_node(void *ctx, unsigned level, uint64_t index, uint8_t out[H])
+{
+    struct store_txn *t = ctx;
+    struct store_val v;
+    uint8_t key[9];
+    node_key(level, index, key);
+    if (store_get(t, DB_TREE, key, 9, &v) != SEAM_OK || v.len != H)
+        return -1;
+    memcpy(out, v.data, H);
+    return 0;
+}
+
+static void
+event_key(const char *ticket, uint32_t seq, uint8_t key[TICKET_ID_LEN + 4])
+{
+    memcpy(key, ticket, TICKET_ID_LEN);
+    key[TICKET_ID_LEN] = (uint8_t)(seq >> 24);
+    key[TICKET_ID_LEN + 1] = (uint8_t)(seq >> 16);
+    key[TICKET_ID_LEN + 2] = (uint8_t)(seq >> 8);
+    key[TICKET_ID_LEN + 3] = (uint8_t)seq;
+}
+
+enum seam_err
+evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket, uint32_t seq,
+             const char *bytes, size_t len, uint64_t *leaf_out)
+{
+    uint8_t key[TICKET_ID_LEN + 4], nk[9], lk[8], hash[H], sib[H];
+    uint64_t size;
+    enum seam_err rc;
+
+    if (strlen(ticket) != TICKET_ID_LEN)
+        return SEAM_EINVAL;
+    if ((rc = meta_u64(t, META_TREE_SIZE, &size)) != SEAM_OK)
+        return rc;
+
+    uint8_t *val = xmalloc(8 + SEAM_SIG_LEN + len);
+    be64_put(val, size);
+    seam_sign_ctx(SEAM_EVENT_CONTEXT, bytes, len, lg->keys->sk, val + 8);
+    memcpy(val + 8 + SEAM_SIG_LEN, bytes, len);
+    event_key(ticket, seq, key);
+    rc = store_put(t, DB_EVENTS, key, sizeof(key), val, 8 + SEAM_SIG_LEN + len, STORE_NOOVERWRITE);
+    free(val);
+    if (rc != SEAM_OK)
+        return rc == SEAM_EEXIST ? SEAM_ECORRUPT : rc;
+    be64_put(lk, size);
+    if ((rc = store_put(t, DB_LEAVES, lk, 8, key, sizeof(key), STORE_NOOVERWRITE)) != SEAM_OK)
+        return rc == SEAM_EEXIST ? SEAM_ECORRUPT : rc;
+
+    /* The leaf, then each parent this leaf completes. */
+    seam_leaf_hash(bytes, len, hash);
+    unsigned level = 0;
+    uint64_t idx = size;
+    for (;;) {
+        node_key(level, idx, nk);
+        if ((rc = store_put(t, DB_TREE, nk, 9, hash, H, 0)) != SEAM_OK)
+            return rc;
+        if ((idx & 1) == 0)
+            break;
+        if (evlog_node(t, level, idx - 1, sib) != 0)
+            return SEAM_ECORRUPT;
+        seam_node_hash(sib, hash, hash);
+        level++;
+        idx >>= 1;
+    }
+    if ((rc = meta_put_u64(t, META_TREE_SIZE, size + 1)) != SEAM_OK)
+        return rc;
+    *leaf_out = size;
+    return SEAM_OK;
+}
+
+enum seam_err
+evlog_hook(struct store_txn *t, void *arg)
+{
+    const struct evlog *lg = arg;
+    uint64_t size, signed_size;
+    uint8_t root[H], sk[8];
+    char *note = NULL;
+    enum seam_err rc;
+    if ((rc = meta_u64(t, META_TREE_SIZE, &size)) != SEAM_OK ||
+        (rc = meta_u64(t, META_CHECKPOINT_SIZE, &signed_size)) != SEAM_OK)
+        return rc;
+    if (size == 0 || size == signed_size)
+        return SEAM_OK;
+    if (seam_merkle_root(evlog_node, t, size, root) != 0)
+        return SEAM_ECORRUPT;
+    if (seam_checkpoint_sign(lg->origin, size, root, lg->keys->sk, &note) != 0)
+        return SEAM_ECRYPTO;
+    be64_put(sk, size);
+    if ((rc = store_put(t, DB_META, META_CHECKPOINT, strlen(META_CHECKPOINT), note,
+                        strlen(note), 0)) == SEAM_OK &&
+        (rc = store_put(t, DB_CHECKPOINTS, sk, 8, note, strlen(note), 0)) == SEAM_OK)
+        rc = meta_put_u64(t, META_CHECKPOINT_SIZE, size);
+    free(note);
+    return rc;
+}
+
+enum seam_err
+evlog_checkpoint(struct store_txn *t, uint64_t *size, char **note)
+{
+    struct store_val v;
+    uint64_t sz;
+    enum seam_err rc = meta_u64(t, META_CHECKPOINT_SIZE, &sz);
+    if (rc != SEAM_OK)
+        return rc;
+    rc = store_get(t, DB_META, META_CHECKPOINT, strlen(META_CHECKPOINT), &v);
+    if (rc == SEAM_ENOTFOUND) {
+        *size = 0;
+        *note = NULL;
+        return SEAM_OK;
+    }
+    if (rc != SEAM_OK)
+        return rc;
+    char *n = xmalloc(v.len + 1);
+    memcpy(n, v.data, v.len);
+    n[v.len] = '\0';
+    *size = sz;
+    *note = n;
+    return SEAM_OK;
+}
+
+struct collect {
+    const char *ticket;
+    json_t *events;
+    struct store_txn *t;
+    uint64_t size;
+    char last[2 * H + 1];
+    enum seam_err rc;
+};
+
+static json_t *
+b64_json(const uint8_t *in, size_t n)
+{
+    char *s = seam_b64_encode(in, n);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+static int
+collect_event(void *ctx, struct store_val k, struct store_val v)
+{
+    struct collect *c = ctx;
+    uint8_t proof[SEAM_PROOF_MAX][H];
+    size_t np;
+    if (k.len != TICKET_ID_LEN + 4 || memcmp(k.data, c->ticket, TICKET_ID_LEN) != 0)
+        return 1;
+    if (v.len < 8 + SEAM_SIG_LEN) {
+        c->rc = SEAM_ECORRUPT;
+        return 1;
+    }
+    const uint8_t *p = v.data;
+    uint64_t leaf = be64_get(p);
+    size_t blen = v.len - 8 - SEAM_SIG_LEN;
+    json_t *bytes = json_stringn((const char *)p + 8 + SEAM_SIG_LEN, blen);
+    if (bytes == NULL || leaf >= c->size ||
+        seam_merkle_inclusion(evlog_node, c->t, leaf, c->size, proof, &np) != 0) {
+        json_decref(bytes);
+        c->rc = SEAM_ECORRUPT;
+        return 1;
+    }
+    json_t *pr = json_array();
+    for (size_t i = 0; i < np; i++)
+        json_array_append_new(pr, b64_json(proof[i], H));
+    json_t *e = json_pack("{s:o, s:I, s:o, s:o}", "event", bytes, "leaf_index", (json_int_t)leaf,
+                          "proof", pr, "signature", b64_json(p + 8, SEAM_SIG_LEN));
+    json_array_append_new(c->events, e);
+    seam_sha256_hex(p + 8 + SEAM_SIG_LEN, blen, c->last);
+    return 0;
+}
+
+enum seam_err
+evlog_export(struct store_txn *t, const struct evlog *lg, const char *ticket, char **doc,
+             size_t *len)
+{
+    struct collect c = {.ticket = ticket, .t = t};
+    char *note = NULL, *head = NULL, *out = NULL;
+    uint8_t start[TICKET_ID_LEN + 4], sig[SEAM_SIG_LEN];
+    json_t *root = NULL;
+    enum seam_err rc;
+
+    if (strlen(ticket) != TICKET_ID_LEN)
+        return SEAM_ENOTFOUND;
+    if ((rc = evlog_checkpoint(t, &c.size, &note)) != SEAM_OK)
+        return rc;
+    if (note == NULL)
+        return SEAM_ENOTFOUND;
+    c.events = json_array();
+    event_key(ticket, 0, start);
+    rc = store_scan(t, DB_EVENTS, start, sizeof(start), 0, collect_event, &c);
+    if (rc == SEAM_OK)
+        rc = c.rc;
+    if (rc == SEAM_OK && json_array_size(c.events) == 0)
+        rc = SEAM_ENOTFOUND;
+    if (rc != SEAM_OK)
+        goto out;
+    json_t *hb = json_pack("{s:I, s:s, s:s, s:I}", "events",
+                           (json_int_t)json_array_size(c.events), "last", c.last, "ticket", ticket,
+                           "tree_size", (json_int_t)c.size);
+    head = json_dumps(hb, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(hb);
+    seam_sign_ctx(SEAM_HEAD_CONTEXT, head, strlen(head), lg->keys->sk, sig);
+    root = json_pack("{s:s, s:o, s:s, s:{s:s, s:o}, s:o, s:s}", "checkpoint", note, "events",
+                     c.events, "format", SEAM_EVIDENCE_FORMAT, "head", "body", head, "signature",
+                     b64_json(sig, SEAM_SIG_LEN), "public_key", b64_json(lg->keys->pk, 32),
+                     "ticket", ticket);
+    c.events = NULL;
+    out = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
+    if (out == NULL) {
+        rc = SEAM_EIO;
+        goto out;
+    }
+    size_t n = strlen(out);
+    out = xrealloc(out, n + 2);
+    out[n] = '\n';
+    out[n + 1] = '\0';
+    *doc = out;
+    *len = n + 1;
+out:
+    json_decref(c.events);
+    json_decref(root);
+    free(head);
+    free(note);
+    return rc;
+}
+
+/* ---- whole-store verification ---- */
+
+struct vstate {
+    struct store_txn *t;
+    const uint8_t *pk;
+    evlog_report_fn report;
+    void *ctx;
+    uint64_t problems;
+    uint8_t (*leaves)[H]; /* recomputed leaf hashes */
+    uint64_t size;
+    /* chain walk */
+    char ticket[TICKET_ID_LEN + 1];
+    int64_t seq;
+    char prev[2 * H + 1];
+    uint64_t events;
+    uint8_t (**levels)[H]; /* recomputed perfect subtrees */
+    unsigned nlevels;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+vreport(struct vstate *vs, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    vs->problems++;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    vs->report(vs->ctx, msg);
+}
+
+static int
+mem_node(void *ctx, unsigned level, uint64_t index, uint8_t out[H])
+{
+    struct vstate *vs = ctx;
+    if (level >= vs->nlevels || index >= (vs->size >> level))
+        return -1;
+    memcpy(out, vs->levels[level][index], H);
+    return 0;
+}
+
+/* Ticket records: their head (events, last) must match the chain. */
+static void
+check_ticket_head(struct vstate *vs)
+{
+    struct store_val v;
+    if (vs->ticket[0] == '\0')
+        return;
+    if (store_get(vs->t, DB_TICKETS, vs->ticket, TICKET_ID_LEN, &v) != SEAM_OK) {
+        vreport(vs, "ticket %s: has events but no ticket record", vs->ticket);
+        return;
+    }
+    json_t *rec = json_loadb(v.data, v.len, 0, NULL);
+    json_t *head = json_object_get(rec, "head");
+    json_int_t n = json_integer_value(json_object_get(head, "events"));
+    const char *last = json_string_value(json_object_get(head, "last"));
+    if (n != vs->seq + 1)
+        vreport(vs, "ticket %s: record says %lld events, the log holds %lld (events removed or "
+                    "added)",
+                vs->ticket, (long long)n, (long long)(vs->seq + 1));
+    else if (last == NULL || strcmp(last, vs->prev) != 0)
+        vreport(vs, "ticket %s: record's last event hash differs from the log", vs->ticket);
+    json_decref(rec);
+}
+
+static int
+verify_event(void *ctx, struct store_val k, struct store_val v)
+{
+    struct vstate *vs = ctx;
+    char tid[TICKET_ID_LEN + 1];
+    vs->events++;
+    if (k.len != TICKET_ID_LEN + 4 || v.len < 8 + SEAM_SIG_LEN) {
+        vreport(vs, "event record with a malformed key or value");
+        return 0;
+    }
+    const uint8_t *kp = k.data, *p = v.data;
+    memcpy(tid, kp, TICKET_ID_LEN);
+    tid[TICKET_ID_LEN] = '\0';
+    uint32_t seq = (uint32_t)kp[TICKET_ID_LEN] << 24 | (uint32_t)kp[TICKET_ID_LEN + 1] << 16 |
+                   (uint32_t)kp[TICKET_ID_LEN + 2] << 8 | kp[TICKET_ID_LEN + 3];
+    if (strcmp(tid, vs->ticket) != 0) {
+        check_ticket_head(vs);
+        memcpy(vs->ticket, tid, sizeof(tid));
+        vs->seq = -1;
+        vs->prev[0] = '\0';
+    }
+    const char *bytes = (const char *)p + 8 + SEAM_SIG_LEN;
+    size_t blen = v.len - 8 - SEAM_SIG_LEN;
+    uint64_t leaf = be64_get(p);
+    if ((int64_t)seq != vs->seq + 1)
+        vreport(vs, "ticket %s: event %u follows event %lld (an event is missing)", tid, seq,
+                (long long)vs->seq);
+    if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, blen, p + 8, vs->pk) != 0)
+        vreport(vs, "ticket %s event %u: broker signature does not verify (changed bytes or "
+                    "another key)",
+                tid, seq);
+    json_t *ev = json_loadb(bytes, blen, JSON_REJECT_DUPLICATES, NULL);
+    const char *et = json_string_value(json_object_get(ev, "ticket"));
+    const char *prev = json_string_value(json_object_get(ev, "prev"));
+    json_t *es = json_object_get(ev, "seq");
+    if (ev == NULL)
+        vreport(vs, "ticket %s event %u: not JSON", tid, seq);
+    else if (et == NULL || strcmp(et, tid) != 0 || !json_is_integer(es) ||
+             json_integer_value(es) != seq)
+        vreport(vs, "ticket %s event %u: stored under the wrong ticket or number (moved or "
+                    "reordered)",
+                tid, seq);
+    else if (prev == NULL || strcmp(prev, vs->prev) != 0)
+        vreport(vs, "ticket %s event %u: prev does not match the previous event (chain broken)",
+                tid, seq);
+    json_decref(ev);
+    if (leaf >= vs->size) {
+        vreport(vs, "ticket %s event %u: leaf %llu beyond the tree size %llu", tid, seq,
+                (unsigned long long)leaf, (unsigned long long)vs->size);
+    } else {
+        uint8_t lh[H];
+        struct store_val lv;
+        uint8_t lk[8];
+        seam_leaf_hash(bytes, blen, lh);
+        memcpy(vs->leaves[leaf], lh, H);
+        be64_put(lk, leaf);
+        if (store_get(vs->t, DB_LEAVES, lk, 8, &lv) != SEAM_OK || lv.len != k.len ||
+            memcmp(lv.data, k.data, k.len) != 0)
+            vreport(vs, "leaf %llu: does not point back to ticket %s event %u",
+                    (unsigned long long)leaf, tid, seq);
+    }
+    vs->seq = seq;
+    seam_sha256_hex(bytes, blen, vs->prev);
+    return 0;
+}
+
+static int
+verify_checkpoint(void *ctx, struct store_val k, struct store_val v)
+{
+    struct vstate *vs = ctx;
+    uint8_t root[H], want[H];
+    uint64_t size;
+    char err[200];
+    if (k.len != 8)
+        return 0;
+    uint64_t ksize = be64_get(k.data);
+    char *note = xmalloc(v.len + 1);
+    memcpy(note, v.data, v.len);
+    note[v.len] = '\0';
+    if (seam_checkpoint_verify(note, vs->pk, NULL, 0, &size, root, err, sizeof(err)) != 0)
+        vreport(vs, "checkpoint of size %llu: %s", (unsigned long long)ksize, err);
+    else if (size != ksize || size > vs->size)
+        vreport(vs, "checkpoint of size %llu: claims size %llu", (unsigned long long)ksize,
+                (unsigned long long)size);
+    else if (seam_merkle_root(mem_node, vs, size, want) != 0 || memcmp(want, root, H) != 0)
+        vreport(vs, "checkpoint of size %llu: root differs from the events (log rewritten)",
+                (unsigned long long)size);
+    free(note);
+    return 0;
+}
+
+static int
+check_ticket_has_events(void *ctx, struct store_val k, struct store_val v)
+{
+    struct vstate *vs = ctx;
+    struct store_val ev;
+    uint8_t key[TICKET_ID_LEN + 4];
+    char tid[TICKET_ID_LEN + 1] = "";
+    (void)v;
+    if (k.len != TICKET_ID_LEN) {
+        vreport(vs, "ticket record with a malformed id");
+        return 0;
+    }
+    memcpy(tid, k.data, TICKET_ID_LEN);
+    event_key(tid, 0, key);
+    if (store_get(vs->t, DB_EVENTS, key, sizeof(key), &ev) != SEAM_OK)
+        vreport(vs, "ticket %s: has no creation event", tid);
+    return 0;
+}
+
+uint64_t
+evlog_verify_store(struct store_txn *t, const uint8_t pk[32], evlog_report_fn report, void *ctx,
+                   uint64_t *events)
+{
+    struct vstate vs = {.t = t, .pk = pk, .report = report, .ctx = ctx, .seq = -1};
+    char *note = NULL, err[200];
+    uint64_t cp_size, tree_size;
+    uint8_t cp_root[H];
+
+    if (meta_u64(t, META_TREE_SIZE, &tree_size) != SEAM_OK) {
+        vreport(&vs, "meta: tree size unreadable");
+        return vs.problems;
+    }
+    vs.size = tree_size;
+    if (evlog_checkpoint(t, &cp_size, &note) != SEAM_OK) {
+        vreport(&vs, "meta: checkpoint unreadable");
+        return vs.problems;
+    }
+    if (note == NULL && tree_size > 0)
+        vreport(&vs, "meta: no signed checkpoint for a log of %llu events",
+                (unsigned long long)tree_size);
+    if (note != NULL) {
+        uint64_t sz;
+        if (seam_checkpoint_verify(note, pk, NULL, 0, &sz, cp_root, err, sizeof(err)) != 0)
+            vreport(&vs, "latest %s", err);
+        else if (sz != tree_size || sz != cp_size)
+            vreport(&vs, "latest checkpoint covers %llu events, the log holds %llu (tail cut or "
+                         "added)",
+                    (unsigned long long)sz, (unsigned long long)tree_size);
+    }
+    vs.leaves = xcalloc(tree_size ? tree_size : 1, H);
+    if (store_scan(t, DB_EVENTS, NULL, 0, 0, verify_event, &vs) != SEAM_OK)
+        vreport(&vs, "events: scan failed");
+    check_ticket_head(&vs);
+    if (vs.events != tree_size)
+        vreport(&vs, "the log has %llu leaves but %llu events are stored",
+                (unsigned long long)tree_size, (unsigned long long)vs.events);
+    if (store_count(t, DB_LEAVES) != tree_size)
+        vreport(&vs, "leaf index holds %llu entries for %llu leaves",
+                (unsigned long long)store_count(t, DB_LEAVES), (unsigned long long)tree_size);
+
+    /* Rebuild every perfect subtree from the events; compare with DB_TREE. */
+    unsigned nl = 1;
+    while (nl < 64 && (tree_size >> nl) > 0)
+        nl++;
+    vs.nlevels = nl;
+    vs.levels = xcalloc(nl, sizeof(*vs.levels));
+    vs.levels[0] = vs.leaves;
+    for (unsigned l = 1; l < nl; l++) {
+        uint64_t cnt = tree_size >> l;
+        vs.levels[l] = xcalloc(cnt ? cnt : 1, H);
+        for (uint64_t i = 0; i < cnt; i++)
+            seam_node_hash(vs.levels[l - 1][2 * i], vs.levels[l - 1][2 * i + 1],
+                           vs.levels[l][i]);
+    }
+    uint64_t bad_nodes = 0;
+    for (unsigned l = 0; l < nl; l++)
+        for (uint64_t i = 0; i < (tree_size >> l); i++) {
+            uint8_t stored[H];
+            if (evlog_node(t, l, i, stored) != 0 || memcmp(stored, vs.levels[l][i], H) != 0)
+                bad_nodes++;
+        }
+    if (bad_nodes)
+        vreport(&vs, "tree: %llu stored node hashes differ from the events",
+                (unsigned long long)bad_nodes);
+    if (note != NULL && tree_size > 0) {
+        uint8_t root[H];
+        if (seam_merkle_root(mem_node, &vs, tree_size, root) != 0 ||
+            memcmp(root, cp_root, H) != 0)
+            vreport(&vs, "latest checkpoint: root differs from the events (an event was "
+                         "changed, removed or reordered)");
+    }
+    if (store_scan(t, DB_CHECKPOINTS, NULL, 0, 0, verify_checkpoint, &vs) != SEAM_OK)
+        vreport(&vs, "checkpoints: scan failed");
+    if (store_scan(t, DB_TICKETS, NULL, 0, 0, check_ticket_has_events, &vs) != SEAM_OK)
+        vreport(&vs, "tickets: scan failed");
+
+    for (unsigned l = 1; l < nl; l++)
+        free(vs.levels[l]);
+    free(vs.levels);
+    free(vs.leaves);
+    free(note);
+    if (events)
+        *events = vs.events;
+    return vs.problems;
+}

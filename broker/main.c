@@ -1,0 +1,130 @@
+/*
+ * main.c: seam-broker. Parses the command line, loads and checks the
+ * configuration, opens the store and the broker's key, starts the writer
+ * and the HTTP server, and stops them in order on SIGINT or SIGTERM: HTTP
+ * first (no new requests), then the writer (the queue drains), then the
+ * store.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "api.h"
+#include "log.h"
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: seam-broker -c FILE [-l ADDR:PORT] [-d DATADIR] [-n] [-v]\n"
+               "  -c FILE       the federation's configuration (JSON)\n"
+               "  -l ADDR:PORT  listen here instead of the configuration's \"listen\"\n"
+               "                (port 0: any free port, logged at start)\n"
+               "  -d DATADIR    use this data directory instead of \"data_dir\"\n"
+               "  -n            check the configuration and exit\n"
+               "  -v            log debug lines\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *conf = NULL, *listen = NULL, *datadir = NULL;
+    int check_only = 0, verbose = 0, opt;
+    struct config *cfg = NULL;
+    char *errors = NULL;
+    struct server srv;
+    sigset_t set;
+    int sig;
+
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    while ((opt = getopt(argc, argv, "c:l:d:nvh")) != -1) {
+        switch (opt) {
+        case 'c': conf = optarg; break;
+        case 'l': listen = optarg; break;
+        case 'd': datadir = optarg; break;
+        case 'n': check_only = 1; break;
+        case 'v': verbose = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (conf == NULL || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    log_init(verbose);
+    if (sodium_init() < 0)
+        fatalx("libsodium failed to initialise");
+    if (config_load(conf, &cfg, &errors) != SEAM_OK) {
+        fputs(errors, stderr);
+        free(errors);
+        fprintf(stderr, "seam-broker: configuration %s rejected\n", conf);
+        return 1;
+    }
+    if (listen != NULL && config_set_listen(cfg, listen) != 0) {
+        fprintf(stderr, "seam-broker: -l %s: expected ADDRESS:PORT\n", listen);
+        return 1;
+    }
+    if (datadir != NULL) {
+        free(cfg->data_dir);
+        cfg->data_dir = xstrdup(datadir);
+    }
+    if (check_only) {
+        printf("configuration %s is valid: %zu partners, %zu bundles, %zu rules\n", conf,
+               cfg->npartners, cfg->nbundles, cfg->nrules);
+        config_free(cfg);
+        return 0;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    memset(&srv, 0, sizeof(srv));
+    srv.cfg = cfg;
+    srv.started_ms = now_ms();
+    enum seam_err rc = keys_load(cfg->data_dir, &srv.keys);
+    if (rc == SEAM_ENOTFOUND)
+        fatalx("no broker key in %s: run 'seamctl -d %s init' first", cfg->data_dir,
+               cfg->data_dir);
+    if (rc != SEAM_OK)
+        fatalx("cannot load the broker key from %s", cfg->data_dir);
+    srv.lg.keys = &srv.keys;
+    srv.lg.origin = cfg->federation;
+    if (store_open(cfg->data_dir, cfg->map_size, cfg->map_max, 0, &srv.store) != SEAM_OK)
+        fatalx("cannot open the store in %s", cfg->data_dir);
+    if (store_writer_start(srv.store, cfg->queue_depth, cfg->batch_max, evlog_hook, &srv.lg) !=
+        SEAM_OK)
+        fatalx("cannot start the writer");
+
+    /* Signals are taken by sigwait in this thread only. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (http_start(&srv) != SEAM_OK)
+        fatalx("cannot start HTTP");
+    log_info("seam-broker started federation=%s data_dir=%s", cfg->federation, cfg->data_dir);
+    sigwait(&set, &sig);
+    log_info("stopping signal=%d", sig);
+    /* No new connections; drain the writer (its answers resume their
+     * requests), give those answers a moment to leave, then stop. */
+    MHD_quiesce_daemon(srv.mhd);
+    store_writer_stop(srv.store);
+    usleep(200 * 1000);
+    http_stop(&srv);
+    store_close(srv.store);
+    keys_wipe(&srv.keys);
+    config_free(cfg);
+    curl_global_cleanup();
+    log_info("stopped");
+    return 0;
+}

@@ -1,0 +1,612 @@
+/*
+ * seamctl.c: the administration tool. It works on a data directory
+ * directly through the store (LMDB allows it while the broker runs: its
+ * writes wait for the broker's writer between batches), and on exported
+ * evidence with nothing but the public key. Each command prints its result
+ * on stdout and a one-line reason on stderr when it fails (exit 1; 2 for
+ * usage errors).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+#include "config.h"
+#include "evlog.h"
+#include "keys.h"
+#include "log.h"
+#include "seam/evidence.h"
+#include "store.h"
+#include "ticket.h"
+
+static const char *opt_datadir, *opt_config;
+
+static const char usage_text[] =
+    "usage: seamctl [-d DATADIR] [-c CONFIG] COMMAND [ARGS]\n"
+    "  -d DATADIR   the broker's data directory (default: the configuration's data_dir)\n"
+    "  -c CONFIG    the federation's configuration (default: $SEAM_CONFIG or conf/seam.json)\n"
+    "commands:\n"
+    "  init                          create the store and the broker's key pair\n"
+    "  key show                      print the broker's public key\n"
+    "  customer add ID --name N --bundle B --region R [--contact C]\n"
+    "  token issue --role customer|partner|lead|auditor --subject ID\n"
+    "  token revoke TOKEN_ID|TOKEN\n"
+    "  verify                        check every event, chain, leaf and checkpoint\n"
+    "  backup DIR                    hot, compacted copy of the store and keys into DIR\n"
+    "  export TICKET_ID              print a ticket's evidence document\n"
+    "  verify-evidence FILE --key PUBKEY   check an evidence document offline\n"
+    "Every command takes --help.\n";
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("seamctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void __attribute__((noreturn))
+usage_die(const char *text)
+{
+    fputs(text, stderr);
+    exit(2);
+}
+
+static int
+wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
+/* --name value pairs after positional arguments. */
+static const char *
+flag(int argc, char **argv, const char *name, const char *usage)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], name) == 0) {
+            if (i + 1 >= argc)
+                usage_die(usage);
+            return argv[i + 1];
+        }
+    return NULL;
+}
+
+/* Every argument is a known flag with a value, or one of n positionals. */
+static void
+check_args(int argc, char **argv, const char *const *flags, int positionals, const char *usage)
+{
+    int pos = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) == 0) {
+            int known = 0;
+            for (const char *const *f = flags; *f; f++)
+                if (strcmp(*f, argv[i]) == 0)
+                    known = 1;
+            if (!known || i + 1 >= argc)
+                usage_die(usage);
+            i++;
+        } else if (++pos > positionals) {
+            usage_die(usage);
+        }
+    }
+    if (pos != positionals)
+        usage_die(usage);
+}
+
+static struct config *
+load_config(int required)
+{
+    struct config *cfg = NULL;
+    char *errors = NULL;
+    const char *path = opt_config ? opt_config
+                       : getenv("SEAM_CONFIG") ? getenv("SEAM_CONFIG")
+                                              : "conf/seam.json";
+    if (!required && opt_config == NULL && access(path, R_OK) != 0)
+        return NULL;
+    if (config_load(path, &cfg, &errors) != SEAM_OK) {
+        fputs(errors, stderr);
+        free(errors);
+        die("configuration %s rejected", path);
+    }
+    return cfg;
+}
+
+static const char *
+datadir(struct config **cfg_out)
+{
+    if (opt_datadir)
+        return opt_datadir;
+    struct config *cfg = load_config(0);
+    if (cfg == NULL)
+        die("no data directory: give -d DATADIR");
+    *cfg_out = cfg;
+    return cfg->data_dir;
+}
+
+static struct store *
+open_store(const char *dir)
+{
+    struct store *s;
+    struct stat st;
+    char *lock = xasprintf("%s/data.mdb", dir);
+    int exists = stat(lock, &st) == 0;
+    free(lock);
+    if (!exists)
+        die("%s holds no store: run 'seamctl -d %s init' first", dir, dir);
+    if (store_open(dir, (size_t)64 << 20, (size_t)64 << 30, 0, &s) != SEAM_OK)
+        die("cannot open the store in %s", dir);
+    return s;
+}
+
+static int
+cmd_init(int argc, char **argv)
+{
+    static const char u[] = "usage: seamctl -d DATADIR init\n"
+                            "Creates the store and the broker's Ed25519 key pair in DATADIR\n"
+                            "(broker.key, mode 0600; broker.pub) and prints the public key.\n";
+    struct config *cfg = NULL;
+    struct keys k;
+    struct store *s;
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc != 0)
+        usage_die(u);
+    const char *dir = datadir(&cfg);
+    char *keyp = xasprintf("%s/broker.key", dir);
+    if (access(keyp, F_OK) == 0)
+        die("%s is initialised already (broker.key exists)", dir);
+    free(keyp);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        die("cannot create %s: %s", dir, strerror(errno));
+    if (store_open(dir, (size_t)64 << 20, (size_t)64 << 30, 1, &s) != SEAM_OK)
+        die("cannot create the store in %s", dir);
+    store_close(s);
+    enum seam_err rc = keys_generate(dir, &k);
+    if (rc != SEAM_OK)
+        die("cannot create the key pair in %s: %s", dir, seam_strerror(rc));
+    char *pk = keys_public_b64(&k);
+    printf("%s\n", pk);
+    free(pk);
+    keys_wipe(&k);
+    config_free(cfg);
+    return 0;
+}
+
+static int
+cmd_key(int argc, char **argv)
+{
+    static const char u[] = "usage: seamctl -d DATADIR key show\n"
+                            "Prints the broker's public key (base64 Ed25519).\n";
+    struct config *cfg = NULL;
+    uint8_t pk[32];
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc != 1 || strcmp(argv[0], "show") != 0)
+        usage_die(u);
+    const char *dir = datadir(&cfg);
+    char *p = xasprintf("%s/broker.pub", dir);
+    if (seam_pubkey_parse(p, pk) != 0)
+        die("no readable broker.pub in %s", dir);
+    free(p);
+    char *b = seam_b64_encode(pk, 32);
+    printf("%s\n", b);
+    free(b);
+    config_free(cfg);
+    return 0;
+}
+
+struct customer_args {
+    const struct config *cfg;
+    const char *id, *name, *bundle, *region, *contact;
+};
+
+static enum seam_err
+customer_write(struct store_txn *t, void *ctx)
+{
+    struct customer_args *a = ctx;
+    return customer_add(t, a->cfg, a->id, a->name, a->bundle, a->region, a->contact);
+}
+
+static int
+cmd_customer(int argc, char **argv)
+{
+    static const char u[] =
+        "usage: seamctl [-d DATADIR] [-c CONFIG] customer add ID --name NAME --bundle BUNDLE "
+        "--region REGION [--contact CONTACT]\n"
+        "Adds a customer: the bundle and region its complaints are routed by.\n";
+    static const char *const flags[] = {"--name", "--bundle", "--region", "--contact", NULL};
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc < 2 || strcmp(argv[0], "add") != 0)
+        usage_die(u);
+    check_args(argc - 1, argv + 1, flags, 1, u);
+    struct config *cfg = load_config(1), *unused = NULL;
+    struct customer_args a = {cfg, NULL, flag(argc, argv, "--name", u),
+                              flag(argc, argv, "--bundle", u), flag(argc, argv, "--region", u),
+                              flag(argc, argv, "--contact", u)};
+    a.id = argv[1][0] == '-' ? NULL : argv[1];
+    if (a.id == NULL || a.name == NULL || a.bundle == NULL || a.region == NULL)
+        usage_die(u);
+    if (config_bundle_find(cfg, a.bundle) == NULL)
+        die("no bundle \"%s\" in %s", a.bundle, cfg->path);
+    if (!strlist_has(&cfg->regions, a.region))
+        die("no region \"%s\" in %s", a.region, cfg->path);
+    struct store *s = open_store(opt_datadir ? opt_datadir : datadir(&unused));
+    enum seam_err rc = store_write(s, customer_write, &a, NULL, NULL);
+    store_close(s);
+    if (rc == SEAM_EEXIST)
+        die("customer \"%s\" exists already", a.id);
+    if (rc == SEAM_EINVAL)
+        die("invalid customer: id is 1-63 of A-Z a-z 0-9 . - _, name and contact at most 200 "
+            "bytes");
+    if (rc != SEAM_OK)
+        die("cannot add the customer: %s", seam_strerror(rc));
+    printf("%s\n", a.id);
+    config_free(unused);
+    config_free(cfg);
+    return 0;
+}
+
+struct token_args {
+    enum role role;
+    const char *subject;
+    const char *revoke;
+    char *token;
+    char id[17];
+};
+
+static enum seam_err
+token_write(struct store_txn *t, void *ctx)
+{
+    struct token_args *a = ctx;
+    if (a->revoke)
+        return auth_token_revoke(t, a->revoke);
+    if (a->role == ROLE_CUSTOMER) {
+        json_t *c = NULL;
+        enum seam_err rc = customer_load(t, a->subject, &c);
+        json_decref(c);
+        if (rc != SEAM_OK)
+            return rc;
+    }
+    free(a->token);
+    a->token = NULL;
+    return auth_token_issue(t, a->role, a->subject, &a->token, a->id);
+}
+
+static int
+cmd_token(int argc, char **argv)
+{
+    static const char u[] =
+        "usage: seamctl [-d DATADIR] token issue --role customer|partner|lead|auditor --subject "
+        "ID\n"
+        "       seamctl [-d DATADIR] token revoke TOKEN_ID|TOKEN\n"
+        "issue prints the new token alone on stdout (it is shown once; only its hash is kept)\n"
+        "and its id on stderr. revoke takes the id or the token itself.\n";
+    static const char *const flags[] = {"--role", "--subject", NULL};
+    struct config *cfg = NULL;
+    struct token_args a = {0};
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc < 1)
+        usage_die(u);
+    if (strcmp(argv[0], "issue") == 0) {
+        check_args(argc - 1, argv + 1, flags, 0, u);
+        const char *role = flag(argc, argv, "--role", u);
+        a.subject = flag(argc, argv, "--subject", u);
+        if (role == NULL || a.subject == NULL)
+            usage_die(u);
+        int r = auth_role_parse(role);
+        if (r < 0)
+            die("unknown role \"%s\" (customer, partner, lead, auditor)", role);
+        a.role = (enum role)r;
+        if (a.subject[0] == '\0' || strlen(a.subject) > 63)
+            die("subject must be 1 to 63 bytes");
+        if (a.role == ROLE_PARTNER) {
+            struct config *pc = load_config(1);
+            if (config_partner_find(pc, a.subject) == NULL)
+                die("no partner \"%s\" in %s", a.subject, pc->path);
+            config_free(pc);
+        }
+    } else if (strcmp(argv[0], "revoke") == 0) {
+        if (argc != 2)
+            usage_die(u);
+        a.revoke = argv[1];
+    } else {
+        usage_die(u);
+    }
+    struct store *s = open_store(datadir(&cfg));
+    enum seam_err rc = store_write(s, token_write, &a, NULL, NULL);
+    store_close(s);
+    config_free(cfg);
+    if (a.revoke) {
+        if (rc == SEAM_ENOTFOUND || rc == SEAM_EINVAL)
+            die("no token \"%s\"", a.revoke);
+        if (rc != SEAM_OK)
+            die("cannot revoke: %s", seam_strerror(rc));
+        printf("revoked\n");
+        return 0;
+    }
+    if (rc == SEAM_ENOTFOUND)
+        die("no customer \"%s\": add it with 'seamctl customer add' first", a.subject);
+    if (rc != SEAM_OK)
+        die("cannot issue the token: %s", seam_strerror(rc));
+    fprintf(stderr, "token id %s for %s %s\n", a.id, auth_role_name(a.role), a.subject);
+    printf("%s\n", a.token);
+    sodium_memzero(a.token, strlen(a.token));
+    free(a.token);
+    return 0;
+}
+
+static void
+print_problem(void *ctx, const char *problem)
+{
+    uint64_t *n = ctx;
+    if (++*n <= 200)
+        printf("FAIL %s\n", problem);
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+    static const char u[] = "usage: seamctl -d DATADIR verify [--key PUBKEY]\n"
+                            "Checks the whole store offline: every event's signature and chain,\n"
+                            "every Merkle leaf and node, every signed checkpoint, and each\n"
+                            "ticket's head. PUBKEY defaults to DATADIR/broker.pub. Names each\n"
+                            "problem; exits 1 if there is any.\n";
+    static const char *const flags[] = {"--key", NULL};
+    struct config *cfg = NULL;
+    struct store_txn *t;
+    uint8_t pk[32];
+    uint64_t shown = 0, events = 0;
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    check_args(argc, argv, flags, 0, u);
+    const char *dir = datadir(&cfg);
+    const char *key = flag(argc, argv, "--key", u);
+    char *kp = key ? xstrdup(key) : xasprintf("%s/broker.pub", dir);
+    if (seam_pubkey_parse(kp, pk) != 0)
+        die("cannot read the public key %s", kp);
+    free(kp);
+    struct store *s = open_store(dir);
+    if (store_read_begin(s, &t) != SEAM_OK)
+        die("cannot read the store");
+    uint64_t tickets = store_count(t, DB_TICKETS);
+    uint64_t problems = evlog_verify_store(t, pk, print_problem, &shown, &events);
+    store_read_end(t);
+    store_close(s);
+    config_free(cfg);
+    if (problems > 0) {
+        fprintf(stderr, "seamctl: verify failed: %llu problems in %s\n",
+                (unsigned long long)problems, dir);
+        return 1;
+    }
+    printf("ok: %llu events of %llu tickets; signatures, chains, Merkle log and checkpoints "
+           "verify\n",
+           (unsigned long long)events, (unsigned long long)tickets);
+    return 0;
+}
+
+static int
+copy_file(const char *from, const char *to, mode_t mode)
+{
+    char *text = NULL;
+    size_t len;
+    if (read_file(from, 4096, &text, &len) != SEAM_OK)
+        return -1;
+    FILE *f = NULL;
+    int fd = open(to, O_WRONLY | O_CREAT | O_EXCL, mode);
+    int rc = -1;
+    if (fd >= 0 && (f = fdopen(fd, "w")) != NULL) {
+        rc = fwrite(text, 1, len, f) == len && fflush(f) == 0 && fsync(fd) == 0 ? 0 : -1;
+        fclose(f);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    sodium_memzero(text, len);
+    free(text);
+    return rc;
+}
+
+static int
+cmd_backup(int argc, char **argv)
+{
+    static const char u[] = "usage: seamctl -d DATADIR backup DIR\n"
+                            "Makes a consistent, compacted copy of the store while the broker\n"
+                            "runs, with the broker's keys, into DIR (new or empty). Restore by\n"
+                            "pointing data_dir (or -d) at DIR.\n";
+    struct config *cfg = NULL;
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc != 1)
+        usage_die(u);
+    const char *dir = datadir(&cfg), *to = argv[0];
+    if (mkdir(to, 0700) != 0 && errno != EEXIST)
+        die("cannot create %s: %s", to, strerror(errno));
+    DIR *d = opendir(to);
+    struct dirent *de;
+    int entries = 0;
+    while (d && (de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            entries++;
+    if (d)
+        closedir(d);
+    if (entries > 0)
+        die("%s is not empty", to);
+    struct store *s = open_store(dir);
+    enum seam_err rc = store_backup(s, to);
+    store_close(s);
+    if (rc != SEAM_OK)
+        die("backup failed: %s", seam_strerror(rc));
+    const char *files[2] = {"broker.key", "broker.pub"};
+    mode_t modes[2] = {0600, 0644};
+    for (int i = 0; i < 2; i++) {
+        char *a = xasprintf("%s/%s", dir, files[i]), *b = xasprintf("%s/%s", to, files[i]);
+        if (copy_file(a, b, modes[i]) != 0)
+            die("cannot copy %s", a);
+        free(a);
+        free(b);
+    }
+    printf("backup written to %s\n", to);
+    config_free(cfg);
+    return 0;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+    static const char u[] = "usage: seamctl -d DATADIR [-c CONFIG] export TICKET_ID\n"
+                            "Prints the ticket's evidence document: its signed events, their\n"
+                            "inclusion proofs and the signed checkpoint, verifiable offline with\n"
+                            "'seamctl verify-evidence FILE --key PUBKEY'.\n";
+    struct config *cfg = NULL;
+    struct store_txn *t;
+    struct keys k;
+    char *doc = NULL;
+    size_t len;
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc != 1)
+        usage_die(u);
+    const char *dir = datadir(&cfg);
+    if (keys_load(dir, &k) != SEAM_OK)
+        die("cannot load the broker key from %s", dir);
+    struct evlog lg = {&k, cfg ? cfg->federation : "seam"};
+    struct store *s = open_store(dir);
+    if (store_read_begin(s, &t) != SEAM_OK)
+        die("cannot read the store");
+    enum seam_err rc = ticket_id_valid(argv[0]) ? evlog_export(t, &lg, argv[0], &doc, &len)
+                                                : SEAM_ENOTFOUND;
+    store_read_end(t);
+    store_close(s);
+    keys_wipe(&k);
+    config_free(cfg);
+    if (rc == SEAM_ENOTFOUND)
+        die("no ticket %s", argv[0]);
+    if (rc != SEAM_OK)
+        die("cannot export %s: %s", argv[0], seam_strerror(rc));
+    fwrite(doc, 1, len, stdout);
+    free(doc);
+    return 0;
+}
+
+static int
+cmd_verify_evidence(int argc, char **argv)
+{
+    static const char u[] =
+        "usage: seamctl verify-evidence FILE --key PUBKEY\n"
+        "Checks an evidence document with nothing but the broker's public key (base64, or a\n"
+        "file holding it): each event's signature, the chain, the inclusion proofs, the\n"
+        "signed checkpoint and the signed head. FILE - reads stdin.\n";
+    static const char *const flags[] = {"--key", NULL};
+    uint8_t pk[32];
+    char *doc = NULL, err[512];
+    size_t len = 0, n;
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    check_args(argc, argv, flags, 1, u);
+    const char *key = flag(argc, argv, "--key", u), *file = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--key") == 0)
+            i++;
+        else
+            file = argv[i];
+    }
+    if (key == NULL || file == NULL)
+        usage_die(u);
+    if (seam_pubkey_parse(key, pk) != 0)
+        die("cannot read the public key %s", key);
+    if (strcmp(file, "-") == 0) {
+        size_t cap = 1 << 16;
+        doc = xmalloc(cap);
+        size_t r;
+        while ((r = fread(doc + len, 1, cap - len, stdin)) > 0) {
+            len += r;
+            if (len == cap) {
+                if (cap >= (size_t)256 << 20)
+                    die("evidence larger than 256 MiB");
+                cap *= 2;
+                doc = xrealloc(doc, cap);
+            }
+        }
+    } else if (read_file(file, (size_t)256 << 20, &doc, &len) != SEAM_OK) {
+        die("cannot read %s", file);
+    }
+    if (seam_evidence_verify(doc, len, pk, &n, err, sizeof(err)) != 0) {
+        free(doc);
+        die("evidence does not verify: %s", err);
+    }
+    free(doc);
+    printf("ok: %zu events verify against the checkpoint and the key\n", n);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    int i = 1;
+    if (sodium_init() < 0)
+        die("libsodium failed to initialise");
+    log_init(0);
+    while (i < argc && argv[i][0] == '-') {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (i + 1 >= argc)
+            usage_die(usage_text);
+        if (strcmp(argv[i], "-d") == 0)
+            opt_datadir = argv[i + 1];
+        else if (strcmp(argv[i], "-c") == 0)
+            opt_config = argv[i + 1];
+        else
+            usage_die(usage_text);
+        i += 2;
+    }
+    if (i >= argc)
+        usage_die(usage_text);
+    const char *cmd = argv[i];
+    int n = argc - i - 1;
+    char **rest = argv + i + 1;
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"init", cmd_init},         {"key", cmd_key},       {"customer", cmd_customer},
+                {"token", cmd_token},       {"verify", cmd_verify}, {"backup", cmd_backup},
+                {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence}};
+    for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+        if (strcmp(cmd, cmds[c].name) == 0)
+            return cmds[c].fn(n, rest);
+    fprintf(stderr, "seamctl: unknown command \"%s\"\n", cmd);
+    usage_die(usage_text);
+}

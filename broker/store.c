@@ -1,0 +1,513 @@
+/*
+ * store.c: the LMDB environment, its read transactions, and the writer
+ * thread that group-commits queued jobs (see store.h for the contract).
+ *
+ * Locks: `queue_mu` guards the job queue only. `map_lock` is a rwlock every
+ * transaction of this process holds for reading while it lives; growing or
+ * adopting a larger map (mdb_env_set_mapsize, which LMDB allows only with no
+ * transaction active in the process) takes it for writing. It is contended
+ * only while the map grows. It does not know what the records mean.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <lmdb.h>
+
+#include "log.h"
+#include "store.h"
+
+static const char *const db_names[DB_COUNT] = {
+    "meta", "tickets", "events", "leaves", "tree", "checkpoints", "tokens", "customers",
+    "customer_tickets"};
+
+struct store {
+    MDB_env *env;
+    MDB_dbi dbi[DB_COUNT];
+    size_t map_max;
+    pthread_rwlock_t map_lock;
+
+    pthread_mutex_t queue_mu;
+    pthread_cond_t queue_cv;
+    struct store_job *head, *tail;
+    unsigned queue_len, depth, batch_max;
+    int stopping, running;
+    pthread_t writer;
+    store_hook_fn hook;
+    void *hook_ctx;
+
+    _Atomic uint64_t batches, jobs, full_errors;
+};
+
+struct store_txn {
+    struct store *s;
+    MDB_txn *txn;
+    int locked; /* holds map_lock for reading */
+};
+
+static enum seam_err
+map_err(int rc)
+{
+    switch (rc) {
+    case 0: return SEAM_OK;
+    case MDB_NOTFOUND: return SEAM_ENOTFOUND;
+    case MDB_KEYEXIST: return SEAM_EEXIST;
+    case MDB_MAP_FULL:
+    case ENOSPC: return SEAM_EFULL;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH: return SEAM_ECORRUPT;
+    default: return SEAM_EIO;
+    }
+}
+
+enum seam_err
+store_open(const char *dir, size_t map_size, size_t map_max, int create, struct store **out)
+{
+    struct store *s = xcalloc(1, sizeof(*s));
+    MDB_txn *txn = NULL;
+    int rc;
+    struct stat st;
+
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (!create) {
+            free(s);
+            return SEAM_ENOTFOUND;
+        }
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            log_warn("store: mkdir dir=%s", dir);
+            free(s);
+            return SEAM_EIO;
+        }
+    }
+    s->map_max = map_max;
+    pthread_rwlock_init(&s->map_lock, NULL);
+    pthread_mutex_init(&s->queue_mu, NULL);
+    pthread_cond_init(&s->queue_cv, NULL);
+    if ((rc = mdb_env_create(&s->env)) != 0 || (rc = mdb_env_set_maxdbs(s->env, DB_COUNT)) != 0 ||
+        (rc = mdb_env_set_maxreaders(s->env, 512)) != 0)
+        goto fail;
+    /* Keep a larger map another process has set already. */
+    if ((rc = mdb_env_set_mapsize(s->env, map_size)) != 0)
+        goto fail;
+    rc = mdb_env_open(s->env, dir, MDB_NOTLS | MDB_NORDAHEAD, 0600);
+    if (rc != 0)
+        goto fail;
+    int dead = 0;
+    mdb_reader_check(s->env, &dead);
+    if (dead > 0)
+        log_info("store: cleared stale readers count=%d", dead);
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+        goto fail;
+    for (int i = 0; i < DB_COUNT; i++)
+        if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i])) != 0)
+            goto fail;
+    if ((rc = mdb_txn_commit(txn)) != 0) {
+        txn = NULL;
+        goto fail;
+    }
+    *out = s;
+    return SEAM_OK;
+fail:
+    log_warnx("store: open dir=%s error=\"%s\"", dir, mdb_strerror(rc));
+    if (txn)
+        mdb_txn_abort(txn);
+    if (s->env)
+        mdb_env_close(s->env);
+    free(s);
+    return map_err(rc) == SEAM_ENOTFOUND ? SEAM_EIO : map_err(rc);
+}
+
+void
+store_close(struct store *s)
+{
+    if (s == NULL)
+        return;
+    store_writer_stop(s);
+    mdb_env_close(s->env);
+    pthread_rwlock_destroy(&s->map_lock);
+    pthread_mutex_destroy(&s->queue_mu);
+    pthread_cond_destroy(&s->queue_cv);
+    free(s);
+}
+
+/* Adopts a map another process grew (MDB_MAP_RESIZED). */
+static void
+adopt_map(struct store *s)
+{
+    pthread_rwlock_wrlock(&s->map_lock);
+    mdb_env_set_mapsize(s->env, 0);
+    pthread_rwlock_unlock(&s->map_lock);
+}
+
+static enum seam_err
+txn_begin(struct store *s, unsigned flags, struct store_txn **out)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        MDB_txn *txn;
+        pthread_rwlock_rdlock(&s->map_lock);
+        int rc = mdb_txn_begin(s->env, NULL, flags, &txn);
+        if (rc == 0) {
+            struct store_txn *t = xmalloc(sizeof(*t));
+            t->s = s;
+            t->txn = txn;
+            t->locked = 1;
+            *out = t;
+            return SEAM_OK;
+        }
+        pthread_rwlock_unlock(&s->map_lock);
+        if (rc != MDB_MAP_RESIZED) {
+            log_warnx("store: txn_begin error=\"%s\"", mdb_strerror(rc));
+            return map_err(rc);
+        }
+        adopt_map(s);
+    }
+    return SEAM_EIO;
+}
+
+enum seam_err
+store_read_begin(struct store *s, struct store_txn **out)
+{
+    return txn_begin(s, MDB_RDONLY, out);
+}
+
+static void
+txn_release(struct store_txn *t)
+{
+    if (t->locked)
+        pthread_rwlock_unlock(&t->s->map_lock);
+    free(t);
+}
+
+void
+store_read_end(struct store_txn *t)
+{
+    if (t == NULL)
+        return;
+    mdb_txn_abort(t->txn);
+    txn_release(t);
+}
+
+enum seam_err
+store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+          struct store_val *val)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+    if (rc != 0)
+        return map_err(rc);
+    val->data = v.mv_data;
+    val->len = v.mv_size;
+    return SEAM_OK;
+}
+
+enum seam_err
+store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, const void *val,
+          size_t vlen, unsigned flags)
+{
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v,
+                     (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
+    return map_err(rc);
+}
+
+enum seam_err
+store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen)
+{
+    MDB_val k = {klen, (void *)key};
+    return map_err(mdb_del(t->txn, t->s->dbi[db], &k, NULL));
+}
+
+enum seam_err
+store_scan(struct store_txn *t, enum store_db db, const void *start, size_t slen, int reverse,
+           store_scan_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    MDB_val k = {slen, (void *)start}, v;
+    int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
+    if (rc != 0)
+        return map_err(rc);
+    if (start == NULL) {
+        rc = mdb_cursor_get(cur, &k, &v, reverse ? MDB_LAST : MDB_FIRST);
+    } else {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (reverse) {
+            if (rc == MDB_NOTFOUND)
+                rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+            else if (rc == 0 && (k.mv_size != slen || memcmp(k.mv_data, start, slen) != 0))
+                rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+        }
+    }
+    while (rc == 0) {
+        struct store_val kv = {k.mv_data, k.mv_size}, vv = {v.mv_data, v.mv_size};
+        if (fn(ctx, kv, vv) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? SEAM_OK : map_err(rc);
+}
+
+uint64_t
+store_count(struct store_txn *t, enum store_db db)
+{
+    MDB_stat st;
+    if (mdb_stat(t->txn, t->s->dbi[db], &st) != 0)
+        return 0;
+    return st.ms_entries;
+}
+
+/* Doubles the map up to map_max. Called with no transaction of ours alive. */
+static enum seam_err
+grow_map(struct store *s)
+{
+    MDB_envinfo info;
+    enum seam_err rc = SEAM_OK;
+    pthread_rwlock_wrlock(&s->map_lock);
+    mdb_env_info(s->env, &info);
+    size_t next = info.me_mapsize * 2;
+    if (next > s->map_max)
+        next = s->map_max;
+    if (next <= info.me_mapsize) {
+        rc = SEAM_EFULL;
+    } else if (mdb_env_set_mapsize(s->env, next) != 0) {
+        rc = SEAM_EIO;
+    } else {
+        log_info("store: map grown from_mb=%zu to_mb=%zu", info.me_mapsize >> 20, next >> 20);
+    }
+    pthread_rwlock_unlock(&s->map_lock);
+    return rc;
+}
+
+/*
+ * Applies jobs [first, ...) (n of them) and the hook in one transaction and
+ * commits. Returns SEAM_EFULL when the map was full (nothing committed),
+ * another error if the batch could not commit; job->rc holds each job's own
+ * result.
+ */
+static enum seam_err
+apply_batch(struct store *s, struct store_job *first, unsigned n)
+{
+    struct store_txn *t;
+    enum seam_err rc = txn_begin(s, 0, &t);
+    int changed = 0;
+    if (rc != SEAM_OK)
+        return rc;
+    struct store_job *j = first;
+    for (unsigned i = 0; i < n; i++, j = j->next) {
+        MDB_txn *child, *parent = t->txn;
+        int mrc = mdb_txn_begin(s->env, parent, 0, &child);
+        if (mrc != 0) {
+            rc = map_err(mrc);
+            goto abort;
+        }
+        t->txn = child;
+        j->rc = j->apply(t, j);
+        t->txn = parent;
+        if (j->rc == SEAM_OK) {
+            mrc = mdb_txn_commit(child);
+            if (mrc != 0) {
+                rc = map_err(mrc);
+                goto abort;
+            }
+            changed = 1;
+        } else {
+            mdb_txn_abort(child);
+            if (j->rc == SEAM_EFULL) {
+                rc = SEAM_EFULL;
+                goto abort;
+            }
+        }
+    }
+    if (changed && s->hook != NULL && (rc = s->hook(t, s->hook_ctx)) != SEAM_OK)
+        goto abort;
+    int mrc = mdb_txn_commit(t->txn);
+    txn_release(t);
+    if (mrc != 0) {
+        log_warnx("store: commit error=\"%s\"", mdb_strerror(mrc));
+        return map_err(mrc);
+    }
+    return SEAM_OK;
+abort:
+    mdb_txn_abort(t->txn);
+    txn_release(t);
+    return rc;
+}
+
+/* Applies a batch, growing the map as often as needed. */
+static enum seam_err
+commit_batch(struct store *s, struct store_job *first, unsigned n)
+{
+    for (;;) {
+        enum seam_err rc = apply_batch(s, first, n);
+        if (rc != SEAM_EFULL)
+            return rc;
+        if (grow_map(s) != SEAM_OK) {
+            atomic_fetch_add(&s->full_errors, 1);
+            log_warnx("store: storage full; writes refused until space is freed or "
+                      "limits.map_max_mb is raised");
+            return SEAM_EFULL;
+        }
+    }
+}
+
+static void *
+writer_main(void *arg)
+{
+    struct store *s = arg;
+    time_t last_check = time(NULL);
+    for (;;) {
+        pthread_mutex_lock(&s->queue_mu);
+        while (s->head == NULL && !s->stopping)
+            pthread_cond_wait(&s->queue_cv, &s->queue_mu);
+        if (s->head == NULL && s->stopping) {
+            pthread_mutex_unlock(&s->queue_mu);
+            break;
+        }
+        struct store_job *first = s->head, *last = first;
+        unsigned n = 1;
+        while (n < s->batch_max && last->next != NULL) {
+            last = last->next;
+            n++;
+        }
+        s->head = last->next;
+        if (s->head == NULL)
+            s->tail = NULL;
+        s->queue_len -= n;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->queue_mu);
+
+        enum seam_err rc = commit_batch(s, first, n);
+        if (rc == SEAM_OK) {
+            atomic_fetch_add(&s->batches, 1);
+            atomic_fetch_add(&s->jobs, n);
+        }
+        for (struct store_job *j = first, *next; j != NULL; j = next) {
+            next = j->next;
+            if (rc != SEAM_OK && j->rc == SEAM_OK)
+                j->rc = rc;
+            j->done(j);
+        }
+        if (time(NULL) - last_check >= 5) {
+            int dead = 0;
+            mdb_reader_check(s->env, &dead);
+            if (dead > 0)
+                log_info("store: cleared stale readers count=%d", dead);
+            last_check = time(NULL);
+        }
+    }
+    return NULL;
+}
+
+enum seam_err
+store_writer_start(struct store *s, unsigned depth, unsigned batch_max, store_hook_fn hook,
+                   void *ctx)
+{
+    s->depth = depth;
+    s->batch_max = batch_max;
+    s->hook = hook;
+    s->hook_ctx = ctx;
+    if (pthread_create(&s->writer, NULL, writer_main, s) != 0)
+        return SEAM_EIO;
+    s->running = 1;
+    return SEAM_OK;
+}
+
+enum seam_err
+store_submit(struct store *s, struct store_job *job)
+{
+    pthread_mutex_lock(&s->queue_mu);
+    if (s->stopping || !s->running) {
+        pthread_mutex_unlock(&s->queue_mu);
+        return SEAM_ESHUTDOWN;
+    }
+    if (s->queue_len >= s->depth) {
+        pthread_mutex_unlock(&s->queue_mu);
+        return SEAM_EBUSY;
+    }
+    job->next = NULL;
+    job->rc = SEAM_OK;
+    if (s->tail)
+        s->tail->next = job;
+    else
+        s->head = job;
+    s->tail = job;
+    s->queue_len++;
+    pthread_cond_signal(&s->queue_cv);
+    pthread_mutex_unlock(&s->queue_mu);
+    return SEAM_OK;
+}
+
+void
+store_writer_stop(struct store *s)
+{
+    pthread_mutex_lock(&s->queue_mu);
+    int running = s->running;
+    s->stopping = 1;
+    pthread_cond_signal(&s->queue_cv);
+    pthread_mutex_unlock(&s->queue_mu);
+    if (running) {
+        pthread_join(s->writer, NULL);
+        s->running = 0;
+    }
+}
+
+struct sync_job {
+    struct store_job job;
+    store_write_fn fn;
+    void *ctx;
+};
+
+static enum seam_err
+sync_apply(struct store_txn *t, struct store_job *job)
+{
+    struct sync_job *sj = (struct sync_job *)job;
+    return sj->fn(t, sj->ctx);
+}
+
+enum seam_err
+store_write(struct store *s, store_write_fn fn, void *ctx, store_hook_fn hook, void *hook_ctx)
+{
+    struct sync_job sj = {.job = {.apply = sync_apply}, .fn = fn, .ctx = ctx};
+    store_hook_fn saved = s->hook;
+    void *saved_ctx = s->hook_ctx;
+    s->hook = hook;
+    s->hook_ctx = hook_ctx;
+    enum seam_err rc = commit_batch(s, &sj.job, 1);
+    s->hook = saved;
+    s->hook_ctx = saved_ctx;
+    return rc != SEAM_OK ? rc : sj.job.rc;
+}
+
+void
+store_stats(struct store *s, struct store_stats *out)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    mdb_env_info(s->env, &info);
+    mdb_env_stat(s->env, &st);
+    out->batches = atomic_load(&s->batches);
+    out->jobs = atomic_load(&s->jobs);
+    out->full_errors = atomic_load(&s->full_errors);
+    out->map_size = info.me_mapsize;
+    out->used_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    pthread_mutex_lock(&s->queue_mu);
+    out->queue_len = s->queue_len;
+    pthread_mutex_unlock(&s->queue_mu);
+}
+
+enum seam_err
+store_backup(struct store *s, const char *dir)
+{
+    int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+    if (rc != 0) {
+        log_warnx("store: backup dir=%s error=\"%s\"", dir, mdb_strerror(rc));
+        return map_err(rc);
+    }
+    return SEAM_OK;
+}

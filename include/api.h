@@ -1,0 +1,18 @@
+/*
+ * api.h: the handlers the endpoint table names, one file per resource.
+ */
+#ifndef SEAM_API_H
+#define SEAM_API_H
+
+#include "http.h"
+
+void api_tickets_create(struct req *r);
+void api_tickets_list(struct req *r);
+void api_tickets_get(struct req *r);
+void api_tickets_evidence(struct req *r);
+
+void api_ops_healthz(struct req *r);
+void api_ops_metrics(struct req *r);
+void api_audit_checkpoint(struct req *r);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * auth.h: bearer tokens and principals. A token is "seam_" and 43
+ * characters of base64url (32 random bytes); the store keeps only its
+ * BLAKE2b-256 hash, so a stolen store yields no token. Lookups go by that
+ * hash; the stored hash is compared again in constant time.
+ */
+#ifndef SEAM_AUTH_H
+#define SEAM_AUTH_H
+
+#include "common.h"
+#include "store.h"
+
+enum role {
+    ROLE_CUSTOMER = 1,
+    ROLE_PARTNER = 2,
+    ROLE_LEAD = 4,
+    ROLE_AUDITOR = 8,
+};
+#define ROLE_PUBLIC 0 /* endpoint needs no token */
+
+struct principal {
+    enum role role;
+    char subject[64];  /* customer id, partner id, or the lead's user */
+    char token_id[17]; /* first 16 hex digits of the token hash */
+};
+
+const char *auth_role_name(enum role r);
+int auth_role_parse(const char *s); /* -1 if unknown */
+
+/* From an Authorization header value: SEAM_OK, or SEAM_ENOTFOUND (-> 401). */
+enum seam_err auth_check(struct store_txn *t, const char *authorization,
+                         struct principal *out) SEAM_WUR;
+
+/* In a write txn: a new token; *token (malloc'd) is the secret, shown once. */
+enum seam_err auth_token_issue(struct store_txn *t, enum role role, const char *subject,
+                               char **token, char token_id[17]) SEAM_WUR;
+/* Revokes by token id (16 hex digits) or by the token itself. */
+enum seam_err auth_token_revoke(struct store_txn *t, const char *id_or_token) SEAM_WUR;
+
+#endif

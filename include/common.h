@@ -1,0 +1,52 @@
+/*
+ * common.h: what every module of seam shares: the error enum, allocation
+ * that aborts on failure, time, ids and small encoders.
+ */
+#ifndef SEAM_COMMON_H
+#define SEAM_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SEAM_WUR __attribute__((warn_unused_result))
+
+/* Result of every fallible call; out-parameters are written only on SEAM_OK. */
+enum seam_err {
+    SEAM_OK = 0,
+    SEAM_EINVAL,    /* bad argument or input */
+    SEAM_ENOTFOUND, /* no such record */
+    SEAM_EEXIST,    /* record exists already */
+    SEAM_ECONFLICT, /* the state machine forbids it */
+    SEAM_EFULL,     /* storage full: map at its limit or disk full */
+    SEAM_EBUSY,     /* writer queue full; try again later */
+    SEAM_EIO,       /* I/O or storage failure */
+    SEAM_ECRYPTO,   /* signing or key failure */
+    SEAM_ECORRUPT,  /* stored data fails its checks */
+    SEAM_ESHUTDOWN, /* the writer is stopping */
+};
+
+const char *seam_strerror(enum seam_err e);
+
+/* Allocation that aborts with a log line on failure (small allocations). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Wall-clock time in milliseconds since the epoch. */
+int64_t now_ms(void);
+/* Writes an RFC 3339 UTC time with milliseconds ("2026-01-02T03:04:05.678Z"). */
+void format_time_ms(int64_t ms, char out[32]);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void hex_encode(const uint8_t *in, size_t n, char *out);
+
+/* Big-endian u64 in 8 bytes. */
+void be64_put(uint8_t out[8], uint64_t v);
+uint64_t be64_get(const uint8_t in[8]);
+
+/* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
+enum seam_err read_file(const char *path, size_t max, char **out, size_t *len) SEAM_WUR;
+
+#endif

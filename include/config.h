@@ -1,0 +1,142 @@
+/*
+ * config.h: the federation's configuration (conf/seam.json) as typed,
+ * validated structures. Loaded once at start and immutable afterwards, so
+ * any thread may read it without locks.
+ */
+#ifndef SEAM_CONFIG_H
+#define SEAM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+/* Ticket priorities, in the order of the API's vocabulary. */
+enum priority { PRIO_LOW, PRIO_NORMAL, PRIO_HIGH, PRIO_URGENT, PRIO_COUNT };
+extern const char *const priority_names[PRIO_COUNT];
+int priority_parse(const char *s); /* -1 if unknown */
+
+/* Facts of a complaint a rule may match on. */
+enum fact { FACT_SERVICE, FACT_SYMPTOM, FACT_EQUIPMENT, FACT_REGION, FACT_BUNDLE, FACT_PRIORITY,
+            FACT_COUNT };
+extern const char *const fact_names[FACT_COUNT];
+
+struct strlist {
+    char **v;
+    size_t n;
+};
+int strlist_has(const struct strlist *l, const char *s);
+
+struct config_span {
+    int16_t start, end; /* minutes after midnight, start < end */
+};
+
+struct config_calendar {
+    char *id;
+    char *timezone;   /* IANA name */
+    int always;       /* "24x7" */
+    struct config_span hours[7][4]; /* [0] = Monday */
+    int nhours[7];
+    struct strlist holidays; /* "YYYY-MM-DD" */
+};
+
+struct config_target {
+    int ack_minutes;
+    int resolve_minutes;
+};
+
+struct config_sla {
+    char *id;
+    const struct config_calendar *calendar;
+    double warning_fraction;
+    struct config_target targets[PRIO_COUNT];
+};
+
+enum delivery { DELIVERY_PULL, DELIVERY_PUSH };
+
+struct config_partner {
+    char *id, *name;
+    struct strlist services;
+    enum delivery delivery;
+    char *url;      /* push only */
+    int timeout_ms; /* push only */
+    const struct config_sla *sla;
+    int see_name, see_contact; /* customer data the partner may see */
+    int has_signing_key;
+    uint8_t signing_key[32]; /* Ed25519 public key of the partner */
+};
+
+struct config_provider {
+    char *service;
+    char *region;  /* NULL: every region */
+    char *partner; /* partner id or "lead" */
+};
+
+struct config_bundle {
+    char *id, *name;
+    struct config_provider *providers;
+    size_t nproviders;
+};
+
+struct config_rule {
+    char *id;
+    struct strlist match[FACT_COUNT]; /* empty list: any value */
+    struct strlist owners;            /* "lead", partner id, "provider_of:<service>" */
+    struct strlist fallback;
+    int joint;
+    int rank;
+    int customer_visible;
+    char *label;
+};
+
+struct config_lead {
+    char *id, *name;
+    const struct config_calendar *calendar;
+    const struct config_sla *sla;
+};
+
+struct config {
+    char *path;
+    char *federation; /* checkpoint origin */
+    char *listen_host;
+    uint16_t listen_port;
+    char *data_dir;
+    /* limits */
+    size_t max_body;
+    unsigned max_connections;
+    unsigned connection_timeout_s;
+    unsigned threads;
+    unsigned queue_depth;
+    unsigned batch_max;
+    size_t map_size;     /* initial LMDB map size, bytes */
+    size_t map_max;      /* the map never grows beyond this */
+    unsigned max_bounces;
+    struct config_lead lead;
+    struct strlist services, symptoms, equipment, regions;
+    struct config_calendar *calendars;
+    size_t ncalendars;
+    struct config_sla *slas;
+    size_t nslas;
+    struct config_partner *partners;
+    size_t npartners;
+    struct config_bundle *bundles;
+    size_t nbundles;
+    struct config_rule *rules;
+    size_t nrules;
+};
+
+/*
+ * Loads and validates path. On failure returns SEAM_EINVAL (or SEAM_EIO,
+ * SEAM_ENOTFOUND) and sets *errors to a malloc'd text, one problem a line,
+ * each naming the file and the JSON path. *out is freed with config_free.
+ */
+enum seam_err config_load(const char *path, struct config **out, char **errors) SEAM_WUR;
+void config_free(struct config *c);
+
+/* Sets listen_host and listen_port from "ADDRESS:PORT"; -1 if malformed. */
+int config_set_listen(struct config *c, const char *addr);
+
+const struct config_partner *config_partner_find(const struct config *c, const char *id);
+const struct config_bundle *config_bundle_find(const struct config *c, const char *id);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * evlog.h: the broker's evidence log inside the store: each event signed
+ * and stored under its ticket, appended as a leaf of one RFC 6962 Merkle
+ * log, and a signed checkpoint after every committed batch.
+ *
+ * evlog_append and evlog_hook run in the writer's transaction; export and
+ * proofs in any read transaction; evlog_verify_store offline.
+ */
+#ifndef SEAM_EVLOG_H
+#define SEAM_EVLOG_H
+
+#include <stdint.h>
+
+#include "common.h"
+#include "keys.h"
+#include "seam/evidence.h"
+#include "store.h"
+
+#define TICKET_ID_LEN 21 /* "T" + 20 characters */
+
+struct evlog {
+    const struct keys *keys;
+    const char *origin; /* the federation: the checkpoint's origin line */
+};
+
+/*
+ * Signs bytes (a canonical event of ticket id, number seq) and appends it:
+ * the event record, its leaf and the tree nodes above it. Writes the leaf
+ * index to *leaf.
+ */
+enum seam_err evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket,
+                           uint32_t seq, const char *bytes, size_t len, uint64_t *leaf) SEAM_WUR;
+
+/* The batch hook: signs a checkpoint if the tree grew since the last one. */
+enum seam_err evlog_hook(struct store_txn *t, void *lg);
+
+/* Tree size and latest checkpoint note (malloc'd); size 0 and NULL if none. */
+enum seam_err evlog_checkpoint(struct store_txn *t, uint64_t *size, char **note) SEAM_WUR;
+
+/* The evidence document of one ticket (seam/evidence.h), malloc'd, ends in "\n". */
+enum seam_err evlog_export(struct store_txn *t, const struct evlog *lg, const char *ticket,
+                           char **doc, size_t *len) SEAM_WUR;
+
+/* Node-store callback over a transaction, for proofs. ctx is a store_txn. */
+int evlog_node(void *ctx, unsigned level, uint64_t index, uint8_t out[SEAM_HASH_LEN]);
+
+/*
+ * Checks the whole store against pk: every event's signature and chain,
+ * every leaf and tree node, every checkpoint, and the ticket records'
+ * heads. Calls report once per problem (at most max_reports times) and
+ * returns the number of problems; *events gets the number of events.
+ */
+typedef void (*evlog_report_fn)(void *ctx, const char *problem);
+uint64_t evlog_verify_store(struct store_txn *t, const uint8_t pk[32], evlog_report_fn report,
+                            void *ctx, uint64_t *events);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * http.h: the HTTP face of the broker on libmicrohttpd, the endpoint table
+ * and what handlers use to answer.
+ *
+ * Each request owns one struct req, made on libmicrohttpd's first call and
+ * freed when the request completes. Routing, authentication, media type and
+ * body limits are checked before a handler runs; a handler answers with
+ * http_reply/http_error, or queues a store job with http_submit, whose done
+ * callback answers and calls http_resume. Handlers never touch LMDB.
+ */
+#ifndef SEAM_HTTP_H
+#define SEAM_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "config.h"
+#include "errors.h"
+#include "evlog.h"
+#include "keys.h"
+#include "store.h"
+
+/* Shared by every thread; set up in main, read-only while serving. */
+struct server {
+    const struct config *cfg;
+    struct store *store;
+    struct keys keys;
+    struct evlog lg;
+    struct MHD_Daemon *mhd;
+    int64_t started_ms;
+};
+
+struct req;
+typedef void (*handler_fn)(struct req *r);
+
+/*
+ * Endpoint flags:
+ *   EP_BODY   takes a JSON body (Content-Type application/json, at most max_body bytes)
+ *   EP_WRITE  writes through the store's writer (the answer waits for the commit)
+ */
+#define EP_BODY 1u
+#define EP_WRITE 2u
+
+struct endpoint {
+    const char *method;
+    const char *path; /* segments; "{id}" matches one segment */
+    handler_fn handler;
+    unsigned roles; /* ROLE_* allowed; ROLE_PUBLIC: no token */
+    unsigned flags;
+    size_t max_body; /* 0: the configured limit */
+    const char *name; /* metric label */
+};
+
+extern const struct endpoint endpoints[];
+extern const size_t n_endpoints;
+
+#define REQ_MAX_PARAMS 4
+
+struct req {
+    struct server *srv;
+    struct MHD_Connection *conn;
+    const struct endpoint *ep;
+    size_t ep_index;
+    char id[16];
+    char method[16];
+    char *path;
+    char *params[REQ_MAX_PARAMS];
+    struct principal who;
+    int authed;
+    char *body;
+    size_t body_len, body_max;
+    int body_too_big;
+    int64_t start_us;
+    /* the answer, set by the handler or the done callback */
+    int status;
+    char *reply;
+    size_t reply_len;
+    const char *reply_type;
+    char *location;
+    int retry_after;
+    int replied, suspended;
+    /* a job the request owns, freed with it */
+    void *job;
+    void (*job_free)(void *job);
+};
+
+/* Starts libmicrohttpd on cfg's address; logs the bound port. */
+enum seam_err http_start(struct server *srv) SEAM_WUR;
+void http_stop(struct server *srv);
+
+/* Answers with JSON (steals body). */
+void http_reply(struct req *r, int status, json_t *body);
+/* Answers with text of a type (takes ownership of malloc'd text). */
+void http_reply_raw(struct req *r, int status, const char *type, char *text, size_t len);
+/* The structured error; message NULL: the table's; field may be NULL. */
+void http_error(struct req *r, enum api_error e, const char *message, const char *field);
+/* Maps a store/model error to its answer (500s are logged with the request id). */
+void http_error_from(struct req *r, enum seam_err rc, const char *what);
+
+const char *http_param(struct req *r, unsigned i);
+const char *http_query(struct req *r, const char *key);
+
+/* The parsed body, or NULL after replying 400. New reference. */
+json_t *http_body_json_or_reply(struct req *r);
+
+/* A body field's expectation for http_fields_or_reply. */
+struct body_field {
+    const char *name;
+    json_type type;
+    int required;
+    size_t min_len, max_len; /* strings */
+};
+/* Unknown, missing, mistyped or overlong fields: replies 400 and returns -1. */
+int http_fields_or_reply(struct req *r, const json_t *body, const struct body_field *fields);
+
+/* Parses ?limit= (default dflt, at most max); -1 after replying 400. */
+int http_limit_or_reply(struct req *r, int dflt, int max);
+
+/* Suspends the request and queues job; on failure replies 503 itself. */
+void http_submit(struct req *r, struct store_job *job, void *owner, void (*owner_free)(void *));
+/* From a done callback: the answer is set; let libmicrohttpd send it. */
+void http_resume(struct req *r);
+
+/* Metrics in Prometheus text format (malloc'd). */
+char *http_metrics_text(struct server *srv);
+
+#endif

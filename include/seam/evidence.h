@@ -1,0 +1,113 @@
+/*
+ * seam/evidence.h: the public evidence library of seam.
+ *
+ * Everything a third party needs to check seam's evidence offline with only
+ * the broker's Ed25519 public key: RFC 6962 Merkle hashing, inclusion and
+ * consistency proofs (generation from a node store, and verification as in
+ * RFC 9162 section 2.1), C2SP signed-note checkpoints, event signatures, and
+ * the verification of one ticket's exported evidence document.
+ *
+ * The library has no global state and is safe to call from any thread.
+ * It depends on libsodium (sodium_init() must have run) and Jansson.
+ *
+ * Return convention: 0 on success, -1 on failure; functions that take an
+ * err buffer write a one-line reason there on failure.
+ */
+#ifndef SEAM_EVIDENCE_H
+#define SEAM_EVIDENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SEAM_HASH_LEN 32
+#define SEAM_PK_LEN 32
+#define SEAM_SK_LEN 64
+#define SEAM_SIG_LEN 64
+/* A proof has at most one hash per tree level, plus one (consistency). */
+#define SEAM_PROOF_MAX 65
+
+/* Name of the evidence document format, its "format" field. */
+#define SEAM_EVIDENCE_FORMAT "seam-evidence/1"
+
+/* Domain-separation prefixes of the broker's signatures. */
+#define SEAM_EVENT_CONTEXT "seam.event.v1"
+#define SEAM_HEAD_CONTEXT "seam.head.v1"
+
+/* RFC 6962: SHA-256(0x00 || data). */
+void seam_leaf_hash(const void *data, size_t len, uint8_t out[SEAM_HASH_LEN]);
+/* RFC 6962: SHA-256(0x01 || left || right). */
+void seam_node_hash(const uint8_t left[SEAM_HASH_LEN], const uint8_t right[SEAM_HASH_LEN],
+                    uint8_t out[SEAM_HASH_LEN]);
+/* Plain SHA-256, and its lower-case hex (65 bytes with the NUL). */
+void seam_sha256(const void *data, size_t len, uint8_t out[SEAM_HASH_LEN]);
+void seam_sha256_hex(const void *data, size_t len, char out[2 * SEAM_HASH_LEN + 1]);
+
+/*
+ * A node store: writes the hash of the perfect subtree at `level` whose
+ * leftmost leaf is index << level. Returns 0, or -1 if it has no such node.
+ */
+typedef int (*seam_node_fn)(void *ctx, unsigned level, uint64_t index,
+                            uint8_t out[SEAM_HASH_LEN]);
+
+/* Merkle tree hash of the first `size` leaves (size 0: SHA-256 of ""). */
+int seam_merkle_root(seam_node_fn get, void *ctx, uint64_t size, uint8_t out[SEAM_HASH_LEN]);
+
+/* Inclusion proof of leaf `index` in the tree of `size` leaves; *n hashes. */
+int seam_merkle_inclusion(seam_node_fn get, void *ctx, uint64_t index, uint64_t size,
+                          uint8_t proof[SEAM_PROOF_MAX][SEAM_HASH_LEN], size_t *n);
+
+/* Consistency proof between tree sizes m <= size; *n hashes. */
+int seam_merkle_consistency(seam_node_fn get, void *ctx, uint64_t m, uint64_t size,
+                            uint8_t proof[SEAM_PROOF_MAX][SEAM_HASH_LEN], size_t *n);
+
+/* RFC 9162 2.1.3.2. Returns 0 if the proof leads from leaf to root. */
+int seam_verify_inclusion(uint64_t index, uint64_t size, const uint8_t leaf[SEAM_HASH_LEN],
+                          const uint8_t (*proof)[SEAM_HASH_LEN], size_t n,
+                          const uint8_t root[SEAM_HASH_LEN]);
+
+/* RFC 9162 2.1.4.2. Returns 0 if root1 (size1) is a prefix of root2 (size2). */
+int seam_verify_consistency(uint64_t size1, uint64_t size2, const uint8_t root1[SEAM_HASH_LEN],
+                            const uint8_t root2[SEAM_HASH_LEN],
+                            const uint8_t (*proof)[SEAM_HASH_LEN], size_t n);
+
+/*
+ * Signs a checkpoint as a C2SP signed note: body "origin\nsize\nbase64(root)\n",
+ * a blank line, and "\u2014 origin base64(keyid||sig)\n". *out is malloc'd.
+ */
+int seam_checkpoint_sign(const char *origin, uint64_t size, const uint8_t root[SEAM_HASH_LEN],
+                         const uint8_t sk[SEAM_SK_LEN], char **out);
+
+/*
+ * Verifies a checkpoint note against pk. On success writes its size and root
+ * and, if origin is not NULL, copies its origin line (at most origin_len-1
+ * bytes) there. The note must be byte-exact: one signature line by origin.
+ */
+int seam_checkpoint_verify(const char *note, const uint8_t pk[SEAM_PK_LEN], char *origin,
+                           size_t origin_len, uint64_t *size, uint8_t root[SEAM_HASH_LEN],
+                           char *err, size_t errlen);
+
+/* Ed25519 over context || 0x00 || msg. */
+void seam_sign_ctx(const char *context, const void *msg, size_t len, const uint8_t sk[SEAM_SK_LEN],
+                   uint8_t sig[SEAM_SIG_LEN]);
+int seam_verify_ctx(const char *context, const void *msg, size_t len,
+                    const uint8_t sig[SEAM_SIG_LEN], const uint8_t pk[SEAM_PK_LEN]);
+
+/* Standard base64 with padding; decode accepts only the canonical form. */
+char *seam_b64_encode(const uint8_t *in, size_t n); /* malloc'd */
+int seam_b64_decode(const char *in, uint8_t *out, size_t out_len, size_t *n);
+
+/* Reads a public key: 44 characters of base64, or a file holding them. */
+int seam_pubkey_parse(const char *text, uint8_t pk[SEAM_PK_LEN]);
+
+/*
+ * Verifies one ticket's evidence document (as produced by GET
+ * /v1/tickets/{id}/evidence and seamctl export) with only the public key:
+ * the document must be byte-exact canonical JSON (plus one final newline),
+ * every event's broker signature, chain (seq, prev) and inclusion proof must
+ * hold, the checkpoint must be signed by pk, and the signed head must cover
+ * the last event. On success, if n_events is not NULL, writes the count.
+ */
+int seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
+                         size_t *n_events, char *err, size_t errlen);
+
+#endif

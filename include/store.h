@@ -1,0 +1,120 @@
+/*
+ * store.h: the LMDB environment of one data directory.
+ *
+ * Reads: store_read_begin() ... store_read_end() inside one handler call, on
+ * one thread, short. Values returned by store_get/store_scan point into the
+ * map and are valid only until the transaction ends: copy them out first.
+ *
+ * Writes: one writer thread owns every write transaction of the daemon.
+ * Callers queue a struct store_job with store_submit(); the writer takes up
+ * to batch_max queued jobs, applies each in its own nested transaction (a
+ * job that fails leaves no trace), runs the batch hook (the evidence log
+ * signs its checkpoint there), commits the batch durably once, and only
+ * then calls each job's done callback. Offline tools (seamctl) use
+ * store_write() instead, which runs one function in one transaction.
+ *
+ * The map grows (doubling, up to map_max) when a batch meets MDB_MAP_FULL;
+ * the batch is then applied again, so apply functions must reset anything
+ * they produced before. Stale reader slots are cleared at open and every
+ * few seconds by the writer.
+ */
+#ifndef SEAM_STORE_H
+#define SEAM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+enum store_db {
+    DB_META,         /* small named values: tree size, checkpoint, ... */
+    DB_TICKETS,      /* ticket id -> ticket state (JSON) */
+    DB_EVENTS,       /* ticket id || be32 seq -> be64 leaf || sig[64] || event bytes */
+    DB_LEAVES,       /* be64 leaf index -> ticket id || be32 seq */
+    DB_TREE,         /* level byte || be64 index -> node hash[32] */
+    DB_CHECKPOINTS,  /* be64 tree size -> signed checkpoint note */
+    DB_TOKENS,       /* BLAKE2b-256(token) -> token record (JSON) */
+    DB_CUSTOMERS,    /* customer id -> customer record (JSON) */
+    DB_CUST_TICKETS, /* customer id || 0 || ticket id -> "" */
+    DB_COUNT
+};
+
+struct store;
+struct store_txn;
+
+struct store_val {
+    const void *data;
+    size_t len;
+};
+
+struct store_job;
+typedef enum seam_err (*store_apply_fn)(struct store_txn *t, struct store_job *job);
+typedef void (*store_done_fn)(struct store_job *job);
+
+/* Embed in the caller's own structure. rc is set before done() runs. */
+struct store_job {
+    store_apply_fn apply; /* writer thread; may run more than once */
+    store_done_fn done;   /* writer thread, after the durable commit */
+    enum seam_err rc;
+    struct store_job *next; /* queue link, owned by the store */
+};
+
+struct store_stats {
+    uint64_t batches;    /* committed batches */
+    uint64_t jobs;       /* jobs in committed batches */
+    uint64_t map_size;   /* bytes mapped */
+    uint64_t used_bytes; /* pages in use times page size */
+    uint64_t queue_len;  /* jobs waiting now */
+    uint64_t full_errors;
+};
+
+/* Opens (create: also creates) the environment in dir. */
+enum seam_err store_open(const char *dir, size_t map_size, size_t map_max, int create,
+                         struct store **out) SEAM_WUR;
+/* Stops the writer if running, then closes. NULL is a no-op. */
+void store_close(struct store *s);
+
+enum seam_err store_read_begin(struct store *s, struct store_txn **out) SEAM_WUR;
+void store_read_end(struct store_txn *t);
+
+/* SEAM_ENOTFOUND if absent. */
+enum seam_err store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+                        struct store_val *val) SEAM_WUR;
+/* STORE_NOOVERWRITE: SEAM_EEXIST if present. */
+#define STORE_NOOVERWRITE 1u
+enum seam_err store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+                        const void *val, size_t vlen, unsigned flags) SEAM_WUR;
+enum seam_err store_del(struct store_txn *t, enum store_db db, const void *key,
+                        size_t klen) SEAM_WUR;
+
+/*
+ * Calls fn for each record with key >= start (all records if start is NULL),
+ * in key order (reverse: from the last key <= start, backwards), until fn
+ * returns non-zero.
+ */
+typedef int (*store_scan_fn)(void *ctx, struct store_val key, struct store_val val);
+enum seam_err store_scan(struct store_txn *t, enum store_db db, const void *start, size_t slen,
+                         int reverse, store_scan_fn fn, void *ctx) SEAM_WUR;
+/* Number of records in db. */
+uint64_t store_count(struct store_txn *t, enum store_db db);
+
+/* The batch hook runs in the writer's transaction after the batch's jobs. */
+typedef enum seam_err (*store_hook_fn)(struct store_txn *t, void *ctx);
+enum seam_err store_writer_start(struct store *s, unsigned depth, unsigned batch_max,
+                                 store_hook_fn hook, void *ctx) SEAM_WUR;
+/* SEAM_EBUSY if the queue is full, SEAM_ESHUTDOWN if stopping. */
+enum seam_err store_submit(struct store *s, struct store_job *job) SEAM_WUR;
+/* Lets the queue drain, then stops the writer. */
+void store_writer_stop(struct store *s);
+
+/* One write transaction in the calling thread (tools only), with the hook. */
+typedef enum seam_err (*store_write_fn)(struct store_txn *t, void *ctx);
+enum seam_err store_write(struct store *s, store_write_fn fn, void *ctx, store_hook_fn hook,
+                          void *hook_ctx) SEAM_WUR;
+
+void store_stats(struct store *s, struct store_stats *out);
+
+/* Hot, compacted copy of the environment into dir (which must be empty). */
+enum seam_err store_backup(struct store *s, const char *dir) SEAM_WUR;
+
+#endif

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs the Debian packages seam needs to build, run and test, when any is
+# missing. As root it runs apt-get; as anyone else it prints the exact line.
+set -e
+PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
+liblmdb-dev libsodium-dev lmdb-utils curl jq tzdata"
+[ -n "$SEAM_EXTRA_PKGS" ] && PKGS="$PKGS $SEAM_EXTRA_PKGS"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "seam needs these Debian packages; run as root:" >&2
+    echo "  apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
