@@ -32,6 +32,7 @@ CORE_OBJ   = $(CORE_SRC:%.c=$(BUILD)/%.o)
 BROKER_OBJ = $(BROKER_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    = $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BIN   = $(BUILD)/tests/tamper
 
 all: $(BUILD)/seam-broker $(BUILD)/seamctl seam-broker seamctl
 
@@ -51,6 +52,9 @@ $(BUILD)/seam-broker: $(BROKER_OBJ) $(BUILD)/libseamcore.a
 $(BUILD)/seamctl: $(CTL_OBJ) $(BUILD)/libseamcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/tamper: $(BUILD)/tests/tools/tamper.o $(BUILD)/libseamcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libseamcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -61,7 +65,7 @@ deps:
 run: deps all
 	@scripts/run.sh
 
-test: deps all $(UNIT_BIN)
+test: deps all $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) tests/run.sh
 
 check:
@@ -74,10 +78,10 @@ bench: deps
 	@echo "make bench: the benchmark arrives with the performance issue (see docs/performance.md)"
 
 format:
-	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c
+	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c
 
 format-check:
-	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c
+	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c
 
 clean:
 	rm -rf build build-san seam-broker seamctl

@@ -177,6 +177,28 @@ evlog_checkpoint(struct store_txn *t, uint64_t *size, char **note)
     return SEAM_OK;
 }
 
+enum seam_err
+evlog_event(struct store_txn *t, const char *ticket, uint32_t seq, char **bytes, size_t *len)
+{
+    uint8_t key[TICKET_ID_LEN + 4];
+    struct store_val v;
+    if (strlen(ticket) != TICKET_ID_LEN)
+        return SEAM_ENOTFOUND;
+    event_key(ticket, seq, key);
+    enum seam_err rc = store_get(t, DB_EVENTS, key, sizeof(key), &v);
+    if (rc != SEAM_OK)
+        return rc;
+    if (v.len < 8 + SEAM_SIG_LEN)
+        return SEAM_ECORRUPT;
+    size_t n = v.len - 8 - SEAM_SIG_LEN;
+    char *b = xmalloc(n + 1);
+    memcpy(b, (const char *)v.data + 8 + SEAM_SIG_LEN, n);
+    b[n] = '\0';
+    *bytes = b;
+    *len = n;
+    return SEAM_OK;
+}
+
 struct collect {
     const char *ticket;
     json_t *events;

@@ -397,6 +397,7 @@ cmd_verify(int argc, char **argv)
         die("cannot read the store");
     uint64_t tickets = store_count(t, DB_TICKETS);
     uint64_t problems = evlog_verify_store(t, pk, print_problem, &shown, &events);
+    problems += ticket_verify_records(t, print_problem, &shown);
     store_read_end(t);
     store_close(s);
     config_free(cfg);

@@ -371,3 +371,68 @@ customer_load(struct store_txn *t, const char *id, json_t **record)
 {
     return get_json(t, DB_CUSTOMERS, id, strlen(id), record);
 }
+
+struct verify_ctx {
+    struct store_txn *t;
+    evlog_report_fn report;
+    void *ctx;
+    uint64_t problems;
+};
+
+static int
+verify_record(void *arg, struct store_val k, struct store_val v)
+{
+    static const char *const fields[] = {"customer", "summary",  "description", "service",
+                                         "symptom",  "equipment", "priority",   "bundle",
+                                         "region",   NULL};
+    struct verify_ctx *vc = arg;
+    char id[TICKET_ID_LEN + 1], msg[256], *bytes = NULL;
+    size_t len;
+    if (k.len != TICKET_ID_LEN)
+        return 0;
+    memcpy(id, k.data, TICKET_ID_LEN);
+    id[TICKET_ID_LEN] = '\0';
+    json_t *rec = json_loadb(v.data, v.len, 0, NULL), *ev = NULL;
+    if (rec == NULL) {
+        snprintf(msg, sizeof(msg), "ticket %s: record is not JSON", id);
+        goto bad;
+    }
+    if (evlog_event(vc->t, id, 0, &bytes, &len) != SEAM_OK)
+        goto out; /* the log check reports a missing creation event */
+    ev = json_loads(bytes, 0, NULL);
+    json_t *data = json_object_get(ev, "data");
+    const char *at = json_string_value(json_object_get(ev, "at"));
+    const char *created = json_string_value(json_object_get(rec, "created_at"));
+    if (!json_equal(json_object_get(rec, "id"), json_object_get(ev, "ticket")) || at == NULL ||
+        created == NULL || strcmp(at, created) != 0) {
+        snprintf(msg, sizeof(msg), "ticket %s: record's id or creation time differs from its "
+                                   "signed creation event", id);
+        goto bad;
+    }
+    for (const char *const *f = fields; *f; f++)
+        if (!json_equal(json_object_get(rec, *f), json_object_get(data, *f))) {
+            snprintf(msg, sizeof(msg), "ticket %s: record's %s differs from its signed creation "
+                                       "event (record edited)", id, *f);
+            goto bad;
+        }
+    goto out;
+bad:
+    vc->problems++;
+    vc->report(vc->ctx, msg);
+out:
+    free(bytes);
+    json_decref(ev);
+    json_decref(rec);
+    return 0;
+}
+
+uint64_t
+ticket_verify_records(struct store_txn *t, evlog_report_fn report, void *ctx)
+{
+    struct verify_ctx vc = {t, report, ctx, 0};
+    if (store_scan(t, DB_TICKETS, NULL, 0, 0, verify_record, &vc) != SEAM_OK) {
+        report(ctx, "tickets: scan failed");
+        return 1;
+    }
+    return vc.problems;
+}

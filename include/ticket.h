@@ -53,6 +53,13 @@ enum seam_err customer_add(struct store_txn *t, const struct config *cfg, const 
                            const char *contact) SEAM_WUR;
 enum seam_err customer_load(struct store_txn *t, const char *id, json_t **record) SEAM_WUR;
 
+/*
+ * Checks every ticket record against its signed creation event: the fields
+ * the customer filed, the customer, bundle and region must be what the event
+ * says. Calls report per problem; returns the number of problems.
+ */
+uint64_t ticket_verify_records(struct store_txn *t, evlog_report_fn report, void *ctx);
+
 /* Whether s could be a ticket id (shape only). */
 int ticket_id_valid(const char *s);
 

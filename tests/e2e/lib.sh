@@ -1,0 +1,120 @@
+# tests/e2e/lib.sh: shared by the end-to-end scripts. Each script starts the
+# real seam-broker on a free loopback port with a temporary data directory,
+# talks HTTP to it with curl, prints TAP, and calls finish. The directory is
+# removed on success and kept (its path printed) on failure.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-build}
+BROKER=$ROOT/$BUILD/seam-broker
+SEAMCTL=$ROOT/$BUILD/seamctl
+CONF=${CONF:-$ROOT/conf/seam.json}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/seam-e2e.XXXXXX")
+DATA=$TMP/data
+T_N=0
+T_FAIL=0
+BPID=
+PORT=
+STARTS=0
+
+ok() { # status description
+    T_N=$((T_N + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $T_N - $2"
+    else
+        echo "not ok $T_N - $2"
+        T_FAIL=$((T_FAIL + 1))
+    fi
+}
+
+check() { # description command...
+    local d=$1
+    shift
+    if "$@" >"$TMP/last.out" 2>&1; then ok 0 "$d"; else ok 1 "$d"; sed 's/^/# /' "$TMP/last.out"; fi
+}
+
+refute() { # description command...: passes when the command fails
+    local d=$1
+    shift
+    if "$@" >"$TMP/last.out" 2>&1; then ok 1 "$d"; sed 's/^/# /' "$TMP/last.out"; else ok 0 "$d"; fi
+}
+
+matches() { [[ "$1" =~ $2 ]]; } # string regex
+
+ctl() { "$SEAMCTL" -d "$DATA" -c "$CONF" "$@"; }
+
+init_store() {
+    ctl init >"$TMP/pubkey" || { echo "Bail out! seamctl init failed"; exit 1; }
+}
+
+start_broker() {
+    STARTS=$((STARTS + 1))
+    local log=$TMP/broker.$STARTS.log
+    "$BROKER" -c "$CONF" -d "$DATA" -l 127.0.0.1:0 "$@" >"$log" 2>&1 &
+    BPID=$!
+    for _ in $(seq 1 100); do
+        PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+        [ -n "$PORT" ] && return 0
+        kill -0 "$BPID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "Bail out! the broker did not start; see $log"
+    cat "$log"
+    exit 1
+}
+
+stop_broker() {
+    [ -n "$BPID" ] || return 0
+    kill -TERM "$BPID" 2>/dev/null
+    wait "$BPID" 2>/dev/null
+    BPID=
+}
+
+kill9_broker() {
+    [ -n "$BPID" ] || return 0
+    kill -9 "$BPID" 2>/dev/null
+    wait "$BPID" 2>/dev/null
+    BPID=
+}
+
+URL() { echo "http://127.0.0.1:$PORT$1"; }
+
+# req METHOD PATH TOKEN [BODY [CONTENT-TYPE]]: sets STATUS; the body is in $TMP/body.
+req() {
+    local method=$1 path=$2 token=$3 body=${4-} ctype=${5-application/json}
+    local args=(-s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -X "$method")
+    [ -n "$token" ] && args+=(-H "Authorization: Bearer $token")
+    if [ $# -ge 4 ]; then
+        args+=(-H "Content-Type: $ctype" --data-binary "$body")
+    fi
+    STATUS=$(curl "${args[@]}" "$(URL "$path")")
+}
+
+body() { cat "$TMP/body"; }
+jbody() { jq -r "$1" "$TMP/body"; }
+header() { grep -i "^$1:" "$TMP/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+
+# A customer with a token: new_customer ID [BUNDLE REGION] -> prints the token
+new_customer() {
+    ctl customer add "$1" --name "Customer $1" --bundle "${2:-triple-play}" \
+        --region "${3:-north}" --contact "$1@example.net" >/dev/null &&
+        ctl token issue --role customer --subject "$1" 2>/dev/null
+}
+
+new_token() { ctl token issue --role "$1" --subject "$2" 2>/dev/null; }
+
+TICKET_BODY='{"summary":"No internet since this morning","description":"All router lights are red.","service":"internet","symptom":"no_service","equipment":"router","priority":"high"}'
+
+tree_size() { # the evidence log's size, through the lead's API
+    curl -s -H "Authorization: Bearer $LEAD" "$(URL /v1/audit/checkpoint)" | jq -r .tree_size
+}
+
+finish() {
+    stop_broker
+    echo "1..$T_N"
+    if [ "$T_FAIL" -gt 0 ]; then
+        echo "# kept $TMP for inspection"
+        exit 1
+    fi
+    rm -rf "$TMP"
+    exit 0
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs the unit tests (TAP binaries) and the end-to-end scripts (TAP), then
+# prints one line "N passed, N failed" and exits non-zero on any failure.
+#   tests/run.sh [unit|e2e]    VALGRIND=1 runs the unit tests under valgrind.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+what=${1:-all}
+passed=0 failed=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+tally() { # name, exit status; counts the TAP lines in $out
+    local name=$1 rc=$2 p f
+    p=$(grep -c '^ok ' "$out")
+    f=$(grep -c '^not ok ' "$out")
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "not ok - $name exited with status $rc"
+        failed=$((failed + 1))
+    fi
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$rc" -eq 0 ]; then
+        echo "not ok - $name ran no test"
+        failed=$((failed + 1))
+    fi
+}
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+    for t in "$BUILD"/tests/test_*; do
+        [ -x "$t" ] || continue
+        echo "# $t"
+        if [ "${VALGRIND:-0}" = 1 ]; then
+            valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+                "$t" >"$out" 2>&1
+        else
+            "$t" >"$out" 2>&1
+        fi
+        rc=$?
+        cat "$out"
+        tally "$t" "$rc"
+    done
+fi
+if [ "$what" = all ] || [ "$what" = e2e ]; then
+    for t in tests/e2e/t_*.sh; do
+        echo "# $t"
+        bash "$t" >"$out" 2>&1
+        rc=$?
+        cat "$out"
+        tally "$t" "$rc"
+    done
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,149 @@
+/*
+ * tamper.c: a test tool that rewrites a stopped broker's store the way an
+ * attacker with write access to the data directory could, so that the
+ * tests can show `seamctl verify` finding it. Not installed; tests only.
+ *
+ *   tamper DATADIR remove-event TICKET     delete a ticket's creation event
+ *   tamper DATADIR swap-events T1 T2       exchange two tickets' first events
+ *   tamper DATADIR cut-tail                drop the newest event from the log
+ *   tamper DATADIR foreign-checkpoint      re-sign the checkpoint with a new key
+ *   tamper DATADIR edit-record TICKET      change a ticket record's summary
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "common.h"
+#include "evlog.h"
+#include "seam/evidence.h"
+#include "store.h"
+
+static const char *op, *a1, *a2;
+
+static void
+ekey(const char *t, uint8_t k[TICKET_ID_LEN + 4])
+{
+    memcpy(k, t, TICKET_ID_LEN);
+    memset(k + TICKET_ID_LEN, 0, 4);
+}
+
+static enum seam_err
+copy_val(struct store_txn *t, enum store_db db, const void *k, size_t kl, uint8_t **out,
+         size_t *len)
+{
+    struct store_val v;
+    enum seam_err rc = store_get(t, db, k, kl, &v);
+    if (rc != SEAM_OK)
+        return rc;
+    *out = xmalloc(v.len);
+    memcpy(*out, v.data, v.len);
+    *len = v.len;
+    return SEAM_OK;
+}
+
+static enum seam_err
+apply(struct store_txn *t, void *ctx)
+{
+    uint8_t k1[TICKET_ID_LEN + 4], k2[TICKET_ID_LEN + 4];
+    uint8_t *v1 = NULL, *v2 = NULL;
+    size_t l1, l2;
+    enum seam_err rc;
+    (void)ctx;
+    if (strcmp(op, "remove-event") == 0) {
+        ekey(a1, k1);
+        return store_del(t, DB_EVENTS, k1, sizeof(k1));
+    }
+    if (strcmp(op, "swap-events") == 0) {
+        ekey(a1, k1);
+        ekey(a2, k2);
+        if ((rc = copy_val(t, DB_EVENTS, k1, sizeof(k1), &v1, &l1)) != SEAM_OK ||
+            (rc = copy_val(t, DB_EVENTS, k2, sizeof(k2), &v2, &l2)) != SEAM_OK)
+            return rc;
+        /* keep each leaf index where it was: swap only signature and bytes */
+        uint8_t *n1 = xmalloc(l2), *n2 = xmalloc(l1);
+        memcpy(n1, v1, 8);
+        memcpy(n1 + 8, v2 + 8, l2 - 8);
+        memcpy(n2, v2, 8);
+        memcpy(n2 + 8, v1 + 8, l1 - 8);
+        if ((rc = store_put(t, DB_EVENTS, k1, sizeof(k1), n1, l2, 0)) == SEAM_OK)
+            rc = store_put(t, DB_EVENTS, k2, sizeof(k2), n2, l1, 0);
+        free(n1);
+        free(n2);
+        free(v1);
+        free(v2);
+        return rc;
+    }
+    if (strcmp(op, "cut-tail") == 0) {
+        struct store_val v;
+        uint8_t lk[8], nk[9];
+        if ((rc = store_get(t, DB_META, "tree_size", 9, &v)) != SEAM_OK)
+            return rc;
+        uint64_t size = be64_get(v.data);
+        be64_put(lk, size - 1);
+        if ((rc = copy_val(t, DB_LEAVES, lk, 8, &v1, &l1)) != SEAM_OK)
+            return rc;
+        if ((rc = store_del(t, DB_EVENTS, v1, l1)) != SEAM_OK ||
+            (rc = store_del(t, DB_LEAVES, lk, 8)) != SEAM_OK)
+            return rc;
+        nk[0] = 0;
+        be64_put(nk + 1, size - 1);
+        if ((rc = store_del(t, DB_TREE, nk, 9)) != SEAM_OK)
+            return rc;
+        be64_put(lk, size - 1);
+        free(v1);
+        return store_put(t, DB_META, "tree_size", 9, lk, 8, 0);
+    }
+    if (strcmp(op, "foreign-checkpoint") == 0) {
+        struct store_val v;
+        uint8_t pk[32], sk[64], root[32];
+        char *note = NULL;
+        if ((rc = store_get(t, DB_META, "tree_size", 9, &v)) != SEAM_OK)
+            return rc;
+        uint64_t size = be64_get(v.data);
+        crypto_sign_keypair(pk, sk);
+        if (seam_merkle_root(evlog_node, t, size, root) != 0 ||
+            seam_checkpoint_sign("seam.northwind.example/federation", size, root, sk, &note) != 0)
+            return SEAM_ECORRUPT;
+        rc = store_put(t, DB_META, "checkpoint", 10, note, strlen(note), 0);
+        free(note);
+        return rc;
+    }
+    if (strcmp(op, "edit-record") == 0) {
+        if ((rc = copy_val(t, DB_TICKETS, a1, TICKET_ID_LEN, &v1, &l1)) != SEAM_OK)
+            return rc;
+        json_t *rec = json_loadb((const char *)v1, l1, 0, NULL);
+        free(v1);
+        json_object_set_new(rec, "summary", json_string("nothing happened"));
+        char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(rec);
+        rc = store_put(t, DB_TICKETS, a1, TICKET_ID_LEN, text, strlen(text), 0);
+        free(text);
+        return rc;
+    }
+    return SEAM_EINVAL;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct store *s;
+    if (argc < 3 || sodium_init() < 0) {
+        fprintf(stderr, "usage: tamper DATADIR OP [ARGS]\n");
+        return 2;
+    }
+    op = argv[2];
+    a1 = argc > 3 ? argv[3] : "";
+    a2 = argc > 4 ? argv[4] : "";
+    if (store_open(argv[1], (size_t)64 << 20, (size_t)64 << 30, 0, &s) != SEAM_OK)
+        return 1;
+    enum seam_err rc = store_write(s, apply, NULL, NULL, NULL);
+    store_close(s);
+    if (rc != SEAM_OK) {
+        fprintf(stderr, "tamper %s: %s\n", op, seam_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
