@@ -18,8 +18,9 @@ api_ops_healthz(struct req *r)
         return;
     }
     store_read_end(t);
-    http_reply(r, 200, json_pack("{s:s, s:I}", "status", "ok", "uptime_s",
-                                 (json_int_t)((now_ms() - r->srv->started_ms) / 1000)));
+    http_reply(r, 200,
+               json_pack("{s:s, s:I}", "status", "ok", "uptime_s",
+                         (json_int_t)((now_ms() - r->srv->started_ms) / 1000)));
 }
 
 void
@@ -45,9 +46,9 @@ api_audit_checkpoint(struct req *r)
         return;
     }
     char *pk = keys_public_b64(&r->srv->keys);
-    json_t *body = json_pack("{s:s, s:I, s:o, s:s}", "origin", r->srv->cfg->federation,
-                             "tree_size", (json_int_t)size, "checkpoint",
-                             note ? json_string(note) : json_null(), "public_key", pk);
+    json_t *body = json_pack("{s:s, s:I, s:o, s:s}", "origin", r->srv->cfg->federation, "tree_size",
+                             (json_int_t)size, "checkpoint", note ? json_string(note) : json_null(),
+                             "public_key", pk);
     free(note);
     free(pk);
     http_reply(r, 200, body);

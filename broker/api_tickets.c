@@ -81,14 +81,13 @@ vocab_or_reply(struct req *r, const json_t *body, const char *key, const struct 
 void
 api_tickets_create(struct req *r)
 {
-    static const struct body_field fields[] = {
-        {"summary", JSON_STRING, 1, 1, SUMMARY_MAX},
-        {"description", JSON_STRING, 1, 0, DESCRIPTION_MAX},
-        {"service", JSON_STRING, 0, 1, 64},
-        {"symptom", JSON_STRING, 1, 1, 64},
-        {"equipment", JSON_STRING, 0, 1, 64},
-        {"priority", JSON_STRING, 0, 1, 16},
-        {NULL, 0, 0, 0, 0}};
+    static const struct body_field fields[] = {{"summary", JSON_STRING, 1, 1, SUMMARY_MAX},
+                                               {"description", JSON_STRING, 1, 0, DESCRIPTION_MAX},
+                                               {"service", JSON_STRING, 0, 1, 64},
+                                               {"symptom", JSON_STRING, 1, 1, 64},
+                                               {"equipment", JSON_STRING, 0, 1, 64},
+                                               {"priority", JSON_STRING, 0, 1, 16},
+                                               {NULL, 0, 0, 0, 0}};
     const struct config *cfg = r->srv->cfg;
     json_t *body = http_body_json_or_reply(r);
     if (body == NULL)

@@ -24,10 +24,14 @@ const char *
 auth_role_name(enum role r)
 {
     switch (r) {
-    case ROLE_CUSTOMER: return "customer";
-    case ROLE_PARTNER: return "partner";
-    case ROLE_LEAD: return "lead";
-    case ROLE_AUDITOR: return "auditor";
+    case ROLE_CUSTOMER:
+        return "customer";
+    case ROLE_PARTNER:
+        return "partner";
+    case ROLE_LEAD:
+        return "lead";
+    case ROLE_AUDITOR:
+        return "auditor";
     }
     return "none";
 }

@@ -19,17 +19,28 @@ const char *
 seam_strerror(enum seam_err e)
 {
     switch (e) {
-    case SEAM_OK: return "ok";
-    case SEAM_EINVAL: return "invalid argument";
-    case SEAM_ENOTFOUND: return "not found";
-    case SEAM_EEXIST: return "already exists";
-    case SEAM_ECONFLICT: return "transition not allowed";
-    case SEAM_EFULL: return "storage full";
-    case SEAM_EBUSY: return "busy";
-    case SEAM_EIO: return "I/O error";
-    case SEAM_ECRYPTO: return "cryptographic failure";
-    case SEAM_ECORRUPT: return "stored data is corrupt";
-    case SEAM_ESHUTDOWN: return "shutting down";
+    case SEAM_OK:
+        return "ok";
+    case SEAM_EINVAL:
+        return "invalid argument";
+    case SEAM_ENOTFOUND:
+        return "not found";
+    case SEAM_EEXIST:
+        return "already exists";
+    case SEAM_ECONFLICT:
+        return "transition not allowed";
+    case SEAM_EFULL:
+        return "storage full";
+    case SEAM_EBUSY:
+        return "busy";
+    case SEAM_EIO:
+        return "I/O error";
+    case SEAM_ECRYPTO:
+        return "cryptographic failure";
+    case SEAM_ECORRUPT:
+        return "stored data is corrupt";
+    case SEAM_ESHUTDOWN:
+        return "shutting down";
     }
     return "unknown error";
 }

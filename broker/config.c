@@ -72,10 +72,22 @@ problem(struct cctx *c, const char *path, const char *fmt, ...)
     free(line);
 }
 
-enum ftype { T_STRING, T_INT, T_NUMBER, T_BOOL, T_OBJECT, T_ARRAY, T_STRING_OR_ARRAY,
-             T_STRING_OR_OBJECT };
-static const char *const type_names[] = {"a string", "an integer",       "a number",
-                                         "a boolean", "an object",       "an array",
+enum ftype {
+    T_STRING,
+    T_INT,
+    T_NUMBER,
+    T_BOOL,
+    T_OBJECT,
+    T_ARRAY,
+    T_STRING_OR_ARRAY,
+    T_STRING_OR_OBJECT
+};
+static const char *const type_names[] = {"a string",
+                                         "an integer",
+                                         "a number",
+                                         "a boolean",
+                                         "an object",
+                                         "an array",
                                          "a string or an array of strings",
                                          "a string or an object"};
 
@@ -89,14 +101,22 @@ static int
 type_ok(const json_t *v, enum ftype t)
 {
     switch (t) {
-    case T_STRING: return json_is_string(v);
-    case T_INT: return json_is_integer(v);
-    case T_NUMBER: return json_is_number(v);
-    case T_BOOL: return json_is_boolean(v);
-    case T_OBJECT: return json_is_object(v);
-    case T_ARRAY: return json_is_array(v);
-    case T_STRING_OR_ARRAY: return json_is_string(v) || json_is_array(v);
-    case T_STRING_OR_OBJECT: return json_is_string(v) || json_is_object(v);
+    case T_STRING:
+        return json_is_string(v);
+    case T_INT:
+        return json_is_integer(v);
+    case T_NUMBER:
+        return json_is_number(v);
+    case T_BOOL:
+        return json_is_boolean(v);
+    case T_OBJECT:
+        return json_is_object(v);
+    case T_ARRAY:
+        return json_is_array(v);
+    case T_STRING_OR_ARRAY:
+        return json_is_string(v) || json_is_array(v);
+    case T_STRING_OR_OBJECT:
+        return json_is_string(v) || json_is_object(v);
     }
     return 0;
 }
@@ -429,10 +449,10 @@ static void
 load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *path,
              struct config_partner *p)
 {
-    static const struct field f[] = {
-        {"id", T_STRING, 1},          {"name", T_STRING, 1},          {"services", T_ARRAY, 1},
-        {"delivery", T_OBJECT, 1},    {"sla_policy", T_STRING, 1},    {"customer_data", T_ARRAY, 0},
-        {"signing_key", T_STRING, 0}, {NULL, 0, 0}};
+    static const struct field f[] = {{"id", T_STRING, 1},          {"name", T_STRING, 1},
+                                     {"services", T_ARRAY, 1},     {"delivery", T_OBJECT, 1},
+                                     {"sla_policy", T_STRING, 1},  {"customer_data", T_ARRAY, 0},
+                                     {"signing_key", T_STRING, 0}, {NULL, 0, 0}};
     static const struct field df[] = {
         {"mode", T_STRING, 1}, {"url", T_STRING, 0}, {"timeout_ms", T_INT, 0}, {NULL, 0, 0}};
     char sub[512];
@@ -468,8 +488,8 @@ load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *pat
                 problem(c, sub, "a pull partner has no url");
         } else if (strcmp(mode, "push") == 0) {
             p->delivery = DELIVERY_PUSH;
-            if (p->url == NULL || (strncmp(p->url, "http://", 7) != 0 &&
-                                   strncmp(p->url, "https://", 8) != 0))
+            if (p->url == NULL ||
+                (strncmp(p->url, "http://", 7) != 0 && strncmp(p->url, "https://", 8) != 0))
                 problem(c, sub, "a push partner needs an http:// or https:// url");
         } else {
             problem(c, sub, "mode must be \"pull\" or \"push\"");
@@ -595,15 +615,22 @@ static void
 load_rule(struct cctx *c, struct config *cf, const json_t *v, const char *path,
           struct config_rule *r)
 {
-    static const struct field f[] = {
-        {"id", T_STRING, 1},       {"match", T_OBJECT, 1},   {"owners", T_STRING_OR_ARRAY, 1},
-        {"mode", T_STRING, 0},     {"fallback", T_ARRAY, 0}, {"rank", T_INT, 0},
-        {"customer_visible", T_BOOL, 0}, {"label", T_STRING, 0}, {NULL, 0, 0}};
-    static const struct field mf[] = {
-        {"service", T_STRING_OR_ARRAY, 0},  {"symptom", T_STRING_OR_ARRAY, 0},
-        {"equipment", T_STRING_OR_ARRAY, 0}, {"region", T_STRING_OR_ARRAY, 0},
-        {"bundle", T_STRING_OR_ARRAY, 0},   {"priority", T_STRING_OR_ARRAY, 0},
-        {NULL, 0, 0}};
+    static const struct field f[] = {{"id", T_STRING, 1},
+                                     {"match", T_OBJECT, 1},
+                                     {"owners", T_STRING_OR_ARRAY, 1},
+                                     {"mode", T_STRING, 0},
+                                     {"fallback", T_ARRAY, 0},
+                                     {"rank", T_INT, 0},
+                                     {"customer_visible", T_BOOL, 0},
+                                     {"label", T_STRING, 0},
+                                     {NULL, 0, 0}};
+    static const struct field mf[] = {{"service", T_STRING_OR_ARRAY, 0},
+                                      {"symptom", T_STRING_OR_ARRAY, 0},
+                                      {"equipment", T_STRING_OR_ARRAY, 0},
+                                      {"region", T_STRING_OR_ARRAY, 0},
+                                      {"bundle", T_STRING_OR_ARRAY, 0},
+                                      {"priority", T_STRING_OR_ARRAY, 0},
+                                      {NULL, 0, 0}};
     char sub[512];
     if (check_object(c, v, path, f) != 0)
         return;
@@ -626,9 +653,9 @@ load_rule(struct cctx *c, struct config *cf, const json_t *v, const char *path,
                                                                   : NULL;
             for (size_t i = 0; i < r->match[fct].n; i++) {
                 const char *val = r->match[fct].v[i];
-                int known = vocab                  ? strlist_has(vocab, val)
-                            : fct == FACT_BUNDLE   ? config_bundle_find(cf, val) != NULL
-                                                   : priority_parse(val) >= 0;
+                int known = vocab                ? strlist_has(vocab, val)
+                            : fct == FACT_BUNDLE ? config_bundle_find(cf, val) != NULL
+                                                 : priority_parse(val) >= 0;
                 if (!known)
                     problem(c, fp, "\"%s\" is not in the %s vocabulary", val, fact_names[fct]);
             }
@@ -696,12 +723,15 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         {"calendars", T_OBJECT, 1},  {"sla_policies", T_OBJECT, 1}, {"partners", T_ARRAY, 1},
         {"bundles", T_ARRAY, 1},     {"rules", T_ARRAY, 1},         {"max_bounces", T_INT, 0},
         {"$schema", T_STRING, 0},    {"description", T_STRING, 0},  {NULL, 0, 0}};
-    static const struct field lim[] = {
-        {"max_body_bytes", T_INT, 0},     {"max_connections", T_INT, 0},
-        {"connection_timeout_s", T_INT, 0}, {"threads", T_INT, 0},
-        {"queue_depth", T_INT, 0},        {"batch_max", T_INT, 0},
-        {"map_size_mb", T_INT, 0},        {"map_max_mb", T_INT, 0},
-        {NULL, 0, 0}};
+    static const struct field lim[] = {{"max_body_bytes", T_INT, 0},
+                                       {"max_connections", T_INT, 0},
+                                       {"connection_timeout_s", T_INT, 0},
+                                       {"threads", T_INT, 0},
+                                       {"queue_depth", T_INT, 0},
+                                       {"batch_max", T_INT, 0},
+                                       {"map_size_mb", T_INT, 0},
+                                       {"map_max_mb", T_INT, 0},
+                                       {NULL, 0, 0}};
     static const struct field lead[] = {{"id", T_STRING, 1},
                                         {"name", T_STRING, 1},
                                         {"calendar", T_STRING, 1},
@@ -739,8 +769,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     cf->map_max = (size_t)64 << 30;
     if (l != NULL && check_object(c, l, "$.limits", lim) == 0) {
         cf->max_body = (size_t)int_or(c, l, "max_body_bytes", "$.limits", 65536, 1024, 16 << 20);
-        cf->max_connections =
-            (unsigned)int_or(c, l, "max_connections", "$.limits", 1024, 4, 65536);
+        cf->max_connections = (unsigned)int_or(c, l, "max_connections", "$.limits", 1024, 4, 65536);
         cf->connection_timeout_s =
             (unsigned)int_or(c, l, "connection_timeout_s", "$.limits", 30, 1, 3600);
         cf->threads = (unsigned)int_or(c, l, "threads", "$.limits", 4, 1, 256);

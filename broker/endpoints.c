@@ -18,8 +18,7 @@ const struct endpoint endpoints[] = {
     {"GET", "/v1/tickets/{id}", api_tickets_get, CUSTOMER | LEAD | AUDITOR, 0, 0, "tickets_get"},
     {"GET", "/v1/tickets/{id}/evidence", api_tickets_evidence, CUSTOMER | LEAD | AUDITOR, 0, 0,
      "tickets_evidence"},
-    {"GET", "/v1/audit/checkpoint", api_audit_checkpoint, LEAD | AUDITOR, 0, 0,
-     "audit_checkpoint"},
+    {"GET", "/v1/audit/checkpoint", api_audit_checkpoint, LEAD | AUDITOR, 0, 0, "audit_checkpoint"},
 };
 
 const size_t n_endpoints = sizeof(endpoints) / sizeof(endpoints[0]);

@@ -118,8 +118,7 @@ path(seam_node_fn get, void *ctx, uint64_t m, uint64_t lo, uint64_t hi,
     uint64_t k = split_point(hi - lo);
     int rc;
     if (m - lo < k)
-        rc = path(get, ctx, m, lo, lo + k, proof, n) ||
-             range_hash(get, ctx, lo + k, hi, proof[*n]);
+        rc = path(get, ctx, m, lo, lo + k, proof, n) || range_hash(get, ctx, lo + k, hi, proof[*n]);
     else
         rc = path(get, ctx, m, lo + k, hi, proof, n) || range_hash(get, ctx, lo, lo + k, proof[*n]);
     if (rc != 0 || *n >= SEAM_PROOF_MAX - 1)
@@ -157,8 +156,8 @@ subproof(seam_node_fn get, void *ctx, uint64_t m, uint64_t lo, uint64_t hi, int 
     uint64_t k = split_point(size);
     int rc;
     if (m <= k)
-        rc = subproof(get, ctx, m, lo, lo + k, complete, proof, n) ||
-             (*n >= SEAM_PROOF_MAX) || range_hash(get, ctx, lo + k, hi, proof[*n]);
+        rc = subproof(get, ctx, m, lo, lo + k, complete, proof, n) || (*n >= SEAM_PROOF_MAX) ||
+             range_hash(get, ctx, lo + k, hi, proof[*n]);
     else
         rc = subproof(get, ctx, m - k, lo + k, hi, 0, proof, n) || (*n >= SEAM_PROOF_MAX) ||
              range_hash(get, ctx, lo, lo + k, proof[*n]);
@@ -413,8 +412,7 @@ parse_u64(const char *s, size_t len, uint64_t *out)
 
 int
 seam_checkpoint_verify(const char *note, const uint8_t pk[SEAM_PK_LEN], char *origin,
-                       size_t origin_len, uint64_t *size, uint8_t root[H], char *err,
-                       size_t errlen)
+                       size_t origin_len, uint64_t *size, uint8_t root[H], char *err, size_t errlen)
 {
     char *body = NULL, name[256], sigline[256], rootb64[64];
     uint8_t blob[4 + SEAM_SIG_LEN], id[4], r[H];
@@ -573,8 +571,8 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
         if (et == NULL || strcmp(et, ticket) != 0)
             FAIL("event %zu: belongs to another ticket", i);
         if (!json_is_integer(seq) || json_integer_value(seq) != (json_int_t)i)
-            FAIL("event %zu: sequence number %lld where %zu was expected (removed or reordered)",
-                 i, (long long)json_integer_value(seq), i);
+            FAIL("event %zu: sequence number %lld where %zu was expected (removed or reordered)", i,
+                 (long long)json_integer_value(seq), i);
         if (ep == NULL || strcmp(ep, prev_hex) != 0)
             FAIL("event %zu: prev does not match the hash of event %zu (chain broken)", i,
                  i ? i - 1 : 0);

@@ -145,8 +145,8 @@ evlog_hook(struct store_txn *t, void *arg)
     if (seam_checkpoint_sign(lg->origin, size, root, lg->keys->sk, &note) != 0)
         return SEAM_ECRYPTO;
     be64_put(sk, size);
-    if ((rc = store_put(t, DB_META, META_CHECKPOINT, strlen(META_CHECKPOINT), note,
-                        strlen(note), 0)) == SEAM_OK &&
+    if ((rc = store_put(t, DB_META, META_CHECKPOINT, strlen(META_CHECKPOINT), note, strlen(note),
+                        0)) == SEAM_OK &&
         (rc = store_put(t, DB_CHECKPOINTS, sk, 8, note, strlen(note), 0)) == SEAM_OK)
         rc = meta_put_u64(t, META_CHECKPOINT_SIZE, size);
     free(note);
@@ -274,9 +274,8 @@ evlog_export(struct store_txn *t, const struct evlog *lg, const char *ticket, ch
         rc = SEAM_ENOTFOUND;
     if (rc != SEAM_OK)
         goto out;
-    json_t *hb = json_pack("{s:I, s:s, s:s, s:I}", "events",
-                           (json_int_t)json_array_size(c.events), "last", c.last, "ticket", ticket,
-                           "tree_size", (json_int_t)c.size);
+    json_t *hb = json_pack("{s:I, s:s, s:s, s:I}", "events", (json_int_t)json_array_size(c.events),
+                           "last", c.last, "ticket", ticket, "tree_size", (json_int_t)c.size);
     head = json_dumps(hb, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(hb);
     seam_sign_ctx(SEAM_HEAD_CONTEXT, head, strlen(head), lg->keys->sk, sig);
@@ -323,8 +322,7 @@ struct vstate {
     unsigned nlevels;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-vreport(struct vstate *vs, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) vreport(struct vstate *vs, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -361,8 +359,9 @@ check_ticket_head(struct vstate *vs)
     json_int_t n = json_integer_value(json_object_get(head, "events"));
     const char *last = json_string_value(json_object_get(head, "last"));
     if (n != vs->seq + 1)
-        vreport(vs, "ticket %s: record says %lld events, the log holds %lld (events removed or "
-                    "added)",
+        vreport(vs,
+                "ticket %s: record says %lld events, the log holds %lld (events removed or "
+                "added)",
                 vs->ticket, (long long)n, (long long)(vs->seq + 1));
     else if (last == NULL || strcmp(last, vs->prev) != 0)
         vreport(vs, "ticket %s: record's last event hash differs from the log", vs->ticket);
@@ -397,8 +396,9 @@ verify_event(void *ctx, struct store_val k, struct store_val v)
         vreport(vs, "ticket %s: event %u follows event %lld (an event is missing)", tid, seq,
                 (long long)vs->seq);
     if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, blen, p + 8, vs->pk) != 0)
-        vreport(vs, "ticket %s event %u: broker signature does not verify (changed bytes or "
-                    "another key)",
+        vreport(vs,
+                "ticket %s event %u: broker signature does not verify (changed bytes or "
+                "another key)",
                 tid, seq);
     json_t *ev = json_loadb(bytes, blen, JSON_REJECT_DUPLICATES, NULL);
     const char *et = json_string_value(json_object_get(ev, "ticket"));
@@ -408,8 +408,9 @@ verify_event(void *ctx, struct store_val k, struct store_val v)
         vreport(vs, "ticket %s event %u: not JSON", tid, seq);
     else if (et == NULL || strcmp(et, tid) != 0 || !json_is_integer(es) ||
              json_integer_value(es) != seq)
-        vreport(vs, "ticket %s event %u: stored under the wrong ticket or number (moved or "
-                    "reordered)",
+        vreport(vs,
+                "ticket %s event %u: stored under the wrong ticket or number (moved or "
+                "reordered)",
                 tid, seq);
     else if (prev == NULL || strcmp(prev, vs->prev) != 0)
         vreport(vs, "ticket %s event %u: prev does not match the previous event (chain broken)",
@@ -487,6 +488,7 @@ evlog_verify_store(struct store_txn *t, const uint8_t pk[32], evlog_report_fn re
     char *note = NULL, err[200];
     uint64_t cp_size, tree_size;
     uint8_t cp_root[H];
+    int cp_ok = 0; /* the latest checkpoint verified: cp_root holds its root */
 
     if (meta_u64(t, META_TREE_SIZE, &tree_size) != SEAM_OK) {
         vreport(&vs, "meta: tree size unreadable");
@@ -505,8 +507,9 @@ evlog_verify_store(struct store_txn *t, const uint8_t pk[32], evlog_report_fn re
         if (seam_checkpoint_verify(note, pk, NULL, 0, &sz, cp_root, err, sizeof(err)) != 0)
             vreport(&vs, "latest %s", err);
         else if (sz != tree_size || sz != cp_size)
-            vreport(&vs, "latest checkpoint covers %llu events, the log holds %llu (tail cut or "
-                         "added)",
+            vreport(&vs,
+                    "latest checkpoint covers %llu events, the log holds %llu (tail cut or "
+                    "added)",
                     (unsigned long long)sz, (unsigned long long)tree_size);
     }
     vs.leaves = xcalloc(tree_size ? tree_size : 1, H);
@@ -531,8 +534,7 @@ evlog_verify_store(struct store_txn *t, const uint8_t pk[32], evlog_report_fn re
         uint64_t cnt = tree_size >> l;
         vs.levels[l] = xcalloc(cnt ? cnt : 1, H);
         for (uint64_t i = 0; i < cnt; i++)
-            seam_node_hash(vs.levels[l - 1][2 * i], vs.levels[l - 1][2 * i + 1],
-                           vs.levels[l][i]);
+            seam_node_hash(vs.levels[l - 1][2 * i], vs.levels[l - 1][2 * i + 1], vs.levels[l][i]);
     }
     uint64_t bad_nodes = 0;
     for (unsigned l = 0; l < nl; l++)
@@ -544,10 +546,9 @@ evlog_verify_store(struct store_txn *t, const uint8_t pk[32], evlog_report_fn re
     if (bad_nodes)
         vreport(&vs, "tree: %llu stored node hashes differ from the events",
                 (unsigned long long)bad_nodes);
-    if (note != NULL && tree_size > 0) {
+    if (cp_ok && tree_size > 0) {
         uint8_t root[H];
-        if (seam_merkle_root(mem_node, &vs, tree_size, root) != 0 ||
-            memcmp(root, cp_root, H) != 0)
+        if (seam_merkle_root(mem_node, &vs, tree_size, root) != 0 || memcmp(root, cp_root, H) != 0)
             vreport(&vs, "latest checkpoint: root differs from the events (an event was "
                          "changed, removed or reordered)");
     }

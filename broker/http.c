@@ -189,11 +189,19 @@ void
 http_error_from(struct req *r, enum seam_err rc, const char *what)
 {
     switch (rc) {
-    case SEAM_ENOTFOUND: http_error(r, E_NOT_FOUND, NULL, NULL); return;
-    case SEAM_ECONFLICT: http_error(r, E_CONFLICT, NULL, NULL); return;
+    case SEAM_ENOTFOUND:
+        http_error(r, E_NOT_FOUND, NULL, NULL);
+        return;
+    case SEAM_ECONFLICT:
+        http_error(r, E_CONFLICT, NULL, NULL);
+        return;
     case SEAM_EBUSY:
-    case SEAM_ESHUTDOWN: http_error(r, E_UNAVAILABLE, NULL, NULL); return;
-    case SEAM_EFULL: http_error(r, E_STORAGE_FULL, NULL, NULL); return;
+    case SEAM_ESHUTDOWN:
+        http_error(r, E_UNAVAILABLE, NULL, NULL);
+        return;
+    case SEAM_EFULL:
+        http_error(r, E_STORAGE_FULL, NULL, NULL);
+        return;
     default:
         log_warnx("req=%s %s failed error=\"%s\"", r->id, what, seam_strerror(rc));
         http_error(r, E_INTERNAL, "internal error; quote the request_id to the operator", NULL);
@@ -241,14 +249,21 @@ static const char *
 type_name(json_type t)
 {
     switch (t) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
     }
     return "a value";
 }
@@ -277,8 +292,7 @@ http_fields_or_reply(struct req *r, const json_t *body, const struct body_field 
         if (json_is_string(v)) {
             size_t n = json_string_length(v);
             if (n < f->min_len || n > f->max_len) {
-                snprintf(msg, sizeof(msg), "must be %zu to %zu bytes long", f->min_len,
-                         f->max_len);
+                snprintf(msg, sizeof(msg), "must be %zu to %zu bytes long", f->min_len, f->max_len);
                 http_error(r, E_INVALID_FIELD, msg, key);
                 return -1;
             }
@@ -607,8 +621,8 @@ http_start(struct server *srv)
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_port = htons(cfg->listen_port);
-    if (inet_pton(AF_INET, strcmp(cfg->listen_host, "localhost") == 0 ? "127.0.0.1"
-                                                                       : cfg->listen_host,
+    if (inet_pton(AF_INET,
+                  strcmp(cfg->listen_host, "localhost") == 0 ? "127.0.0.1" : cfg->listen_host,
                   &sa.sin_addr) != 1) {
         log_warnx("http: listen address %s is not an IPv4 address", cfg->listen_host);
         return SEAM_EINVAL;
@@ -617,13 +631,12 @@ http_start(struct server *srv)
                      MHD_USE_ERROR_LOG;
     srv->mhd = MHD_start_daemon(
         flags, cfg->listen_port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->connection_timeout_s, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        1024, MHD_OPTION_END);
+        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+        cfg->threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
     if (srv->mhd == NULL) {
         log_warnx("http: cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
         return SEAM_EIO;

@@ -48,13 +48,27 @@ main(int argc, char **argv)
     }
     while ((opt = getopt(argc, argv, "c:l:d:nvh")) != -1) {
         switch (opt) {
-        case 'c': conf = optarg; break;
-        case 'l': listen = optarg; break;
-        case 'd': datadir = optarg; break;
-        case 'n': check_only = 1; break;
-        case 'v': verbose = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'c':
+            conf = optarg;
+            break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 'd':
+            datadir = optarg;
+            break;
+        case 'n':
+            check_only = 1;
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (conf == NULL || optind != argc) {
@@ -91,8 +105,7 @@ main(int argc, char **argv)
     srv.started_ms = now_ms();
     enum seam_err rc = keys_load(cfg->data_dir, &srv.keys);
     if (rc == SEAM_ENOTFOUND)
-        fatalx("no broker key in %s: run 'seamctl -d %s init' first", cfg->data_dir,
-               cfg->data_dir);
+        fatalx("no broker key in %s: run 'seamctl -d %s init' first", cfg->data_dir, cfg->data_dir);
     if (rc != SEAM_OK)
         fatalx("cannot load the broker key from %s", cfg->data_dir);
     srv.lg.keys = &srv.keys;

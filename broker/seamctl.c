@@ -45,8 +45,7 @@ static const char usage_text[] =
     "  verify-evidence FILE --key PUBKEY   check an evidence document offline\n"
     "Every command takes --help.\n";
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
     va_list ap;
     fputs("seamctl: ", stderr);
@@ -57,8 +56,7 @@ die(const char *fmt, ...)
     exit(1);
 }
 
-static void __attribute__((noreturn))
-usage_die(const char *text)
+static void __attribute__((noreturn)) usage_die(const char *text)
 {
     fputs(text, stderr);
     exit(2);
@@ -113,9 +111,9 @@ load_config(int required)
 {
     struct config *cfg = NULL;
     char *errors = NULL;
-    const char *path = opt_config ? opt_config
+    const char *path = opt_config              ? opt_config
                        : getenv("SEAM_CONFIG") ? getenv("SEAM_CONFIG")
-                                              : "conf/seam.json";
+                                               : "conf/seam.json";
     if (!required && opt_config == NULL && access(path, R_OK) != 0)
         return NULL;
     if (config_load(path, &cfg, &errors) != SEAM_OK) {
@@ -242,8 +240,11 @@ cmd_customer(int argc, char **argv)
         usage_die(u);
     check_args(argc - 1, argv + 1, flags, 1, u);
     struct config *cfg = load_config(1), *unused = NULL;
-    struct customer_args a = {cfg, NULL, flag(argc, argv, "--name", u),
-                              flag(argc, argv, "--bundle", u), flag(argc, argv, "--region", u),
+    struct customer_args a = {cfg,
+                              NULL,
+                              flag(argc, argv, "--name", u),
+                              flag(argc, argv, "--bundle", u),
+                              flag(argc, argv, "--region", u),
                               flag(argc, argv, "--contact", u)};
     a.id = argv[1][0] == '-' ? NULL : argv[1];
     if (a.id == NULL || a.name == NULL || a.bundle == NULL || a.region == NULL)
@@ -504,8 +505,8 @@ cmd_export(int argc, char **argv)
     struct store *s = open_store(dir);
     if (store_read_begin(s, &t) != SEAM_OK)
         die("cannot read the store");
-    enum seam_err rc = ticket_id_valid(argv[0]) ? evlog_export(t, &lg, argv[0], &doc, &len)
-                                                : SEAM_ENOTFOUND;
+    enum seam_err rc =
+        ticket_id_valid(argv[0]) ? evlog_export(t, &lg, argv[0], &doc, &len) : SEAM_ENOTFOUND;
     store_read_end(t);
     store_close(s);
     keys_wipe(&k);
@@ -602,8 +603,9 @@ main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"init", cmd_init},         {"key", cmd_key},       {"customer", cmd_customer},
-                {"token", cmd_token},       {"verify", cmd_verify}, {"backup", cmd_backup},
+    } cmds[] = {{"init", cmd_init},         {"key", cmd_key},
+                {"customer", cmd_customer}, {"token", cmd_token},
+                {"verify", cmd_verify},     {"backup", cmd_backup},
                 {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence}};
     for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
         if (strcmp(cmd, cmds[c].name) == 0)

@@ -21,9 +21,9 @@
 #include "log.h"
 #include "store.h"
 
-static const char *const db_names[DB_COUNT] = {
-    "meta", "tickets", "events", "leaves", "tree", "checkpoints", "tokens", "customers",
-    "customer_tickets"};
+static const char *const db_names[DB_COUNT] = {"meta",   "tickets",   "events",
+                                               "leaves", "tree",      "checkpoints",
+                                               "tokens", "customers", "customer_tickets"};
 
 struct store {
     MDB_env *env;
@@ -53,16 +53,22 @@ static enum seam_err
 map_err(int rc)
 {
     switch (rc) {
-    case 0: return SEAM_OK;
-    case MDB_NOTFOUND: return SEAM_ENOTFOUND;
-    case MDB_KEYEXIST: return SEAM_EEXIST;
+    case 0:
+        return SEAM_OK;
+    case MDB_NOTFOUND:
+        return SEAM_ENOTFOUND;
+    case MDB_KEYEXIST:
+        return SEAM_EEXIST;
     case MDB_MAP_FULL:
-    case ENOSPC: return SEAM_EFULL;
+    case ENOSPC:
+        return SEAM_EFULL;
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
-    case MDB_VERSION_MISMATCH: return SEAM_ECORRUPT;
-    default: return SEAM_EIO;
+    case MDB_VERSION_MISMATCH:
+        return SEAM_ECORRUPT;
+    default:
+        return SEAM_EIO;
     }
 }
 
@@ -211,8 +217,8 @@ store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, c
           size_t vlen, unsigned flags)
 {
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v,
-                     (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
+    int rc =
+        mdb_put(t->txn, t->s->dbi[db], &k, &v, (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
     return map_err(rc);
 }
 

@@ -103,10 +103,10 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, json_t *record, co
     uint64_t leaf;
     char hash[65];
 
-    json_t *ev = json_pack("{s:i, s:s, s:s, s:I, s:s, s:s, s:{s:s, s:s}, s:o}", "v", 1, "type",
-                           type, "ticket", id, "seq", seq, "prev", prev ? prev : "", "at", at,
-                           "actor", "role", auth_role_name(who->role), "id", who->subject,
-                           "data", data);
+    json_t *ev =
+        json_pack("{s:i, s:s, s:s, s:I, s:s, s:s, s:{s:s, s:s}, s:o}", "v", 1, "type", type,
+                  "ticket", id, "seq", seq, "prev", prev ? prev : "", "at", at, "actor", "role",
+                  auth_role_name(who->role), "id", who->subject, "data", data);
     char *bytes = dump(ev);
     json_decref(ev);
     if (bytes == NULL)
@@ -151,29 +151,28 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     const char *rule = default_rule(c->cfg);
     const char *prio = priority_names[in->priority];
 
-    json_t *assignment = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:{s:n, s:n}, s:[], s:s}", "id",
-                                   aid, "partner", c->cfg->lead.id, "state", "assigned", "rule",
-                                   rule, "chain_position", 0, "bounces", 0, "due", "ack",
-                                   "resolve", "flags", "assigned_at", at);
-    record = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s, "
-                       "s:[o], s:[{s:s, s:s, s:s}], s:{s:i, s:s}}",
-                       "id", tid, "customer", who->subject, "status", "acknowledged", "priority",
-                       prio, "summary", in->summary, "description", in->description, "service",
-                       opt_string(in->service), "symptom", in->symptom, "equipment",
-                       opt_string(in->equipment), "bundle", bundle, "region", region,
-                       "created_at", at, "updated_at", at, "assignments", assignment,
-                       "timeline", "at", at, "type", "ticket.created", "status", "acknowledged",
-                       "head", "events", 0, "last", "");
+    json_t *assignment =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:{s:n, s:n}, s:[], s:s}", "id", aid, "partner",
+                  c->cfg->lead.id, "state", "assigned", "rule", rule, "chain_position", 0,
+                  "bounces", 0, "due", "ack", "resolve", "flags", "assigned_at", at);
+    record = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s, "
+        "s:[o], s:[{s:s, s:s, s:s}], s:{s:i, s:s}}",
+        "id", tid, "customer", who->subject, "status", "acknowledged", "priority", prio, "summary",
+        in->summary, "description", in->description, "service", opt_string(in->service), "symptom",
+        in->symptom, "equipment", opt_string(in->equipment), "bundle", bundle, "region", region,
+        "created_at", at, "updated_at", at, "assignments", assignment, "timeline", "at", at, "type",
+        "ticket.created", "status", "acknowledged", "head", "events", 0, "last", "");
     if (record == NULL) {
         rc = SEAM_EINVAL;
         goto out;
     }
     json_t *data = json_pack(
         "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:[{s:s, s:s, s:s}]}", "customer",
-        who->subject, "status", "acknowledged", "priority", prio, "summary", in->summary,
-        "service", opt_string(in->service), "symptom", in->symptom, "equipment",
-        opt_string(in->equipment), "description", in->description, "bundle", bundle, "region",
-        region, "assignments", "id", aid, "partner", c->cfg->lead.id, "rule", rule);
+        who->subject, "status", "acknowledged", "priority", prio, "summary", in->summary, "service",
+        opt_string(in->service), "symptom", in->symptom, "equipment", opt_string(in->equipment),
+        "description", in->description, "bundle", bundle, "region", region, "assignments", "id",
+        aid, "partner", c->cfg->lead.id, "rule", rule);
     if ((rc = ticket_event(t, c, record, "ticket.created", who, at, data)) != SEAM_OK)
         goto out;
     if ((rc = put_json(t, DB_TICKETS, tid, TICKET_ID_LEN, record, STORE_NOOVERWRITE)) != SEAM_OK)
@@ -204,7 +203,8 @@ ticket_visible(const json_t *record, const struct principal *who)
 {
     switch (who->role) {
     case ROLE_LEAD:
-    case ROLE_AUDITOR: return 1;
+    case ROLE_AUDITOR:
+        return 1;
     case ROLE_CUSTOMER: {
         const char *c = json_string_value(json_object_get(record, "customer"));
         return c != NULL && strcmp(c, who->subject) == 0;
@@ -228,7 +228,7 @@ json_t *
 ticket_view(const json_t *record, const struct principal *who)
 {
     static const char *const public_fields[] = {
-        "id",     "status",   "priority",  "summary",    "description", "service",
+        "id",      "status",    "priority",   "summary",    "description", "service",
         "symptom", "equipment", "created_at", "updated_at", "timeline",    NULL};
     static const char *const lead_fields[] = {"customer", "bundle", "region", "assignments", NULL};
     json_t *v = json_object();
@@ -328,8 +328,7 @@ ticket_list(struct store_txn *t, const struct principal *who, const char *cursor
         return SEAM_EINVAL;
     }
     l.items = json_array();
-    rc = store_scan(t, choice == ALL ? DB_TICKETS : DB_CUST_TICKETS, start, slen, 1, list_one,
-                    &l);
+    rc = store_scan(t, choice == ALL ? DB_TICKETS : DB_CUST_TICKETS, start, slen, 1, list_one, &l);
     free(start);
     if (choice == BY_CUSTOMER)
         free((char *)l.prefix);
@@ -382,8 +381,8 @@ struct verify_ctx {
 static int
 verify_record(void *arg, struct store_val k, struct store_val v)
 {
-    static const char *const fields[] = {"customer", "summary",  "description", "service",
-                                         "symptom",  "equipment", "priority",   "bundle",
+    static const char *const fields[] = {"customer", "summary",   "description", "service",
+                                         "symptom",  "equipment", "priority",    "bundle",
                                          "region",   NULL};
     struct verify_ctx *vc = arg;
     char id[TICKET_ID_LEN + 1], msg[256], *bytes = NULL;
@@ -405,14 +404,18 @@ verify_record(void *arg, struct store_val k, struct store_val v)
     const char *created = json_string_value(json_object_get(rec, "created_at"));
     if (!json_equal(json_object_get(rec, "id"), json_object_get(ev, "ticket")) || at == NULL ||
         created == NULL || strcmp(at, created) != 0) {
-        snprintf(msg, sizeof(msg), "ticket %s: record's id or creation time differs from its "
-                                   "signed creation event", id);
+        snprintf(msg, sizeof(msg),
+                 "ticket %s: record's id or creation time differs from its "
+                 "signed creation event",
+                 id);
         goto bad;
     }
     for (const char *const *f = fields; *f; f++)
         if (!json_equal(json_object_get(rec, *f), json_object_get(data, *f))) {
-            snprintf(msg, sizeof(msg), "ticket %s: record's %s differs from its signed creation "
-                                       "event (record edited)", id, *f);
+            snprintf(msg, sizeof(msg),
+                     "ticket %s: record's %s differs from its signed creation "
+                     "event (record edited)",
+                     id, *f);
             goto bad;
         }
     goto out;

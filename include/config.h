@@ -17,8 +17,15 @@ extern const char *const priority_names[PRIO_COUNT];
 int priority_parse(const char *s); /* -1 if unknown */
 
 /* Facts of a complaint a rule may match on. */
-enum fact { FACT_SERVICE, FACT_SYMPTOM, FACT_EQUIPMENT, FACT_REGION, FACT_BUNDLE, FACT_PRIORITY,
-            FACT_COUNT };
+enum fact {
+    FACT_SERVICE,
+    FACT_SYMPTOM,
+    FACT_EQUIPMENT,
+    FACT_REGION,
+    FACT_BUNDLE,
+    FACT_PRIORITY,
+    FACT_COUNT
+};
 extern const char *const fact_names[FACT_COUNT];
 
 struct strlist {
@@ -33,8 +40,8 @@ struct config_span {
 
 struct config_calendar {
     char *id;
-    char *timezone;   /* IANA name */
-    int always;       /* "24x7" */
+    char *timezone;                 /* IANA name */
+    int always;                     /* "24x7" */
     struct config_span hours[7][4]; /* [0] = Monday */
     int nhours[7];
     struct strlist holidays; /* "YYYY-MM-DD" */
@@ -108,8 +115,8 @@ struct config {
     unsigned threads;
     unsigned queue_depth;
     unsigned batch_max;
-    size_t map_size;     /* initial LMDB map size, bytes */
-    size_t map_max;      /* the map never grows beyond this */
+    size_t map_size; /* initial LMDB map size, bytes */
+    size_t map_max;  /* the map never grows beyond this */
     unsigned max_bounces;
     struct config_lead lead;
     struct strlist services, symptoms, equipment, regions;

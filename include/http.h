@@ -50,7 +50,7 @@ struct endpoint {
     handler_fn handler;
     unsigned roles; /* ROLE_* allowed; ROLE_PUBLIC: no token */
     unsigned flags;
-    size_t max_body; /* 0: the configured limit */
+    size_t max_body;  /* 0: the configured limit */
     const char *name; /* metric label */
 };
 

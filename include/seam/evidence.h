@@ -46,8 +46,7 @@ void seam_sha256_hex(const void *data, size_t len, char out[2 * SEAM_HASH_LEN + 
  * A node store: writes the hash of the perfect subtree at `level` whose
  * leftmost leaf is index << level. Returns 0, or -1 if it has no such node.
  */
-typedef int (*seam_node_fn)(void *ctx, unsigned level, uint64_t index,
-                            uint8_t out[SEAM_HASH_LEN]);
+typedef int (*seam_node_fn)(void *ctx, unsigned level, uint64_t index, uint8_t out[SEAM_HASH_LEN]);
 
 /* Merkle tree hash of the first `size` leaves (size 0: SHA-256 of ""). */
 int seam_merkle_root(seam_node_fn get, void *ctx, uint64_t size, uint8_t out[SEAM_HASH_LEN]);

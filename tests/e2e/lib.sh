@@ -49,9 +49,10 @@ init_store() {
 start_broker() {
     STARTS=$((STARTS + 1))
     local log=$TMP/broker.$STARTS.log
-    "$BROKER" -c "$CONF" -d "$DATA" -l 127.0.0.1:0 "$@" >"$log" 2>&1 &
+    # SEAM_BROKER_WRAPPER runs the broker under a tool, e.g. "valgrind -q --error-exitcode=99".
+    ${SEAM_BROKER_WRAPPER:-} "$BROKER" -c "$CONF" -d "$DATA" -l 127.0.0.1:0 "$@" >"$log" 2>&1 &
     BPID=$!
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 400); do
         PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
         [ -n "$PORT" ] && return 0
         kill -0 "$BPID" 2>/dev/null || break
@@ -62,11 +63,18 @@ start_broker() {
     exit 1
 }
 
-stop_broker() {
+stop_broker() { # asserts a clean exit: status 0, no sanitizer report
     [ -n "$BPID" ] || return 0
     kill -TERM "$BPID" 2>/dev/null
     wait "$BPID" 2>/dev/null
+    local rc=$? log=$TMP/broker.$STARTS.log
     BPID=
+    if [ $rc -ne 0 ] || grep -q -E 'Sanitizer|runtime error' "$log"; then
+        ok 1 "the broker stopped cleanly (status $rc; see $log)"
+        grep -E -A20 'Sanitizer|runtime error' "$log" | sed 's/^/# /' | head -40
+    else
+        ok 0 "the broker stopped cleanly"
+    fi
 }
 
 kill9_broker() {

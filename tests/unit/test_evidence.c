@@ -12,9 +12,14 @@
 #include "seam/evidence.h"
 #include "tap.h"
 
-static const char *leaf_hex[8] = {"",         "00",       "10",
-                                  "2021",     "3031",     "40414243",
-                                  "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
+static const char *leaf_hex[8] = {"",
+                                  "00",
+                                  "10",
+                                  "2021",
+                                  "3031",
+                                  "40414243",
+                                  "5051525354555657",
+                                  "606162636465666768696a6b6c6d6e6f"};
 static const char *root_hex[9] = {
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -155,16 +160,16 @@ main(void)
     for (uint64_t m = 1; m <= 8; m++)
         for (uint64_t s = m; s <= 8; s++) {
             if (seam_merkle_consistency(get_node, NULL, m, s, proof, &n) != 0 ||
-                seam_verify_consistency(m, s, roots[m], roots[s], (const uint8_t(*)[32])proof,
-                                        n) != 0)
+                seam_verify_consistency(m, s, roots[m], roots[s], (const uint8_t(*)[32])proof, n) !=
+                    0)
                 all_con = 0;
             if (m < s && seam_verify_consistency(m, s, roots[s], roots[m],
                                                  (const uint8_t(*)[32])proof, n) == 0)
                 con_bad = 0;
             if (n > 0) {
                 proof[0][0] ^= 0x80;
-                if (seam_verify_consistency(m, s, roots[m], roots[s],
-                                            (const uint8_t(*)[32])proof, n) == 0)
+                if (seam_verify_consistency(m, s, roots[m], roots[s], (const uint8_t(*)[32])proof,
+                                            n) == 0)
                     con_bad = 0;
             }
         }
@@ -181,8 +186,10 @@ main(void)
     crypto_sign_keypair(pk, sk);
     crypto_sign_keypair(pk2, sk2);
     ok(seam_checkpoint_sign("seam.example/test", 8, roots[8], sk, &note) == 0, "sign checkpoint");
-    ok(note && strncmp(note, "seam.example/test\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n"
-                             "\xe2\x80\x94 seam.example/test ", 84) == 0,
+    ok(note && strncmp(note,
+                       "seam.example/test\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n"
+                       "\xe2\x80\x94 seam.example/test ",
+                       84) == 0,
        "checkpoint note has the C2SP layout");
     ok(seam_checkpoint_verify(note, pk, origin, sizeof(origin), &size, root, err, sizeof(err)) ==
                0 &&

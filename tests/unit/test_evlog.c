@@ -27,11 +27,10 @@ append_one(struct store_txn *t, void *arg)
 {
     struct append_ctx *a = arg;
     uint64_t leaf;
-    json_t *ev = json_pack("{s:i, s:s, s:s, s:i, s:s, s:s, s:{s:s, s:s}, s:{s:i}}", "v", 1,
-                           "type", a->events ? "ticket.noted" : "ticket.created", "ticket",
-                           a->ticket, "seq", a->events, "prev", a->last, "at",
-                           "2026-11-22T10:00:00.000Z", "actor", "role", "customer", "id", "c1",
-                           "data", "n", a->events);
+    json_t *ev = json_pack("{s:i, s:s, s:s, s:i, s:s, s:s, s:{s:s, s:s}, s:{s:i}}", "v", 1, "type",
+                           a->events ? "ticket.noted" : "ticket.created", "ticket", a->ticket,
+                           "seq", a->events, "prev", a->last, "at", "2026-11-22T10:00:00.000Z",
+                           "actor", "role", "customer", "id", "c1", "data", "n", a->events);
     char *bytes = json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(ev);
     enum seam_err rc =
@@ -39,8 +38,8 @@ append_one(struct store_txn *t, void *arg)
     if (rc == SEAM_OK) {
         seam_sha256_hex(bytes, strlen(bytes), a->last);
         a->events++;
-        json_t *rec = json_pack("{s:s, s:{s:i, s:s}}", "id", a->ticket, "head", "events",
-                                a->events, "last", a->last);
+        json_t *rec = json_pack("{s:s, s:{s:i, s:s}}", "id", a->ticket, "head", "events", a->events,
+                                "last", a->last);
         char *text = json_dumps(rec, JSON_COMPACT);
         rc = store_put(t, DB_TICKETS, a->ticket, TICKET_ID_LEN, text, strlen(text), 0);
         free(text);
@@ -72,10 +71,10 @@ main(void)
     struct evlog lg = {&k, "seam.test/log"};
     ok(store_open(dir, 1 << 20, (size_t)1 << 30, 1, &s) == SEAM_OK, "open store");
 
-    const char *tickets[3] = {"T00000000000000000001", "T00000000000000000002",
-                              "T00000000000000000003"};
-    struct append_ctx ac[3];
-    for (int i = 0; i < 3; i++)
+    const char *tickets[4] = {"T00000000000000000001", "T00000000000000000002",
+                              "T00000000000000000003", "T00000000000000000004"};
+    struct append_ctx ac[4];
+    for (int i = 0; i < 4; i++)
         ac[i] = (struct append_ctx){&lg, tickets[i], 0, ""};
     int all = 1;
     for (int round = 0; round < 20; round++)
@@ -83,32 +82,39 @@ main(void)
             if ((round + i) % 2 == 0 &&
                 store_write(s, append_one, &ac[i], evlog_hook, &lg) != SEAM_OK)
                 all = 0;
-    int total = ac[0].events + ac[1].events + ac[2].events;
-    ok(all && total == 30, "30 events appended over 30 commits");
+    /* A short ticket in the middle of the log, for the byte-by-byte test. */
+    for (int i = 0; i < 2; i++)
+        if (store_write(s, append_one, &ac[3], evlog_hook, &lg) != SEAM_OK)
+            all = 0;
+    for (int i = 0; i < 2; i++)
+        if (store_write(s, append_one, &ac[0], evlog_hook, &lg) != SEAM_OK)
+            all = 0;
+    int total = ac[0].events + ac[1].events + ac[2].events + ac[3].events;
+    ok(all && total == 34, "34 events appended over 34 commits");
 
     uint64_t size;
     char *note = NULL;
     ok(store_read_begin(s, &t) == SEAM_OK && evlog_checkpoint(t, &size, &note) == SEAM_OK &&
-           size == 30 && note != NULL,
-       "the latest checkpoint covers all 30 events");
+           size == 34 && note != NULL,
+       "the latest checkpoint covers all 34 events");
     uint8_t root[32], want[32];
     uint64_t cp_size;
     ok(seam_checkpoint_verify(note, k.pk, NULL, 0, &cp_size, root, NULL, 0) == 0 &&
-           seam_merkle_root(evlog_node, t, 30, want) == 0 && !memcmp(root, want, 32),
+           seam_merkle_root(evlog_node, t, 34, want) == 0 && !memcmp(root, want, 32),
        "it is signed by the broker and its root is the tree's");
     free(note);
 
     /* Every earlier checkpoint is consistent with the latest. */
     int consistent = 1;
-    for (uint64_t m = 1; m <= 30; m++) {
+    for (uint64_t m = 1; m <= 34; m++) {
         uint8_t r1[32], proof[SEAM_PROOF_MAX][32];
         size_t n;
         if (seam_merkle_root(evlog_node, t, m, r1) != 0 ||
-            seam_merkle_consistency(evlog_node, t, m, 30, proof, &n) != 0 ||
-            seam_verify_consistency(m, 30, r1, root, (const uint8_t(*)[32])proof, n) != 0)
+            seam_merkle_consistency(evlog_node, t, m, 34, proof, &n) != 0 ||
+            seam_verify_consistency(m, 34, r1, root, (const uint8_t(*)[32])proof, n) != 0)
             consistent = 0;
     }
-    ok(consistent, "consistency proofs from every size 1..30 to 30 verify");
+    ok(consistent, "consistency proofs from every size 1..34 to 34 verify");
 
     char *doc = NULL;
     size_t len, nev;
@@ -118,6 +124,10 @@ main(void)
        "its evidence verifies with the public key: %zu events", nev);
     ok(seam_evidence_verify(doc, len, other.pk, NULL, err, sizeof(err)) != 0,
        "and fails with another key: %s", err);
+    free(doc);
+    ok(evlog_export(t, &lg, tickets[3], &doc, &len) == SEAM_OK &&
+           seam_evidence_verify(doc, len, k.pk, &nev, err, sizeof(err)) == 0 && nev == 2,
+       "a two-event ticket from the middle of the log verifies");
     int every = 1;
     for (size_t i = 0; i < len; i++) {
         char save = doc[i];
@@ -143,7 +153,7 @@ main(void)
 
     int problems = 0;
     uint64_t events;
-    ok(evlog_verify_store(t, k.pk, count_problem, &problems, &events) == 0 && events == 30,
+    ok(evlog_verify_store(t, k.pk, count_problem, &problems, &events) == 0 && events == 34,
        "the whole store verifies");
     problems = 0;
     ok(evlog_verify_store(t, other.pk, count_problem, &problems, &events) > 0,
