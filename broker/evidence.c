@@ -311,9 +311,9 @@ seam_pubkey_parse(const char *text, uint8_t pk[SEAM_PK_LEN])
     return b64_exact(text, pk, SEAM_PK_LEN);
 }
 
-void
-seam_sign_ctx(const char *context, const void *msg, size_t len, const uint8_t sk[SEAM_SK_LEN],
-              uint8_t sig[SEAM_SIG_LEN])
+/* context || 0x00 || msg, malloc'd: what the broker's signatures cover. */
+static uint8_t *
+ctx_message(const char *context, const void *msg, size_t len, size_t *out_len)
 {
     size_t cl = strlen(context);
     uint8_t *buf = malloc(cl + 1 + len);
@@ -322,7 +322,17 @@ seam_sign_ctx(const char *context, const void *msg, size_t len, const uint8_t sk
     memcpy(buf, context, cl);
     buf[cl] = 0;
     memcpy(buf + cl + 1, msg, len);
-    crypto_sign_detached(sig, NULL, buf, cl + 1 + len, sk);
+    *out_len = cl + 1 + len;
+    return buf;
+}
+
+void
+seam_sign_ctx(const char *context, const void *msg, size_t len, const uint8_t sk[SEAM_SK_LEN],
+              uint8_t sig[SEAM_SIG_LEN])
+{
+    size_t n;
+    uint8_t *buf = ctx_message(context, msg, len, &n);
+    crypto_sign_detached(sig, NULL, buf, n, sk);
     free(buf);
 }
 
@@ -330,14 +340,9 @@ int
 seam_verify_ctx(const char *context, const void *msg, size_t len, const uint8_t sig[SEAM_SIG_LEN],
                 const uint8_t pk[SEAM_PK_LEN])
 {
-    size_t cl = strlen(context);
-    uint8_t *buf = malloc(cl + 1 + len);
-    if (buf == NULL)
-        abort();
-    memcpy(buf, context, cl);
-    buf[cl] = 0;
-    memcpy(buf + cl + 1, msg, len);
-    int rc = crypto_sign_verify_detached(sig, buf, cl + 1 + len, pk);
+    size_t n;
+    uint8_t *buf = ctx_message(context, msg, len, &n);
+    int rc = crypto_sign_verify_detached(sig, buf, n, pk);
     free(buf);
     return rc == 0 ? 0 : -1;
 }
