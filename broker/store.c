@@ -8,6 +8,7 @@
  * transaction active in the process) takes it for writing. It is contended
  * only while the map grows. It does not know what the records mean.
  */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -92,7 +93,13 @@ store_open(const char *dir, size_t map_size, size_t map_max, int create, struct 
         }
     }
     s->map_max = map_max;
-    pthread_rwlock_init(&s->map_lock, NULL);
+    /* Writer-preferring, so that a steady stream of readers cannot starve
+     * map growth; safe because no thread nests read transactions. */
+    pthread_rwlockattr_t rwa;
+    pthread_rwlockattr_init(&rwa);
+    pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&s->map_lock, &rwa);
+    pthread_rwlockattr_destroy(&rwa);
     pthread_mutex_init(&s->queue_mu, NULL);
     pthread_cond_init(&s->queue_cv, NULL);
     if ((rc = mdb_env_create(&s->env)) != 0 || (rc = mdb_env_set_maxdbs(s->env, DB_COUNT)) != 0 ||
