@@ -51,7 +51,8 @@ create_done(struct store_job *job)
     if (job->rc == SEAM_OK) {
         const char *id = json_string_value(json_object_get(cj->record, "id"));
         r->location = xasprintf("/v1/tickets/%s", id);
-        http_reply(r, 201, ticket_view(cj->record, &r->who));
+        struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+        http_reply(r, 201, ticket_view(&c, cj->record, &r->who));
     } else if (job->rc == SEAM_EINVAL) {
         http_error(r, E_INVALID_FIELD, "the customer record behind this token is missing", NULL);
     } else {
@@ -147,13 +148,34 @@ api_tickets_get(struct req *r)
     store_read_end(t);
     if (rec == NULL)
         return;
-    http_reply(r, 200, ticket_view(rec, &r->who));
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+    http_reply(r, 200, ticket_view(&c, rec, &r->who));
     json_decref(rec);
+}
+
+/* A time filter parameter: RFC 3339 UTC; -1 after replying 400. */
+static int64_t
+time_param_or_reply(struct req *r, const char *name)
+{
+    const char *s = http_query(r, name);
+    if (s == NULL)
+        return 0;
+    int64_t ms = ticket_parse_time(s);
+    if (ms < 0)
+        http_error(r, E_BAD_PARAMETER, "must be an RFC 3339 UTC time (2026-01-02T03:04:05Z)",
+                   name);
+    return ms;
 }
 
 void
 api_tickets_list(struct req *r)
 {
+    static const char *const statuses[] = {"acknowledged", "inProgress", "pending", "resolved",
+                                           "closed",       "cancelled",  NULL};
+    static const char *const lead_only[] = {"partner", "owner", "flag", "created_from",
+                                            "created_to", NULL};
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+    struct ticket_filter f = {0};
     struct store_txn *t;
     json_t *page = NULL;
     int limit = http_limit_or_reply(r, 50, 200);
@@ -164,9 +186,32 @@ api_tickets_list(struct req *r)
         http_error(r, E_BAD_PARAMETER, "cursor must be a next_cursor value", "cursor");
         return;
     }
+    f.status = http_query(r, "status");
+    if (f.status != NULL) {
+        const char *const *s;
+        for (s = statuses; *s && strcmp(*s, f.status) != 0; s++)
+            ;
+        if (*s == NULL) {
+            http_error(r, E_BAD_PARAMETER, "not a ticket status", "status");
+            return;
+        }
+    }
+    if (r->who.role == ROLE_CUSTOMER) {
+        for (const char *const *p = lead_only; *p; p++)
+            if (http_query(r, *p) != NULL) {
+                http_error(r, E_BAD_PARAMETER, "this filter is the lead company's", *p);
+                return;
+            }
+    }
+    f.partner = http_query(r, "partner");
+    f.owner = http_query(r, "owner");
+    f.flag = http_query(r, "flag");
+    if ((f.from_ms = time_param_or_reply(r, "created_from")) < 0 ||
+        (f.to_ms = time_param_or_reply(r, "created_to")) < 0)
+        return;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
-        rc = ticket_list(t, &r->who, cursor, (unsigned)limit, &page);
+        rc = ticket_list(t, &c, &r->who, &f, cursor, (unsigned)limit, &page);
         store_read_end(t);
     }
     if (rc != SEAM_OK) {
@@ -174,6 +219,132 @@ api_tickets_list(struct req *r)
         return;
     }
     http_reply(r, 200, page);
+}
+
+/* ---- actions on tickets and assignments: one signed event each ---- */
+
+struct act_job {
+    struct store_job job;
+    struct req *r;
+    struct ticket_action_req a;
+    char *text, *partner;
+    json_t *record;
+    struct ticket_refusal why;
+};
+
+static void
+act_job_free(void *p)
+{
+    struct act_job *aj = p;
+    if (aj == NULL)
+        return;
+    free(aj->text);
+    free(aj->partner);
+    json_decref(aj->record);
+    free(aj);
+}
+
+static enum seam_err
+act_apply(struct store_txn *t, struct store_job *job)
+{
+    struct act_job *aj = (struct act_job *)job;
+    struct ticket_ctx c = {aj->r->srv->cfg, &aj->r->srv->lg};
+    json_decref(aj->record);
+    aj->record = NULL;
+    return ticket_act(t, &c, &aj->r->who, &aj->a, &aj->record, &aj->why);
+}
+
+static void
+act_done(struct store_job *job)
+{
+    struct act_job *aj = (struct act_job *)job;
+    struct req *r = aj->r;
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+    switch (job->rc) {
+    case SEAM_OK: http_reply(r, 200, ticket_view(&c, aj->record, &r->who)); break;
+    case SEAM_ECONFLICT: http_error(r, E_CONFLICT, aj->why.message, aj->why.field); break;
+    case SEAM_EINVAL: http_error(r, E_INVALID_FIELD, aj->why.message, aj->why.field); break;
+    case SEAM_ENOTFOUND: http_error(r, E_NOT_FOUND, "no such ticket or assignment", NULL); break;
+    default: http_error_from(r, job->rc, "ticket action");
+    }
+    http_resume(r);
+}
+
+/*
+ * Parses the action's body: `text_field` (required if text_required) and,
+ * for assign, "partner"; then queues the action.
+ */
+static void
+act(struct req *r, enum ticket_action kind, const char *text_field, int text_required)
+{
+    struct body_field fields[3] = {{0}};
+    size_t n = 0;
+    if (text_field)
+        fields[n++] = (struct body_field){text_field, JSON_STRING, text_required,
+                                          text_required ? 1 : 0, DESCRIPTION_MAX};
+    if (kind == TA_ASSIGN)
+        fields[n++] = (struct body_field){"partner", JSON_STRING, 1, 1, 64};
+    json_t *body = http_body_json_optional_or_reply(r);
+    if (body == NULL)
+        return;
+    if (http_fields_or_reply(r, body, fields) != 0) {
+        json_decref(body);
+        return;
+    }
+    struct act_job *aj = xcalloc(1, sizeof(*aj));
+    aj->job.apply = act_apply;
+    aj->job.done = act_done;
+    aj->r = r;
+    aj->a.kind = kind;
+    aj->a.target = http_param(r, 0);
+    aj->text = text_field ? opt_dup(body, text_field) : NULL;
+    aj->partner = opt_dup(body, "partner");
+    aj->a.text = aj->text;
+    aj->a.partner = aj->partner;
+    json_decref(body);
+    http_submit(r, &aj->job, aj, act_job_free);
+}
+
+void
+api_tickets_note(struct req *r)
+{
+    act(r, TA_NOTE, "text", 1);
+}
+
+void
+api_tickets_confirm(struct req *r)
+{
+    act(r, TA_CONFIRM, "comment", 0);
+}
+
+void
+api_tickets_reopen(struct req *r)
+{
+    act(r, TA_REOPEN, "reason", 1);
+}
+
+void
+api_tickets_cancel(struct req *r)
+{
+    act(r, TA_CANCEL, "reason", 0);
+}
+
+void
+api_tickets_assign(struct req *r)
+{
+    act(r, TA_ASSIGN, "reason", 1);
+}
+
+void
+api_assignments_ack(struct req *r)
+{
+    act(r, TA_ACK, "note", 0);
+}
+
+void
+api_assignments_resolve(struct req *r)
+{
+    act(r, TA_RESOLVE, "resolution", 1);
 }
 
 void

@@ -8,6 +8,8 @@
 #define CUSTOMER ROLE_CUSTOMER
 #define LEAD ROLE_LEAD
 #define AUDITOR ROLE_AUDITOR
+#define PARTNER ROLE_PARTNER
+#define ACT EP_BODY | EP_WRITE
 
 const struct endpoint endpoints[] = {
     {"GET", "/healthz", api_ops_healthz, ROLE_PUBLIC, 0, 0, "healthz"},

@@ -222,11 +222,23 @@ http_query(struct req *r, const char *key)
 }
 
 json_t *
+http_body_json_optional_or_reply(struct req *r)
+{
+    if (r->body_len == 0)
+        return json_object();
+    return http_body_json_or_reply(r);
+}
+
+json_t *
 http_body_json_or_reply(struct req *r)
 {
     json_error_t jerr;
     if (r->body_len == 0) {
         http_error(r, E_BAD_JSON, "a JSON object body is required", NULL);
+        return NULL;
+    }
+    if (!r->body_json) {
+        http_error(r, E_MEDIA_TYPE, NULL, NULL);
         return NULL;
     }
     json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -509,10 +521,13 @@ req_begin(struct req *r, const char *method, const char *url)
     if (r->ep->flags & EP_BODY) {
         const char *ct =
             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (!media_json(ct)) {
+        /* A declared type that is not JSON is refused before the body is read;
+         * an undeclared one only if a body comes. */
+        if (ct != NULL && !media_json(ct)) {
             http_error(r, E_MEDIA_TYPE, NULL, NULL);
             return;
         }
+        r->body_json = ct != NULL;
         r->body_max = r->ep->max_body ? r->ep->max_body : r->srv->cfg->max_body;
         const char *cl =
             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

@@ -18,6 +18,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "route.h"
 
 static void
 usage(FILE *f)
@@ -92,9 +93,29 @@ main(int argc, char **argv)
         free(cfg->data_dir);
         cfg->data_dir = xstrdup(datadir);
     }
+    /* Invariant 6: the rules are checked before they are used. */
+    int fatal = 0;
+    json_t *report = route_check(cfg, &fatal);
+    if (fatal) {
+        char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
+        fprintf(stderr, "%s\nseam-broker: the rules of %s have conflicts or owners that cannot "
+                        "be resolved; see 'seamctl rules check'\n",
+                text, conf);
+        free(text);
+        json_decref(report);
+        config_free(cfg);
+        return 1;
+    }
     if (check_only) {
-        printf("configuration %s is valid: %zu partners, %zu bundles, %zu rules\n", conf,
-               cfg->npartners, cfg->nbundles, cfg->nrules);
+        printf("configuration %s is valid: %zu partners, %zu bundles, %zu rules; %lld "
+               "combinations, %lld gaps, %lld shadowed rules\n",
+               conf, cfg->npartners, cfg->nbundles, cfg->nrules,
+               (long long)json_integer_value(json_object_get(report, "combinations")),
+               (long long)json_integer_value(
+                   json_object_get(json_object_get(report, "gaps"), "count")),
+               (long long)json_integer_value(
+                   json_object_get(json_object_get(report, "shadowed"), "count")));
+        json_decref(report);
         config_free(cfg);
         return 0;
     }
@@ -102,6 +123,7 @@ main(int argc, char **argv)
 
     memset(&srv, 0, sizeof(srv));
     srv.cfg = cfg;
+    srv.rules_report = report;
     srv.started_ms = now_ms();
     enum seam_err rc = keys_load(cfg->data_dir, &srv.keys);
     if (rc == SEAM_ENOTFOUND)
@@ -136,6 +158,7 @@ main(int argc, char **argv)
     http_stop(&srv);
     store_close(srv.store);
     keys_wipe(&srv.keys);
+    json_decref(report);
     config_free(cfg);
     curl_global_cleanup();
     log_info("stopped");

@@ -23,6 +23,7 @@
 #include "evlog.h"
 #include "keys.h"
 #include "log.h"
+#include "route.h"
 #include "seam/evidence.h"
 #include "store.h"
 #include "ticket.h"
@@ -43,6 +44,8 @@ static const char usage_text[] =
     "  backup DIR                    hot, compacted copy of the store and keys into DIR\n"
     "  export TICKET_ID              print a ticket's evidence document\n"
     "  verify-evidence FILE --key PUBKEY   check an evidence document offline\n"
+    "  rules check                   the coverage check of the configuration's rules\n"
+    "  rules explain --symptom S ... how a complaint would be routed, and why\n"
     "Every command takes --help.\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -413,6 +416,118 @@ cmd_verify(int argc, char **argv)
     return 0;
 }
 
+/* Problems of a configuration that does not load, as the check's JSON. */
+static json_t *
+config_errors_report(const char *errors)
+{
+    json_t *all = json_array(), *vocab = json_array();
+    const char *p = errors;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        json_t *line = json_stringn(p, n);
+        if (strstr(json_string_value(line), "vocabulary") != NULL)
+            json_array_append(vocab, line);
+        json_array_append_new(all, line);
+        p = nl ? nl + 1 : NULL;
+    }
+    return json_pack("{s:b, s:o, s:{s:I, s:o}}", "ok", 0, "config_errors", all,
+                     "unknown_vocabulary", "count", (json_int_t)json_array_size(vocab),
+                     "examples", vocab);
+}
+
+static int
+cmd_rules(int argc, char **argv)
+{
+    static const char u[] =
+        "usage: seamctl [-c CONFIG] rules check\n"
+        "       seamctl [-c CONFIG] [-d DATADIR] rules explain --symptom S (--bundle B --region R |\n"
+        "               --customer ID) [--service S] [--equipment E] [--priority P]\n"
+        "check enumerates every bundle x region x service x symptom x equipment x priority\n"
+        "and reports gaps, conflicts, unresolvable owners, shadowed rules and unknown\n"
+        "vocabulary as JSON; it exits 1 on conflicts or unresolvable owners (the broker\n"
+        "refuses to start on them). explain shows every rule considered for a complaint,\n"
+        "why it matched or not, the winner and the owners it resolves to.\n";
+    static const char *const flags[] = {"--symptom", "--bundle",   "--region",   "--service",
+                                        "--equipment", "--priority", "--customer", NULL};
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc < 1)
+        usage_die(u);
+    const char *path = opt_config ? opt_config
+                       : getenv("SEAM_CONFIG") ? getenv("SEAM_CONFIG")
+                                              : "conf/seam.json";
+    struct config *cfg = NULL;
+    char *errors = NULL;
+    json_t *out;
+    int rc = 0;
+    if (strcmp(argv[0], "check") == 0) {
+        if (argc != 1)
+            usage_die(u);
+        if (config_load(path, &cfg, &errors) != SEAM_OK) {
+            out = config_errors_report(errors);
+            free(errors);
+            rc = 1;
+        } else {
+            int fatal = 0;
+            out = route_check(cfg, &fatal);
+            rc = fatal;
+        }
+    } else if (strcmp(argv[0], "explain") == 0) {
+        check_args(argc - 1, argv + 1, flags, 0, u);
+        if (config_load(path, &cfg, &errors) != SEAM_OK) {
+            fputs(errors, stderr);
+            die("configuration %s rejected", path);
+        }
+        struct route_facts f;
+        json_t *cust = NULL;
+        memset(&f, 0, sizeof(f));
+        for (int i = 0; i < FACT_COUNT; i++) {
+            char name[32];
+            snprintf(name, sizeof(name), "--%s", fact_names[i]);
+            f.v[i] = flag(argc, argv, name, u);
+        }
+        const char *customer = flag(argc, argv, "--customer", u);
+        if (customer != NULL) {
+            struct store_txn *t;
+            struct store *s = open_store(opt_datadir ? opt_datadir : cfg->data_dir);
+            if (store_read_begin(s, &t) != SEAM_OK || customer_load(t, customer, &cust) != SEAM_OK)
+                die("no customer \"%s\"", customer);
+            store_read_end(t);
+            store_close(s);
+            if (f.v[FACT_BUNDLE] == NULL)
+                f.v[FACT_BUNDLE] = json_string_value(json_object_get(cust, "bundle"));
+            if (f.v[FACT_REGION] == NULL)
+                f.v[FACT_REGION] = json_string_value(json_object_get(cust, "region"));
+        }
+        if (f.v[FACT_SYMPTOM] == NULL || f.v[FACT_BUNDLE] == NULL || f.v[FACT_REGION] == NULL)
+            usage_die(u);
+        if (f.v[FACT_PRIORITY] == NULL)
+            f.v[FACT_PRIORITY] = "normal";
+        for (int i = 0; i < FACT_COUNT; i++)
+            if (f.v[i] != NULL && !route_fact_known(cfg, (enum fact)i, f.v[i]))
+                die("%s \"%s\" is not in the federation's vocabulary", fact_names[i], f.v[i]);
+        out = route_explain(cfg, &f);
+        json_decref(cust); /* the facts borrowed from it are no longer used */
+        char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
+        puts(text);
+        free(text);
+        json_decref(out);
+        config_free(cfg);
+        return 0;
+    } else {
+        usage_die(u);
+    }
+    char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
+    puts(text);
+    free(text);
+    json_decref(out);
+    config_free(cfg);
+    return rc;
+}
+
 static int
 copy_file(const char *from, const char *to, mode_t mode)
 {
@@ -606,7 +721,8 @@ main(int argc, char **argv)
     } cmds[] = {{"init", cmd_init},         {"key", cmd_key},
                 {"customer", cmd_customer}, {"token", cmd_token},
                 {"verify", cmd_verify},     {"backup", cmd_backup},
-                {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence}};
+                {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence},
+                {"rules", cmd_rules}};
     for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
         if (strcmp(cmd, cmds[c].name) == 0)
             return cmds[c].fn(n, rest);

@@ -24,7 +24,7 @@
 
 static const char *const db_names[DB_COUNT] = {"meta",   "tickets",   "events",
                                                "leaves", "tree",      "checkpoints",
-                                               "tokens", "customers", "customer_tickets"};
+                                               "tokens", "customers", "customer_tickets", "assignments"};
 
 struct store {
     MDB_env *env;

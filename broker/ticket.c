@@ -3,16 +3,22 @@
  * its assignments, its public timeline and its head (number of events and
  * hash of the last), so that reading a ticket costs one lookup. Every change
  * is one event appended through evlog in the same transaction as the record.
- * Routing by the boundary rules is not done here yet: a new ticket's one
- * assignment goes to the lead company under the default rule.
+ * A ticket is routed when it is filed and again when it is reopened: each
+ * routing makes a round of assignments (route.c decides the owners). Status
+ * follows the assignments: acknowledged until an owner acknowledges,
+ * inProgress while one works it, resolved when no live assignment remains.
  */
+#define _XOPEN_SOURCE 700 /* strptime */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "log.h"
+#include "route.h"
 #include "ticket.h"
 
 int
@@ -73,21 +79,6 @@ get_json(struct store_txn *t, enum store_db db, const char *key, size_t klen, js
     return SEAM_OK;
 }
 
-static const char *
-default_rule(const struct config *cfg)
-{
-    for (size_t i = 0; i < cfg->nrules; i++) {
-        const struct config_rule *r = &cfg->rules[i];
-        int empty = 1;
-        for (int f = 0; f < FACT_COUNT; f++)
-            if (r->match[f].n)
-                empty = 0;
-        if (empty && r->owners.n == 1 && strcmp(r->owners.v[0], "lead") == 0)
-            return r->id;
-    }
-    return "default";
-}
-
 /*
  * Appends one event of `type` to the ticket: seq and prev from the record's
  * head, signed and logged by evlog, and the head advanced.
@@ -128,12 +119,175 @@ opt_string(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+static const char *const live_states[] = {"assigned", "acknowledged", "inProgress", NULL};
+
+static int
+is_live(const json_t *assignment)
+{
+    const char *st = json_string_value(json_object_get(assignment, "state"));
+    for (const char *const *l = live_states; st && *l; l++)
+        if (strcmp(st, *l) == 0)
+            return 1;
+    return 0;
+}
+
+static size_t
+live_count(const json_t *record)
+{
+    size_t i, n = 0;
+    json_t *a;
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        n += (size_t)is_live(a);
+    }
+    return n;
+}
+
+static int
+status_is(const json_t *record, const char *status)
+{
+    const char *s = json_string_value(json_object_get(record, "status"));
+    return s != NULL && strcmp(s, status) == 0;
+}
+
+static int
+is_open(const json_t *record)
+{
+    return status_is(record, "acknowledged") || status_is(record, "inProgress") ||
+           status_is(record, "pending");
+}
+
+static void
+set_status(json_t *record, const char *status)
+{
+    json_object_set_new(record, "status", json_string(status));
+}
+
+/* One entry of the timeline; visibility "public" (the customer sees it) or "internal". */
+static void
+timeline_add(json_t *record, const char *at, const char *type, const char *visibility,
+             const char *text)
+{
+    json_t *e = json_pack("{s:s, s:s, s:O, s:s}", "at", at, "type", type, "status",
+                          json_object_get(record, "status"), "visibility", visibility);
+    if (text != NULL)
+        json_object_set_new(e, "text", json_string(text));
+    json_array_append_new(json_object_get(record, "timeline"), e);
+}
+
+/* The facts a ticket is routed by: what was filed, and the customer's bundle and region. */
+static void
+record_facts(const json_t *record, struct route_facts *f)
+{
+    json_t *facts = json_object_get(record, "facts");
+    memset(f, 0, sizeof(*f));
+    for (int i = 0; i < FACT_COUNT; i++)
+        f->v[i] = json_string_value(json_object_get(facts, fact_names[i]));
+}
+
+static json_t *
+owners_json(const struct route_owner *o, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s}", "role", o[i].role, "partner",
+                                           o[i].partner));
+    return a;
+}
+
+static enum seam_err
+index_assignment(struct store_txn *t, const char *aid, const char *tid)
+{
+    return store_put(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, tid, TICKET_ID_LEN,
+                     STORE_NOOVERWRITE);
+}
+
+/* A new assignment of the ticket to partner; indexed; returned borrowed. */
+static enum seam_err
+add_assignment(struct store_txn *t, json_t *record, const char *partner, const char *rule,
+               int chain_position, const char *at, json_t **out)
+{
+    char aid[TICKET_ID_LEN + 1];
+    struct store_val v;
+    do
+        new_id('A', aid);
+    while (store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v) == SEAM_OK);
+    json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:O, s:i, s:i, s:{s:n, s:n}, s:[], s:s}", "id",
+                          aid, "partner", partner, "state", "assigned", "rule", rule, "round",
+                          json_object_get(record, "round"), "chain_position", chain_position,
+                          "bounces", 0, "due", "ack", "resolve", "flags", "assigned_at", at);
+    enum seam_err rc =
+        index_assignment(t, aid, json_string_value(json_object_get(record, "id")));
+    if (rc != SEAM_OK) {
+        json_decref(a);
+        return rc;
+    }
+    json_array_append_new(json_object_get(record, "assignments"), a);
+    *out = a;
+    return SEAM_OK;
+}
+
+/*
+ * Routes the ticket by its facts and opens a new round of assignments.
+ * Returns the route record for the event's data (new reference) in *route.
+ */
+static enum seam_err
+route_round(struct store_txn *t, const struct ticket_ctx *c, json_t *record, const char *at,
+            json_t **route)
+{
+    struct route_facts f;
+    struct route_result res;
+    record_facts(record, &f);
+    route_decide(c->cfg, &f, &res, NULL);
+    const char *rule = res.rule ? res.rule->id : "unroutable";
+    json_int_t round = json_integer_value(json_object_get(record, "round")) + 1;
+    json_object_set_new(record, "round", json_integer(round));
+    json_object_set_new(record, "rule", json_string(rule));
+    json_object_set_new(record, "mode", json_string(res.joint ? "joint" : "single"));
+    json_object_set_new(record, "fallback", owners_json(res.fallback, res.nfallback));
+    json_object_set_new(record, "customer_visible",
+                        json_boolean(res.rule && res.rule->customer_visible));
+    json_object_set_new(record, "topic",
+                        res.rule && res.rule->label ? json_string(res.rule->label)
+                                                    : json_null());
+    if (res.unroutable) {
+        json_t *flags = json_object_get(record, "flags");
+        json_array_append_new(flags, json_string("unroutable"));
+    }
+    json_t *made = json_array();
+    for (size_t i = 0; i < res.nowners; i++) {
+        json_t *a;
+        enum seam_err rc = add_assignment(t, record, res.owners[i].partner, rule, 0, at, &a);
+        if (rc != SEAM_OK) {
+            json_decref(made);
+            return rc;
+        }
+        json_array_append_new(made, json_pack("{s:O, s:O, s:s, s:I}", "id",
+                                              json_object_get(a, "id"), "partner",
+                                              json_object_get(a, "partner"), "rule", rule,
+                                              "round", round));
+    }
+    *route = json_pack("{s:s, s:s, s:O, s:o, s:o, s:b, s:o}", "rule", rule, "mode",
+                       res.joint ? "joint" : "single", "facts", json_object_get(record, "facts"),
+                       "owners", owners_json(res.owners, res.nowners), "fallback",
+                       owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable,
+                       "assignments", made);
+    return SEAM_OK;
+}
+
+static enum seam_err
+save_record(struct store_txn *t, const json_t *record)
+{
+    const char *id = json_string_value(json_object_get(record, "id"));
+    return put_json(t, DB_TICKETS, id, TICKET_ID_LEN, record, 0);
+}
+
 enum seam_err
 ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
               const struct ticket_input *in, json_t **out)
 {
-    json_t *cust = NULL, *record = NULL;
-    char tid[TICKET_ID_LEN + 1], aid[TICKET_ID_LEN + 1], at[32];
+    json_t *cust = NULL, *record = NULL, *route = NULL;
+    char tid[TICKET_ID_LEN + 1], at[32];
     struct store_val v;
     enum seam_err rc;
 
@@ -144,35 +298,34 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     do
         new_id('T', tid);
     while (store_get(t, DB_TICKETS, tid, TICKET_ID_LEN, &v) == SEAM_OK);
-    new_id('A', aid);
     format_time_ms(now_ms(), at);
     const char *bundle = json_string_value(json_object_get(cust, "bundle"));
     const char *region = json_string_value(json_object_get(cust, "region"));
-    const char *rule = default_rule(c->cfg);
     const char *prio = priority_names[in->priority];
 
-    json_t *assignment =
-        json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:{s:n, s:n}, s:[], s:s}", "id", aid, "partner",
-                  c->cfg->lead.id, "state", "assigned", "rule", rule, "chain_position", 0,
-                  "bounces", 0, "due", "ack", "resolve", "flags", "assigned_at", at);
-    record = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s, "
-        "s:[o], s:[{s:s, s:s, s:s}], s:{s:i, s:s}}",
-        "id", tid, "customer", who->subject, "status", "acknowledged", "priority", prio, "summary",
-        in->summary, "description", in->description, "service", opt_string(in->service), "symptom",
-        in->symptom, "equipment", opt_string(in->equipment), "bundle", bundle, "region", region,
-        "created_at", at, "updated_at", at, "assignments", assignment, "timeline", "at", at, "type",
-        "ticket.created", "status", "acknowledged", "head", "events", 0, "last", "");
+    json_t *facts = json_pack("{s:o, s:s, s:o, s:s, s:s, s:s}", "service", opt_string(in->service),
+                              "symptom", in->symptom, "equipment", opt_string(in->equipment),
+                              "region", region, "bundle", bundle, "priority", prio);
+    record = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s, "
+                       "s:o, s:i, s:[], s:[], s:[], s:{s:i, s:s}}",
+                       "id", tid, "customer", who->subject, "status", "acknowledged", "priority",
+                       prio, "summary", in->summary, "description", in->description, "service",
+                       opt_string(in->service), "symptom", in->symptom, "equipment",
+                       opt_string(in->equipment), "bundle", bundle, "region", region,
+                       "created_at", at, "updated_at", at, "facts", facts, "round", 0,
+                       "assignments", "timeline", "flags", "head", "events", 0, "last", "");
     if (record == NULL) {
         rc = SEAM_EINVAL;
         goto out;
     }
-    json_t *data = json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:[{s:s, s:s, s:s}]}", "customer",
-        who->subject, "status", "acknowledged", "priority", prio, "summary", in->summary, "service",
-        opt_string(in->service), "symptom", in->symptom, "equipment", opt_string(in->equipment),
-        "description", in->description, "bundle", bundle, "region", region, "assignments", "id",
-        aid, "partner", c->cfg->lead.id, "rule", rule);
+    if ((rc = route_round(t, c, record, at, &route)) != SEAM_OK)
+        goto out;
+    timeline_add(record, at, "ticket.created", "public", NULL);
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:O}",
+                             "customer", who->subject, "status", "acknowledged", "priority", prio,
+                             "summary", in->summary, "service", opt_string(in->service), "symptom",
+                             in->symptom, "equipment", opt_string(in->equipment), "description",
+                             in->description, "bundle", bundle, "region", region, "route", route);
     if ((rc = ticket_event(t, c, record, "ticket.created", who, at, data)) != SEAM_OK)
         goto out;
     if ((rc = put_json(t, DB_TICKETS, tid, TICKET_ID_LEN, record, STORE_NOOVERWRITE)) != SEAM_OK)
@@ -185,6 +338,7 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     *out = record;
     record = NULL;
 out:
+    json_decref(route);
     json_decref(record);
     json_decref(cust);
     return rc;
@@ -198,65 +352,186 @@ ticket_load(struct store_txn *t, const char *id, json_t **record)
     return get_json(t, DB_TICKETS, id, TICKET_ID_LEN, record);
 }
 
+static int
+has_partner(const json_t *record, const char *partner, int live_only)
+{
+    json_t *a;
+    size_t i;
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        const char *p = json_string_value(json_object_get(a, "partner"));
+        if (p && strcmp(p, partner) == 0 && (!live_only || is_live(a)))
+            return 1;
+    }
+    return 0;
+}
+
 int
 ticket_visible(const json_t *record, const struct principal *who)
 {
     switch (who->role) {
     case ROLE_LEAD:
-    case ROLE_AUDITOR:
-        return 1;
+    case ROLE_AUDITOR: return 1;
     case ROLE_CUSTOMER: {
         const char *c = json_string_value(json_object_get(record, "customer"));
         return c != NULL && strcmp(c, who->subject) == 0;
     }
-    case ROLE_PARTNER: {
-        json_t *a;
-        size_t i;
-        json_array_foreach(json_object_get(record, "assignments"), i, a)
-        {
-            const char *p = json_string_value(json_object_get(a, "partner"));
-            if (p && strcmp(p, who->subject) == 0)
-                return 1;
-        }
-        return 0;
-    }
+    case ROLE_PARTNER: return has_partner(record, who->subject, 0);
     }
     return 0;
 }
 
+static const char *
+company_name(const struct config *cfg, const char *partner)
+{
+    if (strcmp(partner, cfg->lead.id) == 0)
+        return cfg->lead.name;
+    const struct config_partner *p = config_partner_find(cfg, partner);
+    return p ? p->name : partner;
+}
+
 json_t *
-ticket_view(const json_t *record, const struct principal *who)
+ticket_view(const struct ticket_ctx *c, const json_t *record, const struct principal *who)
 {
     static const char *const public_fields[] = {
-        "id",      "status",    "priority",   "summary",    "description", "service",
-        "symptom", "equipment", "created_at", "updated_at", "timeline",    NULL};
-    static const char *const lead_fields[] = {"customer", "bundle", "region", "assignments", NULL};
-    json_t *v = json_object();
+        "id",     "status",   "priority",  "summary",    "description", "service",
+        "symptom", "equipment", "created_at", "updated_at", NULL};
+    json_t *v, *e, *a;
+    size_t i;
+
+    if (who->role == ROLE_LEAD || who->role == ROLE_AUDITOR) {
+        v = json_deep_copy(record);
+        json_object_del(v, "head"); /* the record's bookkeeping stays inside */
+        return v;
+    }
+    /* The customer's one face: public fields, public timeline, and who works
+     * on it only where the rule says so. Nothing partner-internal. */
+    v = json_object();
     for (const char *const *f = public_fields; *f; f++) {
         json_t *x = json_object_get(record, *f);
         if (x)
             json_object_set(v, *f, x);
     }
-    if (who->role == ROLE_LEAD || who->role == ROLE_AUDITOR) {
-        for (const char *const *f = lead_fields; *f; f++) {
-            json_t *x = json_object_get(record, *f);
-            if (x)
-                json_object_set_new(v, *f, json_deep_copy(x));
-        }
-        /* The record's bookkeeping stays inside. */
-        json_t *a;
-        size_t i;
-        json_array_foreach(json_object_get(v, "assignments"), i, a)
+    json_t *timeline = json_array();
+    json_array_foreach(json_object_get(record, "timeline"), i, e)
+    {
+        const char *vis = json_string_value(json_object_get(e, "visibility"));
+        if (vis == NULL || strcmp(vis, "public") != 0)
+            continue;
+        json_t *pe = json_pack("{s:O, s:O, s:O}", "at", json_object_get(e, "at"), "type",
+                               json_object_get(e, "type"), "status", json_object_get(e, "status"));
+        if (json_object_get(e, "text"))
+            json_object_set(pe, "text", json_object_get(e, "text"));
+        json_array_append_new(timeline, pe);
+    }
+    json_object_set_new(v, "timeline", timeline);
+    if (json_is_true(json_object_get(record, "customer_visible"))) {
+        json_t *names = json_array();
+        json_array_foreach(json_object_get(record, "assignments"), i, a)
         {
-            json_object_del(a, "chain_position");
+            if (!is_live(a))
+                continue;
+            json_t *name = json_string(
+                company_name(c->cfg, json_string_value(json_object_get(a, "partner"))));
+            int dup = 0;
+            size_t k;
+            json_t *n;
+            json_array_foreach(names, k, n)
+            {
+                dup |= json_equal(n, name);
+            }
+            if (dup)
+                json_decref(name);
+            else
+                json_array_append_new(names, name);
         }
+        json_object_set_new(v, "handled_by", names);
+        if (json_is_string(json_object_get(record, "topic")))
+            json_object_set(v, "topic", json_object_get(record, "topic"));
     }
     return v;
 }
 
+static int
+has_flag(const json_t *record, const char *flag)
+{
+    json_t *a, *f;
+    size_t i, j;
+    json_array_foreach(json_object_get(record, "flags"), j, f)
+    {
+        if (strcmp(json_string_value(f), flag) == 0)
+            return 1;
+    }
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        json_array_foreach(json_object_get(a, "flags"), j, f)
+        {
+            if (strcmp(json_string_value(f), flag) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* RFC 3339 UTC ("...Z") to ms; -1 if malformed. */
+static int64_t
+parse_time_ms(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    int ms = 0;
+    if (end == NULL)
+        return -1;
+    if (*end == '.') {
+        int digits = 0;
+        for (end++; *end >= '0' && *end <= '9'; end++, digits++)
+            if (digits < 3)
+                ms = ms * 10 + (*end - '0');
+        while (digits > 0 && digits < 3) {
+            ms *= 10;
+            digits++;
+        }
+    }
+    if (strcmp(end, "Z") != 0)
+        return -1;
+    return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+static int
+filter_ok(const struct ticket_ctx *c, const json_t *record, const struct ticket_filter *f)
+{
+    if (f == NULL)
+        return 1;
+    if (f->status && !status_is(record, f->status))
+        return 0;
+    if (f->partner && !has_partner(record, f->partner, 0))
+        return 0;
+    if (f->owner &&
+        !has_partner(record, strcmp(f->owner, "lead") == 0 ? c->cfg->lead.id : f->owner, 1))
+        return 0;
+    if (f->flag && !has_flag(record, f->flag))
+        return 0;
+    if (f->from_ms || f->to_ms) {
+        int64_t created =
+            parse_time_ms(json_string_value(json_object_get(record, "created_at")));
+        if ((f->from_ms && created < f->from_ms) || (f->to_ms && created >= f->to_ms))
+            return 0;
+    }
+    return 1;
+}
+
+int64_t
+ticket_parse_time(const char *s)
+{
+    return s ? parse_time_ms(s) : -1;
+}
+
 struct list_ctx {
     struct store_txn *t;
+    const struct ticket_ctx *c;
     const struct principal *who;
+    const struct ticket_filter *filter;
     size_t prefix_len;
     const char *prefix;
     unsigned limit;
@@ -279,59 +554,59 @@ list_one(void *ctx, struct store_val k, struct store_val v)
     id[TICKET_ID_LEN] = '\0';
     if (l->cursor && strcmp(id, l->cursor) >= 0)
         return 0; /* the cursor itself: start after it */
+    if (ticket_load(l->t, id, &rec) != SEAM_OK)
+        return 0;
+    if (!filter_ok(l->c, rec, l->filter)) {
+        json_decref(rec);
+        return 0;
+    }
     if (json_array_size(l->items) == l->limit) {
+        json_decref(rec);
         l->more = 1;
         return 1;
     }
-    if (ticket_load(l->t, id, &rec) != SEAM_OK)
-        return 0;
-    json_array_append_new(l->items, ticket_view(rec, l->who));
+    json_array_append_new(l->items, ticket_view(l->c, rec, l->who));
     json_decref(rec);
     memcpy(l->last, id, sizeof(id));
     return 0;
 }
 
 enum seam_err
-ticket_list(struct store_txn *t, const struct principal *who, const char *cursor, unsigned limit,
+ticket_list(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+            const struct ticket_filter *filter, const char *cursor, unsigned limit,
             json_t **page)
 {
-    struct list_ctx l = {.t = t, .who = who, .limit = limit, .cursor = cursor};
-    char *start = NULL;
+    struct list_ctx l = {
+        .t = t, .c = c, .who = who, .filter = filter, .limit = limit, .cursor = cursor};
+    char *start = NULL, *prefix = NULL;
     size_t slen;
-    enum db_choice { BY_CUSTOMER, ALL } choice;
+    enum store_db db;
     enum seam_err rc;
 
     if (who->role == ROLE_CUSTOMER) {
-        choice = BY_CUSTOMER;
+        db = DB_CUST_TICKETS;
         l.prefix_len = strlen(who->subject) + 1;
-        char *prefix = xmalloc(l.prefix_len);
+        prefix = xmalloc(l.prefix_len);
         memcpy(prefix, who->subject, l.prefix_len); /* with its NUL */
-        l.prefix = prefix;
-        slen = l.prefix_len + TICKET_ID_LEN;
-        start = xmalloc(slen);
-        memcpy(start, prefix, l.prefix_len);
-        if (cursor)
-            memcpy(start + l.prefix_len, cursor, TICKET_ID_LEN);
-        else
-            memset(start + l.prefix_len, 0xff, TICKET_ID_LEN);
     } else if (who->role == ROLE_LEAD || who->role == ROLE_AUDITOR) {
-        choice = ALL;
-        l.prefix = "";
+        db = DB_TICKETS;
         l.prefix_len = 0;
-        slen = TICKET_ID_LEN;
-        start = xmalloc(slen);
-        if (cursor)
-            memcpy(start, cursor, TICKET_ID_LEN);
-        else
-            memset(start, 0xff, TICKET_ID_LEN);
+        prefix = xstrdup("");
     } else {
         return SEAM_EINVAL;
     }
+    l.prefix = prefix;
+    slen = l.prefix_len + TICKET_ID_LEN;
+    start = xmalloc(slen);
+    memcpy(start, prefix, l.prefix_len);
+    if (cursor)
+        memcpy(start + l.prefix_len, cursor, TICKET_ID_LEN);
+    else
+        memset(start + l.prefix_len, 0xff, TICKET_ID_LEN);
     l.items = json_array();
-    rc = store_scan(t, choice == ALL ? DB_TICKETS : DB_CUST_TICKETS, start, slen, 1, list_one, &l);
+    rc = store_scan(t, db, start, slen, 1, list_one, &l);
     free(start);
-    if (choice == BY_CUSTOMER)
-        free((char *)l.prefix);
+    free(prefix);
     if (rc != SEAM_OK) {
         json_decref(l.items);
         return rc;
@@ -339,6 +614,201 @@ ticket_list(struct store_txn *t, const struct principal *who, const char *cursor
     *page = json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
                       l.more ? json_string(l.last) : json_null());
     return SEAM_OK;
+}
+
+/* ---- actions ---- */
+
+#define REFUSE(err, msg, fld)                                                                      \
+    do {                                                                                           \
+        why->message = (msg);                                                                      \
+        why->field = (fld);                                                                        \
+        rc = (err);                                                                                \
+        goto out;                                                                                  \
+    } while (0)
+
+static json_t *
+find_assignment(json_t *record, const char *aid)
+{
+    json_t *a;
+    size_t i;
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        if (strcmp(json_string_value(json_object_get(a, "id")), aid) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+/* Ends every live assignment with state (cancelled, reassigned); their ids. */
+static json_t *
+end_live(json_t *record, const char *state, const char *at)
+{
+    json_t *ended = json_array(), *a;
+    size_t i;
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        if (!is_live(a))
+            continue;
+        json_object_set_new(a, "state", json_string(state));
+        json_object_set_new(a, "ended_at", json_string(at));
+        json_array_append(ended, json_object_get(a, "id"));
+    }
+    return ended;
+}
+
+enum seam_err
+ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+           const struct ticket_action_req *a, json_t **out, struct ticket_refusal *why)
+{
+    json_t *record = NULL, *data = NULL, *asg = NULL;
+    char at[32], tid[TICKET_ID_LEN + 1];
+    const char *type = NULL, *visibility = "public", *text = a->text;
+    enum seam_err rc = SEAM_OK;
+    struct store_val v;
+
+    why->message = NULL;
+    why->field = NULL;
+    if (a->kind == TA_ACK || a->kind == TA_RESOLVE) {
+        if (a->target == NULL || strlen(a->target) != TICKET_ID_LEN || a->target[0] != 'A' ||
+            store_get(t, DB_ASSIGNMENTS, a->target, TICKET_ID_LEN, &v) != SEAM_OK ||
+            v.len != TICKET_ID_LEN)
+            return SEAM_ENOTFOUND;
+        memcpy(tid, v.data, TICKET_ID_LEN);
+        tid[TICKET_ID_LEN] = '\0';
+    } else {
+        if (!ticket_id_valid(a->target))
+            return SEAM_ENOTFOUND;
+        memcpy(tid, a->target, sizeof(tid));
+    }
+    if ((rc = ticket_load(t, tid, &record)) != SEAM_OK)
+        return rc;
+    if (!ticket_visible(record, who) || who->role == ROLE_AUDITOR) {
+        rc = SEAM_ENOTFOUND;
+        goto out;
+    }
+    format_time_ms(now_ms(), at);
+
+    switch (a->kind) {
+    case TA_NOTE:
+        if (!is_open(record) && !status_is(record, "resolved"))
+            REFUSE(SEAM_ECONFLICT, "the ticket is closed; file a new complaint", NULL);
+        type = "ticket.note";
+        if (status_is(record, "pending")) /* the customer answered: the clock runs again */
+            set_status(record, "inProgress");
+        data = json_pack("{s:s}", "text", text);
+        break;
+    case TA_CONFIRM:
+        if (!status_is(record, "resolved"))
+            REFUSE(SEAM_ECONFLICT, "only a resolved ticket can be confirmed", NULL);
+        type = "ticket.confirmed";
+        set_status(record, "closed");
+        data = json_object();
+        break;
+    case TA_REOPEN: {
+        json_t *route = NULL;
+        if (!status_is(record, "resolved"))
+            REFUSE(SEAM_ECONFLICT, "only a resolved ticket can be reopened", NULL);
+        type = "ticket.reopened";
+        set_status(record, "inProgress");
+        if ((rc = route_round(t, c, record, at, &route)) != SEAM_OK)
+            goto out;
+        data = json_pack("{s:s, s:o}", "reason", text, "route", route);
+        break;
+    }
+    case TA_CANCEL:
+        if (!is_open(record))
+            REFUSE(SEAM_ECONFLICT, "only an open ticket can be cancelled", NULL);
+        type = "ticket.cancelled";
+        set_status(record, "cancelled");
+        data = json_pack("{s:s?, s:o}", "reason", text, "ended", end_live(record, "cancelled", at));
+        break;
+    case TA_ASSIGN: {
+        const char *partner = a->partner;
+        if (strcmp(partner, "lead") == 0)
+            partner = c->cfg->lead.id;
+        else if (config_partner_find(c->cfg, partner) == NULL)
+            REFUSE(SEAM_EINVAL, "no such partner in the federation", "partner");
+        if (!is_open(record))
+            REFUSE(SEAM_ECONFLICT, "only an open ticket can be assigned; reopen it first", NULL);
+        type = "ticket.assigned";
+        visibility = "internal";
+        json_t *ended = end_live(record, "reassigned", at);
+        if ((rc = add_assignment(t, record, partner, "forced", 0, at, &asg)) != SEAM_OK) {
+            json_decref(ended);
+            goto out;
+        }
+        json_array_append_new(json_object_get(asg, "flags"), json_string("forced"));
+        json_object_set_new(record, "mode", json_string("single"));
+        data = json_pack("{s:s, s:s, s:O, s:o}", "partner", partner, "reason", text,
+                         "assignment", json_object_get(asg, "id"), "ended", ended);
+        break;
+    }
+    case TA_ACK:
+    case TA_RESOLVE: {
+        asg = find_assignment(record, a->target);
+        if (asg == NULL) {
+            rc = SEAM_ECORRUPT;
+            goto out;
+        }
+        const char *owner = json_string_value(json_object_get(asg, "partner"));
+        int mine = (who->role == ROLE_PARTNER && strcmp(owner, who->subject) == 0) ||
+                   (who->role == ROLE_LEAD && strcmp(owner, c->cfg->lead.id) == 0);
+        if (!mine && who->role != ROLE_LEAD) {
+            rc = SEAM_ENOTFOUND;
+            goto out;
+        }
+        if (!mine)
+            REFUSE(SEAM_ECONFLICT,
+                   "this assignment belongs to a partner; take it over with /assign first",
+                   NULL);
+        const char *st = json_string_value(json_object_get(asg, "state"));
+        if (a->kind == TA_ACK) {
+            if (strcmp(st, "assigned") != 0)
+                REFUSE(SEAM_ECONFLICT, "only an assigned claim can be acknowledged", NULL);
+            type = "assignment.acknowledged";
+            visibility = "internal";
+            json_object_set_new(asg, "state", json_string("acknowledged"));
+            json_object_set_new(asg, "acknowledged_at", json_string(at));
+            if (status_is(record, "acknowledged")) {
+                set_status(record, "inProgress");
+                visibility = "public"; /* the customer sees work has started */
+            }
+            data = json_pack("{s:O}", "assignment", json_object_get(asg, "id"));
+        } else {
+            if (!is_live(asg))
+                REFUSE(SEAM_ECONFLICT, "this claim is no longer live", NULL);
+            type = "assignment.resolved";
+            visibility = "internal";
+            json_object_set_new(asg, "state", json_string("resolved"));
+            json_object_set_new(asg, "resolved_at", json_string(at));
+            json_object_set_new(asg, "resolution", json_string(text));
+            if (live_count(record) == 0) {
+                set_status(record, "resolved");
+                visibility = "public";
+            }
+            data = json_pack("{s:O, s:s}", "assignment", json_object_get(asg, "id"),
+                             "resolution", text);
+        }
+        break;
+    }
+    }
+    json_object_set_new(data, "status", json_string(json_string_value(
+                                            json_object_get(record, "status"))));
+    json_object_set_new(record, "updated_at", json_string(at));
+    timeline_add(record, at, type, visibility, text);
+    if ((rc = ticket_event(t, c, record, type, who, at, data)) != SEAM_OK)
+        goto out;
+    data = NULL; /* the event took it */
+    if ((rc = save_record(t, record)) != SEAM_OK)
+        goto out;
+    /* Invariant 1: an open ticket always has a live assignment. */
+    assert(!is_open(record) || live_count(record) > 0);
+    *out = record;
+    record = NULL;
+out:
+    json_decref(data);
+    json_decref(record);
+    return rc;
 }
 
 enum seam_err

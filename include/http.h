@@ -31,6 +31,7 @@ struct server {
     struct evlog lg;
     struct MHD_Daemon *mhd;
     int64_t started_ms;
+    json_t *rules_report; /* the coverage check, made at start */
 };
 
 struct req;
@@ -73,6 +74,7 @@ struct req {
     char *body;
     size_t body_len, body_max;
     int body_too_big;
+    int body_json; /* declared application/json */
     int64_t start_us;
     /* the answer, set by the handler or the done callback */
     int status;
@@ -103,8 +105,10 @@ void http_error_from(struct req *r, enum seam_err rc, const char *what);
 const char *http_param(struct req *r, unsigned i);
 const char *http_query(struct req *r, const char *key);
 
-/* The parsed body, or NULL after replying 400. New reference. */
+/* The parsed body (an object), or NULL after replying 400 or 415. New reference. */
 json_t *http_body_json_or_reply(struct req *r);
+/* The same, but an empty body is an empty object. */
+json_t *http_body_json_optional_or_reply(struct req *r);
 
 /* A body field's expectation for http_fields_or_reply. */
 struct body_field {

@@ -36,6 +36,7 @@ enum store_db {
     DB_TOKENS,       /* BLAKE2b-256(token) -> token record (JSON) */
     DB_CUSTOMERS,    /* customer id -> customer record (JSON) */
     DB_CUST_TICKETS, /* customer id || 0 || ticket id -> "" */
+    DB_ASSIGNMENTS,  /* assignment id -> ticket id */
     DB_COUNT
 };
 

@@ -29,7 +29,17 @@ struct ticket_input {
     int priority;
 };
 
-/* Creates a ticket filed by the customer `who`; *record is a new reference. */
+/* Why a request was refused (409 or 400), for the answer; static strings. */
+struct ticket_refusal {
+    const char *message;
+    const char *field;
+};
+
+/*
+ * Creates a ticket filed by the customer `who`, routed by the boundary
+ * rules in the same write: the ticket, its assignments and one signed event
+ * recording the rule and the facts used. *record is a new reference.
+ */
 enum seam_err ticket_create(struct store_txn *t, const struct ticket_ctx *c,
                             const struct principal *who, const struct ticket_input *in,
                             json_t **record) SEAM_WUR;
@@ -41,11 +51,48 @@ enum seam_err ticket_load(struct store_txn *t, const char *id, json_t **record) 
 int ticket_visible(const json_t *record, const struct principal *who);
 
 /* What who sees of the record: the customer's one face, or the lead's view. */
-json_t *ticket_view(const json_t *record, const struct principal *who);
+json_t *ticket_view(const struct ticket_ctx *c, const json_t *record, const struct principal *who);
+
+/* What the lead may filter the list by; NULL or 0: no filter. */
+struct ticket_filter {
+    const char *status;
+    const char *partner; /* has (or had) an assignment with this partner */
+    const char *owner;   /* has a live assignment owned by this partner ("lead": the lead) */
+    const char *flag;    /* the ticket or one of its assignments carries this flag */
+    int64_t from_ms, to_ms; /* created in [from, to) */
+};
 
 /* A page of who's tickets, newest first, after cursor (a ticket id or NULL). */
-enum seam_err ticket_list(struct store_txn *t, const struct principal *who, const char *cursor,
-                          unsigned limit, json_t **page) SEAM_WUR;
+enum seam_err ticket_list(struct store_txn *t, const struct ticket_ctx *c,
+                          const struct principal *who, const struct ticket_filter *filter,
+                          const char *cursor, unsigned limit, json_t **page) SEAM_WUR;
+
+enum ticket_action {
+    TA_NOTE,    /* customer: add information (answers a question: pending -> inProgress) */
+    TA_CONFIRM, /* customer: resolved -> closed */
+    TA_REOPEN,  /* customer: resolved -> inProgress, routed again: a new assignment round */
+    TA_CANCEL,  /* customer: any open status -> cancelled */
+    TA_ASSIGN,  /* lead: force an owner, with a reason */
+    TA_ACK,     /* the assignment's owner: assigned -> acknowledged */
+    TA_RESOLVE, /* the assignment's owner: -> resolved; the last live one resolves the ticket */
+};
+
+struct ticket_action_req {
+    enum ticket_action kind;
+    const char *target;  /* ticket id; assignment id for TA_ACK and TA_RESOLVE */
+    const char *text;    /* note, reason or resolution */
+    const char *partner; /* TA_ASSIGN: a partner id or "lead" */
+};
+
+/*
+ * Applies one action as one signed event. SEAM_ENOTFOUND: no such ticket or
+ * assignment, or not who's; SEAM_ECONFLICT: the state machine forbids it;
+ * SEAM_EINVAL: a bad argument. The last two fill *why. *record: the ticket
+ * after the action (new reference).
+ */
+enum seam_err ticket_act(struct store_txn *t, const struct ticket_ctx *c,
+                         const struct principal *who, const struct ticket_action_req *a,
+                         json_t **record, struct ticket_refusal *why) SEAM_WUR;
 
 /* Customers: {"id","name","bundle","region","contact"?,"created_at"}. */
 enum seam_err customer_add(struct store_txn *t, const struct config *cfg, const char *id,
@@ -59,6 +106,9 @@ enum seam_err customer_load(struct store_txn *t, const char *id, json_t **record
  * says. Calls report per problem; returns the number of problems.
  */
 uint64_t ticket_verify_records(struct store_txn *t, evlog_report_fn report, void *ctx);
+
+/* RFC 3339 UTC ("2026-01-02T03:04:05.678Z") to ms since the epoch; -1 if malformed. */
+int64_t ticket_parse_time(const char *s);
 
 /* Whether s could be a ticket id (shape only). */
 int ticket_id_valid(const char *s);

@@ -26,7 +26,8 @@ req GET "/v1/tickets/$T1" "$C1"
 check "the customer reads its ticket back" [ "$STATUS" = 200 -a "$(jbody .summary)" = "No internet since this morning" ]
 req GET "/v1/tickets/$T1" "$LEAD"
 check "the lead reads it with one live assignment" [ "$STATUS" = 200 -a "$(jbody '.assignments | length')" = 1 ]
-check "the assignment has an accountable owner" [ "$(jbody '.assignments[0].partner')" = northwind -a "$(jbody '.assignments[0].state')" = assigned ]
+check "the rules give it to the region's internet provider" [ "$(jbody '.assignments[0].partner')" = fibernet -a "$(jbody '.assignments[0].state')" = assigned ]
+check "the assignment names the rule that decided" [ "$(jbody '.assignments[0].rule')" = internet-access -a "$(jbody .rule)" = internet-access ]
 check "the lead sees bundle and region from the customer record" [ "$(jbody .bundle)/$(jbody .region)" = triple-play/north ]
 req GET "/v1/tickets/$T1" "$C2"
 check "another customer gets 404 for it" [ "$STATUS" = 404 -a "$(jbody .error.code)" = not_found ]

@@ -1,0 +1,432 @@
+/*
+ * route.c: the boundary rules engine (see route.h): the table of rule
+ * kinds, owner resolution through bundles, the decision, explain, and the
+ * exhaustive coverage check. It reads only the configuration; it does not
+ * create tickets or assignments (ticket.c does, with its result).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route.h"
+
+/* ---- the table of rule kinds ---- */
+
+struct route_kind {
+    const char *name;
+    enum fact fact;
+    /* The values the coverage check enumerates; NULL: bundles or priorities. */
+    const struct strlist *(*vocab)(const struct config *cfg);
+    /* Whether the rule's condition of this kind holds; if not, why (explain). */
+    int (*match)(const struct route_kind *k, const struct config_rule *r,
+                 const struct route_facts *f, char *why, size_t whylen);
+};
+
+static const struct strlist *
+vocab_services(const struct config *c)
+{
+    return &c->services;
+}
+static const struct strlist *
+vocab_symptoms(const struct config *c)
+{
+    return &c->symptoms;
+}
+static const struct strlist *
+vocab_equipment(const struct config *c)
+{
+    return &c->equipment;
+}
+static const struct strlist *
+vocab_regions(const struct config *c)
+{
+    return &c->regions;
+}
+
+/* A condition "the fact is one of these values"; no list: any value. */
+static int
+match_one_of(const struct route_kind *k, const struct config_rule *r, const struct route_facts *f,
+             char *why, size_t whylen)
+{
+    const struct strlist *want = &r->match[k->fact];
+    const char *have = f->v[k->fact];
+    if (want->n == 0)
+        return 1;
+    if (have != NULL && strlist_has(want, have))
+        return 1;
+    if (why != NULL) {
+        size_t n = (size_t)snprintf(why, whylen, "%s is %s%s%s, the rule wants ", k->name,
+                                    have ? "\"" : "", have ? have : "not given",
+                                    have ? "\"" : "");
+        for (size_t i = 0; i < want->n && n < whylen; i++)
+            n += (size_t)snprintf(why + n, whylen - n, "%s\"%s\"", i ? " or " : "", want->v[i]);
+    }
+    return 0;
+}
+
+static const struct route_kind route_kinds[] = {
+    {"service", FACT_SERVICE, vocab_services, match_one_of},
+    {"symptom", FACT_SYMPTOM, vocab_symptoms, match_one_of},
+    {"equipment", FACT_EQUIPMENT, vocab_equipment, match_one_of},
+    {"region", FACT_REGION, vocab_regions, match_one_of},
+    {"bundle", FACT_BUNDLE, NULL, match_one_of},
+    {"priority", FACT_PRIORITY, NULL, match_one_of},
+};
+#define N_KINDS (sizeof(route_kinds) / sizeof(route_kinds[0]))
+
+int
+route_fact_known(const struct config *cfg, enum fact fact, const char *value)
+{
+    for (size_t i = 0; i < N_KINDS; i++) {
+        const struct route_kind *k = &route_kinds[i];
+        if (k->fact != fact)
+            continue;
+        if (k->vocab != NULL)
+            return strlist_has(k->vocab(cfg), value);
+        if (fact == FACT_BUNDLE)
+            return config_bundle_find(cfg, value) != NULL;
+        return priority_parse(value) >= 0;
+    }
+    return 0;
+}
+
+static int
+specificity(const struct config_rule *r)
+{
+    int s = 0;
+    for (size_t i = 0; i < N_KINDS; i++)
+        if (r->match[route_kinds[i].fact].n > 0)
+            s++;
+    return s;
+}
+
+/* Whether every condition of r holds; the first failing one explains why. */
+static int
+rule_matches(const struct config_rule *r, const struct route_facts *f, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < N_KINDS; i++)
+        if (!route_kinds[i].match(&route_kinds[i], r, f, why, whylen))
+            return 0;
+    return 1;
+}
+
+/* ---- owners ---- */
+
+const char *
+route_resolve(const struct config *cfg, const char *role, const char *bundle, const char *region)
+{
+    if (strcmp(role, "lead") == 0)
+        return cfg->lead.id;
+    if (strncmp(role, "provider_of:", 12) != 0) {
+        const struct config_partner *p = config_partner_find(cfg, role);
+        return p ? p->id : NULL;
+    }
+    const struct config_bundle *b = config_bundle_find(cfg, bundle);
+    const char *service = role + 12, *any = NULL;
+    for (size_t i = 0; b != NULL && i < b->nproviders; i++) {
+        const struct config_provider *pr = &b->providers[i];
+        if (strcmp(pr->service, service) != 0)
+            continue;
+        if (pr->region == NULL)
+            any = pr->partner;
+        else if (region != NULL && strcmp(pr->region, region) == 0)
+            return strcmp(pr->partner, "lead") == 0 ? cfg->lead.id : pr->partner;
+    }
+    if (any != NULL)
+        return strcmp(any, "lead") == 0 ? cfg->lead.id : any;
+    return NULL;
+}
+
+/* Resolves a rule's owners, without duplicates; -1 (and *bad) if one cannot be. */
+static int
+resolve_owners(const struct config *cfg, const struct config_rule *r, const struct route_facts *f,
+               struct route_owner *out, size_t *n, const char **bad)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r->owners.n && k < ROUTE_MAX_OWNERS; i++) {
+        const char *p = route_resolve(cfg, r->owners.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+        if (p == NULL) {
+            if (bad)
+                *bad = r->owners.v[i];
+            return -1;
+        }
+        int dup = 0;
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(out[j].partner, p) == 0)
+                dup = 1;
+        if (!dup)
+            out[k++] = (struct route_owner){r->owners.v[i], p};
+    }
+    *n = k;
+    return 0;
+}
+
+static void
+resolve_fallback(const struct config *cfg, const struct config_rule *r,
+                 const struct route_facts *f, struct route_result *out)
+{
+    out->nfallback = 0;
+    int has_lead = 0;
+    for (size_t i = 0; r && i < r->fallback.n && out->nfallback < ROUTE_MAX_OWNERS - 1; i++) {
+        const char *p =
+            route_resolve(cfg, r->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+        if (p == NULL)
+            continue;
+        out->fallback[out->nfallback++] = (struct route_owner){r->fallback.v[i], p};
+        if (strcmp(p, cfg->lead.id) == 0)
+            has_lead = 1;
+    }
+    if (!has_lead) /* the chain always ends with the owner of last resort */
+        out->fallback[out->nfallback++] = (struct route_owner){"lead", cfg->lead.id};
+}
+
+/* ---- deciding ---- */
+
+static int
+better(const struct config_rule *a, const struct config_rule *b)
+{
+    int sa = specificity(a), sb = specificity(b);
+    return sa != sb ? sa > sb : a->rank > b->rank;
+}
+
+void
+route_decide(const struct config *cfg, const struct route_facts *f, struct route_result *out,
+             json_t *explain)
+{
+    const struct config_rule *best = NULL;
+    struct route_owner owners[ROUTE_MAX_OWNERS];
+    size_t nowners = 0;
+    char why[256];
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < cfg->nrules; i++) {
+        const struct config_rule *r = &cfg->rules[i];
+        struct route_owner o[ROUTE_MAX_OWNERS];
+        size_t n = 0;
+        const char *bad = NULL;
+        int matched = rule_matches(r, f, why, sizeof(why));
+        int resolved = matched && resolve_owners(cfg, r, f, o, &n, &bad) == 0;
+        if (matched && !resolved)
+            snprintf(why, sizeof(why), "owner %s cannot be resolved in bundle \"%s\"", bad,
+                     f->v[FACT_BUNDLE] ? f->v[FACT_BUNDLE] : "");
+        if (explain != NULL) {
+            json_t *e = json_pack("{s:s, s:b, s:i, s:i}", "rule", r->id, "matched",
+                                  matched && resolved, "specificity", specificity(r), "rank",
+                                  r->rank);
+            if (!(matched && resolved))
+                json_object_set_new(e, "why_not", json_string(why));
+            json_array_append_new(explain, e);
+        }
+        if (!matched || !resolved)
+            continue;
+        if (best == NULL || better(r, best)) {
+            best = r;
+            memcpy(owners, o, sizeof(o));
+            nowners = n;
+        }
+    }
+    if (best == NULL) {
+        out->unroutable = 1;
+        out->owners[0] = (struct route_owner){"lead", cfg->lead.id};
+        out->nowners = 1;
+        resolve_fallback(cfg, NULL, f, out);
+        return;
+    }
+    out->rule = best;
+    out->joint = best->joint && nowners > 1;
+    memcpy(out->owners, owners, sizeof(owners));
+    out->nowners = nowners;
+    resolve_fallback(cfg, best, f, out);
+}
+
+static json_t *
+facts_json(const struct route_facts *f)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < N_KINDS; i++) {
+        const char *v = f->v[route_kinds[i].fact];
+        json_object_set_new(o, route_kinds[i].name, v ? json_string(v) : json_null());
+    }
+    return o;
+}
+
+static json_t *
+owners_json(const struct route_owner *o, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s}", "role", o[i].role, "partner",
+                                           o[i].partner));
+    return a;
+}
+
+json_t *
+route_explain(const struct config *cfg, const struct route_facts *f)
+{
+    struct route_result res;
+    json_t *considered = json_array();
+    route_decide(cfg, f, &res, considered);
+    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "facts", facts_json(f), "considered",
+                     considered, "winner", res.rule ? json_string(res.rule->id) : json_null(),
+                     "mode", res.joint ? "joint" : "single", "owners",
+                     owners_json(res.owners, res.nowners), "fallback",
+                     owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable);
+}
+
+/* ---- the coverage check ---- */
+
+#define MAX_EXAMPLES 5
+
+struct finding {
+    const char *name;
+    unsigned long count;
+    json_t *examples;
+};
+
+static void
+found(struct finding *fd, json_t *example)
+{
+    fd->count++;
+    if (json_array_size(fd->examples) < MAX_EXAMPLES)
+        json_array_append_new(fd->examples, example);
+    else
+        json_decref(example);
+}
+
+static int
+is_default(const struct config_rule *r)
+{
+    return specificity(r) == 0 && r->owners.n == 1 && strcmp(r->owners.v[0], "lead") == 0;
+}
+
+/* Same owners (as resolved) and mode: two rules that agree are no conflict. */
+static int
+same_outcome(const struct config *cfg, const struct config_rule *a, const struct config_rule *b,
+             const struct route_facts *f)
+{
+    struct route_owner oa[ROUTE_MAX_OWNERS], ob[ROUTE_MAX_OWNERS];
+    size_t na = 0, nb = 0;
+    if (a->joint != b->joint)
+        return 0;
+    int ra = resolve_owners(cfg, a, f, oa, &na, NULL), rb = resolve_owners(cfg, b, f, ob, &nb, NULL);
+    if (ra != 0 || rb != 0) {
+        /* Unresolvable here: the same if they name the same roles (the
+         * check reports them as unresolvable, not as a conflict). */
+        if (ra == 0 || rb == 0 || a->owners.n != b->owners.n)
+            return 0;
+        for (size_t i = 0; i < a->owners.n; i++)
+            if (!strlist_has(&b->owners, a->owners.v[i]))
+                return 0;
+        return 1;
+    }
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++) {
+        int hit = 0;
+        for (size_t j = 0; j < nb; j++)
+            if (strcmp(oa[i].partner, ob[j].partner) == 0)
+                hit = 1;
+        if (!hit)
+            return 0;
+    }
+    return 1;
+}
+
+static void
+check_one(const struct config *cfg, const struct route_facts *f, struct finding *gaps,
+          struct finding *conflicts, struct finding *unresolvable, struct finding *fallback,
+          unsigned char *won)
+{
+    const struct config_rule *top = NULL;
+    size_t top_i = 0;
+    for (size_t i = 0; i < cfg->nrules; i++) {
+        const struct config_rule *r = &cfg->rules[i];
+        if (rule_matches(r, f, NULL, 0) && (top == NULL || better(r, top))) {
+            top = r;
+            top_i = i;
+        }
+    }
+    if (top == NULL)
+        return; /* impossible: the default rule matches everything */
+    json_t *tied = json_array();
+    for (size_t i = 0; i < cfg->nrules; i++) {
+        const struct config_rule *r = &cfg->rules[i];
+        if (i != top_i && rule_matches(r, f, NULL, 0) && !better(top, r) &&
+            !same_outcome(cfg, top, r, f))
+            json_array_append_new(tied, json_string(r->id));
+    }
+    if (json_array_size(tied) > 0) {
+        json_array_insert_new(tied, 0, json_string(top->id));
+        found(conflicts, json_pack("{s:o, s:o}", "facts", facts_json(f), "rules", tied));
+        won[top_i] = 1;
+        return;
+    }
+    json_decref(tied);
+    struct route_owner o[ROUTE_MAX_OWNERS];
+    size_t n;
+    const char *bad = NULL;
+    if (resolve_owners(cfg, top, f, o, &n, &bad) != 0) {
+        found(unresolvable,
+              json_pack("{s:o, s:s, s:s}", "facts", facts_json(f), "rule", top->id, "owner", bad));
+        return;
+    }
+    won[top_i] = 1;
+    if (is_default(top))
+        found(gaps, json_pack("{s:o}", "facts", facts_json(f)));
+    for (size_t i = 0; i < top->fallback.n; i++)
+        if (route_resolve(cfg, top->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]) ==
+            NULL)
+            found(fallback, json_pack("{s:o, s:s, s:s}", "facts", facts_json(f), "rule", top->id,
+                                      "fallback", top->fallback.v[i]));
+}
+
+static json_t *
+finding_json(struct finding *fd)
+{
+    return json_pack("{s:I, s:o}", "count", (json_int_t)fd->count, "examples", fd->examples);
+}
+
+json_t *
+route_check(const struct config *cfg, int *fatal)
+{
+    struct finding gaps = {"gaps", 0, json_array()}, conflicts = {"conflicts", 0, json_array()},
+                   unresolvable = {"unresolvable", 0, json_array()},
+                   fallback = {"fallback", 0, json_array()};
+    unsigned char *won = calloc(cfg->nrules ? cfg->nrules : 1, 1);
+    unsigned long combos = 0;
+    struct route_facts f;
+    if (won == NULL)
+        abort();
+    /* Optional facts range over "not given" too. */
+    for (size_t b = 0; b < cfg->nbundles; b++)
+        for (size_t rg = 0; rg < cfg->regions.n; rg++)
+            for (size_t s = 0; s <= cfg->services.n; s++)
+                for (size_t sy = 0; sy < cfg->symptoms.n; sy++)
+                    for (size_t e = 0; e <= cfg->equipment.n; e++)
+                        for (int p = 0; p < PRIO_COUNT; p++) {
+                            memset(&f, 0, sizeof(f));
+                            f.v[FACT_BUNDLE] = cfg->bundles[b].id;
+                            f.v[FACT_REGION] = cfg->regions.v[rg];
+                            f.v[FACT_SERVICE] = s < cfg->services.n ? cfg->services.v[s] : NULL;
+                            f.v[FACT_SYMPTOM] = cfg->symptoms.v[sy];
+                            f.v[FACT_EQUIPMENT] =
+                                e < cfg->equipment.n ? cfg->equipment.v[e] : NULL;
+                            f.v[FACT_PRIORITY] = priority_names[p];
+                            combos++;
+                            check_one(cfg, &f, &gaps, &conflicts, &unresolvable, &fallback,
+                                      won);
+                        }
+    json_t *shadowed = json_array();
+    for (size_t i = 0; i < cfg->nrules; i++)
+        if (!won[i])
+            json_array_append_new(shadowed, json_string(cfg->rules[i].id));
+    free(won);
+    *fatal = conflicts.count > 0 || unresolvable.count > 0;
+    return json_pack("{s:b, s:I, s:I, s:o, s:o, s:o, s:{s:I, s:o}, s:o, s:{s:i, s:[]}}", "ok",
+                     !*fatal, "combinations", (json_int_t)combos, "rules",
+                     (json_int_t)cfg->nrules, "gaps", finding_json(&gaps), "conflicts",
+                     finding_json(&conflicts), "unresolvable_owners", finding_json(&unresolvable),
+                     "shadowed", "count", (json_int_t)json_array_size(shadowed), "rules",
+                     shadowed, "unresolvable_fallbacks", finding_json(&fallback),
+                     "unknown_vocabulary", "count", 0, "examples");
+}

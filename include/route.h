@@ -1,0 +1,69 @@
+/*
+ * route.h: service-boundary rules. Which company owns a complaint with
+ * given facts: the matching rule that constrains the most facts wins, its
+ * rank breaking what specificity cannot; owners are resolved through the
+ * customer's bundle and region; a fallback chain says who is next after a
+ * hand-back, ending with the lead. The configuration is immutable, so every
+ * function here may run on any thread without locks.
+ *
+ * Each kind of condition is one entry of a table (route.c, route_kinds[]):
+ * its name, the fact it reads, the vocabulary it ranges over, and its match
+ * and explain functions.
+ */
+#ifndef SEAM_ROUTE_H
+#define SEAM_ROUTE_H
+
+#include <jansson.h>
+
+#include "config.h"
+
+/* The facts of a complaint, indexed by enum fact; NULL: not given. */
+struct route_facts {
+    const char *v[FACT_COUNT];
+};
+
+#define ROUTE_MAX_OWNERS 8
+
+struct route_owner {
+    const char *role;    /* as the rule names it: "lead", a partner id, "provider_of:x" */
+    const char *partner; /* the partner id it resolves to, or the lead company's id */
+};
+
+struct route_result {
+    const struct config_rule *rule; /* the winner */
+    int joint;
+    struct route_owner owners[ROUTE_MAX_OWNERS];
+    size_t nowners;
+    struct route_owner fallback[ROUTE_MAX_OWNERS]; /* resolvable entries, lead last */
+    size_t nfallback;
+    int unroutable; /* no rule could be resolved: the lead owns it, flagged */
+};
+
+/*
+ * Routes a complaint. Never fails: when nothing can be resolved the lead is
+ * the owner (unroutable set). If explain is not NULL, appends one object per
+ * rule considered (rule, matched, why, specificity, rank).
+ */
+void route_decide(const struct config *cfg, const struct route_facts *f, struct route_result *out,
+                  json_t *explain);
+
+/* The explain answer for a hypothetical complaint: considered rules, winner, owners. */
+json_t *route_explain(const struct config *cfg, const struct route_facts *f);
+
+/* Resolves one owner role for a bundle and region; NULL if it cannot be. */
+const char *route_resolve(const struct config *cfg, const char *role, const char *bundle,
+                          const char *region);
+
+/*
+ * The coverage check over every bundle x region x service x symptom x
+ * equipment x priority the vocabularies allow (absent service and equipment
+ * included): gaps, conflicts, unresolvable owners, shadowed rules, fallback
+ * entries that cannot be resolved. *fatal is set when the broker must not
+ * start (conflicts, unresolvable owners).
+ */
+json_t *route_check(const struct config *cfg, int *fatal);
+
+/* Whether the value is in the vocabulary of fact (bundles, priorities included). */
+int route_fact_known(const struct config *cfg, enum fact fact, const char *value);
+
+#endif
