@@ -352,8 +352,10 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
     for (size_t i = 0; i < cfg->nrules; i++) {
         const struct config_rule *r = &cfg->rules[i];
         if (i != top_i && rule_matches(r, f, NULL, 0) && !better(top, r) &&
-            !same_outcome(cfg, top, r, f))
+            !same_outcome(cfg, top, r, f)) {
             json_array_append_new(tied, json_string(r->id));
+            won[i] = 1; /* in conflict, not shadowed */
+        }
     }
     if (json_array_size(tied) > 0) {
         json_array_insert_new(tied, 0, json_string(top->id));
