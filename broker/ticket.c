@@ -404,6 +404,27 @@ ticket_view(const struct ticket_ctx *c, const json_t *record, const struct princ
         json_object_del(v, "head"); /* the record's bookkeeping stays inside */
         return v;
     }
+    if (who->role == ROLE_PARTNER) {
+        /* What the partner needs to act, and only its own assignments. */
+        static const char *const partner_fields[] = {
+            "id",     "status", "priority",   "summary",    "description", "service", "symptom",
+            "equipment", "region", "created_at", "updated_at", NULL};
+        v = json_object();
+        for (const char *const *f = partner_fields; *f; f++) {
+            json_t *x = json_object_get(record, *f);
+            if (x)
+                json_object_set(v, *f, x);
+        }
+        json_t *mine = json_array();
+        json_array_foreach(json_object_get(record, "assignments"), i, a)
+        {
+            const char *p = json_string_value(json_object_get(a, "partner"));
+            if (p && strcmp(p, who->subject) == 0)
+                json_array_append(mine, a);
+        }
+        json_object_set_new(v, "assignments", mine);
+        return v;
+    }
     /* The customer's one face: public fields, public timeline, and who works
      * on it only where the rule says so. Nothing partner-internal. */
     v = json_object();
