@@ -6,7 +6,8 @@
 cd "$ROOT"
 for try in 1 2 3 4 5; do
     PORT=$((20000 + RANDOM % 40000))
-    jq --arg l "127.0.0.1:$PORT" --arg d "$TMP/rundata" '.listen = $l | .data_dir = $d' \
+    RUNDATA=$TMP/rundata.$try # fresh each try: a port taken by someone else must not count
+    jq --arg l "127.0.0.1:$PORT" --arg d "$RUNDATA" '.listen = $l | .data_dir = $d' \
         "$CONF" >"$TMP/run.json"
     SEAM_CONFIG=$TMP/run.json scripts/run.sh >"$TMP/run.log" 2>&1 &
     RPID=$!
@@ -17,7 +18,7 @@ for try in 1 2 3 4 5; do
     done
     kill -0 $RPID 2>/dev/null && break
 done
-check "make run initialised the data directory" [ -f "$TMP/rundata/broker.key" -a -f "$TMP/rundata/data.mdb" ]
+check "make run initialised the data directory" [ -f "$RUNDATA/broker.key" -a -f "$RUNDATA/data.mdb" ]
 check "make run printed the public key" grep -qE '^[A-Za-z0-9+/]{43}=$' "$TMP/run.log"
 req GET /healthz ""
 check "make run answers /healthz" [ "$STATUS" = 200 -a "$(jbody .status)" = ok ]
