@@ -13,10 +13,10 @@ void
 api_rules_explain(struct req *r)
 {
     static const struct body_field fields[] = {
-        {"service", JSON_STRING, 0, 1, 64},  {"symptom", JSON_STRING, 1, 1, 64},
+        {"service", JSON_STRING, 0, 1, 64},   {"symptom", JSON_STRING, 1, 1, 64},
         {"equipment", JSON_STRING, 0, 1, 64}, {"priority", JSON_STRING, 0, 1, 16},
-        {"bundle", JSON_STRING, 0, 1, 64},   {"region", JSON_STRING, 0, 1, 64},
-        {"customer", JSON_STRING, 0, 1, 63}, {NULL, 0, 0, 0, 0}};
+        {"bundle", JSON_STRING, 0, 1, 64},    {"region", JSON_STRING, 0, 1, 64},
+        {"customer", JSON_STRING, 0, 1, 63},  {NULL, 0, 0, 0, 0}};
     const struct config *cfg = r->srv->cfg;
     json_t *body = http_body_json_or_reply(r), *cust = NULL;
     struct route_facts f;

@@ -162,8 +162,7 @@ time_param_or_reply(struct req *r, const char *name)
         return 0;
     int64_t ms = ticket_parse_time(s);
     if (ms < 0)
-        http_error(r, E_BAD_PARAMETER, "must be an RFC 3339 UTC time (2026-01-02T03:04:05Z)",
-                   name);
+        http_error(r, E_BAD_PARAMETER, "must be an RFC 3339 UTC time (2026-01-02T03:04:05Z)", name);
     return ms;
 }
 
@@ -172,8 +171,8 @@ api_tickets_list(struct req *r)
 {
     static const char *const statuses[] = {"acknowledged", "inProgress", "pending", "resolved",
                                            "closed",       "cancelled",  NULL};
-    static const char *const lead_only[] = {"partner", "owner", "flag", "created_from",
-                                            "created_to", NULL};
+    static const char *const lead_only[] = {"partner",      "owner",      "flag",
+                                            "created_from", "created_to", NULL};
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
     struct ticket_filter f = {0};
     struct store_txn *t;
@@ -261,11 +260,20 @@ act_done(struct store_job *job)
     struct req *r = aj->r;
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
     switch (job->rc) {
-    case SEAM_OK: http_reply(r, 200, ticket_view(&c, aj->record, &r->who)); break;
-    case SEAM_ECONFLICT: http_error(r, E_CONFLICT, aj->why.message, aj->why.field); break;
-    case SEAM_EINVAL: http_error(r, E_INVALID_FIELD, aj->why.message, aj->why.field); break;
-    case SEAM_ENOTFOUND: http_error(r, E_NOT_FOUND, "no such ticket or assignment", NULL); break;
-    default: http_error_from(r, job->rc, "ticket action");
+    case SEAM_OK:
+        http_reply(r, 200, ticket_view(&c, aj->record, &r->who));
+        break;
+    case SEAM_ECONFLICT:
+        http_error(r, E_CONFLICT, aj->why.message, aj->why.field);
+        break;
+    case SEAM_EINVAL:
+        http_error(r, E_INVALID_FIELD, aj->why.message, aj->why.field);
+        break;
+    case SEAM_ENOTFOUND:
+        http_error(r, E_NOT_FOUND, "no such ticket or assignment", NULL);
+        break;
+    default:
+        http_error_from(r, job->rc, "ticket action");
     }
     http_resume(r);
 }

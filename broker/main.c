@@ -98,8 +98,9 @@ main(int argc, char **argv)
     json_t *report = route_check(cfg, &fatal);
     if (fatal) {
         char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
-        fprintf(stderr, "%s\nseam-broker: the rules of %s have conflicts or owners that cannot "
-                        "be resolved; see 'seamctl rules check'\n",
+        fprintf(stderr,
+                "%s\nseam-broker: the rules of %s have conflicts or owners that cannot "
+                "be resolved; see 'seamctl rules check'\n",
                 text, conf);
         free(text);
         json_decref(report);

@@ -56,8 +56,7 @@ match_one_of(const struct route_kind *k, const struct config_rule *r, const stru
         return 1;
     if (why != NULL) {
         size_t n = (size_t)snprintf(why, whylen, "%s is %s%s%s, the rule wants ", k->name,
-                                    have ? "\"" : "", have ? have : "not given",
-                                    have ? "\"" : "");
+                                    have ? "\"" : "", have ? have : "not given", have ? "\"" : "");
         for (size_t i = 0; i < want->n && n < whylen; i++)
             n += (size_t)snprintf(why + n, whylen - n, "%s\"%s\"", i ? " or " : "", want->v[i]);
     }
@@ -162,14 +161,13 @@ resolve_owners(const struct config *cfg, const struct config_rule *r, const stru
 }
 
 static void
-resolve_fallback(const struct config *cfg, const struct config_rule *r,
-                 const struct route_facts *f, struct route_result *out)
+resolve_fallback(const struct config *cfg, const struct config_rule *r, const struct route_facts *f,
+                 struct route_result *out)
 {
     out->nfallback = 0;
     int has_lead = 0;
     for (size_t i = 0; r && i < r->fallback.n && out->nfallback < ROUTE_MAX_OWNERS - 1; i++) {
-        const char *p =
-            route_resolve(cfg, r->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+        const char *p = route_resolve(cfg, r->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
         if (p == NULL)
             continue;
         out->fallback[out->nfallback++] = (struct route_owner){r->fallback.v[i], p};
@@ -210,9 +208,9 @@ route_decide(const struct config *cfg, const struct route_facts *f, struct route
             snprintf(why, sizeof(why), "owner %s cannot be resolved in bundle \"%s\"", bad,
                      f->v[FACT_BUNDLE] ? f->v[FACT_BUNDLE] : "");
         if (explain != NULL) {
-            json_t *e = json_pack("{s:s, s:b, s:i, s:i}", "rule", r->id, "matched",
-                                  matched && resolved, "specificity", specificity(r), "rank",
-                                  r->rank);
+            json_t *e =
+                json_pack("{s:s, s:b, s:i, s:i}", "rule", r->id, "matched", matched && resolved,
+                          "specificity", specificity(r), "rank", r->rank);
             if (!(matched && resolved))
                 json_object_set_new(e, "why_not", json_string(why));
             json_array_append_new(explain, e);
@@ -250,13 +248,13 @@ facts_json(const struct route_facts *f)
     return o;
 }
 
-static json_t *
-owners_json(const struct route_owner *o, size_t n)
+json_t *
+route_owners_json(const struct route_owner *o, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s, s:s}", "role", o[i].role, "partner",
-                                           o[i].partner));
+        json_array_append_new(a,
+                              json_pack("{s:s, s:s}", "role", o[i].role, "partner", o[i].partner));
     return a;
 }
 
@@ -269,8 +267,8 @@ route_explain(const struct config *cfg, const struct route_facts *f)
     return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "facts", facts_json(f), "considered",
                      considered, "winner", res.rule ? json_string(res.rule->id) : json_null(),
                      "mode", res.joint ? "joint" : "single", "owners",
-                     owners_json(res.owners, res.nowners), "fallback",
-                     owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable);
+                     route_owners_json(res.owners, res.nowners), "fallback",
+                     route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable);
 }
 
 /* ---- the coverage check ---- */
@@ -308,7 +306,8 @@ same_outcome(const struct config *cfg, const struct config_rule *a, const struct
     size_t na = 0, nb = 0;
     if (a->joint != b->joint)
         return 0;
-    int ra = resolve_owners(cfg, a, f, oa, &na, NULL), rb = resolve_owners(cfg, b, f, ob, &nb, NULL);
+    int ra = resolve_owners(cfg, a, f, oa, &na, NULL),
+        rb = resolve_owners(cfg, b, f, ob, &nb, NULL);
     if (ra != 0 || rb != 0) {
         /* Unresolvable here: the same if they name the same roles (the
          * check reports them as unresolvable, not as a conflict). */
@@ -376,8 +375,7 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
     if (is_default(top))
         found(gaps, json_pack("{s:o}", "facts", facts_json(f)));
     for (size_t i = 0; i < top->fallback.n; i++)
-        if (route_resolve(cfg, top->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]) ==
-            NULL)
+        if (route_resolve(cfg, top->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]) == NULL)
             found(fallback, json_pack("{s:o, s:s, s:s}", "facts", facts_json(f), "rule", top->id,
                                       "fallback", top->fallback.v[i]));
 }
@@ -411,12 +409,10 @@ route_check(const struct config *cfg, int *fatal)
                             f.v[FACT_REGION] = cfg->regions.v[rg];
                             f.v[FACT_SERVICE] = s < cfg->services.n ? cfg->services.v[s] : NULL;
                             f.v[FACT_SYMPTOM] = cfg->symptoms.v[sy];
-                            f.v[FACT_EQUIPMENT] =
-                                e < cfg->equipment.n ? cfg->equipment.v[e] : NULL;
+                            f.v[FACT_EQUIPMENT] = e < cfg->equipment.n ? cfg->equipment.v[e] : NULL;
                             f.v[FACT_PRIORITY] = priority_names[p];
                             combos++;
-                            check_one(cfg, &f, &gaps, &conflicts, &unresolvable, &fallback,
-                                      won);
+                            check_one(cfg, &f, &gaps, &conflicts, &unresolvable, &fallback, won);
                         }
     json_t *shadowed = json_array();
     for (size_t i = 0; i < cfg->nrules; i++)
@@ -425,10 +421,10 @@ route_check(const struct config *cfg, int *fatal)
     free(won);
     *fatal = conflicts.count > 0 || unresolvable.count > 0;
     return json_pack("{s:b, s:I, s:I, s:o, s:o, s:o, s:{s:I, s:o}, s:o, s:{s:i, s:[]}}", "ok",
-                     !*fatal, "combinations", (json_int_t)combos, "rules",
-                     (json_int_t)cfg->nrules, "gaps", finding_json(&gaps), "conflicts",
-                     finding_json(&conflicts), "unresolvable_owners", finding_json(&unresolvable),
-                     "shadowed", "count", (json_int_t)json_array_size(shadowed), "rules",
-                     shadowed, "unresolvable_fallbacks", finding_json(&fallback),
-                     "unknown_vocabulary", "count", 0, "examples");
+                     !*fatal, "combinations", (json_int_t)combos, "rules", (json_int_t)cfg->nrules,
+                     "gaps", finding_json(&gaps), "conflicts", finding_json(&conflicts),
+                     "unresolvable_owners", finding_json(&unresolvable), "shadowed", "count",
+                     (json_int_t)json_array_size(shadowed), "rules", shadowed,
+                     "unresolvable_fallbacks", finding_json(&fallback), "unknown_vocabulary",
+                     "count", 0, "examples");
 }

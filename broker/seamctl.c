@@ -432,8 +432,8 @@ config_errors_report(const char *errors)
         p = nl ? nl + 1 : NULL;
     }
     return json_pack("{s:b, s:o, s:{s:I, s:o}}", "ok", 0, "config_errors", all,
-                     "unknown_vocabulary", "count", (json_int_t)json_array_size(vocab),
-                     "examples", vocab);
+                     "unknown_vocabulary", "count", (json_int_t)json_array_size(vocab), "examples",
+                     vocab);
 }
 
 static int
@@ -441,14 +441,15 @@ cmd_rules(int argc, char **argv)
 {
     static const char u[] =
         "usage: seamctl [-c CONFIG] rules check\n"
-        "       seamctl [-c CONFIG] [-d DATADIR] rules explain --symptom S (--bundle B --region R |\n"
+        "       seamctl [-c CONFIG] [-d DATADIR] rules explain --symptom S (--bundle B --region R "
+        "|\n"
         "               --customer ID) [--service S] [--equipment E] [--priority P]\n"
         "check enumerates every bundle x region x service x symptom x equipment x priority\n"
         "and reports gaps, conflicts, unresolvable owners, shadowed rules and unknown\n"
         "vocabulary as JSON; it exits 1 on conflicts or unresolvable owners (the broker\n"
         "refuses to start on them). explain shows every rule considered for a complaint,\n"
         "why it matched or not, the winner and the owners it resolves to.\n";
-    static const char *const flags[] = {"--symptom", "--bundle",   "--region",   "--service",
+    static const char *const flags[] = {"--symptom",   "--bundle",   "--region",   "--service",
                                         "--equipment", "--priority", "--customer", NULL};
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
@@ -456,9 +457,9 @@ cmd_rules(int argc, char **argv)
     }
     if (argc < 1)
         usage_die(u);
-    const char *path = opt_config ? opt_config
+    const char *path = opt_config              ? opt_config
                        : getenv("SEAM_CONFIG") ? getenv("SEAM_CONFIG")
-                                              : "conf/seam.json";
+                                               : "conf/seam.json";
     struct config *cfg = NULL;
     char *errors = NULL;
     json_t *out;

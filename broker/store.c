@@ -22,9 +22,9 @@
 #include "log.h"
 #include "store.h"
 
-static const char *const db_names[DB_COUNT] = {"meta",   "tickets",   "events",
-                                               "leaves", "tree",      "checkpoints",
-                                               "tokens", "customers", "customer_tickets", "assignments"};
+static const char *const db_names[DB_COUNT] = {
+    "meta",        "tickets", "events",    "leaves",           "tree",
+    "checkpoints", "tokens",  "customers", "customer_tickets", "assignments"};
 
 struct store {
     MDB_env *env;

@@ -185,21 +185,10 @@ record_facts(const json_t *record, struct route_facts *f)
         f->v[i] = json_string_value(json_object_get(facts, fact_names[i]));
 }
 
-static json_t *
-owners_json(const struct route_owner *o, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s, s:s}", "role", o[i].role, "partner",
-                                           o[i].partner));
-    return a;
-}
-
 static enum seam_err
 index_assignment(struct store_txn *t, const char *aid, const char *tid)
 {
-    return store_put(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, tid, TICKET_ID_LEN,
-                     STORE_NOOVERWRITE);
+    return store_put(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, tid, TICKET_ID_LEN, STORE_NOOVERWRITE);
 }
 
 /* A new assignment of the ticket to partner; indexed; returned borrowed. */
@@ -212,12 +201,11 @@ add_assignment(struct store_txn *t, json_t *record, const char *partner, const c
     do
         new_id('A', aid);
     while (store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v) == SEAM_OK);
-    json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:O, s:i, s:i, s:{s:n, s:n}, s:[], s:s}", "id",
-                          aid, "partner", partner, "state", "assigned", "rule", rule, "round",
+    json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:O, s:i, s:i, s:{s:n, s:n}, s:[], s:s}", "id", aid,
+                          "partner", partner, "state", "assigned", "rule", rule, "round",
                           json_object_get(record, "round"), "chain_position", chain_position,
                           "bounces", 0, "due", "ack", "resolve", "flags", "assigned_at", at);
-    enum seam_err rc =
-        index_assignment(t, aid, json_string_value(json_object_get(record, "id")));
+    enum seam_err rc = index_assignment(t, aid, json_string_value(json_object_get(record, "id")));
     if (rc != SEAM_OK) {
         json_decref(a);
         return rc;
@@ -244,12 +232,11 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, json_t *record, con
     json_object_set_new(record, "round", json_integer(round));
     json_object_set_new(record, "rule", json_string(rule));
     json_object_set_new(record, "mode", json_string(res.joint ? "joint" : "single"));
-    json_object_set_new(record, "fallback", owners_json(res.fallback, res.nfallback));
+    json_object_set_new(record, "fallback", route_owners_json(res.fallback, res.nfallback));
     json_object_set_new(record, "customer_visible",
                         json_boolean(res.rule && res.rule->customer_visible));
     json_object_set_new(record, "topic",
-                        res.rule && res.rule->label ? json_string(res.rule->label)
-                                                    : json_null());
+                        res.rule && res.rule->label ? json_string(res.rule->label) : json_null());
     if (res.unroutable) {
         json_t *flags = json_object_get(record, "flags");
         json_array_append_new(flags, json_string("unroutable"));
@@ -262,15 +249,14 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, json_t *record, con
             json_decref(made);
             return rc;
         }
-        json_array_append_new(made, json_pack("{s:O, s:O, s:s, s:I}", "id",
-                                              json_object_get(a, "id"), "partner",
-                                              json_object_get(a, "partner"), "rule", rule,
-                                              "round", round));
+        json_array_append_new(
+            made, json_pack("{s:O, s:O, s:s, s:I}", "id", json_object_get(a, "id"), "partner",
+                            json_object_get(a, "partner"), "rule", rule, "round", round));
     }
     *route = json_pack("{s:s, s:s, s:O, s:o, s:o, s:b, s:o}", "rule", rule, "mode",
                        res.joint ? "joint" : "single", "facts", json_object_get(record, "facts"),
-                       "owners", owners_json(res.owners, res.nowners), "fallback",
-                       owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable,
+                       "owners", route_owners_json(res.owners, res.nowners), "fallback",
+                       route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable,
                        "assignments", made);
     return SEAM_OK;
 }
@@ -311,9 +297,9 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
                        "id", tid, "customer", who->subject, "status", "acknowledged", "priority",
                        prio, "summary", in->summary, "description", in->description, "service",
                        opt_string(in->service), "symptom", in->symptom, "equipment",
-                       opt_string(in->equipment), "bundle", bundle, "region", region,
-                       "created_at", at, "updated_at", at, "facts", facts, "round", 0,
-                       "assignments", "timeline", "flags", "head", "events", 0, "last", "");
+                       opt_string(in->equipment), "bundle", bundle, "region", region, "created_at",
+                       at, "updated_at", at, "facts", facts, "round", 0, "assignments", "timeline",
+                       "flags", "head", "events", 0, "last", "");
     if (record == NULL) {
         rc = SEAM_EINVAL;
         goto out;
@@ -321,9 +307,9 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     if ((rc = route_round(t, c, record, at, &route)) != SEAM_OK)
         goto out;
     timeline_add(record, at, "ticket.created", "public", NULL);
-    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:O}",
-                             "customer", who->subject, "status", "acknowledged", "priority", prio,
-                             "summary", in->summary, "service", opt_string(in->service), "symptom",
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:O}", "customer",
+                             who->subject, "status", "acknowledged", "priority", prio, "summary",
+                             in->summary, "service", opt_string(in->service), "symptom",
                              in->symptom, "equipment", opt_string(in->equipment), "description",
                              in->description, "bundle", bundle, "region", region, "route", route);
     if ((rc = ticket_event(t, c, record, "ticket.created", who, at, data)) != SEAM_OK)
@@ -371,12 +357,14 @@ ticket_visible(const json_t *record, const struct principal *who)
 {
     switch (who->role) {
     case ROLE_LEAD:
-    case ROLE_AUDITOR: return 1;
+    case ROLE_AUDITOR:
+        return 1;
     case ROLE_CUSTOMER: {
         const char *c = json_string_value(json_object_get(record, "customer"));
         return c != NULL && strcmp(c, who->subject) == 0;
     }
-    case ROLE_PARTNER: return has_partner(record, who->subject, 0);
+    case ROLE_PARTNER:
+        return has_partner(record, who->subject, 0);
     }
     return 0;
 }
@@ -394,7 +382,7 @@ json_t *
 ticket_view(const struct ticket_ctx *c, const json_t *record, const struct principal *who)
 {
     static const char *const public_fields[] = {
-        "id",     "status",   "priority",  "summary",    "description", "service",
+        "id",      "status",    "priority",   "summary",    "description", "service",
         "symptom", "equipment", "created_at", "updated_at", NULL};
     json_t *v, *e, *a;
     size_t i;
@@ -407,8 +395,8 @@ ticket_view(const struct ticket_ctx *c, const json_t *record, const struct princ
     if (who->role == ROLE_PARTNER) {
         /* What the partner needs to act, and only its own assignments. */
         static const char *const partner_fields[] = {
-            "id",     "status", "priority",   "summary",    "description", "service", "symptom",
-            "equipment", "region", "created_at", "updated_at", NULL};
+            "id",      "status",    "priority", "summary",    "description", "service",
+            "symptom", "equipment", "region",   "created_at", "updated_at",  NULL};
         v = json_object();
         for (const char *const *f = partner_fields; *f; f++) {
             json_t *x = json_object_get(record, *f);
@@ -452,8 +440,8 @@ ticket_view(const struct ticket_ctx *c, const json_t *record, const struct princ
         {
             if (!is_live(a))
                 continue;
-            json_t *name = json_string(
-                company_name(c->cfg, json_string_value(json_object_get(a, "partner"))));
+            json_t *name =
+                json_string(company_name(c->cfg, json_string_value(json_object_get(a, "partner"))));
             int dup = 0;
             size_t k;
             json_t *n;
@@ -534,8 +522,7 @@ filter_ok(const struct ticket_ctx *c, const json_t *record, const struct ticket_
     if (f->flag && !has_flag(record, f->flag))
         return 0;
     if (f->from_ms || f->to_ms) {
-        int64_t created =
-            parse_time_ms(json_string_value(json_object_get(record, "created_at")));
+        int64_t created = parse_time_ms(json_string_value(json_object_get(record, "created_at")));
         if ((f->from_ms && created < f->from_ms) || (f->to_ms && created >= f->to_ms))
             return 0;
     }
@@ -594,8 +581,7 @@ list_one(void *ctx, struct store_val k, struct store_val v)
 
 enum seam_err
 ticket_list(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
-            const struct ticket_filter *filter, const char *cursor, unsigned limit,
-            json_t **page)
+            const struct ticket_filter *filter, const char *cursor, unsigned limit, json_t **page)
 {
     struct list_ctx l = {
         .t = t, .c = c, .who = who, .filter = filter, .limit = limit, .cursor = cursor};
@@ -760,8 +746,8 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
         }
         json_array_append_new(json_object_get(asg, "flags"), json_string("forced"));
         json_object_set_new(record, "mode", json_string("single"));
-        data = json_pack("{s:s, s:s, s:O, s:o}", "partner", partner, "reason", text,
-                         "assignment", json_object_get(asg, "id"), "ended", ended);
+        data = json_pack("{s:s, s:s, s:O, s:o}", "partner", partner, "reason", text, "assignment",
+                         json_object_get(asg, "id"), "ended", ended);
         break;
     }
     case TA_ACK:
@@ -780,8 +766,7 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
         }
         if (!mine)
             REFUSE(SEAM_ECONFLICT,
-                   "this assignment belongs to a partner; take it over with /assign first",
-                   NULL);
+                   "this assignment belongs to a partner; take it over with /assign first", NULL);
         const char *st = json_string_value(json_object_get(asg, "state"));
         if (a->kind == TA_ACK) {
             if (strcmp(st, "assigned") != 0)
@@ -807,14 +792,14 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
                 set_status(record, "resolved");
                 visibility = "public";
             }
-            data = json_pack("{s:O, s:s}", "assignment", json_object_get(asg, "id"),
-                             "resolution", text);
+            data = json_pack("{s:O, s:s}", "assignment", json_object_get(asg, "id"), "resolution",
+                             text);
         }
         break;
     }
     }
-    json_object_set_new(data, "status", json_string(json_string_value(
-                                            json_object_get(record, "status"))));
+    json_object_set_new(data, "status",
+                        json_string(json_string_value(json_object_get(record, "status"))));
     json_object_set_new(record, "updated_at", json_string(at));
     timeline_add(record, at, type, visibility, text);
     if ((rc = ticket_event(t, c, record, type, who, at, data)) != SEAM_OK)

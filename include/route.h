@@ -50,6 +50,9 @@ void route_decide(const struct config *cfg, const struct route_facts *f, struct 
 /* The explain answer for a hypothetical complaint: considered rules, winner, owners. */
 json_t *route_explain(const struct config *cfg, const struct route_facts *f);
 
+/* [{"role","partner"}, ...] of n owners (new reference). */
+json_t *route_owners_json(const struct route_owner *o, size_t n);
+
 /* Resolves one owner role for a bundle and region; NULL if it cannot be. */
 const char *route_resolve(const struct config *cfg, const char *role, const char *bundle,
                           const char *region);

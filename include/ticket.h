@@ -56,9 +56,9 @@ json_t *ticket_view(const struct ticket_ctx *c, const json_t *record, const stru
 /* What the lead may filter the list by; NULL or 0: no filter. */
 struct ticket_filter {
     const char *status;
-    const char *partner; /* has (or had) an assignment with this partner */
-    const char *owner;   /* has a live assignment owned by this partner ("lead": the lead) */
-    const char *flag;    /* the ticket or one of its assignments carries this flag */
+    const char *partner;    /* has (or had) an assignment with this partner */
+    const char *owner;      /* has a live assignment owned by this partner ("lead": the lead) */
+    const char *flag;       /* the ticket or one of its assignments carries this flag */
     int64_t from_ms, to_ms; /* created in [from, to) */
 };
 
