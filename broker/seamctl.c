@@ -224,7 +224,36 @@ static enum seam_err
 customer_write(struct store_txn *t, void *ctx)
 {
     struct customer_args *a = ctx;
+    if (a->name == NULL) /* update */
+        return customer_update(t, a->cfg, a->id, a->bundle, a->region, a->contact);
     return customer_add(t, a->cfg, a->id, a->name, a->bundle, a->region, a->contact);
+}
+
+static int
+customer_change(int argc, char **argv, const char *u)
+{
+    struct config *cfg = load_config(1), *unused = NULL;
+    struct customer_args a = {cfg,
+                              argv[1],
+                              NULL,
+                              flag(argc, argv, "--bundle", u),
+                              flag(argc, argv, "--region", u),
+                              flag(argc, argv, "--contact", u)};
+    if (flag(argc, argv, "--name", u) != NULL || (!a.bundle && !a.region && !a.contact))
+        usage_die(u);
+    struct store *s = open_store(opt_datadir ? opt_datadir : datadir(&unused));
+    enum seam_err rc = store_write(s, customer_write, &a, NULL, NULL);
+    store_close(s);
+    if (rc == SEAM_ENOTFOUND)
+        die("no customer \"%s\"", a.id);
+    if (rc == SEAM_EINVAL)
+        die("unknown bundle or region, or a contact over 200 bytes");
+    if (rc != SEAM_OK)
+        die("cannot change the customer: %s", seam_strerror(rc));
+    printf("%s\n", a.id);
+    config_free(unused);
+    config_free(cfg);
+    return 0;
 }
 
 static int
@@ -233,15 +262,20 @@ cmd_customer(int argc, char **argv)
     static const char u[] =
         "usage: seamctl [-d DATADIR] [-c CONFIG] customer add ID --name NAME --bundle BUNDLE "
         "--region REGION [--contact CONTACT]\n"
-        "Adds a customer: the bundle and region its complaints are routed by.\n";
+        "       seamctl [-d DATADIR] [-c CONFIG] customer update ID [--bundle BUNDLE] "
+        "[--region REGION] [--contact CONTACT]\n"
+        "Adds or changes a customer: the bundle and region its complaints are routed by.\n"
+        "Tickets keep what they were filed with; a reopened ticket is routed anew.\n";
     static const char *const flags[] = {"--name", "--bundle", "--region", "--contact", NULL};
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
         return 0;
     }
-    if (argc < 2 || strcmp(argv[0], "add") != 0)
+    if (argc < 2 || (strcmp(argv[0], "add") != 0 && strcmp(argv[0], "update") != 0))
         usage_die(u);
     check_args(argc - 1, argv + 1, flags, 1, u);
+    if (strcmp(argv[0], "update") == 0)
+        return customer_change(argc, argv, u);
     struct config *cfg = load_config(1), *unused = NULL;
     struct customer_args a = {cfg,
                               NULL,

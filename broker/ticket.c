@@ -717,6 +717,15 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
             REFUSE(SEAM_ECONFLICT, "only a resolved ticket can be reopened", NULL);
         type = "ticket.reopened";
         set_status(record, "inProgress");
+        /* Routed with the facts as they are now: the customer may have moved
+         * or changed bundle since filing (the filed fields stay as signed). */
+        json_t *cust = NULL, *facts = json_object_get(record, "facts");
+        if (customer_load(t, json_string_value(json_object_get(record, "customer")), &cust) ==
+            SEAM_OK) {
+            json_object_set(facts, "bundle", json_object_get(cust, "bundle"));
+            json_object_set(facts, "region", json_object_get(cust, "region"));
+            json_decref(cust);
+        }
         if ((rc = route_round(t, c, record, at, &route)) != SEAM_OK)
             goto out;
         data = json_pack("{s:s, s:o}", "reason", text, "route", route);
@@ -837,6 +846,30 @@ customer_add(struct store_txn *t, const struct config *cfg, const char *id, cons
     if (contact)
         json_object_set_new(rec, "contact", json_string(contact));
     enum seam_err rc = put_json(t, DB_CUSTOMERS, id, strlen(id), rec, STORE_NOOVERWRITE);
+    json_decref(rec);
+    return rc;
+}
+
+enum seam_err
+customer_update(struct store_txn *t, const struct config *cfg, const char *id, const char *bundle,
+                const char *region, const char *contact)
+{
+    json_t *rec = NULL;
+    enum seam_err rc = customer_load(t, id, &rec);
+    if (rc != SEAM_OK)
+        return rc;
+    if ((bundle && config_bundle_find(cfg, bundle) == NULL) ||
+        (region && !strlist_has(&cfg->regions, region)) || (contact && strlen(contact) > 200)) {
+        json_decref(rec);
+        return SEAM_EINVAL;
+    }
+    if (bundle)
+        json_object_set_new(rec, "bundle", json_string(bundle));
+    if (region)
+        json_object_set_new(rec, "region", json_string(region));
+    if (contact)
+        json_object_set_new(rec, "contact", json_string(contact));
+    rc = put_json(t, DB_CUSTOMERS, id, strlen(id), rec, 0);
     json_decref(rec);
     return rc;
 }

@@ -99,6 +99,10 @@ enum seam_err customer_add(struct store_txn *t, const struct config *cfg, const 
                            const char *name, const char *bundle, const char *region,
                            const char *contact) SEAM_WUR;
 enum seam_err customer_load(struct store_txn *t, const char *id, json_t **record) SEAM_WUR;
+/* Changes a customer's bundle, region or contact (NULL: unchanged); its tickets
+ * keep what they were filed with and are routed with the new facts on reopen. */
+enum seam_err customer_update(struct store_txn *t, const struct config *cfg, const char *id,
+                              const char *bundle, const char *region, const char *contact) SEAM_WUR;
 
 /*
  * Checks every ticket record against its signed creation event: the fields

@@ -51,6 +51,9 @@ refute "an unknown command fails" "$SEAMCTL" frobnicate 2>/dev/null
 refute "a customer in an unknown bundle is refused" ctl customer add c9 --name N --bundle gold --region north 2>/dev/null
 refute "a customer in an unknown region is refused" ctl customer add c9 --name N --bundle triple-play --region east 2>/dev/null
 refute "a customer with a hostile id is refused" ctl customer add '../x' --name N --bundle triple-play --region north 2>/dev/null
+refute "updating an unknown customer fails" ctl customer update ghost --region south
+refute "an update to an unknown region is refused" ctl customer update c9 --region east
+refute "an update needs something to change" ctl customer update c9
 refute "a token for an unknown customer is refused" ctl token issue --role customer --subject ghost 2>/dev/null
 refute "a token for an unknown partner is refused" ctl token issue --role partner --subject ghost 2>/dev/null
 refute "a token of an unknown role is refused" ctl token issue --role admin --subject x 2>/dev/null

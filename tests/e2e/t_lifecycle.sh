@@ -71,7 +71,16 @@ check "reopen makes a new assignment round" [ "$(jbody .round)" = 2 -a "$(jbody 
 check "the first round's claim stays resolved in the history" [ "$(jbody '.assignments[0].state')" = resolved ]
 check "the reopened ticket has one live owner" [ "$(live)" = 1 ]
 A2=$(jbody '.assignments[1].id')
-req POST "/v1/assignments/$A2/resolve" "$FIB" '{"resolution":"Replaced the ONT."}'
+# The customer moves south; a reopen routes with the facts as they are now.
+req POST "/v1/assignments/$A2/resolve" "$FIB" '{"resolution":"Reset the ONT."}'
+ctl customer update c1 --region south >/dev/null
+req POST "/v1/tickets/$T/reopen" "$C1" '{"reason":"We moved; still down."}'
+req GET "/v1/tickets/$T" "$LEAD"
+check "a reopen after the customer moved goes to the new region's provider" [ "$(jbody '.assignments[2].partner')" = nordtel -a "$(jbody .facts.region)" = south ]
+check "the ticket keeps the region it was filed with" [ "$(jbody .region)" = north ]
+A2=$(jbody '.assignments[2].id')
+OWNER=$NORD
+req POST "/v1/assignments/$A2/resolve" "$OWNER" '{"resolution":"Replaced the ONT."}'
 req POST "/v1/tickets/$T/confirm" "$C1" '{}'
 check "the customer confirms: closed" [ "$STATUS" = 200 -a "$(jbody .status)" = closed ]
 req POST "/v1/tickets/$T/reopen" "$C1" '{"reason":"again"}'
@@ -80,7 +89,7 @@ req POST "/v1/tickets/$T/notes" "$C1" '{"text":"hello?"}'
 check "a closed ticket takes no notes (409)" [ "$STATUS" = 409 ]
 req GET "/v1/tickets/$T/evidence" "$C1"
 cp "$TMP/body" "$TMP/ev.json"
-check "the whole history is in the evidence (7 events)" [ "$(jq '.events | length' "$TMP/ev.json")" = 7 ]
+check "the whole history is in the evidence (9 events)" [ "$(jq '.events | length' "$TMP/ev.json")" = 9 ]
 check "and verifies with the public key alone" "$SEAMCTL" verify-evidence "$TMP/ev.json" --key "$(cat "$TMP/pubkey")"
 check "the reopen event records the new routing" [ "$(jq -r '.events[4].event | fromjson | .type + " " + .data.route.rule' "$TMP/ev.json")" = "ticket.reopened internet-access" ]
 
@@ -128,7 +137,7 @@ check "cancelling twice is 409" [ "$STATUS" = 409 ]
 req GET "/v1/tickets?status=closed" "$LEAD"
 check "filter by status" [ "$(jbody '[.items[].id] | join(",")')" = "$T" ]
 req GET "/v1/tickets?partner=nordtel" "$LEAD"
-check "filter by partner" [ "$(jbody '[.items[].id] | sort | join(",")')" = "$(printf '%s\n' "$TJ" "$TP" | sort | paste -sd,)" ]
+check "filter by partner" [ "$(jbody '[.items[].id] | sort | join(",")')" = "$(printf '%s\n' "$T" "$TJ" "$TP" | sort | paste -sd,)" ]
 req GET "/v1/tickets?flag=forced" "$LEAD"
 check "filter by flag" [ "$(jbody '[.items[].id] | join(",")')" = "$TP" ]
 req GET "/v1/tickets?owner=fibernet" "$LEAD"
