@@ -748,8 +748,20 @@ main(int argc, char **argv)
     if (i >= argc)
         usage_die(usage_text);
     const char *cmd = argv[i];
-    int n = argc - i - 1;
-    char **rest = argv + i + 1;
+    /* -d and -c may also follow the command ("seamctl rules check -c FILE"). */
+    char **rest = xcalloc((size_t)argc, sizeof(char *));
+    int n = 0;
+    for (int k = i + 1; k < argc; k++) {
+        if ((strcmp(argv[k], "-d") == 0 || strcmp(argv[k], "-c") == 0) && k + 1 < argc) {
+            if (argv[k][1] == 'd')
+                opt_datadir = argv[k + 1];
+            else
+                opt_config = argv[k + 1];
+            k++;
+            continue;
+        }
+        rest[n++] = argv[k];
+    }
     static const struct {
         const char *name;
         int (*fn)(int, char **);
@@ -759,8 +771,11 @@ main(int argc, char **argv)
                 {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence},
                 {"rules", cmd_rules}};
     for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
-        if (strcmp(cmd, cmds[c].name) == 0)
-            return cmds[c].fn(n, rest);
+        if (strcmp(cmd, cmds[c].name) == 0) {
+            int rc = cmds[c].fn(n, rest);
+            free(rest);
+            return rc;
+        }
     fprintf(stderr, "seamctl: unknown command \"%s\"\n", cmd);
     usage_die(usage_text);
 }

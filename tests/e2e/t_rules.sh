@@ -6,7 +6,7 @@
 # example federation has none of those. The check and explain over HTTP.
 . "$(dirname "$0")/lib.sh"
 CFGS=$ROOT/tests/configs
-rcheck() { "$SEAMCTL" -c "$1" rules check >"$TMP/check.json" 2>"$TMP/check.err"; }
+rcheck() { "$SEAMCTL" rules check -c "$1" >"$TMP/check.json" 2>"$TMP/check.err"; }
 jcheck() { jq -r "$1" "$TMP/check.json"; }
 
 check "the example federation checks clean" rcheck "$CONF"
