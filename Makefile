@@ -24,8 +24,8 @@ endif
 # Modules shared by the daemon, seamctl and the tests.
 CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker/store.c \
            broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/ticket.c broker/errors.c
-BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/api_tickets.c broker/api_rules.c \
-             broker/api_ops.c
+BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/api_tickets.c \
+             broker/api_assignments.c broker/api_rules.c broker/api_ops.c
 CTL_SRC    = broker/seamctl.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 

@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "longpoll.h"
 #include "ticket.h"
 
 struct create_job {
@@ -51,6 +52,7 @@ create_done(struct store_job *job)
     if (job->rc == SEAM_OK) {
         const char *id = json_string_value(json_object_get(cj->record, "id"));
         r->location = xasprintf("/v1/tickets/%s", id);
+        api_notify_owners(cj->record);
         struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
         http_reply(r, 201, ticket_view(&c, cj->record, &r->who));
     } else if (job->rc == SEAM_EINVAL) {
@@ -226,7 +228,7 @@ struct act_job {
     struct store_job job;
     struct req *r;
     struct ticket_action_req a;
-    char *text, *partner;
+    char *text, *partner, *reason, *ticket_ref;
     json_t *record;
     struct ticket_refusal why;
 };
@@ -239,6 +241,9 @@ act_job_free(void *p)
         return;
     free(aj->text);
     free(aj->partner);
+    free(aj->reason);
+    free(aj->ticket_ref);
+    json_decref(aj->a.signature);
     json_decref(aj->record);
     free(aj);
 }
@@ -253,50 +258,52 @@ act_apply(struct store_txn *t, struct store_job *job)
     return ticket_act(t, &c, &aj->r->who, &aj->a, &aj->record, &aj->why);
 }
 
+void
+api_notify_owners(const json_t *record)
+{
+    json_t *a;
+    size_t i;
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        longpoll_notify(json_string_value(json_object_get(a, "partner")));
+    }
+}
+
 static void
 act_done(struct store_job *job)
 {
     struct act_job *aj = (struct act_job *)job;
     struct req *r = aj->r;
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+    struct store_txn *t;
     switch (job->rc) {
     case SEAM_OK:
-        http_reply(r, 200, ticket_view(&c, aj->record, &r->who));
+        api_notify_owners(aj->record);
+        /* The owner of a claim gets its assignment back; others the ticket. */
+        if (aj->a.kind >= TA_ACK && store_read_begin(r->srv->store, &t) == SEAM_OK) {
+            json_t *v = ticket_assignment_view(t, &c, aj->record, aj->a.target);
+            store_read_end(t);
+            http_reply(r, 200, v ? v : json_object());
+        } else {
+            http_reply(r, 200, ticket_view(&c, aj->record, &r->who));
+        }
         break;
-    case SEAM_ECONFLICT:
-        http_error(r, E_CONFLICT, aj->why.message, aj->why.field);
-        break;
-    case SEAM_EINVAL:
-        http_error(r, E_INVALID_FIELD, aj->why.message, aj->why.field);
-        break;
-    case SEAM_ENOTFOUND:
-        http_error(r, E_NOT_FOUND, "no such ticket or assignment", NULL);
-        break;
-    default:
-        http_error_from(r, job->rc, "ticket action");
+    case SEAM_ECONFLICT: http_error(r, E_CONFLICT, aj->why.message, aj->why.field); break;
+    case SEAM_EINVAL: http_error(r, E_INVALID_FIELD, aj->why.message, aj->why.field); break;
+    case SEAM_ENOTFOUND: http_error(r, E_NOT_FOUND, "no such ticket or assignment", NULL); break;
+    default: http_error_from(r, job->rc, "ticket action");
     }
     http_resume(r);
 }
 
-/*
- * Parses the action's body: `text_field` (required if text_required) and,
- * for assign, "partner"; then queues the action.
- */
-static void
-act(struct req *r, enum ticket_action kind, const char *text_field, int text_required)
+void
+api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
+        const char *text_field, json_t *signature)
 {
-    struct body_field fields[3] = {{0}};
-    size_t n = 0;
-    if (text_field)
-        fields[n++] = (struct body_field){text_field, JSON_STRING, text_required,
-                                          text_required ? 1 : 0, DESCRIPTION_MAX};
-    if (kind == TA_ASSIGN)
-        fields[n++] = (struct body_field){"partner", JSON_STRING, 1, 1, 64};
     json_t *body = http_body_json_optional_or_reply(r);
-    if (body == NULL)
-        return;
-    if (http_fields_or_reply(r, body, fields) != 0) {
+    if (body == NULL || http_fields_or_reply(r, body, fields) != 0) {
         json_decref(body);
+        json_decref(signature);
         return;
     }
     struct act_job *aj = xcalloc(1, sizeof(*aj));
@@ -307,10 +314,29 @@ act(struct req *r, enum ticket_action kind, const char *text_field, int text_req
     aj->a.target = http_param(r, 0);
     aj->text = text_field ? opt_dup(body, text_field) : NULL;
     aj->partner = opt_dup(body, "partner");
+    aj->reason = opt_dup(body, "reason");
+    aj->ticket_ref = opt_dup(body, "ticket");
     aj->a.text = aj->text;
     aj->a.partner = aj->partner;
+    aj->a.reason = aj->reason;
+    aj->a.ticket_ref = aj->ticket_ref;
+    aj->a.signature = signature;
     json_decref(body);
     http_submit(r, &aj->job, aj, act_job_free);
+}
+
+/* An action whose body is one text field (required or not). */
+static void
+act(struct req *r, enum ticket_action kind, const char *text_field, int text_required)
+{
+    struct body_field fields[3] = {{0}};
+    size_t n = 0;
+    if (text_field)
+        fields[n++] = (struct body_field){text_field, JSON_STRING, text_required,
+                                          text_required ? 1 : 0, DESCRIPTION_MAX};
+    if (kind == TA_ASSIGN)
+        fields[n++] = (struct body_field){"partner", JSON_STRING, 1, 1, 64};
+    api_act(r, kind, fields, text_field, NULL);
 }
 
 void
@@ -341,18 +367,6 @@ void
 api_tickets_assign(struct req *r)
 {
     act(r, TA_ASSIGN, "reason", 1);
-}
-
-void
-api_assignments_ack(struct req *r)
-{
-    act(r, TA_ACK, "note", 0);
-}
-
-void
-api_assignments_resolve(struct req *r)
-{
-    act(r, TA_RESOLVE, "resolution", 1);
 }
 
 void

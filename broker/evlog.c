@@ -178,7 +178,8 @@ evlog_checkpoint(struct store_txn *t, uint64_t *size, char **note)
 }
 
 enum seam_err
-evlog_event(struct store_txn *t, const char *ticket, uint32_t seq, char **bytes, size_t *len)
+evlog_event(struct store_txn *t, const char *ticket, uint32_t seq, char **bytes, size_t *len,
+            uint8_t sig[SEAM_SIG_LEN], uint64_t *leaf)
 {
     uint8_t key[TICKET_ID_LEN + 4];
     struct store_val v;
@@ -194,6 +195,10 @@ evlog_event(struct store_txn *t, const char *ticket, uint32_t seq, char **bytes,
     char *b = xmalloc(n + 1);
     memcpy(b, (const char *)v.data + 8 + SEAM_SIG_LEN, n);
     b[n] = '\0';
+    if (sig != NULL)
+        memcpy(sig, (const uint8_t *)v.data + 8, SEAM_SIG_LEN);
+    if (leaf != NULL)
+        *leaf = be64_get(v.data);
     *bytes = b;
     *len = n;
     return SEAM_OK;

@@ -18,6 +18,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "longpoll.h"
 #include "route.h"
 
 static void
@@ -146,6 +147,7 @@ main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    longpoll_start();
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
     log_info("seam-broker started federation=%s data_dir=%s", cfg->federation, cfg->data_dir);
@@ -154,6 +156,7 @@ main(int argc, char **argv)
     /* No new connections; drain the writer (its answers resume their
      * requests), give those answers a moment to leave, then stop. */
     MHD_quiesce_daemon(srv.mhd);
+    longpoll_stop();
     store_writer_stop(srv.store);
     usleep(200 * 1000);
     http_stop(&srv);

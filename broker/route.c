@@ -170,6 +170,11 @@ resolve_fallback(const struct config *cfg, const struct config_rule *r, const st
         const char *p = route_resolve(cfg, r->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
         if (p == NULL)
             continue;
+        int dup = 0;
+        for (size_t k = 0; k < out->nfallback; k++)
+            dup |= strcmp(out->fallback[k].partner, p) == 0;
+        if (dup)
+            continue; /* "provider_of:wiring" and "lead" may both be the lead */
         out->fallback[out->nfallback++] = (struct route_owner){r->fallback.v[i], p};
         if (strcmp(p, cfg->lead.id) == 0)
             has_lead = 1;
@@ -235,6 +240,28 @@ route_decide(const struct config *cfg, const struct route_facts *f, struct route
     memcpy(out->owners, owners, sizeof(owners));
     out->nowners = nowners;
     resolve_fallback(cfg, best, f, out);
+}
+
+int
+route_possible_owner(const struct config *cfg, const struct route_facts *f, const char *partner)
+{
+    for (size_t i = 0; i < cfg->nrules; i++) {
+        const struct config_rule *r = &cfg->rules[i];
+        struct route_owner o[ROUTE_MAX_OWNERS];
+        size_t n;
+        if (!rule_matches(r, f, NULL, 0) || resolve_owners(cfg, r, f, o, &n, NULL) != 0)
+            continue;
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(o[k].partner, partner) == 0)
+                return 1;
+        for (size_t k = 0; k < r->fallback.n; k++) {
+            const char *p =
+                route_resolve(cfg, r->fallback.v[k], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+            if (p != NULL && strcmp(p, partner) == 0)
+                return 1;
+        }
+    }
+    return 0;
 }
 
 static json_t *

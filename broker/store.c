@@ -24,7 +24,8 @@
 
 static const char *const db_names[DB_COUNT] = {
     "meta",        "tickets", "events",    "leaves",           "tree",
-    "checkpoints", "tokens",  "customers", "customer_tickets", "assignments"};
+    "checkpoints", "tokens",  "customers", "customer_tickets", "assignments",
+                                               "queues"};
 
 struct store {
     MDB_env *env;

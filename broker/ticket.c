@@ -201,11 +201,21 @@ add_assignment(struct store_txn *t, json_t *record, const char *partner, const c
     do
         new_id('A', aid);
     while (store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v) == SEAM_OK);
-    json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:O, s:i, s:i, s:{s:n, s:n}, s:[], s:s}", "id", aid,
-                          "partner", partner, "state", "assigned", "rule", rule, "round",
-                          json_object_get(record, "round"), "chain_position", chain_position,
-                          "bounces", 0, "due", "ack", "resolve", "flags", "assigned_at", at);
-    enum seam_err rc = index_assignment(t, aid, json_string_value(json_object_get(record, "id")));
+    /* event_seq: the event about to be appended is the one that made it. */
+    json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:O, s:i, s:O, s:{s:n, s:n}, s:[], s:s, s:O}",
+                          "id", aid, "partner", partner, "state", "assigned", "rule", rule,
+                          "round", json_object_get(record, "round"), "chain_position",
+                          chain_position, "bounces", json_object_get(record, "bounces"), "due",
+                          "ack", "resolve", "flags", "assigned_at", at, "event_seq",
+                          json_object_get(json_object_get(record, "head"), "events"));
+    const char *tid = json_string_value(json_object_get(record, "id"));
+    enum seam_err rc = index_assignment(t, aid, tid);
+    if (rc == SEAM_OK) {
+        char *qk = xasprintf("%s%c%s", partner, 0, aid);
+        rc = store_put(t, DB_QUEUES, qk, strlen(partner) + 1 + TICKET_ID_LEN, tid,
+                       TICKET_ID_LEN, 0);
+        free(qk);
+    }
     if (rc != SEAM_OK) {
         json_decref(a);
         return rc;
@@ -230,6 +240,7 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, json_t *record, con
     const char *rule = res.rule ? res.rule->id : "unroutable";
     json_int_t round = json_integer_value(json_object_get(record, "round")) + 1;
     json_object_set_new(record, "round", json_integer(round));
+    json_object_set_new(record, "bounces", json_integer(0)); /* hand-backs in this round */
     json_object_set_new(record, "rule", json_string(rule));
     json_object_set_new(record, "mode", json_string(res.joint ? "joint" : "single"));
     json_object_set_new(record, "fallback", route_owners_json(res.fallback, res.nfallback));
@@ -390,27 +401,6 @@ ticket_view(const struct ticket_ctx *c, const json_t *record, const struct princ
     if (who->role == ROLE_LEAD || who->role == ROLE_AUDITOR) {
         v = json_deep_copy(record);
         json_object_del(v, "head"); /* the record's bookkeeping stays inside */
-        return v;
-    }
-    if (who->role == ROLE_PARTNER) {
-        /* What the partner needs to act, and only its own assignments. */
-        static const char *const partner_fields[] = {
-            "id",      "status",    "priority", "summary",    "description", "service",
-            "symptom", "equipment", "region",   "created_at", "updated_at",  NULL};
-        v = json_object();
-        for (const char *const *f = partner_fields; *f; f++) {
-            json_t *x = json_object_get(record, *f);
-            if (x)
-                json_object_set(v, *f, x);
-        }
-        json_t *mine = json_array();
-        json_array_foreach(json_object_get(record, "assignments"), i, a)
-        {
-            const char *p = json_string_value(json_object_get(a, "partner"));
-            if (p && strcmp(p, who->subject) == 0)
-                json_array_append(mine, a);
-        }
-        json_object_set_new(v, "assignments", mine);
         return v;
     }
     /* The customer's one face: public fields, public timeline, and who works
@@ -663,6 +653,216 @@ end_live(json_t *record, const char *state, const char *at)
     return ended;
 }
 
+/* Partners who handed this round's claim back already. */
+static int
+handed_back_this_round(const json_t *record, const char *partner)
+{
+    json_t *a;
+    size_t i;
+    json_t *round = json_object_get(record, "round");
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        const char *st = json_string_value(json_object_get(a, "state"));
+        if (json_equal(json_object_get(a, "round"), round) && strcmp(st, "handed_back") == 0 &&
+            strcmp(json_string_value(json_object_get(a, "partner")), partner) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int
+round_has_resolved(const json_t *record)
+{
+    json_t *a;
+    size_t i;
+    json_t *round = json_object_get(record, "round");
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        if (json_equal(json_object_get(a, "round"), round) &&
+            strcmp(json_string_value(json_object_get(a, "state")), "resolved") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Who takes a claim handed back, and whether that makes it disputed:
+ *  - the round has bounced max_bounces times: the lead, disputed;
+ *  - duplicate: the lead, which decides;
+ *  - belongs_to X: X if X could own the complaint under the rules and has
+ *    not handed it back this round; otherwise the lead, disputed;
+ *  - not ours (not_our_service, customer_side): the next entry of the
+ *    round's fallback chain that has not handed it back (the lead, when the
+ *    chain names it, as a planned step); the lead, disputed, once the chain
+ *    is spent.
+ * Writes the chain position of the new owner.
+ */
+static const char *
+next_owner(const struct ticket_ctx *c, const json_t *record, const json_t *asg,
+           const struct ticket_action_req *a, int *position, int *disputed)
+{
+    const char *lead = c->cfg->lead.id;
+    json_int_t pos = json_integer_value(json_object_get(asg, "chain_position"));
+    json_t *chain = json_object_get(record, "fallback");
+    *position = (int)pos;
+    *disputed = 0;
+    if (json_integer_value(json_object_get(record, "bounces")) >=
+        (json_int_t)c->cfg->max_bounces) {
+        *disputed = 1;
+        return lead;
+    }
+    if (strcmp(a->reason, "duplicate") == 0)
+        return lead;
+    if (strcmp(a->reason, "belongs_to") == 0) {
+        struct route_facts f;
+        record_facts(record, &f);
+        if (strcmp(a->partner, "lead") != 0 && strcmp(a->partner, lead) != 0 &&
+            route_possible_owner(c->cfg, &f, a->partner) &&
+            !handed_back_this_round(record, a->partner))
+            return config_partner_find(c->cfg, a->partner)->id;
+        *disputed = strcmp(a->partner, "lead") != 0 && strcmp(a->partner, lead) != 0;
+        return lead;
+    }
+    for (size_t i = (size_t)pos; i < json_array_size(chain); i++) {
+        const char *p = json_string_value(json_object_get(json_array_get(chain, i), "partner"));
+        if (p != NULL && !handed_back_this_round(record, p) &&
+            strcmp(p, json_string_value(json_object_get(asg, "partner"))) != 0) {
+            *position = (int)i + 1;
+            return p;
+        }
+    }
+    *position = (int)json_array_size(chain);
+    *disputed = 1;
+    return lead;
+}
+
+/*
+ * An action of an assignment's owner. Sets the event's type, visibility and
+ * data; REFUSE-style errors fill why.
+ */
+static enum seam_err
+owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+          const struct ticket_action_req *a, json_t *record, const char *at, const char **type,
+          const char **visibility, json_t **data, struct ticket_refusal *why)
+{
+    enum seam_err rc = SEAM_OK;
+    json_t *asg = find_assignment(record, a->target);
+    if (asg == NULL)
+        return SEAM_ECORRUPT;
+    const char *owner = json_string_value(json_object_get(asg, "partner"));
+    const char *lead = c->cfg->lead.id;
+    int mine = (who->role == ROLE_PARTNER && strcmp(owner, who->subject) == 0) ||
+               (who->role == ROLE_LEAD && strcmp(owner, lead) == 0);
+    if (!mine && who->role != ROLE_LEAD)
+        return SEAM_ENOTFOUND;
+    if (!mine)
+        REFUSE(SEAM_ECONFLICT, "this assignment belongs to a partner; take it over with /assign first",
+               NULL);
+    const char *st = json_string_value(json_object_get(asg, "state"));
+    json_t *id = json_object_get(asg, "id");
+    *visibility = "internal";
+    switch (a->kind) {
+    case TA_ACK:
+        if (strcmp(st, "assigned") != 0)
+            REFUSE(SEAM_ECONFLICT, "only an assigned claim can be acknowledged", NULL);
+        *type = "assignment.acknowledged";
+        json_object_set_new(asg, "state", json_string("acknowledged"));
+        json_object_set_new(asg, "acknowledged_at", json_string(at));
+        if (status_is(record, "acknowledged")) {
+            set_status(record, "inProgress");
+            *visibility = "public"; /* the customer sees work has started */
+        }
+        *data = json_pack("{s:O}", "assignment", id);
+        break;
+    case TA_PROGRESS:
+        if (strcmp(st, "acknowledged") != 0 && strcmp(st, "inProgress") != 0)
+            REFUSE(SEAM_ECONFLICT, "acknowledge the claim before reporting progress", NULL);
+        *type = "assignment.progress";
+        json_object_set_new(asg, "state", json_string("inProgress"));
+        if (status_is(record, "acknowledged"))
+            set_status(record, "inProgress");
+        *data = json_pack("{s:O, s:s}", "assignment", id, "note", a->text);
+        break;
+    case TA_NEED_INFO:
+        if (strcmp(st, "acknowledged") != 0 && strcmp(st, "inProgress") != 0)
+            REFUSE(SEAM_ECONFLICT, "acknowledge the claim before asking the customer", NULL);
+        if (status_is(record, "pending"))
+            REFUSE(SEAM_ECONFLICT, "the customer has a question to answer already", NULL);
+        *type = "assignment.need_info";
+        *visibility = "public"; /* the question is for the customer */
+        json_object_set_new(asg, "state", json_string("inProgress"));
+        set_status(record, "pending");
+        *data = json_pack("{s:O, s:s}", "assignment", id, "question", a->text);
+        break;
+    case TA_RESOLVE:
+        if (!is_live(asg))
+            REFUSE(SEAM_ECONFLICT, "this claim is no longer live", NULL);
+        *type = "assignment.resolved";
+        json_object_set_new(asg, "state", json_string("resolved"));
+        json_object_set_new(asg, "resolved_at", json_string(at));
+        json_object_set_new(asg, "resolution", json_string(a->text));
+        if (live_count(record) == 0) {
+            set_status(record, "resolved");
+            *visibility = "public";
+        }
+        *data = json_pack("{s:O, s:s}", "assignment", id, "resolution", a->text);
+        break;
+    case TA_HANDBACK: {
+        if (who->role != ROLE_PARTNER)
+            REFUSE(SEAM_ECONFLICT, "the lead is the owner of last resort; it cannot hand back",
+                   NULL);
+        if (!is_live(asg))
+            REFUSE(SEAM_ECONFLICT, "this claim is no longer live", NULL);
+        if (strcmp(a->reason, "belongs_to") == 0 &&
+            (a->partner == NULL || (config_partner_find(c->cfg, a->partner) == NULL &&
+                                    strcmp(a->partner, "lead") != 0)))
+            REFUSE(SEAM_EINVAL, "belongs_to names the partner (or lead) the claim belongs to",
+                   "partner");
+        if (strcmp(a->reason, "duplicate") == 0 && !ticket_id_valid(a->ticket_ref))
+            REFUSE(SEAM_EINVAL, "duplicate names the ticket it duplicates", "ticket");
+        *type = "assignment.handed_back";
+        int64_t held = now_ms() - ticket_parse_time(
+                                      json_string_value(json_object_get(asg, "assigned_at")));
+        json_object_set_new(asg, "state", json_string("handed_back"));
+        json_object_set_new(asg, "handed_back_at", json_string(at));
+        json_object_set_new(asg, "handback_reason", json_string(a->reason));
+        json_object_set_new(asg, "held_ms", json_integer(held > 0 ? held : 0));
+        json_object_set_new(record, "bounces",
+                            json_integer(json_integer_value(json_object_get(record, "bounces")) + 1));
+        *data = json_pack("{s:O, s:s, s:s?, s:s?, s:s?, s:I}", "assignment", id, "reason",
+                          a->reason, "belongs_to", a->partner, "duplicate_of", a->ticket_ref,
+                          "note", a->text, "held_ms", (json_int_t)(held > 0 ? held : 0));
+        if (live_count(record) > 0)
+            break; /* a joint share: the other owners carry on */
+        if (round_has_resolved(record)) {
+            set_status(record, "resolved");
+            *visibility = "public";
+            break;
+        }
+        int position, disputed;
+        const char *next = next_owner(c, record, asg, a, &position, &disputed);
+        json_t *na;
+        rc = add_assignment(t, record, next, json_string_value(json_object_get(record, "rule")),
+                            position, at, &na);
+        if (rc != SEAM_OK)
+            return rc;
+        if (disputed) {
+            json_array_append_new(json_object_get(na, "flags"), json_string("disputed"));
+            json_array_append_new(json_object_get(record, "flags"), json_string("disputed"));
+        }
+        if (strcmp(a->reason, "duplicate") == 0)
+            json_array_append_new(json_object_get(na, "flags"), json_string("duplicate"));
+        json_object_set_new(*data, "next",
+                            json_pack("{s:O, s:s, s:b}", "assignment", json_object_get(na, "id"),
+                                      "partner", next, "disputed", disputed));
+        break;
+    }
+    default: return SEAM_EINVAL;
+    }
+out:
+    return rc;
+}
+
 enum seam_err
 ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
            const struct ticket_action_req *a, json_t **out, struct ticket_refusal *why)
@@ -675,7 +875,7 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
 
     why->message = NULL;
     why->field = NULL;
-    if (a->kind == TA_ACK || a->kind == TA_RESOLVE) {
+    if (a->kind >= TA_ACK) { /* the owner's actions name an assignment */
         if (a->target == NULL || strlen(a->target) != TICKET_ID_LEN || a->target[0] != 'A' ||
             store_get(t, DB_ASSIGNMENTS, a->target, TICKET_ID_LEN, &v) != SEAM_OK ||
             v.len != TICKET_ID_LEN)
@@ -760,53 +960,17 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
         break;
     }
     case TA_ACK:
-    case TA_RESOLVE: {
-        asg = find_assignment(record, a->target);
-        if (asg == NULL) {
-            rc = SEAM_ECORRUPT;
+    case TA_RESOLVE:
+    case TA_PROGRESS:
+    case TA_NEED_INFO:
+    case TA_HANDBACK:
+        rc = owner_act(t, c, who, a, record, at, &type, &visibility, &data, why);
+        if (rc != SEAM_OK)
             goto out;
-        }
-        const char *owner = json_string_value(json_object_get(asg, "partner"));
-        int mine = (who->role == ROLE_PARTNER && strcmp(owner, who->subject) == 0) ||
-                   (who->role == ROLE_LEAD && strcmp(owner, c->cfg->lead.id) == 0);
-        if (!mine && who->role != ROLE_LEAD) {
-            rc = SEAM_ENOTFOUND;
-            goto out;
-        }
-        if (!mine)
-            REFUSE(SEAM_ECONFLICT,
-                   "this assignment belongs to a partner; take it over with /assign first", NULL);
-        const char *st = json_string_value(json_object_get(asg, "state"));
-        if (a->kind == TA_ACK) {
-            if (strcmp(st, "assigned") != 0)
-                REFUSE(SEAM_ECONFLICT, "only an assigned claim can be acknowledged", NULL);
-            type = "assignment.acknowledged";
-            visibility = "internal";
-            json_object_set_new(asg, "state", json_string("acknowledged"));
-            json_object_set_new(asg, "acknowledged_at", json_string(at));
-            if (status_is(record, "acknowledged")) {
-                set_status(record, "inProgress");
-                visibility = "public"; /* the customer sees work has started */
-            }
-            data = json_pack("{s:O}", "assignment", json_object_get(asg, "id"));
-        } else {
-            if (!is_live(asg))
-                REFUSE(SEAM_ECONFLICT, "this claim is no longer live", NULL);
-            type = "assignment.resolved";
-            visibility = "internal";
-            json_object_set_new(asg, "state", json_string("resolved"));
-            json_object_set_new(asg, "resolved_at", json_string(at));
-            json_object_set_new(asg, "resolution", json_string(text));
-            if (live_count(record) == 0) {
-                set_status(record, "resolved");
-                visibility = "public";
-            }
-            data = json_pack("{s:O, s:s}", "assignment", json_object_get(asg, "id"), "resolution",
-                             text);
-        }
         break;
     }
-    }
+    if (a->signature != NULL) /* the partner's own word, provable later */
+        json_object_set(data, "partner_signature", a->signature);
     json_object_set_new(data, "status",
                         json_string(json_string_value(json_object_get(record, "status"))));
     json_object_set_new(record, "updated_at", json_string(at));
@@ -905,7 +1069,7 @@ verify_record(void *arg, struct store_val k, struct store_val v)
         snprintf(msg, sizeof(msg), "ticket %s: record is not JSON", id);
         goto bad;
     }
-    if (evlog_event(vc->t, id, 0, &bytes, &len) != SEAM_OK)
+    if (evlog_event(vc->t, id, 0, &bytes, &len, NULL, NULL) != SEAM_OK)
         goto out; /* the log check reports a missing creation event */
     ev = json_loads(bytes, 0, NULL);
     json_t *data = json_object_get(ev, "data");
@@ -947,4 +1111,168 @@ ticket_verify_records(struct store_txn *t, evlog_report_fn report, void *ctx)
         return 1;
     }
     return vc.problems;
+}
+
+/* ---- the owner's side: its queue and its assignments ---- */
+
+const char *
+ticket_queue_owner(const struct ticket_ctx *c, const struct principal *who)
+{
+    return who->role == ROLE_LEAD ? c->cfg->lead.id : who->subject;
+}
+
+json_t *
+ticket_assignment_view(struct store_txn *t, const struct ticket_ctx *c, const json_t *record,
+                       const char *aid)
+{
+    static const char *const from_ticket[] = {"summary", "description", "service", "symptom",
+                                              "equipment", "region",  "priority", NULL};
+    static const char *const from_assignment[] = {
+        "id",    "state", "round",       "rule",   "assigned_at", "due", "flags", "bounces",
+        "chain_position", "acknowledged_at", "resolved_at", "resolution", "handed_back_at",
+        "handback_reason", NULL};
+    json_t *asg = find_assignment((json_t *)record, aid);
+    if (asg == NULL)
+        return NULL;
+    json_t *v = json_object();
+    for (const char *const *f = from_assignment; *f; f++)
+        if (json_object_get(asg, *f))
+            json_object_set(v, *f, json_object_get(asg, *f));
+    json_object_set(v, "ticket", json_object_get(record, "id"));
+    json_object_set(v, "ticket_status", json_object_get(record, "status"));
+    for (const char *const *f = from_ticket; *f; f++)
+        json_object_set(v, *f, json_object_get(record, *f));
+    /* The customer's data only where the partner's configuration allows. */
+    const char *partner = json_string_value(json_object_get(asg, "partner"));
+    const struct config_partner *p = config_partner_find(c->cfg, partner);
+    int see_name = p ? p->see_name : 1, see_contact = p ? p->see_contact : 1; /* lead: all */
+    json_t *cust = NULL, *cv = json_object();
+    if ((see_name || see_contact) &&
+        customer_load(t, json_string_value(json_object_get(record, "customer")), &cust) ==
+            SEAM_OK) {
+        if (see_name)
+            json_object_set(cv, "name", json_object_get(cust, "name"));
+        if (see_contact && json_object_get(cust, "contact"))
+            json_object_set(cv, "contact", json_object_get(cust, "contact"));
+    }
+    json_decref(cust);
+    json_object_set_new(v, "customer", cv);
+    /* The broker's signed event that made the assignment, to verify offline. */
+    char *bytes = NULL;
+    size_t len;
+    uint8_t sig[SEAM_SIG_LEN];
+    uint64_t leaf;
+    json_int_t seq = json_integer_value(json_object_get(asg, "event_seq"));
+    if (evlog_event(t, json_string_value(json_object_get(record, "id")), (uint32_t)seq, &bytes,
+                    &len, sig, &leaf) == SEAM_OK) {
+        char *sig64 = seam_b64_encode(sig, SEAM_SIG_LEN);
+        json_object_set_new(v, "event", json_pack("{s:s%, s:s, s:I}", "bytes", bytes, len,
+                                                  "signature", sig64, "leaf_index",
+                                                  (json_int_t)leaf));
+        free(sig64);
+        free(bytes);
+    }
+    return v;
+}
+
+enum seam_err
+ticket_load_assignment(struct store_txn *t, const struct ticket_ctx *c,
+                       const struct principal *who, const char *aid, json_t **out)
+{
+    struct store_val v;
+    char tid[TICKET_ID_LEN + 1];
+    json_t *record = NULL;
+    if (aid == NULL || strlen(aid) != TICKET_ID_LEN || aid[0] != 'A' ||
+        store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v) != SEAM_OK ||
+        v.len != TICKET_ID_LEN)
+        return SEAM_ENOTFOUND;
+    memcpy(tid, v.data, TICKET_ID_LEN);
+    tid[TICKET_ID_LEN] = '\0';
+    enum seam_err rc = ticket_load(t, tid, &record);
+    if (rc != SEAM_OK)
+        return rc;
+    json_t *asg = find_assignment(record, aid);
+    const char *owner = asg ? json_string_value(json_object_get(asg, "partner")) : NULL;
+    if (owner == NULL || strcmp(owner, ticket_queue_owner(c, who)) != 0) {
+        json_decref(record);
+        return SEAM_ENOTFOUND;
+    }
+    *out = record;
+    return SEAM_OK;
+}
+
+struct queue_ctx {
+    struct store_txn *t;
+    const struct ticket_ctx *c;
+    const char *prefix;
+    size_t prefix_len;
+    const char *state;
+    const char *cursor;
+    unsigned limit;
+    json_t *items;
+    int more;
+    char last[TICKET_ID_LEN + 1];
+};
+
+static int
+queue_one(void *ctx, struct store_val k, struct store_val v)
+{
+    struct queue_ctx *q = ctx;
+    char aid[TICKET_ID_LEN + 1], tid[TICKET_ID_LEN + 1];
+    json_t *record = NULL;
+    if (k.len != q->prefix_len + TICKET_ID_LEN || memcmp(k.data, q->prefix, q->prefix_len) != 0 ||
+        v.len != TICKET_ID_LEN)
+        return 1;
+    memcpy(aid, (const char *)k.data + q->prefix_len, TICKET_ID_LEN);
+    aid[TICKET_ID_LEN] = '\0';
+    if (q->cursor && strcmp(aid, q->cursor) <= 0)
+        return 0;
+    memcpy(tid, v.data, TICKET_ID_LEN);
+    tid[TICKET_ID_LEN] = '\0';
+    if (ticket_load(q->t, tid, &record) != SEAM_OK)
+        return 0;
+    json_t *asg = find_assignment(record, aid);
+    int keep = asg != NULL;
+    if (keep && q->state != NULL)
+        keep = strcmp(q->state, "live") == 0
+                   ? is_live(asg)
+                   : strcmp(json_string_value(json_object_get(asg, "state")), q->state) == 0;
+    if (keep && json_array_size(q->items) == q->limit) {
+        q->more = 1;
+        json_decref(record);
+        return 1;
+    }
+    if (keep) {
+        json_array_append_new(q->items, ticket_assignment_view(q->t, q->c, record, aid));
+        memcpy(q->last, aid, sizeof(aid));
+    }
+    json_decref(record);
+    return 0;
+}
+
+enum seam_err
+ticket_queue(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+             const char *state, const char *cursor, unsigned limit, json_t **page)
+{
+    const char *owner = ticket_queue_owner(c, who);
+    struct queue_ctx q = {.t = t, .c = c, .state = state, .cursor = cursor, .limit = limit};
+    q.prefix_len = strlen(owner) + 1;
+    char *prefix = xmalloc(q.prefix_len + TICKET_ID_LEN);
+    memcpy(prefix, owner, q.prefix_len); /* with its NUL */
+    q.prefix = prefix;
+    size_t slen = q.prefix_len;
+    if (cursor) {
+        memcpy(prefix + q.prefix_len, cursor, TICKET_ID_LEN);
+        slen += TICKET_ID_LEN;
+    }
+    q.items = json_array();
+    enum seam_err rc = store_scan(t, DB_QUEUES, prefix, slen, 0, queue_one, &q);
+    free(prefix);
+    if (rc != SEAM_OK) {
+        json_decref(q.items);
+        return rc;
+    }
+    *page = json_pack("{s:o, s:o}", "items", q.items, "next_cursor",
+                      q.more ? json_string(q.last) : json_null());
+    return SEAM_OK;
 }

@@ -5,6 +5,17 @@
 #define SEAM_API_H
 
 #include "http.h"
+#include "ticket.h"
+
+/*
+ * Queues one action (ticket.h) with the body checked against fields; the
+ * answer comes after the commit. text_field names the body field that is the
+ * action's text. signature: a partner's verified request signature, stolen.
+ */
+void api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
+             const char *text_field, json_t *signature);
+/* Wakes the long-polls of every owner of a ticket (after its commit). */
+void api_notify_owners(const json_t *record);
 
 void api_tickets_create(struct req *r);
 void api_tickets_list(struct req *r);
@@ -15,8 +26,13 @@ void api_tickets_confirm(struct req *r);
 void api_tickets_reopen(struct req *r);
 void api_tickets_cancel(struct req *r);
 void api_tickets_assign(struct req *r);
+void api_assignments_list(struct req *r);
+void api_assignments_get(struct req *r);
 void api_assignments_ack(struct req *r);
+void api_assignments_progress(struct req *r);
+void api_assignments_need_info(struct req *r);
 void api_assignments_resolve(struct req *r);
+void api_assignments_handback(struct req *r);
 
 void api_rules_explain(struct req *r);
 void api_rules_check(struct req *r);

@@ -41,9 +41,13 @@ enum seam_err evlog_checkpoint(struct store_txn *t, uint64_t *size, char **note)
 enum seam_err evlog_export(struct store_txn *t, const struct evlog *lg, const char *ticket,
                            char **doc, size_t *len) SEAM_WUR;
 
-/* A copy of event seq of ticket (malloc'd, NUL-terminated); SEAM_ENOTFOUND if none. */
+/*
+ * A copy of event seq of ticket (malloc'd, NUL-terminated); SEAM_ENOTFOUND if
+ * none. If sig is not NULL, the broker's signature is copied there, and if
+ * leaf is not NULL, the event's leaf index.
+ */
 enum seam_err evlog_event(struct store_txn *t, const char *ticket, uint32_t seq, char **bytes,
-                          size_t *len) SEAM_WUR;
+                          size_t *len, uint8_t sig[SEAM_SIG_LEN], uint64_t *leaf) SEAM_WUR;
 
 /* Node-store callback over a transaction, for proofs. ctx is a store_txn. */
 int evlog_node(void *ctx, unsigned level, uint64_t index, uint8_t out[SEAM_HASH_LEN]);

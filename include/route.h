@@ -66,6 +66,13 @@ const char *route_resolve(const struct config *cfg, const char *role, const char
  */
 json_t *route_check(const struct config *cfg, int *fatal);
 
+/*
+ * Whether partner could own the complaint under the rules: an owner or a
+ * fallback of any rule that matches the facts and resolves.
+ */
+int route_possible_owner(const struct config *cfg, const struct route_facts *f,
+                         const char *partner);
+
 /* Whether the value is in the vocabulary of fact (bundles, priorities included). */
 int route_fact_known(const struct config *cfg, enum fact fact, const char *value);
 

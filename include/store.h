@@ -37,6 +37,7 @@ enum store_db {
     DB_CUSTOMERS,    /* customer id -> customer record (JSON) */
     DB_CUST_TICKETS, /* customer id || 0 || ticket id -> "" */
     DB_ASSIGNMENTS,  /* assignment id -> ticket id */
+    DB_QUEUES,       /* owner (partner or lead id) || 0 || assignment id -> ticket id */
     DB_COUNT
 };
 

@@ -47,6 +47,32 @@ enum seam_err ticket_create(struct store_txn *t, const struct ticket_ctx *c,
 /* Loads a ticket record (new reference); SEAM_ENOTFOUND if there is none. */
 enum seam_err ticket_load(struct store_txn *t, const char *id, json_t **record) SEAM_WUR;
 
+/*
+ * One assignment as its owner sees it: what it needs to act (the complaint,
+ * region, priority, its own state and due times, the customer's name and
+ * contact only where the partner's configuration allows), and the broker's
+ * signed event that made the assignment. New reference, or NULL.
+ */
+json_t *ticket_assignment_view(struct store_txn *t, const struct ticket_ctx *c,
+                               const json_t *record, const char *assignment);
+
+/* Loads the ticket of an assignment the caller owns; SEAM_ENOTFOUND otherwise. */
+enum seam_err ticket_load_assignment(struct store_txn *t, const struct ticket_ctx *c,
+                                     const struct principal *who, const char *assignment,
+                                     json_t **record) SEAM_WUR;
+
+/*
+ * A page of the caller's queue (its assignments, oldest first) after cursor
+ * (an assignment id or NULL), optionally only those in state ("live": any
+ * live state). *page is {"items","next_cursor"}.
+ */
+enum seam_err ticket_queue(struct store_txn *t, const struct ticket_ctx *c,
+                           const struct principal *who, const char *state, const char *cursor,
+                           unsigned limit, json_t **page) SEAM_WUR;
+
+/* The owner id of who's queue: the partner id, or the lead company's id. */
+const char *ticket_queue_owner(const struct ticket_ctx *c, const struct principal *who);
+
 /* Whether who may see the ticket at all (a customer: only its own). */
 int ticket_visible(const json_t *record, const struct principal *who);
 
@@ -73,15 +99,24 @@ enum ticket_action {
     TA_REOPEN,  /* customer: resolved -> inProgress, routed again: a new assignment round */
     TA_CANCEL,  /* customer: any open status -> cancelled */
     TA_ASSIGN,  /* lead: force an owner, with a reason */
-    TA_ACK,     /* the assignment's owner: assigned -> acknowledged */
-    TA_RESOLVE, /* the assignment's owner: -> resolved; the last live one resolves the ticket */
+    TA_ACK,      /* the assignment's owner: assigned -> acknowledged */
+    TA_RESOLVE,  /* the assignment's owner: -> resolved; the last live one resolves the ticket */
+    TA_PROGRESS, /* the owner: a note of work done (internal); acknowledged -> inProgress */
+    TA_NEED_INFO, /* the owner: a question to the customer; the ticket is pending until answered */
+    TA_HANDBACK, /* a partner owner: not ours, with a reason; the claim moves along the chain */
 };
+
+/* Reasons a partner may give for a hand-back. */
+#define HANDBACK_REASONS "not_our_service, belongs_to, customer_side, duplicate"
 
 struct ticket_action_req {
     enum ticket_action kind;
     const char *target;  /* ticket id; assignment id for TA_ACK and TA_RESOLVE */
     const char *text;    /* note, reason or resolution */
-    const char *partner; /* TA_ASSIGN: a partner id or "lead" */
+    const char *partner; /* TA_ASSIGN: a partner id or "lead"; TA_HANDBACK: belongs_to */
+    const char *reason;  /* TA_HANDBACK: one of HANDBACK_REASONS */
+    const char *ticket_ref; /* TA_HANDBACK duplicate: the ticket it duplicates */
+    json_t *signature;   /* a partner's verified signature of its request, kept in the event */
 };
 
 /*
