@@ -60,8 +60,9 @@ queue_refill(struct req *r)
 void
 api_assignments_list(struct req *r)
 {
-    static const char *const states[] = {"assigned", "acknowledged", "inProgress", "resolved",
-                                         "handed_back", "reassigned", "cancelled", "live", NULL};
+    static const char *const states[] = {"assigned",  "acknowledged", "inProgress",
+                                         "resolved",  "handed_back",  "reassigned",
+                                         "cancelled", "live",         NULL};
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
     const char *state = http_query(r, "state"), *cursor = http_query(r, "cursor");
     const char *wait_s = http_query(r, "wait");
@@ -132,8 +133,14 @@ api_assignments_get(struct req *r)
     http_reply(r, 200, v);
 }
 
-#define TEXT(name, required) {name, JSON_STRING, required, (size_t)(required), 8000}
-#define END {NULL, 0, 0, 0, 0}
+#define TEXT(name, required)                                                                       \
+    {                                                                                              \
+        name, JSON_STRING, required, (size_t)(required), 8000                                      \
+    }
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, 0, 0, 0, 0                                                                           \
+    }
 
 void
 api_assignments_ack(struct req *r)

@@ -288,10 +288,17 @@ act_done(struct store_job *job)
             http_reply(r, 200, ticket_view(&c, aj->record, &r->who));
         }
         break;
-    case SEAM_ECONFLICT: http_error(r, E_CONFLICT, aj->why.message, aj->why.field); break;
-    case SEAM_EINVAL: http_error(r, E_INVALID_FIELD, aj->why.message, aj->why.field); break;
-    case SEAM_ENOTFOUND: http_error(r, E_NOT_FOUND, "no such ticket or assignment", NULL); break;
-    default: http_error_from(r, job->rc, "ticket action");
+    case SEAM_ECONFLICT:
+        http_error(r, E_CONFLICT, aj->why.message, aj->why.field);
+        break;
+    case SEAM_EINVAL:
+        http_error(r, E_INVALID_FIELD, aj->why.message, aj->why.field);
+        break;
+    case SEAM_ENOTFOUND:
+        http_error(r, E_NOT_FOUND, "no such ticket or assignment", NULL);
+        break;
+    default:
+        http_error_from(r, job->rc, "ticket action");
     }
     http_resume(r);
 }

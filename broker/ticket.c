@@ -202,18 +202,18 @@ add_assignment(struct store_txn *t, json_t *record, const char *partner, const c
         new_id('A', aid);
     while (store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v) == SEAM_OK);
     /* event_seq: the event about to be appended is the one that made it. */
-    json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:O, s:i, s:O, s:{s:n, s:n}, s:[], s:s, s:O}",
-                          "id", aid, "partner", partner, "state", "assigned", "rule", rule,
-                          "round", json_object_get(record, "round"), "chain_position",
-                          chain_position, "bounces", json_object_get(record, "bounces"), "due",
-                          "ack", "resolve", "flags", "assigned_at", at, "event_seq",
+    json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:O, s:i, s:O, s:{s:n, s:n}, s:[], s:s, s:O}", "id",
+                          aid, "partner", partner, "state", "assigned", "rule", rule, "round",
+                          json_object_get(record, "round"), "chain_position", chain_position,
+                          "bounces", json_object_get(record, "bounces"), "due", "ack", "resolve",
+                          "flags", "assigned_at", at, "event_seq",
                           json_object_get(json_object_get(record, "head"), "events"));
     const char *tid = json_string_value(json_object_get(record, "id"));
     enum seam_err rc = index_assignment(t, aid, tid);
     if (rc == SEAM_OK) {
         char *qk = xasprintf("%s%c%s", partner, 0, aid);
-        rc = store_put(t, DB_QUEUES, qk, strlen(partner) + 1 + TICKET_ID_LEN, tid,
-                       TICKET_ID_LEN, 0);
+        rc =
+            store_put(t, DB_QUEUES, qk, strlen(partner) + 1 + TICKET_ID_LEN, tid, TICKET_ID_LEN, 0);
         free(qk);
     }
     if (rc != SEAM_OK) {
@@ -706,8 +706,7 @@ next_owner(const struct ticket_ctx *c, const json_t *record, const json_t *asg,
     json_t *chain = json_object_get(record, "fallback");
     *position = (int)pos;
     *disputed = 0;
-    if (json_integer_value(json_object_get(record, "bounces")) >=
-        (json_int_t)c->cfg->max_bounces) {
+    if (json_integer_value(json_object_get(record, "bounces")) >= (json_int_t)c->cfg->max_bounces) {
         *disputed = 1;
         return lead;
     }
@@ -756,8 +755,8 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
     if (!mine && who->role != ROLE_LEAD)
         return SEAM_ENOTFOUND;
     if (!mine)
-        REFUSE(SEAM_ECONFLICT, "this assignment belongs to a partner; take it over with /assign first",
-               NULL);
+        REFUSE(SEAM_ECONFLICT,
+               "this assignment belongs to a partner; take it over with /assign first", NULL);
     const char *st = json_string_value(json_object_get(asg, "state"));
     json_t *id = json_object_get(asg, "id");
     *visibility = "internal";
@@ -814,21 +813,22 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         if (!is_live(asg))
             REFUSE(SEAM_ECONFLICT, "this claim is no longer live", NULL);
         if (strcmp(a->reason, "belongs_to") == 0 &&
-            (a->partner == NULL || (config_partner_find(c->cfg, a->partner) == NULL &&
-                                    strcmp(a->partner, "lead") != 0)))
+            (a->partner == NULL ||
+             (config_partner_find(c->cfg, a->partner) == NULL && strcmp(a->partner, "lead") != 0)))
             REFUSE(SEAM_EINVAL, "belongs_to names the partner (or lead) the claim belongs to",
                    "partner");
         if (strcmp(a->reason, "duplicate") == 0 && !ticket_id_valid(a->ticket_ref))
             REFUSE(SEAM_EINVAL, "duplicate names the ticket it duplicates", "ticket");
         *type = "assignment.handed_back";
-        int64_t held = now_ms() - ticket_parse_time(
-                                      json_string_value(json_object_get(asg, "assigned_at")));
+        int64_t held =
+            now_ms() - ticket_parse_time(json_string_value(json_object_get(asg, "assigned_at")));
         json_object_set_new(asg, "state", json_string("handed_back"));
         json_object_set_new(asg, "handed_back_at", json_string(at));
         json_object_set_new(asg, "handback_reason", json_string(a->reason));
         json_object_set_new(asg, "held_ms", json_integer(held > 0 ? held : 0));
-        json_object_set_new(record, "bounces",
-                            json_integer(json_integer_value(json_object_get(record, "bounces")) + 1));
+        json_object_set_new(
+            record, "bounces",
+            json_integer(json_integer_value(json_object_get(record, "bounces")) + 1));
         *data = json_pack("{s:O, s:s, s:s?, s:s?, s:s?, s:I}", "assignment", id, "reason",
                           a->reason, "belongs_to", a->partner, "duplicate_of", a->ticket_ref,
                           "note", a->text, "held_ms", (json_int_t)(held > 0 ? held : 0));
@@ -857,7 +857,8 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
                                       "partner", next, "disputed", disputed));
         break;
     }
-    default: return SEAM_EINVAL;
+    default:
+        return SEAM_EINVAL;
     }
 out:
     return rc;
@@ -1125,12 +1126,23 @@ json_t *
 ticket_assignment_view(struct store_txn *t, const struct ticket_ctx *c, const json_t *record,
                        const char *aid)
 {
-    static const char *const from_ticket[] = {"summary", "description", "service", "symptom",
-                                              "equipment", "region",  "priority", NULL};
-    static const char *const from_assignment[] = {
-        "id",    "state", "round",       "rule",   "assigned_at", "due", "flags", "bounces",
-        "chain_position", "acknowledged_at", "resolved_at", "resolution", "handed_back_at",
-        "handback_reason", NULL};
+    static const char *const from_ticket[] = {"summary",   "description", "service",  "symptom",
+                                              "equipment", "region",      "priority", NULL};
+    static const char *const from_assignment[] = {"id",
+                                                  "state",
+                                                  "round",
+                                                  "rule",
+                                                  "assigned_at",
+                                                  "due",
+                                                  "flags",
+                                                  "bounces",
+                                                  "chain_position",
+                                                  "acknowledged_at",
+                                                  "resolved_at",
+                                                  "resolution",
+                                                  "handed_back_at",
+                                                  "handback_reason",
+                                                  NULL};
     json_t *asg = find_assignment((json_t *)record, aid);
     if (asg == NULL)
         return NULL;
@@ -1166,9 +1178,9 @@ ticket_assignment_view(struct store_txn *t, const struct ticket_ctx *c, const js
     if (evlog_event(t, json_string_value(json_object_get(record, "id")), (uint32_t)seq, &bytes,
                     &len, sig, &leaf) == SEAM_OK) {
         char *sig64 = seam_b64_encode(sig, SEAM_SIG_LEN);
-        json_object_set_new(v, "event", json_pack("{s:s%, s:s, s:I}", "bytes", bytes, len,
-                                                  "signature", sig64, "leaf_index",
-                                                  (json_int_t)leaf));
+        json_object_set_new(v, "event",
+                            json_pack("{s:s%, s:s, s:I}", "bytes", bytes, len, "signature", sig64,
+                                      "leaf_index", (json_int_t)leaf));
         free(sig64);
         free(bytes);
     }
@@ -1176,15 +1188,14 @@ ticket_assignment_view(struct store_txn *t, const struct ticket_ctx *c, const js
 }
 
 enum seam_err
-ticket_load_assignment(struct store_txn *t, const struct ticket_ctx *c,
-                       const struct principal *who, const char *aid, json_t **out)
+ticket_load_assignment(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+                       const char *aid, json_t **out)
 {
     struct store_val v;
     char tid[TICKET_ID_LEN + 1];
     json_t *record = NULL;
     if (aid == NULL || strlen(aid) != TICKET_ID_LEN || aid[0] != 'A' ||
-        store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v) != SEAM_OK ||
-        v.len != TICKET_ID_LEN)
+        store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v) != SEAM_OK || v.len != TICKET_ID_LEN)
         return SEAM_ENOTFOUND;
     memcpy(tid, v.data, TICKET_ID_LEN);
     tid[TICKET_ID_LEN] = '\0';

@@ -94,16 +94,16 @@ enum seam_err ticket_list(struct store_txn *t, const struct ticket_ctx *c,
                           const char *cursor, unsigned limit, json_t **page) SEAM_WUR;
 
 enum ticket_action {
-    TA_NOTE,    /* customer: add information (answers a question: pending -> inProgress) */
-    TA_CONFIRM, /* customer: resolved -> closed */
-    TA_REOPEN,  /* customer: resolved -> inProgress, routed again: a new assignment round */
-    TA_CANCEL,  /* customer: any open status -> cancelled */
-    TA_ASSIGN,  /* lead: force an owner, with a reason */
-    TA_ACK,      /* the assignment's owner: assigned -> acknowledged */
-    TA_RESOLVE,  /* the assignment's owner: -> resolved; the last live one resolves the ticket */
-    TA_PROGRESS, /* the owner: a note of work done (internal); acknowledged -> inProgress */
+    TA_NOTE,      /* customer: add information (answers a question: pending -> inProgress) */
+    TA_CONFIRM,   /* customer: resolved -> closed */
+    TA_REOPEN,    /* customer: resolved -> inProgress, routed again: a new assignment round */
+    TA_CANCEL,    /* customer: any open status -> cancelled */
+    TA_ASSIGN,    /* lead: force an owner, with a reason */
+    TA_ACK,       /* the assignment's owner: assigned -> acknowledged */
+    TA_RESOLVE,   /* the assignment's owner: -> resolved; the last live one resolves the ticket */
+    TA_PROGRESS,  /* the owner: a note of work done (internal); acknowledged -> inProgress */
     TA_NEED_INFO, /* the owner: a question to the customer; the ticket is pending until answered */
-    TA_HANDBACK, /* a partner owner: not ours, with a reason; the claim moves along the chain */
+    TA_HANDBACK,  /* a partner owner: not ours, with a reason; the claim moves along the chain */
 };
 
 /* Reasons a partner may give for a hand-back. */
@@ -111,12 +111,12 @@ enum ticket_action {
 
 struct ticket_action_req {
     enum ticket_action kind;
-    const char *target;  /* ticket id; assignment id for TA_ACK and TA_RESOLVE */
-    const char *text;    /* note, reason or resolution */
-    const char *partner; /* TA_ASSIGN: a partner id or "lead"; TA_HANDBACK: belongs_to */
-    const char *reason;  /* TA_HANDBACK: one of HANDBACK_REASONS */
+    const char *target;     /* ticket id; assignment id for TA_ACK and TA_RESOLVE */
+    const char *text;       /* note, reason or resolution */
+    const char *partner;    /* TA_ASSIGN: a partner id or "lead"; TA_HANDBACK: belongs_to */
+    const char *reason;     /* TA_HANDBACK: one of HANDBACK_REASONS */
     const char *ticket_ref; /* TA_HANDBACK duplicate: the ticket it duplicates */
-    json_t *signature;   /* a partner's verified signature of its request, kept in the event */
+    json_t *signature;      /* a partner's verified signature of its request, kept in the event */
 };
 
 /*
