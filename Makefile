@@ -23,19 +23,21 @@ endif
 
 # Modules shared by the daemon, seamctl and the tests.
 CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker/store.c \
-           broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/ticket.c broker/errors.c
-BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/api_tickets.c \
-             broker/api_assignments.c broker/api_rules.c broker/api_ops.c
+           broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/ticket.c broker/outbox.c broker/errors.c
+BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/api_tickets.c \
+             broker/api_assignments.c broker/api_deliveries.c broker/api_rules.c broker/api_ops.c
 CTL_SRC    = broker/seamctl.c
+SIM_SRC    = partners/seam-sim.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 CORE_OBJ   = $(CORE_SRC:%.c=$(BUILD)/%.o)
 BROKER_OBJ = $(BROKER_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    = $(CTL_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ    = $(SIM_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN   = $(BUILD)/tests/tamper
 
-all: $(BUILD)/seam-broker $(BUILD)/seamctl seam-broker seamctl
+all: $(BUILD)/seam-broker $(BUILD)/seamctl $(BUILD)/seam-sim seam-broker seamctl
 
 seam-broker seamctl: %: $(BUILD)/%
 	@ln -sf $< $@
@@ -51,6 +53,9 @@ $(BUILD)/seam-broker: $(BROKER_OBJ) $(BUILD)/libseamcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/seamctl: $(CTL_OBJ) $(BUILD)/libseamcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/seam-sim: $(SIM_OBJ) $(BUILD)/libseamcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/tamper: $(BUILD)/tests/tools/tamper.o $(BUILD)/libseamcore.a
@@ -79,10 +84,10 @@ bench: deps
 	@echo "make bench: the benchmark arrives with the performance issue (see docs/performance.md)"
 
 format:
-	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c
+	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c partners/*.c
 
 format-check:
-	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c
+	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c partners/*.c
 
 clean:
 	rm -rf build build-san seam-broker seamctl

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "forward.h"
 #include "log.h"
 #include "longpoll.h"
 #include "ticket.h"
@@ -52,7 +53,7 @@ create_done(struct store_job *job)
     if (job->rc == SEAM_OK) {
         const char *id = json_string_value(json_object_get(cj->record, "id"));
         r->location = xasprintf("/v1/tickets/%s", id);
-        api_notify_owners(cj->record);
+        api_notify_owners(r->srv, cj->record);
         struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
         http_reply(r, 201, ticket_view(&c, cj->record, &r->who));
     } else if (job->rc == SEAM_EINVAL) {
@@ -259,14 +260,16 @@ act_apply(struct store_txn *t, struct store_job *job)
 }
 
 void
-api_notify_owners(const json_t *record)
+api_notify_owners(struct server *srv, const json_t *record)
 {
+    /* Long-polls are woken per owner; the push thread looks at its outbox. */
     json_t *a;
     size_t i;
     json_array_foreach(json_object_get(record, "assignments"), i, a)
     {
         longpoll_notify(json_string_value(json_object_get(a, "partner")));
     }
+    forward_kick(srv->fwd);
 }
 
 static void
@@ -278,7 +281,7 @@ act_done(struct store_job *job)
     struct store_txn *t;
     switch (job->rc) {
     case SEAM_OK:
-        api_notify_owners(aj->record);
+        api_notify_owners(r->srv, aj->record);
         /* The owner of a claim gets its assignment back; others the ticket. */
         if (aj->a.kind >= TA_ACK && store_read_begin(r->srv->store, &t) == SEAM_OK) {
             json_t *v = ticket_assignment_view(t, &c, aj->record, aj->a.target);

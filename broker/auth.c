@@ -32,6 +32,8 @@ auth_role_name(enum role r)
         return "lead";
     case ROLE_AUDITOR:
         return "auditor";
+    case ROLE_BROKER:
+        return "broker";
     }
     return "none";
 }

@@ -716,13 +716,29 @@ parse_listen(const char *s, char **host, uint16_t *port)
 static void
 load_all(struct cctx *c, struct config *cf, const json_t *root)
 {
-    static const struct field top[] = {
-        {"federation", T_STRING, 1}, {"listen", T_STRING, 1},       {"data_dir", T_STRING, 1},
-        {"limits", T_OBJECT, 0},     {"lead", T_OBJECT, 1},         {"services", T_ARRAY, 1},
-        {"symptoms", T_ARRAY, 1},    {"equipment", T_ARRAY, 1},     {"regions", T_ARRAY, 1},
-        {"calendars", T_OBJECT, 1},  {"sla_policies", T_OBJECT, 1}, {"partners", T_ARRAY, 1},
-        {"bundles", T_ARRAY, 1},     {"rules", T_ARRAY, 1},         {"max_bounces", T_INT, 0},
-        {"$schema", T_STRING, 0},    {"description", T_STRING, 0},  {NULL, 0, 0}};
+    static const struct field top[] = {{"federation", T_STRING, 1},
+                                       {"listen", T_STRING, 1},
+                                       {"data_dir", T_STRING, 1},
+                                       {"limits", T_OBJECT, 0},
+                                       {"lead", T_OBJECT, 1},
+                                       {"services", T_ARRAY, 1},
+                                       {"symptoms", T_ARRAY, 1},
+                                       {"equipment", T_ARRAY, 1},
+                                       {"regions", T_ARRAY, 1},
+                                       {"calendars", T_OBJECT, 1},
+                                       {"sla_policies", T_OBJECT, 1},
+                                       {"partners", T_ARRAY, 1},
+                                       {"bundles", T_ARRAY, 1},
+                                       {"rules", T_ARRAY, 1},
+                                       {"max_bounces", T_INT, 0},
+                                       {"$schema", T_STRING, 0},
+                                       {"description", T_STRING, 0},
+                                       {"delivery", T_OBJECT, 0},
+                                       {NULL, 0, 0}};
+    static const struct field dlv[] = {{"retry_schedule_ms", T_ARRAY, 0},
+                                       {"concurrency", T_INT, 0},
+                                       {"max_retry_after_s", T_INT, 0},
+                                       {NULL, 0, 0}};
     static const struct field lim[] = {{"max_body_bytes", T_INT, 0},
                                        {"max_connections", T_INT, 0},
                                        {"connection_timeout_s", T_INT, 0},
@@ -781,6 +797,37 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
             problem(c, "$.limits.map_max_mb", "is smaller than map_size_mb");
     }
     cf->max_bounces = (unsigned)int_or(c, root, "max_bounces", "$", 3, 0, 100);
+
+    /* Push delivery; by default the Standard Webhooks retry schedule. */
+    static const int64_t standard[] = {0,       5000,     300000,   1800000,
+                                       7200000, 18000000, 36000000, 36000000};
+    json_t *d = json_object_get(root, "delivery");
+    json_t *sched = json_object_get(d, "retry_schedule_ms");
+    cf->delivery_concurrency = 16;
+    cf->max_retry_after_s = 3600;
+    if (d != NULL && check_object(c, d, "$.delivery", dlv) == 0) {
+        cf->delivery_concurrency = (unsigned)int_or(c, d, "concurrency", "$.delivery", 16, 1, 256);
+        cf->max_retry_after_s =
+            (unsigned)int_or(c, d, "max_retry_after_s", "$.delivery", 3600, 0, 86400);
+    }
+    if (json_is_array(sched)) {
+        size_t n = json_array_size(sched);
+        if (n == 0 || n > 32)
+            problem(c, "$.delivery.retry_schedule_ms", "1 to 32 delays");
+        cf->retry_ms = xcalloc(n ? n : 1, sizeof(int64_t));
+        for (size_t i = 0; i < n; i++) {
+            json_t *delay = json_array_get(sched, i);
+            if (!json_is_integer(delay) || json_integer_value(delay) < 0 ||
+                json_integer_value(delay) > 7 * 86400000LL)
+                problem(c, "$.delivery.retry_schedule_ms", "delay %zu is not 0 to 7 days in ms", i);
+            else
+                cf->retry_ms[cf->nretry++] = json_integer_value(delay);
+        }
+    } else {
+        cf->nretry = sizeof(standard) / sizeof(standard[0]);
+        cf->retry_ms = xcalloc(cf->nretry, sizeof(int64_t));
+        memcpy(cf->retry_ms, standard, sizeof(standard));
+    }
 
     const char *vocab_keys[4] = {"services", "symptoms", "equipment", "regions"};
     struct strlist *vocabs[4] = {&cf->services, &cf->symptoms, &cf->equipment, &cf->regions};
@@ -977,5 +1024,6 @@ config_free(struct config *cf)
         strlist_free(&r->fallback);
     }
     free(cf->rules);
+    free(cf->retry_ms);
     free(cf);
 }

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "forward.h"
 #include "log.h"
 #include "longpoll.h"
 #include "route.h"
@@ -148,6 +149,7 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     longpoll_start();
+    srv.fwd = forward_start(&srv);
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
     log_info("seam-broker started federation=%s data_dir=%s", cfg->federation, cfg->data_dir);
@@ -157,7 +159,9 @@ main(int argc, char **argv)
      * requests), give those answers a moment to leave, then stop. */
     MHD_quiesce_daemon(srv.mhd);
     longpoll_stop();
+    forward_stop(srv.fwd);
     store_writer_stop(srv.store);
+    forward_free(srv.fwd);
     usleep(200 * 1000);
     http_stop(&srv);
     store_close(srv.store);

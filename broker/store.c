@@ -23,8 +23,8 @@
 #include "store.h"
 
 static const char *const db_names[DB_COUNT] = {
-    "meta",   "tickets",   "events",           "leaves",      "tree",  "checkpoints",
-    "tokens", "customers", "customer_tickets", "assignments", "queues"};
+    "meta",      "tickets",          "events",      "leaves", "tree",   "checkpoints", "tokens",
+    "customers", "customer_tickets", "assignments", "queues", "outbox", "outbox_due"};
 
 struct store {
     MDB_env *env;

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "outbox.h"
 #include "route.h"
 #include "ticket.h"
 
@@ -279,6 +280,63 @@ save_record(struct store_txn *t, const json_t *record)
     return put_json(t, DB_TICKETS, id, TICKET_ID_LEN, record, 0);
 }
 
+/* ---- push: what a change means for each push partner's claims ---- */
+
+/* The states of the assignments before a change, {id: state}. */
+static json_t *
+states_before(const json_t *record)
+{
+    json_t *m = json_object(), *a;
+    size_t i;
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        json_object_set(m, json_string_value(json_object_get(a, "id")),
+                        json_object_get(a, "state"));
+    }
+    return m;
+}
+
+/*
+ * After a change (in its transaction): queues a message for every claim of
+ * a push partner that is new, changed state, or is live while its ticket's
+ * status changed; never for the partner's own action.
+ */
+static enum seam_err
+push_changes(struct store_txn *t, const struct ticket_ctx *c, const json_t *record,
+             const json_t *before, const char *status_before, const struct principal *who,
+             const char *event, const char *at)
+{
+    json_t *a;
+    size_t i;
+    int status_changed = status_before && !status_is(record, status_before);
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        const char *partner = json_string_value(json_object_get(a, "partner"));
+        const struct config_partner *p = config_partner_find(c->cfg, partner);
+        if (p == NULL || p->delivery != DELIVERY_PUSH)
+            continue;
+        if (who->role == ROLE_PARTNER && strcmp(who->subject, partner) == 0)
+            continue;
+        const char *aid = json_string_value(json_object_get(a, "id"));
+        json_t *was = before ? json_object_get(before, aid) : NULL;
+        const char *type;
+        if (was == NULL)
+            type = "assignment.created";
+        else if (!json_equal(was, json_object_get(a, "state")) || (status_changed && is_live(a)))
+            type = "assignment.updated";
+        else
+            continue;
+        json_t *view = ticket_assignment_view(t, c, record, aid);
+        json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "type", type, "timestamp", at, "event",
+                                 event, "data", view ? view : json_object());
+        enum seam_err rc =
+            outbox_enqueue(t, p, json_string_value(json_object_get(record, "id")), aid, type, body);
+        if (rc != SEAM_OK)
+            return rc;
+    }
+    return SEAM_OK;
+}
+
 enum seam_err
 ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
               const struct ticket_input *in, json_t **out)
@@ -326,6 +384,8 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     if ((rc = ticket_event(t, c, record, "ticket.created", who, at, data)) != SEAM_OK)
         goto out;
     if ((rc = put_json(t, DB_TICKETS, tid, TICKET_ID_LEN, record, STORE_NOOVERWRITE)) != SEAM_OK)
+        goto out;
+    if ((rc = push_changes(t, c, record, NULL, NULL, who, "ticket.created", at)) != SEAM_OK)
         goto out;
     char *ik = xasprintf("%s%c%s", who->subject, 0, tid);
     rc = store_put(t, DB_CUST_TICKETS, ik, strlen(who->subject) + 1 + TICKET_ID_LEN, "", 0, 0);
@@ -376,6 +436,8 @@ ticket_visible(const json_t *record, const struct principal *who)
     }
     case ROLE_PARTNER:
         return has_partner(record, who->subject, 0);
+    case ROLE_BROKER:
+        return 0;
     }
     return 0;
 }
@@ -750,6 +812,26 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         return SEAM_ECORRUPT;
     const char *owner = json_string_value(json_object_get(asg, "partner"));
     const char *lead = c->cfg->lead.id;
+    if (a->kind == TA_ESCALATE) {
+        /* Only a claim its partner never took up: one it acknowledged is its own. */
+        if (who->role != ROLE_BROKER)
+            return SEAM_ENOTFOUND;
+        if (strcmp(json_string_value(json_object_get(asg, "state")), "assigned") != 0)
+            REFUSE(SEAM_ECONFLICT, "the partner has taken the claim up", NULL);
+        *type = "assignment.escalated";
+        json_object_set_new(asg, "state", json_string("undeliverable"));
+        json_object_set_new(asg, "ended_at", json_string(at));
+        json_t *na;
+        rc = add_assignment(t, record, lead, json_string_value(json_object_get(record, "rule")),
+                            (int)json_integer_value(json_object_get(asg, "chain_position")), at,
+                            &na);
+        if (rc != SEAM_OK)
+            return rc;
+        json_array_append_new(json_object_get(na, "flags"), json_string("escalated"));
+        *data = json_pack("{s:O, s:s, s:O}", "assignment", json_object_get(asg, "id"), "reason",
+                          a->text ? a->text : "undeliverable", "next", json_object_get(na, "id"));
+        return SEAM_OK;
+    }
     int mine = (who->role == ROLE_PARTNER && strcmp(owner, who->subject) == 0) ||
                (who->role == ROLE_LEAD && strcmp(owner, lead) == 0);
     if (!mine && who->role != ROLE_LEAD)
@@ -868,8 +950,8 @@ enum seam_err
 ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
            const struct ticket_action_req *a, json_t **out, struct ticket_refusal *why)
 {
-    json_t *record = NULL, *data = NULL, *asg = NULL;
-    char at[32], tid[TICKET_ID_LEN + 1];
+    json_t *record = NULL, *data = NULL, *asg = NULL, *before = NULL;
+    char at[32], tid[TICKET_ID_LEN + 1], *status_before = NULL;
     const char *type = NULL, *visibility = "public", *text = a->text;
     enum seam_err rc = SEAM_OK;
     struct store_val v;
@@ -890,11 +972,13 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
     }
     if ((rc = ticket_load(t, tid, &record)) != SEAM_OK)
         return rc;
-    if (!ticket_visible(record, who) || who->role == ROLE_AUDITOR) {
+    if ((who->role != ROLE_BROKER && !ticket_visible(record, who)) || who->role == ROLE_AUDITOR) {
         rc = SEAM_ENOTFOUND;
         goto out;
     }
     format_time_ms(now_ms(), at);
+    before = states_before(record);
+    status_before = xstrdup(json_string_value(json_object_get(record, "status")));
 
     switch (a->kind) {
     case TA_NOTE:
@@ -965,6 +1049,7 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
     case TA_PROGRESS:
     case TA_NEED_INFO:
     case TA_HANDBACK:
+    case TA_ESCALATE:
         rc = owner_act(t, c, who, a, record, at, &type, &visibility, &data, why);
         if (rc != SEAM_OK)
             goto out;
@@ -981,11 +1066,15 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
     data = NULL; /* the event took it */
     if ((rc = save_record(t, record)) != SEAM_OK)
         goto out;
+    if ((rc = push_changes(t, c, record, before, status_before, who, type, at)) != SEAM_OK)
+        goto out;
     /* Invariant 1: an open ticket always has a live assignment. */
     assert(!is_open(record) || live_count(record) > 0);
     *out = record;
     record = NULL;
 out:
+    json_decref(before);
+    free(status_before);
     json_decref(data);
     json_decref(record);
     return rc;

@@ -15,7 +15,7 @@
 void api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
              const char *text_field, json_t *signature);
 /* Wakes the long-polls of every owner of a ticket (after its commit). */
-void api_notify_owners(const json_t *record);
+void api_notify_owners(struct server *srv, const json_t *record);
 
 void api_tickets_create(struct req *r);
 void api_tickets_list(struct req *r);
@@ -33,6 +33,9 @@ void api_assignments_progress(struct req *r);
 void api_assignments_need_info(struct req *r);
 void api_assignments_resolve(struct req *r);
 void api_assignments_handback(struct req *r);
+
+void api_deliveries_list(struct req *r);
+void api_deliveries_redeliver(struct req *r);
 
 void api_rules_explain(struct req *r);
 void api_rules_check(struct req *r);

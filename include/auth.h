@@ -15,6 +15,7 @@ enum role {
     ROLE_PARTNER = 2,
     ROLE_LEAD = 4,
     ROLE_AUDITOR = 8,
+    ROLE_BROKER = 16, /* the broker itself (escalations); never a token's role */
 };
 #define ROLE_PUBLIC 0 /* endpoint needs no token */
 

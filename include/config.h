@@ -118,6 +118,11 @@ struct config {
     size_t map_size; /* initial LMDB map size, bytes */
     size_t map_max;  /* the map never grows beyond this */
     unsigned max_bounces;
+    /* push delivery */
+    int64_t *retry_ms; /* delay before each try; nretry tries in all */
+    size_t nretry;
+    unsigned delivery_concurrency;
+    unsigned max_retry_after_s;
     struct config_lead lead;
     struct strlist services, symptoms, equipment, regions;
     struct config_calendar *calendars;

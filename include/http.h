@@ -32,6 +32,7 @@ struct server {
     struct MHD_Daemon *mhd;
     int64_t started_ms;
     json_t *rules_report; /* the coverage check, made at start */
+    struct fwd *fwd;      /* push delivery */
 };
 
 struct req;

@@ -38,6 +38,8 @@ enum store_db {
     DB_CUST_TICKETS, /* customer id || 0 || ticket id -> "" */
     DB_ASSIGNMENTS,  /* assignment id -> ticket id */
     DB_QUEUES,       /* owner (partner or lead id) || 0 || assignment id -> ticket id */
+    DB_OUTBOX,       /* be64 seq -> push message (JSON) */
+    DB_OUTBOX_DUE,   /* be64 next attempt (ms) || be64 seq -> "" (pending messages) */
     DB_COUNT
 };
 

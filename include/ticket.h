@@ -104,6 +104,7 @@ enum ticket_action {
     TA_PROGRESS,  /* the owner: a note of work done (internal); acknowledged -> inProgress */
     TA_NEED_INFO, /* the owner: a question to the customer; the ticket is pending until answered */
     TA_HANDBACK,  /* a partner owner: not ours, with a reason; the claim moves along the chain */
+    TA_ESCALATE,  /* the broker: a claim its partner never received goes to the lead */
 };
 
 /* Reasons a partner may give for a hand-back. */

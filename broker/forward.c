@@ -1,0 +1,385 @@
+/*
+ * forward.c: push delivery. One thread drives libcurl's multi interface:
+ * it takes what is due from the outbox (outbox.c), POSTs each message with
+ * Standard Webhooks headers (webhook-id, webhook-timestamp and
+ * webhook-signature "v1a,<base64 Ed25519 over id.timestamp.body>"), and
+ * records each attempt through the store's writer. A message that becomes a
+ * dead letter escalates its claim to the lead in the same transaction.
+ *
+ * The thread owns every curl handle. A message is "busy" from the moment it
+ * is taken until its attempt is committed, so it is never sent twice at
+ * once; busy is guarded by busy_mu because the writer's done callback
+ * clears it. The outbox is in LMDB, so a crash loses nothing: on start, what
+ * was pending is due again (at least once; receivers de-duplicate by id).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "forward.h"
+#include "log.h"
+#include "outbox.h"
+#include "ticket.h"
+
+#define MAX_BUSY 512
+
+struct flight {
+    struct fwd *f;
+    uint64_t seq;
+    CURL *easy;
+    struct curl_slist *headers;
+    char *body;
+    long retry_after;
+    struct flight *next, **prevp; /* the thread's list of transfers */
+};
+
+struct result_job {
+    struct store_job job;
+    struct fwd *f;
+    struct outbox_attempt a;
+    json_t *message;
+    json_t *escalated; /* the ticket an escalation changed, to announce after the commit */
+};
+
+struct fwd {
+    struct server *srv;
+    CURLM *multi;
+    pthread_t thread;
+    int running;
+    volatile int stopping;
+    pthread_mutex_t busy_mu;
+    uint64_t busy[MAX_BUSY];
+    unsigned nbusy;
+    unsigned inflight;      /* the thread's own count of curl transfers */
+    struct flight *flights; /* and the transfers themselves */
+};
+
+static int
+is_busy(void *ctx, uint64_t seq)
+{
+    struct fwd *f = ctx;
+    int hit = 0;
+    pthread_mutex_lock(&f->busy_mu);
+    for (unsigned i = 0; i < f->nbusy; i++)
+        hit |= f->busy[i] == seq;
+    pthread_mutex_unlock(&f->busy_mu);
+    return hit;
+}
+
+static void
+busy_add(struct fwd *f, uint64_t seq)
+{
+    pthread_mutex_lock(&f->busy_mu);
+    if (f->nbusy < MAX_BUSY)
+        f->busy[f->nbusy++] = seq;
+    pthread_mutex_unlock(&f->busy_mu);
+}
+
+static void
+busy_remove(struct fwd *f, uint64_t seq)
+{
+    pthread_mutex_lock(&f->busy_mu);
+    for (unsigned i = 0; i < f->nbusy; i++)
+        if (f->busy[i] == seq) {
+            f->busy[i] = f->busy[--f->nbusy];
+            break;
+        }
+    pthread_mutex_unlock(&f->busy_mu);
+}
+
+static unsigned
+busy_count(struct fwd *f)
+{
+    pthread_mutex_lock(&f->busy_mu);
+    unsigned n = f->nbusy;
+    pthread_mutex_unlock(&f->busy_mu);
+    return n;
+}
+
+/* ---- recording an attempt (writer thread) ---- */
+
+static enum seam_err
+result_apply(struct store_txn *t, struct store_job *job)
+{
+    struct result_job *rj = (struct result_job *)job;
+    struct server *srv = rj->f->srv;
+    int dead = 0;
+    json_decref(rj->message);
+    json_decref(rj->escalated);
+    rj->message = rj->escalated = NULL;
+    enum seam_err rc = outbox_record(t, srv->cfg, &rj->a, &dead, &rj->message);
+    if (rc != SEAM_OK || !dead)
+        return rc;
+    log_warnx("delivery: dead letter id=%s partner=%s status=%ld error=\"%s\"",
+              json_string_value(json_object_get(rj->message, "id")),
+              json_string_value(json_object_get(rj->message, "partner")), rj->a.status,
+              rj->a.error);
+    /* A claim its partner never received goes to the lead, in this same write. */
+    const char *type = json_string_value(json_object_get(rj->message, "type"));
+    if (type == NULL || strcmp(type, "assignment.created") != 0)
+        return SEAM_OK;
+    struct ticket_ctx c = {srv->cfg, &srv->lg};
+    struct principal broker = {.role = ROLE_BROKER};
+    snprintf(broker.subject, sizeof(broker.subject), "delivery");
+    char reason[200];
+    snprintf(reason, sizeof(reason), "push to %s failed: %s",
+             json_string_value(json_object_get(rj->message, "partner")),
+             rj->a.status == 410 ? "endpoint gone (410)" : "retries spent");
+    struct ticket_action_req esc = {
+        .kind = TA_ESCALATE,
+        .target = json_string_value(json_object_get(rj->message, "assignment")),
+        .text = reason};
+    struct ticket_refusal why;
+    json_t *record = NULL;
+    rc = ticket_act(t, &c, &broker, &esc, &record, &why);
+    rj->escalated = record;
+    /* The partner took the claim up some other way (pull): nothing to escalate. */
+    return rc == SEAM_ECONFLICT ? SEAM_OK : rc;
+}
+
+static void
+result_done(struct store_job *job)
+{
+    struct result_job *rj = (struct result_job *)job;
+    if (job->rc != SEAM_OK)
+        log_warnx("delivery: recording attempt seq=%llu failed error=\"%s\"",
+                  (unsigned long long)rj->a.seq, seam_strerror(job->rc));
+    busy_remove(rj->f, rj->a.seq);
+    if (job->rc == SEAM_OK && rj->escalated != NULL)
+        api_notify_owners(rj->f->srv, rj->escalated); /* also kicks this thread */
+    else
+        forward_kick(rj->f);
+    json_decref(rj->message);
+    json_decref(rj->escalated);
+    free(rj);
+}
+
+/* ---- sending (the forwarder thread) ---- */
+
+static size_t
+discard(char *ptr, size_t size, size_t n, void *ctx)
+{
+    (void)ptr;
+    (void)ctx;
+    return size * n;
+}
+
+static size_t
+on_header(char *buf, size_t size, size_t n, void *ctx)
+{
+    struct flight *fl = ctx;
+    size_t len = size * n;
+    if (len > 12 && strncasecmp(buf, "Retry-After:", 12) == 0) {
+        char tmp[32];
+        size_t k = len - 12 < sizeof(tmp) - 1 ? len - 12 : sizeof(tmp) - 1;
+        memcpy(tmp, buf + 12, k);
+        tmp[k] = '\0';
+        char *end;
+        long v = strtol(tmp, &end, 10);
+        if (end != tmp && v >= 0)
+            fl->retry_after = v;
+    }
+    return len;
+}
+
+static void
+start_one(struct fwd *f, json_t *m)
+{
+    const char *id = json_string_value(json_object_get(m, "id"));
+    const char *url = json_string_value(json_object_get(m, "url"));
+    const char *body = json_string_value(json_object_get(m, "body"));
+    const struct config_partner *p =
+        config_partner_find(f->srv->cfg, json_string_value(json_object_get(m, "partner")));
+    struct flight *fl = xcalloc(1, sizeof(*fl));
+    char ts[32], *hdr;
+    fl->f = f;
+    fl->seq = (uint64_t)json_integer_value(json_object_get(m, "seq"));
+    fl->retry_after = -1;
+    fl->body = xstrdup(body ? body : "{}");
+    snprintf(ts, sizeof(ts), "%lld", (long long)(now_ms() / 1000));
+    /* Standard Webhooks: sign "id.timestamp.body" (asymmetric: v1a, Ed25519). */
+    char *signed_text = xasprintf("%s.%s.%s", id, ts, fl->body);
+    uint8_t sig[64];
+    crypto_sign_detached(sig, NULL, (const uint8_t *)signed_text, strlen(signed_text),
+                         f->srv->keys.sk);
+    free(signed_text);
+    char *sig64 = seam_b64_encode(sig, sizeof(sig));
+    fl->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    hdr = xasprintf("webhook-id: %s", id);
+    fl->headers = curl_slist_append(fl->headers, hdr);
+    free(hdr);
+    hdr = xasprintf("webhook-timestamp: %s", ts);
+    fl->headers = curl_slist_append(fl->headers, hdr);
+    free(hdr);
+    hdr = xasprintf("webhook-signature: v1a,%s", sig64);
+    fl->headers = curl_slist_append(fl->headers, hdr);
+    free(hdr);
+    free(sig64);
+    fl->headers = curl_slist_append(fl->headers, "Expect:");
+
+    fl->easy = curl_easy_init();
+    curl_easy_setopt(fl->easy, CURLOPT_URL, url);
+    curl_easy_setopt(fl->easy, CURLOPT_POSTFIELDS, fl->body);
+    curl_easy_setopt(fl->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(fl->body));
+    curl_easy_setopt(fl->easy, CURLOPT_HTTPHEADER, fl->headers);
+    curl_easy_setopt(fl->easy, CURLOPT_TIMEOUT_MS, (long)(p ? p->timeout_ms : 5000));
+    curl_easy_setopt(fl->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(fl->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(fl->easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(fl->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(fl->easy, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(fl->easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(fl->easy, CURLOPT_HEADERDATA, fl);
+    curl_easy_setopt(fl->easy, CURLOPT_PRIVATE, fl);
+    curl_easy_setopt(fl->easy, CURLOPT_USERAGENT, "seam-broker");
+    curl_multi_add_handle(f->multi, fl->easy);
+    fl->next = f->flights;
+    if (f->flights)
+        f->flights->prevp = &fl->next;
+    fl->prevp = &f->flights;
+    f->flights = fl;
+    f->inflight++;
+}
+
+/* Unlinks and frees a transfer's own memory (not its curl handle). */
+static void
+flight_free(struct flight *fl)
+{
+    *fl->prevp = fl->next;
+    if (fl->next)
+        fl->next->prevp = fl->prevp;
+    curl_slist_free_all(fl->headers);
+    free(fl->body);
+    free(fl);
+}
+
+static void
+finish_one(struct fwd *f, CURLMsg *msg)
+{
+    struct flight *fl;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&fl);
+    struct result_job *rj = xcalloc(1, sizeof(*rj));
+    rj->job.apply = result_apply;
+    rj->job.done = result_done;
+    rj->f = f;
+    rj->a.seq = fl->seq;
+    rj->a.retry_after_s = fl->retry_after;
+    if (msg->data.result == CURLE_OK) {
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &rj->a.status);
+        if (rj->a.status < 200 || rj->a.status >= 300)
+            snprintf(rj->a.error, sizeof(rj->a.error), "HTTP %ld", rj->a.status);
+    } else {
+        snprintf(rj->a.error, sizeof(rj->a.error), "%s", curl_easy_strerror(msg->data.result));
+    }
+    log_info("delivery: seq=%llu status=%ld%s%s", (unsigned long long)fl->seq, rj->a.status,
+             rj->a.error[0] ? " error=" : "", rj->a.error);
+    curl_multi_remove_handle(f->multi, msg->easy_handle);
+    curl_easy_cleanup(msg->easy_handle);
+    flight_free(fl);
+    f->inflight--;
+    if (store_submit(f->srv->store, &rj->job) != SEAM_OK) {
+        /* Queue full or stopping: the message stays due and is tried again. */
+        busy_remove(f, rj->a.seq);
+        free(rj);
+    }
+}
+
+/* Takes what is due; returns how long to sleep (ms) before looking again. */
+static long
+take_due(struct fwd *f)
+{
+    const struct config *cfg = f->srv->cfg;
+    unsigned room =
+        cfg->delivery_concurrency > busy_count(f) ? cfg->delivery_concurrency - busy_count(f) : 0;
+    struct store_txn *t;
+    json_t *msgs = NULL, *m;
+    int64_t next = INT64_MAX, now = now_ms();
+    size_t i;
+    if (room == 0)
+        return 1000;
+    if (store_read_begin(f->srv->store, &t) != SEAM_OK)
+        return 1000;
+    enum seam_err rc = outbox_due(t, now, room, is_busy, f, &msgs, &next);
+    store_read_end(t);
+    if (rc != SEAM_OK)
+        return 1000;
+    json_array_foreach(msgs, i, m)
+    {
+        busy_add(f, (uint64_t)json_integer_value(json_object_get(m, "seq")));
+        start_one(f, m);
+    }
+    json_decref(msgs);
+    long wait = next == INT64_MAX ? 1000 : (long)(next - now);
+    return wait < 0 ? 0 : wait > 1000 ? 1000 : wait;
+}
+
+static void *
+forward_main(void *arg)
+{
+    struct fwd *f = arg;
+    while (!f->stopping) {
+        long wait = take_due(f);
+        int running = 0;
+        curl_multi_perform(f->multi, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(f->multi, &left)) != NULL)
+            if (msg->msg == CURLMSG_DONE)
+                finish_one(f, msg);
+        curl_multi_poll(f->multi, NULL, 0, f->inflight > 0 && wait > 100 ? 100 : (int)wait, NULL);
+    }
+    return NULL;
+}
+
+struct fwd *
+forward_start(struct server *srv)
+{
+    struct fwd *f = xcalloc(1, sizeof(*f));
+    f->srv = srv;
+    pthread_mutex_init(&f->busy_mu, NULL);
+    f->multi = curl_multi_init();
+    if (f->multi == NULL || pthread_create(&f->thread, NULL, forward_main, f) != 0)
+        fatalx("cannot start the delivery thread");
+    f->running = 1;
+    return f;
+}
+
+void
+forward_kick(struct fwd *f)
+{
+    if (f != NULL && f->multi != NULL)
+        curl_multi_wakeup(f->multi);
+}
+
+void
+forward_stop(struct fwd *f)
+{
+    if (f == NULL)
+        return;
+    f->stopping = 1;
+    forward_kick(f);
+    if (f->running)
+        pthread_join(f->thread, NULL);
+    /* Transfers cut short here stay pending in the outbox and go on next start. */
+    while (f->flights) {
+        struct flight *fl = f->flights;
+        curl_multi_remove_handle(f->multi, fl->easy);
+        curl_easy_cleanup(fl->easy);
+        flight_free(fl);
+    }
+}
+
+void
+forward_free(struct fwd *f)
+{
+    if (f == NULL)
+        return;
+    curl_multi_cleanup(f->multi);
+    pthread_mutex_destroy(&f->busy_mu);
+    free(f);
+}

@@ -1,0 +1,342 @@
+/*
+ * outbox.c: push messages in the store (see outbox.h). Pending messages are
+ * also indexed by their next attempt's time (DB_OUTBOX_DUE), so the
+ * forwarder finds what is due without reading what was delivered. It sends
+ * nothing itself.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "outbox.h"
+
+static const char META_SEQ[] = "outbox_seq";
+
+static void
+due_key(int64_t at, uint64_t seq, uint8_t key[16])
+{
+    be64_put(key, (uint64_t)(at < 0 ? 0 : at));
+    be64_put(key + 8, seq);
+}
+
+static enum seam_err
+put_message(struct store_txn *t, uint64_t seq, const json_t *m)
+{
+    uint8_t k[8];
+    char *text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL)
+        return SEAM_EINVAL;
+    be64_put(k, seq);
+    enum seam_err rc = store_put(t, DB_OUTBOX, k, 8, text, strlen(text), 0);
+    free(text);
+    return rc;
+}
+
+static enum seam_err
+get_message(struct store_txn *t, uint64_t seq, json_t **out)
+{
+    uint8_t k[8];
+    struct store_val v;
+    be64_put(k, seq);
+    enum seam_err rc = store_get(t, DB_OUTBOX, k, 8, &v);
+    if (rc != SEAM_OK)
+        return rc;
+    json_t *m = json_loadb(v.data, v.len, 0, NULL);
+    if (m == NULL)
+        return SEAM_ECORRUPT;
+    *out = m;
+    return SEAM_OK;
+}
+
+enum seam_err
+outbox_enqueue(struct store_txn *t, const struct config_partner *p, const char *ticket,
+               const char *assignment, const char *type, json_t *body)
+{
+    struct store_val v;
+    uint8_t sk[8], dk[16];
+    uint64_t seq = 1;
+    char id[32], at[32];
+    enum seam_err rc = store_get(t, DB_META, META_SEQ, strlen(META_SEQ), &v);
+    if (rc == SEAM_OK && v.len == 8)
+        seq = be64_get(v.data) + 1;
+    else if (rc != SEAM_ENOTFOUND) {
+        json_decref(body);
+        return rc == SEAM_OK ? SEAM_ECORRUPT : rc;
+    }
+    be64_put(sk, seq);
+    if ((rc = store_put(t, DB_META, META_SEQ, strlen(META_SEQ), sk, 8, 0)) != SEAM_OK) {
+        json_decref(body);
+        return rc;
+    }
+    /* The webhook-id: the same for every try of this message, unique in the store. */
+    snprintf(id, sizeof(id), "msg_%016llx", (unsigned long long)seq);
+    char *bytes = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(body);
+    if (bytes == NULL)
+        return SEAM_EINVAL;
+    int64_t now = now_ms();
+    format_time_ms(now, at);
+    json_t *m = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "id", id,
+                          "seq", (json_int_t)seq, "partner", p->id, "url", p->url, "ticket", ticket,
+                          "assignment", assignment, "type", type, "body", bytes, "state", "pending",
+                          "attempts", 0, "next_at", (json_int_t)now, "created_at", at);
+    free(bytes);
+    rc = put_message(t, seq, m);
+    json_decref(m);
+    if (rc != SEAM_OK)
+        return rc;
+    due_key(now, seq, dk);
+    return store_put(t, DB_OUTBOX_DUE, dk, 16, "", 0, 0);
+}
+
+struct due_ctx {
+    struct store_txn *t;
+    int64_t now, next;
+    unsigned max;
+    outbox_skip_fn skip;
+    void *skip_ctx;
+    json_t *out;
+};
+
+static int
+due_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct due_ctx *d = arg;
+    json_t *m = NULL;
+    (void)v;
+    if (k.len != 16)
+        return 0;
+    int64_t at = (int64_t)be64_get(k.data);
+    uint64_t seq = be64_get((const uint8_t *)k.data + 8);
+    if (at > d->now) {
+        d->next = at;
+        return 1;
+    }
+    if (json_array_size(d->out) >= d->max)
+        return 1;
+    if (d->skip && d->skip(d->skip_ctx, seq))
+        return 0;
+    if (get_message(d->t, seq, &m) != SEAM_OK)
+        return 0;
+    if (outbox_partner_disabled(d->t, json_string_value(json_object_get(m, "partner")))) {
+        json_decref(m); /* parked until redelivered */
+        return 0;
+    }
+    json_array_append_new(d->out, m);
+    return 0;
+}
+
+enum seam_err
+outbox_due(struct store_txn *t, int64_t now, unsigned max, outbox_skip_fn skip, void *ctx,
+           json_t **messages, int64_t *next)
+{
+    struct due_ctx d = {t, now, INT64_MAX, max, skip, ctx, json_array()};
+    enum seam_err rc = store_scan(t, DB_OUTBOX_DUE, NULL, 0, 0, due_one, &d);
+    if (rc != SEAM_OK) {
+        json_decref(d.out);
+        return rc;
+    }
+    *messages = d.out;
+    *next = d.next;
+    return SEAM_OK;
+}
+
+static char *
+disabled_key(const char *partner)
+{
+    return xasprintf("push_disabled/%s", partner);
+}
+
+int
+outbox_partner_disabled(struct store_txn *t, const char *partner)
+{
+    struct store_val v;
+    char *k = disabled_key(partner ? partner : "");
+    int off = store_get(t, DB_META, k, strlen(k), &v) == SEAM_OK;
+    free(k);
+    return off;
+}
+
+/* The delay before try n (0-based), with +/-20% jitter after the first. */
+static int64_t
+delay_ms(const struct config *cfg, size_t n)
+{
+    int64_t base = cfg->retry_ms[n < cfg->nretry ? n : cfg->nretry - 1];
+    if (base <= 0)
+        return 0;
+    int64_t spread = base / 5;
+    if (spread == 0)
+        return base;
+    return base - spread + (int64_t)randombytes_uniform((uint32_t)(2 * spread + 1));
+}
+
+enum seam_err
+outbox_record(struct store_txn *t, const struct config *cfg, const struct outbox_attempt *a,
+              int *dead, json_t **out)
+{
+    json_t *m = NULL;
+    uint8_t dk[16];
+    char at[32];
+    enum seam_err rc = get_message(t, a->seq, &m);
+    *dead = 0;
+    if (rc != SEAM_OK)
+        return rc;
+    const char *state = json_string_value(json_object_get(m, "state"));
+    if (state == NULL || strcmp(state, "pending") != 0) {
+        *out = m; /* recorded already (a redelivery raced it): nothing to do */
+        return SEAM_OK;
+    }
+    int64_t now = now_ms();
+    json_int_t attempts = json_integer_value(json_object_get(m, "attempts")) + 1;
+    due_key(json_integer_value(json_object_get(m, "next_at")), a->seq, dk);
+    if ((rc = store_del(t, DB_OUTBOX_DUE, dk, 16)) != SEAM_OK && rc != SEAM_ENOTFOUND)
+        goto out;
+    json_object_set_new(m, "attempts", json_integer(attempts));
+    json_object_set_new(m, "last_status", a->status ? json_integer(a->status) : json_null());
+    json_object_set_new(m, "last_error", a->error[0] ? json_string(a->error) : json_null());
+    format_time_ms(now, at);
+    json_object_set_new(m, "last_attempt_at", json_string(at));
+    if (a->status >= 200 && a->status < 300) {
+        json_object_set_new(m, "state", json_string("delivered"));
+        json_object_set_new(m, "delivered_at", json_string(at));
+    } else if (a->status == 410) {
+        /* The partner says this endpoint is gone: stop pushing to it. */
+        char *k = disabled_key(json_string_value(json_object_get(m, "partner")));
+        rc = store_put(t, DB_META, k, strlen(k), at, strlen(at), 0);
+        free(k);
+        if (rc != SEAM_OK)
+            goto out;
+        json_object_set_new(m, "state", json_string("disabled"));
+        *dead = 1;
+    } else if ((size_t)attempts >= cfg->nretry) {
+        json_object_set_new(m, "state", json_string("failed"));
+        *dead = 1;
+    } else {
+        int64_t wait = delay_ms(cfg, (size_t)attempts);
+        if ((a->status == 429 || a->status == 503) && a->retry_after_s >= 0) {
+            int64_t ra = (int64_t)(a->retry_after_s < (long)cfg->max_retry_after_s
+                                       ? a->retry_after_s
+                                       : (long)cfg->max_retry_after_s) *
+                         1000;
+            if (ra > wait)
+                wait = ra;
+        }
+        json_object_set_new(m, "next_at", json_integer(now + wait));
+        due_key(now + wait, a->seq, dk);
+        if ((rc = store_put(t, DB_OUTBOX_DUE, dk, 16, "", 0, 0)) != SEAM_OK)
+            goto out;
+    }
+    rc = put_message(t, a->seq, m);
+out:
+    if (rc != SEAM_OK) {
+        json_decref(m);
+        return rc;
+    }
+    *out = m;
+    return SEAM_OK;
+}
+
+struct list_ctx {
+    const char *state, *partner;
+    uint64_t cursor;
+    unsigned limit;
+    json_t *items;
+    int more;
+    uint64_t last;
+};
+
+static int
+list_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct list_ctx *l = arg;
+    if (k.len != 8)
+        return 0;
+    uint64_t seq = be64_get(k.data);
+    if (l->cursor && seq >= l->cursor)
+        return 0;
+    json_t *m = json_loadb(v.data, v.len, 0, NULL);
+    if (m == NULL)
+        return 0;
+    const char *st = json_string_value(json_object_get(m, "state"));
+    const char *p = json_string_value(json_object_get(m, "partner"));
+    if ((l->state && (st == NULL || strcmp(st, l->state) != 0)) ||
+        (l->partner && (p == NULL || strcmp(p, l->partner) != 0))) {
+        json_decref(m);
+        return 0;
+    }
+    if (json_array_size(l->items) == l->limit) {
+        json_decref(m);
+        l->more = 1;
+        return 1;
+    }
+    json_array_append_new(l->items, m);
+    l->last = seq;
+    return 0;
+}
+
+enum seam_err
+outbox_list(struct store_txn *t, const char *state, const char *partner, const char *cursor,
+            unsigned limit, json_t **page)
+{
+    struct list_ctx l = {state, partner, 0, limit, json_array(), 0, 0};
+    uint8_t start[8];
+    if (cursor != NULL) {
+        unsigned long long c;
+        if (sscanf(cursor, "msg_%16llx", &c) != 1)
+            return SEAM_EINVAL;
+        l.cursor = c;
+    }
+    be64_put(start, l.cursor ? l.cursor : UINT64_MAX);
+    enum seam_err rc = store_scan(t, DB_OUTBOX, start, 8, 1, list_one, &l);
+    if (rc != SEAM_OK) {
+        json_decref(l.items);
+        return rc;
+    }
+    char next[32];
+    snprintf(next, sizeof(next), "msg_%016llx", (unsigned long long)l.last);
+    *page = json_pack("{s:o, s:o}", "items", l.items, "next_cursor",
+                      l.more ? json_string(next) : json_null());
+    return SEAM_OK;
+}
+
+enum seam_err
+outbox_redeliver(struct store_txn *t, const char *id, json_t **out)
+{
+    unsigned long long seq;
+    json_t *m = NULL;
+    uint8_t dk[16];
+    char tail;
+    if (id == NULL || strlen(id) != 20 || sscanf(id, "msg_%16llx%c", &seq, &tail) != 1)
+        return SEAM_ENOTFOUND;
+    enum seam_err rc = get_message(t, seq, &m);
+    if (rc != SEAM_OK)
+        return rc;
+    const char *state = json_string_value(json_object_get(m, "state"));
+    if (strcmp(state, "pending") == 0) {
+        due_key(json_integer_value(json_object_get(m, "next_at")), seq, dk);
+        rc = store_del(t, DB_OUTBOX_DUE, dk, 16); /* replaced just below */
+        if (rc != SEAM_OK && rc != SEAM_ENOTFOUND)
+            goto out;
+    }
+    char *k = disabled_key(json_string_value(json_object_get(m, "partner")));
+    rc = store_del(t, DB_META, k, strlen(k));
+    free(k);
+    if (rc != SEAM_OK && rc != SEAM_ENOTFOUND)
+        goto out;
+    int64_t now = now_ms();
+    json_object_set_new(m, "state", json_string("pending"));
+    json_object_set_new(m, "attempts", json_integer(0));
+    json_object_set_new(m, "next_at", json_integer(now));
+    due_key(now, seq, dk);
+    if ((rc = store_put(t, DB_OUTBOX_DUE, dk, 16, "", 0, 0)) == SEAM_OK)
+        rc = put_message(t, seq, m);
+out:
+    if (rc != SEAM_OK) {
+        json_decref(m);
+        return rc;
+    }
+    *out = m;
+    return SEAM_OK;
+}

@@ -1,0 +1,20 @@
+/*
+ * forward.h: the push-delivery thread (see forward.c).
+ */
+#ifndef SEAM_FORWARD_H
+#define SEAM_FORWARD_H
+
+#include "api.h"
+
+struct fwd;
+
+/* Starts the thread; curl_global_init must have run. */
+struct fwd *forward_start(struct server *srv);
+/* Something may be due now (a commit queued a message): look at once. */
+void forward_kick(struct fwd *f);
+/* Stops the thread; unfinished tries stay pending. NULL is a no-op. */
+void forward_stop(struct fwd *f);
+/* Frees it, once the writer has stopped (its answers touch it). */
+void forward_free(struct fwd *f);
+
+#endif

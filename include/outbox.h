@@ -1,0 +1,58 @@
+/*
+ * outbox.h: the transactional outbox of push deliveries, in the store.
+ * A message is written in the same transaction as the event it announces,
+ * so a committed change is never lost for its partner; the forwarder
+ * (forward.c) sends what is due and records each attempt's result here.
+ *
+ * A message: {"id" (the webhook-id), "seq", "partner", "url", "ticket",
+ * "assignment", "type", "body" (the exact bytes to send), "state"
+ * (pending, delivered, failed, disabled), "attempts", "next_at" (ms),
+ * "created_at", "delivered_at"?, "last_status"?, "last_error"?}.
+ */
+#ifndef SEAM_OUTBOX_H
+#define SEAM_OUTBOX_H
+
+#include <jansson.h>
+
+#include "common.h"
+#include "config.h"
+#include "store.h"
+
+/* Queues body (stolen) for partner, due now. */
+enum seam_err outbox_enqueue(struct store_txn *t, const struct config_partner *p,
+                             const char *ticket, const char *assignment, const char *type,
+                             json_t *body) SEAM_WUR;
+
+/* Up to max messages due at now (not in skip), oldest due first; *next: the next due time. */
+typedef int (*outbox_skip_fn)(void *ctx, uint64_t seq);
+enum seam_err outbox_due(struct store_txn *t, int64_t now, unsigned max, outbox_skip_fn skip,
+                         void *ctx, json_t **messages, int64_t *next) SEAM_WUR;
+
+/* What one attempt gave. status 0: no HTTP answer (error says why). */
+struct outbox_attempt {
+    uint64_t seq;
+    long status;
+    char error[128];
+    long retry_after_s; /* from a 429 or 503, or -1 */
+};
+
+/*
+ * Records an attempt: delivered on 2xx; disabled on 410; otherwise retried
+ * along the schedule (with jitter, Retry-After honoured) until it is spent,
+ * then failed. *dead is set when this attempt made the message a dead letter
+ * (failed or disabled); *message is the updated message (new reference).
+ */
+enum seam_err outbox_record(struct store_txn *t, const struct config *cfg,
+                            const struct outbox_attempt *a, int *dead, json_t **message) SEAM_WUR;
+
+/* Whether pushes to partner are disabled (after a 410); redeliver enables them. */
+int outbox_partner_disabled(struct store_txn *t, const char *partner);
+
+/* A page of messages, newest first, filtered by state and partner (NULL: any). */
+enum seam_err outbox_list(struct store_txn *t, const char *state, const char *partner,
+                          const char *cursor, unsigned limit, json_t **page) SEAM_WUR;
+
+/* Sends a message again from its first try; re-enables its partner. */
+enum seam_err outbox_redeliver(struct store_txn *t, const char *id, json_t **message) SEAM_WUR;
+
+#endif
