@@ -24,6 +24,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "common.h"
 #include "seam/evidence.h"
 
 static uint8_t broker_pk[32];
@@ -112,7 +113,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     long n = ++received;
     unsigned status = fixed_status ? (unsigned)fixed_status : n <= fail_first ? 503 : 200;
     json_t *line = json_pack(
-        "{s:I, s:s?, s:b, s:s, s:i, s:s?, s:s?, s:s?}", "n", (json_int_t)n, "id",
+        "{s:I, s:I, s:s?, s:b, s:s, s:i, s:s?, s:s?, s:s?}", "n", (json_int_t)n, "at_ms",
+        (json_int_t)now_ms(), "id",
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "webhook-id"), "verified", verified, "why",
         why, "status", status, "type", json_string_value(json_object_get(body, "type")),
         "assignment", json_string_value(json_object_get(json_object_get(body, "data"), "id")),

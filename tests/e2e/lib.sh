@@ -118,6 +118,7 @@ tree_size() { # the evidence log's size, through the lead's API
 
 finish() {
     stop_broker
+    [ -z "${SIMPID:-}" ] || kill "$SIMPID" 2>/dev/null
     echo "1..$T_N"
     if [ "$T_FAIL" -gt 0 ]; then
         echo "# kept $TMP for inspection"
@@ -125,4 +126,33 @@ finish() {
     fi
     rm -rf "$TMP"
     exit 0
+}
+
+SIM=$ROOT/$BUILD/seam-sim
+SIMPID=
+# start_sim ARGS...: the partner simulator on a free port; sets SIMPORT.
+start_sim() {
+    local log=$TMP/sim.err
+    "$SIM" -l 127.0.0.1:${SIMPORT:-0} -k "$DATA/broker.pub" -o "$TMP/sim.log" "$@" 2>"$log" &
+    SIMPID=$!
+    for _ in $(seq 1 100); do
+        local p
+        p=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$log")
+        [ -n "$p" ] && { SIMPORT=$p; return 0; }
+        sleep 0.05
+    done
+    echo "Bail out! the partner simulator did not start"
+    exit 1
+}
+stop_sim() { [ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null && wait "$SIMPID" 2>/dev/null; SIMPID=; }
+
+# eventually SECONDS command...: retries the command until it passes (bounded).
+eventually() {
+    local limit=$1
+    shift
+    for _ in $(seq 1 $((limit * 10))); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
 }
