@@ -28,18 +28,21 @@ BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c br
              broker/api_assignments.c broker/api_deliveries.c broker/api_rules.c broker/api_ops.c
 CTL_SRC    = broker/seamctl.c
 SIM_SRC    = partners/seam-sim.c
+AGENT_SRC  = partners/seam-partner.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 
 CORE_OBJ   = $(CORE_SRC:%.c=$(BUILD)/%.o)
 BROKER_OBJ = $(BROKER_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    = $(CTL_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ    = $(SIM_SRC:%.c=$(BUILD)/%.o)
+AGENT_OBJ  = $(AGENT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN   = $(BUILD)/tests/tamper
 
-all: $(BUILD)/seam-broker $(BUILD)/seamctl $(BUILD)/seam-sim seam-broker seamctl
+all: $(BUILD)/seam-broker $(BUILD)/seamctl $(BUILD)/seam-sim $(BUILD)/seam-partner seam-broker \
+     seamctl seam-partner
 
-seam-broker seamctl: %: $(BUILD)/%
+seam-broker seamctl seam-partner: %: $(BUILD)/%
 	@ln -sf $< $@
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h include/seam/*.h)
@@ -56,6 +59,9 @@ $(BUILD)/seamctl: $(CTL_OBJ) $(BUILD)/libseamcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/seam-sim: $(SIM_OBJ) $(BUILD)/libseamcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/seam-partner: $(AGENT_OBJ) $(BUILD)/libseamcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/tamper: $(BUILD)/tests/tools/tamper.o $(BUILD)/libseamcore.a
@@ -90,7 +96,7 @@ format-check:
 	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c partners/*.c
 
 clean:
-	rm -rf build build-san seam-broker seamctl
+	rm -rf build build-san seam-broker seamctl seam-partner
 
 .PHONY: all deps run test check valgrind bench format format-check clean
 .SECONDARY:

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <microhttpd.h>
+
 #include "api.h"
 #include "forward.h"
 #include "log.h"
@@ -310,6 +312,20 @@ void
 api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
         const char *text_field, json_t *signature)
 {
+    /* A partner configured with a signing key signs every action; its
+     * signature goes into the event, so what it said is its own. */
+    if (r->who.role == ROLE_PARTNER && signature == NULL) {
+        const struct config_partner *p = config_partner_find(r->srv->cfg, r->who.subject);
+        const char *why = NULL;
+        if (p != NULL && p->has_signing_key &&
+            auth_partner_signature(
+                p->signing_key,
+                MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "seam-signature"), r->method,
+                r->path, r->body, r->body_len, &signature, &why) != SEAM_OK) {
+            http_error(r, E_UNAUTHORIZED, why, NULL);
+            return;
+        }
+    }
     json_t *body = http_body_json_optional_or_reply(r);
     if (body == NULL || http_fields_or_reply(r, body, fields) != 0) {
         json_decref(body);

@@ -645,3 +645,17 @@ fail:
     json_decref(root);
     return -1;
 }
+
+char *
+seam_partner_message(const char *method, const char *path, long long timestamp, const void *body,
+                     size_t len)
+{
+    char hex[2 * H + 1];
+    seam_sha256_hex(body ? body : "", body ? len : 0, hex);
+    size_t n = strlen(method) + strlen(path) + 2 * H + 48;
+    char *m = malloc(n);
+    if (m == NULL)
+        abort();
+    snprintf(m, n, "%s\n%s\n%lld\n%s", method, path, timestamp, hex);
+    return m;
+}

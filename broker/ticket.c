@@ -33,10 +33,16 @@ ticket_id_valid(const char *s)
     return 1;
 }
 
-/* "T" or "A", 12 hex digits of the time in ms, 8 random hex digits. */
+/*
+ * "T" or "A", 12 hex digits of the time in ms, 8 random hex digits; each id
+ * of a kind sorts after the one before, so queues and cursors keep their
+ * order within a millisecond. Called only from the writer thread (or a tool's
+ * one write), which owns `last`.
+ */
 static void
 new_id(char prefix, char out[TICKET_ID_LEN + 1])
 {
+    static uint8_t last[2][10];
     uint8_t b[10];
     uint64_t ms = (uint64_t)now_ms();
     for (int i = 5; i >= 0; i--) {
@@ -44,6 +50,13 @@ new_id(char prefix, char out[TICKET_ID_LEN + 1])
         ms >>= 8;
     }
     randombytes_buf(b + 6, 4);
+    uint8_t *prev = last[prefix == 'A'];
+    if (memcmp(b, prev, 10) <= 0) { /* same millisecond (or the clock went back): count on */
+        memcpy(b, prev, 10);
+        for (int i = 9; i >= 0 && ++b[i] == 0; i--)
+            ;
+    }
+    memcpy(prev, b, 10);
     out[0] = prefix;
     hex_encode(b, 10, out + 1);
 }

@@ -7,6 +7,8 @@
 #ifndef SEAM_AUTH_H
 #define SEAM_AUTH_H
 
+#include <jansson.h>
+
 #include "common.h"
 #include "store.h"
 
@@ -31,6 +33,19 @@ int auth_role_parse(const char *s); /* -1 if unknown */
 /* From an Authorization header value: SEAM_OK, or SEAM_ENOTFOUND (-> 401). */
 enum seam_err auth_check(struct store_txn *t, const char *authorization,
                          struct principal *out) SEAM_WUR;
+
+/*
+ * Verifies a partner's "seam-signature: t=T,s=SIG" header for its request
+ * against the partner's public key: the signature over
+ * seam_partner_message(), T within SEAM_SIGNATURE_WINDOW_S of now, and not
+ * seen before (replays within the window are remembered in memory). On
+ * success *out holds what goes into the event (new reference); otherwise
+ * *why says what is wrong.
+ */
+#define SEAM_SIGNATURE_WINDOW_S 300
+enum seam_err auth_partner_signature(const uint8_t pk[32], const char *header, const char *method,
+                                     const char *path, const char *body, size_t len, json_t **out,
+                                     const char **why) SEAM_WUR;
 
 /* In a write txn: a new token; *token (malloc'd) is the secret, shown once. */
 enum seam_err auth_token_issue(struct store_txn *t, enum role role, const char *subject,

@@ -32,6 +32,15 @@
 /* Domain-separation prefixes of the broker's signatures. */
 #define SEAM_EVENT_CONTEXT "seam.event.v1"
 #define SEAM_HEAD_CONTEXT "seam.head.v1"
+#define SEAM_PARTNER_CONTEXT "seam.partner.v1"
+
+/*
+ * What a partner signs for a request (Ed25519 with SEAM_PARTNER_CONTEXT):
+ * "METHOD\nPATH\nTIMESTAMP\nhex(SHA-256(body))". malloc'd. The header is
+ * "seam-signature: t=TIMESTAMP,s=base64(signature)".
+ */
+char *seam_partner_message(const char *method, const char *path, long long timestamp,
+                           const void *body, size_t len);
 
 /* RFC 6962: SHA-256(0x00 || data). */
 void seam_leaf_hash(const void *data, size_t len, uint8_t out[SEAM_HASH_LEN]);
