@@ -54,36 +54,58 @@ static volatile sig_atomic_t stopping;
 /* ---- state: the cursor and what has been handled ---- */
 
 static char cursor[64];
-static char **handled;
-static size_t nhandled, caphandled;
+static json_t *handled, *posted; /* sets: {id: true} */
 static FILE *state_file;
+/* Outcomes recorded but maybe not yet posted (a crash between the two). */
+static json_t *pending; /* {id: {"action","body"}} */
 
 static int
 was_handled(const char *id)
 {
-    for (size_t i = 0; i < nhandled; i++)
-        if (strcmp(handled[i], id) == 0)
-            return 1;
-    return 0;
+    return json_object_get(handled, id) != NULL;
 }
 
+static int
+was_posted(const char *id)
+{
+    return json_object_get(posted, id) != NULL;
+}
+
+/*
+ * The state file, one line each: "cursor ID", "handled ID" (the command
+ * was started), "outcome ID ACTION BODY" (what to tell the broker),
+ * "posted ID" (told). Lines are synced before the agent acts on them.
+ */
 static void
 state_load(void)
 {
-    char line[128];
+    char line[OUTPUT_MAX + 256];
     FILE *f = fopen(state_path, "r");
+    pending = json_object();
+    handled = json_object();
+    posted = json_object();
     while (f && fgets(line, sizeof(line), f)) {
-        char kind[16], id[64];
-        if (sscanf(line, "%15s %63s", kind, id) != 2)
+        char kind[16], id[64], action[32];
+        int used = 0;
+        size_t n = strlen(line);
+        if (n == 0 || line[n - 1] != '\n')
             continue; /* a torn last line after a crash */
+        line[n - 1] = '\0';
+        if (sscanf(line, "%15s %63s %n", kind, id, &used) != 2)
+            continue;
         if (strcmp(kind, "cursor") == 0)
             snprintf(cursor, sizeof(cursor), "%s", id);
-        else if (strcmp(kind, "handled") == 0 && !was_handled(id)) {
-            if (nhandled == caphandled) {
-                caphandled = caphandled ? 2 * caphandled : 256;
-                handled = xrealloc(handled, caphandled * sizeof(char *));
-            }
-            handled[nhandled++] = xstrdup(id);
+        else if (strcmp(kind, "handled") == 0)
+            json_object_set_new(handled, id, json_true());
+        else if (strcmp(kind, "outcome") == 0 &&
+                 sscanf(line + used, "%31s %n", action, &used) >= 1) {
+            int u2 = 0;
+            sscanf(line, "%*s %*s %*s %n", &u2);
+            json_object_set_new(pending, id,
+                                json_pack("{s:s, s:s}", "action", action, "body", line + u2));
+        } else if (strcmp(kind, "posted") == 0) {
+            json_object_del(pending, id);
+            json_object_set_new(posted, id, json_true());
         }
     }
     if (f)
@@ -97,22 +119,19 @@ state_load(void)
 
 /* Appends one line and makes it durable before the agent acts on it. */
 static void
-state_write(const char *kind, const char *id)
+state_write(const char *kind, const char *id, const char *rest)
 {
-    fprintf(state_file, "%s %s\n", kind, id);
+    fprintf(state_file, "%s %s%s%s\n", kind, id, rest ? " " : "", rest ? rest : "");
     if (fflush(state_file) != 0 || fsync(fileno(state_file)) != 0) {
         fprintf(stderr, "seam-partner: cannot sync %s: %s\n", state_path, strerror(errno));
         exit(1);
     }
-    if (strcmp(kind, "handled") == 0) {
-        if (nhandled == caphandled) {
-            caphandled = caphandled ? 2 * caphandled : 256;
-            handled = xrealloc(handled, caphandled * sizeof(char *));
-        }
-        handled[nhandled++] = xstrdup(id);
-    } else {
+    if (strcmp(kind, "handled") == 0)
+        json_object_set_new(handled, id, json_true());
+    else if (strcmp(kind, "posted") == 0)
+        json_object_set_new(posted, id, json_true());
+    else if (strcmp(kind, "cursor") == 0)
         snprintf(cursor, sizeof(cursor), "%s", id);
-    }
 }
 
 /* ---- HTTP ---- */
@@ -285,6 +304,39 @@ run_command(const char *input, const char *id, char **output)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* Tells the broker a recorded outcome; "posted" once it took it (or had it). */
+static void
+tell(const char *id, const char *action, const char *body)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/assignments/%s/%s", id, action);
+    long rc = post_until_answered(path, body);
+    fprintf(stderr, "seam-partner: %s %s -> %ld\n", id, action, rc);
+    if (rc >= 200 && rc < 500)
+        state_write("posted", id, NULL);
+}
+
+/* After a restart: outcomes not told yet are told; a command cut short is reported, not rerun. */
+static void
+recover(void)
+{
+    const char *id;
+    json_t *o;
+    json_object_foreach(pending, id, o)
+    {
+        tell(id, json_string_value(json_object_get(o, "action")),
+             json_string_value(json_object_get(o, "body")));
+    }
+    void *tmp;
+    json_object_foreach_safe(handled, tmp, id, o)
+    {
+        if (json_object_get(pending, id) == NULL && !was_posted(id))
+            tell(id, "progress",
+                 "{\"note\":\"partner agent: interrupted while handling; not run again\"}");
+    }
+    json_object_clear(pending);
+}
+
 static void
 handle(const json_t *a)
 {
@@ -302,7 +354,7 @@ handle(const json_t *a)
     if (strcmp(state, "assigned") == 0 && post_until_answered(path, "{}") < 0)
         return;
     /* Recorded before the command runs: never twice, whatever happens next. */
-    state_write("handled", id);
+    state_write("handled", id, NULL);
     char *input = json_dumps(a, JSON_COMPACT);
     int status = run_command(input, id, &out);
     free(input);
@@ -334,9 +386,10 @@ handle(const json_t *a)
         body = json_pack("{s:s}", "note", note);
     }
     char *text = json_dumps(body, JSON_COMPACT);
-    snprintf(path, sizeof(path), "/v1/assignments/%s/%s", id, action);
-    long rc = post_until_answered(path, text);
-    fprintf(stderr, "seam-partner: %s %s -> %ld\n", id, action, rc);
+    char *rest = xasprintf("%s %s", action, text);
+    state_write("outcome", id, rest); /* told after a crash, if not before */
+    free(rest);
+    tell(id, action, text);
     free(text);
     json_decref(body);
     free(out);
@@ -498,6 +551,7 @@ main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     curl = curl_easy_init();
     state_load();
+    recover();
 
     unsigned delay_ms = 100;
     time_t idle_since = time(NULL);
@@ -527,7 +581,7 @@ main(int argc, char **argv)
             if (id != NULL && !was_handled(id))
                 handle(a);
             if (id != NULL)
-                state_write("cursor", id);
+                state_write("cursor", id, NULL);
             if (stopping)
                 break;
         }
@@ -541,8 +595,8 @@ main(int argc, char **argv)
     curl_global_cleanup();
     if (state_file)
         fclose(state_file);
-    for (size_t i = 0; i < nhandled; i++)
-        free(handled[i]);
-    free(handled);
+    json_decref(handled);
+    json_decref(posted);
+    json_decref(pending);
     return 0;
 }

@@ -50,7 +50,7 @@ start_broker() {
     STARTS=$((STARTS + 1))
     local log=$TMP/broker.$STARTS.log
     # SEAM_BROKER_WRAPPER runs the broker under a tool, e.g. "valgrind -q --error-exitcode=99".
-    ${SEAM_BROKER_WRAPPER:-} "$BROKER" -c "$CONF" -d "$DATA" -l 127.0.0.1:0 "$@" >"$log" 2>&1 &
+    ${SEAM_BROKER_WRAPPER:-} "$BROKER" -c "$CONF" -d "$DATA" -l "127.0.0.1:${BPORT:-0}" "$@" >"$log" 2>&1 &
     BPID=$!
     for _ in $(seq 1 400); do
         PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
