@@ -64,21 +64,13 @@ api_assignments_list(struct req *r)
                                          "resolved",  "handed_back",  "reassigned",
                                          "cancelled", "live",         NULL};
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
-    const char *state = http_query(r, "state"), *cursor = http_query(r, "cursor");
+    const char *state, *cursor = http_query(r, "cursor");
     const char *wait_s = http_query(r, "wait");
     long wait = 0;
     int limit = http_limit_or_reply(r, 50, 200);
-    if (limit < 0)
+    if (limit < 0 ||
+        http_enum_or_reply(r, "state", states, "an assignment state (or live)", &state) != 0)
         return;
-    if (state != NULL) {
-        const char *const *s;
-        for (s = states; *s && strcmp(*s, state) != 0; s++)
-            ;
-        if (*s == NULL) {
-            http_error(r, E_BAD_PARAMETER, "not an assignment state (or live)", "state");
-            return;
-        }
-    }
     if (cursor != NULL && (strlen(cursor) != 21 || cursor[0] != 'A')) {
         http_error(r, E_BAD_PARAMETER, "cursor must be a next_cursor value", "cursor");
         return;

@@ -13,22 +13,13 @@ void
 api_deliveries_list(struct req *r)
 {
     static const char *const states[] = {"pending", "delivered", "failed", "disabled", NULL};
-    const char *state = http_query(r, "state"), *partner = http_query(r, "partner");
+    const char *state, *partner = http_query(r, "partner");
     const char *cursor = http_query(r, "cursor");
     struct store_txn *t;
     json_t *page = NULL;
     int limit = http_limit_or_reply(r, 50, 200);
-    if (limit < 0)
+    if (limit < 0 || http_enum_or_reply(r, "state", states, "a delivery state", &state) != 0)
         return;
-    if (state != NULL) {
-        const char *const *s;
-        for (s = states; *s && strcmp(*s, state) != 0; s++)
-            ;
-        if (*s == NULL) {
-            http_error(r, E_BAD_PARAMETER, "not a delivery state", "state");
-            return;
-        }
-    }
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
         rc = outbox_list(t, state, partner, cursor, (unsigned)limit, &page);

@@ -190,16 +190,8 @@ api_tickets_list(struct req *r)
         http_error(r, E_BAD_PARAMETER, "cursor must be a next_cursor value", "cursor");
         return;
     }
-    f.status = http_query(r, "status");
-    if (f.status != NULL) {
-        const char *const *s;
-        for (s = statuses; *s && strcmp(*s, f.status) != 0; s++)
-            ;
-        if (*s == NULL) {
-            http_error(r, E_BAD_PARAMETER, "not a ticket status", "status");
-            return;
-        }
-    }
+    if (http_enum_or_reply(r, "status", statuses, "a ticket status", &f.status) != 0)
+        return;
     if (r->who.role == ROLE_CUSTOMER) {
         for (const char *const *p = lead_only; *p; p++)
             if (http_query(r, *p) != NULL) {

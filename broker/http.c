@@ -319,6 +319,23 @@ http_fields_or_reply(struct req *r, const json_t *body, const struct body_field 
 }
 
 int
+http_enum_or_reply(struct req *r, const char *name, const char *const *allowed, const char *what,
+                   const char **out)
+{
+    const char *v = http_query(r, name);
+    *out = v;
+    if (v == NULL)
+        return 0;
+    for (const char *const *a = allowed; *a; a++)
+        if (strcmp(*a, v) == 0)
+            return 0;
+    char msg[96];
+    snprintf(msg, sizeof(msg), "not %s", what);
+    http_error(r, E_BAD_PARAMETER, msg, name);
+    return -1;
+}
+
+int
 http_limit_or_reply(struct req *r, int dflt, int max)
 {
     const char *s = http_query(r, "limit");

@@ -121,6 +121,13 @@ struct body_field {
 /* Unknown, missing, mistyped or overlong fields: replies 400 and returns -1. */
 int http_fields_or_reply(struct req *r, const json_t *body, const struct body_field *fields);
 
+/*
+ * A query parameter that must be one of allowed (NULL-terminated): *out is
+ * it, or NULL when absent; -1 after replying 400 ("not <what>").
+ */
+int http_enum_or_reply(struct req *r, const char *name, const char *const *allowed,
+                       const char *what, const char **out);
+
 /* Parses ?limit= (default dflt, at most max); -1 after replying 400. */
 int http_limit_or_reply(struct req *r, int dflt, int max);
 

@@ -112,6 +112,18 @@ new_token() { ctl token issue --role "$1" --subject "$2" 2>/dev/null; }
 
 TICKET_BODY='{"summary":"No internet since this morning","description":"All router lights are red.","service":"internet","symptom":"no_service","equipment":"router","priority":"high"}'
 
+# all_tickets JQ FILE: JQ over every ticket the lead sees, page by page, into FILE.
+all_tickets() {
+    local cursor=""
+    : >"$2"
+    while :; do
+        req GET "/v1/tickets?limit=200${cursor:+&cursor=$cursor}" "$LEAD"
+        jq -c ".items[] | $1" "$TMP/body" >>"$2"
+        cursor=$(jbody '.next_cursor // empty')
+        [ -n "$cursor" ] || break
+    done
+}
+
 tree_size() { # the evidence log's size, through the lead's API
     curl -s -H "Authorization: Bearer $LEAD" "$(URL /v1/audit/checkpoint)" | jq -r .tree_size
 }

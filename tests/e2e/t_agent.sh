@@ -52,15 +52,8 @@ wait "$APID"
 check "all $N complaints were filed" [ "$(grep -c '^201$' "$TMP/codes")" = "$N" ]
 check "the command ran $N times" [ "$(handled_n)" = "$N" ]
 check "... once for each assignment" [ "$(sort -u "$TMP/handled.log" | wc -l)" = "$N" ]
-: >"$TMP/all"
-cursor=""
-while :; do
-    req GET "/v1/tickets?limit=200${cursor:+&cursor=$cursor}" "$LEAD"
-    jq -r '.items[].status' "$TMP/body" >>"$TMP/all"
-    cursor=$(jbody '.next_cursor // empty')
-    [ -n "$cursor" ] || break
-done
-check "every ticket is resolved" [ "$(grep -c '^resolved$' "$TMP/all")" = "$N" ]
+all_tickets .status "$TMP/all"
+check "every ticket is resolved" [ "$(grep -c '^"resolved"$' "$TMP/all")" = "$N" ]
 check "the agent never skipped an assignment for a bad signature" [ "$(grep -c 'does not verify' "$TMP/agent.log")" = 0 ]
 
 # An agent holding another broker key trusts nothing it is sent.

@@ -64,14 +64,7 @@ wrong=$(awk 'NR == FNR { $1 = $1; bad[$1] = $0; next }
 check "every 400 names a field that was bad, and nothing bad was accepted" [ -z "$wrong" ]
 [ -z "$wrong" ] || echo "$wrong" | head -5 | sed 's/^/# /'
 # Every ticket has at least one live owner.
-: >"$TMP/all"
-cursor=""
-while :; do
-    req GET "/v1/tickets?limit=200${cursor:+&cursor=$cursor}" "$LEAD"
-    jq -c '.items[] | {id, status, live: [.assignments[] | select(.state == "assigned")] | length}' "$TMP/body" >>"$TMP/all"
-    cursor=$(jbody '.next_cursor // empty')
-    [ -n "$cursor" ] || break
-done
+all_tickets '{id, status, live: [.assignments[] | select(.state == "assigned")] | length}' "$TMP/all"
 check "the lead sees all $created tickets" [ "$(wc -l <"$TMP/all")" = "$created" ]
 check "every ticket has at least one live owner" [ "$(jq -s '[.[] | select(.live < 1)] | length' "$TMP/all")" = 0 ]
 req GET /v1/audit/checkpoint "$LEAD"
