@@ -13,7 +13,7 @@ CFLAGS  ?= -g -O2
 WARN     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 CPPFLAGS = -Iinclude
-LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcurl -lpthread
+LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcurl -licui18n -licuuc -licudata -lpthread
 
 ifeq ($(SANITIZE),1)
 BUILD   := build-san
@@ -23,8 +23,8 @@ endif
 
 # Modules shared by the daemon, seamctl and the tests.
 CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker/store.c \
-           broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/ticket.c broker/outbox.c broker/errors.c
-BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/api_tickets.c \
+           broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/calendar.c broker/sla.c broker/ticket.c broker/outbox.c broker/errors.c
+BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c \
              broker/api_assignments.c broker/api_deliveries.c broker/api_rules.c broker/api_ops.c
 CTL_SRC    = broker/seamctl.c
 SIM_SRC    = partners/seam-sim.c

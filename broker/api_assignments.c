@@ -34,7 +34,7 @@ static int
 queue_fill(struct req *r)
 {
     struct queue_query *q = r->job;
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct store_txn *t;
     json_t *page = NULL;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
@@ -63,7 +63,7 @@ api_assignments_list(struct req *r)
     static const char *const states[] = {"assigned",  "acknowledged", "inProgress",
                                          "resolved",  "handed_back",  "reassigned",
                                          "cancelled", "live",         NULL};
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     const char *state, *cursor = http_query(r, "cursor");
     const char *wait_s = http_query(r, "wait");
     long wait = 0;
@@ -103,7 +103,7 @@ api_assignments_list(struct req *r)
 void
 api_assignments_get(struct req *r)
 {
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct store_txn *t;
     json_t *record = NULL, *v = NULL;
     enum seam_err rc = store_read_begin(r->srv->store, &t);

@@ -7,6 +7,8 @@
 
 #include "api.h"
 #include "log.h"
+#include "scheduler.h"
+#include "ticket.h"
 
 void
 api_ops_healthz(struct req *r)
@@ -52,4 +54,33 @@ api_audit_checkpoint(struct req *r)
     free(note);
     free(pk);
     http_reply(r, 200, body);
+}
+
+/* The test clock: moves the broker's time forward (seam-broker -T only). */
+void
+api_test_clock(struct req *r)
+{
+    static const struct body_field f[] = {
+        {"advance_ms", JSON_INTEGER, 0, 0, 0}, {"to", JSON_STRING, 0, 1, 40}, {NULL, 0, 0, 0, 0}};
+    json_t *body = http_body_json_or_reply(r);
+    if (body == NULL || http_fields_or_reply(r, body, f) != 0) {
+        json_decref(body);
+        return;
+    }
+    json_int_t ms = json_integer_value(json_object_get(body, "advance_ms"));
+    const char *to = json_string_value(json_object_get(body, "to"));
+    if (to != NULL) {
+        int64_t target = ticket_parse_time(to);
+        ms = target < 0 ? -1 : target - now_ms();
+    }
+    json_decref(body);
+    if (ms < 0 || ms > 366LL * 86400000 || clock_advance(ms) != 0) {
+        http_error(r, E_INVALID_FIELD, "the clock moves forward only, by at most a year",
+                   to ? "to" : "advance_ms");
+        return;
+    }
+    scheduler_kick(r->srv->scheduler);
+    char now[32];
+    format_time_ms(now_ms(), now);
+    http_reply(r, 200, json_pack("{s:s}", "now", now));
 }

@@ -41,7 +41,7 @@ static enum seam_err
 create_apply(struct store_txn *t, struct store_job *job)
 {
     struct create_job *cj = (struct create_job *)job;
-    struct ticket_ctx c = {cj->r->srv->cfg, &cj->r->srv->lg};
+    struct ticket_ctx c = {cj->r->srv->cfg, &cj->r->srv->lg, cj->r->srv->sla};
     json_decref(cj->record); /* a retried batch starts afresh */
     cj->record = NULL;
     return ticket_create(t, &c, &cj->r->who, &cj->in, &cj->record);
@@ -56,7 +56,7 @@ create_done(struct store_job *job)
         const char *id = json_string_value(json_object_get(cj->record, "id"));
         r->location = xasprintf("/v1/tickets/%s", id);
         api_notify_owners(r->srv, cj->record);
-        struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+        struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
         http_reply(r, 201, ticket_view(&c, cj->record, &r->who));
     } else if (job->rc == SEAM_EINVAL) {
         http_error(r, E_INVALID_FIELD, "the customer record behind this token is missing", NULL);
@@ -153,7 +153,7 @@ api_tickets_get(struct req *r)
     store_read_end(t);
     if (rec == NULL)
         return;
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     http_reply(r, 200, ticket_view(&c, rec, &r->who));
     json_decref(rec);
 }
@@ -178,7 +178,7 @@ api_tickets_list(struct req *r)
                                            "closed",       "cancelled",  NULL};
     static const char *const lead_only[] = {"partner",      "owner",      "flag",
                                             "created_from", "created_to", NULL};
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct ticket_filter f = {0};
     struct store_txn *t;
     json_t *page = NULL;
@@ -247,7 +247,7 @@ static enum seam_err
 act_apply(struct store_txn *t, struct store_job *job)
 {
     struct act_job *aj = (struct act_job *)job;
-    struct ticket_ctx c = {aj->r->srv->cfg, &aj->r->srv->lg};
+    struct ticket_ctx c = {aj->r->srv->cfg, &aj->r->srv->lg, aj->r->srv->sla};
     json_decref(aj->record);
     aj->record = NULL;
     return ticket_act(t, &c, &aj->r->who, &aj->a, &aj->record, &aj->why);
@@ -271,7 +271,7 @@ act_done(struct store_job *job)
 {
     struct act_job *aj = (struct act_job *)job;
     struct req *r = aj->r;
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg};
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct store_txn *t;
     switch (job->rc) {
     case SEAM_OK:

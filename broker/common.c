@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,12 +98,37 @@ xasprintf(const char *fmt, ...)
     return s;
 }
 
+/* The test clock's offset; 0 unless clock_advance was allowed and called. */
+static _Atomic int64_t clock_offset;
+static _Atomic int clock_fake;
+
 int64_t
 now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + atomic_load(&clock_offset);
+}
+
+void
+clock_enable_fake(void)
+{
+    atomic_store(&clock_fake, 1);
+}
+
+int
+clock_is_fake(void)
+{
+    return atomic_load(&clock_fake);
+}
+
+int
+clock_advance(int64_t ms)
+{
+    if (!atomic_load(&clock_fake) || ms < 0)
+        return -1;
+    atomic_fetch_add(&clock_offset, ms);
+    return 0;
 }
 
 void

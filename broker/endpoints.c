@@ -43,6 +43,7 @@ const struct endpoint endpoints[] = {
      "deliveries_redeliver"},
     {"POST", "/v1/rules/explain", api_rules_explain, LEAD, EP_BODY, 4096, "rules_explain"},
     {"GET", "/v1/rules/check", api_rules_check, LEAD, 0, 0, "rules_check"},
+    {"POST", "/v1/test/clock", api_test_clock, LEAD, EP_BODY | EP_TEST, 1024, "test_clock"},
     {"GET", "/v1/audit/checkpoint", api_audit_checkpoint, LEAD | AUDITOR, 0, 0, "audit_checkpoint"},
 };
 

@@ -123,7 +123,7 @@ result_apply(struct store_txn *t, struct store_job *job)
     const char *type = json_string_value(json_object_get(rj->message, "type"));
     if (type == NULL || strcmp(type, "assignment.created") != 0)
         return SEAM_OK;
-    struct ticket_ctx c = {srv->cfg, &srv->lg};
+    struct ticket_ctx c = {srv->cfg, &srv->lg, srv->sla};
     struct principal broker = {.role = ROLE_BROKER};
     snprintf(broker.subject, sizeof(broker.subject), "delivery");
     char reason[200];

@@ -21,23 +21,28 @@
 #include "log.h"
 #include "longpoll.h"
 #include "route.h"
+#include "scheduler.h"
+#include "ticket.h"
 
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: seam-broker -c FILE [-l ADDR:PORT] [-d DATADIR] [-n] [-v]\n"
-               "  -c FILE       the federation's configuration (JSON)\n"
-               "  -l ADDR:PORT  listen here instead of the configuration's \"listen\"\n"
-               "                (port 0: any free port, logged at start)\n"
-               "  -d DATADIR    use this data directory instead of \"data_dir\"\n"
-               "  -n            check the configuration and exit\n"
-               "  -v            log debug lines\n");
+    fprintf(f,
+            "usage: seam-broker -c FILE [-l ADDR:PORT] [-d DATADIR] [-n] [-v]\n"
+            "  -c FILE       the federation's configuration (JSON)\n"
+            "  -l ADDR:PORT  listen here instead of the configuration's \"listen\"\n"
+            "                (port 0: any free port, logged at start)\n"
+            "  -d DATADIR    use this data directory instead of \"data_dir\"\n"
+            "  -n            check the configuration and exit\n"
+            "  -v            log debug lines\n"
+            "  -T TIME       test clock, starting at TIME (RFC 3339 UTC, or \"now\"); POST\n"
+            "                /v1/test/clock moves it forward (tests only, never in production)\n");
 }
 
 int
 main(int argc, char **argv)
 {
-    const char *conf = NULL, *listen = NULL, *datadir = NULL;
+    const char *conf = NULL, *listen = NULL, *datadir = NULL, *test_clock = NULL;
     int check_only = 0, verbose = 0, opt;
     struct config *cfg = NULL;
     char *errors = NULL;
@@ -49,7 +54,7 @@ main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    while ((opt = getopt(argc, argv, "c:l:d:nvh")) != -1) {
+    while ((opt = getopt(argc, argv, "c:l:d:nvhT:")) != -1) {
         switch (opt) {
         case 'c':
             conf = optarg;
@@ -66,6 +71,9 @@ main(int argc, char **argv)
         case 'v':
             verbose = 1;
             break;
+        case 'T':
+            test_clock = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -79,6 +87,16 @@ main(int argc, char **argv)
         return 2;
     }
     log_init(verbose);
+    if (test_clock != NULL) {
+        int64_t start = strcmp(test_clock, "now") == 0 ? now_ms() : ticket_parse_time(test_clock);
+        clock_enable_fake();
+        if (start < 0 || clock_advance(start > now_ms() ? start - now_ms() : 0) != 0 ||
+            start < now_ms() - 1000) {
+            fprintf(stderr, "seam-broker: -T %s: expected \"now\" or a later RFC 3339 UTC time\n",
+                    test_clock);
+            return 2;
+        }
+    }
     if (sodium_init() < 0)
         fatalx("libsodium failed to initialise");
     if (config_load(conf, &cfg, &errors) != SEAM_OK) {
@@ -133,6 +151,9 @@ main(int argc, char **argv)
         fatalx("no broker key in %s: run 'seamctl -d %s init' first", cfg->data_dir, cfg->data_dir);
     if (rc != SEAM_OK)
         fatalx("cannot load the broker key from %s", cfg->data_dir);
+    srv.sla = sla_new(cfg);
+    if (srv.sla == NULL)
+        fatalx("a calendar's time zone is not known to ICU");
     srv.lg.keys = &srv.keys;
     srv.lg.origin = cfg->federation;
     if (store_open(cfg->data_dir, cfg->map_size, cfg->map_max, 0, &srv.store) != SEAM_OK)
@@ -150,15 +171,19 @@ main(int argc, char **argv)
 
     longpoll_start();
     srv.fwd = forward_start(&srv);
+    srv.scheduler = scheduler_start(&srv);
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
     log_info("seam-broker started federation=%s data_dir=%s", cfg->federation, cfg->data_dir);
+    if (clock_is_fake())
+        log_warnx("the test clock is on (-T): time can be moved by POST /v1/test/clock");
     sigwait(&set, &sig);
     log_info("stopping signal=%d", sig);
     /* No new connections; drain the writer (its answers resume their
      * requests), give those answers a moment to leave, then stop. */
     MHD_quiesce_daemon(srv.mhd);
     longpoll_stop();
+    scheduler_stop(srv.scheduler);
     forward_stop(srv.fwd);
     store_writer_stop(srv.store);
     forward_free(srv.fwd);
@@ -167,6 +192,7 @@ main(int argc, char **argv)
     store_close(srv.store);
     keys_wipe(&srv.keys);
     json_decref(report);
+    sla_free(srv.sla);
     config_free(cfg);
     curl_global_cleanup();
     log_info("stopped");

@@ -24,7 +24,7 @@
 
 static const char *const db_names[DB_COUNT] = {
     "meta",      "tickets",          "events",      "leaves", "tree",   "checkpoints", "tokens",
-    "customers", "customer_tickets", "assignments", "queues", "outbox", "outbox_due"};
+    "customers", "customer_tickets", "assignments", "queues", "outbox", "outbox_due",  "due"};
 
 struct store {
     MDB_env *env;

@@ -133,6 +133,18 @@ opt_string(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+static int64_t parse_time_ms(const char *s);
+
+/* The SLA clock calls, skipped when the context has no clocks. */
+#define SLA(call)                                                                                  \
+    do {                                                                                           \
+        if (c->sla != NULL) {                                                                      \
+            enum seam_err sla_rc_ = (call);                                                        \
+            if (sla_rc_ != SEAM_OK)                                                                \
+                return sla_rc_;                                                                    \
+        }                                                                                          \
+    } while (0)
+
 static const char *const live_states[] = {"assigned", "acknowledged", "inProgress", NULL};
 
 static int
@@ -207,8 +219,8 @@ index_assignment(struct store_txn *t, const char *aid, const char *tid)
 
 /* A new assignment of the ticket to partner; indexed; returned borrowed. */
 static enum seam_err
-add_assignment(struct store_txn *t, json_t *record, const char *partner, const char *rule,
-               int chain_position, const char *at, json_t **out)
+add_assignment(struct store_txn *t, const struct ticket_ctx *c, json_t *record, const char *partner,
+               const char *rule, int chain_position, const char *at, json_t **out)
 {
     char aid[TICKET_ID_LEN + 1];
     struct store_val v;
@@ -235,6 +247,7 @@ add_assignment(struct store_txn *t, json_t *record, const char *partner, const c
         return rc;
     }
     json_array_append_new(json_object_get(record, "assignments"), a);
+    SLA(sla_start(t, c->sla, c->cfg, record, a, parse_time_ms(at)));
     *out = a;
     return SEAM_OK;
 }
@@ -269,7 +282,7 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, json_t *record, con
     json_t *made = json_array();
     for (size_t i = 0; i < res.nowners; i++) {
         json_t *a;
-        enum seam_err rc = add_assignment(t, record, res.owners[i].partner, rule, 0, at, &a);
+        enum seam_err rc = add_assignment(t, c, record, res.owners[i].partner, rule, 0, at, &a);
         if (rc != SEAM_OK) {
             json_decref(made);
             return rc;
@@ -713,7 +726,8 @@ find_assignment(json_t *record, const char *aid)
 
 /* Ends every live assignment with state (cancelled, reassigned); their ids. */
 static json_t *
-end_live(json_t *record, const char *state, const char *at)
+end_live(struct store_txn *t, const struct ticket_ctx *c, json_t *record, const char *state,
+         const char *at)
 {
     json_t *ended = json_array(), *a;
     size_t i;
@@ -723,6 +737,9 @@ end_live(json_t *record, const char *state, const char *at)
             continue;
         json_object_set_new(a, "state", json_string(state));
         json_object_set_new(a, "ended_at", json_string(at));
+        if (c->sla != NULL && sla_stop(t, c->sla, c->cfg, a, parse_time_ms(at)) != SEAM_OK)
+            log_warnx("ticket: SLA clock of %s not stopped",
+                      json_string_value(json_object_get(a, "id")));
         json_array_append(ended, json_object_get(a, "id"));
     }
     return ended;
@@ -825,6 +842,37 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         return SEAM_ECORRUPT;
     const char *owner = json_string_value(json_object_get(asg, "partner"));
     const char *lead = c->cfg->lead.id;
+    if (a->kind == TA_SLA) {
+        int kind = sla_kind_parse(a->reason);
+        if (who->role != ROLE_BROKER || kind < 0)
+            return SEAM_ENOTFOUND;
+        int fired = sla_fired(t, asg, (enum sla_kind)kind, a->due_ms);
+        if (fired < 0)
+            return SEAM_EIO;
+        if (fired == 0)
+            REFUSE(SEAM_ECONFLICT, "stale due instant", NULL);
+        int breach = kind == SLA_ACK || kind == SLA_RESOLVE;
+        *type = breach ? "sla.breached" : "sla.warning";
+        char due[32];
+        format_time_ms(a->due_ms, due);
+        if (breach) { /* flagged, and escalated: the lead sees it among its escalations */
+            json_array_append_new(json_object_get(asg, "flags"), json_string("breached"));
+            json_t *flags = json_object_get(record, "flags");
+            int has = 0;
+            size_t k;
+            json_t *f;
+            json_array_foreach(flags, k, f)
+            {
+                has |= strcmp(json_string_value(f), "escalated") == 0;
+            }
+            if (!has)
+                json_array_append_new(flags, json_string("escalated"));
+        }
+        *data = json_pack("{s:O, s:O, s:s, s:s}", "assignment", json_object_get(asg, "id"),
+                          "partner", json_object_get(asg, "partner"), "clock",
+                          kind == SLA_WARN_ACK || kind == SLA_ACK ? "ack" : "resolve", "due", due);
+        return SEAM_OK;
+    }
     if (a->kind == TA_ESCALATE) {
         /* Only a claim its partner never took up: one it acknowledged is its own. */
         if (who->role != ROLE_BROKER)
@@ -833,9 +881,10 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
             REFUSE(SEAM_ECONFLICT, "the partner has taken the claim up", NULL);
         *type = "assignment.escalated";
         json_object_set_new(asg, "state", json_string("undeliverable"));
+        SLA(sla_stop(t, c->sla, c->cfg, asg, parse_time_ms(at)));
         json_object_set_new(asg, "ended_at", json_string(at));
         json_t *na;
-        rc = add_assignment(t, record, lead, json_string_value(json_object_get(record, "rule")),
+        rc = add_assignment(t, c, record, lead, json_string_value(json_object_get(record, "rule")),
                             (int)json_integer_value(json_object_get(asg, "chain_position")), at,
                             &na);
         if (rc != SEAM_OK)
@@ -862,6 +911,7 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         *type = "assignment.acknowledged";
         json_object_set_new(asg, "state", json_string("acknowledged"));
         json_object_set_new(asg, "acknowledged_at", json_string(at));
+        SLA(sla_acked(t, c->sla, c->cfg, asg, parse_time_ms(at)));
         if (status_is(record, "acknowledged")) {
             set_status(record, "inProgress");
             *visibility = "public"; /* the customer sees work has started */
@@ -886,6 +936,7 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         *visibility = "public"; /* the question is for the customer */
         json_object_set_new(asg, "state", json_string("inProgress"));
         set_status(record, "pending");
+        SLA(sla_pause(t, c->sla, c->cfg, record, parse_time_ms(at))); /* the clocks wait too */
         *data = json_pack("{s:O, s:s}", "assignment", id, "question", a->text);
         break;
     case TA_RESOLVE:
@@ -894,6 +945,7 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         *type = "assignment.resolved";
         json_object_set_new(asg, "state", json_string("resolved"));
         json_object_set_new(asg, "resolved_at", json_string(at));
+        SLA(sla_stop(t, c->sla, c->cfg, asg, parse_time_ms(at)));
         json_object_set_new(asg, "resolution", json_string(a->text));
         if (live_count(record) == 0) {
             set_status(record, "resolved");
@@ -918,6 +970,7 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         int64_t held =
             now_ms() - ticket_parse_time(json_string_value(json_object_get(asg, "assigned_at")));
         json_object_set_new(asg, "state", json_string("handed_back"));
+        SLA(sla_stop(t, c->sla, c->cfg, asg, parse_time_ms(at)));
         json_object_set_new(asg, "handed_back_at", json_string(at));
         json_object_set_new(asg, "handback_reason", json_string(a->reason));
         json_object_set_new(asg, "held_ms", json_integer(held > 0 ? held : 0));
@@ -937,7 +990,7 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         int position, disputed;
         const char *next = next_owner(c, record, asg, a, &position, &disputed);
         json_t *na;
-        rc = add_assignment(t, record, next, json_string_value(json_object_get(record, "rule")),
+        rc = add_assignment(t, c, record, next, json_string_value(json_object_get(record, "rule")),
                             position, at, &na);
         if (rc != SEAM_OK)
             return rc;
@@ -998,8 +1051,12 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
         if (!is_open(record) && !status_is(record, "resolved"))
             REFUSE(SEAM_ECONFLICT, "the ticket is closed; file a new complaint", NULL);
         type = "ticket.note";
-        if (status_is(record, "pending")) /* the customer answered: the clock runs again */
+        if (status_is(record, "pending")) { /* the customer answered: the clocks run again */
             set_status(record, "inProgress");
+            if (c->sla != NULL &&
+                (rc = sla_resume(t, c->sla, c->cfg, record, parse_time_ms(at))) != SEAM_OK)
+                goto out;
+        }
         data = json_pack("{s:s}", "text", text);
         break;
     case TA_CONFIRM:
@@ -1034,7 +1091,8 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
             REFUSE(SEAM_ECONFLICT, "only an open ticket can be cancelled", NULL);
         type = "ticket.cancelled";
         set_status(record, "cancelled");
-        data = json_pack("{s:s?, s:o}", "reason", text, "ended", end_live(record, "cancelled", at));
+        data = json_pack("{s:s?, s:o}", "reason", text, "ended",
+                         end_live(t, c, record, "cancelled", at));
         break;
     case TA_ASSIGN: {
         const char *partner = a->partner;
@@ -1046,8 +1104,8 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
             REFUSE(SEAM_ECONFLICT, "only an open ticket can be assigned; reopen it first", NULL);
         type = "ticket.assigned";
         visibility = "internal";
-        json_t *ended = end_live(record, "reassigned", at);
-        if ((rc = add_assignment(t, record, partner, "forced", 0, at, &asg)) != SEAM_OK) {
+        json_t *ended = end_live(t, c, record, "reassigned", at);
+        if ((rc = add_assignment(t, c, record, partner, "forced", 0, at, &asg)) != SEAM_OK) {
             json_decref(ended);
             goto out;
         }
@@ -1063,6 +1121,7 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
     case TA_NEED_INFO:
     case TA_HANDBACK:
     case TA_ESCALATE:
+    case TA_SLA:
         rc = owner_act(t, c, who, a, record, at, &type, &visibility, &data, why);
         if (rc != SEAM_OK)
             goto out;

@@ -34,8 +34,16 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Wall-clock time in milliseconds since the epoch. */
+/*
+ * Wall-clock time in milliseconds since the epoch. Every module reads time
+ * here, so that the tests can drive it: clock_enable_fake() (only the
+ * broker's explicit --fake-clock option calls it) lets clock_advance() move
+ * it forward; it is never on by default.
+ */
 int64_t now_ms(void);
+void clock_enable_fake(void);
+int clock_is_fake(void);
+int clock_advance(int64_t ms); /* -1 unless the fake clock is enabled */
 /* Writes an RFC 3339 UTC time with milliseconds ("2026-01-02T03:04:05.678Z"). */
 void format_time_ms(int64_t ms, char out[32]);
 

@@ -33,6 +33,8 @@ struct server {
     int64_t started_ms;
     json_t *rules_report; /* the coverage check, made at start */
     struct fwd *fwd;      /* push delivery */
+    struct sla *sla;      /* SLA calendars */
+    struct scheduler *scheduler;
 };
 
 struct req;
@@ -42,9 +44,11 @@ typedef void (*handler_fn)(struct req *r);
  * Endpoint flags:
  *   EP_BODY   takes a JSON body (Content-Type application/json, at most max_body bytes)
  *   EP_WRITE  writes through the store's writer (the answer waits for the commit)
+ *   EP_TEST   only when the test clock is on (seam-broker -T); otherwise no such endpoint
  */
 #define EP_BODY 1u
 #define EP_WRITE 2u
+#define EP_TEST 4u /* exists only with the broker's -T (test clock) option */
 
 struct endpoint {
     const char *method;

@@ -40,6 +40,7 @@ enum store_db {
     DB_QUEUES,       /* owner (partner or lead id) || 0 || assignment id -> ticket id */
     DB_OUTBOX,       /* be64 seq -> push message (JSON) */
     DB_OUTBOX_DUE,   /* be64 next attempt (ms) || be64 seq -> "" (pending messages) */
+    DB_DUE,          /* be64 instant || SLA kind || assignment id -> ticket id */
     DB_COUNT
 };
 

@@ -14,6 +14,7 @@
 #include "common.h"
 #include "config.h"
 #include "evlog.h"
+#include "sla.h"
 #include "store.h"
 
 #define SUMMARY_MAX 200
@@ -22,6 +23,7 @@
 struct ticket_ctx {
     const struct config *cfg;
     const struct evlog *lg;
+    const struct sla *sla; /* the SLA clocks' calendars; NULL: no clocks */
 };
 
 struct ticket_input {
@@ -105,6 +107,7 @@ enum ticket_action {
     TA_NEED_INFO, /* the owner: a question to the customer; the ticket is pending until answered */
     TA_HANDBACK,  /* a partner owner: not ours, with a reason; the claim moves along the chain */
     TA_ESCALATE,  /* the broker: a claim its partner never received goes to the lead */
+    TA_SLA,       /* the broker: an SLA warning or breach came due (reason: its kind) */
 };
 
 /* Reasons a partner may give for a hand-back. */
@@ -118,6 +121,7 @@ struct ticket_action_req {
     const char *reason;     /* TA_HANDBACK: one of HANDBACK_REASONS */
     const char *ticket_ref; /* TA_HANDBACK duplicate: the ticket it duplicates */
     json_t *signature;      /* a partner's verified signature of its request, kept in the event */
+    int64_t due_ms;         /* TA_SLA: the due instant that came */
 };
 
 /*

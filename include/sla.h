@@ -1,0 +1,67 @@
+/*
+ * sla.h: SLA clocks. Each assignment has its own: time to acknowledge and
+ * time to resolve, in business time of its owner's calendar (the partner's
+ * SLA policy, or the lead's), targets by the ticket's priority. A new owner
+ * (after a hand-back or a forced assignment) starts a fresh clock; the
+ * resolve clock pauses while the ticket is pending on the customer. Every
+ * due instant (a warning at the policy's fraction, and the breach) is
+ * indexed in DB_DUE so the scheduler finds them; the functions that change
+ * a clock keep that index in step, in the caller's write transaction.
+ *
+ * An assignment's clock is its "sla" object: policy, targets, elapsed
+ * business time, the running segment's start (null while paused), the
+ * business time it took to acknowledge and to resolve, and the warnings and
+ * breaches it has had; and its "due" instants.
+ */
+#ifndef SEAM_SLA_H
+#define SEAM_SLA_H
+
+#include <jansson.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "store.h"
+
+enum sla_kind { SLA_WARN_ACK, SLA_ACK, SLA_WARN_RESOLVE, SLA_RESOLVE, SLA_KINDS };
+extern const char *const sla_kind_names[SLA_KINDS];
+
+struct sla;
+
+/* The calendars of the configuration, opened once; NULL if a zone is unknown to ICU. */
+struct sla *sla_new(const struct config *cfg);
+void sla_free(struct sla *s);
+
+/* The owner's calendar (a partner's or the lead's policy). */
+struct calendar *sla_calendar_of(const struct sla *s, const struct config *cfg, const char *owner);
+
+/* A new assignment's clock, started at `at`; paused from the start if the ticket is pending. */
+enum seam_err sla_start(struct store_txn *t, const struct sla *s, const struct config *cfg,
+                        const json_t *record, json_t *asg, int64_t at) SEAM_WUR;
+/* Acknowledged: the ack clock stops. */
+enum seam_err sla_acked(struct store_txn *t, const struct sla *s, const struct config *cfg,
+                        json_t *asg, int64_t at) SEAM_WUR;
+/* The ticket waits on the customer: every live resolve clock pauses. */
+enum seam_err sla_pause(struct store_txn *t, const struct sla *s, const struct config *cfg,
+                        json_t *record, int64_t at) SEAM_WUR;
+/* The customer answered: every paused resolve clock runs again. */
+enum seam_err sla_resume(struct store_txn *t, const struct sla *s, const struct config *cfg,
+                         json_t *record, int64_t at) SEAM_WUR;
+/* The assignment is resolved or ended: its clocks stop, its time is recorded. */
+enum seam_err sla_stop(struct store_txn *t, const struct sla *s, const struct config *cfg,
+                       json_t *asg, int64_t at) SEAM_WUR;
+
+/*
+ * A due instant has come: if `at` is still the assignment's current instant
+ * of that kind, records the warning or breach on the clock, clears the
+ * index entry and returns 1; returns 0 if the entry is stale (the clock
+ * moved or stopped; the caller deletes it), -1 on a store error.
+ */
+int sla_fired(struct store_txn *t, json_t *asg, enum sla_kind kind, int64_t at);
+int sla_kind_parse(const char *name); /* -1 if unknown */
+/* Deletes an index entry (a stale one). */
+enum seam_err sla_drop(struct store_txn *t, const uint8_t *key, size_t len) SEAM_WUR;
+
+/* DB_DUE key: be64 instant || kind || assignment id (21). */
+#define SLA_DUE_KEY_LEN (8 + 1 + 21)
+
+#endif
