@@ -33,18 +33,21 @@ struct due_job {
     json_t *changed; /* tickets to announce after the commit */
 };
 
+struct due_batch {
+    int64_t now;
+    size_t n;
+    uint8_t keys[BATCH][SLA_DUE_KEY_LEN];
+};
+
 static int
 collect_due(void *ctx, struct store_val k, struct store_val v)
 {
-    json_t *keys = ctx;
+    struct due_batch *b = ctx;
     if (k.len != SLA_DUE_KEY_LEN || v.len != 21)
         return 0;
-    int64_t at = (int64_t)be64_get(k.data);
-    int64_t now = json_integer_value(json_object_get(json_array_get(keys, 0), "now"));
-    if (at > now || json_array_size(keys) > BATCH)
+    if ((int64_t)be64_get(k.data) > b->now || b->n == BATCH)
         return 1;
-    json_array_append_new(keys, json_pack("{s:s%, s:s%}", "key", (const char *)k.data, k.len,
-                                          "ticket", (const char *)v.data, v.len));
+    memcpy(b->keys[b->n++], k.data, SLA_DUE_KEY_LEN);
     return 0;
 }
 
@@ -55,27 +58,23 @@ due_apply(struct store_txn *t, struct store_job *job)
     struct server *srv = dj->s->srv;
     struct ticket_ctx c = {srv->cfg, &srv->lg, srv->sla};
     struct principal broker = {.role = ROLE_BROKER};
-    json_t *keys = json_array(), *k;
-    size_t i;
-    enum seam_err rc = SEAM_OK;
+    struct due_batch *b = xcalloc(1, sizeof(*b));
+    enum seam_err rc;
     snprintf(broker.subject, sizeof(broker.subject), "sla");
     json_decref(dj->changed);
     dj->changed = json_array();
-    json_array_append_new(keys, json_pack("{s:I}", "now", (json_int_t)dj->now));
-    if ((rc = store_scan(t, DB_DUE, NULL, 0, 0, collect_due, keys)) != SEAM_OK)
+    b->now = dj->now;
+    if ((rc = store_scan(t, DB_DUE, NULL, 0, 0, collect_due, b)) != SEAM_OK)
         goto out;
-    json_array_foreach(keys, i, k)
-    {
-        if (i == 0)
-            continue;
-        const char *key = json_string_value(json_object_get(k, "key"));
+    for (size_t i = 0; i < b->n; i++) {
+        const uint8_t *key = b->keys[i];
         char aid[22];
         memcpy(aid, key + 9, 21);
         aid[21] = '\0';
         struct ticket_action_req a = {.kind = TA_SLA,
                                       .target = aid,
-                                      .reason = sla_kind_names[(uint8_t)key[8] % SLA_KINDS],
-                                      .due_ms = (int64_t)be64_get((const uint8_t *)key)};
+                                      .reason = sla_kind_names[key[8] % SLA_KINDS],
+                                      .due_ms = (int64_t)be64_get(key)};
         struct ticket_refusal why;
         json_t *record = NULL;
         rc = ticket_act(t, &c, &broker, &a, &record, &why);
@@ -83,7 +82,7 @@ due_apply(struct store_txn *t, struct store_job *job)
             json_array_append_new(dj->changed, record);
         } else if (rc == SEAM_ECONFLICT || rc == SEAM_ENOTFOUND) {
             /* Stale (the clock moved or stopped): the entry just goes. */
-            if ((rc = sla_drop(t, (const uint8_t *)key, SLA_DUE_KEY_LEN)) != SEAM_OK)
+            if ((rc = sla_drop(t, key, SLA_DUE_KEY_LEN)) != SEAM_OK)
                 goto out;
         } else {
             goto out;
@@ -91,7 +90,7 @@ due_apply(struct store_txn *t, struct store_job *job)
     }
     rc = SEAM_OK;
 out:
-    json_decref(keys);
+    free(b);
     return rc;
 }
 

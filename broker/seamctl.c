@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "config.h"
 #include "evlog.h"
@@ -46,6 +47,7 @@ static const char usage_text[] =
     "  verify-evidence FILE --key PUBKEY   check an evidence document offline\n"
     "  rules check                   the coverage check of the configuration's rules\n"
     "  rules explain --symptom S ... how a complaint would be routed, and why\n"
+    "  report sla [--from T --to T --partner P --format json|csv]   SLA compliance\n"
     "Every command takes --help.\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -564,6 +566,55 @@ cmd_rules(int argc, char **argv)
 }
 
 static int
+cmd_report(int argc, char **argv)
+{
+    static const char u[] =
+        "usage: seamctl -d DATADIR [-c CONFIG] report sla [--from TIME] [--to TIME] "
+        "[--partner ID] [--format json|csv]\n"
+        "The SLA report per partner and overall, as GET /v1/audit/sla gives it: tickets,\n"
+        "acknowledged and resolved within SLA, p50/p90/p99 business times, breaches,\n"
+        "hand-backs and the time attributed for them, disputed claims, time without owner.\n";
+    static const char *const flags[] = {"--from", "--to", "--partner", "--format", NULL};
+    struct config *cfg = NULL;
+    struct audit_period p = {0};
+    struct store_txn *t;
+    json_t *report = NULL;
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc < 1 || strcmp(argv[0], "sla") != 0)
+        usage_die(u);
+    check_args(argc - 1, argv + 1, flags, 0, u);
+    const char *from = flag(argc, argv, "--from", u), *to = flag(argc, argv, "--to", u);
+    const char *format = flag(argc, argv, "--format", u);
+    p.partner = flag(argc, argv, "--partner", u);
+    if ((from && (p.from = ticket_parse_time(from)) < 0) ||
+        (to && (p.to = ticket_parse_time(to)) < 0))
+        die("--from and --to are RFC 3339 UTC times (2026-01-01T00:00:00Z)");
+    if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
+        die("--format is json or csv");
+    cfg = load_config(1);
+    struct store *s = open_store(opt_datadir ? opt_datadir : cfg->data_dir);
+    if (store_read_begin(s, &t) != SEAM_OK)
+        die("cannot read the store");
+    enum seam_err rc = audit_sla(t, cfg, &p, &report);
+    store_read_end(t);
+    store_close(s);
+    if (rc != SEAM_OK)
+        die("cannot make the report: %s", seam_strerror(rc));
+    char *text = format && strcmp(format, "csv") == 0 ? audit_sla_csv(report)
+                                                      : json_dumps(report, JSON_INDENT(2));
+    fputs(text, stdout);
+    if (text[strlen(text) - 1] != '\n')
+        fputc('\n', stdout);
+    free(text);
+    json_decref(report);
+    config_free(cfg);
+    return 0;
+}
+
+static int
 copy_file(const char *from, const char *to, mode_t mode)
 {
     char *text = NULL;
@@ -769,7 +820,7 @@ main(int argc, char **argv)
                 {"customer", cmd_customer}, {"token", cmd_token},
                 {"verify", cmd_verify},     {"backup", cmd_backup},
                 {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence},
-                {"rules", cmd_rules}};
+                {"rules", cmd_rules},       {"report", cmd_report}};
     for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
         if (strcmp(cmd, cmds[c].name) == 0) {
             int rc = cmds[c].fn(n, rest);

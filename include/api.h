@@ -43,6 +43,9 @@ void api_rules_check(struct req *r);
 void api_ops_healthz(struct req *r);
 void api_ops_metrics(struct req *r);
 void api_audit_checkpoint(struct req *r);
+void api_audit_sla(struct req *r);
+void api_audit_breaches(struct req *r);
+void api_audit_proof(struct req *r);
 void api_test_clock(struct req *r);
 
 #endif

@@ -72,7 +72,9 @@ rm -rf "$other"
 req GET /v1/audit/checkpoint "$AUD"
 check "the auditor reads the checkpoint: 6 events" [ "$STATUS" = 200 -a "$(jbody .tree_size)" = 6 ]
 req GET "/v1/tickets/$T1" "$AUD"
-check "the auditor reads a ticket" [ "$STATUS" = 200 ]
+check "the auditor reads audit material only, not tickets (404)" [ "$STATUS" = 404 ]
+req GET "/v1/tickets/$T1/evidence" "$AUD"
+check "... but a ticket's evidence" [ "$STATUS" = 200 ]
 req GET /v1/audit/checkpoint "$C1"
 check "a customer may not read the audit checkpoint (404)" [ "$STATUS" = 404 ]
 

@@ -1,0 +1,350 @@
+/*
+ * audit.c: the SLA report and the breach list (see audit.h), computed from
+ * the ticket records, whose clocks hold the business times (sla.c). Time
+ * without owner is measured, not assumed: for every ticket, the time while
+ * it was open that no live assignment covered.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "ticket.h"
+
+struct owner_stats {
+    char *owner;     /* a copy: the records it came from are freed as the scan goes */
+    json_t *tickets; /* set of ticket ids */
+    long assignments, acked, ack_within, resolved, resolve_within, breaches, handbacks, disputed;
+    int64_t handback_ms;
+    int64_t *ack_times, *resolve_times;
+    size_t nack, nres, cap_ack, cap_res;
+};
+
+struct acc {
+    const struct config *cfg;
+    const struct audit_period *p;
+    struct owner_stats *owners;
+    size_t nowners;
+    struct owner_stats all;
+    int64_t without_owner_ms;
+    long tickets;
+};
+
+static int64_t
+iso_ms(const json_t *v)
+{
+    return json_is_string(v) ? ticket_parse_time(json_string_value(v)) : -1;
+}
+
+static int64_t
+num(const json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+static void
+push(int64_t **a, size_t *n, size_t *cap, int64_t v)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *a = xrealloc(*a, *cap * sizeof(int64_t));
+    }
+    (*a)[(*n)++] = v;
+}
+
+static struct owner_stats *
+stats_of(struct acc *a, const char *owner)
+{
+    for (size_t i = 0; i < a->nowners; i++)
+        if (strcmp(a->owners[i].owner, owner) == 0)
+            return &a->owners[i];
+    a->owners = xrealloc(a->owners, (a->nowners + 1) * sizeof(*a->owners));
+    struct owner_stats *s = &a->owners[a->nowners++];
+    memset(s, 0, sizeof(*s));
+    s->owner = xstrdup(owner);
+    s->tickets = json_object();
+    return s;
+}
+
+static void
+count(struct owner_stats *s, const char *ticket, const json_t *asg, int disputed)
+{
+    json_t *sla = json_object_get(asg, "sla");
+    const char *st = json_string_value(json_object_get(asg, "state"));
+    json_object_set_new(s->tickets, ticket, json_true());
+    s->assignments++;
+    int64_t ack = num(sla, "ack_business_ms"), res = num(sla, "resolve_business_ms");
+    if (ack >= 0) {
+        s->acked++;
+        s->ack_within += ack <= num(sla, "ack_target_ms");
+        push(&s->ack_times, &s->nack, &s->cap_ack, ack);
+    }
+    if (st && strcmp(st, "resolved") == 0 && res >= 0) {
+        s->resolved++;
+        s->resolve_within += res <= num(sla, "resolve_target_ms");
+        push(&s->resolve_times, &s->nres, &s->cap_res, res);
+    }
+    s->breaches += (long)json_array_size(json_object_get(sla, "breached"));
+    if (st && strcmp(st, "handed_back") == 0) {
+        s->handbacks++;
+        if (res > 0)
+            s->handback_ms += res;
+    }
+    s->disputed += disputed;
+}
+
+/* The open time of a ticket no live assignment covered. */
+static int64_t
+gaps(const json_t *record)
+{
+    int64_t created = iso_ms(json_object_get(record, "created_at")), covered = created;
+    int64_t end = now_ms(), total = 0;
+    const char *status = json_string_value(json_object_get(record, "status"));
+    if (status &&
+        (!strcmp(status, "resolved") || !strcmp(status, "closed") || !strcmp(status, "cancelled")))
+        end = iso_ms(json_object_get(record, "updated_at"));
+    json_t *a;
+    size_t i;
+    /* Assignments are appended in time order; each covers from assignment to its end. */
+    json_array_foreach(json_object_get(record, "assignments"), i, a)
+    {
+        int64_t from = iso_ms(json_object_get(a, "assigned_at"));
+        int64_t to = end;
+        const char *keys[] = {"resolved_at", "handed_back_at", "ended_at"};
+        for (int k = 0; k < 3; k++) {
+            int64_t x = iso_ms(json_object_get(a, keys[k]));
+            if (x >= 0 && x < to)
+                to = x;
+        }
+        if (from > covered && from <= end)
+            total += from - covered;
+        if (to > covered)
+            covered = to;
+    }
+    /* A resolved ticket's time after its last resolution is the customer's, not a gap. */
+    return total;
+}
+
+static int
+one_ticket(void *ctx, struct store_val k, struct store_val v)
+{
+    struct acc *a = ctx;
+    (void)k;
+    json_t *record = json_loadb(v.data, v.len, 0, NULL), *asg;
+    size_t i;
+    if (record == NULL)
+        return 0;
+    const char *tid = json_string_value(json_object_get(record, "id"));
+    int disputed = 0, counted = 0;
+    json_t *f;
+    json_array_foreach(json_object_get(record, "flags"), i, f)
+    {
+        disputed |= strcmp(json_string_value(f), "disputed") == 0;
+    }
+    json_array_foreach(json_object_get(record, "assignments"), i, asg)
+    {
+        int64_t at = iso_ms(json_object_get(asg, "assigned_at"));
+        const char *owner = json_string_value(json_object_get(asg, "partner"));
+        if ((a->p->from && at < a->p->from) || (a->p->to && at >= a->p->to))
+            continue;
+        if (a->p->partner && strcmp(a->p->partner, owner) != 0)
+            continue;
+        count(stats_of(a, owner), tid, asg, disputed);
+        count(&a->all, tid, asg, disputed);
+        counted = 1;
+    }
+    if (counted) {
+        a->tickets++;
+        a->without_owner_ms += gaps(record);
+    }
+    json_decref(record);
+    return 0;
+}
+
+static int
+cmp64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Nearest-rank percentile, in minutes; null without data. */
+static json_t *
+pct(int64_t *v, size_t n, int p)
+{
+    if (n == 0)
+        return json_null();
+    qsort(v, n, sizeof(*v), cmp64);
+    size_t rank = (size_t)((p * n + 99) / 100);
+    if (rank < 1)
+        rank = 1;
+    return json_real((double)v[rank - 1] / 60000.0);
+}
+
+static json_t *
+ratio(long part, long whole)
+{
+    return whole ? json_real(100.0 * (double)part / (double)whole) : json_null();
+}
+
+static json_t *
+stats_json(struct owner_stats *s)
+{
+    const char *name = s->owner;
+    json_t *o = json_pack(
+        "{s:s, s:I, s:I, s:{s:I, s:I, s:o, s:o, s:o, s:o}, s:{s:I, s:I, s:o, s:o, s:o, s:o}, "
+        "s:I, s:I, s:f, s:I}",
+        "owner", name, "tickets", (json_int_t)json_object_size(s->tickets), "assignments",
+        (json_int_t)s->assignments, "acknowledge", "count", (json_int_t)s->acked, "within_sla",
+        (json_int_t)s->ack_within, "compliance_pct", ratio(s->ack_within, s->acked), "p50_min",
+        pct(s->ack_times, s->nack, 50), "p90_min", pct(s->ack_times, s->nack, 90), "p99_min",
+        pct(s->ack_times, s->nack, 99), "resolve", "count", (json_int_t)s->resolved, "within_sla",
+        (json_int_t)s->resolve_within, "compliance_pct", ratio(s->resolve_within, s->resolved),
+        "p50_min", pct(s->resolve_times, s->nres, 50), "p90_min",
+        pct(s->resolve_times, s->nres, 90), "p99_min", pct(s->resolve_times, s->nres, 99),
+        "breaches", (json_int_t)s->breaches, "handbacks", (json_int_t)s->handbacks,
+        "handback_attributed_min", (double)s->handback_ms / 60000.0, "disputed",
+        (json_int_t)s->disputed);
+    json_decref(s->tickets);
+    free(s->owner);
+    free(s->ack_times);
+    free(s->resolve_times);
+    return o;
+}
+
+enum seam_err
+audit_sla(struct store_txn *t, const struct config *cfg, const struct audit_period *p, json_t **out)
+{
+    struct acc a = {.cfg = cfg, .p = p};
+    char from[32] = "", to[32] = "";
+    a.all.tickets = json_object();
+    a.all.owner = xstrdup("all");
+    enum seam_err rc = store_scan(t, DB_TICKETS, NULL, 0, 0, one_ticket, &a);
+    json_t *owners = json_array();
+    for (size_t i = 0; i < a.nowners; i++)
+        json_array_append_new(owners, stats_json(&a.owners[i]));
+    json_t *overall = stats_json(&a.all);
+    json_object_set_new(overall, "tickets", json_integer(a.tickets));
+    json_object_set_new(overall, "time_without_owner_ms", json_integer(a.without_owner_ms));
+    free(a.owners);
+    if (rc != SEAM_OK) {
+        json_decref(owners);
+        json_decref(overall);
+        return rc;
+    }
+    if (p->from)
+        format_time_ms(p->from, from);
+    if (p->to)
+        format_time_ms(p->to, to);
+    *out =
+        json_pack("{s:{s:s?, s:s?}, s:s?, s:o, s:o}", "period", "from", p->from ? from : NULL, "to",
+                  p->to ? to : NULL, "partner", p->partner, "owners", owners, "overall", overall);
+    return SEAM_OK;
+}
+
+static void
+csv_num(char **out, size_t *len, const json_t *v)
+{
+    char tmp[64] = "";
+    if (json_is_integer(v))
+        snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(tmp, sizeof(tmp), "%.2f", json_real_value(v));
+    size_t n = strlen(tmp);
+    *out = xrealloc(*out, *len + n + 2);
+    memcpy(*out + *len, tmp, n);
+    *len += n;
+    (*out)[(*len)++] = ',';
+    (*out)[*len] = '\0';
+}
+
+char *
+audit_sla_csv(const json_t *report)
+{
+    static const char header[] =
+        "owner,tickets,assignments,ack_count,ack_within_sla,ack_compliance_pct,ack_p50_min,"
+        "ack_p90_min,ack_p99_min,resolve_count,resolve_within_sla,resolve_compliance_pct,"
+        "resolve_p50_min,resolve_p90_min,resolve_p99_min,breaches,handbacks,"
+        "handback_attributed_min,disputed,time_without_owner_ms\n";
+    static const char *const clocks[] = {"acknowledge", "resolve"};
+    static const char *const fields[] = {"count",   "within_sla", "compliance_pct",
+                                         "p50_min", "p90_min",    "p99_min"};
+    size_t len = strlen(header);
+    char *out = xstrdup(header);
+    json_t *rows = json_copy(json_object_get(report, "owners"));
+    json_array_append(rows, json_object_get(report, "overall"));
+    json_t *row;
+    size_t i;
+    json_array_foreach(rows, i, row)
+    {
+        const char *owner = json_string_value(json_object_get(row, "owner"));
+        out = xrealloc(out, len + strlen(owner) + 2);
+        len += (size_t)sprintf(out + len, "%s,", owner);
+        csv_num(&out, &len, json_object_get(row, "tickets"));
+        csv_num(&out, &len, json_object_get(row, "assignments"));
+        for (int c = 0; c < 2; c++)
+            for (int f = 0; f < 6; f++)
+                csv_num(&out, &len, json_object_get(json_object_get(row, clocks[c]), fields[f]));
+        csv_num(&out, &len, json_object_get(row, "breaches"));
+        csv_num(&out, &len, json_object_get(row, "handbacks"));
+        csv_num(&out, &len, json_object_get(row, "handback_attributed_min"));
+        csv_num(&out, &len, json_object_get(row, "disputed"));
+        csv_num(&out, &len, json_object_get(row, "time_without_owner_ms"));
+        out[len - 1] = '\n';
+    }
+    json_decref(rows);
+    return out;
+}
+
+struct breach_ctx {
+    const struct audit_period *p;
+    json_t *list;
+};
+
+static int
+breaches_of(void *ctx, struct store_val k, struct store_val v)
+{
+    struct breach_ctx *b = ctx;
+    (void)k;
+    json_t *record = json_loadb(v.data, v.len, 0, NULL), *asg, *kind;
+    size_t i, j;
+    if (record == NULL)
+        return 0;
+    const char *tid = json_string_value(json_object_get(record, "id"));
+    json_array_foreach(json_object_get(record, "assignments"), i, asg)
+    {
+        const char *owner = json_string_value(json_object_get(asg, "partner"));
+        int64_t at = iso_ms(json_object_get(asg, "assigned_at"));
+        if ((b->p->from && at < b->p->from) || (b->p->to && at >= b->p->to) ||
+            (b->p->partner && strcmp(b->p->partner, owner) != 0))
+            continue;
+        json_array_foreach(json_object_get(json_object_get(asg, "sla"), "breached"), j, kind)
+        {
+            const char *clock = strcmp(json_string_value(kind), "ack") == 0 ? "ack" : "resolve";
+            char *ev = xasprintf("/v1/tickets/%s/evidence", tid);
+            json_array_append_new(
+                b->list,
+                json_pack("{s:s, s:O, s:s, s:s, s:O, s:O, s:s}", "ticket", tid, "assignment",
+                          json_object_get(asg, "id"), "partner", owner, "clock", clock, "due",
+                          json_object_get(json_object_get(asg, "due"), clock), "policy",
+                          json_object_get(json_object_get(asg, "sla"), "policy"), "evidence", ev));
+            free(ev);
+        }
+    }
+    json_decref(record);
+    return 0;
+}
+
+enum seam_err
+audit_breaches(struct store_txn *t, const struct audit_period *p, json_t **list)
+{
+    struct breach_ctx b = {p, json_array()};
+    enum seam_err rc = store_scan(t, DB_TICKETS, NULL, 0, 0, breaches_of, &b);
+    if (rc != SEAM_OK) {
+        json_decref(b.list);
+        return rc;
+    }
+    *list = json_pack("{s:o}", "items", b.list);
+    return SEAM_OK;
+}

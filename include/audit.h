@@ -1,0 +1,34 @@
+/*
+ * audit.h: what the lead company (and its auditors) learn from the record:
+ * the SLA report per partner and period, and the list of breaches with the
+ * way to their evidence. Both read one transaction; they change nothing.
+ */
+#ifndef SEAM_AUDIT_H
+#define SEAM_AUDIT_H
+
+#include <jansson.h>
+
+#include "config.h"
+#include "store.h"
+
+struct audit_period {
+    int64_t from, to;    /* assignments made in [from, to); 0: open */
+    const char *partner; /* NULL: every owner */
+};
+
+/*
+ * Per owner (partners and the lead) and overall: tickets, assignments,
+ * acknowledged and resolved within SLA (count and %), p50/p90/p99 of the
+ * business time to acknowledge and to resolve (minutes), breaches,
+ * hand-backs and the business time attributed for them, disputed claims,
+ * and the time open tickets spent without an owner (which must be 0).
+ */
+enum seam_err audit_sla(struct store_txn *t, const struct config *cfg, const struct audit_period *p,
+                        json_t **report) SEAM_WUR;
+/* The same as CSV, one line per owner and one overall (malloc'd). */
+char *audit_sla_csv(const json_t *report);
+/* Every breach in the period: ticket, assignment, partner, clock, due, evidence. */
+enum seam_err audit_breaches(struct store_txn *t, const struct audit_period *p,
+                             json_t **list) SEAM_WUR;
+
+#endif
