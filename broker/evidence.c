@@ -652,10 +652,70 @@ seam_partner_message(const char *method, const char *path, long long timestamp, 
 {
     char hex[2 * H + 1];
     seam_sha256_hex(body ? body : "", body ? len : 0, hex);
-    size_t n = strlen(method) + strlen(path) + 2 * H + 48;
+    return seam_partner_message_hex(method, path, timestamp, hex);
+}
+
+char *
+seam_partner_message_hex(const char *method, const char *path, long long timestamp, const char *hex)
+{
+    size_t n = strlen(method) + strlen(path) + strlen(hex) + 48;
     char *m = malloc(n);
     if (m == NULL)
         abort();
     snprintf(m, n, "%s\n%s\n%lld\n%s", method, path, timestamp, hex);
     return m;
+}
+
+int
+seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_fn key_of, void *ctx,
+                                 size_t *checked, size_t *unchecked, char *err, size_t errlen)
+{
+    json_t *root = json_loadb(doc, len, 0, NULL), *e, *ev = NULL;
+    size_t i, ok = 0, skipped = 0;
+    uint8_t sig[SEAM_SIG_LEN];
+    if (root == NULL)
+        FAIL("evidence: not JSON");
+    json_array_foreach(json_object_get(root, "events"), i, e)
+    {
+        ev = json_loads(json_string_value(json_object_get(e, "event")), 0, NULL);
+        json_t *ps = json_object_get(json_object_get(ev, "data"), "partner_signature");
+        json_t *actor = json_object_get(ev, "actor");
+        if (ps == NULL) {
+            json_decref(ev);
+            ev = NULL;
+            continue;
+        }
+        const char *partner = json_string_value(json_object_get(actor, "id"));
+        const uint8_t *pk = partner ? key_of(ctx, partner) : NULL;
+        if (pk == NULL) {
+            skipped++;
+            json_decref(ev);
+            ev = NULL;
+            continue;
+        }
+        const char *method = json_string_value(json_object_get(ps, "method"));
+        const char *path = json_string_value(json_object_get(ps, "path"));
+        const char *hex = json_string_value(json_object_get(ps, "body_sha256"));
+        const char *s64 = json_string_value(json_object_get(ps, "s"));
+        json_t *t = json_object_get(ps, "t");
+        if (method == NULL || path == NULL || hex == NULL || s64 == NULL || !json_is_integer(t) ||
+            b64_exact(s64, sig, SEAM_SIG_LEN) != 0)
+            FAIL("event %zu: malformed partner signature", i);
+        char *msg = seam_partner_message_hex(method, path, (long long)json_integer_value(t), hex);
+        int good = seam_verify_ctx(SEAM_PARTNER_CONTEXT, msg, strlen(msg), sig, pk) == 0;
+        free(msg);
+        if (!good)
+            FAIL("event %zu: %s's signature does not verify with the key given", i, partner);
+        ok++;
+        json_decref(ev);
+        ev = NULL;
+    }
+    json_decref(root);
+    *checked = ok;
+    *unchecked = skipped;
+    return 0;
+fail:
+    json_decref(ev);
+    json_decref(root);
+    return -1;
 }

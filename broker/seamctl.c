@@ -721,15 +721,38 @@ cmd_export(int argc, char **argv)
     return 0;
 }
 
+/* --partner-key ID=PUBKEY pairs of verify-evidence. */
+struct partner_keys {
+    int argc;
+    char **argv;
+    uint8_t pk[32];
+};
+
+static const uint8_t *
+partner_key_of(void *ctx, const char *partner)
+{
+    struct partner_keys *k = ctx;
+    size_t n = strlen(partner);
+    for (int i = 0; i + 1 < k->argc; i++)
+        if (strcmp(k->argv[i], "--partner-key") == 0 && strncmp(k->argv[i + 1], partner, n) == 0 &&
+            k->argv[i + 1][n] == '=') {
+            if (seam_pubkey_parse(k->argv[i + 1] + n + 1, k->pk) != 0)
+                die("cannot read the key of %s", partner);
+            return k->pk;
+        }
+    return NULL;
+}
+
 static int
 cmd_verify_evidence(int argc, char **argv)
 {
     static const char u[] =
-        "usage: seamctl verify-evidence FILE --key PUBKEY\n"
+        "usage: seamctl verify-evidence FILE --key PUBKEY [--partner-key ID=PUBKEY ...]\n"
         "Checks an evidence document with nothing but the broker's public key (base64, or a\n"
         "file holding it): each event's signature, the chain, the inclusion proofs, the\n"
-        "signed checkpoint and the signed head. FILE - reads stdin.\n";
-    static const char *const flags[] = {"--key", NULL};
+        "signed checkpoint and the signed head; with --partner-key, also the partners' own\n"
+        "signatures kept in the events. FILE - reads stdin.\n";
+    static const char *const flags[] = {"--key", "--partner-key", NULL};
     uint8_t pk[32];
     char *doc = NULL, err[512];
     size_t len = 0, n;
@@ -740,7 +763,7 @@ cmd_verify_evidence(int argc, char **argv)
     check_args(argc, argv, flags, 1, u);
     const char *key = flag(argc, argv, "--key", u), *file = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--key") == 0)
+        if (strcmp(argv[i], "--key") == 0 || strcmp(argv[i], "--partner-key") == 0)
             i++;
         else
             file = argv[i];
@@ -769,8 +792,19 @@ cmd_verify_evidence(int argc, char **argv)
         free(doc);
         die("evidence does not verify: %s", err);
     }
+    struct partner_keys keys = {argc, argv, {0}};
+    size_t checked = 0, unchecked = 0;
+    if (seam_evidence_partner_signatures(doc, len, partner_key_of, &keys, &checked, &unchecked, err,
+                                         sizeof(err)) != 0) {
+        free(doc);
+        die("evidence does not verify: %s", err);
+    }
     free(doc);
-    printf("ok: %zu events verify against the checkpoint and the key\n", n);
+    printf("ok: %zu events verify against the checkpoint and the key", n);
+    if (checked || unchecked)
+        printf("; partner signatures: %zu verify, %zu not checked (no key given)", checked,
+               unchecked);
+    printf("\n");
     return 0;
 }
 

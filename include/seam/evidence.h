@@ -41,6 +41,20 @@
  */
 char *seam_partner_message(const char *method, const char *path, long long timestamp,
                            const void *body, size_t len);
+/* The same from the body's SHA-256 in hex, as events keep it. */
+char *seam_partner_message_hex(const char *method, const char *path, long long timestamp,
+                               const char *body_sha256_hex);
+
+/*
+ * Checks the partners' own signatures kept in an evidence document's events
+ * (data.partner_signature), each with the key key_of(ctx, partner id) gives
+ * (NULL: that partner's are counted as unchecked). Returns 0 if every
+ * checked one verifies; *checked and *unchecked count them.
+ */
+typedef const uint8_t *(*seam_partner_key_fn)(void *ctx, const char *partner);
+int seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_fn key_of,
+                                     void *ctx, size_t *checked, size_t *unchecked, char *err,
+                                     size_t errlen);
 
 /* RFC 6962: SHA-256(0x00 || data). */
 void seam_leaf_hash(const void *data, size_t len, uint8_t out[SEAM_HASH_LEN]);

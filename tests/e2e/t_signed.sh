@@ -58,6 +58,9 @@ check "the evidence verifies" "$SEAMCTL" verify-evidence "$TMP/ev.json" --key "$
 jq -r '.events[1].event | fromjson | .data.partner_signature' "$TMP/ev.json" >"$TMP/psig.json"
 check "the signed event keeps the partner's signature" [ "$(jq -r .s "$TMP/psig.json")" = "${SIG#*s=}" ]
 check "... over the exact request" [ "$(jq -r '.method + " " + .path' "$TMP/psig.json")" = "POST /v1/assignments/$A/ack" ]
+"$SEAMCTL" verify-evidence "$TMP/ev.json" --key "$DATA/broker.pub" --partner-key "nordtel=$TMP/keys/partner.pub" >"$TMP/v.out"
+check "verify-evidence checks the partner's signatures with its key" grep -q "partner signatures: 2 verify, 0 not checked" "$TMP/v.out"
+refute "... and fails with another key for the partner" "$SEAMCTL" verify-evidence "$TMP/ev.json" --key "$DATA/broker.pub" --partner-key "nordtel=$TMP/other/partner.pub"
 stop_broker
 check "seamctl verify passes" ctl verify
 finish
