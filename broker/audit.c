@@ -21,6 +21,9 @@ struct owner_stats {
 };
 
 struct acc {
+    int64_t *e2e;
+    size_t ne2e, cap_e2e;
+    long e2e_within;
     const struct config *cfg;
     const struct audit_period *p;
     struct owner_stats *owners;
@@ -157,6 +160,12 @@ one_ticket(void *ctx, struct store_val k, struct store_val v)
     if (counted) {
         a->tickets++;
         a->without_owner_ms += gaps(record);
+        json_t *e2e = json_object_get(record, "e2e");
+        int64_t took = num(e2e, "resolved_business_ms");
+        if (took >= 0) {
+            push(&a->e2e, &a->ne2e, &a->cap_e2e, took);
+            a->e2e_within += took <= num(e2e, "target_ms");
+        }
     }
     json_decref(record);
     return 0;
@@ -227,6 +236,14 @@ audit_sla(struct store_txn *t, const struct config *cfg, const struct audit_peri
     json_t *overall = stats_json(&a.all);
     json_object_set_new(overall, "tickets", json_integer(a.tickets));
     json_object_set_new(overall, "time_without_owner_ms", json_integer(a.without_owner_ms));
+    /* The lead's end-to-end clock: the customer's experience, bounces included. */
+    json_object_set_new(overall, "end_to_end",
+                        json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "resolved", (json_int_t)a.ne2e,
+                                  "within_sla", (json_int_t)a.e2e_within, "compliance_pct",
+                                  ratio(a.e2e_within, (long)a.ne2e), "p50_min",
+                                  pct(a.e2e, a.ne2e, 50), "p90_min", pct(a.e2e, a.ne2e, 90),
+                                  "p99_min", pct(a.e2e, a.ne2e, 99)));
+    free(a.e2e);
     free(a.owners);
     if (rc != SEAM_OK) {
         json_decref(owners);

@@ -300,3 +300,61 @@ sla_drop(struct store_txn *t, const uint8_t *key, size_t len)
     enum seam_err rc = store_del(t, DB_DUE, key, len);
     return rc == SEAM_ENOTFOUND ? SEAM_OK : rc;
 }
+
+static struct calendar *
+lead_calendar(const struct sla *s, const struct config *cfg)
+{
+    return sla_calendar_of(s, cfg, cfg->lead.id);
+}
+
+void
+sla_e2e_start(const struct sla *s, const struct config *cfg, json_t *record, int64_t at)
+{
+    int prio = priority_parse(json_string_value(json_object_get(record, "priority")));
+    int64_t target =
+        (int64_t)cfg->lead.sla->targets[prio < 0 ? PRIO_NORMAL : prio].resolve_minutes * 60000;
+    char due[32];
+    format_time_ms(calendar_add(lead_calendar(s, cfg), at, target), due);
+    json_object_set_new(record, "e2e",
+                        json_pack("{s:s, s:I, s:I, s:I, s:s, s:n}", "policy", cfg->lead.sla->id,
+                                  "target_ms", (json_int_t)target, "elapsed_ms", (json_int_t)0,
+                                  "running_since", (json_int_t)at, "due", due,
+                                  "resolved_business_ms"));
+}
+
+static int
+is_status(const char *s, const char *const *set)
+{
+    for (; s && *set; set++)
+        if (strcmp(s, *set) == 0)
+            return 1;
+    return 0;
+}
+
+void
+sla_e2e_status(const struct sla *s, const struct config *cfg, json_t *record, const char *before,
+               int64_t at)
+{
+    static const char *const stopped[] = {"pending", "resolved", "closed", "cancelled", NULL};
+    json_t *e2e = json_object_get(record, "e2e");
+    const char *now = json_string_value(json_object_get(record, "status"));
+    if (e2e == NULL || before == NULL || now == NULL || strcmp(before, now) == 0)
+        return;
+    struct calendar *cal = lead_calendar(s, cfg);
+    int64_t since = ms_of(e2e, "running_since");
+    int64_t elapsed = ms_of(e2e, "elapsed_ms");
+    if (since >= 0 && is_status(now, stopped)) { /* the clock stops or pauses */
+        elapsed += calendar_between(cal, since, at);
+        json_object_set_new(e2e, "elapsed_ms", json_integer(elapsed));
+        json_object_set_new(e2e, "running_since", json_null());
+        json_object_set_new(e2e, "due", json_null());
+        if (strcmp(now, "resolved") == 0)
+            json_object_set_new(e2e, "resolved_business_ms", json_integer(elapsed));
+    } else if (since < 0 && !is_status(now, stopped)) { /* answered, or reopened */
+        char due[32];
+        format_time_ms(calendar_add(cal, at, ms_of(e2e, "target_ms") - elapsed), due);
+        json_object_set_new(e2e, "running_since", json_integer(at));
+        json_object_set_new(e2e, "due", json_string(due));
+        json_object_set_new(e2e, "resolved_business_ms", json_null());
+    }
+}

@@ -401,6 +401,8 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     }
     if ((rc = route_round(t, c, record, at, &route)) != SEAM_OK)
         goto out;
+    if (c->sla != NULL)
+        sla_e2e_start(c->sla, c->cfg, record, parse_time_ms(at));
     timeline_add(record, at, "ticket.created", "public", NULL);
     json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:O}", "customer",
                              who->subject, "status", "acknowledged", "priority", prio, "summary",
@@ -1127,6 +1129,8 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
             goto out;
         break;
     }
+    if (c->sla != NULL) /* the lead's end-to-end clock follows the status */
+        sla_e2e_status(c->sla, c->cfg, record, status_before, parse_time_ms(at));
     if (a->signature != NULL) /* the partner's own word, provable later */
         json_object_set(data, "partner_signature", a->signature);
     json_object_set_new(data, "status",

@@ -61,6 +61,16 @@ int sla_kind_parse(const char *name); /* -1 if unknown */
 /* Deletes an index entry (a stale one). */
 enum seam_err sla_drop(struct store_txn *t, const uint8_t *key, size_t len) SEAM_WUR;
 
+/*
+ * The lead's end-to-end clock of a ticket: the customer's experience, from
+ * filing to resolution, bounces included, in the lead's calendar with its
+ * resolve target for the priority; paused while pending, running again
+ * after a reopen. Kept in the record's "e2e"; driven by status changes.
+ */
+void sla_e2e_start(const struct sla *s, const struct config *cfg, json_t *record, int64_t at);
+void sla_e2e_status(const struct sla *s, const struct config *cfg, json_t *record,
+                    const char *before, int64_t at);
+
 /* DB_DUE key: be64 instant || kind || assignment id (21). */
 #define SLA_DUE_KEY_LEN (8 + 1 + 21)
 
