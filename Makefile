@@ -23,9 +23,9 @@ endif
 
 # Modules shared by the daemon, seamctl and the tests.
 CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker/store.c \
-           broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/calendar.c broker/sla.c broker/ticket.c broker/audit.c broker/outbox.c broker/errors.c
+           broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/calendar.c broker/sla.c broker/ticket.c broker/tmf.c broker/audit.c broker/outbox.c broker/errors.c
 BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c \
-             broker/api_assignments.c broker/api_deliveries.c broker/api_audit.c broker/api_rules.c broker/api_ops.c
+             broker/api_assignments.c broker/api_deliveries.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c
 CTL_SRC    = broker/seamctl.c
 SIM_SRC    = partners/seam-sim.c
 AGENT_SRC  = partners/seam-partner.c
@@ -86,6 +86,9 @@ check:
 valgrind: deps all $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 tests/run.sh unit
 
+tmf-ctk: deps all
+	@BUILD=$(BUILD) tests/tmf/run-ctk.sh
+
 bench: deps
 	@echo "make bench: the benchmark arrives with the performance issue (see docs/performance.md)"
 
@@ -98,5 +101,5 @@ format-check:
 clean:
 	rm -rf build build-san seam-broker seamctl seam-partner
 
-.PHONY: all deps run test check valgrind bench format format-check clean
+.PHONY: all deps run test check valgrind bench tmf-ctk format format-check clean
 .SECONDARY:

@@ -14,12 +14,14 @@
 #include "log.h"
 #include "longpoll.h"
 #include "ticket.h"
+#include "tmf.h"
 
 struct create_job {
     struct store_job job;
     struct req *r;
     struct ticket_input in;
     json_t *record;
+    int tmf; /* answer as TMF621 */
 };
 
 static void
@@ -33,6 +35,8 @@ create_job_free(void *p)
     free(cj->in.service);
     free(cj->in.symptom);
     free(cj->in.equipment);
+    free((char *)cj->in.customer);
+    json_decref(cj->in.tmf);
     json_decref(cj->record);
     free(cj);
 }
@@ -54,10 +58,15 @@ create_done(struct store_job *job)
     struct req *r = cj->r;
     if (job->rc == SEAM_OK) {
         const char *id = json_string_value(json_object_get(cj->record, "id"));
-        r->location = xasprintf("/v1/tickets/%s", id);
         api_notify_owners(r->srv, cj->record);
         struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
-        http_reply(r, 201, ticket_view(&c, cj->record, &r->who));
+        if (cj->tmf) {
+            r->location = xasprintf("%s/troubleTicket/%s", TMF_BASE, id);
+            http_reply(r, 201, tmf_view(cj->record));
+        } else {
+            r->location = xasprintf("/v1/tickets/%s", id);
+            http_reply(r, 201, ticket_view(&c, cj->record, &r->who));
+        }
     } else if (job->rc == SEAM_EINVAL) {
         http_error(r, E_INVALID_FIELD, "the customer record behind this token is missing", NULL);
     } else {
@@ -85,6 +94,18 @@ vocab_or_reply(struct req *r, const json_t *body, const char *key, const struct 
 }
 
 void
+api_file(struct req *r, const struct ticket_input *in, int tmf)
+{
+    struct create_job *cj = xcalloc(1, sizeof(*cj));
+    cj->job.apply = create_apply;
+    cj->job.done = create_done;
+    cj->r = r;
+    cj->in = *in;
+    cj->tmf = tmf;
+    http_submit(r, &cj->job, cj, create_job_free);
+}
+
+void
 api_tickets_create(struct req *r)
 {
     static const struct body_field fields[] = {{"summary", JSON_STRING, 1, 1, SUMMARY_MAX},
@@ -109,17 +130,13 @@ api_tickets_create(struct req *r)
         http_error(r, E_INVALID_FIELD, "must be low, normal, high or urgent", "priority");
         goto out;
     }
-    struct create_job *cj = xcalloc(1, sizeof(*cj));
-    cj->job.apply = create_apply;
-    cj->job.done = create_done;
-    cj->r = r;
-    cj->in.summary = opt_dup(body, "summary");
-    cj->in.description = opt_dup(body, "description");
-    cj->in.service = opt_dup(body, "service");
-    cj->in.symptom = opt_dup(body, "symptom");
-    cj->in.equipment = opt_dup(body, "equipment");
-    cj->in.priority = p;
-    http_submit(r, &cj->job, cj, create_job_free);
+    struct ticket_input in = {.summary = opt_dup(body, "summary"),
+                              .description = opt_dup(body, "description"),
+                              .service = opt_dup(body, "service"),
+                              .symptom = opt_dup(body, "symptom"),
+                              .equipment = opt_dup(body, "equipment"),
+                              .priority = p};
+    api_file(r, &in, 0);
 out:
     json_decref(body);
 }

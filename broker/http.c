@@ -154,6 +154,22 @@ http_reply_raw(struct req *r, int status, const char *type, char *text, size_t l
 }
 
 void
+http_header(struct req *r, const char *name, const char *value)
+{
+    if (r->nheaders < REQ_MAX_HEADERS) {
+        r->header_names[r->nheaders] = name;
+        r->header_values[r->nheaders] = xstrdup(value);
+        r->nheaders++;
+    }
+}
+
+void
+http_reply_empty(struct req *r, int status)
+{
+    http_reply_raw(r, status, "application/json", xstrdup(""), 0);
+}
+
+void
 http_reply(struct req *r, int status, json_t *body)
 {
     char *text = json_dumps(body, JSON_COMPACT);
@@ -174,6 +190,20 @@ void
 http_error(struct req *r, enum api_error e, const char *message, const char *field)
 {
     int status = api_error_status(e);
+    if (strncmp(r->path, "/tmf-api/", 9) == 0) {
+        /* TMF621's Error shape on that face: code, reason, message, status. */
+        char st[8];
+        snprintf(st, sizeof(st), "%d", status);
+        json_t *te = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s}", "code", api_error_code(e), "reason", api_error_message(e),
+            "message", message ? message : api_error_message(e), "status", st, "@type", "Error");
+        if (field)
+            json_object_set_new(te, "referenceError", json_string(field));
+        if (status == 503)
+            r->retry_after = 1;
+        http_reply(r, status, te);
+        return;
+    }
     json_t *err = json_pack("{s:s, s:s}", "code", api_error_code(e), "message",
                             message ? message : api_error_message(e));
     if (field)
@@ -439,6 +469,8 @@ req_free(struct req *r)
     free(r->body);
     free(r->reply);
     free(r->location);
+    for (int i = 0; i < r->nheaders; i++)
+        free(r->header_values[i]);
     free(r);
 }
 
@@ -457,6 +489,8 @@ send_reply(struct req *r)
         MHD_add_response_header(resp, "Location", r->location);
     if (r->retry_after)
         MHD_add_response_header(resp, "Retry-After", "1");
+    for (int i = 0; i < r->nheaders; i++)
+        MHD_add_response_header(resp, r->header_names[i], r->header_values[i]);
     if (r->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"seam\"");
     if (r->status == 405 && r->ep == NULL) {
@@ -483,8 +517,13 @@ media_json(const char *ct)
 {
     if (ct == NULL)
         return 0;
-    size_t n = strlen("application/json");
-    return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';');
+    static const char *const types[] = {"application/json", "application/merge-patch+json"};
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(types[i]);
+        if (strncasecmp(ct, types[i], n) == 0 && (ct[n] == '\0' || ct[n] == ';'))
+            return 1;
+    }
+    return 0;
 }
 
 /* First call: route, authenticate, check media type and declared length. */

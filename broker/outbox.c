@@ -54,6 +54,13 @@ enum seam_err
 outbox_enqueue(struct store_txn *t, const struct config_partner *p, const char *ticket,
                const char *assignment, const char *type, json_t *body)
 {
+    return outbox_enqueue_to(t, p->id, p->url, ticket, assignment, type, body);
+}
+
+enum seam_err
+outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url, const char *ticket,
+                  const char *assignment, const char *type, json_t *body)
+{
     struct store_val v;
     uint8_t sk[8], dk[16];
     uint64_t seq = 1;
@@ -79,7 +86,7 @@ outbox_enqueue(struct store_txn *t, const struct config_partner *p, const char *
     int64_t now = now_ms();
     format_time_ms(now, at);
     json_t *m = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "id", id,
-                          "seq", (json_int_t)seq, "partner", p->id, "url", p->url, "ticket", ticket,
+                          "seq", (json_int_t)seq, "partner", owner, "url", url, "ticket", ticket,
                           "assignment", assignment, "type", type, "body", bytes, "state", "pending",
                           "attempts", 0, "next_at", (json_int_t)now, "created_at", at);
     free(bytes);

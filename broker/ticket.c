@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "outbox.h"
+#include "tmf.h"
 #include "route.h"
 #include "ticket.h"
 
@@ -372,9 +373,12 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     struct store_val v;
     enum seam_err rc;
 
-    if (who->role != ROLE_CUSTOMER)
+    const char *customer = in->customer ? in->customer : who->subject;
+    if (who->role != ROLE_CUSTOMER && !(who->role == ROLE_LEAD && in->customer))
         return SEAM_EINVAL;
-    if ((rc = customer_load(t, who->subject, &cust)) != SEAM_OK)
+    if (who->role == ROLE_CUSTOMER && in->customer && strcmp(in->customer, who->subject) != 0)
+        return SEAM_EINVAL;
+    if ((rc = customer_load(t, customer, &cust)) != SEAM_OK)
         return rc == SEAM_ENOTFOUND ? SEAM_EINVAL : rc;
     do
         new_id('T', tid);
@@ -389,8 +393,8 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
                               "region", region, "bundle", bundle, "priority", prio);
     record = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s, "
                        "s:o, s:i, s:[], s:[], s:[], s:{s:i, s:s}}",
-                       "id", tid, "customer", who->subject, "status", "acknowledged", "priority",
-                       prio, "summary", in->summary, "description", in->description, "service",
+                       "id", tid, "customer", customer, "status", "acknowledged", "priority", prio,
+                       "summary", in->summary, "description", in->description, "service",
                        opt_string(in->service), "symptom", in->symptom, "equipment",
                        opt_string(in->equipment), "bundle", bundle, "region", region, "created_at",
                        at, "updated_at", at, "facts", facts, "round", 0, "assignments", "timeline",
@@ -403,20 +407,25 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
         goto out;
     if (c->sla != NULL)
         sla_e2e_start(c->sla, c->cfg, record, parse_time_ms(at));
+    if (in->tmf != NULL)
+        json_object_set(record, "tmf", in->tmf);
     timeline_add(record, at, "ticket.created", "public", NULL);
     json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:O}", "customer",
-                             who->subject, "status", "acknowledged", "priority", prio, "summary",
+                             customer, "status", "acknowledged", "priority", prio, "summary",
                              in->summary, "service", opt_string(in->service), "symptom",
                              in->symptom, "equipment", opt_string(in->equipment), "description",
                              in->description, "bundle", bundle, "region", region, "route", route);
+    if (in->tmf != NULL)
+        json_object_set(data, "tmf", in->tmf);
     if ((rc = ticket_event(t, c, record, "ticket.created", who, at, data)) != SEAM_OK)
         goto out;
     if ((rc = put_json(t, DB_TICKETS, tid, TICKET_ID_LEN, record, STORE_NOOVERWRITE)) != SEAM_OK)
         goto out;
-    if ((rc = push_changes(t, c, record, NULL, NULL, who, "ticket.created", at)) != SEAM_OK)
+    if ((rc = push_changes(t, c, record, NULL, NULL, who, "ticket.created", at)) != SEAM_OK ||
+        (rc = tmf_notify(t, record, NULL, "ticket.created")) != SEAM_OK)
         goto out;
-    char *ik = xasprintf("%s%c%s", who->subject, 0, tid);
-    rc = store_put(t, DB_CUST_TICKETS, ik, strlen(who->subject) + 1 + TICKET_ID_LEN, "", 0, 0);
+    char *ik = xasprintf("%s%c%s", customer, 0, tid);
+    rc = store_put(t, DB_CUST_TICKETS, ik, strlen(customer) + 1 + TICKET_ID_LEN, "", 0, 0);
     free(ik);
     if (rc != SEAM_OK)
         goto out;
@@ -1096,6 +1105,41 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
         data = json_pack("{s:s?, s:o}", "reason", text, "ended",
                          end_live(t, c, record, "cancelled", at));
         break;
+    case TA_TMF_UPDATE: {
+        /* TMF attributes change; the status goes through its own actions. */
+        if (!is_open(record) && !status_is(record, "resolved"))
+            REFUSE(SEAM_ECONFLICT, "the ticket is closed", NULL);
+        json_t *tmf = json_object_get(record, "tmf");
+        if (tmf == NULL) {
+            tmf = json_object();
+            json_object_set_new(record, "tmf", tmf);
+        }
+        const char *k;
+        json_t *attr;
+        json_object_foreach(a->tmf, k, attr)
+        {
+            if (strcmp(k, "note") == 0) { /* notes are added, never replaced */
+                json_t *notes = json_object_get(tmf, "note"), *n;
+                size_t i;
+                if (notes == NULL) {
+                    notes = json_array();
+                    json_object_set_new(tmf, "note", notes);
+                }
+                json_array_foreach(attr, i, n)
+                {
+                    json_t *copy = json_deep_copy(n);
+                    json_object_set_new(copy, "date", json_string(at));
+                    json_array_append_new(notes, copy);
+                }
+            } else {
+                json_object_set(tmf, k, attr);
+            }
+        }
+        type = "ticket.updated";
+        visibility = "internal";
+        data = json_pack("{s:O}", "changes", a->tmf);
+        break;
+    }
     case TA_ASSIGN: {
         const char *partner = a->partner;
         if (strcmp(partner, "lead") == 0)
@@ -1142,7 +1186,8 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
     data = NULL; /* the event took it */
     if ((rc = save_record(t, record)) != SEAM_OK)
         goto out;
-    if ((rc = push_changes(t, c, record, before, status_before, who, type, at)) != SEAM_OK)
+    if ((rc = push_changes(t, c, record, before, status_before, who, type, at)) != SEAM_OK ||
+        (rc = tmf_notify(t, record, status_before, type)) != SEAM_OK)
         goto out;
     /* Invariant 1: an open ticket always has a live assignment. */
     assert(!is_open(record) || live_count(record) > 0);
@@ -1451,4 +1496,30 @@ ticket_queue(struct store_txn *t, const struct ticket_ctx *c, const struct princ
     *page = json_pack("{s:o, s:o}", "items", q.items, "next_cursor",
                       q.more ? json_string(q.last) : json_null());
     return SEAM_OK;
+}
+
+struct each_ctx {
+    const struct principal *who;
+    ticket_each_fn fn;
+    void *ctx;
+};
+
+static int
+each_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct each_ctx *e = arg;
+    (void)k;
+    json_t *record = json_loadb(v.data, v.len, 0, NULL);
+    int stop = 0;
+    if (record != NULL && ticket_visible(record, e->who))
+        stop = e->fn(e->ctx, record);
+    json_decref(record);
+    return stop;
+}
+
+enum seam_err
+ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn, void *ctx)
+{
+    struct each_ctx e = {who, fn, ctx};
+    return store_scan(t, DB_TICKETS, NULL, 0, 1, each_one, &e);
 }

@@ -14,6 +14,9 @@
  */
 void api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
              const char *text_field, json_t *signature);
+/* Files a complaint (the input's strings and tmf are taken over); answers 201 after the commit. */
+void api_file(struct req *r, const struct ticket_input *in, int tmf);
+
 /* Wakes the long-polls of every owner of a ticket (after its commit). */
 void api_notify_owners(struct server *srv, const json_t *record);
 
@@ -36,6 +39,14 @@ void api_assignments_handback(struct req *r);
 
 void api_deliveries_list(struct req *r);
 void api_deliveries_redeliver(struct req *r);
+
+void api_tmf_list(struct req *r);
+void api_tmf_create(struct req *r);
+void api_tmf_get(struct req *r);
+void api_tmf_patch(struct req *r);
+void api_tmf_delete(struct req *r);
+void api_tmf_hub_add(struct req *r);
+void api_tmf_hub_delete(struct req *r);
 
 void api_rules_explain(struct req *r);
 void api_rules_check(struct req *r);

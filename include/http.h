@@ -88,6 +88,10 @@ struct req {
     const char *reply_type;
     char *location;
     int retry_after;
+#define REQ_MAX_HEADERS 4
+    const char *header_names[REQ_MAX_HEADERS]; /* extra answer headers (literal names) */
+    char *header_values[REQ_MAX_HEADERS];      /* owned */
+    int nheaders;
     int replied, suspended;
     /* a job the request owns, freed with it */
     void *job;
@@ -97,6 +101,11 @@ struct req {
 /* Starts libmicrohttpd on cfg's address; logs the bound port. */
 enum seam_err http_start(struct server *srv) SEAM_WUR;
 void http_stop(struct server *srv);
+
+/* An extra header of the answer (name: a literal; value copied). */
+void http_header(struct req *r, const char *name, const char *value);
+/* An answer without a body (204). */
+void http_reply_empty(struct req *r, int status);
 
 /* Answers with JSON (steals body). */
 void http_reply(struct req *r, int status, json_t *body);

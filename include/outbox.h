@@ -23,6 +23,11 @@ enum seam_err outbox_enqueue(struct store_txn *t, const struct config_partner *p
                              const char *ticket, const char *assignment, const char *type,
                              json_t *body) SEAM_WUR;
 
+/* The same to any endpoint: owner names it in the outbox (a partner id, "hub:ID"). */
+enum seam_err outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url,
+                                const char *ticket, const char *assignment, const char *type,
+                                json_t *body) SEAM_WUR;
+
 /* Up to max messages due at now (not in skip), oldest due first; *next: the next due time. */
 typedef int (*outbox_skip_fn)(void *ctx, uint64_t seq);
 enum seam_err outbox_due(struct store_txn *t, int64_t now, unsigned max, outbox_skip_fn skip,

@@ -29,6 +29,8 @@ struct ticket_ctx {
 struct ticket_input {
     char *summary, *description, *service, *symptom, *equipment; /* service, equipment optional */
     int priority;
+    json_t *tmf;          /* TMF621 attributes to keep (tmf.h), or NULL */
+    const char *customer; /* a lead filing for a customer; NULL: the filing customer */
 };
 
 /* Why a request was refused (409 or 400), for the answer; static strings. */
@@ -96,18 +98,19 @@ enum seam_err ticket_list(struct store_txn *t, const struct ticket_ctx *c,
                           const char *cursor, unsigned limit, json_t **page) SEAM_WUR;
 
 enum ticket_action {
-    TA_NOTE,      /* customer: add information (answers a question: pending -> inProgress) */
-    TA_CONFIRM,   /* customer: resolved -> closed */
-    TA_REOPEN,    /* customer: resolved -> inProgress, routed again: a new assignment round */
-    TA_CANCEL,    /* customer: any open status -> cancelled */
-    TA_ASSIGN,    /* lead: force an owner, with a reason */
-    TA_ACK,       /* the assignment's owner: assigned -> acknowledged */
-    TA_RESOLVE,   /* the assignment's owner: -> resolved; the last live one resolves the ticket */
-    TA_PROGRESS,  /* the owner: a note of work done (internal); acknowledged -> inProgress */
-    TA_NEED_INFO, /* the owner: a question to the customer; the ticket is pending until answered */
-    TA_HANDBACK,  /* a partner owner: not ours, with a reason; the claim moves along the chain */
-    TA_ESCALATE,  /* the broker: a claim its partner never received goes to the lead */
-    TA_SLA,       /* the broker: an SLA warning or breach came due (reason: its kind) */
+    TA_NOTE,       /* customer: add information (answers a question: pending -> inProgress) */
+    TA_CONFIRM,    /* customer: resolved -> closed */
+    TA_REOPEN,     /* customer: resolved -> inProgress, routed again: a new assignment round */
+    TA_CANCEL,     /* customer: any open status -> cancelled */
+    TA_ASSIGN,     /* lead: force an owner, with a reason */
+    TA_ACK,        /* the assignment's owner: assigned -> acknowledged */
+    TA_RESOLVE,    /* the assignment's owner: -> resolved; the last live one resolves the ticket */
+    TA_PROGRESS,   /* the owner: a note of work done (internal); acknowledged -> inProgress */
+    TA_NEED_INFO,  /* the owner: a question to the customer; the ticket is pending until answered */
+    TA_HANDBACK,   /* a partner owner: not ours, with a reason; the claim moves along the chain */
+    TA_ESCALATE,   /* the broker: a claim its partner never received goes to the lead */
+    TA_SLA,        /* the broker: an SLA warning or breach came due (reason: its kind) */
+    TA_TMF_UPDATE, /* a TMF621 client: attributes changed (tmf.h), not the status */
 };
 
 /* Reasons a partner may give for a hand-back. */
@@ -122,6 +125,7 @@ struct ticket_action_req {
     const char *ticket_ref; /* TA_HANDBACK duplicate: the ticket it duplicates */
     json_t *signature;      /* a partner's verified signature of its request, kept in the event */
     int64_t due_ms;         /* TA_SLA: the due instant that came */
+    json_t *tmf;            /* TA_TMF_UPDATE: the attributes */
 };
 
 /*
@@ -153,6 +157,11 @@ uint64_t ticket_verify_records(struct store_txn *t, evlog_report_fn report, void
 
 /* RFC 3339 UTC ("2026-01-02T03:04:05.678Z") to ms since the epoch; -1 if malformed. */
 int64_t ticket_parse_time(const char *s);
+
+/* Calls fn for every ticket who may see, newest first, until fn returns non-zero. */
+typedef int (*ticket_each_fn)(void *ctx, const json_t *record);
+enum seam_err ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn,
+                          void *ctx) SEAM_WUR;
 
 /* Whether s could be a ticket id (shape only). */
 int ticket_id_valid(const char *s);

@@ -1,0 +1,424 @@
+/*
+ * api_tmf.c: the TMF621 Trouble Ticket v4 face under /tmf-api/troubleTicket/v4.
+ * The same tickets, tokens, routing, state machine and evidence as /v1;
+ * errors in TMF621's Error shape (http.c does that for this path). A
+ * customer sees its own tickets, a partner those it has claims on, the
+ * lead all; a customer or the lead (for a customer named in relatedParty)
+ * files; only the lead deletes, which cancels and erases nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+
+#include "api.h"
+#include "tmf.h"
+
+/* ?fields=a,b: only those attributes (exactly), as the conformance kit expects. */
+static json_t *
+select_fields(json_t *view, const char *fields)
+{
+    if (fields == NULL || fields[0] == '\0')
+        return view;
+    json_t *out = json_object();
+    char *copy = xstrdup(fields), *save = NULL;
+    for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        while (*f == ' ')
+            f++;
+        json_t *v = json_object_get(view, f);
+        if (v != NULL)
+            json_object_set(out, f, v);
+    }
+    free(copy);
+    json_decref(view);
+    return out;
+}
+
+struct list_ctx {
+    struct req *r;
+    json_t *items;
+    long offset, limit, total;
+    const char *fields;
+};
+
+/* Attribute filtering: every other query argument must equal the attribute. */
+struct match_ctx {
+    const json_t *view;
+    int ok;
+};
+
+static enum MHD_Result
+match_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct match_ctx *m = cls;
+    (void)kind;
+    if (!strcmp(key, "fields") || !strcmp(key, "offset") || !strcmp(key, "limit"))
+        return MHD_YES;
+    json_t *v = json_object_get(m->view, key);
+    if (!json_is_string(v) || value == NULL || strcmp(json_string_value(v), value) != 0)
+        m->ok = 0;
+    return MHD_YES;
+}
+
+static int
+list_one(void *ctx, const json_t *record)
+{
+    struct list_ctx *l = ctx;
+    json_t *view = tmf_view(record);
+    struct match_ctx m = {view, 1};
+    MHD_get_connection_values(l->r->conn, MHD_GET_ARGUMENT_KIND, match_arg, &m);
+    if (m.ok) {
+        if (l->total >= l->offset && (long)json_array_size(l->items) < l->limit)
+            json_array_append_new(l->items, select_fields(json_incref(view), l->fields));
+        l->total++;
+    }
+    json_decref(view);
+    return 0;
+}
+
+static long
+long_param(struct req *r, const char *name, long dflt, long max, int *bad)
+{
+    const char *s = http_query(r, name);
+    char *end;
+    if (s == NULL)
+        return dflt;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 0 || v > max) {
+        if (!*bad)
+            http_error(r, E_BAD_PARAMETER, "not a valid number here", name);
+        *bad = 1;
+    }
+    return v;
+}
+
+void
+api_tmf_list(struct req *r)
+{
+    int bad = 0;
+    struct list_ctx l = {r, NULL, 0, 0, 0, http_query(r, "fields")};
+    struct store_txn *t;
+    l.offset = long_param(r, "offset", 0, 1000000000, &bad);
+    l.limit = long_param(r, "limit", 100, 1000, &bad);
+    if (bad)
+        return;
+    l.items = json_array();
+    enum seam_err rc = store_read_begin(r->srv->store, &t);
+    if (rc == SEAM_OK) {
+        rc = ticket_each(t, &r->who, list_one, &l);
+        store_read_end(t);
+    }
+    if (rc != SEAM_OK) {
+        json_decref(l.items);
+        http_error_from(r, rc, "tmf list");
+        return;
+    }
+    char n[32];
+    snprintf(n, sizeof(n), "%ld", l.total);
+    http_header(r, "X-Total-Count", n);
+    snprintf(n, sizeof(n), "%zu", json_array_size(l.items));
+    http_header(r, "X-Result-Count", n);
+    http_reply(r, 200, l.items);
+}
+
+void
+api_tmf_create(struct req *r)
+{
+    json_t *body = http_body_json_or_reply(r), *attrs = NULL;
+    const char *field = NULL, *msg = NULL, *customer = NULL;
+    struct ticket_input in;
+    if (body == NULL)
+        return;
+    if (tmf_input(r->srv->cfg, body, &in, &attrs, &field, &msg) != 0) {
+        http_error(r,
+                   field && strcmp(msg, "not a TroubleTicket attribute") == 0 ? E_UNKNOWN_FIELD
+                                                                              : E_INVALID_FIELD,
+                   msg, field);
+        json_decref(body);
+        return;
+    }
+    /* The lead files for a customer named in relatedParty. */
+    json_t *p;
+    size_t i;
+    json_array_foreach(json_object_get(body, "relatedParty"), i, p)
+    {
+        const char *role = json_string_value(json_object_get(p, "role"));
+        if (role && strcasecmp(role, "customer") == 0)
+            customer = json_string_value(json_object_get(p, "id"));
+    }
+    if (r->who.role == ROLE_LEAD && customer == NULL) {
+        http_error(r, E_MISSING_FIELD, "the lead names the customer: relatedParty role customer",
+                   "relatedParty");
+    } else if (r->who.role == ROLE_CUSTOMER && customer && strcmp(customer, r->who.subject)) {
+        http_error(r, E_INVALID_FIELD, "a customer files for itself", "relatedParty");
+    } else {
+        in.tmf = attrs;
+        in.customer = customer ? xstrdup(customer) : NULL;
+        attrs = NULL;
+        api_file(r, &in, 1);
+        json_decref(body);
+        return;
+    }
+    free(in.summary);
+    free(in.description);
+    free(in.service);
+    free(in.symptom);
+    free(in.equipment);
+    json_decref(attrs);
+    json_decref(body);
+}
+
+void
+api_tmf_get(struct req *r)
+{
+    struct store_txn *t;
+    json_t *rec = NULL;
+    enum seam_err rc = store_read_begin(r->srv->store, &t);
+    if (rc == SEAM_OK) {
+        rc = ticket_load(t, http_param(r, 0), &rec);
+        store_read_end(t);
+    }
+    if (rc == SEAM_OK && !ticket_visible(rec, &r->who))
+        rc = SEAM_ENOTFOUND;
+    if (rc != SEAM_OK) {
+        json_decref(rec);
+        if (rc == SEAM_ENOTFOUND)
+            http_error(r, E_NOT_FOUND, "no such trouble ticket", NULL);
+        else
+            http_error_from(r, rc, "tmf get");
+        return;
+    }
+    http_reply(r, 200, select_fields(tmf_view(rec), http_query(r, "fields")));
+    json_decref(rec);
+}
+
+/* PATCH and DELETE: one job, one or two actions in one transaction. */
+struct tmf_job {
+    struct store_job job;
+    struct req *r;
+    json_t *attrs;
+    char *status, *reason;
+    int delete;
+    json_t *record;
+    struct ticket_refusal why;
+};
+
+static void
+tmf_job_free(void *p)
+{
+    struct tmf_job *j = p;
+    if (j == NULL)
+        return;
+    json_decref(j->attrs);
+    free(j->status);
+    free(j->reason);
+    json_decref(j->record);
+    free(j);
+}
+
+/* The action a status asks for, or -1 when the state machine moves it itself. */
+static int
+status_action(const struct principal *who, const char *status)
+{
+    if (strcmp(status, "cancelled") == 0)
+        return TA_CANCEL;
+    if (who->role == ROLE_CUSTOMER && strcmp(status, "closed") == 0)
+        return TA_CONFIRM;
+    if (who->role == ROLE_CUSTOMER && strcmp(status, "inProgress") == 0)
+        return TA_REOPEN;
+    return -1;
+}
+
+static enum seam_err
+tmf_apply(struct store_txn *t, struct store_job *job)
+{
+    struct tmf_job *j = (struct tmf_job *)job;
+    struct server *srv = j->r->srv;
+    struct ticket_ctx c = {srv->cfg, &srv->lg, srv->sla};
+    enum seam_err rc = SEAM_OK;
+    json_decref(j->record);
+    j->record = NULL;
+    if (j->attrs != NULL && json_object_size(j->attrs) > 0) {
+        struct ticket_action_req a = {
+            .kind = TA_TMF_UPDATE, .target = http_param(j->r, 0), .tmf = j->attrs};
+        if ((rc = ticket_act(t, &c, &j->r->who, &a, &j->record, &j->why)) != SEAM_OK)
+            return rc;
+    }
+    if (j->status != NULL || j->delete) {
+        int kind = j->delete ? TA_CANCEL : status_action(&j->r->who, j->status);
+        if (kind < 0) {
+            j->why.message = "this status is set by the work on the ticket, not by a request";
+            j->why.field = "status";
+            return SEAM_ECONFLICT;
+        }
+        struct ticket_action_req a = {
+            .kind = (enum ticket_action)kind, .target = http_param(j->r, 0), .text = j->reason};
+        json_decref(j->record);
+        j->record = NULL;
+        rc = ticket_act(t, &c, &j->r->who, &a, &j->record, &j->why);
+    }
+    if (rc == SEAM_OK && j->record == NULL) { /* an empty patch: the ticket as it is */
+        if ((rc = ticket_load(t, http_param(j->r, 0), &j->record)) == SEAM_OK &&
+            !ticket_visible(j->record, &j->r->who))
+            rc = SEAM_ENOTFOUND;
+    }
+    return rc;
+}
+
+static void
+tmf_done(struct store_job *job)
+{
+    struct tmf_job *j = (struct tmf_job *)job;
+    struct req *r = j->r;
+    switch (job->rc) {
+    case SEAM_OK:
+        api_notify_owners(r->srv, j->record);
+        if (j->delete)
+            http_reply_empty(r, 204);
+        else
+            http_reply(r, 200, tmf_view(j->record));
+        break;
+    case SEAM_ECONFLICT:
+        http_error(r, E_CONFLICT, j->why.message, j->why.field);
+        break;
+    case SEAM_EINVAL:
+        http_error(r, E_INVALID_FIELD, j->why.message, j->why.field);
+        break;
+    case SEAM_ENOTFOUND:
+        http_error(r, E_NOT_FOUND, "no such trouble ticket", NULL);
+        break;
+    default:
+        http_error_from(r, job->rc, "tmf change");
+    }
+    http_resume(r);
+}
+
+static void
+tmf_submit(struct req *r, struct tmf_job *j)
+{
+    j->job.apply = tmf_apply;
+    j->job.done = tmf_done;
+    j->r = r;
+    http_submit(r, &j->job, j, tmf_job_free);
+}
+
+void
+api_tmf_patch(struct req *r)
+{
+    json_t *body = http_body_json_or_reply(r), *attrs = NULL;
+    const char *status = NULL, *field = NULL, *msg = NULL;
+    if (body == NULL)
+        return;
+    if (tmf_patch(body, &attrs, &status, &field, &msg) != 0) {
+        http_error(r, E_INVALID_FIELD, msg, field);
+        json_decref(body);
+        return;
+    }
+    struct tmf_job *j = xcalloc(1, sizeof(*j));
+    j->attrs = attrs;
+    j->status = status ? xstrdup(status) : NULL;
+    const char *reason = json_string_value(json_object_get(body, "statusChangeReason"));
+    j->reason = xstrdup(reason ? reason : "changed through TMF621");
+    json_decref(body);
+    tmf_submit(r, j);
+}
+
+void
+api_tmf_delete(struct req *r)
+{
+    struct tmf_job *j = xcalloc(1, sizeof(*j));
+    j->delete = 1;
+    j->reason = xstrdup("deleted through TMF621 (cancelled; the evidence stays)");
+    tmf_submit(r, j);
+}
+
+/* ---- the hub ---- */
+
+struct hub_job {
+    struct store_job job;
+    struct req *r;
+    char *callback, *query;
+    json_t *hub;
+};
+
+static void
+hub_job_free(void *p)
+{
+    struct hub_job *h = p;
+    if (h == NULL)
+        return;
+    free(h->callback);
+    free(h->query);
+    json_decref(h->hub);
+    free(h);
+}
+
+static enum seam_err
+hub_apply(struct store_txn *t, struct store_job *job)
+{
+    struct hub_job *h = (struct hub_job *)job;
+    json_decref(h->hub);
+    h->hub = NULL;
+    if (h->callback == NULL)
+        return tmf_hub_delete(t, http_param(h->r, 0));
+    return tmf_hub_add(t, h->callback, h->query, &h->hub);
+}
+
+static void
+hub_done(struct store_job *job)
+{
+    struct hub_job *h = (struct hub_job *)job;
+    struct req *r = h->r;
+    if (job->rc == SEAM_OK && h->hub != NULL) {
+        r->location =
+            xasprintf("%s/hub/%s", TMF_BASE, json_string_value(json_object_get(h->hub, "id")));
+        http_reply(r, 201, json_incref(h->hub));
+    } else if (job->rc == SEAM_OK) {
+        http_reply_empty(r, 204);
+    } else if (job->rc == SEAM_ENOTFOUND) {
+        http_error(r, E_NOT_FOUND, "no such listener", NULL);
+    } else {
+        http_error_from(r, job->rc, "hub");
+    }
+    http_resume(r);
+}
+
+void
+api_tmf_hub_add(struct req *r)
+{
+    static const struct body_field f[] = {{"callback", JSON_STRING, 1, 8, 2048},
+                                          {"query", JSON_STRING, 0, 0, 2048},
+                                          {NULL, 0, 0, 0, 0}};
+    json_t *body = http_body_json_or_reply(r);
+    if (body == NULL || http_fields_or_reply(r, body, f) != 0) {
+        json_decref(body);
+        return;
+    }
+    const char *cb = json_string_value(json_object_get(body, "callback"));
+    if (strncmp(cb, "http://", 7) != 0 && strncmp(cb, "https://", 8) != 0) {
+        http_error(r, E_INVALID_FIELD, "callback is an http:// or https:// URL", "callback");
+        json_decref(body);
+        return;
+    }
+    struct hub_job *h = xcalloc(1, sizeof(*h));
+    h->job.apply = hub_apply;
+    h->job.done = hub_done;
+    h->r = r;
+    h->callback = xstrdup(cb);
+    const char *q = json_string_value(json_object_get(body, "query"));
+    h->query = q ? xstrdup(q) : NULL;
+    json_decref(body);
+    http_submit(r, &h->job, h, hub_job_free);
+}
+
+void
+api_tmf_hub_delete(struct req *r)
+{
+    struct hub_job *h = xcalloc(1, sizeof(*h));
+    h->job.apply = hub_apply;
+    h->job.done = hub_done;
+    h->r = r;
+    http_submit(r, &h->job, h, hub_job_free);
+}
