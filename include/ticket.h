@@ -103,14 +103,15 @@ enum ticket_action {
     TA_REOPEN,     /* customer: resolved -> inProgress, routed again: a new assignment round */
     TA_CANCEL,     /* customer: any open status -> cancelled */
     TA_ASSIGN,     /* lead: force an owner, with a reason */
-    TA_ACK,        /* the assignment's owner: assigned -> acknowledged */
-    TA_RESOLVE,    /* the assignment's owner: -> resolved; the last live one resolves the ticket */
-    TA_PROGRESS,   /* the owner: a note of work done (internal); acknowledged -> inProgress */
-    TA_NEED_INFO,  /* the owner: a question to the customer; the ticket is pending until answered */
-    TA_HANDBACK,   /* a partner owner: not ours, with a reason; the claim moves along the chain */
-    TA_ESCALATE,   /* the broker: a claim its partner never received goes to the lead */
-    TA_SLA,        /* the broker: an SLA warning or breach came due (reason: its kind) */
     TA_TMF_UPDATE, /* a TMF621 client: attributes changed (tmf.h), not the status */
+    /* The actions from here on name an assignment, not a ticket. */
+    TA_ACK,       /* the assignment's owner: assigned -> acknowledged */
+    TA_RESOLVE,   /* the assignment's owner: -> resolved; the last live one resolves the ticket */
+    TA_PROGRESS,  /* the owner: a note of work done (internal); acknowledged -> inProgress */
+    TA_NEED_INFO, /* the owner: a question to the customer; the ticket is pending until answered */
+    TA_HANDBACK,  /* a partner owner: not ours, with a reason; the claim moves along the chain */
+    TA_ESCALATE,  /* the broker: a claim its partner never received goes to the lead */
+    TA_SLA,       /* the broker: an SLA warning or breach came due (reason: its kind) */
 };
 
 /* Reasons a partner may give for a hand-back. */

@@ -116,9 +116,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
         "{s:I, s:I, s:s?, s:b, s:s, s:i, s:s?, s:s?, s:s?}", "n", (json_int_t)n, "at_ms",
         (json_int_t)now_ms(), "id", MHD_lookup_connection_value(c, MHD_HEADER_KIND, "webhook-id"),
         "verified", verified, "why", why, "status", status, "type",
-        json_string_value(json_object_get(body, "type")), "assignment",
-        json_string_value(json_object_get(json_object_get(body, "data"), "id")), "ticket",
-        json_string_value(json_object_get(json_object_get(body, "data"), "ticket")));
+        json_string_value(
+            json_object_get(body, json_object_get(body, "type") ? "type" : "eventType")),
+        "assignment", json_string_value(json_object_get(json_object_get(body, "data"), "id")),
+        "ticket", json_string_value(json_object_get(json_object_get(body, "data"), "ticket")));
     char *text = json_dumps(line, JSON_COMPACT);
     fprintf(log_out, "%s\n", text);
     fflush(log_out);
