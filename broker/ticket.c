@@ -146,6 +146,20 @@ static int64_t parse_time_ms(const char *s);
         }                                                                                          \
     } while (0)
 
+/* Adds a flag once. */
+static void
+add_flag(json_t *holder, const char *flag)
+{
+    json_t *flags = json_object_get(holder, "flags"), *f;
+    size_t i;
+    json_array_foreach(flags, i, f)
+    {
+        if (strcmp(json_string_value(f), flag) == 0)
+            return;
+    }
+    json_array_append_new(flags, json_string(flag));
+}
+
 static const char *const live_states[] = {"assigned", "acknowledged", "inProgress", NULL};
 
 static int
@@ -277,8 +291,7 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, json_t *record, con
     json_object_set_new(record, "topic",
                         res.rule && res.rule->label ? json_string(res.rule->label) : json_null());
     if (res.unroutable) {
-        json_t *flags = json_object_get(record, "flags");
-        json_array_append_new(flags, json_string("unroutable"));
+        add_flag(record, "unroutable");
     }
     json_t *made = json_array();
     for (size_t i = 0; i < res.nowners; i++) {
@@ -867,17 +880,8 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         char due[32];
         format_time_ms(a->due_ms, due);
         if (breach) { /* flagged, and escalated: the lead sees it among its escalations */
-            json_array_append_new(json_object_get(asg, "flags"), json_string("breached"));
-            json_t *flags = json_object_get(record, "flags");
-            int has = 0;
-            size_t k;
-            json_t *f;
-            json_array_foreach(flags, k, f)
-            {
-                has |= strcmp(json_string_value(f), "escalated") == 0;
-            }
-            if (!has)
-                json_array_append_new(flags, json_string("escalated"));
+            add_flag(asg, "breached");
+            add_flag(record, "escalated");
         }
         *data = json_pack("{s:O, s:O, s:s, s:s}", "assignment", json_object_get(asg, "id"),
                           "partner", json_object_get(asg, "partner"), "clock",
@@ -900,7 +904,7 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
                             &na);
         if (rc != SEAM_OK)
             return rc;
-        json_array_append_new(json_object_get(na, "flags"), json_string("escalated"));
+        add_flag(na, "escalated");
         *data = json_pack("{s:O, s:s, s:O}", "assignment", json_object_get(asg, "id"), "reason",
                           a->text ? a->text : "undeliverable", "next", json_object_get(na, "id"));
         return SEAM_OK;
@@ -1006,11 +1010,11 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         if (rc != SEAM_OK)
             return rc;
         if (disputed) {
-            json_array_append_new(json_object_get(na, "flags"), json_string("disputed"));
-            json_array_append_new(json_object_get(record, "flags"), json_string("disputed"));
+            add_flag(na, "disputed");
+            add_flag(record, "disputed");
         }
         if (strcmp(a->reason, "duplicate") == 0)
-            json_array_append_new(json_object_get(na, "flags"), json_string("duplicate"));
+            add_flag(na, "duplicate");
         json_object_set_new(*data, "next",
                             json_pack("{s:O, s:s, s:b}", "assignment", json_object_get(na, "id"),
                                       "partner", next, "disputed", disputed));
@@ -1155,7 +1159,7 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
             json_decref(ended);
             goto out;
         }
-        json_array_append_new(json_object_get(asg, "flags"), json_string("forced"));
+        add_flag(asg, "forced");
         json_object_set_new(record, "mode", json_string("single"));
         data = json_pack("{s:s, s:s, s:O, s:o}", "partner", partner, "reason", text, "assignment",
                          json_object_get(asg, "id"), "ended", ended);
