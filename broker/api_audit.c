@@ -50,7 +50,7 @@ api_audit_sla(struct req *r)
         return;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
-        rc = audit_sla(t, r->srv->cfg, &p, &report);
+        rc = audit_sla(t, &p, &report);
         store_read_end(t);
     }
     if (rc != SEAM_OK) {

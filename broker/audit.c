@@ -24,7 +24,6 @@ struct acc {
     int64_t *e2e;
     size_t ne2e, cap_e2e;
     long e2e_within;
-    const struct config *cfg;
     const struct audit_period *p;
     struct owner_stats *owners;
     size_t nowners;
@@ -223,9 +222,9 @@ stats_json(struct owner_stats *s)
 }
 
 enum seam_err
-audit_sla(struct store_txn *t, const struct config *cfg, const struct audit_period *p, json_t **out)
+audit_sla(struct store_txn *t, const struct audit_period *p, json_t **out)
 {
-    struct acc a = {.cfg = cfg, .p = p};
+    struct acc a = {.p = p};
     char from[32] = "", to[32] = "";
     a.all.tickets = json_object();
     a.all.owner = xstrdup("all");

@@ -694,14 +694,15 @@ seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_f
             continue;
         }
         const char *method = json_string_value(json_object_get(ps, "method"));
-        const char *path = json_string_value(json_object_get(ps, "path"));
+        const char *req_path = json_string_value(json_object_get(ps, "path"));
         const char *hex = json_string_value(json_object_get(ps, "body_sha256"));
         const char *s64 = json_string_value(json_object_get(ps, "s"));
         json_t *t = json_object_get(ps, "t");
-        if (method == NULL || path == NULL || hex == NULL || s64 == NULL || !json_is_integer(t) ||
-            b64_exact(s64, sig, SEAM_SIG_LEN) != 0)
+        if (method == NULL || req_path == NULL || hex == NULL || s64 == NULL ||
+            !json_is_integer(t) || b64_exact(s64, sig, SEAM_SIG_LEN) != 0)
             FAIL("event %zu: malformed partner signature", i);
-        char *msg = seam_partner_message_hex(method, path, (long long)json_integer_value(t), hex);
+        char *msg =
+            seam_partner_message_hex(method, req_path, (long long)json_integer_value(t), hex);
         int good = seam_verify_ctx(SEAM_PARTNER_CONTEXT, msg, strlen(msg), sig, pk) == 0;
         free(msg);
         if (!good)

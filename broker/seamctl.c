@@ -111,14 +111,20 @@ check_args(int argc, char **argv, const char *const *flags, int positionals, con
         usage_die(usage);
 }
 
+/* -c, else $SEAM_CONFIG, else conf/seam.json. */
+static const char *
+config_path(void)
+{
+    const char *env = getenv("SEAM_CONFIG");
+    return opt_config ? opt_config : env ? env : "conf/seam.json";
+}
+
 static struct config *
 load_config(int required)
 {
     struct config *cfg = NULL;
     char *errors = NULL;
-    const char *path = opt_config              ? opt_config
-                       : getenv("SEAM_CONFIG") ? getenv("SEAM_CONFIG")
-                                               : "conf/seam.json";
+    const char *path = config_path();
     if (!required && opt_config == NULL && access(path, R_OK) != 0)
         return NULL;
     if (config_load(path, &cfg, &errors) != SEAM_OK) {
@@ -493,9 +499,7 @@ cmd_rules(int argc, char **argv)
     }
     if (argc < 1)
         usage_die(u);
-    const char *path = opt_config              ? opt_config
-                       : getenv("SEAM_CONFIG") ? getenv("SEAM_CONFIG")
-                                               : "conf/seam.json";
+    const char *path = config_path();
     struct config *cfg = NULL;
     char *errors = NULL;
     json_t *out;
@@ -598,7 +602,7 @@ cmd_report(int argc, char **argv)
     struct store *s = open_store(opt_datadir ? opt_datadir : cfg->data_dir);
     if (store_read_begin(s, &t) != SEAM_OK)
         die("cannot read the store");
-    enum seam_err rc = audit_sla(t, cfg, &p, &report);
+    enum seam_err rc = audit_sla(t, &p, &report);
     store_read_end(t);
     store_close(s);
     if (rc != SEAM_OK)

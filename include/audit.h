@@ -23,7 +23,7 @@ struct audit_period {
  * hand-backs and the business time attributed for them, disputed claims,
  * and the time open tickets spent without an owner (which must be 0).
  */
-enum seam_err audit_sla(struct store_txn *t, const struct config *cfg, const struct audit_period *p,
+enum seam_err audit_sla(struct store_txn *t, const struct audit_period *p,
                         json_t **report) SEAM_WUR;
 /* The same as CSV, one line per owner and one overall (malloc'd). */
 char *audit_sla_csv(const json_t *report);
