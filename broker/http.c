@@ -6,6 +6,7 @@
  * handlers (api_*.c) do the work.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -33,6 +35,7 @@ static _Atomic uint64_t m_requests[MAX_ENDPOINTS + 1][N_CODES + 1];
 static _Atomic uint64_t m_latency[N_BUCKETS + 1];
 static _Atomic uint64_t m_latency_sum_us, m_latency_count;
 static _Atomic uint64_t m_req_seq;
+static _Atomic uint64_t m_dropped_slow; /* connections cut by the request deadline */
 
 static int64_t
 mono_us(void)
@@ -110,6 +113,9 @@ http_metrics_text(struct server *srv)
          (double)atomic_load(&m_latency_sum_us) / 1e6);
     EMIT("seam_http_request_duration_seconds_count %llu\n",
          (unsigned long long)atomic_load(&m_latency_count));
+    EMIT("# HELP seam_http_dropped_slow_total Connections dropped for not sending a complete request "
+         "in time.\n# TYPE seam_http_dropped_slow_total counter\nseam_http_dropped_slow_total %llu\n",
+         (unsigned long long)atomic_load(&m_dropped_slow));
 
     store_stats(srv->store, &st);
     EMIT("# HELP seam_store_batches_total Committed write batches (one durable commit each).\n"
@@ -598,6 +604,100 @@ req_begin(struct req *r, const char *method, const char *url)
     }
 }
 
+/*
+ * The request deadline. libmicrohttpd's connection timeout only closes idle
+ * connections, so a client that sends one byte a second would hold its
+ * connection for ever. Every connection is watched from its first byte (and
+ * again after each answer) until its request has fully arrived; one that has
+ * not delivered a complete request within connection_timeout_s is shut down.
+ * The watchdog only calls shutdown(2): libmicrohttpd sees the end of the
+ * stream and closes the connection itself, and it tells us (NOTIFY_CLOSED,
+ * under cw_mu) before it closes the descriptor, so we never touch a reused
+ * one.
+ */
+struct conn_watch {
+    int fd;
+    int cut;
+    _Atomic int64_t since_ms; /* when the current request could first begin */
+    _Atomic int busy;         /* a request has fully arrived and is being answered */
+    struct conn_watch *prev, *next;
+};
+
+static pthread_mutex_t cw_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct conn_watch *cw_head;
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn_watch *w = xcalloc(1, sizeof(*w));
+        w->fd = ci ? ci->connect_fd : -1;
+        atomic_store(&w->since_ms, mono_us() / 1000);
+        pthread_mutex_lock(&cw_mu);
+        w->next = cw_head;
+        if (cw_head)
+            cw_head->prev = w;
+        cw_head = w;
+        pthread_mutex_unlock(&cw_mu);
+        *socket_context = w;
+        return;
+    }
+    struct conn_watch *w = *socket_context;
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&cw_mu);
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        cw_head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    pthread_mutex_unlock(&cw_mu);
+    free(w);
+    *socket_context = NULL;
+}
+
+static void
+conn_watch_set(struct MHD_Connection *conn, int busy)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn_watch *w = ci ? ci->socket_context : NULL;
+    if (w == NULL)
+        return;
+    if (!busy)
+        atomic_store(&w->since_ms, mono_us() / 1000);
+    atomic_store(&w->busy, busy);
+}
+
+static void *
+watchdog_main(void *arg)
+{
+    struct server *srv = arg;
+    int64_t limit = (int64_t)srv->cfg->connection_timeout_s * 1000;
+    while (!atomic_load(&srv->watchdog_stop)) {
+        usleep(200 * 1000);
+        int64_t now = mono_us() / 1000;
+        pthread_mutex_lock(&cw_mu);
+        for (struct conn_watch *w = cw_head; w; w = w->next) {
+            if (w->cut || w->fd < 0 || atomic_load(&w->busy) ||
+                now - atomic_load(&w->since_ms) <= limit)
+                continue;
+            shutdown(w->fd, SHUT_RDWR);
+            w->cut = 1;
+            atomic_fetch_add(&m_dropped_slow, 1);
+            log_info("http: dropped a connection that sent no complete request in %us",
+                     srv->cfg->connection_timeout_s);
+        }
+        pthread_mutex_unlock(&cw_mu);
+    }
+    return NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -617,8 +717,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         r->path = xstrdup(url);
         *con_cls = r;
         req_begin(r, method, url);
-        if (r->replied)
+        if (r->replied) {
+            conn_watch_set(conn, 1);
             return send_reply(r);
+        }
         return MHD_YES;
     }
     if (r->suspended) {
@@ -639,6 +741,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         r->body[r->body_len] = '\0';
         return MHD_YES;
     }
+    conn_watch_set(conn, 1); /* the whole request has arrived */
     if (r->body_too_big) {
         http_error(r, E_TOO_LARGE, NULL, NULL);
         return send_reply(r);
@@ -656,7 +759,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req *r = *con_cls;
     char path[160];
     (void)cls;
-    (void)conn;
+    conn_watch_set(conn, 0);
     if (r == NULL)
         return;
     if (r->status == 0)
@@ -709,9 +812,16 @@ http_start(struct server *srv)
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        MHD_OPTION_END);
     if (srv->mhd == NULL) {
         log_warnx("http: cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
+        return SEAM_EIO;
+    }
+    atomic_store(&srv->watchdog_stop, 0);
+    if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) != 0) {
+        MHD_stop_daemon(srv->mhd);
+        srv->mhd = NULL;
         return SEAM_EIO;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -723,7 +833,10 @@ http_start(struct server *srv)
 void
 http_stop(struct server *srv)
 {
-    if (srv->mhd)
+    if (srv->mhd) {
+        atomic_store(&srv->watchdog_stop, 1);
+        pthread_join(srv->watchdog, NULL);
         MHD_stop_daemon(srv->mhd);
+    }
     srv->mhd = NULL;
 }

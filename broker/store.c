@@ -62,6 +62,7 @@ map_err(int rc)
         return SEAM_EEXIST;
     case MDB_MAP_FULL:
     case ENOSPC:
+    case EDQUOT:
         return SEAM_EFULL;
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
@@ -304,7 +305,7 @@ grow_map(struct store *s)
  * result.
  */
 static enum seam_err
-apply_batch(struct store *s, struct store_job *first, unsigned n)
+apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full)
 {
     struct store_txn *t;
     enum seam_err rc = txn_begin(s, 0, &t);
@@ -343,6 +344,7 @@ apply_batch(struct store *s, struct store_job *first, unsigned n)
     txn_release(t);
     if (mrc != 0) {
         log_warnx("store: commit error=\"%s\"", mdb_strerror(mrc));
+        *disk_full = mrc == ENOSPC || mrc == EDQUOT;
         return map_err(mrc);
     }
     return SEAM_OK;
@@ -357,9 +359,17 @@ static enum seam_err
 commit_batch(struct store *s, struct store_job *first, unsigned n)
 {
     for (;;) {
-        enum seam_err rc = apply_batch(s, first, n);
+        int disk_full = 0;
+        enum seam_err rc = apply_batch(s, first, n, &disk_full);
         if (rc != SEAM_EFULL)
             return rc;
+        if (disk_full) {
+            /* A bigger map would not help: the file system itself is full. */
+            atomic_fetch_add(&s->full_errors, 1);
+            log_warnx("store: storage full: no space left on the data volume; writes "
+                      "refused until space is freed");
+            return SEAM_EFULL;
+        }
         if (grow_map(s) != SEAM_OK) {
             atomic_fetch_add(&s->full_errors, 1);
             log_warnx("store: storage full; writes refused until space is freed or "

@@ -11,6 +11,7 @@
 #ifndef SEAM_HTTP_H
 #define SEAM_HTTP_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,8 @@ struct server {
     struct fwd *fwd;      /* push delivery */
     struct sla *sla;      /* SLA calendars */
     struct scheduler *scheduler;
+    pthread_t watchdog; /* drops connections that send no complete request in time */
+    _Atomic int watchdog_stop;
 };
 
 struct req;
