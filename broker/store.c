@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include <errno.h>
+#include <sys/statvfs.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -276,6 +277,20 @@ store_count(struct store_txn *t, enum store_db db)
     return st.ms_entries;
 }
 
+/*
+ * LMDB reports a short write as EIO, so a commit that failed on a full file
+ * system may say EIO rather than ENOSPC: ask the volume.
+ */
+static int
+volume_full(struct store *s)
+{
+    mdb_filehandle_t fd;
+    struct statvfs vs;
+    if (mdb_env_get_fd(s->env, &fd) != 0 || fstatvfs(fd, &vs) != 0)
+        return 0;
+    return (uint64_t)vs.f_bavail * vs.f_frsize < ((uint64_t)1 << 20);
+}
+
 /* Doubles the map up to map_max. Called with no transaction of ours alive. */
 static enum seam_err
 grow_map(struct store *s)
@@ -344,8 +359,8 @@ apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full
     txn_release(t);
     if (mrc != 0) {
         log_warnx("store: commit error=\"%s\"", mdb_strerror(mrc));
-        *disk_full = mrc == ENOSPC || mrc == EDQUOT;
-        return map_err(mrc);
+        *disk_full = mrc == ENOSPC || mrc == EDQUOT || (mrc == EIO && volume_full(s));
+        return *disk_full ? SEAM_EFULL : map_err(mrc);
     }
     return SEAM_OK;
 abort:
