@@ -4,7 +4,8 @@
 #   make run        build, initialise var/data if needed, serve conf/seam.json
 #   make test       unit and end-to-end tests; ends with "N passed, N failed"
 #   make check      the same tests, built with ASan and UBSan
-#   make bench      benchmarks (see docs/performance.md)
+#   make bench      benchmarks against nginx (see docs/performance.md)
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make format     clang-format every source file
 
 CC      ?= cc
@@ -71,14 +72,39 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libseamcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# libFuzzer targets (clang): the core and the HTTP layer, without main().
+FUZZ_BUILD   = build-fuzz
+FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+               -fno-sanitize-recover=all
+FUZZ_NAMES   = body config route evidence
+FUZZ_BIN     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_LIB_OBJ = $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o) \
+               $(filter-out $(FUZZ_BUILD)/broker/main.o,$(BROKER_SRC:%.c=$(FUZZ_BUILD)/%.o))
+
+$(FUZZ_BUILD)/%.o: %.c $(wildcard include/*.h include/seam/*.h tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -Itests/fuzz $(WARN) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/libfuzzseam.a: $(FUZZ_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libfuzzseam.a
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+fuzz-build: deps $(FUZZ_BIN)
+
+# make fuzz FUZZ_SECONDS=600: each target for that long (default 60).
+fuzz: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) tests/fuzz/run.sh
+
 deps:
 	@scripts/deps.sh
 
 run: deps all
 	@scripts/run.sh
 
-test: deps all $(UNIT_BIN) $(TOOL_BIN)
-	@BUILD=$(BUILD) tests/run.sh
+test: deps all $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+	@BUILD=$(BUILD) FUZZ_BUILD=$(FUZZ_BUILD) tests/run.sh
 
 check:
 	@$(MAKE) --no-print-directory SANITIZE=1 test
@@ -93,13 +119,15 @@ bench: deps
 	@echo "make bench: the benchmark arrives with the performance issue (see docs/performance.md)"
 
 format:
-	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c partners/*.c
+	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c partners/*.c \
+	    tests/fuzz/*.c tests/fuzz/*.h
 
 format-check:
-	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c partners/*.c
+	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c \
+	    tests/tools/*.c partners/*.c tests/fuzz/*.c tests/fuzz/*.h
 
 clean:
-	rm -rf build build-san seam-broker seamctl seam-partner
+	rm -rf build build-san build-fuzz build-bench seam-broker seamctl seam-partner
 
-.PHONY: all deps run test check valgrind bench tmf-ctk format format-check clean
+.PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean
 .SECONDARY:

@@ -267,7 +267,7 @@ const struct config_partner *
 config_partner_find(const struct config *cf, const char *id)
 {
     for (size_t i = 0; id && i < cf->npartners; i++)
-        if (strcmp(cf->partners[i].id, id) == 0)
+        if (cf->partners[i].id && strcmp(cf->partners[i].id, id) == 0)
             return &cf->partners[i];
     return NULL;
 }
@@ -276,7 +276,7 @@ const struct config_bundle *
 config_bundle_find(const struct config *cf, const char *id)
 {
     for (size_t i = 0; id && i < cf->nbundles; i++)
-        if (strcmp(cf->bundles[i].id, id) == 0)
+        if (cf->bundles[i].id && strcmp(cf->bundles[i].id, id) == 0)
             return &cf->bundles[i];
     return NULL;
 }
@@ -939,8 +939,6 @@ config_set_listen(struct config *cf, const char *addr)
 enum seam_err
 config_load(const char *path, struct config **out, char **errors)
 {
-    struct cctx c = {.file = path};
-    json_error_t jerr;
     char *text = NULL;
     size_t len;
     enum seam_err rc = read_file(path, 4 << 20, &text, &len);
@@ -951,8 +949,18 @@ config_load(const char *path, struct config **out, char **errors)
                                                  : "cannot be read");
         return rc;
     }
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    rc = config_load_buffer(path, text, len, out, errors);
     free(text);
+    return rc;
+}
+
+enum seam_err
+config_load_buffer(const char *path, const char *text, size_t len, struct config **out,
+                   char **errors)
+{
+    struct cctx c = {.file = path};
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
         *errors = xasprintf("%s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
         return SEAM_EINVAL;

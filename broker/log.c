@@ -21,6 +21,9 @@ log_init(int debug)
     log_debug_on = debug;
 }
 
+static void vlog(const char *level, int with_errno, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(const char *level, int with_errno, const char *fmt, va_list ap)
 {

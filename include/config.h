@@ -143,6 +143,9 @@ struct config {
  * each naming the file and the JSON path. *out is freed with config_free.
  */
 enum seam_err config_load(const char *path, struct config **out, char **errors) SEAM_WUR;
+/* The same from text in memory; path only names it in the problems. */
+enum seam_err config_load_buffer(const char *path, const char *text, size_t len,
+                                 struct config **out, char **errors) SEAM_WUR;
 void config_free(struct config *c);
 
 /* Sets listen_host and listen_port from "ADDRESS:PORT"; -1 if malformed. */

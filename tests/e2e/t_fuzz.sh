@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The libFuzzer targets (request bodies, configuration loader, rule matcher,
+# evidence verifier), each over its corpus in tests/fuzz/corpus and then a few
+# seconds more (FUZZ_SECONDS, default 5): no crash, leak or sanitizer report.
+# make fuzz runs them for longer.
+set -u
+cd "$(dirname "$0")/../.."
+FUZZ_SECONDS=${FUZZ_SECONDS:-5} exec tests/fuzz/run.sh
