@@ -5,6 +5,7 @@
  * the customer, resolve, or hand back with a reason. Another owner's
  * assignment is 404 for every one of these.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,72 @@ queue_query_free(void *p)
     free(q);
 }
 
+/*
+ * Recent queue pages, by who asked, the query, and the store snapshot they
+ * were built from. Partners poll the same page again and again; while no
+ * commit has happened (the snapshot id is unchanged) the page is the same
+ * bytes, so it is served from here instead of being rebuilt from every
+ * assignment and ticket. Any commit, by any process, changes the id.
+ */
+#define PAGE_CACHE_SLOTS 64
+
+struct page_slot {
+    char *key;
+    uint64_t snapshot;
+    char *text;
+    size_t len;
+    int any;
+};
+
+static struct page_slot page_cache[PAGE_CACHE_SLOTS];
+static unsigned page_cache_next;
+static pthread_rwlock_t page_cache_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+/* A copy of the cached page, or NULL. */
+static char *
+page_cache_get(const char *key, uint64_t snapshot, size_t *len, int *any)
+{
+    char *copy = NULL;
+    pthread_rwlock_rdlock(&page_cache_lock);
+    for (unsigned i = 0; i < PAGE_CACHE_SLOTS; i++) {
+        struct page_slot *p = &page_cache[i];
+        if (p->key && p->snapshot == snapshot && strcmp(p->key, key) == 0) {
+            copy = xmalloc(p->len + 1);
+            memcpy(copy, p->text, p->len + 1);
+            *len = p->len;
+            *any = p->any;
+            break;
+        }
+    }
+    pthread_rwlock_unlock(&page_cache_lock);
+    return copy;
+}
+
+static void
+page_cache_put(const char *key, uint64_t snapshot, const char *text, size_t len, int any)
+{
+    pthread_rwlock_wrlock(&page_cache_lock);
+    struct page_slot *p = NULL;
+    for (unsigned i = 0; i < PAGE_CACHE_SLOTS && p == NULL; i++)
+        if (page_cache[i].key && strcmp(page_cache[i].key, key) == 0)
+            p = &page_cache[i]; /* the same query: keep the newer snapshot */
+    if (p == NULL) {
+        p = &page_cache[page_cache_next++ % PAGE_CACHE_SLOTS];
+        p->snapshot = 0;
+    }
+    if (p->snapshot <= snapshot) {
+        free(p->key);
+        free(p->text);
+        p->key = xstrdup(key);
+        p->snapshot = snapshot;
+        p->text = xmalloc(len + 1);
+        memcpy(p->text, text, len + 1);
+        p->len = len;
+        p->any = any;
+    }
+    pthread_rwlock_unlock(&page_cache_lock);
+}
+
 /* Runs the query and sets the answer; 1 if the page had items. */
 static int
 queue_fill(struct req *r)
@@ -38,16 +105,41 @@ queue_fill(struct req *r)
     struct store_txn *t;
     json_t *page = NULL;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
-    if (rc == SEAM_OK) {
-        rc = ticket_queue(t, &c, &r->who, q->state, q->cursor, (unsigned)q->limit, &page);
-        store_read_end(t);
-    }
     if (rc != SEAM_OK) {
         http_error_from(r, rc, "queue");
         return 1;
     }
-    int any = json_array_size(json_object_get(page, "items")) > 0;
-    http_reply(r, 200, page);
+    char *key = xasprintf("%d|%s|%s|%s|%d", (int)r->who.role, r->who.subject,
+                          q->state ? q->state : "", q->cursor ? q->cursor : "", q->limit);
+    uint64_t snapshot = store_txn_id(t);
+    size_t len;
+    int any;
+    char *text = page_cache_get(key, snapshot, &len, &any);
+    if (text != NULL) {
+        store_read_end(t);
+        free(key);
+        http_reply_raw(r, 200, "application/json", text, len);
+        return any;
+    }
+    rc = ticket_queue(t, &c, &r->who, q->state, q->cursor, (unsigned)q->limit, &page);
+    store_read_end(t);
+    if (rc != SEAM_OK) {
+        free(key);
+        http_error_from(r, rc, "queue");
+        return 1;
+    }
+    any = json_array_size(json_object_get(page, "items")) > 0;
+    text = json_dumps(page, JSON_COMPACT);
+    json_decref(page);
+    if (text == NULL) {
+        free(key);
+        http_error_from(r, SEAM_EINVAL, "queue");
+        return 1;
+    }
+    len = strlen(text);
+    page_cache_put(key, snapshot, text, len, any);
+    free(key);
+    http_reply_raw(r, 200, "application/json", text, len);
     return any;
 }
 

@@ -113,8 +113,10 @@ http_metrics_text(struct server *srv)
          (double)atomic_load(&m_latency_sum_us) / 1e6);
     EMIT("seam_http_request_duration_seconds_count %llu\n",
          (unsigned long long)atomic_load(&m_latency_count));
-    EMIT("# HELP seam_http_dropped_slow_total Connections dropped for not sending a complete request "
-         "in time.\n# TYPE seam_http_dropped_slow_total counter\nseam_http_dropped_slow_total %llu\n",
+    EMIT("# HELP seam_http_dropped_slow_total Connections dropped for not sending a complete "
+         "request "
+         "in time.\n# TYPE seam_http_dropped_slow_total counter\nseam_http_dropped_slow_total "
+         "%llu\n",
          (unsigned long long)atomic_load(&m_dropped_slow));
 
     store_stats(srv->store, &st);
@@ -813,7 +815,7 @@ http_start(struct server *srv)
         cfg->threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
         MHD_OPTION_END);
     if (srv->mhd == NULL) {

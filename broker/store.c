@@ -199,6 +199,12 @@ txn_release(struct store_txn *t)
     free(t);
 }
 
+uint64_t
+store_txn_id(struct store_txn *t)
+{
+    return (uint64_t)mdb_txn_id(t->txn);
+}
+
 void
 store_read_end(struct store_txn *t)
 {

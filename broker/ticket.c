@@ -563,6 +563,87 @@ ticket_view(const struct ticket_ctx *c, const json_t *record, const struct princ
     return v;
 }
 
+/* The index just past the JSON value starting at s[i] (compact JSON); 0 if malformed. */
+static size_t
+skip_value(const char *s, size_t n, size_t i)
+{
+    int depth = 0, in_str = 0;
+    for (; i < n; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"') {
+                in_str = 0;
+                if (depth == 0)
+                    return i + 1;
+            }
+            continue;
+        }
+        if (ch == '"')
+            in_str = 1;
+        else if (ch == '{' || ch == '[')
+            depth++;
+        else if (ch == '}' || ch == ']') {
+            if (--depth == 0)
+                return i + 1;
+            if (depth < 0)
+                return i; /* a scalar ended by its container */
+        } else if (ch == ',' && depth == 0)
+            return i;
+    }
+    return 0;
+}
+
+char *
+ticket_lead_bytes(const char *s, size_t n, size_t *out_len)
+{
+    static const char key[] = "\"head\":";
+    const size_t klen = sizeof(key) - 1;
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+            continue;
+        }
+        if (ch == '{' || ch == '[') {
+            depth++;
+            continue;
+        }
+        if (ch == '}' || ch == ']') {
+            depth--;
+            continue;
+        }
+        if (ch != '"')
+            continue;
+        /* In compact JSON a member name follows '{' or ','; a string value follows ':'. */
+        if (depth == 1 && i > 0 && (s[i - 1] == ',' || s[i - 1] == '{') && n - i > klen &&
+            memcmp(s + i, key, klen) == 0) {
+            size_t end = skip_value(s, n, i + klen), from = i, to;
+            if (end == 0 || end >= n)
+                return NULL;
+            if (s[i - 1] == ',')
+                from = i - 1, to = end; /* ...,"head":v  */
+            else if (s[end] == ',')
+                to = end + 1; /* {"head":v,... */
+            else
+                to = end; /* {"head":v} */
+            char *out = xmalloc(n - (to - from) + 1);
+            memcpy(out, s, from);
+            memcpy(out + from, s + to, n - to);
+            *out_len = n - (to - from);
+            out[*out_len] = '\0';
+            return out;
+        }
+        in_str = 1;
+    }
+    return NULL;
+}
+
 static int
 has_flag(const json_t *record, const char *flag)
 {

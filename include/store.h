@@ -81,6 +81,8 @@ void store_close(struct store *s);
 
 enum seam_err store_read_begin(struct store *s, struct store_txn **out) SEAM_WUR;
 void store_read_end(struct store_txn *t);
+/* The snapshot a transaction sees: equal ids, equal contents (any process's writes count). */
+uint64_t store_txn_id(struct store_txn *t);
 
 /* SEAM_ENOTFOUND if absent. */
 enum seam_err store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,

@@ -80,6 +80,13 @@ const char *ticket_queue_owner(const struct ticket_ctx *c, const struct principa
 /* Whether who may see the ticket at all (a customer: only its own). */
 int ticket_visible(const json_t *record, const struct principal *who);
 
+/*
+ * The lead's view (ticket_view for ROLE_LEAD) straight from a stored
+ * record's bytes: the record without its top-level "head", found by a scan
+ * rather than a parse. NULL if the bytes do not have that shape. malloc'd.
+ */
+char *ticket_lead_bytes(const char *rec, size_t len, size_t *out_len);
+
 /* What who sees of the record: the customer's one face, or the lead's view. */
 json_t *ticket_view(const struct ticket_ctx *c, const json_t *record, const struct principal *who);
 
