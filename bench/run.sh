@@ -78,6 +78,7 @@ for i in $(seq 1 16); do
 done
 LEAD=$(ctl token issue --role lead --subject ops 2>/dev/null)
 PARTNER=$(ctl token issue --role partner --subject nordtel 2>/dev/null)
+PARTNER2=$(ctl token issue --role partner --subject fibernet 2>/dev/null)
 "$BUILD/seam-broker" -c "$CONF" -d "$DATA" -l 127.0.0.1:0 >"$T/broker.log" 2>&1 &
 BPID=$!
 SPORT=
@@ -133,19 +134,25 @@ curl -s -H "Authorization: Bearer $LEAD" "$S/v1/tickets?limit=200" | jq -r '.ite
 run_wrk get "$DUR" "$S/v1/tickets/x" get "$LEAD" "$T/ids.txt"
 run_wrk pull "$DUR" "$S/v1/assignments?limit=50" pull "$PARTNER"
 
-# Every assignment nordtel has not yet acknowledged, oldest first.
-cursor=
+# Enough claims for the ack run: more complaints, then every assignment the
+# two pull partners have not yet acknowledged, as "token id" lines.
+run_wrk fill_acks "$((DUR * 2))" "$S/v1/tickets" post tokens.txt
+created=$((created + $(field fill_acks 5) - $(field fill_acks 6)))
 : >"$T/assigned.txt"
-while :; do
-    curl -s -H "Authorization: Bearer $PARTNER" \
-        "$S/v1/assignments?state=assigned&limit=200${cursor:+&cursor=$cursor}" >"$T/page.json"
-    jq -r '.items[].id' "$T/page.json" >>"$T/assigned.txt"
-    cursor=$(jq -r '.next_cursor // empty' "$T/page.json")
-    [ -n "$cursor" ] || break
+for p in "$PARTNER" "$PARTNER2"; do
+    cursor=
+    while :; do
+        curl -s -H "Authorization: Bearer $p" \
+            "$S/v1/assignments?state=assigned&limit=200${cursor:+&cursor=$cursor}" >"$T/page.json"
+        jq -r --arg t "$p" '.items[] | $t + " " + .id' "$T/page.json" >>"$T/assigned.txt"
+        cursor=$(jq -r '.next_cursor // empty' "$T/page.json")
+        [ -n "$cursor" ] || break
+    done
 done
-run_wrk ack "$DUR" "$S/v1/assignments/x/ack" ack "$PARTNER" "$T/assigned.txt" $THREADS
 
-rss_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$BPID/status"; }
+run_wrk ack "$DUR" "$S/v1/assignments/x/ack" ack "$T/assigned.txt" $THREADS
+
+rss_kb() { sed -n "s/^${1:-VmHWM}:[[:space:]]*\([0-9]*\).*/\1/p" "/proc/$BPID/status"; }
 rss_small=$(rss_kb)
 
 if [ "$TICKETS" -gt 0 ]; then
@@ -162,6 +169,8 @@ if [ "$TICKETS" -gt 0 ]; then
     created=$((created + $(field post_full 5) - $(field post_full 6)))
 fi
 rss_peak=$(rss_kb)
+rss_anon=$(rss_kb RssAnon)
+rss_file=$(rss_kb RssFile)
 store_mb=$(($(metric seam_store_used_bytes) >> 20))
 
 nginx_rps=$(field nginx 2)
@@ -181,7 +190,9 @@ nginx_rps=$(field nginx 2)
     echo
     echo "- mean commit batch during the POST run: $batch_mean requests per durable commit"
     echo "- tickets in the store at the end: $created; store size $store_mb MiB"
-    echo "- broker peak RSS: $((rss_small / 1024)) MiB after the four workloads, $((rss_peak / 1024)) MiB at the end"
+    echo "- broker peak RSS: $((rss_small / 1024)) MiB after the four workloads, $((rss_peak / 1024)) MiB at the end;"
+    echo "  at the end $((rss_anon / 1024)) MiB of it is the process's own memory (RssAnon) and"
+    echo "  $((rss_file / 1024)) MiB pages of the store's memory map (RssFile: the kernel's page cache, shared, reclaimable)"
     if [ "$TICKETS" -gt 0 ]; then
         awk -v a="$(field post 2)" -v b="$(field post_full 2)" \
             'BEGIN { printf "- creation rate with the full store: %.0f%% of the empty store'"'"'s\n", 100 * b / a }'

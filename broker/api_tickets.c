@@ -51,14 +51,14 @@ create_apply(struct store_txn *t, struct store_job *job)
     return ticket_create(t, &c, &cj->r->who, &cj->in, &cj->record);
 }
 
+/* Builds the answer, on the request's own thread once it is resumed. */
 static void
-create_done(struct store_job *job)
+create_finish(struct req *r)
 {
-    struct create_job *cj = (struct create_job *)job;
-    struct req *r = cj->r;
+    struct create_job *cj = r->job;
+    struct store_job *job = &cj->job;
     if (job->rc == SEAM_OK) {
         const char *id = json_string_value(json_object_get(cj->record, "id"));
-        api_notify_owners(r->srv, cj->record);
         struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
         if (cj->tmf) {
             r->location = xasprintf("%s/troubleTicket/%s", TMF_BASE, id);
@@ -72,7 +72,16 @@ create_done(struct store_job *job)
     } else {
         http_error_from(r, job->rc, "ticket create");
     }
-    http_resume(r);
+}
+
+/* On the writer's thread, after the commit: wake the owners, hand back. */
+static void
+create_done(struct store_job *job)
+{
+    struct create_job *cj = (struct create_job *)job;
+    if (job->rc == SEAM_OK)
+        api_notify_owners(cj->r->srv, cj->record);
+    http_resume_to(cj->r, create_finish);
 }
 
 static char *
@@ -296,16 +305,16 @@ api_notify_owners(struct server *srv, const json_t *record)
     forward_kick(srv->fwd);
 }
 
+/* Builds the answer, on the request's own thread once it is resumed. */
 static void
-act_done(struct store_job *job)
+act_finish(struct req *r)
 {
-    struct act_job *aj = (struct act_job *)job;
-    struct req *r = aj->r;
+    struct act_job *aj = r->job;
+    struct store_job *job = &aj->job;
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct store_txn *t;
     switch (job->rc) {
     case SEAM_OK:
-        api_notify_owners(r->srv, aj->record);
         /* The owner of a claim gets its assignment back; others the ticket. */
         if (aj->a.kind >= TA_ACK && store_read_begin(r->srv->store, &t) == SEAM_OK) {
             json_t *v = ticket_assignment_view(t, &c, aj->record, aj->a.target);
@@ -327,7 +336,16 @@ act_done(struct store_job *job)
     default:
         http_error_from(r, job->rc, "ticket action");
     }
-    http_resume(r);
+}
+
+/* On the writer's thread, after the commit: wake the owners, hand back. */
+static void
+act_done(struct store_job *job)
+{
+    struct act_job *aj = (struct act_job *)job;
+    if (job->rc == SEAM_OK)
+        api_notify_owners(aj->r->srv, aj->record);
+    http_resume_to(aj->r, act_finish);
 }
 
 void

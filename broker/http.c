@@ -410,6 +410,13 @@ http_resume(struct req *r)
     MHD_resume_connection(r->conn);
 }
 
+void
+http_resume_to(struct req *r, void (*finish)(struct req *r))
+{
+    r->finish = finish;
+    MHD_resume_connection(r->conn);
+}
+
 /* ---- request lifecycle ---- */
 
 static int
@@ -726,8 +733,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         return MHD_YES;
     }
     if (r->suspended) {
-        /* Resumed: the done callback set the answer. */
+        /* Resumed: the done callback set the answer, or left finish to make it here. */
         r->suspended = 0;
+        if (r->finish != NULL) {
+            void (*finish)(struct req *) = r->finish;
+            r->finish = NULL;
+            finish(r);
+        }
         return send_reply(r);
     }
     if (*upload_data_size > 0) {

@@ -84,6 +84,7 @@ struct req {
     int body_too_big;
     int body_json; /* declared application/json */
     int64_t start_us;
+    void (*finish)(struct req *r); /* builds the answer after a resume, on this thread */
     /* the answer, set by the handler or the done callback */
     int status;
     char *reply;
@@ -151,6 +152,8 @@ int http_limit_or_reply(struct req *r, int dflt, int max);
 void http_submit(struct req *r, struct store_job *job, void *owner, void (*owner_free)(void *));
 /* From a done callback: the answer is set; let libmicrohttpd send it. */
 void http_resume(struct req *r);
+/* Resumes the request; finish then builds the answer on the request's own thread. */
+void http_resume_to(struct req *r, void (*finish)(struct req *r));
 
 /* Metrics in Prometheus text format (malloc'd). */
 char *http_metrics_text(struct server *srv);
