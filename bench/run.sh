@@ -168,6 +168,12 @@ if [ "$TICKETS" -gt 0 ]; then
     run_wrk post_full "$DUR" "$S/v1/tickets" post tokens.txt
     created=$((created + $(field post_full 5) - $(field post_full 6)))
 fi
+# nginx once more at the end: the machine is shared, so the ceiling is the
+# better of the two runs (which makes every ratio the more conservative).
+run_wrk nginx2 "$DUR" "http://127.0.0.1:$NPORT/static.txt"
+if awk -v a="$(field nginx2 2)" -v b="$(field nginx 2)" 'BEGIN { exit !(a > b) }'; then
+    cp "$T/r.nginx2" "$T/r.nginx"
+fi
 rss_peak=$(rss_kb)
 rss_anon=$(rss_kb RssAnon)
 rss_file=$(rss_kb RssFile)
@@ -181,7 +187,7 @@ nginx_rps=$(field nginx 2)
     row() { # name label target
         awk -v l="$2" -v t="$3" -v n="$nginx_rps" '{ printf "| %s | %d | %.2f | %.2f | %d | %.3f | %s |\n", l, $2, $3, $4, $6, $2 / n, t }' "$T/r.$1"
     }
-    row nginx "nginx, static file (the ceiling)" "1"
+    row nginx "nginx, static file (the ceiling: the better of two runs)" "1"
     row post "POST /v1/tickets (empty store)" "≥ 0.12, p99 ≤ 25 ms"
     row get "GET /v1/tickets/{id} (lead)" "≥ 0.5"
     row pull "GET /v1/assignments?limit=50 (partner)" "≥ 0.3"
