@@ -97,12 +97,14 @@ evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket, ui
     seam_sign_ctx(SEAM_EVENT_CONTEXT, bytes, len, lg->keys->sk, val + 8);
     memcpy(val + 8 + SEAM_SIG_LEN, bytes, len);
     event_key(ticket, seq, key);
-    rc = store_put(t, DB_EVENTS, key, sizeof(key), val, 8 + SEAM_SIG_LEN + len, STORE_NOOVERWRITE);
+    rc = store_put(t, DB_EVENTS, key, sizeof(key), val, 8 + SEAM_SIG_LEN + len,
+                   STORE_NOOVERWRITE | (seq == 0 ? STORE_APPEND : 0));
     free(val);
     if (rc != SEAM_OK)
         return rc == SEAM_EEXIST ? SEAM_ECORRUPT : rc;
     be64_put(lk, size);
-    if ((rc = store_put(t, DB_LEAVES, lk, 8, key, sizeof(key), STORE_NOOVERWRITE)) != SEAM_OK)
+    if ((rc = store_put(t, DB_LEAVES, lk, 8, key, sizeof(key), STORE_NOOVERWRITE | STORE_APPEND)) !=
+        SEAM_OK)
         return rc == SEAM_EEXIST ? SEAM_ECORRUPT : rc;
 
     /* The leaf, then each parent this leaf completes. */
@@ -147,7 +149,7 @@ evlog_hook(struct store_txn *t, void *arg)
     be64_put(sk, size);
     if ((rc = store_put(t, DB_META, META_CHECKPOINT, strlen(META_CHECKPOINT), note, strlen(note),
                         0)) == SEAM_OK &&
-        (rc = store_put(t, DB_CHECKPOINTS, sk, 8, note, strlen(note), 0)) == SEAM_OK)
+        (rc = store_put(t, DB_CHECKPOINTS, sk, 8, note, strlen(note), STORE_APPEND)) == SEAM_OK)
         rc = meta_put_u64(t, META_CHECKPOINT_SIZE, size);
     free(note);
     return rc;

@@ -232,8 +232,14 @@ store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, c
           size_t vlen, unsigned flags)
 {
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    int rc =
-        mdb_put(t->txn, t->s->dbi[db], &k, &v, (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
+    unsigned mf = (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0;
+    int rc = MDB_KEYEXIST;
+    /* MDB_APPEND refuses (MDB_KEYEXIST, nothing changed) a key that is not
+     * past the last one; that key then goes in the ordinary way. */
+    if (flags & STORE_APPEND)
+        rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPEND);
+    if (rc == MDB_KEYEXIST)
+        rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, mf);
     return map_err(rc);
 }
 

@@ -229,7 +229,8 @@ record_facts(const json_t *record, struct route_facts *f)
 static enum seam_err
 index_assignment(struct store_txn *t, const char *aid, const char *tid)
 {
-    return store_put(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, tid, TICKET_ID_LEN, STORE_NOOVERWRITE);
+    return store_put(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, tid, TICKET_ID_LEN,
+                     STORE_NOOVERWRITE | STORE_APPEND);
 }
 
 /* A new assignment of the ticket to partner; indexed; returned borrowed. */
@@ -432,7 +433,8 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
         json_object_set(data, "tmf", in->tmf);
     if ((rc = ticket_event(t, c, record, "ticket.created", who, at, data)) != SEAM_OK)
         goto out;
-    if ((rc = put_json(t, DB_TICKETS, tid, TICKET_ID_LEN, record, STORE_NOOVERWRITE)) != SEAM_OK)
+    if ((rc = put_json(t, DB_TICKETS, tid, TICKET_ID_LEN, record,
+                       STORE_NOOVERWRITE | STORE_APPEND)) != SEAM_OK)
         goto out;
     if ((rc = push_changes(t, c, record, NULL, NULL, who, "ticket.created", at)) != SEAM_OK ||
         (rc = tmf_notify(t, record, NULL, "ticket.created")) != SEAM_OK)

@@ -87,8 +87,15 @@ uint64_t store_txn_id(struct store_txn *t);
 /* SEAM_ENOTFOUND if absent. */
 enum seam_err store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                         struct store_val *val) SEAM_WUR;
-/* STORE_NOOVERWRITE: SEAM_EEXIST if present. */
+/*
+ * STORE_NOOVERWRITE: SEAM_EEXIST if present. STORE_APPEND: a hint that the
+ * key is likely the largest yet (a new id, the next index): the record is
+ * then appended and its page left full, rather than split in half, which
+ * keeps a store of ever-growing keys about half the size. A key that is not
+ * the largest is put as usual; the result is the same either way.
+ */
 #define STORE_NOOVERWRITE 1u
+#define STORE_APPEND 2u
 enum seam_err store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                         const void *val, size_t vlen, unsigned flags) SEAM_WUR;
 enum seam_err store_del(struct store_txn *t, enum store_db db, const void *key,

@@ -2,7 +2,8 @@
  * test_store.c: the store's writer against a real LMDB environment in a
  * temporary directory: group commit under concurrent submitters, a failing
  * job leaving no trace in its batch, map growth on MDB_MAP_FULL up to the
- * limit and a clean "full" beyond it, and reads in their own transactions.
+ * limit and a clean "full" beyond it, reads in their own transactions, and
+ * STORE_APPEND: full pages for growing keys, the same result for any other.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -81,6 +82,100 @@ rmtree(const char *d)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", d);
+}
+
+/* Puts `n` records of 1,600 bytes (a ticket record's size) under growing keys. */
+struct fill {
+    int n;
+    unsigned flags;
+};
+
+static enum seam_err
+fill_apply(struct store_txn *t, void *ctx)
+{
+    const struct fill *f = ctx;
+    char key[16], val[1600];
+    memset(val, 'r', sizeof(val));
+    for (int i = 0; i < f->n; i++) {
+        snprintf(key, sizeof(key), "T%06d", i * 2);
+        enum seam_err rc = store_put(t, DB_TICKETS, key, strlen(key), val, sizeof(val), f->flags);
+        if (rc != SEAM_OK)
+            return rc;
+    }
+    return SEAM_OK;
+}
+
+/* Bytes in use after filling a new store with `flags`. */
+static uint64_t
+filled_bytes(unsigned flags)
+{
+    char *dir = tmpdir();
+    struct store *s;
+    struct store_stats st = {0};
+    struct fill f = {600, flags};
+    if (dir != NULL && store_open(dir, (size_t)16 << 20, (size_t)64 << 20, 1, &s) == SEAM_OK) {
+        if (store_write(s, fill_apply, &f, NULL, NULL) == SEAM_OK)
+            store_stats(s, &st);
+        store_close(s);
+    }
+    if (dir != NULL)
+        rmtree(dir);
+    free(dir);
+    return st.used_bytes;
+}
+
+struct odd_put {
+    const char *key, *val;
+    unsigned flags;
+};
+
+static enum seam_err
+odd_apply(struct store_txn *t, void *ctx)
+{
+    const struct odd_put *p = ctx;
+    return store_put(t, DB_TICKETS, p->key, strlen(p->key), p->val, strlen(p->val), p->flags);
+}
+
+static void
+test_append(void)
+{
+    uint64_t plain = filled_bytes(STORE_NOOVERWRITE);
+    uint64_t appended = filled_bytes(STORE_NOOVERWRITE | STORE_APPEND);
+    ok(plain > 0 && appended > 0 && appended * 10 < plain * 7,
+       "600 growing records of 1,600 bytes: %llu bytes appended, %llu put plainly",
+       (unsigned long long)appended, (unsigned long long)plain);
+
+    char *dir = tmpdir();
+    struct store *s;
+    struct store_txn *t;
+    struct store_val v;
+    struct fill f = {10, STORE_APPEND};
+    ok(store_open(dir, 1 << 20, (size_t)16 << 20, 1, &s) == SEAM_OK &&
+           store_write(s, fill_apply, &f, NULL, NULL) == SEAM_OK,
+       "ten records appended");
+    struct odd_put mid = {"T000003", "middle", STORE_NOOVERWRITE | STORE_APPEND};
+    ok(store_write(s, odd_apply, &mid, NULL, NULL) == SEAM_OK,
+       "a key that is not the largest is still put with STORE_APPEND");
+    struct odd_put dup = {"T000004", "again", STORE_NOOVERWRITE | STORE_APPEND};
+    ok(store_write(s, odd_apply, &dup, NULL, NULL) == SEAM_EEXIST,
+       "STORE_APPEND with STORE_NOOVERWRITE: an existing key is SEAM_EEXIST");
+    struct odd_put last = {"T000018", "over", STORE_APPEND};
+    ok(store_write(s, odd_apply, &last, NULL, NULL) == SEAM_OK,
+       "STORE_APPEND without STORE_NOOVERWRITE overwrites the last key");
+    ok(store_read_begin(s, &t) == SEAM_OK, "read transaction");
+    ok(store_get(t, DB_TICKETS, "T000003", 7, &v) == SEAM_OK && v.len == 6 &&
+           memcmp(v.data, "middle", 6) == 0,
+       "the middle key holds its record");
+    ok(store_get(t, DB_TICKETS, "T000004", 7, &v) == SEAM_OK && v.len == 1600,
+       "the refused put changed nothing");
+    ok(store_get(t, DB_TICKETS, "T000018", 7, &v) == SEAM_OK && v.len == 4 &&
+           memcmp(v.data, "over", 4) == 0,
+       "the last key was overwritten");
+    ok(store_count(t, DB_TICKETS) == 11, "eleven records in all");
+    store_read_end(t);
+    store_close(s);
+    rmtree(dir);
+    free(dir);
 }
 
 int
@@ -170,6 +265,7 @@ main(void)
     store_close(s);
     ok(store_open("/nonexistent/seam", 1 << 20, 1 << 20, 0, &s) == SEAM_ENOTFOUND,
        "opening a missing directory without create fails");
+    test_append();
     free(jobs);
     rmtree(dir);
     free(dir);
