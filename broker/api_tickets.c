@@ -30,13 +30,7 @@ create_job_free(void *p)
     struct create_job *cj = p;
     if (cj == NULL)
         return;
-    free(cj->in.summary);
-    free(cj->in.description);
-    free(cj->in.service);
-    free(cj->in.symptom);
-    free(cj->in.equipment);
-    free((char *)cj->in.customer);
-    json_decref(cj->in.tmf);
+    ticket_input_free(&cj->in);
     json_decref(cj->record);
     free(cj);
 }
@@ -114,21 +108,22 @@ api_file(struct req *r, const struct ticket_input *in, int tmf)
     http_submit(r, &cj->job, cj, create_job_free);
 }
 
-void
-api_tickets_create(struct req *r)
-{
-    static const struct body_field fields[] = {{"summary", JSON_STRING, 1, 1, SUMMARY_MAX},
+const struct body_field api_ticket_fields[] = {{"summary", JSON_STRING, 1, 1, SUMMARY_MAX},
                                                {"description", JSON_STRING, 1, 0, DESCRIPTION_MAX},
                                                {"service", JSON_STRING, 0, 1, 64},
                                                {"symptom", JSON_STRING, 1, 1, 64},
                                                {"equipment", JSON_STRING, 0, 1, 64},
                                                {"priority", JSON_STRING, 0, 1, 16},
                                                {NULL, 0, 0, 0, 0}};
+
+void
+api_tickets_create(struct req *r)
+{
     const struct config *cfg = r->srv->cfg;
     json_t *body = http_body_json_or_reply(r);
     if (body == NULL)
         return;
-    if (http_fields_or_reply(r, body, fields) != 0 ||
+    if (http_fields_or_reply(r, body, api_ticket_fields) != 0 ||
         vocab_or_reply(r, body, "service", &cfg->services) != 0 ||
         vocab_or_reply(r, body, "symptom", &cfg->symptoms) != 0 ||
         vocab_or_reply(r, body, "equipment", &cfg->equipment) != 0)

@@ -114,9 +114,9 @@ http_metrics_text(struct server *srv)
     EMIT("seam_http_request_duration_seconds_count %llu\n",
          (unsigned long long)atomic_load(&m_latency_count));
     EMIT("# HELP seam_http_dropped_slow_total Connections dropped for not sending a complete "
-         "request "
-         "in time.\n# TYPE seam_http_dropped_slow_total counter\nseam_http_dropped_slow_total "
-         "%llu\n",
+         "request in time.\n"
+         "# TYPE seam_http_dropped_slow_total counter\n"
+         "seam_http_dropped_slow_total %llu\n",
          (unsigned long long)atomic_load(&m_dropped_slow));
 
     store_stats(srv->store, &st);

@@ -378,6 +378,18 @@ push_changes(struct store_txn *t, const struct ticket_ctx *c, const json_t *reco
     return SEAM_OK;
 }
 
+void
+ticket_input_free(struct ticket_input *in)
+{
+    free(in->summary);
+    free(in->description);
+    free(in->service);
+    free(in->symptom);
+    free(in->equipment);
+    free((char *)in->customer);
+    json_decref(in->tmf);
+}
+
 enum seam_err
 ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
               const struct ticket_input *in, json_t **out)
@@ -600,40 +612,24 @@ skip_value(const char *s, size_t n, size_t i)
 char *
 ticket_lead_bytes(const char *s, size_t n, size_t *out_len)
 {
-    static const char key[] = "\"head\":";
+    static const char key[] = "\"head\"";
     const size_t klen = sizeof(key) - 1;
-    int depth = 0, in_str = 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (in_str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in_str = 0;
-            continue;
-        }
-        if (ch == '{' || ch == '[') {
-            depth++;
-            continue;
-        }
-        if (ch == '}' || ch == ']') {
-            depth--;
-            continue;
-        }
-        if (ch != '"')
-            continue;
-        /* In compact JSON a member name follows '{' or ','; a string value follows ':'. */
-        if (depth == 1 && i > 0 && (s[i - 1] == ',' || s[i - 1] == '{') && n - i > klen &&
-            memcmp(s + i, key, klen) == 0) {
-            size_t end = skip_value(s, n, i + klen), from = i, to;
-            if (end == 0 || end >= n)
-                return NULL;
-            if (s[i - 1] == ',')
-                from = i - 1, to = end; /* ...,"head":v  */
-            else if (s[end] == ',')
-                to = end + 1; /* {"head":v,... */
-            else
-                to = end; /* {"head":v} */
+    if (n < 2 || s[0] != '{')
+        return NULL;
+    /* Member by member: a name, ':', a value, then ',' or the closing '}'. */
+    for (size_t i = 1; i < n && s[i] == '"';) {
+        size_t colon = skip_value(s, n, i);
+        if (colon == 0 || colon >= n || s[colon] != ':')
+            return NULL;
+        size_t end = skip_value(s, n, colon + 1);
+        if (end == 0 || end >= n || (s[end] != ',' && s[end] != '}'))
+            return NULL;
+        if (colon - i == klen && memcmp(s + i, key, klen) == 0) {
+            size_t from = i, to = end;
+            if (s[end] == ',')
+                to = end + 1; /* "head":v, */
+            else if (s[i - 1] == ',')
+                from = i - 1; /* ,"head":v} */
             char *out = xmalloc(n - (to - from) + 1);
             memcpy(out, s, from);
             memcpy(out + from, s + to, n - to);
@@ -641,7 +637,9 @@ ticket_lead_bytes(const char *s, size_t n, size_t *out_len)
             out[*out_len] = '\0';
             return out;
         }
-        in_str = 1;
+        if (s[end] == '}')
+            break;
+        i = end + 1;
     }
     return NULL;
 }

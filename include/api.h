@@ -14,6 +14,8 @@
  */
 void api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
              const char *text_field, json_t *signature);
+/* The body of POST /v1/tickets, as http_fields_or_reply checks it. */
+extern const struct body_field api_ticket_fields[];
 /* Files a complaint (the input's strings and tmf are taken over); answers 201 after the commit. */
 void api_file(struct req *r, const struct ticket_input *in, int tmf);
 

@@ -32,6 +32,8 @@ struct ticket_input {
     json_t *tmf;          /* TMF621 attributes to keep (tmf.h), or NULL */
     const char *customer; /* a lead filing for a customer; NULL: the filing customer */
 };
+/* Frees what an input owns (its strings, tmf, customer), not the struct. */
+void ticket_input_free(struct ticket_input *in);
 
 /* Why a request was refused (409 or 400), for the answer; static strings. */
 struct ticket_refusal {

@@ -42,6 +42,16 @@ matches() { [[ "$1" =~ $2 ]]; } # string regex
 
 ctl() { "$SEAMCTL" -d "$DATA" -c "$CONF" "$@"; }
 
+# conf_with FILTER [JQ-OPTIONS...]: the example federation changed by a jq
+# filter becomes CONF (a new file each time).
+conf_with() {
+    local filter=$1
+    shift
+    CONF_N=$((${CONF_N:-0} + 1))
+    CONF=$TMP/conf$CONF_N.json
+    jq "$@" "$filter" "$ROOT/conf/seam.json" >"$CONF" || { echo "Bail out! jq: $filter"; exit 1; }
+}
+
 init_store() {
     ctl init >"$TMP/pubkey" || { echo "Bail out! seamctl init failed"; exit 1; }
 }

@@ -9,8 +9,7 @@ C1=$(new_customer c1)
 LEAD=$(new_token lead ops)
 
 # --- a writer queue of one, 64 writers at once
-jq '.limits.queue_depth = 1 | .limits.batch_max = 1' "$ROOT/conf/seam.json" >"$TMP/q1.json"
-CONF=$TMP/q1.json
+conf_with '.limits.queue_depth = 1 | .limits.batch_max = 1'
 start_broker
 N=320
 for i in $(seq 1 $N); do echo "url = \"$(URL /v1/tickets)\""; echo 'output = "/dev/null"'; done >"$TMP/curl.cfg"
@@ -31,8 +30,7 @@ check "once the burst is over, writes are accepted again" [ "$STATUS" = 201 ]
 stop_broker
 
 # --- slow clients against a 2 s request deadline
-jq '.limits.connection_timeout_s = 2' "$ROOT/conf/seam.json" >"$TMP/slow.json"
-CONF=$TMP/slow.json
+conf_with '.limits.connection_timeout_s = 2'
 start_broker
 # slow_client OUT HEADER SLOWPART: sends HEADER at once and SLOWPART one byte
 # a second; writes the seconds until the broker closed the connection (or

@@ -9,8 +9,7 @@ mkdir "$TMP/keys" "$TMP/other"
 NPUB=$("$AGENT" keygen "$TMP/keys")
 "$AGENT" keygen "$TMP/other" >/dev/null
 check "keygen makes a private key only its owner reads" [ "$(stat -c %a "$TMP/keys/partner.key")" = 600 ]
-jq --arg k "$NPUB" '(.partners[] | select(.id == "nordtel") | .signing_key) = $k' "$ROOT/conf/seam.json" >"$TMP/signed.json"
-CONF=$TMP/signed.json
+conf_with '(.partners[] | select(.id == "nordtel") | .signing_key) = $k' --arg k "$NPUB"
 init_store
 C1=$(new_customer c1 phone-only north)
 LEAD=$(new_token lead ops)

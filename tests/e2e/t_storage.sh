@@ -31,8 +31,7 @@ all_present() { # every id in IDS reads back 200
 init_store
 C1=$(new_customer c1)
 LEAD=$(new_token lead ops)
-jq '.limits.map_size_mb = 1 | .limits.map_max_mb = 2' "$ROOT/conf/seam.json" >"$TMP/small.json"
-CONF=$TMP/small.json
+conf_with '.limits.map_size_mb = 1 | .limits.map_max_mb = 2'
 start_broker
 fill_until_full
 echo "# ${#IDS[@]} tickets fit in a 2 MiB map"
@@ -49,8 +48,7 @@ check "the evidence log holds exactly the tickets answered 201" [ "$(tree_size)"
 stop_broker
 check "seamctl verify passes on the full store" ctl verify
 # Space returns: a larger map limit.
-jq '.limits.map_size_mb = 1 | .limits.map_max_mb = 16' "$ROOT/conf/seam.json" >"$TMP/big.json"
-CONF=$TMP/big.json
+conf_with '.limits.map_size_mb = 1 | .limits.map_max_mb = 16'
 start_broker
 check "every ticket is still there after the restart" all_present
 req POST /v1/tickets "$C1" "$TICKET_BODY"

@@ -7,17 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "fuzz.h"
 #include "http.h"
 #include "tmf.h"
-
-static const struct body_field ticket_fields[] = {{"summary", JSON_STRING, 1, 1, 200},
-                                                  {"description", JSON_STRING, 1, 0, 8000},
-                                                  {"service", JSON_STRING, 0, 1, 64},
-                                                  {"symptom", JSON_STRING, 1, 1, 64},
-                                                  {"equipment", JSON_STRING, 0, 1, 64},
-                                                  {"priority", JSON_STRING, 0, 1, 16},
-                                                  {NULL, 0, 0, 0, 0}};
 
 static void
 reset(struct req *r)
@@ -26,17 +19,6 @@ reset(struct req *r)
     r->reply = NULL;
     r->replied = 0;
     r->status = 0;
-}
-
-static void
-free_input(struct ticket_input *in)
-{
-    free(in->summary);
-    free(in->description);
-    free(in->service);
-    free(in->symptom);
-    free(in->equipment);
-    json_decref(in->tmf);
 }
 
 int
@@ -57,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(r.replied && r.status == 400);
         goto out;
     }
-    if (http_fields_or_reply(&r, body, ticket_fields) != 0)
+    if (http_fields_or_reply(&r, body, api_ticket_fields) != 0)
         FUZZ_ASSERT(r.replied && r.status == 400 && strstr(r.reply, "\"error\"") != NULL);
     reset(&r);
 
@@ -69,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(msg != NULL);
     else
         FUZZ_ASSERT(in.summary != NULL && in.symptom != NULL);
-    free_input(&in);
+    ticket_input_free(&in);
     json_decref(attrs);
     attrs = NULL;
     msg = NULL;
