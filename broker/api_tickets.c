@@ -3,6 +3,11 @@
  * anything changes, read in one short read transaction, and write through
  * one store job whose answer is sent only after the durable commit. Not
  * yours and unknown are the same 404.
+ *
+ * Filing and acting are staged: the handler makes the change on its own
+ * thread against a snapshot (routing, the record, the signed event), and
+ * the writer only checks that nothing it read has moved and stores it
+ * (store.h); so the one writer is not where the signing and the JSON go.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +17,7 @@
 #include "api.h"
 #include "forward.h"
 #include "log.h"
+#include "outbox.h"
 #include "longpoll.h"
 #include "ticket.h"
 #include "tmf.h"
@@ -105,6 +111,7 @@ api_file(struct req *r, const struct ticket_input *in, int tmf)
     cj->r = r;
     cj->in = *in;
     cj->tmf = tmf;
+    (void)store_stage_job(r->srv->store, &cj->job); /* a failure is the writer's to answer */
     http_submit(r, &cj->job, cj, create_job_free);
 }
 
@@ -297,7 +304,8 @@ api_notify_owners(struct server *srv, const json_t *record)
     {
         longpoll_notify(json_string_value(json_object_get(a, "partner")));
     }
-    forward_kick(srv->fwd);
+    if (outbox_take_news())
+        forward_kick(srv->fwd);
 }
 
 /* Builds the answer, on the request's own thread once it is resumed. */
@@ -383,6 +391,7 @@ api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
     aj->a.ticket_ref = aj->ticket_ref;
     aj->a.signature = signature;
     json_decref(body);
+    (void)store_stage_job(r->srv->store, &aj->job); /* a failure is the writer's to answer */
     http_submit(r, &aj->job, aj, act_job_free);
 }
 

@@ -42,6 +42,8 @@ seam_strerror(enum seam_err e)
         return "stored data is corrupt";
     case SEAM_ESHUTDOWN:
         return "shutting down";
+    case SEAM_ESTALE:
+        return "staged on a stale snapshot";
     }
     return "unknown error";
 }

@@ -79,27 +79,23 @@ event_key(const char *ticket, uint32_t seq, uint8_t key[TICKET_ID_LEN + 4])
     key[TICKET_ID_LEN + 3] = (uint8_t)seq;
 }
 
-enum seam_err
-evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket, uint32_t seq,
-             const char *bytes, size_t len, uint64_t *leaf_out)
+/* Stores a signed event, val = be64 leaf (filled in here) || signature || bytes. */
+static enum seam_err
+append_signed(struct store_txn *t, const char *ticket, uint32_t seq, uint8_t *val, size_t vlen,
+              uint64_t *leaf_out)
 {
     uint8_t key[TICKET_ID_LEN + 4], nk[9], lk[8], hash[H], sib[H];
+    const uint8_t *bytes = val + 8 + SEAM_SIG_LEN;
+    size_t len = vlen - 8 - SEAM_SIG_LEN;
     uint64_t size;
     enum seam_err rc;
 
-    if (strlen(ticket) != TICKET_ID_LEN)
-        return SEAM_EINVAL;
     if ((rc = meta_u64(t, META_TREE_SIZE, &size)) != SEAM_OK)
         return rc;
-
-    uint8_t *val = xmalloc(8 + SEAM_SIG_LEN + len);
     be64_put(val, size);
-    seam_sign_ctx(SEAM_EVENT_CONTEXT, bytes, len, lg->keys->sk, val + 8);
-    memcpy(val + 8 + SEAM_SIG_LEN, bytes, len);
     event_key(ticket, seq, key);
-    rc = store_put(t, DB_EVENTS, key, sizeof(key), val, 8 + SEAM_SIG_LEN + len,
+    rc = store_put(t, DB_EVENTS, key, sizeof(key), val, vlen,
                    STORE_NOOVERWRITE | (seq == 0 ? STORE_APPEND : 0));
-    free(val);
     if (rc != SEAM_OK)
         return rc == SEAM_EEXIST ? SEAM_ECORRUPT : rc;
     be64_put(lk, size);
@@ -127,6 +123,46 @@ evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket, ui
         return rc;
     *leaf_out = size;
     return SEAM_OK;
+}
+
+/* A signed event staged ahead of the writer: stored when the stage is replayed. */
+struct staged_event {
+    char ticket[TICKET_ID_LEN + 1];
+    uint32_t seq;
+    size_t vlen;
+    uint8_t val[];
+};
+
+static enum seam_err
+append_staged(struct store_txn *t, void *arg)
+{
+    struct staged_event *e = arg;
+    uint64_t leaf;
+    return append_signed(t, e->ticket, e->seq, e->val, e->vlen, &leaf);
+}
+
+enum seam_err
+evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket, uint32_t seq,
+             const char *bytes, size_t len, uint64_t *leaf_out)
+{
+    if (strlen(ticket) != TICKET_ID_LEN)
+        return SEAM_EINVAL;
+    size_t vlen = 8 + SEAM_SIG_LEN + len;
+    struct staged_event *e = xmalloc(sizeof(*e) + vlen);
+    memset(e->val, 0, 8);
+    seam_sign_ctx(SEAM_EVENT_CONTEXT, bytes, len, lg->keys->sk, e->val + 8);
+    memcpy(e->val + 8 + SEAM_SIG_LEN, bytes, len);
+    if (store_is_staged(t)) {
+        memcpy(e->ticket, ticket, TICKET_ID_LEN + 1);
+        e->seq = seq;
+        e->vlen = vlen;
+        store_defer(t, append_staged, e, free);
+        *leaf_out = UINT64_MAX;
+        return SEAM_OK;
+    }
+    enum seam_err rc = append_signed(t, ticket, seq, e->val, vlen, leaf_out);
+    free(e);
+    return rc;
 }
 
 enum seam_err

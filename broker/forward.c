@@ -151,9 +151,8 @@ result_done(struct store_job *job)
                   (unsigned long long)rj->a.seq, seam_strerror(job->rc));
     busy_remove(rj->f, rj->a.seq);
     if (job->rc == SEAM_OK && rj->escalated != NULL)
-        api_notify_owners(rj->f->srv, rj->escalated); /* also kicks this thread */
-    else
-        forward_kick(rj->f);
+        api_notify_owners(rj->f->srv, rj->escalated);
+    forward_kick(rj->f);
     json_decref(rj->message);
     json_decref(rj->escalated);
     free(rj);

@@ -141,6 +141,14 @@ http_metrics_text(struct server *srv)
     EMIT("# HELP seam_store_full_errors_total Batches refused because storage was full.\n"
          "# TYPE seam_store_full_errors_total counter\nseam_store_full_errors_total %llu\n",
          (unsigned long long)st.full_errors);
+    EMIT("# HELP seam_store_staged_total Writes prepared on the request's thread and replayed by "
+         "the writer.\n"
+         "# TYPE seam_store_staged_total counter\nseam_store_staged_total %llu\n",
+         (unsigned long long)st.staged);
+    EMIT("# HELP seam_store_stale_stages_total Prepared writes the store had overtaken, done again "
+         "by the writer.\n"
+         "# TYPE seam_store_stale_stages_total counter\nseam_store_stale_stages_total %llu\n",
+         (unsigned long long)st.stale_stages);
     EMIT("# HELP seam_uptime_seconds Seconds since the broker started.\n"
          "# TYPE seam_uptime_seconds gauge\nseam_uptime_seconds %lld\n",
          (long long)((now_ms() - srv->started_ms) / 1000));

@@ -83,7 +83,8 @@ longpoll_notify(const char *owner)
 {
     pthread_mutex_lock(&mu);
     version_of(owner)->version++;
-    pthread_cond_signal(&cv);
+    if (parked != NULL) /* no one waits: no need to wake the thread */
+        pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu);
 }
 

@@ -4,6 +4,7 @@
  * forwarder finds what is due without reading what was delivered. It sends
  * nothing itself.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "outbox.h"
 
 static const char META_SEQ[] = "outbox_seq";
+static atomic_int news; /* a message was queued since outbox_take_news */
 
 static void
 due_key(int64_t at, uint64_t seq, uint8_t key[16])
@@ -57,9 +59,10 @@ outbox_enqueue(struct store_txn *t, const struct config_partner *p, const char *
     return outbox_enqueue_to(t, p->id, p->url, ticket, assignment, type, body);
 }
 
-enum seam_err
-outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url, const char *ticket,
-                  const char *assignment, const char *type, json_t *body)
+/* Queues a message whose body is already bytes (taken). */
+static enum seam_err
+enqueue_bytes(struct store_txn *t, const char *owner, const char *url, const char *ticket,
+              const char *assignment, const char *type, const char *bytes)
 {
     struct store_val v;
     uint8_t sk[8], dk[16];
@@ -68,34 +71,77 @@ outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url, const
     enum seam_err rc = store_get(t, DB_META, META_SEQ, strlen(META_SEQ), &v);
     if (rc == SEAM_OK && v.len == 8)
         seq = be64_get(v.data) + 1;
-    else if (rc != SEAM_ENOTFOUND) {
-        json_decref(body);
+    else if (rc != SEAM_ENOTFOUND)
         return rc == SEAM_OK ? SEAM_ECORRUPT : rc;
-    }
     be64_put(sk, seq);
-    if ((rc = store_put(t, DB_META, META_SEQ, strlen(META_SEQ), sk, 8, 0)) != SEAM_OK) {
-        json_decref(body);
+    if ((rc = store_put(t, DB_META, META_SEQ, strlen(META_SEQ), sk, 8, 0)) != SEAM_OK)
         return rc;
-    }
     /* The webhook-id: the same for every try of this message, unique in the store. */
     snprintf(id, sizeof(id), "msg_%016llx", (unsigned long long)seq);
-    char *bytes = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(body);
-    if (bytes == NULL)
-        return SEAM_EINVAL;
     int64_t now = now_ms();
     format_time_ms(now, at);
     json_t *m = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "id", id,
                           "seq", (json_int_t)seq, "partner", owner, "url", url, "ticket", ticket,
                           "assignment", assignment, "type", type, "body", bytes, "state", "pending",
                           "attempts", 0, "next_at", (json_int_t)now, "created_at", at);
-    free(bytes);
     rc = put_message(t, seq, m);
     json_decref(m);
     if (rc != SEAM_OK)
         return rc;
     due_key(now, seq, dk);
+    atomic_store(&news, 1);
     return store_put(t, DB_OUTBOX_DUE, dk, 16, "", 0, 0);
+}
+
+int
+outbox_take_news(void)
+{
+    return atomic_exchange(&news, 0);
+}
+
+/* A message staged ahead of the writer, which takes its number at the replay. */
+struct staged_message {
+    char *owner, *url, *ticket, *assignment, *type, *bytes;
+};
+
+static enum seam_err
+enqueue_staged(struct store_txn *t, void *arg)
+{
+    struct staged_message *m = arg;
+    return enqueue_bytes(t, m->owner, m->url, m->ticket, m->assignment, m->type, m->bytes);
+}
+
+static void
+staged_message_free(void *arg)
+{
+    struct staged_message *m = arg;
+    free(m->owner);
+    free(m->url);
+    free(m->ticket);
+    free(m->assignment);
+    free(m->type);
+    free(m->bytes);
+    free(m);
+}
+
+enum seam_err
+outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url, const char *ticket,
+                  const char *assignment, const char *type, json_t *body)
+{
+    char *bytes = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(body);
+    if (bytes == NULL)
+        return SEAM_EINVAL;
+    if (store_is_staged(t)) {
+        struct staged_message *m = xmalloc(sizeof(*m));
+        *m = (struct staged_message){xstrdup(owner), xstrdup(url),  xstrdup(ticket),
+                                     xstrdup(assignment), xstrdup(type), bytes};
+        store_defer(t, enqueue_staged, m, staged_message_free);
+        return SEAM_OK;
+    }
+    enum seam_err rc = enqueue_bytes(t, owner, url, ticket, assignment, type, bytes);
+    free(bytes);
+    return rc;
 }
 
 struct due_ctx {

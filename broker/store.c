@@ -9,6 +9,7 @@
  * only while the map grows. It does not know what the records mean.
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
+#include <assert.h>
 #include <errno.h>
 #include <sys/statvfs.h>
 #include <pthread.h>
@@ -42,14 +43,22 @@ struct store {
     store_hook_fn hook;
     void *hook_ctx;
 
-    _Atomic uint64_t batches, jobs, full_errors;
+    _Atomic uint64_t batches, jobs, full_errors, staged, stale_stages;
 };
 
 struct store_txn {
     struct store *s;
     MDB_txn *txn;
-    int locked; /* holds map_lock for reading */
+    int locked;                /* holds map_lock for reading */
+    struct store_stage *stage; /* a staged transaction's record (see store.h) */
 };
+
+static enum seam_err stage_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+                               struct store_val *val);
+static enum seam_err stage_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+                               const void *val, size_t vlen, unsigned flags);
+static enum seam_err stage_del(struct store_txn *t, enum store_db db, const void *key,
+                               size_t klen);
 
 static enum seam_err
 map_err(int rc)
@@ -172,6 +181,7 @@ txn_begin(struct store *s, unsigned flags, struct store_txn **out)
             t->s = s;
             t->txn = txn;
             t->locked = 1;
+            t->stage = NULL;
             *out = t;
             return SEAM_OK;
         }
@@ -210,6 +220,7 @@ store_read_end(struct store_txn *t)
 {
     if (t == NULL)
         return;
+    store_stage_free(t->stage);
     mdb_txn_abort(t->txn);
     txn_release(t);
 }
@@ -218,6 +229,8 @@ enum seam_err
 store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
           struct store_val *val)
 {
+    if (t->stage != NULL)
+        return stage_get(t, db, key, klen, val);
     MDB_val k = {klen, (void *)key}, v;
     int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
     if (rc != 0)
@@ -231,6 +244,8 @@ enum seam_err
 store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, const void *val,
           size_t vlen, unsigned flags)
 {
+    if (t->stage != NULL)
+        return stage_put(t, db, key, klen, val, vlen, flags);
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     unsigned mf = (flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0;
     int rc = MDB_KEYEXIST;
@@ -246,6 +261,8 @@ store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, c
 enum seam_err
 store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen)
 {
+    if (t->stage != NULL)
+        return stage_del(t, db, key, klen);
     MDB_val k = {klen, (void *)key};
     return map_err(mdb_del(t->txn, t->s->dbi[db], &k, NULL));
 }
@@ -254,6 +271,8 @@ enum seam_err
 store_scan(struct store_txn *t, enum store_db db, const void *start, size_t slen, int reverse,
            store_scan_fn fn, void *ctx)
 {
+    if (t->stage != NULL)
+        return SEAM_ESTALE; /* what a scan saw cannot be checked cheaply */
     MDB_cursor *cur;
     MDB_val k = {slen, (void *)start}, v;
     int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
@@ -287,6 +306,283 @@ store_count(struct store_txn *t, enum store_db db)
     if (mdb_stat(t->txn, t->s->dbi[db], &st) != 0)
         return 0;
     return st.ms_entries;
+}
+
+/* ---- staged transactions (see store.h) ---- */
+
+enum stage_kind { OP_READ, OP_CHECK, OP_PUT, OP_DEL, OP_DEFER };
+
+struct stage_op {
+    enum stage_kind kind;
+    enum store_db db;
+    unsigned flags; /* OP_PUT */
+    int found;      /* OP_READ: the key was there, with val */
+    const void *key, *val;
+    size_t klen, vlen;
+    store_defer_fn fn; /* OP_CHECK, OP_DEFER */
+    void *arg;
+    void (*free_fn)(void *);
+};
+
+/* Copies of keys and values live in chunks that never move. */
+struct stage_chunk {
+    struct stage_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+struct store_stage {
+    struct stage_op *ops;
+    size_t n, cap;
+    struct stage_chunk *chunks;
+    uint64_t order;
+};
+
+static const void *
+stage_copy(struct store_stage *st, const void *p, size_t n)
+{
+    struct stage_chunk *c = st->chunks;
+    if (c == NULL || c->cap - c->used < n) {
+        size_t cap = n > 8192 ? n : 8192;
+        c = xmalloc(sizeof(*c) + cap);
+        c->used = 0;
+        c->cap = cap;
+        c->next = st->chunks;
+        st->chunks = c;
+    }
+    char *out = c->data + c->used;
+    if (n > 0)
+        memcpy(out, p, n);
+    c->used += n;
+    return out;
+}
+
+static struct stage_op *
+stage_push(struct store_stage *st, enum stage_kind kind, enum store_db db, const void *key,
+           size_t klen)
+{
+    if (st->n == st->cap) {
+        st->cap = st->cap ? st->cap * 2 : 16;
+        st->ops = xrealloc(st->ops, st->cap * sizeof(*st->ops));
+    }
+    struct stage_op *o = &st->ops[st->n++];
+    memset(o, 0, sizeof(*o));
+    o->kind = kind;
+    o->db = db;
+    o->key = key ? stage_copy(st, key, klen) : NULL;
+    o->klen = klen;
+    return o;
+}
+
+/* The latest staged word on a key: its read, put or delete; NULL if none. */
+static const struct stage_op *
+stage_find(const struct store_stage *st, enum store_db db, const void *key, size_t klen)
+{
+    for (size_t i = st->n; i-- > 0;) {
+        const struct stage_op *o = &st->ops[i];
+        if (o->key != NULL && o->db == db && o->klen == klen &&
+            memcmp(o->key, key, klen) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+static enum seam_err
+stage_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+          struct store_val *val)
+{
+    const struct stage_op *o = stage_find(t->stage, db, key, klen);
+    if (o == NULL) {
+        MDB_val k = {klen, (void *)key}, v;
+        int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            return map_err(rc);
+        struct stage_op *r = stage_push(t->stage, OP_READ, db, key, klen);
+        if (rc == 0) {
+            r->found = 1;
+            r->val = stage_copy(t->stage, v.mv_data, v.mv_size);
+            r->vlen = v.mv_size;
+        }
+        o = r;
+    }
+    if (o->kind == OP_DEL || (o->kind == OP_READ && !o->found))
+        return SEAM_ENOTFOUND;
+    val->data = o->val;
+    val->len = o->vlen;
+    return SEAM_OK;
+}
+
+static enum seam_err
+stage_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, const void *val,
+          size_t vlen, unsigned flags)
+{
+    if (flags & STORE_NOOVERWRITE) {
+        struct store_val v;
+        enum seam_err rc = stage_get(t, db, key, klen, &v);
+        if (rc != SEAM_ENOTFOUND)
+            return rc == SEAM_OK ? SEAM_EEXIST : rc;
+    }
+    struct stage_op *o = stage_push(t->stage, OP_PUT, db, key, klen);
+    o->flags = flags;
+    o->val = stage_copy(t->stage, val, vlen);
+    o->vlen = vlen;
+    return SEAM_OK;
+}
+
+static enum seam_err
+stage_del(struct store_txn *t, enum store_db db, const void *key, size_t klen)
+{
+    struct store_val v;
+    enum seam_err rc = stage_get(t, db, key, klen, &v);
+    if (rc == SEAM_OK)
+        stage_push(t->stage, OP_DEL, db, key, klen);
+    return rc;
+}
+
+enum seam_err
+store_stage_begin(struct store *s, struct store_txn **out)
+{
+    enum seam_err rc = txn_begin(s, MDB_RDONLY, out);
+    if (rc == SEAM_OK)
+        (*out)->stage = xcalloc(1, sizeof(struct store_stage));
+    return rc;
+}
+
+int
+store_is_staged(const struct store_txn *t)
+{
+    return t->stage != NULL;
+}
+
+static void
+stage_fn(struct store_txn *t, enum stage_kind kind, store_defer_fn fn, void *arg,
+         void (*free_fn)(void *))
+{
+    assert(t->stage != NULL);
+    struct stage_op *o = stage_push(t->stage, kind, DB_META, NULL, 0);
+    o->fn = fn;
+    o->arg = arg;
+    o->free_fn = free_fn;
+}
+
+void
+store_defer(struct store_txn *t, store_defer_fn fn, void *arg, void (*free_fn)(void *))
+{
+    stage_fn(t, OP_DEFER, fn, arg, free_fn);
+}
+
+void
+store_stage_check(struct store_txn *t, store_defer_fn fn, void *arg, void (*free_fn)(void *))
+{
+    stage_fn(t, OP_CHECK, fn, arg, free_fn);
+}
+
+void
+store_stage_set_order(struct store_txn *t, uint64_t order)
+{
+    assert(t->stage != NULL);
+    t->stage->order = order;
+}
+
+uint64_t
+store_stage_order(const struct store_txn *t)
+{
+    return t->stage != NULL ? t->stage->order : 0;
+}
+
+struct store_stage *
+store_stage_end(struct store_txn *t)
+{
+    struct store_stage *st = t->stage;
+    t->stage = NULL;
+    store_read_end(t);
+    return st;
+}
+
+/* The checks and the recorded reads; writes nothing. */
+static enum seam_err
+stage_check(struct store_txn *t, const struct store_stage *st)
+{
+    for (size_t i = 0; i < st->n; i++) {
+        const struct stage_op *o = &st->ops[i];
+        if (o->kind == OP_CHECK) {
+            enum seam_err rc = o->fn(t, o->arg);
+            if (rc != SEAM_OK)
+                return rc;
+        }
+        if (o->kind != OP_READ)
+            continue;
+        MDB_val k = {o->klen, (void *)o->key}, v;
+        int rc = mdb_get(t->txn, t->s->dbi[o->db], &k, &v);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            return map_err(rc);
+        if (o->found != (rc == 0) ||
+            (rc == 0 && (v.mv_size != o->vlen || memcmp(v.mv_data, o->val, o->vlen) != 0)))
+            return SEAM_ESTALE;
+    }
+    return SEAM_OK;
+}
+
+/* Every read held, so every staged result holds: the writes, in order. */
+static enum seam_err
+stage_write(struct store_txn *t, const struct store_stage *st)
+{
+    for (size_t i = 0; i < st->n; i++) {
+        const struct stage_op *o = &st->ops[i];
+        enum seam_err rc = SEAM_OK;
+        if (o->kind == OP_PUT)
+            rc = store_put(t, o->db, o->key, o->klen, o->val, o->vlen, o->flags);
+        else if (o->kind == OP_DEL)
+            rc = store_del(t, o->db, o->key, o->klen);
+        else if (o->kind == OP_DEFER)
+            rc = o->fn(t, o->arg);
+        if (rc != SEAM_OK)
+            return rc == SEAM_ESTALE ? SEAM_EIO : rc;
+    }
+    return SEAM_OK;
+}
+
+enum seam_err
+store_stage_replay(struct store_txn *t, const struct store_stage *st)
+{
+    assert(t->stage == NULL);
+    enum seam_err rc = stage_check(t, st);
+    return rc != SEAM_OK ? rc : stage_write(t, st);
+}
+
+enum seam_err
+store_stage_job(struct store *s, struct store_job *job)
+{
+    struct store_txn *t;
+    enum seam_err rc = store_stage_begin(s, &t);
+    if (rc != SEAM_OK)
+        return rc;
+    rc = job->apply(t, job);
+    struct store_stage *st = store_stage_end(t);
+    if (rc == SEAM_OK) {
+        store_stage_free(job->stage);
+        job->stage = st;
+        job->order = st->order;
+    } else {
+        store_stage_free(st);
+    }
+    return rc;
+}
+
+void
+store_stage_free(struct store_stage *st)
+{
+    if (st == NULL)
+        return;
+    for (size_t i = 0; i < st->n; i++)
+        if (st->ops[i].free_fn != NULL)
+            st->ops[i].free_fn(st->ops[i].arg);
+    for (struct stage_chunk *c = st->chunks, *next; c != NULL; c = next) {
+        next = c->next;
+        free(c);
+    }
+    free(st->ops);
+    free(st);
 }
 
 /*
@@ -331,6 +627,44 @@ grow_map(struct store *s)
  * another error if the batch could not commit; job->rc holds each job's own
  * result.
  */
+/*
+ * A staged job's replay, straight in the batch's transaction: its checks
+ * write nothing, and its writes fail only when the storage does, so it
+ * needs no nested transaction of its own (which would copy every page the
+ * batch has touched). SEAM_ESTALE: apply it the usual way. A failure after
+ * the first write sets *midway: the batch must start again (with this job
+ * applied the usual way, unless the map was full and is to grow).
+ */
+static enum seam_err
+replay_job(struct store *s, struct store_txn *t, struct store_job *j, int *midway)
+{
+    enum seam_err rc = stage_check(t, j->stage);
+    if (rc == SEAM_OK) {
+        rc = stage_write(t, j->stage);
+        if (rc != SEAM_OK) {
+            *midway = 1;
+            if (rc != SEAM_EFULL) {
+                store_stage_free(j->stage);
+                j->stage = NULL;
+            }
+        }
+        return rc;
+    }
+    if (rc == SEAM_ESTALE) {
+        atomic_fetch_add(&s->stale_stages, 1);
+        store_stage_free(j->stage);
+        j->stage = NULL;
+    }
+    return rc;
+}
+
+/*
+ * Applies n jobs in one write transaction, runs the hook, and durably
+ * commits. Returns SEAM_EFULL when the map was full (nothing committed),
+ * SEAM_ESTALE when a replay failed midway (nothing committed; start
+ * again), another error if the batch could not commit; job->rc holds each
+ * job's own result.
+ */
 static enum seam_err
 apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full)
 {
@@ -341,6 +675,18 @@ apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full
         return rc;
     struct store_job *j = first;
     for (unsigned i = 0; i < n; i++, j = j->next) {
+        if (j->stage != NULL) {
+            int midway = 0;
+            j->rc = replay_job(s, t, j, &midway);
+            if (midway) {
+                rc = j->rc == SEAM_EFULL ? SEAM_EFULL : SEAM_ESTALE;
+                goto abort;
+            }
+            if (j->rc != SEAM_ESTALE) {
+                changed |= j->rc == SEAM_OK;
+                continue;
+            }
+        }
         MDB_txn *child, *parent = t->txn;
         int mrc = mdb_txn_begin(s->env, parent, 0, &child);
         if (mrc != 0) {
@@ -388,6 +734,8 @@ commit_batch(struct store *s, struct store_job *first, unsigned n)
     for (;;) {
         int disk_full = 0;
         enum seam_err rc = apply_batch(s, first, n, &disk_full);
+        if (rc == SEAM_ESTALE)
+            continue; /* a replay failed midway; that job now goes the usual way */
         if (rc != SEAM_EFULL)
             return rc;
         if (disk_full) {
@@ -441,6 +789,12 @@ writer_main(void *arg)
             next = j->next;
             if (rc != SEAM_OK && j->rc == SEAM_OK)
                 j->rc = rc;
+            if (j->stage != NULL) {
+                if (rc == SEAM_OK && j->rc == SEAM_OK)
+                    atomic_fetch_add(&s->staged, 1);
+                store_stage_free(j->stage);
+                j->stage = NULL;
+            }
             j->done(j);
         }
         if (time(NULL) - last_check >= 5) {
@@ -472,21 +826,27 @@ enum seam_err
 store_submit(struct store *s, struct store_job *job)
 {
     pthread_mutex_lock(&s->queue_mu);
-    if (s->stopping || !s->running) {
+    enum seam_err refused = s->stopping || !s->running ? SEAM_ESHUTDOWN
+                            : s->queue_len >= s->depth  ? SEAM_EBUSY
+                                                        : SEAM_OK;
+    if (refused != SEAM_OK) {
         pthread_mutex_unlock(&s->queue_mu);
-        return SEAM_ESHUTDOWN;
-    }
-    if (s->queue_len >= s->depth) {
-        pthread_mutex_unlock(&s->queue_mu);
-        return SEAM_EBUSY;
+        store_stage_free(job->stage);
+        job->stage = NULL;
+        return refused;
     }
     job->next = NULL;
     job->rc = SEAM_OK;
-    if (s->tail)
-        s->tail->next = job;
-    else
-        s->head = job;
-    s->tail = job;
+    struct store_job **at = s->tail ? &s->tail->next : &s->head;
+    if (job->order != 0) { /* before the first job of a later order */
+        at = &s->head;
+        while (*at != NULL && ((*at)->order == 0 || (*at)->order < job->order))
+            at = &(*at)->next;
+    }
+    job->next = *at;
+    *at = job;
+    if (job->next == NULL)
+        s->tail = job;
     s->queue_len++;
     pthread_cond_signal(&s->queue_cv);
     pthread_mutex_unlock(&s->queue_mu);
@@ -544,6 +904,8 @@ store_stats(struct store *s, struct store_stats *out)
     out->batches = atomic_load(&s->batches);
     out->jobs = atomic_load(&s->jobs);
     out->full_errors = atomic_load(&s->full_errors);
+    out->staged = atomic_load(&s->staged);
+    out->stale_stages = atomic_load(&s->stale_stages);
     out->map_size = info.me_mapsize;
     out->used_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
     pthread_mutex_lock(&s->queue_mu);

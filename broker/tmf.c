@@ -387,23 +387,58 @@ notify_one(void *arg, struct store_val k, struct store_val v)
     return n->rc != SEAM_OK;
 }
 
+static enum seam_err
+notify_hubs(struct store_txn *t, const json_t *record, const char *const types[3])
+{
+    struct notify_ctx n = {t, record, {types[0], types[1], types[2]}, SEAM_OK};
+    enum seam_err rc = store_scan(t, DB_META, HUB_PREFIX, strlen(HUB_PREFIX), 0, notify_one, &n);
+    return rc != SEAM_OK ? rc : n.rc;
+}
+
+/* A staged change tells the hubs at its replay: the hubs are the writer's to read. */
+struct staged_notify {
+    json_t *record; /* not changed after the notify, only read */
+    const char *types[3];
+};
+
+static enum seam_err
+notify_staged(struct store_txn *t, void *arg)
+{
+    struct staged_notify *sn = arg;
+    return notify_hubs(t, sn->record, sn->types);
+}
+
+static void
+staged_notify_free(void *arg)
+{
+    struct staged_notify *sn = arg;
+    json_decref(sn->record);
+    free(sn);
+}
+
 enum seam_err
 tmf_notify(struct store_txn *t, const json_t *record, const char *status_before, const char *event)
 {
-    struct notify_ctx n = {t, record, {NULL, NULL, NULL}, SEAM_OK};
+    const char *types[3] = {NULL, NULL, NULL};
     const char *status = json_string_value(json_object_get(record, "status"));
     int k = 0;
     if (status_before == NULL) {
-        n.types[k++] = "TroubleTicketCreateEvent";
+        types[k++] = "TroubleTicketCreateEvent";
     } else if (status && strcmp(status, status_before) != 0) {
-        n.types[k++] = "TroubleTicketStatusChangeEvent";
+        types[k++] = "TroubleTicketStatusChangeEvent";
         if (strcmp(status, "resolved") == 0)
-            n.types[k++] = "TroubleTicketResolvedEvent";
+            types[k++] = "TroubleTicketResolvedEvent";
     } else if (event && strcmp(event, "ticket.updated") == 0) {
-        n.types[k++] = "TroubleTicketAttributeValueChangeEvent";
+        types[k++] = "TroubleTicketAttributeValueChangeEvent";
     }
     if (k == 0)
         return SEAM_OK;
-    enum seam_err rc = store_scan(t, DB_META, HUB_PREFIX, strlen(HUB_PREFIX), 0, notify_one, &n);
-    return rc != SEAM_OK ? rc : n.rc;
+    if (store_is_staged(t)) {
+        struct staged_notify *sn = xmalloc(sizeof(*sn));
+        sn->record = json_incref((json_t *)record);
+        memcpy(sn->types, types, sizeof(types));
+        store_defer(t, notify_staged, sn, staged_notify_free);
+        return SEAM_OK;
+    }
+    return notify_hubs(t, record, types);
 }

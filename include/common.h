@@ -23,6 +23,7 @@ enum seam_err {
     SEAM_ECRYPTO,   /* signing or key failure */
     SEAM_ECORRUPT,  /* stored data fails its checks */
     SEAM_ESHUTDOWN, /* the writer is stopping */
+    SEAM_ESTALE,    /* work staged on a snapshot no longer fits the store */
 };
 
 const char *seam_strerror(enum seam_err e);

@@ -3,7 +3,8 @@
  * and stored under its ticket, appended as a leaf of one RFC 6962 Merkle
  * log, and a signed checkpoint after every committed batch.
  *
- * evlog_append and evlog_hook run in the writer's transaction; export and
+ * evlog_append and evlog_hook run in the writer's transaction (evlog_append
+ * may also run in a staged one: it signs there, and the writer stores); export and
  * proofs in any read transaction; evlog_verify_store offline.
  */
 #ifndef SEAM_EVLOG_H
@@ -26,7 +27,7 @@ struct evlog {
 /*
  * Signs bytes (a canonical event of ticket id, number seq) and appends it:
  * the event record, its leaf and the tree nodes above it. Writes the leaf
- * index to *leaf.
+ * index to *leaf (UINT64_MAX in a staged transaction: known at the replay).
  */
 enum seam_err evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket,
                            uint32_t seq, const char *bytes, size_t len, uint64_t *leaf) SEAM_WUR;

@@ -23,6 +23,12 @@ enum seam_err outbox_enqueue(struct store_txn *t, const struct config_partner *p
                              const char *ticket, const char *assignment, const char *type,
                              json_t *body) SEAM_WUR;
 
+/*
+ * 1 if a message was queued (in a transaction that may yet have failed)
+ * since the last call: whether the sender has anything new to look at.
+ */
+int outbox_take_news(void);
+
 /* The same to any endpoint: owner names it in the outbox (a partner id, "hub:ID"). */
 enum seam_err outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url,
                                 const char *ticket, const char *assignment, const char *type,

@@ -61,7 +61,9 @@ struct store_job {
     store_apply_fn apply; /* writer thread; may run more than once */
     store_done_fn done;   /* writer thread, after the durable commit */
     enum seam_err rc;
-    struct store_job *next; /* queue link, owned by the store */
+    struct store_job *next;    /* queue link, owned by the store */
+    struct store_stage *stage; /* store_stage_job's, owned by the store */
+    uint64_t order;            /* its stage's order (0: none), see store_stage_set_order */
 };
 
 struct store_stats {
@@ -71,6 +73,8 @@ struct store_stats {
     uint64_t used_bytes; /* pages in use times page size */
     uint64_t queue_len;  /* jobs waiting now */
     uint64_t full_errors;
+    uint64_t staged;       /* jobs replayed from a stage */
+    uint64_t stale_stages; /* stages found stale: those jobs were applied as usual */
 };
 
 /* Opens (create: also creates) the environment in dir. */
@@ -112,11 +116,56 @@ enum seam_err store_scan(struct store_txn *t, enum store_db db, const void *star
 /* Number of records in db. */
 uint64_t store_count(struct store_txn *t, enum store_db db);
 
+/*
+ * Staged writes: a job's apply function may run ahead, on the caller's own
+ * thread, against a read snapshot, so that the writer only replays what it
+ * did. In a staged transaction reads see the snapshot and the transaction's
+ * own writes and are recorded with what they saw; puts and deletes are
+ * recorded, not made (their result, SEAM_EEXIST or SEAM_ENOTFOUND, is what
+ * the snapshot says); store_scan answers SEAM_ESTALE. Work that needs the
+ * writer's own state (a counter, the log's tree) is handed over with
+ * store_defer, a condition only the writer can judge with
+ * store_stage_check.
+ *
+ * store_stage_replay, in the writer's transaction, first runs the checks
+ * and checks every recorded read: if a check fails or a read now sees
+ * otherwise, it answers SEAM_ESTALE having written nothing, and the job
+ * should then run the usual way. Else it makes the writes and runs the
+ * deferred work, in their order (any failure there is never SEAM_ESTALE).
+ * A retried batch replays again, checks first.
+ */
+struct store_stage;
+enum seam_err store_stage_begin(struct store *s, struct store_txn **out) SEAM_WUR;
+int store_is_staged(const struct store_txn *t);
+typedef enum seam_err (*store_defer_fn)(struct store_txn *t, void *arg);
+/* Only in a staged transaction; arg is the stage's: free_fn(arg) when it is freed. */
+void store_defer(struct store_txn *t, store_defer_fn fn, void *arg, void (*free_fn)(void *));
+void store_stage_check(struct store_txn *t, store_defer_fn fn, void *arg,
+                       void (*free_fn)(void *));
+/*
+ * A stage's place among stages: jobs staged with an order wait in the queue
+ * in ascending order (others in arrival order), so that a stage which took
+ * an earlier number is replayed first.
+ */
+void store_stage_set_order(struct store_txn *t, uint64_t order);
+uint64_t store_stage_order(const struct store_txn *t);
+/* Ends the snapshot and returns what was staged, for the writer. */
+struct store_stage *store_stage_end(struct store_txn *t);
+enum seam_err store_stage_replay(struct store_txn *t, const struct store_stage *st) SEAM_WUR;
+void store_stage_free(struct store_stage *st);
+/*
+ * Runs job->apply ahead, on the calling thread, in a staged transaction, and
+ * keeps the stage in the job: the writer then replays it, or applies the job
+ * as usual if it went stale (so apply must start afresh each time it runs).
+ * Returns apply's result; nothing is kept unless SEAM_OK.
+ */
+enum seam_err store_stage_job(struct store *s, struct store_job *job);
+
 /* The batch hook runs in the writer's transaction after the batch's jobs. */
 typedef enum seam_err (*store_hook_fn)(struct store_txn *t, void *ctx);
 enum seam_err store_writer_start(struct store *s, unsigned depth, unsigned batch_max,
                                  store_hook_fn hook, void *ctx) SEAM_WUR;
-/* SEAM_EBUSY if the queue is full, SEAM_ESHUTDOWN if stopping. */
+/* SEAM_EBUSY if the queue is full, SEAM_ESHUTDOWN if stopping (the job's stage is then freed). */
 enum seam_err store_submit(struct store *s, struct store_job *job) SEAM_WUR;
 /* Lets the queue drain, then stops the writer. */
 void store_writer_stop(struct store *s);

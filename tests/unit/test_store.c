@@ -3,7 +3,9 @@
  * temporary directory: group commit under concurrent submitters, a failing
  * job leaving no trace in its batch, map growth on MDB_MAP_FULL up to the
  * limit and a clean "full" beyond it, reads in their own transactions, and
- * STORE_APPEND: full pages for growing keys, the same result for any other.
+ * STORE_APPEND: full pages for growing keys, the same result for any other;
+ * staged transactions: what they read and write, their replay, and stale
+ * stages that leave no trace; and the queue order of staged jobs.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -178,6 +180,289 @@ test_append(void)
     free(dir);
 }
 
+/* ---- staged transactions ---- */
+
+static enum seam_err
+put_str(struct store_txn *t, const char *k, const char *v)
+{
+    return store_put(t, DB_META, k, strlen(k), v, strlen(v), 0);
+}
+
+static enum seam_err
+seed_apply(struct store_txn *t, void *ctx)
+{
+    (void)ctx;
+    enum seam_err rc = put_str(t, "a", "1");
+    return rc != SEAM_OK ? rc : put_str(t, "b", "2");
+}
+
+static int
+has(struct store *s, const char *k, const char *want)
+{
+    struct store_txn *t;
+    struct store_val v;
+    if (store_read_begin(s, &t) != SEAM_OK)
+        return 0;
+    enum seam_err rc = store_get(t, DB_META, k, strlen(k), &v);
+    int r = want == NULL ? rc == SEAM_ENOTFOUND
+                         : rc == SEAM_OK && v.len == strlen(want) && memcmp(v.data, want, v.len) == 0;
+    store_read_end(t);
+    return r;
+}
+
+static int deferred_runs, deferred_frees, check_answer;
+
+static enum seam_err
+deferred(struct store_txn *t, void *arg)
+{
+    deferred_runs++;
+    return put_str(t, "deferred", arg);
+}
+
+static enum seam_err
+checked(struct store_txn *t, void *arg)
+{
+    (void)t;
+    (void)arg;
+    return check_answer;
+}
+
+static void
+counted_free(void *arg)
+{
+    (void)arg;
+    deferred_frees++;
+}
+
+/* The stage of test_stage: reads a, puts c, deletes b, defers one write. */
+static struct store_stage *
+stage_of(struct store *s)
+{
+    struct store_txn *t;
+    struct store_val v;
+    if (store_stage_begin(s, &t) != SEAM_OK)
+        return NULL;
+    int good = store_is_staged(t) && store_get(t, DB_META, "a", 1, &v) == SEAM_OK && v.len == 1 &&
+               put_str(t, "c", "3") == SEAM_OK && store_del(t, DB_META, "b", 1) == SEAM_OK;
+    store_stage_check(t, checked, NULL, counted_free);
+    store_defer(t, deferred, "yes", counted_free);
+    struct store_stage *st = store_stage_end(t);
+    if (!good) {
+        store_stage_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+struct replay_ctx {
+    struct store_stage *st;
+    enum seam_err rc;
+};
+
+static enum seam_err
+replay_apply(struct store_txn *t, void *ctx)
+{
+    struct replay_ctx *r = ctx;
+    r->rc = store_stage_replay(t, r->st);
+    return r->rc;
+}
+
+static enum seam_err
+odd_put_meta(struct store_txn *t, void *ctx)
+{
+    struct odd_put *o = ctx;
+    return put_str(t, o->key, o->val);
+}
+
+static enum seam_err
+change_a(struct store_txn *t, void *ctx)
+{
+    return put_str(t, "a", ctx);
+}
+
+struct order_job {
+    struct store_job job;
+    char name;
+    char *log;
+    pthread_mutex_t *gate; /* held by the test while it fills the queue */
+    atomic_int *done;
+};
+
+static enum seam_err
+order_apply(struct store_txn *t, struct store_job *job)
+{
+    struct order_job *o = (struct order_job *)job;
+    (void)t;
+    if (o->gate != NULL) {
+        pthread_mutex_lock(o->gate);
+        pthread_mutex_unlock(o->gate);
+    }
+    size_t n = strlen(o->log);
+    o->log[n] = o->name;
+    o->log[n + 1] = '\0';
+    return SEAM_OK;
+}
+
+static void
+order_done(struct store_job *job)
+{
+    atomic_fetch_add(((struct order_job *)job)->done, 1);
+}
+
+/* A job whose work is staged: puts its key; counts how often apply ran where. */
+struct staged_put {
+    struct store_job job;
+    const char *key, *val;
+    int applied;
+    atomic_int *done;
+};
+
+static enum seam_err
+staged_put_apply(struct store_txn *t, struct store_job *job)
+{
+    struct staged_put *p = (struct staged_put *)job;
+    struct store_val v;
+    p->applied++;
+    enum seam_err rc = store_get(t, DB_META, "a", 1, &v); /* what the stage depends on */
+    return rc != SEAM_OK ? rc : put_str(t, p->key, p->val);
+}
+
+static void
+staged_put_done(struct store_job *job)
+{
+    atomic_fetch_add(((struct staged_put *)job)->done, 1);
+}
+
+static void
+test_stage(void)
+{
+    char *dir = tmpdir();
+    struct store *s;
+    struct store_txn *t;
+    struct store_val v;
+    ok(store_open(dir, 1 << 20, (size_t)16 << 20, 1, &s) == SEAM_OK &&
+           store_write(s, seed_apply, NULL, NULL, NULL) == SEAM_OK,
+       "stage: a store with a=1, b=2");
+
+    /* What a staged transaction answers, and that it writes nothing itself. */
+    ok(store_stage_begin(s, &t) == SEAM_OK, "stage: begin");
+    ok(put_str(t, "c", "3") == SEAM_OK && store_get(t, DB_META, "c", 1, &v) == SEAM_OK &&
+           v.len == 1 && memcmp(v.data, "3", 1) == 0,
+       "stage: reads see its own puts");
+    ok(store_put(t, DB_META, "a", 1, "x", 1, STORE_NOOVERWRITE) == SEAM_EEXIST &&
+           store_put(t, DB_META, "c", 1, "x", 1, STORE_NOOVERWRITE) == SEAM_EEXIST,
+       "stage: STORE_NOOVERWRITE refuses keys of the snapshot and its own");
+    ok(store_del(t, DB_META, "zz", 2) == SEAM_ENOTFOUND && store_del(t, DB_META, "b", 1) == SEAM_OK &&
+           store_get(t, DB_META, "b", 1, &v) == SEAM_ENOTFOUND,
+       "stage: deletes answer as the snapshot would, and are seen");
+    ok(store_scan(t, DB_META, NULL, 0, 0, NULL, NULL) == SEAM_ESTALE,
+       "stage: a scan is refused as stale");
+    store_read_end(t); /* abandoned */
+    ok(has(s, "b", "2") && has(s, "c", NULL), "stage: an abandoned stage changed nothing");
+
+    /* A replay whose reads still hold makes the writes and the deferred work. */
+    struct replay_ctx r = {stage_of(s), SEAM_OK};
+    check_answer = SEAM_OK;
+    ok(r.st != NULL && deferred_runs == 0, "stage: staged; deferred work not yet run");
+    ok(store_write(s, replay_apply, &r, NULL, NULL) == SEAM_OK && r.rc == SEAM_OK &&
+           deferred_runs == 1,
+       "stage: the replay succeeds and runs the deferred work once");
+    ok(has(s, "c", "3") && has(s, "b", NULL) && has(s, "deferred", "yes"),
+       "stage: the replay made the puts, the delete and the deferred write");
+    store_stage_free(r.st);
+    ok(deferred_frees == 2, "stage: freeing it frees what the checks and deferred work hold");
+
+    /* A read that moved: stale, and nothing written. */
+    ok(store_write(s, seed_apply, NULL, NULL, NULL) == SEAM_OK, "stage: b back");
+    r.st = stage_of(s);
+    ok(store_write(s, change_a, "9", NULL, NULL) == SEAM_OK, "stage: a changes after the stage");
+    deferred_runs = 0;
+    ok(store_write(s, replay_apply, &r, NULL, NULL) == SEAM_ESTALE && deferred_runs == 0,
+       "stage: a changed read makes the replay stale before any work");
+    ok(has(s, "b", "2") && has(s, "deferred", "yes"), "stage: the stale replay wrote nothing");
+    store_stage_free(r.st);
+
+    /* A read of an absent key: unrelated changes leave the stage fresh... */
+    struct store_txn *t2;
+    ok(store_stage_begin(s, &t2) == SEAM_OK &&
+           store_get(t2, DB_META, "new", 3, &v) == SEAM_ENOTFOUND && put_str(t2, "d", "4") == SEAM_OK,
+       "stage: reads an absent key");
+    r.st = store_stage_end(t2);
+    ok(store_write(s, change_a, "8", NULL, NULL) == SEAM_OK &&
+           store_write(s, replay_apply, &r, NULL, NULL) == SEAM_OK && has(s, "d", "4"),
+       "stage: unrelated changes leave it fresh, and it is written");
+    store_stage_free(r.st);
+    /* ... but the key appearing makes it stale. */
+    ok(store_stage_begin(s, &t2) == SEAM_OK &&
+           store_get(t2, DB_META, "new", 3, &v) == SEAM_ENOTFOUND && put_str(t2, "e", "5") == SEAM_OK,
+       "stage: reads the absent key again");
+    r.st = store_stage_end(t2);
+    struct odd_put appear = {"new", "x", 0};
+    ok(store_write(s, odd_put_meta, &appear, NULL, NULL) == SEAM_OK &&
+           store_write(s, replay_apply, &r, NULL, NULL) == SEAM_ESTALE && has(s, "e", NULL),
+       "stage: a key that appeared since makes it stale, nothing written");
+    store_stage_free(r.st);
+
+    /* A failing check is stale as well. */
+    r.st = stage_of(s);
+    check_answer = SEAM_ESTALE;
+    ok(r.st != NULL && store_write(s, replay_apply, &r, NULL, NULL) == SEAM_ESTALE &&
+           has(s, "c", "3") && has(s, "b", "2"),
+       "stage: a failed check is stale, nothing written");
+    store_stage_free(r.st);
+    check_answer = SEAM_OK;
+
+    /* Through the writer: a fresh stage is replayed, a stale one applied anew. */
+    atomic_int done = 0;
+    struct store_stats st;
+    ok(store_writer_start(s, 64, 16, NULL, NULL) == SEAM_OK, "stage: writer");
+    struct staged_put p1 = {.job = {.apply = staged_put_apply, .done = staged_put_done},
+                            .key = "p1", .val = "one", .done = &done};
+    ok(store_stage_job(s, &p1.job) == SEAM_OK && p1.job.stage != NULL && p1.applied == 1 &&
+           has(s, "p1", NULL),
+       "stage: store_stage_job ran apply ahead and wrote nothing");
+    ok(store_submit(s, &p1.job) == SEAM_OK && wait_for(&done, 1) && p1.job.rc == SEAM_OK &&
+           p1.applied == 1 && has(s, "p1", "one"),
+       "stage: the writer replayed it without applying again");
+    struct staged_put p2 = {.job = {.apply = staged_put_apply, .done = staged_put_done},
+                            .key = "p2", .val = "two", .done = &done};
+    ok(store_stage_job(s, &p2.job) == SEAM_OK, "stage: another staged job");
+    struct put_job move = {.job = {put_apply, put_done, 0, NULL}, .vlen = 3, .done = &done};
+    snprintf(move.key, sizeof(move.key), "a");
+    ok(store_submit(s, &move.job) == SEAM_OK && wait_for(&done, 2), "stage: what it read changes");
+    ok(store_submit(s, &p2.job) == SEAM_OK && wait_for(&done, 3) && p2.job.rc == SEAM_OK &&
+           p2.applied == 2 && has(s, "p2", "two"),
+       "stage: a stale stage is applied anew by the writer");
+    store_stats(s, &st);
+    ok(st.staged == 1 && st.stale_stages == 1, "stage: counted: %llu replayed, %llu stale",
+       (unsigned long long)st.staged, (unsigned long long)st.stale_stages);
+
+    /* The queue keeps staged jobs in their order, others in arrival order. */
+    pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+    char log[16] = "";
+    atomic_store(&done, 0);
+    struct order_job first = {{order_apply, order_done, 0, NULL, NULL, 0}, 'F', log, &gate, &done};
+    struct order_job o[4] = {
+        {{order_apply, order_done, 0, NULL, NULL, 3}, 'B', log, NULL, &done},
+        {{order_apply, order_done, 0, NULL, NULL, 1}, 'C', log, NULL, &done},
+        {{order_apply, order_done, 0, NULL, NULL, 0}, 'D', log, NULL, &done},
+        {{order_apply, order_done, 0, NULL, NULL, 2}, 'E', log, NULL, &done},
+    };
+    pthread_mutex_lock(&gate);
+    ok(store_submit(s, &first.job) == SEAM_OK, "order: a job holds the writer");
+    usleep(50000);
+    for (int i = 0; i < 4; i++)
+        if (store_submit(s, &o[i].job) != SEAM_OK)
+            break;
+    pthread_mutex_unlock(&gate);
+    ok(wait_for(&done, 5) && strcmp(log, "FCEBD") == 0,
+       "order: queued B3 C1 D E2, applied %s (want FCEBD)", log);
+
+    store_close(s);
+    rmtree(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -266,6 +551,7 @@ main(void)
     ok(store_open("/nonexistent/seam", 1 << 20, 1 << 20, 0, &s) == SEAM_ENOTFOUND,
        "opening a missing directory without create fails");
     test_append();
+    test_stage();
     free(jobs);
     rmtree(dir);
     free(dir);
