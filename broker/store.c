@@ -11,11 +11,14 @@
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <sys/statvfs.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -754,15 +757,70 @@ commit_batch(struct store *s, struct store_job *first, unsigned n)
     }
 }
 
+/*
+ * The pages of the map this process has read count in its resident set,
+ * though they are the kernel's page cache (clean, shared, reclaimable), so
+ * reading a growing store through the map would grow the resident set with
+ * the store. Dropping the map's page-table entries now and then keeps it to
+ * what was read since; the next read of such a page maps it again from the
+ * page cache (a minor fault). Nothing is lost: the map is shared and
+ * read-only, and the file holds every committed page.
+ */
+#define RELEASE_MAP_MS 1000
+
+static void
+release_map(struct store *s)
+{
+    /* LMDB does not tell where its map is (me_mapaddr is only for
+     * MDB_FIXEDMAP): the process's own table of mappings does. */
+    const char *dir;
+    char line[PATH_MAX + 128], real[PATH_MAX], file[PATH_MAX + 16];
+    if (mdb_env_get_path(s->env, &dir) != 0 || realpath(dir, real) == NULL)
+        return;
+    snprintf(file, sizeof(file), "%s/data.mdb", real);
+    pthread_rwlock_rdlock(&s->map_lock); /* the map stays where it is */
+    FILE *f = fopen("/proc/self/maps", "r");
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+        unsigned long lo, hi;
+        int at = 0;
+        line[strcspn(line, "\n")] = '\0';
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &at) == 2 && at > 0 &&
+            strcmp(line + at, file) == 0)
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
+    if (f != NULL)
+        fclose(f);
+    pthread_rwlock_unlock(&s->map_lock);
+}
+
+static int64_t
+mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void *
 writer_main(void *arg)
 {
     struct store *s = arg;
     time_t last_check = time(NULL);
+    int64_t released = mono_ms();
     for (;;) {
         pthread_mutex_lock(&s->queue_mu);
-        while (s->head == NULL && !s->stopping)
-            pthread_cond_wait(&s->queue_cv, &s->queue_mu);
+        while (s->head == NULL && !s->stopping) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += RELEASE_MAP_MS / 1000;
+            pthread_cond_timedwait(&s->queue_cv, &s->queue_mu, &until);
+            if (mono_ms() - released >= RELEASE_MAP_MS) {
+                pthread_mutex_unlock(&s->queue_mu);
+                release_map(s);
+                released = mono_ms();
+                pthread_mutex_lock(&s->queue_mu);
+            }
+        }
         if (s->head == NULL && s->stopping) {
             pthread_mutex_unlock(&s->queue_mu);
             break;
@@ -796,6 +854,10 @@ writer_main(void *arg)
                 j->stage = NULL;
             }
             j->done(j);
+        }
+        if (mono_ms() - released >= RELEASE_MAP_MS) {
+            release_map(s);
+            released = mono_ms();
         }
         if (time(NULL) - last_check >= 5) {
             int dead = 0;

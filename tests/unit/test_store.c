@@ -5,7 +5,8 @@
  * limit and a clean "full" beyond it, reads in their own transactions, and
  * STORE_APPEND: full pages for growing keys, the same result for any other;
  * staged transactions: what they read and write, their replay, and stale
- * stages that leave no trace; and the queue order of staged jobs.
+ * stages that leave no trace; the queue order of staged jobs; and the
+ * map's pages leaving the resident set once read.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -463,6 +464,86 @@ test_stage(void)
     free(dir);
 }
 
+/* ---- the map's pages leave the resident set ---- */
+
+static long
+rss_file_kb(void)
+{
+    char line[256];
+    long kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        if (sscanf(line, "RssFile: %ld", &kb) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    return kb;
+}
+
+#define BIG_RECORDS 48
+static enum seam_err
+big_apply(struct store_txn *t, void *ctx)
+{
+    (void)ctx;
+    size_t n = 1 << 20;
+    char *val = malloc(n);
+    memset(val, 'r', n);
+    enum seam_err rc = SEAM_OK;
+    for (int i = 0; i < BIG_RECORDS && rc == SEAM_OK; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "big%03d", i);
+        rc = store_put(t, DB_META, key, strlen(key), val, n, 0);
+    }
+    free(val);
+    return rc;
+}
+
+static int
+touch_one(void *ctx, struct store_val k, struct store_val v)
+{
+    (void)k;
+    unsigned long *sum = ctx;
+    for (size_t i = 0; i < v.len; i += 4096)
+        *sum += ((const unsigned char *)v.data)[i];
+    return 0;
+}
+
+static void
+test_release(void)
+{
+    char *dir = tmpdir();
+    struct store *s;
+    struct store_txn *t;
+    unsigned long sum = 0;
+    ok(store_open(dir, (size_t)64 << 20, (size_t)256 << 20, 1, &s) == SEAM_OK &&
+           store_write(s, big_apply, NULL, NULL, NULL) == SEAM_OK &&
+           store_writer_start(s, 16, 16, NULL, NULL) == SEAM_OK,
+       "release: 48 MiB stored, writer running");
+    long before = rss_file_kb();
+    ok(store_read_begin(s, &t) == SEAM_OK &&
+           store_scan(t, DB_META, NULL, 0, 0, touch_one, &sum) == SEAM_OK,
+       "release: every page read through the map");
+    store_read_end(t);
+    long read = rss_file_kb();
+    ok(read - before > 40 * 1024, "release: the resident set grew by %ld KiB", read - before);
+    long after = read;
+    for (int i = 0; i < 40 && after - before > 8 * 1024; i++) {
+        usleep(100000);
+        after = rss_file_kb();
+    }
+    ok(after - before <= 8 * 1024,
+       "release: within seconds the map's pages left it again (%ld KiB above the start)",
+       after - before);
+    ok(store_read_begin(s, &t) == SEAM_OK &&
+           store_scan(t, DB_META, NULL, 0, 0, touch_one, &sum) == SEAM_OK &&
+           sum == 2UL * BIG_RECORDS * 256 * 'r',
+       "release: and the data reads back whole");
+    store_read_end(t);
+    store_close(s);
+    rmtree(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -552,6 +633,7 @@ main(void)
        "opening a missing directory without create fails");
     test_append();
     test_stage();
+    test_release();
     free(jobs);
     rmtree(dir);
     free(dir);
