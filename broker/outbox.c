@@ -134,7 +134,7 @@ outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url, const
         return SEAM_EINVAL;
     if (store_is_staged(t)) {
         struct staged_message *m = xmalloc(sizeof(*m));
-        *m = (struct staged_message){xstrdup(owner), xstrdup(url),  xstrdup(ticket),
+        *m = (struct staged_message){xstrdup(owner),      xstrdup(url),  xstrdup(ticket),
                                      xstrdup(assignment), xstrdup(type), bytes};
         store_defer(t, enqueue_staged, m, staged_message_free);
         return SEAM_OK;

@@ -60,8 +60,7 @@ static enum seam_err stage_get(struct store_txn *t, enum store_db db, const void
                                struct store_val *val);
 static enum seam_err stage_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                                const void *val, size_t vlen, unsigned flags);
-static enum seam_err stage_del(struct store_txn *t, enum store_db db, const void *key,
-                               size_t klen);
+static enum seam_err stage_del(struct store_txn *t, enum store_db db, const void *key, size_t klen);
 
 static enum seam_err
 map_err(int rc)
@@ -383,8 +382,7 @@ stage_find(const struct store_stage *st, enum store_db db, const void *key, size
 {
     for (size_t i = st->n; i-- > 0;) {
         const struct stage_op *o = &st->ops[i];
-        if (o->key != NULL && o->db == db && o->klen == klen &&
-            memcmp(o->key, key, klen) == 0)
+        if (o->key != NULL && o->db == db && o->klen == klen && memcmp(o->key, key, klen) == 0)
             return o;
     }
     return NULL;
@@ -889,8 +887,8 @@ store_submit(struct store *s, struct store_job *job)
 {
     pthread_mutex_lock(&s->queue_mu);
     enum seam_err refused = s->stopping || !s->running ? SEAM_ESHUTDOWN
-                            : s->queue_len >= s->depth  ? SEAM_EBUSY
-                                                        : SEAM_OK;
+                            : s->queue_len >= s->depth ? SEAM_EBUSY
+                                                       : SEAM_OK;
     if (refused != SEAM_OK) {
         pthread_mutex_unlock(&s->queue_mu);
         store_stage_free(job->stage);

@@ -140,8 +140,7 @@ int store_is_staged(const struct store_txn *t);
 typedef enum seam_err (*store_defer_fn)(struct store_txn *t, void *arg);
 /* Only in a staged transaction; arg is the stage's: free_fn(arg) when it is freed. */
 void store_defer(struct store_txn *t, store_defer_fn fn, void *arg, void (*free_fn)(void *));
-void store_stage_check(struct store_txn *t, store_defer_fn fn, void *arg,
-                       void (*free_fn)(void *));
+void store_stage_check(struct store_txn *t, store_defer_fn fn, void *arg, void (*free_fn)(void *));
 /*
  * A stage's place among stages: jobs staged with an order wait in the queue
  * in ascending order (others in arrival order), so that a stage which took

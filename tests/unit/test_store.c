@@ -205,8 +205,9 @@ has(struct store *s, const char *k, const char *want)
     if (store_read_begin(s, &t) != SEAM_OK)
         return 0;
     enum seam_err rc = store_get(t, DB_META, k, strlen(k), &v);
-    int r = want == NULL ? rc == SEAM_ENOTFOUND
-                         : rc == SEAM_OK && v.len == strlen(want) && memcmp(v.data, want, v.len) == 0;
+    int r = want == NULL
+                ? rc == SEAM_ENOTFOUND
+                : rc == SEAM_OK && v.len == strlen(want) && memcmp(v.data, want, v.len) == 0;
     store_read_end(t);
     return r;
 }
@@ -353,7 +354,8 @@ test_stage(void)
     ok(store_put(t, DB_META, "a", 1, "x", 1, STORE_NOOVERWRITE) == SEAM_EEXIST &&
            store_put(t, DB_META, "c", 1, "x", 1, STORE_NOOVERWRITE) == SEAM_EEXIST,
        "stage: STORE_NOOVERWRITE refuses keys of the snapshot and its own");
-    ok(store_del(t, DB_META, "zz", 2) == SEAM_ENOTFOUND && store_del(t, DB_META, "b", 1) == SEAM_OK &&
+    ok(store_del(t, DB_META, "zz", 2) == SEAM_ENOTFOUND &&
+           store_del(t, DB_META, "b", 1) == SEAM_OK &&
            store_get(t, DB_META, "b", 1, &v) == SEAM_ENOTFOUND,
        "stage: deletes answer as the snapshot would, and are seen");
     ok(store_scan(t, DB_META, NULL, 0, 0, NULL, NULL) == SEAM_ESTALE,
@@ -386,7 +388,8 @@ test_stage(void)
     /* A read of an absent key: unrelated changes leave the stage fresh... */
     struct store_txn *t2;
     ok(store_stage_begin(s, &t2) == SEAM_OK &&
-           store_get(t2, DB_META, "new", 3, &v) == SEAM_ENOTFOUND && put_str(t2, "d", "4") == SEAM_OK,
+           store_get(t2, DB_META, "new", 3, &v) == SEAM_ENOTFOUND &&
+           put_str(t2, "d", "4") == SEAM_OK,
        "stage: reads an absent key");
     r.st = store_stage_end(t2);
     ok(store_write(s, change_a, "8", NULL, NULL) == SEAM_OK &&
@@ -395,7 +398,8 @@ test_stage(void)
     store_stage_free(r.st);
     /* ... but the key appearing makes it stale. */
     ok(store_stage_begin(s, &t2) == SEAM_OK &&
-           store_get(t2, DB_META, "new", 3, &v) == SEAM_ENOTFOUND && put_str(t2, "e", "5") == SEAM_OK,
+           store_get(t2, DB_META, "new", 3, &v) == SEAM_ENOTFOUND &&
+           put_str(t2, "e", "5") == SEAM_OK,
        "stage: reads the absent key again");
     r.st = store_stage_end(t2);
     struct odd_put appear = {"new", "x", 0};
@@ -418,7 +422,9 @@ test_stage(void)
     struct store_stats st;
     ok(store_writer_start(s, 64, 16, NULL, NULL) == SEAM_OK, "stage: writer");
     struct staged_put p1 = {.job = {.apply = staged_put_apply, .done = staged_put_done},
-                            .key = "p1", .val = "one", .done = &done};
+                            .key = "p1",
+                            .val = "one",
+                            .done = &done};
     ok(store_stage_job(s, &p1.job) == SEAM_OK && p1.job.stage != NULL && p1.applied == 1 &&
            has(s, "p1", NULL),
        "stage: store_stage_job ran apply ahead and wrote nothing");
@@ -426,7 +432,9 @@ test_stage(void)
            p1.applied == 1 && has(s, "p1", "one"),
        "stage: the writer replayed it without applying again");
     struct staged_put p2 = {.job = {.apply = staged_put_apply, .done = staged_put_done},
-                            .key = "p2", .val = "two", .done = &done};
+                            .key = "p2",
+                            .val = "two",
+                            .done = &done};
     ok(store_stage_job(s, &p2.job) == SEAM_OK, "stage: another staged job");
     struct put_job move = {.job = {put_apply, put_done, 0, NULL}, .vlen = 3, .done = &done};
     snprintf(move.key, sizeof(move.key), "a");
