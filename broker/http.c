@@ -37,14 +37,6 @@ static _Atomic uint64_t m_latency_sum_us, m_latency_count;
 static _Atomic uint64_t m_req_seq;
 static _Atomic uint64_t m_dropped_slow; /* connections cut by the request deadline */
 
-static int64_t
-mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 count_request(struct req *r)
 {

@@ -35,6 +35,7 @@ struct store {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
     size_t map_max;
+    char *map_file; /* the data file's real path, as /proc/self/maps names it */
     pthread_rwlock_t map_lock;
 
     pthread_mutex_t queue_mu;
@@ -124,6 +125,9 @@ store_open(const char *dir, size_t map_size, size_t map_max, int create, struct 
     rc = mdb_env_open(s->env, dir, MDB_NOTLS | MDB_NORDAHEAD, 0600);
     if (rc != 0)
         goto fail;
+    char real[PATH_MAX];
+    if (realpath(dir, real) != NULL)
+        s->map_file = xasprintf("%s/data.mdb", real);
     int dead = 0;
     mdb_reader_check(s->env, &dead);
     if (dead > 0)
@@ -145,6 +149,7 @@ fail:
         mdb_txn_abort(txn);
     if (s->env)
         mdb_env_close(s->env);
+    free(s->map_file);
     free(s);
     return map_err(rc) == SEAM_ENOTFOUND ? SEAM_EIO : map_err(rc);
 }
@@ -159,6 +164,7 @@ store_close(struct store *s)
     pthread_rwlock_destroy(&s->map_lock);
     pthread_mutex_destroy(&s->queue_mu);
     pthread_cond_destroy(&s->queue_cv);
+    free(s->map_file);
     free(s);
 }
 
@@ -771,11 +777,9 @@ release_map(struct store *s)
 {
     /* LMDB does not tell where its map is (me_mapaddr is only for
      * MDB_FIXEDMAP): the process's own table of mappings does. */
-    const char *dir;
-    char line[PATH_MAX + 128], real[PATH_MAX], file[PATH_MAX + 16];
-    if (mdb_env_get_path(s->env, &dir) != 0 || realpath(dir, real) == NULL)
+    char line[PATH_MAX + 128];
+    if (s->map_file == NULL)
         return;
-    snprintf(file, sizeof(file), "%s/data.mdb", real);
     pthread_rwlock_rdlock(&s->map_lock); /* the map stays where it is */
     FILE *f = fopen("/proc/self/maps", "r");
     while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
@@ -783,7 +787,7 @@ release_map(struct store *s)
         int at = 0;
         line[strcspn(line, "\n")] = '\0';
         if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &at) == 2 && at > 0 &&
-            strcmp(line + at, file) == 0)
+            strcmp(line + at, s->map_file) == 0)
             madvise((void *)lo, hi - lo, MADV_DONTNEED);
     }
     if (f != NULL)
@@ -791,20 +795,12 @@ release_map(struct store *s)
     pthread_rwlock_unlock(&s->map_lock);
 }
 
-static int64_t
-mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *
 writer_main(void *arg)
 {
     struct store *s = arg;
     time_t last_check = time(NULL);
-    int64_t released = mono_ms();
+    int64_t released = mono_us() / 1000;
     for (;;) {
         pthread_mutex_lock(&s->queue_mu);
         while (s->head == NULL && !s->stopping) {
@@ -812,10 +808,10 @@ writer_main(void *arg)
             clock_gettime(CLOCK_REALTIME, &until);
             until.tv_sec += RELEASE_MAP_MS / 1000;
             pthread_cond_timedwait(&s->queue_cv, &s->queue_mu, &until);
-            if (mono_ms() - released >= RELEASE_MAP_MS) {
+            if (mono_us() / 1000 - released >= RELEASE_MAP_MS) {
                 pthread_mutex_unlock(&s->queue_mu);
                 release_map(s);
-                released = mono_ms();
+                released = mono_us() / 1000;
                 pthread_mutex_lock(&s->queue_mu);
             }
         }
@@ -853,9 +849,9 @@ writer_main(void *arg)
             }
             j->done(j);
         }
-        if (mono_ms() - released >= RELEASE_MAP_MS) {
+        if (mono_us() / 1000 - released >= RELEASE_MAP_MS) {
             release_map(s);
-            released = mono_ms();
+            released = mono_us() / 1000;
         }
         if (time(NULL) - last_check >= 5) {
             int dead = 0;

@@ -42,6 +42,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * it forward; it is never on by default.
  */
 int64_t now_ms(void);
+/* A monotonic clock in microseconds, for intervals only (never faked). */
+int64_t mono_us(void);
 void clock_enable_fake(void);
 int clock_is_fake(void);
 int clock_advance(int64_t ms); /* -1 unless the fake clock is enabled */
