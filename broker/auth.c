@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "json_fast.h"
 #include "log.h"
 #include "seam/evidence.h"
 
@@ -75,7 +76,7 @@ auth_check(struct store_txn *t, const char *authorization, struct principal *out
     token_hash(tok, len, h);
     if (store_get(t, DB_TOKENS, h, 32, &v) != SEAM_OK)
         return SEAM_ENOTFOUND;
-    json_t *rec = json_loadb(v.data, v.len, 0, NULL);
+    json_t *rec = json_cache_load(v.data, v.len); /* read on every request */
     if (rec == NULL)
         return SEAM_ENOTFOUND;
     const char *role = json_string_value(json_object_get(rec, "role"));

@@ -5,6 +5,11 @@
  * daylight-saving changes (a night shift over the change is an hour shorter
  * or longer), and holidays are local dates. It walks day by day, which is
  * plenty for SLA targets of days or weeks.
+ *
+ * ICU's arithmetic is the costly part (every ticket starts two or three
+ * clocks), and its answers are pure functions of the zone, so each
+ * calendar remembers the instants of the local minutes it has been asked
+ * for and the day after each day it has walked.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,10 +23,33 @@
 
 #define MAX_DAYS 3700 /* ten years of walking: a calendar always has working time */
 
+struct day {
+    int y, m, d; /* m: 0-11 as ICU counts */
+    int wday;    /* 0 = Monday */
+};
+
+/* A local day and the day after it, as ICU worked it out. */
+struct day_memo {
+    struct day day, next;
+    int used;
+};
+
+/* The local instants of wall-clock minutes of days. */
+struct instant_memo {
+    int y, m, d, minute;
+    int64_t t;
+    int used;
+};
+
+#define DAY_MEMO 64
+#define INSTANT_MEMO 256
+
 struct calendar {
     const struct config_calendar *c;
     UCalendar *ucal;
     pthread_mutex_t mu;
+    struct day_memo days[DAY_MEMO];           /* by the day's index */
+    struct instant_memo instants[INSTANT_MEMO]; /* by a hash of day and minute */
 };
 
 struct calendar *
@@ -63,11 +91,6 @@ calendar_free(struct calendar *cal)
     free(cal);
 }
 
-struct day {
-    int y, m, d; /* m: 0-11 as ICU counts */
-    int wday;    /* 0 = Monday */
-};
-
 /* The local day of an instant. Called with mu held. */
 static void
 day_of(struct calendar *cal, int64_t t, struct day *out)
@@ -85,19 +108,33 @@ day_of(struct calendar *cal, int64_t t, struct day *out)
 static int64_t
 local_instant(struct calendar *cal, const struct day *d, int minute)
 {
+    unsigned h = (unsigned)(((d->y * 12 + d->m) * 31 + d->d) * 1441 + minute);
+    struct instant_memo *m = &cal->instants[(h * 2654435761u) >> 24 & (INSTANT_MEMO - 1)];
+    if (m->used && m->y == d->y && m->m == d->m && m->d == d->d && m->minute == minute)
+        return m->t;
     UErrorCode st = U_ZERO_ERROR;
     ucal_clear(cal->ucal);
     ucal_setDateTime(cal->ucal, d->y, d->m, d->d, minute / 60, minute % 60, 0, &st);
-    return (int64_t)ucal_getMillis(cal->ucal, &st);
+    int64_t t = (int64_t)ucal_getMillis(cal->ucal, &st);
+    if (U_SUCCESS(st))
+        *m = (struct instant_memo){d->y, d->m, d->d, minute, t, 1};
+    return t;
 }
 
-/* The next local day. */
+/* The next local day, worked out through ICU once. */
 static void
 next_day(struct calendar *cal, struct day *d)
 {
-    struct day n = *d;
-    n.d += 1; /* ICU is lenient: the 32nd is the 1st of next month */
-    day_of(cal, local_instant(cal, &n, 12 * 60), d);
+    unsigned h = (unsigned)((d->y * 12 + d->m) * 31 + d->d);
+    struct day_memo *m = &cal->days[h % DAY_MEMO];
+    if (!(m->used && m->day.y == d->y && m->day.m == d->m && m->day.d == d->d)) {
+        struct day n = *d;
+        n.d += 1; /* ICU is lenient: the 32nd is the 1st of next month */
+        m->day = *d;
+        day_of(cal, local_instant(cal, &n, 12 * 60), &m->next);
+        m->used = 1;
+    }
+    *d = m->next;
 }
 
 static int

@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "json_fast.h"
 #include "log.h"
 
 /* ---- metrics: lock-free counters ---- */
@@ -180,18 +181,23 @@ http_reply_empty(struct req *r, int status)
 void
 http_reply(struct req *r, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    char buf[16384];
+    size_t n = 0;
+    char *text = json_dump_into(body, JSON_COMPACT, buf, sizeof(buf), &n);
     json_decref(body);
     if (text == NULL) {
         log_warnx("req=%s json_dumps failed", r->id);
         text = xasprintf("{\"error\":{\"code\":\"internal\",\"message\":\"request %s\"}}", r->id);
+        n = strlen(text);
         status = 500;
     }
-    size_t n = strlen(text);
-    text = xrealloc(text, n + 2);
-    text[n] = '\n';
-    text[n + 1] = '\0';
-    http_reply_raw(r, status, "application/json", text, n + 1);
+    char *out = xmalloc(n + 2);
+    memcpy(out, text, n);
+    out[n] = '\n';
+    out[n + 1] = '\0';
+    if (text != buf)
+        free(text);
+    http_reply_raw(r, status, "application/json", out, n + 1);
 }
 
 void

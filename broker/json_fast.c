@@ -1,0 +1,93 @@
+/*
+ * json_fast.c: see json_fast.h. The parse cache is a direct-mapped table
+ * by a hash of the bytes; a slot holds a copy of the bytes and their
+ * parse. Records larger than a slot's limit are parsed every time: a cache
+ * of big records would cost more memory than it saves.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common.h"
+#include "json_fast.h"
+
+#define SLOTS 256
+#define MAX_BYTES 1024
+
+struct slot {
+    size_t len;
+    char *bytes;
+    json_t *parsed;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static struct slot slots[SLOTS];
+static unsigned char hash_key[crypto_shorthash_KEYBYTES]; /* zero: only spreads, no secret */
+
+json_t *
+json_cache_load(const void *bytes, size_t len)
+{
+    if (len > MAX_BYTES)
+        return json_loadb(bytes, len, 0, NULL);
+    unsigned char h[crypto_shorthash_BYTES];
+    uint64_t x;
+    crypto_shorthash(h, bytes, len, hash_key);
+    memcpy(&x, h, sizeof(x));
+    struct slot *s = &slots[x % SLOTS];
+    json_t *copy = NULL;
+    pthread_mutex_lock(&mu);
+    if (s->parsed != NULL && s->len == len && memcmp(s->bytes, bytes, len) == 0)
+        copy = json_deep_copy(s->parsed);
+    pthread_mutex_unlock(&mu);
+    if (copy != NULL)
+        return copy;
+
+    json_t *parsed = json_loadb(bytes, len, 0, NULL);
+    if (parsed == NULL)
+        return NULL;
+    json_t *keep = json_deep_copy(parsed);
+    char *b = xmalloc(len > 0 ? len : 1);
+    memcpy(b, bytes, len);
+    pthread_mutex_lock(&mu);
+    char *old_bytes = s->bytes;
+    json_t *old = s->parsed;
+    s->bytes = b;
+    s->len = len;
+    s->parsed = keep;
+    pthread_mutex_unlock(&mu);
+    free(old_bytes);
+    json_decref(old);
+    return parsed;
+}
+
+void
+json_cache_clear(void)
+{
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < SLOTS; i++) {
+        free(slots[i].bytes);
+        json_decref(slots[i].parsed);
+        slots[i] = (struct slot){0};
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+char *
+json_dump_into(const json_t *j, size_t flags, char *buf, size_t cap, size_t *len)
+{
+    size_t n = json_dumpb(j, buf, cap, flags);
+    if (n == 0)
+        return NULL;
+    if (n < cap) {
+        buf[n] = '\0';
+        *len = n;
+        return buf;
+    }
+    char *text = json_dumps(j, flags);
+    if (text != NULL)
+        *len = strlen(text);
+    return text;
+}
