@@ -48,7 +48,7 @@ struct calendar {
     const struct config_calendar *c;
     UCalendar *ucal;
     pthread_mutex_t mu;
-    struct day_memo days[DAY_MEMO];           /* by the day's index */
+    struct day_memo days[DAY_MEMO];             /* by the day's index */
     struct instant_memo instants[INSTANT_MEMO]; /* by a hash of day and minute */
 };
 

@@ -106,6 +106,28 @@ main(void)
        "... and adding 23 hours lands on the next local midnight");
     calendar_free(c);
 
+    /* What a calendar remembers of ICU's answers changes none of its own:
+     * a year of instants, each through a warm calendar (many days walked,
+     * slots reused) and through a fresh one. */
+    struct config_calendar osl2 = weekdays("Europe/Oslo", 8 * 60, 16 * 60);
+    struct calendar *warm = calendar_new(&osl2);
+    int differ = 0, calls = 0;
+    for (int64_t t = at("2026-01-01T00:00:00Z"); t < at("2027-01-01T00:00:00Z");
+         t += 31 * 3600 * 1000LL + 17 * MIN) {
+        for (int64_t business = 0; business <= 40 * 60 * MIN; business += 13 * 60 * MIN) {
+            struct calendar *fresh = calendar_new(&osl2);
+            differ += calendar_add(warm, t, business) != calendar_add(fresh, t, business);
+            differ += calendar_between(warm, t, t + business * 3) !=
+                      calendar_between(fresh, t, t + business * 3);
+            calendar_free(fresh);
+            calls += 2;
+        }
+    }
+    ok(differ == 0,
+       "a warm calendar answers as a fresh one, across both DST changes (%d of %d differ)", differ,
+       calls);
+    calendar_free(warm);
+
     struct config_calendar always = {.id = "24x7", .timezone = "UTC", .always = 1};
     c = calendar_new(&always);
     ok(calendar_add(c, 1000, 5000) == 6000 && calendar_between(c, 1000, 6000) == 5000,
