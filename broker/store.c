@@ -770,7 +770,7 @@ commit_batch(struct store *s, struct store_job *first, unsigned n)
  * page cache (a minor fault). Nothing is lost: the map is shared and
  * read-only, and the file holds every committed page.
  */
-#define RELEASE_MAP_MS 1000
+#define RELEASE_MAP_MS 100
 
 static void
 release_map(struct store *s)
@@ -806,7 +806,11 @@ writer_main(void *arg)
         while (s->head == NULL && !s->stopping) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += RELEASE_MAP_MS / 1000;
+            until.tv_nsec += RELEASE_MAP_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
             pthread_cond_timedwait(&s->queue_cv, &s->queue_mu, &until);
             if (mono_us() / 1000 - released >= RELEASE_MAP_MS) {
                 pthread_mutex_unlock(&s->queue_mu);
