@@ -197,16 +197,18 @@ api_assignments_get(struct req *r)
 {
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct store_txn *t;
-    json_t *record = NULL, *v = NULL;
+    json_t *record = NULL;
+    char *text = NULL;
+    size_t len = 0;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
         rc = ticket_load_assignment(t, &c, &r->who, http_param(r, 0), &record);
         if (rc == SEAM_OK)
-            v = ticket_assignment_view(t, &c, record, http_param(r, 0));
+            text = ticket_assignment_text(t, &c, record, http_param(r, 0), &len);
         store_read_end(t);
     }
     json_decref(record);
-    if (rc == SEAM_ENOTFOUND || (rc == SEAM_OK && v == NULL)) {
+    if (rc == SEAM_ENOTFOUND || (rc == SEAM_OK && text == NULL)) {
         http_error(r, E_NOT_FOUND, "no such assignment", NULL);
         return;
     }
@@ -214,7 +216,7 @@ api_assignments_get(struct req *r)
         http_error_from(r, rc, "assignment");
         return;
     }
-    http_reply(r, 200, v);
+    http_reply_raw(r, 200, "application/json", text, len);
 }
 
 #define TEXT(name, required)                                                                       \

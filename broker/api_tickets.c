@@ -320,9 +320,13 @@ act_finish(struct req *r)
     case SEAM_OK:
         /* The owner of a claim gets its assignment back; others the ticket. */
         if (aj->a.kind >= TA_ACK && store_read_begin(r->srv->store, &t) == SEAM_OK) {
-            json_t *v = ticket_assignment_view(t, &c, aj->record, aj->a.target);
+            size_t len = 0;
+            char *text = ticket_assignment_text(t, &c, aj->record, aj->a.target, &len);
             store_read_end(t);
-            http_reply(r, 200, v ? v : json_object());
+            if (text != NULL)
+                http_reply_raw(r, 200, "application/json", text, len);
+            else
+                http_reply(r, 200, json_object());
         } else {
             http_reply(r, 200, ticket_view(&c, aj->record, &r->who));
         }

@@ -91,3 +91,71 @@ json_dump_into(const json_t *j, size_t flags, char *buf, size_t cap, size_t *len
         *len = strlen(text);
     return text;
 }
+
+/* Room for n more bytes and a NUL. */
+static void
+text_reserve(struct json_text *t, size_t n)
+{
+    if (t->cap - t->len >= n + 1)
+        return;
+    size_t cap = t->cap ? t->cap : 1024;
+    while (cap - t->len < n + 1)
+        cap *= 2;
+    t->data = xrealloc(t->data, cap);
+    t->cap = cap;
+}
+
+void
+json_text_add(struct json_text *t, const char *s, size_t n)
+{
+    text_reserve(t, n);
+    memcpy(t->data + t->len, s, n);
+    t->len += n;
+    t->data[t->len] = '\0';
+}
+
+void
+json_text_string(struct json_text *t, const char *bytes, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF"; /* as Jansson writes them */
+    text_reserve(t, 6 * n + 2);                   /* each byte escaped at worst */
+    char *o = t->data + t->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)bytes[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+            *o++ = (char)ch;
+            continue;
+        }
+        *o++ = '\\';
+        switch (ch) {
+        case '"':
+        case '\\':
+            *o++ = (char)ch;
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[ch >> 4];
+            o[4] = hex[ch & 15];
+            o += 5;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    t->len = (size_t)(o - t->data);
+}

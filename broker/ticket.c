@@ -1529,9 +1529,10 @@ ticket_queue_owner(const struct ticket_ctx *c, const struct principal *who)
     return who->role == ROLE_LEAD ? c->cfg->lead.id : who->subject;
 }
 
-json_t *
-ticket_assignment_view(struct store_txn *t, const struct ticket_ctx *c, const json_t *record,
-                       const char *aid)
+/* The assignment view without its event; *asg_out: the assignment. */
+static json_t *
+assignment_base(struct store_txn *t, const struct ticket_ctx *c, const json_t *record,
+                const char *aid, json_t **asg_out)
 {
     static const char *const from_ticket[] = {"summary",   "description", "service",  "symptom",
                                               "equipment", "region",      "priority", NULL};
@@ -1576,22 +1577,77 @@ ticket_assignment_view(struct store_txn *t, const struct ticket_ctx *c, const js
     }
     json_decref(cust);
     json_object_set_new(v, "customer", cv);
-    /* The broker's signed event that made the assignment, to verify offline. */
-    char *bytes = NULL;
-    size_t len;
+    *asg_out = asg;
+    return v;
+}
+
+#define SIG64_SIZE 96 /* a signature in base64 (88) and its NUL, with room */
+
+/* The signed event that made the assignment: its bytes (free them), signature, leaf. */
+static int
+assignment_event(struct store_txn *t, const json_t *record, const json_t *asg, char **bytes,
+                 size_t *len, char sig64[SIG64_SIZE], uint64_t *leaf)
+{
     uint8_t sig[SEAM_SIG_LEN];
-    uint64_t leaf;
     json_int_t seq = json_integer_value(json_object_get(asg, "event_seq"));
-    if (evlog_event(t, json_string_value(json_object_get(record, "id")), (uint32_t)seq, &bytes,
-                    &len, sig, &leaf) == SEAM_OK) {
-        char *sig64 = seam_b64_encode(sig, SEAM_SIG_LEN);
+    if (evlog_event(t, json_string_value(json_object_get(record, "id")), (uint32_t)seq, bytes, len,
+                    sig, leaf) != SEAM_OK)
+        return 0;
+    char *b64 = seam_b64_encode(sig, SEAM_SIG_LEN);
+    snprintf(sig64, SIG64_SIZE, "%s", b64);
+    free(b64);
+    return 1;
+}
+
+json_t *
+ticket_assignment_view(struct store_txn *t, const struct ticket_ctx *c, const json_t *record,
+                       const char *aid)
+{
+    json_t *asg, *v = assignment_base(t, c, record, aid, &asg);
+    char *bytes, sig64[SIG64_SIZE];
+    size_t len;
+    uint64_t leaf;
+    if (v != NULL && assignment_event(t, record, asg, &bytes, &len, sig64, &leaf)) {
         json_object_set_new(v, "event",
                             json_pack("{s:s%, s:s, s:I}", "bytes", bytes, len, "signature", sig64,
                                       "leaf_index", (json_int_t)leaf));
-        free(sig64);
         free(bytes);
     }
     return v;
+}
+
+char *
+ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const json_t *record,
+                       const char *aid, size_t *out_len)
+{
+    json_t *asg, *v = assignment_base(t, c, record, aid, &asg);
+    if (v == NULL)
+        return NULL;
+    char buf[8192], *bytes, sig64[SIG64_SIZE];
+    size_t blen, elen;
+    uint64_t leaf;
+    char *base = json_dump_into(v, JSON_COMPACT, buf, sizeof(buf), &blen);
+    json_decref(v);
+    if (base == NULL)
+        return NULL;
+    struct json_text out = {0};
+    json_text_add(&out, base, blen - 1); /* all but the closing brace */
+    if (base != buf)
+        free(base);
+    if (assignment_event(t, record, asg, &bytes, &elen, sig64, &leaf)) {
+        /* The event's bytes as a JSON string, escaped here rather than by
+         * Jansson, which spends more on them than on the whole view. */
+        json_text_lit(&out, ",\"event\":{\"bytes\":");
+        json_text_string(&out, bytes, elen);
+        char tail[SIG64_SIZE + 64];
+        int n = snprintf(tail, sizeof(tail), ",\"signature\":\"%s\",\"leaf_index\":%llu}", sig64,
+                         (unsigned long long)leaf);
+        json_text_add(&out, tail, (size_t)n);
+        free(bytes);
+    }
+    json_text_lit(&out, "}\n"); /* as http_reply ends its answers */
+    *out_len = out.len;
+    return out.data;
 }
 
 enum seam_err

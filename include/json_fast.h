@@ -31,4 +31,17 @@ void json_cache_clear(void);
  */
 char *json_dump_into(const json_t *j, size_t flags, char *buf, size_t cap, size_t *len);
 
+/* A growing JSON text, NUL-terminated; data is the caller's to free. */
+struct json_text {
+    char *data;
+    size_t len, cap;
+};
+
+void json_text_add(struct json_text *t, const char *s, size_t n);
+#define json_text_lit(t, lit) json_text_add((t), (lit), sizeof(lit) - 1) /* a string literal */
+
+/* bytes[0..n), valid UTF-8, as a quoted JSON string: '"', '\\' and control
+ * characters escaped, the rest as it is (as Jansson writes strings). */
+void json_text_string(struct json_text *t, const char *bytes, size_t n);
+
 #endif

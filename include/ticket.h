@@ -62,6 +62,12 @@ enum seam_err ticket_load(struct store_txn *t, const char *id, json_t **record) 
 json_t *ticket_assignment_view(struct store_txn *t, const struct ticket_ctx *c,
                                const json_t *record, const char *assignment);
 
+/* The same view as compact JSON text (free it), built without Jansson
+ * escaping the event's bytes: an answer's cost. NULL if there is no such
+ * assignment. */
+char *ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const json_t *record,
+                             const char *assignment, size_t *len);
+
 /* Loads the ticket of an assignment the caller owns; SEAM_ENOTFOUND otherwise. */
 enum seam_err ticket_load_assignment(struct store_txn *t, const struct ticket_ctx *c,
                                      const struct principal *who, const char *assignment,

@@ -106,6 +106,41 @@ main(void)
     free(want);
     json_decref(j);
     free(big);
+
+    /* json_text_string writes what Jansson writes for a string: every byte
+     * below 0x20, quotes and backslashes among plain ASCII and UTF-8. */
+    const char *pieces[] = {
+        "a",  "\"",   "\\",   "\n", "\r",       "\t",           "\b",
+        "\f", "\x01", "\x1f", "/",  "\xc3\xa9", "\xe2\x9c\x93", "\xf0\x9f\x98\x80",
+        " ",  "{}"};
+    int differ = 0;
+    srand(7);
+    for (int round = 0; round < 2000; round++) {
+        char str[256] = "";
+        for (int k = rand() % 24; k > 0; k--)
+            strcat(str, pieces[rand() % (int)(sizeof(pieces) / sizeof(pieces[0]))]);
+        json_t *js = json_string(str);
+        char *jansson = json_dumps(js, JSON_ENCODE_ANY);
+        struct json_text out = {0};
+        json_text_string(&out, str, strlen(str));
+        differ += out.data == NULL || strcmp(out.data, jansson) != 0;
+        free(out.data);
+        free(jansson);
+        json_decref(js);
+    }
+    ok(differ == 0, "2000 random strings are written as Jansson writes them (%d differ)", differ);
+    struct json_text out = {0};
+    json_text_add(&out, "{", 1);
+    for (int i = 0; i < 3000; i++)
+        json_text_add(&out, "\"k\":1,", 6);
+    json_text_add(&out, "\"end\":2}", 8);
+    json_t *grown = json_loads(out.data, 0, NULL);
+    ok(grown != NULL && out.len == strlen(out.data) &&
+           json_integer_value(json_object_get(grown, "end")) == 2,
+       "a text grown past its first allocation stays whole and NUL-terminated (%zu bytes)",
+       out.len);
+    json_decref(grown);
+    free(out.data);
     json_cache_clear();
     return done_testing();
 }
