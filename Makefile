@@ -14,7 +14,7 @@ CFLAGS  ?= -g -O2
 WARN     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 CPPFLAGS = -Iinclude
-LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcurl -licui18n -licuuc -licudata -lpthread
+LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcrypto -lcurl -licui18n -licuuc -licudata -lpthread
 # The daemon's allocator: mimalloc replaces malloc process-wide (Jansson's
 # objects above all; see docs/performance.md). Not with the sanitizers,
 # which bring their own.
