@@ -770,7 +770,7 @@ commit_batch(struct store *s, struct store_job *first, unsigned n)
  * page cache (a minor fault). Nothing is lost: the map is shared and
  * read-only, and the file holds every committed page.
  */
-#define RELEASE_MAP_MS 100
+#define RELEASE_MAP_MS 250
 
 static void
 release_map(struct store *s)
