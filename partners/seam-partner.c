@@ -580,10 +580,10 @@ main(int argc, char **argv)
             const char *id = json_string_value(json_object_get(a, "id"));
             if (id != NULL && !was_handled(id))
                 handle(a);
+            if (stopping)
+                break; /* a claim left half way (its ack not sent): the next run starts at it */
             if (id != NULL)
                 state_write("cursor", id, NULL);
-            if (stopping)
-                break;
         }
         if (json_array_size(items) > 0)
             idle_since = time(NULL);
