@@ -216,7 +216,7 @@ api_assignments_get(struct req *r)
         http_error_from(r, rc, "assignment");
         return;
     }
-    http_reply_raw(r, 200, "application/json", text, len);
+    http_reply_json_text(r, 200, text, len);
 }
 
 #define TEXT(name, required)                                                                       \

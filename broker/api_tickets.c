@@ -324,7 +324,7 @@ act_finish(struct req *r)
             char *text = ticket_assignment_text(t, &c, aj->record, aj->a.target, &len);
             store_read_end(t);
             if (text != NULL)
-                http_reply_raw(r, 200, "application/json", text, len);
+                http_reply_json_text(r, 200, text, len);
             else
                 http_reply(r, 200, json_object());
         } else {

@@ -81,8 +81,7 @@ event_key(const char *ticket, uint32_t seq, uint8_t key[TICKET_ID_LEN + 4])
 
 /* Stores a signed event, val = be64 leaf (filled in here) || signature || bytes. */
 static enum seam_err
-append_signed(struct store_txn *t, const char *ticket, uint32_t seq, uint8_t *val, size_t vlen,
-              uint64_t *leaf_out)
+append_signed(struct store_txn *t, const char *ticket, uint32_t seq, uint8_t *val, size_t vlen)
 {
     uint8_t key[TICKET_ID_LEN + 4], nk[9], lk[8], hash[H], sib[H];
     const uint8_t *bytes = val + 8 + SEAM_SIG_LEN;
@@ -119,13 +118,10 @@ append_signed(struct store_txn *t, const char *ticket, uint32_t seq, uint8_t *va
         level++;
         idx >>= 1;
     }
-    if ((rc = meta_put_u64(t, META_TREE_SIZE, size + 1)) != SEAM_OK)
-        return rc;
-    *leaf_out = size;
-    return SEAM_OK;
+    return meta_put_u64(t, META_TREE_SIZE, size + 1);
 }
 
-/* A signed event staged ahead of the writer: stored when the stage is replayed. */
+/* A signed event, stored by the writer (at the replay, when it was staged). */
 struct staged_event {
     char ticket[TICKET_ID_LEN + 1];
     uint32_t seq;
@@ -137,13 +133,12 @@ static enum seam_err
 append_staged(struct store_txn *t, void *arg)
 {
     struct staged_event *e = arg;
-    uint64_t leaf;
-    return append_signed(t, e->ticket, e->seq, e->val, e->vlen, &leaf);
+    return append_signed(t, e->ticket, e->seq, e->val, e->vlen);
 }
 
 enum seam_err
 evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket, uint32_t seq,
-             const char *bytes, size_t len, uint64_t *leaf_out)
+             const char *bytes, size_t len)
 {
     if (strlen(ticket) != TICKET_ID_LEN)
         return SEAM_EINVAL;
@@ -152,17 +147,10 @@ evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket, ui
     memset(e->val, 0, 8);
     seam_sign_ctx(SEAM_EVENT_CONTEXT, bytes, len, lg->keys->sk, e->val + 8);
     memcpy(e->val + 8 + SEAM_SIG_LEN, bytes, len);
-    if (store_is_staged(t)) {
-        memcpy(e->ticket, ticket, TICKET_ID_LEN + 1);
-        e->seq = seq;
-        e->vlen = vlen;
-        store_defer(t, append_staged, e, free);
-        *leaf_out = UINT64_MAX;
-        return SEAM_OK;
-    }
-    enum seam_err rc = append_signed(t, ticket, seq, e->val, vlen, leaf_out);
-    free(e);
-    return rc;
+    memcpy(e->ticket, ticket, TICKET_ID_LEN + 1);
+    e->seq = seq;
+    e->vlen = vlen;
+    return store_defer(t, append_staged, e, free);
 }
 
 enum seam_err

@@ -190,14 +190,20 @@ http_reply(struct req *r, int status, json_t *body)
         text = xasprintf("{\"error\":{\"code\":\"internal\",\"message\":\"request %s\"}}", r->id);
         n = strlen(text);
         status = 500;
+    } else if (text == buf) {
+        text = xmalloc(n + 2);
+        memcpy(text, buf, n);
     }
-    char *out = xmalloc(n + 2);
-    memcpy(out, text, n);
-    out[n] = '\n';
-    out[n + 1] = '\0';
-    if (text != buf)
-        free(text);
-    http_reply_raw(r, status, "application/json", out, n + 1);
+    http_reply_json_text(r, status, text, n);
+}
+
+void
+http_reply_json_text(struct req *r, int status, char *text, size_t len)
+{
+    text = xrealloc(text, len + 2);
+    text[len] = '\n';
+    text[len + 1] = '\0';
+    http_reply_raw(r, status, "application/json", text, len + 1);
 }
 
 void

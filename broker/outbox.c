@@ -99,7 +99,7 @@ outbox_take_news(void)
     return atomic_exchange(&news, 0);
 }
 
-/* A message staged ahead of the writer, which takes its number at the replay. */
+/* A message, queued by the writer, which gives it its number (at the replay, when staged). */
 struct staged_message {
     char *owner, *url, *ticket, *assignment, *type, *bytes;
 };
@@ -132,16 +132,10 @@ outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url, const
     json_decref(body);
     if (bytes == NULL)
         return SEAM_EINVAL;
-    if (store_is_staged(t)) {
-        struct staged_message *m = xmalloc(sizeof(*m));
-        *m = (struct staged_message){xstrdup(owner),      xstrdup(url),  xstrdup(ticket),
-                                     xstrdup(assignment), xstrdup(type), bytes};
-        store_defer(t, enqueue_staged, m, staged_message_free);
-        return SEAM_OK;
-    }
-    enum seam_err rc = enqueue_bytes(t, owner, url, ticket, assignment, type, bytes);
-    free(bytes);
-    return rc;
+    struct staged_message *m = xmalloc(sizeof(*m));
+    *m = (struct staged_message){xstrdup(owner),      xstrdup(url),  xstrdup(ticket),
+                                 xstrdup(assignment), xstrdup(type), bytes};
+    return store_defer(t, enqueue_staged, m, staged_message_free);
 }
 
 struct due_ctx {

@@ -472,10 +472,17 @@ stage_fn(struct store_txn *t, enum stage_kind kind, store_defer_fn fn, void *arg
     o->free_fn = free_fn;
 }
 
-void
+enum seam_err
 store_defer(struct store_txn *t, store_defer_fn fn, void *arg, void (*free_fn)(void *))
 {
-    stage_fn(t, OP_DEFER, fn, arg, free_fn);
+    if (t->stage != NULL) {
+        stage_fn(t, OP_DEFER, fn, arg, free_fn);
+        return SEAM_OK;
+    }
+    enum seam_err rc = fn(t, arg);
+    if (free_fn != NULL)
+        free_fn(arg);
+    return rc;
 }
 
 void

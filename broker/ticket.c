@@ -208,7 +208,6 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, json_t *record, co
     const char *id = json_string_value(json_object_get(record, "id"));
     json_int_t seq = json_integer_value(json_object_get(head, "events"));
     const char *prev = json_string_value(json_object_get(head, "last"));
-    uint64_t leaf;
     char hash[65];
 
     json_t *ev =
@@ -221,7 +220,7 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, json_t *record, co
     json_decref(ev);
     if (bytes == NULL)
         return SEAM_EINVAL;
-    enum seam_err rc = evlog_append(t, c->lg, id, (uint32_t)seq, bytes, len, &leaf);
+    enum seam_err rc = evlog_append(t, c->lg, id, (uint32_t)seq, bytes, len);
     if (rc == SEAM_OK) {
         seam_sha256_hex(bytes, len, hash);
         json_object_set_new(head, "events", json_integer(seq + 1));
@@ -1645,7 +1644,7 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const js
         json_text_add(&out, tail, (size_t)n);
         free(bytes);
     }
-    json_text_lit(&out, "}\n"); /* as http_reply ends its answers */
+    json_text_lit(&out, "}");
     *out_len = out.len;
     return out.data;
 }

@@ -387,15 +387,7 @@ notify_one(void *arg, struct store_val k, struct store_val v)
     return n->rc != SEAM_OK;
 }
 
-static enum seam_err
-notify_hubs(struct store_txn *t, const json_t *record, const char *const types[3])
-{
-    struct notify_ctx n = {t, record, {types[0], types[1], types[2]}, SEAM_OK};
-    enum seam_err rc = store_scan(t, DB_META, HUB_PREFIX, strlen(HUB_PREFIX), 0, notify_one, &n);
-    return rc != SEAM_OK ? rc : n.rc;
-}
-
-/* A staged change tells the hubs at its replay: the hubs are the writer's to read. */
+/* The hubs are told by the writer, whose to read they are (at the replay, when staged). */
 struct staged_notify {
     json_t *record; /* not changed after the notify, only read */
     const char *types[3];
@@ -405,7 +397,9 @@ static enum seam_err
 notify_staged(struct store_txn *t, void *arg)
 {
     struct staged_notify *sn = arg;
-    return notify_hubs(t, sn->record, sn->types);
+    struct notify_ctx n = {t, sn->record, {sn->types[0], sn->types[1], sn->types[2]}, SEAM_OK};
+    enum seam_err rc = store_scan(t, DB_META, HUB_PREFIX, strlen(HUB_PREFIX), 0, notify_one, &n);
+    return rc != SEAM_OK ? rc : n.rc;
 }
 
 static void
@@ -433,12 +427,8 @@ tmf_notify(struct store_txn *t, const json_t *record, const char *status_before,
     }
     if (k == 0)
         return SEAM_OK;
-    if (store_is_staged(t)) {
-        struct staged_notify *sn = xmalloc(sizeof(*sn));
-        sn->record = json_incref((json_t *)record);
-        memcpy(sn->types, types, sizeof(types));
-        store_defer(t, notify_staged, sn, staged_notify_free);
-        return SEAM_OK;
-    }
-    return notify_hubs(t, record, types);
+    struct staged_notify *sn = xmalloc(sizeof(*sn));
+    sn->record = json_incref((json_t *)record);
+    memcpy(sn->types, types, sizeof(types));
+    return store_defer(t, notify_staged, sn, staged_notify_free);
 }

@@ -26,11 +26,11 @@ struct evlog {
 
 /*
  * Signs bytes (a canonical event of ticket id, number seq) and appends it:
- * the event record, its leaf and the tree nodes above it. Writes the leaf
- * index to *leaf (UINT64_MAX in a staged transaction: known at the replay).
+ * the event record, its leaf and the tree nodes above it (at the replay in
+ * a staged transaction, where the leaf's index is known).
  */
 enum seam_err evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket,
-                           uint32_t seq, const char *bytes, size_t len, uint64_t *leaf) SEAM_WUR;
+                           uint32_t seq, const char *bytes, size_t len) SEAM_WUR;
 
 /* The batch hook: signs a checkpoint if the tree grew since the last one. */
 enum seam_err evlog_hook(struct store_txn *t, void *lg);

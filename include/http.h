@@ -113,6 +113,8 @@ void http_reply_empty(struct req *r, int status);
 
 /* Answers with JSON (steals body). */
 void http_reply(struct req *r, int status, json_t *body);
+/* Answers with JSON already written (takes the malloc'd text); ends it with a newline. */
+void http_reply_json_text(struct req *r, int status, char *text, size_t len);
 /* Answers with text of a type (takes ownership of malloc'd text). */
 void http_reply_raw(struct req *r, int status, const char *type, char *text, size_t len);
 /* The structured error; message NULL: the table's; field may be NULL. */

@@ -138,8 +138,13 @@ struct store_stage;
 enum seam_err store_stage_begin(struct store *s, struct store_txn **out) SEAM_WUR;
 int store_is_staged(const struct store_txn *t);
 typedef enum seam_err (*store_defer_fn)(struct store_txn *t, void *arg);
-/* Only in a staged transaction; arg is the stage's: free_fn(arg) when it is freed. */
-void store_defer(struct store_txn *t, store_defer_fn fn, void *arg, void (*free_fn)(void *));
+/*
+ * fn(t, arg): in a staged transaction at the replay (arg is then the
+ * stage's: free_fn(arg) when it is freed, and the answer is SEAM_OK); in
+ * any other, now, answering fn's result, arg freed after.
+ */
+enum seam_err store_defer(struct store_txn *t, store_defer_fn fn, void *arg,
+                          void (*free_fn)(void *)) SEAM_WUR;
 void store_stage_check(struct store_txn *t, store_defer_fn fn, void *arg, void (*free_fn)(void *));
 /*
  * A stage's place among stages: jobs staged with an order wait in the queue

@@ -26,15 +26,13 @@ static enum seam_err
 append_one(struct store_txn *t, void *arg)
 {
     struct append_ctx *a = arg;
-    uint64_t leaf;
     json_t *ev = json_pack("{s:i, s:s, s:s, s:i, s:s, s:s, s:{s:s, s:s}, s:{s:i}}", "v", 1, "type",
                            a->events ? "ticket.noted" : "ticket.created", "ticket", a->ticket,
                            "seq", a->events, "prev", a->last, "at", "2026-11-22T10:00:00.000Z",
                            "actor", "role", "customer", "id", "c1", "data", "n", a->events);
     char *bytes = json_dumps(ev, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(ev);
-    enum seam_err rc =
-        evlog_append(t, a->lg, a->ticket, (uint32_t)a->events, bytes, strlen(bytes), &leaf);
+    enum seam_err rc = evlog_append(t, a->lg, a->ticket, (uint32_t)a->events, bytes, strlen(bytes));
     if (rc == SEAM_OK) {
         seam_sha256_hex(bytes, strlen(bytes), a->last);
         a->events++;

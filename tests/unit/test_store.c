@@ -236,6 +236,15 @@ counted_free(void *arg)
     deferred_frees++;
 }
 
+/* store_defer outside a stage: the work runs at once. */
+static enum seam_err
+defer_now_apply(struct store_txn *t, void *ctx)
+{
+    if (store_is_staged(t))
+        return SEAM_EINVAL;
+    return store_defer(t, ctx != NULL ? checked : deferred, "yes", counted_free);
+}
+
 /* The stage of test_stage: reads a, puts c, deletes b, defers one write. */
 static struct store_stage *
 stage_of(struct store *s)
@@ -247,7 +256,7 @@ stage_of(struct store *s)
     int good = store_is_staged(t) && store_get(t, DB_META, "a", 1, &v) == SEAM_OK && v.len == 1 &&
                put_str(t, "c", "3") == SEAM_OK && store_del(t, DB_META, "b", 1) == SEAM_OK;
     store_stage_check(t, checked, NULL, counted_free);
-    store_defer(t, deferred, "yes", counted_free);
+    good = good && store_defer(t, deferred, "yes", counted_free) == SEAM_OK;
     struct store_stage *st = store_stage_end(t);
     if (!good) {
         store_stage_free(st);
@@ -374,6 +383,13 @@ test_stage(void)
        "stage: the replay made the puts, the delete and the deferred write");
     store_stage_free(r.st);
     ok(deferred_frees == 2, "stage: freeing it frees what the checks and deferred work hold");
+    ok(store_write(s, defer_now_apply, NULL, NULL, NULL) == SEAM_OK && deferred_runs == 2 &&
+           deferred_frees == 3 && has(s, "deferred", "yes"),
+       "defer: in the writer's own transaction the work runs at once and its arg is freed");
+    check_answer = SEAM_ECONFLICT;
+    ok(store_write(s, defer_now_apply, "fail", NULL, NULL) == SEAM_ECONFLICT && deferred_frees == 4,
+       "defer: ... and its failure is the answer, the arg freed all the same");
+    check_answer = SEAM_OK;
 
     /* A read that moved: stale, and nothing written. */
     ok(store_write(s, seed_apply, NULL, NULL, NULL) == SEAM_OK, "stage: b back");
