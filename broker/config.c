@@ -747,6 +747,14 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
                                        {"batch_max", T_INT, 0},
                                        {"map_size_mb", T_INT, 0},
                                        {"map_max_mb", T_INT, 0},
+                                       {"max_json_depth", T_INT, 0},
+                                       {"max_connections_per_ip", T_INT, 0},
+                                       {"header_timeout_s", T_INT, 0},
+                                       {"max_notes_per_ticket", T_INT, 0},
+                                       {"max_events_per_ticket", T_INT, 0},
+                                       {"max_attachments_per_ticket", T_INT, 0},
+                                       {"max_record_bytes", T_INT, 0},
+                                       {"max_signed_per_partner", T_INT, 0},
                                        {NULL, 0, 0}};
     static const struct field lead[] = {{"id", T_STRING, 1},
                                         {"name", T_STRING, 1},
@@ -783,6 +791,14 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     cf->batch_max = 512;
     cf->map_size = (size_t)64 << 20;
     cf->map_max = (size_t)64 << 30;
+    cf->max_json_depth = 32;
+    cf->max_connections_per_ip = 64;
+    cf->header_timeout_s = 10;
+    cf->max_notes_per_ticket = 200;
+    cf->max_events_per_ticket = 1000;
+    cf->max_attachments_per_ticket = 20;
+    cf->max_record_bytes = 256 * 1024;
+    cf->max_signed_per_partner = 100000;
     if (l != NULL && check_object(c, l, "$.limits", lim) == 0) {
         cf->max_body = (size_t)int_or(c, l, "max_body_bytes", "$.limits", 65536, 1024, 16 << 20);
         cf->max_connections = (unsigned)int_or(c, l, "max_connections", "$.limits", 1024, 4, 65536);
@@ -795,6 +811,20 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         cf->map_max = (size_t)int_or(c, l, "map_max_mb", "$.limits", 65536, 1, 1 << 24) << 20;
         if (cf->map_max < cf->map_size)
             problem(c, "$.limits.map_max_mb", "is smaller than map_size_mb");
+        cf->max_json_depth = (unsigned)int_or(c, l, "max_json_depth", "$.limits", 32, 4, 256);
+        cf->max_connections_per_ip =
+            (unsigned)int_or(c, l, "max_connections_per_ip", "$.limits", 64, 0, 65536);
+        cf->header_timeout_s = (unsigned)int_or(c, l, "header_timeout_s", "$.limits", 10, 1, 3600);
+        cf->max_notes_per_ticket =
+            (unsigned)int_or(c, l, "max_notes_per_ticket", "$.limits", 200, 1, 100000);
+        cf->max_events_per_ticket =
+            (unsigned)int_or(c, l, "max_events_per_ticket", "$.limits", 1000, 16, 1000000);
+        cf->max_attachments_per_ticket =
+            (unsigned)int_or(c, l, "max_attachments_per_ticket", "$.limits", 20, 0, 10000);
+        cf->max_record_bytes =
+            (size_t)int_or(c, l, "max_record_bytes", "$.limits", 262144, 16384, 64 << 20);
+        cf->max_signed_per_partner =
+            (unsigned)int_or(c, l, "max_signed_per_partner", "$.limits", 100000, 16, 100000000);
     }
     cf->max_bounces = (unsigned)int_or(c, root, "max_bounces", "$", 3, 0, 100);
 

@@ -115,8 +115,16 @@ struct config {
     unsigned threads;
     unsigned queue_depth;
     unsigned batch_max;
-    size_t map_size; /* initial LMDB map size, bytes */
-    size_t map_max;  /* the map never grows beyond this */
+    size_t map_size;                 /* initial LMDB map size, bytes */
+    size_t map_max;                  /* the map never grows beyond this */
+    unsigned max_json_depth;         /* nesting of any JSON input (default 32) */
+    unsigned max_connections_per_ip; /* concurrent connections from one address (0: no limit) */
+    unsigned header_timeout_s;       /* to receive a request's head */
+    unsigned max_notes_per_ticket;
+    unsigned max_events_per_ticket; /* timeline entries */
+    unsigned max_attachments_per_ticket;
+    size_t max_record_bytes;         /* a ticket record's stored size */
+    unsigned max_signed_per_partner; /* signed requests remembered per partner in the window */
     unsigned max_bounces;
     /* push delivery */
     int64_t *retry_ms; /* delay before each try; nretry tries in all */
