@@ -44,13 +44,41 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
         tally "$t" "$rc"
     done
 fi
+# The e2e scripts run E2E_JOBS at a time (default 3), each with its own
+# broker, port and data directory; a script whose header says "# e2e: alone"
+# (load and timing tests) runs by itself after the others. Outputs are
+# printed in name order once all have ended.
 if [ "$what" = all ] || [ "$what" = e2e ]; then
+    jobs_max=${E2E_JOBS:-3}
+    logs=$(mktemp -d "${TMPDIR:-/tmp}/seam-run.XXXXXX")
+    trap 'rm -f "$out"; rm -rf "$logs"' EXIT
+    run_one() { # script
+        local b
+        b=$(basename "$1" .sh)
+        bash "$1" >"$logs/$b.out" 2>&1
+        echo $? >"$logs/$b.rc"
+    }
+    alone=()
     for t in tests/e2e/t_*.sh; do
+        if grep -q '^# e2e: alone' "$t"; then
+            alone+=("$t")
+            continue
+        fi
+        while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+            wait -n
+        done
+        run_one "$t" &
+    done
+    wait
+    for t in "${alone[@]}"; do
+        run_one "$t"
+    done
+    for t in tests/e2e/t_*.sh; do
+        b=$(basename "$t" .sh)
         echo "# $t"
-        bash "$t" >"$out" 2>&1
-        rc=$?
+        cp "$logs/$b.out" "$out"
         cat "$out"
-        tally "$t" "$rc"
+        tally "$t" "$(cat "$logs/$b.rc" 2>/dev/null || echo 1)"
     done
 fi
 if [ "$skipped" -gt 0 ]; then

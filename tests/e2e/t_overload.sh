@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: alone
 # Overload: with the writer's queue full, writes are refused with 503 and
 # Retry-After, nothing half-done is left, and the broker stays up. Slow
 # clients (one byte a second, in the headers or in the body) are dropped by
