@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <sodium.h>
 
 #include "http.h"
 #include "json_fast.h"
@@ -159,6 +160,39 @@ http_metrics_text(struct server *srv)
          (long long)((now_ms() - srv->started_ms) / 1000));
 #undef EMIT
     return out;
+}
+
+/*
+ * /metrics shows business volume, so it is served only to the networks of
+ * metrics.allow (default: loopback) or to a bearer token whose SHA-256 is
+ * metrics.token_sha256. Others get 403 forbidden.
+ */
+int
+http_metrics_access_or_reply(struct req *r)
+{
+    const struct config *cfg = r->srv->cfg;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET) {
+        uint32_t a = ntohl(((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr);
+        for (size_t i = 0; i < cfg->nmetrics_allow; i++)
+            if ((a & cfg->metrics_allow[i].mask) == cfg->metrics_allow[i].addr)
+                return 0;
+    }
+    const char *authz =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (cfg->metrics_token && authz != NULL && strncasecmp(authz, "Bearer ", 7) == 0) {
+        unsigned char h[crypto_hash_sha256_BYTES];
+        const char *tok = authz + 7;
+        crypto_hash_sha256(h, (const unsigned char *)tok, strlen(tok));
+        if (sodium_memcmp(h, cfg->metrics_token_sha256, sizeof(h)) == 0)
+            return 0;
+    }
+    http_error(r, E_FORBIDDEN,
+               "metrics are served only to the networks of metrics.allow or with the metrics "
+               "token",
+               NULL);
+    return -1;
 }
 
 /* ---- answers ---- */
@@ -1059,6 +1093,51 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     return MHD_YES;
 }
 
+/*
+ * A segment that looks like a secret: a seam token ("seam_..."), or 32 or
+ * more characters of base64url, base64 or hex (another system's token, a
+ * key). Ids of tickets and assignments are 21 characters and stay readable.
+ */
+static int
+segment_secret(const char *s, size_t n)
+{
+    if (n >= 5 && strncmp(s, "seam_", 5) == 0)
+        return 1;
+    if (n < 32)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '+' || c == '=' || c == '.' || c == '~'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The path as logged: printable ASCII only, segments that look like secrets masked. */
+static void
+log_path(const char *p, char *out, size_t cap)
+{
+    size_t o = 0;
+    while (*p && o + 1 < cap) {
+        if (*p == '/') {
+            out[o++] = *p++;
+            continue;
+        }
+        size_t n = strcspn(p, "/");
+        if (segment_secret(p, n)) {
+            const char *mask = "[masked]";
+            for (size_t k = 0; mask[k] && o + 1 < cap; k++)
+                out[o++] = mask[k];
+        } else {
+            for (size_t k = 0; k < n && o + 1 < cap; k++)
+                out[o++] = (p[k] > ' ' && p[k] < 0x7f) ? p[k] : '?';
+        }
+        p += n;
+    }
+    out[o] = '\0';
+}
+
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
@@ -1072,10 +1151,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->status == 0)
         r->status = 499; /* the client went away first */
     count_request(r);
-    size_t i;
-    for (i = 0; r->path[i] && i < sizeof(path) - 1; i++)
-        path[i] = (r->path[i] > ' ' && r->path[i] < 0x7f) ? r->path[i] : '?';
-    path[i] = '\0';
+    log_path(r->path, path, sizeof(path));
     log_info("req=%s method=%s path=%s status=%d us=%lld who=%s:%s%s", r->id, r->method, path,
              r->status, (long long)(mono_us() - r->start_us),
              r->authed ? auth_role_name(r->who.role) : "-", r->authed ? r->who.subject : "-",
