@@ -920,7 +920,9 @@ struct conn_watch {
     int cut;
     struct ip_slot *ip;       /* the per-address count this connection holds */
     _Atomic int64_t since_ms; /* when the current request could first begin */
+    _Atomic int line;         /* the current request's first line has arrived */
     _Atomic int head;         /* the current request's head has arrived */
+    _Atomic unsigned served;  /* requests answered on this connection */
     _Atomic int busy;         /* a request has fully arrived and is being answered */
     struct conn_watch *prev, *next;
 };
@@ -983,9 +985,28 @@ conn_watch_set(struct MHD_Connection *conn, int busy)
         return;
     if (!busy) {
         atomic_store(&w->since_ms, mono_us() / 1000);
+        atomic_store(&w->line, 0);
         atomic_store(&w->head, 0);
+        atomic_fetch_add(&w->served, 1);
     }
     atomic_store(&w->busy, busy);
+}
+
+/*
+ * The current request's first line has arrived (libmicrohttpd's URI log
+ * callback, called before the header fields are read). A kept-alive
+ * connection on which no new request has begun is idle, not slow: when the
+ * head deadline closes it, it is not counted as a slow client.
+ */
+static void *
+on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)uri;
+    struct conn_watch *w = conn_watch_get(conn);
+    if (w != NULL)
+        atomic_store(&w->line, 1);
+    return NULL; /* the request's context stays NULL until on_request makes it */
 }
 
 /* The current request's head has arrived (libmicrohttpd's first call). */
@@ -1019,6 +1040,10 @@ watchdog_main(void *arg)
                 continue;
             shutdown(w->fd, SHUT_RDWR);
             w->cut = 1;
+            if (headless && !atomic_load(&w->line) && atomic_load(&w->served) > 0) {
+                log_debug("http: closed a kept-alive connection idle for %us", head_s);
+                continue;
+            }
             atomic_fetch_add(&m_dropped_slow, 1);
             if (headless && age <= limit) {
                 atomic_fetch_add(&m_dropped_slow_head, 1);
@@ -1202,7 +1227,8 @@ http_start(struct server *srv)
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        MHD_OPTION_END);
     if (srv->mhd == NULL) {
         log_warnx("http: cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
         return SEAM_EIO;

@@ -135,6 +135,29 @@ check "connections over the per-address limit are counted in /metrics ($refused)
 check "connections cut at the head deadline are counted ($headcut)" [ "${headcut:-0}" -gt 32 ]
 check "the request deadline's cuts are counted too ($allcut)" [ "${allcut:-0}" -gt "${headcut:-0}" ]
 check "the log names the per-address limit" grep -q 'limits.max_connections_per_ip' "$TMP/broker.$STARTS.log"
+# A kept-alive connection that is merely idle after an answer is closed at
+# the head deadline too, but it is not a slow client: not counted.
+idle=$(python3 - "$PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+s.settimeout(10)
+d = b""
+while b"\r\n\r\n" not in d:
+    d += s.recv(4096)
+t0 = time.time()
+try:
+    while s.recv(4096):
+        pass
+except OSError:
+    pass
+print(round(time.time() - t0, 1))
+PY
+)
+req GET /metrics ""
+allcut2=$(sed -n 's/^seam_http_dropped_slow_total //p' "$TMP/body")
+check "an idle kept-alive connection is closed at the head deadline (${idle}s, limit 2 s)" python3 -c "import sys; sys.exit(not (1.5 <= $idle <= 4))"
+check "... and not counted as a slow client ($allcut2 = $allcut)" [ "$allcut2" = "$allcut" ]
 req GET /healthz ""
 check "the broker is still up" [ "$STATUS" = 200 ]
 finish
