@@ -65,7 +65,12 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$NPORT/static.txt" >/dev/nu
 
 # --- seam --------------------------------------------------------------------
 DATA=$T/data
-CONF=$ROOT/conf/seam.json
+# The example federation; wrk's 64 connections all come from 127.0.0.1, the
+# default per-address limit (limits.max_connections_per_ip, 64), so the
+# limit is raised: a connection still closing from one run must not refuse
+# one of the next.
+CONF=$T/seam.json
+jq '.limits.max_connections_per_ip = 1024' "$ROOT/conf/seam.json" >"$CONF"
 ctl() { "$BUILD/seamctl" -d "$DATA" -c "$CONF" "$@"; }
 ctl init >/dev/null
 : >"$T/tokens.txt"

@@ -28,6 +28,8 @@ api_ops_healthz(struct req *r)
 void
 api_ops_metrics(struct req *r)
 {
+    if (http_metrics_access_or_reply(r) != 0)
+        return;
     char *text = http_metrics_text(r->srv);
     http_reply_raw(r, 200, "text/plain; version=0.0.4", text, strlen(text));
 }

@@ -8,6 +8,8 @@
  * rather than stopping at the first. It does not check rule coverage or
  * conflicts: that is the rules checker's work.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -713,28 +715,92 @@ parse_listen(const char *s, char **host, uint16_t *port)
     return 0;
 }
 
+/* "A.B.C.D" or "A.B.C.D/N" into net; -1 if malformed. */
+static int
+parse_net(const char *s, struct config_net *net)
+{
+    char host[INET_ADDRSTRLEN];
+    const char *slash = strchr(s, '/');
+    size_t hl = slash ? (size_t)(slash - s) : strlen(s);
+    long bits = 32;
+    struct in_addr a;
+    if (hl == 0 || hl >= sizeof(host))
+        return -1;
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    if (inet_pton(AF_INET, host, &a) != 1)
+        return -1;
+    if (slash != NULL) {
+        char *end;
+        if (slash[1] < '0' || slash[1] > '9')
+            return -1;
+        bits = strtol(slash + 1, &end, 10);
+        if (*end != '\0' || bits < 0 || bits > 32)
+            return -1;
+    }
+    net->mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+    net->addr = ntohl(a.s_addr) & net->mask;
+    return 0;
+}
+
+/* $.metrics: who may read /metrics. */
+static void
+load_metrics(struct cctx *c, struct config *cf, const json_t *m)
+{
+    static const struct field f[] = {
+        {"allow", T_ARRAY, 0}, {"token_sha256", T_STRING, 0}, {NULL, 0, 0}};
+    char sub[64];
+    json_t *allow = m ? json_object_get(m, "allow") : NULL;
+    if (m != NULL && check_object(c, m, "$.metrics", f) != 0)
+        allow = NULL;
+    if (!json_is_array(allow)) { /* loopback only */
+        cf->metrics_allow = xcalloc(1, sizeof(*cf->metrics_allow));
+        cf->metrics_allow[0].addr = 0x7f000000u;
+        cf->metrics_allow[0].mask = 0xff000000u;
+        cf->nmetrics_allow = 1;
+    } else {
+        size_t n = json_array_size(allow);
+        cf->metrics_allow = xcalloc(n ? n : 1, sizeof(*cf->metrics_allow));
+        for (size_t i = 0; i < n; i++) {
+            const char *v = json_string_value(json_array_get(allow, i));
+            snprintf(sub, sizeof(sub), "$.metrics.allow[%zu]", i);
+            if (v == NULL || parse_net(v, &cf->metrics_allow[cf->nmetrics_allow]) != 0)
+                problem(c, sub, "expected an IPv4 address or network (\"10.0.0.0/8\")");
+            else
+                cf->nmetrics_allow++;
+        }
+    }
+    const char *tok = m ? json_string_value(json_object_get(m, "token_sha256")) : NULL;
+    if (tok != NULL) {
+        int okhex = strlen(tok) == 64;
+        for (size_t i = 0; okhex && i < 32; i++) {
+            unsigned b;
+            if (sscanf(tok + 2 * i, "%2x", &b) != 1 || !isxdigit((unsigned char)tok[2 * i]) ||
+                !isxdigit((unsigned char)tok[2 * i + 1]))
+                okhex = 0;
+            else
+                cf->metrics_token_sha256[i] = (uint8_t)b;
+        }
+        if (okhex)
+            cf->metrics_token = 1;
+        else
+            problem(c, "$.metrics.token_sha256", "expected 64 hex digits (sha256sum of the token)");
+    }
+}
+
 static void
 load_all(struct cctx *c, struct config *cf, const json_t *root)
 {
-    static const struct field top[] = {{"federation", T_STRING, 1},
-                                       {"listen", T_STRING, 1},
-                                       {"data_dir", T_STRING, 1},
-                                       {"limits", T_OBJECT, 0},
-                                       {"lead", T_OBJECT, 1},
-                                       {"services", T_ARRAY, 1},
-                                       {"symptoms", T_ARRAY, 1},
-                                       {"equipment", T_ARRAY, 1},
-                                       {"regions", T_ARRAY, 1},
-                                       {"calendars", T_OBJECT, 1},
-                                       {"sla_policies", T_OBJECT, 1},
-                                       {"partners", T_ARRAY, 1},
-                                       {"bundles", T_ARRAY, 1},
-                                       {"rules", T_ARRAY, 1},
-                                       {"max_bounces", T_INT, 0},
-                                       {"$schema", T_STRING, 0},
-                                       {"description", T_STRING, 0},
-                                       {"delivery", T_OBJECT, 0},
-                                       {NULL, 0, 0}};
+    static const struct field top[] = {{"federation", T_STRING, 1},   {"listen", T_STRING, 1},
+                                       {"data_dir", T_STRING, 1},     {"limits", T_OBJECT, 0},
+                                       {"lead", T_OBJECT, 1},         {"services", T_ARRAY, 1},
+                                       {"symptoms", T_ARRAY, 1},      {"equipment", T_ARRAY, 1},
+                                       {"regions", T_ARRAY, 1},       {"calendars", T_OBJECT, 1},
+                                       {"sla_policies", T_OBJECT, 1}, {"partners", T_ARRAY, 1},
+                                       {"bundles", T_ARRAY, 1},       {"rules", T_ARRAY, 1},
+                                       {"max_bounces", T_INT, 0},     {"$schema", T_STRING, 0},
+                                       {"description", T_STRING, 0},  {"delivery", T_OBJECT, 0},
+                                       {"metrics", T_OBJECT, 0},      {NULL, 0, 0}};
     static const struct field dlv[] = {{"retry_schedule_ms", T_ARRAY, 0},
                                        {"concurrency", T_INT, 0},
                                        {"max_retry_after_s", T_INT, 0},
@@ -827,6 +893,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
             (unsigned)int_or(c, l, "max_signed_per_partner", "$.limits", 100000, 16, 100000000);
     }
     cf->max_bounces = (unsigned)int_or(c, root, "max_bounces", "$", 3, 0, 100);
+    load_metrics(c, cf, json_object_get(root, "metrics"));
 
     /* Push delivery; by default the Standard Webhooks retry schedule. */
     static const int64_t standard[] = {0,       5000,     300000,   1800000,
@@ -1018,6 +1085,7 @@ config_free(struct config *cf)
     free(cf->federation);
     free(cf->listen_host);
     free(cf->data_dir);
+    free(cf->metrics_allow);
     free(cf->lead.id);
     free(cf->lead.name);
     strlist_free(&cf->services);

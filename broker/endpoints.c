@@ -1,7 +1,7 @@
 /*
  * endpoints.c: the endpoint table, data only (after Redis's command table).
  * Each row: method, path, handler, roles allowed, flags (http.h), body
- * limit (0: limits.max_body_bytes), metric name.
+ * limit (0: limits.max_body_bytes), metric name (unique: one series per row).
  */
 #include "api.h"
 
@@ -48,7 +48,7 @@ const struct endpoint endpoints[] = {
     {"POST", "/tmf-api/troubleTicket/v4/troubleTicket", api_tmf_create, CUSTOMER | LEAD,
      EP_BODY | EP_WRITE, 65536, "tmf_create"},
     {"POST", "/tmf-api/troubleTicket/v4/troubleTicket/", api_tmf_create, CUSTOMER | LEAD,
-     EP_BODY | EP_WRITE, 65536, "tmf_create"},
+     EP_BODY | EP_WRITE, 65536, "tmf_create_slash"},
     {"GET", "/tmf-api/troubleTicket/v4/troubleTicket/{id}", api_tmf_get, CUSTOMER | PARTNER | LEAD,
      0, 0, "tmf_get"},
     {"PATCH", "/tmf-api/troubleTicket/v4/troubleTicket/{id}", api_tmf_patch, CUSTOMER | LEAD,

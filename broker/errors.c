@@ -14,7 +14,12 @@ static const struct {
     [E_MISSING_FIELD] = {400, "missing_field", "a required field is missing"},
     [E_UNKNOWN_FIELD] = {400, "unknown_field", "the body has a field this endpoint does not take"},
     [E_BAD_PARAMETER] = {400, "invalid_parameter", "a query parameter is wrong"},
+    [E_BAD_FRAMING] = {400, "bad_framing",
+                       "the body's length is ambiguous: one Content-Length, or Transfer-Encoding: "
+                       "chunked alone"},
+    [E_BAD_HEADER] = {400, "bad_header", "the request head is malformed"},
     [E_UNAUTHORIZED] = {401, "unauthorized", "a valid bearer token is required"},
+    [E_FORBIDDEN] = {403, "forbidden", "not served to this client"},
     [E_NOT_FOUND] = {404, "not_found", "no such resource"},
     [E_METHOD] = {405, "method_not_allowed", "this method is not allowed here"},
     [E_CONFLICT] = {409, "conflict", "the ticket's state does not allow this"},

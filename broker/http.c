@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <sodium.h>
 
 #include "http.h"
 #include "json_fast.h"
@@ -25,7 +26,7 @@
 
 /* ---- metrics: lock-free counters ---- */
 
-static const int codes[] = {200, 201, 204, 400, 401, 404, 405, 409, 413, 415, 429, 500, 503};
+static const int codes[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503};
 #define N_CODES (sizeof(codes) / sizeof(codes[0]))
 #define MAX_ENDPOINTS 64
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -36,7 +37,9 @@ static _Atomic uint64_t m_requests[MAX_ENDPOINTS + 1][N_CODES + 1];
 static _Atomic uint64_t m_latency[N_BUCKETS + 1];
 static _Atomic uint64_t m_latency_sum_us, m_latency_count;
 static _Atomic uint64_t m_req_seq;
-static _Atomic uint64_t m_dropped_slow; /* connections cut by the request deadline */
+static _Atomic uint64_t m_dropped_slow;      /* connections cut by a request deadline */
+static _Atomic uint64_t m_dropped_slow_head; /* the part of those cut by the head deadline */
+static _Atomic uint64_t m_refused_per_ip;    /* connections refused by the per-address limit */
 
 static void
 count_request(struct req *r)
@@ -111,6 +114,16 @@ http_metrics_text(struct server *srv)
          "# TYPE seam_http_dropped_slow_total counter\n"
          "seam_http_dropped_slow_total %llu\n",
          (unsigned long long)atomic_load(&m_dropped_slow));
+    EMIT("# HELP seam_http_dropped_slow_head_total Of those, connections dropped for not sending "
+         "a complete request head within limits.header_timeout_s.\n"
+         "# TYPE seam_http_dropped_slow_head_total counter\n"
+         "seam_http_dropped_slow_head_total %llu\n",
+         (unsigned long long)atomic_load(&m_dropped_slow_head));
+    EMIT("# HELP seam_http_refused_per_ip_total Connections refused because their address had "
+         "limits.max_connections_per_ip open.\n"
+         "# TYPE seam_http_refused_per_ip_total counter\n"
+         "seam_http_refused_per_ip_total %llu\n",
+         (unsigned long long)atomic_load(&m_refused_per_ip));
 
     store_stats(srv->store, &st);
     EMIT("# HELP seam_store_batches_total Committed write batches (one durable commit each).\n"
@@ -147,6 +160,39 @@ http_metrics_text(struct server *srv)
          (long long)((now_ms() - srv->started_ms) / 1000));
 #undef EMIT
     return out;
+}
+
+/*
+ * /metrics shows business volume, so it is served only to the networks of
+ * metrics.allow (default: loopback) or to a bearer token whose SHA-256 is
+ * metrics.token_sha256. Others get 403 forbidden.
+ */
+int
+http_metrics_access_or_reply(struct req *r)
+{
+    const struct config *cfg = r->srv->cfg;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET) {
+        uint32_t a = ntohl(((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr);
+        for (size_t i = 0; i < cfg->nmetrics_allow; i++)
+            if ((a & cfg->metrics_allow[i].mask) == cfg->metrics_allow[i].addr)
+                return 0;
+    }
+    const char *authz =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (cfg->metrics_token && authz != NULL && strncasecmp(authz, "Bearer ", 7) == 0) {
+        unsigned char h[crypto_hash_sha256_BYTES];
+        const char *tok = authz + 7;
+        crypto_hash_sha256(h, (const unsigned char *)tok, strlen(tok));
+        if (sodium_memcmp(h, cfg->metrics_token_sha256, sizeof(h)) == 0)
+            return 0;
+    }
+    http_error(r, E_FORBIDDEN,
+               "metrics are served only to the networks of metrics.allow or with the metrics "
+               "token",
+               NULL);
+    return -1;
 }
 
 /* ---- answers ---- */
@@ -206,33 +252,40 @@ http_reply_json_text(struct req *r, int status, char *text, size_t len)
     http_reply_raw(r, status, "application/json", text, len + 1);
 }
 
+/*
+ * The structured error. message and field may quote a client's bytes (a
+ * parser's text, a name from the body or the query): they are made valid
+ * UTF-8 first, so that the answer always dumps and a client's bytes never
+ * turn a 4xx into a 500.
+ */
 void
 http_error(struct req *r, enum api_error e, const char *message, const char *field)
 {
     int status = api_error_status(e);
+    char *msg = utf8_sanitize(message ? message : api_error_message(e));
+    char *fld = utf8_sanitize(field);
+    json_t *body;
     if (strncmp(r->path, "/tmf-api/", 9) == 0) {
         /* TMF621's Error shape on that face: code, reason, message, status. */
         char st[8];
         snprintf(st, sizeof(st), "%d", status);
-        json_t *te = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s}", "code", api_error_code(e), "reason", api_error_message(e),
-            "message", message ? message : api_error_message(e), "status", st, "@type", "Error");
-        if (field)
-            json_object_set_new(te, "referenceError", json_string(field));
-        if (status == 503)
-            r->retry_after = 1;
-        http_reply(r, status, te);
-        return;
+        body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "code", api_error_code(e), "reason",
+                         api_error_message(e), "message", msg, "status", st, "@type", "Error");
+        if (fld)
+            json_object_set_new(body, "referenceError", json_string(fld));
+    } else {
+        json_t *err = json_pack("{s:s, s:s}", "code", api_error_code(e), "message", msg);
+        if (fld)
+            json_object_set_new(err, "field", json_string(fld));
+        if (status >= 500)
+            json_object_set_new(err, "request_id", json_string(r->id));
+        body = json_pack("{s:o}", "error", err);
     }
-    json_t *err = json_pack("{s:s, s:s}", "code", api_error_code(e), "message",
-                            message ? message : api_error_message(e));
-    if (field)
-        json_object_set_new(err, "field", json_string(field));
-    if (status >= 500)
-        json_object_set_new(err, "request_id", json_string(r->id));
+    free(msg);
+    free(fld);
     if (status == 503)
         r->retry_after = 1;
-    http_reply(r, status, json_pack("{s:o}", "error", err));
+    http_reply(r, status, body);
 }
 
 void
@@ -553,11 +606,145 @@ media_json(const char *ct)
     return 0;
 }
 
+/*
+ * The request head, checked before anything else (RFC 9112 sections 2.2,
+ * 3.2, 5.2 and 6.3): a body's length must be unambiguous, so that no proxy
+ * in front of the broker can read a different request boundary than ours
+ * (request smuggling). libmicrohttpd 0.9.75 takes the first of several
+ * Content-Length fields, prefers any Transfer-Encoding over Content-Length,
+ * accepts "Name : value" as a field named "Name " (ignored for framing),
+ * and appends an obs-fold continuation line to the field's NAME ("Content:
+ * 5" + " -Length" becomes Content-Length: 5). We refuse all of these:
+ *  - more than one Content-Length or Transfer-Encoding field, both at once,
+ *    or a Transfer-Encoding other than "chunked";
+ *  - an HTTP/1.1 request without exactly one Host;
+ *  - a field name that is not an RFC 9110 token, or that starts like a
+ *    framing field without being one (what a fold leaves);
+ *  - a field value with a control character (a bare CR included);
+ *  - with the libmicrohttpd whose in-place parsing we checked (0.9.75):
+ *    a folded field (its name was moved to a new block, after its value)
+ *    and a line ended by a bare LF (CRLF leaves two NULs where a bare LF
+ *    leaves one). With another version these two are not detected, and
+ *    libmicrohttpd's own handling applies (docs/operations.md).
+ */
+static int head_layout_checks; /* set in http_start: libmicrohttpd is 0.9.75 */
+
+struct head_scan {
+    unsigned ncl, nte, nhost;
+    int te_not_chunked;
+    const char *bad; /* the first problem found */
+    enum api_error bad_code;
+    const char *last_end; /* the end of the last field value */
+};
+
+static int
+tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static void
+head_problem(struct head_scan *h, enum api_error code, const char *what)
+{
+    if (h->bad == NULL) {
+        h->bad = what;
+        h->bad_code = code;
+    }
+}
+
+static enum MHD_Result
+head_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
+           size_t value_size)
+{
+    struct head_scan *h = cls;
+    (void)kind;
+    if (key_size == 0)
+        head_problem(h, E_BAD_HEADER, "a header field without a name");
+    for (size_t i = 0; i < key_size; i++)
+        if (!tchar((unsigned char)key[i])) {
+            head_problem(h, E_BAD_HEADER,
+                         "a header field name with a character a name may not hold (a space "
+                         "before the colon, or a folded line)");
+            break;
+        }
+    for (size_t i = 0; i < value_size; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            head_problem(h, E_BAD_HEADER, "a header field value with a control character");
+            break;
+        }
+    }
+    if (head_layout_checks) {
+        if ((uintptr_t)value < (uintptr_t)key)
+            head_problem(h, E_BAD_HEADER,
+                         "a folded header line (obs-fold); send each field on one line");
+        else if (value[value_size] != '\0' || value[value_size + 1] != '\0')
+            head_problem(h, E_BAD_HEADER, "a header line ended by a bare LF; end lines with CRLF");
+        h->last_end = value + value_size;
+    }
+    if (key_size == 14 && strncasecmp(key, "Content-Length", 14) == 0) {
+        h->ncl++;
+    } else if (key_size == 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0) {
+        h->nte++;
+        if (strcasecmp(value, "chunked") != 0)
+            h->te_not_chunked = 1;
+    } else if (key_size == 4 && strncasecmp(key, "Host", 4) == 0) {
+        h->nhost++;
+    } else if ((key_size > 14 && strncasecmp(key, "Content-Length", 14) == 0) ||
+               (key_size > 17 && strncasecmp(key, "Transfer-Encoding", 17) == 0)) {
+        head_problem(h, E_BAD_FRAMING, "a header field named like a framing field but longer");
+    }
+    return MHD_YES;
+}
+
+/* Replies 400 and returns -1 when the head is malformed or its framing ambiguous. */
+static int
+head_ok_or_reply(struct req *r, const char *method, const char *version)
+{
+    struct head_scan h;
+    memset(&h, 0, sizeof(h));
+    if (head_layout_checks && version[0] != '\0') {
+        /* The request line's end: CRLF leaves two NULs after the version. */
+        size_t n = strlen(version);
+        if (version[n + 1] != '\0')
+            head_problem(&h, E_BAD_HEADER,
+                         "the request line is ended by a bare LF; end lines with CRLF");
+        h.last_end = version + n;
+    }
+    MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, head_field, &h);
+    /* The last line and the empty one: CRLF CRLF is four bytes up to the head's end. */
+    const union MHD_ConnectionInfo *hs =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (head_layout_checks && h.last_end != NULL && hs != NULL &&
+        h.last_end + 4 != method + hs->header_size)
+        head_problem(&h, E_BAD_HEADER, "the request head is ended by a bare LF; use CRLF");
+    if (h.ncl > 1)
+        head_problem(&h, E_BAD_FRAMING, "more than one Content-Length");
+    if (h.nte > 1)
+        head_problem(&h, E_BAD_FRAMING, "more than one Transfer-Encoding");
+    if (h.ncl > 0 && h.nte > 0)
+        head_problem(&h, E_BAD_FRAMING, "both Content-Length and Transfer-Encoding");
+    if (h.te_not_chunked)
+        head_problem(&h, E_BAD_FRAMING, "a Transfer-Encoding other than chunked");
+    if (h.nhost > 1 || (h.nhost == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0))
+        head_problem(&h, E_BAD_HEADER, "an HTTP/1.1 request needs exactly one Host field");
+    if (h.bad == NULL)
+        return 0;
+    log_info("req=%s refused a malformed request head: %s", r->id, h.bad);
+    http_error(r, h.bad_code, h.bad, NULL);
+    /* What follows on the connection cannot be trusted to start a request. */
+    http_header(r, "Connection", "close");
+    return -1;
+}
+
 /* First call: route, authenticate, check media type and declared length. */
 static void
-req_begin(struct req *r, const char *method, const char *url)
+req_begin(struct req *r, const char *method, const char *url, const char *version)
 {
     int path_known = 0;
+    if (head_ok_or_reply(r, method, version) != 0)
+        return;
     for (size_t i = 0; i < n_endpoints; i++) {
         char *params[REQ_MAX_PARAMS] = {0};
         if ((endpoints[i].flags & EP_TEST) && !clock_is_fake())
@@ -626,20 +813,116 @@ req_begin(struct req *r, const char *method, const char *url)
 }
 
 /*
- * The request deadline. libmicrohttpd's connection timeout only closes idle
+ * The request deadlines. libmicrohttpd's connection timeout only closes idle
  * connections, so a client that sends one byte a second would hold its
  * connection for ever. Every connection is watched from its first byte (and
- * again after each answer) until its request has fully arrived; one that has
- * not delivered a complete request within connection_timeout_s is shut down.
- * The watchdog only calls shutdown(2): libmicrohttpd sees the end of the
- * stream and closes the connection itself, and it tells us (NOTIFY_CLOSED,
- * under cw_mu) before it closes the descriptor, so we never touch a reused
- * one.
+ * again after each answer) until its request has fully arrived: one whose
+ * request head (the request line and the header fields) has not arrived
+ * within header_timeout_s, or whose whole request has not within
+ * connection_timeout_s, is shut down. A request that has fully arrived is
+ * busy until answered, so a long-poll's waiting is never cut. The watchdog
+ * only calls shutdown(2): libmicrohttpd sees the end of the stream and
+ * closes the connection itself, and it tells us (NOTIFY_CLOSED, under
+ * cw_mu) before it closes the descriptor, so we never touch a reused one.
+ *
+ * Connections per client address are counted here too (limits.
+ * max_connections_per_ip): libmicrohttpd's own per-address limit refuses
+ * before any callback of ours, so its refusals could not be counted. The
+ * accept policy callback runs on the worker thread that accepted, and
+ * libmicrohttpd then calls NOTIFY_STARTED on that same thread; the slot the
+ * callback counted is handed over through a thread-local. If the connection
+ * fails after the callback (out of memory), no NOTIFY_STARTED comes: the
+ * next callback on that thread finds the slot still pending and releases it.
  */
+struct ip_slot {
+    struct ip_slot *next;
+    int family;
+    unsigned char addr[16];
+    unsigned count; /* open connections from this address */
+};
+
+#define IP_BUCKETS 1024
+static pthread_mutex_t ip_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ip_slot *ip_table[IP_BUCKETS];
+static _Thread_local struct ip_slot *ip_pending;
+
+static void
+ip_release(struct ip_slot *slot)
+{
+    if (slot == NULL)
+        return;
+    pthread_mutex_lock(&ip_mu);
+    if (--slot->count == 0) {
+        uint32_t hsh = 2166136261u;
+        for (int i = 0; i < 16; i++)
+            hsh = (hsh ^ slot->addr[i]) * 16777619u;
+        struct ip_slot **pp = &ip_table[hsh % IP_BUCKETS];
+        while (*pp != slot)
+            pp = &(*pp)->next;
+        *pp = slot->next;
+        free(slot);
+    }
+    pthread_mutex_unlock(&ip_mu);
+}
+
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    const struct server *srv = cls;
+    unsigned limit = srv->cfg->max_connections_per_ip;
+    unsigned char key[16] = {0};
+    if (ip_pending != NULL) { /* the last accept on this thread failed after us */
+        ip_release(ip_pending);
+        ip_pending = NULL;
+    }
+    if (limit == 0 || addr == NULL)
+        return MHD_YES;
+    if (addr->sa_family == AF_INET && addrlen >= sizeof(struct sockaddr_in))
+        memcpy(key, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+    else if (addr->sa_family == AF_INET6 && addrlen >= sizeof(struct sockaddr_in6))
+        memcpy(key, &((const struct sockaddr_in6 *)addr)->sin6_addr, 16);
+    else
+        return MHD_YES;
+    uint32_t hsh = 2166136261u;
+    for (int i = 0; i < 16; i++)
+        hsh = (hsh ^ key[i]) * 16777619u;
+    pthread_mutex_lock(&ip_mu);
+    struct ip_slot *slot = ip_table[hsh % IP_BUCKETS];
+    while (slot && (slot->family != addr->sa_family || memcmp(slot->addr, key, 16) != 0))
+        slot = slot->next;
+    if (slot != NULL && slot->count >= limit) {
+        pthread_mutex_unlock(&ip_mu);
+        uint64_t n = atomic_fetch_add(&m_refused_per_ip, 1) + 1;
+        if ((n & (n - 1)) == 0) { /* the 1st, 2nd, 4th, 8th... refusal: the log stays small */
+            char text[INET6_ADDRSTRLEN] = "?";
+            inet_ntop(addr->sa_family, key, text, sizeof(text));
+            log_warnx("http: refused a connection from %s, which has %u open "
+                      "(limits.max_connections_per_ip); %llu refused so far",
+                      text, limit, (unsigned long long)n);
+        }
+        return MHD_NO;
+    }
+    if (slot == NULL) {
+        slot = xcalloc(1, sizeof(*slot));
+        slot->family = addr->sa_family;
+        memcpy(slot->addr, key, 16);
+        slot->next = ip_table[hsh % IP_BUCKETS];
+        ip_table[hsh % IP_BUCKETS] = slot;
+    }
+    slot->count++;
+    pthread_mutex_unlock(&ip_mu);
+    ip_pending = slot;
+    return MHD_YES;
+}
+
 struct conn_watch {
     int fd;
     int cut;
+    struct ip_slot *ip;       /* the per-address count this connection holds */
     _Atomic int64_t since_ms; /* when the current request could first begin */
+    _Atomic int line;         /* the current request's first line has arrived */
+    _Atomic int head;         /* the current request's head has arrived */
+    _Atomic unsigned served;  /* requests answered on this connection */
     _Atomic int busy;         /* a request has fully arrived and is being answered */
     struct conn_watch *prev, *next;
 };
@@ -657,6 +940,8 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         struct conn_watch *w = xcalloc(1, sizeof(*w));
         w->fd = ci ? ci->connect_fd : -1;
+        w->ip = ip_pending;
+        ip_pending = NULL;
         atomic_store(&w->since_ms, mono_us() / 1000);
         pthread_mutex_lock(&cw_mu);
         w->next = cw_head;
@@ -678,41 +963,96 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     if (w->next)
         w->next->prev = w->prev;
     pthread_mutex_unlock(&cw_mu);
+    ip_release(w->ip);
     free(w);
     *socket_context = NULL;
 }
 
-static void
-conn_watch_set(struct MHD_Connection *conn, int busy)
+static struct conn_watch *
+conn_watch_get(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn_watch *w = ci ? ci->socket_context : NULL;
+    return ci ? ci->socket_context : NULL;
+}
+
+/* busy 0: a new request may begin (its deadlines start now); 1: one has fully arrived. */
+static void
+conn_watch_set(struct MHD_Connection *conn, int busy)
+{
+    struct conn_watch *w = conn_watch_get(conn);
     if (w == NULL)
         return;
-    if (!busy)
+    if (!busy) {
         atomic_store(&w->since_ms, mono_us() / 1000);
+        atomic_store(&w->line, 0);
+        atomic_store(&w->head, 0);
+        atomic_fetch_add(&w->served, 1);
+    }
     atomic_store(&w->busy, busy);
+}
+
+/*
+ * The current request's first line has arrived (libmicrohttpd's URI log
+ * callback, called before the header fields are read). A kept-alive
+ * connection on which no new request has begun is idle, not slow: when the
+ * head deadline closes it, it is not counted as a slow client.
+ */
+static void *
+on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)uri;
+    struct conn_watch *w = conn_watch_get(conn);
+    if (w != NULL)
+        atomic_store(&w->line, 1);
+    return NULL; /* the request's context stays NULL until on_request makes it */
+}
+
+/* The current request's head has arrived (libmicrohttpd's first call). */
+static void
+conn_watch_head(struct MHD_Connection *conn)
+{
+    struct conn_watch *w = conn_watch_get(conn);
+    if (w != NULL)
+        atomic_store(&w->head, 1);
 }
 
 static void *
 watchdog_main(void *arg)
 {
     struct server *srv = arg;
+    unsigned head_s = srv->cfg->header_timeout_s < srv->cfg->connection_timeout_s
+                          ? srv->cfg->header_timeout_s
+                          : srv->cfg->connection_timeout_s;
     int64_t limit = (int64_t)srv->cfg->connection_timeout_s * 1000;
+    int64_t head_limit = (int64_t)head_s * 1000;
     while (!atomic_load(&srv->watchdog_stop)) {
         usleep(200 * 1000);
         int64_t now = mono_us() / 1000;
         pthread_mutex_lock(&cw_mu);
         for (struct conn_watch *w = cw_head; w; w = w->next) {
-            if (w->cut || w->fd < 0 || atomic_load(&w->busy) ||
-                now - atomic_load(&w->since_ms) <= limit)
+            if (w->cut || w->fd < 0 || atomic_load(&w->busy))
+                continue;
+            int64_t age = now - atomic_load(&w->since_ms);
+            int headless = !atomic_load(&w->head);
+            if (age <= limit && !(headless && age > head_limit))
                 continue;
             shutdown(w->fd, SHUT_RDWR);
             w->cut = 1;
+            if (headless && !atomic_load(&w->line) && atomic_load(&w->served) > 0) {
+                log_debug("http: closed a kept-alive connection idle for %us", head_s);
+                continue;
+            }
             atomic_fetch_add(&m_dropped_slow, 1);
-            log_info("http: dropped a connection that sent no complete request in %us",
-                     srv->cfg->connection_timeout_s);
+            if (headless && age <= limit) {
+                atomic_fetch_add(&m_dropped_slow_head, 1);
+                log_info("http: dropped a connection that sent no complete request head in %us",
+                         head_s);
+            } else {
+                log_info("http: dropped a connection that sent no complete request in %us",
+                         srv->cfg->connection_timeout_s);
+            }
         }
         pthread_mutex_unlock(&cw_mu);
     }
@@ -725,7 +1065,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 {
     struct server *srv = cls;
     struct req *r = *con_cls;
-    (void)version;
 
     if (r == NULL) {
         r = xcalloc(1, sizeof(*r));
@@ -737,7 +1076,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         snprintf(r->method, sizeof(r->method), "%s", method);
         r->path = xstrdup(url);
         *con_cls = r;
-        req_begin(r, method, url);
+        conn_watch_head(conn);
+        req_begin(r, method, url, version);
         if (r->replied) {
             conn_watch_set(conn, 1);
             return send_reply(r);
@@ -778,6 +1118,51 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     return MHD_YES;
 }
 
+/*
+ * A segment that looks like a secret: a seam token ("seam_..."), or 32 or
+ * more characters of base64url, base64 or hex (another system's token, a
+ * key). Ids of tickets and assignments are 21 characters and stay readable.
+ */
+static int
+segment_secret(const char *s, size_t n)
+{
+    if (n >= 5 && strncmp(s, "seam_", 5) == 0)
+        return 1;
+    if (n < 32)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '+' || c == '=' || c == '.' || c == '~'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The path as logged: printable ASCII only, segments that look like secrets masked. */
+static void
+log_path(const char *p, char *out, size_t cap)
+{
+    size_t o = 0;
+    while (*p && o + 1 < cap) {
+        if (*p == '/') {
+            out[o++] = *p++;
+            continue;
+        }
+        size_t n = strcspn(p, "/");
+        if (segment_secret(p, n)) {
+            const char *mask = "[masked]";
+            for (size_t k = 0; mask[k] && o + 1 < cap; k++)
+                out[o++] = mask[k];
+        } else {
+            for (size_t k = 0; k < n && o + 1 < cap; k++)
+                out[o++] = (p[k] > ' ' && p[k] < 0x7f) ? p[k] : '?';
+        }
+        p += n;
+    }
+    out[o] = '\0';
+}
+
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
@@ -791,10 +1176,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->status == 0)
         r->status = 499; /* the client went away first */
     count_request(r);
-    size_t i;
-    for (i = 0; r->path[i] && i < sizeof(path) - 1; i++)
-        path[i] = (r->path[i] > ' ' && r->path[i] < 0x7f) ? r->path[i] : '?';
-    path[i] = '\0';
+    log_path(r->path, path, sizeof(path));
     log_info("req=%s method=%s path=%s status=%d us=%lld who=%s:%s%s", r->id, r->method, path,
              r->status, (long long)(mono_us() - r->start_us),
              r->authed ? auth_role_name(r->who.role) : "-", r->authed ? r->who.subject : "-",
@@ -831,16 +1213,21 @@ http_start(struct server *srv)
         log_warnx("http: listen address %s is not an IPv4 address", cfg->listen_host);
         return SEAM_EINVAL;
     }
+    head_layout_checks = strcmp(MHD_get_version(), "0.9.75") == 0;
+    if (!head_layout_checks)
+        log_info("http: libmicrohttpd %s: folded header lines and bare LF line ends are left "
+                 "to it (the checks of them are made for 0.9.75)",
+                 MHD_get_version());
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     srv->mhd = MHD_start_daemon(
-        flags, cfg->listen_port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+        flags, cfg->listen_port, on_accept, srv, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
         cfg->threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
         MHD_OPTION_END);
     if (srv->mhd == NULL) {
         log_warnx("http: cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);

@@ -57,6 +57,13 @@ void hex_encode(const uint8_t *in, size_t n, char *out);
 void be64_put(uint8_t out[8], uint64_t v);
 uint64_t be64_get(const uint8_t in[8]);
 
+/*
+ * A copy of the NUL-terminated s that is valid UTF-8: each byte that does
+ * not begin a valid sequence (overlong forms, surrogates and code points
+ * past U+10FFFF included) becomes U+FFFD. Freed with free(); NULL for NULL.
+ */
+char *utf8_sanitize(const char *s);
+
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 enum seam_err read_file(const char *path, size_t max, char **out, size_t *len) SEAM_WUR;
 

@@ -102,6 +102,11 @@ struct config_lead {
     const struct config_sla *sla;
 };
 
+/* An IPv4 network: address and mask in host byte order. */
+struct config_net {
+    uint32_t addr, mask;
+};
+
 struct config {
     char *path;
     char *federation; /* checkpoint origin */
@@ -126,6 +131,12 @@ struct config {
     size_t max_record_bytes;         /* a ticket record's stored size */
     unsigned max_signed_per_partner; /* signed requests remembered per partner in the window */
     unsigned max_bounces;
+    /* who may read /metrics: these networks (default 127.0.0.0/8), or a bearer
+     * token whose SHA-256 is metrics_token_sha256 (when metrics_token is set) */
+    struct config_net *metrics_allow;
+    size_t nmetrics_allow;
+    int metrics_token;
+    uint8_t metrics_token_sha256[32];
     /* push delivery */
     int64_t *retry_ms; /* delay before each try; nretry tries in all */
     size_t nretry;

@@ -11,7 +11,10 @@ enum api_error {
     E_MISSING_FIELD, /* 400 a required field is absent */
     E_UNKNOWN_FIELD, /* 400 a field the endpoint does not take */
     E_BAD_PARAMETER, /* 400 a query parameter is wrong */
+    E_BAD_FRAMING,   /* 400 ambiguous body framing (Content-Length, Transfer-Encoding) */
+    E_BAD_HEADER,    /* 400 a malformed request head (Host, names, folding, line ends) */
     E_UNAUTHORIZED,  /* 401 no, malformed, unknown or revoked token */
+    E_FORBIDDEN,     /* 403 not served to this client (metrics outside metrics.allow) */
     E_NOT_FOUND,     /* 404 unknown, or not the caller's */
     E_METHOD,        /* 405 */
     E_CONFLICT,      /* 409 the state machine forbids it */

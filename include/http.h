@@ -157,6 +157,9 @@ void http_resume(struct req *r);
 /* Resumes the request; finish then builds the answer on the request's own thread. */
 void http_resume_to(struct req *r, void (*finish)(struct req *r));
 
+/* 0 if the client may read /metrics (metrics.allow, metrics.token_sha256); else -1 after 403. */
+int http_metrics_access_or_reply(struct req *r);
+
 /* Metrics in Prometheus text format (malloc'd). */
 char *http_metrics_text(struct server *srv);
 
