@@ -82,7 +82,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libseamcore.a
 FUZZ_BUILD   = build-fuzz
 FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
                -fno-sanitize-recover=all
-FUZZ_NAMES   = body config route evidence
+FUZZ_NAMES   = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LIB_OBJ = $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o) \
                $(filter-out $(FUZZ_BUILD)/broker/main.o,$(BROKER_SRC:%.c=$(FUZZ_BUILD)/%.o))
@@ -101,7 +101,8 @@ fuzz-build: deps $(FUZZ_BIN)
 
 # make fuzz FUZZ_SECONDS=600: each target for that long (default 60).
 fuzz: fuzz-build
-	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) tests/fuzz/run.sh
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) FUZZ_NAMES="$(FUZZ_NAMES)" \
+	    tests/fuzz/run.sh
 
 deps:
 	@scripts/deps.sh

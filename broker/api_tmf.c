@@ -123,30 +123,24 @@ api_tmf_list(struct req *r)
     http_reply(r, 200, l.items);
 }
 
-void
-api_tmf_create(struct req *r)
+int
+api_tmf_create_input_or_reply(struct req *r, const json_t *body, struct ticket_input *in)
 {
-    json_t *body = http_body_json_or_reply(r), *attrs = NULL;
-    const char *field = NULL, *msg = NULL, *customer = NULL;
-    struct ticket_input in;
-    if (body == NULL)
-        return;
-    if (tmf_input(r->srv->cfg, body, &in, &attrs, &field, &msg) != 0) {
-        http_error(r,
-                   field && strcmp(msg, "not a TroubleTicket attribute") == 0 ? E_UNKNOWN_FIELD
-                                                                              : E_INVALID_FIELD,
-                   msg, field);
-        json_decref(body);
-        return;
-    }
-    /* The lead files for a customer named in relatedParty. */
-    json_t *p;
+    struct tmf_problem p;
+    json_t *attrs = NULL, *party;
+    const char *customer = NULL;
     size_t i;
-    json_array_foreach(json_object_get(body, "relatedParty"), i, p)
+    if (tmf_input(r->srv->cfg, body, in, &attrs, &p) != 0) {
+        http_error(r, p.code, p.msg, p.field);
+        return -1;
+    }
+    in->tmf = attrs;
+    /* The lead files for a customer named in relatedParty. */
+    json_array_foreach(json_object_get(body, "relatedParty"), i, party)
     {
-        const char *role = json_string_value(json_object_get(p, "role"));
+        const char *role = json_string_value(json_object_get(party, "role"));
         if (role && strcasecmp(role, "customer") == 0)
-            customer = json_string_value(json_object_get(p, "id"));
+            customer = json_string_value(json_object_get(party, "id"));
     }
     if (r->who.role == ROLE_LEAD && customer == NULL) {
         http_error(r, E_MISSING_FIELD, "the lead names the customer: relatedParty role customer",
@@ -154,19 +148,23 @@ api_tmf_create(struct req *r)
     } else if (r->who.role == ROLE_CUSTOMER && customer && strcmp(customer, r->who.subject)) {
         http_error(r, E_INVALID_FIELD, "a customer files for itself", "relatedParty");
     } else {
-        in.tmf = attrs;
-        in.customer = customer ? xstrdup(customer) : NULL;
-        attrs = NULL;
-        api_file(r, &in, 1);
-        json_decref(body);
-        return;
+        in->customer = customer ? xstrdup(customer) : NULL;
+        return 0;
     }
-    free(in.summary);
-    free(in.description);
-    free(in.service);
-    free(in.symptom);
-    free(in.equipment);
-    json_decref(attrs);
+    ticket_input_free(in);
+    memset(in, 0, sizeof(*in));
+    return -1;
+}
+
+void
+api_tmf_create(struct req *r)
+{
+    json_t *body = http_body_json_or_reply(r);
+    struct ticket_input in;
+    if (body == NULL)
+        return;
+    if (api_tmf_create_input_or_reply(r, body, &in) == 0)
+        api_file(r, &in, 1);
     json_decref(body);
 }
 
@@ -304,15 +302,25 @@ tmf_submit(struct req *r, struct tmf_job *j)
     http_submit(r, &j->job, j, tmf_job_free);
 }
 
+int
+api_tmf_patch_input_or_reply(struct req *r, const json_t *body, json_t **attrs, const char **status)
+{
+    struct tmf_problem p;
+    if (tmf_patch(body, attrs, status, &p) != 0) {
+        http_error(r, p.code, p.msg, p.field);
+        return -1;
+    }
+    return 0;
+}
+
 void
 api_tmf_patch(struct req *r)
 {
     json_t *body = http_body_json_or_reply(r), *attrs = NULL;
-    const char *status = NULL, *field = NULL, *msg = NULL;
+    const char *status = NULL;
     if (body == NULL)
         return;
-    if (tmf_patch(body, &attrs, &status, &field, &msg) != 0) {
-        http_error(r, E_INVALID_FIELD, msg, field);
+    if (api_tmf_patch_input_or_reply(r, body, &attrs, &status) != 0) {
         json_decref(body);
         return;
     }

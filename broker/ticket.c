@@ -513,6 +513,8 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
         new_id(t, 'T', tid);
     while (store_get(t, DB_TICKETS, tid, TICKET_ID_LEN, &v) == SEAM_OK);
     format_time_ms(now_ms(), at);
+    /* A TMF client's notes are the filer's, written now, whatever the body said. */
+    tmf_notes_stamp(json_object_get(in->tmf, "note"), who, at);
     const char *bundle = json_string_value(json_object_get(cust, "bundle"));
     const char *region = json_string_value(json_object_get(cust, "region"));
     const char *prio = priority_names[in->priority];
@@ -1304,6 +1306,8 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
         }
         const char *k;
         json_t *attr;
+        /* The notes are the requester's, written now (also in the event's changes). */
+        tmf_notes_stamp(json_object_get(a->tmf, "note"), who, at);
         json_object_foreach(a->tmf, k, attr)
         {
             if (strcmp(k, "note") == 0) { /* notes are added, never replaced */
@@ -1315,9 +1319,7 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
                 }
                 json_array_foreach(attr, i, n)
                 {
-                    json_t *copy = json_deep_copy(n);
-                    json_object_set_new(copy, "date", json_string(at));
-                    json_array_append_new(notes, copy);
+                    json_array_append_new(notes, json_deep_copy(n));
                 }
             } else {
                 json_object_set(tmf, k, attr);

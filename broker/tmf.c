@@ -4,6 +4,7 @@
  * listeners with their events, queued through the same signed outbox as
  * partner pushes. It knows no HTTP.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,66 +15,327 @@
 #include "outbox.h"
 #include "tmf.h"
 
-/* Fields a TMF create may carry; the server-owned ones are accepted and ignored. */
-static const char *const create_fields[] = {"description",
-                                            "severity",
-                                            "ticketType",
-                                            "name",
-                                            "externalId",
-                                            "note",
-                                            "priority",
-                                            "channel",
-                                            "relatedEntity",
-                                            "relatedParty",
-                                            "requestedResolutionDate",
-                                            "expectedResolutionDate",
-                                            "attachment",
-                                            "troubleTicketRelationship",
-                                            "status",
-                                            "statusChange",
-                                            "statusChangeDate",
-                                            "statusChangeReason",
-                                            "creationDate",
-                                            "lastUpdate",
-                                            "resolutionDate",
-                                            "@type",
-                                            "@baseType",
-                                            "@schemaLocation",
-                                            NULL};
-/* The attributes seam keeps for TMF clients as they were given. */
-static const char *const kept[] = {"severity",
-                                   "ticketType",
-                                   "name",
-                                   "externalId",
-                                   "channel",
-                                   "relatedEntity",
-                                   "requestedResolutionDate",
-                                   "expectedResolutionDate",
-                                   "attachment",
-                                   "troubleTicketRelationship",
-                                   NULL};
-static const char *const patchable[] = {"description",
-                                        "severity",
-                                        "ticketType",
-                                        "name",
-                                        "externalId",
-                                        "note",
-                                        "channel",
-                                        "relatedEntity",
-                                        "requestedResolutionDate",
-                                        "expectedResolutionDate",
-                                        "status",
-                                        "statusChangeReason",
-                                        "@type",
-                                        NULL};
+/*
+ * The attributes a TroubleTicket body may carry, with the types TMF621 v4's
+ * schema gives them (TroubleTicket_Create, TroubleTicket_Update and the
+ * types they refer to), and bounds of seam's own. Every attribute accepted
+ * is checked, also those seam ignores (the server-owned ones), down to the
+ * elements of arrays and their objects; a key the schema does not know is
+ * refused at every level, so what is kept is as deep as the schema and no
+ * deeper.
+ */
+enum tmf_kind {
+    TK_STRING, /* a string of at most max bytes (not empty where TF_REQUIRED) */
+    TK_DATE,   /* a date-time string (RFC 3339) */
+    TK_NUMBER, /* a number */
+    TK_OBJECT, /* an object of the type `of` */
+    TK_ARRAY,  /* an array of at most max objects of the type `of` */
+};
+
+struct tmf_type;
+
+struct tmf_attr {
+    const char *name;
+    enum tmf_kind kind;
+    size_t max;
+    const struct tmf_type *of;
+    unsigned flags;
+};
+#define TF_REQUIRED 1u /* present and not empty (TroubleTicket: on create) */
+#define TF_PATCH 2u    /* TroubleTicket: a PATCH may change it */
+#define TF_KEEP 4u     /* TroubleTicket: kept as given on create */
+
+struct tmf_type {
+    const char *name; /* the schema's, for messages */
+    const struct tmf_attr *attrs;
+};
+
+#define ID_MAX 128   /* ids, roles, @type and such */
+#define URI_MAX 2048 /* href, url, @schemaLocation */
+#define WORD_MAX 64  /* severity, ticketType, priority, status */
+#define CONTENT_MAX 65536
+
+#define ENTITY_ATTRS                                                                               \
+    {"@baseType", TK_STRING, ID_MAX, NULL, 0}, {"@schemaLocation", TK_STRING, URI_MAX, NULL, 0},   \
+    {                                                                                              \
+        "@type", TK_STRING, ID_MAX, NULL, 0                                                        \
+    }
+#define REF_ATTRS                                                                                  \
+    {"id", TK_STRING, ID_MAX, NULL, 0}, {"href", TK_STRING, URI_MAX, NULL, 0},                     \
+        {"name", TK_STRING, SUMMARY_MAX, NULL, 0}, {"@referredType", TK_STRING, ID_MAX, NULL, 0},  \
+        ENTITY_ATTRS
+
+static const struct tmf_attr note_attrs[] = {
+    {"id", TK_STRING, ID_MAX, NULL, 0},
+    {"author", TK_STRING, SUMMARY_MAX, NULL, 0},
+    {"date", TK_DATE, 0, NULL, 0},
+    {"text", TK_STRING, DESCRIPTION_MAX, NULL, TF_REQUIRED},
+    ENTITY_ATTRS,
+    {NULL, 0, 0, NULL, 0}};
+static const struct tmf_type note_type = {"Note", note_attrs};
+
+static const struct tmf_attr related_attrs[] = {
+    REF_ATTRS, {"role", TK_STRING, ID_MAX, NULL, 0}, {NULL, 0, 0, NULL, 0}};
+static const struct tmf_type related_entity_type = {"RelatedEntity", related_attrs};
+static const struct tmf_type related_party_type = {"RelatedParty", related_attrs};
+
+static const struct tmf_attr channel_attrs[] = {REF_ATTRS, {NULL, 0, 0, NULL, 0}};
+static const struct tmf_type channel_type = {"ChannelRef", channel_attrs};
+
+static const struct tmf_attr quantity_attrs[] = {{"amount", TK_NUMBER, 0, NULL, 0},
+                                                 {"units", TK_STRING, ID_MAX, NULL, 0},
+                                                 {NULL, 0, 0, NULL, 0}};
+static const struct tmf_type quantity_type = {"Quantity", quantity_attrs};
+
+static const struct tmf_attr period_attrs[] = {{"startDateTime", TK_DATE, 0, NULL, 0},
+                                               {"endDateTime", TK_DATE, 0, NULL, 0},
+                                               {NULL, 0, 0, NULL, 0}};
+static const struct tmf_type period_type = {"TimePeriod", period_attrs};
+
+static const struct tmf_attr attachment_attrs[] = {
+    REF_ATTRS,
+    {"attachmentType", TK_STRING, ID_MAX, NULL, 0},
+    {"content", TK_STRING, CONTENT_MAX, NULL, 0},
+    {"description", TK_STRING, DESCRIPTION_MAX, NULL, 0},
+    {"mimeType", TK_STRING, ID_MAX, NULL, 0},
+    {"url", TK_STRING, URI_MAX, NULL, 0},
+    {"size", TK_OBJECT, 0, &quantity_type, 0},
+    {"validFor", TK_OBJECT, 0, &period_type, 0},
+    {NULL, 0, 0, NULL, 0}};
+static const struct tmf_type attachment_type = {"AttachmentRefOrValue", attachment_attrs};
+
+static const struct tmf_attr relationship_attrs[] = {
+    {"id", TK_STRING, ID_MAX, NULL, 0},
+    {"href", TK_STRING, URI_MAX, NULL, 0},
+    {"name", TK_STRING, SUMMARY_MAX, NULL, 0},
+    {"relationshipType", TK_STRING, ID_MAX, NULL, 0},
+    ENTITY_ATTRS,
+    {NULL, 0, 0, NULL, 0}};
+static const struct tmf_type relationship_type = {"TroubleTicketRelationship", relationship_attrs};
+
+static const struct tmf_attr status_change_attrs[] = {
+    {"changeDate", TK_DATE, 0, NULL, 0},
+    {"changeReason", TK_STRING, DESCRIPTION_MAX, NULL, 0},
+    {"status", TK_STRING, WORD_MAX, NULL, 0},
+    ENTITY_ATTRS,
+    {NULL, 0, 0, NULL, 0}};
+static const struct tmf_type status_change_type = {"StatusChange", status_change_attrs};
+
+/* The server-owned attributes (status on create, dates, priority) are checked and ignored. */
+static const struct tmf_attr ticket_attrs[] = {
+    {"description", TK_STRING, DESCRIPTION_MAX, NULL, TF_REQUIRED | TF_PATCH},
+    {"severity", TK_STRING, WORD_MAX, NULL, TF_REQUIRED | TF_PATCH | TF_KEEP},
+    {"ticketType", TK_STRING, WORD_MAX, NULL, TF_REQUIRED | TF_PATCH | TF_KEEP},
+    {"name", TK_STRING, SUMMARY_MAX, NULL, TF_PATCH | TF_KEEP},
+    {"externalId", TK_STRING, SUMMARY_MAX, NULL, TF_PATCH | TF_KEEP},
+    {"note", TK_ARRAY, 100, &note_type, TF_PATCH},
+    {"priority", TK_STRING, WORD_MAX, NULL, 0},
+    {"channel", TK_OBJECT, 0, &channel_type, TF_PATCH | TF_KEEP},
+    {"relatedEntity", TK_ARRAY, 50, &related_entity_type, TF_PATCH | TF_KEEP},
+    {"relatedParty", TK_ARRAY, 20, &related_party_type, 0},
+    {"requestedResolutionDate", TK_DATE, 0, NULL, TF_PATCH | TF_KEEP},
+    {"expectedResolutionDate", TK_DATE, 0, NULL, TF_PATCH | TF_KEEP},
+    {"attachment", TK_ARRAY, 20, &attachment_type, TF_KEEP},
+    {"troubleTicketRelationship", TK_ARRAY, 50, &relationship_type, TF_KEEP},
+    {"status", TK_STRING, WORD_MAX, NULL, TF_PATCH},
+    {"statusChange", TK_ARRAY, 100, &status_change_type, 0},
+    {"statusChangeDate", TK_DATE, 0, NULL, 0},
+    {"statusChangeReason", TK_STRING, DESCRIPTION_MAX, NULL, TF_PATCH},
+    {"creationDate", TK_DATE, 0, NULL, 0},
+    {"lastUpdate", TK_DATE, 0, NULL, 0},
+    {"resolutionDate", TK_DATE, 0, NULL, 0},
+    {"@type", TK_STRING, ID_MAX, NULL, TF_PATCH},
+    {"@baseType", TK_STRING, ID_MAX, NULL, 0},
+    {"@schemaLocation", TK_STRING, URI_MAX, NULL, 0},
+    {NULL, 0, 0, NULL, 0}};
+static const struct tmf_type ticket_type = {"TroubleTicket", ticket_attrs};
+
+/* TroubleTicketStatusType: the statuses a PATCH may name. */
+static const char *const statuses[] = {"acknowledged", "rejected", "pending",  "held", "inProgress",
+                                       "cancelled",    "closed",   "resolved", NULL};
+
+#define KEY_SHOWN 64 /* bytes of a client's key quoted in a problem's field */
+
+/* The length of s's longest prefix of at most max bytes that ends on a UTF-8 character. */
+static size_t
+utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+/* path + "." + key, or key at the top (the key cut to KEY_SHOWN bytes, whole characters). */
+static void
+path_key(char out[TMF_FIELD_MAX], const char *path, const char *key)
+{
+    int n = (int)utf8_prefix(key, KEY_SHOWN);
+    snprintf(out, TMF_FIELD_MAX, "%s%s%.*s", path, path[0] ? "." : "", n, key);
+}
+
+static int problem(struct tmf_problem *p, enum api_error code, const char *field, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
 
 static int
-listed(const char *const *list, const char *k)
+problem(struct tmf_problem *p, enum api_error code, const char *field, const char *fmt, ...)
 {
-    for (; *list; list++)
-        if (strcmp(*list, k) == 0)
-            return 1;
+    va_list ap;
+    p->code = code;
+    snprintf(p->field, sizeof(p->field), "%s", field);
+    va_start(ap, fmt);
+    vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* n decimal digits at s, or -1. */
+static int
+digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* RFC 3339's date-time: 2024-05-01T08:00:00Z, with optional fraction and a numeric offset. */
+static int
+is_date_time(const char *s)
+{
+    if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+        s[13] != ':' || s[16] != ':')
+        return 0;
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2), h = digits(s + 11, 2),
+        mi = digits(s + 14, 2), sec = digits(s + 17, 2);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        sec < 0 || sec > 60)
+        return 0;
+    s += 19;
+    if (*s == '.') {
+        int n = 0;
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            n++;
+        if (n == 0 || n > 9)
+            return 0;
+    }
+    if ((*s == 'Z' || *s == 'z') && s[1] == '\0')
+        return 1;
+    return (*s == '+' || *s == '-') && digits(s + 1, 2) >= 0 && digits(s + 1, 2) <= 23 &&
+           s[3] == ':' && digits(s + 4, 2) >= 0 && digits(s + 4, 2) <= 59 && s[6] == '\0';
+}
+
+static int check_object(const json_t *v, const struct tmf_type *t, const char *path,
+                        struct tmf_problem *p);
+
+/* One attribute's value against its type; path names it. */
+static int
+check_attr(const json_t *v, const struct tmf_attr *a, const char *path, struct tmf_problem *p)
+{
+    switch (a->kind) {
+    case TK_STRING:
+        if (!json_is_string(v) || json_string_length(v) > a->max)
+            return problem(p, E_INVALID_FIELD, path, "must be a string of at most %zu bytes",
+                           a->max);
+        if ((a->flags & TF_REQUIRED) && json_string_length(v) == 0)
+            return problem(p, E_INVALID_FIELD, path, "must not be empty");
+        return 0;
+    case TK_DATE:
+        if (!json_is_string(v) || !is_date_time(json_string_value(v)))
+            return problem(p, E_INVALID_FIELD, path,
+                           "must be a date-time string (RFC 3339, e.g. 2024-05-01T08:00:00Z)");
+        return 0;
+    case TK_NUMBER:
+        if (!json_is_number(v))
+            return problem(p, E_INVALID_FIELD, path, "must be a number");
+        return 0;
+    case TK_OBJECT:
+        return check_object(v, a->of, path, p);
+    case TK_ARRAY: {
+        json_t *e;
+        size_t i;
+        char at[TMF_FIELD_MAX];
+        if (!json_is_array(v) || json_array_size(v) > a->max)
+            return problem(p, E_INVALID_FIELD, path, "must be an array of at most %zu %s objects",
+                           a->max, a->of->name);
+        json_array_foreach(v, i, e)
+        {
+            snprintf(at, sizeof(at), "%s[%zu]", path, i);
+            if (check_object(e, a->of, at, p) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    }
+    return problem(p, E_INVALID_FIELD, path, "not a known type");
+}
+
+static const struct tmf_attr *
+find_attr(const struct tmf_type *t, const char *key)
+{
+    for (const struct tmf_attr *a = t->attrs; a->name; a++)
+        if (strcmp(a->name, key) == 0)
+            return a;
+    return NULL;
+}
+
+/* An object of type t: every key known and well typed, the required ones there. */
+static int
+check_object(const json_t *v, const struct tmf_type *t, const char *path, struct tmf_problem *p)
+{
+    const char *key;
+    json_t *x;
+    char at[TMF_FIELD_MAX];
+    if (!json_is_object(v))
+        return problem(p, E_INVALID_FIELD, path, "must be a %s object", t->name);
+    json_object_foreach((json_t *)v, key, x)
+    {
+        const struct tmf_attr *a = find_attr(t, key);
+        path_key(at, path, key);
+        if (a == NULL)
+            return problem(p, E_UNKNOWN_FIELD, at, "not a %s attribute", t->name);
+        if (check_attr(x, a, at, p) != 0)
+            return -1;
+    }
+    for (const struct tmf_attr *a = t->attrs; a->name; a++)
+        if ((a->flags & TF_REQUIRED) && json_object_get(v, a->name) == NULL) {
+            path_key(at, path, a->name);
+            return problem(p, E_MISSING_FIELD, at, "a %s has a %s", t->name, a->name);
+        }
     return 0;
+}
+
+/* The notes as seam keeps them: their text only; author and date are stamped at the commit. */
+static json_t *
+notes_kept(const json_t *notes)
+{
+    json_t *out = json_array(), *n;
+    size_t i;
+    json_array_foreach(notes, i, n)
+    {
+        json_array_append_new(out, json_pack("{s:O}", "text", json_object_get(n, "text")));
+    }
+    return out;
+}
+
+void
+tmf_notes_stamp(json_t *notes, const struct principal *who, const char *at)
+{
+    json_t *n;
+    size_t i;
+    char *author = xasprintf("%s:%s", auth_role_name(who->role), who->subject);
+    json_array_foreach(notes, i, n)
+    {
+        json_object_set_new(n, "author", json_string(author));
+        json_object_set_new(n, "date", json_string(at));
+    }
+    free(author);
 }
 
 static int
@@ -86,23 +348,6 @@ priority_of_severity(const char *sev)
     if (!strcasecmp(sev, "low") || !strcasecmp(sev, "minor"))
         return PRIO_LOW;
     return PRIO_NORMAL;
-}
-
-/* Notes: an array of objects, each with a string text. */
-static int
-notes_ok(const json_t *notes)
-{
-    json_t *n;
-    size_t i;
-    if (!json_is_array(notes) || json_array_size(notes) > 100)
-        return 0;
-    json_array_foreach(notes, i, n)
-    {
-        const char *text = json_string_value(json_object_get(n, "text"));
-        if (!json_is_object(n) || text == NULL || strlen(text) > DESCRIPTION_MAX)
-            return 0;
-    }
-    return 1;
 }
 
 /* The first related entity of one of the roles whose name or id is in vocab. */
@@ -132,50 +377,17 @@ related(const json_t *body, const char *const *roles, const struct strlist *voca
 
 int
 tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in, json_t **attrs,
-          const char **field, const char **msg)
+          struct tmf_problem *p)
 {
-    const char *key;
-    json_t *v;
     static const char *const service_roles[] = {"service", NULL};
     static const char *const equipment_roles[] = {"equipment", "device", "resource", NULL};
     static const char *const symptom_roles[] = {"symptom", NULL};
-    json_object_foreach((json_t *)body, key, v)
-    {
-        if (!listed(create_fields, key)) {
-            *field = key;
-            *msg = "not a TroubleTicket attribute";
-            return -1;
-        }
-    }
+    if (check_object(body, &ticket_type, "", p) != 0)
+        return -1;
     const char *desc = json_string_value(json_object_get(body, "description"));
     const char *sev = json_string_value(json_object_get(body, "severity"));
     const char *type = json_string_value(json_object_get(body, "ticketType"));
     const char *name = json_string_value(json_object_get(body, "name"));
-    const char *req[][2] = {{"description", desc}, {"severity", sev}, {"ticketType", type}};
-    for (int i = 0; i < 3; i++)
-        if (req[i][1] == NULL || req[i][1][0] == '\0') {
-            *field = req[i][0];
-            *msg = "a required string is missing";
-            return -1;
-        }
-    if (strlen(desc) > DESCRIPTION_MAX || strlen(sev) > 64 || strlen(type) > 64 ||
-        (name && strlen(name) > SUMMARY_MAX)) {
-        *field = strlen(desc) > DESCRIPTION_MAX ? "description" : "name";
-        *msg = "too long";
-        return -1;
-    }
-    json_t *notes = json_object_get(body, "note");
-    if (notes != NULL && !notes_ok(notes)) {
-        *field = "note";
-        *msg = "note is an array of objects, each with a text";
-        return -1;
-    }
-    json_t *rel = json_object_get(body, "relatedEntity");
-    if (rel != NULL && !json_is_array(rel)) {
-        *field = "relatedEntity";
-        *msg = "relatedEntity is an array";
-        return -1;
-    }
     const char *service = related(body, service_roles, &cfg->services);
     const char *equipment = related(body, equipment_roles, &cfg->equipment);
     const char *symptom = related(body, symptom_roles, &cfg->symptoms);
@@ -195,66 +407,65 @@ tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in,
     in->description = xstrdup(desc);
     if (name != NULL && name[0]) {
         in->summary = xstrdup(name);
-    } else {
-        in->summary = xstrdup(desc[0] ? desc : type);
-        if (strlen(in->summary) > SUMMARY_MAX)
-            in->summary[SUMMARY_MAX] = '\0'; /* may cut a UTF-8 sequence: only for display */
+    } else { /* the description's start, cut between characters */
+        in->summary = xstrdup(desc);
+        in->summary[utf8_prefix(desc, SUMMARY_MAX)] = '\0';
     }
     in->service = service ? xstrdup(service) : NULL;
     in->symptom = xstrdup(symptom);
     in->equipment = equipment ? xstrdup(equipment) : NULL;
     in->priority = priority_of_severity(sev);
     json_t *a = json_object();
-    for (const char *const *k = kept; *k; k++)
-        if (json_object_get(body, *k))
-            json_object_set(a, *k, json_object_get(body, *k));
-    if (notes != NULL)
-        json_object_set(a, "note", notes);
+    for (const struct tmf_attr *k = ticket_attrs; k->name; k++)
+        if ((k->flags & TF_KEEP) && json_object_get(body, k->name))
+            json_object_set(a, k->name, json_object_get(body, k->name));
+    if (json_object_get(body, "note") != NULL)
+        json_object_set_new(a, "note", notes_kept(json_object_get(body, "note")));
     *attrs = a;
     return 0;
 }
 
 int
-tmf_patch(const json_t *body, json_t **attrs, const char **status, const char **field,
-          const char **msg)
+tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tmf_problem *p)
 {
     const char *key;
     json_t *v;
-    json_t *a = json_object();
+    char at[TMF_FIELD_MAX];
     *status = NULL;
     json_object_foreach((json_t *)body, key, v)
     {
-        if (!listed(patchable, key)) {
-            *field = key;
-            *msg = "this attribute cannot be changed";
-            goto bad;
-        }
+        const struct tmf_attr *a = find_attr(&ticket_type, key);
+        path_key(at, "", key);
+        if (a == NULL)
+            return problem(p, E_UNKNOWN_FIELD, at, "not a TroubleTicket attribute");
+        if (!(a->flags & TF_PATCH))
+            return problem(p, E_INVALID_FIELD, at, "this attribute cannot be changed");
+        if (check_attr(v, a, at, p) != 0)
+            return -1;
         if (strcmp(key, "status") == 0) {
+            const char *const *s;
+            for (s = statuses; *s && strcmp(*s, json_string_value(v)) != 0; s++)
+                ;
+            if (*s == NULL)
+                return problem(p, E_INVALID_FIELD, at,
+                               "must be a TroubleTicketStatusType: acknowledged, rejected, "
+                               "pending, held, inProgress, cancelled, closed or resolved");
             *status = json_string_value(v);
-            if (*status == NULL) {
-                *field = key;
-                *msg = "status is a string";
-                goto bad;
-            }
-            continue;
         }
-        if (strcmp(key, "@type") == 0 || strcmp(key, "statusChangeReason") == 0)
-            continue;
-        if (strcmp(key, "note") == 0 ? !notes_ok(v)
-            : strcmp(key, "relatedEntity") == 0
-                ? !json_is_array(v)
-                : !json_is_string(v) || json_string_length(v) > DESCRIPTION_MAX) {
-            *field = key;
-            *msg = "a wrong type or a value too long";
-            goto bad;
-        }
-        json_object_set(a, key, v);
     }
-    *attrs = a;
+    json_t *out = json_object();
+    json_object_foreach((json_t *)body, key, v)
+    {
+        if (strcmp(key, "status") == 0 || strcmp(key, "@type") == 0 ||
+            strcmp(key, "statusChangeReason") == 0)
+            continue; /* the status goes through its own action, with the reason as its text */
+        if (strcmp(key, "note") == 0)
+            json_object_set_new(out, key, notes_kept(v));
+        else
+            json_object_set(out, key, v);
+    }
+    *attrs = out;
     return 0;
-bad:
-    json_decref(a);
-    return -1;
 }
 
 static const char *

@@ -42,6 +42,16 @@ void api_assignments_handback(struct req *r);
 void api_deliveries_list(struct req *r);
 void api_deliveries_redeliver(struct req *r);
 
+/*
+ * The checks of a TMF621 create (tmf_input, then who files for whom) and of a
+ * PATCH (tmf_patch), as the handlers make them after parsing the body: 0 with
+ * *in filled (ticket_input_free) or *attrs (new reference) and *status
+ * (borrowed from body); -1 after replying 400 in TMF's Error shape.
+ */
+int api_tmf_create_input_or_reply(struct req *r, const json_t *body, struct ticket_input *in);
+int api_tmf_patch_input_or_reply(struct req *r, const json_t *body, json_t **attrs,
+                                 const char **status);
+
 void api_tmf_list(struct req *r);
 void api_tmf_create(struct req *r);
 void api_tmf_get(struct req *r);

@@ -19,22 +19,51 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "errors.h"
 #include "store.h"
 #include "ticket.h"
 
 #define TMF_BASE "/tmf-api/troubleTicket/v4"
 
+#define TMF_FIELD_MAX 256
+
 /*
- * Checks a create body and maps it onto a complaint: fills in (malloc'd
- * strings; the caller frees them) and *attrs (the TMF attributes to keep).
- * On a problem returns -1 with *field and *msg set.
+ * What is wrong with a TMF body: the error (E_INVALID_FIELD, E_MISSING_FIELD
+ * or E_UNKNOWN_FIELD), the attribute as a path (note[2].text; a client's key
+ * is cut to 64 bytes, between characters) and why, for http_error.
+ */
+struct tmf_problem {
+    enum api_error code;
+    char field[TMF_FIELD_MAX];
+    char msg[200];
+};
+
+/*
+ * Checks a create body against TMF621 v4's TroubleTicket_Create (every
+ * attribute's type and bounds, down to the elements of arrays; keys the
+ * schema does not know are refused at every level) and maps it onto a
+ * complaint: fills in (malloc'd strings; ticket_input_free frees them) and
+ * *attrs (the TMF attributes to keep; notes keep only their text: author and
+ * date are seam's, see tmf_notes_stamp). On a problem returns -1 with *p
+ * set and nothing allocated.
  */
 int tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in, json_t **attrs,
-              const char **field, const char **msg);
+              struct tmf_problem *p);
 
-/* Checks a PATCH body: the attributes it changes (*attrs) and the status asked for (*status). */
-int tmf_patch(const json_t *body, json_t **attrs, const char **status, const char **field,
-              const char **msg);
+/*
+ * Checks a PATCH body the same way: the attributes it changes (*attrs, new
+ * reference; notes as in tmf_input) and the status asked for (*status,
+ * borrowed from body: one of TroubleTicketStatusType's). -1 with *p set.
+ */
+int tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tmf_problem *p);
+
+/*
+ * Stamps each note of the array (nothing if notes is NULL) with the author
+ * seam knows, "<role>:<subject>" of the authenticated principal (the
+ * event's actor), and the date of the change: a client's claim of either is
+ * never kept.
+ */
+void tmf_notes_stamp(json_t *notes, const struct principal *who, const char *at);
 
 /* The TroubleTicket resource of a record (new reference). */
 json_t *tmf_view(const json_t *record);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target over its corpus (tests/fuzz/corpus/NAME) and
-# then for FUZZ_SECONDS more (default 5), printing TAP. New inputs go to a
+# Runs each libFuzzer target (tests/fuzz/fuzz_NAME.c; FUZZ_NAMES picks some)
+# over its corpus (tests/fuzz/corpus/NAME, which keeps every input that ever
+# crashed or poisoned something) and then for FUZZ_SECONDS more (default 5),
+# one target after the other, printing TAP. New inputs go to a
 # temporary directory, so the committed corpus changes only by hand
 # (FUZZ_KEEP=DIR keeps them there). Any crash, leak or sanitizer report fails.
 set -u
@@ -11,7 +13,8 @@ SECONDS_EACH=${FUZZ_SECONDS:-5}
 n=0 failed=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/seam-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-for name in body config route evidence; do
+names=${FUZZ_NAMES:-$(for f in tests/fuzz/fuzz_*.c; do basename "$f" .c; done | sed 's/^fuzz_//')}
+for name in $names; do
     bin=$FUZZ_BUILD/fuzz_$name
     n=$((n + 1))
     mkdir -p "$work/$name"
@@ -19,7 +22,7 @@ for name in body config route evidence; do
         -print_final_stats=1 -artifact_prefix="$work/$name-" "$work/$name" "tests/fuzz/corpus/$name" \
         >"$work/$name.log" 2>&1; then
         echo "not ok $n - fuzz_$name: a crash, leak or sanitizer report"
-        grep -E -A25 'ERROR|runtime error|==[0-9]+==' "$work/$name.log" | head -60 | sed 's/^/# /'
+        grep -E -A25 '^tests/fuzz/[^ ]+:[0-9]+: |ERROR|runtime error|==[0-9]+==' "$work/$name.log" | head -60 | sed 's/^/# /'
         mkdir -p "$FUZZ_BUILD/artifacts"
         for a in "$work/$name"-*; do
             [ -f "$a" ] || continue

@@ -1,0 +1,268 @@
+/*
+ * test_tmf.c: the TMF621 face's checks of a body (tmf_input for a create,
+ * tmf_patch for a PATCH) against TMF621 v4's types: what passes and what is
+ * kept, and for what is refused the error and the attribute's path; RFC 3339
+ * dates; notes that keep only their text until tmf_notes_stamp gives them
+ * seam's author and date; a summary cut from a long description.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "tap.h"
+#include "tmf.h"
+
+static const struct config *cfg;
+
+#define BASE "\"description\":\"No light.\",\"severity\":\"High\",\"ticketType\":\"connectivity\""
+
+/* Runs tmf_input on text; on success *attrs and *in are the caller's. */
+static int
+create(const char *text, struct ticket_input *in, json_t **attrs, struct tmf_problem *p)
+{
+    json_t *body = json_loads(text, 0, NULL);
+    if (body == NULL) {
+        printf("# not JSON: %s\n", text);
+        return -2;
+    }
+    int rc = tmf_input(cfg, body, in, attrs, p);
+    json_decref(body);
+    return rc;
+}
+
+static void
+accepted(const char *text, const char *what)
+{
+    struct ticket_input in;
+    json_t *attrs = NULL;
+    struct tmf_problem p;
+    int rc = create(text, &in, &attrs, &p);
+    ok(rc == 0, "create takes %s", what);
+    if (rc == -1)
+        printf("# refused: %s %s\n", p.field, p.msg);
+    if (rc == 0) {
+        in.tmf = attrs;
+        ticket_input_free(&in);
+    }
+}
+
+static void
+refused(const char *text, enum api_error code, const char *field)
+{
+    struct ticket_input in;
+    json_t *attrs = NULL;
+    struct tmf_problem p;
+    memset(&p, 0, sizeof(p));
+    int rc = create(text, &in, &attrs, &p);
+    ok(rc == -1 && p.code == code && strcmp(p.field, field) == 0 && p.msg[0] != '\0',
+       "create refuses %s: %s", field, text);
+    if (rc == -1 && (p.code != code || strcmp(p.field, field) != 0))
+        printf("# got %d %s: %s\n", p.code, p.field, p.msg);
+    if (rc == 0) {
+        in.tmf = attrs;
+        ticket_input_free(&in);
+    }
+}
+
+static void
+patch_refused(const char *text, enum api_error code, const char *field)
+{
+    json_t *body = json_loads(text, 0, NULL), *attrs = NULL;
+    const char *status = NULL;
+    struct tmf_problem p;
+    memset(&p, 0, sizeof(p));
+    int rc = body ? tmf_patch(body, &attrs, &status, &p) : -2;
+    ok(rc == -1 && p.code == code && strcmp(p.field, field) == 0, "PATCH refuses %s: %s", field,
+       text);
+    if (rc == -1 && (p.code != code || strcmp(p.field, field) != 0))
+        printf("# got %d %s: %s\n", p.code, p.field, p.msg);
+    json_decref(attrs);
+    json_decref(body);
+}
+
+static void
+dates(void)
+{
+    static const char *const good[] = {"2024-05-01T08:00:00Z",
+                                       "2024-05-01t08:00:00z",
+                                       "2024-05-01T08:00:00.5Z",
+                                       "2024-05-01T08:00:00.123456789Z",
+                                       "2024-05-01T08:00:00+02:00",
+                                       "2024-12-31T23:59:60-11:30",
+                                       NULL};
+    static const char *const bad[] = {"2024-05-01T08:00:00",
+                                      "2024-05-01 08:00:00Z",
+                                      "2024-5-01T08:00:00Z",
+                                      "2024-05-01T24:00:00Z",
+                                      "2024-13-01T08:00:00Z",
+                                      "2024-05-00T08:00:00Z",
+                                      "2024-05-01T08:00:00.Z",
+                                      "2024-05-01T08:00:00.1234567890Z",
+                                      "2024-05-01T08:00:00+2:00",
+                                      "2024-05-01T08:00:00+02:00x",
+                                      "2024-05-01T08:00:00ZZ",
+                                      "tomorrow",
+                                      "",
+                                      NULL};
+    char text[256];
+    for (const char *const *d = good; *d; d++) {
+        snprintf(text, sizeof(text), "{" BASE ",\"requestedResolutionDate\":\"%s\"}", *d);
+        accepted(text, *d);
+    }
+    for (const char *const *d = bad; *d; d++) {
+        snprintf(text, sizeof(text), "{" BASE ",\"requestedResolutionDate\":\"%s\"}", *d);
+        refused(text, E_INVALID_FIELD, "requestedResolutionDate");
+    }
+}
+
+static void
+notes(void)
+{
+    struct ticket_input in;
+    json_t *attrs = NULL;
+    struct tmf_problem p;
+    int rc =
+        create("{" BASE ",\"note\":[{\"author\":\"Northwind Telecom (lead)\",\"text\":\"Approved: "
+               "full refund\",\"date\":\"2020-01-01T00:00:00Z\",\"id\":\"7\",\"@type\":\"Note\"}]}",
+               &in, &attrs, &p);
+    ok(rc == 0, "a note with a claimed author and date is taken");
+    if (rc != 0)
+        return;
+    json_t *note = json_array_get(json_object_get(attrs, "note"), 0);
+    ok(json_object_size(note) == 1 &&
+           strcmp(json_string_value(json_object_get(note, "text")), "Approved: full refund") == 0,
+       "but keeps only its text");
+    struct principal who = {.role = ROLE_CUSTOMER, .subject = "c1"};
+    tmf_notes_stamp(json_object_get(attrs, "note"), &who, "2026-11-30T09:00:00.000Z");
+    ok(strcmp(json_string_value(json_object_get(note, "author")), "customer:c1") == 0 &&
+           strcmp(json_string_value(json_object_get(note, "date")), "2026-11-30T09:00:00.000Z") ==
+               0,
+       "the stamp gives it the principal as author and the change's time");
+    struct principal lead = {.role = ROLE_LEAD, .subject = "ops"};
+    tmf_notes_stamp(json_object_get(attrs, "note"), &lead, "2026-11-30T09:00:01.000Z");
+    ok(strcmp(json_string_value(json_object_get(note, "author")), "lead:ops") == 0,
+       "stamping again names the new principal (a retried job stamps the same)");
+    tmf_notes_stamp(NULL, &who, "2026-11-30T09:00:00.000Z");
+    ok(1, "stamping no notes does nothing");
+    in.tmf = attrs;
+    ticket_input_free(&in);
+}
+
+static void
+kept(void)
+{
+    struct ticket_input in;
+    json_t *attrs = NULL;
+    struct tmf_problem p;
+    int rc = create(
+        "{" BASE ",\"name\":\"Fibre down\",\"externalId\":\"CRM-1\",\"priority\":\"High\","
+        "\"status\":\"nanana\",\"channel\":{\"id\":\"web\"},\"relatedEntity\":[{\"id\":\"router\","
+        "\"role\":\"equipment\",\"@referredType\":\"Resource\"}],\"attachment\":[{\"url\":\"http://"
+        "x\","
+        "\"size\":{\"amount\":1.5,\"units\":\"MB\"}}]}",
+        &in, &attrs, &p);
+    ok(rc == 0, "a create with many attributes is taken");
+    if (rc != 0)
+        return;
+    ok(strcmp(in.summary, "Fibre down") == 0 && strcmp(in.service, "internet") == 0 &&
+           in.equipment && strcmp(in.equipment, "router") == 0 && in.priority == PRIO_HIGH,
+       "mapped: summary, service, equipment, priority");
+    ok(json_object_get(attrs, "status") == NULL && json_object_get(attrs, "priority") == NULL &&
+           json_is_object(json_object_get(attrs, "channel")) &&
+           json_is_string(json_object_get(attrs, "externalId")),
+       "the server-owned attributes are not kept; channel and externalId are");
+    in.tmf = attrs;
+    ticket_input_free(&in);
+
+    /* A summary cut from a long description ends between characters. */
+    char text[512] = "{\"severity\":\"High\",\"ticketType\":\"device\",\"description\":\"a";
+    for (int i = 0; i < 100; i++)
+        strcat(text, "\xc3\xa9");
+    strcat(text, "\"}");
+    rc = create(text, &in, &attrs, &p);
+    ok(rc == 0 && strlen(in.summary) == 199, "a summary cut from a description");
+    json_t *s = rc == 0 ? json_string(in.summary) : NULL;
+    ok(s != NULL, "is valid UTF-8");
+    json_decref(s);
+    if (rc == 0) {
+        in.tmf = attrs;
+        ticket_input_free(&in);
+    }
+}
+
+static void
+patches(void)
+{
+    json_t *body = json_loads(
+               "{\"name\":\"n\",\"status\":\"closed\",\"statusChangeReason\":\"ok\","
+               "\"@type\":\"TroubleTicket\",\"note\":[{\"text\":\"t\",\"author\":\"x\"}],"
+               "\"channel\":{\"id\":\"web\"}}",
+               0, NULL),
+           *attrs = NULL;
+    const char *status = NULL;
+    struct tmf_problem p;
+    int rc = tmf_patch(body, &attrs, &status, &p);
+    ok(rc == 0 && status && strcmp(status, "closed") == 0, "a PATCH with a status is taken");
+    ok(rc == 0 && json_object_size(attrs) == 3 &&
+           json_object_size(json_array_get(json_object_get(attrs, "note"), 0)) == 1,
+       "its attributes: name, note (text only), channel; the status goes apart");
+    json_decref(attrs);
+    json_decref(body);
+    patch_refused("{\"status\":\"nanana\"}", E_INVALID_FIELD, "status");
+    patch_refused("{\"status\":3}", E_INVALID_FIELD, "status");
+    patch_refused("{\"name\":{\"a\":\"b\"}}", E_INVALID_FIELD, "name");
+    patch_refused("{\"creationDate\":\"2020-01-01T00:00:00Z\"}", E_INVALID_FIELD, "creationDate");
+    patch_refused("{\"attachment\":[]}", E_INVALID_FIELD, "attachment");
+    patch_refused("{\"colour\":\"red\"}", E_UNKNOWN_FIELD, "colour");
+    patch_refused("{\"description\":\"\"}", E_INVALID_FIELD, "description");
+    patch_refused("{\"note\":[{\"text\":\"x\"},{}]}", E_MISSING_FIELD, "note[1].text");
+    patch_refused("{\"relatedEntity\":[{\"id\":\"x\",\"name\":[[[[]]]]}]}", E_INVALID_FIELD,
+                  "relatedEntity[0].name");
+}
+
+int
+main(void)
+{
+    struct config *c = NULL;
+    char *errors = NULL;
+    const char *path = access("conf/seam.json", R_OK) == 0 ? "conf/seam.json" : "../conf/seam.json";
+    if (config_load(path, &c, &errors) != SEAM_OK) {
+        printf("Bail out! %s\n", errors ? errors : "no configuration");
+        return 1;
+    }
+    cfg = c;
+    accepted("{\"description\":\"<anytext>\",\"severity\":\"High\",\"ticketType\":\"device\"}",
+             "the conformance kit's N1");
+    accepted("{\"description\":\"nanana\",\"severity\":\"Low\",\"ticketType\":\"connectivity\","
+             "\"status\":\"nanana\",\"externalId\":\"123\",\"note\":[{\"author\":\"writer n2_1\","
+             "\"text\":\"first\"},{\"author\":\"writer n2_2\",\"text\":\"second\"}]}",
+             "the conformance kit's N2");
+    refused("{\"description\":\"x\",\"severity\":\"High\"}", E_MISSING_FIELD, "ticketType");
+    refused("{\"description\":\"\",\"severity\":\"High\",\"ticketType\":\"device\"}",
+            E_INVALID_FIELD, "description");
+    refused("{" BASE ",\"name\":{\"a\":\"b\"}}", E_INVALID_FIELD, "name");
+    refused("{" BASE ",\"name\":null}", E_INVALID_FIELD, "name");
+    refused("{" BASE ",\"externalId\":{\"a\":\"b\"}}", E_INVALID_FIELD, "externalId");
+    refused("{" BASE ",\"externalId\":42}", E_INVALID_FIELD, "externalId");
+    refused("{" BASE ",\"note\":{\"author\":\"e3\"}}", E_INVALID_FIELD, "note");
+    refused("{" BASE ",\"note\":[{\"text\":\"\"}]}", E_INVALID_FIELD, "note[0].text");
+    refused("{" BASE ",\"relatedEntity\":[{\"id\":\"x\"},7]}", E_INVALID_FIELD, "relatedEntity[1]");
+    refused("{" BASE ",\"relatedParty\":[{\"id\":\"c1\",\"role\":\"customer\",\"x\":1}]}",
+            E_UNKNOWN_FIELD, "relatedParty[0].x");
+    refused("{" BASE ",\"attachment\":[{\"size\":{\"amount\":1,\"units\":2}}]}", E_INVALID_FIELD,
+            "attachment[0].size.units");
+    refused("{" BASE ",\"attachment\":[{\"size\":[]}]}", E_INVALID_FIELD, "attachment[0].size");
+    refused("{" BASE ",\"channel\":{\"id\":\"web\",\"x\":{}}}", E_UNKNOWN_FIELD, "channel.x");
+    refused("{" BASE ",\"statusChange\":[{\"changeDate\":\"now\"}]}", E_INVALID_FIELD,
+            "statusChange[0].changeDate");
+    refused("{" BASE ",\"note\":[[{\"text\":\"x\"}]]}", E_INVALID_FIELD, "note[0]");
+    dates();
+    notes();
+    kept();
+    patches();
+    config_free(c);
+    return done_testing();
+}
