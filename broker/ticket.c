@@ -790,10 +790,16 @@ ticket_view(const struct ticket_ctx *c, const json_t *record, const struct princ
             json_object_set(v, *f, x);
     }
     json_t *timeline = json_array();
+    int customer_visible = json_is_true(json_object_get(record, "customer_visible"));
     json_array_foreach(json_object_get(record, "timeline"), i, e)
     {
         const char *vis = json_string_value(json_object_get(e, "visibility"));
+        const char *type = json_string_value(json_object_get(e, "type"));
         if (vis == NULL || strcmp(vis, "public") != 0)
+            continue;
+        /* SLA clocks only under a customer-visible rule: also for entries
+         * stored public before their visibility followed the rule. */
+        if (type != NULL && strncmp(type, "sla.", 4) == 0 && !customer_visible)
             continue;
         json_t *pe = json_pack("{s:O, s:O, s:O}", "at", json_object_get(e, "at"), "type",
                                json_object_get(e, "type"), "status", json_object_get(e, "status"));
@@ -1184,6 +1190,17 @@ next_owner(const struct ticket_ctx *c, const json_t *record, const json_t *asg,
     return lead;
 }
 
+/* Whether the rule that made an assignment is customer-visible (a forced one is not). */
+static int
+rule_customer_visible(const struct config *cfg, const json_t *asg)
+{
+    const char *id = json_string_value(json_object_get(asg, "rule"));
+    for (size_t i = 0; id != NULL && i < cfg->nrules; i++)
+        if (strcmp(cfg->rules[i].id, id) == 0)
+            return cfg->rules[i].customer_visible;
+    return 0;
+}
+
 /*
  * An action of an assignment's owner. Sets the event's type, visibility and
  * data; REFUSE-style errors fill why.
@@ -1210,6 +1227,8 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
             REFUSE(SEAM_ECONFLICT, "stale due instant", NULL);
         int breach = kind == SLA_ACK || kind == SLA_RESOLVE;
         *type = breach ? "sla.breached" : "sla.warning";
+        /* The customer sees a claim's clocks only where its rule says so. */
+        *visibility = rule_customer_visible(c->cfg, asg) ? "public" : "internal";
         char due[32];
         format_time_ms(a->due_ms, due);
         if (breach) { /* flagged, and escalated: the lead sees it among its escalations */
