@@ -517,19 +517,20 @@ notes_held(const json_t *record)
 }
 
 /*
- * Whether the record, changed (its timeline not yet), may take the event
- * of type as a change of this tier that adds `added` notes: SEAM_ELIMIT
- * with why filled if not. The bytes are judged where the record is saved.
+ * Whether the record, changed but without this change's timeline entry yet,
+ * may take the event of type as a change of this tier; tmf_notes: the TMF
+ * notes the change added. SEAM_ELIMIT with why filled if not. The bytes
+ * are judged where the record is saved.
  */
 static enum seam_err
 limits_allow(const struct config *cfg, const json_t *record, enum limit_tier tier, const char *type,
-             size_t added, struct ticket_refusal *why)
+             size_t tmf_notes, struct ticket_refusal *why)
 {
     if (tier == TIER_BROKER)
         return SEAM_OK;
-    added += (size_t)is_note(type);
-    size_t notes = added > 0 ? notes_held(record) + (size_t)is_note(type) : 0;
-    if (added > 0 && cfg->max_notes_per_ticket > 0 && notes > cfg->max_notes_per_ticket) {
+    size_t entry = (size_t)is_note(type); /* this change's entry is a note */
+    if (tmf_notes + entry > 0 && cfg->max_notes_per_ticket > 0 &&
+        notes_held(record) + entry > cfg->max_notes_per_ticket) {
         snprintf(why->text, sizeof(why->text),
                  "a ticket holds at most %u notes (limits.max_notes_per_ticket); file a new "
                  "complaint",

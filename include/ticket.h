@@ -42,7 +42,7 @@ void ticket_input_free(struct ticket_input *in);
 struct ticket_refusal {
     const char *message;
     const char *field;
-    char text[192];
+    char text[256];
 };
 
 /*
