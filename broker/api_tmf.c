@@ -305,7 +305,7 @@ tmf_answer(struct req *r, struct tmf_job *j)
         http_error(r, E_INVALID_FIELD, j->why.message, j->why.field);
         break;
     case SEAM_ELIMIT:
-        http_error(r, E_TICKET_FULL, j->why.message, j->why.field ? j->why.field : "note");
+        http_error(r, E_TICKET_FULL, j->why.message, j->why.field);
         break;
     case SEAM_ETOOBIG:
         http_error(r, E_RECORD_TOO_LARGE, j->why.message, j->why.field);

@@ -536,7 +536,7 @@ limits_allow(const struct config *cfg, const json_t *record, enum limit_tier tie
                  "complaint",
                  cfg->max_notes_per_ticket);
         why->message = why->text;
-        why->field = NULL;
+        why->field = tmf_notes > 0 ? "note" : NULL; /* the TMF attribute */
         return SEAM_ELIMIT;
     }
     size_t cap = events_cap(cfg, tier);

@@ -57,6 +57,7 @@ req POST "/v1/assignments/$AA/progress" "$FIB" '{"note":"Technician booked."}'
 expect "the partner's progress note on the full ticket" 409 ticket_full
 PATCH "$C1" "$TA" '{"note":[{"text":"From the CRM."}]}'
 expect "a TMF note on the full ticket (TMF Error shape)" 409 ticket_full
+check "... naming the attribute" [ "$(jbody .referenceError)" = note ]
 check "nothing was stored by either" unchanged "$TA" "$before" "$tree"
 req POST "/v1/assignments/$AA/resolve" "$FIB" '{"resolution":"ONT replaced."}'
 check "the partner still resolves the full ticket" [ "$STATUS" = 200 ]
@@ -73,6 +74,7 @@ before=$(lead_view "$TB")
 tree=$(tree_size)
 PATCH "$C1" "$TB" '{"name":"Slow 8"}'
 expect "a ninth event by a client's update" 409 ticket_full
+check "... which is no attribute's fault" [ "$(jbody '.referenceError // "none"')" = none ]
 check "the answer names the limit" matches "$(jbody .message)" "max_events_per_ticket"
 check "nothing was stored" unchanged "$TB" "$before" "$tree"
 for i in 1 2 3 4; do
