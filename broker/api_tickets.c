@@ -337,6 +337,12 @@ act_finish(struct req *r)
     case SEAM_EINVAL:
         http_error(r, E_INVALID_FIELD, aj->why.message, aj->why.field);
         break;
+    case SEAM_ELIMIT:
+        http_error(r, E_TICKET_FULL, aj->why.message, aj->why.field);
+        break;
+    case SEAM_ETOOBIG:
+        http_error(r, E_RECORD_TOO_LARGE, aj->why.message, aj->why.field);
+        break;
     case SEAM_ENOTFOUND:
         http_error(r, E_NOT_FOUND, "no such ticket or assignment", NULL);
         break;
@@ -395,7 +401,18 @@ api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
     aj->a.ticket_ref = aj->ticket_ref;
     aj->a.signature = signature;
     json_decref(body);
-    (void)store_stage_job(r->srv->store, &aj->job); /* a failure is the writer's to answer */
+    enum seam_err staged = store_stage_job(r->srv->store, &aj->job);
+    if (staged == SEAM_ELIMIT || staged == SEAM_ETOOBIG) {
+        /* A ticket at its limits is refused here, on the snapshot taken after
+         * the request came (a refusal changes nothing, so that is its place
+         * in the order): the writer spends nothing on a full ticket. */
+        aj->job.rc = staged;
+        r->job = aj;
+        r->job_free = act_job_free;
+        act_finish(r);
+        return;
+    }
+    /* Any other failure is the writer's to answer. */
     http_submit(r, &aj->job, aj, act_job_free);
 }
 

@@ -135,6 +135,23 @@ api_tmf_create_input_or_reply(struct req *r, const json_t *body, struct ticket_i
         return -1;
     }
     in->tmf = attrs;
+    /* A ticket's limits, said here with the attribute (ticket_create checks them too). */
+    const struct config *cfg = r->srv->cfg;
+    json_t *notes = json_object_get(attrs, "note"), *att = json_object_get(attrs, "attachment");
+    size_t natt = att == NULL ? 0 : json_is_array(att) ? json_array_size(att) : 1;
+    if (json_array_size(notes) > cfg->max_notes_per_ticket ||
+        natt > cfg->max_attachments_per_ticket) {
+        char m[128];
+        int many_notes = json_array_size(notes) > cfg->max_notes_per_ticket;
+        snprintf(m, sizeof(m), "a ticket holds at most %u %s (limits.%s)",
+                 many_notes ? cfg->max_notes_per_ticket : cfg->max_attachments_per_ticket,
+                 many_notes ? "notes" : "attachments",
+                 many_notes ? "max_notes_per_ticket" : "max_attachments_per_ticket");
+        http_error(r, E_TICKET_FULL, m, many_notes ? "note" : "attachment");
+        ticket_input_free(in);
+        memset(in, 0, sizeof(*in));
+        return -1;
+    }
     /* The lead files for a customer named in relatedParty. */
     json_array_foreach(json_object_get(body, "relatedParty"), i, party)
     {
@@ -265,11 +282,11 @@ tmf_apply(struct store_txn *t, struct store_job *job)
     return rc;
 }
 
+/* The answer to a change (the job's result). */
 static void
-tmf_done(struct store_job *job)
+tmf_answer(struct req *r, struct tmf_job *j)
 {
-    struct tmf_job *j = (struct tmf_job *)job;
-    struct req *r = j->r;
+    struct store_job *job = &j->job;
     switch (job->rc) {
     case SEAM_OK:
         api_notify_owners(r->srv, j->record);
@@ -284,13 +301,26 @@ tmf_done(struct store_job *job)
     case SEAM_EINVAL:
         http_error(r, E_INVALID_FIELD, j->why.message, j->why.field);
         break;
+    case SEAM_ELIMIT:
+        http_error(r, E_TICKET_FULL, j->why.message, j->why.field);
+        break;
+    case SEAM_ETOOBIG:
+        http_error(r, E_RECORD_TOO_LARGE, j->why.message, j->why.field);
+        break;
     case SEAM_ENOTFOUND:
         http_error(r, E_NOT_FOUND, "no such trouble ticket", NULL);
         break;
     default:
         http_error_from(r, job->rc, "tmf change");
     }
-    http_resume(r);
+}
+
+static void
+tmf_done(struct store_job *job)
+{
+    struct tmf_job *j = (struct tmf_job *)job;
+    tmf_answer(j->r, j);
+    http_resume(j->r);
 }
 
 static void
@@ -299,6 +329,16 @@ tmf_submit(struct req *r, struct tmf_job *j)
     j->job.apply = tmf_apply;
     j->job.done = tmf_done;
     j->r = r;
+    /* Staged as /v1's actions are; a ticket at its limits is refused here,
+     * on the snapshot, and the writer spends nothing on it (api_act). */
+    enum seam_err staged = store_stage_job(r->srv->store, &j->job);
+    if (staged == SEAM_ELIMIT || staged == SEAM_ETOOBIG) {
+        j->job.rc = staged;
+        r->job = j;
+        r->job_free = tmf_job_free;
+        tmf_answer(r, j);
+        return;
+    }
     http_submit(r, &j->job, j, tmf_job_free);
 }
 

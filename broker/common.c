@@ -44,6 +44,10 @@ seam_strerror(enum seam_err e)
         return "shutting down";
     case SEAM_ESTALE:
         return "staged on a stale snapshot";
+    case SEAM_ELIMIT:
+        return "a limit of the ticket is reached";
+    case SEAM_ETOOBIG:
+        return "the ticket's record would be too large";
     }
     return "unknown error";
 }

@@ -29,6 +29,10 @@ static const struct {
     [E_INTERNAL] = {500, "internal", "internal error"},
     [E_UNAVAILABLE] = {503, "unavailable", "the broker is busy; retry later"},
     [E_STORAGE_FULL] = {503, "storage_full", "the broker cannot store more now; retry later"},
+    [E_TICKET_FULL] = {409, "ticket_full",
+                       "the ticket holds as much as it may; file a new complaint"},
+    [E_RECORD_TOO_LARGE] = {413, "record_too_large",
+                            "the ticket's record would grow past its size limit"},
 };
 
 int

@@ -305,6 +305,12 @@ http_error_from(struct req *r, enum seam_err rc, const char *what)
     case SEAM_EFULL:
         http_error(r, E_STORAGE_FULL, NULL, NULL);
         return;
+    case SEAM_ELIMIT:
+        http_error(r, E_TICKET_FULL, NULL, NULL);
+        return;
+    case SEAM_ETOOBIG:
+        http_error(r, E_RECORD_TOO_LARGE, NULL, NULL);
+        return;
     default:
         log_warnx("req=%s %s failed error=\"%s\"", r->id, what, seam_strerror(rc));
         http_error(r, E_INTERNAL, "internal error; quote the request_id to the operator", NULL);

@@ -165,18 +165,20 @@ new_id(struct store_txn *t, char prefix, char out[TICKET_ID_LEN + 1])
 /*
  * A record as stored: compact JSON, its keys in the order they were set.
  * Only signed events need sorted keys (their canonical bytes); sorting a
- * record's costs a sixth more on every change.
+ * record's costs a sixth more on every change. max: its most bytes, or 0;
+ * SEAM_ETOOBIG past it, nothing stored.
  */
 static enum seam_err
 put_json(struct store_txn *t, enum store_db db, const char *key, size_t klen, const json_t *j,
-         unsigned flags)
+         unsigned flags, size_t max)
 {
     char buf[DUMP_BUF];
     size_t len;
     char *text = json_dump_into(j, JSON_COMPACT, buf, sizeof(buf), &len);
     if (text == NULL)
         return SEAM_EINVAL;
-    enum seam_err rc = store_put(t, db, key, klen, text, len, flags);
+    enum seam_err rc =
+        max > 0 && len > max ? SEAM_ETOOBIG : store_put(t, db, key, klen, text, len, flags);
     if (text != buf)
         free(text);
     return rc;
@@ -417,11 +419,153 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, json_t *record, con
     return SEAM_OK;
 }
 
+/* max: the record's most bytes after this change (0: no limit). */
 static enum seam_err
-save_record(struct store_txn *t, const json_t *record)
+save_record(struct store_txn *t, const json_t *record, size_t max)
 {
     const char *id = json_string_value(json_object_get(record, "id"));
-    return put_json(t, DB_TICKETS, id, TICKET_ID_LEN, record, 0);
+    return put_json(t, DB_TICKETS, id, TICKET_ID_LEN, record, 0, max);
+}
+
+/* ---- limits per ticket (see ticket.h) ---- */
+
+enum limit_tier {
+    TIER_ADD,    /* adds to the ticket: stops two reserves short of the limits */
+    TIER_END,    /* takes a claim to its end: may use the first reserve */
+    TIER_BROKER, /* the broker's own events: never refused */
+};
+
+static enum limit_tier
+action_tier(enum ticket_action k)
+{
+    switch (k) {
+    case TA_ACK:
+    case TA_RESOLVE:
+    case TA_HANDBACK:
+    case TA_CONFIRM:
+    case TA_CANCEL:
+    case TA_ASSIGN:
+        return TIER_END;
+    case TA_SLA:
+    case TA_ESCALATE:
+        return TIER_BROKER;
+    case TA_NOTE:
+    case TA_REOPEN:
+    case TA_TMF_UPDATE:
+    case TA_PROGRESS:
+    case TA_NEED_INFO:
+        break;
+    }
+    return TIER_ADD;
+}
+
+static size_t
+tier_reserves(enum limit_tier tier)
+{
+    return tier == TIER_ADD ? 2 : 1;
+}
+
+/* The most events a ticket may hold after a change of this tier; 0: no limit. */
+static size_t
+events_cap(const struct config *cfg, enum limit_tier tier)
+{
+    size_t max = cfg->max_events_per_ticket, r = max / 16 < 4 ? 4 : max / 16;
+    if (max == 0 || tier == TIER_BROKER)
+        return 0;
+    size_t keep = r * tier_reserves(tier);
+    return max > keep ? max - keep : 1;
+}
+
+/* The most bytes a record may have after a change of this tier; 0: no limit. */
+static size_t
+bytes_cap(const struct config *cfg, enum limit_tier tier)
+{
+    size_t max = cfg->max_record_bytes;
+    if (max == 0 || tier == TIER_BROKER)
+        return 0;
+    return max - max / 16 * tier_reserves(tier);
+}
+
+/* Timeline entries that are notes: a customer's, a partner's progress and questions. */
+static int
+is_note(const char *type)
+{
+    return strcmp(type, "ticket.note") == 0 || strcmp(type, "assignment.progress") == 0 ||
+           strcmp(type, "assignment.need_info") == 0;
+}
+
+/* How many values a TMF attribute holds: an array's length, else one (none if absent). */
+static size_t
+tmf_values(const json_t *tmf, const char *key)
+{
+    json_t *v = json_object_get(tmf, key);
+    return v == NULL || json_is_null(v) ? 0 : json_is_array(v) ? json_array_size(v) : 1;
+}
+
+/* The notes a ticket holds: on its timeline and among its TMF attributes. */
+static size_t
+notes_held(const json_t *record)
+{
+    size_t i, n = tmf_values(json_object_get(record, "tmf"), "note");
+    json_t *e;
+    json_array_foreach(json_object_get(record, "timeline"), i, e)
+    {
+        const char *type = json_string_value(json_object_get(e, "type"));
+        n += (size_t)(type != NULL && is_note(type));
+    }
+    return n;
+}
+
+/*
+ * Whether the record, changed but without this change's timeline entry yet,
+ * may take the event of type as a change of this tier; tmf_notes: the TMF
+ * notes the change added. SEAM_ELIMIT with why filled if not. The bytes
+ * are judged where the record is saved.
+ */
+static enum seam_err
+limits_allow(const struct config *cfg, const json_t *record, enum limit_tier tier, const char *type,
+             size_t tmf_notes, struct ticket_refusal *why)
+{
+    if (tier == TIER_BROKER)
+        return SEAM_OK;
+    size_t entry = (size_t)is_note(type); /* this change's entry is a note */
+    if (tmf_notes + entry > 0 && cfg->max_notes_per_ticket > 0 &&
+        notes_held(record) + entry > cfg->max_notes_per_ticket) {
+        snprintf(why->text, sizeof(why->text),
+                 "a ticket holds at most %u notes (limits.max_notes_per_ticket); file a new "
+                 "complaint",
+                 cfg->max_notes_per_ticket);
+        why->message = why->text;
+        why->field = tmf_notes > 0 ? "note" : NULL; /* the TMF attribute */
+        return SEAM_ELIMIT;
+    }
+    size_t cap = events_cap(cfg, tier);
+    json_int_t events =
+        json_integer_value(json_object_get(json_object_get(record, "head"), "events"));
+    if (cap > 0 && (size_t)events + 1 > cap) {
+        snprintf(why->text, sizeof(why->text),
+                 "the ticket holds %lld events; %s stop at %zu (limits.max_events_per_ticket %u "
+                 "less the reserve for closing it and for the broker's own events)",
+                 (long long)events, tier == TIER_ADD ? "additions" : "changes of its state", cap,
+                 cfg->max_events_per_ticket);
+        why->message = why->text;
+        why->field = NULL;
+        return SEAM_ELIMIT;
+    }
+    return SEAM_OK;
+}
+
+static void
+refuse_size(const struct config *cfg, enum limit_tier tier, struct ticket_refusal *why)
+{
+    snprintf(why->text, sizeof(why->text),
+             "the ticket's record would pass %zu bytes, the most %s may make it "
+             "(limits.max_record_bytes %zu less the reserve for closing it and for the broker's "
+             "own events)",
+             bytes_cap(cfg, tier), tier == TIER_ADD ? "an addition" : "a change of its state",
+             cfg->max_record_bytes);
+    why->message = why->text;
+    why->field = NULL;
 }
 
 /* ---- push: what a change means for each push partner's claims ---- */
@@ -509,6 +653,12 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
         return SEAM_EINVAL;
     if ((rc = customer_load(t, customer, &cust)) != SEAM_OK)
         return rc == SEAM_ENOTFOUND ? SEAM_EINVAL : rc;
+    if (in->tmf != NULL &&
+        (tmf_values(in->tmf, "note") > c->cfg->max_notes_per_ticket ||
+         tmf_values(in->tmf, "attachment") > c->cfg->max_attachments_per_ticket)) {
+        rc = SEAM_ELIMIT; /* the TMF face says which (api_tmf.c) */
+        goto out;
+    }
     do
         new_id(t, 'T', tid);
     while (store_get(t, DB_TICKETS, tid, TICKET_ID_LEN, &v) == SEAM_OK);
@@ -550,8 +700,8 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
         json_object_set(data, "tmf", in->tmf);
     if ((rc = ticket_event(t, c, record, "ticket.created", who, at, data)) != SEAM_OK)
         goto out;
-    if ((rc = put_json(t, DB_TICKETS, tid, TICKET_ID_LEN, record,
-                       STORE_NOOVERWRITE | STORE_APPEND)) != SEAM_OK)
+    if ((rc = put_json(t, DB_TICKETS, tid, TICKET_ID_LEN, record, STORE_NOOVERWRITE | STORE_APPEND,
+                       bytes_cap(c->cfg, TIER_ADD))) != SEAM_OK)
         goto out;
     if ((rc = push_changes(t, c, record, NULL, NULL, who, "ticket.created", at)) != SEAM_OK ||
         (rc = tmf_notify(t, record, NULL, "ticket.created")) != SEAM_OK)
@@ -643,10 +793,16 @@ ticket_view(const struct ticket_ctx *c, const json_t *record, const struct princ
             json_object_set(v, *f, x);
     }
     json_t *timeline = json_array();
+    int customer_visible = json_is_true(json_object_get(record, "customer_visible"));
     json_array_foreach(json_object_get(record, "timeline"), i, e)
     {
         const char *vis = json_string_value(json_object_get(e, "visibility"));
+        const char *type = json_string_value(json_object_get(e, "type"));
         if (vis == NULL || strcmp(vis, "public") != 0)
+            continue;
+        /* SLA clocks only under a customer-visible rule: also for entries
+         * stored public before their visibility followed the rule. */
+        if (type != NULL && strncmp(type, "sla.", 4) == 0 && !customer_visible)
             continue;
         json_t *pe = json_pack("{s:O, s:O, s:O}", "at", json_object_get(e, "at"), "type",
                                json_object_get(e, "type"), "status", json_object_get(e, "status"));
@@ -1037,6 +1193,17 @@ next_owner(const struct ticket_ctx *c, const json_t *record, const json_t *asg,
     return lead;
 }
 
+/* Whether the rule that made an assignment is customer-visible (a forced one is not). */
+static int
+rule_customer_visible(const struct config *cfg, const json_t *asg)
+{
+    const char *id = json_string_value(json_object_get(asg, "rule"));
+    for (size_t i = 0; id != NULL && i < cfg->nrules; i++)
+        if (strcmp(cfg->rules[i].id, id) == 0)
+            return cfg->rules[i].customer_visible;
+    return 0;
+}
+
 /*
  * An action of an assignment's owner. Sets the event's type, visibility and
  * data; REFUSE-style errors fill why.
@@ -1063,6 +1230,8 @@ owner_act(struct store_txn *t, const struct ticket_ctx *c, const struct principa
             REFUSE(SEAM_ECONFLICT, "stale due instant", NULL);
         int breach = kind == SLA_ACK || kind == SLA_RESOLVE;
         *type = breach ? "sla.breached" : "sla.warning";
+        /* The customer sees a claim's clocks only where its rule says so. */
+        *visibility = rule_customer_visible(c->cfg, asg) ? "public" : "internal";
         char due[32];
         format_time_ms(a->due_ms, due);
         if (breach) { /* flagged, and escalated: the lead sees it among its escalations */
@@ -1363,6 +1532,11 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
             goto out;
         break;
     }
+    enum limit_tier tier = action_tier(a->kind);
+    if ((rc = limits_allow(c->cfg, record, tier, type,
+                           a->kind == TA_TMF_UPDATE ? tmf_values(a->tmf, "note") : 0, why)) !=
+        SEAM_OK)
+        goto out;
     if (c->sla != NULL) /* the lead's end-to-end clock follows the status */
         sla_e2e_status(c->sla, c->cfg, record, status_before, parse_time_ms(at));
     if (a->signature != NULL) /* the partner's own word, provable later */
@@ -1374,8 +1548,11 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
     if ((rc = ticket_event(t, c, record, type, who, at, data)) != SEAM_OK)
         goto out;
     data = NULL; /* the event took it */
-    if ((rc = save_record(t, record)) != SEAM_OK)
+    if ((rc = save_record(t, record, bytes_cap(c->cfg, tier))) != SEAM_OK) {
+        if (rc == SEAM_ETOOBIG)
+            refuse_size(c->cfg, tier, why);
         goto out;
+    }
     if ((rc = push_changes(t, c, record, before, status_before, who, type, at)) != SEAM_OK ||
         (rc = tmf_notify(t, record, status_before, type)) != SEAM_OK)
         goto out;
@@ -1410,7 +1587,7 @@ customer_add(struct store_txn *t, const struct config *cfg, const char *id, cons
                             "region", region, "created_at", at);
     if (contact)
         json_object_set_new(rec, "contact", json_string(contact));
-    enum seam_err rc = put_json(t, DB_CUSTOMERS, id, strlen(id), rec, STORE_NOOVERWRITE);
+    enum seam_err rc = put_json(t, DB_CUSTOMERS, id, strlen(id), rec, STORE_NOOVERWRITE, 0);
     json_decref(rec);
     return rc;
 }
@@ -1434,7 +1611,7 @@ customer_update(struct store_txn *t, const struct config *cfg, const char *id, c
         json_object_set_new(rec, "region", json_string(region));
     if (contact)
         json_object_set_new(rec, "contact", json_string(contact));
-    rc = put_json(t, DB_CUSTOMERS, id, strlen(id), rec, 0);
+    rc = put_json(t, DB_CUSTOMERS, id, strlen(id), rec, 0, 0);
     json_decref(rec);
     return rc;
 }

@@ -24,6 +24,8 @@ enum seam_err {
     SEAM_ECORRUPT,  /* stored data fails its checks */
     SEAM_ESHUTDOWN, /* the writer is stopping */
     SEAM_ESTALE,    /* work staged on a snapshot no longer fits the store */
+    SEAM_ELIMIT,    /* a ticket holds as many notes, events or attachments as it may */
+    SEAM_ETOOBIG,   /* a ticket's record would grow past its size limit */
 };
 
 const char *seam_strerror(enum seam_err e);

@@ -35,16 +35,23 @@ struct ticket_input {
 /* Frees what an input owns (its strings, tmf, customer), not the struct. */
 void ticket_input_free(struct ticket_input *in);
 
-/* Why a request was refused (409 or 400), for the answer; static strings. */
+/*
+ * Why a request was refused (409, 413 or 400), for the answer: static
+ * strings, or message points at text (a limit's refusal names its number).
+ */
 struct ticket_refusal {
     const char *message;
     const char *field;
+    char text[256];
 };
 
 /*
  * Creates a ticket filed by the customer `who`, routed by the boundary
  * rules in the same write: the ticket, its assignments and one signed event
  * recording the rule and the facts used. *record is a new reference.
+ * SEAM_ELIMIT: the TMF attributes carry more notes or attachments than a
+ * ticket may hold; SEAM_ETOOBIG: the record would pass its size limit
+ * (see "Limits per ticket" below).
  */
 enum seam_err ticket_create(struct store_txn *t, const struct ticket_ctx *c,
                             const struct principal *who, const struct ticket_input *in,
@@ -145,10 +152,28 @@ struct ticket_action_req {
 };
 
 /*
+ * Limits per ticket (limits.max_notes_per_ticket, max_events_per_ticket,
+ * max_attachments_per_ticket, max_record_bytes). A reserve of R events
+ * (max_events / 16, at least 4) and of B bytes (max_record_bytes / 16):
+ *  - additions (a note, progress, a question, a TMF update, reopening, a
+ *    filing): at most max_notes notes, max_events - 2R events and
+ *    max_record_bytes - 2B bytes after the change;
+ *  - the steps that take a claim to its end (acknowledge, resolve, hand
+ *    back, confirm, cancel, the lead's assign): max_events - R events and
+ *    max_record_bytes - B bytes;
+ *  - the broker's own events (SLA warnings and breaches, escalations):
+ *    never refused, so that an open ticket keeps an accountable owner and
+ *    its breaches on record; the last reserve is theirs.
+ * Notes: customer notes, partner progress and questions, and TMF notes.
+ */
+
+/*
  * Applies one action as one signed event. SEAM_ENOTFOUND: no such ticket or
  * assignment, or not who's; SEAM_ECONFLICT: the state machine forbids it;
- * SEAM_EINVAL: a bad argument. The last two fill *why. *record: the ticket
- * after the action (new reference).
+ * SEAM_EINVAL: a bad argument; SEAM_ELIMIT: the ticket holds as many notes
+ * or events as it may; SEAM_ETOOBIG: the record would pass its size limit.
+ * All but the first fill *why. *record: the ticket after the action (new
+ * reference).
  */
 enum seam_err ticket_act(struct store_txn *t, const struct ticket_ctx *c,
                          const struct principal *who, const struct ticket_action_req *a,
