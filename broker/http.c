@@ -291,6 +291,14 @@ http_body_json_or_reply(struct req *r)
         http_error(r, E_MEDIA_TYPE, NULL, NULL);
         return NULL;
     }
+    /* Nesting first, before Jansson recurses into it (see json_fast.h). */
+    unsigned max_depth = r->srv->cfg->max_json_depth;
+    if (json_nesting(r->body, r->body_len, max_depth) > max_depth) {
+        char deep[128];
+        snprintf(deep, sizeof(deep), "the body nests deeper than %u levels", max_depth);
+        http_error(r, E_TOO_DEEP, deep, NULL);
+        return NULL;
+    }
     json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (j == NULL) {
         char msg[256];

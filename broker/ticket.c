@@ -176,7 +176,11 @@ put_json(struct store_txn *t, enum store_db db, const char *key, size_t klen, co
     char *text = json_dump_into(j, JSON_COMPACT, buf, sizeof(buf), &len);
     if (text == NULL)
         return SEAM_EINVAL;
-    enum seam_err rc = store_put(t, db, key, klen, text, len, flags);
+    /* Never a record its readers cannot parse again (json_fast.h). */
+    enum seam_err rc =
+        json_stored_check(db == DB_TICKETS ? "ticket" : "record", key, klen, text, len);
+    if (rc == SEAM_OK)
+        rc = store_put(t, db, key, klen, text, len, flags);
     if (text != buf)
         free(text);
     return rc;
