@@ -21,7 +21,9 @@
 
 #include "http.h"
 #include "json_fast.h"
+#include "forward.h"
 #include "log.h"
+#include "scheduler.h"
 
 /* ---- metrics: lock-free counters ---- */
 
@@ -111,6 +113,14 @@ http_metrics_text(struct server *srv)
          "# TYPE seam_http_dropped_slow_total counter\n"
          "seam_http_dropped_slow_total %llu\n",
          (unsigned long long)atomic_load(&m_dropped_slow));
+
+    EMIT("# HELP seam_items_set_aside_total Due items a background loop set aside because their "
+         "ticket could not be worked (logged once each; see seamctl verify).\n"
+         "# TYPE seam_items_set_aside_total counter\n"
+         "seam_items_set_aside_total{loop=\"sla\"} %llu\n"
+         "seam_items_set_aside_total{loop=\"delivery\"} %llu\n",
+         (unsigned long long)scheduler_parked_total(),
+         (unsigned long long)forward_escalations_failed());
 
     store_stats(srv->store, &st);
     EMIT("# HELP seam_store_batches_total Committed write batches (one durable commit each).\n"

@@ -28,6 +28,7 @@
 #include "seam/evidence.h"
 #include "store.h"
 #include "ticket.h"
+#include "sla.h"
 
 static const char *opt_datadir, *opt_config;
 
@@ -444,6 +445,7 @@ cmd_verify(int argc, char **argv)
     uint64_t tickets = store_count(t, DB_TICKETS);
     uint64_t problems = evlog_verify_store(t, pk, print_problem, &shown, &events);
     problems += ticket_verify_records(t, print_problem, &shown);
+    problems += sla_parked_report(t, print_problem, &shown);
     store_read_end(t);
     store_close(s);
     config_free(cfg);
