@@ -130,4 +130,34 @@ ctl verify >"$TMP/verify.out" 2>&1
 rc=$?
 check "seamctl verify fails on the poisoned store" [ $rc -ne 0 ]
 check "... naming the ticket's set-aside instants for the lead" grep -q "ticket $TP: SLA instant .* set aside by the scheduler" "$TMP/verify.out"
+stop_broker
+
+# --- A poisoned ticket does not keep a dead letter due (the delivery loop)
+start_sim -s 503
+jq --arg u "http://127.0.0.1:$SIMPORT/seam/webhook" \
+    '(.partners[] | select(.id == "skyview") | .delivery.url) = $u | .delivery = {"retry_schedule_ms": [0, 3000]}' \
+    "$ROOT/conf/seam.json" >"$TMP/push.json"
+CONF=$TMP/push.json
+start_broker
+req POST /v1/tickets "$C1" '{"summary":"No picture","description":"","service":"tv","symptom":"no_signal"}'
+TD=$(jbody .id)
+tries() { jq -s --arg t "$TD" '[.[] | select(.ticket == $t)] | length' "$TMP/sim.log" 2>/dev/null || echo 0; }
+tried_once() { [ "$(tries)" -ge 1 ]; }
+check "a push claim, refused by its receiver once" eventually 10 tried_once
+stop_broker
+check "its ticket poisoned offline" "$TAMPER" "$DATA" poison-record "$TD"
+start_broker
+LOG=$TMP/broker.$STARTS.log
+not_escalated() { grep -q "delivery: dead letter id=.* not escalated ticket=$TD" "$LOG"; }
+check "the last try fails; the dead letter cannot escalate the poisoned ticket, and says so" eventually 15 not_escalated
+sleep 2
+d1=$(tries)
+sleep 2
+d2=$(tries)
+check "the receiver was tried as scheduled, twice, and then no more ($d1, then $d2)" [ "$d1" = 2 -a "$d2" = 2 ]
+check "... logged once" [ "$(grep -c "not escalated ticket=$TD" "$LOG")" = 1 ]
+STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' "$(URL /metrics)")
+check "/metrics counts it" [ "$(sed -n 's/^seam_items_set_aside_total{loop="delivery"} //p' "$TMP/body")" = 1 ]
+req GET "/v1/deliveries?state=failed" "$LEAD"
+check "the lead sees the dead letter" [ "$(jbody "[.items[] | select(.ticket == \"$TD\")] | length")" = 1 ]
 finish
