@@ -25,8 +25,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const struct config *cfg = fuzz_config();
+    static struct server srv; /* what the body parse reads of it: the limits */
     struct req r;
+    srv.cfg = cfg;
     memset(&r, 0, sizeof(r));
+    r.srv = &srv;
     r.path = "/v1/tickets";
     r.body = malloc(size + 1);
     memcpy(r.body, data, size);
