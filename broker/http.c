@@ -20,8 +20,8 @@
 #include <microhttpd.h>
 
 #include "http.h"
-#include "json_fast.h"
 #include "forward.h"
+#include "json_fast.h"
 #include "log.h"
 #include "scheduler.h"
 

@@ -22,10 +22,11 @@
  * Nesting depth. Jansson parses up to 2048 levels, recursively, and a value
  * stored inside a ticket record or an event sits a few levels deeper than it
  * came: a request Jansson just accepts gives a record it cannot read again.
- * So every JSON input goes through json_load_depth, with a limit far below
- * Jansson's (limits.max_json_depth, JSON_DEPTH_DEFAULT unless configured, at
- * most JSON_DEPTH_MAX), and the writers refuse a record or an event deeper
- * than JSON_DEPTH_STORED (json_stored_check), which every reader parses.
+ * So every JSON input is measured before it is parsed (json_nesting, or
+ * json_load_depth which does both), against a limit far below Jansson's
+ * (limits.max_json_depth: JSON_DEPTH_DEFAULT unless configured, at most
+ * JSON_DEPTH_MAX), and the writers refuse a record or an event deeper than
+ * JSON_DEPTH_STORED (json_stored_check), which every reader parses.
  */
 #define JSON_DEPTH_DEFAULT 32 /* limits.max_json_depth's default */
 #define JSON_DEPTH_MAX 256    /* the most limits.max_json_depth may be */
