@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "json_fast.h"
 #include "seam/evidence.h"
 
 /* JSON paths in messages are cut at 512 bytes on purpose; a cut path still names the place. */
@@ -857,7 +858,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     cf->batch_max = 512;
     cf->map_size = (size_t)64 << 20;
     cf->map_max = (size_t)64 << 30;
-    cf->max_json_depth = 32;
+    cf->max_json_depth = JSON_DEPTH_DEFAULT;
     cf->max_connections_per_ip = 64;
     cf->header_timeout_s = 10;
     cf->max_notes_per_ticket = 200;
@@ -877,7 +878,8 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         cf->map_max = (size_t)int_or(c, l, "map_max_mb", "$.limits", 65536, 1, 1 << 24) << 20;
         if (cf->map_max < cf->map_size)
             problem(c, "$.limits.map_max_mb", "is smaller than map_size_mb");
-        cf->max_json_depth = (unsigned)int_or(c, l, "max_json_depth", "$.limits", 32, 4, 256);
+        cf->max_json_depth = (unsigned)int_or(c, l, "max_json_depth", "$.limits",
+                                              JSON_DEPTH_DEFAULT, 4, JSON_DEPTH_MAX);
         cf->max_connections_per_ip =
             (unsigned)int_or(c, l, "max_connections_per_ip", "$.limits", 64, 0, 65536);
         cf->header_timeout_s = (unsigned)int_or(c, l, "header_timeout_s", "$.limits", 10, 1, 3600);
@@ -1057,7 +1059,8 @@ config_load_buffer(const char *path, const char *text, size_t len, struct config
 {
     struct cctx c = {.file = path};
     json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* The file says its own limits: the default depth holds for the file itself. */
+    json_t *root = json_load_depth(text, len, JSON_REJECT_DUPLICATES, JSON_DEPTH_DEFAULT, &jerr);
     if (root == NULL) {
         *errors = xasprintf("%s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
         return SEAM_EINVAL;

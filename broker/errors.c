@@ -10,6 +10,7 @@ static const struct {
     const char *message;
 } table[E_COUNT] = {
     [E_BAD_JSON] = {400, "bad_json", "the body is not valid JSON"},
+    [E_TOO_DEEP] = {400, "too_deep", "the body nests arrays and objects too deep"},
     [E_INVALID_FIELD] = {400, "invalid_field", "a field has a wrong type or value"},
     [E_MISSING_FIELD] = {400, "missing_field", "a required field is missing"},
     [E_UNKNOWN_FIELD] = {400, "unknown_field", "the body has a field this endpoint does not take"},

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "json_fast.h"
 #include "seam/evidence.h"
 
 #define H SEAM_HASH_LEN
@@ -553,7 +554,7 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
     json_error_t jerr;
     size_t i;
 
-    root = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &jerr);
+    root = json_load_depth(doc, len, JSON_REJECT_DUPLICATES, JSON_DEPTH_DEFAULT, &jerr);
     if (root == NULL)
         FAIL("evidence: not JSON (line %d: %s)", jerr.line, jerr.text);
     canon = canonical(root);
@@ -596,7 +597,7 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
             FAIL("event %zu: malformed signature", i);
         if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, blen, sig, pk) != 0)
             FAIL("event %zu: broker signature does not verify", i);
-        ev = json_loads(bytes, JSON_REJECT_DUPLICATES, NULL);
+        ev = json_loads_depth(bytes, JSON_REJECT_DUPLICATES, JSON_DEPTH_STORED, NULL);
         if (ev == NULL || !json_is_object(ev))
             FAIL("event %zu: not a JSON object", i);
         free(canon);
@@ -647,7 +648,7 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
         FAIL("head: malformed");
     if (seam_verify_ctx(SEAM_HEAD_CONTEXT, hbody, strlen(hbody), sig, pk) != 0)
         FAIL("head: signature does not verify");
-    hb = json_loads(hbody, JSON_REJECT_DUPLICATES, NULL);
+    hb = json_loads_depth(hbody, JSON_REJECT_DUPLICATES, JSON_DEPTH_DEFAULT, NULL);
     if (exact_keys(hb, hb_keys, 4) != 0)
         FAIL("head: body has the wrong fields");
     const char *hticket = json_string_value(json_object_get(hb, "ticket"));
@@ -703,14 +704,15 @@ int
 seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_fn key_of, void *ctx,
                                  size_t *checked, size_t *unchecked, char *err, size_t errlen)
 {
-    json_t *root = json_loadb(doc, len, 0, NULL), *e, *ev = NULL;
+    json_t *root = json_load_depth(doc, len, 0, JSON_DEPTH_DEFAULT, NULL), *e, *ev = NULL;
     size_t i, ok = 0, skipped = 0;
     uint8_t sig[SEAM_SIG_LEN];
     if (root == NULL)
         FAIL("evidence: not JSON");
     json_array_foreach(json_object_get(root, "events"), i, e)
     {
-        ev = json_loads(json_string_value(json_object_get(e, "event")), 0, NULL);
+        ev = json_loads_depth(json_string_value(json_object_get(e, "event")), 0, JSON_DEPTH_STORED,
+                              NULL);
         json_t *ps = json_object_get(json_object_get(ev, "data"), "partner_signature");
         json_t *actor = json_object_get(ev, "actor");
         if (ps == NULL) {

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "evlog.h"
+#include "json_fast.h"
 #include "log.h"
 
 #define H SEAM_HASH_LEN
@@ -142,6 +143,10 @@ evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket, ui
 {
     if (strlen(ticket) != TICKET_ID_LEN)
         return SEAM_EINVAL;
+    /* Never an event its verifiers cannot parse again (json_fast.h). */
+    enum seam_err rc = json_stored_check("event", ticket, TICKET_ID_LEN, bytes, len);
+    if (rc != SEAM_OK)
+        return rc;
     size_t vlen = 8 + SEAM_SIG_LEN + len;
     struct staged_event *e = xmalloc(sizeof(*e) + vlen);
     memset(e->val, 0, 8);

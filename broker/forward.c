@@ -13,6 +13,7 @@
  * was pending is due again (at least once; receivers de-duplicate by id).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,32 @@ busy_count(struct fwd *f)
 
 /* ---- recording an attempt (writer thread) ---- */
 
+/* A dead letter's escalation, in a transaction of its own (store_nested). */
+struct escalation {
+    const struct ticket_ctx *c;
+    const struct principal *who;
+    const struct ticket_action_req *a;
+    json_t *record;
+};
+
+static _Atomic uint64_t escalations_failed;
+
+uint64_t
+forward_escalations_failed(void)
+{
+    return atomic_load(&escalations_failed);
+}
+
+static enum seam_err
+escalate_apply(struct store_txn *t, void *arg)
+{
+    struct escalation *e = arg;
+    struct ticket_refusal why;
+    json_decref(e->record);
+    e->record = NULL;
+    return ticket_act(t, e->c, e->who, e->a, &e->record, &why);
+}
+
 static enum seam_err
 result_apply(struct store_txn *t, struct store_job *job)
 {
@@ -134,12 +161,26 @@ result_apply(struct store_txn *t, struct store_job *job)
         .kind = TA_ESCALATE,
         .target = json_string_value(json_object_get(rj->message, "assignment")),
         .text = reason};
-    struct ticket_refusal why;
-    json_t *record = NULL;
-    rc = ticket_act(t, &c, &broker, &esc, &record, &why);
-    rj->escalated = record;
+    struct escalation e = {.c = &c, .who = &broker, .a = &esc};
+    /* On its own: a ticket that cannot be worked must not keep the dead letter due. */
+    rc = store_nested(t, escalate_apply, &e);
+    if (rc == SEAM_OK) {
+        rj->escalated = e.record;
+        return SEAM_OK;
+    }
+    json_decref(e.record);
     /* The partner took the claim up some other way (pull): nothing to escalate. */
-    return rc == SEAM_ECONFLICT ? SEAM_OK : rc;
+    if (rc == SEAM_ECONFLICT)
+        return SEAM_OK;
+    if (rc == SEAM_ECORRUPT || rc == SEAM_EINVAL || rc == SEAM_ECRYPTO || rc == SEAM_ENOTFOUND) {
+        atomic_fetch_add(&escalations_failed, 1);
+        log_warnx("delivery: dead letter id=%s not escalated ticket=%s error=\"%s\" (the lead "
+                  "must look at this ticket)",
+                  json_string_value(json_object_get(rj->message, "id")),
+                  json_string_value(json_object_get(rj->message, "ticket")), seam_strerror(rc));
+        return SEAM_OK;
+    }
+    return rc;
 }
 
 static void

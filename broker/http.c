@@ -21,8 +21,10 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "forward.h"
 #include "json_fast.h"
 #include "log.h"
+#include "scheduler.h"
 
 /* ---- metrics: lock-free counters ---- */
 
@@ -124,6 +126,14 @@ http_metrics_text(struct server *srv)
          "# TYPE seam_http_refused_per_ip_total counter\n"
          "seam_http_refused_per_ip_total %llu\n",
          (unsigned long long)atomic_load(&m_refused_per_ip));
+
+    EMIT("# HELP seam_items_set_aside_total Due items a background loop set aside because their "
+         "ticket could not be worked (logged once each; see seamctl verify).\n"
+         "# TYPE seam_items_set_aside_total counter\n"
+         "seam_items_set_aside_total{loop=\"sla\"} %llu\n"
+         "seam_items_set_aside_total{loop=\"delivery\"} %llu\n",
+         (unsigned long long)scheduler_parked_total(),
+         (unsigned long long)forward_escalations_failed());
 
     store_stats(srv->store, &st);
     EMIT("# HELP seam_store_batches_total Committed write batches (one durable commit each).\n"
@@ -348,6 +358,14 @@ http_body_json_or_reply(struct req *r)
     }
     if (!r->body_json) {
         http_error(r, E_MEDIA_TYPE, NULL, NULL);
+        return NULL;
+    }
+    /* Nesting first, before Jansson recurses into it (see json_fast.h). */
+    unsigned max_depth = r->srv->cfg->max_json_depth;
+    if (json_nesting(r->body, r->body_len, max_depth) > max_depth) {
+        char deep[128];
+        snprintf(deep, sizeof(deep), "the body nests deeper than %u levels", max_depth);
+        http_error(r, E_TOO_DEEP, deep, NULL);
         return NULL;
     }
     json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);

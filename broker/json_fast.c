@@ -5,6 +5,7 @@
  * of big records would cost more memory than it saves.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "common.h"
 #include "json_fast.h"
+#include "log.h"
 
 #define SLOTS 256
 #define MAX_BYTES 1024
@@ -26,6 +28,109 @@ struct slot {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct slot slots[SLOTS];
 static unsigned char hash_key[crypto_shorthash_KEYBYTES]; /* zero: only spreads, no secret */
+
+/* Where the scan stopped: the bracket past stop, else len. */
+static size_t
+nesting_scan(const unsigned char *p, size_t len, unsigned stop, unsigned *deepest)
+{
+    unsigned depth = 0, most = 0;
+    for (size_t i = 0; i < len; i++) {
+        switch (p[i]) {
+        case '"':
+            /* A string: to its closing quote, a backslash taking the next byte. */
+            for (i++; i < len && p[i] != '"'; i++)
+                if (p[i] == '\\')
+                    i++;
+            break;
+        case '[':
+        case '{':
+            if (++depth > most) {
+                most = depth;
+                if (most > stop) {
+                    *deepest = most;
+                    return i;
+                }
+            }
+            break;
+        case ']':
+        case '}':
+            if (depth > 0)
+                depth--;
+            break;
+        default:
+            break;
+        }
+    }
+    *deepest = most;
+    return len;
+}
+
+unsigned
+json_nesting(const void *bytes, size_t len, unsigned stop)
+{
+    unsigned deepest;
+    (void)nesting_scan(bytes, len, stop, &deepest);
+    return deepest;
+}
+
+json_t *
+json_load_depth(const void *bytes, size_t len, size_t flags, unsigned max_depth, json_error_t *err)
+{
+    unsigned deepest;
+    size_t at = nesting_scan(bytes, len, max_depth, &deepest);
+    if (deepest <= max_depth)
+        return json_loadb(bytes, len, flags, err);
+    if (err != NULL) {
+        /* As Jansson reports its own limit: line, column and position of the bracket. */
+        const unsigned char *p = bytes;
+        int line = 1, column = 1;
+        for (size_t i = 0; i < at; i++) {
+            column++;
+            if (p[i] == '\n') {
+                line++;
+                column = 1;
+            }
+        }
+        *err = (json_error_t){.line = line, .column = column, .position = (int)at};
+        snprintf(err->source, sizeof(err->source), "<buffer>");
+        snprintf(err->text, sizeof(err->text), "nested deeper than %u levels", max_depth);
+        err->text[JSON_ERROR_TEXT_LENGTH - 1] = (char)json_error_stack_overflow;
+    }
+    return NULL;
+}
+
+json_t *
+json_loads_depth(const char *s, size_t flags, unsigned max_depth, json_error_t *err)
+{
+    if (s == NULL) {
+        if (err != NULL) {
+            *err = (json_error_t){.line = -1, .column = -1};
+            snprintf(err->text, sizeof(err->text), "no text");
+            err->text[JSON_ERROR_TEXT_LENGTH - 1] = (char)json_error_invalid_argument;
+        }
+        return NULL;
+    }
+    return json_load_depth(s, strlen(s), flags, max_depth, err);
+}
+
+int
+json_too_deep(const json_error_t *err)
+{
+    return json_error_code(err) == json_error_stack_overflow;
+}
+
+enum seam_err
+json_stored_check(const char *what, const void *key, size_t klen, const void *bytes, size_t len)
+{
+    unsigned deepest;
+    (void)nesting_scan(bytes, len, JSON_DEPTH_STORED, &deepest);
+    if (deepest <= JSON_DEPTH_STORED)
+        return SEAM_OK;
+    log_warnx("store: write refused what=%s key=%.*s error=\"nested deeper than %u levels: the "
+              "readers could not parse it\"",
+              what, (int)(klen < 64 ? klen : 64), (const char *)key, JSON_DEPTH_STORED);
+    return SEAM_ECORRUPT;
+}
 
 json_t *
 json_cache_load(const void *bytes, size_t len)

@@ -6,6 +6,7 @@
  * Between looks it sleeps until the next instant, at most a second.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,7 +24,7 @@ struct scheduler {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int stopping, kicked, job_done;
+    int stopping, kicked, job_done, job_failed;
 };
 
 struct due_job {
@@ -31,12 +32,14 @@ struct due_job {
     struct scheduler *s;
     int64_t now;
     json_t *changed; /* tickets to announce after the commit */
+    json_t *parked;  /* instants set aside, to log after the commit */
 };
 
 struct due_batch {
     int64_t now;
     size_t n;
     uint8_t keys[BATCH][SLA_DUE_KEY_LEN];
+    char tickets[BATCH][22];
 };
 
 static int
@@ -47,8 +50,69 @@ collect_due(void *ctx, struct store_val k, struct store_val v)
         return 0;
     if ((int64_t)be64_get(k.data) > b->now || b->n == BATCH)
         return 1;
-    memcpy(b->keys[b->n++], k.data, SLA_DUE_KEY_LEN);
+    memcpy(b->keys[b->n], k.data, SLA_DUE_KEY_LEN);
+    memcpy(b->tickets[b->n], v.data, 21);
+    b->tickets[b->n++][21] = '\0';
     return 0;
+}
+
+/* One due instant, in a transaction of its own within the job's (store_nested). */
+struct due_item {
+    const struct ticket_ctx *c;
+    const struct principal *who;
+    const struct ticket_action_req *a;
+    json_t *record;
+    struct ticket_refusal why;
+};
+
+static enum seam_err
+due_item_apply(struct store_txn *t, void *arg)
+{
+    struct due_item *it = arg;
+    json_decref(it->record);
+    it->record = NULL;
+    return ticket_act(t, it->c, it->who, it->a, &it->record, &it->why);
+}
+
+static _Atomic uint64_t parked_total;
+
+uint64_t
+scheduler_parked_total(void)
+{
+    return atomic_load(&parked_total);
+}
+
+/*
+ * An instant whose ticket cannot be worked (its record unreadable, or the
+ * change it makes refused by the writer): out of the due index, so that it
+ * is not tried again and again and the others go on, into the store's meta
+ * under "sla_parked/" for the lead (seamctl verify lists them); logged
+ * once, after the commit (due_done).
+ */
+static enum seam_err
+park(struct store_txn *t, const uint8_t *key, const char *ticket, const char *aid,
+     enum seam_err why, json_t *parked)
+{
+    char hex[2 * SLA_DUE_KEY_LEN + 1], due[32], at[32];
+    hex_encode(key, SLA_DUE_KEY_LEN, hex);
+    format_time_ms((int64_t)be64_get(key), due);
+    format_time_ms(now_ms(), at);
+    const char *kind = sla_kind_names[key[8] % SLA_KINDS];
+    char *k = xasprintf("%s%s", SLA_PARKED_PREFIX, hex);
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ticket", ticket, "assignment", aid,
+                            "kind", kind, "due", due, "parked_at", at, "error", seam_strerror(why));
+    char *text = json_dumps(rec, JSON_COMPACT);
+    json_decref(rec);
+    enum seam_err rc = sla_drop(t, key, SLA_DUE_KEY_LEN);
+    if (rc == SEAM_OK)
+        rc = store_put(t, DB_META, k, strlen(k), text, strlen(text), 0);
+    free(k);
+    free(text);
+    if (rc == SEAM_OK)
+        json_array_append_new(parked, json_sprintf("ticket=%s assignment=%s kind=%s due=%s "
+                                                   "error=\"%s\"",
+                                                   ticket, aid, kind, due, seam_strerror(why)));
+    return rc;
 }
 
 static enum seam_err
@@ -62,7 +126,9 @@ due_apply(struct store_txn *t, struct store_job *job)
     enum seam_err rc;
     snprintf(broker.subject, sizeof(broker.subject), "sla");
     json_decref(dj->changed);
+    json_decref(dj->parked);
     dj->changed = json_array();
+    dj->parked = json_array();
     b->now = dj->now;
     if ((rc = store_scan(t, DB_DUE, NULL, 0, 0, collect_due, b)) != SEAM_OK)
         goto out;
@@ -75,18 +141,23 @@ due_apply(struct store_txn *t, struct store_job *job)
                                       .target = aid,
                                       .reason = sla_kind_names[key[8] % SLA_KINDS],
                                       .due_ms = (int64_t)be64_get(key)};
-        struct ticket_refusal why;
-        json_t *record = NULL;
-        rc = ticket_act(t, &c, &broker, &a, &record, &why);
+        struct due_item it = {.c = &c, .who = &broker, .a = &a};
+        /* Each instant on its own: one ticket's failure undoes only its own writes. */
+        rc = store_nested(t, due_item_apply, &it);
         if (rc == SEAM_OK) {
-            json_array_append_new(dj->changed, record);
-        } else if (rc == SEAM_ECONFLICT || rc == SEAM_ENOTFOUND) {
-            /* Stale (the clock moved or stopped): the entry just goes. */
-            if ((rc = sla_drop(t, key, SLA_DUE_KEY_LEN)) != SEAM_OK)
-                goto out;
-        } else {
-            goto out;
+            json_array_append_new(dj->changed, it.record);
+            continue;
         }
+        json_decref(it.record);
+        if (rc == SEAM_ECONFLICT || rc == SEAM_ENOTFOUND) {
+            /* Stale (the clock moved or stopped): the entry just goes. */
+            rc = sla_drop(t, key, SLA_DUE_KEY_LEN);
+        } else if (rc == SEAM_ECORRUPT || rc == SEAM_EINVAL || rc == SEAM_ECRYPTO) {
+            /* This ticket's own fault: set it aside and go on with the others. */
+            rc = park(t, key, b->tickets[i], aid, rc, dj->parked);
+        }
+        if (rc != SEAM_OK)
+            goto out; /* the storage's: the whole job fails and is tried again */
     }
     rc = SEAM_OK;
 out:
@@ -103,12 +174,21 @@ due_done(struct store_job *job)
     size_t i;
     if (job->rc != SEAM_OK)
         log_warnx("sla: emitting due instants failed error=\"%s\"", seam_strerror(job->rc));
+    else
+        json_array_foreach(dj->parked, i, r)
+        {
+            /* Once: the entry left the due index in this commit. */
+            atomic_fetch_add(&parked_total, 1);
+            log_warnx("sla: instant parked %s (not retried; the lead must look at this ticket)",
+                      json_string_value(r));
+        }
     json_array_foreach(dj->changed, i, r)
     {
         api_notify_owners(s->srv, r);
     }
     pthread_mutex_lock(&s->mu);
     s->job_done = 1;
+    s->job_failed = job->rc != SEAM_OK;
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
 }
@@ -146,7 +226,9 @@ scheduler_main(void *arg)
             if (store_submit(s->srv->store, &dj.job) == SEAM_OK) {
                 while (!s->job_done)
                     pthread_cond_wait(&s->cv, &s->mu);
-                continue;
+                if (!s->job_failed)
+                    continue;
+                next = INT64_MAX; /* a failed job (the storage's fault): a second's pause */
             }
         }
         int64_t wait = next == INT64_MAX || next - now > 1000 ? 1000 : next - now;
@@ -163,6 +245,7 @@ scheduler_main(void *arg)
     }
     pthread_mutex_unlock(&s->mu);
     json_decref(dj.changed);
+    json_decref(dj.parked);
     return NULL;
 }
 

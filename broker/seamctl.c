@@ -28,6 +28,7 @@
 #include "seam/evidence.h"
 #include "store.h"
 #include "ticket.h"
+#include "sla.h"
 
 static const char *opt_datadir, *opt_config;
 
@@ -414,6 +415,13 @@ print_problem(void *ctx, const char *problem)
         printf("FAIL %s\n", problem);
 }
 
+static void
+print_note(void *ctx, const char *note)
+{
+    (void)ctx;
+    printf("NOTE %s\n", note);
+}
+
 static int
 cmd_verify(int argc, char **argv)
 {
@@ -421,7 +429,8 @@ cmd_verify(int argc, char **argv)
                             "Checks the whole store offline: every event's signature and chain,\n"
                             "every Merkle leaf and node, every signed checkpoint, and each\n"
                             "ticket's head. PUBKEY defaults to DATADIR/broker.pub. Names each\n"
-                            "problem; exits 1 if there is any.\n";
+                            "problem; exits 1 if there is any. Lists the SLA instants the\n"
+                            "scheduler set aside (NOTE lines), which are no fault of the store.\n";
     static const char *const flags[] = {"--key", NULL};
     struct config *cfg = NULL;
     struct store_txn *t;
@@ -444,6 +453,8 @@ cmd_verify(int argc, char **argv)
     uint64_t tickets = store_count(t, DB_TICKETS);
     uint64_t problems = evlog_verify_store(t, pk, print_problem, &shown, &events);
     problems += ticket_verify_records(t, print_problem, &shown);
+    /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
+    uint64_t parked = sla_parked_report(t, print_note, NULL);
     store_read_end(t);
     store_close(s);
     config_free(cfg);
@@ -455,6 +466,9 @@ cmd_verify(int argc, char **argv)
     printf("ok: %llu events of %llu tickets; signatures, chains, Merkle log and checkpoints "
            "verify\n",
            (unsigned long long)events, (unsigned long long)tickets);
+    if (parked > 0)
+        printf("note: %llu SLA instants were set aside by the scheduler (NOTE lines above)\n",
+               (unsigned long long)parked);
     return 0;
 }
 

@@ -358,3 +358,47 @@ sla_e2e_status(const struct sla *s, const struct config *cfg, json_t *record, co
         json_object_set_new(e2e, "resolved_business_ms", json_null());
     }
 }
+
+struct parked_ctx {
+    void (*report)(void *ctx, const char *problem);
+    void *ctx;
+    uint64_t n;
+};
+
+static const char *
+field_or_unknown(const json_t *rec, const char *key)
+{
+    const char *s = json_string_value(json_object_get(rec, key));
+    return s != NULL ? s : "?";
+}
+
+static int
+parked_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct parked_ctx *p = arg;
+    size_t pl = strlen(SLA_PARKED_PREFIX);
+    if (k.len < pl || memcmp(k.data, SLA_PARKED_PREFIX, pl) != 0)
+        return 1;
+    json_t *rec = json_loadb(v.data, v.len, 0, NULL);
+    char *text = xasprintf(
+        "ticket %s: SLA instant (%s of assignment %s, due %s) set aside by the scheduler at %s: "
+        "%s; repair or close the ticket",
+        field_or_unknown(rec, "ticket"), field_or_unknown(rec, "kind"),
+        field_or_unknown(rec, "assignment"), field_or_unknown(rec, "due"),
+        field_or_unknown(rec, "parked_at"), field_or_unknown(rec, "error"));
+    json_decref(rec);
+    p->report(p->ctx, text);
+    free(text);
+    p->n++;
+    return 0;
+}
+
+uint64_t
+sla_parked_report(struct store_txn *t, void (*report)(void *ctx, const char *problem), void *ctx)
+{
+    struct parked_ctx p = {report, ctx, 0};
+    if (store_scan(t, DB_META, SLA_PARKED_PREFIX, strlen(SLA_PARKED_PREFIX), 0, parked_one, &p) !=
+        SEAM_OK)
+        report(ctx, "the scheduler's set-aside instants could not be read");
+    return p.n;
+}

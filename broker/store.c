@@ -961,6 +961,25 @@ store_write(struct store *s, store_write_fn fn, void *ctx, store_hook_fn hook, v
     return rc != SEAM_OK ? rc : sj.job.rc;
 }
 
+enum seam_err
+store_nested(struct store_txn *t, store_write_fn fn, void *ctx)
+{
+    assert(t->stage == NULL && t->txn != NULL);
+    MDB_txn *child, *parent = t->txn;
+    int mrc = mdb_txn_begin(t->s->env, parent, 0, &child);
+    if (mrc != 0)
+        return map_err(mrc);
+    t->txn = child;
+    enum seam_err rc = fn(t, ctx);
+    t->txn = parent;
+    if (rc != SEAM_OK) {
+        mdb_txn_abort(child);
+        return rc;
+    }
+    mrc = mdb_txn_commit(child);
+    return mrc != 0 ? map_err(mrc) : SEAM_OK;
+}
+
 void
 store_stats(struct store *s, struct store_stats *out)
 {

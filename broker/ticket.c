@@ -177,8 +177,13 @@ put_json(struct store_txn *t, enum store_db db, const char *key, size_t klen, co
     char *text = json_dump_into(j, JSON_COMPACT, buf, sizeof(buf), &len);
     if (text == NULL)
         return SEAM_EINVAL;
+    /* Never a record its readers cannot parse again (json_fast.h). */
     enum seam_err rc =
-        max > 0 && len > max ? SEAM_ETOOBIG : store_put(t, db, key, klen, text, len, flags);
+        json_stored_check(db == DB_TICKETS ? "ticket" : "record", key, klen, text, len);
+    if (rc == SEAM_OK && max > 0 && len > max)
+        rc = SEAM_ETOOBIG;
+    if (rc == SEAM_OK)
+        rc = store_put(t, db, key, klen, text, len, flags);
     if (text != buf)
         free(text);
     return rc;

@@ -7,6 +7,7 @@
 
 enum api_error {
     E_BAD_JSON,         /* 400 body is not JSON */
+    E_TOO_DEEP,         /* 400 the body nests deeper than limits.max_json_depth */
     E_INVALID_FIELD,    /* 400 a field has a wrong type or value */
     E_MISSING_FIELD,    /* 400 a required field is absent */
     E_UNKNOWN_FIELD,    /* 400 a field the endpoint does not take */

@@ -14,6 +14,8 @@ struct fwd *forward_start(struct server *srv);
 void forward_kick(struct fwd *f);
 /* Stops the thread; unfinished tries stay pending. NULL is a no-op. */
 void forward_stop(struct fwd *f);
+/* Dead letters whose escalation failed (their ticket could not be worked) since start. */
+uint64_t forward_escalations_failed(void);
 /* Frees it, once the writer has stopped (its answers touch it). */
 void forward_free(struct fwd *f);
 

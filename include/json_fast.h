@@ -16,6 +16,56 @@
 
 #include <jansson.h>
 
+#include "common.h"
+
+/*
+ * Nesting depth. Jansson parses up to 2048 levels, recursively, and a value
+ * stored inside a ticket record or an event sits a few levels deeper than it
+ * came: a request Jansson just accepts gives a record it cannot read again.
+ * So every JSON input is measured before it is parsed (json_nesting, or
+ * json_load_depth which does both), against a limit far below Jansson's
+ * (limits.max_json_depth: JSON_DEPTH_DEFAULT unless configured, at most
+ * JSON_DEPTH_MAX), and the writers refuse a record or an event deeper than
+ * JSON_DEPTH_STORED (json_stored_check), which every reader parses.
+ */
+#define JSON_DEPTH_DEFAULT 32 /* limits.max_json_depth's default */
+#define JSON_DEPTH_MAX 256    /* the most limits.max_json_depth may be */
+#define JSON_DEPTH_STORED 512 /* a stored record or event; far below Jansson's 2048 */
+
+/*
+ * The nesting depth of the JSON text bytes[0..len): the most arrays and
+ * objects open at once, counting '[' and '{' outside strings (escapes
+ * honoured). Stops at the first bracket past stop and answers stop + 1.
+ * Checks no other syntax: a text the scan finds shallow may still not be
+ * JSON.
+ */
+unsigned json_nesting(const void *bytes, size_t len, unsigned stop);
+
+/*
+ * json_loadb(bytes, len, flags, err) if bytes nest at most max_depth deep,
+ * checked before parsing; else NULL, with err (if not NULL) saying so at the
+ * bracket too deep and json_error_code(err) == json_error_stack_overflow
+ * (as Jansson's own limit reports it: see json_too_deep).
+ */
+json_t *json_load_depth(const void *bytes, size_t len, size_t flags, unsigned max_depth,
+                        json_error_t *err);
+/* The same for a NUL-terminated text; NULL s is NULL. */
+json_t *json_loads_depth(const char *s, size_t flags, unsigned max_depth, json_error_t *err);
+
+/* Whether err (filled by a failed parse) says the text nests too deep. */
+int json_too_deep(const json_error_t *err);
+
+/*
+ * The writers' last line of defence: SEAM_OK if bytes[0..len), a record or
+ * an event about to be stored, nest at most JSON_DEPTH_STORED deep, else
+ * SEAM_ECORRUPT with a log line naming what and its key (key[0..klen), text). Texts
+ * Jansson dumped differ from a text it parses again only in depth (strings
+ * are valid UTF-8, numbers finite, keys unique), so the scan suffices,
+ * at a few instructions a byte instead of the parse's 170.
+ */
+enum seam_err json_stored_check(const char *what, const void *key, size_t klen, const void *bytes,
+                                size_t len) SEAM_WUR;
+
 /* The parse of bytes[0..len) (a new reference the caller may change), or NULL
  * if they are not a JSON document. */
 json_t *json_cache_load(const void *bytes, size_t len);

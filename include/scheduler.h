@@ -8,6 +8,8 @@
 #ifndef SEAM_SCHEDULER_H
 #define SEAM_SCHEDULER_H
 
+#include <stdint.h>
+
 #include "http.h"
 
 struct scheduler;
@@ -16,5 +18,7 @@ struct scheduler *scheduler_start(struct server *srv);
 /* Look again now (the clock moved, or a clock was scheduled). */
 void scheduler_kick(struct scheduler *s);
 void scheduler_stop(struct scheduler *s);
+/* Instants set aside since start because their ticket could not be worked. */
+uint64_t scheduler_parked_total(void);
 
 #endif

@@ -74,4 +74,14 @@ void sla_e2e_status(const struct sla *s, const struct config *cfg, json_t *recor
 /* DB_DUE key: be64 instant || kind || assignment id (21). */
 #define SLA_DUE_KEY_LEN (8 + 1 + 21)
 
+/*
+ * Instants the scheduler set aside because their ticket could not be worked
+ * (DB_META keys: this prefix, then the due key in hex; values JSON: ticket,
+ * assignment, kind, due, parked_at, error). sla_parked_report calls report
+ * once per instant (a sentence for the lead) and returns how many there are.
+ */
+#define SLA_PARKED_PREFIX "sla_parked/"
+uint64_t sla_parked_report(struct store_txn *t, void (*report)(void *ctx, const char *problem),
+                           void *ctx);
+
 #endif

@@ -179,6 +179,14 @@ typedef enum seam_err (*store_write_fn)(struct store_txn *t, void *ctx);
 enum seam_err store_write(struct store *s, store_write_fn fn, void *ctx, store_hook_fn hook,
                           void *hook_ctx) SEAM_WUR;
 
+/*
+ * fn(t, ctx) in a transaction nested in t (the writer's, never a staged one):
+ * its writes stay if it answers SEAM_OK and are undone otherwise, the rest of
+ * t untouched either way. For loops that must isolate one failing item from
+ * the others of the same job. Returns fn's result, or the storage's error.
+ */
+enum seam_err store_nested(struct store_txn *t, store_write_fn fn, void *ctx) SEAM_WUR;
+
 void store_stats(struct store *s, struct store_stats *out);
 
 /* Hot, compacted copy of the environment into dir (which must be empty). */

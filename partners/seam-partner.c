@@ -40,6 +40,7 @@
 #include <sodium.h>
 
 #include "common.h"
+#include "json_fast.h"
 #include "seam/evidence.h"
 
 #define OUTPUT_MAX (64 * 1024)
@@ -253,7 +254,7 @@ verify_assignment(const json_t *a)
     if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, strlen(bytes), sig, broker_pk) != 0)
         return 0;
     /* The signed event must be this ticket's and name this assignment. */
-    json_t *e = json_loads(bytes, 0, NULL);
+    json_t *e = json_loads_depth(bytes, 0, JSON_DEPTH_STORED, NULL);
     const char *et = json_string_value(json_object_get(e, "ticket"));
     int ok = et != NULL && strcmp(et, ticket) == 0 && strstr(bytes, id) != NULL;
     json_decref(e);
@@ -560,7 +561,9 @@ main(int argc, char **argv)
         snprintf(path, sizeof(path), "/v1/assignments?limit=50&wait=%d%s%s", wait_s,
                  cursor[0] ? "&cursor=" : "", cursor);
         long status = call("GET", path, NULL, wait_s + 15, &resp);
-        json_t *page = status == 200 ? json_loads(resp ? resp : "", 0, NULL) : NULL;
+        /* The broker's answer holds what tickets hold: as deep as a stored record. */
+        json_t *page =
+            status == 200 ? json_loads_depth(resp ? resp : "", 0, JSON_DEPTH_STORED, NULL) : NULL;
         free(resp);
         if (page == NULL) {
             /* The broker is restarting or unreachable: back off and try again. */

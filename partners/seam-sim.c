@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "common.h"
+#include "json_fast.h"
 #include "seam/evidence.h"
 
 static uint8_t broker_pk[32];
@@ -108,7 +109,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     }
     const char *why = "";
     int verified = strcmp(method, "POST") == 0 && verify(c, u->body ? u->body : "", u->len, &why);
-    json_t *body = u->body ? json_loadb(u->body, u->len, 0, NULL) : NULL;
+    json_t *body = u->body ? json_load_depth(u->body, u->len, 0, JSON_DEPTH_STORED, NULL) : NULL;
     pthread_mutex_lock(&mu);
     long n = ++received;
     unsigned status = fixed_status ? (unsigned)fixed_status : n <= fail_first ? 503 : 200;

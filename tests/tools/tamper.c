@@ -8,6 +8,8 @@
  *   tamper DATADIR cut-tail                drop the newest event from the log
  *   tamper DATADIR foreign-checkpoint      re-sign the checkpoint with a new key
  *   tamper DATADIR edit-record TICKET      change a ticket record's summary
+ *   tamper DATADIR poison-record TICKET    nest a value 2100 deep in a ticket record, as
+ *                                          a broker without a depth limit once stored it
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +123,29 @@ apply(struct store_txn *t, void *ctx)
         json_decref(rec);
         rc = store_put(t, DB_TICKETS, a1, TICKET_ID_LEN, text, strlen(text), 0);
         free(text);
+        return rc;
+    }
+    if (strcmp(op, "poison-record") == 0) {
+        /* Written by hand: Jansson would neither read nor write it back. */
+        enum { DEEP = 2100 };
+        if ((rc = copy_val(t, DB_TICKETS, a1, TICKET_ID_LEN, &v1, &l1)) != SEAM_OK)
+            return rc;
+        if (l1 < 2 || v1[l1 - 1] != '}') {
+            free(v1);
+            return SEAM_ECORRUPT;
+        }
+        static const char key[] = ",\"poison\":";
+        size_t n = l1 - 1 + sizeof(key) - 1 + 2 * DEEP + 1, o = l1 - 1;
+        uint8_t *p = xmalloc(n);
+        memcpy(p, v1, o);
+        memcpy(p + o, key, sizeof(key) - 1);
+        o += sizeof(key) - 1;
+        memset(p + o, '[', DEEP);
+        memset(p + o + DEEP, ']', DEEP);
+        p[n - 1] = '}';
+        rc = store_put(t, DB_TICKETS, a1, TICKET_ID_LEN, p, n, 0);
+        free(p);
+        free(v1);
         return rc;
     }
     return SEAM_EINVAL;
