@@ -19,6 +19,7 @@
 #include "api.h"
 #include "forward.h"
 #include "log.h"
+#include "replay.h"
 #include "longpoll.h"
 #include "route.h"
 #include "scheduler.h"
@@ -172,6 +173,7 @@ main(int argc, char **argv)
     longpoll_start();
     srv.fwd = forward_start(&srv);
     srv.scheduler = scheduler_start(&srv);
+    struct replay_pruner *pruner = replay_pruner_start(srv.store);
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
     log_info("seam-broker started federation=%s data_dir=%s", cfg->federation, cfg->data_dir);
@@ -184,6 +186,7 @@ main(int argc, char **argv)
     MHD_quiesce_daemon(srv.mhd);
     longpoll_stop();
     scheduler_stop(srv.scheduler);
+    replay_pruner_stop(pruner);
     forward_stop(srv.fwd);
     store_writer_stop(srv.store);
     forward_free(srv.fwd);

@@ -29,7 +29,8 @@
 
 static const char *const db_names[DB_COUNT] = {
     "meta",      "tickets",          "events",      "leaves", "tree",   "checkpoints", "tokens",
-    "customers", "customer_tickets", "assignments", "queues", "outbox", "outbox_due",  "due"};
+    "customers", "customer_tickets", "assignments", "queues", "outbox", "outbox_due",  "due",
+    "sigs",      "sigs_due",         "sig_counts"};
 
 struct store {
     MDB_env *env;
