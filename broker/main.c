@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <limits.h>
 
 #include <curl/curl.h>
 #include <microhttpd.h>
@@ -24,6 +26,32 @@
 #include "route.h"
 #include "scheduler.h"
 #include "ticket.h"
+
+/*
+ * The store holds customers' contacts and token hashes, the key signs the
+ * evidence: the broker does not start while others may read or write any
+ * of them, and says how to fix it.
+ */
+static void
+refuse_open_files(const char *dir)
+{
+    static const char *const files[] = {"broker.key", "data.mdb", "lock.mdb"};
+    char real[PATH_MAX];
+    const char *base = realpath(dir, real) != NULL ? real : dir;
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char *path = xasprintf("%s/%s", base, files[i]);
+        struct stat st;
+        if (stat(path, &st) == 0 && (st.st_mode & 077) != 0) {
+            log_warnx("%s may be read or written by others (mode %04o); fix it with: chmod 600 %s",
+                      path, (unsigned)(st.st_mode & 07777), path);
+            bad = 1;
+        }
+        free(path);
+    }
+    if (bad)
+        fatalx("files of %s are open to others; refusing to start", dir);
+}
 
 static void
 usage(FILE *f)
@@ -147,6 +175,7 @@ main(int argc, char **argv)
     srv.cfg = cfg;
     srv.rules_report = report;
     srv.started_ms = now_ms();
+    refuse_open_files(cfg->data_dir);
     enum seam_err rc = keys_load(cfg->data_dir, &srv.keys);
     if (rc == SEAM_ENOTFOUND)
         fatalx("no broker key in %s: run 'seamctl -d %s init' first", cfg->data_dir, cfg->data_dir);

@@ -11,6 +11,11 @@
  * new; --at signs with that timestamp instead of now. It prints one line
  * per HTTP status, "STATUS COUNT", in ascending order; --print also prints
  * each request's seam-signature header (as "sig HEADER").
+ *
+ *   signed-post --key BROKER_KEY --webhook ID --url BASE [--at T] [--count N] PATH BODY
+ *
+ * sends a push delivery as the broker does instead (Standard Webhooks
+ * headers, Ed25519 of "ID.T.BODY" by the broker's key), to a receiver.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +59,7 @@ body_of(const char *tmpl, long i)
 int
 main(int argc, char **argv)
 {
-    const char *key = NULL, *token = NULL, *url = NULL, *path, *tmpl;
+    const char *key = NULL, *token = NULL, *url = NULL, *webhook = NULL, *path, *tmpl;
     long long at = 0;
     long count = 1, statuses[600] = {0};
     int print = 0, i;
@@ -63,6 +68,8 @@ main(int argc, char **argv)
             key = argv[i + 1];
         else if (strcmp(argv[i], "--token") == 0)
             token = argv[i + 1];
+        else if (strcmp(argv[i], "--webhook") == 0)
+            webhook = argv[i + 1];
         else if (strcmp(argv[i], "--url") == 0)
             url = argv[i + 1];
         else if (strcmp(argv[i], "--at") == 0)
@@ -74,9 +81,10 @@ main(int argc, char **argv)
         else
             break;
     }
-    if (key == NULL || token == NULL || url == NULL || argc - i != 2 || sodium_init() < 0) {
-        fprintf(stderr, "usage: signed-post --key KEY --token TOKEN --url BASE [--at T] "
-                        "[--count N] [--print] PATH BODY\n");
+    if (key == NULL || (token == NULL) == (webhook == NULL) || url == NULL || argc - i != 2 ||
+        sodium_init() < 0) {
+        fprintf(stderr, "usage: signed-post --key KEY (--token TOKEN | --webhook ID) --url BASE "
+                        "[--at T] [--count N] [--print] PATH BODY\n");
         return 2;
     }
     path = argv[i];
@@ -96,20 +104,35 @@ main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURL *c = curl_easy_init();
     char *full = xasprintf("%s%s", url, path);
-    char *auth = xasprintf("Authorization: Bearer %s", token);
+    char *auth = token ? xasprintf("Authorization: Bearer %s", token) : NULL;
     curl_easy_setopt(c, CURLOPT_URL, full);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     for (long k = 0; k < count; k++) {
         char *body = body_of(tmpl, k);
         long long ts = at ? at : (long long)time(NULL);
-        char *msg = seam_partner_message("POST", path, ts, body, strlen(body));
         uint8_t sig[64];
-        seam_sign_ctx(SEAM_PARTNER_CONTEXT, msg, strlen(msg), sk, sig);
-        char *sig64 = seam_b64_encode(sig, sizeof(sig));
-        char *hdr = xasprintf("seam-signature: t=%lld,s=%s", ts, sig64);
+        char *msg, *sig64, *hdr;
+        struct curl_slist *h = NULL;
+        if (webhook != NULL) {
+            msg = xasprintf("%s.%lld.%s", webhook, ts, body);
+            crypto_sign_detached(sig, NULL, (const uint8_t *)msg, strlen(msg), sk);
+            sig64 = seam_b64_encode(sig, sizeof(sig));
+            hdr = xasprintf("webhook-signature: v1a,%s", sig64);
+            char *idh = xasprintf("webhook-id: %s", webhook);
+            char *tsh = xasprintf("webhook-timestamp: %lld", ts);
+            h = curl_slist_append(h, idh);
+            h = curl_slist_append(h, tsh);
+            free(idh);
+            free(tsh);
+        } else {
+            msg = seam_partner_message("POST", path, ts, body, strlen(body));
+            seam_sign_ctx(SEAM_PARTNER_CONTEXT, msg, strlen(msg), sk, sig);
+            sig64 = seam_b64_encode(sig, sizeof(sig));
+            hdr = xasprintf("seam-signature: t=%lld,s=%s", ts, sig64);
+            h = curl_slist_append(h, auth);
+        }
         if (print)
-            printf("sig %s\n", hdr + strlen("seam-signature: "));
-        struct curl_slist *h = curl_slist_append(NULL, auth);
+            printf("sig %s\n", strchr(hdr, ' ') + 1);
         h = curl_slist_append(h, "Content-Type: application/json");
         h = curl_slist_append(h, hdr);
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
