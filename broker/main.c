@@ -5,6 +5,7 @@
  * first (no new requests), then the writer (the queue drains), then the
  * store.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <limits.h>
 
 #include <curl/curl.h>
 #include <microhttpd.h>
@@ -21,8 +21,8 @@
 #include "api.h"
 #include "forward.h"
 #include "log.h"
-#include "replay.h"
 #include "longpoll.h"
+#include "replay.h"
 #include "route.h"
 #include "scheduler.h"
 #include "ticket.h"
