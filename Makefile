@@ -30,7 +30,7 @@ endif
 # Modules shared by the daemon, seamctl and the tests.
 CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker/store.c \
            broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/calendar.c broker/sla.c broker/ticket.c broker/tmf.c broker/audit.c broker/outbox.c broker/errors.c \
-           broker/json_fast.c
+           broker/json_fast.c broker/replay.c
 BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c \
              broker/api_assignments.c broker/api_deliveries.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c
 CTL_SRC    = broker/seamctl.c
@@ -44,7 +44,7 @@ CTL_OBJ    = $(CTL_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ    = $(SIM_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ  = $(AGENT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_BIN   = $(BUILD)/tests/tamper
+TOOL_BIN   = $(BUILD)/tests/tamper $(BUILD)/tests/signed-post
 
 all: $(BUILD)/seam-broker $(BUILD)/seamctl $(BUILD)/seam-sim $(BUILD)/seam-partner seam-broker \
      seamctl seam-partner
@@ -72,6 +72,9 @@ $(BUILD)/seam-partner: $(AGENT_OBJ) $(BUILD)/libseamcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/tamper: $(BUILD)/tests/tools/tamper.o $(BUILD)/libseamcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/signed-post: $(BUILD)/tests/tools/signed_post.o $(BUILD)/libseamcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libseamcore.a

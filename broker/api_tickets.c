@@ -19,6 +19,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "longpoll.h"
+#include "replay.h"
 #include "ticket.h"
 #include "tmf.h"
 
@@ -267,6 +268,9 @@ struct act_job {
     char *text, *partner, *reason, *ticket_ref;
     json_t *record;
     struct ticket_refusal why;
+    int is_signed;         /* by a partner: its signature is recorded with the action */
+    struct replay_sig sig; /* is_signed */
+    enum seam_err refused; /* the signature's: SEAM_EEXIST replayed, SEAM_EBUSY over the bound */
 };
 
 static void
@@ -291,7 +295,26 @@ act_apply(struct store_txn *t, struct store_job *job)
     struct ticket_ctx c = {aj->r->srv->cfg, &aj->r->srv->lg, aj->r->srv->sla};
     json_decref(aj->record);
     aj->record = NULL;
+    aj->refused = SEAM_OK;
+    /* The signature is recorded first, in the action's own transaction: a
+     * replay is refused as such, and a refused action records nothing. */
+    if (aj->is_signed) {
+        enum seam_err rc = replay_record(t, &aj->sig, aj->r->srv->cfg->max_signed_per_partner);
+        if (rc == SEAM_EEXIST || rc == SEAM_EBUSY)
+            aj->refused = rc;
+        if (rc != SEAM_OK)
+            return rc;
+    }
     return ticket_act(t, &c, &aj->r->who, &aj->a, &aj->record, &aj->why);
+}
+
+static void
+signed_limit_reply(struct req *r)
+{
+    http_error(r, E_SIGNED_LIMIT,
+               "this partner has as many signed requests within the replay window as "
+               "limits.max_signed_per_partner allows; retry when older ones expire",
+               NULL);
 }
 
 void
@@ -316,6 +339,13 @@ act_finish(struct req *r)
     struct store_job *job = &aj->job;
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct store_txn *t;
+    if (job->rc != SEAM_OK && job->rc == aj->refused) {
+        if (aj->refused == SEAM_EEXIST)
+            http_error(r, E_UNAUTHORIZED, "this signed request was replayed", NULL);
+        else
+            signed_limit_reply(r);
+        return;
+    }
     switch (job->rc) {
     case SEAM_OK:
         /* The owner of a claim gets its assignment back; others the ticket. */
@@ -385,7 +415,34 @@ api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
         json_decref(signature);
         return;
     }
+    struct replay_sig sig;
+    if (signature != NULL) {
+        /* Refused early when the store says so now; the action's own
+         * transaction records the signature and judges again. */
+        struct store_txn *t;
+        int used = 0, full = 0;
+        enum seam_err rc = replay_sig_from(r->who.subject, signature, &sig);
+        if (rc == SEAM_OK && (rc = store_read_begin(r->srv->store, &t)) == SEAM_OK) {
+            used = replay_used(t, &sig);
+            full = replay_full(t, sig.partner, r->srv->cfg->max_signed_per_partner);
+            store_read_end(t);
+        }
+        if (rc != SEAM_OK || used || full) {
+            if (rc != SEAM_OK)
+                http_error_from(r, rc, "signature");
+            else if (used)
+                http_error(r, E_UNAUTHORIZED, "this signed request was replayed", NULL);
+            else
+                signed_limit_reply(r);
+            json_decref(body);
+            json_decref(signature);
+            return;
+        }
+    }
     struct act_job *aj = xcalloc(1, sizeof(*aj));
+    aj->is_signed = signature != NULL;
+    if (aj->is_signed)
+        aj->sig = sig;
     aj->job.apply = act_apply;
     aj->job.done = act_done;
     aj->r = r;

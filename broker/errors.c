@@ -27,6 +27,8 @@ static const struct {
     [E_TOO_LARGE] = {413, "body_too_large", "the body exceeds this endpoint's limit"},
     [E_MEDIA_TYPE] = {415, "unsupported_media_type", "the body must be application/json"},
     [E_RATE_LIMITED] = {429, "rate_limited", "too many requests"},
+    [E_SIGNED_LIMIT] = {429, "signed_requests_limit",
+                        "too many signed requests within the replay window; retry later"},
     [E_INTERNAL] = {500, "internal", "internal error"},
     [E_UNAVAILABLE] = {503, "unavailable", "the broker is busy; retry later"},
     [E_STORAGE_FULL] = {503, "storage_full", "the broker cannot store more now; retry later"},

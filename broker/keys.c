@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +87,10 @@ keys_load(const char *dir, struct keys *out)
         goto out;
     }
     if (st.st_mode & 077) {
-        log_warnx("keys: %s may be read by others (mode %o); chmod 600 it", skp,
-                  (unsigned)(st.st_mode & 0777));
+        char real[PATH_MAX];
+        const char *p = realpath(skp, real) != NULL ? real : skp;
+        log_warnx("keys: %s may be read by others (mode %04o); fix it with: chmod 600 %s", p,
+                  (unsigned)(st.st_mode & 07777), p);
         goto out;
     }
     if (read_file(skp, 256, &text, &n) != SEAM_OK)

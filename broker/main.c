@@ -5,11 +5,13 @@
  * first (no new requests), then the writer (the queue drains), then the
  * store.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -20,9 +22,36 @@
 #include "forward.h"
 #include "log.h"
 #include "longpoll.h"
+#include "replay.h"
 #include "route.h"
 #include "scheduler.h"
 #include "ticket.h"
+
+/*
+ * The store holds customers' contacts and token hashes, the key signs the
+ * evidence: the broker does not start while others may read or write any
+ * of them, and says how to fix it.
+ */
+static void
+refuse_open_files(const char *dir)
+{
+    static const char *const files[] = {"broker.key", "data.mdb", "lock.mdb"};
+    char real[PATH_MAX];
+    const char *base = realpath(dir, real) != NULL ? real : dir;
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char *path = xasprintf("%s/%s", base, files[i]);
+        struct stat st;
+        if (stat(path, &st) == 0 && (st.st_mode & 077) != 0) {
+            log_warnx("%s may be read or written by others (mode %04o); fix it with: chmod 600 %s",
+                      path, (unsigned)(st.st_mode & 07777), path);
+            bad = 1;
+        }
+        free(path);
+    }
+    if (bad)
+        fatalx("files of %s are open to others; refusing to start", dir);
+}
 
 static void
 usage(FILE *f)
@@ -146,6 +175,7 @@ main(int argc, char **argv)
     srv.cfg = cfg;
     srv.rules_report = report;
     srv.started_ms = now_ms();
+    refuse_open_files(cfg->data_dir);
     enum seam_err rc = keys_load(cfg->data_dir, &srv.keys);
     if (rc == SEAM_ENOTFOUND)
         fatalx("no broker key in %s: run 'seamctl -d %s init' first", cfg->data_dir, cfg->data_dir);
@@ -172,6 +202,7 @@ main(int argc, char **argv)
     longpoll_start();
     srv.fwd = forward_start(&srv);
     srv.scheduler = scheduler_start(&srv);
+    struct replay_pruner *pruner = replay_pruner_start(srv.store);
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
     log_info("seam-broker started federation=%s data_dir=%s", cfg->federation, cfg->data_dir);
@@ -184,6 +215,7 @@ main(int argc, char **argv)
     MHD_quiesce_daemon(srv.mhd);
     longpoll_stop();
     scheduler_stop(srv.scheduler);
+    replay_pruner_stop(pruner);
     forward_stop(srv.fwd);
     store_writer_stop(srv.store);
     forward_free(srv.fwd);

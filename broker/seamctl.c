@@ -685,11 +685,11 @@ cmd_backup(int argc, char **argv)
     store_close(s);
     if (rc != SEAM_OK)
         die("backup failed: %s", seam_strerror(rc));
+    /* Every file of a backup is the operator's alone, the public key too. */
     const char *files[2] = {"broker.key", "broker.pub"};
-    mode_t modes[2] = {0600, 0644};
     for (int i = 0; i < 2; i++) {
         char *a = xasprintf("%s/%s", dir, files[i]), *b = xasprintf("%s/%s", to, files[i]);
-        if (copy_file(a, b, modes[i]) != 0)
+        if (copy_file(a, b, 0600) != 0)
             die("cannot copy %s", a);
         free(a);
         free(b);

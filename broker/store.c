@@ -11,6 +11,7 @@
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/statvfs.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -29,7 +31,8 @@
 
 static const char *const db_names[DB_COUNT] = {
     "meta",      "tickets",          "events",      "leaves", "tree",   "checkpoints", "tokens",
-    "customers", "customer_tickets", "assignments", "queues", "outbox", "outbox_due",  "due"};
+    "customers", "customer_tickets", "assignments", "queues", "outbox", "outbox_due",  "due",
+    "sigs",      "sigs_due",         "sig_counts"};
 
 struct store {
     MDB_env *env;
@@ -999,13 +1002,31 @@ store_stats(struct store *s, struct store_stats *out)
     pthread_mutex_unlock(&s->queue_mu);
 }
 
+/*
+ * The copy's file is made here, mode 0600, rather than by mdb_env_copy2,
+ * which creates it with the process's umask (0644 under the usual 022):
+ * the store holds customers' contacts and token hashes. No umask is
+ * changed (it is the whole process's), and the file is never readable by
+ * others, not even while it is written.
+ */
 enum seam_err
 store_backup(struct store *s, const char *dir)
 {
-    int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+    char *path = xasprintf("%s/data.mdb", dir);
+    int rc = 0, fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0)
+        rc = errno;
+    if (rc == 0)
+        rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (fd >= 0 && close(fd) != 0 && rc == 0)
+        rc = errno;
     if (rc != 0) {
         log_warnx("store: backup dir=%s error=\"%s\"", dir, mdb_strerror(rc));
-        return map_err(rc);
+        if (fd >= 0)
+            unlink(path);
     }
-    return SEAM_OK;
+    free(path);
+    return map_err(rc);
 }

@@ -37,10 +37,10 @@ enum seam_err auth_check(struct store_txn *t, const char *authorization,
 /*
  * Verifies a partner's "seam-signature: t=T,s=SIG" header for its request
  * against the partner's public key: the signature over
- * seam_partner_message(), T within SEAM_SIGNATURE_WINDOW_S of now, and not
- * seen before (replays within the window are remembered in memory). On
- * success *out holds what goes into the event (new reference); otherwise
- * *why says what is wrong.
+ * seam_partner_message() and T within SEAM_SIGNATURE_WINDOW_S of now. Being
+ * a replay is not judged here: the signature is recorded with the action
+ * it signed, in its transaction (replay.h). On success *out holds what goes
+ * into the event (new reference); otherwise *why says what is wrong.
  */
 #define SEAM_SIGNATURE_WINDOW_S 300
 enum seam_err auth_partner_signature(const uint8_t pk[32], const char *header, const char *method,

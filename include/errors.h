@@ -22,6 +22,7 @@ enum api_error {
     E_TOO_LARGE,        /* 413 */
     E_MEDIA_TYPE,       /* 415 not application/json */
     E_RATE_LIMITED,     /* 429 */
+    E_SIGNED_LIMIT,     /* 429 a partner's signed requests in the replay window at their bound */
     E_INTERNAL,         /* 500: details only in the log */
     E_UNAVAILABLE,      /* 503 writer queue full or shutting down */
     E_STORAGE_FULL,     /* 503 the store cannot take writes now */

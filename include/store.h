@@ -41,6 +41,9 @@ enum store_db {
     DB_OUTBOX,       /* be64 seq -> push message (JSON) */
     DB_OUTBOX_DUE,   /* be64 next attempt (ms) || be64 seq -> "" (pending messages) */
     DB_DUE,          /* be64 instant || SLA kind || assignment id -> ticket id */
+    DB_SIGS,         /* partner id || 0 || BLAKE2b-128(signature) -> be64 expiry (ms) */
+    DB_SIGS_DUE,     /* be64 expiry (ms) || partner id || 0 || hash -> "" (for pruning) */
+    DB_SIG_COUNTS,   /* partner id -> be64 entries of DB_SIGS (the per-partner bound) */
     DB_COUNT
 };
 

@@ -6,6 +6,11 @@
  * request it receives. It can fail its first N requests, or answer every
  * request with a fixed status, to exercise the broker's retries.
  *
+ * Like a real receiver it processes a message once: a verified delivery
+ * whose webhook-id it has processed already (answered 2xx) within the
+ * last DEDUP_MS is acknowledged with 200 and logged with "duplicate":true,
+ * and nothing else happens (it takes none of the -f failures either).
+ *
  *   seam-sim -l 127.0.0.1:0 -k BROKER_PUBKEY -o LOG [-f N] [-s STATUS] [-r SECONDS]
  *
  * It prints "listening on ADDR:PORT" on stderr when it is ready.
@@ -33,6 +38,68 @@ static FILE *log_out;
 static long fail_first, fixed_status, retry_after = -1;
 static long received;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The webhook-ids processed, for de-duplication: a hash table, and a list
+ * in arrival order from which ids older than DEDUP_MS go (the timestamp
+ * check refuses such a delivery anyway). Guarded by mu.
+ */
+#define DEDUP_MS (2 * 300 * 1000)
+#define SEEN_BUCKETS 4096
+
+struct seen {
+    struct seen *next;  /* in its bucket */
+    struct seen *later; /* in arrival order */
+    int64_t at;
+    char id[];
+};
+static struct seen *seen_bucket[SEEN_BUCKETS], *seen_oldest, *seen_newest;
+
+static unsigned
+seen_hash(const char *id)
+{
+    unsigned h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h % SEEN_BUCKETS;
+}
+
+static int
+seen_has(const char *id)
+{
+    for (struct seen *s = seen_bucket[seen_hash(id)]; s != NULL; s = s->next)
+        if (strcmp(s->id, id) == 0)
+            return 1;
+    return 0;
+}
+
+static void
+seen_add(const char *id, int64_t now)
+{
+    while (seen_oldest != NULL && now - seen_oldest->at > DEDUP_MS) {
+        struct seen *old = seen_oldest, **at = &seen_bucket[seen_hash(old->id)];
+        while (*at != old)
+            at = &(*at)->next;
+        *at = old->next;
+        seen_oldest = old->later;
+        if (seen_oldest == NULL)
+            seen_newest = NULL;
+        free(old);
+    }
+    size_t n = strlen(id) + 1;
+    struct seen *s = xmalloc(sizeof(*s) + n);
+    memcpy(s->id, id, n);
+    s->at = now;
+    s->later = NULL;
+    unsigned h = seen_hash(id);
+    s->next = seen_bucket[h];
+    seen_bucket[h] = s;
+    if (seen_newest != NULL)
+        seen_newest->later = s;
+    else
+        seen_oldest = s;
+    seen_newest = s;
+}
 
 struct upload {
     char *body;
@@ -110,13 +177,22 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     const char *why = "";
     int verified = strcmp(method, "POST") == 0 && verify(c, u->body ? u->body : "", u->len, &why);
     json_t *body = u->body ? json_load_depth(u->body, u->len, 0, JSON_DEPTH_STORED, NULL) : NULL;
+    const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "webhook-id");
     pthread_mutex_lock(&mu);
-    long n = ++received;
-    unsigned status = fixed_status ? (unsigned)fixed_status : n <= fail_first ? 503 : 200;
+    /* Checked and remembered under one lock: two deliveries of one id at
+     * once are processed once. */
+    int duplicate = verified && id != NULL && seen_has(id);
+    long n = duplicate ? received : ++received;
+    unsigned status = duplicate         ? 200
+                      : fixed_status    ? (unsigned)fixed_status
+                      : n <= fail_first ? 503
+                                        : 200;
+    if (verified && id != NULL && !duplicate && status / 100 == 2)
+        seen_add(id, now_ms());
     json_t *line = json_pack(
-        "{s:I, s:I, s:s?, s:b, s:s, s:i, s:s?, s:s?, s:s?}", "n", (json_int_t)n, "at_ms",
-        (json_int_t)now_ms(), "id", MHD_lookup_connection_value(c, MHD_HEADER_KIND, "webhook-id"),
-        "verified", verified, "why", why, "status", status, "type",
+        "{s:I, s:I, s:s?, s:b, s:b, s:s, s:i, s:s?, s:s?, s:s?}", "n", (json_int_t)n, "at_ms",
+        (json_int_t)now_ms(), "id", id, "verified", verified, "duplicate", duplicate, "why", why,
+        "status", status, "type",
         json_string_value(
             json_object_get(body, json_object_get(body, "type") ? "type" : "eventType")),
         "assignment", json_string_value(json_object_get(json_object_get(body, "data"), "id")),
