@@ -7,6 +7,8 @@
 #define SEAM_TAP_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int tap_n, tap_failed;
 
@@ -27,6 +29,25 @@ done_testing(void)
 {
     printf("1..%d\n", tap_n);
     return tap_failed ? 1 : 0;
+}
+
+/* A new directory under /tmp for a test's store (malloc'd), or NULL. */
+static inline char *
+tap_tmpdir(void)
+{
+    char tmpl[] = "/tmp/seam-unit.XXXXXX";
+    char *d = mkdtemp(tmpl);
+    return d ? strdup(d) : NULL;
+}
+
+/* Removes a directory made by tap_tmpdir and everything in it. */
+static inline void
+tap_rmtree(const char *d)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", d);
 }
 
 #endif

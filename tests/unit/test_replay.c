@@ -18,23 +18,6 @@
 #include "seam/evidence.h"
 #include "tap.h"
 
-static char *
-tmpdir(void)
-{
-    char tmpl[] = "/tmp/seam-unit.XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? strdup(d) : NULL;
-}
-
-static void
-rmtree(const char *d)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", d);
-}
-
 /* A signature as auth_partner_signature describes it: number n, time t. */
 static struct replay_sig
 sig_of(const char *partner, int n, long long t)
@@ -148,7 +131,7 @@ entries(struct store *s, enum store_db db)
 int
 main(void)
 {
-    char *dir = tmpdir();
+    char *dir = tap_tmpdir();
     struct store *s;
     long long now = 2000000000; /* seconds */
     enum seam_err rc1, rc2;
@@ -243,7 +226,7 @@ main(void)
        "prune: once all expired, nothing is left, counts included");
 
     store_close(s);
-    rmtree(dir);
+    tap_rmtree(dir);
     free(dir);
     return done_testing();
 }

@@ -70,23 +70,6 @@ submit_many(void *arg)
     return NULL;
 }
 
-static char *
-tmpdir(void)
-{
-    char tmpl[] = "/tmp/seam-unit.XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? strdup(d) : NULL;
-}
-
-static void
-rmtree(const char *d)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", d);
-}
-
 /* Puts `n` records of 1,600 bytes (a ticket record's size) under growing keys. */
 struct fill {
     int n;
@@ -112,7 +95,7 @@ fill_apply(struct store_txn *t, void *ctx)
 static uint64_t
 filled_bytes(unsigned flags)
 {
-    char *dir = tmpdir();
+    char *dir = tap_tmpdir();
     struct store *s;
     struct store_stats st = {0};
     struct fill f = {600, flags};
@@ -122,7 +105,7 @@ filled_bytes(unsigned flags)
         store_close(s);
     }
     if (dir != NULL)
-        rmtree(dir);
+        tap_rmtree(dir);
     free(dir);
     return st.used_bytes;
 }
@@ -148,7 +131,7 @@ test_append(void)
        "600 growing records of 1,600 bytes: %llu bytes appended, %llu put plainly",
        (unsigned long long)appended, (unsigned long long)plain);
 
-    char *dir = tmpdir();
+    char *dir = tap_tmpdir();
     struct store *s;
     struct store_txn *t;
     struct store_val v;
@@ -177,7 +160,7 @@ test_append(void)
     ok(store_count(t, DB_TICKETS) == 11, "eleven records in all");
     store_read_end(t);
     store_close(s);
-    rmtree(dir);
+    tap_rmtree(dir);
     free(dir);
 }
 
@@ -347,7 +330,7 @@ staged_put_done(struct store_job *job)
 static void
 test_stage(void)
 {
-    char *dir = tmpdir();
+    char *dir = tap_tmpdir();
     struct store *s;
     struct store_txn *t;
     struct store_val v;
@@ -484,7 +467,7 @@ test_stage(void)
        "order: queued B3 C1 D E2, applied %s (want FCEBD)", log);
 
     store_close(s);
-    rmtree(dir);
+    tap_rmtree(dir);
     free(dir);
 }
 
@@ -535,7 +518,7 @@ touch_one(void *ctx, struct store_val k, struct store_val v)
 static void
 test_release(void)
 {
-    char *dir = tmpdir();
+    char *dir = tap_tmpdir();
     struct store *s;
     struct store_txn *t;
     unsigned long sum = 0;
@@ -564,14 +547,14 @@ test_release(void)
        "release: and the data reads back whole");
     store_read_end(t);
     store_close(s);
-    rmtree(dir);
+    tap_rmtree(dir);
     free(dir);
 }
 
 int
 main(void)
 {
-    char *dir = tmpdir();
+    char *dir = tap_tmpdir();
     struct store *s;
     struct store_stats st;
     struct store_txn *t;
@@ -659,7 +642,7 @@ main(void)
     test_stage();
     test_release();
     free(jobs);
-    rmtree(dir);
+    tap_rmtree(dir);
     free(dir);
     return done_testing();
 }
