@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The contract stays in step with the code: every row of the endpoint table
 # (broker/endpoints.c) is a path and method of docs/openapi.yaml, and every
-# path there is served.
+# path there is served; every limit the configuration takes is in
+# docs/operations.md, and every error code in the OpenAPI error enum.
 . "$(dirname "$0")/lib.sh"
 API=$ROOT/docs/openapi.yaml
 rows=$(grep -o '{"[A-Z]*", "/[^"]*"' "$ROOT/broker/endpoints.c" | sed 's/^{"//; s/", "/ /; s/"$//')
@@ -17,5 +18,17 @@ while read -r method path; do
 done <<<"$rows"
 for path in $(grep -o '^  /[^:]*' "$API"); do
     check "$path in docs/openapi.yaml is served" grep -q "\"$path\"" "$ROOT/broker/endpoints.c"
+done
+OPS=$ROOT/docs/operations.md
+limits=$(sed -n '/static const struct field lim\[\]/,/NULL, 0, 0/p' "$ROOT/broker/config.c" | grep -o '{"[a-z_0-9]*"' | tr -d '{"')
+check "the configuration's limits are readable" [ "$(echo "$limits" | wc -l)" -ge 10 ]
+for k in $limits; do
+    check "limits.$k is documented in docs/operations.md" grep -q "limits\.$k" "$OPS"
+done
+codes=$(grep -o '{[0-9]*, "[a-z_]*"' "$ROOT/broker/errors.c" | sed 's/.*"\([a-z_]*\)"/\1/')
+check "the error table is readable" [ "$(echo "$codes" | wc -l)" -ge 10 ]
+enum=$(awk '/^    Error:/ { inside = 1 } inside && /enum:/ { on = 1 } on { print } on && /\]/ { exit }' "$API")
+for c in $codes; do
+    check "error code $c is in the OpenAPI error enum" grep -qw "$c" <<<"$enum"
 done
 finish
