@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: alone
 # Slowloris (issue 14, finding 5): 400 connections from one address
 # (127.0.0.2), each trickling a byte a second and reconnecting when cut, for
 # 20 s. The broker holds at most limits.max_connections_per_ip of them,
