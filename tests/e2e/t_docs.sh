@@ -31,4 +31,17 @@ enum=$(awk '/^    Error:/ { inside = 1 } inside && /enum:/ { on = 1 } on { print
 for c in $codes; do
     check "error code $c is in the OpenAPI error enum" grep -qw "$c" <<<"$enum"
 done
+# The project stands alone: its README and docs send no reader outside it,
+# and every test docs/design.md names for an invariant exists.
+refute "README.md and docs/ name no path outside the repository" grep -n '\.\./' "$ROOT/README.md" "$ROOT"/docs/*.md
+named=$(grep -o '`\(tests/[a-z0-9_/]*\.[a-z]*\|t_[a-z0-9_]*\.sh\|test_[a-z0-9_]*\.c\)`' "$ROOT/docs/design.md" | tr -d '`' | sort -u)
+check "docs/design.md names the tests of the invariants" [ "$(echo "$named" | wc -l)" -ge 10 ]
+for n in $named; do
+    case $n in
+    tests/*) f=$ROOT/$n ;;
+    t_*) f=$ROOT/tests/e2e/$n ;;
+    *) f=$ROOT/tests/unit/$n ;;
+    esac
+    check "$n, named in docs/design.md, exists" [ -e "$f" ]
+done
 finish

@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BUILD=${BUILD:-build}
-KIT=${TMF_KIT:-$ROOT/../shared/anchors/tmf621/ctk-r18}
+KIT=${TMF_KIT:-$ROOT/tests/tmf/ctk-r18}
 if [ ! -f "$KIT/CTK-TMF621-TroubleTicket.postman_collection.json" ]; then
     echo "tmf-ctk: the conformance kit is not at $KIT (set TMF_KIT)" >&2
     exit 1
