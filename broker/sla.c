@@ -376,9 +376,7 @@ static int
 parked_one(void *arg, struct store_val k, struct store_val v)
 {
     struct parked_ctx *p = arg;
-    size_t pl = strlen(SLA_PARKED_PREFIX);
-    if (k.len < pl || memcmp(k.data, SLA_PARKED_PREFIX, pl) != 0)
-        return 1;
+    (void)k;
     json_t *rec = json_loadb(v.data, v.len, 0, NULL);
     char *text = xasprintf(
         "ticket %s: SLA instant (%s of assignment %s, due %s) set aside by the scheduler at %s: "
@@ -397,8 +395,7 @@ uint64_t
 sla_parked_report(struct store_txn *t, void (*report)(void *ctx, const char *problem), void *ctx)
 {
     struct parked_ctx p = {report, ctx, 0};
-    if (store_scan(t, DB_META, SLA_PARKED_PREFIX, strlen(SLA_PARKED_PREFIX), 0, parked_one, &p) !=
-        SEAM_OK)
+    if (store_scan_prefix(t, DB_META, SLA_PARKED_PREFIX, parked_one, &p) != SEAM_OK)
         report(ctx, "the scheduler's set-aside instants could not be read");
     return p.n;
 }

@@ -310,6 +310,30 @@ store_scan(struct store_txn *t, enum store_db db, const void *start, size_t slen
     return rc == 0 || rc == MDB_NOTFOUND ? SEAM_OK : map_err(rc);
 }
 
+struct prefix_scan {
+    const char *prefix;
+    size_t plen;
+    store_scan_fn fn;
+    void *ctx;
+};
+
+static int
+prefix_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct prefix_scan *ps = arg;
+    if (k.len < ps->plen || memcmp(k.data, ps->prefix, ps->plen) != 0)
+        return 1;
+    return ps->fn(ps->ctx, k, v);
+}
+
+enum seam_err
+store_scan_prefix(struct store_txn *t, enum store_db db, const char *prefix, store_scan_fn fn,
+                  void *ctx)
+{
+    struct prefix_scan ps = {prefix, strlen(prefix), fn, ctx};
+    return store_scan(t, db, prefix, ps.plen, 0, prefix_one, &ps);
+}
+
 uint64_t
 store_count(struct store_txn *t, enum store_db db)
 {

@@ -572,9 +572,7 @@ static int
 notify_one(void *arg, struct store_val k, struct store_val v)
 {
     struct notify_ctx *n = arg;
-    size_t pl = strlen(HUB_PREFIX);
-    if (k.len < pl || memcmp(k.data, HUB_PREFIX, pl) != 0)
-        return 1;
+    (void)k;
     json_t *hub = json_loadb(v.data, v.len, 0, NULL);
     const char *cb = json_string_value(json_object_get(hub, "callback"));
     const char *hid = json_string_value(json_object_get(hub, "id"));
@@ -609,7 +607,7 @@ notify_staged(struct store_txn *t, void *arg)
 {
     struct staged_notify *sn = arg;
     struct notify_ctx n = {t, sn->record, {sn->types[0], sn->types[1], sn->types[2]}, SEAM_OK};
-    enum seam_err rc = store_scan(t, DB_META, HUB_PREFIX, strlen(HUB_PREFIX), 0, notify_one, &n);
+    enum seam_err rc = store_scan_prefix(t, DB_META, HUB_PREFIX, notify_one, &n);
     return rc != SEAM_OK ? rc : n.rc;
 }
 

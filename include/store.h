@@ -116,6 +116,9 @@ enum seam_err store_del(struct store_txn *t, enum store_db db, const void *key,
 typedef int (*store_scan_fn)(void *ctx, struct store_val key, struct store_val val);
 enum seam_err store_scan(struct store_txn *t, enum store_db db, const void *start, size_t slen,
                          int reverse, store_scan_fn fn, void *ctx) SEAM_WUR;
+/* The same, in key order, for the records whose key starts with prefix. */
+enum seam_err store_scan_prefix(struct store_txn *t, enum store_db db, const char *prefix,
+                                store_scan_fn fn, void *ctx) SEAM_WUR;
 /* Number of records in db. */
 uint64_t store_count(struct store_txn *t, enum store_db db);
 

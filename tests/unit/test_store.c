@@ -551,6 +551,15 @@ test_release(void)
     free(dir);
 }
 
+static int
+count_one(void *arg, struct store_val k, struct store_val v)
+{
+    (void)k;
+    (void)v;
+    ++*(int *)arg;
+    return 0;
+}
+
 int
 main(void)
 {
@@ -598,6 +607,16 @@ main(void)
     }
     store_read_end(t);
     ok(rc_ok, "each job got its own result");
+    int in_k019 = 0, in_k0199 = 0, in_none = 0;
+    ok(store_read_begin(s, &t) == SEAM_OK &&
+           store_scan_prefix(t, DB_META, "k019", count_one, &in_k019) == SEAM_OK &&
+           store_scan_prefix(t, DB_META, "k0199", count_one, &in_k0199) == SEAM_OK &&
+           store_scan_prefix(t, DB_META, "kz", count_one, &in_none) == SEAM_OK,
+       "prefix scans");
+    store_read_end(t);
+    ok(in_k019 == 99 && in_k0199 == 10 && in_none == 0,
+       "a prefix scan sees exactly the keys that start with it (%d, %d, %d)", in_k019, in_k0199,
+       in_none);
     ok(present_ok, "failed jobs left no trace; their batch-mates were committed");
 
     /* Map growth: 1 MiB map, writes of 2 MiB each. */
