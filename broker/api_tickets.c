@@ -332,6 +332,32 @@ api_notify_owners(struct server *srv, const json_t *record)
 }
 
 /* Builds the answer, on the request's own thread once it is resumed. */
+
+void
+api_refusal_reply(struct req *r, enum seam_err rc, const struct ticket_refusal *why,
+                  const char *not_found, const char *what)
+{
+    switch (rc) {
+    case SEAM_ECONFLICT:
+        http_error(r, E_CONFLICT, why->message, why->field);
+        return;
+    case SEAM_EINVAL:
+        http_error(r, E_INVALID_FIELD, why->message, why->field);
+        return;
+    case SEAM_ELIMIT:
+        http_error(r, E_TICKET_FULL, why->message, why->field);
+        return;
+    case SEAM_ETOOBIG:
+        http_error(r, E_RECORD_TOO_LARGE, why->message, why->field);
+        return;
+    case SEAM_ENOTFOUND:
+        http_error(r, E_NOT_FOUND, not_found, NULL);
+        return;
+    default:
+        http_error_from(r, rc, what);
+    }
+}
+
 static void
 act_finish(struct req *r)
 {
@@ -361,23 +387,8 @@ act_finish(struct req *r)
             http_reply(r, 200, ticket_view(&c, aj->record, &r->who));
         }
         break;
-    case SEAM_ECONFLICT:
-        http_error(r, E_CONFLICT, aj->why.message, aj->why.field);
-        break;
-    case SEAM_EINVAL:
-        http_error(r, E_INVALID_FIELD, aj->why.message, aj->why.field);
-        break;
-    case SEAM_ELIMIT:
-        http_error(r, E_TICKET_FULL, aj->why.message, aj->why.field);
-        break;
-    case SEAM_ETOOBIG:
-        http_error(r, E_RECORD_TOO_LARGE, aj->why.message, aj->why.field);
-        break;
-    case SEAM_ENOTFOUND:
-        http_error(r, E_NOT_FOUND, "no such ticket or assignment", NULL);
-        break;
     default:
-        http_error_from(r, job->rc, "ticket action");
+        api_refusal_reply(r, job->rc, &aj->why, "no such ticket or assignment", "ticket action");
     }
 }
 

@@ -295,23 +295,8 @@ tmf_answer(struct req *r, struct tmf_job *j)
         else
             http_reply(r, 200, tmf_view(j->record));
         break;
-    case SEAM_ECONFLICT:
-        http_error(r, E_CONFLICT, j->why.message, j->why.field);
-        break;
-    case SEAM_EINVAL:
-        http_error(r, E_INVALID_FIELD, j->why.message, j->why.field);
-        break;
-    case SEAM_ELIMIT:
-        http_error(r, E_TICKET_FULL, j->why.message, j->why.field);
-        break;
-    case SEAM_ETOOBIG:
-        http_error(r, E_RECORD_TOO_LARGE, j->why.message, j->why.field);
-        break;
-    case SEAM_ENOTFOUND:
-        http_error(r, E_NOT_FOUND, "no such trouble ticket", NULL);
-        break;
     default:
-        http_error_from(r, job->rc, "tmf change");
+        api_refusal_reply(r, job->rc, &j->why, "no such trouble ticket", "tmf change");
     }
 }
 

@@ -21,6 +21,13 @@ void api_file(struct req *r, const struct ticket_input *in, int tmf);
 
 /* Wakes the long-polls of every owner of a ticket (after its commit). */
 void api_notify_owners(struct server *srv, const json_t *record);
+/*
+ * Answers a ticket change that failed: 409 (conflict, or ticket_full),
+ * 400, 413 or 404 (not_found's message) with what why says, else
+ * http_error_from with what.
+ */
+void api_refusal_reply(struct req *r, enum seam_err rc, const struct ticket_refusal *why,
+                       const char *not_found, const char *what);
 
 void api_tickets_create(struct req *r);
 void api_tickets_list(struct req *r);
