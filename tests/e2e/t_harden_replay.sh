@@ -57,6 +57,17 @@ signed "$NORD" "$P" "$BODY" "$SIG_P"
 check "replayed after a restart, within the window, it is refused (401)" \
     [ "$STATUS" = 401 -a "$(jbody .error.message | grep -c replayed)" = 1 ]
 check "... and the evidence has exactly one progress event with that signature" [ "$(with_sig "$SIG_P")" = 1 ]
+# The used signature is durable with the action it signed: kill -9 right
+# after the 200, and the replay is refused all the same (invariant 2).
+BODY_K='{"note":"Checked again after the swap."}'
+SIG_K=$(sign nk "$P" "$BODY_K")
+signed "$NORD" "$P" "$BODY_K" "$SIG_K"
+check "another signed progress note is accepted" [ "$STATUS" = 200 ]
+kill9_broker
+start_broker
+signed "$NORD" "$P" "$BODY_K" "$SIG_K"
+check "replayed after a kill -9 right after its 200, it is refused (401)" [ "$STATUS" = 401 ]
+check "... and the evidence has exactly one event with that signature" [ "$(with_sig "$SIG_K")" = 1 ]
 req GET "/v1/tickets/$T1/evidence" "$LEAD"
 check "... which is the progress note" [ "$(jq -r --arg s "${SIG_P#*s=}" '.events[].event | fromjson | select(.data.partner_signature.s == $s) | .data.partner_signature.path' "$TMP/body")" = "$P" ]
 
@@ -100,11 +111,11 @@ check "... one event" [ "$(tree_size)" = $((before + 1)) -a "$(with_sig "$SIG_C"
 stop_broker
 conf_with "$KEYS | .limits.max_signed_per_partner = 16" --arg n "$NPUB" --arg f "$FPUB"
 start_broker -T now
-# nordtel holds 4 (ack, two notes, the note sent ten times); 12 more fit.
+# nordtel holds 5 (ack, three notes, the note sent ten times); 11 more fit.
 "$SP" --key "$TMP/nk/partner.key" --token "$NORD" --url "$(URL '')" --count 20 \
     "$P" '{"note":"note %N"}' >"$TMP/bound.out"
-check "with a bound of 16, nordtel gets 12 more through, then 429" \
-    [ "$(tr '\n' ' ' <"$TMP/bound.out")" = "200 12 429 8 " ]
+check "with a bound of 16, nordtel gets 11 more through, then 429" \
+    [ "$(tr '\n' ' ' <"$TMP/bound.out")" = "200 11 429 9 " ]
 BODY_B='{"note":"one more"}'
 signed "$NORD" "$P" "$BODY_B" "$(sign nk "$P" "$BODY_B")"
 check "... with the code signed_requests_limit" \
