@@ -148,11 +148,50 @@ clock_advance(int64_t ms)
 void
 format_time_ms(int64_t ms, char out[32])
 {
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+    /* Civil date from days since the epoch (H. Hinnant's algorithm): no
+     * gmtime_r, strftime or snprintf, which a write paid for several times. */
+    int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    int msec = (int)(ms - secs * 1000);
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    int sod = (int)(secs - days * 86400);
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    if (y < 0 || y > 9999) { /* outside RFC 3339's four digits: as strftime would */
+        time_t s = (time_t)secs;
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(out + n, 32 - n, ".%03dZ", msec);
+        return;
+    }
+    unsigned v[6] = {(unsigned)y,       m, d, (unsigned)sod / 3600, (unsigned)sod / 60 % 60,
+                     (unsigned)sod % 60};
+    char *p = out;
+    p[0] = (char)('0' + v[0] / 1000);
+    p[1] = (char)('0' + v[0] / 100 % 10);
+    p[2] = (char)('0' + v[0] / 10 % 10);
+    p[3] = (char)('0' + v[0] % 10);
+    p += 4;
+    static const char seps[] = "--T::";
+    for (int i = 1; i < 6; i++) {
+        *p++ = seps[i - 1];
+        *p++ = (char)('0' + v[i] / 10);
+        *p++ = (char)('0' + v[i] % 10);
+    }
+    *p++ = '.';
+    *p++ = (char)('0' + msec / 100);
+    *p++ = (char)('0' + msec / 10 % 10);
+    *p++ = (char)('0' + msec % 10);
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 void

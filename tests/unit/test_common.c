@@ -1,9 +1,12 @@
 /*
  * test_common: utf8_sanitize, which every error reply passes a client's
- * bytes through before they go into JSON (issue 14, finding 7).
+ * bytes through before they go into JSON (issue 14, finding 7); and
+ * format_time_ms, written without the C library's time functions, against
+ * gmtime_r and strftime.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -22,9 +25,59 @@ dumps(const char *s)
     return ok_;
 }
 
+/* What format_time_ms wrote before: gmtime_r, strftime, snprintf. */
+static void
+libc_time(int64_t ms, char out[32])
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+static void
+test_format_time(void)
+{
+    /* Leap days, century years, the ends of days, months and years. */
+    static const int64_t fixed[] = {0,
+                                    999,
+                                    86399999,
+                                    951782400000,  /* 2000-02-29 */
+                                    4107542399999, /* 2100-02-28T23:59:59.999 */
+                                    4107542400000, /* 2100-03-01 */
+                                    1798761599999, /* 2026-12-31T23:59:59.999 */
+                                    253402300799999 /* 9999-12-31T23:59:59.999 */};
+    int bad = 0;
+    char a[32], b[32];
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        format_time_ms(fixed[i], a);
+        libc_time(fixed[i], b);
+        if (strcmp(a, b) != 0) {
+            printf("# %lld: %s, libc %s\n", (long long)fixed[i], a, b);
+            bad++;
+        }
+    }
+    ok(bad == 0, "format_time_ms agrees with the C library at the edges of the calendar");
+    uint64_t x = 88172645463325252ull;
+    bad = 0;
+    for (int i = 0; i < 200000; i++) { /* xorshift over 0 .. year 9999 */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t ms = (int64_t)(x % 253402300800000ull);
+        format_time_ms(ms, a);
+        libc_time(ms, b);
+        if (strcmp(a, b) != 0 && bad++ < 5)
+            printf("# %lld: %s, libc %s\n", (long long)ms, a, b);
+    }
+    ok(bad == 0, "format_time_ms agrees with the C library on 200,000 instants");
+}
+
 int
 main(void)
 {
+    test_format_time();
     static const struct {
         const char *in, *out;
     } cases[] = {
