@@ -264,3 +264,285 @@ json_text_string(struct json_text *t, const char *bytes, size_t n)
     *o = '\0';
     t->len = (size_t)(o - t->data);
 }
+
+/* ---- the canonical builders ---- */
+
+/* v as Jansson's "%" JSON_INTEGER_FORMAT writes it, into buf (21 bytes at least); its length. */
+static size_t
+int_text(int64_t v, char *buf)
+{
+    char tmp[24];
+    size_t n = 0, k = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        buf[k++] = '-';
+    while (n > 0)
+        buf[k++] = tmp[--n];
+    return k;
+}
+
+/* Starts a member: records the raw key and writes '"key":'. */
+static void
+obj_begin(struct json_obj *o, const char *key, size_t klen)
+{
+    if (o->n == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 16;
+        o->m = xrealloc(o->m, o->cap * sizeof(*o->m));
+    }
+    struct json_obj_member *m = &o->m[o->n++];
+    m->key = o->text.len;
+    m->klen = klen;
+    json_text_add(&o->text, key, klen);
+    m->item = o->text.len;
+    json_text_string(&o->text, key, klen);
+    json_text_lit(&o->text, ":");
+}
+
+static void
+obj_end(struct json_obj *o)
+{
+    struct json_obj_member *m = &o->m[o->n - 1];
+    m->ilen = o->text.len - m->item;
+}
+
+void
+json_obj_strn(struct json_obj *o, const char *key, size_t klen, const char *s, size_t n)
+{
+    obj_begin(o, key, klen);
+    if (s == NULL)
+        json_text_lit(&o->text, "null");
+    else
+        json_text_string(&o->text, s, n);
+    obj_end(o);
+}
+
+void
+json_obj_str(struct json_obj *o, const char *key, const char *s)
+{
+    json_obj_strn(o, key, strlen(key), s, s ? strlen(s) : 0);
+}
+
+void
+json_obj_int(struct json_obj *o, const char *key, int64_t v)
+{
+    char buf[24];
+    json_obj_raw(o, key, buf, int_text(v, buf));
+}
+
+void
+json_obj_bool(struct json_obj *o, const char *key, int v)
+{
+    if (v)
+        json_obj_raw(o, key, "true", 4);
+    else
+        json_obj_raw(o, key, "false", 5);
+}
+
+void
+json_obj_null(struct json_obj *o, const char *key)
+{
+    json_obj_raw(o, key, "null", 4);
+}
+
+void
+json_obj_rawn(struct json_obj *o, const char *key, size_t klen, const char *text, size_t n)
+{
+    obj_begin(o, key, klen);
+    json_text_add(&o->text, text, n);
+    obj_end(o);
+}
+
+void
+json_obj_raw(struct json_obj *o, const char *key, const char *text, size_t n)
+{
+    json_obj_rawn(o, key, strlen(key), text, n);
+}
+
+enum seam_err
+json_obj_json(struct json_obj *o, const char *key, const json_t *j)
+{
+    char buf[512];
+    size_t n;
+    char *text =
+        json_dump_into(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY, buf, sizeof(buf), &n);
+    if (text == NULL)
+        return SEAM_EINVAL;
+    json_obj_raw(o, key, text, n);
+    if (text != buf)
+        free(text);
+    return SEAM_OK;
+}
+
+/* Bytewise, the shorter first on a common prefix (Jansson's compare_keys);
+ * equal keys in the order added. */
+static int
+member_cmp(const char *base, const struct json_obj_member *a, const struct json_obj_member *b)
+{
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = memcmp(base + a->key, base + b->key, n);
+    if (c != 0)
+        return c;
+    if (a->klen != b->klen)
+        return a->klen < b->klen ? -1 : 1;
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Sorts m[0..n) by member_cmp: insertion sort for the few members records
+ * have, a merge sort through tmp beyond. */
+static void
+members_sort(const char *base, struct json_obj_member *m, size_t n, struct json_obj_member *tmp)
+{
+    if (n <= 12) {
+        for (size_t i = 1; i < n; i++) {
+            struct json_obj_member x = m[i];
+            size_t j = i;
+            while (j > 0 && member_cmp(base, &m[j - 1], &x) > 0) {
+                m[j] = m[j - 1];
+                j--;
+            }
+            m[j] = x;
+        }
+        return;
+    }
+    size_t h = n / 2, i = 0, j = h, k = 0;
+    members_sort(base, m, h, tmp);
+    members_sort(base, m + h, n - h, tmp);
+    while (i < h && j < n)
+        tmp[k++] = member_cmp(base, &m[i], &m[j]) <= 0 ? m[i++] : m[j++];
+    while (i < h)
+        tmp[k++] = m[i++];
+    while (j < n)
+        tmp[k++] = m[j++];
+    memcpy(m, tmp, n * sizeof(*m));
+}
+
+char *
+json_obj_finish(struct json_obj *o, size_t *len)
+{
+    struct json_obj_member *tmp = o->n > 12 ? xmalloc(o->n * sizeof(*tmp)) : NULL;
+    members_sort(o->text.data, o->m, o->n, tmp);
+    free(tmp);
+    size_t total = 2;
+    for (size_t i = 0; i < o->n; i++)
+        total += o->m[i].ilen + 1;
+    char *out = xmalloc(total + 1), *p = out;
+    *p++ = '{';
+    for (size_t i = 0; i < o->n; i++) {
+        const struct json_obj_member *m = &o->m[i];
+        /* a key added again: its last value only */
+        if (i + 1 < o->n && m->klen == m[1].klen &&
+            memcmp(o->text.data + m->key, o->text.data + m[1].key, m->klen) == 0)
+            continue;
+        if (p != out + 1)
+            *p++ = ',';
+        memcpy(p, o->text.data + m->item, m->ilen);
+        p += m->ilen;
+    }
+    *p++ = '}';
+    *p = '\0';
+    if (len != NULL)
+        *len = (size_t)(p - out);
+    json_obj_free(o);
+    return out;
+}
+
+void
+json_obj_free(struct json_obj *o)
+{
+    free(o->text.data);
+    free(o->m);
+    memset(o, 0, sizeof(*o));
+}
+
+static void
+arr_next(struct json_arr *a)
+{
+    if (a->n++ == 0)
+        json_text_lit(&a->text, "[");
+    else
+        json_text_lit(&a->text, ",");
+}
+
+void
+json_arr_strn(struct json_arr *a, const char *s, size_t n)
+{
+    arr_next(a);
+    if (s == NULL)
+        json_text_lit(&a->text, "null");
+    else
+        json_text_string(&a->text, s, n);
+}
+
+void
+json_arr_str(struct json_arr *a, const char *s)
+{
+    json_arr_strn(a, s, s ? strlen(s) : 0);
+}
+
+void
+json_arr_int(struct json_arr *a, int64_t v)
+{
+    char buf[24];
+    json_arr_raw(a, buf, int_text(v, buf));
+}
+
+void
+json_arr_bool(struct json_arr *a, int v)
+{
+    if (v)
+        json_arr_raw(a, "true", 4);
+    else
+        json_arr_raw(a, "false", 5);
+}
+
+void
+json_arr_null(struct json_arr *a)
+{
+    json_arr_raw(a, "null", 4);
+}
+
+void
+json_arr_raw(struct json_arr *a, const char *text, size_t n)
+{
+    arr_next(a);
+    json_text_add(&a->text, text, n);
+}
+
+enum seam_err
+json_arr_json(struct json_arr *a, const json_t *j)
+{
+    char buf[512];
+    size_t n;
+    char *text =
+        json_dump_into(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY, buf, sizeof(buf), &n);
+    if (text == NULL)
+        return SEAM_EINVAL;
+    json_arr_raw(a, text, n);
+    if (text != buf)
+        free(text);
+    return SEAM_OK;
+}
+
+char *
+json_arr_finish(struct json_arr *a, size_t *len)
+{
+    if (a->n == 0)
+        json_text_lit(&a->text, "[");
+    json_text_lit(&a->text, "]");
+    char *out = a->text.data;
+    if (len != NULL)
+        *len = a->text.len;
+    memset(a, 0, sizeof(*a));
+    return out;
+}
+
+void
+json_arr_free(struct json_arr *a)
+{
+    free(a->text.data);
+    memset(a, 0, sizeof(*a));
+}

@@ -13,6 +13,7 @@
 #define SEAM_JSON_FAST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -93,5 +94,77 @@ void json_text_add(struct json_text *t, const char *s, size_t n);
 /* bytes[0..n), valid UTF-8, as a quoted JSON string: '"', '\\' and control
  * characters escaped, the rest as it is (as Jansson writes strings). */
 void json_text_string(struct json_text *t, const char *bytes, size_t n);
+
+/*
+ * The canonical object builder: an object built member by member and
+ * finished into the text Jansson's json_dumps(JSON_SORT_KEYS | JSON_COMPACT)
+ * gives for the same object, byte for byte: keys sorted bytewise (shorter
+ * first on a common prefix), strings escaped as Jansson writes them, no
+ * space. Signed events are written this way without building Jansson trees.
+ * Keys and strings must be valid UTF-8 (as Jansson requires); a key added
+ * twice keeps its last value (as json_object_set). Not thread-safe; one
+ * builder per thread. Start with a zeroed struct (JSON_OBJ_INIT); finish
+ * or free it exactly once.
+ */
+struct json_obj_member {
+    size_t key, klen;  /* the raw key: text.data[key..key + klen) */
+    size_t item, ilen; /* '"key":value': text.data[item..item + ilen) */
+};
+
+struct json_obj {
+    struct json_text text; /* raw keys and items, in the order added */
+    struct json_obj_member *m;
+    size_t n, cap;
+};
+
+#define JSON_OBJ_INIT                                                                              \
+    {                                                                                              \
+        {NULL, 0, 0}, NULL, 0, 0                                                                   \
+    }
+
+/* A string member (key NUL-terminated); s NULL gives null. */
+void json_obj_str(struct json_obj *o, const char *key, const char *s);
+/* The same with lengths: key[0..klen), s[0..n). */
+void json_obj_strn(struct json_obj *o, const char *key, size_t klen, const char *s, size_t n);
+void json_obj_int(struct json_obj *o, const char *key, int64_t v);
+void json_obj_bool(struct json_obj *o, const char *key, int v);
+void json_obj_null(struct json_obj *o, const char *key);
+/* A member whose value is text[0..n), already canonical JSON (an object or
+ * array finished by these builders, or a dump with JSON_SORT_KEYS |
+ * JSON_COMPACT). */
+void json_obj_raw(struct json_obj *o, const char *key, const char *text, size_t n);
+void json_obj_rawn(struct json_obj *o, const char *key, size_t klen, const char *text, size_t n);
+/* A member whose value is j dumped canonically (j is not changed); SEAM_EINVAL
+ * if Jansson cannot dump it (nothing added). */
+enum seam_err json_obj_json(struct json_obj *o, const char *key, const json_t *j) SEAM_WUR;
+/* The object's text (malloc'd, NUL-terminated; *len its length if len is not
+ * NULL); the builder is released and zeroed. */
+char *json_obj_finish(struct json_obj *o, size_t *len);
+/* Releases a builder not finished; zeroes it. */
+void json_obj_free(struct json_obj *o);
+
+/*
+ * The array builder: elements in the order added, written as Jansson writes
+ * them with JSON_COMPACT. Same rules as the object builder.
+ */
+struct json_arr {
+    struct json_text text; /* "[" and the elements so far, comma-separated */
+    size_t n;
+};
+
+#define JSON_ARR_INIT                                                                              \
+    {                                                                                              \
+        {NULL, 0, 0}, 0                                                                            \
+    }
+
+void json_arr_str(struct json_arr *a, const char *s); /* NULL: null */
+void json_arr_strn(struct json_arr *a, const char *s, size_t n);
+void json_arr_int(struct json_arr *a, int64_t v);
+void json_arr_bool(struct json_arr *a, int v);
+void json_arr_null(struct json_arr *a);
+void json_arr_raw(struct json_arr *a, const char *text, size_t n);
+enum seam_err json_arr_json(struct json_arr *a, const json_t *j) SEAM_WUR;
+char *json_arr_finish(struct json_arr *a, size_t *len);
+void json_arr_free(struct json_arr *a);
 
 #endif
