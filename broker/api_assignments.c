@@ -103,7 +103,8 @@ queue_fill(struct req *r)
     struct queue_query *q = r->job;
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct store_txn *t;
-    json_t *page = NULL;
+    char *page = NULL;
+    size_t plen = 0;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc != SEAM_OK) {
         http_error_from(r, rc, "queue");
@@ -121,22 +122,18 @@ queue_fill(struct req *r)
         http_reply_raw(r, 200, "application/json", text, len);
         return any;
     }
-    rc = ticket_queue(t, &c, &r->who, q->state, q->cursor, (unsigned)q->limit, &page);
+    rc = ticket_queue(t, &c, &r->who, q->state, q->cursor, (unsigned)q->limit, &page, &plen);
     store_read_end(t);
     if (rc != SEAM_OK) {
         free(key);
         http_error_from(r, rc, "queue");
         return 1;
     }
-    any = json_array_size(json_object_get(page, "items")) > 0;
-    text = json_dumps(page, JSON_COMPACT);
-    json_decref(page);
-    if (text == NULL) {
-        free(key);
-        http_error_from(r, SEAM_EINVAL, "queue");
-        return 1;
-    }
-    len = strlen(text);
+    /* The page is {"items":[...],...}: it has items unless "]" comes first. */
+    static const char head[] = "{\"items\":[";
+    any = plen > sizeof(head) - 1 && page[sizeof(head) - 1] != ']';
+    text = page;
+    len = plen;
     page_cache_put(key, snapshot, text, len, any);
     free(key);
     http_reply_raw(r, 200, "application/json", text, len);
@@ -197,17 +194,18 @@ api_assignments_get(struct req *r)
 {
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct store_txn *t;
-    json_t *record = NULL;
+    struct ticket tk;
     char *text = NULL;
     size_t len = 0;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
-        rc = ticket_load_assignment(t, &c, &r->who, http_param(r, 0), &record);
-        if (rc == SEAM_OK)
-            text = ticket_assignment_text(t, &c, record, http_param(r, 0), &len);
+        rc = ticket_load_assignment(t, &c, &r->who, http_param(r, 0), &tk);
+        if (rc == SEAM_OK) {
+            text = ticket_assignment_text(t, &c, &tk, http_param(r, 0), &len);
+            ticket_free(&tk);
+        }
         store_read_end(t);
     }
-    json_decref(record);
     if (rc == SEAM_ENOTFOUND || (rc == SEAM_OK && text == NULL)) {
         http_error(r, E_NOT_FOUND, "no such assignment", NULL);
         return;
@@ -264,19 +262,20 @@ api_assignments_handback(struct req *r)
                                           {"ticket", JSON_STRING, 0, 1, 64},
                                           TEXT("note", 0),
                                           END};
-    static const char *const reasons[] = {"not_our_service", "belongs_to", "customer_side",
-                                          "duplicate", NULL};
     /* The reason is checked here, before anything is queued. */
     json_t *body = http_body_json_or_reply(r);
     if (body == NULL)
         return;
     const char *reason = json_string_value(json_object_get(body, "reason"));
-    int known = 0;
-    for (const char *const *k = reasons; reason && *k; k++)
-        known |= strcmp(*k, reason) == 0;
+    int known = reason == NULL || handback_reason_parse(reason) >= 0;
     json_decref(body);
-    if (reason != NULL && !known) {
-        http_error(r, E_INVALID_FIELD, "a reason is one of " HANDBACK_REASONS, "reason");
+    if (!known) {
+        char msg[160];
+        size_t n = (size_t)snprintf(msg, sizeof(msg), "a reason is one of ");
+        for (int i = 0; i < HB_COUNT && n < sizeof(msg); i++)
+            n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s", i ? ", " : "",
+                                  handback_reasons[i].name);
+        http_error(r, E_INVALID_FIELD, msg, "reason");
         return;
     }
     api_act(r, TA_HANDBACK, f, "note", NULL);

@@ -27,8 +27,8 @@ struct create_job {
     struct store_job job;
     struct req *r;
     struct ticket_input in;
-    json_t *record;
-    int tmf; /* answer as TMF621 */
+    struct ticket tk; /* the ticket filed */
+    int tmf;          /* answer as TMF621 */
 };
 
 static void
@@ -38,7 +38,7 @@ create_job_free(void *p)
     if (cj == NULL)
         return;
     ticket_input_free(&cj->in);
-    json_decref(cj->record);
+    ticket_free(&cj->tk);
     free(cj);
 }
 
@@ -47,9 +47,8 @@ create_apply(struct store_txn *t, struct store_job *job)
 {
     struct create_job *cj = (struct create_job *)job;
     struct ticket_ctx c = {cj->r->srv->cfg, &cj->r->srv->lg, cj->r->srv->sla};
-    json_decref(cj->record); /* a retried batch starts afresh */
-    cj->record = NULL;
-    return ticket_create(t, &c, &cj->r->who, &cj->in, &cj->record);
+    ticket_free(&cj->tk); /* a retried batch starts afresh */
+    return ticket_create(t, &c, &cj->r->who, &cj->in, &cj->tk);
 }
 
 /* Builds the answer, on the request's own thread once it is resumed. */
@@ -59,14 +58,16 @@ create_finish(struct req *r)
     struct create_job *cj = r->job;
     struct store_job *job = &cj->job;
     if (job->rc == SEAM_OK) {
-        const char *id = json_string_value(json_object_get(cj->record, "id"));
+        const char *id = cj->tk.id;
         struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
         if (cj->tmf) {
             r->location = xasprintf("%s/troubleTicket/%s", TMF_BASE, id);
-            http_reply(r, 201, tmf_view(cj->record));
+            http_reply(r, 201, tmf_view(&cj->tk));
         } else {
             r->location = xasprintf("/v1/tickets/%s", id);
-            http_reply(r, 201, ticket_view(&c, cj->record, &r->who));
+            size_t len;
+            char *text = ticket_view_text(&c, &cj->tk, &r->who, &len);
+            http_reply_json_text(r, 201, text, len);
         }
     } else if (job->rc == SEAM_EINVAL) {
         http_error(r, E_INVALID_FIELD, "the customer record behind this token is missing", NULL);
@@ -81,7 +82,7 @@ create_done(struct store_job *job)
 {
     struct create_job *cj = (struct create_job *)job;
     if (job->rc == SEAM_OK)
-        api_notify_owners(cj->r->srv, cj->record);
+        api_notify_owners(cj->r->srv, &cj->tk);
     http_resume_to(cj->r, create_finish);
 }
 
@@ -153,20 +154,20 @@ out:
     json_decref(body);
 }
 
-/* Loads a ticket the caller may see, or replies 404 and returns NULL. */
-static json_t *
-visible_ticket_or_reply(struct req *r, struct store_txn *t)
+/* Loads a ticket the caller may see into *tk (ticket_free), or replies 404 and returns -1. */
+static int
+visible_ticket_or_reply(struct req *r, struct store_txn *t, struct ticket *tk)
 {
-    json_t *rec = NULL;
-    enum seam_err rc = ticket_load(t, http_param(r, 0), &rec);
-    if (rc == SEAM_OK && ticket_visible(rec, &r->who))
-        return rec;
-    json_decref(rec);
+    enum seam_err rc = ticket_load(t, http_param(r, 0), tk);
+    if (rc == SEAM_OK && ticket_visible(tk, &r->who))
+        return 0;
+    if (rc == SEAM_OK)
+        ticket_free(tk);
     if (rc == SEAM_OK || rc == SEAM_ENOTFOUND)
         http_error(r, E_NOT_FOUND, "no such ticket", NULL);
     else
         http_error_from(r, rc, "ticket load");
-    return NULL;
+    return -1;
 }
 
 void
@@ -191,13 +192,16 @@ api_tickets_get(struct req *r)
             return;
         }
     }
-    json_t *rec = visible_ticket_or_reply(r, t);
+    struct ticket tk;
+    int found = visible_ticket_or_reply(r, t, &tk) == 0;
     store_read_end(t);
-    if (rec == NULL)
+    if (!found)
         return;
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
-    http_reply(r, 200, ticket_view(&c, rec, &r->who));
-    json_decref(rec);
+    size_t len;
+    char *text = ticket_view_text(&c, &tk, &r->who, &len);
+    ticket_free(&tk);
+    http_reply_json_text(r, 200, text, len);
 }
 
 /* A time filter parameter: RFC 3339 UTC; -1 after replying 400. */
@@ -223,7 +227,8 @@ api_tickets_list(struct req *r)
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct ticket_filter f = {0};
     struct store_txn *t;
-    json_t *page = NULL;
+    char *page = NULL;
+    size_t len = 0;
     int limit = http_limit_or_reply(r, 50, 200);
     const char *cursor = http_query(r, "cursor");
     if (limit < 0)
@@ -249,14 +254,14 @@ api_tickets_list(struct req *r)
         return;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
-        rc = ticket_list(t, &c, &r->who, &f, cursor, (unsigned)limit, &page);
+        rc = ticket_list(t, &c, &r->who, &f, cursor, (unsigned)limit, &page, &len);
         store_read_end(t);
     }
     if (rc != SEAM_OK) {
         http_error_from(r, rc, "ticket list");
         return;
     }
-    http_reply(r, 200, page);
+    http_reply_json_text(r, 200, page, len);
 }
 
 /* ---- actions on tickets and assignments: one signed event each ---- */
@@ -265,8 +270,8 @@ struct act_job {
     struct store_job job;
     struct req *r;
     struct ticket_action_req a;
-    char *text, *partner, *reason, *ticket_ref;
-    json_t *record;
+    char *text, *partner, *ticket_ref;
+    struct ticket tk; /* the ticket after the action */
     struct ticket_refusal why;
     int is_signed;         /* by a partner: its signature is recorded with the action */
     struct replay_sig sig; /* is_signed */
@@ -281,10 +286,9 @@ act_job_free(void *p)
         return;
     free(aj->text);
     free(aj->partner);
-    free(aj->reason);
     free(aj->ticket_ref);
     json_decref(aj->a.signature);
-    json_decref(aj->record);
+    ticket_free(&aj->tk);
     free(aj);
 }
 
@@ -293,8 +297,7 @@ act_apply(struct store_txn *t, struct store_job *job)
 {
     struct act_job *aj = (struct act_job *)job;
     struct ticket_ctx c = {aj->r->srv->cfg, &aj->r->srv->lg, aj->r->srv->sla};
-    json_decref(aj->record);
-    aj->record = NULL;
+    ticket_free(&aj->tk);
     aj->refused = SEAM_OK;
     /* The signature is recorded first, in the action's own transaction: a
      * replay is refused as such, and a refused action records nothing. */
@@ -305,7 +308,7 @@ act_apply(struct store_txn *t, struct store_job *job)
         if (rc != SEAM_OK)
             return rc;
     }
-    return ticket_act(t, &c, &aj->r->who, &aj->a, &aj->record, &aj->why);
+    return ticket_act(t, &c, &aj->r->who, &aj->a, &aj->tk, &aj->why);
 }
 
 static void
@@ -318,15 +321,11 @@ signed_limit_reply(struct req *r)
 }
 
 void
-api_notify_owners(struct server *srv, const json_t *record)
+api_notify_owners(struct server *srv, const struct ticket *tk)
 {
     /* Long-polls are woken per owner; the push thread looks at its outbox. */
-    json_t *a;
-    size_t i;
-    json_array_foreach(json_object_get(record, "assignments"), i, a)
-    {
-        longpoll_notify(json_string_value(json_object_get(a, "partner")));
-    }
+    for (size_t i = 0; i < tk->nassignments; i++)
+        longpoll_notify(tk->assignments[i].partner);
     if (outbox_take_news())
         forward_kick(srv->fwd);
 }
@@ -377,14 +376,16 @@ act_finish(struct req *r)
         /* The owner of a claim gets its assignment back; others the ticket. */
         if (aj->a.kind >= TA_ACK && store_read_begin(r->srv->store, &t) == SEAM_OK) {
             size_t len = 0;
-            char *text = ticket_assignment_text(t, &c, aj->record, aj->a.target, &len);
+            char *text = ticket_assignment_text(t, &c, &aj->tk, aj->a.target, &len);
             store_read_end(t);
             if (text != NULL)
                 http_reply_json_text(r, 200, text, len);
             else
                 http_reply(r, 200, json_object());
         } else {
-            http_reply(r, 200, ticket_view(&c, aj->record, &r->who));
+            size_t len;
+            char *text = ticket_view_text(&c, &aj->tk, &r->who, &len);
+            http_reply_json_text(r, 200, text, len);
         }
         break;
     default:
@@ -398,7 +399,7 @@ act_done(struct store_job *job)
 {
     struct act_job *aj = (struct act_job *)job;
     if (job->rc == SEAM_OK)
-        api_notify_owners(aj->r->srv, aj->record);
+        api_notify_owners(aj->r->srv, &aj->tk);
     http_resume_to(aj->r, act_finish);
 }
 
@@ -461,11 +462,10 @@ api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
     aj->a.target = http_param(r, 0);
     aj->text = text_field ? opt_dup(body, text_field) : NULL;
     aj->partner = opt_dup(body, "partner");
-    aj->reason = opt_dup(body, "reason");
     aj->ticket_ref = opt_dup(body, "ticket");
     aj->a.text = aj->text;
     aj->a.partner = aj->partner;
-    aj->a.reason = aj->reason;
+    aj->a.reason = handback_reason_parse(json_string_value(json_object_get(body, "reason")));
     aj->a.ticket_ref = aj->ticket_ref;
     aj->a.signature = signature;
     json_decref(body);
@@ -539,13 +539,14 @@ api_tickets_evidence(struct req *r)
         http_error_from(r, rc, "read");
         return;
     }
-    json_t *rec = visible_ticket_or_reply(r, t);
-    if (rec != NULL) {
+    struct ticket tk;
+    int found = visible_ticket_or_reply(r, t, &tk) == 0;
+    if (found) {
         rc = evlog_export(t, &r->srv->lg, http_param(r, 0), &doc, &len);
-        json_decref(rec);
+        ticket_free(&tk);
     }
     store_read_end(t);
-    if (rec == NULL)
+    if (!found)
         return;
     if (rc != SEAM_OK) {
         http_error_from(r, rc == SEAM_ENOTFOUND ? SEAM_ECORRUPT : rc, "evidence export");

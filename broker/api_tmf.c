@@ -63,10 +63,10 @@ match_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value
 }
 
 static int
-list_one(void *ctx, const json_t *record)
+list_one(void *ctx, const struct ticket *tk)
 {
     struct list_ctx *l = ctx;
-    json_t *view = tmf_view(record);
+    json_t *view = tmf_view(tk);
     struct match_ctx m = {view, 1};
     MHD_get_connection_values(l->r->conn, MHD_GET_ARGUMENT_KIND, match_arg, &m);
     if (m.ok) {
@@ -189,24 +189,25 @@ void
 api_tmf_get(struct req *r)
 {
     struct store_txn *t;
-    json_t *rec = NULL;
+    struct ticket tk;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
-        rc = ticket_load(t, http_param(r, 0), &rec);
+        rc = ticket_load(t, http_param(r, 0), &tk);
         store_read_end(t);
     }
-    if (rc == SEAM_OK && !ticket_visible(rec, &r->who))
+    if (rc == SEAM_OK && !ticket_visible(&tk, &r->who)) {
+        ticket_free(&tk);
         rc = SEAM_ENOTFOUND;
+    }
     if (rc != SEAM_OK) {
-        json_decref(rec);
         if (rc == SEAM_ENOTFOUND)
             http_error(r, E_NOT_FOUND, "no such trouble ticket", NULL);
         else
             http_error_from(r, rc, "tmf get");
         return;
     }
-    http_reply(r, 200, select_fields(tmf_view(rec), http_query(r, "fields")));
-    json_decref(rec);
+    http_reply(r, 200, select_fields(tmf_view(&tk), http_query(r, "fields")));
+    ticket_free(&tk);
 }
 
 /* PATCH and DELETE: one job, one or two actions in one transaction. */
@@ -216,7 +217,7 @@ struct tmf_job {
     json_t *attrs;
     char *status, *reason;
     int delete;
-    json_t *record;
+    struct ticket tk; /* the ticket after the change */
     struct ticket_refusal why;
 };
 
@@ -229,7 +230,7 @@ tmf_job_free(void *p)
     json_decref(j->attrs);
     free(j->status);
     free(j->reason);
-    json_decref(j->record);
+    ticket_free(&j->tk);
     free(j);
 }
 
@@ -253,13 +254,14 @@ tmf_apply(struct store_txn *t, struct store_job *job)
     struct server *srv = j->r->srv;
     struct ticket_ctx c = {srv->cfg, &srv->lg, srv->sla};
     enum seam_err rc = SEAM_OK;
-    json_decref(j->record);
-    j->record = NULL;
+    int have = 0; /* j->tk holds a ticket */
+    ticket_free(&j->tk);
     if (j->attrs != NULL && json_object_size(j->attrs) > 0) {
         struct ticket_action_req a = {
             .kind = TA_TMF_UPDATE, .target = http_param(j->r, 0), .tmf = j->attrs};
-        if ((rc = ticket_act(t, &c, &j->r->who, &a, &j->record, &j->why)) != SEAM_OK)
+        if ((rc = ticket_act(t, &c, &j->r->who, &a, &j->tk, &j->why)) != SEAM_OK)
             return rc;
+        have = 1;
     }
     if (j->status != NULL || j->delete) {
         int kind = j->delete ? TA_CANCEL : status_action(&j->r->who, j->status);
@@ -270,14 +272,17 @@ tmf_apply(struct store_txn *t, struct store_job *job)
         }
         struct ticket_action_req a = {
             .kind = (enum ticket_action)kind, .target = http_param(j->r, 0), .text = j->reason};
-        json_decref(j->record);
-        j->record = NULL;
-        rc = ticket_act(t, &c, &j->r->who, &a, &j->record, &j->why);
+        ticket_free(&j->tk);
+        have = 0;
+        if ((rc = ticket_act(t, &c, &j->r->who, &a, &j->tk, &j->why)) == SEAM_OK)
+            have = 1;
     }
-    if (rc == SEAM_OK && j->record == NULL) { /* an empty patch: the ticket as it is */
-        if ((rc = ticket_load(t, http_param(j->r, 0), &j->record)) == SEAM_OK &&
-            !ticket_visible(j->record, &j->r->who))
+    if (rc == SEAM_OK && !have) { /* an empty patch: the ticket as it is */
+        if ((rc = ticket_load(t, http_param(j->r, 0), &j->tk)) == SEAM_OK &&
+            !ticket_visible(&j->tk, &j->r->who)) {
+            ticket_free(&j->tk);
             rc = SEAM_ENOTFOUND;
+        }
     }
     return rc;
 }
@@ -289,11 +294,11 @@ tmf_answer(struct req *r, struct tmf_job *j)
     struct store_job *job = &j->job;
     switch (job->rc) {
     case SEAM_OK:
-        api_notify_owners(r->srv, j->record);
+        api_notify_owners(r->srv, &j->tk);
         if (j->delete)
             http_reply_empty(r, 204);
         else
-            http_reply(r, 200, tmf_view(j->record));
+            http_reply(r, 200, tmf_view(&j->tk));
         break;
     default:
         api_refusal_reply(r, job->rc, &j->why, "no such trouble ticket", "tmf change");

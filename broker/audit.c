@@ -1,6 +1,6 @@
 /*
  * audit.c: the SLA report and the breach list (see audit.h), computed from
- * the ticket records, whose clocks hold the business times (sla.c). Time
+ * the tickets, whose clocks hold the business times (sla.c). Time
  * without owner is measured, not assumed: for every ticket, the time while
  * it was open that no live assignment covered.
  */
@@ -32,19 +32,6 @@ struct acc {
     long tickets;
 };
 
-static int64_t
-iso_ms(const json_t *v)
-{
-    return json_is_string(v) ? ticket_parse_time(json_string_value(v)) : -1;
-}
-
-static int64_t
-num(const json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
-}
-
 static void
 push(int64_t **a, size_t *n, size_t *cap, int64_t v)
 {
@@ -70,25 +57,25 @@ stats_of(struct acc *a, const char *owner)
 }
 
 static void
-count(struct owner_stats *s, const char *ticket, const json_t *asg, int disputed)
+count(struct owner_stats *s, const char *ticket, const struct assignment *asg, int disputed)
 {
-    json_t *sla = json_object_get(asg, "sla");
-    const char *st = json_string_value(json_object_get(asg, "state"));
+    const struct sla_clock *k = &asg->sla;
     json_object_set_new(s->tickets, ticket, json_true());
     s->assignments++;
-    int64_t ack = num(sla, "ack_business_ms"), res = num(sla, "resolve_business_ms");
+    int64_t ack = k->present ? k->ack_business_ms : -1;
+    int64_t res = k->present ? k->resolve_business_ms : -1;
     if (ack >= 0) {
         s->acked++;
-        s->ack_within += ack <= num(sla, "ack_target_ms");
+        s->ack_within += ack <= k->ack_target_ms;
         push(&s->ack_times, &s->nack, &s->cap_ack, ack);
     }
-    if (st && strcmp(st, "resolved") == 0 && res >= 0) {
+    if (asg->state == AS_RESOLVED && res >= 0) {
         s->resolved++;
-        s->resolve_within += res <= num(sla, "resolve_target_ms");
+        s->resolve_within += res <= k->resolve_target_ms;
         push(&s->resolve_times, &s->nres, &s->cap_res, res);
     }
-    s->breaches += (long)json_array_size(json_object_get(sla, "breached"));
-    if (st && strcmp(st, "handed_back") == 0) {
+    s->breaches += k->breached.n;
+    if (asg->state == AS_HANDED_BACK) {
         s->handbacks++;
         if (res > 0)
             s->handback_ms += res;
@@ -98,27 +85,21 @@ count(struct owner_stats *s, const char *ticket, const json_t *asg, int disputed
 
 /* The open time of a ticket no live assignment covered. */
 static int64_t
-gaps(const json_t *record)
+gaps(const struct ticket *tk)
 {
-    int64_t created = iso_ms(json_object_get(record, "created_at")), covered = created;
+    int64_t covered = tk->created_at;
     int64_t end = now_ms(), total = 0;
-    const char *status = json_string_value(json_object_get(record, "status"));
-    if (status &&
-        (!strcmp(status, "resolved") || !strcmp(status, "closed") || !strcmp(status, "cancelled")))
-        end = iso_ms(json_object_get(record, "updated_at"));
-    json_t *a;
-    size_t i;
+    if (tk->status == TS_RESOLVED || tk->status == TS_CLOSED || tk->status == TS_CANCELLED)
+        end = tk->updated_at;
     /* Assignments are appended in time order; each covers from assignment to its end. */
-    json_array_foreach(json_object_get(record, "assignments"), i, a)
-    {
-        int64_t from = iso_ms(json_object_get(a, "assigned_at"));
+    for (size_t i = 0; i < tk->nassignments; i++) {
+        const struct assignment *a = &tk->assignments[i];
+        int64_t from = a->assigned_at;
         int64_t to = end;
-        const char *keys[] = {"resolved_at", "handed_back_at", "ended_at"};
-        for (int k = 0; k < 3; k++) {
-            int64_t x = iso_ms(json_object_get(a, keys[k]));
-            if (x >= 0 && x < to)
-                to = x;
-        }
+        const int64_t ends[] = {a->resolved_at, a->handed_back_at, a->ended_at};
+        for (int k = 0; k < 3; k++)
+            if (ends[k] >= 0 && ends[k] < to)
+                to = ends[k];
         if (from > covered && from <= end)
             total += from - covered;
         if (to > covered)
@@ -129,44 +110,30 @@ gaps(const json_t *record)
 }
 
 static int
-one_ticket(void *ctx, struct store_val k, struct store_val v)
+one_ticket(void *ctx, const struct ticket *tk)
 {
     struct acc *a = ctx;
-    (void)k;
-    json_t *record = json_loadb(v.data, v.len, 0, NULL), *asg;
-    size_t i;
-    if (record == NULL)
-        return 0;
-    const char *tid = json_string_value(json_object_get(record, "id"));
-    int disputed = 0, counted = 0;
-    json_t *f;
-    json_array_foreach(json_object_get(record, "flags"), i, f)
-    {
-        disputed |= strcmp(json_string_value(f), "disputed") == 0;
-    }
-    json_array_foreach(json_object_get(record, "assignments"), i, asg)
-    {
-        int64_t at = iso_ms(json_object_get(asg, "assigned_at"));
-        const char *owner = json_string_value(json_object_get(asg, "partner"));
+    int disputed = flag_set_has(&tk->flags, FLAG_DISPUTED), counted = 0;
+    for (size_t i = 0; i < tk->nassignments; i++) {
+        const struct assignment *asg = &tk->assignments[i];
+        int64_t at = asg->assigned_at;
         if ((a->p->from && at < a->p->from) || (a->p->to && at >= a->p->to))
             continue;
-        if (a->p->partner && strcmp(a->p->partner, owner) != 0)
+        if (a->p->partner && strcmp(a->p->partner, asg->partner) != 0)
             continue;
-        count(stats_of(a, owner), tid, asg, disputed);
-        count(&a->all, tid, asg, disputed);
+        count(stats_of(a, asg->partner), tk->id, asg, disputed);
+        count(&a->all, tk->id, asg, disputed);
         counted = 1;
     }
     if (counted) {
         a->tickets++;
-        a->without_owner_ms += gaps(record);
-        json_t *e2e = json_object_get(record, "e2e");
-        int64_t took = num(e2e, "resolved_business_ms");
+        a->without_owner_ms += gaps(tk);
+        int64_t took = tk->e2e.present ? tk->e2e.resolved_business_ms : -1;
         if (took >= 0) {
             push(&a->e2e, &a->ne2e, &a->cap_e2e, took);
-            a->e2e_within += took <= num(e2e, "target_ms");
+            a->e2e_within += took <= tk->e2e.target_ms;
         }
     }
-    json_decref(record);
     return 0;
 }
 
@@ -228,7 +195,7 @@ audit_sla(struct store_txn *t, const struct audit_period *p, json_t **out)
     char from[32] = "", to[32] = "";
     a.all.tickets = json_object();
     a.all.owner = xstrdup("all");
-    enum seam_err rc = store_scan(t, DB_TICKETS, NULL, 0, 0, one_ticket, &a);
+    enum seam_err rc = ticket_scan(t, 0, one_ticket, &a);
     json_t *owners = json_array();
     for (size_t i = 0; i < a.nowners; i++)
         json_array_append_new(owners, stats_json(&a.owners[i]));
@@ -319,36 +286,30 @@ struct breach_ctx {
 };
 
 static int
-breaches_of(void *ctx, struct store_val k, struct store_val v)
+breaches_of(void *ctx, const struct ticket *tk)
 {
     struct breach_ctx *b = ctx;
-    (void)k;
-    json_t *record = json_loadb(v.data, v.len, 0, NULL), *asg, *kind;
-    size_t i, j;
-    if (record == NULL)
-        return 0;
-    const char *tid = json_string_value(json_object_get(record, "id"));
-    json_array_foreach(json_object_get(record, "assignments"), i, asg)
-    {
-        const char *owner = json_string_value(json_object_get(asg, "partner"));
-        int64_t at = iso_ms(json_object_get(asg, "assigned_at"));
+    for (size_t i = 0; i < tk->nassignments; i++) {
+        const struct assignment *asg = &tk->assignments[i];
+        int64_t at = asg->assigned_at;
         if ((b->p->from && at < b->p->from) || (b->p->to && at >= b->p->to) ||
-            (b->p->partner && strcmp(b->p->partner, owner) != 0))
+            (b->p->partner && strcmp(b->p->partner, asg->partner) != 0))
             continue;
-        json_array_foreach(json_object_get(json_object_get(asg, "sla"), "breached"), j, kind)
-        {
-            const char *clock = strcmp(json_string_value(kind), "ack") == 0 ? "ack" : "resolve";
-            char *ev = xasprintf("/v1/tickets/%s/evidence", tid);
-            json_array_append_new(
-                b->list,
-                json_pack("{s:s, s:O, s:s, s:s, s:O, s:O, s:s}", "ticket", tid, "assignment",
-                          json_object_get(asg, "id"), "partner", owner, "clock", clock, "due",
-                          json_object_get(json_object_get(asg, "due"), clock), "policy",
-                          json_object_get(json_object_get(asg, "sla"), "policy"), "evidence", ev));
+        for (unsigned j = 0; asg->sla.present && j < asg->sla.breached.n; j++) {
+            int ack = asg->sla.breached.v[j] == SLA_ACK;
+            int64_t due = ack ? asg->due_ack : asg->due_resolve;
+            char at_due[32], *ev = xasprintf("/v1/tickets/%s/evidence", tk->id);
+            if (due >= 0)
+                format_time_ms(due, at_due);
+            json_array_append_new(b->list,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "ticket", tk->id,
+                                            "assignment", asg->id, "partner", asg->partner, "clock",
+                                            ack ? "ack" : "resolve", "due",
+                                            due >= 0 ? json_string(at_due) : json_null(), "policy",
+                                            asg->sla.policy, "evidence", ev));
             free(ev);
         }
     }
-    json_decref(record);
     return 0;
 }
 
@@ -356,7 +317,7 @@ enum seam_err
 audit_breaches(struct store_txn *t, const struct audit_period *p, json_t **list)
 {
     struct breach_ctx b = {p, json_array()};
-    enum seam_err rc = store_scan(t, DB_TICKETS, NULL, 0, 0, breaches_of, &b);
+    enum seam_err rc = ticket_scan(t, 0, breaches_of, &b);
     if (rc != SEAM_OK) {
         json_decref(b.list);
         return rc;

@@ -44,7 +44,8 @@ struct result_job {
     struct fwd *f;
     struct outbox_attempt a;
     json_t *message;
-    json_t *escalated; /* the ticket an escalation changed, to announce after the commit */
+    struct ticket escalated; /* the ticket an escalation changed, to announce after the commit */
+    int has_escalated;
 };
 
 struct fwd {
@@ -109,7 +110,7 @@ struct escalation {
     const struct ticket_ctx *c;
     const struct principal *who;
     const struct ticket_action_req *a;
-    json_t *record;
+    struct ticket tk;
 };
 
 static _Atomic uint64_t escalations_failed;
@@ -125,9 +126,8 @@ escalate_apply(struct store_txn *t, void *arg)
 {
     struct escalation *e = arg;
     struct ticket_refusal why;
-    json_decref(e->record);
-    e->record = NULL;
-    return ticket_act(t, e->c, e->who, e->a, &e->record, &why);
+    ticket_free(&e->tk);
+    return ticket_act(t, e->c, e->who, e->a, &e->tk, &why);
 }
 
 static enum seam_err
@@ -137,8 +137,9 @@ result_apply(struct store_txn *t, struct store_job *job)
     struct server *srv = rj->f->srv;
     int dead = 0;
     json_decref(rj->message);
-    json_decref(rj->escalated);
-    rj->message = rj->escalated = NULL;
+    rj->message = NULL;
+    ticket_free(&rj->escalated);
+    rj->has_escalated = 0;
     enum seam_err rc = outbox_record(t, srv->cfg, &rj->a, &dead, &rj->message);
     if (rc != SEAM_OK || !dead)
         return rc;
@@ -161,14 +162,15 @@ result_apply(struct store_txn *t, struct store_job *job)
         .kind = TA_ESCALATE,
         .target = json_string_value(json_object_get(rj->message, "assignment")),
         .text = reason};
-    struct escalation e = {.c = &c, .who = &broker, .a = &esc};
+    struct escalation e = {.c = &c, .who = &broker, .a = &esc, .tk = {.nassignments = 0}};
     /* On its own: a ticket that cannot be worked must not keep the dead letter due. */
     rc = store_nested(t, escalate_apply, &e);
     if (rc == SEAM_OK) {
-        rj->escalated = e.record;
+        rj->escalated = e.tk;
+        rj->has_escalated = 1;
         return SEAM_OK;
     }
-    json_decref(e.record);
+    ticket_free(&e.tk);
     /* The partner took the claim up some other way (pull): nothing to escalate. */
     if (rc == SEAM_ECONFLICT)
         return SEAM_OK;
@@ -191,11 +193,11 @@ result_done(struct store_job *job)
         log_warnx("delivery: recording attempt seq=%llu failed error=\"%s\"",
                   (unsigned long long)rj->a.seq, seam_strerror(job->rc));
     busy_remove(rj->f, rj->a.seq);
-    if (job->rc == SEAM_OK && rj->escalated != NULL)
-        api_notify_owners(rj->f->srv, rj->escalated);
+    if (job->rc == SEAM_OK && rj->has_escalated)
+        api_notify_owners(rj->f->srv, &rj->escalated);
     forward_kick(rj->f);
     json_decref(rj->message);
-    json_decref(rj->escalated);
+    ticket_free(&rj->escalated);
     free(rj);
 }
 

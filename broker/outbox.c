@@ -124,6 +124,17 @@ staged_message_free(void *arg)
     free(m);
 }
 
+/* Queues bytes (taken) to owner at url. */
+static enum seam_err
+enqueue_taken(struct store_txn *t, const char *owner, const char *url, const char *ticket,
+              const char *assignment, const char *type, char *bytes)
+{
+    struct staged_message *m = xmalloc(sizeof(*m));
+    *m = (struct staged_message){xstrdup(owner),      xstrdup(url),  xstrdup(ticket),
+                                 xstrdup(assignment), xstrdup(type), bytes};
+    return store_defer(t, enqueue_staged, m, staged_message_free);
+}
+
 enum seam_err
 outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url, const char *ticket,
                   const char *assignment, const char *type, json_t *body)
@@ -132,10 +143,17 @@ outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url, const
     json_decref(body);
     if (bytes == NULL)
         return SEAM_EINVAL;
-    struct staged_message *m = xmalloc(sizeof(*m));
-    *m = (struct staged_message){xstrdup(owner),      xstrdup(url),  xstrdup(ticket),
-                                 xstrdup(assignment), xstrdup(type), bytes};
-    return store_defer(t, enqueue_staged, m, staged_message_free);
+    return enqueue_taken(t, owner, url, ticket, assignment, type, bytes);
+}
+
+enum seam_err
+outbox_enqueue_text(struct store_txn *t, const struct config_partner *p, const char *ticket,
+                    const char *assignment, const char *type, const char *text, size_t len)
+{
+    char *bytes = xmalloc(len + 1);
+    memcpy(bytes, text, len);
+    bytes[len] = '\0';
+    return enqueue_taken(t, p->id, p->url, ticket, assignment, type, bytes);
 }
 
 struct due_ctx {

@@ -31,8 +31,9 @@ struct due_job {
     struct store_job job;
     struct scheduler *s;
     int64_t now;
-    json_t *changed; /* tickets to announce after the commit */
-    json_t *parked;  /* instants set aside, to log after the commit */
+    struct ticket *changed; /* tickets to announce after the commit */
+    size_t nchanged;
+    json_t *parked; /* instants set aside, to log after the commit */
 };
 
 struct due_batch {
@@ -61,7 +62,7 @@ struct due_item {
     const struct ticket_ctx *c;
     const struct principal *who;
     const struct ticket_action_req *a;
-    json_t *record;
+    struct ticket tk;
     struct ticket_refusal why;
 };
 
@@ -69,9 +70,8 @@ static enum seam_err
 due_item_apply(struct store_txn *t, void *arg)
 {
     struct due_item *it = arg;
-    json_decref(it->record);
-    it->record = NULL;
-    return ticket_act(t, it->c, it->who, it->a, &it->record, &it->why);
+    ticket_free(&it->tk);
+    return ticket_act(t, it->c, it->who, it->a, &it->tk, &it->why);
 }
 
 static _Atomic uint64_t parked_total;
@@ -115,6 +115,16 @@ park(struct store_txn *t, const uint8_t *key, const char *ticket, const char *ai
     return rc;
 }
 
+static void
+changed_free(struct due_job *dj)
+{
+    for (size_t i = 0; i < dj->nchanged; i++)
+        ticket_free(&dj->changed[i]);
+    free(dj->changed);
+    dj->changed = NULL;
+    dj->nchanged = 0;
+}
+
 static enum seam_err
 due_apply(struct store_txn *t, struct store_job *job)
 {
@@ -125,9 +135,8 @@ due_apply(struct store_txn *t, struct store_job *job)
     struct due_batch *b = xcalloc(1, sizeof(*b));
     enum seam_err rc;
     snprintf(broker.subject, sizeof(broker.subject), "sla");
-    json_decref(dj->changed);
+    changed_free(dj);
     json_decref(dj->parked);
-    dj->changed = json_array();
     dj->parked = json_array();
     b->now = dj->now;
     if ((rc = store_scan(t, DB_DUE, NULL, 0, 0, collect_due, b)) != SEAM_OK)
@@ -139,16 +148,17 @@ due_apply(struct store_txn *t, struct store_job *job)
         aid[21] = '\0';
         struct ticket_action_req a = {.kind = TA_SLA,
                                       .target = aid,
-                                      .reason = sla_kind_names[key[8] % SLA_KINDS],
+                                      .reason = key[8] % SLA_KINDS,
                                       .due_ms = (int64_t)be64_get(key)};
-        struct due_item it = {.c = &c, .who = &broker, .a = &a};
+        struct due_item it = {.c = &c, .who = &broker, .a = &a, .tk = {.nassignments = 0}};
         /* Each instant on its own: one ticket's failure undoes only its own writes. */
         rc = store_nested(t, due_item_apply, &it);
         if (rc == SEAM_OK) {
-            json_array_append_new(dj->changed, it.record);
+            dj->changed = xrealloc(dj->changed, (dj->nchanged + 1) * sizeof(*dj->changed));
+            dj->changed[dj->nchanged++] = it.tk;
             continue;
         }
-        json_decref(it.record);
+        ticket_free(&it.tk);
         if (rc == SEAM_ECONFLICT || rc == SEAM_ENOTFOUND) {
             /* Stale (the clock moved or stopped): the entry just goes. */
             rc = sla_drop(t, key, SLA_DUE_KEY_LEN);
@@ -182,10 +192,8 @@ due_done(struct store_job *job)
             log_warnx("sla: instant parked %s (not retried; the lead must look at this ticket)",
                       json_string_value(r));
         }
-    json_array_foreach(dj->changed, i, r)
-    {
-        api_notify_owners(s->srv, r);
-    }
+    for (i = 0; i < dj->nchanged; i++)
+        api_notify_owners(s->srv, &dj->changed[i]);
     pthread_mutex_lock(&s->mu);
     s->job_done = 1;
     s->job_failed = job->rc != SEAM_OK;
@@ -244,7 +252,7 @@ scheduler_main(void *arg)
             ;
     }
     pthread_mutex_unlock(&s->mu);
-    json_decref(dj.changed);
+    changed_free(&dj);
     json_decref(dj.parked);
     return NULL;
 }

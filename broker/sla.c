@@ -9,8 +9,6 @@
 #include "sla.h"
 
 const char *const sla_kind_names[SLA_KINDS] = {"warning_ack", "ack", "warning_resolve", "resolve"};
-static const char *const due_fields[SLA_KINDS] = {"warn_ack_ms", "due_ack_ms", "warn_resolve_ms",
-                                                  "due_resolve_ms"};
 
 struct sla {
     const struct config *cfg;
@@ -61,13 +59,6 @@ sla_calendar_of(const struct sla *s, const struct config *cfg, const char *owner
     return s->cals[0];
 }
 
-static int64_t
-ms_of(const json_t *sla, const char *k)
-{
-    json_t *v = json_object_get(sla, k);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
-}
-
 static void
 due_key(int64_t at, enum sla_kind kind, const char *aid, uint8_t key[SLA_DUE_KEY_LEN])
 {
@@ -78,148 +69,124 @@ due_key(int64_t at, enum sla_kind kind, const char *aid, uint8_t key[SLA_DUE_KEY
 
 /* Sets (at >= 0) or clears (at < 0) one due instant, in the clock and the index. */
 static enum seam_err
-set_due(struct store_txn *t, json_t *asg, const char *ticket, enum sla_kind kind, int64_t at)
+set_due(struct store_txn *t, struct assignment *asg, const char *ticket, enum sla_kind kind,
+        int64_t at)
 {
-    json_t *sla = json_object_get(asg, "sla");
-    const char *aid = json_string_value(json_object_get(asg, "id"));
     uint8_t key[SLA_DUE_KEY_LEN];
-    int64_t old = ms_of(sla, due_fields[kind]);
+    int64_t old = asg->sla.due_at[kind];
     enum seam_err rc;
     if (old >= 0) {
-        due_key(old, kind, aid, key);
+        due_key(old, kind, asg->id, key);
         rc = store_del(t, DB_DUE, key, sizeof(key));
         if (rc != SEAM_OK && rc != SEAM_ENOTFOUND)
             return rc;
     }
-    json_object_set_new(sla, due_fields[kind], at >= 0 ? json_integer(at) : json_null());
-    if (kind == SLA_ACK || kind == SLA_RESOLVE) {
-        char iso[32];
-        json_t *due = json_object_get(asg, "due");
-        if (at >= 0)
-            format_time_ms(at, iso);
-        json_object_set_new(due, kind == SLA_ACK ? "ack" : "resolve",
-                            at >= 0 ? json_string(iso) : json_null());
-    }
+    asg->sla.due_at[kind] = at >= 0 ? at : SEAM_NULL_MS;
+    if (kind == SLA_ACK)
+        asg->due_ack = at >= 0 ? at : SEAM_NULL_MS;
+    else if (kind == SLA_RESOLVE)
+        asg->due_resolve = at >= 0 ? at : SEAM_NULL_MS;
     if (at < 0)
         return SEAM_OK;
-    due_key(at, kind, aid, key);
+    due_key(at, kind, asg->id, key);
     return store_put(t, DB_DUE, key, sizeof(key), ticket, 21, 0);
 }
 
 static int
-already(const json_t *sla, const char *list, enum sla_kind kind)
+kind_set_has(const struct kind_set *s, enum sla_kind kind)
 {
-    json_t *v;
-    size_t i;
-    json_array_foreach(json_object_get(sla, list), i, v)
-    {
-        if (strcmp(json_string_value(v), sla_kind_names[kind]) == 0)
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->v[i] == kind)
             return 1;
-    }
     return 0;
 }
 
 /* Schedules the resolve clock's warning and breach from a running segment's start. */
 static enum seam_err
 schedule_resolve(struct store_txn *t, struct calendar *cal, const struct config_sla *pol,
-                 json_t *asg, const char *ticket, int64_t from)
+                 struct assignment *asg, const char *ticket, int64_t from)
 {
-    json_t *sla = json_object_get(asg, "sla");
-    int64_t target = ms_of(sla, "resolve_target_ms"), elapsed = ms_of(sla, "resolve_elapsed_ms");
+    const struct sla_clock *k = &asg->sla;
+    int64_t target = k->resolve_target_ms, elapsed = k->resolve_elapsed_ms;
     int64_t warn = (int64_t)((double)target * pol->warning_fraction);
     enum seam_err rc =
         set_due(t, asg, ticket, SLA_RESOLVE, calendar_add(cal, from, target - elapsed));
-    if (rc == SEAM_OK && !already(sla, "warned", SLA_WARN_RESOLVE))
+    if (rc == SEAM_OK && !kind_set_has(&k->warned, SLA_WARN_RESOLVE))
         rc = set_due(t, asg, ticket, SLA_WARN_RESOLVE,
                      warn > elapsed ? calendar_add(cal, from, warn - elapsed) : -1);
     return rc;
 }
 
 enum seam_err
-sla_start(struct store_txn *t, const struct sla *s, const struct config *cfg, const json_t *record,
-          json_t *asg, int64_t at)
+sla_start(struct store_txn *t, const struct sla *s, const struct config *cfg,
+          const struct ticket *tk, struct assignment *asg, int64_t at)
 {
-    const char *owner = json_string_value(json_object_get(asg, "partner"));
-    const char *ticket = json_string_value(json_object_get(record, "id"));
-    const struct config_sla *pol = policy_of(cfg, owner);
-    int prio = priority_parse(json_string_value(json_object_get(record, "priority")));
-    struct calendar *cal = sla_calendar_of(s, cfg, owner);
-    if (prio < 0)
-        prio = PRIO_NORMAL;
+    const struct config_sla *pol = policy_of(cfg, asg->partner);
+    int prio = tk->priority >= 0 && tk->priority < PRIO_COUNT ? tk->priority : PRIO_NORMAL;
+    struct calendar *cal = sla_calendar_of(s, cfg, asg->partner);
     int64_t ack = (int64_t)pol->targets[prio].ack_minutes * 60000;
     int64_t resolve = (int64_t)pol->targets[prio].resolve_minutes * 60000;
-    const char *status = json_string_value(json_object_get(record, "status"));
-    int paused = status && strcmp(status, "pending") == 0;
-    json_object_set_new(asg, "sla",
-                        json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:[], s:[]}", "policy", pol->id,
-                                  "assigned_ms", (json_int_t)at, "ack_target_ms", (json_int_t)ack,
-                                  "resolve_target_ms", (json_int_t)resolve, "resolve_elapsed_ms",
-                                  (json_int_t)0, "running_since",
-                                  paused ? json_null() : json_integer(at), "warned", "breached"));
-    enum seam_err rc = set_due(t, asg, ticket, SLA_ACK, calendar_add(cal, at, ack));
+    int paused = tk->status == TS_PENDING;
+    struct sla_clock *k = &asg->sla;
+    free(k->policy);
+    memset(k, 0, sizeof(*k));
+    k->present = 1;
+    k->policy = xstrdup(pol->id);
+    k->assigned_ms = at;
+    k->ack_target_ms = ack;
+    k->resolve_target_ms = resolve;
+    k->resolve_elapsed_ms = 0;
+    k->running_since = paused ? SEAM_NULL_MS : at;
+    for (int i = 0; i < SLA_KINDS; i++)
+        k->due_at[i] = SEAM_ABSENT_MS;
+    k->ack_business_ms = k->resolve_business_ms = SEAM_ABSENT_MS;
+    enum seam_err rc = set_due(t, asg, tk->id, SLA_ACK, calendar_add(cal, at, ack));
     if (rc == SEAM_OK)
-        rc = set_due(t, asg, ticket, SLA_WARN_ACK,
+        rc = set_due(t, asg, tk->id, SLA_WARN_ACK,
                      calendar_add(cal, at, (int64_t)((double)ack * pol->warning_fraction)));
     if (rc == SEAM_OK && !paused)
-        rc = schedule_resolve(t, cal, pol, asg, ticket, at);
+        rc = schedule_resolve(t, cal, pol, asg, tk->id, at);
     return rc;
 }
 
 /* Clears one due instant (no ticket needed). */
 static enum seam_err
-clear_due(struct store_txn *t, json_t *asg, enum sla_kind kind)
+clear_due(struct store_txn *t, struct assignment *asg, enum sla_kind kind)
 {
     return set_due(t, asg, NULL, kind, -1);
 }
 
 enum seam_err
-sla_acked(struct store_txn *t, const struct sla *s, const struct config *cfg, json_t *asg,
-          int64_t at)
+sla_acked(struct store_txn *t, const struct sla *s, const struct config *cfg,
+          struct assignment *asg, int64_t at)
 {
-    json_t *sla = json_object_get(asg, "sla");
-    if (sla == NULL)
+    if (!asg->sla.present)
         return SEAM_OK;
-    struct calendar *cal =
-        sla_calendar_of(s, cfg, json_string_value(json_object_get(asg, "partner")));
-    json_object_set_new(sla, "ack_business_ms",
-                        json_integer(calendar_between(cal, ms_of(sla, "assigned_ms"), at)));
+    struct calendar *cal = sla_calendar_of(s, cfg, asg->partner);
+    asg->sla.ack_business_ms = calendar_between(cal, asg->sla.assigned_ms, at);
     enum seam_err rc = clear_due(t, asg, SLA_ACK);
     return rc == SEAM_OK ? clear_due(t, asg, SLA_WARN_ACK) : rc;
 }
 
-static int
-live(const json_t *asg)
-{
-    const char *st = json_string_value(json_object_get(asg, "state"));
-    return st &&
-           (!strcmp(st, "assigned") || !strcmp(st, "acknowledged") || !strcmp(st, "inProgress"));
-}
-
 /* Folds the running segment into the elapsed time; the clock is paused after. */
 static void
-fold(const struct sla *s, const struct config *cfg, json_t *asg, int64_t at)
+fold(const struct sla *s, const struct config *cfg, struct assignment *asg, int64_t at)
 {
-    json_t *sla = json_object_get(asg, "sla");
-    int64_t since = ms_of(sla, "running_since");
-    if (since < 0)
+    struct sla_clock *k = &asg->sla;
+    if (k->running_since < 0)
         return;
-    struct calendar *cal =
-        sla_calendar_of(s, cfg, json_string_value(json_object_get(asg, "partner")));
-    json_object_set_new(
-        sla, "resolve_elapsed_ms",
-        json_integer(ms_of(sla, "resolve_elapsed_ms") + calendar_between(cal, since, at)));
-    json_object_set_new(sla, "running_since", json_null());
+    struct calendar *cal = sla_calendar_of(s, cfg, asg->partner);
+    k->resolve_elapsed_ms += calendar_between(cal, k->running_since, at);
+    k->running_since = SEAM_NULL_MS;
 }
 
 enum seam_err
-sla_pause(struct store_txn *t, const struct sla *s, const struct config *cfg, json_t *record,
+sla_pause(struct store_txn *t, const struct sla *s, const struct config *cfg, struct ticket *tk,
           int64_t at)
 {
-    json_t *asg;
-    size_t i;
-    json_array_foreach(json_object_get(record, "assignments"), i, asg)
-    {
-        if (!live(asg) || json_object_get(asg, "sla") == NULL)
+    for (size_t i = 0; i < tk->nassignments; i++) {
+        struct assignment *asg = &tk->assignments[i];
+        if (!assignment_is_live(asg) || !asg->sla.present)
             continue;
         fold(s, cfg, asg, at);
         enum seam_err rc = clear_due(t, asg, SLA_RESOLVE);
@@ -232,22 +199,18 @@ sla_pause(struct store_txn *t, const struct sla *s, const struct config *cfg, js
 }
 
 enum seam_err
-sla_resume(struct store_txn *t, const struct sla *s, const struct config *cfg, json_t *record,
+sla_resume(struct store_txn *t, const struct sla *s, const struct config *cfg, struct ticket *tk,
            int64_t at)
 {
-    json_t *asg;
-    size_t i;
-    const char *ticket = json_string_value(json_object_get(record, "id"));
-    json_array_foreach(json_object_get(record, "assignments"), i, asg)
-    {
-        json_t *sla = json_object_get(asg, "sla");
-        if (!live(asg) || sla == NULL || ms_of(sla, "running_since") >= 0 ||
-            ms_of(sla, "resolve_business_ms") >= 0)
+    for (size_t i = 0; i < tk->nassignments; i++) {
+        struct assignment *asg = &tk->assignments[i];
+        struct sla_clock *k = &asg->sla;
+        if (!assignment_is_live(asg) || !k->present || k->running_since >= 0 ||
+            k->resolve_business_ms >= 0)
             continue;
-        const char *owner = json_string_value(json_object_get(asg, "partner"));
-        json_object_set_new(sla, "running_since", json_integer(at));
-        enum seam_err rc = schedule_resolve(t, sla_calendar_of(s, cfg, owner),
-                                            policy_of(cfg, owner), asg, ticket, at);
+        k->running_since = at;
+        enum seam_err rc = schedule_resolve(t, sla_calendar_of(s, cfg, asg->partner),
+                                            policy_of(cfg, asg->partner), asg, tk->id, at);
         if (rc != SEAM_OK)
             return rc;
     }
@@ -255,15 +218,14 @@ sla_resume(struct store_txn *t, const struct sla *s, const struct config *cfg, j
 }
 
 enum seam_err
-sla_stop(struct store_txn *t, const struct sla *s, const struct config *cfg, json_t *asg,
+sla_stop(struct store_txn *t, const struct sla *s, const struct config *cfg, struct assignment *asg,
          int64_t at)
 {
-    json_t *sla = json_object_get(asg, "sla");
-    if (sla == NULL)
+    if (!asg->sla.present)
         return SEAM_OK;
     fold(s, cfg, asg, at);
     /* The business time the claim was held: what its owner is charged with. */
-    json_object_set_new(sla, "resolve_business_ms", json_integer(ms_of(sla, "resolve_elapsed_ms")));
+    asg->sla.resolve_business_ms = asg->sla.resolve_elapsed_ms;
     enum seam_err rc = SEAM_OK;
     for (int k = 0; k < SLA_KINDS && rc == SEAM_OK; k++)
         rc = clear_due(t, asg, (enum sla_kind)k);
@@ -280,17 +242,19 @@ sla_kind_parse(const char *name)
 }
 
 int
-sla_fired(struct store_txn *t, json_t *asg, enum sla_kind kind, int64_t at)
+sla_fired(struct store_txn *t, struct assignment *asg, enum sla_kind kind, int64_t at)
 {
-    json_t *sla = json_object_get(asg, "sla");
-    if (sla == NULL || !live(asg) || ms_of(sla, due_fields[kind]) != at)
+    struct sla_clock *k = &asg->sla;
+    if (!k->present || !assignment_is_live(asg) || k->due_at[kind] != at)
         return 0;
-    const char *list = kind == SLA_WARN_ACK || kind == SLA_WARN_RESOLVE ? "warned" : "breached";
-    json_array_append_new(json_object_get(sla, list), json_string(sla_kind_names[kind]));
+    struct kind_set *list =
+        kind == SLA_WARN_ACK || kind == SLA_WARN_RESOLVE ? &k->warned : &k->breached;
+    if (list->n < SEAM_SLA_KINDS)
+        list->v[list->n++] = (uint8_t)kind;
     /* The instant stays visible in "due"; only its index entry goes. */
     uint8_t key[SLA_DUE_KEY_LEN];
-    due_key(at, kind, json_string_value(json_object_get(asg, "id")), key);
-    json_object_set_new(sla, due_fields[kind], json_null());
+    due_key(at, kind, asg->id, key);
+    k->due_at[kind] = SEAM_NULL_MS;
     return store_del(t, DB_DUE, key, sizeof(key)) == SEAM_OK ? 1 : -1;
 }
 
@@ -308,54 +272,42 @@ lead_calendar(const struct sla *s, const struct config *cfg)
 }
 
 void
-sla_e2e_start(const struct sla *s, const struct config *cfg, json_t *record, int64_t at)
+sla_e2e_start(const struct sla *s, const struct config *cfg, struct ticket *tk, int64_t at)
 {
-    int prio = priority_parse(json_string_value(json_object_get(record, "priority")));
-    int64_t target =
-        (int64_t)cfg->lead.sla->targets[prio < 0 ? PRIO_NORMAL : prio].resolve_minutes * 60000;
-    char due[32];
-    format_time_ms(calendar_add(lead_calendar(s, cfg), at, target), due);
-    json_object_set_new(record, "e2e",
-                        json_pack("{s:s, s:I, s:I, s:I, s:s, s:n}", "policy", cfg->lead.sla->id,
-                                  "target_ms", (json_int_t)target, "elapsed_ms", (json_int_t)0,
-                                  "running_since", (json_int_t)at, "due", due,
-                                  "resolved_business_ms"));
-}
-
-static int
-is_status(const char *s, const char *const *set)
-{
-    for (; s && *set; set++)
-        if (strcmp(s, *set) == 0)
-            return 1;
-    return 0;
+    int prio = tk->priority >= 0 && tk->priority < PRIO_COUNT ? tk->priority : PRIO_NORMAL;
+    int64_t target = (int64_t)cfg->lead.sla->targets[prio].resolve_minutes * 60000;
+    struct e2e_clock *e = &tk->e2e;
+    free(e->policy);
+    e->present = 1;
+    e->policy = xstrdup(cfg->lead.sla->id);
+    e->target_ms = target;
+    e->elapsed_ms = 0;
+    e->running_since = at;
+    e->due = calendar_add(lead_calendar(s, cfg), at, target);
+    e->resolved_business_ms = SEAM_NULL_MS;
 }
 
 void
-sla_e2e_status(const struct sla *s, const struct config *cfg, json_t *record, const char *before,
-               int64_t at)
+sla_e2e_status(const struct sla *s, const struct config *cfg, struct ticket *tk,
+               enum ticket_status before, int64_t at)
 {
-    static const char *const stopped[] = {"pending", "resolved", "closed", "cancelled", NULL};
-    json_t *e2e = json_object_get(record, "e2e");
-    const char *now = json_string_value(json_object_get(record, "status"));
-    if (e2e == NULL || before == NULL || now == NULL || strcmp(before, now) == 0)
+    struct e2e_clock *e = &tk->e2e;
+    enum ticket_status now = tk->status;
+    if (!e->present || before == now)
         return;
+    /* Stopped or paused: pending, resolved, closed, cancelled. */
+    int stopped = now == TS_PENDING || !ticket_statuses[now].open;
     struct calendar *cal = lead_calendar(s, cfg);
-    int64_t since = ms_of(e2e, "running_since");
-    int64_t elapsed = ms_of(e2e, "elapsed_ms");
-    if (since >= 0 && is_status(now, stopped)) { /* the clock stops or pauses */
-        elapsed += calendar_between(cal, since, at);
-        json_object_set_new(e2e, "elapsed_ms", json_integer(elapsed));
-        json_object_set_new(e2e, "running_since", json_null());
-        json_object_set_new(e2e, "due", json_null());
-        if (strcmp(now, "resolved") == 0)
-            json_object_set_new(e2e, "resolved_business_ms", json_integer(elapsed));
-    } else if (since < 0 && !is_status(now, stopped)) { /* answered, or reopened */
-        char due[32];
-        format_time_ms(calendar_add(cal, at, ms_of(e2e, "target_ms") - elapsed), due);
-        json_object_set_new(e2e, "running_since", json_integer(at));
-        json_object_set_new(e2e, "due", json_string(due));
-        json_object_set_new(e2e, "resolved_business_ms", json_null());
+    if (e->running_since >= 0 && stopped) { /* the clock stops or pauses */
+        e->elapsed_ms += calendar_between(cal, e->running_since, at);
+        e->running_since = SEAM_NULL_MS;
+        e->due = SEAM_NULL_MS;
+        if (now == TS_RESOLVED)
+            e->resolved_business_ms = e->elapsed_ms;
+    } else if (e->running_since < 0 && !stopped) { /* answered, or reopened */
+        e->due = calendar_add(cal, at, e->target_ms - e->elapsed_ms);
+        e->running_since = at;
+        e->resolved_business_ms = SEAM_NULL_MS;
     }
 }
 

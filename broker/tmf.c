@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "outbox.h"
+#include "record.h"
 #include "tmf.h"
 
 /*
@@ -479,8 +480,9 @@ severity_of(const json_t *record)
                                   : "Medium";
 }
 
-json_t *
-tmf_view(const json_t *record)
+/* The TMF621 view of a record given as a Jansson tree (the lead's view of it). */
+static json_t *
+tmf_view_json(const json_t *record)
 {
     json_t *tmf = json_object_get(record, "tmf"), *e, *k;
     const char *id = json_string_value(json_object_get(record, "id"));
@@ -563,7 +565,9 @@ tmf_hub_delete(struct store_txn *t, const char *id)
 
 struct notify_ctx {
     struct store_txn *t;
-    const json_t *record;
+    const char *text; /* the record's text, parsed at the first hub */
+    size_t len;
+    json_t *record;
     const char *types[3];
     enum seam_err rc;
 };
@@ -573,6 +577,10 @@ notify_one(void *arg, struct store_val k, struct store_val v)
 {
     struct notify_ctx *n = arg;
     (void)k;
+    if (n->record == NULL && (n->record = json_loadb(n->text, n->len, 0, NULL)) == NULL) {
+        n->rc = SEAM_ECORRUPT;
+        return 1;
+    }
     json_t *hub = json_loadb(v.data, v.len, 0, NULL);
     const char *cb = json_string_value(json_object_get(hub, "callback"));
     const char *hid = json_string_value(json_object_get(hub, "id"));
@@ -587,7 +595,7 @@ notify_one(void *arg, struct store_val k, struct store_val v)
         format_time_ms(now_ms(), at);
         json_t *body =
             json_pack("{s:s, s:s, s:s, s:{s:o}}", "eventId", eid, "eventTime", at, "eventType",
-                      n->types[i], "event", "troubleTicket", tmf_view(n->record));
+                      n->types[i], "event", "troubleTicket", tmf_view_json(n->record));
         n->rc = outbox_enqueue_to(n->t, owner, cb, tid, "", n->types[i], body);
         free(owner);
         free(eid);
@@ -598,7 +606,8 @@ notify_one(void *arg, struct store_val k, struct store_val v)
 
 /* The hubs are told by the writer, whose to read they are (at the replay, when staged). */
 struct staged_notify {
-    json_t *record; /* not changed after the notify, only read */
+    char *text; /* the record as it was changed (its lead view) */
+    size_t len;
     const char *types[3];
 };
 
@@ -606,8 +615,10 @@ static enum seam_err
 notify_staged(struct store_txn *t, void *arg)
 {
     struct staged_notify *sn = arg;
-    struct notify_ctx n = {t, sn->record, {sn->types[0], sn->types[1], sn->types[2]}, SEAM_OK};
+    struct notify_ctx n = {
+        t, sn->text, sn->len, NULL, {sn->types[0], sn->types[1], sn->types[2]}, SEAM_OK};
     enum seam_err rc = store_scan_prefix(t, DB_META, HUB_PREFIX, notify_one, &n);
+    json_decref(n.record);
     return rc != SEAM_OK ? rc : n.rc;
 }
 
@@ -615,29 +626,41 @@ static void
 staged_notify_free(void *arg)
 {
     struct staged_notify *sn = arg;
-    json_decref(sn->record);
+    free(sn->text);
     free(sn);
 }
 
+json_t *
+tmf_view(const struct ticket *tk)
+{
+    json_t *record = ticket_record_json(tk);
+    json_t *v = record ? tmf_view_json(record) : NULL;
+    json_decref(record);
+    return v;
+}
+
 enum seam_err
-tmf_notify(struct store_txn *t, const json_t *record, const char *status_before, const char *event)
+tmf_notify(struct store_txn *t, const struct ticket *tk, int status_before, enum event_type event)
 {
     const char *types[3] = {NULL, NULL, NULL};
-    const char *status = json_string_value(json_object_get(record, "status"));
     int k = 0;
-    if (status_before == NULL) {
+    if (status_before < 0) {
         types[k++] = "TroubleTicketCreateEvent";
-    } else if (status && strcmp(status, status_before) != 0) {
+    } else if ((int)tk->status != status_before) {
         types[k++] = "TroubleTicketStatusChangeEvent";
-        if (strcmp(status, "resolved") == 0)
+        if (tk->status == TS_RESOLVED)
             types[k++] = "TroubleTicketResolvedEvent";
-    } else if (event && strcmp(event, "ticket.updated") == 0) {
+    } else if (event == EV_TICKET_UPDATED) {
         types[k++] = "TroubleTicketAttributeValueChangeEvent";
     }
     if (k == 0)
         return SEAM_OK;
     struct staged_notify *sn = xmalloc(sizeof(*sn));
-    sn->record = json_incref((json_t *)record);
+    sn->text = record_encode(tk, 0, &sn->len); /* parsed only if a hub listens */
+    if (sn->text == NULL) {
+        free(sn);
+        return SEAM_EINVAL;
+    }
     memcpy(sn->types, types, sizeof(types));
     return store_defer(t, notify_staged, sn, staged_notify_free);
 }

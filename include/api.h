@@ -20,7 +20,7 @@ extern const struct body_field api_ticket_fields[];
 void api_file(struct req *r, const struct ticket_input *in, int tmf);
 
 /* Wakes the long-polls of every owner of a ticket (after its commit). */
-void api_notify_owners(struct server *srv, const json_t *record);
+void api_notify_owners(struct server *srv, const struct ticket *tk);
 /*
  * Answers a ticket change that failed: 409 (conflict, or ticket_full),
  * 400, 413 or 404 (not_found's message) with what why says, else

@@ -23,6 +23,11 @@ enum seam_err outbox_enqueue(struct store_txn *t, const struct config_partner *p
                              const char *ticket, const char *assignment, const char *type,
                              json_t *body) SEAM_WUR;
 
+/* The same with a body that is JSON text already (copied). */
+enum seam_err outbox_enqueue_text(struct store_txn *t, const struct config_partner *p,
+                                  const char *ticket, const char *assignment, const char *type,
+                                  const char *text, size_t len) SEAM_WUR;
+
 /*
  * 1 if a message was queued (in a transaction that may yet have failed)
  * since the last call: whether the sender has anything new to look at.

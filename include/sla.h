@@ -8,10 +8,10 @@
  * indexed in DB_DUE so the scheduler finds them; the functions that change
  * a clock keep that index in step, in the caller's write transaction.
  *
- * An assignment's clock is its "sla" object: policy, targets, elapsed
- * business time, the running segment's start (null while paused), the
- * business time it took to acknowledge and to resolve, and the warnings and
- * breaches it has had; and its "due" instants.
+ * An assignment's clock is its struct sla_clock (seam/ticket.h): policy,
+ * targets, elapsed business time, the running segment's start (null while
+ * paused), the business time it took to acknowledge and to resolve, and the
+ * warnings and breaches it has had; and its shown due instants.
  */
 #ifndef SEAM_SLA_H
 #define SEAM_SLA_H
@@ -21,6 +21,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "store.h"
+#include "seam/ticket.h"
 
 enum sla_kind { SLA_WARN_ACK, SLA_ACK, SLA_WARN_RESOLVE, SLA_RESOLVE, SLA_KINDS };
 extern const char *const sla_kind_names[SLA_KINDS];
@@ -36,19 +37,19 @@ struct calendar *sla_calendar_of(const struct sla *s, const struct config *cfg, 
 
 /* A new assignment's clock, started at `at`; paused from the start if the ticket is pending. */
 enum seam_err sla_start(struct store_txn *t, const struct sla *s, const struct config *cfg,
-                        const json_t *record, json_t *asg, int64_t at) SEAM_WUR;
+                        const struct ticket *tk, struct assignment *asg, int64_t at) SEAM_WUR;
 /* Acknowledged: the ack clock stops. */
 enum seam_err sla_acked(struct store_txn *t, const struct sla *s, const struct config *cfg,
-                        json_t *asg, int64_t at) SEAM_WUR;
+                        struct assignment *asg, int64_t at) SEAM_WUR;
 /* The ticket waits on the customer: every live resolve clock pauses. */
 enum seam_err sla_pause(struct store_txn *t, const struct sla *s, const struct config *cfg,
-                        json_t *record, int64_t at) SEAM_WUR;
+                        struct ticket *tk, int64_t at) SEAM_WUR;
 /* The customer answered: every paused resolve clock runs again. */
 enum seam_err sla_resume(struct store_txn *t, const struct sla *s, const struct config *cfg,
-                         json_t *record, int64_t at) SEAM_WUR;
+                         struct ticket *tk, int64_t at) SEAM_WUR;
 /* The assignment is resolved or ended: its clocks stop, its time is recorded. */
 enum seam_err sla_stop(struct store_txn *t, const struct sla *s, const struct config *cfg,
-                       json_t *asg, int64_t at) SEAM_WUR;
+                       struct assignment *asg, int64_t at) SEAM_WUR;
 
 /*
  * A due instant has come: if `at` is still the assignment's current instant
@@ -56,7 +57,7 @@ enum seam_err sla_stop(struct store_txn *t, const struct sla *s, const struct co
  * index entry and returns 1; returns 0 if the entry is stale (the clock
  * moved or stopped; the caller deletes it), -1 on a store error.
  */
-int sla_fired(struct store_txn *t, json_t *asg, enum sla_kind kind, int64_t at);
+int sla_fired(struct store_txn *t, struct assignment *asg, enum sla_kind kind, int64_t at);
 int sla_kind_parse(const char *name); /* -1 if unknown */
 /* Deletes an index entry (a stale one). */
 enum seam_err sla_drop(struct store_txn *t, const uint8_t *key, size_t len) SEAM_WUR;
@@ -65,11 +66,11 @@ enum seam_err sla_drop(struct store_txn *t, const uint8_t *key, size_t len) SEAM
  * The lead's end-to-end clock of a ticket: the customer's experience, from
  * filing to resolution, bounces included, in the lead's calendar with its
  * resolve target for the priority; paused while pending, running again
- * after a reopen. Kept in the record's "e2e"; driven by status changes.
+ * after a reopen. Kept in the ticket's e2e; driven by status changes.
  */
-void sla_e2e_start(const struct sla *s, const struct config *cfg, json_t *record, int64_t at);
-void sla_e2e_status(const struct sla *s, const struct config *cfg, json_t *record,
-                    const char *before, int64_t at);
+void sla_e2e_start(const struct sla *s, const struct config *cfg, struct ticket *tk, int64_t at);
+void sla_e2e_status(const struct sla *s, const struct config *cfg, struct ticket *tk,
+                    enum ticket_status before, int64_t at);
 
 /* DB_DUE key: be64 instant || kind || assignment id (21). */
 #define SLA_DUE_KEY_LEN (8 + 1 + 21)

@@ -1,9 +1,15 @@
 /*
- * ticket.h: tickets, their assignments and their events, and the customer
- * records tickets belong to. Write functions run in the writer's
- * transaction (store_job apply); read functions in any read transaction.
- * A ticket record is JSON (the broker's own state); the views returned to
- * principals are built from it by ticket_view.
+ * ticket.h: the broker's side of the ticket model (include/seam/ticket.h):
+ * filing, the state machine of actions, the views each principal gets,
+ * queries, and the customer records tickets belong to. Write functions run
+ * in the writer's transaction (store_job apply); read functions in any read
+ * transaction. How a ticket is stored is record.h's business alone.
+ *
+ * The parts, a file each: ticket.c (filing and the state machine, one row
+ * of ticket_actions[] per action), ids.c (ticket and assignment ids),
+ * views.c (what each principal sees), query.c (lists, queues, loading what
+ * a principal may see), customer.c (customer records), verify_records.c
+ * (records against their signed creation events).
  */
 #ifndef SEAM_TICKET_H
 #define SEAM_TICKET_H
@@ -16,6 +22,7 @@
 #include "evlog.h"
 #include "sla.h"
 #include "store.h"
+#include "seam/ticket.h"
 
 #define SUMMARY_MAX 200
 #define DESCRIPTION_MAX 8000
@@ -45,79 +52,28 @@ struct ticket_refusal {
     char text[256];
 };
 
+/* ---- ids (ids.c) ---- */
+
+/* Whether s could be a ticket id (shape only). */
+int ticket_id_valid(const char *s);
+/* Whether s could be an assignment id (shape only). */
+int assignment_id_valid(const char *s);
+/* A new id of kind prefix ('T' or 'A'), in commit order (see ids.c). */
+void ticket_new_id(struct store_txn *t, char prefix, char out[TICKET_ID_LEN + 1]);
+
+/* ---- filing and actions (ticket.c) ---- */
+
 /*
  * Creates a ticket filed by the customer `who`, routed by the boundary
  * rules in the same write: the ticket, its assignments and one signed event
- * recording the rule and the facts used. *record is a new reference.
+ * recording the rule and the facts used. *out: the ticket (ticket_free).
  * SEAM_ELIMIT: the TMF attributes carry more notes or attachments than a
  * ticket may hold; SEAM_ETOOBIG: the record would pass its size limit
  * (see "Limits per ticket" below).
  */
 enum seam_err ticket_create(struct store_txn *t, const struct ticket_ctx *c,
                             const struct principal *who, const struct ticket_input *in,
-                            json_t **record) SEAM_WUR;
-
-/* Loads a ticket record (new reference); SEAM_ENOTFOUND if there is none. */
-enum seam_err ticket_load(struct store_txn *t, const char *id, json_t **record) SEAM_WUR;
-
-/*
- * One assignment as its owner sees it: what it needs to act (the complaint,
- * region, priority, its own state and due times, the customer's name and
- * contact only where the partner's configuration allows), and the broker's
- * signed event that made the assignment. New reference, or NULL.
- */
-json_t *ticket_assignment_view(struct store_txn *t, const struct ticket_ctx *c,
-                               const json_t *record, const char *assignment);
-
-/* The same view as compact JSON text (free it), built without Jansson
- * escaping the event's bytes: an answer's cost. NULL if there is no such
- * assignment. */
-char *ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const json_t *record,
-                             const char *assignment, size_t *len);
-
-/* Loads the ticket of an assignment the caller owns; SEAM_ENOTFOUND otherwise. */
-enum seam_err ticket_load_assignment(struct store_txn *t, const struct ticket_ctx *c,
-                                     const struct principal *who, const char *assignment,
-                                     json_t **record) SEAM_WUR;
-
-/*
- * A page of the caller's queue (its assignments, oldest first) after cursor
- * (an assignment id or NULL), optionally only those in state ("live": any
- * live state). *page is {"items","next_cursor"}.
- */
-enum seam_err ticket_queue(struct store_txn *t, const struct ticket_ctx *c,
-                           const struct principal *who, const char *state, const char *cursor,
-                           unsigned limit, json_t **page) SEAM_WUR;
-
-/* The owner id of who's queue: the partner id, or the lead company's id. */
-const char *ticket_queue_owner(const struct ticket_ctx *c, const struct principal *who);
-
-/* Whether who may see the ticket at all (a customer: only its own). */
-int ticket_visible(const json_t *record, const struct principal *who);
-
-/*
- * The lead's view (ticket_view for ROLE_LEAD) straight from a stored
- * record's bytes: the record without its top-level "head", found by a scan
- * rather than a parse. NULL if the bytes do not have that shape. malloc'd.
- */
-char *ticket_lead_bytes(const char *rec, size_t len, size_t *out_len);
-
-/* What who sees of the record: the customer's one face, or the lead's view. */
-json_t *ticket_view(const struct ticket_ctx *c, const json_t *record, const struct principal *who);
-
-/* What the lead may filter the list by; NULL or 0: no filter. */
-struct ticket_filter {
-    const char *status;
-    const char *partner;    /* has (or had) an assignment with this partner */
-    const char *owner;      /* has a live assignment owned by this partner ("lead": the lead) */
-    const char *flag;       /* the ticket or one of its assignments carries this flag */
-    int64_t from_ms, to_ms; /* created in [from, to) */
-};
-
-/* A page of who's tickets, newest first, after cursor (a ticket id or NULL). */
-enum seam_err ticket_list(struct store_txn *t, const struct ticket_ctx *c,
-                          const struct principal *who, const struct ticket_filter *filter,
-                          const char *cursor, unsigned limit, json_t **page) SEAM_WUR;
+                            struct ticket *out) SEAM_WUR;
 
 enum ticket_action {
     TA_NOTE,       /* customer: add information (answers a question: pending -> inProgress) */
@@ -134,17 +90,38 @@ enum ticket_action {
     TA_HANDBACK,  /* a partner owner: not ours, with a reason; the claim moves along the chain */
     TA_ESCALATE,  /* the broker: a claim its partner never received goes to the lead */
     TA_SLA,       /* the broker: an SLA warning or breach came due (reason: its kind) */
+    TA_COUNT
 };
 
-/* Reasons a partner may give for a hand-back. */
-#define HANDBACK_REASONS "not_our_service, belongs_to, customer_side, duplicate"
+/* Who may take an action (a bit per role of auth.h, by the action's table row). */
+#define ACT_BY(role) (1u << (role))
+
+/*
+ * The state machine, one row per action (ticket.c): who may take it, from
+ * which states of the ticket (on a ticket) or of the assignment (on an
+ * assignment), the event it writes and its visibility, and which limit tier
+ * it falls in (see "Limits per ticket"). What an action changes beyond that
+ * is its row's apply function.
+ */
+struct ticket_action_row {
+    enum ticket_action kind;
+    const char *name;        /* for the docs and the tests */
+    unsigned roles;          /* ACT_BY bits */
+    unsigned on_assignment;  /* names an assignment, not a ticket */
+    unsigned from;           /* bits of enum ticket_status, or of enum assignment_state */
+    const char *refusal;     /* the message when the state forbids it */
+    enum event_type event;   /* the event it writes (some rows choose among several) */
+    enum visibility visible; /* the timeline entry's visibility (some rows decide) */
+    int tier;                /* limit tier: 0 an addition, 1 an end step, 2 the broker's own */
+};
+extern const struct ticket_action_row ticket_actions[TA_COUNT];
 
 struct ticket_action_req {
     enum ticket_action kind;
-    const char *target;     /* ticket id; assignment id for TA_ACK and TA_RESOLVE */
+    const char *target;     /* ticket id; assignment id for the owner's actions */
     const char *text;       /* note, reason or resolution */
     const char *partner;    /* TA_ASSIGN: a partner id or "lead"; TA_HANDBACK: belongs_to */
-    const char *reason;     /* TA_HANDBACK: one of HANDBACK_REASONS */
+    int reason;             /* TA_HANDBACK: enum handback_reason; TA_SLA: enum sla_kind */
     const char *ticket_ref; /* TA_HANDBACK duplicate: the ticket it duplicates */
     json_t *signature;      /* a partner's verified signature of its request, kept in the event */
     int64_t due_ms;         /* TA_SLA: the due instant that came */
@@ -172,12 +149,106 @@ struct ticket_action_req {
  * assignment, or not who's; SEAM_ECONFLICT: the state machine forbids it;
  * SEAM_EINVAL: a bad argument; SEAM_ELIMIT: the ticket holds as many notes
  * or events as it may; SEAM_ETOOBIG: the record would pass its size limit.
- * All but the first fill *why. *record: the ticket after the action (new
- * reference).
+ * All but the first fill *why. *out: the ticket after the action
+ * (ticket_free).
  */
 enum seam_err ticket_act(struct store_txn *t, const struct ticket_ctx *c,
                          const struct principal *who, const struct ticket_action_req *a,
-                         json_t **record, struct ticket_refusal *why) SEAM_WUR;
+                         struct ticket *out, struct ticket_refusal *why) SEAM_WUR;
+
+/* ---- queries (query.c) ---- */
+
+/* Loads a ticket (ticket_free); SEAM_ENOTFOUND if there is none. */
+enum seam_err ticket_load(struct store_txn *t, const char *id, struct ticket *out) SEAM_WUR;
+
+/* Whether who may see the ticket at all (a customer: only its own). */
+int ticket_visible(const struct ticket *tk, const struct principal *who);
+
+/* Loads the ticket of an assignment the caller owns; SEAM_ENOTFOUND otherwise. */
+enum seam_err ticket_load_assignment(struct store_txn *t, const struct ticket_ctx *c,
+                                     const struct principal *who, const char *assignment,
+                                     struct ticket *out) SEAM_WUR;
+
+/* The ticket id an assignment belongs to; SEAM_ENOTFOUND if none. */
+enum seam_err ticket_of_assignment(struct store_txn *t, const char *assignment,
+                                   char tid[TICKET_ID_LEN + 1]) SEAM_WUR;
+
+/* The owner id of who's queue: the partner id, or the lead company's id. */
+const char *ticket_queue_owner(const struct ticket_ctx *c, const struct principal *who);
+
+/*
+ * A page of the caller's queue (its assignments, oldest first) after cursor
+ * (an assignment id or NULL), optionally only those in state ("live": any
+ * live state). *page: the JSON text {"items","next_cursor"} (free it).
+ */
+enum seam_err ticket_queue(struct store_txn *t, const struct ticket_ctx *c,
+                           const struct principal *who, const char *state, const char *cursor,
+                           unsigned limit, char **page, size_t *len) SEAM_WUR;
+
+/* What the lead may filter the list by; NULL or 0: no filter. */
+struct ticket_filter {
+    const char *status;
+    const char *partner;    /* has (or had) an assignment with this partner */
+    const char *owner;      /* has a live assignment owned by this partner ("lead": the lead) */
+    const char *flag;       /* the ticket or one of its assignments carries this flag */
+    int64_t from_ms, to_ms; /* created in [from, to) */
+};
+
+/* A page of who's tickets, newest first, after cursor (a ticket id or NULL):
+ * the JSON text {"items","next_cursor"} (free it). */
+enum seam_err ticket_list(struct store_txn *t, const struct ticket_ctx *c,
+                          const struct principal *who, const struct ticket_filter *filter,
+                          const char *cursor, unsigned limit, char **page, size_t *len) SEAM_WUR;
+
+/* Calls fn for every ticket who may see, newest first, until fn returns non-zero. */
+typedef int (*ticket_each_fn)(void *ctx, const struct ticket *tk);
+enum seam_err ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn,
+                          void *ctx) SEAM_WUR;
+
+/* Calls fn for every ticket (oldest first, or newest first), until fn
+ * returns non-zero; a record that cannot be read is passed over. */
+enum seam_err ticket_scan(struct store_txn *t, int newest_first, ticket_each_fn fn,
+                          void *ctx) SEAM_WUR;
+
+/* RFC 3339 UTC ("2026-01-02T03:04:05.678Z") to ms since the epoch; -1 if malformed. */
+int64_t ticket_parse_time(const char *s);
+
+/* ---- views (views.c) ---- */
+
+/*
+ * What who sees of the ticket as JSON text (free it): the customer's one
+ * face (public fields, the public timeline, who works on it where the rule
+ * allows), or the lead's and the auditor's view (the whole record but its
+ * event-chain head).
+ */
+char *ticket_view_text(const struct ticket_ctx *c, const struct ticket *tk,
+                       const struct principal *who, size_t *len);
+
+/* The whole record but its head as a Jansson tree (new reference), or NULL. */
+json_t *ticket_record_json(const struct ticket *tk);
+
+/* The same view as a Jansson tree (new reference), for the faces that build on it. */
+json_t *ticket_view(const struct ticket_ctx *c, const struct ticket *tk,
+                    const struct principal *who);
+
+/*
+ * The lead's view straight from a stored record's bytes: the record without
+ * its top-level "head", found by a scan rather than a parse. NULL if the
+ * bytes do not have that shape. malloc'd.
+ */
+char *ticket_lead_bytes(const char *rec, size_t len, size_t *out_len);
+
+/*
+ * One assignment as its owner sees it, as JSON text (free it): what it
+ * needs to act (the complaint, region, priority, its own state and due
+ * times, the customer's name and contact only where the partner's
+ * configuration allows), and the broker's signed event that made the
+ * assignment. NULL if there is no such assignment.
+ */
+char *ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c,
+                             const struct ticket *tk, const char *assignment, size_t *len);
+
+/* ---- customers (customer.c) ---- */
 
 /* Customers: {"id","name","bundle","region","contact"?,"created_at"}. */
 enum seam_err customer_add(struct store_txn *t, const struct config *cfg, const char *id,
@@ -189,22 +260,13 @@ enum seam_err customer_load(struct store_txn *t, const char *id, json_t **record
 enum seam_err customer_update(struct store_txn *t, const struct config *cfg, const char *id,
                               const char *bundle, const char *region, const char *contact) SEAM_WUR;
 
+/* ---- verification (verify_records.c) ---- */
+
 /*
  * Checks every ticket record against its signed creation event: the fields
  * the customer filed, the customer, bundle and region must be what the event
  * says. Calls report per problem; returns the number of problems.
  */
 uint64_t ticket_verify_records(struct store_txn *t, evlog_report_fn report, void *ctx);
-
-/* RFC 3339 UTC ("2026-01-02T03:04:05.678Z") to ms since the epoch; -1 if malformed. */
-int64_t ticket_parse_time(const char *s);
-
-/* Calls fn for every ticket who may see, newest first, until fn returns non-zero. */
-typedef int (*ticket_each_fn)(void *ctx, const json_t *record);
-enum seam_err ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn,
-                          void *ctx) SEAM_WUR;
-
-/* Whether s could be a ticket id (shape only). */
-int ticket_id_valid(const char *s);
 
 #endif

@@ -66,7 +66,7 @@ int tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tm
 void tmf_notes_stamp(json_t *notes, const struct principal *who, const char *at);
 
 /* The TroubleTicket resource of a record (new reference). */
-json_t *tmf_view(const json_t *record);
+json_t *tmf_view(const struct ticket *tk);
 
 /* Listeners (POST /hub): stored in the store. */
 enum seam_err tmf_hub_add(struct store_txn *t, const char *callback, const char *query,
@@ -77,7 +77,7 @@ enum seam_err tmf_hub_delete(struct store_txn *t, const char *id) SEAM_WUR;
  * After a change, in its transaction: queues the TMF events for every
  * listener: create, status change (and resolved), attribute value change.
  */
-enum seam_err tmf_notify(struct store_txn *t, const json_t *record, const char *status_before,
-                         const char *event) SEAM_WUR;
+enum seam_err tmf_notify(struct store_txn *t, const struct ticket *tk, int status_before,
+                         enum event_type event) SEAM_WUR;
 
 #endif

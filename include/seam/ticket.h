@@ -46,7 +46,7 @@ enum ticket_status {
 
 struct ticket_status_row {
     enum ticket_status status;
-    const char *name; /* on the wire (TMF621's TroubleTicketStatusType names) */
+    const char *name;    /* on the wire (TMF621's TroubleTicketStatusType names) */
     unsigned open : 1;   /* must have a live assignment (invariant 1) */
     unsigned active : 1; /* a customer may still add to it (open or resolved) */
 };
@@ -215,9 +215,9 @@ struct assignment {
     struct flag_set flags;
     int64_t assigned_at;
     int64_t acknowledged_at, resolved_at, ended_at, handed_back_at; /* SEAM_ABSENT_MS */
-    char *resolution;                                                /* NULL: none */
-    int handback_reason;                                             /* -1: none */
-    int64_t held_ms;                                                 /* SEAM_ABSENT_MS */
+    char *resolution;                                               /* NULL: none */
+    int handback_reason;                                            /* -1: none */
+    int64_t held_ms;                                                /* SEAM_ABSENT_MS */
     struct sla_clock sla;
     struct extra_member *extra; /* members of a stored record the model does not know */
     size_t nextra;

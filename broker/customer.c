@@ -1,0 +1,96 @@
+/*
+ * customer.c: the customer records tickets belong to: who the customer is,
+ * the bundle it subscribes to and its region (the facts a complaint is
+ * routed by), and its contact. Every filing reads its customer, so loads
+ * go through the parse cache (json_fast.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_fast.h"
+#include "ticket.h"
+
+#define DUMP_BUF 4096
+
+/* A customer record as stored: compact JSON. */
+static enum seam_err
+put_json(struct store_txn *t, const char *key, size_t klen, const json_t *j, unsigned flags,
+         size_t max)
+{
+    char buf[DUMP_BUF];
+    size_t len;
+    char *text = json_dump_into(j, JSON_COMPACT, buf, sizeof(buf), &len);
+    if (text == NULL)
+        return SEAM_EINVAL;
+    /* Never a record its readers cannot parse again (json_fast.h). */
+    enum seam_err rc = json_stored_check("customer", key, klen, text, len);
+    if (rc == SEAM_OK && max > 0 && len > max)
+        rc = SEAM_ETOOBIG;
+    if (rc == SEAM_OK)
+        rc = store_put(t, DB_CUSTOMERS, key, klen, text, len, flags);
+    if (text != buf)
+        free(text);
+    return rc;
+}
+
+enum seam_err
+customer_add(struct store_txn *t, const struct config *cfg, const char *id, const char *name,
+             const char *bundle, const char *region, const char *contact)
+{
+    char at[32];
+    if (id == NULL || strlen(id) == 0 || strlen(id) > 63 || name == NULL || strlen(name) > 200 ||
+        (contact && strlen(contact) > 200))
+        return SEAM_EINVAL;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.'))
+            return SEAM_EINVAL;
+    if (config_bundle_find(cfg, bundle) == NULL || !strlist_has(&cfg->regions, region))
+        return SEAM_EINVAL;
+    format_time_ms(now_ms(), at);
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "name", name, "bundle", bundle,
+                            "region", region, "created_at", at);
+    if (contact)
+        json_object_set_new(rec, "contact", json_string(contact));
+    enum seam_err rc = put_json(t, id, strlen(id), rec, STORE_NOOVERWRITE, 0);
+    json_decref(rec);
+    return rc;
+}
+
+enum seam_err
+customer_update(struct store_txn *t, const struct config *cfg, const char *id, const char *bundle,
+                const char *region, const char *contact)
+{
+    json_t *rec = NULL;
+    enum seam_err rc = customer_load(t, id, &rec);
+    if (rc != SEAM_OK)
+        return rc;
+    if ((bundle && config_bundle_find(cfg, bundle) == NULL) ||
+        (region && !strlist_has(&cfg->regions, region)) || (contact && strlen(contact) > 200)) {
+        json_decref(rec);
+        return SEAM_EINVAL;
+    }
+    if (bundle)
+        json_object_set_new(rec, "bundle", json_string(bundle));
+    if (region)
+        json_object_set_new(rec, "region", json_string(region));
+    if (contact)
+        json_object_set_new(rec, "contact", json_string(contact));
+    rc = put_json(t, id, strlen(id), rec, 0, 0);
+    json_decref(rec);
+    return rc;
+}
+
+enum seam_err
+customer_load(struct store_txn *t, const char *id, json_t **record)
+{
+    struct store_val v;
+    enum seam_err rc = store_get(t, DB_CUSTOMERS, id, strlen(id), &v);
+    if (rc != SEAM_OK)
+        return rc;
+    json_t *j = json_cache_load(v.data, v.len); /* every filing reads its customer */
+    if (j == NULL)
+        return SEAM_ECORRUPT;
+    *record = j;
+    return SEAM_OK;
+}

@@ -1,0 +1,103 @@
+/*
+ * verify_records.c: every ticket record against its signed creation event.
+ * The record is the broker's working state; the events are the evidence.
+ * What the customer filed (and the customer, bundle and region it was
+ * filed with) must be what the signed ticket.created event says, so an
+ * edited record is found even where its events are intact.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+#include "ticket.h"
+
+struct verify_ctx {
+    struct store_txn *t;
+    evlog_report_fn report;
+    void *ctx;
+    uint64_t problems;
+};
+
+/* Whether the event's data member k is the string s (both null counts). */
+static int
+same(const json_t *data, const char *k, const char *s)
+{
+    json_t *v = json_object_get(data, k);
+    if (s == NULL)
+        return json_is_null(v);
+    return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+static int
+verify_record(void *arg, struct store_val k, struct store_val v)
+{
+    struct verify_ctx *vc = arg;
+    char id[TICKET_ID_LEN + 1], msg[256], *bytes = NULL;
+    size_t len;
+    struct ticket tk;
+    json_t *ev = NULL;
+    if (k.len != TICKET_ID_LEN)
+        return 0;
+    memcpy(id, k.data, TICKET_ID_LEN);
+    id[TICKET_ID_LEN] = '\0';
+    if (record_decode(v.data, v.len, &tk) != SEAM_OK) {
+        snprintf(msg, sizeof(msg), "ticket %s: record is not a ticket record", id);
+        vc->problems++;
+        vc->report(vc->ctx, msg);
+        return 0;
+    }
+    if (evlog_event(vc->t, id, 0, &bytes, &len, NULL, NULL) != SEAM_OK)
+        goto out; /* the log check reports a missing creation event */
+    ev = json_loads(bytes, 0, NULL);
+    json_t *data = json_object_get(ev, "data");
+    const char *at = json_string_value(json_object_get(ev, "at"));
+    char created[32];
+    format_time_ms(tk.created_at, created);
+    if (!same(ev, "ticket", tk.id) || at == NULL || strcmp(at, created) != 0) {
+        snprintf(msg, sizeof(msg),
+                 "ticket %s: record's id or creation time differs from its "
+                 "signed creation event",
+                 id);
+        goto bad;
+    }
+    const struct {
+        const char *name, *value;
+    } fields[] = {{"customer", tk.customer},
+                  {"summary", tk.summary},
+                  {"description", tk.description},
+                  {"service", tk.filed[FACT_SERVICE]},
+                  {"symptom", tk.filed[FACT_SYMPTOM]},
+                  {"equipment", tk.filed[FACT_EQUIPMENT]},
+                  {"priority", priority_names[tk.priority]},
+                  {"bundle", tk.filed[FACT_BUNDLE]},
+                  {"region", tk.filed[FACT_REGION]}};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (!same(data, fields[i].name, fields[i].value)) {
+            snprintf(msg, sizeof(msg),
+                     "ticket %s: record's %s differs from its signed creation "
+                     "event (record edited)",
+                     id, fields[i].name);
+            goto bad;
+        }
+    goto out;
+bad:
+    vc->problems++;
+    vc->report(vc->ctx, msg);
+out:
+    free(bytes);
+    json_decref(ev);
+    ticket_free(&tk);
+    return 0;
+}
+
+uint64_t
+ticket_verify_records(struct store_txn *t, evlog_report_fn report, void *ctx)
+{
+    struct verify_ctx vc = {t, report, ctx, 0};
+    if (store_scan(t, DB_TICKETS, NULL, 0, 0, verify_record, &vc) != SEAM_OK) {
+        report(ctx, "tickets: scan failed");
+        return 1;
+    }
+    return vc.problems;
+}

@@ -1,0 +1,342 @@
+/*
+ * views.c: what each principal sees of a ticket, written as JSON text
+ * straight from the typed ticket. The customer gets its one face: the
+ * public fields, the public timeline, and who works on it only where the
+ * rule says so, nothing partner-internal. The lead and the auditor get the
+ * whole record but its event-chain head (record.c writes it). A partner
+ * gets one assignment: what it needs to act, the customer's name and
+ * contact only where its configuration allows, and the broker's signed
+ * event that made the assignment.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_fast.h"
+#include "record.h"
+#include "ticket.h"
+
+/* An object's members, comma-separated: the key of the next one. */
+struct obj {
+    struct json_text *t;
+    int n;
+};
+
+static void
+key(struct obj *o, const char *k)
+{
+    if (o->n++ > 0)
+        json_text_lit(o->t, ",");
+    json_text_string(o->t, k, strlen(k));
+    json_text_lit(o->t, ":");
+}
+
+static void
+put_str(struct obj *o, const char *k, const char *v)
+{
+    key(o, k);
+    if (v == NULL)
+        json_text_lit(o->t, "null");
+    else
+        json_text_string(o->t, v, strlen(v));
+}
+
+static void
+put_int(struct obj *o, const char *k, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%lld", (long long)v);
+    key(o, k);
+    json_text_add(o->t, num, (size_t)n);
+}
+
+/* An instant: RFC 3339, or null when it is SEAM_NULL_MS. */
+static void
+put_time(struct obj *o, const char *k, int64_t ms)
+{
+    char at[32];
+    key(o, k);
+    if (ms < 0) {
+        json_text_lit(o->t, "null");
+        return;
+    }
+    format_time_ms(ms, at);
+    json_text_lit(o->t, "\"");
+    json_text_add(o->t, at, strlen(at));
+    json_text_lit(o->t, "\"");
+}
+
+static void
+put_flags(struct obj *o, const char *k, const struct flag_set *f)
+{
+    key(o, k);
+    json_text_lit(o->t, "[");
+    for (unsigned i = 0; i < f->n; i++) {
+        if (i > 0)
+            json_text_lit(o->t, ",");
+        const char *name = ticket_flags[f->v[i]].name;
+        json_text_string(o->t, name, strlen(name));
+    }
+    json_text_lit(o->t, "]");
+}
+
+static const char *
+company_name(const struct config *cfg, const char *partner)
+{
+    if (strcmp(partner, cfg->lead.id) == 0)
+        return cfg->lead.name;
+    const struct config_partner *p = config_partner_find(cfg, partner);
+    return p ? p->name : partner;
+}
+
+/* The customer's one face. */
+static void
+customer_view(const struct ticket_ctx *c, const struct ticket *tk, struct json_text *t)
+{
+    struct obj o = {t, 0};
+    json_text_lit(t, "{");
+    put_str(&o, "id", tk->id);
+    put_str(&o, "status", ticket_statuses[tk->status].name);
+    put_str(&o, "priority", priority_names[tk->priority]);
+    put_str(&o, "summary", tk->summary);
+    put_str(&o, "description", tk->description);
+    put_str(&o, "service", tk->filed[FACT_SERVICE]);
+    put_str(&o, "symptom", tk->filed[FACT_SYMPTOM]);
+    put_str(&o, "equipment", tk->filed[FACT_EQUIPMENT]);
+    put_time(&o, "created_at", tk->created_at);
+    put_time(&o, "updated_at", tk->updated_at);
+    key(&o, "timeline");
+    json_text_lit(t, "[");
+    int first = 1;
+    for (size_t i = 0; i < tk->ntimeline; i++) {
+        const struct timeline_entry *e = &tk->timeline[i];
+        if (e->visibility != VIS_PUBLIC)
+            continue;
+        /* SLA clocks only under a customer-visible rule: also for entries
+         * stored public before their visibility followed the rule. */
+        if ((e->type == EV_SLA_WARNING || e->type == EV_SLA_BREACHED) && !tk->customer_visible)
+            continue;
+        if (!first)
+            json_text_lit(t, ",");
+        first = 0;
+        struct obj eo = {t, 0};
+        json_text_lit(t, "{");
+        put_time(&eo, "at", e->at);
+        put_str(&eo, "type", event_types[e->type].name);
+        put_str(&eo, "status", ticket_statuses[e->status].name);
+        if (e->text != NULL)
+            put_str(&eo, "text", e->text);
+        json_text_lit(t, "}");
+    }
+    json_text_lit(t, "]");
+    if (tk->customer_visible) {
+        key(&o, "handled_by");
+        json_text_lit(t, "[");
+        const char *seen[64];
+        size_t nseen = 0;
+        for (size_t i = 0; i < tk->nassignments; i++) {
+            if (!assignment_is_live(&tk->assignments[i]))
+                continue;
+            const char *name = company_name(c->cfg, tk->assignments[i].partner);
+            int dup = 0;
+            for (size_t k = 0; k < nseen && !dup; k++)
+                dup = strcmp(seen[k], name) == 0;
+            if (dup)
+                continue;
+            if (nseen < sizeof(seen) / sizeof(seen[0]))
+                seen[nseen] = name;
+            if (nseen++ > 0)
+                json_text_lit(t, ",");
+            json_text_string(t, name, strlen(name));
+        }
+        json_text_lit(t, "]");
+        if (tk->topic != NULL)
+            put_str(&o, "topic", tk->topic);
+    }
+    json_text_lit(t, "}");
+}
+
+char *
+ticket_view_text(const struct ticket_ctx *c, const struct ticket *tk, const struct principal *who,
+                 size_t *len)
+{
+    if (who->role == ROLE_LEAD || who->role == ROLE_AUDITOR)
+        return record_encode(tk, 0, len); /* the record's bookkeeping stays inside */
+    struct json_text t = {0};
+    customer_view(c, tk, &t);
+    *len = t.len;
+    return t.data;
+}
+
+json_t *
+ticket_view(const struct ticket_ctx *c, const struct ticket *tk, const struct principal *who)
+{
+    size_t len;
+    char *text = ticket_view_text(c, tk, who, &len);
+    json_t *v = text ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    return v;
+}
+
+json_t *
+ticket_record_json(const struct ticket *tk)
+{
+    size_t len;
+    char *text = record_encode(tk, 0, &len);
+    json_t *v = text ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    return v;
+}
+
+/* The index just past the JSON value starting at s[i] (compact JSON); 0 if malformed. */
+static size_t
+skip_value(const char *s, size_t n, size_t i)
+{
+    int depth = 0, in_str = 0;
+    for (; i < n; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"') {
+                in_str = 0;
+                if (depth == 0)
+                    return i + 1;
+            }
+            continue;
+        }
+        if (ch == '"')
+            in_str = 1;
+        else if (ch == '{' || ch == '[')
+            depth++;
+        else if (ch == '}' || ch == ']') {
+            if (--depth == 0)
+                return i + 1;
+            if (depth < 0)
+                return i; /* a scalar ended by its container */
+        } else if (ch == ',' && depth == 0)
+            return i;
+    }
+    return 0;
+}
+
+char *
+ticket_lead_bytes(const char *s, size_t n, size_t *out_len)
+{
+    static const char name[] = "\"head\"";
+    const size_t klen = sizeof(name) - 1;
+    if (n < 2 || s[0] != '{')
+        return NULL;
+    /* Member by member: a name, ':', a value, then ',' or the closing '}'. */
+    for (size_t i = 1; i < n && s[i] == '"';) {
+        size_t colon = skip_value(s, n, i);
+        if (colon == 0 || colon >= n || s[colon] != ':')
+            return NULL;
+        size_t end = skip_value(s, n, colon + 1);
+        if (end == 0 || end >= n || (s[end] != ',' && s[end] != '}'))
+            return NULL;
+        if (colon - i == klen && memcmp(s + i, name, klen) == 0) {
+            size_t from = i, to = end;
+            if (s[end] == ',')
+                to = end + 1; /* "head":v, */
+            else if (s[i - 1] == ',')
+                from = i - 1; /* ,"head":v} */
+            char *out = xmalloc(n - (to - from) + 1);
+            memcpy(out, s, from);
+            memcpy(out + from, s + to, n - to);
+            *out_len = n - (to - from);
+            out[*out_len] = '\0';
+            return out;
+        }
+        if (s[end] == '}')
+            break;
+        i = end + 1;
+    }
+    return NULL;
+}
+
+/* ---- the owner's view of an assignment ---- */
+
+char *
+ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const struct ticket *tk,
+                       const char *aid, size_t *out_len)
+{
+    const struct assignment *a = ticket_find_assignment(tk, aid);
+    if (a == NULL)
+        return NULL;
+    struct json_text out = {0};
+    struct obj o = {&out, 0};
+    json_text_lit(&out, "{");
+    put_str(&o, "id", a->id);
+    put_str(&o, "state", assignment_states[a->state].name);
+    put_int(&o, "round", a->round);
+    put_str(&o, "rule", a->rule);
+    put_time(&o, "assigned_at", a->assigned_at);
+    key(&o, "due");
+    struct obj d = {&out, 0};
+    json_text_lit(&out, "{");
+    put_time(&d, "ack", a->due_ack);
+    put_time(&d, "resolve", a->due_resolve);
+    json_text_lit(&out, "}");
+    put_flags(&o, "flags", &a->flags);
+    put_int(&o, "bounces", a->bounces);
+    put_int(&o, "chain_position", a->chain_position);
+    if (a->acknowledged_at != SEAM_ABSENT_MS)
+        put_time(&o, "acknowledged_at", a->acknowledged_at);
+    if (a->resolved_at != SEAM_ABSENT_MS)
+        put_time(&o, "resolved_at", a->resolved_at);
+    if (a->resolution != NULL)
+        put_str(&o, "resolution", a->resolution);
+    if (a->handed_back_at != SEAM_ABSENT_MS)
+        put_time(&o, "handed_back_at", a->handed_back_at);
+    if (a->handback_reason >= 0)
+        put_str(&o, "handback_reason", handback_reasons[a->handback_reason].name);
+    put_str(&o, "ticket", tk->id);
+    put_str(&o, "ticket_status", ticket_statuses[tk->status].name);
+    put_str(&o, "summary", tk->summary);
+    put_str(&o, "description", tk->description);
+    put_str(&o, "service", tk->filed[FACT_SERVICE]);
+    put_str(&o, "symptom", tk->filed[FACT_SYMPTOM]);
+    put_str(&o, "equipment", tk->filed[FACT_EQUIPMENT]);
+    put_str(&o, "region", tk->filed[FACT_REGION]);
+    put_str(&o, "priority", priority_names[tk->priority]);
+    /* The customer's data only where the partner's configuration allows. */
+    const struct config_partner *p = config_partner_find(c->cfg, a->partner);
+    int see_name = p ? p->see_name : 1, see_contact = p ? p->see_contact : 1; /* lead: all */
+    json_t *cust = NULL;
+    key(&o, "customer");
+    struct obj co = {&out, 0};
+    json_text_lit(&out, "{");
+    if ((see_name || see_contact) && customer_load(t, tk->customer, &cust) == SEAM_OK) {
+        const char *name = json_string_value(json_object_get(cust, "name"));
+        const char *contact = json_string_value(json_object_get(cust, "contact"));
+        if (see_name && name != NULL)
+            put_str(&co, "name", name);
+        if (see_contact && contact != NULL)
+            put_str(&co, "contact", contact);
+    }
+    json_decref(cust);
+    json_text_lit(&out, "}");
+    /* The signed event that made the assignment: its bytes as a JSON string. */
+    char *bytes;
+    size_t elen;
+    uint8_t sig[SEAM_SIG_LEN];
+    uint64_t leaf;
+    if (a->event_seq >= 0 &&
+        evlog_event(t, tk->id, (uint32_t)a->event_seq, &bytes, &elen, sig, &leaf) == SEAM_OK) {
+        key(&o, "event");
+        struct obj eo = {&out, 0};
+        json_text_lit(&out, "{");
+        key(&eo, "bytes");
+        json_text_string(&out, bytes, elen);
+        char *b64 = seam_b64_encode(sig, SEAM_SIG_LEN);
+        put_str(&eo, "signature", b64);
+        free(b64);
+        put_int(&eo, "leaf_index", (int64_t)leaf);
+        json_text_lit(&out, "}");
+        free(bytes);
+    }
+    json_text_lit(&out, "}");
+    *out_len = out.len;
+    return out.data;
+}
