@@ -1,0 +1,77 @@
+/*
+ * record.h: the stored form of a ticket (struct ticket, seam/ticket.h). The
+ * record module is the only code that knows how a ticket is stored; the
+ * rest of the broker works on struct ticket.
+ *
+ * The encoding is JSON with the member names and shapes today's records
+ * have (so that the lead's view is the stored bytes without "head"), keys
+ * sorted as Jansson's JSON_SORT_KEYS writes them, no space. Version 2 says
+ * so inside "head" ({"v":2,"events":N,"last":"..."}); a record without "v"
+ * is version 1 and reads the same. Members the model does not know (at the
+ * top and in each assignment) are kept verbatim in extra[] and written back.
+ *
+ * What a stored record may lack, and how struct ticket says it (encode
+ * writes the member only when present):
+ * - instants and durations: SEAM_ABSENT_MS (absent) or SEAM_NULL_MS (null);
+ *   counters (round, bounces, chain_position, event_seq) SEAM_ABSENT_MS;
+ * - strings: NULL is null for service, equipment, topic, a fallback owner's
+ *   partner; absent for the others;
+ * - customer_visible -1: neither customer_visible nor topic (records before
+ *   rules had labels); joint -1: no "mode"; fallback NULL: no "fallback"
+ *   (an empty one is a non-NULL pointer with nfallback 0);
+ * - facts all NULL: no "facts"; filed[FACT_PRIORITY] is unused (the
+ *   priority is t->priority); sla.present / e2e.present 0: no clock; tmf
+ *   NULL: no "tmf"; handback_reason -1: none.
+ *
+ * Instants are RFC 3339 "YYYY-MM-DDTHH:MM:SS.mmmZ" (as format_time_ms
+ * writes them); a record with an instant of another shape is corrupt.
+ * Thread-safe: no state.
+ */
+#ifndef SEAM_RECORD_H
+#define SEAM_RECORD_H
+
+#include <stddef.h>
+
+#include "common.h"
+#include "seam/ticket.h"
+#include "store.h"
+
+/* The version record_encode writes into "head". */
+#define RECORD_VERSION 2
+
+/*
+ * Decodes bytes[0..len) into *out (zeroed first; ticket_free releases it).
+ * SEAM_ECORRUPT if they are not a record this module can read (malformed
+ * JSON, a wrong type, an unknown name, a version newer than RECORD_VERSION):
+ * then *out is left zeroed.
+ */
+enum seam_err record_decode(const void *bytes, size_t len, struct ticket *out) SEAM_WUR;
+
+/*
+ * The record of t (malloc'd, NUL-terminated; *len its length if len is not
+ * NULL). with_head 0 leaves "head" out: the lead's view of the ticket.
+ */
+char *record_encode(const struct ticket *t, int with_head, size_t *len);
+
+/*
+ * The ticket id (SEAM_ID_LEN bytes, NUL-terminated) from the store.
+ * SEAM_ENOTFOUND when there is no such ticket or id is not a ticket id;
+ * SEAM_ECORRUPT when its record cannot be decoded; store errors as they are.
+ */
+enum seam_err record_load(struct store_txn *t, const char *id, struct ticket *out) SEAM_WUR;
+
+/*
+ * Stores tk's record (with its head) under its id; store_flags as
+ * store_put's. SEAM_ETOOBIG (nothing stored) when max_bytes > 0 and the
+ * record is larger; SEAM_ECORRUPT (logged) if it nests deeper than
+ * JSON_DEPTH_STORED (json_stored_check); store errors as they are.
+ */
+enum seam_err record_save(struct store_txn *t, const struct ticket *tk, unsigned store_flags,
+                          size_t max_bytes) SEAM_WUR;
+
+/* ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (25 bytes at least); its length (24). */
+size_t record_time_format(int64_t ms, char *out);
+/* s[0..n) in that shape as ms: 1, or 0 if it is not in that shape. */
+int record_time_parse(const char *s, size_t n, int64_t *ms);
+
+#endif
