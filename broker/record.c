@@ -14,6 +14,7 @@
 #include "config.h"
 #include "json_fast.h"
 #include "json_read.h"
+#include "log.h"
 #include "record.h"
 
 /* The SLA kinds in sla.h's order (enum sla_kind), as records name them. */
@@ -1033,5 +1034,172 @@ record_save(struct store_txn *t, const struct ticket *tk, unsigned store_flags, 
     if (rc == SEAM_OK)
         rc = store_put(t, DB_TICKETS, tk->id, strlen(tk->id), text, len, store_flags);
     free(text);
+    return rc;
+}
+
+/* ---- the format of the store, and its migration ---- */
+
+#define META_FORMAT "format"
+#define META_NEXT "format.next" /* the first ticket id a resumed migration takes */
+
+enum seam_err
+record_format_get(struct store_txn *t, unsigned *format)
+{
+    struct store_val v;
+    enum seam_err rc = store_get(t, DB_META, META_FORMAT, strlen(META_FORMAT), &v);
+    if (rc == SEAM_ENOTFOUND) {
+        *format = 1;
+        return SEAM_OK;
+    }
+    if (rc != SEAM_OK)
+        return rc;
+    unsigned f = 0;
+    const char *p = v.data;
+    if (v.len == 0 || v.len > 9)
+        return SEAM_ECORRUPT;
+    for (size_t i = 0; i < v.len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return SEAM_ECORRUPT;
+        f = f * 10 + (unsigned)(p[i] - '0');
+    }
+    *format = f;
+    return SEAM_OK;
+}
+
+struct migrate_ctx {
+    size_t batch;
+    char (*ids)[SEAM_ID_LEN + 1];
+    size_t n;
+    int more;          /* the scan stopped at a full batch */
+    uint64_t migrated; /* records rewritten, in all batches */
+    uint64_t seen;
+};
+
+static int
+migrate_collect(void *arg, struct store_val key, struct store_val val)
+{
+    struct migrate_ctx *m = arg;
+    (void)val;
+    if (m->n == m->batch) {
+        m->more = 1;
+        memcpy(m->ids[m->n], key.data, key.len < SEAM_ID_LEN ? key.len : SEAM_ID_LEN);
+        m->ids[m->n][key.len < SEAM_ID_LEN ? key.len : SEAM_ID_LEN] = '\0';
+        return 1; /* the next batch starts here */
+    }
+    if (key.len != SEAM_ID_LEN)
+        return 0; /* not a ticket: left as it is */
+    memcpy(m->ids[m->n], key.data, SEAM_ID_LEN);
+    m->ids[m->n++][SEAM_ID_LEN] = '\0';
+    return 0;
+}
+
+/* One batch: from META_NEXT (or the first ticket), batch records re-encoded. */
+static enum seam_err
+migrate_batch(struct store_txn *t, void *arg)
+{
+    struct migrate_ctx *m = arg;
+    struct store_val v;
+    char start[SEAM_ID_LEN + 1] = "";
+    enum seam_err rc = store_get(t, DB_META, META_NEXT, strlen(META_NEXT), &v);
+    if (rc == SEAM_OK && v.len <= SEAM_ID_LEN) {
+        memcpy(start, v.data, v.len);
+        start[v.len] = '\0';
+    } else if (rc != SEAM_ENOTFOUND && rc != SEAM_OK) {
+        return rc;
+    }
+    m->n = 0;
+    m->more = 0;
+    rc = store_scan(t, DB_TICKETS, start[0] ? start : NULL, strlen(start), 0, migrate_collect, m);
+    if (rc != SEAM_OK)
+        return rc;
+    uint64_t rewritten = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        struct ticket tk;
+        if ((rc = store_get(t, DB_TICKETS, m->ids[i], SEAM_ID_LEN, &v)) != SEAM_OK)
+            return rc;
+        if (record_decode(v.data, v.len, &tk) != SEAM_OK) {
+            log_warnx("migrate: ticket=%s cannot be decoded; the store is left at its format",
+                      m->ids[i]);
+            return SEAM_ECORRUPT;
+        }
+        size_t len;
+        char *text = record_encode(&tk, 1, &len);
+        if (len != v.len || memcmp(text, v.data, len) != 0) {
+            rc = json_stored_check("ticket", m->ids[i], SEAM_ID_LEN, text, len);
+            if (rc == SEAM_OK)
+                rc = store_put(t, DB_TICKETS, m->ids[i], SEAM_ID_LEN, text, len, 0);
+            rewritten++;
+        }
+        free(text);
+        ticket_free(&tk);
+        if (rc != SEAM_OK)
+            return rc;
+    }
+    if (m->more)
+        rc = store_put(t, DB_META, META_NEXT, strlen(META_NEXT), m->ids[m->n], strlen(m->ids[m->n]),
+                       0);
+    else {
+        rc = store_put(t, DB_META, META_FORMAT, strlen(META_FORMAT), "2", 1, 0);
+        if (rc == SEAM_OK) {
+            rc = store_del(t, DB_META, META_NEXT, strlen(META_NEXT));
+            if (rc == SEAM_ENOTFOUND)
+                rc = SEAM_OK;
+        }
+    }
+    if (rc == SEAM_OK) {
+        m->migrated += rewritten;
+        m->seen += m->n;
+    }
+    return rc;
+}
+
+static enum seam_err
+format_read(struct store *s, unsigned *format, uint64_t *tickets)
+{
+    struct store_txn *t;
+    enum seam_err rc = store_read_begin(s, &t);
+    if (rc != SEAM_OK)
+        return rc;
+    rc = record_format_get(t, format);
+    if (tickets != NULL)
+        *tickets = store_count(t, DB_TICKETS);
+    store_read_end(t);
+    return rc;
+}
+
+enum seam_err
+record_migrate(struct store *s, size_t batch, uint64_t *migrated)
+{
+    unsigned format;
+    uint64_t total;
+    struct migrate_ctx m = {0};
+    enum seam_err rc = format_read(s, &format, &total);
+    if (migrated != NULL)
+        *migrated = 0;
+    if (rc != SEAM_OK)
+        return rc;
+    if (format > RECORD_FORMAT) {
+        log_warnx("migrate: the store's format is %u; this build knows up to %u", format,
+                  RECORD_FORMAT);
+        return SEAM_ECORRUPT;
+    }
+    if (format == RECORD_FORMAT)
+        return SEAM_OK;
+    m.batch = batch > 0 ? batch : 2000;
+    m.ids = xmalloc((m.batch + 1) * sizeof(*m.ids));
+    log_info("migrate: format %u to %u, %llu tickets, %zu a transaction", format, RECORD_FORMAT,
+             (unsigned long long)total, m.batch);
+    do {
+        rc = store_write(s, migrate_batch, &m, NULL, NULL);
+        if (rc == SEAM_OK)
+            log_info("migrate: %llu of %llu tickets done, %llu rewritten",
+                     (unsigned long long)m.seen, (unsigned long long)total,
+                     (unsigned long long)m.migrated);
+    } while (rc == SEAM_OK && m.more);
+    free(m.ids);
+    if (rc == SEAM_OK)
+        log_info("migrate: the store is at format %u", RECORD_FORMAT);
+    if (migrated != NULL)
+        *migrated = m.migrated;
     return rc;
 }

@@ -74,4 +74,24 @@ size_t record_time_format(int64_t ms, char *out);
 /* s[0..n) in that shape as ms: 1, or 0 if it is not in that shape. */
 int record_time_parse(const char *s, size_t n, int64_t *ms);
 
+/*
+ * The store's record format: DB_META "format" (absent: 1, the records of
+ * the broker before this module; 2: records re-encoded by this module).
+ * SEAM_ECORRUPT if the value is not a number.
+ */
+#define RECORD_FORMAT 2
+enum seam_err record_format_get(struct store_txn *t, unsigned *format) SEAM_WUR;
+
+/*
+ * Brings the store to RECORD_FORMAT: re-encodes every ticket record through
+ * the codec, batch records per write transaction (its own transactions,
+ * through store_write: call it before the writer starts, or from a tool),
+ * logging progress, then sets the format. Idempotent; interrupted, it
+ * resumes after the last batch done (DB_META "format.next"). *migrated (if
+ * not NULL): records rewritten. SEAM_ECORRUPT (logged, naming the ticket)
+ * if a record cannot be decoded, or the store is newer than RECORD_FORMAT;
+ * store errors as they are.
+ */
+enum seam_err record_migrate(struct store *s, size_t batch, uint64_t *migrated) SEAM_WUR;
+
 #endif

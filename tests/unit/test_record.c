@@ -140,6 +140,67 @@ save_apply(struct store_txn *txn, void *ctx)
     return SEAM_OK;
 }
 
+/* The migration: records put as the old broker wrote them, some marked done. */
+struct mig_ctx {
+    char *texts[5];
+    char ids[5][SEAM_ID_LEN + 1];
+    const char *next;   /* format.next to set, or NULL */
+    const char *format; /* format to set, or NULL */
+    int v2[5];          /* after: whether each record's head has "v":2 */
+    unsigned fmt;
+};
+
+static enum seam_err
+mig_put(struct store_txn *t, void *ctx)
+{
+    struct mig_ctx *m = ctx;
+    enum seam_err rc = SEAM_OK;
+    for (int i = 0; i < 5 && rc == SEAM_OK; i++)
+        rc = store_put(t, DB_TICKETS, m->ids[i], SEAM_ID_LEN, m->texts[i], strlen(m->texts[i]), 0);
+    if (rc == SEAM_OK && m->next)
+        rc = store_put(t, DB_META, "format.next", 11, m->next, strlen(m->next), 0);
+    if (rc == SEAM_OK && m->format)
+        rc = store_put(t, DB_META, "format", 6, m->format, strlen(m->format), 0);
+    return rc;
+}
+
+static enum seam_err
+mig_look(struct store_txn *t, void *ctx)
+{
+    struct mig_ctx *m = ctx;
+    struct store_val v;
+    for (int i = 0; i < 5; i++) {
+        m->v2[i] = 0;
+        if (store_get(t, DB_TICKETS, m->ids[i], SEAM_ID_LEN, &v) == SEAM_OK) {
+            char *text = xasprintf("%.*s", (int)v.len, (const char *)v.data);
+            m->v2[i] = strstr(text, "\"v\":2") != NULL;
+            free(text);
+        }
+    }
+    return record_format_get(t, &m->fmt);
+}
+
+/* Puts the records (and META values), migrates with batch 2; the result. */
+static enum seam_err
+mig_run(struct mig_ctx *m, uint64_t *rewritten)
+{
+    char *sdir = tap_tmpdir();
+    struct store *s = NULL;
+    enum seam_err rc = SEAM_EIO;
+    if (sdir && store_open(sdir, 1 << 24, 1 << 26, 1, &s) == SEAM_OK &&
+        store_write(s, mig_put, m, NULL, NULL) == SEAM_OK) {
+        rc = record_migrate(s, 2, rewritten);
+        if (store_write(s, mig_look, m, NULL, NULL) != SEAM_OK)
+            rc = SEAM_EIO;
+    }
+    if (s)
+        store_close(s);
+    if (sdir)
+        tap_rmtree(sdir);
+    free(sdir);
+    return rc;
+}
+
 int
 main(void)
 {
@@ -152,6 +213,7 @@ main(void)
     if (d == NULL)
         return done_testing();
     int files = 0, good = 0;
+    size_t bench_bytes = 0;
     char *sample = NULL;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
@@ -162,6 +224,17 @@ main(void)
         char *text = slurp(path, &len);
         files++;
         good += text != NULL && round_trip(de->d_name, text, len);
+        /* RECORD_BENCH=N: decode and encode it N times more (for callgrind) */
+        for (long i = 0, n = text && getenv("RECORD_BENCH") ? atol(getenv("RECORD_BENCH")) : 0;
+             i < n; i++) {
+            struct ticket bt;
+            if (record_decode(text, len, &bt) == SEAM_OK) {
+                size_t blen;
+                free(record_encode(&bt, 1, &blen));
+                ticket_free(&bt);
+            }
+        }
+        bench_bytes += text ? len : 0;
         if (text != NULL && strstr(text, "\"sla\"") && strstr(text, "\"handback_reason\"") &&
             sample == NULL)
             sample = xstrdup(text);
@@ -169,6 +242,9 @@ main(void)
         free(path);
     }
     closedir(d);
+    if (getenv("RECORD_BENCH"))
+        printf("# %zu bytes of records, each decoded and encoded %s times more\n", bench_bytes,
+               getenv("RECORD_BENCH"));
     ok(files >= 30 && good == files, "%d of %d records written by the broker round trip", good,
        files);
     if (sample == NULL)
@@ -292,6 +368,60 @@ main(void)
     if (sdir)
         tap_rmtree(sdir);
     free(sdir);
+    /* the migration over five records of the old broker, two a transaction */
+    struct mig_ctx m;
+    memset(&m, 0, sizeof(m));
+    d = opendir(dir);
+    int k = 0;
+    while (d != NULL && k < 5 && (de = readdir(d)) != NULL) {
+        if (strstr(de->d_name, ".json") == NULL)
+            continue;
+        char *path = xasprintf("%s/%s", dir, de->d_name);
+        size_t len;
+        m.texts[k] = slurp(path, &len);
+        free(path);
+        json_t *j = json_loads(m.texts[k], 0, NULL);
+        snprintf(m.ids[k], sizeof(m.ids[k]), "%s", json_string_value(json_object_get(j, "id")));
+        json_decref(j);
+        k++;
+    }
+    if (d)
+        closedir(d);
+    /* in key order */
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            if (strcmp(m.ids[i], m.ids[j]) > 0) {
+                char tmp[SEAM_ID_LEN + 1], *tt = m.texts[i];
+                memcpy(tmp, m.ids[i], sizeof(tmp));
+                memcpy(m.ids[i], m.ids[j], sizeof(tmp));
+                memcpy(m.ids[j], tmp, sizeof(tmp));
+                m.texts[i] = m.texts[j];
+                m.texts[j] = tt;
+            }
+    uint64_t rewritten = 0;
+    enum seam_err rc = mig_run(&m, &rewritten);
+    ok(k == 5 && rc == SEAM_OK && rewritten == 5 && m.fmt == 2 && m.v2[0] && m.v2[1] && m.v2[2] &&
+           m.v2[3] && m.v2[4],
+       "migrate: every record re-encoded to version 2, the format set to 2");
+    m.next = m.ids[2];
+    rc = mig_run(&m, &rewritten);
+    ok(rc == SEAM_OK && rewritten == 3 && m.fmt == 2 && !m.v2[0] && !m.v2[1] && m.v2[2] &&
+           m.v2[3] && m.v2[4],
+       "migrate: interrupted, it resumes where format.next says");
+    m.next = NULL;
+    m.format = "2";
+    rc = mig_run(&m, &rewritten);
+    ok(rc == SEAM_OK && rewritten == 0 && !m.v2[0], "migrate: a store at format 2 is left alone");
+    m.format = "3";
+    rc = mig_run(&m, &rewritten);
+    ok(rc == SEAM_ECORRUPT && m.fmt == 3 && !m.v2[0], "migrate: a newer store is refused");
+    m.format = NULL;
+    free(m.texts[1]);
+    m.texts[1] = xstrdup("{\"id\":\"broken\"");
+    rc = mig_run(&m, &rewritten);
+    ok(rc == SEAM_ECORRUPT && m.fmt == 1, "migrate: a record it cannot read stops it at format 1");
+    for (int i = 0; i < 5; i++)
+        free(m.texts[i]);
     free(sample);
     return done_testing();
 }
