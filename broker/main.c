@@ -22,6 +22,7 @@
 #include "forward.h"
 #include "log.h"
 #include "longpoll.h"
+#include "record.h"
 #include "replay.h"
 #include "route.h"
 #include "scheduler.h"
@@ -188,6 +189,10 @@ main(int argc, char **argv)
     srv.lg.origin = cfg->federation;
     if (store_open(cfg->data_dir, cfg->map_size, cfg->map_max, 0, &srv.store) != SEAM_OK)
         fatalx("cannot open the store in %s", cfg->data_dir);
+    /* Records of an older format are re-encoded before anything reads them. */
+    if (record_migrate(srv.store, 2000, NULL) != SEAM_OK)
+        fatalx("cannot bring the store in %s to record format %u (see above)", cfg->data_dir,
+               RECORD_FORMAT);
     if (store_writer_start(srv.store, cfg->queue_depth, cfg->batch_max, evlog_hook, &srv.lg) !=
         SEAM_OK)
         fatalx("cannot start the writer");

@@ -1,403 +1,1205 @@
 /*
- * record.c: the ticket record, stored as JSON (a first version built on
- * Jansson trees, to be replaced by the fast codec).
+ * record.c: a ticket's stored record (record.h): decoded with the pull
+ * reader (json_read.h) straight into struct ticket, encoded with the
+ * canonical builder (json_fast.h) straight from it, without a Jansson tree
+ * either way. Each member name is matched once here; names of states,
+ * events, flags and reasons go through the model's tables (model.c). This
+ * file does not decide anything about a ticket: it reads and writes what it
+ * is given. Times are parsed and formatted with Howard Hinnant's
+ * days-from-civil arithmetic, not the C library's.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "json_fast.h"
+#include "json_read.h"
+#include "log.h"
 #include "record.h"
-#include "ticket.h"
 
-static char *
-dup_str(const json_t *v)
-{
-    return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
-}
+/* The SLA kinds in sla.h's order (enum sla_kind), as records name them. */
+static const char *const kind_names[SEAM_SLA_KINDS] = {"warning_ack", "ack", "warning_resolve",
+                                                       "resolve"};
+static const char *const due_names[SEAM_SLA_KINDS] = {"warn_ack_ms", "due_ack_ms",
+                                                      "warn_resolve_ms", "due_resolve_ms"};
 
+/* ---- time ---- */
+
+/* Days since 1970-01-01 of y-m-d (proleptic Gregorian). */
 static int64_t
-time_of(const json_t *v, int64_t absent)
+days_from_civil(int64_t y, unsigned m, unsigned d)
 {
-    if (v == NULL)
-        return absent;
-    if (json_is_null(v))
-        return SEAM_NULL_MS;
-    return ticket_parse_time(json_string_value(v));
-}
-
-static int64_t
-int_of(const json_t *v, int64_t absent)
-{
-    if (v == NULL)
-        return absent;
-    if (json_is_null(v))
-        return SEAM_NULL_MS;
-    return (int64_t)json_integer_value(v);
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
 }
 
 static void
-flags_of(const json_t *a, struct flag_set *f)
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v)
-    {
-        int x = ticket_flag_parse(json_string_value(v));
-        if (x >= 0)
-            flag_set_add(f, (enum ticket_flag)x);
-    }
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
 static void
-kinds_of(const json_t *a, struct kind_set *k)
+put2(char *o, unsigned v)
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v)
-    {
-        int x = sla_kind_parse(json_string_value(v));
-        if (x >= 0 && k->n < SEAM_SLA_KINDS)
-            k->v[k->n++] = (uint8_t)x;
-    }
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
 }
 
-static const char *const due_fields[SLA_KINDS] = {"warn_ack_ms", "due_ack_ms", "warn_resolve_ms",
-                                                  "due_resolve_ms"};
+size_t
+record_time_format(int64_t ms, char *out)
+{
+    int64_t days = ms / 86400000, rem = ms % 86400000;
+    if (rem < 0) {
+        rem += 86400000;
+        days--;
+    }
+    int64_t y;
+    unsigned m, d, r = (unsigned)rem;
+    civil_from_days(days, &y, &m, &d);
+    unsigned yy = (unsigned)(y < 0 ? 0 : y > 9999 ? 9999 : y);
+    put2(out, yy / 100);
+    put2(out + 2, yy % 100);
+    out[4] = '-';
+    put2(out + 5, m);
+    out[7] = '-';
+    put2(out + 8, d);
+    out[10] = 'T';
+    put2(out + 11, r / 3600000);
+    out[13] = ':';
+    put2(out + 14, r / 60000 % 60);
+    out[16] = ':';
+    put2(out + 17, r / 1000 % 60);
+    out[19] = '.';
+    out[20] = (char)('0' + r % 1000 / 100);
+    put2(out + 21, r % 100);
+    out[23] = 'Z';
+    out[24] = '\0';
+    return 24;
+}
+
+/* The n digits at s as a number, or -1 if one is not a digit. */
+static int
+digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned c = (unsigned)(unsigned char)s[i] - '0';
+        if (c > 9)
+            return -1;
+        v = v * 10 + (int)c;
+    }
+    return v;
+}
+
+int
+record_time_parse(const char *s, size_t n, int64_t *ms)
+{
+    if (n != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        s[19] != '.' || s[23] != 'Z')
+        return 0;
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2), h = digits(s + 11, 2),
+        mi = digits(s + 14, 2), se = digits(s + 17, 2), f = digits(s + 20, 3);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 ||
+        se > 59 || f < 0)
+        return 0;
+    static const unsigned char mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+        return 0;
+    *ms = (days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se) * 1000 +
+          f;
+    return 1;
+}
+
+/* ---- decoding ---- */
+
+#define KEY(k, lit) ((k).n == sizeof(lit) - 1 && memcmp((k).s, (lit), sizeof(lit) - 1) == 0)
+
+/* A string into *out (replacing what it held). */
+static int
+rd_str(struct json_read *r, char **out)
+{
+    char *s = json_read_string(r, NULL);
+    if (s == NULL)
+        return 0;
+    free(*out);
+    *out = s;
+    return 1;
+}
+
+/* A string or null (NULL) into *out. */
+static int
+rd_str_null(struct json_read *r, char **out)
+{
+    if (json_read_if_null(r)) {
+        free(*out);
+        *out = NULL;
+        return 1;
+    }
+    return rd_str(r, out);
+}
+
+/* An integer, or null (SEAM_NULL_MS). */
+static int
+rd_int_null(struct json_read *r, int64_t *v)
+{
+    if (json_read_if_null(r)) {
+        *v = SEAM_NULL_MS;
+        return 1;
+    }
+    return json_read_int(r, v);
+}
+
+/* An instant, or null (SEAM_NULL_MS). */
+static int
+rd_time(struct json_read *r, int64_t *v)
+{
+    if (json_read_if_null(r)) {
+        *v = SEAM_NULL_MS;
+        return 1;
+    }
+    struct json_slice s;
+    char *owned;
+    if (!json_read_str(r, &s, &owned))
+        return 0;
+    int good = record_time_parse(s.s, s.n, v);
+    free(owned);
+    if (!good)
+        r->err = 1;
+    return good;
+}
+
+/* A name of one of the model's tables, through its parse function. */
+static int
+rd_name(struct json_read *r, int (*parse)(const char *), int *v)
+{
+    char *s = json_read_string(r, NULL);
+    if (s == NULL)
+        return 0;
+    *v = parse(s);
+    free(s);
+    if (*v < 0) {
+        r->err = 1;
+        return 0;
+    }
+    return 1;
+}
 
 static int
-decode_assignment(const json_t *j, struct assignment *a)
+kind_parse(const char *s)
+{
+    for (int i = 0; i < SEAM_SLA_KINDS; i++)
+        if (strcmp(s, kind_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int
+rd_flags(struct json_read *r, struct flag_set *fs)
+{
+    memset(fs, 0, sizeof(*fs));
+    if (!json_read_array(r))
+        return 0;
+    while (json_read_next(r)) {
+        int f;
+        if (!rd_name(r, ticket_flag_parse, &f))
+            return 0;
+        flag_set_add(fs, (enum ticket_flag)f);
+    }
+    return !r->err;
+}
+
+static int
+rd_kinds(struct json_read *r, struct kind_set *ks)
+{
+    memset(ks, 0, sizeof(*ks));
+    if (!json_read_array(r))
+        return 0;
+    while (json_read_next(r)) {
+        int k;
+        if (!rd_name(r, kind_parse, &k))
+            return 0;
+        if (ks->n == SEAM_SLA_KINDS) {
+            r->err = 1;
+            return 0;
+        }
+        ks->v[ks->n++] = (uint8_t)k;
+    }
+    return !r->err;
+}
+
+/* An unknown member: its key and raw value, kept. */
+static int
+rd_extra(struct json_read *r, struct json_slice key, struct extra_member **x, size_t *n)
+{
+    struct json_slice raw;
+    if (!json_read_skip(r, &raw, JSON_DEPTH_STORED))
+        return 0;
+    *x = xrealloc(*x, (*n + 1) * sizeof(**x));
+    struct extra_member *m = &(*x)[(*n)++];
+    m->key = xmalloc(key.n + 1);
+    memcpy(m->key, key.s, key.n);
+    m->key[key.n] = '\0';
+    m->json = xmalloc(raw.n + 1);
+    memcpy(m->json, raw.s, raw.n);
+    m->json[raw.n] = '\0';
+    return 1;
+}
+
+static int
+rd_sla(struct json_read *r, struct sla_clock *c)
+{
+    struct json_slice k;
+    free(c->policy);
+    memset(c, 0, sizeof(*c));
+    c->present = 1;
+    c->assigned_ms = c->ack_target_ms = c->resolve_target_ms = c->resolve_elapsed_ms =
+        SEAM_ABSENT_MS;
+    c->running_since = c->ack_business_ms = c->resolve_business_ms = SEAM_ABSENT_MS;
+    for (int i = 0; i < SEAM_SLA_KINDS; i++)
+        c->due_at[i] = SEAM_ABSENT_MS;
+    if (!json_read_object(r))
+        return 0;
+    while (json_read_key(r, &k)) {
+        int ok = 0;
+        if (KEY(k, "policy"))
+            ok = rd_str(r, &c->policy);
+        else if (KEY(k, "assigned_ms"))
+            ok = rd_int_null(r, &c->assigned_ms);
+        else if (KEY(k, "ack_target_ms"))
+            ok = rd_int_null(r, &c->ack_target_ms);
+        else if (KEY(k, "resolve_target_ms"))
+            ok = rd_int_null(r, &c->resolve_target_ms);
+        else if (KEY(k, "resolve_elapsed_ms"))
+            ok = rd_int_null(r, &c->resolve_elapsed_ms);
+        else if (KEY(k, "running_since"))
+            ok = rd_int_null(r, &c->running_since);
+        else if (KEY(k, "ack_business_ms"))
+            ok = rd_int_null(r, &c->ack_business_ms);
+        else if (KEY(k, "resolve_business_ms"))
+            ok = rd_int_null(r, &c->resolve_business_ms);
+        else if (KEY(k, "warned"))
+            ok = rd_kinds(r, &c->warned);
+        else if (KEY(k, "breached"))
+            ok = rd_kinds(r, &c->breached);
+        else {
+            for (int i = 0; i < SEAM_SLA_KINDS; i++)
+                if (k.n == strlen(due_names[i]) && memcmp(k.s, due_names[i], k.n) == 0)
+                    ok = rd_int_null(r, &c->due_at[i]);
+        }
+        if (!ok) {
+            r->err = 1;
+            return 0;
+        }
+    }
+    return !r->err;
+}
+
+static int
+rd_e2e(struct json_read *r, struct e2e_clock *c)
+{
+    struct json_slice k;
+    free(c->policy);
+    memset(c, 0, sizeof(*c));
+    c->present = 1;
+    c->target_ms = c->elapsed_ms = c->running_since = c->due = c->resolved_business_ms =
+        SEAM_ABSENT_MS;
+    if (!json_read_object(r))
+        return 0;
+    while (json_read_key(r, &k)) {
+        int ok = 0;
+        if (KEY(k, "policy"))
+            ok = rd_str(r, &c->policy);
+        else if (KEY(k, "target_ms"))
+            ok = rd_int_null(r, &c->target_ms);
+        else if (KEY(k, "elapsed_ms"))
+            ok = rd_int_null(r, &c->elapsed_ms);
+        else if (KEY(k, "running_since"))
+            ok = rd_int_null(r, &c->running_since);
+        else if (KEY(k, "due"))
+            ok = rd_time(r, &c->due);
+        else if (KEY(k, "resolved_business_ms"))
+            ok = rd_int_null(r, &c->resolved_business_ms);
+        if (!ok) {
+            r->err = 1;
+            return 0;
+        }
+    }
+    return !r->err;
+}
+
+static int
+rd_due(struct json_read *r, struct assignment *a)
+{
+    struct json_slice k;
+    if (!json_read_object(r))
+        return 0;
+    a->due_ack = a->due_resolve = SEAM_NULL_MS; /* present: each null unless given */
+    int seen = 0;
+    while (json_read_key(r, &k)) {
+        int ok = 0;
+        if (KEY(k, "ack"))
+            ok = rd_time(r, &a->due_ack), seen |= 1;
+        else if (KEY(k, "resolve"))
+            ok = rd_time(r, &a->due_resolve), seen |= 2;
+        if (!ok) {
+            r->err = 1;
+            return 0;
+        }
+    }
+    if (seen != 3)
+        r->err = 1; /* today's records always hold both */
+    return !r->err;
+}
+
+static void
+assignment_init(struct assignment *a)
 {
     memset(a, 0, sizeof(*a));
-    const char *id = json_string_value(json_object_get(j, "id"));
-    if (id == NULL || strlen(id) != SEAM_ID_LEN)
-        return -1;
-    memcpy(a->id, id, SEAM_ID_LEN + 1);
-    a->partner = dup_str(json_object_get(j, "partner"));
-    int st = assignment_state_parse(json_string_value(json_object_get(j, "state")));
-    if (a->partner == NULL || st < 0)
-        return -1;
-    a->state = (enum assignment_state)st;
-    a->rule = dup_str(json_object_get(j, "rule"));
-    if (a->rule == NULL)
-        a->rule = xstrdup("");
-    a->round = int_of(json_object_get(j, "round"), 0);
-    a->chain_position = int_of(json_object_get(j, "chain_position"), 0);
-    a->bounces = int_of(json_object_get(j, "bounces"), 0);
-    a->event_seq = int_of(json_object_get(j, "event_seq"), -1);
-    json_t *due = json_object_get(j, "due");
-    a->due_ack = time_of(json_object_get(due, "ack"), SEAM_NULL_MS);
-    a->due_resolve = time_of(json_object_get(due, "resolve"), SEAM_NULL_MS);
-    flags_of(json_object_get(j, "flags"), &a->flags);
-    a->assigned_at = time_of(json_object_get(j, "assigned_at"), SEAM_NULL_MS);
-    a->acknowledged_at = time_of(json_object_get(j, "acknowledged_at"), SEAM_ABSENT_MS);
-    a->resolved_at = time_of(json_object_get(j, "resolved_at"), SEAM_ABSENT_MS);
-    a->ended_at = time_of(json_object_get(j, "ended_at"), SEAM_ABSENT_MS);
-    a->handed_back_at = time_of(json_object_get(j, "handed_back_at"), SEAM_ABSENT_MS);
-    a->resolution = dup_str(json_object_get(j, "resolution"));
-    a->handback_reason =
-        handback_reason_parse(json_string_value(json_object_get(j, "handback_reason")));
-    a->held_ms = int_of(json_object_get(j, "held_ms"), SEAM_ABSENT_MS);
-    json_t *sla = json_object_get(j, "sla");
-    if (json_is_object(sla)) {
-        struct sla_clock *k = &a->sla;
-        k->present = 1;
-        k->policy = dup_str(json_object_get(sla, "policy"));
-        k->assigned_ms = int_of(json_object_get(sla, "assigned_ms"), 0);
-        k->ack_target_ms = int_of(json_object_get(sla, "ack_target_ms"), 0);
-        k->resolve_target_ms = int_of(json_object_get(sla, "resolve_target_ms"), 0);
-        k->resolve_elapsed_ms = int_of(json_object_get(sla, "resolve_elapsed_ms"), 0);
-        k->running_since = int_of(json_object_get(sla, "running_since"), SEAM_NULL_MS);
-        for (int i = 0; i < SLA_KINDS; i++)
-            k->due_at[i] = int_of(json_object_get(sla, due_fields[i]), SEAM_ABSENT_MS);
-        k->ack_business_ms = int_of(json_object_get(sla, "ack_business_ms"), SEAM_ABSENT_MS);
-        k->resolve_business_ms =
-            int_of(json_object_get(sla, "resolve_business_ms"), SEAM_ABSENT_MS);
-        kinds_of(json_object_get(sla, "warned"), &k->warned);
-        kinds_of(json_object_get(sla, "breached"), &k->breached);
+    a->round = a->chain_position = a->bounces = a->event_seq = SEAM_ABSENT_MS;
+    a->due_ack = a->due_resolve = SEAM_ABSENT_MS;
+    a->assigned_at = a->acknowledged_at = a->resolved_at = a->ended_at = a->handed_back_at =
+        SEAM_ABSENT_MS;
+    a->held_ms = SEAM_ABSENT_MS;
+    a->handback_reason = -1;
+}
+
+/* An id member: a string of SEAM_ID_LEN bytes at most. */
+static int
+rd_id(struct json_read *r, char *id)
+{
+    struct json_slice s;
+    char *owned;
+    if (!json_read_str(r, &s, &owned))
+        return 0;
+    int good = s.n <= SEAM_ID_LEN && memchr(s.s, 0, s.n) == NULL;
+    if (good) {
+        memcpy(id, s.s, s.n);
+        id[s.n] = '\0';
     }
-    return 0;
+    free(owned);
+    if (!good)
+        r->err = 1;
+    return good;
+}
+
+static int
+rd_assignment(struct json_read *r, struct assignment *a)
+{
+    struct json_slice k;
+    if (!json_read_object(r))
+        return 0;
+    while (json_read_key(r, &k)) {
+        int ok = 0, v = 0;
+        if (KEY(k, "id"))
+            ok = rd_id(r, a->id);
+        else if (KEY(k, "partner"))
+            ok = rd_str(r, &a->partner);
+        else if (KEY(k, "state")) {
+            ok = rd_name(r, assignment_state_parse, &v);
+            a->state = (enum assignment_state)v;
+        } else if (KEY(k, "rule"))
+            ok = rd_str(r, &a->rule);
+        else if (KEY(k, "round"))
+            ok = json_read_int(r, &a->round);
+        else if (KEY(k, "chain_position"))
+            ok = json_read_int(r, &a->chain_position);
+        else if (KEY(k, "bounces"))
+            ok = json_read_int(r, &a->bounces);
+        else if (KEY(k, "event_seq"))
+            ok = json_read_int(r, &a->event_seq);
+        else if (KEY(k, "due"))
+            ok = rd_due(r, a);
+        else if (KEY(k, "flags"))
+            ok = rd_flags(r, &a->flags);
+        else if (KEY(k, "assigned_at"))
+            ok = rd_time(r, &a->assigned_at);
+        else if (KEY(k, "acknowledged_at"))
+            ok = rd_time(r, &a->acknowledged_at);
+        else if (KEY(k, "resolved_at"))
+            ok = rd_time(r, &a->resolved_at);
+        else if (KEY(k, "ended_at"))
+            ok = rd_time(r, &a->ended_at);
+        else if (KEY(k, "handed_back_at"))
+            ok = rd_time(r, &a->handed_back_at);
+        else if (KEY(k, "resolution"))
+            ok = rd_str(r, &a->resolution);
+        else if (KEY(k, "handback_reason")) {
+            ok = rd_name(r, handback_reason_parse, &v);
+            a->handback_reason = v;
+        } else if (KEY(k, "held_ms"))
+            ok = rd_int_null(r, &a->held_ms);
+        else if (KEY(k, "sla"))
+            ok = rd_sla(r, &a->sla);
+        else
+            ok = rd_extra(r, k, &a->extra, &a->nextra);
+        if (!ok) {
+            r->err = 1;
+            return 0;
+        }
+    }
+    return !r->err && a->id[0] != '\0' && a->partner != NULL;
+}
+
+static int
+rd_entry(struct json_read *r, struct timeline_entry *e)
+{
+    struct json_slice k;
+    int v = 0, seen = 0;
+    if (!json_read_object(r))
+        return 0;
+    while (json_read_key(r, &k)) {
+        int ok = 0;
+        if (KEY(k, "at")) {
+            ok = rd_time(r, &e->at) && e->at >= 0;
+            seen |= 1;
+        } else if (KEY(k, "type")) {
+            ok = rd_name(r, event_type_parse, &v);
+            e->type = (enum event_type)v;
+            seen |= 2;
+        } else if (KEY(k, "status")) {
+            ok = rd_name(r, ticket_status_parse, &v);
+            e->status = (enum ticket_status)v;
+            seen |= 4;
+        } else if (KEY(k, "visibility")) {
+            ok = rd_name(r, visibility_parse, &v);
+            e->visibility = (enum visibility)v;
+            seen |= 8;
+        } else if (KEY(k, "text"))
+            ok = rd_str(r, &e->text);
+        if (!ok) {
+            r->err = 1;
+            return 0;
+        }
+    }
+    return !r->err && seen == 15;
+}
+
+static int
+rd_facts(struct json_read *r, char **facts)
+{
+    struct json_slice k;
+    if (!json_read_object(r))
+        return 0;
+    while (json_read_key(r, &k)) {
+        int i, ok = 0;
+        for (i = 0; i < FACT_COUNT; i++)
+            if (k.n == strlen(fact_names[i]) && memcmp(k.s, fact_names[i], k.n) == 0)
+                break;
+        if (i < FACT_COUNT)
+            ok = rd_str_null(r, &facts[i]);
+        if (!ok) {
+            r->err = 1;
+            return 0;
+        }
+    }
+    return !r->err;
+}
+
+static int
+rd_fallback(struct json_read *r, struct ticket *t)
+{
+    struct json_slice k;
+    if (!json_read_array(r))
+        return 0;
+    if (t->fallback == NULL)
+        t->fallback = xmalloc(sizeof(*t->fallback)); /* present, maybe empty */
+    while (json_read_next(r)) {
+        t->fallback = xrealloc(t->fallback, (t->nfallback + 1) * sizeof(*t->fallback));
+        struct ticket_owner *o = &t->fallback[t->nfallback++];
+        memset(o, 0, sizeof(*o));
+        if (!json_read_object(r))
+            return 0;
+        while (json_read_key(r, &k)) {
+            int ok = 0;
+            if (KEY(k, "role"))
+                ok = rd_str(r, &o->role);
+            else if (KEY(k, "partner"))
+                ok = rd_str_null(r, &o->partner);
+            if (!ok) {
+                r->err = 1;
+                return 0;
+            }
+        }
+        if (o->role == NULL)
+            r->err = 1;
+    }
+    return !r->err;
+}
+
+static int
+rd_head(struct json_read *r, struct ticket *t)
+{
+    struct json_slice k;
+    int64_t v = 1, events = -1;
+    if (!json_read_object(r))
+        return 0;
+    while (json_read_key(r, &k)) {
+        int ok = 0;
+        if (KEY(k, "v"))
+            ok = json_read_int(r, &v);
+        else if (KEY(k, "events"))
+            ok = json_read_int(r, &events);
+        else if (KEY(k, "last")) {
+            struct json_slice s;
+            char *owned;
+            ok = json_read_str(r, &s, &owned) && s.n < sizeof(t->last);
+            if (ok) {
+                memcpy(t->last, s.s, s.n);
+                t->last[s.n] = '\0';
+            }
+            free(owned);
+        }
+        if (!ok) {
+            r->err = 1;
+            return 0;
+        }
+    }
+    if (v < 1 || v > RECORD_VERSION || events < 0 || events > UINT32_MAX)
+        r->err = 1;
+    else
+        t->events = (uint32_t)events;
+    return !r->err;
+}
+
+static int
+rd_ticket(struct json_read *r, struct ticket *t)
+{
+    struct json_slice k;
+    int v = 0, head = 0;
+    if (!json_read_object(r))
+        return 0;
+    while (json_read_key(r, &k)) {
+        int ok = 0;
+        switch (k.s[0]) {
+        case 'a':
+            if (KEY(k, "assignments")) {
+                if (!json_read_array(r))
+                    break;
+                while (json_read_next(r)) {
+                    t->assignments =
+                        xrealloc(t->assignments, (t->nassignments + 1) * sizeof(*t->assignments));
+                    struct assignment *a = &t->assignments[t->nassignments++];
+                    assignment_init(a);
+                    if (!rd_assignment(r, a))
+                        return 0;
+                }
+                ok = !r->err;
+            } else
+                goto extra;
+            break;
+        case 'b':
+            if (KEY(k, "bounces"))
+                ok = json_read_int(r, &t->bounces);
+            else if (KEY(k, "bundle"))
+                ok = rd_str_null(r, &t->filed[FACT_BUNDLE]);
+            else
+                goto extra;
+            break;
+        case 'c':
+            if (KEY(k, "customer"))
+                ok = rd_str(r, &t->customer);
+            else if (KEY(k, "created_at"))
+                ok = rd_time(r, &t->created_at);
+            else if (KEY(k, "customer_visible")) {
+                ok = json_read_bool(r, &v);
+                t->customer_visible = v;
+            } else
+                goto extra;
+            break;
+        case 'd':
+            if (KEY(k, "description"))
+                ok = rd_str(r, &t->description);
+            else
+                goto extra;
+            break;
+        case 'e':
+            if (KEY(k, "equipment"))
+                ok = rd_str_null(r, &t->filed[FACT_EQUIPMENT]);
+            else if (KEY(k, "e2e"))
+                ok = rd_e2e(r, &t->e2e);
+            else
+                goto extra;
+            break;
+        case 'f':
+            if (KEY(k, "facts"))
+                ok = rd_facts(r, t->facts);
+            else if (KEY(k, "flags"))
+                ok = rd_flags(r, &t->flags);
+            else if (KEY(k, "fallback"))
+                ok = rd_fallback(r, t);
+            else
+                goto extra;
+            break;
+        case 'h':
+            if (KEY(k, "head"))
+                ok = head = rd_head(r, t);
+            else
+                goto extra;
+            break;
+        case 'i':
+            if (KEY(k, "id"))
+                ok = rd_id(r, t->id);
+            else
+                goto extra;
+            break;
+        case 'm':
+            if (KEY(k, "mode")) {
+                struct json_slice s;
+                char *owned;
+                ok = json_read_str(r, &s, &owned);
+                if (ok && KEY(s, "joint"))
+                    t->joint = 1;
+                else if (ok && KEY(s, "single"))
+                    t->joint = 0;
+                else
+                    ok = 0;
+                free(owned);
+            } else
+                goto extra;
+            break;
+        case 'p':
+            if (KEY(k, "priority"))
+                ok = rd_name(r, priority_parse, &t->priority);
+            else
+                goto extra;
+            break;
+        case 'r':
+            if (KEY(k, "round"))
+                ok = json_read_int(r, &t->round);
+            else if (KEY(k, "rule"))
+                ok = rd_str(r, &t->rule);
+            else if (KEY(k, "region"))
+                ok = rd_str_null(r, &t->filed[FACT_REGION]);
+            else
+                goto extra;
+            break;
+        case 's':
+            if (KEY(k, "status")) {
+                ok = rd_name(r, ticket_status_parse, &v);
+                t->status = (enum ticket_status)v;
+            } else if (KEY(k, "summary"))
+                ok = rd_str(r, &t->summary);
+            else if (KEY(k, "service"))
+                ok = rd_str_null(r, &t->filed[FACT_SERVICE]);
+            else if (KEY(k, "symptom"))
+                ok = rd_str_null(r, &t->filed[FACT_SYMPTOM]);
+            else
+                goto extra;
+            break;
+        case 't':
+            if (KEY(k, "timeline")) {
+                if (!json_read_array(r))
+                    break;
+                while (json_read_next(r)) {
+                    t->timeline = xrealloc(t->timeline, (t->ntimeline + 1) * sizeof(*t->timeline));
+                    struct timeline_entry *e = &t->timeline[t->ntimeline++];
+                    memset(e, 0, sizeof(*e));
+                    if (!rd_entry(r, e))
+                        return 0;
+                }
+                ok = !r->err;
+            } else if (KEY(k, "topic"))
+                ok = rd_str_null(r, &t->topic);
+            else if (KEY(k, "tmf")) {
+                struct json_slice raw;
+                ok = json_read_skip(r, &raw, JSON_DEPTH_STORED);
+                if (ok) {
+                    free(t->tmf);
+                    t->tmf = xmalloc(raw.n + 1);
+                    memcpy(t->tmf, raw.s, raw.n);
+                    t->tmf[raw.n] = '\0';
+                }
+            } else
+                goto extra;
+            break;
+        case 'u':
+            if (KEY(k, "updated_at"))
+                ok = rd_time(r, &t->updated_at);
+            else
+                goto extra;
+            break;
+        default:
+        extra:
+            ok = rd_extra(r, k, &t->extra, &t->nextra);
+        }
+        if (!ok) {
+            r->err = 1;
+            return 0;
+        }
+    }
+    return !r->err && head && t->id[0] != '\0' && t->customer != NULL && t->timeline != NULL &&
+           t->assignments != NULL;
 }
 
 enum seam_err
-record_decode(const void *bytes, size_t len, struct ticket *tk)
+record_decode(const void *bytes, size_t len, struct ticket *out)
 {
-    memset(tk, 0, sizeof(*tk));
-    json_t *j = json_loadb(bytes, len, 0, NULL);
-    if (!json_is_object(j)) {
-        json_decref(j);
+    struct json_read r;
+    memset(out, 0, sizeof(*out));
+    out->created_at = out->updated_at = SEAM_ABSENT_MS;
+    out->round = out->bounces = SEAM_ABSENT_MS;
+    out->customer_visible = -1;
+    out->joint = -1;
+    out->priority = -1;
+    json_read_init(&r, bytes, len);
+    int good = rd_ticket(&r, out) && json_read_end(&r);
+    json_read_done(&r);
+    if (!good) {
+        ticket_free(out);
         return SEAM_ECORRUPT;
     }
-    const char *id = json_string_value(json_object_get(j, "id"));
-    int st = ticket_status_parse(json_string_value(json_object_get(j, "status")));
-    int prio = priority_parse(json_string_value(json_object_get(j, "priority")));
-    if (id == NULL || strlen(id) != SEAM_ID_LEN || st < 0 || prio < 0)
-        goto bad;
-    memcpy(tk->id, id, SEAM_ID_LEN + 1);
-    tk->status = (enum ticket_status)st;
-    tk->priority = prio;
-    tk->customer = dup_str(json_object_get(j, "customer"));
-    tk->summary = dup_str(json_object_get(j, "summary"));
-    tk->description = dup_str(json_object_get(j, "description"));
-    json_t *facts = json_object_get(j, "facts");
-    for (int i = 0; i < FACT_COUNT; i++) {
-        tk->facts[i] = dup_str(json_object_get(facts, fact_names[i]));
-        tk->filed[i] = i == FACT_PRIORITY ? NULL : dup_str(json_object_get(j, fact_names[i]));
-    }
-    tk->created_at = time_of(json_object_get(j, "created_at"), 0);
-    tk->updated_at = time_of(json_object_get(j, "updated_at"), 0);
-    tk->round = int_of(json_object_get(j, "round"), 0);
-    tk->bounces = int_of(json_object_get(j, "bounces"), 0);
-    tk->rule = dup_str(json_object_get(j, "rule"));
-    const char *mode = json_string_value(json_object_get(j, "mode"));
-    tk->joint = mode && strcmp(mode, "joint") == 0;
-    json_t *fb = json_object_get(j, "fallback"), *o;
-    size_t i;
-    tk->fallback = xcalloc(json_array_size(fb) + 1, sizeof(*tk->fallback));
-    json_array_foreach(fb, i, o)
-    {
-        tk->fallback[i].role = dup_str(json_object_get(o, "role"));
-        tk->fallback[i].partner = dup_str(json_object_get(o, "partner"));
-    }
-    tk->nfallback = json_array_size(fb);
-    tk->customer_visible = json_is_true(json_object_get(j, "customer_visible"));
-    tk->topic = dup_str(json_object_get(j, "topic"));
-    json_t *as = json_object_get(j, "assignments");
-    tk->assignments = xcalloc(json_array_size(as) + 1, sizeof(*tk->assignments));
-    json_array_foreach(as, i, o)
-    {
-        tk->nassignments = i + 1;
-        if (decode_assignment(o, &tk->assignments[i]) != 0)
-            goto bad;
-    }
-    json_t *tl = json_object_get(j, "timeline");
-    tk->timeline = xcalloc(json_array_size(tl) + 1, sizeof(*tk->timeline));
-    json_array_foreach(tl, i, o)
-    {
-        struct timeline_entry *e = &tk->timeline[i];
-        int type = event_type_parse(json_string_value(json_object_get(o, "type")));
-        int est = ticket_status_parse(json_string_value(json_object_get(o, "status")));
-        int vis = visibility_parse(json_string_value(json_object_get(o, "visibility")));
-        if (type < 0 || est < 0 || vis < 0)
-            goto bad;
-        e->at = time_of(json_object_get(o, "at"), 0);
-        e->type = (enum event_type)type;
-        e->status = (enum ticket_status)est;
-        e->visibility = (enum visibility)vis;
-        e->text = dup_str(json_object_get(o, "text"));
-        tk->ntimeline = i + 1;
-    }
-    flags_of(json_object_get(j, "flags"), &tk->flags);
-    json_t *e2e = json_object_get(j, "e2e");
-    if (json_is_object(e2e)) {
-        tk->e2e.present = 1;
-        tk->e2e.policy = dup_str(json_object_get(e2e, "policy"));
-        tk->e2e.target_ms = int_of(json_object_get(e2e, "target_ms"), 0);
-        tk->e2e.elapsed_ms = int_of(json_object_get(e2e, "elapsed_ms"), 0);
-        tk->e2e.running_since = int_of(json_object_get(e2e, "running_since"), SEAM_NULL_MS);
-        tk->e2e.due = time_of(json_object_get(e2e, "due"), SEAM_NULL_MS);
-        tk->e2e.resolved_business_ms =
-            int_of(json_object_get(e2e, "resolved_business_ms"), SEAM_NULL_MS);
-    }
-    json_t *tmf = json_object_get(j, "tmf");
-    if (tmf != NULL)
-        tk->tmf = json_dumps(tmf, JSON_COMPACT);
-    json_t *head = json_object_get(j, "head");
-    tk->events = (uint32_t)json_integer_value(json_object_get(head, "events"));
-    const char *last = json_string_value(json_object_get(head, "last"));
-    snprintf(tk->last, sizeof(tk->last), "%s", last ? last : "");
-    json_decref(j);
     return SEAM_OK;
-bad:
-    json_decref(j);
-    ticket_free(tk);
-    return SEAM_ECORRUPT;
 }
 
-static json_t *
-str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
+/* ---- encoding ---- */
 
-static json_t *
-time_json(int64_t ms)
+static void
+wr_time(struct json_obj *o, const char *key, int64_t v)
 {
-    char at[32];
-    if (ms < 0)
-        return json_null();
-    format_time_ms(ms, at);
-    return json_string(at);
-}
-
-static json_t *
-int_json(int64_t v)
-{
-    return v == SEAM_NULL_MS ? json_null() : json_integer(v);
-}
-
-static json_t *
-flags_json(const struct flag_set *f)
-{
-    json_t *a = json_array();
-    for (unsigned i = 0; i < f->n; i++)
-        json_array_append_new(a, json_string(ticket_flags[f->v[i]].name));
-    return a;
-}
-
-static json_t *
-kinds_json(const struct kind_set *k)
-{
-    json_t *a = json_array();
-    for (unsigned i = 0; i < k->n; i++)
-        json_array_append_new(a, json_string(sla_kind_names[k->v[i]]));
-    return a;
-}
-
-static json_t *
-assignment_json(const struct assignment *a)
-{
-    json_t *j = json_object();
-    json_object_set_new(j, "id", json_string(a->id));
-    json_object_set_new(j, "partner", json_string(a->partner));
-    json_object_set_new(j, "state", json_string(assignment_states[a->state].name));
-    json_object_set_new(j, "rule", json_string(a->rule));
-    json_object_set_new(j, "round", json_integer(a->round));
-    json_object_set_new(j, "chain_position", json_integer(a->chain_position));
-    json_object_set_new(j, "bounces", json_integer(a->bounces));
-    json_object_set_new(j, "due",
-                        json_pack("{s:o, s:o}", "ack", time_json(a->due_ack), "resolve",
-                                  time_json(a->due_resolve)));
-    json_object_set_new(j, "flags", flags_json(&a->flags));
-    json_object_set_new(j, "assigned_at", time_json(a->assigned_at));
-    json_object_set_new(j, "event_seq", json_integer(a->event_seq));
-    if (a->sla.present) {
-        const struct sla_clock *k = &a->sla;
-        json_t *s = json_object();
-        json_object_set_new(s, "policy", str_or_null(k->policy));
-        json_object_set_new(s, "assigned_ms", json_integer(k->assigned_ms));
-        json_object_set_new(s, "ack_target_ms", json_integer(k->ack_target_ms));
-        json_object_set_new(s, "resolve_target_ms", json_integer(k->resolve_target_ms));
-        json_object_set_new(s, "resolve_elapsed_ms", json_integer(k->resolve_elapsed_ms));
-        json_object_set_new(s, "running_since", int_json(k->running_since));
-        json_object_set_new(s, "warned", kinds_json(&k->warned));
-        json_object_set_new(s, "breached", kinds_json(&k->breached));
-        for (int i = 0; i < SLA_KINDS; i++)
-            if (k->due_at[i] != SEAM_ABSENT_MS)
-                json_object_set_new(s, due_fields[i], int_json(k->due_at[i]));
-        if (k->ack_business_ms != SEAM_ABSENT_MS)
-            json_object_set_new(s, "ack_business_ms", int_json(k->ack_business_ms));
-        if (k->resolve_business_ms != SEAM_ABSENT_MS)
-            json_object_set_new(s, "resolve_business_ms", int_json(k->resolve_business_ms));
-        json_object_set_new(j, "sla", s);
+    if (v == SEAM_ABSENT_MS)
+        return;
+    if (v == SEAM_NULL_MS) {
+        json_obj_null(o, key);
+        return;
     }
-    if (a->acknowledged_at != SEAM_ABSENT_MS)
-        json_object_set_new(j, "acknowledged_at", time_json(a->acknowledged_at));
-    if (a->resolved_at != SEAM_ABSENT_MS)
-        json_object_set_new(j, "resolved_at", time_json(a->resolved_at));
-    if (a->resolution != NULL)
-        json_object_set_new(j, "resolution", json_string(a->resolution));
-    if (a->ended_at != SEAM_ABSENT_MS)
-        json_object_set_new(j, "ended_at", time_json(a->ended_at));
-    if (a->handed_back_at != SEAM_ABSENT_MS)
-        json_object_set_new(j, "handed_back_at", time_json(a->handed_back_at));
-    if (a->handback_reason >= 0)
-        json_object_set_new(j, "handback_reason",
-                            json_string(handback_reasons[a->handback_reason].name));
-    if (a->held_ms != SEAM_ABSENT_MS)
-        json_object_set_new(j, "held_ms", json_integer(a->held_ms));
-    return j;
+    char buf[32];
+    buf[0] = '"';
+    size_t n = record_time_format(v, buf + 1);
+    buf[n + 1] = '"';
+    json_obj_raw(o, key, buf, n + 2);
+}
+
+static void
+wr_int(struct json_obj *o, const char *key, int64_t v)
+{
+    if (v == SEAM_ABSENT_MS)
+        return;
+    if (v == SEAM_NULL_MS)
+        json_obj_null(o, key);
+    else
+        json_obj_int(o, key, v);
+}
+
+/* A finished nested text as a member; the text is freed. */
+static void
+wr_nested(struct json_obj *o, const char *key, char *text, size_t n)
+{
+    json_obj_raw(o, key, text, n);
+    free(text);
+}
+
+static void
+wr_flags(struct json_obj *o, const struct flag_set *fs)
+{
+    struct json_arr a = JSON_ARR_INIT;
+    for (unsigned i = 0; i < fs->n; i++)
+        json_arr_str(&a, ticket_flags[fs->v[i]].name);
+    size_t n;
+    char *text = json_arr_finish(&a, &n);
+    wr_nested(o, "flags", text, n);
+}
+
+static void
+wr_kinds(struct json_obj *o, const char *key, const struct kind_set *ks)
+{
+    struct json_arr a = JSON_ARR_INIT;
+    for (unsigned i = 0; i < ks->n; i++)
+        json_arr_str(&a, kind_names[ks->v[i]]);
+    size_t n;
+    char *text = json_arr_finish(&a, &n);
+    wr_nested(o, key, text, n);
+}
+
+static void
+wr_extra(struct json_obj *o, const struct extra_member *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        json_obj_raw(o, x[i].key, x[i].json, strlen(x[i].json));
+}
+
+static void
+wr_sla(struct json_obj *parent, const struct sla_clock *c)
+{
+    struct json_obj o = JSON_OBJ_INIT;
+    if (c->policy)
+        json_obj_str(&o, "policy", c->policy);
+    wr_int(&o, "assigned_ms", c->assigned_ms);
+    wr_int(&o, "ack_target_ms", c->ack_target_ms);
+    wr_int(&o, "resolve_target_ms", c->resolve_target_ms);
+    wr_int(&o, "resolve_elapsed_ms", c->resolve_elapsed_ms);
+    wr_int(&o, "running_since", c->running_since);
+    wr_int(&o, "ack_business_ms", c->ack_business_ms);
+    wr_int(&o, "resolve_business_ms", c->resolve_business_ms);
+    for (int i = 0; i < SEAM_SLA_KINDS; i++)
+        wr_int(&o, due_names[i], c->due_at[i]);
+    wr_kinds(&o, "warned", &c->warned);
+    wr_kinds(&o, "breached", &c->breached);
+    size_t n;
+    char *text = json_obj_finish(&o, &n);
+    wr_nested(parent, "sla", text, n);
+}
+
+static void
+wr_assignment(struct json_arr *arr, const struct assignment *a)
+{
+    struct json_obj o = JSON_OBJ_INIT;
+    json_obj_str(&o, "id", a->id);
+    json_obj_str(&o, "partner", a->partner);
+    json_obj_str(&o, "state", assignment_states[a->state].name);
+    if (a->rule)
+        json_obj_str(&o, "rule", a->rule);
+    wr_int(&o, "round", a->round);
+    wr_int(&o, "chain_position", a->chain_position);
+    wr_int(&o, "bounces", a->bounces);
+    wr_int(&o, "event_seq", a->event_seq);
+    if (a->due_ack != SEAM_ABSENT_MS || a->due_resolve != SEAM_ABSENT_MS) {
+        struct json_obj d = JSON_OBJ_INIT;
+        wr_time(&d, "ack", a->due_ack == SEAM_ABSENT_MS ? SEAM_NULL_MS : a->due_ack);
+        wr_time(&d, "resolve", a->due_resolve == SEAM_ABSENT_MS ? SEAM_NULL_MS : a->due_resolve);
+        size_t n;
+        char *text = json_obj_finish(&d, &n);
+        wr_nested(&o, "due", text, n);
+    }
+    wr_flags(&o, &a->flags);
+    wr_time(&o, "assigned_at", a->assigned_at);
+    wr_time(&o, "acknowledged_at", a->acknowledged_at);
+    wr_time(&o, "resolved_at", a->resolved_at);
+    wr_time(&o, "ended_at", a->ended_at);
+    wr_time(&o, "handed_back_at", a->handed_back_at);
+    if (a->resolution)
+        json_obj_str(&o, "resolution", a->resolution);
+    if (a->handback_reason >= 0 && a->handback_reason < HB_COUNT)
+        json_obj_str(&o, "handback_reason", handback_reasons[a->handback_reason].name);
+    wr_int(&o, "held_ms", a->held_ms);
+    if (a->sla.present)
+        wr_sla(&o, &a->sla);
+    wr_extra(&o, a->extra, a->nextra);
+    size_t n;
+    char *text = json_obj_finish(&o, &n);
+    json_arr_raw(arr, text, n);
+    free(text);
+}
+
+static void
+wr_entry(struct json_arr *arr, const struct timeline_entry *e)
+{
+    struct json_obj o = JSON_OBJ_INIT;
+    wr_time(&o, "at", e->at);
+    json_obj_str(&o, "type", event_types[e->type].name);
+    json_obj_str(&o, "status", ticket_statuses[e->status].name);
+    json_obj_str(&o, "visibility", visibility_names[e->visibility]);
+    if (e->text)
+        json_obj_str(&o, "text", e->text);
+    size_t n;
+    char *text = json_obj_finish(&o, &n);
+    json_arr_raw(arr, text, n);
+    free(text);
 }
 
 char *
-record_encode(const struct ticket *tk, int with_head, size_t *len)
+record_encode(const struct ticket *t, int with_head, size_t *len)
 {
-    json_t *j = json_object();
-    json_object_set_new(j, "id", json_string(tk->id));
-    json_object_set_new(j, "customer", str_or_null(tk->customer));
-    json_object_set_new(j, "status", json_string(ticket_statuses[tk->status].name));
-    json_object_set_new(j, "priority", json_string(priority_names[tk->priority]));
-    json_object_set_new(j, "summary", str_or_null(tk->summary));
-    json_object_set_new(j, "description", str_or_null(tk->description));
+    struct json_obj o = JSON_OBJ_INIT;
+    size_t n;
+    char *text;
+    json_obj_str(&o, "id", t->id);
+    if (t->customer)
+        json_obj_str(&o, "customer", t->customer);
+    json_obj_str(&o, "status", ticket_statuses[t->status].name);
+    if (t->priority >= 0 && t->priority < PRIO_COUNT)
+        json_obj_str(&o, "priority", priority_names[t->priority]);
+    if (t->summary)
+        json_obj_str(&o, "summary", t->summary);
+    if (t->description)
+        json_obj_str(&o, "description", t->description);
+    /* as filed: service and equipment may be null; the others are always there */
+    json_obj_str(&o, "service", t->filed[FACT_SERVICE]);
+    if (t->filed[FACT_SYMPTOM])
+        json_obj_str(&o, "symptom", t->filed[FACT_SYMPTOM]);
+    json_obj_str(&o, "equipment", t->filed[FACT_EQUIPMENT]);
+    if (t->filed[FACT_BUNDLE])
+        json_obj_str(&o, "bundle", t->filed[FACT_BUNDLE]);
+    if (t->filed[FACT_REGION])
+        json_obj_str(&o, "region", t->filed[FACT_REGION]);
+    wr_time(&o, "created_at", t->created_at);
+    wr_time(&o, "updated_at", t->updated_at);
+    int any = 0;
     for (int i = 0; i < FACT_COUNT; i++)
-        if (i != FACT_PRIORITY)
-            json_object_set_new(j, fact_names[i], str_or_null(tk->filed[i]));
-    json_object_set_new(j, "created_at", time_json(tk->created_at));
-    json_object_set_new(j, "updated_at", time_json(tk->updated_at));
-    json_t *facts = json_object();
-    for (int i = 0; i < FACT_COUNT; i++)
-        json_object_set_new(facts, fact_names[i], str_or_null(tk->facts[i]));
-    json_object_set_new(j, "facts", facts);
-    json_object_set_new(j, "round", json_integer(tk->round));
-    json_t *as = json_array();
-    for (size_t i = 0; i < tk->nassignments; i++)
-        json_array_append_new(as, assignment_json(&tk->assignments[i]));
-    json_object_set_new(j, "assignments", as);
-    json_t *tl = json_array();
-    for (size_t i = 0; i < tk->ntimeline; i++) {
-        const struct timeline_entry *e = &tk->timeline[i];
-        json_t *o = json_pack("{s:o, s:s, s:s, s:s}", "at", time_json(e->at), "type",
-                              event_types[e->type].name, "status", ticket_statuses[e->status].name,
-                              "visibility", visibility_names[e->visibility]);
-        if (e->text)
-            json_object_set_new(o, "text", json_string(e->text));
-        json_array_append_new(tl, o);
+        any |= t->facts[i] != NULL;
+    if (any) {
+        struct json_obj f = JSON_OBJ_INIT;
+        for (int i = 0; i < FACT_COUNT; i++)
+            json_obj_str(&f, fact_names[i], t->facts[i]);
+        text = json_obj_finish(&f, &n);
+        wr_nested(&o, "facts", text, n);
     }
-    json_object_set_new(j, "timeline", tl);
-    json_object_set_new(j, "flags", flags_json(&tk->flags));
-    if (with_head)
-        json_object_set_new(j, "head",
-                            json_pack("{s:i, s:I, s:s}", "v", 2, "events", (json_int_t)tk->events,
-                                      "last", tk->last));
-    json_object_set_new(j, "bounces", json_integer(tk->bounces));
-    json_object_set_new(j, "rule", str_or_null(tk->rule));
-    json_object_set_new(j, "mode", json_string(tk->joint ? "joint" : "single"));
-    json_t *fb = json_array();
-    for (size_t i = 0; i < tk->nfallback; i++)
-        json_array_append_new(fb, json_pack("{s:o, s:o}", "role", str_or_null(tk->fallback[i].role),
-                                            "partner", str_or_null(tk->fallback[i].partner)));
-    json_object_set_new(j, "fallback", fb);
-    json_object_set_new(j, "customer_visible", json_boolean(tk->customer_visible));
-    json_object_set_new(j, "topic", str_or_null(tk->topic));
-    if (tk->e2e.present) {
-        const struct e2e_clock *e = &tk->e2e;
-        json_object_set_new(j, "e2e",
-                            json_pack("{s:o, s:I, s:I, s:o, s:o, s:o}", "policy",
-                                      str_or_null(e->policy), "target_ms", (json_int_t)e->target_ms,
-                                      "elapsed_ms", (json_int_t)e->elapsed_ms, "running_since",
-                                      int_json(e->running_since), "due", time_json(e->due),
-                                      "resolved_business_ms", int_json(e->resolved_business_ms)));
+    wr_int(&o, "round", t->round);
+    wr_int(&o, "bounces", t->bounces);
+    if (t->rule)
+        json_obj_str(&o, "rule", t->rule);
+    if (t->joint >= 0)
+        json_obj_str(&o, "mode", t->joint ? "joint" : "single");
+    if (t->fallback != NULL) {
+        struct json_arr a = JSON_ARR_INIT;
+        for (size_t i = 0; i < t->nfallback; i++) {
+            struct json_obj f = JSON_OBJ_INIT;
+            json_obj_str(&f, "role", t->fallback[i].role);
+            json_obj_str(&f, "partner", t->fallback[i].partner);
+            text = json_obj_finish(&f, &n);
+            json_arr_raw(&a, text, n);
+            free(text);
+        }
+        text = json_arr_finish(&a, &n);
+        wr_nested(&o, "fallback", text, n);
     }
-    if (tk->tmf != NULL)
-        json_object_set_new(j, "tmf", json_loads(tk->tmf, 0, NULL));
-    char *text = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    if (text != NULL && len != NULL)
-        *len = strlen(text);
-    return text;
+    if (t->customer_visible >= 0) {
+        json_obj_bool(&o, "customer_visible", t->customer_visible);
+        json_obj_str(&o, "topic", t->topic);
+    }
+    struct json_arr a = JSON_ARR_INIT;
+    for (size_t i = 0; i < t->nassignments; i++)
+        wr_assignment(&a, &t->assignments[i]);
+    text = json_arr_finish(&a, &n);
+    wr_nested(&o, "assignments", text, n);
+    struct json_arr tl = JSON_ARR_INIT;
+    for (size_t i = 0; i < t->ntimeline; i++)
+        wr_entry(&tl, &t->timeline[i]);
+    text = json_arr_finish(&tl, &n);
+    wr_nested(&o, "timeline", text, n);
+    wr_flags(&o, &t->flags);
+    if (t->e2e.present) {
+        struct json_obj e = JSON_OBJ_INIT;
+        if (t->e2e.policy)
+            json_obj_str(&e, "policy", t->e2e.policy);
+        wr_int(&e, "target_ms", t->e2e.target_ms);
+        wr_int(&e, "elapsed_ms", t->e2e.elapsed_ms);
+        wr_int(&e, "running_since", t->e2e.running_since);
+        wr_time(&e, "due", t->e2e.due);
+        wr_int(&e, "resolved_business_ms", t->e2e.resolved_business_ms);
+        text = json_obj_finish(&e, &n);
+        wr_nested(&o, "e2e", text, n);
+    }
+    if (t->tmf)
+        json_obj_raw(&o, "tmf", t->tmf, strlen(t->tmf));
+    if (with_head) {
+        struct json_obj h = JSON_OBJ_INIT;
+        json_obj_int(&h, "v", RECORD_VERSION);
+        json_obj_int(&h, "events", t->events);
+        json_obj_str(&h, "last", t->last);
+        text = json_obj_finish(&h, &n);
+        wr_nested(&o, "head", text, n);
+    }
+    wr_extra(&o, t->extra, t->nextra);
+    return json_obj_finish(&o, len);
 }
+
+/* ---- the store ---- */
 
 enum seam_err
 record_load(struct store_txn *t, const char *id, struct ticket *out)
 {
     struct store_val v;
-    enum seam_err rc = store_get(t, DB_TICKETS, id, strlen(id), &v);
+    if (id == NULL || strlen(id) != SEAM_ID_LEN || id[0] != 'T')
+        return SEAM_ENOTFOUND;
+    enum seam_err rc = store_get(t, DB_TICKETS, id, SEAM_ID_LEN, &v);
     if (rc != SEAM_OK)
         return rc;
     return record_decode(v.data, v.len, out);
 }
 
 enum seam_err
-record_save(struct store_txn *t, const struct ticket *tk, unsigned flags, size_t max)
+record_save(struct store_txn *t, const struct ticket *tk, unsigned store_flags, size_t max_bytes)
 {
     size_t len;
     char *text = record_encode(tk, 1, &len);
-    if (text == NULL)
-        return SEAM_EINVAL;
-    enum seam_err rc = json_stored_check("ticket", tk->id, strlen(tk->id), text, len);
-    if (rc == SEAM_OK && max > 0 && len > max)
+    enum seam_err rc = SEAM_OK;
+    if (max_bytes > 0 && len > max_bytes)
         rc = SEAM_ETOOBIG;
     if (rc == SEAM_OK)
-        rc = store_put(t, DB_TICKETS, tk->id, SEAM_ID_LEN, text, len, flags);
+        rc = json_stored_check("ticket", tk->id, strlen(tk->id), text, len);
+    if (rc == SEAM_OK)
+        rc = store_put(t, DB_TICKETS, tk->id, strlen(tk->id), text, len, store_flags);
     free(text);
+    return rc;
+}
+
+/* ---- the format of the store, and its migration ---- */
+
+#define META_FORMAT "format"
+#define META_NEXT "format.next" /* the first ticket id a resumed migration takes */
+
+enum seam_err
+record_format_get(struct store_txn *t, unsigned *format)
+{
+    struct store_val v;
+    enum seam_err rc = store_get(t, DB_META, META_FORMAT, strlen(META_FORMAT), &v);
+    if (rc == SEAM_ENOTFOUND) {
+        *format = 1;
+        return SEAM_OK;
+    }
+    if (rc != SEAM_OK)
+        return rc;
+    unsigned f = 0;
+    const char *p = v.data;
+    if (v.len == 0 || v.len > 9)
+        return SEAM_ECORRUPT;
+    for (size_t i = 0; i < v.len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return SEAM_ECORRUPT;
+        f = f * 10 + (unsigned)(p[i] - '0');
+    }
+    *format = f;
+    return SEAM_OK;
+}
+
+struct migrate_ctx {
+    size_t batch;
+    char (*ids)[SEAM_ID_LEN + 1];
+    size_t n;
+    int more;          /* the scan stopped at a full batch */
+    uint64_t migrated; /* records rewritten, in all batches */
+    uint64_t seen;
+};
+
+static int
+migrate_collect(void *arg, struct store_val key, struct store_val val)
+{
+    struct migrate_ctx *m = arg;
+    (void)val;
+    if (m->n == m->batch) {
+        m->more = 1;
+        memcpy(m->ids[m->n], key.data, key.len < SEAM_ID_LEN ? key.len : SEAM_ID_LEN);
+        m->ids[m->n][key.len < SEAM_ID_LEN ? key.len : SEAM_ID_LEN] = '\0';
+        return 1; /* the next batch starts here */
+    }
+    if (key.len != SEAM_ID_LEN)
+        return 0; /* not a ticket: left as it is */
+    memcpy(m->ids[m->n], key.data, SEAM_ID_LEN);
+    m->ids[m->n++][SEAM_ID_LEN] = '\0';
+    return 0;
+}
+
+/* One batch: from META_NEXT (or the first ticket), batch records re-encoded. */
+static enum seam_err
+migrate_batch(struct store_txn *t, void *arg)
+{
+    struct migrate_ctx *m = arg;
+    struct store_val v;
+    char start[SEAM_ID_LEN + 1] = "";
+    enum seam_err rc = store_get(t, DB_META, META_NEXT, strlen(META_NEXT), &v);
+    if (rc == SEAM_OK && v.len <= SEAM_ID_LEN) {
+        memcpy(start, v.data, v.len);
+        start[v.len] = '\0';
+    } else if (rc != SEAM_ENOTFOUND && rc != SEAM_OK) {
+        return rc;
+    }
+    m->n = 0;
+    m->more = 0;
+    rc = store_scan(t, DB_TICKETS, start[0] ? start : NULL, strlen(start), 0, migrate_collect, m);
+    if (rc != SEAM_OK)
+        return rc;
+    uint64_t rewritten = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        struct ticket tk;
+        if ((rc = store_get(t, DB_TICKETS, m->ids[i], SEAM_ID_LEN, &v)) != SEAM_OK)
+            return rc;
+        if (record_decode(v.data, v.len, &tk) != SEAM_OK) {
+            log_warnx("migrate: ticket=%s cannot be decoded; the store is left at its format",
+                      m->ids[i]);
+            return SEAM_ECORRUPT;
+        }
+        size_t len;
+        char *text = record_encode(&tk, 1, &len);
+        if (len != v.len || memcmp(text, v.data, len) != 0) {
+            rc = json_stored_check("ticket", m->ids[i], SEAM_ID_LEN, text, len);
+            if (rc == SEAM_OK)
+                rc = store_put(t, DB_TICKETS, m->ids[i], SEAM_ID_LEN, text, len, 0);
+            rewritten++;
+        }
+        free(text);
+        ticket_free(&tk);
+        if (rc != SEAM_OK)
+            return rc;
+    }
+    if (m->more)
+        rc = store_put(t, DB_META, META_NEXT, strlen(META_NEXT), m->ids[m->n], strlen(m->ids[m->n]),
+                       0);
+    else {
+        rc = store_put(t, DB_META, META_FORMAT, strlen(META_FORMAT), "2", 1, 0);
+        if (rc == SEAM_OK) {
+            rc = store_del(t, DB_META, META_NEXT, strlen(META_NEXT));
+            if (rc == SEAM_ENOTFOUND)
+                rc = SEAM_OK;
+        }
+    }
+    if (rc == SEAM_OK) {
+        m->migrated += rewritten;
+        m->seen += m->n;
+    }
+    return rc;
+}
+
+static enum seam_err
+format_read(struct store *s, unsigned *format, uint64_t *tickets)
+{
+    struct store_txn *t;
+    enum seam_err rc = store_read_begin(s, &t);
+    if (rc != SEAM_OK)
+        return rc;
+    rc = record_format_get(t, format);
+    if (tickets != NULL)
+        *tickets = store_count(t, DB_TICKETS);
+    store_read_end(t);
+    return rc;
+}
+
+enum seam_err
+record_migrate(struct store *s, size_t batch, uint64_t *migrated)
+{
+    unsigned format;
+    uint64_t total;
+    struct migrate_ctx m = {0};
+    enum seam_err rc = format_read(s, &format, &total);
+    if (migrated != NULL)
+        *migrated = 0;
+    if (rc != SEAM_OK)
+        return rc;
+    if (format > RECORD_FORMAT) {
+        log_warnx("migrate: the store's format is %u; this build knows up to %u", format,
+                  RECORD_FORMAT);
+        return SEAM_ECORRUPT;
+    }
+    if (format == RECORD_FORMAT)
+        return SEAM_OK;
+    m.batch = batch > 0 ? batch : 2000;
+    m.ids = xmalloc((m.batch + 1) * sizeof(*m.ids));
+    log_info("migrate: format %u to %u, %llu tickets, %zu a transaction", format, RECORD_FORMAT,
+             (unsigned long long)total, m.batch);
+    do {
+        rc = store_write(s, migrate_batch, &m, NULL, NULL);
+        if (rc == SEAM_OK)
+            log_info("migrate: %llu of %llu tickets done, %llu rewritten",
+                     (unsigned long long)m.seen, (unsigned long long)total,
+                     (unsigned long long)m.migrated);
+    } while (rc == SEAM_OK && m.more);
+    free(m.ids);
+    if (rc == SEAM_OK)
+        log_info("migrate: the store is at format %u", RECORD_FORMAT);
+    if (migrated != NULL)
+        *migrated = m.migrated;
     return rc;
 }
