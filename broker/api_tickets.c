@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <microhttpd.h>
-
 #include "api.h"
 #include "forward.h"
 #include "log.h"
@@ -412,10 +410,9 @@ api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
         const struct config_partner *p = config_partner_find(r->srv->cfg, r->who.subject);
         const char *why = NULL;
         if (p != NULL && p->has_signing_key &&
-            auth_partner_signature(
-                p->signing_key,
-                MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "seam-signature"), r->method,
-                r->path, r->body, r->body_len, &signature, &why) != SEAM_OK) {
+            auth_partner_signature(p->signing_key, http_header_value(r, "seam-signature"),
+                                   r->method, r->path, r->body, r->body_len, &signature,
+                                   &why) != SEAM_OK) {
             http_error(r, E_UNAUTHORIZED, why, NULL);
             return;
         }

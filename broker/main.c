@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <microhttpd.h>
 #include <sodium.h>
 
 #include "api.h"
@@ -212,7 +211,7 @@ main(int argc, char **argv)
     log_info("stopping signal=%d", sig);
     /* No new connections; drain the writer (its answers resume their
      * requests), give those answers a moment to leave, then stop. */
-    MHD_quiesce_daemon(srv.mhd);
+    http_quiesce(&srv);
     longpoll_stop();
     scheduler_stop(srv.scheduler);
     replay_pruner_stop(pruner);
