@@ -13,10 +13,8 @@
 #include <string.h>
 
 #include "api.h"
-#include "forward.h"
+#include "fanout.h"
 #include "log.h"
-#include "outbox.h"
-#include "longpoll.h"
 #include "replay.h"
 #include "ticket.h"
 #include "tmf.h"
@@ -79,7 +77,7 @@ create_done(struct store_job *job)
 {
     struct create_job *cj = (struct create_job *)job;
     if (job->rc == SEAM_OK)
-        api_notify_owners(cj->r->srv, cj->record);
+        fanout_ticket_committed(cj->record);
     http_resume_to(cj->r, create_finish);
 }
 
@@ -315,20 +313,6 @@ signed_limit_reply(struct req *r)
                NULL);
 }
 
-void
-api_notify_owners(struct server *srv, const json_t *record)
-{
-    /* Long-polls are woken per owner; the push thread looks at its outbox. */
-    json_t *a;
-    size_t i;
-    json_array_foreach(json_object_get(record, "assignments"), i, a)
-    {
-        longpoll_notify(json_string_value(json_object_get(a, "partner")));
-    }
-    if (outbox_take_news())
-        forward_kick(srv->fwd);
-}
-
 /* Builds the answer, on the request's own thread once it is resumed. */
 
 void
@@ -396,7 +380,7 @@ act_done(struct store_job *job)
 {
     struct act_job *aj = (struct act_job *)job;
     if (job->rc == SEAM_OK)
-        api_notify_owners(aj->r->srv, aj->record);
+        fanout_ticket_committed(aj->record);
     http_resume_to(aj->r, act_finish);
 }
 

@@ -11,9 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <microhttpd.h>
-
 #include "api.h"
+#include "fanout.h"
 #include "tmf.h"
 
 /* ?fields=a,b: only those attributes (exactly), as the conformance kit expects. */
@@ -287,7 +286,7 @@ tmf_answer(struct req *r, struct tmf_job *j)
     struct store_job *job = &j->job;
     switch (job->rc) {
     case SEAM_OK:
-        api_notify_owners(r->srv, j->record);
+        fanout_ticket_committed(j->record);
         if (j->delete)
             http_reply_empty(r, 204);
         else

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api.h"
+#include "fanout.h"
 #include "log.h"
 #include "scheduler.h"
 #include "sla.h"
@@ -184,7 +184,7 @@ due_done(struct store_job *job)
         }
     json_array_foreach(dj->changed, i, r)
     {
-        api_notify_owners(s->srv, r);
+        fanout_ticket_committed(r);
     }
     pthread_mutex_lock(&s->mu);
     s->job_done = 1;

@@ -21,7 +21,8 @@
 #include "json_fast.h"
 #include "log.h"
 #include "outbox.h"
-#include "tmf.h"
+#include "fanout.h"
+#include "tmf_note.h"
 #include "route.h"
 #include "ticket.h"
 
@@ -709,7 +710,7 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
                        bytes_cap(c->cfg, TIER_ADD))) != SEAM_OK)
         goto out;
     if ((rc = push_changes(t, c, record, NULL, NULL, who, "ticket.created", at)) != SEAM_OK ||
-        (rc = tmf_notify(t, record, NULL, "ticket.created")) != SEAM_OK)
+        (rc = fanout_changed(t, record, NULL, "ticket.created")) != SEAM_OK)
         goto out;
     char *ik = xasprintf("%s%c%s", customer, 0, tid);
     rc = store_put(t, DB_CUST_TICKETS, ik, strlen(customer) + 1 + TICKET_ID_LEN, "", 0, 0);
@@ -1559,7 +1560,7 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
         goto out;
     }
     if ((rc = push_changes(t, c, record, before, status_before, who, type, at)) != SEAM_OK ||
-        (rc = tmf_notify(t, record, status_before, type)) != SEAM_OK)
+        (rc = fanout_changed(t, record, status_before, type)) != SEAM_OK)
         goto out;
     /* Invariant 1: an open ticket always has a live assignment. */
     assert(!is_open(record) || live_count(record) > 0);
