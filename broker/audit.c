@@ -129,14 +129,11 @@ gaps(const json_t *record)
 }
 
 static int
-one_ticket(void *ctx, struct store_val k, struct store_val v)
+one_ticket(void *ctx, const json_t *record)
 {
     struct acc *a = ctx;
-    (void)k;
-    json_t *record = json_loadb(v.data, v.len, 0, NULL), *asg;
+    json_t *asg;
     size_t i;
-    if (record == NULL)
-        return 0;
     const char *tid = json_string_value(json_object_get(record, "id"));
     int disputed = 0, counted = 0;
     json_t *f;
@@ -166,7 +163,6 @@ one_ticket(void *ctx, struct store_val k, struct store_val v)
             a->e2e_within += took <= num(e2e, "target_ms");
         }
     }
-    json_decref(record);
     return 0;
 }
 
@@ -228,7 +224,7 @@ audit_sla(struct store_txn *t, const struct audit_period *p, json_t **out)
     char from[32] = "", to[32] = "";
     a.all.tickets = json_object();
     a.all.owner = xstrdup("all");
-    enum seam_err rc = store_scan(t, DB_TICKETS, NULL, 0, 0, one_ticket, &a);
+    enum seam_err rc = ticket_scan(t, one_ticket, &a);
     json_t *owners = json_array();
     for (size_t i = 0; i < a.nowners; i++)
         json_array_append_new(owners, stats_json(&a.owners[i]));
@@ -319,14 +315,11 @@ struct breach_ctx {
 };
 
 static int
-breaches_of(void *ctx, struct store_val k, struct store_val v)
+breaches_of(void *ctx, const json_t *record)
 {
     struct breach_ctx *b = ctx;
-    (void)k;
-    json_t *record = json_loadb(v.data, v.len, 0, NULL), *asg, *kind;
+    json_t *asg, *kind;
     size_t i, j;
-    if (record == NULL)
-        return 0;
     const char *tid = json_string_value(json_object_get(record, "id"));
     json_array_foreach(json_object_get(record, "assignments"), i, asg)
     {
@@ -348,7 +341,6 @@ breaches_of(void *ctx, struct store_val k, struct store_val v)
             free(ev);
         }
     }
-    json_decref(record);
     return 0;
 }
 
@@ -356,7 +348,7 @@ enum seam_err
 audit_breaches(struct store_txn *t, const struct audit_period *p, json_t **list)
 {
     struct breach_ctx b = {p, json_array()};
-    enum seam_err rc = store_scan(t, DB_TICKETS, NULL, 0, 0, breaches_of, &b);
+    enum seam_err rc = ticket_scan(t, breaches_of, &b);
     if (rc != SEAM_OK) {
         json_decref(b.list);
         return rc;

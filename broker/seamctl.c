@@ -450,8 +450,9 @@ cmd_verify(int argc, char **argv)
     struct store *s = open_store(dir);
     if (store_read_begin(s, &t) != SEAM_OK)
         die("cannot read the store");
-    uint64_t tickets = store_count(t, DB_TICKETS);
-    uint64_t problems = evlog_verify_store(t, pk, print_problem, &shown, &events);
+    uint64_t tickets = ticket_count(t);
+    const struct evlog_records recs = {ticket_head, ticket_each_key};
+    uint64_t problems = evlog_verify_store(t, pk, &recs, print_problem, &shown, &events);
     problems += ticket_verify_records(t, print_problem, &shown);
     /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
     uint64_t parked = sla_parked_report(t, print_note, NULL);

@@ -1960,3 +1960,85 @@ ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn,
     struct each_ctx e = {who, fn, ctx};
     return store_scan(t, DB_TICKETS, NULL, 0, 1, each_one, &e);
 }
+
+/*
+ * Reads for the modules that own no ticket data (ticket.h, "Reads for other
+ * modules"): they reach the tickets database only through these.
+ */
+
+char *
+ticket_lead_text(struct store_txn *t, const char *id, size_t *len)
+{
+    struct store_val v;
+    if (!ticket_id_valid(id) || store_get(t, DB_TICKETS, id, TICKET_ID_LEN, &v) != SEAM_OK)
+        return NULL;
+    return ticket_lead_bytes(v.data, v.len, len);
+}
+
+struct scan_ctx {
+    ticket_each_fn fn;
+    void *ctx;
+};
+
+static int
+scan_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct scan_ctx *s = arg;
+    (void)k;
+    json_t *record = json_loadb(v.data, v.len, 0, NULL);
+    int stop = record != NULL ? s->fn(s->ctx, record) : 0;
+    json_decref(record);
+    return stop;
+}
+
+enum seam_err
+ticket_scan(struct store_txn *t, ticket_each_fn fn, void *ctx)
+{
+    struct scan_ctx s = {fn, ctx};
+    return store_scan(t, DB_TICKETS, NULL, 0, 0, scan_one, &s);
+}
+
+enum seam_err
+ticket_head(struct store_txn *t, const char *id, int64_t *events, char last[65])
+{
+    struct store_val v;
+    enum seam_err rc = store_get(t, DB_TICKETS, id, TICKET_ID_LEN, &v);
+    if (rc != SEAM_OK)
+        return rc;
+    json_t *rec = json_loadb(v.data, v.len, 0, NULL);
+    json_t *head = json_object_get(rec, "head");
+    const char *l = json_string_value(json_object_get(head, "last"));
+    *events = (int64_t)json_integer_value(json_object_get(head, "events"));
+    if (l != NULL && strlen(l) < 65)
+        memcpy(last, l, strlen(l) + 1);
+    else
+        last[0] = '\0';
+    json_decref(rec);
+    return SEAM_OK;
+}
+
+struct keys_ctx {
+    ticket_key_fn fn;
+    void *ctx;
+};
+
+static int
+key_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct keys_ctx *e = arg;
+    (void)v;
+    return e->fn(e->ctx, k.data, k.len);
+}
+
+enum seam_err
+ticket_each_key(struct store_txn *t, ticket_key_fn fn, void *ctx)
+{
+    struct keys_ctx e = {fn, ctx};
+    return store_scan(t, DB_TICKETS, NULL, 0, 0, key_one, &e);
+}
+
+uint64_t
+ticket_count(struct store_txn *t)
+{
+    return store_count(t, DB_TICKETS);
+}

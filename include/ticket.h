@@ -207,4 +207,31 @@ enum seam_err ticket_each(struct store_txn *t, const struct principal *who, tick
 /* Whether s could be a ticket id (shape only). */
 int ticket_id_valid(const char *s);
 
+/*
+ * Reads for other modules, which own no ticket data and reach the tickets
+ * database only through these (the owners of each database: store.h).
+ */
+
+/* ticket_lead_bytes of ticket id's stored record; NULL if none or not of that shape. */
+char *ticket_lead_text(struct store_txn *t, const char *id, size_t *len);
+
+/* Calls fn for every ticket, oldest first (id order), until it returns non-zero;
+ * a record that does not parse is skipped. */
+enum seam_err ticket_scan(struct store_txn *t, ticket_each_fn fn, void *ctx) SEAM_WUR;
+
+/*
+ * What ticket id's record says of its event chain: the number of events and
+ * the last event's SHA-256 (hex; "" if absent). SEAM_ENOTFOUND: no record. A
+ * record that does not parse says 0 events.
+ */
+enum seam_err ticket_head(struct store_txn *t, const char *id, int64_t *events,
+                          char last[65]) SEAM_WUR;
+
+/* Calls fn with every ticket record's key as stored (any length), in order. */
+typedef int (*ticket_key_fn)(void *ctx, const void *key, size_t len);
+enum seam_err ticket_each_key(struct store_txn *t, ticket_key_fn fn, void *ctx) SEAM_WUR;
+
+/* The number of ticket records. */
+uint64_t ticket_count(struct store_txn *t);
+
 #endif
