@@ -48,6 +48,20 @@ append_one(struct store_txn *t, void *arg)
     return rc;
 }
 
+/* A ticket record whose head says one event more than its chain holds. */
+static enum seam_err
+bad_head(struct store_txn *t, void *arg)
+{
+    const struct append_ctx *a = arg;
+    json_t *rec = json_pack("{s:s, s:{s:i, s:s}}", "id", a->ticket, "head", "events", a->events + 1,
+                            "last", a->last);
+    char *text = json_dumps(rec, JSON_COMPACT);
+    enum seam_err rc = store_put(t, DB_TICKETS, a->ticket, TICKET_ID_LEN, text, strlen(text), 0);
+    free(text);
+    json_decref(rec);
+    return rc;
+}
+
 static void
 count_problem(void *ctx, const char *p)
 {
@@ -159,6 +173,17 @@ main(void)
     problems = 0;
     ok(evlog_verify_store(t, other.pk, &recs, count_problem, &problems, &events) > 0,
        "the whole store fails with another key (%d problems)", problems);
+    store_read_end(t);
+
+    /* The records' heads are read through recs (the ticket module's), and only so. */
+    ok(store_write(s, bad_head, &ac[1], NULL, NULL) == SEAM_OK, "a record's head is made wrong");
+    ok(store_read_begin(s, &t) == SEAM_OK, "read again");
+    problems = 0;
+    ok(evlog_verify_store(t, k.pk, &recs, count_problem, &problems, &events) == 1,
+       "the wrong head is found through the records' reads");
+    problems = 0;
+    ok(evlog_verify_store(t, k.pk, NULL, count_problem, &problems, &events) == 0,
+       "without the records, the log alone still verifies");
     store_read_end(t);
     store_close(s);
     char cmd[256];
