@@ -118,15 +118,8 @@ proof_json(uint8_t (*proof)[SEAM_HASH_LEN], size_t n)
 static char *
 checkpoint_of(struct store_txn *t, uint64_t size)
 {
-    uint8_t k[8];
-    struct store_val v;
-    be64_put(k, size);
-    if (store_get(t, DB_CHECKPOINTS, k, 8, &v) != SEAM_OK)
-        return NULL;
-    char *note = xmalloc(v.len + 1);
-    memcpy(note, v.data, v.len);
-    note[v.len] = '\0';
-    return note;
+    char *note = NULL;
+    return evlog_checkpoint_at(t, size, &note) == SEAM_OK ? note : NULL;
 }
 
 void

@@ -12,13 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <microhttpd.h>
-
 #include "api.h"
-#include "forward.h"
+#include "fanout.h"
 #include "log.h"
-#include "outbox.h"
-#include "longpoll.h"
 #include "replay.h"
 #include "ticket.h"
 #include "tmf.h"
@@ -82,7 +78,7 @@ create_done(struct store_job *job)
 {
     struct create_job *cj = (struct create_job *)job;
     if (job->rc == SEAM_OK)
-        api_notify_owners(cj->r->srv, &cj->tk);
+        fanout_ticket_committed(&cj->tk);
     http_resume_to(cj->r, create_finish);
 }
 
@@ -179,13 +175,10 @@ api_tickets_get(struct req *r)
         http_error_from(r, rc, "read");
         return;
     }
-    const char *id = http_param(r, 0);
-    struct store_val v;
-    if (r->who.role == ROLE_LEAD && ticket_id_valid(id) &&
-        store_get(t, DB_TICKETS, id, TICKET_ID_LEN, &v) == SEAM_OK) {
+    if (r->who.role == ROLE_LEAD) {
         /* The lead sees the whole record: its bytes are the answer, unparsed. */
         size_t n;
-        char *text = ticket_lead_bytes(v.data, v.len, &n);
+        char *text = ticket_lead_text(t, http_param(r, 0), &n);
         if (text != NULL) {
             store_read_end(t);
             http_reply_raw(r, 200, "application/json", text, n);
@@ -320,16 +313,6 @@ signed_limit_reply(struct req *r)
                NULL);
 }
 
-void
-api_notify_owners(struct server *srv, const struct ticket *tk)
-{
-    /* Long-polls are woken per owner; the push thread looks at its outbox. */
-    for (size_t i = 0; i < tk->nassignments; i++)
-        longpoll_notify(tk->assignments[i].partner);
-    if (outbox_take_news())
-        forward_kick(srv->fwd);
-}
-
 /* Builds the answer, on the request's own thread once it is resumed. */
 
 void
@@ -399,7 +382,7 @@ act_done(struct store_job *job)
 {
     struct act_job *aj = (struct act_job *)job;
     if (job->rc == SEAM_OK)
-        api_notify_owners(aj->r->srv, &aj->tk);
+        fanout_ticket_committed(&aj->tk);
     http_resume_to(aj->r, act_finish);
 }
 
@@ -413,10 +396,9 @@ api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
         const struct config_partner *p = config_partner_find(r->srv->cfg, r->who.subject);
         const char *why = NULL;
         if (p != NULL && p->has_signing_key &&
-            auth_partner_signature(
-                p->signing_key,
-                MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "seam-signature"), r->method,
-                r->path, r->body, r->body_len, &signature, &why) != SEAM_OK) {
+            auth_partner_signature(p->signing_key, http_header_value(r, "seam-signature"),
+                                   r->method, r->path, r->body, r->body_len, &signature,
+                                   &why) != SEAM_OK) {
             http_error(r, E_UNAUTHORIZED, why, NULL);
             return;
         }

@@ -11,9 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <microhttpd.h>
-
 #include "api.h"
+#include "fanout.h"
 #include "tmf.h"
 
 /* ?fields=a,b: only those attributes (exactly), as the conformance kit expects. */
@@ -49,17 +48,15 @@ struct match_ctx {
     int ok;
 };
 
-static enum MHD_Result
-match_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static void
+match_arg(void *cls, const char *key, const char *value)
 {
     struct match_ctx *m = cls;
-    (void)kind;
     if (!strcmp(key, "fields") || !strcmp(key, "offset") || !strcmp(key, "limit"))
-        return MHD_YES;
+        return;
     json_t *v = json_object_get(m->view, key);
     if (!json_is_string(v) || value == NULL || strcmp(json_string_value(v), value) != 0)
         m->ok = 0;
-    return MHD_YES;
 }
 
 static int
@@ -68,7 +65,7 @@ list_one(void *ctx, const struct ticket *tk)
     struct list_ctx *l = ctx;
     json_t *view = tmf_view(tk);
     struct match_ctx m = {view, 1};
-    MHD_get_connection_values(l->r->conn, MHD_GET_ARGUMENT_KIND, match_arg, &m);
+    http_query_each(l->r, match_arg, &m);
     if (m.ok) {
         if (l->total >= l->offset && (long)json_array_size(l->items) < l->limit)
             json_array_append_new(l->items, select_fields(json_incref(view), l->fields));
@@ -294,7 +291,7 @@ tmf_answer(struct req *r, struct tmf_job *j)
     struct store_job *job = &j->job;
     switch (job->rc) {
     case SEAM_OK:
-        api_notify_owners(r->srv, &j->tk);
+        fanout_ticket_committed(&j->tk);
         if (j->delete)
             http_reply_empty(r, 204);
         else

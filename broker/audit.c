@@ -195,7 +195,7 @@ audit_sla(struct store_txn *t, const struct audit_period *p, json_t **out)
     char from[32] = "", to[32] = "";
     a.all.tickets = json_object();
     a.all.owner = xstrdup("all");
-    enum seam_err rc = ticket_scan(t, 0, one_ticket, &a);
+    enum seam_err rc = ticket_scan(t, one_ticket, &a);
     json_t *owners = json_array();
     for (size_t i = 0; i < a.nowners; i++)
         json_array_append_new(owners, stats_json(&a.owners[i]));
@@ -317,7 +317,7 @@ enum seam_err
 audit_breaches(struct store_txn *t, const struct audit_period *p, json_t **list)
 {
     struct breach_ctx b = {p, json_array()};
-    enum seam_err rc = ticket_scan(t, 0, breaches_of, &b);
+    enum seam_err rc = ticket_scan(t, breaches_of, &b);
     if (rc != SEAM_OK) {
         json_decref(b.list);
         return rc;

@@ -1,6 +1,7 @@
 /*
  * endpoints.c: the endpoint table, data only (after Redis's command table).
- * Each row: method, path, handler, roles allowed, flags (http.h), body
+ * Each row: method, path, handler, roles allowed, flags (http.h: the error
+ * shape is one of them), body
  * limit (0: limits.max_body_bytes), metric name (unique: one series per row).
  */
 #include "api.h"
@@ -10,6 +11,7 @@
 #define AUDITOR ROLE_AUDITOR
 #define PARTNER ROLE_PARTNER
 #define ACT EP_BODY | EP_WRITE
+#define TMF EP_TMF /* errors in TMF621's shape */
 
 const struct endpoint endpoints[] = {
     {"GET", "/healthz", api_ops_healthz, ROLE_PUBLIC, 0, 0, "healthz"},
@@ -43,21 +45,21 @@ const struct endpoint endpoints[] = {
      "deliveries_redeliver"},
     {"POST", "/v1/rules/explain", api_rules_explain, LEAD, EP_BODY, 4096, "rules_explain"},
     {"GET", "/v1/rules/check", api_rules_check, LEAD, 0, 0, "rules_check"},
-    {"GET", "/tmf-api/troubleTicket/v4/troubleTicket", api_tmf_list, CUSTOMER | PARTNER | LEAD, 0,
+    {"GET", "/tmf-api/troubleTicket/v4/troubleTicket", api_tmf_list, CUSTOMER | PARTNER | LEAD, TMF,
      0, "tmf_list"},
     {"POST", "/tmf-api/troubleTicket/v4/troubleTicket", api_tmf_create, CUSTOMER | LEAD,
-     EP_BODY | EP_WRITE, 65536, "tmf_create"},
+     EP_BODY | EP_WRITE | TMF, 65536, "tmf_create"},
     {"POST", "/tmf-api/troubleTicket/v4/troubleTicket/", api_tmf_create, CUSTOMER | LEAD,
-     EP_BODY | EP_WRITE, 65536, "tmf_create_slash"},
+     EP_BODY | EP_WRITE | TMF, 65536, "tmf_create_slash"},
     {"GET", "/tmf-api/troubleTicket/v4/troubleTicket/{id}", api_tmf_get, CUSTOMER | PARTNER | LEAD,
-     0, 0, "tmf_get"},
+     TMF, 0, "tmf_get"},
     {"PATCH", "/tmf-api/troubleTicket/v4/troubleTicket/{id}", api_tmf_patch, CUSTOMER | LEAD,
-     EP_BODY | EP_WRITE, 65536, "tmf_patch"},
-    {"DELETE", "/tmf-api/troubleTicket/v4/troubleTicket/{id}", api_tmf_delete, LEAD, EP_WRITE, 0,
-     "tmf_delete"},
-    {"POST", "/tmf-api/troubleTicket/v4/hub", api_tmf_hub_add, LEAD, EP_BODY | EP_WRITE, 4096,
+     EP_BODY | EP_WRITE | TMF, 65536, "tmf_patch"},
+    {"DELETE", "/tmf-api/troubleTicket/v4/troubleTicket/{id}", api_tmf_delete, LEAD, EP_WRITE | TMF,
+     0, "tmf_delete"},
+    {"POST", "/tmf-api/troubleTicket/v4/hub", api_tmf_hub_add, LEAD, EP_BODY | EP_WRITE | TMF, 4096,
      "tmf_hub_add"},
-    {"DELETE", "/tmf-api/troubleTicket/v4/hub/{id}", api_tmf_hub_delete, LEAD, EP_WRITE, 0,
+    {"DELETE", "/tmf-api/troubleTicket/v4/hub/{id}", api_tmf_hub_delete, LEAD, EP_WRITE | TMF, 0,
      "tmf_hub_delete"},
     {"POST", "/v1/test/clock", api_test_clock, LEAD, EP_BODY | EP_TEST, 1024, "test_clock"},
     {"GET", "/v1/audit/sla", api_audit_sla, LEAD | AUDITOR, 0, 0, "audit_sla"},

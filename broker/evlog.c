@@ -356,6 +356,7 @@ struct vstate {
     uint64_t events;
     uint8_t (**levels)[H]; /* recomputed perfect subtrees */
     unsigned nlevels;
+    const struct evlog_records *recs; /* NULL: the records are not checked */
 };
 
 static void __attribute__((format(printf, 2, 3))) vreport(struct vstate *vs, const char *fmt, ...)
@@ -383,25 +384,21 @@ mem_node(void *ctx, unsigned level, uint64_t index, uint8_t out[H])
 static void
 check_ticket_head(struct vstate *vs)
 {
-    struct store_val v;
-    if (vs->ticket[0] == '\0')
+    int64_t n = 0;
+    char last[2 * H + 1] = "";
+    if (vs->ticket[0] == '\0' || vs->recs == NULL)
         return;
-    if (store_get(vs->t, DB_TICKETS, vs->ticket, TICKET_ID_LEN, &v) != SEAM_OK) {
+    if (vs->recs->head(vs->t, vs->ticket, &n, last) != SEAM_OK) {
         vreport(vs, "ticket %s: has events but no ticket record", vs->ticket);
         return;
     }
-    json_t *rec = json_loadb(v.data, v.len, 0, NULL);
-    json_t *head = json_object_get(rec, "head");
-    json_int_t n = json_integer_value(json_object_get(head, "events"));
-    const char *last = json_string_value(json_object_get(head, "last"));
     if (n != vs->seq + 1)
         vreport(vs,
                 "ticket %s: record says %lld events, the log holds %lld (events removed or "
                 "added)",
                 vs->ticket, (long long)n, (long long)(vs->seq + 1));
-    else if (last == NULL || strcmp(last, vs->prev) != 0)
+    else if (last[0] == '\0' || strcmp(last, vs->prev) != 0)
         vreport(vs, "ticket %s: record's last event hash differs from the log", vs->ticket);
-    json_decref(rec);
 }
 
 static int
@@ -498,18 +495,17 @@ verify_checkpoint(void *ctx, struct store_val k, struct store_val v)
 }
 
 static int
-check_ticket_has_events(void *ctx, struct store_val k, struct store_val v)
+check_ticket_has_events(void *ctx, const void *k, size_t klen)
 {
     struct vstate *vs = ctx;
     struct store_val ev;
     uint8_t key[TICKET_ID_LEN + 4];
     char tid[TICKET_ID_LEN + 1] = "";
-    (void)v;
-    if (k.len != TICKET_ID_LEN) {
+    if (klen != TICKET_ID_LEN) {
         vreport(vs, "ticket record with a malformed id");
         return 0;
     }
-    memcpy(tid, k.data, TICKET_ID_LEN);
+    memcpy(tid, k, TICKET_ID_LEN);
     event_key(tid, 0, key);
     if (store_get(vs->t, DB_EVENTS, key, sizeof(key), &ev) != SEAM_OK)
         vreport(vs, "ticket %s: has no creation event", tid);
@@ -517,10 +513,10 @@ check_ticket_has_events(void *ctx, struct store_val k, struct store_val v)
 }
 
 uint64_t
-evlog_verify_store(struct store_txn *t, const uint8_t pk[32], evlog_report_fn report, void *ctx,
-                   uint64_t *events)
+evlog_verify_store(struct store_txn *t, const uint8_t pk[32], const struct evlog_records *recs,
+                   evlog_report_fn report, void *ctx, uint64_t *events)
 {
-    struct vstate vs = {.t = t, .pk = pk, .report = report, .ctx = ctx, .seq = -1};
+    struct vstate vs = {.t = t, .pk = pk, .report = report, .ctx = ctx, .seq = -1, .recs = recs};
     char *note = NULL, err[200];
     uint64_t cp_size, tree_size;
     uint8_t cp_root[H];
@@ -590,7 +586,7 @@ evlog_verify_store(struct store_txn *t, const uint8_t pk[32], evlog_report_fn re
     }
     if (store_scan(t, DB_CHECKPOINTS, NULL, 0, 0, verify_checkpoint, &vs) != SEAM_OK)
         vreport(&vs, "checkpoints: scan failed");
-    if (store_scan(t, DB_TICKETS, NULL, 0, 0, check_ticket_has_events, &vs) != SEAM_OK)
+    if (recs != NULL && recs->each_key(t, check_ticket_has_events, &vs) != SEAM_OK)
         vreport(&vs, "tickets: scan failed");
 
     for (unsigned l = 1; l < nl; l++)
@@ -601,4 +597,20 @@ evlog_verify_store(struct store_txn *t, const uint8_t pk[32], evlog_report_fn re
     if (events)
         *events = vs.events;
     return vs.problems;
+}
+
+enum seam_err
+evlog_checkpoint_at(struct store_txn *t, uint64_t size, char **note)
+{
+    uint8_t k[8];
+    struct store_val v;
+    be64_put(k, size);
+    enum seam_err rc = store_get(t, DB_CHECKPOINTS, k, 8, &v);
+    if (rc != SEAM_OK)
+        return rc;
+    char *n = xmalloc(v.len + 1);
+    memcpy(n, v.data, v.len);
+    n[v.len] = '\0';
+    *note = n;
+    return SEAM_OK;
 }

@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "fanout.h"
 #include "forward.h"
 #include "log.h"
 #include "outbox.h"
@@ -194,7 +195,7 @@ result_done(struct store_job *job)
                   (unsigned long long)rj->a.seq, seam_strerror(job->rc));
     busy_remove(rj->f, rj->a.seq);
     if (job->rc == SEAM_OK && rj->has_escalated)
-        api_notify_owners(rj->f->srv, &rj->escalated);
+        fanout_ticket_committed(&rj->escalated);
     forward_kick(rj->f);
     json_decref(rj->message);
     ticket_free(&rj->escalated);

@@ -26,6 +26,13 @@
 #include "log.h"
 #include "scheduler.h"
 
+/* The face of one server: libmicrohttpd's daemon and the watchdog thread. */
+struct http {
+    struct MHD_Daemon *mhd;
+    pthread_t watchdog; /* drops connections that send no complete request in time */
+    _Atomic int watchdog_stop;
+};
+
 /* ---- metrics: lock-free counters ---- */
 
 static const int codes[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503};
@@ -263,6 +270,54 @@ http_reply_json_text(struct req *r, int status, char *text, size_t len)
 }
 
 /*
+ * The number of leading directories ("seg/") of path that pattern (an
+ * endpoint's path, "{id}" matching any one segment) has too.
+ */
+static size_t
+shared_dirs(const char *pattern, const char *path)
+{
+    size_t n = 0;
+    if (*pattern != '/' || *path != '/')
+        return 0;
+    for (;;) {
+        const char *pe = strchr(++pattern, '/'), *qe = strchr(++path, '/');
+        if (qe == NULL)
+            return n; /* the path's last segment is no directory */
+        size_t pl = pe ? (size_t)(pe - pattern) : strlen(pattern), ql = (size_t)(qe - path);
+        if (!(pl == 4 && memcmp(pattern, "{id}", 4) == 0) &&
+            (pl != ql || memcmp(pattern, path, pl) != 0))
+            return n;
+        n++;
+        if (pe == NULL)
+            return n;
+        pattern = pe;
+        path = qe;
+    }
+}
+
+/*
+ * The flags that pick the error shape: the endpoint's, or for a request that
+ * matched none (or failed before routing) those of the first row sharing the
+ * most leading directories with its path; none shared: the default shape.
+ */
+static unsigned
+error_shape(const struct req *r)
+{
+    if (r->ep != NULL)
+        return r->ep->flags;
+    size_t best = 0;
+    unsigned flags = 0;
+    for (size_t i = 0; r->path != NULL && i < n_endpoints; i++) {
+        size_t n = shared_dirs(endpoints[i].path, r->path);
+        if (n > best) {
+            best = n;
+            flags = endpoints[i].flags;
+        }
+    }
+    return flags;
+}
+
+/*
  * The structured error. message and field may quote a client's bytes (a
  * parser's text, a name from the body or the query): they are made valid
  * UTF-8 first, so that the answer always dumps and a client's bytes never
@@ -275,7 +330,7 @@ http_error(struct req *r, enum api_error e, const char *message, const char *fie
     char *msg = utf8_sanitize(message ? message : api_error_message(e));
     char *fld = utf8_sanitize(field);
     json_t *body;
-    if (strncmp(r->path, "/tmf-api/", 9) == 0) {
+    if (error_shape(r) & EP_TMF) {
         /* TMF621's Error shape on that face: code, reason, message, status. */
         char st[8];
         snprintf(st, sizeof(st), "%d", status);
@@ -338,6 +393,33 @@ const char *
 http_query(struct req *r, const char *key)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+struct query_each {
+    http_query_fn fn;
+    void *ctx;
+};
+
+static enum MHD_Result
+query_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct query_each *q = cls;
+    (void)kind;
+    q->fn(q->ctx, key, value);
+    return MHD_YES;
+}
+
+void
+http_query_each(struct req *r, http_query_fn fn, void *ctx)
+{
+    struct query_each q = {fn, ctx};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, &q);
+}
+
+const char *
+http_header_value(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 json_t *
@@ -491,6 +573,13 @@ http_submit(struct req *r, struct store_job *job, void *owner, void (*owner_free
         http_error_from(r, rc, "submit");
         http_resume(r);
     }
+}
+
+void
+http_suspend(struct req *r)
+{
+    r->suspended = 1;
+    MHD_suspend_connection(r->conn);
 }
 
 void
@@ -1051,7 +1140,7 @@ watchdog_main(void *arg)
                           : srv->cfg->connection_timeout_s;
     int64_t limit = (int64_t)srv->cfg->connection_timeout_s * 1000;
     int64_t head_limit = (int64_t)head_s * 1000;
-    while (!atomic_load(&srv->watchdog_stop)) {
+    while (!atomic_load(&srv->http->watchdog_stop)) {
         usleep(200 * 1000);
         int64_t now = mono_us() / 1000;
         pthread_mutex_lock(&cw_mu);
@@ -1244,7 +1333,8 @@ http_start(struct server *srv)
                  MHD_get_version());
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
-    srv->mhd = MHD_start_daemon(
+    struct http *h = xcalloc(1, sizeof(*h));
+    h->mhd = MHD_start_daemon(
         flags, cfg->listen_port, on_accept, srv, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
         cfg->threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
@@ -1253,29 +1343,41 @@ http_start(struct server *srv)
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_URI_LOG_CALLBACK, on_request_line, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
         MHD_OPTION_END);
-    if (srv->mhd == NULL) {
+    if (h->mhd == NULL) {
         log_warnx("http: cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
+        free(h);
         return SEAM_EIO;
     }
-    atomic_store(&srv->watchdog_stop, 0);
-    if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) != 0) {
-        MHD_stop_daemon(srv->mhd);
-        srv->mhd = NULL;
+    atomic_store(&h->watchdog_stop, 0);
+    srv->http = h;
+    if (pthread_create(&h->watchdog, NULL, watchdog_main, srv) != 0) {
+        MHD_stop_daemon(h->mhd);
+        srv->http = NULL;
+        free(h);
         return SEAM_EIO;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
     log_info("listening on %s:%u threads=%u", cfg->listen_host,
              info ? info->port : cfg->listen_port, cfg->threads);
     return SEAM_OK;
 }
 
 void
+http_quiesce(struct server *srv)
+{
+    if (srv->http != NULL)
+        MHD_quiesce_daemon(srv->http->mhd);
+}
+
+void
 http_stop(struct server *srv)
 {
-    if (srv->mhd) {
-        atomic_store(&srv->watchdog_stop, 1);
-        pthread_join(srv->watchdog, NULL);
-        MHD_stop_daemon(srv->mhd);
+    struct http *h = srv->http;
+    if (h != NULL) {
+        atomic_store(&h->watchdog_stop, 1);
+        pthread_join(h->watchdog, NULL);
+        MHD_stop_daemon(h->mhd);
+        free(h);
     }
-    srv->mhd = NULL;
+    srv->http = NULL;
 }

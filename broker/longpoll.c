@@ -9,8 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <microhttpd.h>
-
 #include "log.h"
 #include "longpoll.h"
 
@@ -69,8 +67,7 @@ longpoll_park(struct req *r, const char *owner, uint64_t seen, int64_t deadline_
     p->seen = seen;
     p->deadline_ms = deadline_ms;
     p->fill = fill;
-    r->suspended = 1;
-    MHD_suspend_connection(r->conn);
+    http_suspend(r);
     pthread_mutex_lock(&mu);
     p->next = parked;
     parked = p;

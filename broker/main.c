@@ -15,18 +15,20 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <microhttpd.h>
 #include <sodium.h>
 
-#include "api.h"
+#include "fanout.h"
 #include "forward.h"
+#include "http.h"
 #include "log.h"
 #include "longpoll.h"
 #include "record.h"
+#include "outbox.h"
 #include "replay.h"
 #include "route.h"
 #include "scheduler.h"
 #include "ticket.h"
+#include "tmf.h"
 
 /*
  * The store holds customers' contacts and token hashes, the key signs the
@@ -67,6 +69,30 @@ usage(FILE *f)
             "  -v            log debug lines\n"
             "  -T TIME       test clock, starting at TIME (RFC 3339 UTC, or \"now\"); POST\n"
             "                /v1/test/clock moves it forward (tests only, never in production)\n");
+}
+
+/*
+ * The fan-out (fanout.h), registered before any thread starts. In a
+ * ticket's write transaction the TMF621 hubs queue their notifications
+ * (tmf_notify). After a commit the long-polls of the owners whose queues
+ * changed wake, and the push thread looks at the outbox if a message was
+ * queued (a partner's push or a hub's notification).
+ */
+static void
+wake_longpolls(void *ctx, const struct fanout_news *news)
+{
+    (void)ctx;
+    for (size_t i = 0; i < news->n_owners; i++)
+        longpoll_notify(news->owners[i]);
+}
+
+static void
+wake_push(void *ctx, const struct fanout_news *news)
+{
+    struct server *srv = ctx;
+    (void)news;
+    if (outbox_take_news())
+        forward_kick(srv->fwd);
 }
 
 int
@@ -176,6 +202,9 @@ main(int argc, char **argv)
     srv.cfg = cfg;
     srv.rules_report = report;
     srv.started_ms = now_ms();
+    fanout_observe(tmf_notify);
+    fanout_on_commit(wake_longpolls, NULL);
+    fanout_on_commit(wake_push, &srv);
     refuse_open_files(cfg->data_dir);
     enum seam_err rc = keys_load(cfg->data_dir, &srv.keys);
     if (rc == SEAM_ENOTFOUND)
@@ -217,7 +246,7 @@ main(int argc, char **argv)
     log_info("stopping signal=%d", sig);
     /* No new connections; drain the writer (its answers resume their
      * requests), give those answers a moment to leave, then stop. */
-    MHD_quiesce_daemon(srv.mhd);
+    http_quiesce(&srv);
     longpoll_stop();
     scheduler_stop(srv.scheduler);
     replay_pruner_stop(pruner);

@@ -352,10 +352,10 @@ scan_one(void *arg, struct store_val k, struct store_val v)
 }
 
 enum seam_err
-ticket_scan(struct store_txn *t, int newest_first, ticket_each_fn fn, void *ctx)
+ticket_scan(struct store_txn *t, ticket_each_fn fn, void *ctx)
 {
     struct scan_ctx e = {fn, ctx};
-    return store_scan(t, DB_TICKETS, NULL, 0, newest_first, scan_one, &e);
+    return store_scan(t, DB_TICKETS, NULL, 0, 0, scan_one, &e);
 }
 
 struct each_ctx {
@@ -382,4 +382,59 @@ ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn,
 {
     struct each_ctx e = {who, fn, ctx};
     return store_scan(t, DB_TICKETS, NULL, 0, 1, each_one, &e);
+}
+
+/* ---- reads for the modules that own no ticket data (ticket.h) ---- */
+
+char *
+ticket_lead_text(struct store_txn *t, const char *id, size_t *len)
+{
+    struct store_val v;
+    if (!ticket_id_valid(id) || store_get(t, DB_TICKETS, id, TICKET_ID_LEN, &v) != SEAM_OK)
+        return NULL;
+    return ticket_lead_bytes(v.data, v.len, len);
+}
+
+enum seam_err
+ticket_head(struct store_txn *t, const char *id, int64_t *events, char last[65])
+{
+    struct ticket tk;
+    enum seam_err rc = record_load(t, id, &tk);
+    if (rc == SEAM_ENOTFOUND)
+        return rc;
+    if (rc != SEAM_OK) { /* a record that does not parse says 0 events */
+        *events = 0;
+        last[0] = '\0';
+        return SEAM_OK;
+    }
+    *events = tk.events;
+    memcpy(last, tk.last, sizeof(tk.last));
+    ticket_free(&tk);
+    return SEAM_OK;
+}
+
+struct keys_ctx {
+    ticket_key_fn fn;
+    void *ctx;
+};
+
+static int
+key_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct keys_ctx *e = arg;
+    (void)v;
+    return e->fn(e->ctx, k.data, k.len);
+}
+
+enum seam_err
+ticket_each_key(struct store_txn *t, ticket_key_fn fn, void *ctx)
+{
+    struct keys_ctx e = {fn, ctx};
+    return store_scan(t, DB_TICKETS, NULL, 0, 0, key_one, &e);
+}
+
+uint64_t
+ticket_count(struct store_txn *t)
+{
+    return store_count(t, DB_TICKETS);
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api.h"
+#include "fanout.h"
 #include "log.h"
 #include "scheduler.h"
 #include "sla.h"
@@ -39,21 +39,16 @@ struct due_job {
 struct due_batch {
     int64_t now;
     size_t n;
-    uint8_t keys[BATCH][SLA_DUE_KEY_LEN];
-    char tickets[BATCH][22];
+    struct sla_due due[BATCH];
 };
 
 static int
-collect_due(void *ctx, struct store_val k, struct store_val v)
+collect_due(void *ctx, const struct sla_due *d)
 {
     struct due_batch *b = ctx;
-    if (k.len != SLA_DUE_KEY_LEN || v.len != 21)
-        return 0;
-    if ((int64_t)be64_get(k.data) > b->now || b->n == BATCH)
+    if (d->at > b->now || b->n == BATCH)
         return 1;
-    memcpy(b->keys[b->n], k.data, SLA_DUE_KEY_LEN);
-    memcpy(b->tickets[b->n], v.data, 21);
-    b->tickets[b->n++][21] = '\0';
+    b->due[b->n++] = *d;
     return 0;
 }
 
@@ -85,33 +80,22 @@ scheduler_parked_total(void)
 /*
  * An instant whose ticket cannot be worked (its record unreadable, or the
  * change it makes refused by the writer): out of the due index, so that it
- * is not tried again and again and the others go on, into the store's meta
- * under "sla_parked/" for the lead (seamctl verify lists them); logged
- * once, after the commit (due_done).
+ * is not tried again and again and the others go on, into sla's parked
+ * instants for the lead (sla_park; seamctl verify lists them); logged once,
+ * after the commit (due_done).
  */
 static enum seam_err
-park(struct store_txn *t, const uint8_t *key, const char *ticket, const char *aid,
-     enum seam_err why, json_t *parked)
+park(struct store_txn *t, const struct sla_due *d, enum seam_err why, json_t *parked)
 {
-    char hex[2 * SLA_DUE_KEY_LEN + 1], due[32], at[32];
-    hex_encode(key, SLA_DUE_KEY_LEN, hex);
-    format_time_ms((int64_t)be64_get(key), due);
-    format_time_ms(now_ms(), at);
-    const char *kind = sla_kind_names[key[8] % SLA_KINDS];
-    char *k = xasprintf("%s%s", SLA_PARKED_PREFIX, hex);
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ticket", ticket, "assignment", aid,
-                            "kind", kind, "due", due, "parked_at", at, "error", seam_strerror(why));
-    char *text = json_dumps(rec, JSON_COMPACT);
-    json_decref(rec);
-    enum seam_err rc = sla_drop(t, key, SLA_DUE_KEY_LEN);
+    char due[32];
+    enum seam_err rc = sla_park(t, d, why);
+    format_time_ms(d->at, due);
     if (rc == SEAM_OK)
-        rc = store_put(t, DB_META, k, strlen(k), text, strlen(text), 0);
-    free(k);
-    free(text);
-    if (rc == SEAM_OK)
-        json_array_append_new(parked, json_sprintf("ticket=%s assignment=%s kind=%s due=%s "
-                                                   "error=\"%s\"",
-                                                   ticket, aid, kind, due, seam_strerror(why)));
+        json_array_append_new(parked,
+                              json_sprintf("ticket=%s assignment=%s kind=%s due=%s "
+                                           "error=\"%s\"",
+                                           d->ticket, d->assignment, sla_kind_names[d->kind], due,
+                                           seam_strerror(why)));
     return rc;
 }
 
@@ -139,17 +123,14 @@ due_apply(struct store_txn *t, struct store_job *job)
     json_decref(dj->parked);
     dj->parked = json_array();
     b->now = dj->now;
-    if ((rc = store_scan(t, DB_DUE, NULL, 0, 0, collect_due, b)) != SEAM_OK)
+    if ((rc = sla_due_each(t, collect_due, b)) != SEAM_OK)
         goto out;
     for (size_t i = 0; i < b->n; i++) {
-        const uint8_t *key = b->keys[i];
-        char aid[22];
-        memcpy(aid, key + 9, 21);
-        aid[21] = '\0';
+        const struct sla_due *d = &b->due[i];
         struct ticket_action_req a = {.kind = TA_SLA,
-                                      .target = aid,
-                                      .reason = key[8] % SLA_KINDS,
-                                      .due_ms = (int64_t)be64_get(key)};
+                                      .target = d->assignment,
+                                      .reason = (int)d->kind,
+                                      .due_ms = d->at};
         struct due_item it = {.c = &c, .who = &broker, .a = &a, .tk = {.nassignments = 0}};
         /* Each instant on its own: one ticket's failure undoes only its own writes. */
         rc = store_nested(t, due_item_apply, &it);
@@ -161,10 +142,10 @@ due_apply(struct store_txn *t, struct store_job *job)
         ticket_free(&it.tk);
         if (rc == SEAM_ECONFLICT || rc == SEAM_ENOTFOUND) {
             /* Stale (the clock moved or stopped): the entry just goes. */
-            rc = sla_drop(t, key, SLA_DUE_KEY_LEN);
+            rc = sla_due_drop(t, d);
         } else if (rc == SEAM_ECORRUPT || rc == SEAM_EINVAL || rc == SEAM_ECRYPTO) {
             /* This ticket's own fault: set it aside and go on with the others. */
-            rc = park(t, key, b->tickets[i], aid, rc, dj->parked);
+            rc = park(t, d, rc, dj->parked);
         }
         if (rc != SEAM_OK)
             goto out; /* the storage's: the whole job fails and is tried again */
@@ -193,7 +174,7 @@ due_done(struct store_job *job)
                       json_string_value(r));
         }
     for (i = 0; i < dj->nchanged; i++)
-        api_notify_owners(s->srv, &dj->changed[i]);
+        fanout_ticket_committed(&dj->changed[i]);
     pthread_mutex_lock(&s->mu);
     s->job_done = 1;
     s->job_failed = job->rc != SEAM_OK;
@@ -202,11 +183,9 @@ due_done(struct store_job *job)
 }
 
 static int
-first_due(void *ctx, struct store_val k, struct store_val v)
+first_due(void *ctx, const struct sla_due *d)
 {
-    (void)v;
-    if (k.len == SLA_DUE_KEY_LEN)
-        *(int64_t *)ctx = (int64_t)be64_get(k.data);
+    *(int64_t *)ctx = d->at;
     return 1;
 }
 
@@ -223,7 +202,7 @@ scheduler_main(void *arg)
         int64_t next = INT64_MAX, now = now_ms();
         struct store_txn *t;
         if (store_read_begin(s->srv->store, &t) == SEAM_OK) {
-            if (store_scan(t, DB_DUE, NULL, 0, 0, first_due, &next) != SEAM_OK)
+            if (sla_due_each(t, first_due, &next) != SEAM_OK)
                 next = INT64_MAX;
             store_read_end(t);
         }

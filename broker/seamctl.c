@@ -456,8 +456,9 @@ cmd_verify(int argc, char **argv)
     if (record_format_get(t, &format) != SEAM_OK || format > RECORD_FORMAT)
         die("the store's record format is newer than this seamctl knows (%u); use a newer seamctl",
             RECORD_FORMAT);
-    uint64_t tickets = store_count(t, DB_TICKETS);
-    uint64_t problems = evlog_verify_store(t, pk, print_problem, &shown, &events);
+    uint64_t tickets = ticket_count(t);
+    const struct evlog_records recs = {ticket_head, ticket_each_key};
+    uint64_t problems = evlog_verify_store(t, pk, &recs, print_problem, &shown, &events);
     problems += ticket_verify_records(t, print_problem, &shown);
     /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
     uint64_t parked = sla_parked_report(t, print_note, NULL);

@@ -351,3 +351,62 @@ sla_parked_report(struct store_txn *t, void (*report)(void *ctx, const char *pro
         report(ctx, "the scheduler's set-aside instants could not be read");
     return p.n;
 }
+
+/* ---- the due index, read and worked by the scheduler through these ---- */
+
+struct due_each_ctx {
+    sla_due_fn fn;
+    void *ctx;
+};
+
+static int
+due_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct due_each_ctx *e = arg;
+    const uint8_t *key = k.data;
+    struct sla_due d;
+    if (k.len != SLA_DUE_KEY_LEN || v.len != 21)
+        return 0; /* not an entry this module wrote */
+    memcpy(d.key, key, SLA_DUE_KEY_LEN);
+    d.at = (int64_t)be64_get(key);
+    d.kind = (enum sla_kind)(key[8] % SLA_KINDS);
+    memcpy(d.assignment, key + 9, 21);
+    d.assignment[21] = '\0';
+    memcpy(d.ticket, v.data, 21);
+    d.ticket[21] = '\0';
+    return e->fn(e->ctx, &d);
+}
+
+enum seam_err
+sla_due_each(struct store_txn *t, sla_due_fn fn, void *ctx)
+{
+    struct due_each_ctx e = {fn, ctx};
+    return store_scan(t, DB_DUE, NULL, 0, 0, due_one, &e);
+}
+
+enum seam_err
+sla_due_drop(struct store_txn *t, const struct sla_due *d)
+{
+    return sla_drop(t, d->key, SLA_DUE_KEY_LEN);
+}
+
+enum seam_err
+sla_park(struct store_txn *t, const struct sla_due *d, enum seam_err why)
+{
+    char hex[2 * SLA_DUE_KEY_LEN + 1], due[32], at[32];
+    hex_encode(d->key, SLA_DUE_KEY_LEN, hex);
+    format_time_ms(d->at, due);
+    format_time_ms(now_ms(), at);
+    char *k = xasprintf("%s%s", SLA_PARKED_PREFIX, hex);
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ticket", d->ticket, "assignment",
+                            d->assignment, "kind", sla_kind_names[d->kind], "due", due, "parked_at",
+                            at, "error", seam_strerror(why));
+    char *text = json_dumps(rec, JSON_COMPACT);
+    json_decref(rec);
+    enum seam_err rc = sla_due_drop(t, d);
+    if (rc == SEAM_OK)
+        rc = store_put(t, DB_META, k, strlen(k), text, strlen(text), 0);
+    free(k);
+    free(text);
+    return rc;
+}

@@ -325,20 +325,6 @@ notes_kept(const json_t *notes)
     return out;
 }
 
-void
-tmf_notes_stamp(json_t *notes, const struct principal *who, const char *at)
-{
-    json_t *n;
-    size_t i;
-    char *author = xasprintf("%s:%s", auth_role_name(who->role), who->subject);
-    json_array_foreach(notes, i, n)
-    {
-        json_object_set_new(n, "author", json_string(author));
-        json_object_set_new(n, "date", json_string(at));
-    }
-    free(author);
-}
-
 static int
 priority_of_severity(const char *sev)
 {

@@ -19,8 +19,6 @@ extern const struct body_field api_ticket_fields[];
 /* Files a complaint (the input's strings and tmf are taken over); answers 201 after the commit. */
 void api_file(struct req *r, const struct ticket_input *in, int tmf);
 
-/* Wakes the long-polls of every owner of a ticket (after its commit). */
-void api_notify_owners(struct server *srv, const struct ticket *tk);
 /*
  * Answers a ticket change that failed: 409 (conflict, or ticket_full),
  * 400, 413 or 404 (not_found's message) with what why says, else

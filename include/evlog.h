@@ -54,13 +54,31 @@ enum seam_err evlog_event(struct store_txn *t, const char *ticket, uint32_t seq,
 int evlog_node(void *ctx, unsigned level, uint64_t index, uint8_t out[SEAM_HASH_LEN]);
 
 /*
+ * The ticket records, which evlog_verify_store checks against the log
+ * without reading them itself (the ticket module owns them: seamctl passes
+ * ticket_head and ticket_each_key of ticket.h). head: the number of events
+ * and the last event's hash (hex, "" if none) a record says it has,
+ * SEAM_ENOTFOUND without a record; each_key: fn with every record's key.
+ */
+struct evlog_records {
+    enum seam_err (*head)(struct store_txn *t, const char *id, int64_t *events, char last[65]);
+    enum seam_err (*each_key)(struct store_txn *t,
+                              int (*fn)(void *ctx, const void *key, size_t len), void *ctx);
+};
+
+/*
  * Checks the whole store against pk: every event's signature and chain,
- * every leaf and tree node, every checkpoint, and the ticket records'
- * heads. Calls report once per problem (at most max_reports times) and
- * returns the number of problems; *events gets the number of events.
+ * every leaf and tree node, every checkpoint, and (recs not NULL) the
+ * ticket records' heads. Calls report once per problem (at most max_reports
+ * times) and returns the number of problems; *events gets the number of
+ * events.
  */
 typedef void (*evlog_report_fn)(void *ctx, const char *problem);
-uint64_t evlog_verify_store(struct store_txn *t, const uint8_t pk[32], evlog_report_fn report,
-                            void *ctx, uint64_t *events);
+uint64_t evlog_verify_store(struct store_txn *t, const uint8_t pk[32],
+                            const struct evlog_records *recs, evlog_report_fn report, void *ctx,
+                            uint64_t *events);
+
+/* The signed checkpoint of exactly size leaves (malloc'd); SEAM_ENOTFOUND if none was signed. */
+enum seam_err evlog_checkpoint_at(struct store_txn *t, uint64_t size, char **note) SEAM_WUR;
 
 #endif

@@ -4,7 +4,9 @@
 #ifndef SEAM_FORWARD_H
 #define SEAM_FORWARD_H
 
-#include "api.h"
+#include <stdint.h>
+
+#include "server.h"
 
 struct fwd;
 

@@ -11,7 +11,6 @@
 #ifndef SEAM_HTTP_H
 #define SEAM_HTTP_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,23 +21,8 @@
 #include "errors.h"
 #include "evlog.h"
 #include "keys.h"
+#include "server.h"
 #include "store.h"
-
-/* Shared by every thread; set up in main, read-only while serving. */
-struct server {
-    const struct config *cfg;
-    struct store *store;
-    struct keys keys;
-    struct evlog lg;
-    struct MHD_Daemon *mhd;
-    int64_t started_ms;
-    json_t *rules_report; /* the coverage check, made at start */
-    struct fwd *fwd;      /* push delivery */
-    struct sla *sla;      /* SLA calendars */
-    struct scheduler *scheduler;
-    pthread_t watchdog; /* drops connections that send no complete request in time */
-    _Atomic int watchdog_stop;
-};
 
 struct req;
 typedef void (*handler_fn)(struct req *r);
@@ -48,10 +32,15 @@ typedef void (*handler_fn)(struct req *r);
  *   EP_BODY   takes a JSON body (Content-Type application/json, at most max_body bytes)
  *   EP_WRITE  writes through the store's writer (the answer waits for the commit)
  *   EP_TEST   only when the test clock is on (seam-broker -T); otherwise no such endpoint
+ *   EP_TMF    errors in TMF621's Error shape (code, reason, message, status, @type,
+ *             referenceError) instead of {"error":{...}}. A request that matches no row
+ *             (or fails before routing) takes the shape of the rows that share the
+ *             longest leading directory of its path ("/tmf-api/" for TMF's rows)
  */
 #define EP_BODY 1u
 #define EP_WRITE 2u
 #define EP_TEST 4u /* exists only with the broker's -T (test clock) option */
+#define EP_TMF 8u
 
 struct endpoint {
     const char *method;
@@ -70,7 +59,7 @@ extern const size_t n_endpoints;
 
 struct req {
     struct server *srv;
-    struct MHD_Connection *conn;
+    void *conn; /* the library's connection: http.c's alone */
     const struct endpoint *ep;
     size_t ep_index;
     char id[16];
@@ -102,8 +91,11 @@ struct req {
     void (*job_free)(void *job);
 };
 
-/* Starts libmicrohttpd on cfg's address; logs the bound port. */
+/* Starts libmicrohttpd on cfg's address (srv->http); logs the bound port. */
 enum seam_err http_start(struct server *srv) SEAM_WUR;
+/* Takes no new connections; those open are served to their end. */
+void http_quiesce(struct server *srv);
+/* Stops the face and frees srv->http. */
 void http_stop(struct server *srv);
 
 /* An extra header of the answer (name: a literal; value copied). */
@@ -124,6 +116,11 @@ void http_error_from(struct req *r, enum seam_err rc, const char *what);
 
 const char *http_param(struct req *r, unsigned i);
 const char *http_query(struct req *r, const char *key);
+/* Calls fn for every query argument, in order (value NULL: a key without "="). */
+typedef void (*http_query_fn)(void *ctx, const char *key, const char *value);
+void http_query_each(struct req *r, http_query_fn fn, void *ctx);
+/* A header of the request (the first of that name, any case), or NULL. */
+const char *http_header_value(struct req *r, const char *name);
 
 /* The parsed body (an object), or NULL after replying 400 or 415. New reference. */
 json_t *http_body_json_or_reply(struct req *r);
@@ -152,6 +149,11 @@ int http_limit_or_reply(struct req *r, int dflt, int max);
 
 /* Suspends the request and queues job; on failure replies 503 itself. */
 void http_submit(struct req *r, struct store_job *job, void *owner, void (*owner_free)(void *));
+/*
+ * Suspends the request (r->suspended) until http_resume or http_resume_to:
+ * a handler that parks it elsewhere (longpoll.h) calls this first.
+ */
+void http_suspend(struct req *r);
 /* From a done callback: the answer is set; let libmicrohttpd send it. */
 void http_resume(struct req *r);
 /* Resumes the request; finish then builds the answer on the request's own thread. */

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "http.h"
+#include "server.h"
 
 struct scheduler;
 

@@ -85,4 +85,23 @@ void sla_e2e_status(const struct sla *s, const struct config *cfg, struct ticket
 uint64_t sla_parked_report(struct store_txn *t, void (*report)(void *ctx, const char *problem),
                            void *ctx);
 
+/* One entry of the due index, decoded (the key's layout is this module's alone). */
+struct sla_due {
+    int64_t at; /* the instant, ms since the epoch */
+    enum sla_kind kind;
+    char assignment[22];
+    char ticket[22];
+    uint8_t key[SLA_DUE_KEY_LEN]; /* the entry as stored, for sla_due_drop and sla_park */
+};
+typedef int (*sla_due_fn)(void *ctx, const struct sla_due *d);
+/* Calls fn for each due instant, earliest first, until it returns non-zero. */
+enum seam_err sla_due_each(struct store_txn *t, sla_due_fn fn, void *ctx) SEAM_WUR;
+/* Deletes an entry (a stale one; already gone is fine). */
+enum seam_err sla_due_drop(struct store_txn *t, const struct sla_due *d) SEAM_WUR;
+/*
+ * Sets an instant aside because its ticket could not be worked (why): out of
+ * the due index, into the parked instants (SLA_PARKED_PREFIX), in t.
+ */
+enum seam_err sla_park(struct store_txn *t, const struct sla_due *d, enum seam_err why) SEAM_WUR;
+
 #endif

@@ -205,10 +205,9 @@ typedef int (*ticket_each_fn)(void *ctx, const struct ticket *tk);
 enum seam_err ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn,
                           void *ctx) SEAM_WUR;
 
-/* Calls fn for every ticket (oldest first, or newest first), until fn
- * returns non-zero; a record that cannot be read is passed over. */
-enum seam_err ticket_scan(struct store_txn *t, int newest_first, ticket_each_fn fn,
-                          void *ctx) SEAM_WUR;
+/* Calls fn for every ticket, oldest first (id order), until it returns
+ * non-zero; a record that cannot be read is passed over. */
+enum seam_err ticket_scan(struct store_txn *t, ticket_each_fn fn, void *ctx) SEAM_WUR;
 
 /* RFC 3339 UTC ("2026-01-02T03:04:05.678Z") to ms since the epoch; -1 if malformed. */
 int64_t ticket_parse_time(const char *s);
@@ -268,5 +267,28 @@ enum seam_err customer_update(struct store_txn *t, const struct config *cfg, con
  * says. Calls report per problem; returns the number of problems.
  */
 uint64_t ticket_verify_records(struct store_txn *t, evlog_report_fn report, void *ctx);
+
+/*
+ * Reads for other modules, which own no ticket data and reach the tickets
+ * database only through these (the owners of each database: store.h).
+ */
+
+/* ticket_lead_bytes of ticket id's stored record; NULL if none or not of that shape. */
+char *ticket_lead_text(struct store_txn *t, const char *id, size_t *len);
+
+/*
+ * What ticket id's record says of its event chain: the number of events and
+ * the last event's SHA-256 (hex; "" if absent). SEAM_ENOTFOUND: no record. A
+ * record that does not parse says 0 events.
+ */
+enum seam_err ticket_head(struct store_txn *t, const char *id, int64_t *events,
+                          char last[65]) SEAM_WUR;
+
+/* Calls fn with every ticket record's key as stored (any length), in order. */
+typedef int (*ticket_key_fn)(void *ctx, const void *key, size_t len);
+enum seam_err ticket_each_key(struct store_txn *t, ticket_key_fn fn, void *ctx) SEAM_WUR;
+
+/* The number of ticket records. */
+uint64_t ticket_count(struct store_txn *t);
 
 #endif

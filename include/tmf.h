@@ -22,6 +22,7 @@
 #include "errors.h"
 #include "store.h"
 #include "ticket.h"
+#include "tmf_note.h"
 
 #define TMF_BASE "/tmf-api/troubleTicket/v4"
 
@@ -57,14 +58,6 @@ int tmf_input(const struct config *cfg, const json_t *body, struct ticket_input 
  */
 int tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tmf_problem *p);
 
-/*
- * Stamps each note of the array (nothing if notes is NULL) with the author
- * seam knows, "<role>:<subject>" of the authenticated principal (the
- * event's actor), and the date of the change: a client's claim of either is
- * never kept.
- */
-void tmf_notes_stamp(json_t *notes, const struct principal *who, const char *at);
-
 /* The TroubleTicket resource of a record (new reference). */
 json_t *tmf_view(const struct ticket *tk);
 
@@ -76,6 +69,7 @@ enum seam_err tmf_hub_delete(struct store_txn *t, const char *id) SEAM_WUR;
 /*
  * After a change, in its transaction: queues the TMF events for every
  * listener: create, status change (and resolved), attribute value change.
+ * A fanout observer (fanout.h): main registers it; ticket.c never calls it.
  */
 enum seam_err tmf_notify(struct store_txn *t, const struct ticket *tk, int status_before,
                          enum event_type event) SEAM_WUR;

@@ -14,6 +14,7 @@
 
 #include "evlog.h"
 #include "tap.h"
+#include "ticket.h"
 
 struct append_ctx {
     const struct evlog *lg;
@@ -44,6 +45,20 @@ append_one(struct store_txn *t, void *arg)
         json_decref(rec);
     }
     free(bytes);
+    return rc;
+}
+
+/* A ticket record whose head says one event more than its chain holds. */
+static enum seam_err
+bad_head(struct store_txn *t, void *arg)
+{
+    const struct append_ctx *a = arg;
+    json_t *rec = json_pack("{s:s, s:{s:i, s:s}}", "id", a->ticket, "head", "events", a->events + 1,
+                            "last", a->last);
+    char *text = json_dumps(rec, JSON_COMPACT);
+    enum seam_err rc = store_put(t, DB_TICKETS, a->ticket, TICKET_ID_LEN, text, strlen(text), 0);
+    free(text);
+    json_decref(rec);
     return rc;
 }
 
@@ -151,11 +166,24 @@ main(void)
 
     int problems = 0;
     uint64_t events;
-    ok(evlog_verify_store(t, k.pk, count_problem, &problems, &events) == 0 && events == 34,
+    /* The records' heads as the ticket module reads them (seamctl verify's). */
+    const struct evlog_records recs = {ticket_head, ticket_each_key};
+    ok(evlog_verify_store(t, k.pk, &recs, count_problem, &problems, &events) == 0 && events == 34,
        "the whole store verifies");
     problems = 0;
-    ok(evlog_verify_store(t, other.pk, count_problem, &problems, &events) > 0,
+    ok(evlog_verify_store(t, other.pk, &recs, count_problem, &problems, &events) > 0,
        "the whole store fails with another key (%d problems)", problems);
+    store_read_end(t);
+
+    /* The records' heads are read through recs (the ticket module's), and only so. */
+    ok(store_write(s, bad_head, &ac[1], NULL, NULL) == SEAM_OK, "a record's head is made wrong");
+    ok(store_read_begin(s, &t) == SEAM_OK, "read again");
+    problems = 0;
+    ok(evlog_verify_store(t, k.pk, &recs, count_problem, &problems, &events) == 1,
+       "the wrong head is found through the records' reads");
+    problems = 0;
+    ok(evlog_verify_store(t, k.pk, NULL, count_problem, &problems, &events) == 0,
+       "without the records, the log alone still verifies");
     store_read_end(t);
     store_close(s);
     char cmd[256];
