@@ -227,6 +227,18 @@ json_text_string(struct json_text *t, const char *bytes, size_t n)
     char *o = t->data + t->len;
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
+        /* runs of eight bytes that need nothing, copied as they are */
+        while (n - i >= 8) {
+            uint64_t x;
+            memcpy(&x, bytes + i, 8);
+            if (json_plain8(x & ~0x8080808080808080ULL) != 0)
+                break;
+            memcpy(o, &x, 8);
+            o += 8;
+            i += 8;
+        }
+        if (i == n)
+            break;
         unsigned char ch = (unsigned char)bytes[i];
         if (ch >= 0x20 && ch != '"' && ch != '\\') {
             *o++ = (char)ch;
@@ -285,17 +297,34 @@ int_text(int64_t v, char *buf)
     return k;
 }
 
-/* Starts a member: records the raw key and writes '"key":'. */
+/* Starts a member: writes '"key":' and records where the raw key is (inside
+ * the item for a key that needs no escape, else a copy before it). */
 static void
 obj_begin(struct json_obj *o, const char *key, size_t klen)
 {
     if (o->n == o->cap) {
-        o->cap = o->cap ? 2 * o->cap : 16;
+        o->cap = o->cap ? 2 * o->cap : 32;
         o->m = xrealloc(o->m, o->cap * sizeof(*o->m));
     }
     struct json_obj_member *m = &o->m[o->n++];
-    m->key = o->text.len;
     m->klen = klen;
+    size_t i = 0;
+    while (i < klen && (unsigned char)key[i] >= 0x20 && key[i] != '"' && key[i] != '\\')
+        i++;
+    if (i == klen) { /* the usual key: written as it is */
+        text_reserve(&o->text, klen + 3);
+        char *p = o->text.data + o->text.len;
+        m->item = o->text.len;
+        m->key = m->item + 1;
+        p[0] = '"';
+        memcpy(p + 1, key, klen);
+        p[klen + 1] = '"';
+        p[klen + 2] = ':';
+        p[klen + 3] = '\0';
+        o->text.len += klen + 3;
+        return;
+    }
+    m->key = o->text.len;
     json_text_add(&o->text, key, klen);
     m->item = o->text.len;
     json_text_string(&o->text, key, klen);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "json_fast.h"
 #include "json_read.h"
 
 void
@@ -200,6 +201,14 @@ scan_string(struct json_read *r, const char **body, size_t *blen, int *escaped)
     const unsigned char *s = ++p;
     int esc = 0;
     for (;;) {
+        /* eight bytes at a time while none needs care */
+        while (end - p >= 8) {
+            uint64_t x;
+            memcpy(&x, p, 8);
+            if (json_plain8(x) != 0)
+                break;
+            p += 8;
+        }
         while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80)
             p++;
         if (p == end)

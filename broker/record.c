@@ -831,23 +831,27 @@ wr_extra(struct json_obj *o, const struct extra_member *x, size_t n)
         json_obj_raw(o, x[i].key, x[i].json, strlen(x[i].json));
 }
 
+/* Each writer adds its members in sorted order, so that the builder's sort
+ * only checks them (unknown members, added last, are sorted in). */
 static void
 wr_sla(struct json_obj *parent, const struct sla_clock *c)
 {
     struct json_obj o = JSON_OBJ_INIT;
+    wr_int(&o, "ack_business_ms", c->ack_business_ms);
+    wr_int(&o, "ack_target_ms", c->ack_target_ms);
+    wr_int(&o, "assigned_ms", c->assigned_ms);
+    wr_kinds(&o, "breached", &c->breached);
+    wr_int(&o, "due_ack_ms", c->due_at[1]);
+    wr_int(&o, "due_resolve_ms", c->due_at[3]);
     if (c->policy)
         json_obj_str(&o, "policy", c->policy);
-    wr_int(&o, "assigned_ms", c->assigned_ms);
-    wr_int(&o, "ack_target_ms", c->ack_target_ms);
-    wr_int(&o, "resolve_target_ms", c->resolve_target_ms);
-    wr_int(&o, "resolve_elapsed_ms", c->resolve_elapsed_ms);
-    wr_int(&o, "running_since", c->running_since);
-    wr_int(&o, "ack_business_ms", c->ack_business_ms);
     wr_int(&o, "resolve_business_ms", c->resolve_business_ms);
-    for (int i = 0; i < SEAM_SLA_KINDS; i++)
-        wr_int(&o, due_names[i], c->due_at[i]);
+    wr_int(&o, "resolve_elapsed_ms", c->resolve_elapsed_ms);
+    wr_int(&o, "resolve_target_ms", c->resolve_target_ms);
+    wr_int(&o, "running_since", c->running_since);
+    wr_int(&o, "warn_ack_ms", c->due_at[0]);
+    wr_int(&o, "warn_resolve_ms", c->due_at[2]);
     wr_kinds(&o, "warned", &c->warned);
-    wr_kinds(&o, "breached", &c->breached);
     size_t n;
     char *text = json_obj_finish(&o, &n);
     wr_nested(parent, "sla", text, n);
@@ -857,15 +861,10 @@ static void
 wr_assignment(struct json_arr *arr, const struct assignment *a)
 {
     struct json_obj o = JSON_OBJ_INIT;
-    json_obj_str(&o, "id", a->id);
-    json_obj_str(&o, "partner", a->partner);
-    json_obj_str(&o, "state", assignment_states[a->state].name);
-    if (a->rule)
-        json_obj_str(&o, "rule", a->rule);
-    wr_int(&o, "round", a->round);
-    wr_int(&o, "chain_position", a->chain_position);
+    wr_time(&o, "acknowledged_at", a->acknowledged_at);
+    wr_time(&o, "assigned_at", a->assigned_at);
     wr_int(&o, "bounces", a->bounces);
-    wr_int(&o, "event_seq", a->event_seq);
+    wr_int(&o, "chain_position", a->chain_position);
     if (a->due_ack != SEAM_ABSENT_MS || a->due_resolve != SEAM_ABSENT_MS) {
         struct json_obj d = JSON_OBJ_INIT;
         wr_time(&d, "ack", a->due_ack == SEAM_ABSENT_MS ? SEAM_NULL_MS : a->due_ack);
@@ -874,19 +873,24 @@ wr_assignment(struct json_arr *arr, const struct assignment *a)
         char *text = json_obj_finish(&d, &n);
         wr_nested(&o, "due", text, n);
     }
-    wr_flags(&o, &a->flags);
-    wr_time(&o, "assigned_at", a->assigned_at);
-    wr_time(&o, "acknowledged_at", a->acknowledged_at);
-    wr_time(&o, "resolved_at", a->resolved_at);
     wr_time(&o, "ended_at", a->ended_at);
-    wr_time(&o, "handed_back_at", a->handed_back_at);
-    if (a->resolution)
-        json_obj_str(&o, "resolution", a->resolution);
+    wr_int(&o, "event_seq", a->event_seq);
+    wr_flags(&o, &a->flags);
     if (a->handback_reason >= 0 && a->handback_reason < HB_COUNT)
         json_obj_str(&o, "handback_reason", handback_reasons[a->handback_reason].name);
+    wr_time(&o, "handed_back_at", a->handed_back_at);
     wr_int(&o, "held_ms", a->held_ms);
+    json_obj_str(&o, "id", a->id);
+    json_obj_str(&o, "partner", a->partner);
+    if (a->resolution)
+        json_obj_str(&o, "resolution", a->resolution);
+    wr_time(&o, "resolved_at", a->resolved_at);
+    wr_int(&o, "round", a->round);
+    if (a->rule)
+        json_obj_str(&o, "rule", a->rule);
     if (a->sla.present)
         wr_sla(&o, &a->sla);
+    json_obj_str(&o, "state", assignment_states[a->state].name);
     wr_extra(&o, a->extra, a->nextra);
     size_t n;
     char *text = json_obj_finish(&o, &n);
@@ -899,11 +903,11 @@ wr_entry(struct json_arr *arr, const struct timeline_entry *e)
 {
     struct json_obj o = JSON_OBJ_INIT;
     wr_time(&o, "at", e->at);
-    json_obj_str(&o, "type", event_types[e->type].name);
     json_obj_str(&o, "status", ticket_statuses[e->status].name);
-    json_obj_str(&o, "visibility", visibility_names[e->visibility]);
     if (e->text)
         json_obj_str(&o, "text", e->text);
+    json_obj_str(&o, "type", event_types[e->type].name);
+    json_obj_str(&o, "visibility", visibility_names[e->visibility]);
     size_t n;
     char *text = json_obj_finish(&o, &n);
     json_arr_raw(arr, text, n);
@@ -913,96 +917,98 @@ wr_entry(struct json_arr *arr, const struct timeline_entry *e)
 char *
 record_encode(const struct ticket *t, int with_head, size_t *len)
 {
+    static const enum fact sorted_facts[FACT_COUNT] = {FACT_BUNDLE, FACT_EQUIPMENT, FACT_PRIORITY,
+                                                       FACT_REGION, FACT_SERVICE,   FACT_SYMPTOM};
     struct json_obj o = JSON_OBJ_INIT;
     size_t n;
     char *text;
-    json_obj_str(&o, "id", t->id);
-    if (t->customer)
-        json_obj_str(&o, "customer", t->customer);
-    json_obj_str(&o, "status", ticket_statuses[t->status].name);
-    if (t->priority >= 0 && t->priority < PRIO_COUNT)
-        json_obj_str(&o, "priority", priority_names[t->priority]);
-    if (t->summary)
-        json_obj_str(&o, "summary", t->summary);
-    if (t->description)
-        json_obj_str(&o, "description", t->description);
+    struct json_arr a = JSON_ARR_INIT;
+    for (size_t i = 0; i < t->nassignments; i++)
+        wr_assignment(&a, &t->assignments[i]);
+    text = json_arr_finish(&a, &n);
+    wr_nested(&o, "assignments", text, n);
+    wr_int(&o, "bounces", t->bounces);
     /* as filed: service and equipment may be null; the others are always there */
-    json_obj_str(&o, "service", t->filed[FACT_SERVICE]);
-    if (t->filed[FACT_SYMPTOM])
-        json_obj_str(&o, "symptom", t->filed[FACT_SYMPTOM]);
-    json_obj_str(&o, "equipment", t->filed[FACT_EQUIPMENT]);
     if (t->filed[FACT_BUNDLE])
         json_obj_str(&o, "bundle", t->filed[FACT_BUNDLE]);
-    if (t->filed[FACT_REGION])
-        json_obj_str(&o, "region", t->filed[FACT_REGION]);
     wr_time(&o, "created_at", t->created_at);
-    wr_time(&o, "updated_at", t->updated_at);
+    if (t->customer)
+        json_obj_str(&o, "customer", t->customer);
+    if (t->customer_visible >= 0)
+        json_obj_bool(&o, "customer_visible", t->customer_visible);
+    if (t->description)
+        json_obj_str(&o, "description", t->description);
+    if (t->e2e.present) {
+        struct json_obj e = JSON_OBJ_INIT;
+        wr_time(&e, "due", t->e2e.due);
+        wr_int(&e, "elapsed_ms", t->e2e.elapsed_ms);
+        if (t->e2e.policy)
+            json_obj_str(&e, "policy", t->e2e.policy);
+        wr_int(&e, "resolved_business_ms", t->e2e.resolved_business_ms);
+        wr_int(&e, "running_since", t->e2e.running_since);
+        wr_int(&e, "target_ms", t->e2e.target_ms);
+        text = json_obj_finish(&e, &n);
+        wr_nested(&o, "e2e", text, n);
+    }
+    json_obj_str(&o, "equipment", t->filed[FACT_EQUIPMENT]);
     int any = 0;
     for (int i = 0; i < FACT_COUNT; i++)
         any |= t->facts[i] != NULL;
     if (any) {
         struct json_obj f = JSON_OBJ_INIT;
         for (int i = 0; i < FACT_COUNT; i++)
-            json_obj_str(&f, fact_names[i], t->facts[i]);
+            json_obj_str(&f, fact_names[sorted_facts[i]], t->facts[sorted_facts[i]]);
         text = json_obj_finish(&f, &n);
         wr_nested(&o, "facts", text, n);
     }
-    wr_int(&o, "round", t->round);
-    wr_int(&o, "bounces", t->bounces);
-    if (t->rule)
-        json_obj_str(&o, "rule", t->rule);
-    if (t->joint >= 0)
-        json_obj_str(&o, "mode", t->joint ? "joint" : "single");
     if (t->fallback != NULL) {
-        struct json_arr a = JSON_ARR_INIT;
+        struct json_arr fa = JSON_ARR_INIT;
         for (size_t i = 0; i < t->nfallback; i++) {
             struct json_obj f = JSON_OBJ_INIT;
-            json_obj_str(&f, "role", t->fallback[i].role);
             json_obj_str(&f, "partner", t->fallback[i].partner);
+            json_obj_str(&f, "role", t->fallback[i].role);
             text = json_obj_finish(&f, &n);
-            json_arr_raw(&a, text, n);
+            json_arr_raw(&fa, text, n);
             free(text);
         }
-        text = json_arr_finish(&a, &n);
+        text = json_arr_finish(&fa, &n);
         wr_nested(&o, "fallback", text, n);
     }
-    if (t->customer_visible >= 0) {
-        json_obj_bool(&o, "customer_visible", t->customer_visible);
-        json_obj_str(&o, "topic", t->topic);
+    wr_flags(&o, &t->flags);
+    if (with_head) {
+        struct json_obj h = JSON_OBJ_INIT;
+        json_obj_int(&h, "events", t->events);
+        json_obj_str(&h, "last", t->last);
+        json_obj_int(&h, "v", RECORD_VERSION);
+        text = json_obj_finish(&h, &n);
+        wr_nested(&o, "head", text, n);
     }
-    struct json_arr a = JSON_ARR_INIT;
-    for (size_t i = 0; i < t->nassignments; i++)
-        wr_assignment(&a, &t->assignments[i]);
-    text = json_arr_finish(&a, &n);
-    wr_nested(&o, "assignments", text, n);
+    json_obj_str(&o, "id", t->id);
+    if (t->joint >= 0)
+        json_obj_str(&o, "mode", t->joint ? "joint" : "single");
+    if (t->priority >= 0 && t->priority < PRIO_COUNT)
+        json_obj_str(&o, "priority", priority_names[t->priority]);
+    if (t->filed[FACT_REGION])
+        json_obj_str(&o, "region", t->filed[FACT_REGION]);
+    wr_int(&o, "round", t->round);
+    if (t->rule)
+        json_obj_str(&o, "rule", t->rule);
+    json_obj_str(&o, "service", t->filed[FACT_SERVICE]);
+    json_obj_str(&o, "status", ticket_statuses[t->status].name);
+    if (t->summary)
+        json_obj_str(&o, "summary", t->summary);
+    if (t->filed[FACT_SYMPTOM])
+        json_obj_str(&o, "symptom", t->filed[FACT_SYMPTOM]);
     struct json_arr tl = JSON_ARR_INIT;
     for (size_t i = 0; i < t->ntimeline; i++)
         wr_entry(&tl, &t->timeline[i]);
     text = json_arr_finish(&tl, &n);
     wr_nested(&o, "timeline", text, n);
-    wr_flags(&o, &t->flags);
-    if (t->e2e.present) {
-        struct json_obj e = JSON_OBJ_INIT;
-        if (t->e2e.policy)
-            json_obj_str(&e, "policy", t->e2e.policy);
-        wr_int(&e, "target_ms", t->e2e.target_ms);
-        wr_int(&e, "elapsed_ms", t->e2e.elapsed_ms);
-        wr_int(&e, "running_since", t->e2e.running_since);
-        wr_time(&e, "due", t->e2e.due);
-        wr_int(&e, "resolved_business_ms", t->e2e.resolved_business_ms);
-        text = json_obj_finish(&e, &n);
-        wr_nested(&o, "e2e", text, n);
-    }
     if (t->tmf)
         json_obj_raw(&o, "tmf", t->tmf, strlen(t->tmf));
-    if (with_head) {
-        struct json_obj h = JSON_OBJ_INIT;
-        json_obj_int(&h, "v", RECORD_VERSION);
-        json_obj_int(&h, "events", t->events);
-        json_obj_str(&h, "last", t->last);
-        text = json_obj_finish(&h, &n);
-        wr_nested(&o, "head", text, n);
-    }
+    if (t->customer_visible >= 0)
+        json_obj_str(&o, "topic", t->topic);
+    wr_time(&o, "updated_at", t->updated_at);
     wr_extra(&o, t->extra, t->nextra);
     return json_obj_finish(&o, len);
 }

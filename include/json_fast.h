@@ -91,6 +91,19 @@ struct json_text {
 void json_text_add(struct json_text *t, const char *s, size_t n);
 #define json_text_lit(t, lit) json_text_add((t), (lit), sizeof(lit) - 1) /* a string literal */
 
+/*
+ * Nonzero if one of the eight bytes of x (as loaded from memory) needs care
+ * in a JSON string: a '"', a '\\', a control character or a byte of a
+ * multibyte UTF-8 sequence (0x80 and up). The usual word-at-a-time tests.
+ */
+static inline uint64_t
+json_plain8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    return (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+}
+
 /* bytes[0..n), valid UTF-8, as a quoted JSON string: '"', '\\' and control
  * characters escaped, the rest as it is (as Jansson writes strings). */
 void json_text_string(struct json_text *t, const char *bytes, size_t n);
