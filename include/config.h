@@ -157,6 +157,48 @@ struct config {
 };
 
 /*
+ * The scalar settings of the configuration, one row per key, as Redis's
+ * static_configs[] (src/config.c): the object the key is in, its name, its
+ * default and bounds as written in the file, and where the value goes (an
+ * offset into the section's struct). The loader, the defaults, the refusals
+ * ("KEY must be between MIN and MAX", at the object's path) and the docs test
+ * (tests/e2e/t_docs.sh: every row is in docs/operations.md) all read
+ * config_settings[]; no other place in config.c names one of these keys.
+ * Adding a setting: a field in its struct, one row, a line in the docs.
+ */
+enum config_section {
+    CONFIG_TOP,              /* $, into struct config */
+    CONFIG_LIMITS,           /* $.limits, into struct config */
+    CONFIG_DELIVERY,         /* $.delivery, into struct config */
+    CONFIG_PARTNER_DELIVERY, /* $.partners[i].delivery, into struct config_partner */
+    CONFIG_SLA_TARGET,       /* $.sla_policies.ID.targets.PRIORITY, into struct config_target */
+    CONFIG_RULE,             /* $.rules[i], into struct config_rule */
+    CONFIG_SECTION_COUNT
+};
+/* Where the section is, "[]" for every element and "*" for every key ("$.rules[]"). */
+extern const char *const config_section_paths[CONFIG_SECTION_COUNT];
+
+enum config_ctype { CONFIG_INT, CONFIG_UNSIGNED, CONFIG_SIZE };
+
+struct config_setting {
+    enum config_section section;
+    const char *key;
+    long long dflt, min, max; /* as written in the file; dflt is unused when required */
+    enum config_ctype ctype;  /* the field's C type */
+    size_t offset;            /* of the field in the section's struct */
+    int required;             /* the key must be given */
+    unsigned shift;           /* kept as value << shift (the file says MiB, the struct bytes) */
+    /* A check against settings read before it, once the value is set: a
+     * problem to report at the key's path, or NULL. */
+    const char *(*check)(const void *base);
+};
+extern const struct config_setting config_settings[];
+extern const size_t config_nsettings;
+
+/* The value of a setting in base (the section's struct), as written in the file (>> shift). */
+long long config_setting_get(const struct config_setting *s, const void *base);
+
+/*
  * Loads and validates path. On failure returns SEAM_EINVAL (or SEAM_EIO,
  * SEAM_ENOTFOUND) and sets *errors to a malloc'd text, one problem a line,
  * each naming the file and the JSON path. *out is freed with config_free.
