@@ -30,8 +30,6 @@
 #endif
 
 const char *const priority_names[PRIO_COUNT] = {"low", "normal", "high", "urgent"};
-const char *const fact_names[FACT_COUNT] = {"service", "symptom", "equipment",
-                                            "region",  "bundle",  "priority"};
 static const char *const day_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 int
@@ -778,13 +776,6 @@ load_rule(struct cctx *c, struct config *cf, const json_t *v, const char *path,
                                      {"customer_visible", T_BOOL, 0},
                                      {"label", T_STRING, 0},
                                      {NULL, 0, 0}};
-    static const struct field mf[] = {{"service", T_STRING_OR_ARRAY, 0},
-                                      {"symptom", T_STRING_OR_ARRAY, 0},
-                                      {"equipment", T_STRING_OR_ARRAY, 0},
-                                      {"region", T_STRING_OR_ARRAY, 0},
-                                      {"bundle", T_STRING_OR_ARRAY, 0},
-                                      {"priority", T_STRING_OR_ARRAY, 0},
-                                      {NULL, 0, 0}};
     char sub[512];
     if (check_section(c, v, path, f, CONFIG_RULE) != 0)
         return;
@@ -793,26 +784,21 @@ load_rule(struct cctx *c, struct config *cf, const json_t *v, const char *path,
         snprintf(sub, sizeof(sub), "%s.id", path);
         problem(c, sub, "\"%s\" is not an identifier", r->id);
     }
+    /* A rule may match on every fact of the table, each value in its vocabulary. */
+    struct field mf[FACT_MAX + 1] = {{NULL, 0, 0}};
+    for (size_t k = 0; k < cf->nfact_kinds; k++)
+        mf[k] = (struct field){cf->fact_kinds[k].name, T_STRING_OR_ARRAY, 0};
     json_t *m = json_object_get(v, "match");
     snprintf(sub, sizeof(sub), "%s.match", path);
     if (check_object(c, m, sub, mf) == 0) {
-        for (int fct = 0; fct < FACT_COUNT; fct++) {
+        for (size_t fct = 0; fct < cf->nfact_kinds; fct++) {
+            const char *name = cf->fact_kinds[fct].name;
             char fp[600];
-            snprintf(fp, sizeof(fp), "%s.%s", sub, fact_names[fct]);
-            id_list(c, json_object_get(m, fact_names[fct]), fp, &r->match[fct], 1);
-            const struct strlist *vocab = fct == FACT_SERVICE     ? &cf->services
-                                          : fct == FACT_SYMPTOM   ? &cf->symptoms
-                                          : fct == FACT_EQUIPMENT ? &cf->equipment
-                                          : fct == FACT_REGION    ? &cf->regions
-                                                                  : NULL;
-            for (size_t i = 0; i < r->match[fct].n; i++) {
-                const char *val = r->match[fct].v[i];
-                int known = vocab                ? strlist_has(vocab, val)
-                            : fct == FACT_BUNDLE ? config_bundle_find(cf, val) != NULL
-                                                 : priority_parse(val) >= 0;
-                if (!known)
-                    problem(c, fp, "\"%s\" is not in the %s vocabulary", val, fact_names[fct]);
-            }
+            snprintf(fp, sizeof(fp), "%s.%s", sub, name);
+            id_list(c, json_object_get(m, name), fp, &r->match[fct], 1);
+            for (size_t i = 0; i < r->match[fct].n; i++)
+                if (!strlist_has(&cf->vocab[fct], r->match[fct].v[i]))
+                    problem(c, fp, "\"%s\" is not in the %s vocabulary", r->match[fct].v[i], name);
         }
     }
     snprintf(sub, sizeof(sub), "%s.owners", path);
@@ -943,25 +929,29 @@ load_metrics(struct cctx *c, struct config *cf, const json_t *m)
 static void
 load_all(struct cctx *c, struct config *cf, const json_t *root)
 {
-    static const struct field top[] = {{"federation", T_STRING, 1},
-                                       {"listen", T_STRING, 1},
-                                       {"data_dir", T_STRING, 1},
-                                       {"limits", T_OBJECT, 0},
-                                       {"lead", T_OBJECT, 1},
-                                       {"services", T_ARRAY, 1},
-                                       {"symptoms", T_ARRAY, 1},
-                                       {"equipment", T_ARRAY, 1},
-                                       {"regions", T_ARRAY, 1},
-                                       {"calendars", T_OBJECT, 1},
-                                       {"sla_policies", T_OBJECT, 1},
-                                       {"partners", T_ARRAY, 1},
-                                       {"bundles", T_ARRAY, 1},
-                                       {"rules", T_ARRAY, 1},
-                                       {"$schema", T_STRING, 0},
-                                       {"description", T_STRING, 0},
-                                       {"delivery", T_OBJECT, 0},
-                                       {"metrics", T_OBJECT, 0},
-                                       {NULL, 0, 0}};
+    /* The top level's keys: the facts' vocabularies come from their table. */
+    static const struct field top_head[] = {{"federation", T_STRING, 1}, {"listen", T_STRING, 1},
+                                            {"data_dir", T_STRING, 1},   {"limits", T_OBJECT, 0},
+                                            {"lead", T_OBJECT, 1},       {NULL, 0, 0}};
+    static const struct field top_tail[] = {
+        {"calendars", T_OBJECT, 1},   {"sla_policies", T_OBJECT, 1},
+        {"partners", T_ARRAY, 1},     {"bundles", T_ARRAY, 1},
+        {"rules", T_ARRAY, 1},        {"$schema", T_STRING, 0},
+        {"description", T_STRING, 0}, {"delivery", T_OBJECT, 0},
+        {"metrics", T_OBJECT, 0},     {NULL, 0, 0}};
+    struct field top[sizeof(top_head) / sizeof(top_head[0]) + FACT_MAX +
+                     sizeof(top_tail) / sizeof(top_tail[0])];
+    size_t ntop = 0;
+    for (const struct field *f = top_head; f->key != NULL; f++)
+        top[ntop++] = *f;
+    for (size_t k = 0; k < cf->nfact_kinds; k++)
+        if (cf->fact_kinds[k].vocab == FACT_VOCAB_LIST)
+            top[ntop++] = (struct field){cf->fact_kinds[k].vocab_key, T_ARRAY, 1};
+    for (const struct field *f = top_tail;; f++) {
+        top[ntop++] = *f;
+        if (f->key == NULL)
+            break;
+    }
     static const struct field dlv[] = {{"retry_schedule_ms", T_ARRAY, 0}, {NULL, 0, 0}};
     static const struct field lim[] = {{NULL, 0, 0}}; /* every limit is a setting */
     static const struct field lead[] = {{"id", T_STRING, 1},
@@ -1024,13 +1014,20 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         memcpy(cf->retry_ms, standard, sizeof(standard));
     }
 
-    const char *vocab_keys[4] = {"services", "symptoms", "equipment", "regions"};
-    struct strlist *vocabs[4] = {&cf->services, &cf->symptoms, &cf->equipment, &cf->regions};
-    for (int i = 0; i < 4; i++) {
-        snprintf(sub, sizeof(sub), "$.%s", vocab_keys[i]);
-        id_list(c, json_object_get(root, vocab_keys[i]), sub, vocabs[i], 1);
-        if (vocabs[i]->n == 0)
-            problem(c, sub, "must list at least one value");
+    /* The facts' vocabularies: the lists of the configuration, and the priorities. */
+    for (size_t k = 0; k < cf->nfact_kinds; k++) {
+        const struct fact_kind *fk = &cf->fact_kinds[k];
+        struct strlist *vocab = &cf->vocab[k];
+        if (fk->vocab == FACT_VOCAB_LIST) {
+            snprintf(sub, sizeof(sub), "$.%s", fk->vocab_key);
+            id_list(c, json_object_get(root, fk->vocab_key), sub, vocab, 1);
+            if (vocab->n == 0)
+                problem(c, sub, "must list at least one value");
+        } else if (fk->vocab == FACT_VOCAB_PRIORITIES) {
+            vocab->v = xcalloc(PRIO_COUNT, sizeof(char *));
+            for (int p = 0; p < PRIO_COUNT; p++)
+                vocab->v[vocab->n++] = xstrdup(priority_names[p]);
+        }
     }
 
     json_t *cals = json_object_get(root, "calendars");
@@ -1100,6 +1097,15 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         if (cf->nbundles == 0)
             problem(c, "$.bundles", "must list at least one bundle");
     }
+    for (size_t k = 0; k < cf->nfact_kinds; k++) {
+        struct strlist *vocab = &cf->vocab[k];
+        if (cf->fact_kinds[k].vocab != FACT_VOCAB_BUNDLES)
+            continue;
+        vocab->v = xcalloc(cf->nbundles + 1, sizeof(char *));
+        for (size_t i = 0; i < cf->nbundles; i++)
+            if (cf->bundles[i].id != NULL)
+                vocab->v[vocab->n++] = xstrdup(cf->bundles[i].id);
+    }
     json_t *rules = json_object_get(root, "rules");
     int has_default = 0;
     if (json_is_array(rules)) {
@@ -1113,7 +1119,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
                     problem(c, sub, "rule id \"%s\" is used twice", r->id);
             cf->nrules++;
             int empty = 1;
-            for (int fct = 0; fct < FACT_COUNT; fct++)
+            for (size_t fct = 0; fct < cf->nfact_kinds; fct++)
                 if (r->match[fct].n)
                     empty = 0;
             if (empty && r->owners.n == 1 && strcmp(r->owners.v[0], "lead") == 0)
@@ -1153,7 +1159,28 @@ enum seam_err
 config_load_buffer(const char *path, const char *text, size_t len, struct config **out,
                    char **errors)
 {
+    return config_load_buffer_facts(path, text, len, fact_kinds, FACT_COUNT, out, errors);
+}
+
+enum seam_err
+config_load_buffer_facts(const char *path, const char *text, size_t len,
+                         const struct fact_kind *kinds, size_t n, struct config **out,
+                         char **errors)
+{
     struct cctx c = {.file = path};
+    int fits = n >= FACT_COUNT && n <= FACT_MAX;
+    for (size_t i = 0; fits && i < n; i++)
+        if ((i < FACT_COUNT && kinds[i].name != fact_kinds[i].name &&
+             strcmp(kinds[i].name, fact_kinds[i].name) != 0) ||
+            fact_find(kinds, i, kinds[i].name) >= 0 || !valid_id(kinds[i].name) ||
+            (kinds[i].vocab == FACT_VOCAB_LIST && kinds[i].vocab_key == NULL))
+            fits = 0;
+    if (!fits) {
+        *errors = xasprintf("%s: the table of fact kinds does not begin with fact_kinds[], has "
+                            "more than %d rows, or names a fact twice\n",
+                            path, FACT_MAX);
+        return SEAM_EINVAL;
+    }
     json_error_t jerr;
     /* The file says its own limits: the default depth holds for the file itself. */
     json_t *root = json_load_depth(text, len, JSON_REJECT_DUPLICATES, JSON_DEPTH_DEFAULT, &jerr);
@@ -1163,6 +1190,8 @@ config_load_buffer(const char *path, const char *text, size_t len, struct config
     }
     struct config *cf = xcalloc(1, sizeof(*cf));
     cf->path = xstrdup(path);
+    cf->fact_kinds = kinds;
+    cf->nfact_kinds = n;
     load_all(&c, cf, root);
     json_decref(root);
     if (c.count > 0) {
@@ -1187,10 +1216,8 @@ config_free(struct config *cf)
     free(cf->metrics_allow);
     free(cf->lead.id);
     free(cf->lead.name);
-    strlist_free(&cf->services);
-    strlist_free(&cf->symptoms);
-    strlist_free(&cf->equipment);
-    strlist_free(&cf->regions);
+    for (int f = 0; f < FACT_MAX; f++)
+        strlist_free(&cf->vocab[f]);
     for (size_t i = 0; i < cf->ncalendars; i++) {
         free(cf->calendars[i].id);
         free(cf->calendars[i].timezone);
@@ -1223,7 +1250,7 @@ config_free(struct config *cf)
         struct config_rule *r = &cf->rules[i];
         free(r->id);
         free(r->label);
-        for (int f = 0; f < FACT_COUNT; f++)
+        for (int f = 0; f < FACT_MAX; f++)
             strlist_free(&r->match[f]);
         strlist_free(&r->owners);
         strlist_free(&r->fallback);
