@@ -37,6 +37,20 @@ fact_find(const struct fact_kind *kinds, size_t n, const char *name)
     return -1;
 }
 
+size_t
+fact_sweep_order(const struct fact_kind *kinds, size_t n, size_t *order)
+{
+    for (size_t k = 0; k < n; k++) { /* insertion sort: a handful of rows, stable */
+        size_t at = k;
+        while (at > 0 && kinds[order[at - 1]].sweep > kinds[k].sweep) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = k;
+    }
+    return n;
+}
+
 int
 fact_required(const struct fact_kind *k)
 {

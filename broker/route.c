@@ -379,15 +379,10 @@ route_check(const struct config *cfg, int *fatal)
      * over its vocabulary (an optional fact also over "not given", after
      * its values); the digit of the lowest sweep turns slowest.
      */
-    size_t n = cfg->nfact_kinds, order[FACT_MAX], digit[FACT_MAX] = {0}, base[FACT_MAX];
+    size_t order[FACT_MAX], digit[FACT_MAX] = {0}, base[FACT_MAX];
+    size_t n = fact_sweep_order(cfg->fact_kinds, cfg->nfact_kinds, order);
     int empty = 0;
     for (size_t k = 0; k < n; k++) {
-        size_t at = k;
-        while (at > 0 && cfg->fact_kinds[order[at - 1]].sweep > cfg->fact_kinds[k].sweep) {
-            order[at] = order[at - 1];
-            at--;
-        }
-        order[at] = k;
         base[k] = cfg->vocab[k].n + (cfg->fact_kinds[k].optional ? 1 : 0);
         empty |= base[k] == 0;
     }

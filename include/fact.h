@@ -95,6 +95,13 @@ extern const char *const fact_names[FACT_COUNT];
 /* The index of the kind called name in kinds[0..n), or -1. */
 int fact_find(const struct fact_kind *kinds, size_t n, const char *name);
 
+/*
+ * Fills order[0..n) with the indexes of kinds[0..n) by sweep (equal ranks
+ * in the table's order): the coverage check's digits, slowest first, and
+ * the order in which the customer record's facts are named. Returns n.
+ */
+size_t fact_sweep_order(const struct fact_kind *kinds, size_t n, size_t *order);
+
 /* Whether a complaint must give the fact: one the customer files and may not leave out. */
 int fact_required(const struct fact_kind *k);
 
