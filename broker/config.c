@@ -1168,16 +1168,16 @@ config_load_buffer_facts(const char *path, const char *text, size_t len,
                          char **errors)
 {
     struct cctx c = {.file = path};
+    /* The first rows are the facts the code names; each name once; a list has its key. */
     int fits = n >= FACT_COUNT && n <= FACT_MAX;
     for (size_t i = 0; fits && i < n; i++)
-        if ((i < FACT_COUNT && kinds[i].name != fact_kinds[i].name &&
-             strcmp(kinds[i].name, fact_kinds[i].name) != 0) ||
+        if ((i < FACT_COUNT && strcmp(kinds[i].name, fact_kinds[i].name) != 0) ||
             fact_find(kinds, i, kinds[i].name) >= 0 || !valid_id(kinds[i].name) ||
             (kinds[i].vocab == FACT_VOCAB_LIST && kinds[i].vocab_key == NULL))
             fits = 0;
     if (!fits) {
-        *errors = xasprintf("%s: the table of fact kinds does not begin with fact_kinds[], has "
-                            "more than %d rows, or names a fact twice\n",
+        *errors = xasprintf("%s: the table of fact kinds does not begin with fact_kinds[], names "
+                            "a fact twice or has more than %d rows\n",
                             path, FACT_MAX);
         return SEAM_EINVAL;
     }

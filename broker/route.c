@@ -1,7 +1,8 @@
 /*
- * route.c: the boundary rules engine (see route.h): the table of rule
- * kinds, owner resolution through bundles, the decision, explain, and the
- * exhaustive coverage check. It reads only the configuration; it does not
+ * route.c: the boundary rules engine (see route.h): a rule's conditions,
+ * one per fact of the configuration's table (fact.h), owner resolution
+ * through bundles, the decision, explain, and the exhaustive coverage
+ * check, one odometer over the facts. It reads only the configuration; it does not
  * create tickets or assignments (ticket.c does, with its result).
  */
 #include <stdio.h>

@@ -134,7 +134,8 @@ struct config {
     struct config_lead lead;
     /* The facts of a complaint (fact.h): the table this configuration was
      * loaded with, and each fact's vocabulary by enum fact (the bundles'
-     * ids and the priorities included). The first four also go by name. */
+     * ids and the priorities included). The first four also go by the names
+     * older code reads them by; new code indexes vocab[]. */
     const struct fact_kind *fact_kinds;
     size_t nfact_kinds;
     union {
@@ -154,6 +155,8 @@ struct config {
     struct config_rule *rules;
     size_t nrules;
 };
+_Static_assert(FACT_SERVICE == 0 && FACT_SYMPTOM == 1 && FACT_EQUIPMENT == 2 && FACT_REGION == 3,
+               "config.services … regions name vocab[FACT_SERVICE … FACT_REGION]");
 
 /*
  * The scalar settings of the configuration, one row per key, as Redis's
@@ -196,9 +199,6 @@ extern const size_t config_nsettings;
 
 /* The value of a setting in base (the section's struct), as written in the file (>> shift). */
 long long config_setting_get(const struct config_setting *s, const void *base);
-
-_Static_assert(FACT_SERVICE == 0 && FACT_SYMPTOM == 1 && FACT_EQUIPMENT == 2 && FACT_REGION == 3,
-               "config.services … regions name vocab[FACT_SERVICE … FACT_REGION]");
 
 /*
  * Loads and validates path. On failure returns SEAM_EINVAL (or SEAM_EIO,
