@@ -106,12 +106,13 @@ main(void)
         root = "..";
 
     /* ---- the built-in table ---- */
-    int names_ok = 1, keys_ok = 1, sweeps_ok = 1, rows_ok = 1;
+    int names_ok = 1, keys_ok = 1, sweeps_ok = 1, rows_ok = 1, compat_ok = 1;
     for (size_t i = 0; i < FACT_COUNT; i++) {
         const struct fact_kind *k = &fact_kinds[i];
-        if (k->name == NULL || fact_find(fact_kinds, FACT_COUNT, k->name) != (int)i ||
-            strcmp(fact_names[i], k->name) != 0)
+        if (k->name == NULL || fact_find(fact_kinds, FACT_COUNT, k->name) != (int)i)
             names_ok = 0;
+        if (k->name == NULL || strcmp(fact_names[i], k->name) != 0)
+            compat_ok = 0;
         if (k->max_len == 0 || (k->vocab == FACT_VOCAB_LIST) != (k->vocab_key != NULL))
             rows_ok = 0;
         for (size_t j = 0; j < i; j++) {
@@ -122,7 +123,8 @@ main(void)
                 sweeps_ok = 0;
         }
     }
-    ok(names_ok, "every row has a name, found by fact_find, and fact_names[] agrees");
+    ok(names_ok, "every row has a name, and fact_find finds it");
+    ok(compat_ok, "fact_names[] (ticket.c's until filing walks the table) agrees with it");
     ok(rows_ok, "every row has a body length, and a list's key exactly when its vocabulary is one");
     ok(keys_ok, "no two facts share a vocabulary key");
     ok(sweeps_ok, "no two facts share an odometer rank");
