@@ -8,16 +8,24 @@
 #include "route.h"
 #include "ticket.h"
 
-/* Facts of a hypothetical complaint; bundle and region given or from a customer. */
+/*
+ * Facts of a hypothetical complaint, one body field per fact of the table
+ * (those the customer must file are required); the customer record's facts
+ * given or taken from a customer; the priority normal unless given.
+ */
 void
 api_rules_explain(struct req *r)
 {
-    static const struct body_field fields[] = {
-        {"service", JSON_STRING, 0, 1, 64},   {"symptom", JSON_STRING, 1, 1, 64},
-        {"equipment", JSON_STRING, 0, 1, 64}, {"priority", JSON_STRING, 0, 1, 16},
-        {"bundle", JSON_STRING, 0, 1, 64},    {"region", JSON_STRING, 0, 1, 64},
-        {"customer", JSON_STRING, 0, 1, 63},  {NULL, 0, 0, 0, 0}};
     const struct config *cfg = r->srv->cfg;
+    struct body_field fields[FACT_MAX + 2];
+    size_t nf = 0;
+    for (size_t k = 0; k < cfg->nfact_kinds; k++) {
+        const struct fact_kind *fk = &cfg->fact_kinds[k];
+        fields[nf++] =
+            (struct body_field){fk->name, JSON_STRING, fact_required(fk), 1, fk->max_len};
+    }
+    fields[nf++] = (struct body_field){"customer", JSON_STRING, 0, 1, 63};
+    fields[nf] = (struct body_field){NULL, 0, 0, 0, 0};
     json_t *body = http_body_json_or_reply(r), *cust = NULL;
     struct route_facts f;
     if (body == NULL)
@@ -25,8 +33,8 @@ api_rules_explain(struct req *r)
     if (http_fields_or_reply(r, body, fields) != 0)
         goto out;
     memset(&f, 0, sizeof(f));
-    for (int i = 0; i < FACT_COUNT; i++)
-        f.v[i] = json_string_value(json_object_get(body, fact_names[i]));
+    for (size_t k = 0; k < cfg->nfact_kinds; k++)
+        f.v[k] = json_string_value(json_object_get(body, cfg->fact_kinds[k].name));
     const char *customer = json_string_value(json_object_get(body, "customer"));
     if (customer != NULL) {
         struct store_txn *t;
@@ -39,22 +47,37 @@ api_rules_explain(struct req *r)
             http_error(r, E_INVALID_FIELD, "no such customer", "customer");
             goto out;
         }
-        if (f.v[FACT_BUNDLE] == NULL)
-            f.v[FACT_BUNDLE] = json_string_value(json_object_get(cust, "bundle"));
-        if (f.v[FACT_REGION] == NULL)
-            f.v[FACT_REGION] = json_string_value(json_object_get(cust, "region"));
+        for (size_t k = 0; k < cfg->nfact_kinds; k++)
+            if (f.v[k] == NULL && cfg->fact_kinds[k].source == FACT_FROM_CUSTOMER)
+                f.v[k] = json_string_value(json_object_get(cust, cfg->fact_kinds[k].name));
     }
-    if (f.v[FACT_BUNDLE] == NULL || f.v[FACT_REGION] == NULL) {
-        http_error(r, E_MISSING_FIELD, "give bundle and region, or a customer",
-                   f.v[FACT_BUNDLE] == NULL ? "bundle" : "region");
+    /* Every fact of the customer record, named in the order the coverage check turns them. */
+    size_t order[FACT_MAX], n = fact_sweep_order(cfg->fact_kinds, cfg->nfact_kinds, order);
+    char msg[256];
+    size_t len = (size_t)snprintf(msg, sizeof(msg), "give ");
+    const char *missing = NULL;
+    for (size_t i = 0, named = 0; i < n; i++) {
+        const struct fact_kind *fk = &cfg->fact_kinds[order[i]];
+        if (fk->source != FACT_FROM_CUSTOMER)
+            continue;
+        if (len < sizeof(msg))
+            len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s", named++ ? " and " : "",
+                                    fk->name);
+        if (f.v[order[i]] == NULL && missing == NULL)
+            missing = fk->name;
+    }
+    if (missing != NULL) {
+        if (len < sizeof(msg))
+            snprintf(msg + len, sizeof(msg) - len, ", or a customer");
+        http_error(r, E_MISSING_FIELD, msg, missing);
         goto out;
     }
     if (f.v[FACT_PRIORITY] == NULL)
-        f.v[FACT_PRIORITY] = "normal";
-    for (int i = 0; i < FACT_COUNT; i++)
-        if (f.v[i] != NULL && !route_fact_known(cfg, (enum fact)i, f.v[i])) {
+        f.v[FACT_PRIORITY] = priority_names[PRIO_NORMAL];
+    for (size_t k = 0; k < cfg->nfact_kinds; k++)
+        if (f.v[k] != NULL && !route_fact_known(cfg, (enum fact)k, f.v[k])) {
             http_error(r, E_INVALID_FIELD, "not a value of the federation's vocabulary",
-                       fact_names[i]);
+                       cfg->fact_kinds[k].name);
             goto out;
         }
     http_reply(r, 200, route_explain(cfg, &f));

@@ -113,27 +113,38 @@ api_file(struct req *r, const struct ticket_input *in, int tmf)
     http_submit(r, &cj->job, cj, create_job_free);
 }
 
-const struct body_field api_ticket_fields[] = {{"summary", JSON_STRING, 1, 1, SUMMARY_MAX},
-                                               {"description", JSON_STRING, 1, 0, DESCRIPTION_MAX},
-                                               {"service", JSON_STRING, 0, 1, 64},
-                                               {"symptom", JSON_STRING, 1, 1, 64},
-                                               {"equipment", JSON_STRING, 0, 1, 64},
-                                               {"priority", JSON_STRING, 0, 1, 16},
-                                               {NULL, 0, 0, 0, 0}};
+void
+api_ticket_fields(const struct config *cfg, struct body_field *out)
+{
+    size_t n = 0;
+    out[n++] = (struct body_field){"summary", JSON_STRING, 1, 1, SUMMARY_MAX};
+    out[n++] = (struct body_field){"description", JSON_STRING, 1, 0, DESCRIPTION_MAX};
+    for (size_t k = 0; k < cfg->nfact_kinds; k++) {
+        const struct fact_kind *fk = &cfg->fact_kinds[k];
+        if (fk->source == FACT_FROM_COMPLAINT || fk->source == FACT_FROM_PRIORITY)
+            out[n++] =
+                (struct body_field){fk->name, JSON_STRING, fact_required(fk), 1, fk->max_len};
+    }
+    out[n] = (struct body_field){NULL, 0, 0, 0, 0};
+}
 
 void
 api_tickets_create(struct req *r)
 {
     const struct config *cfg = r->srv->cfg;
+    struct body_field fields[API_TICKET_FIELDS_MAX];
     json_t *body = http_body_json_or_reply(r);
     if (body == NULL)
         return;
-    if (http_fields_or_reply(r, body, api_ticket_fields) != 0 ||
-        vocab_or_reply(r, body, "service", &cfg->services) != 0 ||
-        vocab_or_reply(r, body, "symptom", &cfg->symptoms) != 0 ||
-        vocab_or_reply(r, body, "equipment", &cfg->equipment) != 0)
+    api_ticket_fields(cfg, fields);
+    if (http_fields_or_reply(r, body, fields) != 0)
         goto out;
-    const char *prio = json_string_value(json_object_get(body, "priority"));
+    /* What the customer files must be in the fact's vocabulary. */
+    for (size_t k = 0; k < cfg->nfact_kinds; k++)
+        if (cfg->fact_kinds[k].source == FACT_FROM_COMPLAINT &&
+            vocab_or_reply(r, body, cfg->fact_kinds[k].name, &cfg->vocab[k]) != 0)
+            goto out;
+    const char *prio = json_string_value(json_object_get(body, fact_kinds[FACT_PRIORITY].name));
     int p = prio ? priority_parse(prio) : PRIO_NORMAL;
     if (p < 0) {
         http_error(r, E_INVALID_FIELD, "must be low, normal, high or urgent", "priority");
@@ -141,9 +152,9 @@ api_tickets_create(struct req *r)
     }
     struct ticket_input in = {.summary = opt_dup(body, "summary"),
                               .description = opt_dup(body, "description"),
-                              .service = opt_dup(body, "service"),
-                              .symptom = opt_dup(body, "symptom"),
-                              .equipment = opt_dup(body, "equipment"),
+                              .service = opt_dup(body, fact_kinds[FACT_SERVICE].name),
+                              .symptom = opt_dup(body, fact_kinds[FACT_SYMPTOM].name),
+                              .equipment = opt_dup(body, fact_kinds[FACT_EQUIPMENT].name),
                               .priority = p};
     api_file(r, &in, 0);
 out:

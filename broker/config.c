@@ -1,8 +1,9 @@
 /*
  * config.c: loads conf/seam.json into struct config and validates all of
  * it before anything starts: known keys only (each object has a table of
- * its keys, types and whether they are required, as Redis's
- * static_configs[]), bounds, identifiers, and every reference between
+ * its keys, types and whether they are required), bounds (every scalar
+ * setting is one row of config_settings[], as Redis's static_configs[]:
+ * key, default, bounds, where it goes), identifiers, and every reference between
  * sections (partners, calendars, SLA policies, bundles, rules). Every
  * problem is reported with the file and its JSON path; it collects them all
  * rather than stopping at the first. It does not check rule coverage or
@@ -11,6 +12,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +30,6 @@
 #endif
 
 const char *const priority_names[PRIO_COUNT] = {"low", "normal", "high", "urgent"};
-const char *const fact_names[FACT_COUNT] = {"service", "symptom", "equipment",
-                                            "region",  "bundle",  "priority"};
 static const char *const day_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 int
@@ -100,6 +100,119 @@ struct field {
     int required;
 };
 
+/* ---- the scalar settings (config.h): one row per key ---- */
+
+const char *const config_section_paths[CONFIG_SECTION_COUNT] = {
+    [CONFIG_TOP] = "$",
+    [CONFIG_LIMITS] = "$.limits",
+    [CONFIG_DELIVERY] = "$.delivery",
+    [CONFIG_PARTNER_DELIVERY] = "$.partners[].delivery",
+    [CONFIG_SLA_TARGET] = "$.sla_policies.*.targets.*",
+    [CONFIG_RULE] = "$.rules[]",
+};
+
+static const char *
+check_map_max(const void *base)
+{
+    const struct config *cf = base;
+    return cf->map_max < cf->map_size ? "is smaller than map_size_mb" : NULL;
+}
+
+/* Where a row's value goes: the field's C type and offset; a field of another type does not
+ * compile. */
+/* clang-format off */
+#define AT(type, field)                                                                            \
+    .ctype = _Generic(((struct type *)0)->field,                                                   \
+                      int: CONFIG_INT,                                                             \
+                      unsigned: CONFIG_UNSIGNED,                                                   \
+                      size_t: CONFIG_SIZE),                                                        \
+    .offset = offsetof(struct type, field)
+/* clang-format on */
+
+/* Rows of one object are read in this order, and so are their problems reported. */
+const struct config_setting config_settings[] = {
+    /* section, key, default, min, max (as in the file), where */
+    {CONFIG_LIMITS, "max_body_bytes", 65536, 1024, 16 << 20, AT(config, max_body)},
+    {CONFIG_LIMITS, "max_connections", 1024, 4, 65536, AT(config, max_connections)},
+    {CONFIG_LIMITS, "connection_timeout_s", 30, 1, 3600, AT(config, connection_timeout_s)},
+    {CONFIG_LIMITS, "threads", 4, 1, 256, AT(config, threads)},
+    {CONFIG_LIMITS, "queue_depth", 4096, 1, 1 << 20, AT(config, queue_depth)},
+    {CONFIG_LIMITS, "batch_max", 512, 1, 65536, AT(config, batch_max)},
+    {CONFIG_LIMITS, "map_size_mb", 64, 1, 1 << 20, AT(config, map_size), .shift = 20},
+    {CONFIG_LIMITS, "map_max_mb", 65536, 1, 1 << 24, AT(config, map_max), .shift = 20,
+     .check = check_map_max},
+    {CONFIG_LIMITS, "max_json_depth", JSON_DEPTH_DEFAULT, 4, JSON_DEPTH_MAX,
+     AT(config, max_json_depth)},
+    {CONFIG_LIMITS, "max_connections_per_ip", 64, 0, 65536, AT(config, max_connections_per_ip)},
+    {CONFIG_LIMITS, "header_timeout_s", 10, 1, 3600, AT(config, header_timeout_s)},
+    {CONFIG_LIMITS, "max_notes_per_ticket", 200, 1, 100000, AT(config, max_notes_per_ticket)},
+    {CONFIG_LIMITS, "max_events_per_ticket", 1000, 16, 1000000, AT(config, max_events_per_ticket)},
+    {CONFIG_LIMITS, "max_attachments_per_ticket", 20, 0, 10000,
+     AT(config, max_attachments_per_ticket)},
+    {CONFIG_LIMITS, "max_record_bytes", 262144, 16384, 64 << 20, AT(config, max_record_bytes)},
+    {CONFIG_LIMITS, "max_signed_per_partner", 100000, 16, 100000000,
+     AT(config, max_signed_per_partner)},
+    {CONFIG_TOP, "max_bounces", 3, 0, 100, AT(config, max_bounces)},
+    {CONFIG_DELIVERY, "concurrency", 16, 1, 256, AT(config, delivery_concurrency)},
+    {CONFIG_DELIVERY, "max_retry_after_s", 3600, 0, 86400, AT(config, max_retry_after_s)},
+    {CONFIG_PARTNER_DELIVERY, "timeout_ms", 5000, 100, 120000, AT(config_partner, timeout_ms)},
+    {CONFIG_SLA_TARGET, "ack_minutes", 0, 1, 525600, AT(config_target, ack_minutes), .required = 1},
+    {CONFIG_SLA_TARGET, "resolve_minutes", 0, 1, 5256000, AT(config_target, resolve_minutes),
+     .required = 1},
+    {CONFIG_RULE, "rank", 0, -1000, 1000, AT(config_rule, rank)},
+};
+const size_t config_nsettings = sizeof(config_settings) / sizeof(config_settings[0]);
+
+static void
+setting_set(const struct config_setting *s, void *base, long long v)
+{
+    char *at = (char *)base + s->offset;
+    switch (s->ctype) {
+    case CONFIG_INT:
+        *(int *)(void *)at = (int)v;
+        break;
+    case CONFIG_UNSIGNED:
+        *(unsigned *)(void *)at = (unsigned)v;
+        break;
+    case CONFIG_SIZE:
+        *(size_t *)(void *)at = (size_t)v << s->shift;
+        break;
+    }
+}
+
+long long
+config_setting_get(const struct config_setting *s, const void *base)
+{
+    const char *at = (const char *)base + s->offset;
+    switch (s->ctype) {
+    case CONFIG_INT:
+        return *(const int *)(const void *)at;
+    case CONFIG_UNSIGNED:
+        return *(const unsigned *)(const void *)at;
+    case CONFIG_SIZE:
+        return (long long)(*(const size_t *)(const void *)at >> s->shift);
+    }
+    return 0;
+}
+
+/* The defaults of a section's settings, for when its object is absent or refused. */
+static void
+settings_default(enum config_section sec, void *base)
+{
+    for (size_t i = 0; i < config_nsettings; i++)
+        if (config_settings[i].section == sec)
+            setting_set(&config_settings[i], base, config_settings[i].dflt);
+}
+
+static const struct config_setting *
+setting_find(enum config_section sec, const char *key)
+{
+    for (size_t i = 0; i < config_nsettings; i++)
+        if (config_settings[i].section == sec && strcmp(config_settings[i].key, key) == 0)
+            return &config_settings[i];
+    return NULL;
+}
+
 static int
 type_ok(const json_t *v, enum ftype t)
 {
@@ -125,11 +238,13 @@ type_ok(const json_t *v, enum ftype t)
 }
 
 /*
- * Checks obj against its table: an object, no unknown keys, known keys of
- * the right type, required keys present. Returns 0 if all is well.
+ * Checks obj against its table and the settings of its section (sec, or
+ * -1 for none): an object, no unknown keys, known keys of the right type,
+ * required keys present. Returns 0 if all is well.
  */
 static int
-check_object(struct cctx *c, const json_t *obj, const char *path, const struct field *fields)
+check_section(struct cctx *c, const json_t *obj, const char *path, const struct field *fields,
+              int sec)
 {
     const char *key;
     json_t *v;
@@ -146,11 +261,16 @@ check_object(struct cctx *c, const json_t *obj, const char *path, const struct f
         for (f = fields; f->key != NULL; f++)
             if (strcmp(f->key, key) == 0)
                 break;
-        if (f->key == NULL) {
+        enum ftype type = f->type;
+        if (f->key == NULL && sec >= 0 && setting_find((enum config_section)sec, key) != NULL)
+            type = T_INT;
+        else if (f->key == NULL) {
             problem(c, sub, "unknown key");
             bad = 1;
-        } else if (!type_ok(v, f->type)) {
-            problem(c, sub, "expected %s", type_names[f->type]);
+            continue;
+        }
+        if (!type_ok(v, type)) {
+            problem(c, sub, "expected %s", type_names[type]);
             bad = 1;
         }
     }
@@ -160,7 +280,21 @@ check_object(struct cctx *c, const json_t *obj, const char *path, const struct f
             problem(c, sub, "missing required key");
             bad = 1;
         }
+    for (size_t i = 0; sec >= 0 && i < config_nsettings; i++) {
+        const struct config_setting *s = &config_settings[i];
+        if ((int)s->section == sec && s->required && json_object_get(obj, s->key) == NULL) {
+            snprintf(sub, sizeof(sub), "%s.%s", path, s->key);
+            problem(c, sub, "missing required key");
+            bad = 1;
+        }
+    }
     return bad ? -1 : 0;
+}
+
+static int
+check_object(struct cctx *c, const json_t *obj, const char *path, const struct field *fields)
+{
+    return check_section(c, obj, path, fields, -1);
 }
 
 static int
@@ -198,6 +332,25 @@ int_or(struct cctx *c, const json_t *obj, const char *key, const char *path, lon
         return dflt;
     }
     return x;
+}
+
+/* Reads the settings of section sec from obj (at path) into base, in the table's order. */
+static void
+load_settings(struct cctx *c, enum config_section sec, const json_t *obj, const char *path,
+              void *base)
+{
+    char sub[600];
+    for (size_t i = 0; i < config_nsettings; i++) {
+        const struct config_setting *s = &config_settings[i];
+        if (s->section != sec)
+            continue;
+        setting_set(s, base, int_or(c, obj, s->key, path, s->dflt, s->min, s->max));
+        const char *why = s->check ? s->check(base) : NULL;
+        if (why != NULL) {
+            snprintf(sub, sizeof(sub), "%s.%s", path, s->key);
+            problem(c, sub, "%s", why);
+        }
+    }
 }
 
 /* A list of identifiers: strings, valid, unique. A lone string is a list of one. */
@@ -405,8 +558,7 @@ load_sla(struct cctx *c, struct config *cf, const char *id, const json_t *v, con
                                      {"warning_fraction", T_NUMBER, 0},
                                      {"targets", T_OBJECT, 1},
                                      {NULL, 0, 0}};
-    static const struct field tf[] = {
-        {"ack_minutes", T_INT, 1}, {"resolve_minutes", T_INT, 1}, {NULL, 0, 0}};
+    static const struct field tf[] = {{NULL, 0, 0}}; /* the targets are settings */
     static const struct field pf[] = {{"low", T_OBJECT, 1},
                                       {"normal", T_OBJECT, 1},
                                       {"high", T_OBJECT, 1},
@@ -439,10 +591,9 @@ load_sla(struct cctx *c, struct config *cf, const char *id, const json_t *v, con
         char tp[600];
         json_t *t = json_object_get(targets, priority_names[p]);
         snprintf(tp, sizeof(tp), "%s.%s", sub, priority_names[p]);
-        if (check_object(c, t, tp, tf) != 0)
+        if (check_section(c, t, tp, tf, CONFIG_SLA_TARGET) != 0)
             continue;
-        s->targets[p].ack_minutes = (int)int_or(c, t, "ack_minutes", tp, 0, 1, 525600);
-        s->targets[p].resolve_minutes = (int)int_or(c, t, "resolve_minutes", tp, 0, 1, 5256000);
+        load_settings(c, CONFIG_SLA_TARGET, t, tp, &s->targets[p]);
         if (s->targets[p].ack_minutes > s->targets[p].resolve_minutes)
             problem(c, tp, "ack_minutes exceeds resolve_minutes");
     }
@@ -456,8 +607,7 @@ load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *pat
                                      {"services", T_ARRAY, 1},     {"delivery", T_OBJECT, 1},
                                      {"sla_policy", T_STRING, 1},  {"customer_data", T_ARRAY, 0},
                                      {"signing_key", T_STRING, 0}, {NULL, 0, 0}};
-    static const struct field df[] = {
-        {"mode", T_STRING, 1}, {"url", T_STRING, 0}, {"timeout_ms", T_INT, 0}, {NULL, 0, 0}};
+    static const struct field df[] = {{"mode", T_STRING, 1}, {"url", T_STRING, 0}, {NULL, 0, 0}};
     char sub[512];
     if (check_object(c, v, path, f) != 0)
         return;
@@ -481,10 +631,10 @@ load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *pat
     }
     json_t *d = json_object_get(v, "delivery");
     snprintf(sub, sizeof(sub), "%s.delivery", path);
-    if (check_object(c, d, sub, df) == 0) {
+    if (check_section(c, d, sub, df, CONFIG_PARTNER_DELIVERY) == 0) {
         const char *mode = json_string_value(json_object_get(d, "mode"));
         p->url = str_or(d, "url", NULL);
-        p->timeout_ms = (int)int_or(c, d, "timeout_ms", sub, 5000, 100, 120000);
+        load_settings(c, CONFIG_PARTNER_DELIVERY, d, sub, p);
         if (strcmp(mode, "pull") == 0) {
             p->delivery = DELIVERY_PULL;
             if (p->url)
@@ -623,45 +773,32 @@ load_rule(struct cctx *c, struct config *cf, const json_t *v, const char *path,
                                      {"owners", T_STRING_OR_ARRAY, 1},
                                      {"mode", T_STRING, 0},
                                      {"fallback", T_ARRAY, 0},
-                                     {"rank", T_INT, 0},
                                      {"customer_visible", T_BOOL, 0},
                                      {"label", T_STRING, 0},
                                      {NULL, 0, 0}};
-    static const struct field mf[] = {{"service", T_STRING_OR_ARRAY, 0},
-                                      {"symptom", T_STRING_OR_ARRAY, 0},
-                                      {"equipment", T_STRING_OR_ARRAY, 0},
-                                      {"region", T_STRING_OR_ARRAY, 0},
-                                      {"bundle", T_STRING_OR_ARRAY, 0},
-                                      {"priority", T_STRING_OR_ARRAY, 0},
-                                      {NULL, 0, 0}};
     char sub[512];
-    if (check_object(c, v, path, f) != 0)
+    if (check_section(c, v, path, f, CONFIG_RULE) != 0)
         return;
     r->id = str_or(v, "id", "");
     if (!valid_id(r->id)) {
         snprintf(sub, sizeof(sub), "%s.id", path);
         problem(c, sub, "\"%s\" is not an identifier", r->id);
     }
+    /* A rule may match on every fact of the table, each value in its vocabulary. */
+    struct field mf[FACT_MAX + 1] = {{NULL, 0, 0}};
+    for (size_t k = 0; k < cf->nfact_kinds; k++)
+        mf[k] = (struct field){cf->fact_kinds[k].name, T_STRING_OR_ARRAY, 0};
     json_t *m = json_object_get(v, "match");
     snprintf(sub, sizeof(sub), "%s.match", path);
     if (check_object(c, m, sub, mf) == 0) {
-        for (int fct = 0; fct < FACT_COUNT; fct++) {
+        for (size_t fct = 0; fct < cf->nfact_kinds; fct++) {
+            const char *name = cf->fact_kinds[fct].name;
             char fp[600];
-            snprintf(fp, sizeof(fp), "%s.%s", sub, fact_names[fct]);
-            id_list(c, json_object_get(m, fact_names[fct]), fp, &r->match[fct], 1);
-            const struct strlist *vocab = fct == FACT_SERVICE     ? &cf->services
-                                          : fct == FACT_SYMPTOM   ? &cf->symptoms
-                                          : fct == FACT_EQUIPMENT ? &cf->equipment
-                                          : fct == FACT_REGION    ? &cf->regions
-                                                                  : NULL;
-            for (size_t i = 0; i < r->match[fct].n; i++) {
-                const char *val = r->match[fct].v[i];
-                int known = vocab                ? strlist_has(vocab, val)
-                            : fct == FACT_BUNDLE ? config_bundle_find(cf, val) != NULL
-                                                 : priority_parse(val) >= 0;
-                if (!known)
-                    problem(c, fp, "\"%s\" is not in the %s vocabulary", val, fact_names[fct]);
-            }
+            snprintf(fp, sizeof(fp), "%s.%s", sub, name);
+            id_list(c, json_object_get(m, name), fp, &r->match[fct], 1);
+            for (size_t i = 0; i < r->match[fct].n; i++)
+                if (!strlist_has(&cf->vocab[fct], r->match[fct].v[i]))
+                    problem(c, fp, "\"%s\" is not in the %s vocabulary", r->match[fct].v[i], name);
         }
     }
     snprintf(sub, sizeof(sub), "%s.owners", path);
@@ -691,7 +828,7 @@ load_rule(struct cctx *c, struct config *cf, const json_t *v, const char *path,
         snprintf(sub, sizeof(sub), "%s.mode", path);
         problem(c, sub, "mode must be \"single\" or \"joint\"");
     }
-    r->rank = (int)int_or(c, v, "rank", path, 0, -1000, 1000);
+    load_settings(c, CONFIG_RULE, v, path, r);
     r->customer_visible = json_is_true(json_object_get(v, "customer_visible"));
     r->label = str_or(v, "label", NULL);
 }
@@ -792,37 +929,31 @@ load_metrics(struct cctx *c, struct config *cf, const json_t *m)
 static void
 load_all(struct cctx *c, struct config *cf, const json_t *root)
 {
-    static const struct field top[] = {{"federation", T_STRING, 1},   {"listen", T_STRING, 1},
-                                       {"data_dir", T_STRING, 1},     {"limits", T_OBJECT, 0},
-                                       {"lead", T_OBJECT, 1},         {"services", T_ARRAY, 1},
-                                       {"symptoms", T_ARRAY, 1},      {"equipment", T_ARRAY, 1},
-                                       {"regions", T_ARRAY, 1},       {"calendars", T_OBJECT, 1},
-                                       {"sla_policies", T_OBJECT, 1}, {"partners", T_ARRAY, 1},
-                                       {"bundles", T_ARRAY, 1},       {"rules", T_ARRAY, 1},
-                                       {"max_bounces", T_INT, 0},     {"$schema", T_STRING, 0},
-                                       {"description", T_STRING, 0},  {"delivery", T_OBJECT, 0},
-                                       {"metrics", T_OBJECT, 0},      {NULL, 0, 0}};
-    static const struct field dlv[] = {{"retry_schedule_ms", T_ARRAY, 0},
-                                       {"concurrency", T_INT, 0},
-                                       {"max_retry_after_s", T_INT, 0},
-                                       {NULL, 0, 0}};
-    static const struct field lim[] = {{"max_body_bytes", T_INT, 0},
-                                       {"max_connections", T_INT, 0},
-                                       {"connection_timeout_s", T_INT, 0},
-                                       {"threads", T_INT, 0},
-                                       {"queue_depth", T_INT, 0},
-                                       {"batch_max", T_INT, 0},
-                                       {"map_size_mb", T_INT, 0},
-                                       {"map_max_mb", T_INT, 0},
-                                       {"max_json_depth", T_INT, 0},
-                                       {"max_connections_per_ip", T_INT, 0},
-                                       {"header_timeout_s", T_INT, 0},
-                                       {"max_notes_per_ticket", T_INT, 0},
-                                       {"max_events_per_ticket", T_INT, 0},
-                                       {"max_attachments_per_ticket", T_INT, 0},
-                                       {"max_record_bytes", T_INT, 0},
-                                       {"max_signed_per_partner", T_INT, 0},
-                                       {NULL, 0, 0}};
+    /* The top level's keys: the facts' vocabularies come from their table. */
+    static const struct field top_head[] = {{"federation", T_STRING, 1}, {"listen", T_STRING, 1},
+                                            {"data_dir", T_STRING, 1},   {"limits", T_OBJECT, 0},
+                                            {"lead", T_OBJECT, 1},       {NULL, 0, 0}};
+    static const struct field top_tail[] = {
+        {"calendars", T_OBJECT, 1},   {"sla_policies", T_OBJECT, 1},
+        {"partners", T_ARRAY, 1},     {"bundles", T_ARRAY, 1},
+        {"rules", T_ARRAY, 1},        {"$schema", T_STRING, 0},
+        {"description", T_STRING, 0}, {"delivery", T_OBJECT, 0},
+        {"metrics", T_OBJECT, 0},     {NULL, 0, 0}};
+    struct field top[sizeof(top_head) / sizeof(top_head[0]) + FACT_MAX +
+                     sizeof(top_tail) / sizeof(top_tail[0])];
+    size_t ntop = 0;
+    for (const struct field *f = top_head; f->key != NULL; f++)
+        top[ntop++] = *f;
+    for (size_t k = 0; k < cf->nfact_kinds; k++)
+        if (cf->fact_kinds[k].vocab == FACT_VOCAB_LIST)
+            top[ntop++] = (struct field){cf->fact_kinds[k].vocab_key, T_ARRAY, 1};
+    for (const struct field *f = top_tail;; f++) {
+        top[ntop++] = *f;
+        if (f->key == NULL)
+            break;
+    }
+    static const struct field dlv[] = {{"retry_schedule_ms", T_ARRAY, 0}, {NULL, 0, 0}};
+    static const struct field lim[] = {{NULL, 0, 0}}; /* every limit is a setting */
     static const struct field lead[] = {{"id", T_STRING, 1},
                                         {"name", T_STRING, 1},
                                         {"calendar", T_STRING, 1},
@@ -832,7 +963,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     const char *key;
     json_t *v;
 
-    if (check_object(c, root, "$", top) != 0 && !json_is_object(root))
+    if (check_section(c, root, "$", top, CONFIG_TOP) != 0 && !json_is_object(root))
         return;
     cf->federation = str_or(root, "federation", "seam");
     for (const char *p = cf->federation; *p; p++)
@@ -849,52 +980,12 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         problem(c, "$.listen", "expected \"ADDRESS:PORT\"");
     cf->data_dir = str_or(root, "data_dir", "var/data");
 
+    settings_default(CONFIG_LIMITS, cf);
+    settings_default(CONFIG_DELIVERY, cf);
     json_t *l = json_object_get(root, "limits");
-    cf->max_body = 64 * 1024;
-    cf->max_connections = 1024;
-    cf->connection_timeout_s = 30;
-    cf->threads = 4;
-    cf->queue_depth = 4096;
-    cf->batch_max = 512;
-    cf->map_size = (size_t)64 << 20;
-    cf->map_max = (size_t)64 << 30;
-    cf->max_json_depth = JSON_DEPTH_DEFAULT;
-    cf->max_connections_per_ip = 64;
-    cf->header_timeout_s = 10;
-    cf->max_notes_per_ticket = 200;
-    cf->max_events_per_ticket = 1000;
-    cf->max_attachments_per_ticket = 20;
-    cf->max_record_bytes = 256 * 1024;
-    cf->max_signed_per_partner = 100000;
-    if (l != NULL && check_object(c, l, "$.limits", lim) == 0) {
-        cf->max_body = (size_t)int_or(c, l, "max_body_bytes", "$.limits", 65536, 1024, 16 << 20);
-        cf->max_connections = (unsigned)int_or(c, l, "max_connections", "$.limits", 1024, 4, 65536);
-        cf->connection_timeout_s =
-            (unsigned)int_or(c, l, "connection_timeout_s", "$.limits", 30, 1, 3600);
-        cf->threads = (unsigned)int_or(c, l, "threads", "$.limits", 4, 1, 256);
-        cf->queue_depth = (unsigned)int_or(c, l, "queue_depth", "$.limits", 4096, 1, 1 << 20);
-        cf->batch_max = (unsigned)int_or(c, l, "batch_max", "$.limits", 512, 1, 65536);
-        cf->map_size = (size_t)int_or(c, l, "map_size_mb", "$.limits", 64, 1, 1 << 20) << 20;
-        cf->map_max = (size_t)int_or(c, l, "map_max_mb", "$.limits", 65536, 1, 1 << 24) << 20;
-        if (cf->map_max < cf->map_size)
-            problem(c, "$.limits.map_max_mb", "is smaller than map_size_mb");
-        cf->max_json_depth = (unsigned)int_or(c, l, "max_json_depth", "$.limits",
-                                              JSON_DEPTH_DEFAULT, 4, JSON_DEPTH_MAX);
-        cf->max_connections_per_ip =
-            (unsigned)int_or(c, l, "max_connections_per_ip", "$.limits", 64, 0, 65536);
-        cf->header_timeout_s = (unsigned)int_or(c, l, "header_timeout_s", "$.limits", 10, 1, 3600);
-        cf->max_notes_per_ticket =
-            (unsigned)int_or(c, l, "max_notes_per_ticket", "$.limits", 200, 1, 100000);
-        cf->max_events_per_ticket =
-            (unsigned)int_or(c, l, "max_events_per_ticket", "$.limits", 1000, 16, 1000000);
-        cf->max_attachments_per_ticket =
-            (unsigned)int_or(c, l, "max_attachments_per_ticket", "$.limits", 20, 0, 10000);
-        cf->max_record_bytes =
-            (size_t)int_or(c, l, "max_record_bytes", "$.limits", 262144, 16384, 64 << 20);
-        cf->max_signed_per_partner =
-            (unsigned)int_or(c, l, "max_signed_per_partner", "$.limits", 100000, 16, 100000000);
-    }
-    cf->max_bounces = (unsigned)int_or(c, root, "max_bounces", "$", 3, 0, 100);
+    if (l != NULL && check_section(c, l, "$.limits", lim, CONFIG_LIMITS) == 0)
+        load_settings(c, CONFIG_LIMITS, l, "$.limits", cf);
+    load_settings(c, CONFIG_TOP, root, "$", cf);
     load_metrics(c, cf, json_object_get(root, "metrics"));
 
     /* Push delivery; by default the Standard Webhooks retry schedule. */
@@ -902,13 +993,8 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
                                        7200000, 18000000, 36000000, 36000000};
     json_t *d = json_object_get(root, "delivery");
     json_t *sched = json_object_get(d, "retry_schedule_ms");
-    cf->delivery_concurrency = 16;
-    cf->max_retry_after_s = 3600;
-    if (d != NULL && check_object(c, d, "$.delivery", dlv) == 0) {
-        cf->delivery_concurrency = (unsigned)int_or(c, d, "concurrency", "$.delivery", 16, 1, 256);
-        cf->max_retry_after_s =
-            (unsigned)int_or(c, d, "max_retry_after_s", "$.delivery", 3600, 0, 86400);
-    }
+    if (d != NULL && check_section(c, d, "$.delivery", dlv, CONFIG_DELIVERY) == 0)
+        load_settings(c, CONFIG_DELIVERY, d, "$.delivery", cf);
     if (json_is_array(sched)) {
         size_t n = json_array_size(sched);
         if (n == 0 || n > 32)
@@ -928,13 +1014,20 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         memcpy(cf->retry_ms, standard, sizeof(standard));
     }
 
-    const char *vocab_keys[4] = {"services", "symptoms", "equipment", "regions"};
-    struct strlist *vocabs[4] = {&cf->services, &cf->symptoms, &cf->equipment, &cf->regions};
-    for (int i = 0; i < 4; i++) {
-        snprintf(sub, sizeof(sub), "$.%s", vocab_keys[i]);
-        id_list(c, json_object_get(root, vocab_keys[i]), sub, vocabs[i], 1);
-        if (vocabs[i]->n == 0)
-            problem(c, sub, "must list at least one value");
+    /* The facts' vocabularies: the lists of the configuration, and the priorities. */
+    for (size_t k = 0; k < cf->nfact_kinds; k++) {
+        const struct fact_kind *fk = &cf->fact_kinds[k];
+        struct strlist *vocab = &cf->vocab[k];
+        if (fk->vocab == FACT_VOCAB_LIST) {
+            snprintf(sub, sizeof(sub), "$.%s", fk->vocab_key);
+            id_list(c, json_object_get(root, fk->vocab_key), sub, vocab, 1);
+            if (vocab->n == 0)
+                problem(c, sub, "must list at least one value");
+        } else if (fk->vocab == FACT_VOCAB_PRIORITIES) {
+            vocab->v = xcalloc(PRIO_COUNT, sizeof(char *));
+            for (int p = 0; p < PRIO_COUNT; p++)
+                vocab->v[vocab->n++] = xstrdup(priority_names[p]);
+        }
     }
 
     json_t *cals = json_object_get(root, "calendars");
@@ -1004,6 +1097,15 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         if (cf->nbundles == 0)
             problem(c, "$.bundles", "must list at least one bundle");
     }
+    for (size_t k = 0; k < cf->nfact_kinds; k++) {
+        struct strlist *vocab = &cf->vocab[k];
+        if (cf->fact_kinds[k].vocab != FACT_VOCAB_BUNDLES)
+            continue;
+        vocab->v = xcalloc(cf->nbundles + 1, sizeof(char *));
+        for (size_t i = 0; i < cf->nbundles; i++)
+            if (cf->bundles[i].id != NULL)
+                vocab->v[vocab->n++] = xstrdup(cf->bundles[i].id);
+    }
     json_t *rules = json_object_get(root, "rules");
     int has_default = 0;
     if (json_is_array(rules)) {
@@ -1017,7 +1119,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
                     problem(c, sub, "rule id \"%s\" is used twice", r->id);
             cf->nrules++;
             int empty = 1;
-            for (int fct = 0; fct < FACT_COUNT; fct++)
+            for (size_t fct = 0; fct < cf->nfact_kinds; fct++)
                 if (r->match[fct].n)
                     empty = 0;
             if (empty && r->owners.n == 1 && strcmp(r->owners.v[0], "lead") == 0)
@@ -1057,7 +1159,28 @@ enum seam_err
 config_load_buffer(const char *path, const char *text, size_t len, struct config **out,
                    char **errors)
 {
+    return config_load_buffer_facts(path, text, len, fact_kinds, FACT_COUNT, out, errors);
+}
+
+enum seam_err
+config_load_buffer_facts(const char *path, const char *text, size_t len,
+                         const struct fact_kind *kinds, size_t n, struct config **out,
+                         char **errors)
+{
     struct cctx c = {.file = path};
+    /* The first rows are the facts the code names; each name once; a list has its key. */
+    int fits = n >= FACT_COUNT && n <= FACT_MAX;
+    for (size_t i = 0; fits && i < n; i++)
+        if ((i < FACT_COUNT && strcmp(kinds[i].name, fact_kinds[i].name) != 0) ||
+            fact_find(kinds, i, kinds[i].name) >= 0 || !valid_id(kinds[i].name) ||
+            (kinds[i].vocab == FACT_VOCAB_LIST && kinds[i].vocab_key == NULL))
+            fits = 0;
+    if (!fits) {
+        *errors = xasprintf("%s: the table of fact kinds does not begin with fact_kinds[], names "
+                            "a fact twice or has more than %d rows\n",
+                            path, FACT_MAX);
+        return SEAM_EINVAL;
+    }
     json_error_t jerr;
     /* The file says its own limits: the default depth holds for the file itself. */
     json_t *root = json_load_depth(text, len, JSON_REJECT_DUPLICATES, JSON_DEPTH_DEFAULT, &jerr);
@@ -1067,6 +1190,8 @@ config_load_buffer(const char *path, const char *text, size_t len, struct config
     }
     struct config *cf = xcalloc(1, sizeof(*cf));
     cf->path = xstrdup(path);
+    cf->fact_kinds = kinds;
+    cf->nfact_kinds = n;
     load_all(&c, cf, root);
     json_decref(root);
     if (c.count > 0) {
@@ -1091,10 +1216,8 @@ config_free(struct config *cf)
     free(cf->metrics_allow);
     free(cf->lead.id);
     free(cf->lead.name);
-    strlist_free(&cf->services);
-    strlist_free(&cf->symptoms);
-    strlist_free(&cf->equipment);
-    strlist_free(&cf->regions);
+    for (int f = 0; f < FACT_MAX; f++)
+        strlist_free(&cf->vocab[f]);
     for (size_t i = 0; i < cf->ncalendars; i++) {
         free(cf->calendars[i].id);
         free(cf->calendars[i].timezone);
@@ -1127,7 +1250,7 @@ config_free(struct config *cf)
         struct config_rule *r = &cf->rules[i];
         free(r->id);
         free(r->label);
-        for (int f = 0; f < FACT_COUNT; f++)
+        for (int f = 0; f < FACT_MAX; f++)
             strlist_free(&r->match[f]);
         strlist_free(&r->owners);
         strlist_free(&r->fallback);

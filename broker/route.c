@@ -1,7 +1,8 @@
 /*
- * route.c: the boundary rules engine (see route.h): the table of rule
- * kinds, owner resolution through bundles, the decision, explain, and the
- * exhaustive coverage check. It reads only the configuration; it does not
+ * route.c: the boundary rules engine (see route.h): a rule's conditions,
+ * one per fact of the configuration's table (fact.h), owner resolution
+ * through bundles, the decision, explain, and the exhaustive coverage
+ * check, one odometer over the facts. It reads only the configuration; it does not
  * create tickets or assignments (ticket.c does, with its result).
  */
 #include <stdio.h>
@@ -10,101 +11,53 @@
 
 #include "route.h"
 
-/* ---- the table of rule kinds ---- */
+/* ---- conditions: one per fact of the table (fact.h) ---- */
 
-struct route_kind {
-    const char *name;
-    enum fact fact;
-    /* The values the coverage check enumerates; NULL: bundles or priorities. */
-    const struct strlist *(*vocab)(const struct config *cfg);
-    /* Whether the rule's condition of this kind holds; if not, why (explain). */
-    int (*match)(const struct route_kind *k, const struct config_rule *r,
-                 const struct route_facts *f, char *why, size_t whylen);
-};
-
-static const struct strlist *
-vocab_services(const struct config *c)
-{
-    return &c->services;
-}
-static const struct strlist *
-vocab_symptoms(const struct config *c)
-{
-    return &c->symptoms;
-}
-static const struct strlist *
-vocab_equipment(const struct config *c)
-{
-    return &c->equipment;
-}
-static const struct strlist *
-vocab_regions(const struct config *c)
-{
-    return &c->regions;
-}
-
-/* A condition "the fact is one of these values"; no list: any value. */
+/* A rule's condition on fact k: "one of these values"; no list: any value. */
 static int
-match_one_of(const struct route_kind *k, const struct config_rule *r, const struct route_facts *f,
-             char *why, size_t whylen)
+match_one_of(const struct config *cfg, size_t k, const struct config_rule *r,
+             const struct route_facts *f, char *why, size_t whylen)
 {
-    const struct strlist *want = &r->match[k->fact];
-    const char *have = f->v[k->fact];
+    const struct strlist *want = &r->match[k];
+    const char *have = f->v[k];
     if (want->n == 0)
         return 1;
     if (have != NULL && strlist_has(want, have))
         return 1;
     if (why != NULL) {
-        size_t n = (size_t)snprintf(why, whylen, "%s is %s%s%s, the rule wants ", k->name,
-                                    have ? "\"" : "", have ? have : "not given", have ? "\"" : "");
+        size_t n =
+            (size_t)snprintf(why, whylen, "%s is %s%s%s, the rule wants ", cfg->fact_kinds[k].name,
+                             have ? "\"" : "", have ? have : "not given", have ? "\"" : "");
         for (size_t i = 0; i < want->n && n < whylen; i++)
             n += (size_t)snprintf(why + n, whylen - n, "%s\"%s\"", i ? " or " : "", want->v[i]);
     }
     return 0;
 }
 
-static const struct route_kind route_kinds[] = {
-    {"service", FACT_SERVICE, vocab_services, match_one_of},
-    {"symptom", FACT_SYMPTOM, vocab_symptoms, match_one_of},
-    {"equipment", FACT_EQUIPMENT, vocab_equipment, match_one_of},
-    {"region", FACT_REGION, vocab_regions, match_one_of},
-    {"bundle", FACT_BUNDLE, NULL, match_one_of},
-    {"priority", FACT_PRIORITY, NULL, match_one_of},
-};
-#define N_KINDS (sizeof(route_kinds) / sizeof(route_kinds[0]))
-
 int
 route_fact_known(const struct config *cfg, enum fact fact, const char *value)
 {
-    for (size_t i = 0; i < N_KINDS; i++) {
-        const struct route_kind *k = &route_kinds[i];
-        if (k->fact != fact)
-            continue;
-        if (k->vocab != NULL)
-            return strlist_has(k->vocab(cfg), value);
-        if (fact == FACT_BUNDLE)
-            return config_bundle_find(cfg, value) != NULL;
-        return priority_parse(value) >= 0;
-    }
-    return 0;
+    return (size_t)fact < cfg->nfact_kinds && strlist_has(&cfg->vocab[fact], value);
 }
 
+/* How many facts the rule constrains (a fact outside the table has no list). */
 static int
 specificity(const struct config_rule *r)
 {
     int s = 0;
-    for (size_t i = 0; i < N_KINDS; i++)
-        if (r->match[route_kinds[i].fact].n > 0)
+    for (size_t k = 0; k < FACT_MAX; k++)
+        if (r->match[k].n > 0)
             s++;
     return s;
 }
 
-/* Whether every condition of r holds; the first failing one explains why. */
+/* Whether every condition of r holds; the first failing one, in the table's order, explains why. */
 static int
-rule_matches(const struct config_rule *r, const struct route_facts *f, char *why, size_t whylen)
+rule_matches(const struct config *cfg, const struct config_rule *r, const struct route_facts *f,
+             char *why, size_t whylen)
 {
-    for (size_t i = 0; i < N_KINDS; i++)
-        if (!route_kinds[i].match(&route_kinds[i], r, f, why, whylen))
+    for (size_t k = 0; k < cfg->nfact_kinds; k++)
+        if (!match_one_of(cfg, k, r, f, why, whylen))
             return 0;
     return 1;
 }
@@ -207,7 +160,7 @@ route_decide(const struct config *cfg, const struct route_facts *f, struct route
         struct route_owner o[ROUTE_MAX_OWNERS];
         size_t n = 0;
         const char *bad = NULL;
-        int matched = rule_matches(r, f, why, sizeof(why));
+        int matched = rule_matches(cfg, r, f, why, sizeof(why));
         int resolved = matched && resolve_owners(cfg, r, f, o, &n, &bad) == 0;
         if (matched && !resolved)
             snprintf(why, sizeof(why), "owner %s cannot be resolved in bundle \"%s\"", bad,
@@ -249,7 +202,7 @@ route_possible_owner(const struct config *cfg, const struct route_facts *f, cons
         const struct config_rule *r = &cfg->rules[i];
         struct route_owner o[ROUTE_MAX_OWNERS];
         size_t n;
-        if (!rule_matches(r, f, NULL, 0) || resolve_owners(cfg, r, f, o, &n, NULL) != 0)
+        if (!rule_matches(cfg, r, f, NULL, 0) || resolve_owners(cfg, r, f, o, &n, NULL) != 0)
             continue;
         for (size_t k = 0; k < n; k++)
             if (strcmp(o[k].partner, partner) == 0)
@@ -265,13 +218,12 @@ route_possible_owner(const struct config *cfg, const struct route_facts *f, cons
 }
 
 static json_t *
-facts_json(const struct route_facts *f)
+facts_json(const struct config *cfg, const struct route_facts *f)
 {
     json_t *o = json_object();
-    for (size_t i = 0; i < N_KINDS; i++) {
-        const char *v = f->v[route_kinds[i].fact];
-        json_object_set_new(o, route_kinds[i].name, v ? json_string(v) : json_null());
-    }
+    for (size_t k = 0; k < cfg->nfact_kinds; k++)
+        json_object_set_new(o, cfg->fact_kinds[k].name,
+                            f->v[k] ? json_string(f->v[k]) : json_null());
     return o;
 }
 
@@ -291,11 +243,11 @@ route_explain(const struct config *cfg, const struct route_facts *f)
     struct route_result res;
     json_t *considered = json_array();
     route_decide(cfg, f, &res, considered);
-    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "facts", facts_json(f), "considered",
-                     considered, "winner", res.rule ? json_string(res.rule->id) : json_null(),
-                     "mode", res.joint ? "joint" : "single", "owners",
-                     route_owners_json(res.owners, res.nowners), "fallback",
-                     route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable);
+    return json_pack(
+        "{s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "facts", facts_json(cfg, f), "considered",
+        considered, "winner", res.rule ? json_string(res.rule->id) : json_null(), "mode",
+        res.joint ? "joint" : "single", "owners", route_owners_json(res.owners, res.nowners),
+        "fallback", route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable);
 }
 
 /* ---- the coverage check ---- */
@@ -367,7 +319,7 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
     size_t top_i = 0;
     for (size_t i = 0; i < cfg->nrules; i++) {
         const struct config_rule *r = &cfg->rules[i];
-        if (rule_matches(r, f, NULL, 0) && (top == NULL || better(r, top))) {
+        if (rule_matches(cfg, r, f, NULL, 0) && (top == NULL || better(r, top))) {
             top = r;
             top_i = i;
         }
@@ -377,7 +329,7 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
     json_t *tied = json_array();
     for (size_t i = 0; i < cfg->nrules; i++) {
         const struct config_rule *r = &cfg->rules[i];
-        if (i != top_i && rule_matches(r, f, NULL, 0) && !better(top, r) &&
+        if (i != top_i && rule_matches(cfg, r, f, NULL, 0) && !better(top, r) &&
             !same_outcome(cfg, top, r, f)) {
             json_array_append_new(tied, json_string(r->id));
             won[i] = 1; /* in conflict, not shadowed */
@@ -385,7 +337,7 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
     }
     if (json_array_size(tied) > 0) {
         json_array_insert_new(tied, 0, json_string(top->id));
-        found(conflicts, json_pack("{s:o, s:o}", "facts", facts_json(f), "rules", tied));
+        found(conflicts, json_pack("{s:o, s:o}", "facts", facts_json(cfg, f), "rules", tied));
         won[top_i] = 1;
         return;
     }
@@ -394,17 +346,17 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
     size_t n;
     const char *bad = NULL;
     if (resolve_owners(cfg, top, f, o, &n, &bad) != 0) {
-        found(unresolvable,
-              json_pack("{s:o, s:s, s:s}", "facts", facts_json(f), "rule", top->id, "owner", bad));
+        found(unresolvable, json_pack("{s:o, s:s, s:s}", "facts", facts_json(cfg, f), "rule",
+                                      top->id, "owner", bad));
         return;
     }
     won[top_i] = 1;
     if (is_default(top))
-        found(gaps, json_pack("{s:o}", "facts", facts_json(f)));
+        found(gaps, json_pack("{s:o}", "facts", facts_json(cfg, f)));
     for (size_t i = 0; i < top->fallback.n; i++)
         if (route_resolve(cfg, top->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]) == NULL)
-            found(fallback, json_pack("{s:o, s:s, s:s}", "facts", facts_json(f), "rule", top->id,
-                                      "fallback", top->fallback.v[i]));
+            found(fallback, json_pack("{s:o, s:s, s:s}", "facts", facts_json(cfg, f), "rule",
+                                      top->id, "fallback", top->fallback.v[i]));
 }
 
 static json_t *
@@ -421,26 +373,33 @@ route_check(const struct config *cfg, int *fatal)
                    fallback = {"fallback", 0, json_array()};
     unsigned char *won = calloc(cfg->nrules ? cfg->nrules : 1, 1);
     unsigned long combos = 0;
-    struct route_facts f;
     if (won == NULL)
         abort();
-    /* Optional facts range over "not given" too. */
-    for (size_t b = 0; b < cfg->nbundles; b++)
-        for (size_t rg = 0; rg < cfg->regions.n; rg++)
-            for (size_t s = 0; s <= cfg->services.n; s++)
-                for (size_t sy = 0; sy < cfg->symptoms.n; sy++)
-                    for (size_t e = 0; e <= cfg->equipment.n; e++)
-                        for (int p = 0; p < PRIO_COUNT; p++) {
-                            memset(&f, 0, sizeof(f));
-                            f.v[FACT_BUNDLE] = cfg->bundles[b].id;
-                            f.v[FACT_REGION] = cfg->regions.v[rg];
-                            f.v[FACT_SERVICE] = s < cfg->services.n ? cfg->services.v[s] : NULL;
-                            f.v[FACT_SYMPTOM] = cfg->symptoms.v[sy];
-                            f.v[FACT_EQUIPMENT] = e < cfg->equipment.n ? cfg->equipment.v[e] : NULL;
-                            f.v[FACT_PRIORITY] = priority_names[p];
-                            combos++;
-                            check_one(cfg, &f, &gaps, &conflicts, &unresolvable, &fallback, won);
-                        }
+    /*
+     * One odometer over the facts: a digit per fact kind, each running
+     * over its vocabulary (an optional fact also over "not given", after
+     * its values); the digit of the lowest sweep turns slowest.
+     */
+    size_t order[FACT_MAX], digit[FACT_MAX] = {0}, base[FACT_MAX];
+    size_t n = fact_sweep_order(cfg->fact_kinds, cfg->nfact_kinds, order);
+    int empty = 0;
+    for (size_t k = 0; k < n; k++) {
+        base[k] = cfg->vocab[k].n + (cfg->fact_kinds[k].optional ? 1 : 0);
+        empty |= base[k] == 0;
+    }
+    while (!empty) {
+        struct route_facts f;
+        memset(&f, 0, sizeof(f));
+        for (size_t k = 0; k < n; k++)
+            f.v[k] = digit[k] < cfg->vocab[k].n ? cfg->vocab[k].v[digit[k]] : NULL;
+        combos++;
+        check_one(cfg, &f, &gaps, &conflicts, &unresolvable, &fallback, won);
+        size_t d = n; /* turn: the fastest digit, carrying into slower ones */
+        while (d > 0 && ++digit[order[d - 1]] == base[order[d - 1]])
+            digit[order[--d]] = 0;
+        if (d == 0)
+            break;
+    }
     json_t *shadowed = json_array();
     for (size_t i = 0; i < cfg->nrules; i++)
         if (!won[i])

@@ -512,8 +512,15 @@ cmd_rules(int argc, char **argv)
         "vocabulary as JSON; it exits 1 on conflicts or unresolvable owners (the broker\n"
         "refuses to start on them). explain shows every rule considered for a complaint,\n"
         "why it matched or not, the winner and the owners it resolves to.\n";
-    static const char *const flags[] = {"--symptom",   "--bundle",   "--region",   "--service",
-                                        "--equipment", "--priority", "--customer", NULL};
+    /* --NAME for every fact of the table, and --customer. */
+    char flag_names[FACT_COUNT][32];
+    const char *flags[FACT_COUNT + 2];
+    for (int i = 0; i < FACT_COUNT; i++) {
+        snprintf(flag_names[i], sizeof(flag_names[i]), "--%s", fact_kinds[i].name);
+        flags[i] = flag_names[i];
+    }
+    flags[FACT_COUNT] = "--customer";
+    flags[FACT_COUNT + 1] = NULL;
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
         return 0;
@@ -546,11 +553,8 @@ cmd_rules(int argc, char **argv)
         struct route_facts f;
         json_t *cust = NULL;
         memset(&f, 0, sizeof(f));
-        for (int i = 0; i < FACT_COUNT; i++) {
-            char name[32];
-            snprintf(name, sizeof(name), "--%s", fact_names[i]);
-            f.v[i] = flag(argc, argv, name, u);
-        }
+        for (size_t k = 0; k < FACT_COUNT; k++) /* config_load: the table is fact_kinds[] */
+            f.v[k] = flag(argc, argv, flags[k], u);
         const char *customer = flag(argc, argv, "--customer", u);
         if (customer != NULL) {
             struct store_txn *t;
@@ -559,18 +563,21 @@ cmd_rules(int argc, char **argv)
                 die("no customer \"%s\"", customer);
             store_read_end(t);
             store_close(s);
-            if (f.v[FACT_BUNDLE] == NULL)
-                f.v[FACT_BUNDLE] = json_string_value(json_object_get(cust, "bundle"));
-            if (f.v[FACT_REGION] == NULL)
-                f.v[FACT_REGION] = json_string_value(json_object_get(cust, "region"));
+            for (size_t k = 0; k < cfg->nfact_kinds; k++)
+                if (f.v[k] == NULL && cfg->fact_kinds[k].source == FACT_FROM_CUSTOMER)
+                    f.v[k] = json_string_value(json_object_get(cust, cfg->fact_kinds[k].name));
         }
-        if (f.v[FACT_SYMPTOM] == NULL || f.v[FACT_BUNDLE] == NULL || f.v[FACT_REGION] == NULL)
-            usage_die(u);
+        /* What the customer must file and the customer record's facts are needed. */
+        for (size_t k = 0; k < cfg->nfact_kinds; k++)
+            if (f.v[k] == NULL && (fact_required(&cfg->fact_kinds[k]) ||
+                                   cfg->fact_kinds[k].source == FACT_FROM_CUSTOMER))
+                usage_die(u);
         if (f.v[FACT_PRIORITY] == NULL)
-            f.v[FACT_PRIORITY] = "normal";
-        for (int i = 0; i < FACT_COUNT; i++)
-            if (f.v[i] != NULL && !route_fact_known(cfg, (enum fact)i, f.v[i]))
-                die("%s \"%s\" is not in the federation's vocabulary", fact_names[i], f.v[i]);
+            f.v[FACT_PRIORITY] = priority_names[PRIO_NORMAL];
+        for (size_t k = 0; k < cfg->nfact_kinds; k++)
+            if (f.v[k] != NULL && !route_fact_known(cfg, (enum fact)k, f.v[k]))
+                die("%s \"%s\" is not in the federation's vocabulary", cfg->fact_kinds[k].name,
+                    f.v[k]);
         out = route_explain(cfg, &f);
         json_decref(cust); /* the facts borrowed from it are no longer used */
         char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);

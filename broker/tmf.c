@@ -366,30 +366,38 @@ int
 tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in, json_t **attrs,
           struct tmf_problem *p)
 {
-    static const char *const service_roles[] = {"service", NULL};
-    static const char *const equipment_roles[] = {"equipment", "device", "resource", NULL};
-    static const char *const symptom_roles[] = {"symptom", NULL};
     if (check_object(body, &ticket_type, "", p) != 0)
         return -1;
     const char *desc = json_string_value(json_object_get(body, "description"));
     const char *sev = json_string_value(json_object_get(body, "severity"));
     const char *type = json_string_value(json_object_get(body, "ticketType"));
     const char *name = json_string_value(json_object_get(body, "name"));
-    const char *service = related(body, service_roles, &cfg->services);
-    const char *equipment = related(body, equipment_roles, &cfg->equipment);
-    const char *symptom = related(body, symptom_roles, &cfg->symptoms);
-    if (service == NULL && strlist_has(&cfg->services, type))
-        service = type;
-    if (symptom == NULL && strlist_has(&cfg->symptoms, type))
-        symptom = type;
-    if (service == NULL && strcasecmp(type, "connectivity") == 0 &&
-        strlist_has(&cfg->services, "internet"))
-        service = "internet";
-    if (symptom == NULL && strcasecmp(type, "device") == 0 &&
-        strlist_has(&cfg->symptoms, "equipment_fault"))
-        symptom = "equipment_fault";
-    if (symptom == NULL)
-        symptom = strlist_has(&cfg->symptoms, "no_service") ? "no_service" : cfg->symptoms.v[0];
+    /* Each fact the customer files: from a related entity of its roles, else the ticketType. */
+    const char *v[FACT_MAX] = {NULL};
+    for (size_t k = 0; k < cfg->nfact_kinds; k++) {
+        const struct fact_kind *fk = &cfg->fact_kinds[k];
+        if (fk->source != FACT_FROM_COMPLAINT)
+            continue;
+        if (fk->tmf_roles != NULL)
+            v[k] = related(body, fk->tmf_roles, &cfg->vocab[k]);
+        if (v[k] == NULL && fk->tmf_type && strlist_has(&cfg->vocab[k], type))
+            v[k] = type;
+    }
+    /* TMF621's own words for the example's vocabulary. */
+    if (v[FACT_SERVICE] == NULL && strcasecmp(type, "connectivity") == 0 &&
+        strlist_has(&cfg->vocab[FACT_SERVICE], "internet"))
+        v[FACT_SERVICE] = "internet";
+    if (v[FACT_SYMPTOM] == NULL && strcasecmp(type, "device") == 0 &&
+        strlist_has(&cfg->vocab[FACT_SYMPTOM], "equipment_fault"))
+        v[FACT_SYMPTOM] = "equipment_fault";
+    if (v[FACT_SYMPTOM] == NULL && strlist_has(&cfg->vocab[FACT_SYMPTOM], "no_service"))
+        v[FACT_SYMPTOM] = "no_service";
+    /* A fact the customer must file and TMF621 did not carry: its vocabulary's first value. */
+    for (size_t k = 0; k < cfg->nfact_kinds; k++)
+        if (v[k] == NULL && fact_required(&cfg->fact_kinds[k]))
+            v[k] = cfg->vocab[k].v[0];
+    const char *service = v[FACT_SERVICE], *symptom = v[FACT_SYMPTOM],
+               *equipment = v[FACT_EQUIPMENT];
     memset(in, 0, sizeof(*in));
     in->description = xstrdup(desc);
     if (name != NULL && name[0]) {

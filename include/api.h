@@ -14,8 +14,14 @@
  */
 void api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
              const char *text_field, json_t *signature);
-/* The body of POST /v1/tickets, as http_fields_or_reply checks it. */
-extern const struct body_field api_ticket_fields[];
+/*
+ * The body of POST /v1/tickets, as http_fields_or_reply checks it: summary,
+ * description, and a field per fact of cfg's table that the customer files
+ * or the priority. out has API_TICKET_FIELDS_MAX entries; the last is the
+ * {NULL} terminator.
+ */
+#define API_TICKET_FIELDS_MAX (FACT_MAX + 3)
+void api_ticket_fields(const struct config *cfg, struct body_field *out);
 /* Files a complaint (the input's strings and tmf are taken over); answers 201 after the commit. */
 void api_file(struct req *r, const struct ticket_input *in, int tmf);
 

@@ -10,23 +10,12 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "fact.h"
 
 /* Ticket priorities, in the order of the API's vocabulary. */
 enum priority { PRIO_LOW, PRIO_NORMAL, PRIO_HIGH, PRIO_URGENT, PRIO_COUNT };
 extern const char *const priority_names[PRIO_COUNT];
 int priority_parse(const char *s); /* -1 if unknown */
-
-/* Facts of a complaint a rule may match on. */
-enum fact {
-    FACT_SERVICE,
-    FACT_SYMPTOM,
-    FACT_EQUIPMENT,
-    FACT_REGION,
-    FACT_BUNDLE,
-    FACT_PRIORITY,
-    FACT_COUNT
-};
-extern const char *const fact_names[FACT_COUNT];
 
 struct strlist {
     char **v;
@@ -87,8 +76,8 @@ struct config_bundle {
 
 struct config_rule {
     char *id;
-    struct strlist match[FACT_COUNT]; /* empty list: any value */
-    struct strlist owners;            /* "lead", partner id, "provider_of:<service>" */
+    struct strlist match[FACT_MAX]; /* by enum fact; empty list: any value */
+    struct strlist owners;          /* "lead", partner id, "provider_of:<service>" */
     struct strlist fallback;
     int joint;
     int rank;
@@ -143,7 +132,18 @@ struct config {
     unsigned delivery_concurrency;
     unsigned max_retry_after_s;
     struct config_lead lead;
-    struct strlist services, symptoms, equipment, regions;
+    /* The facts of a complaint (fact.h): the table this configuration was
+     * loaded with, and each fact's vocabulary by enum fact (the bundles'
+     * ids and the priorities included). The first four also go by the names
+     * older code reads them by; new code indexes vocab[]. */
+    const struct fact_kind *fact_kinds;
+    size_t nfact_kinds;
+    union {
+        struct strlist vocab[FACT_MAX];
+        struct {
+            struct strlist services, symptoms, equipment, regions;
+        };
+    };
     struct config_calendar *calendars;
     size_t ncalendars;
     struct config_sla *slas;
@@ -155,6 +155,50 @@ struct config {
     struct config_rule *rules;
     size_t nrules;
 };
+_Static_assert(FACT_SERVICE == 0 && FACT_SYMPTOM == 1 && FACT_EQUIPMENT == 2 && FACT_REGION == 3,
+               "config.services … regions name vocab[FACT_SERVICE … FACT_REGION]");
+
+/*
+ * The scalar settings of the configuration, one row per key, as Redis's
+ * static_configs[] (src/config.c): the object the key is in, its name, its
+ * default and bounds as written in the file, and where the value goes (an
+ * offset into the section's struct). The loader, the defaults, the refusals
+ * ("KEY must be between MIN and MAX", at the object's path) and the docs test
+ * (tests/e2e/t_docs.sh: every row is in docs/operations.md) all read
+ * config_settings[]; no other place in config.c names one of these keys.
+ * Adding a setting: a field in its struct, one row, a line in the docs.
+ */
+enum config_section {
+    CONFIG_TOP,              /* $, into struct config */
+    CONFIG_LIMITS,           /* $.limits, into struct config */
+    CONFIG_DELIVERY,         /* $.delivery, into struct config */
+    CONFIG_PARTNER_DELIVERY, /* $.partners[i].delivery, into struct config_partner */
+    CONFIG_SLA_TARGET,       /* $.sla_policies.ID.targets.PRIORITY, into struct config_target */
+    CONFIG_RULE,             /* $.rules[i], into struct config_rule */
+    CONFIG_SECTION_COUNT
+};
+/* Where the section is, "[]" for every element and "*" for every key ("$.rules[]"). */
+extern const char *const config_section_paths[CONFIG_SECTION_COUNT];
+
+enum config_ctype { CONFIG_INT, CONFIG_UNSIGNED, CONFIG_SIZE };
+
+struct config_setting {
+    enum config_section section;
+    const char *key;
+    long long dflt, min, max; /* as written in the file; dflt is unused when required */
+    enum config_ctype ctype;  /* the field's C type */
+    size_t offset;            /* of the field in the section's struct */
+    int required;             /* the key must be given */
+    unsigned shift;           /* kept as value << shift (the file says MiB, the struct bytes) */
+    /* A check against settings read before it, once the value is set: a
+     * problem to report at the key's path, or NULL. */
+    const char *(*check)(const void *base);
+};
+extern const struct config_setting config_settings[];
+extern const size_t config_nsettings;
+
+/* The value of a setting in base (the section's struct), as written in the file (>> shift). */
+long long config_setting_get(const struct config_setting *s, const void *base);
 
 /*
  * Loads and validates path. On failure returns SEAM_EINVAL (or SEAM_EIO,
@@ -165,6 +209,15 @@ enum seam_err config_load(const char *path, struct config **out, char **errors) 
 /* The same from text in memory; path only names it in the problems. */
 enum seam_err config_load_buffer(const char *path, const char *text, size_t len,
                                  struct config **out, char **errors) SEAM_WUR;
+/*
+ * The same with a table of fact kinds other than fact_kinds[]: kinds[0..n)
+ * begins with fact_kinds[]'s rows (the facts the code names) and has at
+ * most FACT_MAX; it must outlive the configuration. SEAM_EINVAL if it does
+ * not fit. Tests use it to add a fact without a new build.
+ */
+enum seam_err config_load_buffer_facts(const char *path, const char *text, size_t len,
+                                       const struct fact_kind *kinds, size_t n, struct config **out,
+                                       char **errors) SEAM_WUR;
 void config_free(struct config *c);
 
 /* Sets listen_host and listen_port from "ADDRESS:PORT"; -1 if malformed. */

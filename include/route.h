@@ -6,9 +6,10 @@
  * hand-back, ending with the lead. The configuration is immutable, so every
  * function here may run on any thread without locks.
  *
- * Each kind of condition is one entry of a table (route.c, route_kinds[]):
- * its name, the fact it reads, the vocabulary it ranges over, and its match
- * and explain functions.
+ * A rule's conditions are one per fact of the configuration's table of
+ * fact kinds (fact.h): "the fact is one of these values". Matching,
+ * explain and the coverage check walk that table; none names a fact but
+ * owner resolution, which reads the customer's bundle and region.
  */
 #ifndef SEAM_ROUTE_H
 #define SEAM_ROUTE_H
@@ -17,9 +18,9 @@
 
 #include "config.h"
 
-/* The facts of a complaint, indexed by enum fact; NULL: not given. */
+/* The facts of a complaint, indexed by enum fact (the configuration's table); NULL: not given. */
 struct route_facts {
-    const char *v[FACT_COUNT];
+    const char *v[FACT_MAX];
 };
 
 #define ROUTE_MAX_OWNERS 8
@@ -58,10 +59,11 @@ const char *route_resolve(const struct config *cfg, const char *role, const char
                           const char *region);
 
 /*
- * The coverage check over every bundle x region x service x symptom x
- * equipment x priority the vocabularies allow (absent service and equipment
- * included): gaps, conflicts, unresolvable owners, shadowed rules, fallback
- * entries that cannot be resolved. *fatal is set when the broker must not
+ * The coverage check over every combination of the facts' vocabularies
+ * (bundle x region x service x symptom x equipment x priority with the
+ * example's table; an optional fact also "not given"), enumerated by one
+ * odometer over the table: gaps, conflicts, unresolvable owners, shadowed
+ * rules, fallback entries that cannot be resolved. *fatal is set when the broker must not
  * start (conflicts, unresolvable owners).
  */
 json_t *route_check(const struct config *cfg, int *fatal);
@@ -73,7 +75,8 @@ json_t *route_check(const struct config *cfg, int *fatal);
 int route_possible_owner(const struct config *cfg, const struct route_facts *f,
                          const char *partner);
 
-/* Whether the value is in the vocabulary of fact (bundles, priorities included). */
+/* Whether the value is in the vocabulary of fact (bundles, priorities included); 0 for a fact
+ * outside the configuration's table. */
 int route_fact_known(const struct config *cfg, enum fact fact, const char *value);
 
 #endif

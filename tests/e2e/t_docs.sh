@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The contract stays in step with the code: every row of the endpoint table
 # (broker/endpoints.c) is a path and method of docs/openapi.yaml, and every
-# path there is served; every limit the configuration takes is in
+# path there is served; every setting of the configuration's table is in
 # docs/operations.md, and every error code in the OpenAPI error enum.
 . "$(dirname "$0")/lib.sh"
 API=$ROOT/docs/openapi.yaml
@@ -20,11 +20,23 @@ for path in $(grep -o '^  /[^:]*' "$API"); do
     check "$path in docs/openapi.yaml is served" grep -q "\"$path\"" "$ROOT/broker/endpoints.c"
 done
 OPS=$ROOT/docs/operations.md
-limits=$(sed -n '/static const struct field lim\[\]/,/NULL, 0, 0/p' "$ROOT/broker/config.c" | grep -o '{"[a-z_0-9]*"' | tr -d '{"')
-check "the configuration's limits are readable" [ "$(echo "$limits" | wc -l)" -ge 10 ]
-for k in $limits; do
-    check "limits.$k is documented in docs/operations.md" grep -q "limits\.$k" "$OPS"
-done
+# The scalar settings: one row each in config_settings[] (broker/config.c).
+settings=$(sed -n '/^const struct config_setting config_settings\[\]/,/^};/p' "$ROOT/broker/config.c" |
+    grep -o '{CONFIG_[A-Z_]*, "[a-z_0-9]*"' | sed 's/^{CONFIG_\([A-Z_]*\), "\([a-z_0-9]*\)"$/\1 \2/')
+check "the configuration's settings are readable" [ "$(echo "$settings" | wc -l)" -ge 20 ]
+check "... the limits among them" [ "$(grep -c '^LIMITS ' <<<"$settings")" -ge 10 ]
+while read -r section k; do
+    case $section in
+    TOP) name=$k pattern="\`$k\`" ;;
+    LIMITS) name=limits.$k pattern="limits\.$k" ;;
+    DELIVERY) name=delivery.$k pattern="delivery\.$k" ;;
+    PARTNER_DELIVERY) name="partners[].delivery.$k" pattern="^| \`partners\` |.*\"$k\"" ;;
+    SLA_TARGET) name="sla_policies targets' $k" pattern="^| \`sla_policies\` |.*$k" ;;
+    RULE) name="rules[].$k" pattern="^| \`rules\` |.*\`$k\`" ;;
+    *) name="$k of section $section, which this test does not know" pattern='^$.^' ;;
+    esac
+    check "$name is documented in docs/operations.md" grep -q -- "$pattern" "$OPS"
+done <<<"$settings"
 codes=$(grep -o '{[0-9]*, "[a-z_]*"' "$ROOT/broker/errors.c" | sed 's/.*"\([a-z_]*\)"/\1/')
 check "the error table is readable" [ "$(echo "$codes" | wc -l)" -ge 10 ]
 enum=$(awk '/^    Error:/ { inside = 1 } inside && /enum:/ { on = 1 } on { print } on && /\]/ { exit }' "$API")
