@@ -152,10 +152,10 @@ api_tickets_create(struct req *r)
     }
     struct ticket_input in = {.summary = opt_dup(body, "summary"),
                               .description = opt_dup(body, "description"),
-                              .service = opt_dup(body, fact_kinds[FACT_SERVICE].name),
-                              .symptom = opt_dup(body, fact_kinds[FACT_SYMPTOM].name),
-                              .equipment = opt_dup(body, fact_kinds[FACT_EQUIPMENT].name),
                               .priority = p};
+    for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++)
+        if (cfg->fact_kinds[k].source == FACT_FROM_COMPLAINT)
+            in.facts[k] = opt_dup(body, cfg->fact_kinds[k].name);
     api_file(r, &in, 0);
 out:
     json_decref(body);

@@ -127,10 +127,8 @@ due_apply(struct store_txn *t, struct store_job *job)
         goto out;
     for (size_t i = 0; i < b->n; i++) {
         const struct sla_due *d = &b->due[i];
-        struct ticket_action_req a = {.kind = TA_SLA,
-                                      .target = d->assignment,
-                                      .reason = (int)d->kind,
-                                      .due_ms = d->at};
+        struct ticket_action_req a = {
+            .kind = TA_SLA, .target = d->assignment, .reason = (int)d->kind, .due_ms = d->at};
         struct due_item it = {.c = &c, .who = &broker, .a = &a, .tk = {.nassignments = 0}};
         /* Each instant on its own: one ticket's failure undoes only its own writes. */
         rc = store_nested(t, due_item_apply, &it);

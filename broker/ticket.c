@@ -138,20 +138,20 @@ set_str(char **field, const char *s)
 
 /* The facts a ticket is routed by. */
 static void
-ticket_facts(const struct ticket *tk, struct route_facts *f)
+ticket_facts(const struct config *cfg, const struct ticket *tk, struct route_facts *f)
 {
     memset(f, 0, sizeof(*f));
-    for (int i = 0; i < FACT_COUNT; i++)
+    for (size_t i = 0; i < cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
         f->v[i] = tk->facts[i];
 }
 
 /* The facts as a canonical JSON object: every fact, null when not given. */
 static void
-facts_json(struct json_obj *o, const char *key, char *const facts[])
+facts_json(const struct config *cfg, struct json_obj *o, const char *key, char *const facts[])
 {
     struct json_obj f = JSON_OBJ_INIT;
-    for (int i = 0; i < FACT_COUNT; i++)
-        json_obj_str(&f, fact_names[i], facts[i]);
+    for (size_t i = 0; i < cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
+        json_obj_str(&f, cfg->fact_kinds[i].name, facts[i]);
     obj_member(o, key, &f);
 }
 
@@ -233,7 +233,7 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk, 
 {
     struct route_facts f;
     struct route_result res;
-    ticket_facts(tk, &f);
+    ticket_facts(c->cfg, tk, &f);
     route_decide(c->cfg, &f, &res, NULL);
     const char *rule = res.rule ? res.rule->id : "unroutable";
     tk->round++;
@@ -276,7 +276,7 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk, 
     struct json_obj r = JSON_OBJ_INIT;
     json_obj_str(&r, "rule", rule);
     json_obj_str(&r, "mode", res.joint ? "joint" : "single");
-    facts_json(&r, "facts", tk->facts);
+    facts_json(c->cfg, &r, "facts", tk->facts);
     struct json_text owners = {0}, fallback = {0};
     owners_json(&owners, res.owners, res.nowners);
     owners_json(&fallback, res.fallback, res.nfallback);
@@ -453,9 +453,8 @@ ticket_input_free(struct ticket_input *in)
 {
     free(in->summary);
     free(in->description);
-    free(in->service);
-    free(in->symptom);
-    free(in->equipment);
+    for (size_t i = 0; i < FACT_MAX; i++)
+        free(in->facts[i]);
     free((char *)in->customer);
     json_decref(in->tmf);
 }
@@ -491,8 +490,6 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     format_time_ms(now, at);
     /* A TMF client's notes are the filer's, written now, whatever the body said. */
     tmf_notes_stamp(json_object_get(in->tmf, "note"), who, at);
-    const char *bundle = json_string_value(json_object_get(cust, "bundle"));
-    const char *region = json_string_value(json_object_get(cust, "region"));
     const char *prio = priority_names[in->priority];
 
     tk.customer = xstrdup(customer);
@@ -500,12 +497,15 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     tk.priority = in->priority;
     tk.summary = xstrdup(in->summary);
     tk.description = xstrdup(in->description);
-    const char *filed[FACT_COUNT] = {[FACT_SERVICE] = in->service,     [FACT_SYMPTOM] = in->symptom,
-                                     [FACT_EQUIPMENT] = in->equipment, [FACT_REGION] = region,
-                                     [FACT_BUNDLE] = bundle,           [FACT_PRIORITY] = prio};
-    for (int i = 0; i < FACT_COUNT; i++) {
-        tk.filed[i] = filed[i] ? xstrdup(filed[i]) : NULL;
-        tk.facts[i] = filed[i] ? xstrdup(filed[i]) : NULL;
+    /* Each fact from where its row says: the complaint, the customer record, the priority. */
+    const struct fact_kind *kinds = c->cfg->fact_kinds;
+    for (size_t i = 0; i < c->cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++) {
+        const char *val = kinds[i].source == FACT_FROM_COMPLAINT ? in->facts[i]
+                          : kinds[i].source == FACT_FROM_CUSTOMER
+                              ? json_string_value(json_object_get(cust, kinds[i].name))
+                              : prio;
+        tk.filed[i] = val && kinds[i].source != FACT_FROM_PRIORITY ? xstrdup(val) : NULL;
+        tk.facts[i] = val ? xstrdup(val) : NULL;
     }
     tk.created_at = tk.updated_at = now;
     tk.e2e.due = tk.e2e.running_since = tk.e2e.resolved_business_ms = SEAM_NULL_MS;
@@ -531,12 +531,10 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     json_obj_str(&d, "status", ticket_statuses[TS_ACKNOWLEDGED].name);
     json_obj_str(&d, "priority", prio);
     json_obj_str(&d, "summary", in->summary);
-    json_obj_str(&d, "service", in->service);
-    json_obj_str(&d, "symptom", in->symptom);
-    json_obj_str(&d, "equipment", in->equipment);
     json_obj_str(&d, "description", in->description);
-    json_obj_str(&d, "bundle", bundle);
-    json_obj_str(&d, "region", region);
+    for (size_t i = 0; i < c->cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
+        if (kinds[i].source != FACT_FROM_PRIORITY)
+            json_obj_str(&d, kinds[i].name, tk.filed[i]);
     size_t dlen;
     char *data = json_obj_finish(&d, &dlen);
     rc = ticket_event(t, c, &tk, EV_TICKET_CREATED, who, at, data, dlen);
@@ -662,7 +660,7 @@ next_owner(const struct ticket_ctx *c, const struct ticket *tk, const struct ass
         return lead;
     if (a->reason == HB_BELONGS_TO) {
         struct route_facts f;
-        ticket_facts(tk, &f);
+        ticket_facts(c->cfg, tk, &f);
         if (strcmp(a->partner, "lead") != 0 && strcmp(a->partner, lead) != 0 &&
             route_possible_owner(c->cfg, &f, a->partner) && !handed_back_this_round(tk, a->partner))
             return config_partner_find(c->cfg, a->partner)->id;
@@ -722,8 +720,11 @@ apply_reopen(struct act *x)
      * or changed bundle since filing (the filed fields stay as signed). */
     json_t *cust = NULL;
     if (customer_load(x->t, tk->customer, &cust) == SEAM_OK) {
-        set_str(&tk->facts[FACT_BUNDLE], json_string_value(json_object_get(cust, "bundle")));
-        set_str(&tk->facts[FACT_REGION], json_string_value(json_object_get(cust, "region")));
+        const struct config *cfg = x->c->cfg;
+        for (size_t i = 0; i < cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
+            if (cfg->fact_kinds[i].source == FACT_FROM_CUSTOMER)
+                set_str(&tk->facts[i],
+                        json_string_value(json_object_get(cust, cfg->fact_kinds[i].name)));
         json_decref(cust);
     }
     json_obj_str(x->data, "reason", x->a->text);

@@ -396,8 +396,6 @@ tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in,
     for (size_t k = 0; k < cfg->nfact_kinds; k++)
         if (v[k] == NULL && fact_required(&cfg->fact_kinds[k]))
             v[k] = cfg->vocab[k].v[0];
-    const char *service = v[FACT_SERVICE], *symptom = v[FACT_SYMPTOM],
-               *equipment = v[FACT_EQUIPMENT];
     memset(in, 0, sizeof(*in));
     in->description = xstrdup(desc);
     if (name != NULL && name[0]) {
@@ -406,9 +404,9 @@ tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in,
         in->summary = xstrdup(desc);
         in->summary[utf8_prefix(desc, SUMMARY_MAX)] = '\0';
     }
-    in->service = service ? xstrdup(service) : NULL;
-    in->symptom = xstrdup(symptom);
-    in->equipment = equipment ? xstrdup(equipment) : NULL;
+    for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++)
+        if (cfg->fact_kinds[k].source == FACT_FROM_COMPLAINT && v[k] != NULL)
+            in->facts[k] = xstrdup(v[k]);
     in->priority = priority_of_severity(sev);
     json_t *a = json_object();
     for (const struct tmf_attr *k = ticket_attrs; k->name; k++)

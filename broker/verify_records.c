@@ -66,18 +66,23 @@ verify_record(void *arg, struct store_val k, struct store_val v)
     } fields[] = {{"customer", tk.customer},
                   {"summary", tk.summary},
                   {"description", tk.description},
-                  {"service", tk.filed[FACT_SERVICE]},
-                  {"symptom", tk.filed[FACT_SYMPTOM]},
-                  {"equipment", tk.filed[FACT_EQUIPMENT]},
-                  {"priority", priority_names[tk.priority]},
-                  {"bundle", tk.filed[FACT_BUNDLE]},
-                  {"region", tk.filed[FACT_REGION]}};
+                  {"priority", tk.priority >= 0 ? priority_names[tk.priority] : NULL}};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         if (!same(data, fields[i].name, fields[i].value)) {
             snprintf(msg, sizeof(msg),
                      "ticket %s: record's %s differs from its signed creation "
                      "event (record edited)",
                      id, fields[i].name);
+            goto bad;
+        }
+    /* The facts as filed: the customer's, and those of its record. */
+    for (size_t i = 0; i < FACT_COUNT; i++)
+        if (fact_kinds[i].source != FACT_FROM_PRIORITY &&
+            !same(data, fact_kinds[i].name, tk.filed[i])) {
+            snprintf(msg, sizeof(msg),
+                     "ticket %s: record's %s differs from its signed creation "
+                     "event (record edited)",
+                     id, fact_kinds[i].name);
             goto bad;
         }
     goto out;

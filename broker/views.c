@@ -80,6 +80,15 @@ put_flags(struct obj *o, const char *k, const struct flag_set *f)
     json_text_lit(o->t, "]");
 }
 
+/* The facts the customer filed (null when an optional one was not given). */
+static void
+complaint_facts(const struct config *cfg, const struct ticket *tk, struct obj *o)
+{
+    for (size_t i = 0; i < cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
+        if (cfg->fact_kinds[i].source == FACT_FROM_COMPLAINT)
+            put_str(o, cfg->fact_kinds[i].name, tk->filed[i]);
+}
+
 static const char *
 company_name(const struct config *cfg, const char *partner)
 {
@@ -97,12 +106,10 @@ customer_view(const struct ticket_ctx *c, const struct ticket *tk, struct json_t
     json_text_lit(t, "{");
     put_str(&o, "id", tk->id);
     put_str(&o, "status", ticket_statuses[tk->status].name);
-    put_str(&o, "priority", priority_names[tk->priority]);
+    put_str(&o, "priority", tk->priority >= 0 ? priority_names[tk->priority] : NULL);
     put_str(&o, "summary", tk->summary);
     put_str(&o, "description", tk->description);
-    put_str(&o, "service", tk->filed[FACT_SERVICE]);
-    put_str(&o, "symptom", tk->filed[FACT_SYMPTOM]);
-    put_str(&o, "equipment", tk->filed[FACT_EQUIPMENT]);
+    complaint_facts(c->cfg, tk, &o);
     put_time(&o, "created_at", tk->created_at);
     put_time(&o, "updated_at", tk->updated_at);
     key(&o, "timeline");
@@ -114,7 +121,7 @@ customer_view(const struct ticket_ctx *c, const struct ticket *tk, struct json_t
             continue;
         /* SLA clocks only under a customer-visible rule: also for entries
          * stored public before their visibility followed the rule. */
-        if ((e->type == EV_SLA_WARNING || e->type == EV_SLA_BREACHED) && !tk->customer_visible)
+        if ((e->type == EV_SLA_WARNING || e->type == EV_SLA_BREACHED) && tk->customer_visible <= 0)
             continue;
         if (!first)
             json_text_lit(t, ",");
@@ -129,7 +136,7 @@ customer_view(const struct ticket_ctx *c, const struct ticket *tk, struct json_t
         json_text_lit(t, "}");
     }
     json_text_lit(t, "]");
-    if (tk->customer_visible) {
+    if (tk->customer_visible > 0) {
         key(&o, "handled_by");
         json_text_lit(t, "[");
         const char *seen[64];
@@ -295,11 +302,9 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
     put_str(&o, "ticket_status", ticket_statuses[tk->status].name);
     put_str(&o, "summary", tk->summary);
     put_str(&o, "description", tk->description);
-    put_str(&o, "service", tk->filed[FACT_SERVICE]);
-    put_str(&o, "symptom", tk->filed[FACT_SYMPTOM]);
-    put_str(&o, "equipment", tk->filed[FACT_EQUIPMENT]);
-    put_str(&o, "region", tk->filed[FACT_REGION]);
-    put_str(&o, "priority", priority_names[tk->priority]);
+    complaint_facts(c->cfg, tk, &o);
+    put_str(&o, fact_kinds[FACT_REGION].name, tk->filed[FACT_REGION]);
+    put_str(&o, "priority", tk->priority >= 0 ? priority_names[tk->priority] : NULL);
     /* The customer's data only where the partner's configuration allows. */
     const struct config_partner *p = config_partner_find(c->cfg, a->partner);
     int see_name = p ? p->see_name : 1, see_contact = p ? p->see_contact : 1; /* lead: all */

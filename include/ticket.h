@@ -34,7 +34,11 @@ struct ticket_ctx {
 };
 
 struct ticket_input {
-    char *summary, *description, *service, *symptom, *equipment; /* service, equipment optional */
+    char *summary, *description;
+    /* The facts the customer files (fact_kinds' FACT_FROM_COMPLAINT rows), by
+     * enum fact; NULL: not given (an optional fact). The others come from
+     * the customer record and the priority. */
+    char *facts[FACT_MAX];
     int priority;
     json_t *tmf;          /* TMF621 attributes to keep (tmf.h), or NULL */
     const char *customer; /* a lead filing for a customer; NULL: the filing customer */

@@ -41,11 +41,12 @@ create_as(struct req *r, const json_t *body, enum role role, const char *subject
     if (api_tmf_create_input_or_reply(r, body, &in) != 0) {
         fuzz_assert_error_reply(r);
     } else {
-        FUZZ_ASSERT(!r->replied && in.summary && in.description && in.symptom && in.tmf);
+        FUZZ_ASSERT(!r->replied && in.summary && in.description && in.facts[FACT_SYMPTOM] &&
+                    in.tmf);
         FUZZ_ASSERT(strlen(in.summary) <= SUMMARY_MAX && strlen(in.description) <= DESCRIPTION_MAX);
         /* What ticket_create stores: the record's strings and the kept attributes. */
         json_t *facts = json_pack("{s:s, s:s, s:s}", "summary", in.summary, "description",
-                                  in.description, "symptom", in.symptom);
+                                  in.description, "symptom", in.facts[FACT_SYMPTOM]);
         FUZZ_ASSERT(facts != NULL);
         json_decref(facts);
         tmf_notes_stamp(json_object_get(in.tmf, "note"), &r->who, "2026-01-01T00:00:00.000Z");

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -250,5 +251,28 @@ main(void)
     ok(wrong == 0,
        "SHA-256, leaf and node hashes agree with libsodium's at 250 lengths (%d differ)", wrong);
     free(msg);
+    {
+        /* A public key given as its text, or as a file: the file's path may be
+         * 44 characters long, a key's length in base64, and is still a path. */
+        uint8_t kp[SEAM_PK_LEN], ks[SEAM_SK_LEN], got[SEAM_PK_LEN];
+        crypto_sign_keypair(kp, ks);
+        char *b64 = seam_b64_encode(kp, SEAM_PK_LEN), path[64];
+        snprintf(path, sizeof(path), "/tmp/seam-unit-pk.XXXXXX");
+        int fd = mkstemp(path);
+        char name[64];
+        snprintf(name, sizeof(name), "%s", path);
+        size_t pad = 44 - strlen(name); /* rename to a path of exactly 44 characters */
+        char longer[128];
+        snprintf(longer, sizeof(longer), "%s%.*s", name, (int)pad, "xxxxxxxxxxxxxxxxxxxxxxxxxx");
+        ok(fd >= 0 && write(fd, b64, strlen(b64)) == (ssize_t)strlen(b64) && close(fd) == 0 &&
+               rename(name, longer) == 0 && strlen(longer) == 44,
+           "a key file at a path of 44 characters");
+        ok(seam_pubkey_parse(longer, got) == 0 && memcmp(got, kp, SEAM_PK_LEN) == 0,
+           "... is read as a file, not taken for the key's text");
+        ok(seam_pubkey_parse(b64, got) == 0 && memcmp(got, kp, SEAM_PK_LEN) == 0,
+           "the key's text is still the key");
+        unlink(longer);
+        free(b64);
+    }
     return done_testing();
 }

@@ -188,11 +188,11 @@ main(void)
     struct ticket_ctx c = {cfg, &lg, NULL};
     struct principal who = {.role = ROLE_CUSTOMER};
     snprintf(who.subject, sizeof(who.subject), "c1");
-    struct ticket_input in = {.summary = "no tv",
-                              .description = "the screen stays black",
-                              .service = "tv",
-                              .symptom = "no_service",
-                              .priority = 1};
+    struct ticket_input in = {
+        .summary = "no tv",
+        .description = "the screen stays black",
+        .facts = {[FACT_SERVICE] = (char *)"tv", [FACT_SYMPTOM] = (char *)"no_service"},
+        .priority = 1};
     /* Jansson counts a scalar as a level too: 2047 empty arrays in an object is its most. */
     char *text = nested("{\"name\":", 2047, "", "}");
     in.tmf = json_loads(text, 0, NULL);
