@@ -804,8 +804,12 @@ req_begin(struct req *r, const char *method, const char *url, const char *versio
         }
         rc = auth_check(t, authz, &r->who);
         store_read_end(t);
-        if (rc != SEAM_OK) {
+        if (rc == SEAM_ENOTFOUND) {
             http_error(r, E_UNAUTHORIZED, NULL, NULL);
+            return;
+        }
+        if (rc != SEAM_OK) { /* the store failed: no reason to doubt the token */
+            http_error_from(r, rc, "auth read");
             return;
         }
         r->authed = 1;

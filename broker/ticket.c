@@ -1400,9 +1400,12 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
     why->message = NULL;
     why->field = NULL;
     if (a->kind >= TA_ACK) { /* the owner's actions name an assignment */
-        if (a->target == NULL || strlen(a->target) != TICKET_ID_LEN || a->target[0] != 'A' ||
-            store_get(t, DB_ASSIGNMENTS, a->target, TICKET_ID_LEN, &v) != SEAM_OK ||
-            v.len != TICKET_ID_LEN)
+        if (a->target == NULL || strlen(a->target) != TICKET_ID_LEN || a->target[0] != 'A')
+            return SEAM_ENOTFOUND;
+        /* A store that fails is not "no such assignment": the scheduler would drop the instant. */
+        if ((rc = store_get(t, DB_ASSIGNMENTS, a->target, TICKET_ID_LEN, &v)) != SEAM_OK)
+            return rc;
+        if (v.len != TICKET_ID_LEN)
             return SEAM_ENOTFOUND;
         memcpy(tid, v.data, TICKET_ID_LEN);
         tid[TICKET_ID_LEN] = '\0';
@@ -1840,8 +1843,12 @@ ticket_load_assignment(struct store_txn *t, const struct ticket_ctx *c, const st
     struct store_val v;
     char tid[TICKET_ID_LEN + 1];
     json_t *record = NULL;
-    if (aid == NULL || strlen(aid) != TICKET_ID_LEN || aid[0] != 'A' ||
-        store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v) != SEAM_OK || v.len != TICKET_ID_LEN)
+    if (aid == NULL || strlen(aid) != TICKET_ID_LEN || aid[0] != 'A')
+        return SEAM_ENOTFOUND;
+    enum seam_err grc = store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v);
+    if (grc != SEAM_OK)
+        return grc; /* SEAM_ENOTFOUND, or the store failed (not the client's 404) */
+    if (v.len != TICKET_ID_LEN)
         return SEAM_ENOTFOUND;
     memcpy(tid, v.data, TICKET_ID_LEN);
     tid[TICKET_ID_LEN] = '\0';
