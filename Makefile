@@ -7,6 +7,8 @@
 #   make bench      benchmarks against nginx (see docs/performance.md)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make format     clang-format every source file
+#   make faults     the broker and seamctl with store fault injection, in build-faults
+#                   (SEAM_FAULT_AT, the seam-fault-at header; see docs/operations.md)
 
 CC      ?= cc
 BUILD   ?= build
@@ -25,6 +27,12 @@ BUILD   := build-san
 CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 MALLOC_LIB :=
+endif
+
+# Store fault injection (-DSEAM_FAULTS): never in a production build.
+ifeq ($(FAULTS),1)
+BUILD    := $(BUILD)-faults
+CPPFLAGS += -DSEAM_FAULTS
 endif
 
 # Modules shared by the daemon, seamctl and the tests.
@@ -114,7 +122,10 @@ deps:
 run: deps all
 	@scripts/run.sh
 
-test: deps all $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+faults: deps
+	@$(MAKE) --no-print-directory FAULTS=1 $(BUILD)-faults/seam-broker $(BUILD)-faults/seamctl
+
+test: deps all faults $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 	@BUILD=$(BUILD) FUZZ_BUILD=$(FUZZ_BUILD) tests/run.sh
 
 check:
@@ -139,7 +150,9 @@ format-check:
 	    tests/tools/*.c partners/*.c tests/fuzz/*.c tests/fuzz/*.h
 
 clean:
-	rm -rf build build-san build-fuzz build-bench seam-broker seamctl seam-partner
+	rm -rf build build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
+	    seam-partner
 
-.PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean
+.PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
+        faults
 .SECONDARY:

@@ -72,8 +72,9 @@ auth_check(struct store_txn *t, const char *authorization, struct principal *out
     if (len != strlen(TOKEN_PREFIX) + TOKEN_B64_LEN || strncmp(tok, TOKEN_PREFIX, 5) != 0)
         return SEAM_ENOTFOUND;
     token_hash(tok, len, h);
-    if (store_get(t, DB_TOKENS, h, 32, &v) != SEAM_OK)
-        return SEAM_ENOTFOUND;
+    enum seam_err grc = store_get(t, DB_TOKENS, h, 32, &v);
+    if (grc != SEAM_OK)
+        return grc; /* no such token, or the store failed: not the client's doing */
     json_t *rec = json_cache_load(v.data, v.len); /* read on every request */
     if (rec == NULL)
         return SEAM_ENOTFOUND;

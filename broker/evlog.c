@@ -113,8 +113,14 @@ append_signed(struct store_txn *t, const char *ticket, uint32_t seq, uint8_t *va
             return rc;
         if ((idx & 1) == 0)
             break;
-        if (evlog_node(t, level, idx - 1, sib) != 0)
+        /* A sibling that is missing is corruption; one the store failed to read is not. */
+        struct store_val sv;
+        node_key(level, idx - 1, nk);
+        if ((rc = store_get(t, DB_TREE, nk, 9, &sv)) != SEAM_OK)
+            return rc == SEAM_ENOTFOUND ? SEAM_ECORRUPT : rc;
+        if (sv.len != H)
             return SEAM_ECORRUPT;
+        memcpy(sib, sv.data, H);
         seam_node_hash(sib, hash, hash);
         level++;
         idx >>= 1;

@@ -667,6 +667,41 @@ req_free(struct req *r)
     free(r);
 }
 
+#ifdef SEAM_FAULTS
+/*
+ * Fault injection (make faults; store.h, docs/operations.md): a request
+ * with "seam-fault-at: N" arms the store so that the N-th LMDB call from
+ * its arrival fails. Its answer says "seam-fault: fired" if that call came
+ * before the answer, "seam-fault: pending" if not: the store then stays
+ * armed (a background thread may meet it) until a request re-arms it
+ * ("seam-fault-at: 0" disarms).
+ */
+static _Atomic(struct req *) fault_req; /* compared, never followed */
+static _Atomic unsigned long fault_before;
+
+static void
+fault_begin(struct req *r)
+{
+    const char *v = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "seam-fault-at");
+    if (v == NULL)
+        return;
+    atomic_store(&fault_before, store_fault_count());
+    atomic_store(&fault_req, r);
+    store_fault_arm(strtol(v, NULL, 10));
+}
+
+static void
+fault_reply(struct req *r, struct MHD_Response *resp)
+{
+    struct req *want = r;
+    if (!atomic_compare_exchange_strong(&fault_req, &want, NULL))
+        return;
+    MHD_add_response_header(resp, "seam-fault",
+                            store_fault_count() != atomic_load(&fault_before) ? "fired"
+                                                                              : "pending");
+}
+#endif
+
 static enum MHD_Result
 send_reply(struct req *r)
 {
@@ -686,6 +721,9 @@ send_reply(struct req *r)
         MHD_add_response_header(resp, r->header_names[i], r->header_values[i]);
     if (r->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"seam\"");
+#ifdef SEAM_FAULTS
+    fault_reply(r, resp);
+#endif
     if (r->status == 405 && r->ep == NULL) {
         char allow[64] = "";
         for (size_t i = 0; i < n_endpoints; i++) {
@@ -893,8 +931,12 @@ req_begin(struct req *r, const char *method, const char *url, const char *versio
         }
         rc = auth_check(t, authz, &r->who);
         store_read_end(t);
-        if (rc != SEAM_OK) {
+        if (rc == SEAM_ENOTFOUND) {
             http_error(r, E_UNAUTHORIZED, NULL, NULL);
+            return;
+        }
+        if (rc != SEAM_OK) { /* the store failed: no reason to doubt the token */
+            http_error_from(r, rc, "auth read");
             return;
         }
         r->authed = 1;
@@ -1190,6 +1232,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         r->path = xstrdup(url);
         *con_cls = r;
         conn_watch_head(conn);
+#ifdef SEAM_FAULTS
+        fault_begin(r);
+#endif
         req_begin(r, method, url, version);
         if (r->replied) {
             conn_watch_set(conn, 1);

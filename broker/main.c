@@ -240,6 +240,14 @@ main(int argc, char **argv)
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
     log_info("seam-broker started federation=%s data_dir=%s", cfg->federation, cfg->data_dir);
+#ifdef SEAM_FAULTS
+    /* make faults: the N-th LMDB call from now fails (docs/operations.md). */
+    const char *fault_at = getenv("SEAM_FAULT_AT");
+    if (fault_at != NULL) {
+        log_warnx("fault injection: LMDB call %s from now fails", fault_at);
+        store_fault_arm(strtol(fault_at, NULL, 10));
+    }
+#endif
     if (clock_is_fake())
         log_warnx("the test clock is on (-T): time can be moved by POST /v1/test/clock");
     sigwait(&set, &sig);

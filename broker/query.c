@@ -54,8 +54,13 @@ enum seam_err
 ticket_of_assignment(struct store_txn *t, const char *aid, char tid[TICKET_ID_LEN + 1])
 {
     struct store_val v;
-    if (!assignment_id_valid(aid) ||
-        store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v) != SEAM_OK || v.len != TICKET_ID_LEN)
+    if (!assignment_id_valid(aid))
+        return SEAM_ENOTFOUND;
+    /* A store that fails is not "no such assignment" (the scheduler would drop the instant). */
+    enum seam_err rc = store_get(t, DB_ASSIGNMENTS, aid, TICKET_ID_LEN, &v);
+    if (rc != SEAM_OK)
+        return rc;
+    if (v.len != TICKET_ID_LEN)
         return SEAM_ENOTFOUND;
     memcpy(tid, v.data, TICKET_ID_LEN);
     tid[TICKET_ID_LEN] = '\0';

@@ -62,6 +62,53 @@ struct store_txn {
 
 static enum seam_err stage_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                                struct store_val *val);
+
+/*
+ * Fault injection (built with -DSEAM_FAULTS only, see store.h): LMDB(call,
+ * expr) counts one call of the armed countdown and, when it is the one,
+ * answers EIO without making the call. A commit that fails has ended its
+ * transaction, as LMDB's own failing commit does. Without the flag these
+ * are the plain calls.
+ */
+#ifdef SEAM_FAULTS
+static _Atomic long fault_left;           /* calls until the fault; 0: none armed */
+static _Atomic unsigned long fault_count; /* faults injected so far */
+
+static int
+fault_now(const char *call)
+{
+    long n = atomic_load(&fault_left);
+    while (n > 0) {
+        if (atomic_compare_exchange_weak(&fault_left, &n, n - 1)) {
+            if (n != 1)
+                return 0;
+            atomic_fetch_add(&fault_count, 1);
+            log_warnx("store: fault injected call=%s", call);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void
+store_fault_arm(long n)
+{
+    atomic_store(&fault_left, n > 0 ? n : 0);
+}
+
+unsigned long
+store_fault_count(void)
+{
+    return atomic_load(&fault_count);
+}
+
+#define LMDB(call, expr) (fault_now(call) ? EIO : (expr))
+#define LMDB_COMMIT(txn)                                                                           \
+    (fault_now("mdb_txn_commit") ? (mdb_txn_abort(txn), EIO) : mdb_txn_commit(txn))
+#else
+#define LMDB(call, expr) (expr)
+#define LMDB_COMMIT(txn) mdb_txn_commit(txn)
+#endif
 static enum seam_err stage_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                                const void *val, size_t vlen, unsigned flags);
 static enum seam_err stage_del(struct store_txn *t, enum store_db db, const void *key, size_t klen);
@@ -186,7 +233,7 @@ txn_begin(struct store *s, unsigned flags, struct store_txn **out)
     for (int tries = 0; tries < 3; tries++) {
         MDB_txn *txn;
         pthread_rwlock_rdlock(&s->map_lock);
-        int rc = mdb_txn_begin(s->env, NULL, flags, &txn);
+        int rc = LMDB("mdb_txn_begin", mdb_txn_begin(s->env, NULL, flags, &txn));
         if (rc == 0) {
             struct store_txn *t = xmalloc(sizeof(*t));
             t->s = s;
@@ -243,7 +290,7 @@ store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
     if (t->stage != NULL)
         return stage_get(t, db, key, klen, val);
     MDB_val k = {klen, (void *)key}, v;
-    int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+    int rc = LMDB("mdb_get", mdb_get(t->txn, t->s->dbi[db], &k, &v));
     if (rc != 0)
         return map_err(rc);
     val->data = v.mv_data;
@@ -263,9 +310,9 @@ store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, c
     /* MDB_APPEND refuses (MDB_KEYEXIST, nothing changed) a key that is not
      * past the last one; that key then goes in the ordinary way. */
     if (flags & STORE_APPEND)
-        rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPEND);
+        rc = LMDB("mdb_put", mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPEND));
     if (rc == MDB_KEYEXIST)
-        rc = mdb_put(t->txn, t->s->dbi[db], &k, &v, mf);
+        rc = LMDB("mdb_put", mdb_put(t->txn, t->s->dbi[db], &k, &v, mf));
     return map_err(rc);
 }
 
@@ -275,7 +322,7 @@ store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen)
     if (t->stage != NULL)
         return stage_del(t, db, key, klen);
     MDB_val k = {klen, (void *)key};
-    return map_err(mdb_del(t->txn, t->s->dbi[db], &k, NULL));
+    return map_err(LMDB("mdb_del", mdb_del(t->txn, t->s->dbi[db], &k, NULL)));
 }
 
 enum seam_err
@@ -286,25 +333,25 @@ store_scan(struct store_txn *t, enum store_db db, const void *start, size_t slen
         return SEAM_ESTALE; /* what a scan saw cannot be checked cheaply */
     MDB_cursor *cur;
     MDB_val k = {slen, (void *)start}, v;
-    int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &cur);
+    int rc = LMDB("mdb_cursor_open", mdb_cursor_open(t->txn, t->s->dbi[db], &cur));
     if (rc != 0)
         return map_err(rc);
     if (start == NULL) {
-        rc = mdb_cursor_get(cur, &k, &v, reverse ? MDB_LAST : MDB_FIRST);
+        rc = LMDB("mdb_cursor_get", mdb_cursor_get(cur, &k, &v, reverse ? MDB_LAST : MDB_FIRST));
     } else {
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        rc = LMDB("mdb_cursor_get", mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE));
         if (reverse) {
             if (rc == MDB_NOTFOUND)
-                rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+                rc = LMDB("mdb_cursor_get", mdb_cursor_get(cur, &k, &v, MDB_LAST));
             else if (rc == 0 && (k.mv_size != slen || memcmp(k.mv_data, start, slen) != 0))
-                rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+                rc = LMDB("mdb_cursor_get", mdb_cursor_get(cur, &k, &v, MDB_PREV));
         }
     }
     while (rc == 0) {
         struct store_val kv = {k.mv_data, k.mv_size}, vv = {v.mv_data, v.mv_size};
         if (fn(ctx, kv, vv) != 0)
             break;
-        rc = mdb_cursor_get(cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT);
+        rc = LMDB("mdb_cursor_get", mdb_cursor_get(cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT));
     }
     mdb_cursor_close(cur);
     return rc == 0 || rc == MDB_NOTFOUND ? SEAM_OK : map_err(rc);
@@ -428,7 +475,7 @@ stage_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
     const struct stage_op *o = stage_find(t->stage, db, key, klen);
     if (o == NULL) {
         MDB_val k = {klen, (void *)key}, v;
-        int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+        int rc = LMDB("mdb_get", mdb_get(t->txn, t->s->dbi[db], &k, &v));
         if (rc != 0 && rc != MDB_NOTFOUND)
             return map_err(rc);
         struct stage_op *r = stage_push(t->stage, OP_READ, db, key, klen);
@@ -554,7 +601,7 @@ stage_check(struct store_txn *t, const struct store_stage *st)
         if (o->kind != OP_READ)
             continue;
         MDB_val k = {o->klen, (void *)o->key}, v;
-        int rc = mdb_get(t->txn, t->s->dbi[o->db], &k, &v);
+        int rc = LMDB("mdb_get", mdb_get(t->txn, t->s->dbi[o->db], &k, &v));
         if (rc != 0 && rc != MDB_NOTFOUND)
             return map_err(rc);
         if (o->found != (rc == 0) ||
@@ -729,7 +776,7 @@ apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full
             }
         }
         MDB_txn *child, *parent = t->txn;
-        int mrc = mdb_txn_begin(s->env, parent, 0, &child);
+        int mrc = LMDB("mdb_txn_begin", mdb_txn_begin(s->env, parent, 0, &child));
         if (mrc != 0) {
             rc = map_err(mrc);
             goto abort;
@@ -738,7 +785,7 @@ apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full
         j->rc = j->apply(t, j);
         t->txn = parent;
         if (j->rc == SEAM_OK) {
-            mrc = mdb_txn_commit(child);
+            mrc = LMDB_COMMIT(child);
             if (mrc != 0) {
                 rc = map_err(mrc);
                 goto abort;
@@ -754,7 +801,7 @@ apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full
     }
     if (changed && s->hook != NULL && (rc = s->hook(t, s->hook_ctx)) != SEAM_OK)
         goto abort;
-    int mrc = mdb_txn_commit(t->txn);
+    int mrc = LMDB_COMMIT(t->txn);
     txn_release(t);
     if (mrc != 0) {
         log_warnx("store: commit error=\"%s\"", mdb_strerror(mrc));
@@ -993,7 +1040,7 @@ store_nested(struct store_txn *t, store_write_fn fn, void *ctx)
 {
     assert(t->stage == NULL && t->txn != NULL);
     MDB_txn *child, *parent = t->txn;
-    int mrc = mdb_txn_begin(t->s->env, parent, 0, &child);
+    int mrc = LMDB("mdb_txn_begin", mdb_txn_begin(t->s->env, parent, 0, &child));
     if (mrc != 0)
         return map_err(mrc);
     t->txn = child;
@@ -1003,7 +1050,7 @@ store_nested(struct store_txn *t, store_write_fn fn, void *ctx)
         mdb_txn_abort(child);
         return rc;
     }
-    mrc = mdb_txn_commit(child);
+    mrc = LMDB_COMMIT(child);
     return mrc != 0 ? map_err(mrc) : SEAM_OK;
 }
 

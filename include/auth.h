@@ -30,7 +30,10 @@ struct principal {
 const char *auth_role_name(enum role r);
 int auth_role_parse(const char *s); /* -1 if unknown */
 
-/* From an Authorization header value: SEAM_OK, or SEAM_ENOTFOUND (-> 401). */
+/*
+ * From an Authorization header value: SEAM_OK, SEAM_ENOTFOUND (no valid
+ * token: 401), or the store's error when it could not be read (5xx).
+ */
 enum seam_err auth_check(struct store_txn *t, const char *authorization,
                          struct principal *out) SEAM_WUR;
 

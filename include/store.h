@@ -214,4 +214,17 @@ void store_stats(struct store *s, struct store_stats *out);
 /* Hot, compacted copy of the environment into dir (which must be empty). */
 enum seam_err store_backup(struct store *s, const char *dir) SEAM_WUR;
 
+#ifdef SEAM_FAULTS
+/*
+ * Fault injection, in builds with -DSEAM_FAULTS only (make faults): the
+ * store counts its LMDB calls (begin, get, put, del, cursor, commit) on
+ * every thread from the moment it is armed, and the n-th one fails with
+ * EIO (SEAM_EIO) without being made; then nothing more fails until it is
+ * armed again. n = 0 disarms. store_fault_count says how many faults were
+ * injected so far, each also logged ("store: fault injected call=...").
+ */
+void store_fault_arm(long n);
+unsigned long store_fault_count(void);
+#endif
+
 #endif
