@@ -15,10 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "calendar.h"
 #include "config.h"
+#include "record.h"
 #include "sla.h"
 #include "store.h"
 #include "tap.h"
@@ -83,12 +82,31 @@ at(const char *s)
 static const char TICKET[] = "T0000000000000000000t";
 static const char ASG[] = "A0000000000000000000a";
 
-static json_t *record; /* the ticket under test, one assignment */
+static struct ticket record; /* the ticket under test, one assignment */
+static char time_text[32];   /* e2e_due's answer */
 
-static json_t *
+static struct assignment *
 asg(void)
 {
-    return json_array_get(json_object_get(record, "assignments"), 0);
+    return &record.assignments[0];
+}
+
+/* A ticket of that priority and status, with one assignment to owner (or none). */
+static void
+ticket_new(const char *priority, enum ticket_status status, const char *owner)
+{
+    ticket_free(&record);
+    memcpy(record.id, TICKET, sizeof(record.id));
+    record.priority = priority_parse(priority);
+    record.status = status;
+    if (owner != NULL) {
+        record.assignments = calloc(1, sizeof(*record.assignments));
+        record.nassignments = 1;
+        memcpy(record.assignments[0].id, ASG, sizeof(record.assignments[0].id));
+        record.assignments[0].partner = strdup(owner);
+        record.assignments[0].state = AS_ASSIGNED;
+        record.assignments[0].due_ack = record.assignments[0].due_resolve = SEAM_NULL_MS;
+    }
 }
 
 struct clock_op {
@@ -102,13 +120,13 @@ clock_fn(struct store_txn *t, void *arg)
     struct clock_op *c = arg;
     switch (c->op) {
     case OP_START:
-        return sla_start(t, sla, cfg, record, asg(), c->at);
+        return sla_start(t, sla, cfg, &record, asg(), c->at);
     case OP_ACK:
         return sla_acked(t, sla, cfg, asg(), c->at);
     case OP_PAUSE:
-        return sla_pause(t, sla, cfg, record, c->at);
+        return sla_pause(t, sla, cfg, &record, c->at);
     case OP_RESUME:
-        return sla_resume(t, sla, cfg, record, c->at);
+        return sla_resume(t, sla, cfg, &record, c->at);
     case OP_STOP:
         return sla_stop(t, sla, cfg, asg(), c->at);
     }
@@ -126,10 +144,7 @@ clock_do(int op, int64_t when)
 static enum seam_err
 clock_start(const char *owner, const char *priority, int pending, int64_t when)
 {
-    json_decref(record);
-    record = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:{}}]}", "id", TICKET, "priority",
-                       priority, "status", pending ? "pending" : "inProgress", "assignments", "id",
-                       ASG, "partner", owner, "state", "assigned", "due");
+    ticket_new(priority, pending ? TS_PENDING : TS_IN_PROGRESS, owner);
     return clock_do(OP_START, when);
 }
 
@@ -137,21 +152,21 @@ static enum seam_err
 clock_ack(int64_t when)
 {
     enum seam_err rc = clock_do(OP_ACK, when);
-    json_object_set_new(asg(), "state", json_string("acknowledged"));
+    asg()->state = AS_ACKNOWLEDGED;
     return rc;
 }
 
 static enum seam_err
 clock_pause(int64_t when)
 {
-    json_object_set_new(record, "status", json_string("pending"));
+    record.status = TS_PENDING;
     return clock_do(OP_PAUSE, when);
 }
 
 static enum seam_err
 clock_resume(int64_t when)
 {
-    json_object_set_new(record, "status", json_string("inProgress"));
+    record.status = TS_IN_PROGRESS;
     return clock_do(OP_RESUME, when);
 }
 
@@ -159,7 +174,7 @@ static enum seam_err
 clock_stop(int64_t when)
 {
     enum seam_err rc = clock_do(OP_STOP, when);
-    json_object_set_new(asg(), "state", json_string("resolved"));
+    asg()->state = AS_RESOLVED;
     return rc;
 }
 
@@ -167,8 +182,11 @@ clock_stop(int64_t when)
 static int64_t
 clock_business(const char *which)
 {
-    json_t *v = json_object_get(json_object_get(asg(), "sla"), which);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+    const struct sla_clock *k = &asg()->sla;
+    int64_t v = !k->present                             ? -1
+                : strcmp(which, "ack_business_ms") == 0 ? k->ack_business_ms
+                                                        : k->resolve_business_ms;
+    return v >= 0 ? v : -1;
 }
 
 /* The instants the due index holds for the assignment, by kind (-1: none). */
@@ -237,35 +255,38 @@ clock_fire(enum sla_kind kind, int64_t when)
 static void
 e2e_start(const char *priority, int64_t when)
 {
-    json_decref(record);
-    record = json_pack("{s:s, s:s, s:s, s:[]}", "id", TICKET, "priority", priority, "status",
-                       "acknowledged", "assignments");
-    sla_e2e_start(sla, cfg, record, when);
+    ticket_new(priority, TS_ACKNOWLEDGED, NULL);
+    sla_e2e_start(sla, cfg, &record, when);
 }
 
 static void
 e2e_status(const char *status, int64_t when)
 {
-    char before[32];
-    snprintf(before, sizeof(before), "%s", json_string_value(json_object_get(record, "status")));
-    json_object_set_new(record, "status", json_string(status));
-    sla_e2e_status(sla, cfg, record, before, when);
+    enum ticket_status before = record.status;
+    record.status = (enum ticket_status)ticket_status_parse(status);
+    sla_e2e_status(sla, cfg, &record, before, when);
 }
 
 /* The e2e clock's due instant as RFC 3339 ("null" when stopped). */
 static const char *
 e2e_due(void)
 {
-    const char *s = json_string_value(json_object_get(json_object_get(record, "e2e"), "due"));
-    return s ? s : "null";
+    if (!record.e2e.present || record.e2e.due < 0)
+        return "null";
+    record_time_format(record.e2e.due, time_text);
+    return time_text;
 }
 
 /* "elapsed_ms", "target_ms" or "resolved_business_ms" of the e2e clock; -1 if null. */
 static int64_t
 e2e_ms(const char *which)
 {
-    json_t *v = json_object_get(json_object_get(record, "e2e"), which);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+    const struct e2e_clock *e = &record.e2e;
+    int64_t v = !e->present                        ? -1
+                : strcmp(which, "elapsed_ms") == 0 ? e->elapsed_ms
+                : strcmp(which, "target_ms") == 0  ? e->target_ms
+                                                   : e->resolved_business_ms;
+    return v >= 0 ? v : -1;
 }
 
 /* ---- the tests ---- */
@@ -488,7 +509,7 @@ main(void)
     test_business_time();
     test_pause();
     test_e2e();
-    json_decref(record);
+    ticket_free(&record);
     sla_free(sla);
     store_close(st);
     tap_rmtree(dir);
