@@ -167,8 +167,9 @@ kept(void)
     ok(rc == 0, "a create with many attributes is taken");
     if (rc != 0)
         return;
-    ok(strcmp(in.summary, "Fibre down") == 0 && strcmp(in.service, "internet") == 0 &&
-           in.equipment && strcmp(in.equipment, "router") == 0 && in.priority == PRIO_HIGH,
+    ok(strcmp(in.summary, "Fibre down") == 0 && strcmp(in.facts[FACT_SERVICE], "internet") == 0 &&
+           in.facts[FACT_EQUIPMENT] && strcmp(in.facts[FACT_EQUIPMENT], "router") == 0 &&
+           in.priority == PRIO_HIGH,
        "mapped: summary, service, equipment, priority");
     ok(json_object_get(attrs, "status") == NULL && json_object_get(attrs, "priority") == NULL &&
            json_is_object(json_object_get(attrs, "channel")) &&
