@@ -51,16 +51,19 @@ enum store_db {
  * Owners of the databases: only its owner names a database and reads or
  * writes it; every other module goes through the owner's functions
  * (ticket_scan, evlog_checkpoint_at, sla_due_each, ...). A row: the
- * databases, then the owners (broker/<owner>.c). tests/e2e/t_layers.sh
+ * databases, then the owners (broker/<owner>.c; the ticket module is
+ * ticket.h's files, record.c alone knowing how a ticket is stored).
+ * tests/e2e/t_layers.sh
  * holds the code to this table.
  *
- *   DB_TICKETS DB_CUSTOMERS DB_CUST_TICKETS DB_ASSIGNMENTS DB_QUEUES: ticket
+ *   DB_TICKETS DB_CUST_TICKETS: ticket record ids query customer verify_records
+ *   DB_CUSTOMERS DB_ASSIGNMENTS DB_QUEUES: ticket record ids query customer verify_records
  *   DB_EVENTS DB_LEAVES DB_TREE DB_CHECKPOINTS: evlog
  *   DB_TOKENS: auth
  *   DB_OUTBOX DB_OUTBOX_DUE: outbox
  *   DB_DUE: sla
  *   DB_SIGS DB_SIGS_DUE DB_SIG_COUNTS: replay
- *   DB_META: store evlog outbox sla tmf (small named values, each under keys of its own)
+ *   DB_META: store evlog outbox sla tmf record (small named values, each under keys of its own)
  */
 
 struct store;

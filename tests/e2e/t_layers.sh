@@ -29,8 +29,8 @@ refute "only the handlers (api_*.c) and the endpoint table include api.h" \
     grep -ln '#include "api.h"' $(files_but $handlers broker/endpoints.c)
 
 # The modules and their includes. A module is a header's name and the .c of
-# that name (api.h's module is api_*.c and endpoints.c; seam/evidence.h's is
-# evidence.c; common and log are the one base module: an allocation that
+# that name (api.h's module is api_*.c and endpoints.c; a public header,
+# include/seam/X.h, is a module of its own; common and log are the one base module: an allocation that
 # fails is logged, and a log line carries the clock); an edge runs from the module of a file to the module of each
 # header it includes. A cycle is printed, one module per line.
 cat >"$TMP/graph.py" <<'PY'
@@ -38,6 +38,8 @@ import glob, os, re, sys
 
 def module(path):
     base = os.path.basename(path).rsplit(".", 1)[0]
+    if "seam/" in path:  # a public header is a module of its own
+        return "seam/" + base
     if path.endswith(".c") and (base.startswith("api_") or base == "endpoints"):
         return "api"
     return "common" if base == "log" else base
