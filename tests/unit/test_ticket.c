@@ -13,6 +13,11 @@
  * events count and the event log byte for byte as they were. Then the
  * checks an action makes before its state check and after it.
  *
+ * The expectations are the documented state machine (specs[] below), kept
+ * apart from the table: a row of ticket_actions[] that differs from it (a
+ * state bit, a role, a refusal, an event) fails, once as a row and again on
+ * each state or role it gets wrong; a new row without an entry fails too.
+ *
  * One TAP line per (row, state, who): its name says which.
  */
 #include <stdio.h>
@@ -186,6 +191,85 @@ event_type_at(const char *tid, uint32_t seq, char out[64])
     json_decref(ev);
     free(bytes);
     return 1;
+}
+
+/* ---- the state machine as documented ---- */
+
+/*
+ * What each action is meant to be (docs/design.md "Shapes", include/ticket.h),
+ * written here apart from ticket_actions[] so that a changed row fails: who
+ * may take it, from which statuses or assignment states (0: any; an SLA
+ * instant's own check decides), the refusal, the event and its visibility
+ * (before what the apply functions decide). The table's rows are walked;
+ * one without an entry here fails.
+ */
+struct spec {
+    enum ticket_action kind;
+    const char *name;
+    unsigned roles, on_assignment, from;
+    const char *refusal;
+    enum event_type event;
+    enum visibility visible;
+};
+
+#define S_TS(s) (1u << (s))
+#define S_OPEN S_TS(TS_ACKNOWLEDGED) | S_TS(TS_IN_PROGRESS) | S_TS(TS_PENDING)
+#define S_LIVE S_TS(AS_ASSIGNED) | S_TS(AS_ACKNOWLEDGED) | S_TS(AS_IN_PROGRESS)
+#define S_WORKING S_TS(AS_ACKNOWLEDGED) | S_TS(AS_IN_PROGRESS)
+
+static const struct spec specs[] = {
+    {TA_NOTE, "note", ROLE_CUSTOMER | ROLE_LEAD, 0, S_OPEN | S_TS(TS_RESOLVED),
+     "the ticket is closed; file a new complaint", EV_TICKET_NOTE, VIS_PUBLIC},
+    {TA_CONFIRM, "confirm", ROLE_CUSTOMER | ROLE_LEAD, 0, S_TS(TS_RESOLVED),
+     "only a resolved ticket can be confirmed", EV_TICKET_CONFIRMED, VIS_PUBLIC},
+    {TA_REOPEN, "reopen", ROLE_CUSTOMER | ROLE_LEAD, 0, S_TS(TS_RESOLVED),
+     "only a resolved ticket can be reopened", EV_TICKET_REOPENED, VIS_PUBLIC},
+    {TA_CANCEL, "cancel", ROLE_CUSTOMER | ROLE_LEAD, 0, S_OPEN,
+     "only an open ticket can be cancelled", EV_TICKET_CANCELLED, VIS_PUBLIC},
+    {TA_ASSIGN, "assign", ROLE_LEAD, 0, S_OPEN,
+     "only an open ticket can be assigned; reopen it first", EV_TICKET_ASSIGNED, VIS_INTERNAL},
+    {TA_TMF_UPDATE, "tmf_update", ROLE_CUSTOMER | ROLE_LEAD, 0, S_OPEN | S_TS(TS_RESOLVED),
+     "the ticket is closed", EV_TICKET_UPDATED, VIS_INTERNAL},
+    {TA_ACK, "ack", ROLE_PARTNER | ROLE_LEAD, 1, S_TS(AS_ASSIGNED),
+     "only an assigned claim can be acknowledged", EV_ASSIGNMENT_ACKNOWLEDGED, VIS_INTERNAL},
+    {TA_RESOLVE, "resolve", ROLE_PARTNER | ROLE_LEAD, 1, S_LIVE, "this claim is no longer live",
+     EV_ASSIGNMENT_RESOLVED, VIS_INTERNAL},
+    {TA_PROGRESS, "progress", ROLE_PARTNER | ROLE_LEAD, 1, S_WORKING,
+     "acknowledge the claim before reporting progress", EV_ASSIGNMENT_PROGRESS, VIS_INTERNAL},
+    {TA_NEED_INFO, "need_info", ROLE_PARTNER | ROLE_LEAD, 1, S_WORKING,
+     "acknowledge the claim before asking the customer", EV_ASSIGNMENT_NEED_INFO, VIS_PUBLIC},
+    {TA_HANDBACK, "handback", ROLE_PARTNER | ROLE_LEAD, 1, S_LIVE, "this claim is no longer live",
+     EV_ASSIGNMENT_HANDED_BACK, VIS_INTERNAL},
+    {TA_ESCALATE, "escalate", ROLE_BROKER, 1, S_TS(AS_ASSIGNED),
+     "the partner has taken the claim up", EV_ASSIGNMENT_ESCALATED, VIS_PUBLIC},
+    {TA_SLA, "sla", ROLE_BROKER, 1, 0, NULL, EV_SLA_WARNING, VIS_INTERNAL},
+};
+
+/* The documented entry of a row (by its name), or NULL. */
+static const struct spec *
+spec_find(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(specs) / sizeof(specs[0]); i++)
+        if (strcmp(specs[i].name, name) == 0)
+            return &specs[i];
+    return NULL;
+}
+
+static const struct spec *
+spec_of(enum ticket_action kind)
+{
+    return spec_find(ticket_actions[kind].name);
+}
+
+/* Whether a row says what its documented entry says. */
+static int
+row_is_spec(const struct ticket_action_row *row, const struct spec *sp)
+{
+    return row->kind == sp->kind && row->roles == sp->roles &&
+           row->on_assignment == sp->on_assignment && row->from == sp->from &&
+           (sp->refusal == NULL ? row->refusal == NULL
+                                : row->refusal != NULL && strcmp(row->refusal, sp->refusal) == 0) &&
+           row->event == sp->event && row->visible == sp->visible;
 }
 
 /* ---- fixtures ---- */
@@ -392,7 +476,7 @@ static void
 allowed(const char *name, const struct principal *who, const struct fixture *f,
         const struct ticket_action_req *a)
 {
-    const struct ticket_action_row *row = &ticket_actions[a->kind];
+    const struct spec *row = spec_of(a->kind);
     struct ticket tb = {.nassignments = 0}, ta = {.nassignments = 0};
     struct snap before, after;
     struct ticket_refusal why;
@@ -464,14 +548,14 @@ report:
 /* ---- the table ---- */
 
 static int
-can(const struct ticket_action_row *row, const struct principal *who)
+can(const struct spec *row, const struct principal *who)
 {
     return (row->roles & who->role) != 0;
 }
 
 /* The rows that act on a ticket, from every status. */
 static void
-ticket_row(const struct ticket_action_row *row)
+ticket_row(const struct spec *row)
 {
     for (int s = 0; s < TS_COUNT; s++) {
         struct fixture f;
@@ -538,8 +622,7 @@ sla_live(enum sla_kind kind, enum assignment_state s)
 
 /* The SLA row on a claim in state s: each kind's instant, fired or stale. */
 static void
-sla_row(const struct ticket_action_row *row, enum assignment_state s, enum owner_kind k,
-        struct fixture *f)
+sla_row(const struct spec *row, enum assignment_state s, enum owner_kind k, struct fixture *f)
 {
     const char *sn = assignment_states[s].name;
     char name[200];
@@ -591,7 +674,7 @@ sla_row(const struct ticket_action_row *row, enum assignment_state s, enum owner
 
 /* The rows that act on an assignment, from every state, on a claim owned as k says. */
 static void
-assignment_row(const struct ticket_action_row *row, enum owner_kind k)
+assignment_row(const struct spec *row, enum owner_kind k)
 {
     for (int s = 0; s < AS_COUNT; s++) {
         struct fixture f;
@@ -758,15 +841,26 @@ main(void)
 
     for (int r = 0; r < TA_COUNT; r++) {
         const struct ticket_action_row *row = &ticket_actions[r];
-        ok(row->kind == (enum ticket_action)r && row->name != NULL &&
-               (row->from == 0 || row->refusal != NULL),
-           "row %d is action %s's, with a refusal when it has states to refuse from", r,
+        const struct spec *sp = spec_find(row->name);
+        ok(row->kind == (enum ticket_action)r && row->name != NULL, "row %d is action %s's", r,
            row->name ? row->name : "?");
-        if (!row->on_assignment)
-            ticket_row(row);
+        ok(sp != NULL, "row %s has its documented entry in this test", row->name ? row->name : "?");
+        if (sp == NULL)
+            continue;
+        ok(row_is_spec(row, sp),
+           "row %s: roles, states, refusal, event and visibility as documented", row->name);
+        if (!row_is_spec(row, sp))
+            printf("#   roles %#x (want %#x), from %#x (want %#x), refusal \"%s\", event %s, %s\n",
+                   row->roles, sp->roles, row->from, sp->from,
+                   row->refusal ? row->refusal : "(none)", event_types[row->event].name,
+                   visibility_names[row->visible]);
+        /* The behaviour is judged by the documented entry: a row that
+         * differs fails on each state it gets wrong too. */
+        if (!sp->on_assignment)
+            ticket_row(sp);
         else {
-            assignment_row(row, OWN_PARTNER);
-            assignment_row(row, OWN_LEAD);
+            assignment_row(sp, OWN_PARTNER);
+            assignment_row(sp, OWN_LEAD);
         }
     }
     test_argument_checks();
