@@ -245,8 +245,8 @@ int
 sla_fired(struct store_txn *t, struct assignment *asg, enum sla_kind kind, int64_t at)
 {
     struct sla_clock *k = &asg->sla;
-    if (!k->present || !assignment_is_live(asg) || k->due_at[kind] != at)
-        return 0;
+    if (at < 0 || !k->present || !assignment_is_live(asg) || k->due_at[kind] != at)
+        return 0; /* a null or absent instant never comes */
     struct kind_set *list =
         kind == SLA_WARN_ACK || kind == SLA_WARN_RESOLVE ? &k->warned : &k->breached;
     if (list->n < SEAM_SLA_KINDS)

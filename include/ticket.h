@@ -97,9 +97,6 @@ enum ticket_action {
     TA_COUNT
 };
 
-/* Who may take an action (a bit per role of auth.h, by the action's table row). */
-#define ACT_BY(role) (1u << (role))
-
 /*
  * The state machine, one row per action (ticket.c): who may take it, from
  * which states of the ticket (on a ticket) or of the assignment (on an
@@ -110,7 +107,7 @@ enum ticket_action {
 struct ticket_action_row {
     enum ticket_action kind;
     const char *name;        /* for the docs and the tests */
-    unsigned roles;          /* ACT_BY bits */
+    unsigned roles;          /* the roles that may take it: auth.h's ROLE_* bits */
     unsigned on_assignment;  /* names an assignment, not a ticket */
     unsigned from;           /* bits of enum ticket_status, or of enum assignment_state */
     const char *refusal;     /* the message when the state forbids it */

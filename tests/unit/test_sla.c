@@ -424,6 +424,8 @@ test_pause(void)
     ok(clock_fire(SLA_WARN_RESOLVE, d.at[SLA_WARN_RESOLVE]) == 1, "the warning fires");
     ok(dues().at[SLA_WARN_RESOLVE] < 0, "... and leaves the index");
     ok(clock_fire(SLA_WARN_RESOLVE, d.at[SLA_WARN_RESOLVE]) == 0, "... once: then it is stale");
+    ok(clock_fire(SLA_WARN_RESOLVE, -1) == 0 && clock_fire(SLA_WARN_RESOLVE, -2) == 0,
+       "a null or absent instant never comes (stale, not a store error)");
     ok(clock_fire(SLA_RESOLVE, d.at[SLA_RESOLVE] - 1) == 0,
        "an instant that is not the clock's is stale");
     ok(clock_pause(t + 1300 * MIN) == SEAM_OK && clock_resume(t + 1400 * MIN) == SEAM_OK,
