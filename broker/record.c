@@ -734,7 +734,15 @@ rd_ticket(struct json_read *r, struct ticket *t)
             break;
         default:
         extra:
-            ok = rd_extra(r, k, &t->extra, &t->nextra);
+            /* A fact as filed, of a row of fact_kinds[] the cases above do not name. */
+            for (v = 0; v < FACT_COUNT; v++)
+                if (v != FACT_PRIORITY && k.n == strlen(fact_names[v]) &&
+                    memcmp(k.s, fact_names[v], k.n) == 0)
+                    break;
+            if (v < FACT_COUNT)
+                ok = rd_str_null(r, &t->filed[v]);
+            else
+                ok = rd_extra(r, k, &t->extra, &t->nextra);
         }
         if (!ok) {
             r->err = 1;
@@ -1009,6 +1017,14 @@ record_encode(const struct ticket *t, int with_head, size_t *len)
     if (t->customer_visible >= 0)
         json_obj_str(&o, "topic", t->topic);
     wr_time(&o, "updated_at", t->updated_at);
+    /* The facts as filed of the rows of fact_kinds[] not written above (the
+     * builder puts them in their sorted place): a new fact is stored too. */
+    for (int i = 0; i < FACT_COUNT; i++) {
+        static const unsigned named = 1u << FACT_BUNDLE | 1u << FACT_EQUIPMENT | 1u << FACT_REGION |
+                                      1u << FACT_SERVICE | 1u << FACT_SYMPTOM | 1u << FACT_PRIORITY;
+        if (!(named & 1u << i) && (t->filed[i] != NULL || fact_kinds[i].optional))
+            json_obj_str(&o, fact_names[i], t->filed[i]);
+    }
     wr_extra(&o, t->extra, t->nextra);
     return json_obj_finish(&o, len);
 }
@@ -1035,7 +1051,9 @@ record_save(struct store_txn *t, const struct ticket *tk, unsigned store_flags, 
     enum seam_err rc = SEAM_OK;
     if (max_bytes > 0 && len > max_bytes)
         rc = SEAM_ETOOBIG;
-    if (rc == SEAM_OK)
+    /* Only the members kept as they came (TMF attributes, unknown members)
+     * can nest deep; the rest is a few levels by construction. */
+    if (rc == SEAM_OK && (tk->tmf != NULL || tk->nextra > 0))
         rc = json_stored_check("ticket", tk->id, strlen(tk->id), text, len);
     if (rc == SEAM_OK)
         rc = store_put(t, DB_TICKETS, tk->id, strlen(tk->id), text, len, store_flags);
