@@ -488,6 +488,17 @@ rd_entry(struct json_read *r, struct timeline_entry *e)
     return !r->err && seen == 15;
 }
 
+/* The fact whose name is k, or FACT_COUNT. */
+static int
+fact_named(struct json_slice k)
+{
+    int i;
+    for (i = 0; i < FACT_COUNT; i++)
+        if (k.n == strlen(fact_names[i]) && memcmp(k.s, fact_names[i], k.n) == 0)
+            break;
+    return i;
+}
+
 static int
 rd_facts(struct json_read *r, char **facts)
 {
@@ -495,10 +506,7 @@ rd_facts(struct json_read *r, char **facts)
     if (!json_read_object(r))
         return 0;
     while (json_read_key(r, &k)) {
-        int i, ok = 0;
-        for (i = 0; i < FACT_COUNT; i++)
-            if (k.n == strlen(fact_names[i]) && memcmp(k.s, fact_names[i], k.n) == 0)
-                break;
+        int i = fact_named(k), ok = 0;
         if (i < FACT_COUNT)
             ok = rd_str_null(r, &facts[i]);
         if (!ok) {
@@ -735,11 +743,8 @@ rd_ticket(struct json_read *r, struct ticket *t)
         default:
         extra:
             /* A fact as filed, of a row of fact_kinds[] the cases above do not name. */
-            for (v = 0; v < FACT_COUNT; v++)
-                if (v != FACT_PRIORITY && k.n == strlen(fact_names[v]) &&
-                    memcmp(k.s, fact_names[v], k.n) == 0)
-                    break;
-            if (v < FACT_COUNT)
+            v = fact_named(k);
+            if (v < FACT_COUNT && v != FACT_PRIORITY)
                 ok = rd_str_null(r, &t->filed[v]);
             else
                 ok = rd_extra(r, k, &t->extra, &t->nextra);
