@@ -80,6 +80,7 @@ static enum seam_err
 create_fn(struct store_txn *t, void *arg)
 {
     struct create_job *j = arg;
+    ticket_free(&j->out); /* a batch tried again starts afresh */
     return ticket_create(t, &ctx, &cust, j->in, &j->out);
 }
 
@@ -94,6 +95,7 @@ static enum seam_err
 act_fn(struct store_txn *t, void *arg)
 {
     struct act_job *j = arg;
+    ticket_free(&j->out); /* a batch tried again starts afresh */
     return ticket_act(t, &ctx, j->who, j->a, &j->out, j->why);
 }
 
