@@ -176,16 +176,6 @@ ticket_view_text(const struct ticket_ctx *c, const struct ticket *tk, const stru
 }
 
 json_t *
-ticket_view(const struct ticket_ctx *c, const struct ticket *tk, const struct principal *who)
-{
-    size_t len;
-    char *text = ticket_view_text(c, tk, who, &len);
-    json_t *v = text ? json_loadb(text, len, 0, NULL) : NULL;
-    free(text);
-    return v;
-}
-
-json_t *
 ticket_record_json(const struct ticket *tk)
 {
     size_t len;

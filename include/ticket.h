@@ -227,10 +227,6 @@ char *ticket_view_text(const struct ticket_ctx *c, const struct ticket *tk,
 /* The whole record but its head as a Jansson tree (new reference), or NULL. */
 json_t *ticket_record_json(const struct ticket *tk);
 
-/* The same view as a Jansson tree (new reference), for the faces that build on it. */
-json_t *ticket_view(const struct ticket_ctx *c, const struct ticket *tk,
-                    const struct principal *who);
-
 /*
  * The lead's view straight from a stored record's bytes: the record without
  * its top-level "head", found by a scan rather than a parse. NULL if the
