@@ -152,7 +152,16 @@ rd_str_null(struct json_read *r, char **out)
     return rd_str(r, out);
 }
 
-/* An integer, or null (SEAM_NULL_MS). */
+/* A count, an instant or a duration: never negative (-1 and -2 stand for
+ * null and absent in the model, so a negative number read could not be
+ * written back as it was). */
+static int
+rd_count(struct json_read *r, int64_t *v)
+{
+    return json_read_int(r, v) && *v >= 0;
+}
+
+/* A count or a duration, or null (SEAM_NULL_MS). */
 static int
 rd_int_null(struct json_read *r, int64_t *v)
 {
@@ -160,7 +169,7 @@ rd_int_null(struct json_read *r, int64_t *v)
         *v = SEAM_NULL_MS;
         return 1;
     }
-    return json_read_int(r, v);
+    return rd_count(r, v);
 }
 
 /* An instant, or null (SEAM_NULL_MS). */
@@ -175,7 +184,8 @@ rd_time(struct json_read *r, int64_t *v)
     char *owned;
     if (!json_read_str(r, &s, &owned))
         return 0;
-    int good = record_time_parse(s.s, s.n, v);
+    /* Before 1970 cannot be told from null or absent (-1, -2): refused. */
+    int good = record_time_parse(s.s, s.n, v) && *v >= 0;
     free(owned);
     if (!good)
         r->err = 1;
@@ -414,13 +424,13 @@ rd_assignment(struct json_read *r, struct assignment *a)
         } else if (KEY(k, "rule"))
             ok = rd_str(r, &a->rule);
         else if (KEY(k, "round"))
-            ok = json_read_int(r, &a->round);
+            ok = rd_count(r, &a->round);
         else if (KEY(k, "chain_position"))
-            ok = json_read_int(r, &a->chain_position);
+            ok = rd_count(r, &a->chain_position);
         else if (KEY(k, "bounces"))
-            ok = json_read_int(r, &a->bounces);
+            ok = rd_count(r, &a->bounces);
         else if (KEY(k, "event_seq"))
-            ok = json_read_int(r, &a->event_seq);
+            ok = rd_count(r, &a->event_seq);
         else if (KEY(k, "due"))
             ok = rd_due(r, a);
         else if (KEY(k, "flags"))
@@ -611,7 +621,7 @@ rd_ticket(struct json_read *r, struct ticket *t)
             break;
         case 'b':
             if (KEY(k, "bounces"))
-                ok = json_read_int(r, &t->bounces);
+                ok = rd_count(r, &t->bounces);
             else if (KEY(k, "bundle"))
                 ok = rd_str_null(r, &t->filed[FACT_BUNDLE]);
             else
@@ -687,7 +697,7 @@ rd_ticket(struct json_read *r, struct ticket *t)
             break;
         case 'r':
             if (KEY(k, "round"))
-                ok = json_read_int(r, &t->round);
+                ok = rd_count(r, &t->round);
             else if (KEY(k, "rule"))
                 ok = rd_str(r, &t->rule);
             else if (KEY(k, "region"))

@@ -310,6 +310,12 @@ main(void)
         {"\"id\":\"", "\"id\":\"TOOLONGTOOLONGTOOLONGTOOLONG"},
         {"\"customer\":\"", "\"customer\":\"\\ud800"},
         {"\"due\":{", "\"due\":{\"x\":1,"},
+        /* Negative numbers stand for null and absent in the model. */
+        {"\"round\":", "\"round\":-"},
+        {"\"bounces\":", "\"bounces\":-1"},
+        {"\"chain_position\":", "\"chain_position\":-1"},
+        {"\"held_ms\":", "\"held_ms\":-1"},
+        {"\"created_at\":\"20", "\"created_at\":\"19"},
     };
     all = 1;
     for (size_t i = 0; i < sizeof(swaps) / sizeof(swaps[0]); i++) {
@@ -320,7 +326,8 @@ main(void)
         all &= c;
         free(bad);
     }
-    ok(all, "wrong types, unknown names, bad instants, a newer version: SEAM_ECORRUPT");
+    ok(all, "wrong types, unknown names, bad instants, negative numbers, a newer version: "
+            "SEAM_ECORRUPT");
     ok(corrupt("") && corrupt("[]") && corrupt("{}") && corrupt("null"),
        "not a record: SEAM_ECORRUPT");
 
