@@ -1,8 +1,9 @@
 /*
  * api_assignments.c: the owner's side. A partner (or the lead, for the
  * claims it owns) lists its queue with a cursor and may long-poll for new
- * claims, reads one assignment, and works it: acknowledge, progress, ask
- * the customer, resolve, or hand back with a reason. Another owner's
+ * claims and reads one assignment; it works it (acknowledge, progress, ask
+ * the customer, resolve, hand back with a reason) through the action routes
+ * (api_actions.c), the hand-back's reason checked here. Another owner's
  * assignment is 404 for every one of these.
  */
 #include <pthread.h>
@@ -217,66 +218,18 @@ api_assignments_get(struct req *r)
     http_reply_json_text(r, 200, text, len);
 }
 
-#define TEXT(name, required)                                                                       \
-    {                                                                                              \
-        name, JSON_STRING, required, (size_t)(required), 8000                                      \
-    }
-#define END                                                                                        \
-    {                                                                                              \
-        NULL, 0, 0, 0, 0                                                                           \
-    }
-
-void
-api_assignments_ack(struct req *r)
+/* The reason is checked before anything else, even a partner's signature. */
+int
+api_handback_check(struct req *r, const json_t *body)
 {
-    static const struct body_field f[] = {TEXT("note", 0), END};
-    api_act(r, TA_ACK, f, "note", NULL);
-}
-
-void
-api_assignments_progress(struct req *r)
-{
-    static const struct body_field f[] = {TEXT("note", 1), END};
-    api_act(r, TA_PROGRESS, f, "note", NULL);
-}
-
-void
-api_assignments_need_info(struct req *r)
-{
-    static const struct body_field f[] = {TEXT("question", 1), END};
-    api_act(r, TA_NEED_INFO, f, "question", NULL);
-}
-
-void
-api_assignments_resolve(struct req *r)
-{
-    static const struct body_field f[] = {TEXT("resolution", 1), END};
-    api_act(r, TA_RESOLVE, f, "resolution", NULL);
-}
-
-void
-api_assignments_handback(struct req *r)
-{
-    static const struct body_field f[] = {{"reason", JSON_STRING, 1, 1, 32},
-                                          {"partner", JSON_STRING, 0, 1, 64},
-                                          {"ticket", JSON_STRING, 0, 1, 64},
-                                          TEXT("note", 0),
-                                          END};
-    /* The reason is checked here, before anything is queued. */
-    json_t *body = http_body_json_or_reply(r);
-    if (body == NULL)
-        return;
     const char *reason = json_string_value(json_object_get(body, "reason"));
-    int known = reason == NULL || handback_reason_parse(reason) >= 0;
-    json_decref(body);
-    if (!known) {
-        char msg[160];
-        size_t n = (size_t)snprintf(msg, sizeof(msg), "a reason is one of ");
-        for (int i = 0; i < HB_COUNT && n < sizeof(msg); i++)
-            n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s", i ? ", " : "",
-                                  handback_reasons[i].name);
-        http_error(r, E_INVALID_FIELD, msg, "reason");
-        return;
-    }
-    api_act(r, TA_HANDBACK, f, "note", NULL);
+    if (reason == NULL || handback_reason_parse(reason) >= 0)
+        return 0;
+    char msg[160];
+    size_t n = (size_t)snprintf(msg, sizeof(msg), "a reason is one of ");
+    for (int i = 0; i < HB_COUNT && n < sizeof(msg); i++)
+        n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s", i ? ", " : "",
+                              handback_reasons[i].name);
+    http_error(r, E_INVALID_FIELD, msg, "reason");
+    return -1;
 }

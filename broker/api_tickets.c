@@ -1,10 +1,11 @@
 /*
- * api_tickets.c: the ticket endpoints. Handlers validate everything before
- * anything changes, read in one short read transaction, and write through
- * one store job whose answer is sent only after the durable commit. Not
- * yours and unknown are the same 404.
+ * api_tickets.c: the ticket endpoints: filing, lists, one ticket, its
+ * evidence (the actions on a ticket are api_actions.c's). Handlers validate
+ * everything before anything changes, read in one short read transaction,
+ * and write through one store job whose answer is sent only after the
+ * durable commit. Not yours and unknown are the same 404.
  *
- * Filing and acting are staged: the handler makes the change on its own
+ * Filing is staged, as acting is: the handler makes the change on its own
  * thread against a snapshot (routing, the record, the signed event), and
  * the writer only checks that nothing it read has moved and stores it
  * (store.h); so the one writer is not where the signing and the JSON go.
@@ -15,7 +16,6 @@
 #include "api.h"
 #include "fanout.h"
 #include "log.h"
-#include "replay.h"
 #include "ticket.h"
 #include "tmf.h"
 
@@ -268,64 +268,6 @@ api_tickets_list(struct req *r)
     http_reply_json_text(r, 200, page, len);
 }
 
-/* ---- actions on tickets and assignments: one signed event each ---- */
-
-struct act_job {
-    struct store_job job;
-    struct req *r;
-    struct ticket_action_req a;
-    char *text, *partner, *ticket_ref;
-    struct ticket tk; /* the ticket after the action */
-    struct ticket_refusal why;
-    int is_signed;         /* by a partner: its signature is recorded with the action */
-    struct replay_sig sig; /* is_signed */
-    enum seam_err refused; /* the signature's: SEAM_EEXIST replayed, SEAM_EBUSY over the bound */
-};
-
-static void
-act_job_free(void *p)
-{
-    struct act_job *aj = p;
-    if (aj == NULL)
-        return;
-    free(aj->text);
-    free(aj->partner);
-    free(aj->ticket_ref);
-    json_decref(aj->a.signature);
-    ticket_free(&aj->tk);
-    free(aj);
-}
-
-static enum seam_err
-act_apply(struct store_txn *t, struct store_job *job)
-{
-    struct act_job *aj = (struct act_job *)job;
-    struct ticket_ctx c = {aj->r->srv->cfg, &aj->r->srv->lg, aj->r->srv->sla};
-    ticket_free(&aj->tk);
-    aj->refused = SEAM_OK;
-    /* The signature is recorded first, in the action's own transaction: a
-     * replay is refused as such, and a refused action records nothing. */
-    if (aj->is_signed) {
-        enum seam_err rc = replay_record(t, &aj->sig, aj->r->srv->cfg->max_signed_per_partner);
-        if (rc == SEAM_EEXIST || rc == SEAM_EBUSY)
-            aj->refused = rc;
-        if (rc != SEAM_OK)
-            return rc;
-    }
-    return ticket_act(t, &c, &aj->r->who, &aj->a, &aj->tk, &aj->why);
-}
-
-static void
-signed_limit_reply(struct req *r)
-{
-    http_error(r, E_SIGNED_LIMIT,
-               "this partner has as many signed requests within the replay window as "
-               "limits.max_signed_per_partner allows; retry when older ones expire",
-               NULL);
-}
-
-/* Builds the answer, on the request's own thread once it is resumed. */
-
 void
 api_refusal_reply(struct req *r, enum seam_err rc, const struct ticket_refusal *why,
                   const char *not_found, const char *what)
@@ -349,176 +291,6 @@ api_refusal_reply(struct req *r, enum seam_err rc, const struct ticket_refusal *
     default:
         http_error_from(r, rc, what);
     }
-}
-
-static void
-act_finish(struct req *r)
-{
-    struct act_job *aj = r->job;
-    struct store_job *job = &aj->job;
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
-    struct store_txn *t;
-    if (job->rc != SEAM_OK && job->rc == aj->refused) {
-        if (aj->refused == SEAM_EEXIST)
-            http_error(r, E_UNAUTHORIZED, "this signed request was replayed", NULL);
-        else
-            signed_limit_reply(r);
-        return;
-    }
-    switch (job->rc) {
-    case SEAM_OK:
-        /* The owner of a claim gets its assignment back; others the ticket. */
-        if (aj->a.kind >= TA_ACK && store_read_begin(r->srv->store, &t) == SEAM_OK) {
-            size_t len = 0;
-            char *text = ticket_assignment_text(t, &c, &aj->tk, aj->a.target, &len);
-            store_read_end(t);
-            if (text != NULL)
-                http_reply_json_text(r, 200, text, len);
-            else
-                http_reply(r, 200, json_object());
-        } else {
-            size_t len;
-            char *text = ticket_view_text(&c, &aj->tk, &r->who, &len);
-            http_reply_json_text(r, 200, text, len);
-        }
-        break;
-    default:
-        api_refusal_reply(r, job->rc, &aj->why, "no such ticket or assignment", "ticket action");
-    }
-}
-
-/* On the writer's thread, after the commit: wake the owners, hand back. */
-static void
-act_done(struct store_job *job)
-{
-    struct act_job *aj = (struct act_job *)job;
-    if (job->rc == SEAM_OK)
-        fanout_ticket_committed(&aj->tk);
-    http_resume_to(aj->r, act_finish);
-}
-
-void
-api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
-        const char *text_field, json_t *signature)
-{
-    /* A partner configured with a signing key signs every action; its
-     * signature goes into the event, so what it said is its own. */
-    if (r->who.role == ROLE_PARTNER && signature == NULL) {
-        const struct config_partner *p = config_partner_find(r->srv->cfg, r->who.subject);
-        const char *why = NULL;
-        if (p != NULL && p->has_signing_key &&
-            auth_partner_signature(p->signing_key, http_header_value(r, "seam-signature"),
-                                   r->method, r->path, r->body, r->body_len, &signature,
-                                   &why) != SEAM_OK) {
-            http_error(r, E_UNAUTHORIZED, why, NULL);
-            return;
-        }
-    }
-    json_t *body = http_body_json_optional_or_reply(r);
-    if (body == NULL || http_fields_or_reply(r, body, fields) != 0) {
-        json_decref(body);
-        json_decref(signature);
-        return;
-    }
-    struct replay_sig sig;
-    if (signature != NULL) {
-        /* Refused early when the store says so now; the action's own
-         * transaction records the signature and judges again. */
-        struct store_txn *t;
-        int used = 0, full = 0;
-        enum seam_err rc = replay_sig_from(r->who.subject, signature, &sig);
-        if (rc == SEAM_OK && (rc = store_read_begin(r->srv->store, &t)) == SEAM_OK) {
-            used = replay_used(t, &sig);
-            full = replay_full(t, sig.partner, r->srv->cfg->max_signed_per_partner);
-            store_read_end(t);
-        }
-        if (rc != SEAM_OK || used || full) {
-            if (rc != SEAM_OK)
-                http_error_from(r, rc, "signature");
-            else if (used)
-                http_error(r, E_UNAUTHORIZED, "this signed request was replayed", NULL);
-            else
-                signed_limit_reply(r);
-            json_decref(body);
-            json_decref(signature);
-            return;
-        }
-    }
-    struct act_job *aj = xcalloc(1, sizeof(*aj));
-    aj->is_signed = signature != NULL;
-    if (aj->is_signed)
-        aj->sig = sig;
-    aj->job.apply = act_apply;
-    aj->job.done = act_done;
-    aj->r = r;
-    aj->a.kind = kind;
-    aj->a.target = http_param(r, 0);
-    aj->text = text_field ? opt_dup(body, text_field) : NULL;
-    aj->partner = opt_dup(body, "partner");
-    aj->ticket_ref = opt_dup(body, "ticket");
-    aj->a.text = aj->text;
-    aj->a.partner = aj->partner;
-    aj->a.reason = handback_reason_parse(json_string_value(json_object_get(body, "reason")));
-    aj->a.ticket_ref = aj->ticket_ref;
-    aj->a.signature = signature;
-    json_decref(body);
-    enum seam_err staged = store_stage_job(r->srv->store, &aj->job);
-    if (staged == SEAM_ELIMIT || staged == SEAM_ETOOBIG) {
-        /* A ticket at its limits is refused here, on the snapshot taken after
-         * the request came (a refusal changes nothing, so that is its place
-         * in the order): the writer spends nothing on a full ticket. */
-        aj->job.rc = staged;
-        r->job = aj;
-        r->job_free = act_job_free;
-        act_finish(r);
-        return;
-    }
-    /* Any other failure is the writer's to answer. */
-    http_submit(r, &aj->job, aj, act_job_free);
-}
-
-/* An action whose body is one text field (required or not). */
-static void
-act(struct req *r, enum ticket_action kind, const char *text_field, int text_required)
-{
-    struct body_field fields[3] = {{0}};
-    size_t n = 0;
-    if (text_field)
-        fields[n++] = (struct body_field){text_field, JSON_STRING, text_required,
-                                          text_required ? 1 : 0, DESCRIPTION_MAX};
-    if (kind == TA_ASSIGN)
-        fields[n++] = (struct body_field){"partner", JSON_STRING, 1, 1, 64};
-    api_act(r, kind, fields, text_field, NULL);
-}
-
-void
-api_tickets_note(struct req *r)
-{
-    act(r, TA_NOTE, "text", 1);
-}
-
-void
-api_tickets_confirm(struct req *r)
-{
-    act(r, TA_CONFIRM, "comment", 0);
-}
-
-void
-api_tickets_reopen(struct req *r)
-{
-    act(r, TA_REOPEN, "reason", 1);
-}
-
-void
-api_tickets_cancel(struct req *r)
-{
-    act(r, TA_CANCEL, "reason", 0);
-}
-
-void
-api_tickets_assign(struct req *r)
-{
-    act(r, TA_ASSIGN, "reason", 1);
 }
 
 void

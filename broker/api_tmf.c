@@ -317,7 +317,7 @@ tmf_submit(struct req *r, struct tmf_job *j)
     j->job.done = tmf_done;
     j->r = r;
     /* Staged as /v1's actions are; a ticket at its limits is refused here,
-     * on the snapshot, and the writer spends nothing on it (api_act). */
+     * on the snapshot, and the writer spends nothing on it (api_action). */
     enum seam_err staged = store_stage_job(r->srv->store, &j->job);
     if (staged == SEAM_ELIMIT || staged == SEAM_ETOOBIG) {
         j->job.rc = staged;

@@ -1,8 +1,17 @@
 /*
  * endpoints.c: the endpoint table, data only (after Redis's command table).
  * Each row: method, path, handler, roles allowed, flags (http.h: the error
- * shape is one of them), body
- * limit (0: limits.max_body_bytes), metric name (unique: one series per row).
+ * shape is one of them), body limit (0: limits.max_body_bytes), metric name
+ * (unique: one series per row), and for the routes of the state machine's
+ * actions, the action (api.h's struct api_action).
+ *
+ * An action's route is one row: its handler is api_action, its roles are
+ * those of its row in ticket_actions[] (ticket.c) that may take it over this
+ * route (the lead takes a customer's actions only through TMF621), and
+ * ACTION names the action, the body member that is its text, a check made
+ * before all others (or NULL) and the body's fields. tests/unit/test_actions.c
+ * walks both tables: every action a token may take has one route (the TMF
+ * update has TMF621's PATCH), with roles its row allows.
  */
 #include "api.h"
 
@@ -13,59 +22,84 @@
 #define ACT EP_BODY | EP_WRITE
 #define TMF EP_TMF /* errors in TMF621's shape */
 
+/* An action's body fields, strings all: a free text (required: not empty), or a word. */
+#define TEXT(name, required)                                                                       \
+    {                                                                                              \
+        name, JSON_STRING, required, (size_t)(required), DESCRIPTION_MAX                           \
+    }
+#define WORD(name, required, max)                                                                  \
+    {                                                                                              \
+        name, JSON_STRING, required, 1, max                                                        \
+    }
+/* The action a route takes: kind, text member (or NULL), check (or NULL), the body's fields. */
+#define ACTION(kind, text, check, ...)                                                             \
+    &(const struct api_action)                                                                     \
+    {                                                                                              \
+        kind, text, (const struct body_field[]){__VA_ARGS__, {NULL, 0, 0, 0, 0}}, check            \
+    }
+
 const struct endpoint endpoints[] = {
-    {"GET", "/healthz", api_ops_healthz, ROLE_PUBLIC, 0, 0, "healthz"},
-    {"GET", "/metrics", api_ops_metrics, ROLE_PUBLIC, 0, 0, "metrics"},
+    {"GET", "/healthz", api_ops_healthz, ROLE_PUBLIC, 0, 0, "healthz", NULL},
+    {"GET", "/metrics", api_ops_metrics, ROLE_PUBLIC, 0, 0, "metrics", NULL},
     {"POST", "/v1/tickets", api_tickets_create, CUSTOMER, EP_BODY | EP_WRITE, 16384,
-     "tickets_create"},
-    {"GET", "/v1/tickets", api_tickets_list, CUSTOMER | LEAD, 0, 0, "tickets_list"},
-    {"GET", "/v1/tickets/{id}", api_tickets_get, CUSTOMER | LEAD, 0, 0, "tickets_get"},
+     "tickets_create", NULL},
+    {"GET", "/v1/tickets", api_tickets_list, CUSTOMER | LEAD, 0, 0, "tickets_list", NULL},
+    {"GET", "/v1/tickets/{id}", api_tickets_get, CUSTOMER | LEAD, 0, 0, "tickets_get", NULL},
     {"GET", "/v1/tickets/{id}/evidence", api_tickets_evidence, CUSTOMER | PARTNER | LEAD | AUDITOR,
-     0, 0, "tickets_evidence"},
-    {"POST", "/v1/tickets/{id}/notes", api_tickets_note, CUSTOMER, ACT, 16384, "tickets_note"},
-    {"POST", "/v1/tickets/{id}/confirm", api_tickets_confirm, CUSTOMER, ACT, 4096,
-     "tickets_confirm"},
-    {"POST", "/v1/tickets/{id}/reopen", api_tickets_reopen, CUSTOMER, ACT, 16384, "tickets_reopen"},
-    {"POST", "/v1/tickets/{id}/cancel", api_tickets_cancel, CUSTOMER, ACT, 16384, "tickets_cancel"},
-    {"POST", "/v1/tickets/{id}/assign", api_tickets_assign, LEAD, ACT, 16384, "tickets_assign"},
-    {"GET", "/v1/assignments", api_assignments_list, PARTNER | LEAD, 0, 0, "assignments_list"},
-    {"GET", "/v1/assignments/{id}", api_assignments_get, PARTNER | LEAD, 0, 0, "assignments_get"},
-    {"POST", "/v1/assignments/{id}/ack", api_assignments_ack, PARTNER | LEAD, ACT, 16384,
-     "assignments_ack"},
-    {"POST", "/v1/assignments/{id}/progress", api_assignments_progress, PARTNER | LEAD, ACT, 16384,
-     "assignments_progress"},
-    {"POST", "/v1/assignments/{id}/need-info", api_assignments_need_info, PARTNER | LEAD, ACT,
-     16384, "assignments_need_info"},
-    {"POST", "/v1/assignments/{id}/resolve", api_assignments_resolve, PARTNER | LEAD, ACT, 16384,
-     "assignments_resolve"},
-    {"POST", "/v1/assignments/{id}/handback", api_assignments_handback, PARTNER | LEAD, ACT, 16384,
-     "assignments_handback"},
-    {"GET", "/v1/deliveries", api_deliveries_list, LEAD, 0, 0, "deliveries_list"},
+     0, 0, "tickets_evidence", NULL},
+    {"POST", "/v1/tickets/{id}/notes", api_action, CUSTOMER, ACT, 16384, "tickets_note",
+     ACTION(TA_NOTE, "text", NULL, TEXT("text", 1))},
+    {"POST", "/v1/tickets/{id}/confirm", api_action, CUSTOMER, ACT, 4096, "tickets_confirm",
+     ACTION(TA_CONFIRM, "comment", NULL, TEXT("comment", 0))},
+    {"POST", "/v1/tickets/{id}/reopen", api_action, CUSTOMER, ACT, 16384, "tickets_reopen",
+     ACTION(TA_REOPEN, "reason", NULL, TEXT("reason", 1))},
+    {"POST", "/v1/tickets/{id}/cancel", api_action, CUSTOMER, ACT, 16384, "tickets_cancel",
+     ACTION(TA_CANCEL, "reason", NULL, TEXT("reason", 0))},
+    {"POST", "/v1/tickets/{id}/assign", api_action, LEAD, ACT, 16384, "tickets_assign",
+     ACTION(TA_ASSIGN, "reason", NULL, TEXT("reason", 1), WORD("partner", 1, 64))},
+    {"GET", "/v1/assignments", api_assignments_list, PARTNER | LEAD, 0, 0, "assignments_list",
+     NULL},
+    {"GET", "/v1/assignments/{id}", api_assignments_get, PARTNER | LEAD, 0, 0, "assignments_get",
+     NULL},
+    {"POST", "/v1/assignments/{id}/ack", api_action, PARTNER | LEAD, ACT, 16384, "assignments_ack",
+     ACTION(TA_ACK, "note", NULL, TEXT("note", 0))},
+    {"POST", "/v1/assignments/{id}/progress", api_action, PARTNER | LEAD, ACT, 16384,
+     "assignments_progress", ACTION(TA_PROGRESS, "note", NULL, TEXT("note", 1))},
+    {"POST", "/v1/assignments/{id}/need-info", api_action, PARTNER | LEAD, ACT, 16384,
+     "assignments_need_info", ACTION(TA_NEED_INFO, "question", NULL, TEXT("question", 1))},
+    {"POST", "/v1/assignments/{id}/resolve", api_action, PARTNER | LEAD, ACT, 16384,
+     "assignments_resolve", ACTION(TA_RESOLVE, "resolution", NULL, TEXT("resolution", 1))},
+    {"POST", "/v1/assignments/{id}/handback", api_action, PARTNER | LEAD, ACT, 16384,
+     "assignments_handback",
+     ACTION(TA_HANDBACK, "note", api_handback_check, WORD("reason", 1, 32), WORD("partner", 0, 64),
+            WORD("ticket", 0, 64), TEXT("note", 0))},
+    {"GET", "/v1/deliveries", api_deliveries_list, LEAD, 0, 0, "deliveries_list", NULL},
     {"POST", "/v1/deliveries/{id}/redeliver", api_deliveries_redeliver, LEAD, ACT, 1024,
-     "deliveries_redeliver"},
-    {"POST", "/v1/rules/explain", api_rules_explain, LEAD, EP_BODY, 4096, "rules_explain"},
-    {"GET", "/v1/rules/check", api_rules_check, LEAD, 0, 0, "rules_check"},
+     "deliveries_redeliver", NULL},
+    {"POST", "/v1/rules/explain", api_rules_explain, LEAD, EP_BODY, 4096, "rules_explain", NULL},
+    {"GET", "/v1/rules/check", api_rules_check, LEAD, 0, 0, "rules_check", NULL},
     {"GET", "/tmf-api/troubleTicket/v4/troubleTicket", api_tmf_list, CUSTOMER | PARTNER | LEAD, TMF,
-     0, "tmf_list"},
+     0, "tmf_list", NULL},
     {"POST", "/tmf-api/troubleTicket/v4/troubleTicket", api_tmf_create, CUSTOMER | LEAD,
-     EP_BODY | EP_WRITE | TMF, 65536, "tmf_create"},
+     EP_BODY | EP_WRITE | TMF, 65536, "tmf_create", NULL},
     {"POST", "/tmf-api/troubleTicket/v4/troubleTicket/", api_tmf_create, CUSTOMER | LEAD,
-     EP_BODY | EP_WRITE | TMF, 65536, "tmf_create_slash"},
+     EP_BODY | EP_WRITE | TMF, 65536, "tmf_create_slash", NULL},
     {"GET", "/tmf-api/troubleTicket/v4/troubleTicket/{id}", api_tmf_get, CUSTOMER | PARTNER | LEAD,
-     TMF, 0, "tmf_get"},
+     TMF, 0, "tmf_get", NULL},
     {"PATCH", "/tmf-api/troubleTicket/v4/troubleTicket/{id}", api_tmf_patch, CUSTOMER | LEAD,
-     EP_BODY | EP_WRITE | TMF, 65536, "tmf_patch"},
+     EP_BODY | EP_WRITE | TMF, 65536, "tmf_patch", NULL},
     {"DELETE", "/tmf-api/troubleTicket/v4/troubleTicket/{id}", api_tmf_delete, LEAD, EP_WRITE | TMF,
-     0, "tmf_delete"},
+     0, "tmf_delete", NULL},
     {"POST", "/tmf-api/troubleTicket/v4/hub", api_tmf_hub_add, LEAD, EP_BODY | EP_WRITE | TMF, 4096,
-     "tmf_hub_add"},
+     "tmf_hub_add", NULL},
     {"DELETE", "/tmf-api/troubleTicket/v4/hub/{id}", api_tmf_hub_delete, LEAD, EP_WRITE | TMF, 0,
-     "tmf_hub_delete"},
-    {"POST", "/v1/test/clock", api_test_clock, LEAD, EP_BODY | EP_TEST, 1024, "test_clock"},
-    {"GET", "/v1/audit/sla", api_audit_sla, LEAD | AUDITOR, 0, 0, "audit_sla"},
-    {"GET", "/v1/audit/breaches", api_audit_breaches, LEAD | AUDITOR, 0, 0, "audit_breaches"},
-    {"GET", "/v1/audit/proof", api_audit_proof, LEAD | AUDITOR, 0, 0, "audit_proof"},
-    {"GET", "/v1/audit/checkpoint", api_audit_checkpoint, LEAD | AUDITOR, 0, 0, "audit_checkpoint"},
+     "tmf_hub_delete", NULL},
+    {"POST", "/v1/test/clock", api_test_clock, LEAD, EP_BODY | EP_TEST, 1024, "test_clock", NULL},
+    {"GET", "/v1/audit/sla", api_audit_sla, LEAD | AUDITOR, 0, 0, "audit_sla", NULL},
+    {"GET", "/v1/audit/breaches", api_audit_breaches, LEAD | AUDITOR, 0, 0, "audit_breaches", NULL},
+    {"GET", "/v1/audit/proof", api_audit_proof, LEAD | AUDITOR, 0, 0, "audit_proof", NULL},
+    {"GET", "/v1/audit/checkpoint", api_audit_checkpoint, LEAD | AUDITOR, 0, 0, "audit_checkpoint",
+     NULL},
 };
 
 const size_t n_endpoints = sizeof(endpoints) / sizeof(endpoints[0]);

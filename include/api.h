@@ -8,12 +8,34 @@
 #include "ticket.h"
 
 /*
- * Queues one action (ticket.h) with the body checked against fields; the
- * answer comes after the commit. text_field names the body field that is the
- * action's text. signature: a partner's verified request signature, stolen.
+ * The HTTP side of an action of the state machine (ticket.h's
+ * ticket_actions[]). Its route is a row of the endpoint table
+ * (endpoints.c): path, roles (those of the action's row that may take it
+ * over this route), body limit and metric name are the row's, the handler
+ * is api_action, and the row's action member points at one of these for
+ * the rest. So an action reached over HTTP is one endpoint row (and its row
+ * and apply function in ticket.c); tests/unit/test_actions.c checks that the
+ * two tables agree.
  */
-void api_act(struct req *r, enum ticket_action kind, const struct body_field *fields,
-             const char *text_field, json_t *signature);
+struct api_action {
+    enum ticket_action kind;
+    const char *text;                /* the body member that is the action's text; NULL: none */
+    const struct body_field *fields; /* the body, as http_fields_or_reply checks it */
+    /*
+     * NULL, or a check of the body made first, before a partner's signature
+     * and the fields are (a body is then required): 0, or -1 after replying.
+     */
+    int (*check)(struct req *r, const json_t *body);
+};
+
+/*
+ * The handler of every action route: checks a signing partner's signature
+ * and the body as r->ep->action says, then queues the action; the answer
+ * (the ticket, or the owner's assignment) comes after the commit.
+ */
+void api_action(struct req *r);
+/* The hand-back's check: a reason, if given as a string, is a known one. */
+int api_handback_check(struct req *r, const json_t *body);
 /*
  * The body of POST /v1/tickets, as http_fields_or_reply checks it: summary,
  * description, and a field per fact of cfg's table that the customer files
@@ -37,18 +59,8 @@ void api_tickets_create(struct req *r);
 void api_tickets_list(struct req *r);
 void api_tickets_get(struct req *r);
 void api_tickets_evidence(struct req *r);
-void api_tickets_note(struct req *r);
-void api_tickets_confirm(struct req *r);
-void api_tickets_reopen(struct req *r);
-void api_tickets_cancel(struct req *r);
-void api_tickets_assign(struct req *r);
 void api_assignments_list(struct req *r);
 void api_assignments_get(struct req *r);
-void api_assignments_ack(struct req *r);
-void api_assignments_progress(struct req *r);
-void api_assignments_need_info(struct req *r);
-void api_assignments_resolve(struct req *r);
-void api_assignments_handback(struct req *r);
 
 void api_deliveries_list(struct req *r);
 void api_deliveries_redeliver(struct req *r);

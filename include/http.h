@@ -42,6 +42,9 @@ typedef void (*handler_fn)(struct req *r);
 #define EP_TEST 4u /* exists only with the broker's -T (test clock) option */
 #define EP_TMF 8u
 
+/* An action's HTTP side (api.h); only its handler looks inside. */
+struct api_action;
+
 struct endpoint {
     const char *method;
     const char *path; /* segments; "{id}" matches one segment */
@@ -50,6 +53,9 @@ struct endpoint {
     unsigned flags;
     size_t max_body;  /* 0: the configured limit */
     const char *name; /* metric label */
+    /* The action a route of the state machine takes (its body, its text),
+     * for the handler those rows share; NULL on every other row. */
+    const struct api_action *action;
 };
 
 extern const struct endpoint endpoints[];

@@ -1,0 +1,224 @@
+/*
+ * api_actions.c: the routes of the state machine's actions (ticket.h's
+ * ticket_actions[]), on tickets (note, confirm, reopen, cancel, assign) and
+ * on assignments (ack, progress, need-info, resolve, hand back). Their rows
+ * in the endpoint table (endpoints.c) all name one handler, api_action,
+ * and each points at its action's HTTP side (api.h's struct api_action):
+ * the action, the body's fields, the member that is its text, an early
+ * check. Adding an action reached over HTTP is one row of the endpoint
+ * table, with its row and apply function in ticket.c.
+ *
+ * Acting is staged: the handler makes the change on its own thread against
+ * a snapshot (the record, the signed event), and the writer only checks
+ * that nothing it read has moved and stores it (store.h). A partner
+ * configured with a signing key signs every action; the signature is
+ * checked here, and recorded (against replays) in the action's own
+ * transaction.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "fanout.h"
+#include "replay.h"
+#include "ticket.h"
+
+static char *
+opt_dup(const json_t *body, const char *key)
+{
+    const char *s = json_string_value(json_object_get(body, key));
+    return s ? xstrdup(s) : NULL;
+}
+
+struct act_job {
+    struct store_job job;
+    struct req *r;
+    struct ticket_action_req a;
+    char *text, *partner, *ticket_ref;
+    struct ticket tk; /* the ticket after the action */
+    struct ticket_refusal why;
+    int is_signed;         /* by a partner: its signature is recorded with the action */
+    struct replay_sig sig; /* is_signed */
+    enum seam_err refused; /* the signature's: SEAM_EEXIST replayed, SEAM_EBUSY over the bound */
+};
+
+static void
+act_job_free(void *p)
+{
+    struct act_job *aj = p;
+    if (aj == NULL)
+        return;
+    free(aj->text);
+    free(aj->partner);
+    free(aj->ticket_ref);
+    json_decref(aj->a.signature);
+    ticket_free(&aj->tk);
+    free(aj);
+}
+
+static enum seam_err
+act_apply(struct store_txn *t, struct store_job *job)
+{
+    struct act_job *aj = (struct act_job *)job;
+    struct ticket_ctx c = {aj->r->srv->cfg, &aj->r->srv->lg, aj->r->srv->sla};
+    ticket_free(&aj->tk);
+    aj->refused = SEAM_OK;
+    /* The signature is recorded first, in the action's own transaction: a
+     * replay is refused as such, and a refused action records nothing. */
+    if (aj->is_signed) {
+        enum seam_err rc = replay_record(t, &aj->sig, aj->r->srv->cfg->max_signed_per_partner);
+        if (rc == SEAM_EEXIST || rc == SEAM_EBUSY)
+            aj->refused = rc;
+        if (rc != SEAM_OK)
+            return rc;
+    }
+    return ticket_act(t, &c, &aj->r->who, &aj->a, &aj->tk, &aj->why);
+}
+
+static void
+signed_limit_reply(struct req *r)
+{
+    http_error(r, E_SIGNED_LIMIT,
+               "this partner has as many signed requests within the replay window as "
+               "limits.max_signed_per_partner allows; retry when older ones expire",
+               NULL);
+}
+
+/* Builds the answer, on the request's own thread once it is resumed. */
+static void
+act_finish(struct req *r)
+{
+    struct act_job *aj = r->job;
+    struct store_job *job = &aj->job;
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct store_txn *t;
+    if (job->rc != SEAM_OK && job->rc == aj->refused) {
+        if (aj->refused == SEAM_EEXIST)
+            http_error(r, E_UNAUTHORIZED, "this signed request was replayed", NULL);
+        else
+            signed_limit_reply(r);
+        return;
+    }
+    switch (job->rc) {
+    case SEAM_OK:
+        /* The owner of a claim gets its assignment back; others the ticket. */
+        if (ticket_actions[aj->a.kind].on_assignment &&
+            store_read_begin(r->srv->store, &t) == SEAM_OK) {
+            size_t len = 0;
+            char *text = ticket_assignment_text(t, &c, &aj->tk, aj->a.target, &len);
+            store_read_end(t);
+            if (text != NULL)
+                http_reply_json_text(r, 200, text, len);
+            else
+                http_reply(r, 200, json_object());
+        } else {
+            size_t len;
+            char *text = ticket_view_text(&c, &aj->tk, &r->who, &len);
+            http_reply_json_text(r, 200, text, len);
+        }
+        break;
+    default:
+        api_refusal_reply(r, job->rc, &aj->why, "no such ticket or assignment", "ticket action");
+    }
+}
+
+/* On the writer's thread, after the commit: wake the owners, hand back. */
+static void
+act_done(struct store_job *job)
+{
+    struct act_job *aj = (struct act_job *)job;
+    if (job->rc == SEAM_OK)
+        fanout_ticket_committed(&aj->tk);
+    http_resume_to(aj->r, act_finish);
+}
+
+void
+api_action(struct req *r)
+{
+    const struct api_action *act = r->ep->action;
+    json_t *body = NULL, *signature = NULL;
+    /* The action's own check comes first, on a body it requires. */
+    if (act->check != NULL) {
+        body = http_body_json_or_reply(r);
+        if (body == NULL || act->check(r, body) != 0) {
+            json_decref(body);
+            return;
+        }
+    }
+    /* A partner configured with a signing key signs every action; its
+     * signature goes into the event, so what it said is its own. */
+    if (r->who.role == ROLE_PARTNER) {
+        const struct config_partner *p = config_partner_find(r->srv->cfg, r->who.subject);
+        const char *why = NULL;
+        if (p != NULL && p->has_signing_key &&
+            auth_partner_signature(p->signing_key, http_header_value(r, "seam-signature"),
+                                   r->method, r->path, r->body, r->body_len, &signature,
+                                   &why) != SEAM_OK) {
+            http_error(r, E_UNAUTHORIZED, why, NULL);
+            json_decref(body);
+            return;
+        }
+    }
+    if (body == NULL)
+        body = http_body_json_optional_or_reply(r);
+    if (body == NULL || http_fields_or_reply(r, body, act->fields) != 0) {
+        json_decref(body);
+        json_decref(signature);
+        return;
+    }
+    struct replay_sig sig;
+    if (signature != NULL) {
+        /* Refused early when the store says so now; the action's own
+         * transaction records the signature and judges again. */
+        struct store_txn *t;
+        int used = 0, full = 0;
+        enum seam_err rc = replay_sig_from(r->who.subject, signature, &sig);
+        if (rc == SEAM_OK && (rc = store_read_begin(r->srv->store, &t)) == SEAM_OK) {
+            used = replay_used(t, &sig);
+            full = replay_full(t, sig.partner, r->srv->cfg->max_signed_per_partner);
+            store_read_end(t);
+        }
+        if (rc != SEAM_OK || used || full) {
+            if (rc != SEAM_OK)
+                http_error_from(r, rc, "signature");
+            else if (used)
+                http_error(r, E_UNAUTHORIZED, "this signed request was replayed", NULL);
+            else
+                signed_limit_reply(r);
+            json_decref(body);
+            json_decref(signature);
+            return;
+        }
+    }
+    struct act_job *aj = xcalloc(1, sizeof(*aj));
+    aj->is_signed = signature != NULL;
+    if (aj->is_signed)
+        aj->sig = sig;
+    aj->job.apply = act_apply;
+    aj->job.done = act_done;
+    aj->r = r;
+    aj->a.kind = act->kind;
+    aj->a.target = http_param(r, 0);
+    aj->text = act->text ? opt_dup(body, act->text) : NULL;
+    aj->partner = opt_dup(body, "partner");
+    aj->ticket_ref = opt_dup(body, "ticket");
+    aj->a.text = aj->text;
+    aj->a.partner = aj->partner;
+    aj->a.reason = handback_reason_parse(json_string_value(json_object_get(body, "reason")));
+    aj->a.ticket_ref = aj->ticket_ref;
+    aj->a.signature = signature;
+    json_decref(body);
+    enum seam_err staged = store_stage_job(r->srv->store, &aj->job);
+    if (staged == SEAM_ELIMIT || staged == SEAM_ETOOBIG) {
+        /* A ticket at its limits is refused here, on the snapshot taken after
+         * the request came (a refusal changes nothing, so that is its place
+         * in the order): the writer spends nothing on a full ticket. */
+        aj->job.rc = staged;
+        r->job = aj;
+        r->job_free = act_job_free;
+        act_finish(r);
+        return;
+    }
+    /* Any other failure is the writer's to answer. */
+    http_submit(r, &aj->job, aj, act_job_free);
+}
