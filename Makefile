@@ -90,6 +90,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libseamcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# test_actions walks the endpoint table, which names the handlers: it links
+# the daemon's objects but main.o.
+$(BUILD)/tests/test_actions: $(BUILD)/tests/unit/test_actions.o \
+                             $(filter-out $(BUILD)/broker/main.o,$(BROKER_OBJ)) $(BUILD)/libseamcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # libFuzzer targets (clang): the core and the HTTP layer, without main().
 FUZZ_BUILD   = build-fuzz
 FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
