@@ -557,19 +557,32 @@ tmf_hub_delete(struct store_txn *t, const char *id)
 
 struct notify_ctx {
     struct store_txn *t;
-    const char *text; /* the record's text, parsed at the first hub */
-    size_t len;
+    const char *id; /* the ticket's: its record is read at the first hub */
     json_t *record;
     const char *types[3];
     enum seam_err rc;
 };
+
+/* The record as the action left it: it is the transaction's now, for the
+ * notification runs right after the action's own writes (staged: at their
+ * replay). Read only when a hub listens: most federations have none. */
+static json_t *
+notify_record(struct notify_ctx *n)
+{
+    struct ticket tk;
+    if (record_load(n->t, n->id, &tk) != SEAM_OK)
+        return NULL;
+    json_t *record = ticket_record_json(&tk);
+    ticket_free(&tk);
+    return record;
+}
 
 static int
 notify_one(void *arg, struct store_val k, struct store_val v)
 {
     struct notify_ctx *n = arg;
     (void)k;
-    if (n->record == NULL && (n->record = json_loadb(n->text, n->len, 0, NULL)) == NULL) {
+    if (n->record == NULL && (n->record = notify_record(n)) == NULL) {
         n->rc = SEAM_ECORRUPT;
         return 1;
     }
@@ -598,8 +611,7 @@ notify_one(void *arg, struct store_val k, struct store_val v)
 
 /* The hubs are told by the writer, whose to read they are (at the replay, when staged). */
 struct staged_notify {
-    char *text; /* the record as it was changed (its lead view) */
-    size_t len;
+    char id[TICKET_ID_LEN + 1];
     const char *types[3];
 };
 
@@ -607,8 +619,7 @@ static enum seam_err
 notify_staged(struct store_txn *t, void *arg)
 {
     struct staged_notify *sn = arg;
-    struct notify_ctx n = {
-        t, sn->text, sn->len, NULL, {sn->types[0], sn->types[1], sn->types[2]}, SEAM_OK};
+    struct notify_ctx n = {t, sn->id, NULL, {sn->types[0], sn->types[1], sn->types[2]}, SEAM_OK};
     enum seam_err rc = store_scan_prefix(t, DB_META, HUB_PREFIX, notify_one, &n);
     json_decref(n.record);
     return rc != SEAM_OK ? rc : n.rc;
@@ -617,9 +628,7 @@ notify_staged(struct store_txn *t, void *arg)
 static void
 staged_notify_free(void *arg)
 {
-    struct staged_notify *sn = arg;
-    free(sn->text);
-    free(sn);
+    free(arg);
 }
 
 json_t *
@@ -648,11 +657,7 @@ tmf_notify(struct store_txn *t, const struct ticket *tk, int status_before, enum
     if (k == 0)
         return SEAM_OK;
     struct staged_notify *sn = xmalloc(sizeof(*sn));
-    sn->text = record_encode(tk, 0, &sn->len); /* parsed only if a hub listens */
-    if (sn->text == NULL) {
-        free(sn);
-        return SEAM_EINVAL;
-    }
+    snprintf(sn->id, sizeof(sn->id), "%s", tk->id);
     memcpy(sn->types, types, sizeof(types));
     return store_defer(t, notify_staged, sn, staged_notify_free);
 }

@@ -100,6 +100,10 @@ has_events() { [ "$(got TroubleTicketCreateEvent)" -ge 4 ] && [ "$(got TroubleTi
 check "listeners receive the events" eventually 10 has_events
 check "status changes" [ "$(got TroubleTicketStatusChangeEvent)" -ge 3 ]
 check "attribute changes" [ "$(got TroubleTicketAttributeValueChangeEvent)" -ge 1 ]
+check "each event carries the ticket as its change left it (resolved when resolved)" \
+    [ "$(jq -rs '[.[] | select(.type == "TroubleTicketResolvedEvent") | .tmf_status] | unique | join(",")' "$TMP/sim.log")" = resolved ]
+check "... and a closing change carries the closed ticket" \
+    [ "$(jq -rs '[.[] | select(.type == "TroubleTicketStatusChangeEvent") | .tmf_status] | index("closed") != null' "$TMP/sim.log")" = true ]
 check "every event's signature verifies with the broker's key" [ "$(jq -s '[.[] | select(.verified == false)] | length' "$TMP/sim.log")" = 0 ]
 STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X DELETE -H "Authorization: Bearer $LEAD" "$(URL "$TMF/hub/$HUB")")
 check "the lead removes the listener (204)" [ "$STATUS" = 204 ]
