@@ -175,8 +175,9 @@ main(int argc, char **argv)
     if (fatal) {
         char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
         fprintf(stderr,
-                "%s\nseam-broker: the rules of %s have conflicts or owners that cannot "
-                "be resolved; see 'seamctl rules check'\n",
+                "%s\nseam-broker: the rules of %s have conflicts, owners that cannot "
+                "be resolved or partners named for what they do not serve; see 'seamctl "
+                "rules check'\n",
                 text, conf);
         free(text);
         json_decref(report);

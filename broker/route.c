@@ -237,17 +237,59 @@ route_owners_json(const struct route_owner *o, size_t n)
     return a;
 }
 
+/*
+ * The precedence step that decided (docs/boundaries.md): the winner was the
+ * only rule that matched, or it constrains more facts than the next best,
+ * or it ties with it on that and has the higher rank. Equal specificity and
+ * rank with a different outcome is a conflict the broker refuses to start
+ * on, so the order of the rules in the file never decides.
+ */
+static json_t *
+decided_by(const struct config *cfg, const struct route_facts *f, const struct config_rule *won)
+{
+    const struct config_rule *next = NULL;
+    for (size_t i = 0; won != NULL && i < cfg->nrules; i++) {
+        const struct config_rule *r = &cfg->rules[i];
+        struct route_owner o[ROUTE_MAX_OWNERS];
+        size_t n;
+        if (r != won && rule_matches(cfg, r, f, NULL, 0) &&
+            resolve_owners(cfg, r, f, o, &n, NULL) == 0 && (next == NULL || better(r, next)))
+            next = r;
+    }
+    if (won == NULL)
+        return json_pack("{s:s, s:s}", "step", "none", "why",
+                         "no rule matched: the lead owns it, flagged unroutable");
+    if (next == NULL)
+        return json_pack("{s:s, s:n, s:s}", "step", "only_match", "runner_up", "why",
+                         "the only rule that matched");
+    char why[192];
+    int sw = specificity(won), sn = specificity(next);
+    if (sw != sn)
+        snprintf(why, sizeof(why), "constrains %d facts; the next best, %s, %d", sw, next->id, sn);
+    else if (won->rank != next->rank)
+        snprintf(why, sizeof(why), "as specific as %s (%d facts), and ranked %d over %d", next->id,
+                 sw, won->rank, next->rank);
+    else
+        snprintf(why, sizeof(why), "as specific and ranked as %s, with the same outcome", next->id);
+    return json_pack("{s:s, s:s, s:s}", "step",
+                     sw != sn                  ? "specificity"
+                     : won->rank != next->rank ? "rank"
+                                               : "same_outcome",
+                     "runner_up", next->id, "why", why);
+}
+
 json_t *
 route_explain(const struct config *cfg, const struct route_facts *f)
 {
     struct route_result res;
     json_t *considered = json_array();
     route_decide(cfg, f, &res, considered);
-    return json_pack(
-        "{s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "facts", facts_json(cfg, f), "considered",
-        considered, "winner", res.rule ? json_string(res.rule->id) : json_null(), "mode",
-        res.joint ? "joint" : "single", "owners", route_owners_json(res.owners, res.nowners),
-        "fallback", route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable);
+    return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "facts", facts_json(cfg, f),
+                     "considered", considered, "winner",
+                     res.rule ? json_string(res.rule->id) : json_null(), "decided_by",
+                     decided_by(cfg, f, res.rule), "mode", res.joint ? "joint" : "single", "owners",
+                     route_owners_json(res.owners, res.nowners), "fallback",
+                     route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable);
 }
 
 /* ---- the coverage check ---- */
@@ -297,7 +339,7 @@ same_outcome(const struct config *cfg, const struct config_rule *a, const struct
                 return 0;
         return 1;
     }
-    if (na != nb)
+    if (na != nb || a->customer_visible != b->customer_visible)
         return 0;
     for (size_t i = 0; i < na; i++) {
         int hit = 0;
@@ -307,13 +349,67 @@ same_outcome(const struct config *cfg, const struct config_rule *a, const struct
         if (!hit)
             return 0;
     }
+    /* The fallback chains, as resolved, in their order: a hand-back goes
+     * down one of them, so two rules with different chains disagree. */
+    struct route_result fa, fb;
+    resolve_fallback(cfg, a, f, &fa);
+    resolve_fallback(cfg, b, f, &fb);
+    if (fa.nfallback != fb.nfallback)
+        return 0;
+    for (size_t i = 0; i < fa.nfallback; i++)
+        if (strcmp(fa.fallback[i].partner, fb.fallback[i].partner) != 0)
+            return 0;
     return 1;
+}
+
+/*
+ * Whether partner p delivers the complaint's service (when it names one)
+ * in the customer's region: the partner lists the service, and some bundle
+ * maps one of its services to it in that region (or in every region). A
+ * partner no bundle names is judged by its services alone. NULL if it
+ * does, else why not.
+ */
+static const char *
+unserved(const struct config *cfg, const struct config_partner *p, const struct route_facts *f)
+{
+    const char *service = f->v[FACT_SERVICE], *region = f->v[FACT_REGION];
+    if (service != NULL && !strlist_has(&p->services, service))
+        return "the partner does not deliver the complaint's service";
+    int named = 0, here = 0;
+    for (size_t i = 0; i < cfg->nbundles; i++)
+        for (size_t j = 0; j < cfg->bundles[i].nproviders; j++) {
+            const struct config_provider *pr = &cfg->bundles[i].providers[j];
+            if (strcmp(pr->partner, p->id) != 0)
+                continue;
+            named = 1;
+            here |= pr->region == NULL || (region != NULL && strcmp(pr->region, region) == 0);
+        }
+    if (named && !here && region != NULL)
+        return "no bundle has the partner deliver in the customer's region";
+    return NULL;
+}
+
+/* Partners a rule names by id (as owner or in its fallback chain) for facts they do not serve. */
+static void
+check_named(const struct config *cfg, const struct config_rule *r, const struct route_facts *f,
+            struct finding *fd)
+{
+    const struct strlist *lists[2] = {&r->owners, &r->fallback};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < lists[l]->n; i++) {
+            const struct config_partner *p = config_partner_find(cfg, lists[l]->v[i]);
+            const char *why = p != NULL ? unserved(cfg, p, f) : NULL;
+            if (why != NULL)
+                found(fd, json_pack("{s:o, s:s, s:s, s:s, s:s}", "facts", facts_json(cfg, f),
+                                    "rule", r->id, "partner", p->id, "as",
+                                    l == 0 ? "owner" : "fallback", "why", why));
+        }
 }
 
 static void
 check_one(const struct config *cfg, const struct route_facts *f, struct finding *gaps,
           struct finding *conflicts, struct finding *unresolvable, struct finding *fallback,
-          unsigned char *won)
+          struct finding *named, unsigned char *won)
 {
     const struct config_rule *top = NULL;
     size_t top_i = 0;
@@ -351,6 +447,7 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
         return;
     }
     won[top_i] = 1;
+    check_named(cfg, top, f, named);
     if (is_default(top))
         found(gaps, json_pack("{s:o}", "facts", facts_json(cfg, f)));
     for (size_t i = 0; i < top->fallback.n; i++)
@@ -370,7 +467,8 @@ route_check(const struct config *cfg, int *fatal)
 {
     struct finding gaps = {"gaps", 0, json_array()}, conflicts = {"conflicts", 0, json_array()},
                    unresolvable = {"unresolvable", 0, json_array()},
-                   fallback = {"fallback", 0, json_array()};
+                   fallback = {"fallback", 0, json_array()},
+                   named = {"unserved_owners", 0, json_array()};
     unsigned char *won = calloc(cfg->nrules ? cfg->nrules : 1, 1);
     unsigned long combos = 0;
     if (won == NULL)
@@ -393,7 +491,7 @@ route_check(const struct config *cfg, int *fatal)
         for (size_t k = 0; k < n; k++)
             f.v[k] = digit[k] < cfg->vocab[k].n ? cfg->vocab[k].v[digit[k]] : NULL;
         combos++;
-        check_one(cfg, &f, &gaps, &conflicts, &unresolvable, &fallback, won);
+        check_one(cfg, &f, &gaps, &conflicts, &unresolvable, &fallback, &named, won);
         size_t d = n; /* turn: the fastest digit, carrying into slower ones */
         while (d > 0 && ++digit[order[d - 1]] == base[order[d - 1]])
             digit[order[--d]] = 0;
@@ -405,12 +503,12 @@ route_check(const struct config *cfg, int *fatal)
         if (!won[i])
             json_array_append_new(shadowed, json_string(cfg->rules[i].id));
     free(won);
-    *fatal = conflicts.count > 0 || unresolvable.count > 0;
-    return json_pack("{s:b, s:I, s:I, s:o, s:o, s:o, s:{s:I, s:o}, s:o, s:{s:i, s:[]}}", "ok",
+    *fatal = conflicts.count > 0 || unresolvable.count > 0 || named.count > 0;
+    return json_pack("{s:b, s:I, s:I, s:o, s:o, s:o, s:{s:I, s:o}, s:o, s:o, s:{s:i, s:[]}}", "ok",
                      !*fatal, "combinations", (json_int_t)combos, "rules", (json_int_t)cfg->nrules,
                      "gaps", finding_json(&gaps), "conflicts", finding_json(&conflicts),
                      "unresolvable_owners", finding_json(&unresolvable), "shadowed", "count",
                      (json_int_t)json_array_size(shadowed), "rules", shadowed,
-                     "unresolvable_fallbacks", finding_json(&fallback), "unknown_vocabulary",
-                     "count", 0, "examples");
+                     "unresolvable_fallbacks", finding_json(&fallback), "unserved_owners",
+                     finding_json(&named), "unknown_vocabulary", "count", 0, "examples");
 }

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Invariant 6: the rules are checked before they are used. The coverage
-# check finds a gap, a conflict, a shadowed rule, an unresolvable owner and
-# unknown vocabulary in the broken configurations under tests/configs/; the
-# broker refuses to start on the conflict and the unresolvable owner; the
-# example federation has none of those. The check and explain over HTTP.
+# check finds a gap, a conflict (also one only the order of the rules would
+# decide), a shadowed rule, an unresolvable owner, a partner named for what
+# it does not serve and unknown vocabulary in the broken configurations
+# under tests/configs/; the broker refuses to start on the conflicts, the
+# unresolvable owner and the unserved partners; the example federation has
+# none of those. The check and explain (with the step that decided) over
+# HTTP.
 . "$(dirname "$0")/lib.sh"
 CFGS=$ROOT/tests/configs
 rcheck() { "$SEAMCTL" rules check -c "$1" >"$TMP/check.json" 2>"$TMP/check.err"; }
 jcheck() { jq -r "$1" "$TMP/check.json"; }
 
 check "the example federation checks clean" rcheck "$CONF"
-check "... no conflicts, no unresolvable owners, no shadowed rules" \
-    [ "$(jcheck '[.conflicts.count, .unresolvable_owners.count, .shadowed.count] | add')" = 0 ]
+check "... no conflicts, no unresolvable owners, no shadowed rules, no partner named for what it does not serve" \
+    [ "$(jcheck '[.conflicts.count, .unresolvable_owners.count, .shadowed.count, .unserved_owners.count] | add')" = 0 ]
 check "... every combination enumerated (3 bundles x 2 regions x 5 x 9 x 8 x 4)" [ "$(jcheck .combinations)" = 8640 ]
 EXAMPLE_GAPS=$(jcheck .gaps.count)
 check "... its deliberate gaps are counted ($EXAMPLE_GAPS)" [ "$EXAMPLE_GAPS" -gt 0 ]
@@ -24,6 +27,22 @@ refute "an unresolvable owner fails the check" rcheck "$CFGS/unresolvable.json"
 check "... naming the rule and the owner" [ "$(jcheck '.unresolvable_owners.examples[0] | .rule + " " + .owner')" = "phone-line provider_of:phone" ]
 check "... in a bundle without phone" [ "$(jcheck '.unresolvable_owners.examples[0].facts.bundle')" = tv-internet ]
 refute "the broker refuses to start on the unresolvable owner" "$BROKER" -c "$CFGS/unresolvable.json" -n
+refute "two rules of equal specificity and rank with different fallback chains fail the check" \
+    rcheck "$CFGS/order-decides.json"
+check "... as a conflict naming both: the order in the file never decides" \
+    [ "$(jcheck '.conflicts.examples[0].rules | sort | join(",")')" = "tv-signal,tv-signal-same-rank" ]
+refute "the broker refuses to start on it" "$BROKER" -c "$CFGS/order-decides.json" -n
+refute "a rule naming a partner for a service it does not deliver fails the check" \
+    rcheck "$CFGS/unserved-service.json"
+check "... naming the rule, the partner and why" \
+    [ "$(jcheck '.unserved_owners.examples[0] | .rule + " " + .partner + " " + .as')" = "nordtel-urgent-tv nordtel owner" -a \
+      "$(jcheck '.unserved_owners.examples[0].facts.service')" = tv ]
+refute "the broker refuses to start on it" "$BROKER" -c "$CFGS/unserved-service.json" -n
+refute "a rule naming a partner for a region no bundle has it serve fails the check" \
+    rcheck "$CFGS/unserved-region.json"
+check "... naming the partner and the region" \
+    [ "$(jcheck '.unserved_owners.examples[0] | .partner + " " + .facts.region')" = "fibernet south" ]
+refute "the broker refuses to start on it" "$BROKER" -c "$CFGS/unserved-region.json" -n
 check "a shadowed rule passes the check" rcheck "$CFGS/shadowed.json"
 check "... and is reported" [ "$(jcheck '.shadowed.rules | join(",")')" = tv-signal-old ]
 check "a configuration with a gap passes the check" rcheck "$CFGS/gap.json"
@@ -48,6 +67,11 @@ check "explain takes bundle and region from a customer" [ "$STATUS" = 200 -a "$(
 check "explain lists every rule considered" [ "$(jbody '.considered | length')" = 11 ]
 check "explain says why a rule did not match" [ "$(jbody '.considered[] | select(.rule == "tv-signal") | .why_not')" = 'service is "internet", the rule wants "tv"' ]
 check "explain gives the fallback chain, ending with the lead" [ "$(jbody '.fallback[-1].partner')" = northwind ]
+check "explain names the precedence step that decided: specificity over the default" \
+    [ "$(jbody '.decided_by.step + " " + .decided_by.runner_up')" = "specificity default" ]
+req POST /v1/rules/explain "$LEAD" '{"customer":"c1","service":"internet","symptom":"slow","equipment":"in_home_wiring"}'
+check "... rank, when two rules are as specific" \
+    [ "$(jbody '.winner + " " + .decided_by.step + " " + .decided_by.runner_up')" = "home-wiring-fault rank internet-access" ]
 req POST /v1/rules/explain "$LEAD" '{"bundle":"tv-internet","region":"south","symptom":"smoke"}'
 check "explain refuses unknown vocabulary (400 symptom)" [ "$STATUS" = 400 -a "$(jbody .error.field)" = symptom ]
 req POST /v1/rules/explain "$LEAD" '{"symptom":"slow"}'
