@@ -35,7 +35,8 @@ struct act_job {
     struct req *r;
     struct ticket_action_req a;
     char *text, *partner, *ticket_ref;
-    struct ticket tk; /* the ticket after the action */
+    char *facts[FACT_MAX]; /* a.facts' copies */
+    struct ticket tk;      /* the ticket after the action */
     struct ticket_refusal why;
     int is_signed;         /* by a partner: its signature is recorded with the action */
     struct replay_sig sig; /* is_signed */
@@ -51,6 +52,8 @@ act_job_free(void *p)
     free(aj->text);
     free(aj->partner);
     free(aj->ticket_ref);
+    for (size_t k = 0; k < FACT_MAX; k++)
+        free(aj->facts[k]);
     json_decref(aj->a.signature);
     ticket_free(&aj->tk);
     free(aj);
@@ -73,6 +76,56 @@ act_apply(struct store_txn *t, struct store_job *job)
             return rc;
     }
     return ticket_act(t, &c, &aj->r->who, &aj->a, &aj->tk, &aj->why);
+}
+
+/*
+ * A body's "facts" (correcting a complaint, reopening with what it is now):
+ * an object of the facts a complaint gives, each a value of its vocabulary
+ * (null clears an optional one), at least one. Copied into aj; 0, or -1
+ * after replying 400 with the field named ("facts.service").
+ */
+static int
+facts_or_reply(struct req *r, const json_t *body, struct act_job *aj)
+{
+    const json_t *facts = json_object_get(body, "facts");
+    const struct config *cfg = r->srv->cfg;
+    const char *key;
+    json_t *v;
+    char field[64];
+    if (facts == NULL || json_is_null(facts))
+        return 0;
+    if (json_object_size(facts) == 0) {
+        http_error(r, E_INVALID_FIELD, "name at least one fact", "facts");
+        return -1;
+    }
+    json_object_foreach((json_t *)facts, key, v)
+    {
+        size_t k = 0;
+        while (k < cfg->nfact_kinds && strcmp(cfg->fact_kinds[k].name, key) != 0)
+            k++;
+        snprintf(field, sizeof(field), "facts.%.50s", key);
+        if (k == cfg->nfact_kinds || cfg->fact_kinds[k].source != FACT_FROM_COMPLAINT) {
+            http_error(r, E_UNKNOWN_FIELD,
+                       k == cfg->nfact_kinds
+                           ? "not a fact of a complaint"
+                           : "this fact comes from the customer record, not the complaint",
+                       field);
+            return -1;
+        }
+        if (json_is_null(v) && !cfg->fact_kinds[k].optional) {
+            http_error(r, E_INVALID_FIELD, "this fact cannot be left out", field);
+            return -1;
+        }
+        if (!json_is_null(v) &&
+            (!json_is_string(v) || !strlist_has(&cfg->vocab[k], json_string_value(v)))) {
+            http_error(r, E_INVALID_FIELD, "not a value of the federation's vocabulary", field);
+            return -1;
+        }
+        aj->facts[k] = json_is_null(v) ? NULL : xstrdup(json_string_value(v));
+        aj->a.facts[k] = aj->facts[k];
+        aj->a.facts_given |= 1u << k;
+    }
+    return 0;
 }
 
 static void
@@ -111,6 +164,19 @@ act_finish(struct req *r)
                 http_reply_json_text(r, 200, text, len);
             else
                 http_reply(r, 200, json_object());
+        } else if (r->who.role == ROLE_PARTNER) {
+            /* A partner correcting the facts: what it may know, not a
+             * customer's or the lead's view of the ticket. */
+            json_t *facts = json_object();
+            for (size_t k = 0; k < c.cfg->nfact_kinds && k < SEAM_FACTS_MAX; k++)
+                if (c.cfg->fact_kinds[k].source == FACT_FROM_COMPLAINT)
+                    json_object_set_new(facts, c.cfg->fact_kinds[k].name,
+                                        aj->tk.facts[k] ? json_string(aj->tk.facts[k])
+                                                        : json_null());
+            http_reply(r, 200,
+                       json_pack("{s:s, s:s, s:I, s:o}", "id", aj->tk.id, "status",
+                                 ticket_statuses[aj->tk.status].name, "round",
+                                 (json_int_t)aj->tk.round, "facts", facts));
         } else {
             size_t len;
             char *text = ticket_view_text(&c, &aj->tk, &r->who, &len);
@@ -207,6 +273,11 @@ api_action(struct req *r)
     aj->a.reason = handback_reason_parse(json_string_value(json_object_get(body, "reason")));
     aj->a.ticket_ref = aj->ticket_ref;
     aj->a.signature = signature;
+    if (facts_or_reply(r, body, aj) != 0) {
+        json_decref(body);
+        act_job_free(aj);
+        return;
+    }
     json_decref(body);
     enum seam_err staged = store_stage_job(r->srv->store, &aj->job);
     if (staged == SEAM_ELIMIT || staged == SEAM_ETOOBIG) {

@@ -31,6 +31,11 @@
     {                                                                                              \
         name, JSON_STRING, required, 1, max                                                        \
     }
+/* The corrected facts of a complaint: an object (api_actions.c checks its members). */
+#define FACTS(required)                                                                            \
+    {                                                                                              \
+        "facts", JSON_OBJECT, required, 0, 0                                                       \
+    }
 /* The action a route takes: kind, text member (or NULL), check (or NULL), the body's fields. */
 #define ACTION(kind, text, check, ...)                                                             \
     &(const struct api_action)                                                                     \
@@ -52,7 +57,9 @@ const struct endpoint endpoints[] = {
     {"POST", "/v1/tickets/{id}/confirm", api_action, CUSTOMER, ACT, 4096, "tickets_confirm",
      ACTION(TA_CONFIRM, "comment", NULL, TEXT("comment", 0))},
     {"POST", "/v1/tickets/{id}/reopen", api_action, CUSTOMER, ACT, 16384, "tickets_reopen",
-     ACTION(TA_REOPEN, "reason", NULL, TEXT("reason", 1))},
+     ACTION(TA_REOPEN, "reason", NULL, TEXT("reason", 1), FACTS(0))},
+    {"POST", "/v1/tickets/{id}/facts", api_action, PARTNER | LEAD, ACT, 16384, "tickets_facts",
+     ACTION(TA_FACTS, "reason", NULL, TEXT("reason", 1), FACTS(1))},
     {"POST", "/v1/tickets/{id}/cancel", api_action, CUSTOMER, ACT, 16384, "tickets_cancel",
      ACTION(TA_CANCEL, "reason", NULL, TEXT("reason", 0))},
     {"POST", "/v1/tickets/{id}/assign", api_action, LEAD, ACT, 16384, "tickets_assign",

@@ -45,6 +45,7 @@ const struct event_type_row event_types[EV_COUNT] = {
     {EV_ASSIGNMENT_ESCALATED, "assignment.escalated", 0},
     {EV_SLA_WARNING, "sla.warning", 0},
     {EV_SLA_BREACHED, "sla.breached", 0},
+    {EV_TICKET_FACTS_CHANGED, "ticket.facts_changed", 0},
 };
 
 const struct handback_reason_row handback_reasons[HB_COUNT] = {

@@ -711,10 +711,88 @@ apply_confirm(struct act *x)
     return SEAM_OK;
 }
 
+/*
+ * The complaint's facts corrected (TA_FACTS, a reopen that gives them): the
+ * facts before and after go into the event ("facts_before", "facts"), so
+ * the record of what was routed on what stays signed. Only facts a complaint
+ * gives may be corrected; the customer record's come from the record.
+ * SEAM_EINVAL (and *why) for a fact that may not be corrected or cleared,
+ * SEAM_ECONFLICT for a correction that changes nothing.
+ */
+static enum seam_err
+correct_facts(struct act *x)
+{
+    struct ticket *tk = x->tk;
+    struct ticket_refusal *why = x->why;
+    const struct config *cfg = x->c->cfg;
+    if (x->a->facts_given == 0)
+        return SEAM_OK;
+    int changed = 0;
+    for (size_t k = 0; k < cfg->nfact_kinds && k < SEAM_FACTS_MAX; k++) {
+        if (!(x->a->facts_given & (1u << k)))
+            continue;
+        const struct fact_kind *fk = &cfg->fact_kinds[k];
+        const char *v = x->a->facts[k];
+        if (fk->source != FACT_FROM_COMPLAINT)
+            REFUSE(SEAM_EINVAL, "only the facts a complaint gives can be corrected", "facts");
+        if (v == NULL && !fk->optional)
+            REFUSE(SEAM_EINVAL, "this fact cannot be left out", "facts");
+        if (v != NULL && !strlist_has(&cfg->vocab[k], v))
+            REFUSE(SEAM_EINVAL, "not a value of the federation's vocabulary", "facts");
+        changed |=
+            (v == NULL) != (tk->facts[k] == NULL) || (v != NULL && strcmp(v, tk->facts[k]) != 0);
+    }
+    if (!changed)
+        REFUSE(SEAM_ECONFLICT, "the facts are already these", "facts");
+    facts_json(cfg, x->data, "facts_before", tk->facts);
+    for (size_t k = 0; k < cfg->nfact_kinds && k < SEAM_FACTS_MAX; k++)
+        if (x->a->facts_given & (1u << k))
+            set_str(&tk->facts[k], x->a->facts[k]);
+    facts_json(cfg, x->data, "facts", tk->facts);
+    return SEAM_OK;
+}
+
+/* Whether who may correct the facts: the lead, or a partner holding a live claim of the ticket. */
+static enum seam_err
+check_facts(struct act *x)
+{
+    if (x->who->role != ROLE_PARTNER)
+        return SEAM_OK;
+    for (size_t i = 0; i < x->tk->nassignments; i++) {
+        const struct assignment *a = &x->tk->assignments[i];
+        if (assignment_is_live(a) && strcmp(a->partner, x->who->subject) == 0)
+            return SEAM_OK;
+    }
+    return SEAM_ENOTFOUND; /* a partner without a live claim: not its ticket */
+}
+
+/*
+ * The live claims of the round end (reassigned: the SLA time so far stays
+ * theirs) and a new round is routed on the corrected facts. A pending
+ * ticket's question stays open: its clocks stay paused until the customer
+ * answers.
+ */
+static enum seam_err
+apply_facts(struct act *x)
+{
+    struct ticket_refusal *why = x->why;
+    if (x->a->facts_given == 0)
+        REFUSE(SEAM_EINVAL, "give the corrected facts", "facts");
+    enum seam_err rc = correct_facts(x);
+    if (rc != SEAM_OK)
+        return rc;
+    json_obj_str(x->data, "reason", x->a->text);
+    end_live(x, AS_REASSIGNED);
+    return route_round(x->t, x->c, x->tk, x->now, x->data);
+}
+
 static enum seam_err
 apply_reopen(struct act *x)
 {
     struct ticket *tk = x->tk;
+    enum seam_err rc = correct_facts(x); /* the customer may say what it is now */
+    if (rc != SEAM_OK)
+        return rc;
     tk->status = TS_IN_PROGRESS;
     /* Routed with the facts as they are now: the customer may have moved
      * or changed bundle since filing (the filed fields stay as signed). */
@@ -1018,6 +1096,7 @@ static const struct {
     [TA_CANCEL] = {NULL, apply_cancel},
     [TA_ASSIGN] = {check_assign, apply_assign},
     [TA_TMF_UPDATE] = {NULL, apply_tmf_update},
+    [TA_FACTS] = {check_facts, apply_facts},
     [TA_ACK] = {NULL, apply_ack},
     [TA_RESOLVE] = {NULL, apply_resolve},
     [TA_PROGRESS] = {NULL, apply_progress},
@@ -1041,6 +1120,10 @@ const struct ticket_action_row ticket_actions[TA_COUNT] = {
      TIER_END},
     {TA_TMF_UPDATE, "tmf_update", CUSTOMER_SIDE, 0, OPEN | TS(TS_RESOLVED), "the ticket is closed",
      EV_TICKET_UPDATED, VIS_INTERNAL, TIER_ADD},
+    {TA_FACTS, "facts", ROLE_PARTNER | ROLE_LEAD, 0, TS(TS_ACKNOWLEDGED) | TS(TS_IN_PROGRESS),
+     "only a ticket being worked on can have its facts corrected; a resolved one is reopened "
+     "with them",
+     EV_TICKET_FACTS_CHANGED, VIS_PUBLIC, TIER_END},
     {TA_ACK, "ack", OWNER, 1, AS(AS_ASSIGNED), "only an assigned claim can be acknowledged",
      EV_ASSIGNMENT_ACKNOWLEDGED, VIS_INTERNAL, TIER_END},
     {TA_RESOLVE, "resolve", OWNER, 1, LIVE, "this claim is no longer live", EV_ASSIGNMENT_RESOLVED,

@@ -86,6 +86,8 @@ enum ticket_action {
     TA_CANCEL,     /* customer: any open status -> cancelled */
     TA_ASSIGN,     /* lead: force an owner, with a reason */
     TA_TMF_UPDATE, /* a TMF621 client: attributes changed (tmf.h), not the status */
+    TA_FACTS,      /* the lead or the owner of a live claim: the complaint's facts corrected,
+                    * the live claims of the round end and a new round is routed */
     /* The actions from here on name an assignment, not a ticket. */
     TA_ACK,       /* the assignment's owner: assigned -> acknowledged */
     TA_RESOLVE,   /* the assignment's owner: -> resolved; the last live one resolves the ticket */
@@ -127,6 +129,11 @@ struct ticket_action_req {
     json_t *signature;      /* a partner's verified signature of its request, kept in the event */
     int64_t due_ms;         /* TA_SLA: the due instant that came */
     json_t *tmf;            /* TA_TMF_UPDATE: the attributes */
+    /* TA_FACTS, TA_REOPEN: corrected facts of the complaint (fact_kinds'
+     * FACT_FROM_COMPLAINT rows), by enum fact: bit k of facts_given says
+     * fact k is given; its value NULL clears an optional fact. */
+    const char *facts[FACT_MAX];
+    unsigned facts_given;
 };
 
 /*

@@ -91,6 +91,7 @@ enum event_type {
     EV_ASSIGNMENT_ESCALATED,
     EV_SLA_WARNING,
     EV_SLA_BREACHED,
+    EV_TICKET_FACTS_CHANGED, /* the complaint's facts corrected; routed again */
     EV_COUNT
 };
 

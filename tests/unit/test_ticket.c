@@ -232,6 +232,10 @@ static const struct spec specs[] = {
      "only an open ticket can be assigned; reopen it first", EV_TICKET_ASSIGNED, VIS_INTERNAL},
     {TA_TMF_UPDATE, "tmf_update", ROLE_CUSTOMER | ROLE_LEAD, 0, S_OPEN | S_TS(TS_RESOLVED),
      "the ticket is closed", EV_TICKET_UPDATED, VIS_INTERNAL},
+    {TA_FACTS, "facts", ROLE_PARTNER | ROLE_LEAD, 0, S_TS(TS_ACKNOWLEDGED) | S_TS(TS_IN_PROGRESS),
+     "only a ticket being worked on can have its facts corrected; a resolved one is reopened "
+     "with them",
+     EV_TICKET_FACTS_CHANGED, VIS_PUBLIC},
     {TA_ACK, "ack", ROLE_PARTNER | ROLE_LEAD, 1, S_TS(AS_ASSIGNED),
      "only an assigned claim can be acknowledged", EV_ASSIGNMENT_ACKNOWLEDGED, VIS_INTERNAL},
     {TA_RESOLVE, "resolve", ROLE_PARTNER | ROLE_LEAD, 1, S_LIVE, "this claim is no longer live",
@@ -410,6 +414,12 @@ valid_args(enum ticket_action kind, const struct fixture *f)
         break;
     case TA_TMF_UPDATE:
         a.tmf = tmf_change;
+        break;
+    case TA_FACTS: /* filed as slow internet: it is the router failing */
+        a.text = "the router fails";
+        a.facts[FACT_SYMPTOM] = "equipment_fault";
+        a.facts[FACT_EQUIPMENT] = "router";
+        a.facts_given = 1u << FACT_SYMPTOM | 1u << FACT_EQUIPMENT;
         break;
     case TA_RESOLVE:
         a.text = "fixed";
@@ -591,6 +601,27 @@ ticket_row(const struct spec *row)
                      sn);
             refused(name, &lead, &f, &bad, SEAM_EINVAL, "no such partner in the federation",
                     "partner");
+        }
+        /* A partner may take a ticket's action only while it holds a live
+         * claim of it: the fixture's owner while the ticket is open, never
+         * another partner. */
+        if (row->roles & ROLE_PARTNER) {
+            snprintf(name, sizeof(name), "%s from %s by a partner without a claim", row->name, sn);
+            refused(name, &other_p, &f, &a, SEAM_ENOTFOUND, NULL, NULL);
+            snprintf(name, sizeof(name), "%s from %s by the claim's owner", row->name, sn);
+            int live = s == TS_ACKNOWLEDGED || s == TS_IN_PROGRESS || s == TS_PENDING;
+            if (!live)
+                refused(name, &owner_p, &f, &a, SEAM_ENOTFOUND, NULL, NULL);
+            else if (!from)
+                refused(name, &owner_p, &f, &a, SEAM_ECONFLICT, row->refusal, NULL);
+            else {
+                allowed(name, &owner_p, &f, &a);
+                if (!fixture_status((enum ticket_status)s, &f)) {
+                    ok(0, "%s from %s: the fixture is built again", row->name, sn);
+                    continue;
+                }
+                a = valid_args(row->kind, &f);
+            }
         }
         /* Then the customer and the lead, each on a fixture of its own. */
         const struct principal *sides[] = {&cust, &lead};
