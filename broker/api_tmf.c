@@ -259,6 +259,24 @@ tmf_apply(struct store_txn *t, struct store_job *job)
         if ((rc = ticket_act(t, &c, &j->r->who, &a, &j->tk, &j->why)) != SEAM_OK)
             return rc;
         have = 1;
+        /* Attributes that carry the complaint's facts (a related entity,
+         * the ticketType) correct them as /v1's facts do: a new round is
+         * routed on them, so both faces show and route the same facts. */
+        struct ticket_action_req fa = {
+            .kind = TA_FACTS, .target = http_param(j->r, 0), .text = j->reason};
+        fa.facts_given = tmf_patch_facts(srv->cfg, j->attrs, fa.facts);
+        int differs = 0;
+        for (size_t k = 0; k < FACT_MAX && k < SEAM_FACTS_MAX; k++)
+            if ((fa.facts_given & (1u << k)) &&
+                (j->tk.facts[k] == NULL || strcmp(j->tk.facts[k], fa.facts[k]) != 0))
+                differs = 1;
+        if (differs) {
+            ticket_free(&j->tk);
+            have = 0;
+            if ((rc = ticket_act(t, &c, &j->r->who, &fa, &j->tk, &j->why)) != SEAM_OK)
+                return rc;
+            have = 1;
+        }
     }
     if (j->status != NULL || j->delete) {
         int kind = j->delete ? TA_CANCEL : status_action(&j->r->who, j->status);

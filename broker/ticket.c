@@ -1120,7 +1120,8 @@ const struct ticket_action_row ticket_actions[TA_COUNT] = {
      TIER_END},
     {TA_TMF_UPDATE, "tmf_update", CUSTOMER_SIDE, 0, OPEN | TS(TS_RESOLVED), "the ticket is closed",
      EV_TICKET_UPDATED, VIS_INTERNAL, TIER_ADD},
-    {TA_FACTS, "facts", ROLE_PARTNER | ROLE_LEAD, 0, TS(TS_ACKNOWLEDGED) | TS(TS_IN_PROGRESS),
+    {TA_FACTS, "facts", ROLE_CUSTOMER | ROLE_PARTNER | ROLE_LEAD, 0,
+     TS(TS_ACKNOWLEDGED) | TS(TS_IN_PROGRESS),
      "only a ticket being worked on can have its facts corrected; a resolved one is reopened "
      "with them",
      EV_TICKET_FACTS_CHANGED, VIS_PUBLIC, TIER_END},

@@ -362,6 +362,31 @@ related(const json_t *body, const char *const *roles, const struct strlist *voca
     return NULL;
 }
 
+unsigned
+tmf_patch_facts(const struct config *cfg, const json_t *attrs, const char *facts[])
+{
+    const char *type = json_string_value(json_object_get(attrs, "ticketType"));
+    unsigned given = 0;
+    for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++) {
+        const struct fact_kind *fk = &cfg->fact_kinds[k];
+        const char *v = NULL;
+        if (fk->source != FACT_FROM_COMPLAINT)
+            continue;
+        if (fk->tmf_roles != NULL)
+            v = related(attrs, fk->tmf_roles, &cfg->vocab[k]);
+        if (v == NULL && type != NULL && fk->tmf_type && strlist_has(&cfg->vocab[k], type))
+            v = type;
+        if (v == NULL && k == FACT_SERVICE && type != NULL &&
+            strcasecmp(type, "connectivity") == 0 && strlist_has(&cfg->vocab[k], "internet"))
+            v = "internet";
+        if (v != NULL) {
+            facts[k] = v;
+            given |= 1u << k;
+        }
+    }
+    return given;
+}
+
 int
 tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in, json_t **attrs,
           struct tmf_problem *p)

@@ -86,8 +86,9 @@ enum ticket_action {
     TA_CANCEL,     /* customer: any open status -> cancelled */
     TA_ASSIGN,     /* lead: force an owner, with a reason */
     TA_TMF_UPDATE, /* a TMF621 client: attributes changed (tmf.h), not the status */
-    TA_FACTS,      /* the lead or the owner of a live claim: the complaint's facts corrected,
-                    * the live claims of the round end and a new round is routed */
+    TA_FACTS,      /* the lead, the owner of a live claim (/v1), the customer (TMF621's
+                    * PATCH): the complaint's facts corrected, the live claims of the
+                    * round end and a new round is routed */
     /* The actions from here on name an assignment, not a ticket. */
     TA_ACK,       /* the assignment's owner: assigned -> acknowledged */
     TA_RESOLVE,   /* the assignment's owner: -> resolved; the last live one resolves the ticket */

@@ -58,6 +58,14 @@ int tmf_input(const struct config *cfg, const json_t *body, struct ticket_input 
  */
 int tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tmf_problem *p);
 
+/*
+ * The facts of a complaint that a patch's attributes name (a related
+ * entity of a fact's roles, the ticketType), as tmf_input maps them on
+ * filing, into facts[] by enum fact with a bit each in the result: the
+ * facts a patch does not name are not in it.
+ */
+unsigned tmf_patch_facts(const struct config *cfg, const json_t *attrs, const char *facts[]);
+
 /* The TroubleTicket resource of a record (new reference). */
 json_t *tmf_view(const struct ticket *tk);
 

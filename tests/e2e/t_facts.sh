@@ -100,6 +100,24 @@ check "... the reopen event records the facts before" [ "$(evs "$TMP/body" | jq 
 req POST "/v1/tickets/$T/reopen" "$C1" '{"reason":"x"}'
 check "a reopen without facts still works as before (409 here: not resolved)" [ "$STATUS" = 409 ]
 
+# --- TMF621: a PATCH of the attributes that carry the facts routes on them too
+TMF=/tmf-api/troubleTicket/v4/troubleTicket
+req POST /v1/tickets "$C1" '{"summary":"No picture","description":"x","service":"internet","symptom":"slow"}'
+T2=$(jbody .id)
+patch() { STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X PATCH -H "Authorization: Bearer $1" \
+    -H 'Content-Type: application/merge-patch+json' --data-binary "$2" "$(URL "$TMF/$T2")"); }
+patch "$LEAD" '{"relatedEntity":[{"id":"tv","role":"service","@referredType":"Service"},{"id":"no_signal","role":"symptom","@referredType":"Symptom"}]}'
+check "the lead's TMF621 PATCH of the related entities answers 200" [ "$STATUS" = 200 ]
+req GET "/v1/tickets/$T2" "$LEAD"
+check "... and the ticket is routed on them: skyview, like /v1 would" [ "$(live_owners)" = skyview -a "$(jbody .facts.service)" = tv -a "$(jbody .round)" = 2 ]
+A4=$(jbody '[.assignments[] | select(.state == "assigned")][0].id')
+req POST "/v1/assignments/$A4/ack" "$SKY" '{}'
+req POST "/v1/assignments/$A4/need-info" "$SKY" '{"question":"Which TV?"}'
+patch "$C1" '{"relatedEntity":[{"id":"phone","role":"service","@referredType":"Service"}]}'
+check "a customer's PATCH of the facts while a question waits: 409, nothing changed" [ "$STATUS" = 409 ]
+req GET "/v1/tickets/$T2" "$LEAD"
+check "... still skyview's" [ "$(live_owners)" = skyview -a "$(jbody .facts.service)" = tv ]
+
 stop_broker
 check "seamctl verify passes" ctl verify
 finish

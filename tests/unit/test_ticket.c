@@ -232,7 +232,8 @@ static const struct spec specs[] = {
      "only an open ticket can be assigned; reopen it first", EV_TICKET_ASSIGNED, VIS_INTERNAL},
     {TA_TMF_UPDATE, "tmf_update", ROLE_CUSTOMER | ROLE_LEAD, 0, S_OPEN | S_TS(TS_RESOLVED),
      "the ticket is closed", EV_TICKET_UPDATED, VIS_INTERNAL},
-    {TA_FACTS, "facts", ROLE_PARTNER | ROLE_LEAD, 0, S_TS(TS_ACKNOWLEDGED) | S_TS(TS_IN_PROGRESS),
+    {TA_FACTS, "facts", ROLE_CUSTOMER | ROLE_PARTNER | ROLE_LEAD, 0,
+     S_TS(TS_ACKNOWLEDGED) | S_TS(TS_IN_PROGRESS),
      "only a ticket being worked on can have its facts corrected; a resolved one is reopened "
      "with them",
      EV_TICKET_FACTS_CHANGED, VIS_PUBLIC},
