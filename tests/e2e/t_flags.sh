@@ -146,6 +146,8 @@ req POST "/v1/tickets/$T5/merge" "$LEAD" "{\"into\":\"$T3\"}"
 check "another duplicate merged into the same survivor" [ "$STATUS" = 200 ]
 req GET /v1/tickets "$C1"
 check "the customer now sees one open ticket" [ "$(jbody '[.items[] | select(.status != "closed")] | length')" = 1 -a "$(jbody '.items | length')" = 1 -a "$(jbody '.items[0].id')" = "$T3" ]
+req GET /tmf-api/troubleTicket/v4/troubleTicket "$C1"
+check "... on the TMF621 face too" [ "$STATUS" = 200 -a "$(jbody 'length')" = 1 -a "$(jbody '.[0].id')" = "$T3" ]
 req GET "/v1/tickets/$T2" "$C1"
 check "each merged ticket names the one it went into: T2 -> T1" [ "$(jbody .merged_into)" = "$T1" ]
 req GET "/v1/tickets/$T1" "$C1"
