@@ -1,6 +1,6 @@
 /*
  * api_actions.c: the routes of the state machine's actions (ticket.h's
- * ticket_actions[]), on tickets (note, confirm, reopen, cancel, assign) and
+ * ticket_actions[]), on tickets (note, confirm, reopen, cancel, assign, merge) and
  * on assignments (ack, progress, need-info, resolve, hand back). Their rows
  * in the endpoint table (endpoints.c) all name one handler, api_action,
  * and each points at its action's HTTP side (api.h's struct api_action):
@@ -267,7 +267,8 @@ api_action(struct req *r)
     aj->a.target = http_param(r, 0);
     aj->text = act->text ? opt_dup(body, act->text) : NULL;
     aj->partner = opt_dup(body, "partner");
-    aj->ticket_ref = opt_dup(body, "ticket");
+    /* The ticket a request names: a duplicate's original, or the one merged into. */
+    aj->ticket_ref = opt_dup(body, act->kind == TA_MERGE ? "into" : "ticket");
     aj->a.text = aj->text;
     aj->a.partner = aj->partner;
     aj->a.reason = handback_reason_parse(json_string_value(json_object_get(body, "reason")));

@@ -16,6 +16,7 @@
 #include "api.h"
 #include "fanout.h"
 #include "log.h"
+#include "route.h"
 #include "ticket.h"
 #include "tmf.h"
 
@@ -100,14 +101,67 @@ vocab_or_reply(struct req *r, const json_t *body, const char *key, const struct 
     return -1;
 }
 
+/*
+ * What filing needs to know of the customer's record before it is staged:
+ * a complaint about a service outside the customer's bundle is refused
+ * when refuse_out_of_bundle says so (400, field "service"; else ticket.c
+ * routes it and flags it out_of_bundle), and the customer's earlier open
+ * ticket with the same facts, if any, is named for ticket_create to judge
+ * again (possible_duplicate). Returns -1 having replied.
+ */
+static int
+intake_or_reply(struct req *r, struct ticket_input *in)
+{
+    const struct config *cfg = r->srv->cfg;
+    const char *customer = in->customer ? in->customer : r->who.subject;
+    struct store_txn *t;
+    json_t *cust = NULL;
+    char dup[TICKET_ID_LEN + 1];
+    if (!cfg->refuse_out_of_bundle && cfg->duplicate_window_minutes == 0)
+        return 0; /* nothing to look up */
+    if (store_read_begin(r->srv->store, &t) != SEAM_OK)
+        return 0; /* the writer answers what the store says */
+    if (customer_load(t, customer, &cust) != SEAM_OK) {
+        store_read_end(t);
+        return 0; /* ticket_create answers for a missing record */
+    }
+    struct route_facts f;
+    memset(&f, 0, sizeof(f));
+    f.v[FACT_SERVICE] = in->facts[FACT_SERVICE];
+    f.v[FACT_BUNDLE] = json_string_value(json_object_get(cust, fact_kinds[FACT_BUNDLE].name));
+    f.v[FACT_REGION] = json_string_value(json_object_get(cust, fact_kinds[FACT_REGION].name));
+    if (cfg->refuse_out_of_bundle && !route_in_bundle(cfg, &f)) {
+        char *msg = xasprintf("the customer's bundle \"%s\" does not include the service \"%s\" in "
+                              "region \"%s\" (refuse_out_of_bundle)",
+                              f.v[FACT_BUNDLE] ? f.v[FACT_BUNDLE] : "",
+                              f.v[FACT_SERVICE] ? f.v[FACT_SERVICE] : "",
+                              f.v[FACT_REGION] ? f.v[FACT_REGION] : "");
+        store_read_end(t);
+        json_decref(cust);
+        http_error(r, E_INVALID_FIELD, msg, fact_kinds[FACT_SERVICE].name);
+        free(msg);
+        return -1;
+    }
+    if (ticket_find_duplicate(t, cfg, customer, cust, in, dup) == SEAM_OK)
+        in->duplicate_of = xstrdup(dup);
+    store_read_end(t);
+    json_decref(cust);
+    return 0;
+}
+
 void
 api_file(struct req *r, const struct ticket_input *in, int tmf)
 {
     struct create_job *cj = xcalloc(1, sizeof(*cj));
+    cj->in = *in;
+    if (intake_or_reply(r, &cj->in) != 0) {
+        ticket_input_free(&cj->in);
+        free(cj);
+        return;
+    }
     cj->job.apply = create_apply;
     cj->job.done = create_done;
     cj->r = r;
-    cj->in = *in;
     cj->tmf = tmf;
     (void)store_stage_job(r->srv->store, &cj->job); /* a failure is the writer's to answer */
     http_submit(r, &cj->job, cj, create_job_free);

@@ -63,6 +63,8 @@ static int
 list_one(void *ctx, const struct ticket *tk)
 {
     struct list_ctx *l = ctx;
+    if (l->r->who.role == ROLE_CUSTOMER && tk->merged_into != NULL)
+        return 0; /* the customer follows the ticket it was merged into */
     json_t *view = tmf_view(tk);
     struct match_ctx m = {view, 1};
     http_query_each(l->r, match_arg, &m);

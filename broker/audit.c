@@ -16,6 +16,12 @@ struct owner_stats {
     json_t *tickets; /* set of ticket ids */
     long assignments, acked, ack_within, resolved, resolve_within, breaches, handbacks, disputed;
     int64_t handback_ms;
+    /* Its tickets carrying each flag (ticket_flags[]), and its hand-backs in
+     * rounds that ended with the lead, disputed, with the time it held them. */
+    long flagged[FLAG_COUNT];
+    long disputed_handbacks;
+    int64_t disputed_handback_ms;
+    char seen[SEAM_ID_LEN + 1]; /* the last ticket counted in flagged[] */
     int64_t *ack_times, *resolve_times;
     size_t nack, nres, cap_ack, cap_res;
 };
@@ -109,6 +115,33 @@ gaps(const struct ticket *tk)
     return total;
 }
 
+/* Whether round's claims came to the lead, disputed, after hand-backs. */
+static int
+round_disputed(const struct ticket *tk, int64_t round)
+{
+    for (size_t i = 0; i < tk->nassignments; i++)
+        if (tk->assignments[i].round == round &&
+            flag_set_has(&tk->assignments[i].flags, FLAG_DISPUTED))
+            return 1;
+    return 0;
+}
+
+/* The flags of a ticket, once per ticket for s; and s's hand-back asg if it led to a dispute. */
+static void
+count_flags(struct owner_stats *s, const struct ticket *tk, const struct assignment *asg)
+{
+    if (strcmp(s->seen, tk->id) != 0) {
+        memcpy(s->seen, tk->id, sizeof(s->seen));
+        for (int f = 0; f < FLAG_COUNT; f++)
+            s->flagged[f] += ticket_has_flag(tk, (enum ticket_flag)f);
+    }
+    if (asg->state == AS_HANDED_BACK && round_disputed(tk, asg->round)) {
+        s->disputed_handbacks++;
+        if (asg->held_ms > 0)
+            s->disputed_handback_ms += asg->held_ms;
+    }
+}
+
 static int
 one_ticket(void *ctx, const struct ticket *tk)
 {
@@ -123,6 +156,8 @@ one_ticket(void *ctx, const struct ticket *tk)
             continue;
         count(stats_of(a, asg->partner), tk->id, asg, disputed);
         count(&a->all, tk->id, asg, disputed);
+        count_flags(stats_of(a, asg->partner), tk, asg);
+        count_flags(&a->all, tk, asg);
         counted = 1;
     }
     if (counted) {
@@ -181,6 +216,13 @@ stats_json(struct owner_stats *s)
         "breaches", (json_int_t)s->breaches, "handbacks", (json_int_t)s->handbacks,
         "handback_attributed_min", (double)s->handback_ms / 60000.0, "disputed",
         (json_int_t)s->disputed);
+    json_t *flags = json_object();
+    for (int f = 0; f < FLAG_COUNT; f++)
+        json_object_set_new(flags, ticket_flags[f].name, json_integer(s->flagged[f]));
+    json_object_set_new(o, "flags", flags);
+    json_object_set_new(o, "disputed_handbacks", json_integer(s->disputed_handbacks));
+    json_object_set_new(o, "disputed_handback_min",
+                        json_real((double)s->disputed_handback_ms / 60000.0));
     json_decref(s->tickets);
     free(s->owner);
     free(s->ack_times);
@@ -249,12 +291,21 @@ audit_sla_csv(const json_t *report)
         "owner,tickets,assignments,ack_count,ack_within_sla,ack_compliance_pct,ack_p50_min,"
         "ack_p90_min,ack_p99_min,resolve_count,resolve_within_sla,resolve_compliance_pct,"
         "resolve_p50_min,resolve_p90_min,resolve_p99_min,breaches,handbacks,"
-        "handback_attributed_min,disputed,time_without_owner_ms\n";
+        "handback_attributed_min,disputed,time_without_owner_ms,disputed_handbacks,"
+        "disputed_handback_min";
     static const char *const clocks[] = {"acknowledge", "resolve"};
     static const char *const fields[] = {"count",   "within_sla", "compliance_pct",
                                          "p50_min", "p90_min",    "p99_min"};
     size_t len = strlen(header);
     char *out = xstrdup(header);
+    for (int f = 0; f < FLAG_COUNT; f++) { /* a column per flag of the model's table */
+        size_t n = strlen(ticket_flags[f].name);
+        out = xrealloc(out, len + n + 7);
+        len += (size_t)sprintf(out + len, ",flag_%s", ticket_flags[f].name);
+    }
+    out = xrealloc(out, len + 2);
+    out[len++] = '\n';
+    out[len] = '\0';
     json_t *rows = json_copy(json_object_get(report, "owners"));
     json_array_append(rows, json_object_get(report, "overall"));
     json_t *row;
@@ -274,6 +325,11 @@ audit_sla_csv(const json_t *report)
         csv_num(&out, &len, json_object_get(row, "handback_attributed_min"));
         csv_num(&out, &len, json_object_get(row, "disputed"));
         csv_num(&out, &len, json_object_get(row, "time_without_owner_ms"));
+        csv_num(&out, &len, json_object_get(row, "disputed_handbacks"));
+        csv_num(&out, &len, json_object_get(row, "disputed_handback_min"));
+        for (int f = 0; f < FLAG_COUNT; f++)
+            csv_num(&out, &len,
+                    json_object_get(json_object_get(row, "flags"), ticket_flags[f].name));
         out[len - 1] = '\n';
     }
     json_decref(rows);

@@ -153,6 +153,8 @@ const struct config_setting config_settings[] = {
     {CONFIG_LIMITS, "max_signed_per_partner", 100000, 16, 100000000,
      AT(config, max_signed_per_partner)},
     {CONFIG_TOP, "max_bounces", 3, 0, 100, AT(config, max_bounces)},
+    {CONFIG_TOP, "duplicate_window_minutes", 60, 0, 10080, AT(config, duplicate_window_minutes)},
+    {CONFIG_TOP, "refuse_out_of_bundle", 0, 0, 1, AT(config, refuse_out_of_bundle)},
     {CONFIG_DELIVERY, "concurrency", 16, 1, 256, AT(config, delivery_concurrency)},
     {CONFIG_DELIVERY, "max_retry_after_s", 3600, 0, 86400, AT(config, max_retry_after_s)},
     {CONFIG_PARTNER_DELIVERY, "timeout_ms", 5000, 100, 120000, AT(config_partner, timeout_ms)},

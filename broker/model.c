@@ -25,6 +25,7 @@ const struct assignment_state_row assignment_states[AS_COUNT] = {
     {AS_IN_PROGRESS, "inProgress", 1},  {AS_RESOLVED, "resolved", 0},
     {AS_HANDED_BACK, "handed_back", 0}, {AS_CANCELLED, "cancelled", 0},
     {AS_REASSIGNED, "reassigned", 0},   {AS_UNDELIVERABLE, "undeliverable", 0},
+    {AS_MERGED, "merged", 0},
 };
 
 /* The notes are the entries ticket.c's limits count (limits.max_notes_per_ticket):
@@ -46,6 +47,8 @@ const struct event_type_row event_types[EV_COUNT] = {
     {EV_SLA_WARNING, "sla.warning", 0},
     {EV_SLA_BREACHED, "sla.breached", 0},
     {EV_TICKET_FACTS_CHANGED, "ticket.facts_changed", 0},
+    {EV_TICKET_MERGED, "ticket.merged", 0},
+    {EV_TICKET_MERGE_RECEIVED, "ticket.merge_received", 0},
 };
 
 const struct handback_reason_row handback_reasons[HB_COUNT] = {
@@ -56,8 +59,15 @@ const struct handback_reason_row handback_reasons[HB_COUNT] = {
 };
 
 const struct ticket_flag_row ticket_flags[FLAG_COUNT] = {
-    {FLAG_UNROUTABLE, "unroutable"}, {FLAG_DISPUTED, "disputed"}, {FLAG_ESCALATED, "escalated"},
-    {FLAG_BREACHED, "breached"},     {FLAG_FORCED, "forced"},     {FLAG_DUPLICATE, "duplicate"},
+    {FLAG_UNROUTABLE, "unroutable"},
+    {FLAG_DISPUTED, "disputed"},
+    {FLAG_ESCALATED, "escalated"},
+    {FLAG_BREACHED, "breached"},
+    {FLAG_FORCED, "forced"},
+    {FLAG_DUPLICATE, "duplicate"},
+    {FLAG_OUT_OF_BUNDLE, "out_of_bundle"},
+    {FLAG_POSSIBLE_DUPLICATE, "possible_duplicate"},
+    {FLAG_MERGED, "merged"},
 };
 
 const char *const visibility_names[VIS_COUNT] = {"public", "internal"};
@@ -150,6 +160,8 @@ ticket_free(struct ticket *t)
         free(a->partner);
         free(a->rule);
         free(a->resolution);
+        free(a->belongs_to);
+        free(a->belongs_to_refused);
         free(a->sla.policy);
         extra_free(a->extra, a->nextra);
     }
@@ -159,6 +171,8 @@ ticket_free(struct ticket *t)
     free(t->timeline);
     free(t->e2e.policy);
     free(t->tmf);
+    free(t->duplicate_of);
+    free(t->merged_into);
     extra_free(t->extra, t->nextra);
     memset(t, 0, sizeof(*t));
 }

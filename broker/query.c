@@ -182,7 +182,10 @@ list_one(void *ctx, struct store_val k, struct store_val v)
         return 0; /* the cursor itself: start after it */
     if (ticket_load(l->t, id, &tk) != SEAM_OK)
         return 0;
-    if (!filter_ok(l->c, &tk, l->filter)) {
+    /* A merged ticket lives on in the one it was merged into: the customer
+     * sees that one only (GET of the merged one still answers, naming it). */
+    if (!filter_ok(l->c, &tk, l->filter) ||
+        (l->who->role == ROLE_CUSTOMER && tk.merged_into != NULL)) {
         ticket_free(&tk);
         return 0;
     }

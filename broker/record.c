@@ -454,6 +454,10 @@ rd_assignment(struct json_read *r, struct assignment *a)
             ok = rd_int_null(r, &a->held_ms);
         else if (KEY(k, "sla"))
             ok = rd_sla(r, &a->sla);
+        else if (KEY(k, "belongs_to"))
+            ok = rd_str(r, &a->belongs_to);
+        else if (KEY(k, "belongs_to_refused"))
+            ok = rd_str(r, &a->belongs_to_refused);
         else
             ok = rd_extra(r, k, &a->extra, &a->nextra);
         if (!ok) {
@@ -641,6 +645,8 @@ rd_ticket(struct json_read *r, struct ticket *t)
         case 'd':
             if (KEY(k, "description"))
                 ok = rd_str(r, &t->description);
+            else if (KEY(k, "duplicate_of"))
+                ok = rd_str_null(r, &t->duplicate_of);
             else
                 goto extra;
             break;
@@ -686,7 +692,9 @@ rd_ticket(struct json_read *r, struct ticket *t)
                 else
                     ok = 0;
                 free(owned);
-            } else
+            } else if (KEY(k, "merged_into"))
+                ok = rd_str_null(r, &t->merged_into);
+            else
                 goto extra;
             break;
         case 'p':
@@ -901,6 +909,10 @@ wr_assignment(struct json_arr *arr, const struct assignment *a)
     wr_flags(&o, &a->flags);
     if (a->handback_reason >= 0 && a->handback_reason < HB_COUNT)
         json_obj_str(&o, "handback_reason", handback_reasons[a->handback_reason].name);
+    if (a->belongs_to)
+        json_obj_str(&o, "belongs_to", a->belongs_to);
+    if (a->belongs_to_refused)
+        json_obj_str(&o, "belongs_to_refused", a->belongs_to_refused);
     wr_time(&o, "handed_back_at", a->handed_back_at);
     wr_int(&o, "held_ms", a->held_ms);
     json_obj_str(&o, "id", a->id);
@@ -961,6 +973,8 @@ record_encode(const struct ticket *t, int with_head, size_t *len)
         json_obj_bool(&o, "customer_visible", t->customer_visible);
     if (t->description)
         json_obj_str(&o, "description", t->description);
+    if (t->duplicate_of)
+        json_obj_str(&o, "duplicate_of", t->duplicate_of);
     if (t->e2e.present) {
         struct json_obj e = JSON_OBJ_INIT;
         wr_time(&e, "due", t->e2e.due);
@@ -1007,6 +1021,8 @@ record_encode(const struct ticket *t, int with_head, size_t *len)
         wr_nested(&o, "head", text, n);
     }
     json_obj_str(&o, "id", t->id);
+    if (t->merged_into)
+        json_obj_str(&o, "merged_into", t->merged_into);
     if (t->joint >= 0)
         json_obj_str(&o, "mode", t->joint ? "joint" : "single");
     if (t->priority >= 0 && t->priority < PRIO_COUNT)

@@ -217,6 +217,69 @@ route_possible_owner(const struct config *cfg, const struct route_facts *f, cons
     return 0;
 }
 
+/* The partner (or the lead's id) that provides service in the bundle and region, or NULL. */
+static const char *
+bundle_provider(const struct config *cfg, const char *service, const char *bundle,
+                const char *region)
+{
+    char role[96];
+    if (service == NULL || bundle == NULL ||
+        (size_t)snprintf(role, sizeof(role), "provider_of:%s", service) >= sizeof(role))
+        return NULL;
+    return route_resolve(cfg, role, bundle, region);
+}
+
+int
+route_in_bundle(const struct config *cfg, const struct route_facts *f)
+{
+    if (f->v[FACT_SERVICE] == NULL)
+        return 1; /* no service named: nothing to be outside of */
+    return bundle_provider(cfg, f->v[FACT_SERVICE], f->v[FACT_BUNDLE], f->v[FACT_REGION]) != NULL;
+}
+
+/* The first service of the bundle partner provides in the region, or NULL. */
+static const char *
+service_provided_by(const struct config *cfg, const struct route_facts *f, const char *partner)
+{
+    const struct config_bundle *b = config_bundle_find(cfg, f->v[FACT_BUNDLE]);
+    for (size_t i = 0; b != NULL && i < b->nproviders; i++) {
+        const char *p =
+            bundle_provider(cfg, b->providers[i].service, f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+        if (p != NULL && strcmp(p, partner) == 0)
+            return b->providers[i].service;
+    }
+    return NULL;
+}
+
+const char *
+route_handback_why(const struct config *cfg, const struct route_facts *f, const char *partner)
+{
+    if (config_partner_find(cfg, partner) == NULL)
+        return NULL;
+    if (service_provided_by(cfg, f, partner) != NULL)
+        return "bundle";
+    if (route_possible_owner(cfg, f, partner))
+        return "rules";
+    return NULL;
+}
+
+json_t *
+route_handback_targets(const struct config *cfg, const struct route_facts *f)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < cfg->npartners; i++) {
+        const char *p = cfg->partners[i].id;
+        const char *why = route_handback_why(cfg, f, p);
+        if (why == NULL)
+            continue;
+        const char *service = service_provided_by(cfg, f, p);
+        json_array_append_new(a,
+                              json_pack("{s:s, s:s, s:o}", "partner", p, "because", why, "service",
+                                        service ? json_string(service) : json_null()));
+    }
+    return a;
+}
+
 static json_t *
 facts_json(const struct config *cfg, const struct route_facts *f)
 {
@@ -284,12 +347,13 @@ route_explain(const struct config *cfg, const struct route_facts *f)
     struct route_result res;
     json_t *considered = json_array();
     route_decide(cfg, f, &res, considered);
-    return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "facts", facts_json(cfg, f),
-                     "considered", considered, "winner",
-                     res.rule ? json_string(res.rule->id) : json_null(), "decided_by",
-                     decided_by(cfg, f, res.rule), "mode", res.joint ? "joint" : "single", "owners",
-                     route_owners_json(res.owners, res.nowners), "fallback",
-                     route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable);
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b, s:b, s:o}", "facts", facts_json(cfg, f),
+        "considered", considered, "winner", res.rule ? json_string(res.rule->id) : json_null(),
+        "decided_by", decided_by(cfg, f, res.rule), "mode", res.joint ? "joint" : "single",
+        "owners", route_owners_json(res.owners, res.nowners), "fallback",
+        route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable,
+        "out_of_bundle", !route_in_bundle(cfg, f), "handback_to", route_handback_targets(cfg, f));
 }
 
 /* ---- the coverage check ---- */

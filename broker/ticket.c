@@ -254,6 +254,9 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk, 
     set_str(&tk->topic, res.rule ? res.rule->label : NULL);
     if (res.unroutable)
         flag_set_add(&tk->flags, FLAG_UNROUTABLE);
+    int out_of_bundle = !route_in_bundle(c->cfg, &f);
+    if (out_of_bundle) /* routed all the same (the default rule), but visibly */
+        flag_set_add(&tk->flags, FLAG_OUT_OF_BUNDLE);
     struct json_text made = {0};
     json_text_lit(&made, "[");
     for (size_t i = 0; i < res.nowners; i++) {
@@ -283,6 +286,8 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk, 
     json_obj_raw(&r, "owners", owners.data, owners.len);
     json_obj_raw(&r, "fallback", fallback.data, fallback.len);
     json_obj_bool(&r, "unroutable", res.unroutable);
+    if (out_of_bundle)
+        json_obj_bool(&r, "out_of_bundle", 1);
     json_obj_raw(&r, "assignments", made.data, made.len);
     free(owners.data);
     free(fallback.data);
@@ -456,7 +461,111 @@ ticket_input_free(struct ticket_input *in)
     for (size_t i = 0; i < FACT_MAX; i++)
         free(in->facts[i]);
     free((char *)in->customer);
+    free(in->duplicate_of);
     json_decref(in->tmf);
+}
+
+/* The facts of a complaint in by customer record cust, by enum fact (borrowed). */
+static void
+input_facts(const struct config *cfg, const struct ticket_input *in, const json_t *cust,
+            const char *facts[SEAM_FACTS_MAX])
+{
+    const struct fact_kind *kinds = cfg->fact_kinds;
+    for (size_t i = 0; i < SEAM_FACTS_MAX; i++)
+        facts[i] = NULL;
+    for (size_t i = 0; i < cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
+        facts[i] = kinds[i].source == FACT_FROM_COMPLAINT ? in->facts[i]
+                   : kinds[i].source == FACT_FROM_CUSTOMER
+                       ? json_string_value(json_object_get(cust, kinds[i].name))
+                       : priority_names[in->priority];
+}
+
+/*
+ * Whether earlier may be what customer files again at now with these facts:
+ * the same customer's, open, not merged, filed within the window, and the
+ * same facts but the priority (a fact given in one and not the other differs).
+ */
+static int
+duplicate_candidate(const struct config *cfg, const struct ticket *earlier, const char *customer,
+                    const char *const facts[], int64_t now)
+{
+    if (cfg->duplicate_window_minutes == 0 || !ticket_is_open(earlier) ||
+        earlier->merged_into != NULL || earlier->customer == NULL ||
+        strcmp(earlier->customer, customer) != 0 ||
+        now - earlier->created_at > (int64_t)cfg->duplicate_window_minutes * 60000)
+        return 0;
+    for (size_t i = 0; i < cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++) {
+        if (cfg->fact_kinds[i].source == FACT_FROM_PRIORITY)
+            continue;
+        const char *a = earlier->facts[i], *b = facts[i];
+        if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+            return 0;
+    }
+    return 1;
+}
+
+struct dup_scan {
+    struct store_txn *t;
+    const struct config *cfg;
+    const char *customer;
+    size_t plen; /* the customer's id with its NUL */
+    const char **facts;
+    int64_t now;
+    unsigned seen;
+    char found[TICKET_ID_LEN + 1];
+    enum seam_err rc;
+};
+
+static int
+dup_one(void *ctx, struct store_val key, struct store_val val)
+{
+    struct dup_scan *d = ctx;
+    (void)val;
+    if (key.len != d->plen + TICKET_ID_LEN || memcmp(key.data, d->customer, d->plen) != 0)
+        return 1; /* past the customer's tickets */
+    char id[TICKET_ID_LEN + 1];
+    memcpy(id, (const char *)key.data + d->plen, TICKET_ID_LEN);
+    id[TICKET_ID_LEN] = '\0';
+    struct ticket tk;
+    if (ticket_load(d->t, id, &tk) != SEAM_OK)
+        return 0; /* a record that cannot be read is passed over */
+    int older = d->now - tk.created_at > (int64_t)d->cfg->duplicate_window_minutes * 60000;
+    int hit = !older && duplicate_candidate(d->cfg, &tk, d->customer, d->facts, d->now);
+    ticket_free(&tk);
+    if (hit) {
+        memcpy(d->found, id, sizeof(d->found));
+        d->rc = SEAM_OK;
+    }
+    return hit || older || ++d->seen >= DUPLICATE_SCAN;
+}
+
+enum seam_err
+ticket_find_duplicate(struct store_txn *t, const struct config *cfg, const char *customer,
+                      const json_t *cust, const struct ticket_input *in,
+                      char out[TICKET_ID_LEN + 1])
+{
+    const char *facts[SEAM_FACTS_MAX];
+    if (cfg->duplicate_window_minutes == 0 || customer == NULL)
+        return SEAM_ENOTFOUND;
+    input_facts(cfg, in, cust, facts);
+    size_t plen = strlen(customer) + 1;
+    char *start = xmalloc(plen + TICKET_ID_LEN);
+    memcpy(start, customer, plen);
+    memset(start + plen, 0xff, TICKET_ID_LEN);
+    struct dup_scan d = {.t = t,
+                         .cfg = cfg,
+                         .customer = customer,
+                         .plen = plen,
+                         .facts = facts,
+                         .now = now_ms(),
+                         .rc = SEAM_ENOTFOUND};
+    enum seam_err rc = store_scan(t, DB_CUST_TICKETS, start, plen + TICKET_ID_LEN, 1, dup_one, &d);
+    free(start);
+    if (rc != SEAM_OK)
+        return rc;
+    if (d.rc == SEAM_OK)
+        memcpy(out, d.found, TICKET_ID_LEN + 1);
+    return d.rc;
 }
 
 enum seam_err
@@ -509,6 +618,20 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     }
     tk.created_at = tk.updated_at = now;
     tk.e2e.due = tk.e2e.running_since = tk.e2e.resolved_business_ms = SEAM_NULL_MS;
+    /* The earlier ticket the request found is judged again here, in this
+     * transaction (a read that the commit checks): still open, the same facts. */
+    if (in->duplicate_of != NULL && ticket_id_valid(in->duplicate_of)) {
+        struct ticket earlier;
+        const char *facts[SEAM_FACTS_MAX];
+        input_facts(c->cfg, in, cust, facts);
+        if (ticket_load(t, in->duplicate_of, &earlier) == SEAM_OK) {
+            if (duplicate_candidate(c->cfg, &earlier, customer, facts, now)) {
+                tk.duplicate_of = xstrdup(earlier.id);
+                flag_set_add(&tk.flags, FLAG_POSSIBLE_DUPLICATE);
+            }
+            ticket_free(&earlier);
+        }
+    }
     struct json_obj d = JSON_OBJ_INIT;
     if ((rc = route_round(t, c, &tk, now, &d)) != SEAM_OK) {
         json_obj_free(&d);
@@ -532,6 +655,8 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     json_obj_str(&d, "priority", prio);
     json_obj_str(&d, "summary", in->summary);
     json_obj_str(&d, "description", in->description);
+    if (tk.duplicate_of != NULL)
+        json_obj_str(&d, "duplicate_of", tk.duplicate_of);
     for (size_t i = 0; i < c->cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
         if (kinds[i].source != FACT_FROM_PRIORITY)
             json_obj_str(&d, kinds[i].name, tk.filed[i]);
@@ -633,39 +758,74 @@ round_has_resolved(const struct ticket *tk)
     return 0;
 }
 
+/* Why a belongs_to hand-back's partner was refused: code, message. */
+static const struct {
+    const char *code, *message;
+} handback_refusals[] = {
+    {"not_in_bundle",
+     "the partner named provides no service of the customer's bundle in the customer's region, "
+     "and no rule matching the complaint names it; the claim follows the rule's fallback chain"},
+    {"handed_back", "the partner named has handed this claim back in this round already; the "
+                    "claim follows the rule's fallback chain"},
+    {"itself", "a partner cannot hand a claim back to itself; the claim follows the rule's "
+               "fallback chain"},
+};
+
+const char *
+handback_refusal_message(const char *code)
+{
+    for (size_t i = 0; code && i < sizeof(handback_refusals) / sizeof(handback_refusals[0]); i++)
+        if (strcmp(handback_refusals[i].code, code) == 0)
+            return handback_refusals[i].message;
+    return NULL;
+}
+
 /*
- * Who takes a claim handed back, and whether that makes it disputed:
- *  - the round has bounced max_bounces times: the lead, disputed;
- *  - duplicate: the lead, which decides;
- *  - belongs_to X: X if X could own the complaint under the rules and has
- *    not handed it back this round; otherwise the lead, disputed;
- *  - not ours (not_our_service, customer_side): the next entry of the
- *    round's fallback chain that has not handed it back (the lead, when the
- *    chain names it, as a planned step); the lead, disputed, once the chain
- *    is spent.
- * Writes the chain position of the new owner.
+ * Who takes a claim handed back:
+ *  - the round has bounced max_bounces times: the lead;
+ *  - duplicate, or belongs_to the lead: the lead, which decides;
+ *  - belongs_to X: X when X provides a service of the customer's bundle in
+ *    the customer's region, or a rule matching the facts names it
+ *    (route_handback_why), whether or not it is in the chain, unless it
+ *    handed the claim back this round or is the partner handing back;
+ *    otherwise X is refused (*refused: the code of handback_refusals[])
+ *    and the claim goes on as for "not ours";
+ *  - not ours (not_our_service, customer_side, a refused belongs_to): the
+ *    next entry of the round's fallback chain that has not handed it back;
+ *    the lead once the chain is spent (or when the chain names it).
+ * Whatever the way, a claim that comes to the lead through a hand-back is
+ * disputed (the caller flags it): nothing reaches the lead silently.
+ * Writes the chain position of the new owner; *because: why X was taken.
  */
 static const char *
 next_owner(const struct ticket_ctx *c, const struct ticket *tk, const struct assignment *asg,
-           const struct ticket_action_req *a, int64_t *position, int *disputed)
+           const struct ticket_action_req *a, int64_t *position, const char **refused,
+           const char **because)
 {
     const char *lead = c->cfg->lead.id;
     *position = asg->chain_position;
-    *disputed = 0;
-    if (tk->bounces >= (int64_t)c->cfg->max_bounces) {
-        *disputed = 1;
+    *refused = NULL;
+    *because = NULL;
+    if (tk->bounces >= (int64_t)c->cfg->max_bounces)
         return lead;
-    }
     if (a->reason == HB_DUPLICATE)
         return lead;
     if (a->reason == HB_BELONGS_TO) {
+        if (strcmp(a->partner, "lead") == 0 || strcmp(a->partner, lead) == 0)
+            return lead;
         struct route_facts f;
         ticket_facts(c->cfg, tk, &f);
-        if (strcmp(a->partner, "lead") != 0 && strcmp(a->partner, lead) != 0 &&
-            route_possible_owner(c->cfg, &f, a->partner) && !handed_back_this_round(tk, a->partner))
+        const char *why = route_handback_why(c->cfg, &f, a->partner);
+        if (strcmp(a->partner, asg->partner) == 0)
+            *refused = "itself";
+        else if (why == NULL)
+            *refused = "not_in_bundle";
+        else if (handed_back_this_round(tk, a->partner))
+            *refused = "handed_back";
+        else {
+            *because = why;
             return config_partner_find(c->cfg, a->partner)->id;
-        *disputed = strcmp(a->partner, "lead") != 0 && strcmp(a->partner, lead) != 0;
-        return lead;
+        }
     }
     for (size_t i = (size_t)(asg->chain_position > 0 ? asg->chain_position : 0); i < tk->nfallback;
          i++) {
@@ -676,8 +836,34 @@ next_owner(const struct ticket_ctx *c, const struct ticket *tk, const struct ass
         }
     }
     *position = (int64_t)tk->nfallback;
-    *disputed = 1;
     return lead;
+}
+
+/* The claims handed back in this round, oldest first: who, why, and how long each held it. */
+static void
+bouncers_json(struct json_text *out, const struct ticket *tk)
+{
+    int first = 1;
+    json_text_lit(out, "[");
+    for (size_t i = 0; i < tk->nassignments; i++) {
+        const struct assignment *b = &tk->assignments[i];
+        if (b->round != tk->round || b->state != AS_HANDED_BACK)
+            continue;
+        struct json_obj o = JSON_OBJ_INIT;
+        char at[32];
+        format_time_ms(b->handed_back_at, at);
+        json_obj_str(&o, "assignment", b->id);
+        json_obj_str(&o, "partner", b->partner);
+        json_obj_str(&o, "reason",
+                     b->handback_reason >= 0 ? handback_reasons[b->handback_reason].name : NULL);
+        json_obj_int(&o, "held_ms", b->held_ms);
+        json_obj_str(&o, "handed_back_at", at);
+        if (!first)
+            json_text_lit(out, ",");
+        first = 0;
+        obj_append(out, &o);
+    }
+    json_text_lit(out, "]");
 }
 
 /* Whether the rule that made an assignment is customer-visible (a forced one is not). */
@@ -883,6 +1069,104 @@ apply_assign(struct act *x)
     return SEAM_OK;
 }
 
+/*
+ * Merging: the ticket acted on (the merged one) is closed into another open
+ * ticket of the same customer (the survivor, a->ticket_ref), in the same
+ * transaction:
+ *  - the merged ticket's live assignments end as "merged": their SLA clocks
+ *    stop at the merge, the time they held stays theirs in the audit; the
+ *    survivor is open, so its own live assignments carry the complaint and
+ *    no claim is left without an owner;
+ *  - the merged ticket is closed, flagged merged, merged_into names the
+ *    survivor; its own signed events stay its own, verifiable as before;
+ *  - the survivor gets a ticket.merge_received event (public on its
+ *    timeline) naming the merged ticket, its summary and description, and
+ *    the head of its chain before the merge (events, last SHA-256), so the
+ *    two histories are bound to each other; its claims, clocks and status
+ *    do not change.
+ * The customer's list shows only tickets that were not merged.
+ */
+static enum seam_err
+check_merge(struct act *x)
+{
+    struct ticket_refusal *why = x->why;
+    const char *into = x->a->ticket_ref;
+    if (into == NULL || !ticket_id_valid(into))
+        REFUSE(SEAM_EINVAL, "into names the ticket this one is merged into", "into");
+    if (strcmp(into, x->tk->id) == 0)
+        REFUSE(SEAM_EINVAL, "a ticket cannot be merged into itself", "into");
+    return SEAM_OK;
+}
+
+static enum seam_err
+apply_merge(struct act *x)
+{
+    struct ticket_refusal *why = x->why;
+    const struct ticket_ctx *c = x->c;
+    struct ticket *tk = x->tk, into;
+    enum seam_err rc = ticket_load(x->t, x->a->ticket_ref, &into);
+    if (rc == SEAM_ENOTFOUND)
+        REFUSE(SEAM_EINVAL, "no such ticket to merge into", "into");
+    if (rc != SEAM_OK)
+        return rc;
+    if (into.customer == NULL || strcmp(into.customer, tk->customer) != 0) {
+        ticket_free(&into);
+        REFUSE(SEAM_ECONFLICT, "only tickets of the same customer can be merged", "into");
+    }
+    if (into.merged_into != NULL) {
+        ticket_free(&into);
+        REFUSE(SEAM_ECONFLICT,
+               "the ticket named was itself merged into another; merge into that one", "into");
+    }
+    if (!ticket_is_open(&into)) {
+        ticket_free(&into);
+        REFUSE(SEAM_ECONFLICT, "a ticket can be merged only into an open one; reopen it first",
+               "into");
+    }
+    /* The survivor's event first: it commits to the merged ticket's history as it stands. */
+    enum ticket_status into_before = into.status;
+    struct json_obj d = JSON_OBJ_INIT, head = JSON_OBJ_INIT;
+    json_obj_str(&d, "from", tk->id);
+    json_obj_str(&d, "summary", tk->summary);
+    json_obj_str(&d, "description", tk->description);
+    json_obj_str(&d, "reason", x->a->text);
+    json_obj_int(&head, "events", tk->events);
+    json_obj_str(&head, "last", tk->last);
+    obj_member(&d, "from_head", &head);
+    json_obj_str(&d, "status", ticket_statuses[into.status].name);
+    if ((rc = limits_allow(c->cfg, &into, TIER_END, EV_TICKET_MERGE_RECEIVED, 0, why)) != SEAM_OK) {
+        json_obj_free(&d);
+        ticket_free(&into);
+        if (why->field == NULL)
+            why->field = "into";
+        return rc;
+    }
+    into.updated_at = x->now;
+    timeline_add(&into, x->now, EV_TICKET_MERGE_RECEIVED, VIS_PUBLIC, x->a->text);
+    size_t dlen;
+    char *text = json_obj_finish(&d, &dlen);
+    rc = ticket_event(x->t, c, &into, EV_TICKET_MERGE_RECEIVED, x->who, x->at, text, dlen);
+    free(text);
+    if (rc == SEAM_OK &&
+        (rc = record_save(x->t, &into, 0, bytes_cap(c->cfg, TIER_END))) == SEAM_ETOOBIG) {
+        refuse_size(c->cfg, TIER_END, why);
+        why->field = "into";
+    }
+    if (rc == SEAM_OK)
+        rc = fanout_changed(x->t, &into, (int)into_before, EV_TICKET_MERGE_RECEIVED);
+    ticket_free(&into);
+    if (rc != SEAM_OK)
+        return rc;
+    /* Then the merged ticket: its claims end, it is closed into the survivor. */
+    end_live(x, AS_MERGED);
+    tk->status = TS_CLOSED;
+    set_str(&tk->merged_into, x->a->ticket_ref);
+    flag_set_add(&tk->flags, FLAG_MERGED);
+    json_obj_str(x->data, "into", x->a->ticket_ref);
+    json_obj_str(x->data, "reason", x->a->text);
+    return SEAM_OK;
+}
+
 /* The owner's actions. */
 
 static enum seam_err
@@ -996,8 +1280,23 @@ apply_handback(struct act *x)
         return SEAM_OK;
     }
     int64_t position;
-    int disputed;
-    const char *next = next_owner(c, tk, asg, a, &position, &disputed);
+    const char *refused, *because;
+    const char *next = next_owner(c, tk, asg, a, &position, &refused, &because);
+    if (a->reason == HB_BELONGS_TO) { /* what became of the partner named, on the record */
+        set_str(&asg->belongs_to, a->partner);
+        set_str(&asg->belongs_to_refused, refused);
+        struct json_obj b = JSON_OBJ_INIT;
+        json_obj_str(&b, "partner", a->partner);
+        json_obj_bool(&b, "accepted", refused == NULL);
+        if (refused != NULL) {
+            json_obj_str(&b, "code", refused);
+            json_obj_str(&b, "message", handback_refusal_message(refused));
+        } else {
+            json_obj_str(&b, "because", because);
+        }
+        obj_member(x->data, "belongs_to_outcome", &b);
+    }
+    int disputed = strcmp(next, c->cfg->lead.id) == 0; /* nothing reaches the lead silently */
     size_t ni;
     enum seam_err rc = add_assignment(x->t, c, tk, next, tk->rule, position, x->now, &ni);
     if (rc != SEAM_OK)
@@ -1013,6 +1312,12 @@ apply_handback(struct act *x)
     json_obj_str(&n, "assignment", na->id);
     json_obj_str(&n, "partner", next);
     json_obj_bool(&n, "disputed", disputed);
+    if (disputed) {
+        struct json_text bouncers = {0};
+        bouncers_json(&bouncers, tk);
+        json_obj_raw(&n, "bouncers", bouncers.data, bouncers.len);
+        free(bouncers.data);
+    }
     obj_member(x->data, "next", &n);
     return SEAM_OK;
 }
@@ -1097,6 +1402,7 @@ static const struct {
     [TA_ASSIGN] = {check_assign, apply_assign},
     [TA_TMF_UPDATE] = {NULL, apply_tmf_update},
     [TA_FACTS] = {check_facts, apply_facts},
+    [TA_MERGE] = {check_merge, apply_merge},
     [TA_ACK] = {NULL, apply_ack},
     [TA_RESOLVE] = {NULL, apply_resolve},
     [TA_PROGRESS] = {NULL, apply_progress},
@@ -1125,6 +1431,9 @@ const struct ticket_action_row ticket_actions[TA_COUNT] = {
      "only a ticket being worked on can have its facts corrected; a resolved one is reopened "
      "with them",
      EV_TICKET_FACTS_CHANGED, VIS_PUBLIC, TIER_END},
+    {TA_MERGE, "merge", ROLE_LEAD, 0, OPEN | TS(TS_RESOLVED),
+     "only an open or resolved ticket can be merged into another", EV_TICKET_MERGED, VIS_PUBLIC,
+     TIER_END},
     {TA_ACK, "ack", OWNER, 1, AS(AS_ASSIGNED), "only an assigned claim can be acknowledged",
      EV_ASSIGNMENT_ACKNOWLEDGED, VIS_INTERNAL, TIER_END},
     {TA_RESOLVE, "resolve", OWNER, 1, LIVE, "this claim is no longer live", EV_ASSIGNMENT_RESOLVED,

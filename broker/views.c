@@ -112,6 +112,8 @@ customer_view(const struct ticket_ctx *c, const struct ticket *tk, struct json_t
     complaint_facts(c->cfg, tk, &o);
     put_time(&o, "created_at", tk->created_at);
     put_time(&o, "updated_at", tk->updated_at);
+    if (tk->merged_into != NULL) /* the one ticket the customer follows now */
+        put_str(&o, "merged_into", tk->merged_into);
     key(&o, "timeline");
     json_text_lit(t, "[");
     int first = 1;
@@ -288,6 +290,12 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
         put_time(&o, "handed_back_at", a->handed_back_at);
     if (a->handback_reason >= 0)
         put_str(&o, "handback_reason", handback_reasons[a->handback_reason].name);
+    if (a->belongs_to != NULL)
+        put_str(&o, "belongs_to", a->belongs_to);
+    if (a->belongs_to_refused != NULL) { /* the partner named did not take it: why */
+        put_str(&o, "belongs_to_refused", a->belongs_to_refused);
+        put_str(&o, "belongs_to_refused_message", handback_refusal_message(a->belongs_to_refused));
+    }
     put_str(&o, "ticket", tk->id);
     put_str(&o, "ticket_status", ticket_statuses[tk->status].name);
     put_str(&o, "summary", tk->summary);

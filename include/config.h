@@ -120,6 +120,12 @@ struct config {
     size_t max_record_bytes;         /* a ticket record's stored size */
     unsigned max_signed_per_partner; /* signed requests remembered per partner in the window */
     unsigned max_bounces;
+    /* A complaint with the same facts as an open one of the same customer
+     * filed within this many minutes is flagged possible_duplicate (0: never). */
+    unsigned duplicate_window_minutes;
+    /* 1: a complaint about a service outside the customer's bundle is refused
+     * (400, field "service"); 0: it is routed and flagged out_of_bundle. */
+    unsigned refuse_out_of_bundle;
     /* who may read /metrics: these networks (default 127.0.0.0/8), or a bearer
      * token whose SHA-256 is metrics_token_sha256 (when metrics_token is set) */
     struct config_net *metrics_allow;

@@ -75,6 +75,26 @@ json_t *route_check(const struct config *cfg, int *fatal);
 int route_possible_owner(const struct config *cfg, const struct route_facts *f,
                          const char *partner);
 
+/*
+ * Whether the complaint's service is in the customer's bundle for the
+ * customer's region (1 also when no service is named); 0: out of bundle.
+ */
+int route_in_bundle(const struct config *cfg, const struct route_facts *f);
+
+/*
+ * Whether a hand-back "belongs_to" may name partner for a complaint with
+ * these facts, and why: "bundle" when it provides a service of the
+ * customer's bundle in the customer's region, "rules" when a rule matching
+ * the facts names it (route_possible_owner); NULL when neither (or it is no
+ * partner). Whether it is in the rule's fallback chain does not matter.
+ */
+const char *route_handback_why(const struct config *cfg, const struct route_facts *f,
+                               const char *partner);
+
+/* [{"partner","because","service"}, ...]: every partner route_handback_why accepts (new
+ * reference). */
+json_t *route_handback_targets(const struct config *cfg, const struct route_facts *f);
+
 /* Whether the value is in the vocabulary of fact (bundles, priorities included); 0 for a fact
  * outside the configuration's table. */
 int route_fact_known(const struct config *cfg, enum fact fact, const char *value);

@@ -41,6 +41,8 @@ struct ticket_input {
     char *facts[FACT_MAX];
     int priority;
     json_t *tmf;          /* TMF621 attributes to keep (tmf.h), or NULL */
+    char *duplicate_of;   /* an earlier ticket ticket_find_duplicate found, or NULL: it is
+                           * checked again when filing, and the ticket flagged if it holds */
     const char *customer; /* a lead filing for a customer; NULL: the filing customer */
 };
 /* Frees what an input owns (its strings, tmf, customer), not the struct. */
@@ -79,6 +81,22 @@ enum seam_err ticket_create(struct store_txn *t, const struct ticket_ctx *c,
                             const struct principal *who, const struct ticket_input *in,
                             struct ticket *out) SEAM_WUR;
 
+/*
+ * The customer's most recent open ticket (among its DUPLICATE_SCAN newest)
+ * filed within cfg->duplicate_window_minutes with the same facts (all but
+ * the priority) as the complaint in, whose customer facts come from the
+ * record cust: its id in out. SEAM_ENOTFOUND if none (or the window is 0).
+ * A read: any transaction but a staged one (it scans).
+ */
+#define DUPLICATE_SCAN 16
+enum seam_err ticket_find_duplicate(struct store_txn *t, const struct config *cfg,
+                                    const char *customer, const json_t *cust,
+                                    const struct ticket_input *in,
+                                    char out[TICKET_ID_LEN + 1]) SEAM_WUR;
+
+/* The message of a belongs_to refusal's code (struct assignment's belongs_to_refused). */
+const char *handback_refusal_message(const char *code);
+
 enum ticket_action {
     TA_NOTE,       /* customer: add information (answers a question: pending -> inProgress) */
     TA_CONFIRM,    /* customer: resolved -> closed */
@@ -89,6 +107,7 @@ enum ticket_action {
     TA_FACTS,      /* the lead, the owner of a live claim (/v1), the customer (TMF621's
                     * PATCH): the complaint's facts corrected, the live claims of the
                     * round end and a new round is routed */
+    TA_MERGE,      /* lead: merged into another open ticket of the same customer (ticket_ref) */
     /* The actions from here on name an assignment, not a ticket. */
     TA_ACK,       /* the assignment's owner: assigned -> acknowledged */
     TA_RESOLVE,   /* the assignment's owner: -> resolved; the last live one resolves the ticket */
@@ -126,7 +145,8 @@ struct ticket_action_req {
     const char *text;       /* note, reason or resolution */
     const char *partner;    /* TA_ASSIGN: a partner id or "lead"; TA_HANDBACK: belongs_to */
     int reason;             /* TA_HANDBACK: enum handback_reason; TA_SLA: enum sla_kind */
-    const char *ticket_ref; /* TA_HANDBACK duplicate: the ticket it duplicates */
+    const char *ticket_ref; /* TA_HANDBACK duplicate: the ticket it duplicates; TA_MERGE: the
+                             * ticket it is merged into */
     json_t *signature;      /* a partner's verified signature of its request, kept in the event */
     int64_t due_ms;         /* TA_SLA: the due instant that came */
     json_t *tmf;            /* TA_TMF_UPDATE: the attributes */

@@ -63,6 +63,7 @@ enum assignment_state {
     AS_CANCELLED,     /* the ticket was cancelled */
     AS_REASSIGNED,    /* the lead gave the ticket to another owner */
     AS_UNDELIVERABLE, /* its partner never received it; the lead took it */
+    AS_MERGED,        /* its ticket was merged into another, whose owners carry the complaint */
     AS_COUNT
 };
 
@@ -91,7 +92,9 @@ enum event_type {
     EV_ASSIGNMENT_ESCALATED,
     EV_SLA_WARNING,
     EV_SLA_BREACHED,
-    EV_TICKET_FACTS_CHANGED, /* the complaint's facts corrected; routed again */
+    EV_TICKET_FACTS_CHANGED,  /* the complaint's facts corrected; routed again */
+    EV_TICKET_MERGED,         /* on the ticket merged into another (closed by it) */
+    EV_TICKET_MERGE_RECEIVED, /* on the ticket another was merged into */
     EV_COUNT
 };
 
@@ -123,12 +126,15 @@ extern const struct handback_reason_row handback_reasons[HB_COUNT];
 /* ---- flags, on a ticket or on one of its assignments ---- */
 
 enum ticket_flag {
-    FLAG_UNROUTABLE, /* no rule could be resolved: the lead owns it */
-    FLAG_DISPUTED,   /* bounced past max_bounces, or the chain ran out */
-    FLAG_ESCALATED,  /* an SLA breach or an undeliverable claim reached the lead */
-    FLAG_BREACHED,   /* this assignment breached an SLA target */
-    FLAG_FORCED,     /* the lead assigned it */
-    FLAG_DUPLICATE,  /* handed back as a duplicate */
+    FLAG_UNROUTABLE,         /* no rule could be resolved: the lead owns it */
+    FLAG_DISPUTED,           /* reached the lead through hand-backs (or bounced past max_bounces) */
+    FLAG_ESCALATED,          /* an SLA breach or an undeliverable claim reached the lead */
+    FLAG_BREACHED,           /* this assignment breached an SLA target */
+    FLAG_FORCED,             /* the lead assigned it */
+    FLAG_DUPLICATE,          /* handed back as a duplicate */
+    FLAG_OUT_OF_BUNDLE,      /* the complaint's service is not in the customer's bundle */
+    FLAG_POSSIBLE_DUPLICATE, /* filed with the same facts while an earlier one is open */
+    FLAG_MERGED,             /* merged into another ticket (merged_into) */
     FLAG_COUNT
 };
 
@@ -218,7 +224,10 @@ struct assignment {
     int64_t acknowledged_at, resolved_at, ended_at, handed_back_at; /* SEAM_ABSENT_MS */
     char *resolution;                                               /* NULL: none */
     int handback_reason;                                            /* -1: none */
-    int64_t held_ms;                                                /* SEAM_ABSENT_MS */
+    /* A belongs_to hand-back: the partner it named, and why that partner was
+     * refused (a code of handback_refusals[] in ticket.c; NULL: it took the claim). */
+    char *belongs_to, *belongs_to_refused;
+    int64_t held_ms; /* SEAM_ABSENT_MS */
     struct sla_clock sla;
     struct extra_member *extra; /* members of a stored record the model does not know */
     size_t nextra;
@@ -274,6 +283,9 @@ struct ticket {
     struct flag_set flags;
     struct e2e_clock e2e;
     char *tmf; /* TMF621 attributes kept (a JSON object's text), or NULL */
+    /* The earlier open ticket of the same customer with the same facts
+     * (possible_duplicate), and the ticket this one was merged into; NULL: none. */
+    char *duplicate_of, *merged_into;
     /* The head of the event chain: events so far, the last one's SHA-256 (hex). */
     uint32_t events;
     char last[65];

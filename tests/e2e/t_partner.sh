@@ -3,7 +3,9 @@
 # long-poll), the fields its configuration withholds, working a claim
 # (progress, need-info and the customer's answer), and hand-backs: along the
 # chain, belongs_to, duplicate, ping-pong ending with the lead flagged
-# disputed, max_bounces; at every step the ticket has a live owner.
+# disputed, max_bounces; at every step the ticket has a live owner, and every
+# claim that comes to the lead through a hand-back is disputed, even where
+# the chain names the lead.
 . "$(dirname "$0")/lib.sh"
 init_store
 C1=$(new_customer c1 triple-play north)
@@ -95,8 +97,8 @@ req POST "/v1/assignments/$A1/handback" "$FIB" '{"reason":"belongs_to","partner"
 check "belongs_to an unknown partner is 400" [ "$STATUS" = 400 -a "$(jbody .error.field)" = partner ]
 req POST "/v1/assignments/$A1/handback" "$FIB" '{"reason":"customer_side","note":"In-home wiring."}'
 check "a hand-back is recorded with the time held" [ "$STATUS" = 200 -a "$(jbody .state)" = handed_back -a "$(jbody '.handback_reason')" = customer_side ]
-check "the claim went along the chain to the lead (the wiring provider), not disputed" live_owner "$T1"
-check "... owned by the lead, no dispute flag" [ "$(jbody '.assignments[-1].partner')" = northwind -a "$(jbody '.assignments[-1].flags | index("disputed")')" = null ]
+check "the claim went along the chain to the lead (the wiring provider)" live_owner "$T1"
+check "... owned by the lead, disputed: it came by a hand-back" [ "$(jbody '.assignments[-1].partner')" = northwind -a "$(jbody '.assignments[-1].flags | index("disputed") != null')" = true ]
 check "the handed-back claim records how long fibernet held it" [ "$(jbody '.assignments[0].held_ms')" -ge 0 ]
 req GET "/v1/tickets/$T1" "$C1"
 check "the customer does not see the companies' ping-pong" [ "$(jbody '[.timeline[] | select(.type == "assignment.handed_back")] | length')" = 0 -a "$(jbody .status)" = inProgress ]
@@ -118,7 +120,7 @@ req POST "/v1/assignments/$A/handback" "$FIB" '{"reason":"belongs_to","partner":
 check "fibernet sends it back to skyview, which refused it already: the lead" live_owner "$T5"
 check "... flagged disputed" [ "$(jbody '.assignments[-1].partner')" = northwind -a "$(jbody '.assignments[-1].flags | index("disputed") != null')" = true -a "$(jbody '.flags | index("disputed") != null')" = true ]
 req GET "/v1/tickets?flag=disputed" "$LEAD"
-check "the lead finds it among the disputed" [ "$(jbody '[.items[].id] | join(",")')" = "$T5" ]
+check "the lead finds both among the disputed" [ "$(jbody '[.items[].id] | join(",")')" = "$T5,$T1" ]
 
 # not_our_service all the way down the chain.
 T6=$(file "$TV")
@@ -128,14 +130,22 @@ check "skyview: not ours; the chain's next is fibernet" [ "$(live_owner "$T6"; j
 A=$(jbody '.assignments[-1].id')
 req POST "/v1/assignments/$A/handback" "$FIB" '{"reason":"not_our_service"}'
 check "fibernet: not ours either; the lead, as the chain's last step" live_owner "$T6"
-check "... the lead, not disputed (the chain named it)" [ "$(jbody '.assignments[-1].partner')" = northwind -a "$(jbody '.assignments[-1].flags | index("disputed")')" = null ]
+check "... the lead, disputed although the chain named it" [ "$(jbody '.assignments[-1].partner')" = northwind -a "$(jbody '.assignments[-1].flags | index("disputed") != null')" = true ]
+check "... the event names the bouncers and their time" [ "$(jbody '.assignments | map(select(.state == "handed_back")) | length')" = 2 ]
 
-# belongs_to someone who cannot own it: disputed.
+# belongs_to a partner of the customer's bundle outside the chain: taken.
 T7=$(file "$INTERNET")
 live_owner "$T7"; A=$(jbody '.assignments[-1].id')
 req POST "/v1/assignments/$A/handback" "$FIB" '{"reason":"belongs_to","partner":"skyview"}'
-check "belongs_to a partner the rules do not allow: the lead, disputed" live_owner "$T7"
-check "... flagged" [ "$(jbody '.assignments[-1].partner')" = northwind -a "$(jbody '.flags | index("disputed") != null')" = true ]
+check "belongs_to skyview, the bundle's TV provider, outside the chain: skyview takes it" live_owner "$T7"
+check "... not disputed" [ "$(jbody '.assignments[-1].partner')" = skyview -a "$(jbody '.flags | index("disputed")')" = null ]
+# belongs_to a partner outside the customer's bundle: refused, the chain goes on.
+req POST /v1/tickets "$C2" '{"summary":"Dead again","description":"","service":"phone","symptom":"no_dial_tone"}'
+T7b=$(jbody .id)
+live_owner "$T7b"; A=$(jbody '.assignments[-1].id')
+req POST "/v1/assignments/$A/handback" "$NORD" '{"reason":"belongs_to","partner":"skyview"}'
+check "belongs_to skyview for a phone-only customer: refused with its reason" [ "$STATUS" = 200 -a "$(jbody .belongs_to_refused)" = not_in_bundle -a -n "$(jbody .belongs_to_refused_message)" ]
+check "... the chain's lead takes it, disputed" [ "$(live_owner "$T7b"; jbody '.assignments[-1].partner')" = northwind -a "$(jbody '.flags | index("disputed") != null')" = true ]
 
 # duplicate: the lead decides.
 T8=$(file "$INTERNET")

@@ -2,10 +2,13 @@
 # The scenario corpus (tests/scenarios/*.json): every complaint is filed with
 # the real daemon and explained by `seamctl rules explain` from the same
 # file; the owners the daemon assigned, the CLI's answer, the API's explain
-# and the expectation must all agree. Another federation runs the same way
-# with CONF, SCENARIOS (its directory of scenario files) and MIN_SCENARIOS
-# set (t_scenarios_condominium.sh).
+# and the expectation must all agree. A scenario's own customer ("id" in
+# "customer"), flags and steps after filing (hand-backs, filing again,
+# merging): scenario_steps.sh. Another federation runs the same way with
+# CONF, SCENARIOS (its directory of scenario files) and MIN_SCENARIOS set
+# (t_scenarios_condominium.sh).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/scenario_steps.sh"
 SCENARIOS=${SCENARIOS:-$ROOT/tests/scenarios}
 init_store
 check "the federation's coverage check passes (no conflict, no unresolvable owner)" \
@@ -21,9 +24,10 @@ for file in "$SCENARIOS"/*.json; do
         name=$(jq -r .name "$TMP/s.json")
         b=$(jq -r .customer.bundle "$TMP/s.json")
         r=$(jq -r .customer.region "$TMP/s.json")
-        if [ -z "${TOK[$b.$r]:-}" ]; then TOK[$b.$r]=$(new_customer "c-$b-$r" "$b" "$r"); fi
+        cid=$(jq -r ".customer.id // \"c-$b-$r\"" "$TMP/s.json")
+        if [ -z "${TOK[$cid]:-}" ]; then TOK[$cid]=$(new_customer "$cid" "$b" "$r"); fi
         body=$(jq -c '.complaint + {summary: .name, description: "scenario"}' "$TMP/s.json")
-        req POST /v1/tickets "${TOK[$b.$r]}" "$body"
+        req POST /v1/tickets "${TOK[$cid]}" "$body"
         args=(--bundle "$b" --region "$r")
         for f in service symptom equipment priority; do
             v=$(jq -r ".complaint.$f // empty" "$TMP/s.json")
@@ -43,7 +47,7 @@ for file in "$SCENARIOS"/*.json; do
         ctl rules explain "${args[@]}" >"$TMP/cli.json"
         cli=$(jq -c '{rule: .winner, mode: .mode, owners: [.owners[].partner] | sort}' "$TMP/cli.json")
         want=$(jq -c '.expect | {rule, mode, owners}' "$TMP/s.json")
-        req POST /v1/rules/explain "$LEAD" "$(jq -c '.complaint + .customer' "$TMP/s.json")"
+        req POST /v1/rules/explain "$LEAD" "$(jq -c '.complaint + (.customer | del(.id))' "$TMP/s.json")"
         api_same=1
         [ "$(jq -S . "$TMP/body")" = "$(jq -S . "$TMP/cli.json")" ] || api_same=0
         if [ "$daemon" = "$want" ] && [ "$cli" = "$want" ] && [ $api_same = 1 ]; then
@@ -55,6 +59,9 @@ for file in "$SCENARIOS"/*.json; do
             echo "# cli    $cli"
             [ $api_same = 1 ] || echo "# the API's explain differs from the CLI's"
         fi
+        SC_IDS=("$id")
+        SC_TOK=${TOK[$cid]}
+        scenario_steps
     done
 done
 check "at least ${MIN_SCENARIOS:-40} scenarios ran ($n)" [ "$n" -ge "${MIN_SCENARIOS:-40}" ]

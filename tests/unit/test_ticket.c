@@ -68,6 +68,8 @@ add_customers(struct store_txn *t, void *arg)
 {
     (void)arg;
     enum seam_err rc = customer_add(t, cfg, "c1", "Ada", "triple-play", "north", NULL);
+    if (rc == SEAM_OK)
+        rc = customer_add(t, cfg, "c3", "Cy", "phone-only", "north", NULL);
     return rc != SEAM_OK ? rc : customer_add(t, cfg, "c2", "Bob", "triple-play", "north", NULL);
 }
 
@@ -121,6 +123,20 @@ step(const struct principal *who, enum ticket_action kind, const char *target, c
     enum seam_err rc = act(who, &a, &why);
     if (rc != SEAM_OK)
         printf("# step %s on %s: %s (%s)\n", ticket_actions[kind].name, target, seam_strerror(rc),
+               why.message ? why.message : "-");
+    return rc == SEAM_OK;
+}
+
+/* The lead merges ticket tid into into: must succeed. */
+static int
+merge_step(const char *tid, const char *into)
+{
+    struct ticket_action_req a = {
+        .kind = TA_MERGE, .target = tid, .text = "the same fault", .ticket_ref = into};
+    struct ticket_refusal why;
+    enum seam_err rc = act(&lead, &a, &why);
+    if (rc != SEAM_OK)
+        printf("# merge %s into %s: %s (%s)\n", tid, into, seam_strerror(rc),
                why.message ? why.message : "-");
     return rc == SEAM_OK;
 }
@@ -237,6 +253,8 @@ static const struct spec specs[] = {
      "only a ticket being worked on can have its facts corrected; a resolved one is reopened "
      "with them",
      EV_TICKET_FACTS_CHANGED, VIS_PUBLIC},
+    {TA_MERGE, "merge", ROLE_LEAD, 0, S_OPEN | S_TS(TS_RESOLVED),
+     "only an open or resolved ticket can be merged into another", EV_TICKET_MERGED, VIS_PUBLIC},
     {TA_ACK, "ack", ROLE_PARTNER | ROLE_LEAD, 1, S_TS(AS_ASSIGNED),
      "only an assigned claim can be acknowledged", EV_ASSIGNMENT_ACKNOWLEDGED, VIS_INTERNAL},
     {TA_RESOLVE, "resolve", ROLE_PARTNER | ROLE_LEAD, 1, S_LIVE, "this claim is no longer live",
@@ -379,6 +397,11 @@ fixture_state(enum assignment_state s, enum owner_kind k, struct fixture *f)
     case AS_UNDELIVERABLE:
         okay = step(&broker, TA_ESCALATE, f->aid, NULL, NULL, 0);
         break;
+    case AS_MERGED: {
+        struct fixture g;
+        okay = file_ticket(OWN_PARTNER, &g) && merge_step(f->tid, g.tid);
+        break;
+    }
     case AS_COUNT:
         return 0;
     }
@@ -422,6 +445,13 @@ valid_args(enum ticket_action kind, const struct fixture *f)
         a.facts[FACT_EQUIPMENT] = "router";
         a.facts_given = 1u << FACT_SYMPTOM | 1u << FACT_EQUIPMENT;
         break;
+    case TA_MERGE: { /* into a new open ticket of the same customer */
+        static char into[TICKET_ID_LEN + 1];
+        struct fixture g;
+        a.text = "the same fault";
+        a.ticket_ref = file_ticket(OWN_PARTNER, &g) ? memcpy(into, g.tid, sizeof(into)) : NULL;
+        break;
+    }
     case TA_RESOLVE:
         a.text = "fixed";
         break;
@@ -526,9 +556,10 @@ allowed(const char *name, const struct principal *who, const struct fixture *f,
     const struct timeline_entry *e = ta.ntimeline ? &ta.timeline[ta.ntimeline - 1] : NULL;
     if (ta.events != tb.events + 1 || after.events != before.events + 1)
         snprintf(problem, sizeof(problem), "events %u -> %u", tb.events, ta.events);
-    else if (after.logged != before.logged + 1)
-        snprintf(problem, sizeof(problem), "%llu events logged, not one",
-                 (unsigned long long)(after.logged - before.logged));
+    else if (after.logged != before.logged + (a->kind == TA_MERGE ? 2 : 1))
+        snprintf(problem, sizeof(problem), "%llu events logged, not %s",
+                 (unsigned long long)(after.logged - before.logged),
+                 a->kind == TA_MERGE ? "two (one on each ticket)" : "one");
     else if (!event_type_at(f->tid, tb.events, type) ||
              strcmp(type, event_types[want_type].name) != 0)
         snprintf(problem, sizeof(problem), "event %u is \"%s\", not %s", tb.events, type,
@@ -846,6 +877,195 @@ test_argument_checks(void)
     ok(act(&cust, &none, &why) == SEAM_ENOTFOUND, "note on a ticket that does not exist");
 }
 
+/* Files a complaint as who (a customer) with in; *out the ticket (ticket_free). */
+struct create_as {
+    const struct principal *who;
+    const struct ticket_input *in;
+    struct ticket out;
+};
+
+static enum seam_err
+create_as_fn(struct store_txn *t, void *arg)
+{
+    struct create_as *j = arg;
+    ticket_free(&j->out);
+    return ticket_create(t, &ctx, j->who, j->in, &j->out);
+}
+
+/* The merge's checks, in the order the action makes them. */
+static void
+test_merge_checks(void)
+{
+    struct fixture f, g, h;
+    if (!file_ticket(OWN_PARTNER, &f) || !file_ticket(OWN_PARTNER, &g)) {
+        ok(0, "merge checks: the fixtures are built");
+        return;
+    }
+    struct ticket_action_req a = {.kind = TA_MERGE, .target = f.tid, .text = "the same"};
+    refused("merge naming no ticket", &lead, &f, &a, SEAM_EINVAL,
+            "into names the ticket this one is merged into", "into");
+    a.ticket_ref = "T-nope";
+    refused("merge into a malformed id", &lead, &f, &a, SEAM_EINVAL,
+            "into names the ticket this one is merged into", "into");
+    a.ticket_ref = f.tid;
+    refused("merge into itself", &lead, &f, &a, SEAM_EINVAL,
+            "a ticket cannot be merged into itself", "into");
+    a.ticket_ref = "T00000000000000000000";
+    refused("merge into a ticket that does not exist", &lead, &f, &a, SEAM_EINVAL,
+            "no such ticket to merge into", "into");
+    /* Another customer's ticket. */
+    struct ticket_input in = {
+        .summary = (char *)"slow",
+        .description = (char *)"slow",
+        .facts = {[FACT_SERVICE] = (char *)"internet", [FACT_SYMPTOM] = (char *)"slow"},
+        .priority = PRIO_NORMAL};
+    struct create_as other = {.who = &other_cust, .in = &in};
+    if (store_write(st, create_as_fn, &other, evlog_hook, (void *)ctx.lg) == SEAM_OK) {
+        a.ticket_ref = other.out.id;
+        refused("merge into another customer's ticket", &lead, &f, &a, SEAM_ECONFLICT,
+                "only tickets of the same customer can be merged", "into");
+    } else {
+        ok(0, "merge checks: another customer's ticket is filed");
+    }
+    ticket_free(&other.out);
+    /* A closed one. */
+    if (fixture_status(TS_CLOSED, &h)) {
+        a.ticket_ref = h.tid;
+        refused("merge into a closed ticket", &lead, &f, &a, SEAM_ECONFLICT,
+                "a ticket can be merged only into an open one; reopen it first", "into");
+    }
+    /* Into g, then into f (merged): a chain is refused at its merged link. */
+    a.ticket_ref = g.tid;
+    struct ticket_refusal why;
+    ok(act(&lead, &a, &why) == SEAM_OK, "merge f into g by the lead");
+    struct ticket tf, tg;
+    if (load(f.tid, &tf) && load(g.tid, &tg)) {
+        const struct assignment *fa = ticket_find_assignment(&tf, f.aid);
+        ok(tf.status == TS_CLOSED && tf.merged_into && strcmp(tf.merged_into, g.tid) == 0 &&
+               flag_set_has(&tf.flags, FLAG_MERGED),
+           "the merged ticket is closed, flagged merged, naming the survivor");
+        ok(fa && fa->state == AS_MERGED && fa->ended_at >= 0 && ticket_live_count(&tf) == 0,
+           "its live claim ended as merged");
+        ok(ticket_is_open(&tg) && ticket_live_count(&tg) == 1 &&
+               tg.timeline[tg.ntimeline - 1].type == EV_TICKET_MERGE_RECEIVED &&
+               tg.timeline[tg.ntimeline - 1].visibility == VIS_PUBLIC,
+           "the survivor stays open with its owner and records the merge publicly");
+        ticket_free(&tf);
+        ticket_free(&tg);
+    } else {
+        ok(0, "merge: the tickets load");
+    }
+    if (file_ticket(OWN_PARTNER, &h)) {
+        struct ticket_action_req b = {
+            .kind = TA_MERGE, .target = h.tid, .text = "x", .ticket_ref = f.tid};
+        refused("merge into a merged ticket", &lead, &h, &b, SEAM_ECONFLICT,
+                "the ticket named was itself merged into another; merge into that one", "into");
+        /* A ticket that received a merge may itself be merged on. */
+        b.target = g.tid;
+        b.ticket_ref = h.tid;
+        ok(act(&lead, &b, &why) == SEAM_OK, "the survivor merged on into a third ticket");
+    }
+}
+
+/* Hand-backs naming a partner, and every arrival at the lead after them disputed. */
+static void
+test_handback_targets(void)
+{
+    struct fixture f;
+    struct ticket tk;
+    struct ticket_refusal why;
+    /* c1 (triple-play, north): fibernet's claim, named to nordtel, the phone
+     * provider of the bundle; the rule's chain (lead) does not name it. */
+    if (fixture_state(AS_ACKNOWLEDGED, OWN_PARTNER, &f)) {
+        struct ticket_action_req a = {.kind = TA_HANDBACK,
+                                      .target = f.aid,
+                                      .reason = HB_BELONGS_TO,
+                                      .partner = "nordtel",
+                                      .text = "the line"};
+        ok(act(&owner_p, &a, &why) == SEAM_OK, "belongs_to a bundle partner outside the chain");
+        if (load(f.tid, &tk)) {
+            const struct assignment *n = &tk.assignments[tk.nassignments - 1];
+            const struct assignment *b = ticket_find_assignment(&tk, f.aid);
+            ok(strcmp(n->partner, "nordtel") == 0 && !flag_set_has(&n->flags, FLAG_DISPUTED) && b &&
+                   b->belongs_to_refused == NULL,
+               "  nordtel owns it now, not disputed");
+            /* nordtel names fibernet back: fibernet handed it back this round. */
+            struct ticket_action_req c = {.kind = TA_HANDBACK,
+                                          .target = n->id,
+                                          .reason = HB_BELONGS_TO,
+                                          .partner = "fibernet"};
+            ok(act(&other_p, &c, &why) == SEAM_OK, "belongs_to the partner that bounced it");
+            ticket_free(&tk);
+            if (load(f.tid, &tk)) {
+                const struct assignment *l = &tk.assignments[tk.nassignments - 1];
+                const struct assignment *nb = &tk.assignments[tk.nassignments - 2];
+                ok(strcmp(l->partner, cfg->lead.id) == 0 &&
+                       flag_set_has(&l->flags, FLAG_DISPUTED) &&
+                       flag_set_has(&tk.flags, FLAG_DISPUTED),
+                   "  refused; the chain's last step, the lead, takes it disputed");
+                ok(nb->belongs_to_refused && strcmp(nb->belongs_to_refused, "handed_back") == 0,
+                   "  the refusal is on the record: handed_back");
+                ticket_free(&tk);
+            }
+        }
+    } else {
+        ok(0, "hand-back targets: the fixture is built");
+    }
+    /* c3 (phone-only): nordtel's phone claim named to skyview, which serves
+     * no service of that bundle: refused; the chain (wiring: the lead) goes on. */
+    struct principal c3;
+    principal(&c3, ROLE_CUSTOMER, "c3");
+    struct ticket_input in = {
+        .summary = (char *)"no tone",
+        .description = (char *)"no dial tone",
+        .facts = {[FACT_SERVICE] = (char *)"phone", [FACT_SYMPTOM] = (char *)"no_dial_tone"},
+        .priority = PRIO_NORMAL};
+    struct create_as j = {.who = &c3, .in = &in};
+    if (store_write(st, create_as_fn, &j, evlog_hook, (void *)ctx.lg) == SEAM_OK &&
+        strcmp(j.out.assignments[0].partner, "nordtel") == 0) {
+        struct ticket_action_req a = {.kind = TA_HANDBACK,
+                                      .target = j.out.assignments[0].id,
+                                      .reason = HB_BELONGS_TO,
+                                      .partner = "skyview"};
+        ok(act(&other_p, &a, &why) == SEAM_OK, "belongs_to a partner outside the bundle: taken");
+        if (load(j.out.id, &tk)) {
+            const struct assignment *b = &tk.assignments[0], *l = &tk.assignments[1];
+            ok(b->belongs_to_refused && strcmp(b->belongs_to_refused, "not_in_bundle") == 0,
+               "  skyview refused: not_in_bundle");
+            ok(tk.nassignments == 2 && strcmp(l->partner, cfg->lead.id) == 0 &&
+                   flag_set_has(&l->flags, FLAG_DISPUTED),
+               "  the chain's planned lead takes it, disputed");
+            ticket_free(&tk);
+        }
+        /* Out of bundle: c3 files about TV. */
+        in.facts[FACT_SERVICE] = (char *)"tv";
+        in.facts[FACT_SYMPTOM] = (char *)"no_signal";
+        struct create_as o = {.who = &c3, .in = &in};
+        ok(store_write(st, create_as_fn, &o, evlog_hook, (void *)ctx.lg) == SEAM_OK &&
+               flag_set_has(&o.out.flags, FLAG_OUT_OF_BUNDLE),
+           "a complaint about a service outside the bundle is flagged out_of_bundle");
+        /* The same facts again, naming the first: possible_duplicate. */
+        struct ticket_input again = in;
+        again.duplicate_of = o.out.id;
+        struct create_as d = {.who = &c3, .in = &again};
+        ok(store_write(st, create_as_fn, &d, evlog_hook, (void *)ctx.lg) == SEAM_OK &&
+               flag_set_has(&d.out.flags, FLAG_POSSIBLE_DUPLICATE) && d.out.duplicate_of &&
+               strcmp(d.out.duplicate_of, o.out.id) == 0,
+           "the same facts while the first is open: possible_duplicate, linked");
+        /* Other facts naming it: not a duplicate. */
+        again.facts[FACT_SYMPTOM] = (char *)"degraded";
+        ticket_free(&d.out);
+        ok(store_write(st, create_as_fn, &d, evlog_hook, (void *)ctx.lg) == SEAM_OK &&
+               !flag_set_has(&d.out.flags, FLAG_POSSIBLE_DUPLICATE) && d.out.duplicate_of == NULL,
+           "other facts: not flagged, whatever the request named");
+        ticket_free(&d.out);
+        ticket_free(&o.out);
+    } else {
+        ok(0, "hand-back targets: c3's phone ticket goes to nordtel");
+    }
+    ticket_free(&j.out);
+}
+
 int
 main(void)
 {
@@ -898,6 +1118,8 @@ main(void)
         }
     }
     test_argument_checks();
+    test_merge_checks();
+    test_handback_targets();
 
     json_decref(tmf_change);
     sla_free(sla);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# A property of hand-backs: random complaints from customers of every bundle
+# and region, then random hand-backs by whoever holds each claim (any
+# reason, belongs_to any partner or the lead, duplicates), some claims
+# resolved on the way. After every step: an open ticket has a live owner,
+# and every claim that came to the lead after a hand-back in its round is
+# disputed (also where the chain's planned last step is the lead).
+. "$(dirname "$0")/lib.sh"
+N=${SEAM_PROPERTY_HB_N:-120}
+init_store
+LEAD=$(new_token lead ops)
+declare -A PT
+for p in skyview nordtel fibernet; do PT[$p]=$(new_token partner "$p"); done
+toks=()
+for b in triple-play tv-internet phone-only; do
+    for r in north south; do toks+=("$(new_customer "c-$b-$r" "$b" "$r")"); done
+done
+start_broker
+services=(tv phone internet wiring)
+symptoms=(no_service degraded intermittent no_signal no_dial_tone slow equipment_fault)
+partners=(skyview nordtel fibernet lead)
+reasons=(not_our_service customer_side belongs_to belongs_to duplicate)
+pick() { local a=("$@"); echo "${a[RANDOM % ${#a[@]}]}"; }
+
+# holds TICKET: the two properties on the lead's view in $TMP/body
+holds() {
+    jq -e --arg lead northwind '
+      (if (.status == "acknowledged" or .status == "inProgress" or .status == "pending")
+       then ([.assignments[] | select(.state == "assigned" or .state == "acknowledged" or .state == "inProgress")] | length) > 0
+       else true end)
+      and
+      ([.assignments as $xs | $xs[] | select(.partner == $lead) as $l
+        | [$xs[] | select(.round == $l.round and .state == "handed_back" and .handed_back_at <= $l.assigned_at)] | length
+        | if . > 0 then ($l.flags | index("disputed")) != null else true end] | all)' "$TMP/body" >/dev/null
+}
+
+steps=0 broken=0 to_lead=0 prev=""
+for i in $(seq 1 "$N"); do
+    body=$(jq -nc --arg s "$(pick "${services[@]}")" --arg y "$(pick "${symptoms[@]}")" \
+        '{summary: "random", description: "property", service: $s, symptom: $y}')
+    req POST /v1/tickets "$(pick "${toks[@]}")" "$body"
+    [ "$STATUS" = 201 ] || { broken=$((broken + 1)); echo "# filing answered $STATUS"; continue; }
+    id=$(jbody .id)
+    for _ in 1 2 3 4 5; do
+        req GET "/v1/tickets/$id" "$LEAD"
+        steps=$((steps + 1))
+        holds || { broken=$((broken + 1)); echo "# $id breaks a property:"; jq -c '{status, flags, assignments: [.assignments[] | {partner, state, round, flags, assigned_at, handed_back_at}]}' "$TMP/body"; break; }
+        live=$(jq -r '[.assignments[] | select((.state == "assigned" or .state == "acknowledged" or .state == "inProgress") and .partner != "northwind")][0] | if . then .id + " " + .partner else "" end' "$TMP/body")
+        [ -n "$live" ] || break
+        aid=${live% *} owner=${live#* }
+        if [ $((RANDOM % 6)) = 0 ]; then
+            req POST "/v1/assignments/$aid/resolve" "${PT[$owner]}" '{"resolution":"fixed"}'
+            continue
+        fi
+        reason=$(pick "${reasons[@]}")
+        case $reason in
+        belongs_to) hb=$(jq -nc --arg p "$(pick "${partners[@]}")" '{reason: "belongs_to", partner: $p}') ;;
+        duplicate) hb=$(jq -nc --arg t "${prev:-$id}" '{reason: "duplicate", ticket: $t}') ;;
+        *) hb="{\"reason\":\"$reason\"}" ;;
+        esac
+        req POST "/v1/assignments/$aid/handback" "${PT[$owner]}" "$hb"
+        [ "$STATUS" = 200 ] || { broken=$((broken + 1)); echo "# hand-back $hb answered $STATUS $(body)"; break; }
+    done
+    req GET "/v1/tickets/$id" "$LEAD"
+    [ "$(jbody '[.assignments[] | select(.partner == "northwind" and (.flags | index("disputed")))] | length')" -gt 0 ] && to_lead=$((to_lead + 1))
+    prev=$id
+done
+check "$N complaints, $steps steps of random hand-backs: every open ticket owned, every arrival at the lead after a hand-back disputed" [ "$broken" = 0 ]
+check "some claims did come to the lead after hand-backs ($to_lead)" [ "$to_lead" -gt 0 ]
+stop_broker
+check "seamctl verify passes" ctl verify
+finish
