@@ -1074,6 +1074,57 @@ record_load(struct store_txn *t, const char *id, struct ticket *out)
     return record_decode(v.data, v.len, out);
 }
 
+static int
+rd_peek(struct json_read *r, struct ticket *t)
+{
+    struct json_slice k;
+    int v = 0;
+    if (!json_read_object(r))
+        return 0;
+    while (json_read_key(r, &k)) {
+        int ok;
+        if (KEY(k, "customer"))
+            ok = rd_str(r, &t->customer);
+        else if (KEY(k, "created_at"))
+            ok = rd_time(r, &t->created_at);
+        else if (KEY(k, "facts"))
+            ok = rd_facts(r, t->facts);
+        else if (KEY(k, "merged_into"))
+            ok = rd_str_null(r, &t->merged_into);
+        else if (KEY(k, "status")) {
+            ok = rd_name(r, ticket_status_parse, &v);
+            t->status = (enum ticket_status)v;
+        } else
+            ok = json_read_skip(r, NULL, JSON_DEPTH_STORED);
+        if (!ok)
+            return 0;
+    }
+    return !r->err;
+}
+
+enum seam_err
+record_peek(struct store_txn *t, const char *id, struct ticket *out)
+{
+    struct store_val v;
+    struct json_read r;
+    if (id == NULL || strlen(id) != SEAM_ID_LEN || id[0] != 'T')
+        return SEAM_ENOTFOUND;
+    enum seam_err rc = store_get(t, DB_TICKETS, id, SEAM_ID_LEN, &v);
+    if (rc != SEAM_OK)
+        return rc;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->id, id, SEAM_ID_LEN + 1);
+    out->created_at = out->updated_at = SEAM_ABSENT_MS;
+    json_read_init(&r, v.data, v.len);
+    int good = rd_peek(&r, out) && json_read_end(&r);
+    json_read_done(&r);
+    if (!good) {
+        ticket_free(out);
+        return SEAM_ECORRUPT;
+    }
+    return SEAM_OK;
+}
+
 enum seam_err
 record_save(struct store_txn *t, const struct ticket *tk, unsigned store_flags, size_t max_bytes)
 {

@@ -527,7 +527,7 @@ dup_one(void *ctx, struct store_val key, struct store_val val)
     memcpy(id, (const char *)key.data + d->plen, TICKET_ID_LEN);
     id[TICKET_ID_LEN] = '\0';
     struct ticket tk;
-    if (ticket_load(d->t, id, &tk) != SEAM_OK)
+    if (record_peek(d->t, id, &tk) != SEAM_OK)
         return 0; /* a record that cannot be read is passed over */
     int older = d->now - tk.created_at > (int64_t)d->cfg->duplicate_window_minutes * 60000;
     int hit = !older && duplicate_candidate(d->cfg, &tk, d->customer, d->facts, d->now);
@@ -624,7 +624,7 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
         struct ticket earlier;
         const char *facts[SEAM_FACTS_MAX];
         input_facts(c->cfg, in, cust, facts);
-        if (ticket_load(t, in->duplicate_of, &earlier) == SEAM_OK) {
+        if (record_peek(t, in->duplicate_of, &earlier) == SEAM_OK) {
             if (duplicate_candidate(c->cfg, &earlier, customer, facts, now)) {
                 tk.duplicate_of = xstrdup(earlier.id);
                 flag_set_add(&tk.flags, FLAG_POSSIBLE_DUPLICATE);

@@ -61,6 +61,14 @@ char *record_encode(const struct ticket *t, int with_head, size_t *len);
 enum seam_err record_load(struct store_txn *t, const char *id, struct ticket *out) SEAM_WUR;
 
 /*
+ * A glance at a record: only its id, customer, status, created_at, facts
+ * and merged_into are read into *out (ticket_free), the rest is stepped
+ * over unparsed. For questions over many records that need no more (the
+ * duplicate check on filing).
+ */
+enum seam_err record_peek(struct store_txn *t, const char *id, struct ticket *out) SEAM_WUR;
+
+/*
  * Stores tk's record (with its head) under its id; store_flags as
  * store_put's. SEAM_ETOOBIG (nothing stored) when max_bytes > 0 and the
  * record is larger; SEAM_ECORRUPT (logged) if it nests deeper than
