@@ -193,9 +193,9 @@ nginx_rps=$(field nginx 2)
         awk -v l="$2" -v t="$3" -v n="$nginx_rps" '{ printf "| %s | %d | %.2f | %.2f | %d | %.3f | %s |\n", l, $2, $3, $4, $6, $2 / n, t }' "$T/r.$1"
     }
     row nginx "nginx, static file (the ceiling: the better of two runs)" "1"
-    row post "POST /v1/tickets (empty store)" "≥ 0.12, p99 ≤ 25 ms"
-    row get "GET /v1/tickets/{id} (lead)" "≥ 0.5"
-    row pull "GET /v1/assignments?limit=50 (partner)" "≥ 0.3"
+    row post "POST /v1/tickets (empty store)" "≥ 0.15, p99 ≤ 20 ms"
+    row get "GET /v1/tickets/{id} (lead)" "≥ 0.7"
+    row pull "GET /v1/assignments?limit=50 (partner)" "≥ 0.36"
     row ack "POST /v1/assignments/{id}/ack (partner)" "≥ 0.12"
     [ "$TICKETS" -gt 0 ] && row post_full "POST /v1/tickets (store of $TICKETS)" "≥ 0.8 × empty"
     echo
