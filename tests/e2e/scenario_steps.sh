@@ -9,15 +9,31 @@
 #       the customer files the complaint again (with these members changed);
 #       the new ticket is the scenario's next one (tickets are numbered from 0);
 #   {"merge": {"into": 0}}
-#       the lead merges the ticket last filed into ticket number "into".
+#       the lead merges the ticket last filed into ticket number "into";
+#   {"facts": {"by": "owner"|"lead", "facts": {...}, "reason": "..."}}
+#       the newest live claim's owner, or the lead, corrects the facts;
+#   {"resolve": {}}
+#       every live claim's owner resolves it;
+#   {"reopen": {"facts": {...}}}
+#       the customer reopens the resolved ticket, with corrected facts if given.
 # A step's expect may name: "owner" (the partner of the newest claim),
 # "disputed" (the ticket's flag), "belongs_to_refused" (the refusal code on
 # the claim just handed back, null: taken), "flags" (each carried),
 # "no_flags" (none carried), "duplicate_of" (a ticket number), "status",
 # "merged_into" (a ticket number), "customer_sees" (how many of the
 # scenario's tickets the customer's list shows), "bouncers" (the partners the
-# last hand-back event names as bouncers, in order).
+# last hand-back event names as bouncers, in order), "rule" (the ticket's
+# rule), "live_owners" (the partners of its live claims, in any order).
 declare -A PTOK
+LEAD_ID=$(jq -r .lead.id "$CONF")
+
+# owner_token PARTNER: sets OWNER_TOK to a token of the claim's owner (the
+# lead's own when the lead holds the claim)
+owner_token() {
+    if [ "$1" = "$LEAD_ID" ]; then OWNER_TOK=$LEAD; return; fi
+    [ -n "${PTOK[$1]:-}" ] || PTOK[$1]=$(new_token partner "$1")
+    OWNER_TOK=${PTOK[$1]}
+}
 
 # scenario_ticket ID: the lead's view of ticket ID in $TMP/ticket.json
 scenario_ticket() {
@@ -44,6 +60,10 @@ scenario_expect() {
     for v in $(jq -r '.no_flags // [] | .[]' <<<"$want"); do
         [ "$(jq -r --arg f "$v" '.flags | index($f)' "$t")" = null ] || bad="$bad flag=$v"
     done
+    v=$(jq -r '.rule // empty' <<<"$want")
+    [ -z "$v" ] || [ "$(jq -r '.rule' "$t")" = "$v" ] || bad="$bad rule=$(jq -r .rule "$t")"
+    v=$(jq -r '.live_owners // empty | sort | join(",")' <<<"$want")
+    [ -z "$v" ] || [ "$(jq -r '[.assignments[] | select(.state == "assigned" or .state == "acknowledged" or .state == "inProgress") | .partner] | sort | join(",")' "$t")" = "$v" ] || bad="$bad live_owners"
     v=$(jq -r '.duplicate_of // empty' <<<"$want")
     [ -z "$v" ] || [ "$(jq -r '.duplicate_of' "$t")" = "${SC_IDS[$v]}" ] || bad="$bad duplicate_of"
     v=$(jq -r '.status // empty' <<<"$want")
@@ -97,6 +117,26 @@ scenario_steps() {
                 '.complaint + $c + {summary: .name, description: "scenario, again"}' "$TMP/s.json")"
             [ "$STATUS" = 201 ] || { ok 1 "$name: answered $STATUS $(body)"; continue; }
             SC_IDS+=("$(jbody .id)")
+        elif jq -e 'has("facts")' <<<"$step" >/dev/null; then
+            local tok=$LEAD
+            if [ "$(jq -r .facts.by <<<"$step")" = owner ]; then
+                scenario_ticket "${SC_IDS[-1]}"
+                owner=$(jq -r '[.assignments[] | select(.state == "assigned" or .state == "acknowledged" or .state == "inProgress")][-1].partner' "$TMP/ticket.json")
+                owner_token "$owner"
+                tok=$OWNER_TOK
+            fi
+            req POST "/v1/tickets/${SC_IDS[-1]}/facts" "$tok" "$(jq -c '.facts | {facts, reason: (.reason // "scenario")}' <<<"$step")"
+            [ "$STATUS" = 200 ] || { ok 1 "$name: answered $STATUS $(body)"; continue; }
+        elif jq -e 'has("resolve")' <<<"$step" >/dev/null; then
+            scenario_ticket "${SC_IDS[-1]}"
+            local pair
+            for pair in $(jq -r '.assignments[] | select(.state == "assigned" or .state == "acknowledged" or .state == "inProgress") | .partner + "=" + .id' "$TMP/ticket.json"); do
+                owner_token "${pair%%=*}"
+                req POST "/v1/assignments/${pair#*=}/resolve" "$OWNER_TOK" '{"resolution":"scenario"}'
+            done
+        elif jq -e 'has("reopen")' <<<"$step" >/dev/null; then
+            req POST "/v1/tickets/${SC_IDS[-1]}/reopen" "$SC_TOK" "$(jq -c '.reopen + {reason: "scenario"} | with_entries(select(.value != null))' <<<"$step")"
+            [ "$STATUS" = 200 ] || { ok 1 "$name: answered $STATUS $(body)"; continue; }
         elif jq -e 'has("merge")' <<<"$step" >/dev/null; then
             req POST "/v1/tickets/${SC_IDS[-1]}/merge" "$LEAD" \
                 "{\"into\":\"${SC_IDS[$(jq -r .merge.into <<<"$step")]}\",\"reason\":\"scenario\"}"
