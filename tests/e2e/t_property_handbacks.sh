@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A property of hand-backs: random complaints from customers of every bundle
 # and region, then random hand-backs by whoever holds each claim (any
-# reason, belongs_to any partner or the lead, duplicates), some claims
-# resolved on the way. After every step: an open ticket has a live owner,
+# reason, belongs_to any partner or the lead, duplicates) and random
+# corrections of the facts (by the claim's owner or the lead: a new round),
+# some claims resolved on the way. After every step: an open ticket has a live owner,
 # and every claim that came to the lead after a hand-back in its round is
 # disputed (also where the chain's planned last step is the lead).
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +35,7 @@ holds() {
         | if . > 0 then ($l.flags | index("disputed")) != null else true end] | all)' "$TMP/body" >/dev/null
 }
 
-steps=0 broken=0 to_lead=0 prev=""
+steps=0 broken=0 to_lead=0 prev="" corrected=0
 for i in $(seq 1 "$N"); do
     body=$(jq -nc --arg s "$(pick "${services[@]}")" --arg y "$(pick "${symptoms[@]}")" \
         '{summary: "random", description: "property", service: $s, symptom: $y}')
@@ -52,6 +53,19 @@ for i in $(seq 1 "$N"); do
             req POST "/v1/assignments/$aid/resolve" "${PT[$owner]}" '{"resolution":"fixed"}'
             continue
         fi
+        if [ $((RANDOM % 5)) = 0 ]; then
+            fx=$(jq -nc --arg s "$(pick "${services[@]}")" --arg y "$(pick "${symptoms[@]}")" \
+                '{facts: {service: $s, symptom: $y}, reason: "reclassified"}')
+            who=${PT[$owner]}
+            [ $((RANDOM % 2)) = 0 ] && who=$LEAD
+            req POST "/v1/tickets/$id/facts" "$who" "$fx"
+            case $STATUS in
+            200) corrected=$((corrected + 1)) ;;
+            409) ;; # the same facts again
+            *) broken=$((broken + 1)); echo "# correction $fx answered $STATUS $(body)"; break ;;
+            esac
+            continue
+        fi
         reason=$(pick "${reasons[@]}")
         case $reason in
         belongs_to) hb=$(jq -nc --arg p "$(pick "${partners[@]}")" '{reason: "belongs_to", partner: $p}') ;;
@@ -65,8 +79,9 @@ for i in $(seq 1 "$N"); do
     [ "$(jbody '[.assignments[] | select(.partner == "northwind" and (.flags | index("disputed")))] | length')" -gt 0 ] && to_lead=$((to_lead + 1))
     prev=$id
 done
-check "$N complaints, $steps steps of random hand-backs: every open ticket owned, every arrival at the lead after a hand-back disputed" [ "$broken" = 0 ]
+check "$N complaints, $steps steps of random hand-backs and corrections: every open ticket owned, every arrival at the lead after a hand-back disputed" [ "$broken" = 0 ]
 check "some claims did come to the lead after hand-backs ($to_lead)" [ "$to_lead" -gt 0 ]
+check "some facts were corrected on the way ($corrected)" [ "$corrected" -gt 0 ]
 stop_broker
 check "seamctl verify passes" ctl verify
 finish
