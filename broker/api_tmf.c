@@ -254,6 +254,13 @@ tmf_apply(struct store_txn *t, struct store_job *job)
     struct ticket_ctx c = {srv->cfg, &srv->lg, srv->sla};
     enum seam_err rc = SEAM_OK;
     int have = 0; /* j->tk holds a ticket */
+    /* Attributes that carry the complaint's facts (a related entity, the
+     * ticketType) correct them as /v1's facts do: a new round is routed on
+     * them, so both faces show and route the same facts; with a reopen,
+     * the reopen takes them. */
+    struct ticket_action_req fa = {
+        .kind = TA_FACTS, .target = http_param(j->r, 0), .text = j->reason};
+    int reopen = j->status != NULL && status_action(&j->r->who, j->status) == TA_REOPEN;
     ticket_free(&j->tk);
     if (j->attrs != NULL && json_object_size(j->attrs) > 0) {
         struct ticket_action_req a = {
@@ -261,18 +268,15 @@ tmf_apply(struct store_txn *t, struct store_job *job)
         if ((rc = ticket_act(t, &c, &j->r->who, &a, &j->tk, &j->why)) != SEAM_OK)
             return rc;
         have = 1;
-        /* Attributes that carry the complaint's facts (a related entity,
-         * the ticketType) correct them as /v1's facts do: a new round is
-         * routed on them, so both faces show and route the same facts. */
-        struct ticket_action_req fa = {
-            .kind = TA_FACTS, .target = http_param(j->r, 0), .text = j->reason};
         fa.facts_given = tmf_patch_facts(srv->cfg, j->attrs, fa.facts);
         int differs = 0;
         for (size_t k = 0; k < FACT_MAX && k < SEAM_FACTS_MAX; k++)
             if ((fa.facts_given & (1u << k)) &&
                 (j->tk.facts[k] == NULL || strcmp(j->tk.facts[k], fa.facts[k]) != 0))
                 differs = 1;
-        if (differs) {
+        if (!differs)
+            fa.facts_given = 0;
+        if (differs && !reopen) {
             ticket_free(&j->tk);
             have = 0;
             if ((rc = ticket_act(t, &c, &j->r->who, &fa, &j->tk, &j->why)) != SEAM_OK)
@@ -289,6 +293,10 @@ tmf_apply(struct store_txn *t, struct store_job *job)
         }
         struct ticket_action_req a = {
             .kind = (enum ticket_action)kind, .target = http_param(j->r, 0), .text = j->reason};
+        if (kind == TA_REOPEN) { /* what it is now, if the patch says */
+            memcpy(a.facts, fa.facts, sizeof(a.facts));
+            a.facts_given = fa.facts_given;
+        }
         ticket_free(&j->tk);
         have = 0;
         if ((rc = ticket_act(t, &c, &j->r->who, &a, &j->tk, &j->why)) == SEAM_OK)

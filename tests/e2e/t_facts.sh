@@ -117,6 +117,15 @@ patch "$C1" '{"relatedEntity":[{"id":"phone","role":"service","@referredType":"S
 check "a customer's PATCH of the facts while a question waits: 409, nothing changed" [ "$STATUS" = 409 ]
 req GET "/v1/tickets/$T2" "$LEAD"
 check "... still skyview's" [ "$(live_owners)" = skyview -a "$(jbody .facts.service)" = tv ]
+req POST /v1/tickets "$C1" '{"summary":"No picture again","description":"x","service":"tv","symptom":"no_signal"}'
+T3=$(jbody .id)
+req GET "/v1/tickets/$T3" "$LEAD"
+req POST "/v1/assignments/$(jbody '.assignments[0].id')/resolve" "$SKY" '{"resolution":"Dish realigned."}'
+T2=$T3
+patch "$C1" '{"status":"inProgress","statusChangeReason":"It is the internet now","relatedEntity":[{"id":"internet","role":"service","@referredType":"Service"},{"id":"slow","role":"symptom","@referredType":"Symptom"}]}'
+check "a customer's TMF621 reopen that names new facts reopens with them (200)" [ "$STATUS" = 200 -a "$(jbody .status)" = inProgress ]
+req GET "/v1/tickets/$T3" "$LEAD"
+check "... routed on them: fibernet's internet" [ "$(live_owners)" = fibernet -a "$(jbody .rule)" = internet-access ]
 
 stop_broker
 check "seamctl verify passes" ctl verify
