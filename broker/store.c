@@ -38,7 +38,8 @@ struct store {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
     size_t map_max;
-    char *map_file; /* the data file's real path, as /proc/self/maps names it */
+    char *map_file;   /* the data file's real path, as /proc/self/maps names it */
+    size_t file_rss0; /* file-backed resident bytes when the store opened (the code, libraries) */
     pthread_rwlock_t map_lock;
 
     pthread_mutex_t queue_mu;
@@ -60,6 +61,7 @@ struct store_txn {
     struct store_stage *stage; /* a staged transaction's record (see store.h) */
 };
 
+static size_t file_rss(void);
 static enum seam_err stage_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                                struct store_val *val);
 
@@ -178,6 +180,7 @@ store_open(const char *dir, size_t map_size, size_t map_max, int create, struct 
     char real[PATH_MAX];
     if (realpath(dir, real) != NULL)
         s->map_file = xasprintf("%s/data.mdb", real);
+    s->file_rss0 = file_rss();
     int dead = 0;
     mdb_reader_check(s->env, &dead);
     if (dead > 0)
@@ -846,12 +849,36 @@ commit_batch(struct store *s, struct store_job *first, unsigned n)
  * The pages of the map this process has read count in its resident set,
  * though they are the kernel's page cache (clean, shared, reclaimable), so
  * reading a growing store through the map would grow the resident set with
- * the store. Dropping the map's page-table entries now and then keeps it to
- * what was read since; the next read of such a page maps it again from the
- * page cache (a minor fault). Nothing is lost: the map is shared and
- * read-only, and the file holds every committed page.
+ * the store. Dropping the map's page-table entries keeps it to what was
+ * read since; the next read of such a page maps it again from the page
+ * cache (a minor fault). Nothing is lost: the map is shared and read-only,
+ * and the file holds every committed page.
+ *
+ * Every RELEASE_MAP_MS the writer looks at how much of the process's
+ * resident set is file pages beyond what it was at open (the code and the
+ * libraries), and drops the map's entries only once that is more than
+ * RELEASE_MAP_BYTES: each drop costs every page read again a fault, and
+ * the pages every request reads (the B-trees' upper levels) are read again
+ * right after it. A light load then keeps its pages mapped; a heavy one is
+ * released about as often as its reads need.
  */
 #define RELEASE_MAP_MS 250
+#define RELEASE_MAP_BYTES (64u << 20)
+
+/* The process's resident file-backed bytes (/proc/self/statm's third field: RssFile + RssShmem), or
+ * 0. */
+static size_t
+file_rss(void)
+{
+    unsigned long size, resident, shared = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%lu %lu %lu", &size, &resident, &shared) != 3)
+        shared = 0;
+    fclose(f);
+    return (size_t)shared * (size_t)sysconf(_SC_PAGESIZE);
+}
 
 static void
 release_map(struct store *s)
@@ -859,7 +886,7 @@ release_map(struct store *s)
     /* LMDB does not tell where its map is (me_mapaddr is only for
      * MDB_FIXEDMAP): the process's own table of mappings does. */
     char line[PATH_MAX + 128];
-    if (s->map_file == NULL)
+    if (s->map_file == NULL || file_rss() < s->file_rss0 + RELEASE_MAP_BYTES)
         return;
     pthread_rwlock_rdlock(&s->map_lock); /* the map stays where it is */
     FILE *f = fopen("/proc/self/maps", "r");
