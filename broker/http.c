@@ -1335,10 +1335,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         r->status = 499; /* the client went away first */
     count_request(r);
     log_path(r->path, path, sizeof(path));
-    log_info("req=%s method=%s path=%s status=%d us=%lld who=%s:%s%s", r->id, r->method, path,
-             r->status, (long long)(mono_us() - r->start_us),
-             r->authed ? auth_role_name(r->who.role) : "-", r->authed ? r->who.subject : "-",
-             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+    log_access("req=%s method=%s path=%s status=%d us=%lld who=%s:%s%s", r->id, r->method, path,
+               r->status, (long long)(mono_us() - r->start_us),
+               r->authed ? auth_role_name(r->who.role) : "-", r->authed ? r->who.subject : "-",
+               toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     req_free(r);
     *con_cls = NULL;
 }

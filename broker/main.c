@@ -143,6 +143,9 @@ main(int argc, char **argv)
         return 2;
     }
     log_init(verbose);
+    /* A request's log line waits up to 50 ms for others (log.c). */
+    if (log_buffer_start(50) != 0)
+        fatal("log: cannot start its writer");
     if (test_clock != NULL) {
         int64_t start = strcmp(test_clock, "now") == 0 ? now_ms() : ticket_parse_time(test_clock);
         clock_enable_fake();
@@ -270,6 +273,7 @@ main(int argc, char **argv)
     sla_free(srv.sla);
     config_free(cfg);
     curl_global_cleanup();
+    log_buffer_stop();
     log_info("stopped");
     return 0;
 }

@@ -46,6 +46,7 @@ refused() {
     local before after
     before=$(grep -c 'path=/v1/smuggled' "$LOG")
     raw "$2"
+    sleep 0.2 # request lines reach the log within 50 ms
     after=$(grep -c 'path=/v1/smuggled' "$LOG")
     local st=0
     [ "$(answers)" = 1 ] || st=1
