@@ -7,6 +7,7 @@
  * assignment is 404 for every one of these.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,40 +41,53 @@ queue_query_free(void *p)
  */
 #define PAGE_CACHE_SLOTS 64
 
+/* A page's bytes, shared by the cache and the answers sending it. */
+struct page {
+    atomic_uint refs;
+    int any;
+    size_t len;
+    char text[];
+};
+
 struct page_slot {
     char *key;
     uint64_t snapshot;
-    char *text;
-    size_t len;
-    int any;
+    struct page *page;
 };
 
 static struct page_slot page_cache[PAGE_CACHE_SLOTS];
 static unsigned page_cache_next;
 static pthread_rwlock_t page_cache_lock = PTHREAD_RWLOCK_INITIALIZER;
 
-/* A copy of the cached page, or NULL. */
-static char *
-page_cache_get(const char *key, uint64_t snapshot, size_t *len, int *any)
+static void
+page_release(void *cls)
 {
-    char *copy = NULL;
+    struct page *p = cls;
+    if (atomic_fetch_sub(&p->refs, 1) == 1)
+        free(p);
+}
+
+/* The cached page, with a reference for the caller, or NULL. */
+static struct page *
+page_cache_get(const char *key, uint64_t snapshot)
+{
+    struct page *page = NULL;
     pthread_rwlock_rdlock(&page_cache_lock);
     for (unsigned i = 0; i < PAGE_CACHE_SLOTS; i++) {
         struct page_slot *p = &page_cache[i];
         if (p->key && p->snapshot == snapshot && strcmp(p->key, key) == 0) {
-            copy = xmalloc(p->len + 1);
-            memcpy(copy, p->text, p->len + 1);
-            *len = p->len;
-            *any = p->any;
+            page = p->page;
+            atomic_fetch_add(&page->refs, 1);
             break;
         }
     }
     pthread_rwlock_unlock(&page_cache_lock);
-    return copy;
+    return page;
 }
 
+/* Keeps page (taking a reference of its own) unless a newer one is kept. */
 static void
-page_cache_put(const char *key, uint64_t snapshot, const char *text, size_t len, int any)
+page_cache_put(const char *key, uint64_t snapshot, struct page *page)
 {
     pthread_rwlock_wrlock(&page_cache_lock);
     struct page_slot *p = NULL;
@@ -86,13 +100,12 @@ page_cache_put(const char *key, uint64_t snapshot, const char *text, size_t len,
     }
     if (p->snapshot <= snapshot) {
         free(p->key);
-        free(p->text);
+        if (p->page != NULL)
+            page_release(p->page);
         p->key = xstrdup(key);
         p->snapshot = snapshot;
-        p->text = xmalloc(len + 1);
-        memcpy(p->text, text, len + 1);
-        p->len = len;
-        p->any = any;
+        atomic_fetch_add(&page->refs, 1);
+        p->page = page;
     }
     pthread_rwlock_unlock(&page_cache_lock);
 }
@@ -114,14 +127,12 @@ queue_fill(struct req *r)
     char *key = xasprintf("%d|%s|%s|%s|%d", (int)r->who.role, r->who.subject,
                           q->state ? q->state : "", q->cursor ? q->cursor : "", q->limit);
     uint64_t snapshot = store_txn_id(t);
-    size_t len;
-    int any;
-    char *text = page_cache_get(key, snapshot, &len, &any);
-    if (text != NULL) {
+    struct page *pg = page_cache_get(key, snapshot);
+    if (pg != NULL) {
         store_read_end(t);
         free(key);
-        http_reply_raw(r, 200, "application/json", text, len);
-        return any;
+        http_reply_shared(r, 200, "application/json", pg->text, pg->len, page_release, pg);
+        return pg->any;
     }
     rc = ticket_queue(t, &c, &r->who, q->state, q->cursor, (unsigned)q->limit, &page, &plen);
     store_read_end(t);
@@ -130,14 +141,18 @@ queue_fill(struct req *r)
         http_error_from(r, rc, "queue");
         return 1;
     }
+    pg = xmalloc(sizeof(*pg) + plen + 1);
+    atomic_init(&pg->refs, 1);
+    pg->len = plen;
+    memcpy(pg->text, page, plen + 1);
+    free(page);
     /* The page is {"items":[...],...}: it has items unless "]" comes first. */
     static const char head[] = "{\"items\":[";
-    any = plen > sizeof(head) - 1 && page[sizeof(head) - 1] != ']';
-    text = page;
-    len = plen;
-    page_cache_put(key, snapshot, text, len, any);
+    pg->any = plen > sizeof(head) - 1 && pg->text[sizeof(head) - 1] != ']';
+    int any = pg->any;
+    page_cache_put(key, snapshot, pg);
     free(key);
-    http_reply_raw(r, 200, "application/json", text, len);
+    http_reply_shared(r, 200, "application/json", pg->text, pg->len, page_release, pg);
     return any;
 }
 
@@ -184,9 +199,7 @@ api_assignments_list(struct req *r)
     if (queue_fill(r) || wait == 0)
         return;
     /* Nothing yet: park until a commit touches this owner or the wait ends. */
-    free(r->reply);
-    r->reply = NULL;
-    r->replied = 0;
+    http_reply_clear(r);
     longpoll_park(r, owner, seen, now_ms() + wait * 1000, queue_refill);
 }
 

@@ -215,9 +215,36 @@ http_metrics_access_or_reply(struct req *r)
 /* ---- answers ---- */
 
 void
+http_reply_clear(struct req *r)
+{
+    if (r->reply_release != NULL)
+        r->reply_release(r->reply_cls);
+    else
+        free(r->reply);
+    r->reply = NULL;
+    r->reply_release = NULL;
+    r->reply_cls = NULL;
+    r->replied = 0;
+}
+
+void
+http_reply_shared(struct req *r, int status, const char *type, const char *text, size_t len,
+                  void (*release)(void *cls), void *cls)
+{
+    http_reply_clear(r);
+    r->status = status;
+    r->reply = (char *)text; /* never written: see send_reply */
+    r->reply_len = len;
+    r->reply_type = type;
+    r->reply_release = release;
+    r->reply_cls = cls;
+    r->replied = 1;
+}
+
+void
 http_reply_raw(struct req *r, int status, const char *type, char *text, size_t len)
 {
-    free(r->reply);
+    http_reply_clear(r);
     r->status = status;
     r->reply = text;
     r->reply_len = len;
@@ -660,7 +687,7 @@ req_free(struct req *r)
         free(r->params[i]);
     free(r->path);
     free(r->body);
-    free(r->reply);
+    http_reply_clear(r);
     free(r->location);
     for (int i = 0; i < r->nheaders; i++)
         free(r->header_values[i]);
@@ -706,10 +733,14 @@ static enum MHD_Result
 send_reply(struct req *r)
 {
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r->reply_len, r->reply, MHD_RESPMEM_MUST_FREE);
+        r->reply_release != NULL
+            ? MHD_create_response_from_buffer_with_free_callback_cls(r->reply_len, r->reply,
+                                                                     r->reply_release, r->reply_cls)
+            : MHD_create_response_from_buffer(r->reply_len, r->reply, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL)
         return MHD_NO;
     r->reply = NULL; /* the response owns it now */
+    r->reply_release = NULL;
     MHD_add_response_header(resp, "Content-Type", r->reply_type);
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     MHD_add_response_header(resp, "Cache-Control", "no-store");

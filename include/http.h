@@ -84,6 +84,10 @@ struct req {
     int status;
     char *reply;
     size_t reply_len;
+    /* A shared answer (http_reply_shared): reply is not the request's own;
+     * reply_release(reply_cls) is called once nobody sends it any more. */
+    void (*reply_release)(void *cls);
+    void *reply_cls;
     const char *reply_type;
     char *location;
     int retry_after;
@@ -115,6 +119,15 @@ void http_reply(struct req *r, int status, json_t *body);
 void http_reply_json_text(struct req *r, int status, char *text, size_t len);
 /* Answers with text of a type (takes ownership of malloc'd text). */
 void http_reply_raw(struct req *r, int status, const char *type, char *text, size_t len);
+/*
+ * Answers with text that is not the request's own (a cached page): it is
+ * sent as it is, never copied or freed; release(cls) is called once it has
+ * been sent or the answer is dropped, whichever ends it.
+ */
+void http_reply_shared(struct req *r, int status, const char *type, const char *text, size_t len,
+                       void (*release)(void *cls), void *cls);
+/* Drops the answer set so far (a long poll that parks instead). */
+void http_reply_clear(struct req *r);
 /* The structured error; message NULL: the table's; field may be NULL. */
 void http_error(struct req *r, enum api_error e, const char *message, const char *field);
 /* Maps a store/model error to its answer (500s are logged with the request id). */
