@@ -55,8 +55,10 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
     run_one() { # script
         local b
         b=$(basename "$1" .sh)
+        local t0=$SECONDS
         bash "$1" >"$logs/$b.out" 2>&1
         echo $? >"$logs/$b.rc"
+        echo $((SECONDS - t0)) >"$logs/$b.time"
     }
     alone=()
     for t in tests/e2e/t_*.sh; do
@@ -75,7 +77,7 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
     done
     for t in tests/e2e/t_*.sh; do
         b=$(basename "$t" .sh)
-        echo "# $t"
+        echo "# $t ($(cat "$logs/$b.time" 2>/dev/null || echo ?) s)"
         cp "$logs/$b.out" "$out"
         cat "$out"
         tally "$t" "$(cat "$logs/$b.rc" 2>/dev/null || echo 1)"
