@@ -1,8 +1,10 @@
 /*
  * route.c: the boundary rules engine (see route.h): a rule's conditions,
  * one per fact of the configuration's table (fact.h), owner resolution
- * through bundles, the decision, explain, and the exhaustive coverage
- * check, one odometer over the facts. It reads only the configuration; it does not
+ * through bundles, a service's dependency on others (the upstream's
+ * provider first, or jointly), the decision, explain, and the exhaustive
+ * coverage check, one odometer over the facts, with the dependency graph's
+ * cycles. It reads only the configuration; it does not
  * create tickets or assignments (ticket.c does, with its result).
  */
 #include <stdio.h>

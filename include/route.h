@@ -3,13 +3,16 @@
  * given facts: the matching rule that constrains the most facts wins, its
  * rank breaking what specificity cannot; owners are resolved through the
  * customer's bundle and region; a fallback chain says who is next after a
- * hand-back, ending with the lead. The configuration is immutable, so every
+ * hand-back, ending with the lead. A rule may route a complaint about a
+ * service that rides on another by the upstream's provider (its
+ * "dependency": upstream first, or jointly). The configuration is immutable, so every
  * function here may run on any thread without locks.
  *
  * A rule's conditions are one per fact of the configuration's table of
  * fact kinds (fact.h): "the fact is one of these values". Matching,
  * explain and the coverage check walk that table; none names a fact but
- * owner resolution, which reads the customer's bundle and region.
+ * owner resolution, which reads the customer's bundle and region, and the
+ * dependency, which reads the complaint's service.
  */
 #ifndef SEAM_ROUTE_H
 #define SEAM_ROUTE_H
