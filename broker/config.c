@@ -766,18 +766,54 @@ check_owner(struct cctx *c, struct config *cf, const char *path, const char *own
     problem(c, path, "\"%s\" is neither lead, a partner id nor provider_of:<service>", owner);
 }
 
+const char *const config_dependency_names[DEP_COUNT] = {"none", "upstream_first", "joint"};
+
+/*
+ * $.rules[i].dependency: how the rule owns a complaint about a service that
+ * depends on another. Refused: an unknown word, "upstream_first" with more
+ * than one owner (the upstream's provider is the one first owner), and a
+ * rule whose services (match.service, when it names them) ride on nothing.
+ */
+static void
+load_rule_dependency(struct cctx *c, struct config *cf, const json_t *v, const char *path,
+                     struct config_rule *r)
+{
+    char sub[512];
+    const char *dep = json_string_value(json_object_get(v, "dependency"));
+    snprintf(sub, sizeof(sub), "%s.dependency", path);
+    r->dependency = DEP_NONE;
+    if (dep == NULL)
+        return;
+    int d = 0;
+    while (d < DEP_COUNT && strcmp(config_dependency_names[d], dep) != 0)
+        d++;
+    if (d == DEP_COUNT) {
+        problem(c, sub, "dependency must be \"none\", \"upstream_first\" or \"joint\"");
+        return;
+    }
+    r->dependency = (enum config_dependency)d;
+    if (r->dependency == DEP_UPSTREAM_FIRST && (r->joint || r->owners.n > 1))
+        problem(c, sub,
+                "\"upstream_first\" takes one owner (mode single): the upstream's "
+                "provider comes first, the rule's owner next");
+    const struct strlist *svc = &r->match[FACT_SERVICE];
+    int rides = svc->n == 0 || r->dependency == DEP_NONE;
+    for (size_t i = 0; !rides && i < svc->n; i++) {
+        const struct strlist *deps = config_depends_on(cf, svc->v[i]);
+        rides = deps != NULL && deps->n > 0;
+    }
+    if (!rides)
+        problem(c, sub, "none of the rule's services depends on another ($.services[].depends_on)");
+}
+
 static void
 load_rule(struct cctx *c, struct config *cf, const json_t *v, const char *path,
           struct config_rule *r)
 {
-    static const struct field f[] = {{"id", T_STRING, 1},
-                                     {"match", T_OBJECT, 1},
-                                     {"owners", T_STRING_OR_ARRAY, 1},
-                                     {"mode", T_STRING, 0},
-                                     {"fallback", T_ARRAY, 0},
-                                     {"customer_visible", T_BOOL, 0},
-                                     {"label", T_STRING, 0},
-                                     {NULL, 0, 0}};
+    static const struct field f[] = {
+        {"id", T_STRING, 1},    {"match", T_OBJECT, 1},      {"owners", T_STRING_OR_ARRAY, 1},
+        {"mode", T_STRING, 0},  {"fallback", T_ARRAY, 0},    {"customer_visible", T_BOOL, 0},
+        {"label", T_STRING, 0}, {"dependency", T_STRING, 0}, {NULL, 0, 0}};
     char sub[512];
     if (check_section(c, v, path, f, CONFIG_RULE) != 0)
         return;
@@ -830,6 +866,7 @@ load_rule(struct cctx *c, struct config *cf, const json_t *v, const char *path,
         snprintf(sub, sizeof(sub), "%s.mode", path);
         problem(c, sub, "mode must be \"single\" or \"joint\"");
     }
+    load_rule_dependency(c, cf, v, path, r);
     load_settings(c, CONFIG_RULE, v, path, r);
     r->customer_visible = json_is_true(json_object_get(v, "customer_visible"));
     r->label = str_or(v, "label", NULL);
@@ -928,6 +965,78 @@ load_metrics(struct cctx *c, struct config *cf, const json_t *m)
     }
 }
 
+/*
+ * The identifiers of a vocabulary's list, for id_list: each entry as it is,
+ * or, in $.services, an object's "id" ({"id","depends_on"}: a service that
+ * rides on others, load_depends_on). A new reference; an entry that is
+ * neither stays what it was, for id_list to refuse at its path.
+ */
+static json_t *
+vocab_ids(struct cctx *c, const json_t *v, const char *path, size_t fact)
+{
+    if (!json_is_array(v))
+        return json_incref((json_t *)v);
+    json_t *ids = json_array();
+    char sub[600];
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        json_t *e = json_array_get(v, i), *id = json_object_get(e, "id");
+        if (!json_is_object(e)) {
+            json_array_append(ids, e);
+            continue;
+        }
+        snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+        if (fact != FACT_SERVICE)
+            problem(c, sub, "expected a string (only a service may be an object)");
+        json_array_append_new(ids, json_is_string(id) ? json_incref(id) : json_null());
+    }
+    return ids;
+}
+
+/* Each {"id","depends_on"} entry of $.services: the services it rides on, each one of the list. */
+static void
+load_depends_on(struct cctx *c, struct config *cf, const json_t *v)
+{
+    static const struct field f[] = {
+        {"id", T_STRING, 1}, {"depends_on", T_STRING_OR_ARRAY, 1}, {NULL, 0, 0}};
+    char sub[512], dp[600];
+    cf->depends_on = xcalloc(cf->services.n + 1, sizeof(*cf->depends_on));
+    cf->upstream_roles = xcalloc(cf->services.n + 1, sizeof(*cf->upstream_roles));
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        json_t *e = json_array_get(v, i);
+        if (!json_is_object(e))
+            continue;
+        snprintf(sub, sizeof(sub), "$.services[%zu]", i);
+        if (check_object(c, e, sub, f) != 0)
+            continue;
+        const char *id = json_string_value(json_object_get(e, "id"));
+        size_t at = 0;
+        while (at < cf->services.n && strcmp(cf->services.v[at], id) != 0)
+            at++;
+        if (at == cf->services.n || cf->depends_on[at].v != NULL)
+            continue; /* refused by id_list, or its second entry (refused too) */
+        snprintf(dp, sizeof(dp), "%s.depends_on", sub);
+        struct strlist *deps = &cf->depends_on[at];
+        id_list(c, json_object_get(e, "depends_on"), dp, deps, 1);
+        struct strlist *roles = &cf->upstream_roles[at];
+        roles->v = xcalloc(deps->n + 1, sizeof(char *));
+        for (size_t d = 0; d < deps->n; d++) {
+            if (!strlist_has(&cf->services, deps->v[d]))
+                problem(c, dp, "depends_on names no service \"%s\" in $.services", deps->v[d]);
+            roles->v[roles->n++] = xasprintf("provider_of:%s", deps->v[d]);
+        }
+    }
+}
+
+const struct strlist *
+config_depends_on(const struct config *cf, const char *service)
+{
+    static const struct strlist none = {NULL, 0};
+    for (size_t i = 0; service != NULL && i < cf->services.n; i++)
+        if (strcmp(cf->services.v[i], service) == 0)
+            return cf->depends_on != NULL ? &cf->depends_on[i] : &none;
+    return NULL;
+}
+
 static void
 load_all(struct cctx *c, struct config *cf, const json_t *root)
 {
@@ -1022,7 +1131,9 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         struct strlist *vocab = &cf->vocab[k];
         if (fk->vocab == FACT_VOCAB_LIST) {
             snprintf(sub, sizeof(sub), "$.%s", fk->vocab_key);
-            id_list(c, json_object_get(root, fk->vocab_key), sub, vocab, 1);
+            json_t *ids = vocab_ids(c, json_object_get(root, fk->vocab_key), sub, k);
+            id_list(c, ids, sub, vocab, 1);
+            json_decref(ids);
             if (vocab->n == 0)
                 problem(c, sub, "must list at least one value");
         } else if (fk->vocab == FACT_VOCAB_PRIORITIES) {
@@ -1031,6 +1142,8 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
                 vocab->v[vocab->n++] = xstrdup(priority_names[p]);
         }
     }
+
+    load_depends_on(c, cf, json_object_get(root, "services"));
 
     json_t *cals = json_object_get(root, "calendars");
     if (json_is_object(cals)) {
@@ -1218,6 +1331,12 @@ config_free(struct config *cf)
     free(cf->metrics_allow);
     free(cf->lead.id);
     free(cf->lead.name);
+    for (size_t i = 0; cf->depends_on != NULL && i < cf->services.n; i++) {
+        strlist_free(&cf->depends_on[i]);
+        strlist_free(&cf->upstream_roles[i]);
+    }
+    free(cf->depends_on);
+    free(cf->upstream_roles);
     for (int f = 0; f < FACT_MAX; f++)
         strlist_free(&cf->vocab[f]);
     for (size_t i = 0; i < cf->ncalendars; i++) {

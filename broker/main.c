@@ -179,8 +179,8 @@ main(int argc, char **argv)
         char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
         fprintf(stderr,
                 "%s\nseam-broker: the rules of %s have conflicts, owners that cannot "
-                "be resolved or partners named for what they do not serve; see 'seamctl "
-                "rules check'\n",
+                "be resolved, partners named for what they do not serve, dependency cycles "
+                "or upstreams that cannot be resolved; see 'seamctl rules check'\n",
                 text, conf);
         free(text);
         json_decref(report);

@@ -1,8 +1,10 @@
 /*
  * route.c: the boundary rules engine (see route.h): a rule's conditions,
  * one per fact of the configuration's table (fact.h), owner resolution
- * through bundles, the decision, explain, and the exhaustive coverage
- * check, one odometer over the facts. It reads only the configuration; it does not
+ * through bundles, a service's dependency on others (the upstream's
+ * provider first, or jointly), the decision, explain, and the exhaustive
+ * coverage check, one odometer over the facts, with the dependency graph's
+ * cycles. It reads only the configuration; it does not
  * create tickets or assignments (ticket.c does, with its result).
  */
 #include <stdio.h>
@@ -136,6 +138,149 @@ resolve_fallback(const struct config *cfg, const struct config_rule *r, const st
         out->fallback[out->nfallback++] = (struct route_owner){"lead", cfg->lead.id};
 }
 
+/* ---- dependencies ---- */
+
+/* The upstream services of service (and their owner roles), or NULL when it rides on nothing. */
+static const struct strlist *
+upstreams_of(const struct config *cfg, const char *service, const struct strlist **roles)
+{
+    const struct strlist *deps = config_depends_on(cfg, service);
+    if (deps == NULL || deps->n == 0 || cfg->depends_on == NULL)
+        return NULL;
+    *roles = &cfg->upstream_roles[deps - cfg->depends_on];
+    return deps;
+}
+
+/* Appends o to a[*n] unless its partner is there or is not's; keeps room for the lead. */
+static void
+chain_add(struct route_owner *a, size_t *n, struct route_owner o, const char * not )
+{
+    if (not != NULL && strcmp(o.partner, not ) == 0)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(a[i].partner, o.partner) == 0)
+            return;
+    if (*n < ROUTE_MAX_OWNERS - 1)
+        a[(*n)++] = o;
+}
+
+/*
+ * Applies the rule's dependency to its resolved owners and chain in out
+ * (route.h, struct route_dependency): the upstream providers of the
+ * complaint's service first, the rule's owners next in the chain
+ * (upstream_first), or the upstream providers as owners beside the rule's
+ * (joint). Only direct dependencies count: the upstream's own upstream is
+ * its rules' business.
+ */
+static void
+apply_dependency(const struct config *cfg, const struct config_rule *r, const struct route_facts *f,
+                 struct route_result *out)
+{
+    struct route_dependency *d = &out->dep;
+    const struct strlist *roles = NULL;
+    memset(d, 0, sizeof(*d));
+    d->mode = r != NULL ? r->dependency : DEP_NONE;
+    d->depends_on = upstreams_of(cfg, f->v[FACT_SERVICE], &roles);
+    if (d->depends_on == NULL)
+        return;
+    d->service = f->v[FACT_SERVICE];
+    for (size_t i = 0; i < roles->n; i++) {
+        const char *p = route_resolve(cfg, roles->v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+        if (p == NULL) {
+            if (d->missing == NULL)
+                d->missing = d->depends_on->v[i];
+            continue;
+        }
+        chain_add(d->upstream, &d->nupstream, (struct route_owner){roles->v[i], p}, NULL);
+    }
+    if (d->mode == DEP_NONE || d->nupstream == 0)
+        return;
+    d->applied = 1;
+    if (d->mode == DEP_JOINT) {
+        for (size_t i = 0; i < d->nupstream; i++)
+            chain_add(out->owners, &out->nowners, d->upstream[i], NULL);
+        return;
+    }
+    /* upstream_first: the first upstream provider owns it; the chain is the
+     * other upstream providers, the rule's owners, then the rule's chain. */
+    struct route_owner first = d->upstream[0], chain[ROUTE_MAX_OWNERS];
+    size_t n = 0;
+    for (size_t i = 1; i < d->nupstream; i++)
+        chain_add(chain, &n, d->upstream[i], first.partner);
+    for (size_t i = 0; i < out->nowners; i++)
+        chain_add(chain, &n, out->owners[i], first.partner);
+    for (size_t i = 0; i < out->nfallback; i++)
+        chain_add(chain, &n, out->fallback[i], first.partner);
+    int has_lead = 0;
+    for (size_t i = 0; i < n; i++)
+        has_lead |= strcmp(chain[i].partner, cfg->lead.id) == 0;
+    if (!has_lead) /* the owner of last resort stays last */
+        chain[n++] = (struct route_owner){"lead", cfg->lead.id};
+    out->owners[0] = first;
+    out->nowners = 1;
+    memcpy(out->fallback, chain, sizeof(chain));
+    out->nfallback = n;
+}
+
+/*
+ * What rule r decides for the facts: its owners and chain resolved, its
+ * dependency applied, the mode. -1 (and *bad) when an owner cannot be resolved.
+ */
+static int
+rule_outcome(const struct config *cfg, const struct config_rule *r, const struct route_facts *f,
+             struct route_result *out, const char **bad)
+{
+    memset(out, 0, sizeof(*out));
+    if (resolve_owners(cfg, r, f, out->owners, &out->nowners, bad) != 0)
+        return -1;
+    out->rule = r;
+    resolve_fallback(cfg, r, f, out);
+    apply_dependency(cfg, r, f, out);
+    out->joint = (r->joint || out->dep.applied) && out->nowners > 1;
+    return 0;
+}
+
+json_t *
+route_dependency_json(const struct route_facts *f, const struct route_result *res)
+{
+    const struct route_dependency *d = &res->dep;
+    char why[320];
+    if (res->rule == NULL)
+        return json_null();
+    json_t *deps = json_array();
+    for (size_t i = 0; d->depends_on != NULL && i < d->depends_on->n; i++)
+        json_array_append_new(deps, json_string(d->depends_on->v[i]));
+    const char *svc = f->v[FACT_SERVICE], *rule = res->rule->id;
+    const char *on = d->depends_on != NULL ? d->depends_on->v[0] : "";
+    if (svc == NULL)
+        snprintf(why, sizeof(why), "no service named: no dependency to follow");
+    else if (d->depends_on == NULL)
+        snprintf(why, sizeof(why), "%s depends on no other service", svc);
+    else if (d->mode == DEP_NONE)
+        snprintf(why, sizeof(why),
+                 "%s may ride on %s; rule %s owns it on its own (dependency none)", svc, on, rule);
+    else if (!d->applied)
+        snprintf(why, sizeof(why),
+                 "%s rides on %s, which has no provider in bundle \"%s\", region \"%s\": "
+                 "the rule's owners own it",
+                 svc, d->missing ? d->missing : on, f->v[FACT_BUNDLE] ? f->v[FACT_BUNDLE] : "",
+                 f->v[FACT_REGION] ? f->v[FACT_REGION] : "");
+    else if (d->mode == DEP_UPSTREAM_FIRST)
+        snprintf(why, sizeof(why),
+                 "%s rides on %s: its provider, %s, owns it first (rule %s, upstream_first); "
+                 "the rule's owner follows in the fallback chain",
+                 svc, on, d->upstream[0].partner, rule);
+    else
+        snprintf(why, sizeof(why),
+                 "%s rides on %s: its provider, %s, owns it jointly with the rule's owners "
+                 "(rule %s, joint)",
+                 svc, on, d->upstream[0].partner, rule);
+    return json_pack("{s:s, s:b, s:o, s:o, s:o, s:s}", "mode", config_dependency_names[d->mode],
+                     "applied", d->applied, "service", svc ? json_string(svc) : json_null(),
+                     "depends_on", deps, "upstream", route_owners_json(d->upstream, d->nupstream),
+                     "why", why);
+}
+
 /* ---- deciding ---- */
 
 static int
@@ -150,8 +295,6 @@ route_decide(const struct config *cfg, const struct route_facts *f, struct route
              json_t *explain)
 {
     const struct config_rule *best = NULL;
-    struct route_owner owners[ROUTE_MAX_OWNERS];
-    size_t nowners = 0;
     char why[256];
 
     memset(out, 0, sizeof(*out));
@@ -175,24 +318,17 @@ route_decide(const struct config *cfg, const struct route_facts *f, struct route
         }
         if (!matched || !resolved)
             continue;
-        if (best == NULL || better(r, best)) {
+        if (best == NULL || better(r, best))
             best = r;
-            memcpy(owners, o, sizeof(o));
-            nowners = n;
-        }
     }
-    if (best == NULL) {
+    if (best == NULL || rule_outcome(cfg, best, f, out, NULL) != 0) {
+        memset(out, 0, sizeof(*out));
         out->unroutable = 1;
         out->owners[0] = (struct route_owner){"lead", cfg->lead.id};
         out->nowners = 1;
         resolve_fallback(cfg, NULL, f, out);
         return;
     }
-    out->rule = best;
-    out->joint = best->joint && nowners > 1;
-    memcpy(out->owners, owners, sizeof(owners));
-    out->nowners = nowners;
-    resolve_fallback(cfg, best, f, out);
 }
 
 int
@@ -200,19 +336,15 @@ route_possible_owner(const struct config *cfg, const struct route_facts *f, cons
 {
     for (size_t i = 0; i < cfg->nrules; i++) {
         const struct config_rule *r = &cfg->rules[i];
-        struct route_owner o[ROUTE_MAX_OWNERS];
-        size_t n;
-        if (!rule_matches(cfg, r, f, NULL, 0) || resolve_owners(cfg, r, f, o, &n, NULL) != 0)
+        struct route_result o;
+        if (!rule_matches(cfg, r, f, NULL, 0) || rule_outcome(cfg, r, f, &o, NULL) != 0)
             continue;
-        for (size_t k = 0; k < n; k++)
-            if (strcmp(o[k].partner, partner) == 0)
+        for (size_t k = 0; k < o.nowners; k++)
+            if (strcmp(o.owners[k].partner, partner) == 0)
                 return 1;
-        for (size_t k = 0; k < r->fallback.n; k++) {
-            const char *p =
-                route_resolve(cfg, r->fallback.v[k], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
-            if (p != NULL && strcmp(p, partner) == 0)
+        for (size_t k = 0; k < o.nfallback; k++) /* the dependency's upstream providers too */
+            if (strcmp(o.fallback[k].partner, partner) == 0)
                 return 1;
-        }
     }
     return 0;
 }
@@ -347,13 +479,14 @@ route_explain(const struct config *cfg, const struct route_facts *f)
     struct route_result res;
     json_t *considered = json_array();
     route_decide(cfg, f, &res, considered);
-    return json_pack(
-        "{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b, s:b, s:o}", "facts", facts_json(cfg, f),
-        "considered", considered, "winner", res.rule ? json_string(res.rule->id) : json_null(),
-        "decided_by", decided_by(cfg, f, res.rule), "mode", res.joint ? "joint" : "single",
-        "owners", route_owners_json(res.owners, res.nowners), "fallback",
-        route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable,
-        "out_of_bundle", !route_in_bundle(cfg, f), "handback_to", route_handback_targets(cfg, f));
+    return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b, s:b, s:o, s:o}", "facts",
+                     facts_json(cfg, f), "considered", considered, "winner",
+                     res.rule ? json_string(res.rule->id) : json_null(), "decided_by",
+                     decided_by(cfg, f, res.rule), "mode", res.joint ? "joint" : "single", "owners",
+                     route_owners_json(res.owners, res.nowners), "fallback",
+                     route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable,
+                     "out_of_bundle", !route_in_bundle(cfg, f), "handback_to",
+                     route_handback_targets(cfg, f), "dependency", route_dependency_json(f, &res));
 }
 
 /* ---- the coverage check ---- */
@@ -403,21 +536,23 @@ same_outcome(const struct config *cfg, const struct config_rule *a, const struct
                 return 0;
         return 1;
     }
-    if (na != nb || a->customer_visible != b->customer_visible)
+    /* As decided, the dependency applied: its owners, mode and chain. */
+    struct route_result fa, fb;
+    if (rule_outcome(cfg, a, f, &fa, NULL) != 0 || rule_outcome(cfg, b, f, &fb, NULL) != 0)
         return 0;
-    for (size_t i = 0; i < na; i++) {
+    if (fa.nowners != fb.nowners || fa.joint != fb.joint ||
+        a->customer_visible != b->customer_visible)
+        return 0;
+    for (size_t i = 0; i < fa.nowners; i++) {
         int hit = 0;
-        for (size_t j = 0; j < nb; j++)
-            if (strcmp(oa[i].partner, ob[j].partner) == 0)
+        for (size_t j = 0; j < fb.nowners; j++)
+            if (strcmp(fa.owners[i].partner, fb.owners[j].partner) == 0)
                 hit = 1;
         if (!hit)
             return 0;
     }
     /* The fallback chains, as resolved, in their order: a hand-back goes
      * down one of them, so two rules with different chains disagree. */
-    struct route_result fa, fb;
-    resolve_fallback(cfg, a, f, &fa);
-    resolve_fallback(cfg, b, f, &fb);
     if (fa.nfallback != fb.nfallback)
         return 0;
     for (size_t i = 0; i < fa.nfallback; i++)
@@ -470,10 +605,78 @@ check_named(const struct config *cfg, const struct config_rule *r, const struct 
         }
 }
 
+/*
+ * A winner that routes a dependent service by its upstream (dependency
+ * upstream_first or joint) where the bundle has no provider of an upstream
+ * service in the region: the dependency the designer wrote cannot hold there.
+ */
+static void
+check_upstreams(const struct config *cfg, const struct config_rule *r, const struct route_facts *f,
+                struct finding *fd)
+{
+    const struct strlist *roles = NULL;
+    const struct strlist *deps = upstreams_of(cfg, f->v[FACT_SERVICE], &roles);
+    if (r->dependency == DEP_NONE || deps == NULL)
+        return;
+    for (size_t i = 0; i < deps->n; i++)
+        if (route_resolve(cfg, roles->v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]) == NULL)
+            found(fd, json_pack("{s:o, s:s, s:s, s:s, s:s}", "facts", facts_json(cfg, f), "rule",
+                                r->id, "service", f->v[FACT_SERVICE], "upstream", deps->v[i],
+                                "dependency", config_dependency_names[r->dependency]));
+}
+
+/* Depth first from service i: a dependency back to a service on the path closes a cycle. */
+static void
+cycles_from(const struct config *cfg, size_t i, unsigned char *state, size_t *path, size_t depth,
+            struct finding *fd)
+{
+    state[i] = 1; /* on the path */
+    path[depth] = i;
+    const struct strlist *deps = &cfg->depends_on[i];
+    for (size_t d = 0; d < deps->n; d++) {
+        size_t j = 0;
+        while (j < cfg->services.n && strcmp(cfg->services.v[j], deps->v[d]) != 0)
+            j++;
+        if (j == cfg->services.n)
+            continue; /* the loader refuses it */
+        if (state[j] == 0) {
+            cycles_from(cfg, j, state, path, depth + 1, fd);
+        } else if (state[j] == 1) {
+            json_t *cycle = json_array();
+            size_t from = 0;
+            while (path[from] != j)
+                from++;
+            for (size_t k = from; k <= depth; k++)
+                json_array_append_new(cycle, json_string(cfg->services.v[path[k]]));
+            json_array_append_new(cycle, json_string(cfg->services.v[j]));
+            found(fd, json_pack("{s:o}", "cycle", cycle));
+        }
+    }
+    state[i] = 2; /* done */
+}
+
+/* Services whose dependencies lead back to themselves: no provider would ever be first. */
+static void
+check_cycles(const struct config *cfg, struct finding *fd)
+{
+    size_t n = cfg->services.n;
+    if (cfg->depends_on == NULL || n == 0)
+        return;
+    unsigned char *state = calloc(n, 1);
+    size_t *path = calloc(n, sizeof(*path));
+    if (state == NULL || path == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        if (state[i] == 0)
+            cycles_from(cfg, i, state, path, 0, fd);
+    free(state);
+    free(path);
+}
+
 static void
 check_one(const struct config *cfg, const struct route_facts *f, struct finding *gaps,
           struct finding *conflicts, struct finding *unresolvable, struct finding *fallback,
-          struct finding *named, unsigned char *won)
+          struct finding *named, struct finding *upstreams, unsigned char *won)
 {
     const struct config_rule *top = NULL;
     size_t top_i = 0;
@@ -512,6 +715,7 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
     }
     won[top_i] = 1;
     check_named(cfg, top, f, named);
+    check_upstreams(cfg, top, f, upstreams);
     if (is_default(top))
         found(gaps, json_pack("{s:o}", "facts", facts_json(cfg, f)));
     for (size_t i = 0; i < top->fallback.n; i++)
@@ -532,7 +736,9 @@ route_check(const struct config *cfg, int *fatal)
     struct finding gaps = {"gaps", 0, json_array()}, conflicts = {"conflicts", 0, json_array()},
                    unresolvable = {"unresolvable", 0, json_array()},
                    fallback = {"fallback", 0, json_array()},
-                   named = {"unserved_owners", 0, json_array()};
+                   named = {"unserved_owners", 0, json_array()},
+                   upstreams = {"unresolvable_upstreams", 0, json_array()},
+                   cycles = {"dependency_cycles", 0, json_array()};
     unsigned char *won = calloc(cfg->nrules ? cfg->nrules : 1, 1);
     unsigned long combos = 0;
     if (won == NULL)
@@ -555,7 +761,7 @@ route_check(const struct config *cfg, int *fatal)
         for (size_t k = 0; k < n; k++)
             f.v[k] = digit[k] < cfg->vocab[k].n ? cfg->vocab[k].v[digit[k]] : NULL;
         combos++;
-        check_one(cfg, &f, &gaps, &conflicts, &unresolvable, &fallback, &named, won);
+        check_one(cfg, &f, &gaps, &conflicts, &unresolvable, &fallback, &named, &upstreams, won);
         size_t d = n; /* turn: the fastest digit, carrying into slower ones */
         while (d > 0 && ++digit[order[d - 1]] == base[order[d - 1]])
             digit[order[--d]] = 0;
@@ -567,12 +773,17 @@ route_check(const struct config *cfg, int *fatal)
         if (!won[i])
             json_array_append_new(shadowed, json_string(cfg->rules[i].id));
     free(won);
-    *fatal = conflicts.count > 0 || unresolvable.count > 0 || named.count > 0;
-    return json_pack("{s:b, s:I, s:I, s:o, s:o, s:o, s:{s:I, s:o}, s:o, s:o, s:{s:i, s:[]}}", "ok",
-                     !*fatal, "combinations", (json_int_t)combos, "rules", (json_int_t)cfg->nrules,
-                     "gaps", finding_json(&gaps), "conflicts", finding_json(&conflicts),
-                     "unresolvable_owners", finding_json(&unresolvable), "shadowed", "count",
-                     (json_int_t)json_array_size(shadowed), "rules", shadowed,
+    check_cycles(cfg, &cycles);
+    *fatal = conflicts.count > 0 || unresolvable.count > 0 || named.count > 0 ||
+             upstreams.count > 0 || cycles.count > 0;
+    return json_pack("{s:b, s:I, s:I, s:o, s:o, s:o, s:{s:I, s:o}, s:o, s:o, s:{s:i, s:[]}, s:o, "
+                     "s:o, s:{s:i, s:[]}}",
+                     "ok", !*fatal, "combinations", (json_int_t)combos, "rules",
+                     (json_int_t)cfg->nrules, "gaps", finding_json(&gaps), "conflicts",
+                     finding_json(&conflicts), "unresolvable_owners", finding_json(&unresolvable),
+                     "shadowed", "count", (json_int_t)json_array_size(shadowed), "rules", shadowed,
                      "unresolvable_fallbacks", finding_json(&fallback), "unserved_owners",
-                     finding_json(&named), "unknown_vocabulary", "count", 0, "examples");
+                     finding_json(&named), "unknown_vocabulary", "count", 0, "examples",
+                     "unresolvable_upstreams", finding_json(&upstreams), "dependency_cycles",
+                     finding_json(&cycles), "unknown_dependencies", "count", 0, "examples");
 }

@@ -483,7 +483,7 @@ cmd_verify(int argc, char **argv)
 static json_t *
 config_errors_report(const char *errors)
 {
-    json_t *all = json_array(), *vocab = json_array();
+    json_t *all = json_array(), *vocab = json_array(), *deps = json_array();
     const char *p = errors;
     while (p && *p) {
         const char *nl = strchr(p, '\n');
@@ -491,12 +491,15 @@ config_errors_report(const char *errors)
         json_t *line = json_stringn(p, n);
         if (strstr(json_string_value(line), "vocabulary") != NULL)
             json_array_append(vocab, line);
+        if (strstr(json_string_value(line), "depends_on names no service") != NULL)
+            json_array_append(deps, line);
         json_array_append_new(all, line);
         p = nl ? nl + 1 : NULL;
     }
-    return json_pack("{s:b, s:o, s:{s:I, s:o}}", "ok", 0, "config_errors", all,
+    return json_pack("{s:b, s:o, s:{s:I, s:o}, s:{s:I, s:o}}", "ok", 0, "config_errors", all,
                      "unknown_vocabulary", "count", (json_int_t)json_array_size(vocab), "examples",
-                     vocab);
+                     vocab, "unknown_dependencies", "count", (json_int_t)json_array_size(deps),
+                     "examples", deps);
 }
 
 static int
@@ -508,10 +511,11 @@ cmd_rules(int argc, char **argv)
         "|\n"
         "               --customer ID) [--service S] [--equipment E] [--priority P]\n"
         "check enumerates every bundle x region x service x symptom x equipment x priority\n"
-        "and reports gaps, conflicts, unresolvable owners, shadowed rules and unknown\n"
-        "vocabulary as JSON; it exits 1 on conflicts or unresolvable owners (the broker\n"
-        "refuses to start on them). explain shows every rule considered for a complaint,\n"
-        "why it matched or not, the winner and the owners it resolves to.\n";
+        "and reports gaps, conflicts, unresolvable owners, shadowed rules, unknown\n"
+        "vocabulary, dependency cycles and unresolvable upstreams as JSON; it exits 1 on\n"
+        "any but gaps and shadowed rules (the broker refuses to start on them). explain\n"
+        "shows every rule considered for a complaint, why it matched or not, the winner,\n"
+        "the owners it resolves to and the dependency that applied.\n";
     /* --NAME for every fact of the table, and --customer. */
     char flag_names[FACT_COUNT][32];
     const char *flags[FACT_COUNT + 2];

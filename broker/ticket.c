@@ -286,6 +286,16 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk, 
     json_obj_raw(&r, "owners", owners.data, owners.len);
     json_obj_raw(&r, "fallback", fallback.data, fallback.len);
     json_obj_bool(&r, "unroutable", res.unroutable);
+    if (res.dep.applied) { /* owners given by the service's dependency (route.h) */
+        struct json_obj d = JSON_OBJ_INIT;
+        struct json_text up = {0};
+        json_obj_str(&d, "mode", config_dependency_names[res.dep.mode]);
+        json_obj_str(&d, "service", res.dep.service);
+        owners_json(&up, res.dep.upstream, res.dep.nupstream);
+        json_obj_raw(&d, "upstream", up.data, up.len);
+        free(up.data);
+        obj_member(&r, "dependency", &d);
+    }
     if (out_of_bundle)
         json_obj_bool(&r, "out_of_bundle", 1);
     json_obj_raw(&r, "assignments", made.data, made.len);

@@ -74,6 +74,15 @@ struct config_bundle {
     size_t nproviders;
 };
 
+/*
+ * How a rule owns a complaint about a service that rides on another
+ * ($.services[i].depends_on; docs/boundaries.md): on its own (the rule's
+ * owners, as for any service), the upstream's provider first (the
+ * dependent service's provider next in the fallback chain), or both jointly.
+ */
+enum config_dependency { DEP_NONE, DEP_UPSTREAM_FIRST, DEP_JOINT, DEP_COUNT };
+extern const char *const config_dependency_names[DEP_COUNT];
+
 struct config_rule {
     char *id;
     struct strlist match[FACT_MAX]; /* by enum fact; empty list: any value */
@@ -83,6 +92,7 @@ struct config_rule {
     int rank;
     int customer_visible;
     char *label;
+    enum config_dependency dependency; /* $.rules[i].dependency, DEP_NONE when absent */
 };
 
 struct config_lead {
@@ -150,6 +160,11 @@ struct config {
             struct strlist services, symptoms, equipment, regions;
         };
     };
+    /* By index of services.v: the services each rides on ($.services[i].depends_on: an entry
+     * may be {"id","depends_on"} instead of a plain id). Each names a service of the list;
+     * whether they form a cycle is the coverage check's (route_check) to say. */
+    struct strlist *depends_on;
+    struct strlist *upstream_roles; /* the same as owner roles: "provider_of:<service>" */
     struct config_calendar *calendars;
     size_t ncalendars;
     struct config_sla *slas;
@@ -231,5 +246,7 @@ int config_set_listen(struct config *c, const char *addr);
 
 const struct config_partner *config_partner_find(const struct config *c, const char *id);
 const struct config_bundle *config_bundle_find(const struct config *c, const char *id);
+/* The services service depends on (an empty list when none), or NULL for no such service. */
+const struct strlist *config_depends_on(const struct config *c, const char *service);
 
 #endif

@@ -3,13 +3,16 @@
  * given facts: the matching rule that constrains the most facts wins, its
  * rank breaking what specificity cannot; owners are resolved through the
  * customer's bundle and region; a fallback chain says who is next after a
- * hand-back, ending with the lead. The configuration is immutable, so every
+ * hand-back, ending with the lead. A rule may route a complaint about a
+ * service that rides on another by the upstream's provider (its
+ * "dependency": upstream first, or jointly). The configuration is immutable, so every
  * function here may run on any thread without locks.
  *
  * A rule's conditions are one per fact of the configuration's table of
  * fact kinds (fact.h): "the fact is one of these values". Matching,
  * explain and the coverage check walk that table; none names a fact but
- * owner resolution, which reads the customer's bundle and region.
+ * owner resolution, which reads the customer's bundle and region, and the
+ * dependency, which reads the complaint's service.
  */
 #ifndef SEAM_ROUTE_H
 #define SEAM_ROUTE_H
@@ -30,6 +33,24 @@ struct route_owner {
     const char *partner; /* the partner id it resolves to, or the lead company's id */
 };
 
+/*
+ * What the winner's dependency did (config.h, enum config_dependency): the
+ * complaint's service, when it rides on others, and their providers in the
+ * customer's bundle and region. applied: the owners and the chain are the
+ * rule's with the upstream providers first (upstream_first) or added to the
+ * owners (joint); 0 when the rule says none, the service rides on nothing,
+ * or no upstream provider can be resolved (missing names the first such).
+ */
+struct route_dependency {
+    enum config_dependency mode; /* as the winner says */
+    int applied;
+    const char *service; /* the complaint's service, when it depends on others */
+    const struct strlist *depends_on;
+    struct route_owner upstream[ROUTE_MAX_OWNERS];
+    size_t nupstream;
+    const char *missing; /* an upstream service with no provider here, or NULL */
+};
+
 struct route_result {
     const struct config_rule *rule; /* the winner */
     int joint;
@@ -38,6 +59,7 @@ struct route_result {
     struct route_owner fallback[ROUTE_MAX_OWNERS]; /* resolvable entries, lead last */
     size_t nfallback;
     int unroutable; /* no rule could be resolved: the lead owns it, flagged */
+    struct route_dependency dep;
 };
 
 /*
@@ -48,8 +70,13 @@ struct route_result {
 void route_decide(const struct config *cfg, const struct route_facts *f, struct route_result *out,
                   json_t *explain);
 
-/* The explain answer for a hypothetical complaint: considered rules, winner, owners. */
+/* The explain answer for a hypothetical complaint: considered rules, winner, owners, the
+ * precedence step that decided, the dependency that applied (route_dependency_json). */
 json_t *route_explain(const struct config *cfg, const struct route_facts *f);
+
+/* {"mode","applied","service","depends_on","upstream","why"} of a decision, or JSON null when
+ * no rule won (new reference). */
+json_t *route_dependency_json(const struct route_facts *f, const struct route_result *res);
 
 /* [{"role","partner"}, ...] of n owners (new reference). */
 json_t *route_owners_json(const struct route_owner *o, size_t n);
@@ -63,8 +90,10 @@ const char *route_resolve(const struct config *cfg, const char *role, const char
  * (bundle x region x service x symptom x equipment x priority with the
  * example's table; an optional fact also "not given"), enumerated by one
  * odometer over the table: gaps, conflicts, unresolvable owners, shadowed
- * rules, fallback entries that cannot be resolved. *fatal is set when the broker must not
- * start (conflicts, unresolvable owners).
+ * rules, fallback entries that cannot be resolved, services whose dependencies form a cycle,
+ * and winners that route a dependent service by its upstream where the bundle has no
+ * provider of it. *fatal is set when the broker must not start (conflicts, unresolvable
+ * owners, unserved partners, dependency cycles, unresolvable upstreams).
  */
 json_t *route_check(const struct config *cfg, int *fatal);
 

@@ -3,7 +3,9 @@
 # and region, then random hand-backs by whoever holds each claim (any
 # reason, belongs_to any partner or the lead, duplicates) and random
 # corrections of the facts (by the claim's owner or the lead: a new round),
-# some claims resolved on the way. After every step: an open ticket has a live owner,
+# some claims resolved on the way; a third of the complaints are about a
+# service riding on the internet line (TV, phone) being out, so that its
+# dependency routes them (the internet provider first, or jointly). After every step: an open ticket has a live owner,
 # and every claim that came to the lead after a hand-back in its round is
 # disputed (also where the chain's planned last step is the lead).
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +23,8 @@ services=(tv phone internet wiring)
 symptoms=(no_service degraded intermittent no_signal no_dial_tone slow equipment_fault)
 partners=(skyview nordtel fibernet lead)
 reasons=(not_our_service customer_side belongs_to belongs_to duplicate)
+priorities=(low normal high urgent)
+deprules=" voice-over-internet tv-over-ip-outage " # the rules that route by a dependency (conf/seam.json)
 pick() { local a=("$@"); echo "${a[RANDOM % ${#a[@]}]}"; }
 
 # holds TICKET: the two properties on the lead's view in $TMP/body
@@ -35,13 +39,21 @@ holds() {
         | if . > 0 then ($l.flags | index("disputed")) != null else true end] | all)' "$TMP/body" >/dev/null
 }
 
-steps=0 broken=0 to_lead=0 prev="" corrected=0
+steps=0 broken=0 to_lead=0 prev="" corrected=0 by_dependency=0
 for i in $(seq 1 "$N"); do
     body=$(jq -nc --arg s "$(pick "${services[@]}")" --arg y "$(pick "${symptoms[@]}")" \
-        '{summary: "random", description: "property", service: $s, symptom: $y}')
-    req POST /v1/tickets "$(pick "${toks[@]}")" "$body"
+        --arg p "$(pick "${priorities[@]}")" \
+        '{summary: "random", description: "property", service: $s, symptom: $y, priority: $p}')
+    tok=$(pick "${toks[@]}")
+    if [ $((i % 3)) = 0 ]; then # a service riding on the internet line, out: its dependency routes it
+        body=$(jq -c --arg s "$(pick tv phone)" '.service = $s | .symptom = "no_service"' <<<"$body")
+        tok=$(pick "${toks[@]:0:4}") # triple-play and tv-internet customers
+    fi
+    req POST /v1/tickets "$tok" "$body"
     [ "$STATUS" = 201 ] || { broken=$((broken + 1)); echo "# filing answered $STATUS"; continue; }
     id=$(jbody .id)
+    req GET "/v1/tickets/$id" "$LEAD"
+    [[ "$deprules" == *" $(jbody .rule) "* ]] && by_dependency=$((by_dependency + 1))
     for _ in 1 2 3 4 5; do
         req GET "/v1/tickets/$id" "$LEAD"
         steps=$((steps + 1))
@@ -82,6 +94,7 @@ done
 check "$N complaints, $steps steps of random hand-backs and corrections: every open ticket owned, every arrival at the lead after a hand-back disputed" [ "$broken" = 0 ]
 check "some claims did come to the lead after hand-backs ($to_lead)" [ "$to_lead" -gt 0 ]
 check "some facts were corrected on the way ($corrected)" [ "$corrected" -gt 0 ]
+check "some complaints were routed by a service's dependency ($by_dependency)" [ "$by_dependency" -gt 0 ]
 stop_broker
 check "seamctl verify passes" ctl verify
 finish

@@ -2,7 +2,10 @@
 # The scenario corpus (tests/scenarios/*.json): every complaint is filed with
 # the real daemon and explained by `seamctl rules explain` from the same
 # file; the owners the daemon assigned, the CLI's answer, the API's explain
-# and the expectation must all agree. A scenario's own customer ("id" in
+# and the expectation must all agree; an expectation may also name the
+# precedence step that decided ("decided_by": explain's decided_by.step) and
+# how the service's dependency applied ("dependency": "upstream_first",
+# "joint" or "none"; explain's and the signed route event's). A scenario's own customer ("id" in
 # "customer"), flags and steps after filing (hand-backs, filing again,
 # merging): scenario_steps.sh. Another federation runs the same way with
 # CONF, SCENARIOS (its directory of scenario files) and MIN_SCENARIOS set
@@ -47,6 +50,24 @@ for file in "$SCENARIOS"/*.json; do
         ctl rules explain "${args[@]}" >"$TMP/cli.json"
         cli=$(jq -c '{rule: .winner, mode: .mode, owners: [.owners[].partner] | sort}' "$TMP/cli.json")
         want=$(jq -c '.expect | {rule, mode, owners}' "$TMP/s.json")
+        # What explain says decided (decided_by: the precedence step) and how
+        # the dependency applied ("upstream_first", "joint", or "none" when it
+        # did not), where the scenario names them; the daemon's dependency
+        # is the one its signed route event records.
+        xwant=$(jq -c '.expect | {decided_by, dependency} | with_entries(select(.value != null))' "$TMP/s.json")
+        if [ "$xwant" != "{}" ]; then
+            xcli=$(jq -c --argjson w "$xwant" '{decided_by: .decided_by.step,
+                dependency: (if .dependency.applied then .dependency.mode else "none" end)}
+                | with_entries(select(.key as $k | $w | has($k)))' "$TMP/cli.json")
+            if jq -e 'has("dependency")' <<<"$xwant" >/dev/null; then
+                cp "$TMP/body" "$TMP/ticket-view.json"
+                req GET "/v1/tickets/$id/evidence" "$LEAD"
+                xd=$(jq -r '[.events[].event | fromjson | .data.route // empty][0].dependency.mode // "none"' "$TMP/body")
+                cp "$TMP/ticket-view.json" "$TMP/body"
+                [ "$xd" = "$(jq -r .dependency <<<"$xwant")" ] || xcli="$xcli (the daemon's route event: $xd)"
+            fi
+            [ "$xcli" = "$xwant" ] || { daemon="$daemon, explain $xcli"; want="$want, explain $xwant"; }
+        fi
         req POST /v1/rules/explain "$LEAD" "$(jq -c '.complaint + (.customer | del(.id))' "$TMP/s.json")"
         api_same=1
         [ "$(jq -S . "$TMP/body")" = "$(jq -S . "$TMP/cli.json")" ] || api_same=0
@@ -64,7 +85,7 @@ for file in "$SCENARIOS"/*.json; do
         scenario_steps
     done
 done
-check "at least ${MIN_SCENARIOS:-40} scenarios ran ($n)" [ "$n" -ge "${MIN_SCENARIOS:-40}" ]
+check "at least ${MIN_SCENARIOS:-79} scenarios ran ($n)" [ "$n" -ge "${MIN_SCENARIOS:-79}" ]
 stop_broker
 check "seamctl verify passes after the corpus" ctl verify
 finish

@@ -7,4 +7,4 @@
 # and the explain API exactly as the telecom example's do.
 here=$(cd "$(dirname "$0")" && pwd)
 CONF=$here/../../conf/examples/condominium.json SCENARIOS=$here/../scenarios/condominium \
-    MIN_SCENARIOS=30 exec bash "$here/t_scenarios.sh"
+    MIN_SCENARIOS=55 exec bash "$here/t_scenarios.sh"
