@@ -20,70 +20,78 @@ LEAD=$(new_token lead ops)
 start_broker
 declare -A TOK
 n=0
+# One jq per scenario reads what the shell needs (fields split by the
+# unit separator, which keeps empty ones), and one
+# compares the daemon's view, the CLI's and the API's explain with the
+# expectation: a jq process costs more than the requests themselves.
 for file in "$SCENARIOS"/*.json; do
-    count=$(jq '.scenarios | length' "$file")
-    for i in $(seq 0 $((count - 1))); do
-        jq -c ".scenarios[$i]" "$file" >"$TMP/s.json"
-        name=$(jq -r .name "$TMP/s.json")
-        b=$(jq -r .customer.bundle "$TMP/s.json")
-        r=$(jq -r .customer.region "$TMP/s.json")
-        cid=$(jq -r ".customer.id // \"c-$b-$r\"" "$TMP/s.json")
+    jq -c '.scenarios[]' "$file" >"$TMP/file.jsonl"
+    while IFS= read -r scenario; do
+        printf '%s\n' "$scenario" >"$TMP/s.json"
+        IFS=$'\x1f' read -r name b r cid body xbody want_status want_field want_dep args < <(jq -r '[
+            .name, .customer.bundle, .customer.region,
+            (.customer.id // "c-\(.customer.bundle)-\(.customer.region)"),
+            (.complaint + {summary: .name, description: "scenario"} | tojson),
+            (.complaint + (.customer | del(.id)) | tojson),
+            (.expect.status // "" | tostring), (.expect.field // ""),
+            (.expect.dependency // ""),
+            ([.customer | del(.id) | to_entries[] | "--\(.key)", .value] +
+             [.complaint | to_entries[] | "--\(.key)", (.value | tostring)] | join(" "))
+            ] | map(. // "" | tostring) | join("\u001f")' "$TMP/s.json")
+        read -r -a args <<<"$args"
         if [ -z "${TOK[$cid]:-}" ]; then TOK[$cid]=$(new_customer "$cid" "$b" "$r"); fi
-        body=$(jq -c '.complaint + {summary: .name, description: "scenario"}' "$TMP/s.json")
         req POST /v1/tickets "${TOK[$cid]}" "$body"
-        args=(--bundle "$b" --region "$r")
-        for f in service symptom equipment priority; do
-            v=$(jq -r ".complaint.$f // empty" "$TMP/s.json")
-            [ -n "$v" ] && args+=(--"$f" "$v")
-        done
         n=$((n + 1))
-        if [ "$(jq -r '.expect.status // empty' "$TMP/s.json")" = 400 ]; then
-            want=$(jq -r .expect.field "$TMP/s.json")
-            check "$name: the daemon refuses it (400 $want)" [ "$STATUS" = 400 -a "$(jbody .error.field)" = "$want" ]
+        if [ "$want_status" = 400 ]; then
+            check "$name: the daemon refuses it (400 $want_field)" [ "$STATUS" = 400 -a "$(jbody .error.field)" = "$want_field" ]
             refute "$name: seamctl refuses it too" ctl rules explain "${args[@]}"
             continue
         fi
         [ "$STATUS" = 201 ] || { ok 1 "$name: filed ($STATUS $(body))"; continue; }
         id=$(jbody .id)
         req GET "/v1/tickets/$id" "$LEAD"
-        daemon=$(jq -c '{rule: .rule, mode: .mode, owners: [.assignments[].partner] | sort}' "$TMP/body")
+        cp "$TMP/body" "$TMP/ticket-view.json"
         ctl rules explain "${args[@]}" >"$TMP/cli.json"
-        cli=$(jq -c '{rule: .winner, mode: .mode, owners: [.owners[].partner] | sort}' "$TMP/cli.json")
-        want=$(jq -c '.expect | {rule, mode, owners}' "$TMP/s.json")
+        req POST /v1/rules/explain "$LEAD" "$xbody"
+        cp "$TMP/body" "$TMP/api.json"
+        # The dependency the daemon applied is the one its signed route event records.
+        echo '{"events":[]}' >"$TMP/evidence.json"
+        if [ -n "$want_dep" ]; then
+            req GET "/v1/tickets/$id/evidence" "$LEAD"
+            cp "$TMP/body" "$TMP/evidence.json"
+        fi
         # What explain says decided (decided_by: the precedence step) and how
         # the dependency applied ("upstream_first", "joint", or "none" when it
-        # did not), where the scenario names them; the daemon's dependency
-        # is the one its signed route event records.
-        xwant=$(jq -c '.expect | {decided_by, dependency} | with_entries(select(.value != null))' "$TMP/s.json")
-        if [ "$xwant" != "{}" ]; then
-            xcli=$(jq -c --argjson w "$xwant" '{decided_by: .decided_by.step,
-                dependency: (if .dependency.applied then .dependency.mode else "none" end)}
-                | with_entries(select(.key as $k | $w | has($k)))' "$TMP/cli.json")
-            if jq -e 'has("dependency")' <<<"$xwant" >/dev/null; then
-                cp "$TMP/body" "$TMP/ticket-view.json"
-                req GET "/v1/tickets/$id/evidence" "$LEAD"
-                xd=$(jq -r '[.events[].event | fromjson | .data.route // empty][0].dependency.mode // "none"' "$TMP/body")
-                cp "$TMP/ticket-view.json" "$TMP/body"
-                [ "$xd" = "$(jq -r .dependency <<<"$xwant")" ] || xcli="$xcli (the daemon's route event: $xd)"
-            fi
-            [ "$xcli" = "$xwant" ] || { daemon="$daemon, explain $xcli"; want="$want, explain $xwant"; }
-        fi
-        req POST /v1/rules/explain "$LEAD" "$(jq -c '.complaint + (.customer | del(.id))' "$TMP/s.json")"
-        api_same=1
-        [ "$(jq -S . "$TMP/body")" = "$(jq -S . "$TMP/cli.json")" ] || api_same=0
-        if [ "$daemon" = "$want" ] && [ "$cli" = "$want" ] && [ $api_same = 1 ]; then
-            ok 0 "$name: $want"
+        # did not), where the scenario names them.
+        verdict=$(jq -n -r --slurpfile s "$TMP/s.json" --slurpfile d "$TMP/ticket-view.json" \
+            --slurpfile c "$TMP/cli.json" --slurpfile a "$TMP/api.json" \
+            --slurpfile e "$TMP/evidence.json" '
+            $s[0] as $s | $d[0] as $d | $c[0] as $c |
+            ($s.expect | {rule, mode, owners}) as $want |
+            {rule: $d.rule, mode: $d.mode, owners: ([$d.assignments[].partner] | sort)} as $daemon |
+            {rule: $c.winner, mode: $c.mode, owners: ([$c.owners[].partner] | sort)} as $cli |
+            ($s.expect | {decided_by, dependency} | with_entries(select(.value != null))) as $xw |
+            ({decided_by: $c.decided_by.step,
+              dependency: (if $c.dependency.applied then $c.dependency.mode else "none" end)}
+             | with_entries(select(.key as $k | $xw | has($k)))) as $xc |
+            ([$e[0].events[].event | fromjson | .data.route // empty][0].dependency.mode // "none") as $xd |
+            [ if $daemon != $want then "# want   \($want | tojson)\n# daemon \($daemon | tojson)" else empty end,
+              if $cli != $want then "# want   \($want | tojson)\n# cli    \($cli | tojson)" else empty end,
+              if $xc != $xw then "# want explain \($xw | tojson), cli \($xc | tojson)" else empty end,
+              if ($xw | has("dependency")) and $xd != $xw.dependency then
+                  "# the daemon'"'"'s route event: dependency \($xd)" else empty end,
+              if $a[0] != $c then "# the API'"'"'s explain differs from the CLI'"'"'s" else empty end
+            ] | if length == 0 then "ok \($want | tojson)" else join("\n") end')
+        if [ "${verdict#ok }" != "$verdict" ]; then
+            ok 0 "$name: ${verdict#ok }"
         else
             ok 1 "$name"
-            echo "# want   $want"
-            echo "# daemon $daemon"
-            echo "# cli    $cli"
-            [ $api_same = 1 ] || echo "# the API's explain differs from the CLI's"
+            echo "$verdict"
         fi
         SC_IDS=("$id")
         SC_TOK=${TOK[$cid]}
         scenario_steps
-    done
+    done <"$TMP/file.jsonl"
 done
 check "at least ${MIN_SCENARIOS:-79} scenarios ran ($n)" [ "$n" -ge "${MIN_SCENARIOS:-79}" ]
 stop_broker
