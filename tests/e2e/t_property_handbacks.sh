@@ -27,38 +27,48 @@ priorities=(low normal high urgent)
 deprules=" voice-over-internet tv-over-ip-outage " # the rules that route by a dependency (conf/seam.json)
 pick() { local a=("$@"); echo "${a[RANDOM % ${#a[@]}]}"; }
 
-# holds TICKET: the two properties on the lead's view in $TMP/body
-holds() {
-    jq -e --arg lead northwind '
-      (if (.status == "acknowledged" or .status == "inProgress" or .status == "pending")
-       then ([.assignments[] | select(.state == "assigned" or .state == "acknowledged" or .state == "inProgress")] | length) > 0
-       else true end)
-      and
-      ([.assignments as $xs | $xs[] | select(.partner == $lead) as $l
-        | [$xs[] | select(.round == $l.round and .state == "handed_back" and .handed_back_at <= $l.assigned_at)] | length
-        | if . > 0 then ($l.flags | index("disputed")) != null else true end] | all)' "$TMP/body" >/dev/null
+# step_view: on the lead's view in $TMP/body, "BROKEN" when it breaks one of
+# the two properties, else the first live claim of a partner ("ID PARTNER",
+# empty when none) and the ticket's rule, after a tab (one jq a step)
+step_view() {
+    jq -r --arg lead northwind '
+      if ((if (.status == "acknowledged" or .status == "inProgress" or .status == "pending")
+           then ([.assignments[] | select(.state == "assigned" or .state == "acknowledged" or .state == "inProgress")] | length) > 0
+           else true end)
+          and
+          ([.assignments as $xs | $xs[] | select(.partner == $lead) as $l
+            | [$xs[] | select(.round == $l.round and .state == "handed_back" and .handed_back_at <= $l.assigned_at)] | length
+            | if . > 0 then ($l.flags | index("disputed")) != null else true end] | all))
+      then ([.assignments[] | select((.state == "assigned" or .state == "acknowledged" or .state == "inProgress") and .partner != $lead)][0]
+            | if . then .id + " " + .partner else "" end) + "\t" + (.rule // "")
+      else "BROKEN" end' "$TMP/body"
 }
 
 steps=0 broken=0 to_lead=0 prev="" corrected=0 by_dependency=0
 for i in $(seq 1 "$N"); do
-    body=$(jq -nc --arg s "$(pick "${services[@]}")" --arg y "$(pick "${symptoms[@]}")" \
-        --arg p "$(pick "${priorities[@]}")" \
-        '{summary: "random", description: "property", service: $s, symptom: $y, priority: $p}')
+    s=$(pick "${services[@]}") y=$(pick "${symptoms[@]}")
     tok=$(pick "${toks[@]}")
     if [ $((i % 3)) = 0 ]; then # a service riding on the internet line, out: its dependency routes it
-        body=$(jq -c --arg s "$(pick tv phone)" '.service = $s | .symptom = "no_service"' <<<"$body")
+        s=$(pick tv phone) y=no_service
         tok=$(pick "${toks[@]:0:4}") # triple-play and tv-internet customers
     fi
+    body=$(printf '{"summary":"random","description":"property","service":"%s","symptom":"%s","priority":"%s"}' \
+        "$s" "$y" "$(pick "${priorities[@]}")")
     req POST /v1/tickets "$tok" "$body"
     [ "$STATUS" = 201 ] || { broken=$((broken + 1)); echo "# filing answered $STATUS"; continue; }
     id=$(jbody .id)
-    req GET "/v1/tickets/$id" "$LEAD"
-    [[ "$deprules" == *" $(jbody .rule) "* ]] && by_dependency=$((by_dependency + 1))
-    for _ in 1 2 3 4 5; do
+    for k in 1 2 3 4 5; do
         req GET "/v1/tickets/$id" "$LEAD"
         steps=$((steps + 1))
-        holds || { broken=$((broken + 1)); echo "# $id breaks a property:"; jq -c '{status, flags, assignments: [.assignments[] | {partner, state, round, flags, assigned_at, handed_back_at}]}' "$TMP/body"; break; }
-        live=$(jq -r '[.assignments[] | select((.state == "assigned" or .state == "acknowledged" or .state == "inProgress") and .partner != "northwind")][0] | if . then .id + " " + .partner else "" end' "$TMP/body")
+        view=$(step_view)
+        if [ "$view" = BROKEN ]; then
+            broken=$((broken + 1))
+            echo "# $id breaks a property:"
+            jq -c '{status, flags, assignments: [.assignments[] | {partner, state, round, flags, assigned_at, handed_back_at}]}' "$TMP/body"
+            break
+        fi
+        live=${view%%$'\t'*}
+        [ $k = 1 ] && [[ "$deprules" == *" ${view#*$'\t'} "* ]] && by_dependency=$((by_dependency + 1))
         [ -n "$live" ] || break
         aid=${live% *} owner=${live#* }
         if [ $((RANDOM % 6)) = 0 ]; then
@@ -66,8 +76,8 @@ for i in $(seq 1 "$N"); do
             continue
         fi
         if [ $((RANDOM % 5)) = 0 ]; then
-            fx=$(jq -nc --arg s "$(pick "${services[@]}")" --arg y "$(pick "${symptoms[@]}")" \
-                '{facts: {service: $s, symptom: $y}, reason: "reclassified"}')
+            fx=$(printf '{"facts":{"service":"%s","symptom":"%s"},"reason":"reclassified"}' \
+                "$(pick "${services[@]}")" "$(pick "${symptoms[@]}")")
             who=${PT[$owner]}
             [ $((RANDOM % 2)) = 0 ] && who=$LEAD
             req POST "/v1/tickets/$id/facts" "$who" "$fx"
@@ -80,8 +90,8 @@ for i in $(seq 1 "$N"); do
         fi
         reason=$(pick "${reasons[@]}")
         case $reason in
-        belongs_to) hb=$(jq -nc --arg p "$(pick "${partners[@]}")" '{reason: "belongs_to", partner: $p}') ;;
-        duplicate) hb=$(jq -nc --arg t "${prev:-$id}" '{reason: "duplicate", ticket: $t}') ;;
+        belongs_to) hb="{\"reason\":\"belongs_to\",\"partner\":\"$(pick "${partners[@]}")\"}" ;;
+        duplicate) hb="{\"reason\":\"duplicate\",\"ticket\":\"${prev:-$id}\"}" ;;
         *) hb="{\"reason\":\"$reason\"}" ;;
         esac
         req POST "/v1/assignments/$aid/handback" "${PT[$owner]}" "$hb"
