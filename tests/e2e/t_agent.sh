@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The partner agent against the real broker: 1,000 assignments, the broker
+# The partner agent against the real broker: 400 assignments, the broker
 # killed with kill -9 and restarted in the middle, the agent itself stopped
 # and started again; every assignment's command runs exactly once, every
 # claim is resolved, and the agent verified the broker's signature on each.
 . "$(dirname "$0")/lib.sh"
 AGENT=$ROOT/$BUILD/seam-partner
-N=${SEAM_AGENT_N:-1000}
+N=${SEAM_AGENT_N:-400}
 init_store
 LEAD=$(new_token lead ops)
 new_token partner nordtel >"$TMP/nordtel.token"
