@@ -48,7 +48,7 @@ api_rules_explain(struct req *r)
             goto out;
         }
         for (size_t k = 0; k < cfg->nfact_kinds; k++)
-            if (f.v[k] == NULL && cfg->fact_kinds[k].source == FACT_FROM_CUSTOMER)
+            if (f.v[k] == NULL && fact_from_record(&cfg->fact_kinds[k]))
                 f.v[k] = json_string_value(json_object_get(cust, cfg->fact_kinds[k].name));
     }
     /* Every fact of the customer record, named in the order the coverage check turns them. */

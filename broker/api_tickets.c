@@ -175,7 +175,7 @@ api_ticket_fields(const struct config *cfg, struct body_field *out)
     out[n++] = (struct body_field){"description", JSON_STRING, 1, 0, DESCRIPTION_MAX};
     for (size_t k = 0; k < cfg->nfact_kinds; k++) {
         const struct fact_kind *fk = &cfg->fact_kinds[k];
-        if (fk->source == FACT_FROM_COMPLAINT || fk->source == FACT_FROM_PRIORITY)
+        if (fact_from_complaint(fk) || fk->source == FACT_FROM_PRIORITY)
             out[n++] =
                 (struct body_field){fk->name, JSON_STRING, fact_required(fk), 1, fk->max_len};
     }
@@ -195,7 +195,7 @@ api_tickets_create(struct req *r)
         goto out;
     /* What the customer files must be in the fact's vocabulary. */
     for (size_t k = 0; k < cfg->nfact_kinds; k++)
-        if (cfg->fact_kinds[k].source == FACT_FROM_COMPLAINT &&
+        if (fact_from_complaint(&cfg->fact_kinds[k]) &&
             vocab_or_reply(r, body, cfg->fact_kinds[k].name, &cfg->vocab[k]) != 0)
             goto out;
     const char *prio = json_string_value(json_object_get(body, fact_kinds[FACT_PRIORITY].name));
@@ -208,7 +208,7 @@ api_tickets_create(struct req *r)
                               .description = opt_dup(body, "description"),
                               .priority = p};
     for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++)
-        if (cfg->fact_kinds[k].source == FACT_FROM_COMPLAINT)
+        if (fact_from_complaint(&cfg->fact_kinds[k]))
             in.facts[k] = opt_dup(body, cfg->fact_kinds[k].name);
     api_file(r, &in, 0);
 out:

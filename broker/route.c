@@ -96,7 +96,7 @@ resolve_owners(const struct config *cfg, const struct config_rule *r, const stru
 {
     size_t k = 0;
     for (size_t i = 0; i < r->owners.n && k < ROUTE_MAX_OWNERS; i++) {
-        const char *p = route_resolve(cfg, r->owners.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+        const char *p = route_resolve(cfg, r->owners.v[i], f->v[FACT_BUNDLE], f->v[cfg->place]);
         if (p == NULL) {
             if (bad)
                 *bad = r->owners.v[i];
@@ -120,7 +120,7 @@ resolve_fallback(const struct config *cfg, const struct config_rule *r, const st
     out->nfallback = 0;
     int has_lead = 0;
     for (size_t i = 0; r && i < r->fallback.n && out->nfallback < ROUTE_MAX_OWNERS - 1; i++) {
-        const char *p = route_resolve(cfg, r->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+        const char *p = route_resolve(cfg, r->fallback.v[i], f->v[FACT_BUNDLE], f->v[cfg->place]);
         if (p == NULL)
             continue;
         int dup = 0;
@@ -209,7 +209,7 @@ route_possible_owner(const struct config *cfg, const struct route_facts *f, cons
                 return 1;
         for (size_t k = 0; k < r->fallback.n; k++) {
             const char *p =
-                route_resolve(cfg, r->fallback.v[k], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+                route_resolve(cfg, r->fallback.v[k], f->v[FACT_BUNDLE], f->v[cfg->place]);
             if (p != NULL && strcmp(p, partner) == 0)
                 return 1;
         }
@@ -234,7 +234,7 @@ route_in_bundle(const struct config *cfg, const struct route_facts *f)
 {
     if (f->v[FACT_SERVICE] == NULL)
         return 1; /* no service named: nothing to be outside of */
-    return bundle_provider(cfg, f->v[FACT_SERVICE], f->v[FACT_BUNDLE], f->v[FACT_REGION]) != NULL;
+    return bundle_provider(cfg, f->v[FACT_SERVICE], f->v[FACT_BUNDLE], f->v[cfg->place]) != NULL;
 }
 
 /* The first service of the bundle partner provides in the region, or NULL. */
@@ -244,7 +244,7 @@ service_provided_by(const struct config *cfg, const struct route_facts *f, const
     const struct config_bundle *b = config_bundle_find(cfg, f->v[FACT_BUNDLE]);
     for (size_t i = 0; b != NULL && i < b->nproviders; i++) {
         const char *p =
-            bundle_provider(cfg, b->providers[i].service, f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+            bundle_provider(cfg, b->providers[i].service, f->v[FACT_BUNDLE], f->v[cfg->place]);
         if (p != NULL && strcmp(p, partner) == 0)
             return b->providers[i].service;
     }
@@ -436,7 +436,7 @@ same_outcome(const struct config *cfg, const struct config_rule *a, const struct
 static const char *
 unserved(const struct config *cfg, const struct config_partner *p, const struct route_facts *f)
 {
-    const char *service = f->v[FACT_SERVICE], *region = f->v[FACT_REGION];
+    const char *service = f->v[FACT_SERVICE], *region = f->v[cfg->place];
     if (service != NULL && !strlist_has(&p->services, service))
         return "the partner does not deliver the complaint's service";
     int named = 0, here = 0;
@@ -515,7 +515,7 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
     if (is_default(top))
         found(gaps, json_pack("{s:o}", "facts", facts_json(cfg, f)));
     for (size_t i = 0; i < top->fallback.n; i++)
-        if (route_resolve(cfg, top->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]) == NULL)
+        if (route_resolve(cfg, top->fallback.v[i], f->v[FACT_BUNDLE], f->v[cfg->place]) == NULL)
             found(fallback, json_pack("{s:o, s:s, s:s}", "facts", facts_json(cfg, f), "rule",
                                       top->id, "fallback", top->fallback.v[i]));
 }

@@ -564,13 +564,13 @@ cmd_rules(int argc, char **argv)
             store_read_end(t);
             store_close(s);
             for (size_t k = 0; k < cfg->nfact_kinds; k++)
-                if (f.v[k] == NULL && cfg->fact_kinds[k].source == FACT_FROM_CUSTOMER)
+                if (f.v[k] == NULL && fact_from_record(&cfg->fact_kinds[k]))
                     f.v[k] = json_string_value(json_object_get(cust, cfg->fact_kinds[k].name));
         }
         /* What the customer must file and the customer record's facts are needed. */
         for (size_t k = 0; k < cfg->nfact_kinds; k++)
-            if (f.v[k] == NULL && (fact_required(&cfg->fact_kinds[k]) ||
-                                   cfg->fact_kinds[k].source == FACT_FROM_CUSTOMER))
+            if (f.v[k] == NULL &&
+                (fact_required(&cfg->fact_kinds[k]) || fact_from_record(&cfg->fact_kinds[k])))
                 usage_die(u);
         if (f.v[FACT_PRIORITY] == NULL)
             f.v[FACT_PRIORITY] = priority_names[PRIO_NORMAL];

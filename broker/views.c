@@ -85,7 +85,7 @@ static void
 complaint_facts(const struct config *cfg, const struct ticket *tk, struct obj *o)
 {
     for (size_t i = 0; i < cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
-        if (cfg->fact_kinds[i].source == FACT_FROM_COMPLAINT)
+        if (fact_from_complaint(&cfg->fact_kinds[i]))
             put_str(o, cfg->fact_kinds[i].name, tk->facts[i]); /* as corrected, if they were */
 }
 

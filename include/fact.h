@@ -53,6 +53,8 @@ enum fact_source {
     FACT_FROM_CUSTOMER,  /* the customer record (seamctl customer add), never a request;
                           * explain may be given it, or take it from a customer */
     FACT_FROM_PRIORITY,  /* the ticket's priority (low, normal, high, urgent) */
+    FACT_FROM_EITHER,    /* the customer record, unless the complaint gives it ("either" in
+                          * $.facts: a roaming customer's home country, or where it is now) */
 };
 
 /* Where a fact's values come from. */
@@ -60,6 +62,7 @@ enum fact_vocab {
     FACT_VOCAB_LIST,       /* the identifiers listed at $.<vocab_key> of the configuration */
     FACT_VOCAB_BUNDLES,    /* the ids of the configuration's bundles */
     FACT_VOCAB_PRIORITIES, /* priority_names[] (config.h) */
+    FACT_VOCAB_INLINE,     /* the values listed in the fact's declaration ($.facts[i].values) */
 };
 
 struct fact_kind {
@@ -104,5 +107,13 @@ size_t fact_sweep_order(const struct fact_kind *kinds, size_t n, size_t *order);
 
 /* Whether a complaint must give the fact: one the customer files and may not leave out. */
 int fact_required(const struct fact_kind *k);
+/* Whether a complaint (a /v1 body, a TMF621 ticket, a correction) may give the fact. */
+int fact_from_complaint(const struct fact_kind *k);
+/* A source's name in $.facts ("complaint", "record", "either", "priority"), and back (-1). */
+const char *fact_source_name(enum fact_source s);
+int fact_source_parse(const char *s);
+
+/* Whether the customer record gives the fact (or its default, for "either"). */
+int fact_from_record(const struct fact_kind *k);
 
 #endif
