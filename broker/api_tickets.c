@@ -304,6 +304,22 @@ api_tickets_list(struct req *r)
                 return;
             }
     }
+    /* ?FACT=VALUE for every fact of the configuration: the lead's, a value of its vocabulary */
+    const struct config *cfg = r->srv->cfg;
+    for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++) {
+        const char *name = cfg->fact_kinds[k].name, *v = http_query(r, name);
+        if (v == NULL)
+            continue;
+        if (r->who.role == ROLE_CUSTOMER) {
+            http_error(r, E_BAD_PARAMETER, "this filter is the lead company's", name);
+            return;
+        }
+        if (!strlist_has(&cfg->vocab[k], v)) {
+            http_error(r, E_BAD_PARAMETER, "not a value of the fact's vocabulary", name);
+            return;
+        }
+        f.facts[k] = v;
+    }
     f.partner = http_query(r, "partner");
     f.owner = http_query(r, "owner");
     f.flag = http_query(r, "flag");
