@@ -518,7 +518,7 @@ cmd_verify(int argc, char **argv)
 static json_t *
 config_errors_report(const char *errors)
 {
-    json_t *all = json_array(), *vocab = json_array();
+    json_t *all = json_array(), *vocab = json_array(), *facts = json_array();
     const char *p = errors;
     while (p && *p) {
         const char *nl = strchr(p, '\n');
@@ -526,12 +526,15 @@ config_errors_report(const char *errors)
         json_t *line = json_stringn(p, n);
         if (strstr(json_string_value(line), "vocabulary") != NULL)
             json_array_append(vocab, line);
+        if (strstr(json_string_value(line), ": $.facts") != NULL)
+            json_array_append(facts, line); /* the facts the federation declares */
         json_array_append_new(all, line);
         p = nl ? nl + 1 : NULL;
     }
-    return json_pack("{s:b, s:o, s:{s:I, s:o}}", "ok", 0, "config_errors", all,
+    return json_pack("{s:b, s:o, s:{s:I, s:o}, s:{s:I, s:o}}", "ok", 0, "config_errors", all,
                      "unknown_vocabulary", "count", (json_int_t)json_array_size(vocab), "examples",
-                     vocab);
+                     vocab, "facts", "count", (json_int_t)json_array_size(facts), "examples",
+                     facts);
 }
 
 static int

@@ -7,6 +7,27 @@
 # report. A fact whose source is "either" comes from the customer record
 # unless the complaint names it; the event says what the record said.
 . "$(dirname "$0")/lib.sh"
+
+# --- a broken declaration: rules check names it under "facts", the broker refuses to start
+CFGS=$ROOT/tests/configs
+broken() { # file, the problem expected (a substring of the one finding)
+    refute "rules check fails on $1" "$SEAMCTL" rules check -c "$CFGS/$1"
+    "$SEAMCTL" rules check -c "$CFGS/$1" >"$TMP/check.json" 2>/dev/null
+    check "... one finding of the facts, at its path: $2" [ "$(jq --arg w "$2" \
+        '.facts.count == 1 and (.facts.examples[0] | contains(": $.facts") and contains($w))' \
+        "$TMP/check.json")" = true ]
+    refute "... and the broker refuses to start" "$BROKER" -c "$CFGS/$1" -n
+}
+broken facts-unknown-source.json 'unknown source "roaming"'
+broken facts-no-english.json 'labels must give English'
+broken facts-duplicate.json 'fact "symptom" is declared twice'
+broken facts-unknown-vocabulary.json 'vocabulary "countries" is unknown'
+broken facts-missing.json 'must declare "equipment"'
+broken facts-value-label.json '"radio" is not a value of the fact "service"'
+broken facts-two-places.json 'only one fact is the place'
+check "the example federation has no finding of the facts" \
+    [ "$("$SEAMCTL" rules check -c "$CONF" | jq '.facts.count // 0')" = 0 ]
+
 init_store
 C1=$(new_customer c1 triple-play north)
 LEAD=$(new_token lead ops)
