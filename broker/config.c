@@ -766,12 +766,15 @@ check_owner(struct cctx *c, struct config *cf, const char *path, const char *own
 {
     if (strcmp(owner, "lead") == 0 || config_partner_find(cf, owner) != NULL)
         return;
+    if (strcmp(owner, "provider_of:*") == 0)
+        return; /* the provider of the complaint's own service */
     if (strncmp(owner, "provider_of:", 12) == 0) {
         if (!strlist_has(&cf->services, owner + 12))
             problem(c, path, "\"%s\" names no service in $.services", owner);
         return;
     }
-    problem(c, path, "\"%s\" is neither lead, a partner id nor provider_of:<service>", owner);
+    problem(c, path,
+            "\"%s\" is neither lead, a partner id, provider_of:<service> nor provider_of:*", owner);
 }
 
 static void

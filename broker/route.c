@@ -89,6 +89,25 @@ route_resolve(const struct config *cfg, const char *role, const char *bundle, co
     return NULL;
 }
 
+/*
+ * A rule's owner role for a complaint's facts: as route_resolve, with the
+ * bundle and the place (the region, or the fact declared the place), and
+ * "provider_of:*": the provider of the complaint's own service there (NULL
+ * when the complaint names no service).
+ */
+static const char *
+resolve_role(const struct config *cfg, const char *role, const struct route_facts *f)
+{
+    char named[96];
+    if (strcmp(role, ROUTE_PROVIDER_OF_SERVICE) == 0) {
+        if (f->v[FACT_SERVICE] == NULL || (size_t)snprintf(named, sizeof(named), "provider_of:%s",
+                                                           f->v[FACT_SERVICE]) >= sizeof(named))
+            return NULL;
+        role = named;
+    }
+    return route_resolve(cfg, role, f->v[FACT_BUNDLE], f->v[cfg->place]);
+}
+
 /* Resolves a rule's owners, without duplicates; -1 (and *bad) if one cannot be. */
 static int
 resolve_owners(const struct config *cfg, const struct config_rule *r, const struct route_facts *f,
@@ -96,7 +115,7 @@ resolve_owners(const struct config *cfg, const struct config_rule *r, const stru
 {
     size_t k = 0;
     for (size_t i = 0; i < r->owners.n && k < ROUTE_MAX_OWNERS; i++) {
-        const char *p = route_resolve(cfg, r->owners.v[i], f->v[FACT_BUNDLE], f->v[cfg->place]);
+        const char *p = resolve_role(cfg, r->owners.v[i], f);
         if (p == NULL) {
             if (bad)
                 *bad = r->owners.v[i];
@@ -120,7 +139,7 @@ resolve_fallback(const struct config *cfg, const struct config_rule *r, const st
     out->nfallback = 0;
     int has_lead = 0;
     for (size_t i = 0; r && i < r->fallback.n && out->nfallback < ROUTE_MAX_OWNERS - 1; i++) {
-        const char *p = route_resolve(cfg, r->fallback.v[i], f->v[FACT_BUNDLE], f->v[cfg->place]);
+        const char *p = resolve_role(cfg, r->fallback.v[i], f);
         if (p == NULL)
             continue;
         int dup = 0;
@@ -208,8 +227,7 @@ route_possible_owner(const struct config *cfg, const struct route_facts *f, cons
             if (strcmp(o[k].partner, partner) == 0)
                 return 1;
         for (size_t k = 0; k < r->fallback.n; k++) {
-            const char *p =
-                route_resolve(cfg, r->fallback.v[k], f->v[FACT_BUNDLE], f->v[cfg->place]);
+            const char *p = resolve_role(cfg, r->fallback.v[k], f);
             if (p != NULL && strcmp(p, partner) == 0)
                 return 1;
         }
@@ -515,7 +533,7 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
     if (is_default(top))
         found(gaps, json_pack("{s:o}", "facts", facts_json(cfg, f)));
     for (size_t i = 0; i < top->fallback.n; i++)
-        if (route_resolve(cfg, top->fallback.v[i], f->v[FACT_BUNDLE], f->v[cfg->place]) == NULL)
+        if (resolve_role(cfg, top->fallback.v[i], f) == NULL)
             found(fallback, json_pack("{s:o, s:s, s:s}", "facts", facts_json(cfg, f), "rule",
                                       top->id, "fallback", top->fallback.v[i]));
 }

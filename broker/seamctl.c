@@ -332,6 +332,11 @@ cmd_customer(int argc, char **argv)
         usage_die(u);
     if (config_bundle_find(cfg, a.bundle) == NULL)
         die("no bundle \"%s\" in %s", a.bundle, cfg->path);
+    for (size_t k = FACT_COUNT; k < cfg->nfact_kinds; k++) /* the record's other facts */
+        if (fact_from_record(&cfg->fact_kinds[k]) && !cfg->fact_kinds[k].optional &&
+            json_object_get(a.facts, cfg->fact_kinds[k].name) == NULL)
+            die("the customer record needs its %s: --fact %s=VALUE", cfg->fact_kinds[k].name,
+                cfg->fact_kinds[k].name);
     if (!strlist_has(&cfg->regions, a.region))
         die("no region \"%s\" in %s", a.region, cfg->path);
     struct store *s = open_store(opt_datadir ? opt_datadir : datadir(&unused));

@@ -25,14 +25,13 @@ for file in "$SCENARIOS"/*.json; do
         b=$(jq -r .customer.bundle "$TMP/s.json")
         r=$(jq -r .customer.region "$TMP/s.json")
         cid=$(jq -r ".customer.id // \"c-$b-$r\"" "$TMP/s.json")
-        if [ -z "${TOK[$cid]:-}" ]; then TOK[$cid]=$(new_customer "$cid" "$b" "$r"); fi
+        # the customer record's other facts (a roaming customer's home country): --fact K=V
+        mapfile -t rec < <(jq -r '.customer | del(.id, .bundle, .region) | to_entries[] | "--fact\n\(.key)=\(.value)"' "$TMP/s.json")
+        if [ -z "${TOK[$cid]:-}" ]; then TOK[$cid]=$(new_customer "$cid" "$b" "$r" "${rec[@]}"); fi
         body=$(jq -c '.complaint + {summary: .name, description: "scenario"}' "$TMP/s.json")
         req POST /v1/tickets "${TOK[$cid]}" "$body"
-        args=(--bundle "$b" --region "$r")
-        for f in service symptom equipment priority; do
-            v=$(jq -r ".complaint.$f // empty" "$TMP/s.json")
-            [ -n "$v" ] && args+=(--"$f" "$v")
-        done
+        # explain's facts: the customer record's, then the complaint's (which may override one)
+        mapfile -t args < <(jq -r '(.customer | del(.id)) + .complaint | to_entries[] | "--\(.key)\n\(.value)"' "$TMP/s.json")
         n=$((n + 1))
         if [ "$(jq -r '.expect.status // empty' "$TMP/s.json")" = 400 ]; then
             want=$(jq -r .expect.field "$TMP/s.json")
@@ -47,7 +46,7 @@ for file in "$SCENARIOS"/*.json; do
         ctl rules explain "${args[@]}" >"$TMP/cli.json"
         cli=$(jq -c '{rule: .winner, mode: .mode, owners: [.owners[].partner] | sort}' "$TMP/cli.json")
         want=$(jq -c '.expect | {rule, mode, owners}' "$TMP/s.json")
-        req POST /v1/rules/explain "$LEAD" "$(jq -c '.complaint + (.customer | del(.id))' "$TMP/s.json")"
+        req POST /v1/rules/explain "$LEAD" "$(jq -c '(.customer | del(.id)) + .complaint' "$TMP/s.json")"
         api_same=1
         [ "$(jq -S . "$TMP/body")" = "$(jq -S . "$TMP/cli.json")" ] || api_same=0
         if [ "$daemon" = "$want" ] && [ "$cli" = "$want" ] && [ $api_same = 1 ]; then
