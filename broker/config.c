@@ -1221,6 +1221,8 @@ load_facts(struct cctx *c, struct config *cf, const json_t *root)
         for (size_t i = 0; i < nrows; i++) {
             free((char *)rows[i].name);
             free((char *)rows[i].vocab_key);
+            for (const char *const *r = rows[i].tmf_roles; r != NULL && *r != NULL; r++)
+                free((char *)*r);
             free((void *)rows[i].tmf_roles);
             strlist_free(&inline_vals[i]);
         }

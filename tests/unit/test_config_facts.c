@@ -111,8 +111,8 @@ main(void)
     example = json_load_file("conf/seam.json", 0, NULL);
     if (example == NULL)
         BAIL_OUT("cannot read conf/seam.json");
-    struct config *cfg;
-    char *errors;
+    struct config *cfg = NULL;
+    char *errors = NULL;
 
     /* ---- the example's declaration is fact_kinds[] ---- */
     enum seam_err rc = config_load("conf/seam.json", &cfg, &errors);
@@ -154,6 +154,7 @@ main(void)
        "... its labels are the names, in English");
     config_free(cfg);
     free(errors);
+    errors = NULL;
     rc = config_load("tests/fixtures/store-v1/seam.json", &cfg, &errors);
     ok(rc == SEAM_OK && cfg->fact_kinds == fact_kinds,
        "the store-v1 fixture's configuration loads");
