@@ -127,15 +127,21 @@ intake_or_reply(struct req *r, struct ticket_input *in)
     }
     struct route_facts f;
     memset(&f, 0, sizeof(f));
-    f.v[FACT_SERVICE] = in->facts[FACT_SERVICE];
-    f.v[FACT_BUNDLE] = json_string_value(json_object_get(cust, fact_kinds[FACT_BUNDLE].name));
-    f.v[FACT_REGION] = json_string_value(json_object_get(cust, fact_kinds[FACT_REGION].name));
+    /* the complaint's facts, and the record's where the complaint gives none (either) */
+    for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++) {
+        const struct fact_kind *fk = &cfg->fact_kinds[k];
+        if (fact_from_complaint(fk))
+            f.v[k] = in->facts[k];
+        if (f.v[k] == NULL && fact_from_record(fk))
+            f.v[k] = json_string_value(json_object_get(cust, fk->name));
+    }
     if (cfg->refuse_out_of_bundle && !route_in_bundle(cfg, &f)) {
+        const char *place = cfg->fact_kinds[cfg->place].name;
         char *msg = xasprintf("the customer's bundle \"%s\" does not include the service \"%s\" in "
-                              "region \"%s\" (refuse_out_of_bundle)",
+                              "%s \"%s\" (refuse_out_of_bundle)",
                               f.v[FACT_BUNDLE] ? f.v[FACT_BUNDLE] : "",
-                              f.v[FACT_SERVICE] ? f.v[FACT_SERVICE] : "",
-                              f.v[FACT_REGION] ? f.v[FACT_REGION] : "");
+                              f.v[FACT_SERVICE] ? f.v[FACT_SERVICE] : "", place,
+                              f.v[cfg->place] ? f.v[cfg->place] : "");
         store_read_end(t);
         json_decref(cust);
         http_error(r, E_INVALID_FIELD, msg, fact_kinds[FACT_SERVICE].name);

@@ -161,5 +161,24 @@ start_broker
 req GET "/v1/tickets/$T1" "$LEAD"
 check "after a restart the record reads back the declared fact" [ "$(jbody '.line + " " + .facts.line')" = "copper copper" ]
 stop_broker
+
+# --- the roaming federation refusing out-of-bundle complaints: the place is the country the
+# complaint names (else the record's), also when the request is judged before routing
+CONF=$TMP/roaming.json
+jq '.refuse_out_of_bundle = 1' "$ROOT/conf/examples/roaming.json" >"$CONF"
+ctl customer add r1 --name "Traveller" --bundle talk-nordic --region east --fact country=no >/dev/null
+R1=$(new_token customer r1)
+refute "a roaming customer without its home country is refused" \
+    ctl customer add r2 --name "Traveller" --bundle talk-nordic --region east
+start_broker
+req GET "/v1/vocabulary?lang=nb" "$R1"
+check "the roaming vocabulary: the country, either, the place, in Norwegian" \
+    [ "$(jbody '.facts[] | select(.name == "country") | .source + " " + (.place | tostring) + " " + .label')" = "either true Landet du er i" ]
+file "$R1" '{"summary":"No calls","description":"x","service":"voice","symptom":"no_service","country":"se"}'
+check "calls in Sweden are in the calls-and-texts plan: filed" [ "$STATUS" = 201 ]
+file "$R1" '{"summary":"No data","description":"x","service":"data","symptom":"no_data","country":"se"}'
+check "mobile data is not: refused naming the service and the country" \
+    [ "$STATUS" = 400 -a "$(jbody .error.field)" = service ] && matches "$(jbody .error.message)" 'in country "se"'
+stop_broker
 check "seamctl verify passes" ctl verify
 finish
