@@ -526,6 +526,18 @@ record_use_facts(const struct fact_kind *kinds, size_t n)
     nfact_names = n;
 }
 
+size_t
+record_fact_count(void)
+{
+    return nfact_names;
+}
+
+const char *
+record_fact_name(size_t i)
+{
+    return i < nfact_names ? fact_name_at[i] : NULL;
+}
+
 /* The fact whose name is k, or SEAM_FACTS_MAX. */
 static int
 fact_named(struct json_slice k)

@@ -484,6 +484,8 @@ cmd_verify(int argc, char **argv)
     }
     check_args(argc, argv, flags, 0, u);
     const char *dir = datadir(&cfg);
+    if (cfg == NULL && opt_config != NULL)
+        cfg = load_config(1); /* its declared facts: the names records are read and checked by */
     const char *key = flag(argc, argv, "--key", u);
     char *kp = key ? xstrdup(key) : xasprintf("%s/broker.pub", dir);
     if (seam_pubkey_parse(kp, pk) != 0)

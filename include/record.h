@@ -44,6 +44,9 @@
  */
 struct fact_kind;
 void record_use_facts(const struct fact_kind *kinds, size_t n);
+/* How many names there are, and the one at i (NULL past the end). */
+size_t record_fact_count(void);
+const char *record_fact_name(size_t i);
 
 /* The version record_encode writes into "head". */
 #define RECORD_VERSION 2

@@ -161,6 +161,14 @@ start_broker
 req GET "/v1/tickets/$T1" "$LEAD"
 check "after a restart the record reads back the declared fact" [ "$(jbody '.line + " " + .facts.line')" = "copper copper" ]
 stop_broker
+check "seamctl verify passes with the declared facts" ctl verify
+[ -x "$ROOT/$BUILD/tests/tamper" ] || { echo "Bail out! build $BUILD/tests/tamper first (make test builds it)"; exit 1; }
+"$ROOT/$BUILD/tests/tamper" "$DATA" edit-record "$T1" line=fibre
+refute "a record whose declared fact was edited fails seamctl verify" ctl verify
+ctl verify >"$TMP/verify.out" 2>&1
+check "... naming the fact" grep -q "record's line differs from its signed creation event" "$TMP/verify.out"
+"$ROOT/$BUILD/tests/tamper" "$DATA" edit-record "$T1" line=copper
+check "... and passes again once it is put back" ctl verify
 
 # --- the roaming federation refusing out-of-bundle complaints: the place is the country the
 # complaint names (else the record's), also when the request is judged before routing
