@@ -61,7 +61,7 @@ api_rules_explain(struct req *r)
     const char *missing = NULL;
     for (size_t i = 0, named = 0; i < n; i++) {
         const struct fact_kind *fk = &cfg->fact_kinds[order[i]];
-        if (fk->source != FACT_FROM_CUSTOMER)
+        if (!fact_from_record(fk) || fk->optional) /* what the record must hold */
             continue;
         if (len < sizeof(msg))
             len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s", named++ ? " and " : "",

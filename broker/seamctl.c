@@ -626,7 +626,8 @@ cmd_rules(int argc, char **argv)
         /* What the customer must file and the customer record's facts are needed. */
         for (size_t k = 0; k < cfg->nfact_kinds; k++)
             if (f.v[k] == NULL &&
-                (fact_required(&cfg->fact_kinds[k]) || fact_from_record(&cfg->fact_kinds[k])))
+                (fact_required(&cfg->fact_kinds[k]) ||
+                 (fact_from_record(&cfg->fact_kinds[k]) && !cfg->fact_kinds[k].optional)))
                 usage_die(u);
         if (f.v[FACT_PRIORITY] == NULL)
             f.v[FACT_PRIORITY] = priority_names[PRIO_NORMAL];

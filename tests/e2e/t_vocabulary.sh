@@ -182,6 +182,12 @@ start_broker
 req GET "/v1/vocabulary?lang=nb" "$R1"
 check "the roaming vocabulary: the country, either, the place, in Norwegian" \
     [ "$(jbody '.facts[] | select(.name == "country") | .source + " " + (.place | tostring) + " " + .label')" = "either true Landet du er i" ]
+req POST /v1/rules/explain "$LEAD" '{"bundle":"talk-nordic","region":"east","service":"voice","symptom":"no_service"}'
+check "explain without a customer needs the record's country too (400 naming it)" \
+    [ "$STATUS" = 400 -a "$(jbody .error.code)" = missing_field -a "$(jbody .error.field)" = country ]
+req POST /v1/rules/explain "$LEAD" '{"customer":"r1","service":"voice","symptom":"no_service","country":"fi"}'
+check "... with a customer, the complaint's country over the record's" \
+    [ "$STATUS" = 200 -a "$(jbody '.owners[0].partner')" = elisa-fi ]
 file "$R1" '{"summary":"No calls","description":"x","service":"voice","symptom":"no_service","country":"se"}'
 check "calls in Sweden are in the calls-and-texts plan: filed" [ "$STATUS" = 201 ]
 file "$R1" '{"summary":"No data","description":"x","service":"data","symptom":"no_data","country":"se"}'
