@@ -104,7 +104,7 @@ facts_or_reply(struct req *r, const json_t *body, struct act_job *aj)
         while (k < cfg->nfact_kinds && strcmp(cfg->fact_kinds[k].name, key) != 0)
             k++;
         snprintf(field, sizeof(field), "facts.%.50s", key);
-        if (k == cfg->nfact_kinds || cfg->fact_kinds[k].source != FACT_FROM_COMPLAINT) {
+        if (k == cfg->nfact_kinds || !fact_from_complaint(&cfg->fact_kinds[k])) {
             http_error(r, E_UNKNOWN_FIELD,
                        k == cfg->nfact_kinds
                            ? "not a fact of a complaint"
@@ -169,7 +169,7 @@ act_finish(struct req *r)
              * customer's or the lead's view of the ticket. */
             json_t *facts = json_object();
             for (size_t k = 0; k < c.cfg->nfact_kinds && k < SEAM_FACTS_MAX; k++)
-                if (c.cfg->fact_kinds[k].source == FACT_FROM_COMPLAINT)
+                if (fact_from_complaint(&c.cfg->fact_kinds[k]))
                     json_object_set_new(facts, c.cfg->fact_kinds[k].name,
                                         aj->tk.facts[k] ? json_string(aj->tk.facts[k])
                                                         : json_null());

@@ -48,12 +48,46 @@ api_audit_sla(struct req *r)
     if (period_or_reply(r, &p) != 0 ||
         http_enum_or_reply(r, "format", formats, "json or csv", &format) != 0)
         return;
+    /* ?by=FACT: the report again for each value of the fact (and for "not given") */
+    const struct config *cfg = r->srv->cfg;
+    const char *by = http_query(r, "by");
+    int fact = by ? fact_find(cfg->fact_kinds, cfg->nfact_kinds, by) : -1;
+    if (by != NULL && fact < 0) {
+        http_error(r, E_BAD_PARAMETER, "not a fact of the federation's configuration", "by");
+        return;
+    }
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
         rc = audit_sla(t, &p, &report);
+        if (rc == SEAM_OK && fact >= 0) {
+            json_t *values = json_array();
+            const struct strlist *vocab = &cfg->vocab[fact];
+            for (size_t i = 0; rc == SEAM_OK && i <= vocab->n; i++) {
+                struct audit_period q = p;
+                json_t *one = NULL;
+                q.fact = fact + 1;
+                q.value = i < vocab->n ? vocab->v[i] : NULL;
+                rc = audit_sla(t, &q, &one);
+                if (rc != SEAM_OK)
+                    break;
+                json_t *overall = json_object_get(one, "overall");
+                if (q.value == NULL &&
+                    json_integer_value(json_object_get(overall, "tickets")) == 0) {
+                    json_decref(one); /* "not given" only when some ticket lacks the fact */
+                    continue;
+                }
+                json_array_append_new(values, json_pack("{s:s?, s:O, s:O}", "value", q.value,
+                                                        "owners", json_object_get(one, "owners"),
+                                                        "overall", overall));
+                json_decref(one);
+            }
+            json_object_set_new(report, "by",
+                                json_pack("{s:s, s:o}", "fact", by, "values", values));
+        }
         store_read_end(t);
     }
     if (rc != SEAM_OK) {
+        json_decref(report);
         http_error_from(r, rc, "sla report");
         return;
     }

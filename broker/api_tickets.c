@@ -127,15 +127,21 @@ intake_or_reply(struct req *r, struct ticket_input *in)
     }
     struct route_facts f;
     memset(&f, 0, sizeof(f));
-    f.v[FACT_SERVICE] = in->facts[FACT_SERVICE];
-    f.v[FACT_BUNDLE] = json_string_value(json_object_get(cust, fact_kinds[FACT_BUNDLE].name));
-    f.v[FACT_REGION] = json_string_value(json_object_get(cust, fact_kinds[FACT_REGION].name));
+    /* the complaint's facts, and the record's where the complaint gives none (either) */
+    for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++) {
+        const struct fact_kind *fk = &cfg->fact_kinds[k];
+        if (fact_from_complaint(fk))
+            f.v[k] = in->facts[k];
+        if (f.v[k] == NULL && fact_from_record(fk))
+            f.v[k] = json_string_value(json_object_get(cust, fk->name));
+    }
     if (cfg->refuse_out_of_bundle && !route_in_bundle(cfg, &f)) {
+        const char *place = cfg->fact_kinds[cfg->place].name;
         char *msg = xasprintf("the customer's bundle \"%s\" does not include the service \"%s\" in "
-                              "region \"%s\" (refuse_out_of_bundle)",
+                              "%s \"%s\" (refuse_out_of_bundle)",
                               f.v[FACT_BUNDLE] ? f.v[FACT_BUNDLE] : "",
-                              f.v[FACT_SERVICE] ? f.v[FACT_SERVICE] : "",
-                              f.v[FACT_REGION] ? f.v[FACT_REGION] : "");
+                              f.v[FACT_SERVICE] ? f.v[FACT_SERVICE] : "", place,
+                              f.v[cfg->place] ? f.v[cfg->place] : "");
         store_read_end(t);
         json_decref(cust);
         http_error(r, E_INVALID_FIELD, msg, fact_kinds[FACT_SERVICE].name);
@@ -175,7 +181,7 @@ api_ticket_fields(const struct config *cfg, struct body_field *out)
     out[n++] = (struct body_field){"description", JSON_STRING, 1, 0, DESCRIPTION_MAX};
     for (size_t k = 0; k < cfg->nfact_kinds; k++) {
         const struct fact_kind *fk = &cfg->fact_kinds[k];
-        if (fk->source == FACT_FROM_COMPLAINT || fk->source == FACT_FROM_PRIORITY)
+        if (fact_from_complaint(fk) || fk->source == FACT_FROM_PRIORITY)
             out[n++] =
                 (struct body_field){fk->name, JSON_STRING, fact_required(fk), 1, fk->max_len};
     }
@@ -195,7 +201,7 @@ api_tickets_create(struct req *r)
         goto out;
     /* What the customer files must be in the fact's vocabulary. */
     for (size_t k = 0; k < cfg->nfact_kinds; k++)
-        if (cfg->fact_kinds[k].source == FACT_FROM_COMPLAINT &&
+        if (fact_from_complaint(&cfg->fact_kinds[k]) &&
             vocab_or_reply(r, body, cfg->fact_kinds[k].name, &cfg->vocab[k]) != 0)
             goto out;
     const char *prio = json_string_value(json_object_get(body, fact_kinds[FACT_PRIORITY].name));
@@ -208,7 +214,7 @@ api_tickets_create(struct req *r)
                               .description = opt_dup(body, "description"),
                               .priority = p};
     for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++)
-        if (cfg->fact_kinds[k].source == FACT_FROM_COMPLAINT)
+        if (fact_from_complaint(&cfg->fact_kinds[k]))
             in.facts[k] = opt_dup(body, cfg->fact_kinds[k].name);
     api_file(r, &in, 0);
 out:
@@ -303,6 +309,22 @@ api_tickets_list(struct req *r)
                 http_error(r, E_BAD_PARAMETER, "this filter is the lead company's", *p);
                 return;
             }
+    }
+    /* ?FACT=VALUE for every fact of the configuration: the lead's, a value of its vocabulary */
+    const struct config *cfg = r->srv->cfg;
+    for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++) {
+        const char *name = cfg->fact_kinds[k].name, *v = http_query(r, name);
+        if (v == NULL)
+            continue;
+        if (r->who.role == ROLE_CUSTOMER) {
+            http_error(r, E_BAD_PARAMETER, "this filter is the lead company's", name);
+            return;
+        }
+        if (!strlist_has(&cfg->vocab[k], v)) {
+            http_error(r, E_BAD_PARAMETER, "not a value of the fact's vocabulary", name);
+            return;
+        }
+        f.facts[k] = v;
     }
     f.partner = http_query(r, "partner");
     f.owner = http_query(r, "owner");

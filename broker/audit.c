@@ -147,6 +147,11 @@ one_ticket(void *ctx, const struct ticket *tk)
 {
     struct acc *a = ctx;
     int disputed = flag_set_has(&tk->flags, FLAG_DISPUTED), counted = 0;
+    if (a->p->fact > 0 && a->p->fact <= SEAM_FACTS_MAX) {
+        const char *v = tk->facts[a->p->fact - 1];
+        if ((v == NULL) != (a->p->value == NULL) || (v != NULL && strcmp(v, a->p->value) != 0))
+            return 0;
+    }
     for (size_t i = 0; i < tk->nassignments; i++) {
         const struct assignment *asg = &tk->assignments[i];
         int64_t at = asg->assigned_at;

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "json_fast.h"
+#include "record.h"
 #include "seam/evidence.h"
 
 /* JSON paths in messages are cut at 512 bytes on purpose; a cut path still names the place. */
@@ -724,13 +725,20 @@ load_bundle(struct cctx *c, struct config *cf, const json_t *v, const char *path
             pr->partner = xstrdup(json_string_value(who));
             check_provider(c, cf, sub, svc, pr->partner);
         } else if (json_is_object(who)) {
+            /* per place: the customer's region, or the fact declared the place */
+            const struct fact_kind *pk = &cf->fact_kinds[cf->place];
+            const struct strlist *places = &cf->vocab[cf->place];
             const char *region;
             json_t *pv;
             json_object_foreach(who, region, pv)
             {
                 snprintf(rp, sizeof(rp), "%s.%s", sub, region);
-                if (!strlist_has(&cf->regions, region)) {
-                    problem(c, rp, "no region \"%s\" in $.regions", region);
+                if (!strlist_has(places, region)) {
+                    if (pk->vocab_key != NULL)
+                        problem(c, rp, "no %s \"%s\" in $.%s", pk->name, region, pk->vocab_key);
+                    else
+                        problem(c, rp, "\"%s\" is not a value of the fact \"%s\"", region,
+                                pk->name);
                     continue;
                 }
                 if (!json_is_string(pv)) {
@@ -743,9 +751,9 @@ load_bundle(struct cctx *c, struct config *cf, const json_t *v, const char *path
                 pr->partner = xstrdup(json_string_value(pv));
                 check_provider(c, cf, rp, svc, pr->partner);
             }
-            for (size_t r = 0; r < cf->regions.n; r++)
-                if (json_object_get(who, cf->regions.v[r]) == NULL)
-                    problem(c, sub, "no provider for region \"%s\"", cf->regions.v[r]);
+            for (size_t r = 0; r < places->n; r++)
+                if (json_object_get(who, places->v[r]) == NULL)
+                    problem(c, sub, "no provider for %s \"%s\"", pk->name, places->v[r]);
         } else {
             problem(c, sub, "expected a partner id or an object of region to partner id");
         }
@@ -758,12 +766,15 @@ check_owner(struct cctx *c, struct config *cf, const char *path, const char *own
 {
     if (strcmp(owner, "lead") == 0 || config_partner_find(cf, owner) != NULL)
         return;
+    if (strcmp(owner, "provider_of:*") == 0)
+        return; /* the provider of the complaint's own service */
     if (strncmp(owner, "provider_of:", 12) == 0) {
         if (!strlist_has(&cf->services, owner + 12))
             problem(c, path, "\"%s\" names no service in $.services", owner);
         return;
     }
-    problem(c, path, "\"%s\" is neither lead, a partner id nor provider_of:<service>", owner);
+    problem(c, path,
+            "\"%s\" is neither lead, a partner id, provider_of:<service> nor provider_of:*", owner);
 }
 
 const char *const config_dependency_names[DEP_COUNT] = {"none", "upstream_first", "joint"};
@@ -1037,6 +1048,371 @@ config_depends_on(const struct config *cf, const char *service)
     return NULL;
 }
 
+/* ---- the facts a federation declares ($.facts) ---- */
+
+/* Names a fact may not take: the members of a ticket's record and of the
+ * requests that carry facts beside other fields (a fact is stored and given
+ * under its own name). */
+static const char *const reserved_fact_names[] = {"id",
+                                                  "customer",
+                                                  "summary",
+                                                  "description",
+                                                  "status",
+                                                  "created_at",
+                                                  "updated_at",
+                                                  "timeline",
+                                                  "assignments",
+                                                  "bounces",
+                                                  "round",
+                                                  "rule",
+                                                  "mode",
+                                                  "fallback",
+                                                  "flags",
+                                                  "facts",
+                                                  "tmf",
+                                                  "topic",
+                                                  "head",
+                                                  "events",
+                                                  "last",
+                                                  "duplicate_of",
+                                                  "merged_into",
+                                                  "e2e",
+                                                  "customer_visible",
+                                                  "reason",
+                                                  "text",
+                                                  "partner",
+                                                  "owner",
+                                                  "flag",
+                                                  "state",
+                                                  "cursor",
+                                                  "limit",
+                                                  "lang",
+                                                  "by",
+                                                  "format",
+                                                  "from",
+                                                  "to",
+                                                  "created_from",
+                                                  "created_to",
+                                                  "name",
+                                                  "contact",
+                                                  "record_facts",
+                                                  NULL};
+
+/* Top-level keys a fact's vocabulary may not name: they are not lists of values. */
+static const char *const not_vocabularies[] = {
+    "federation",   "listen",   "data_dir", "limits", "lead",    "calendars",
+    "sla_policies", "partners", "bundles",  "rules",  "$schema", "description",
+    "delivery",     "metrics",  "facts",    NULL};
+
+static int
+in_list(const char *const *l, const char *s)
+{
+    for (; *l; l++)
+        if (strcmp(*l, s) == 0)
+            return 1;
+    return 0;
+}
+
+/* A language tag as labels take it: "en", "fr", "pt-br" (2-3 letters, a region). */
+static int
+valid_lang(const char *s)
+{
+    size_t n = 0;
+    while (s[n] >= 'a' && s[n] <= 'z')
+        n++;
+    if (n < 2 || n > 3)
+        return 0;
+    if (s[n] == '\0')
+        return 1;
+    if (s[n] != '-')
+        return 0;
+    size_t m = 0;
+    s += n + 1;
+    while ((s[m] >= 'a' && s[m] <= 'z') || (s[m] >= '0' && s[m] <= '9'))
+        m++;
+    return s[m] == '\0' && m >= 2 && m <= 8;
+}
+
+/* Labels: an object of language to text, English ("en") and at least one other. */
+static void
+check_labels(struct cctx *c, const json_t *l, const char *path)
+{
+    const char *lang;
+    json_t *text;
+    char sub[600];
+    if (!json_is_object(l)) {
+        problem(c, path, "expected an object of language to label ({\"en\":…,\"fr\":…})");
+        return;
+    }
+    json_object_foreach((json_t *)l, lang, text)
+    {
+        snprintf(sub, sizeof(sub), "%s.%s", path, lang);
+        if (!valid_lang(lang))
+            problem(c, sub, "\"%s\" is not a language tag (en, fr, pt-br)", lang);
+        else if (!json_is_string(text) || json_string_length(text) == 0 ||
+                 json_string_length(text) > 200)
+            problem(c, sub, "expected a label of 1 to 200 bytes");
+    }
+    if (json_object_get(l, "en") == NULL)
+        problem(c, path, "labels must give English (\"en\")");
+    else if (json_object_size(l) < 2)
+        problem(c, path, "labels must give English and at least one other language");
+}
+
+/*
+ * Reads $.facts (when there is one) into the table the configuration runs
+ * on: the facts the code names (fact_kinds[]'s, each declared once) first in
+ * their enum order, then the others in the order declared. Problems are
+ * reported at each fact's path; with any, the table stays fact_kinds[].
+ */
+static void
+load_facts(struct cctx *c, struct config *cf, const json_t *root)
+{
+    static const struct field ff[] = {{"name", T_STRING, 1},
+                                      {"source", T_STRING, 1},
+                                      {"values", T_STRING_OR_ARRAY, 1},
+                                      {"labels", T_OBJECT, 1},
+                                      {"value_labels", T_OBJECT, 0},
+                                      {"optional", T_BOOL, 0},
+                                      {"tmf", T_OBJECT, 0},
+                                      {"place", T_BOOL, 0},
+                                      {"max_length", T_INT, 0},
+                                      {"description", T_STRING, 0},
+                                      {NULL, 0, 0}};
+    static const struct field tf[] = {
+        {"roles", T_ARRAY, 0}, {"ticket_type", T_BOOL, 0}, {NULL, 0, 0}};
+    const json_t *facts = json_object_get(root, "facts");
+    char path[512], sub[600];
+    if (facts == NULL)
+        return;
+    if (!json_is_array(facts) || json_array_size(facts) == 0) {
+        problem(c, "$.facts", "expected a non-empty array of facts");
+        return;
+    }
+    size_t n = json_array_size(facts);
+    int before = c->count;
+    if (n > FACT_MAX) {
+        problem(c, "$.facts", "at most %d facts", FACT_MAX);
+        return;
+    }
+    struct fact_kind rows[FACT_MAX];
+    struct strlist inline_vals[FACT_MAX];
+    int place = -1;
+    size_t nrows = 0;
+    memset(rows, 0, sizeof(rows));
+    memset(inline_vals, 0, sizeof(inline_vals));
+    json_t *labels = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const json_t *d = json_array_get(facts, i);
+        snprintf(path, sizeof(path), "$.facts[%zu]", i);
+        if (check_object(c, d, path, ff) != 0)
+            continue;
+        const char *name = json_string_value(json_object_get(d, "name"));
+        const char *src = json_string_value(json_object_get(d, "source"));
+        const json_t *vals = json_object_get(d, "values");
+        struct fact_kind *k = &rows[nrows];
+        snprintf(sub, sizeof(sub), "%s.name", path);
+        if (!valid_id(name)) {
+            problem(c, sub, "\"%s\" is not an identifier", name);
+            continue;
+        }
+        if (in_list(reserved_fact_names, name)) {
+            problem(c, sub, "\"%s\" is a reserved name (a member of a ticket or a request)", name);
+            continue;
+        }
+        if (fact_find(rows, nrows, name) >= 0) {
+            problem(c, sub, "fact \"%s\" is declared twice", name);
+            continue;
+        }
+        int source = fact_source_parse(src);
+        snprintf(sub, sizeof(sub), "%s.source", path);
+        if (source < 0) {
+            problem(c, sub, "unknown source \"%s\" (complaint, record, either or priority)", src);
+            continue;
+        }
+        int code = fact_find(fact_kinds, FACT_COUNT, name); /* a fact the code names, or -1 */
+        if ((source == FACT_FROM_PRIORITY) != (code == FACT_PRIORITY)) {
+            problem(c, sub, "only the fact \"priority\" has the source \"priority\"");
+            continue;
+        }
+        if (code == FACT_BUNDLE && source != FACT_FROM_CUSTOMER) {
+            problem(c, sub, "the bundle comes from the customer record (\"record\")");
+            continue;
+        }
+        if (code == FACT_REGION && source != FACT_FROM_CUSTOMER && source != FACT_FROM_EITHER) {
+            problem(c, sub, "the region comes from the customer record (\"record\" or \"either\")");
+            continue;
+        }
+        k->name = xstrdup(name);
+        k->source = (enum fact_source)source;
+        k->optional = json_is_true(json_object_get(d, "optional"));
+        k->sweep = (int)i;
+        k->max_len = code == FACT_PRIORITY ? 16 : 64;
+        json_t *ml = json_object_get(d, "max_length");
+        if (ml != NULL) {
+            long long v = json_integer_value(ml);
+            if (v < 1 || v > 256) {
+                snprintf(sub, sizeof(sub), "%s.max_length", path);
+                problem(c, sub, "max_length must be between 1 and 256");
+            } else
+                k->max_len = (size_t)v;
+        }
+        snprintf(sub, sizeof(sub), "%s.values", path);
+        if (json_is_string(vals)) {
+            const char *key = json_string_value(vals);
+            if (strcmp(key, "bundles") == 0)
+                k->vocab = FACT_VOCAB_BUNDLES;
+            else if (strcmp(key, "priorities") == 0)
+                k->vocab = FACT_VOCAB_PRIORITIES;
+            else if (in_list(not_vocabularies, key) || !json_is_array(json_object_get(root, key)))
+                problem(c, sub, "vocabulary \"%s\" is unknown: no list $.%s", key, key);
+            else {
+                k->vocab = FACT_VOCAB_LIST;
+                k->vocab_key = xstrdup(key);
+            }
+        } else {
+            k->vocab = FACT_VOCAB_INLINE;
+            id_list(c, vals, sub, &inline_vals[nrows], 1);
+            if (inline_vals[nrows].n == 0)
+                problem(c, sub, "must list at least one value");
+        }
+        if ((code == FACT_PRIORITY) != (k->vocab == FACT_VOCAB_PRIORITIES))
+            problem(c, sub, "the priority's values are \"priorities\", and only its");
+        if ((code == FACT_BUNDLE) != (k->vocab == FACT_VOCAB_BUNDLES))
+            problem(c, sub, "the bundle's values are \"bundles\", and only its");
+        snprintf(sub, sizeof(sub), "%s.labels", path);
+        check_labels(c, json_object_get(d, "labels"), sub);
+        const json_t *vl = json_object_get(d, "value_labels");
+        const char *val;
+        json_t *l;
+        json_object_foreach((json_t *)vl, val, l)
+        {
+            snprintf(sub, sizeof(sub), "%s.value_labels.%s", path, val);
+            check_labels(c, l, sub);
+        }
+        const json_t *tmf = json_object_get(d, "tmf");
+        snprintf(sub, sizeof(sub), "%s.tmf", path);
+        if (tmf != NULL && check_object(c, tmf, sub, tf) == 0) {
+            struct strlist roles;
+            snprintf(sub, sizeof(sub), "%s.tmf.roles", path);
+            id_list(c, json_object_get(tmf, "roles"), sub, &roles, 1);
+            if (roles.n > 0) {
+                const char **r = xcalloc(roles.n + 1, sizeof(char *));
+                for (size_t j = 0; j < roles.n; j++)
+                    r[j] = roles.v[j];
+                free(roles.v);
+                k->tmf_roles = r;
+            } else
+                strlist_free(&roles);
+            k->tmf_type = json_is_true(json_object_get(tmf, "ticket_type"));
+        }
+        if (json_is_true(json_object_get(d, "place"))) {
+            snprintf(sub, sizeof(sub), "%s.place", path);
+            if (place >= 0)
+                problem(c, sub, "only one fact is the place (\"%s\" is already)", rows[place].name);
+            else if (k->vocab != FACT_VOCAB_LIST && k->vocab != FACT_VOCAB_INLINE)
+                problem(c, sub, "the place's values must be a list");
+            else if (!fact_from_record(k))
+                problem(c, sub,
+                        "the place comes from the customer record (\"record\" or "
+                        "\"either\")");
+            else
+                place = (int)nrows;
+        }
+        json_array_append_new(labels, json_pack("{s:O, s:O?}", "labels",
+                                                json_object_get(d, "labels"), "value_labels", vl));
+        nrows++;
+    }
+    for (size_t f = 0; f < FACT_COUNT; f++)
+        if (fact_find(rows, nrows, fact_kinds[f].name) < 0 && c->count == before)
+            problem(c, "$.facts", "must declare \"%s\": the code names it", fact_kinds[f].name);
+    if (c->count != before) {
+        for (size_t i = 0; i < nrows; i++) {
+            free((char *)rows[i].name);
+            free((char *)rows[i].vocab_key);
+            for (const char *const *r = rows[i].tmf_roles; r != NULL && *r != NULL; r++)
+                free((char *)*r);
+            free((void *)rows[i].tmf_roles);
+            strlist_free(&inline_vals[i]);
+        }
+        json_decref(labels);
+        return;
+    }
+    /* The facts the code names at their enum positions, then the others as declared. */
+    struct fact_kind *table = xcalloc(FACT_MAX, sizeof(*table));
+    json_t *ordered = json_array();
+    size_t at = 0, from[FACT_MAX];
+    for (size_t f = 0; f < FACT_COUNT; f++)
+        from[at++] = (size_t)fact_find(rows, nrows, fact_kinds[f].name);
+    for (size_t i = 0; i < nrows; i++)
+        if (fact_find(fact_kinds, FACT_COUNT, rows[i].name) < 0)
+            from[at++] = i;
+    cf->place = FACT_REGION;
+    for (size_t k = 0; k < nrows; k++) {
+        table[k] = rows[from[k]];
+        cf->vocab[k] = inline_vals[from[k]];
+        json_array_append(ordered, json_array_get(labels, from[k]));
+        if ((int)from[k] == place)
+            cf->place = k;
+    }
+    json_decref(labels);
+    cf->declared = table;
+    cf->fact_kinds = table;
+    cf->nfact_kinds = nrows;
+    cf->vocabulary = ordered; /* completed by finish_vocabulary once the values are known */
+}
+
+/* A label object with only English: the name itself. */
+static json_t *
+english(const char *text)
+{
+    return json_pack("{s:s}", "en", text);
+}
+
+/*
+ * The document GET /v1/vocabulary serves, with every language: each fact,
+ * its source, whether a complaint may leave it out, its labels and its values
+ * with theirs. A value label must name a value of the fact's vocabulary. A
+ * federation that declares no facts gets the names as English labels.
+ */
+static void
+finish_vocabulary(struct cctx *c, struct config *cf)
+{
+    json_t *declared = cf->vocabulary, *doc = json_array();
+    char sub[600];
+    for (size_t k = 0; k < cf->nfact_kinds; k++) {
+        const struct fact_kind *fk = &cf->fact_kinds[k];
+        json_t *d = declared ? json_array_get(declared, k) : NULL;
+        json_t *vl = json_object_get(d, "value_labels");
+        json_t *labels = json_object_get(d, "labels");
+        const char *val;
+        json_t *l;
+        json_object_foreach(vl, val, l)
+        {
+            if (!strlist_has(&cf->vocab[k], val)) {
+                snprintf(sub, sizeof(sub), "$.facts[%d].value_labels.%s", fk->sweep, val);
+                problem(c, sub, "\"%s\" is not a value of the fact \"%s\"", val, fk->name);
+            }
+        }
+        json_t *values = json_array();
+        for (size_t i = 0; i < cf->vocab[k].n; i++) {
+            const char *v = cf->vocab[k].v[i];
+            json_t *vlab = json_object_get(vl, v);
+            json_array_append_new(values, json_pack("{s:s, s:o}", "id", v, "labels",
+                                                    vlab ? json_incref(vlab) : english(v)));
+        }
+        json_array_append_new(
+            doc, json_pack("{s:s, s:s, s:b, s:b, s:o, s:o}", "name", fk->name, "source",
+                           fact_source_name(fk->source), "optional",
+                           fk->source == FACT_FROM_COMPLAINT ? fk->optional
+                                                             : fk->source != FACT_FROM_CUSTOMER,
+                           "place", k == cf->place, "labels",
+                           labels ? json_incref(labels) : english(fk->name), "values", values));
+    }
+    json_decref(declared);
+    cf->vocabulary = doc;
+}
+
 static void
 load_all(struct cctx *c, struct config *cf, const json_t *root)
 {
@@ -1044,12 +1420,20 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     static const struct field top_head[] = {{"federation", T_STRING, 1}, {"listen", T_STRING, 1},
                                             {"data_dir", T_STRING, 1},   {"limits", T_OBJECT, 0},
                                             {"lead", T_OBJECT, 1},       {NULL, 0, 0}};
-    static const struct field top_tail[] = {
-        {"calendars", T_OBJECT, 1},   {"sla_policies", T_OBJECT, 1},
-        {"partners", T_ARRAY, 1},     {"bundles", T_ARRAY, 1},
-        {"rules", T_ARRAY, 1},        {"$schema", T_STRING, 0},
-        {"description", T_STRING, 0}, {"delivery", T_OBJECT, 0},
-        {"metrics", T_OBJECT, 0},     {NULL, 0, 0}};
+    static const struct field top_tail[] = {{"calendars", T_OBJECT, 1},
+                                            {"sla_policies", T_OBJECT, 1},
+                                            {"partners", T_ARRAY, 1},
+                                            {"bundles", T_ARRAY, 1},
+                                            {"rules", T_ARRAY, 1},
+                                            {"$schema", T_STRING, 0},
+                                            {"description", T_STRING, 0},
+                                            {"delivery", T_OBJECT, 0},
+                                            {"metrics", T_OBJECT, 0},
+                                            {"facts", T_ARRAY, 0},
+                                            {NULL, 0, 0}};
+    cf->place = FACT_REGION;
+    if (json_is_object(root))
+        load_facts(c, cf, root);
     struct field top[sizeof(top_head) / sizeof(top_head[0]) + FACT_MAX +
                      sizeof(top_tail) / sizeof(top_tail[0])];
     size_t ntop = 0;
@@ -1244,6 +1628,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
             problem(c, "$.rules",
                     "no default rule (one with an empty match whose owner is \"lead\")");
     }
+    finish_vocabulary(c, cf);
 }
 
 int
@@ -1315,6 +1700,7 @@ config_load_buffer_facts(const char *path, const char *text, size_t len,
         return SEAM_EINVAL;
     }
     free(c.errors);
+    record_use_facts(cf->fact_kinds, cf->nfact_kinds);
     *out = cf;
     return SEAM_OK;
 }
@@ -1339,6 +1725,16 @@ config_free(struct config *cf)
     free(cf->upstream_roles);
     for (int f = 0; f < FACT_MAX; f++)
         strlist_free(&cf->vocab[f]);
+    for (size_t k = 0; cf->declared != NULL && k < cf->nfact_kinds; k++) {
+        free((char *)cf->declared[k].name);
+        free((char *)cf->declared[k].vocab_key);
+        if (cf->declared[k].tmf_roles != NULL)
+            for (const char *const *r = cf->declared[k].tmf_roles; *r; r++)
+                free((char *)*r);
+        free((void *)cf->declared[k].tmf_roles);
+    }
+    free(cf->declared);
+    json_decref(cf->vocabulary);
     for (size_t i = 0; i < cf->ncalendars; i++) {
         free(cf->calendars[i].id);
         free(cf->calendars[i].timezone);

@@ -94,3 +94,29 @@ customer_load(struct store_txn *t, const char *id, json_t **record)
     *record = j;
     return SEAM_OK;
 }
+
+enum seam_err
+customer_set_facts(struct store_txn *t, const struct config *cfg, const char *id,
+                   const json_t *facts)
+{
+    const char *name;
+    json_t *v, *rec = NULL;
+    json_object_foreach((json_t *)facts, name, v)
+    {
+        int k = fact_find(cfg->fact_kinds, cfg->nfact_kinds, name);
+        if (k < 0 || k == FACT_BUNDLE || k == FACT_REGION ||
+            !fact_from_record(&cfg->fact_kinds[k]) || !json_is_string(v) ||
+            !strlist_has(&cfg->vocab[k], json_string_value(v)))
+            return SEAM_EINVAL;
+    }
+    enum seam_err rc = customer_load(t, id, &rec);
+    if (rc != SEAM_OK)
+        return rc;
+    json_object_foreach((json_t *)facts, name, v)
+    {
+        json_object_set(rec, name, v);
+    }
+    rc = put_json(t, id, strlen(id), rec, 0, 0);
+    json_decref(rec);
+    return rc;
+}

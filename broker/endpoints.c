@@ -66,6 +66,8 @@ const struct endpoint endpoints[] = {
      ACTION(TA_ASSIGN, "reason", NULL, TEXT("reason", 1), WORD("partner", 1, 64))},
     {"POST", "/v1/tickets/{id}/merge", api_action, LEAD, ACT, 16384, "tickets_merge",
      ACTION(TA_MERGE, "reason", NULL, WORD("into", 1, 64), TEXT("reason", 0))},
+    {"GET", "/v1/vocabulary", api_vocabulary, CUSTOMER | PARTNER | LEAD | AUDITOR, 0, 0,
+     "vocabulary", NULL},
     {"GET", "/v1/assignments", api_assignments_list, PARTNER | LEAD, 0, 0, "assignments_list",
      NULL},
     {"GET", "/v1/assignments/{id}", api_assignments_get, PARTNER | LEAD, 0, 0, "assignments_get",

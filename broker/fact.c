@@ -56,3 +56,38 @@ fact_required(const struct fact_kind *k)
 {
     return k->source == FACT_FROM_COMPLAINT && !k->optional;
 }
+
+int
+fact_from_complaint(const struct fact_kind *k)
+{
+    return k->source == FACT_FROM_COMPLAINT || k->source == FACT_FROM_EITHER;
+}
+
+int
+fact_from_record(const struct fact_kind *k)
+{
+    return k->source == FACT_FROM_CUSTOMER || k->source == FACT_FROM_EITHER;
+}
+
+static const char *const source_names[] = {
+    [FACT_FROM_COMPLAINT] = "complaint",
+    [FACT_FROM_CUSTOMER] = "record",
+    [FACT_FROM_PRIORITY] = "priority",
+    [FACT_FROM_EITHER] = "either",
+};
+
+const char *
+fact_source_name(enum fact_source s)
+{
+    return (size_t)s < sizeof(source_names) / sizeof(source_names[0]) ? source_names[s]
+                                                                      : "complaint";
+}
+
+int
+fact_source_parse(const char *s)
+{
+    for (size_t i = 0; i < sizeof(source_names) / sizeof(source_names[0]); i++)
+        if (source_names[i] != NULL && strcmp(s, source_names[i]) == 0)
+            return (int)i;
+    return -1;
+}

@@ -150,6 +150,9 @@ filter_ok(const struct ticket_ctx *c, const struct ticket *tk, const struct tick
     }
     if ((f->from_ms && tk->created_at < f->from_ms) || (f->to_ms && tk->created_at >= f->to_ms))
         return 0;
+    for (size_t k = 0; k < c->cfg->nfact_kinds && k < SEAM_FACTS_MAX; k++)
+        if (f->facts[k] != NULL && (tk->facts[k] == NULL || strcmp(tk->facts[k], f->facts[k]) != 0))
+            return 0;
     return 1;
 }
 

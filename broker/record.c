@@ -502,27 +502,65 @@ rd_entry(struct json_read *r, struct timeline_entry *e)
     return !r->err && seen == 15;
 }
 
-/* The fact whose name is k, or FACT_COUNT. */
+/*
+ * The names facts are stored under, by index: fact_kinds[]'s until a
+ * configuration says otherwise (record_use_facts), copied so that they
+ * outlive it. Set while loading the configuration, before any thread reads.
+ */
+static char fact_name_at[SEAM_FACTS_MAX][64] = {"service", "symptom", "equipment",
+                                                "region",  "bundle",  "priority"};
+static size_t nfact_names = FACT_COUNT;
+static unsigned fact_optional = 1u << FACT_SERVICE | 1u << FACT_EQUIPMENT;
+
+void
+record_use_facts(const struct fact_kind *kinds, size_t n)
+{
+    if (n > SEAM_FACTS_MAX)
+        n = SEAM_FACTS_MAX;
+    fact_optional = 0;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(fact_name_at[i], sizeof(fact_name_at[i]), "%s", kinds[i].name);
+        if (kinds[i].optional)
+            fact_optional |= 1u << i;
+    }
+    nfact_names = n;
+}
+
+size_t
+record_fact_count(void)
+{
+    return nfact_names;
+}
+
+const char *
+record_fact_name(size_t i)
+{
+    return i < nfact_names ? fact_name_at[i] : NULL;
+}
+
+/* The fact whose name is k, or SEAM_FACTS_MAX. */
 static int
 fact_named(struct json_slice k)
 {
-    int i;
-    for (i = 0; i < FACT_COUNT; i++)
-        if (k.n == strlen(fact_names[i]) && memcmp(k.s, fact_names[i], k.n) == 0)
-            break;
-    return i;
+    for (size_t i = 0; i < nfact_names; i++)
+        if (k.n == strlen(fact_name_at[i]) && memcmp(k.s, fact_name_at[i], k.n) == 0)
+            return (int)i;
+    return SEAM_FACTS_MAX;
 }
 
+/* A ticket's facts; a fact the configuration no longer declares is passed over. */
 static int
 rd_facts(struct json_read *r, char **facts)
 {
-    struct json_slice k;
+    struct json_slice k, raw;
     if (!json_read_object(r))
         return 0;
     while (json_read_key(r, &k)) {
         int i = fact_named(k), ok = 0;
-        if (i < FACT_COUNT)
+        if (i < SEAM_FACTS_MAX)
             ok = rd_str_null(r, &facts[i]);
+        else
+            ok = json_read_skip(r, &raw, 2);
         if (!ok) {
             r->err = 1;
             return 0;
@@ -762,7 +800,7 @@ rd_ticket(struct json_read *r, struct ticket *t)
         extra:
             /* A fact as filed, of a row of fact_kinds[] the cases above do not name. */
             v = fact_named(k);
-            if (v < FACT_COUNT && v != FACT_PRIORITY)
+            if (v < SEAM_FACTS_MAX && v != FACT_PRIORITY)
                 ok = rd_str_null(r, &t->filed[v]);
             else
                 ok = rd_extra(r, k, &t->extra, &t->nextra);
@@ -952,8 +990,6 @@ wr_entry(struct json_arr *arr, const struct timeline_entry *e)
 char *
 record_encode(const struct ticket *t, int with_head, size_t *len)
 {
-    static const enum fact sorted_facts[FACT_COUNT] = {FACT_BUNDLE, FACT_EQUIPMENT, FACT_PRIORITY,
-                                                       FACT_REGION, FACT_SERVICE,   FACT_SYMPTOM};
     struct json_obj o = JSON_OBJ_INIT;
     size_t n;
     char *text;
@@ -989,12 +1025,12 @@ record_encode(const struct ticket *t, int with_head, size_t *len)
     }
     json_obj_str(&o, "equipment", t->filed[FACT_EQUIPMENT]);
     int any = 0;
-    for (int i = 0; i < FACT_COUNT; i++)
+    for (size_t i = 0; i < nfact_names; i++)
         any |= t->facts[i] != NULL;
     if (any) {
-        struct json_obj f = JSON_OBJ_INIT;
-        for (int i = 0; i < FACT_COUNT; i++)
-            json_obj_str(&f, fact_names[sorted_facts[i]], t->facts[sorted_facts[i]]);
+        struct json_obj f = JSON_OBJ_INIT; /* the builder sorts the names */
+        for (size_t i = 0; i < nfact_names; i++)
+            json_obj_str(&f, fact_name_at[i], t->facts[i]);
         text = json_obj_finish(&f, &n);
         wr_nested(&o, "facts", text, n);
     }
@@ -1050,12 +1086,9 @@ record_encode(const struct ticket *t, int with_head, size_t *len)
     wr_time(&o, "updated_at", t->updated_at);
     /* The facts as filed of the rows of fact_kinds[] not written above (the
      * builder puts them in their sorted place): a new fact is stored too. */
-    for (int i = 0; i < FACT_COUNT; i++) {
-        static const unsigned named = 1u << FACT_BUNDLE | 1u << FACT_EQUIPMENT | 1u << FACT_REGION |
-                                      1u << FACT_SERVICE | 1u << FACT_SYMPTOM | 1u << FACT_PRIORITY;
-        if (!(named & 1u << i) && (t->filed[i] != NULL || fact_kinds[i].optional))
-            json_obj_str(&o, fact_names[i], t->filed[i]);
-    }
+    for (size_t i = FACT_COUNT; i < nfact_names; i++)
+        if (t->filed[i] != NULL || (fact_optional & 1u << i))
+            json_obj_str(&o, fact_name_at[i], t->filed[i]);
     wr_extra(&o, t->extra, t->nextra);
     return json_obj_finish(&o, len);
 }

@@ -91,6 +91,25 @@ route_resolve(const struct config *cfg, const char *role, const char *bundle, co
     return NULL;
 }
 
+/*
+ * A rule's owner role for a complaint's facts: as route_resolve, with the
+ * bundle and the place (the region, or the fact declared the place), and
+ * "provider_of:*": the provider of the complaint's own service there (NULL
+ * when the complaint names no service).
+ */
+static const char *
+resolve_role(const struct config *cfg, const char *role, const struct route_facts *f)
+{
+    char named[96];
+    if (strcmp(role, ROUTE_PROVIDER_OF_SERVICE) == 0) {
+        if (f->v[FACT_SERVICE] == NULL || (size_t)snprintf(named, sizeof(named), "provider_of:%s",
+                                                           f->v[FACT_SERVICE]) >= sizeof(named))
+            return NULL;
+        role = named;
+    }
+    return route_resolve(cfg, role, f->v[FACT_BUNDLE], f->v[cfg->place]);
+}
+
 /* Resolves a rule's owners, without duplicates; -1 (and *bad) if one cannot be. */
 static int
 resolve_owners(const struct config *cfg, const struct config_rule *r, const struct route_facts *f,
@@ -98,7 +117,7 @@ resolve_owners(const struct config *cfg, const struct config_rule *r, const stru
 {
     size_t k = 0;
     for (size_t i = 0; i < r->owners.n && k < ROUTE_MAX_OWNERS; i++) {
-        const char *p = route_resolve(cfg, r->owners.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+        const char *p = resolve_role(cfg, r->owners.v[i], f);
         if (p == NULL) {
             if (bad)
                 *bad = r->owners.v[i];
@@ -122,7 +141,7 @@ resolve_fallback(const struct config *cfg, const struct config_rule *r, const st
     out->nfallback = 0;
     int has_lead = 0;
     for (size_t i = 0; r && i < r->fallback.n && out->nfallback < ROUTE_MAX_OWNERS - 1; i++) {
-        const char *p = route_resolve(cfg, r->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+        const char *p = resolve_role(cfg, r->fallback.v[i], f);
         if (p == NULL)
             continue;
         int dup = 0;
@@ -185,7 +204,7 @@ apply_dependency(const struct config *cfg, const struct config_rule *r, const st
         return;
     d->service = f->v[FACT_SERVICE];
     for (size_t i = 0; i < roles->n; i++) {
-        const char *p = route_resolve(cfg, roles->v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+        const char *p = route_resolve(cfg, roles->v[i], f->v[FACT_BUNDLE], f->v[cfg->place]);
         if (p == NULL) {
             if (d->missing == NULL)
                 d->missing = d->depends_on->v[i];
@@ -241,7 +260,8 @@ rule_outcome(const struct config *cfg, const struct config_rule *r, const struct
 }
 
 json_t *
-route_dependency_json(const struct route_facts *f, const struct route_result *res)
+route_dependency_json(const struct config *cfg, const struct route_facts *f,
+                      const struct route_result *res)
 {
     const struct route_dependency *d = &res->dep;
     char why[320];
@@ -261,10 +281,10 @@ route_dependency_json(const struct route_facts *f, const struct route_result *re
                  "%s may ride on %s; rule %s owns it on its own (dependency none)", svc, on, rule);
     else if (!d->applied)
         snprintf(why, sizeof(why),
-                 "%s rides on %s, which has no provider in bundle \"%s\", region \"%s\": "
+                 "%s rides on %s, which has no provider in bundle \"%s\", %s \"%s\": "
                  "the rule's owners own it",
                  svc, d->missing ? d->missing : on, f->v[FACT_BUNDLE] ? f->v[FACT_BUNDLE] : "",
-                 f->v[FACT_REGION] ? f->v[FACT_REGION] : "");
+                 cfg->fact_kinds[cfg->place].name, f->v[cfg->place] ? f->v[cfg->place] : "");
     else if (d->mode == DEP_UPSTREAM_FIRST)
         snprintf(why, sizeof(why),
                  "%s rides on %s: its provider, %s, owns it first (rule %s, upstream_first); "
@@ -366,7 +386,7 @@ route_in_bundle(const struct config *cfg, const struct route_facts *f)
 {
     if (f->v[FACT_SERVICE] == NULL)
         return 1; /* no service named: nothing to be outside of */
-    return bundle_provider(cfg, f->v[FACT_SERVICE], f->v[FACT_BUNDLE], f->v[FACT_REGION]) != NULL;
+    return bundle_provider(cfg, f->v[FACT_SERVICE], f->v[FACT_BUNDLE], f->v[cfg->place]) != NULL;
 }
 
 /* The first service of the bundle partner provides in the region, or NULL. */
@@ -376,7 +396,7 @@ service_provided_by(const struct config *cfg, const struct route_facts *f, const
     const struct config_bundle *b = config_bundle_find(cfg, f->v[FACT_BUNDLE]);
     for (size_t i = 0; b != NULL && i < b->nproviders; i++) {
         const char *p =
-            bundle_provider(cfg, b->providers[i].service, f->v[FACT_BUNDLE], f->v[FACT_REGION]);
+            bundle_provider(cfg, b->providers[i].service, f->v[FACT_BUNDLE], f->v[cfg->place]);
         if (p != NULL && strcmp(p, partner) == 0)
             return b->providers[i].service;
     }
@@ -479,14 +499,14 @@ route_explain(const struct config *cfg, const struct route_facts *f)
     struct route_result res;
     json_t *considered = json_array();
     route_decide(cfg, f, &res, considered);
-    return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b, s:b, s:o, s:o}", "facts",
-                     facts_json(cfg, f), "considered", considered, "winner",
-                     res.rule ? json_string(res.rule->id) : json_null(), "decided_by",
-                     decided_by(cfg, f, res.rule), "mode", res.joint ? "joint" : "single", "owners",
-                     route_owners_json(res.owners, res.nowners), "fallback",
-                     route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable,
-                     "out_of_bundle", !route_in_bundle(cfg, f), "handback_to",
-                     route_handback_targets(cfg, f), "dependency", route_dependency_json(f, &res));
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b, s:b, s:o, s:o}", "facts", facts_json(cfg, f),
+        "considered", considered, "winner", res.rule ? json_string(res.rule->id) : json_null(),
+        "decided_by", decided_by(cfg, f, res.rule), "mode", res.joint ? "joint" : "single",
+        "owners", route_owners_json(res.owners, res.nowners), "fallback",
+        route_owners_json(res.fallback, res.nfallback), "unroutable", res.unroutable,
+        "out_of_bundle", !route_in_bundle(cfg, f), "handback_to", route_handback_targets(cfg, f),
+        "dependency", route_dependency_json(cfg, f, &res));
 }
 
 /* ---- the coverage check ---- */
@@ -571,7 +591,7 @@ same_outcome(const struct config *cfg, const struct config_rule *a, const struct
 static const char *
 unserved(const struct config *cfg, const struct config_partner *p, const struct route_facts *f)
 {
-    const char *service = f->v[FACT_SERVICE], *region = f->v[FACT_REGION];
+    const char *service = f->v[FACT_SERVICE], *region = f->v[cfg->place];
     if (service != NULL && !strlist_has(&p->services, service))
         return "the partner does not deliver the complaint's service";
     int named = 0, here = 0;
@@ -619,7 +639,7 @@ check_upstreams(const struct config *cfg, const struct config_rule *r, const str
     if (r->dependency == DEP_NONE || deps == NULL)
         return;
     for (size_t i = 0; i < deps->n; i++)
-        if (route_resolve(cfg, roles->v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]) == NULL)
+        if (route_resolve(cfg, roles->v[i], f->v[FACT_BUNDLE], f->v[cfg->place]) == NULL)
             found(fd, json_pack("{s:o, s:s, s:s, s:s, s:s}", "facts", facts_json(cfg, f), "rule",
                                 r->id, "service", f->v[FACT_SERVICE], "upstream", deps->v[i],
                                 "dependency", config_dependency_names[r->dependency]));
@@ -719,7 +739,7 @@ check_one(const struct config *cfg, const struct route_facts *f, struct finding 
     if (is_default(top))
         found(gaps, json_pack("{s:o}", "facts", facts_json(cfg, f)));
     for (size_t i = 0; i < top->fallback.n; i++)
-        if (route_resolve(cfg, top->fallback.v[i], f->v[FACT_BUNDLE], f->v[FACT_REGION]) == NULL)
+        if (resolve_role(cfg, top->fallback.v[i], f) == NULL)
             found(fallback, json_pack("{s:o, s:s, s:s}", "facts", facts_json(cfg, f), "rule",
                                       top->id, "fallback", top->fallback.v[i]));
 }

@@ -229,15 +229,41 @@ cmd_key(int argc, char **argv)
 struct customer_args {
     const struct config *cfg;
     const char *id, *name, *bundle, *region, *contact;
+    json_t *facts; /* --fact NAME=VALUE, every one */
 };
 
 static enum seam_err
 customer_write(struct store_txn *t, void *ctx)
 {
     struct customer_args *a = ctx;
-    if (a->name == NULL) /* update */
-        return customer_update(t, a->cfg, a->id, a->bundle, a->region, a->contact);
-    return customer_add(t, a->cfg, a->id, a->name, a->bundle, a->region, a->contact);
+    enum seam_err rc =
+        a->name == NULL /* update */
+            ? (a->bundle || a->region || a->contact
+                   ? customer_update(t, a->cfg, a->id, a->bundle, a->region, a->contact)
+                   : SEAM_OK)
+            : customer_add(t, a->cfg, a->id, a->name, a->bundle, a->region, a->contact);
+    if (rc == SEAM_OK && json_object_size(a->facts) > 0)
+        rc = customer_set_facts(t, a->cfg, a->id, a->facts);
+    return rc;
+}
+
+/* Every --fact NAME=VALUE as an object (the customer record's other facts). */
+static json_t *
+fact_flags(int argc, char **argv, const char *u)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--fact") != 0)
+            continue;
+        const char *nv = i + 1 < argc ? argv[i + 1] : NULL, *eq = nv ? strchr(nv, '=') : NULL;
+        if (eq == NULL || eq == nv || eq - nv > 63)
+            usage_die(u);
+        char name[64];
+        memcpy(name, nv, (size_t)(eq - nv));
+        name[eq - nv] = '\0';
+        json_object_set_new(o, name, json_string(eq + 1));
+    }
+    return o;
 }
 
 static int
@@ -249,16 +275,20 @@ customer_change(int argc, char **argv, const char *u)
                               NULL,
                               flag(argc, argv, "--bundle", u),
                               flag(argc, argv, "--region", u),
-                              flag(argc, argv, "--contact", u)};
-    if (flag(argc, argv, "--name", u) != NULL || (!a.bundle && !a.region && !a.contact))
+                              flag(argc, argv, "--contact", u),
+                              fact_flags(argc, argv, u)};
+    if (flag(argc, argv, "--name", u) != NULL ||
+        (!a.bundle && !a.region && !a.contact && json_object_size(a.facts) == 0))
         usage_die(u);
     struct store *s = open_store(opt_datadir ? opt_datadir : datadir(&unused));
     enum seam_err rc = store_write(s, customer_write, &a, NULL, NULL);
     store_close(s);
     if (rc == SEAM_ENOTFOUND)
         die("no customer \"%s\"", a.id);
+    json_decref(a.facts);
     if (rc == SEAM_EINVAL)
-        die("unknown bundle or region, or a contact over 200 bytes");
+        die("unknown bundle or region, a contact over 200 bytes, or a --fact that is not a "
+            "customer record's fact with a value of its vocabulary");
     if (rc != SEAM_OK)
         die("cannot change the customer: %s", seam_strerror(rc));
     printf("%s\n", a.id);
@@ -272,12 +302,14 @@ cmd_customer(int argc, char **argv)
 {
     static const char u[] =
         "usage: seamctl [-d DATADIR] [-c CONFIG] customer add ID --name NAME --bundle BUNDLE "
-        "--region REGION [--contact CONTACT]\n"
+        "--region REGION [--contact CONTACT] [--fact NAME=VALUE]...\n"
         "       seamctl [-d DATADIR] [-c CONFIG] customer update ID [--bundle BUNDLE] "
-        "[--region REGION] [--contact CONTACT]\n"
-        "Adds or changes a customer: the bundle and region its complaints are routed by.\n"
+        "[--region REGION] [--contact CONTACT] [--fact NAME=VALUE]...\n"
+        "Adds or changes a customer: the bundle, region and other facts of the customer\n"
+        "record ($.facts with source record or either) its complaints are routed by.\n"
         "Tickets keep what they were filed with; a reopened ticket is routed anew.\n";
-    static const char *const flags[] = {"--name", "--bundle", "--region", "--contact", NULL};
+    static const char *const flags[] = {"--name",    "--bundle", "--region",
+                                        "--contact", "--fact",   NULL};
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
         return 0;
@@ -293,22 +325,30 @@ cmd_customer(int argc, char **argv)
                               flag(argc, argv, "--name", u),
                               flag(argc, argv, "--bundle", u),
                               flag(argc, argv, "--region", u),
-                              flag(argc, argv, "--contact", u)};
+                              flag(argc, argv, "--contact", u),
+                              fact_flags(argc, argv, u)};
     a.id = argv[1][0] == '-' ? NULL : argv[1];
     if (a.id == NULL || a.name == NULL || a.bundle == NULL || a.region == NULL)
         usage_die(u);
     if (config_bundle_find(cfg, a.bundle) == NULL)
         die("no bundle \"%s\" in %s", a.bundle, cfg->path);
+    for (size_t k = FACT_COUNT; k < cfg->nfact_kinds; k++) /* the record's other facts */
+        if (fact_from_record(&cfg->fact_kinds[k]) && !cfg->fact_kinds[k].optional &&
+            json_object_get(a.facts, cfg->fact_kinds[k].name) == NULL)
+            die("the customer record needs its %s: --fact %s=VALUE", cfg->fact_kinds[k].name,
+                cfg->fact_kinds[k].name);
     if (!strlist_has(&cfg->regions, a.region))
         die("no region \"%s\" in %s", a.region, cfg->path);
     struct store *s = open_store(opt_datadir ? opt_datadir : datadir(&unused));
     enum seam_err rc = store_write(s, customer_write, &a, NULL, NULL);
     store_close(s);
+    json_decref(a.facts);
     if (rc == SEAM_EEXIST)
         die("customer \"%s\" exists already", a.id);
     if (rc == SEAM_EINVAL)
         die("invalid customer: id is 1-63 of A-Z a-z 0-9 . - _, name and contact at most 200 "
-            "bytes");
+            "bytes, each --fact NAME=VALUE a customer record's fact with a value of its "
+            "vocabulary");
     if (rc != SEAM_OK)
         die("cannot add the customer: %s", seam_strerror(rc));
     printf("%s\n", a.id);
@@ -444,6 +484,19 @@ cmd_verify(int argc, char **argv)
     }
     check_args(argc, argv, flags, 0, u);
     const char *dir = datadir(&cfg);
+    if (cfg == NULL && opt_config != NULL) {
+        /* its declared facts: the names records are read and checked by; a configuration that
+         * does not load leaves the store's own checks to do */
+        char *errors = NULL;
+        if (config_load(opt_config, &cfg, &errors) != SEAM_OK) {
+            fprintf(stderr,
+                    "NOTE: configuration %s rejected; the facts are checked by the "
+                    "built-in names\n",
+                    opt_config);
+            cfg = NULL;
+        }
+        free(errors);
+    }
     const char *key = flag(argc, argv, "--key", u);
     char *kp = key ? xstrdup(key) : xasprintf("%s/broker.pub", dir);
     if (seam_pubkey_parse(kp, pk) != 0)
@@ -483,7 +536,7 @@ cmd_verify(int argc, char **argv)
 static json_t *
 config_errors_report(const char *errors)
 {
-    json_t *all = json_array(), *vocab = json_array(), *deps = json_array();
+    json_t *all = json_array(), *vocab = json_array(), *deps = json_array(), *facts = json_array();
     const char *p = errors;
     while (p && *p) {
         const char *nl = strchr(p, '\n');
@@ -493,13 +546,16 @@ config_errors_report(const char *errors)
             json_array_append(vocab, line);
         if (strstr(json_string_value(line), "depends_on names no service") != NULL)
             json_array_append(deps, line);
+        if (strstr(json_string_value(line), ": $.facts") != NULL)
+            json_array_append(facts, line); /* the facts the federation declares */
         json_array_append_new(all, line);
         p = nl ? nl + 1 : NULL;
     }
-    return json_pack("{s:b, s:o, s:{s:I, s:o}, s:{s:I, s:o}}", "ok", 0, "config_errors", all,
-                     "unknown_vocabulary", "count", (json_int_t)json_array_size(vocab), "examples",
-                     vocab, "unknown_dependencies", "count", (json_int_t)json_array_size(deps),
-                     "examples", deps);
+    return json_pack("{s:b, s:o, s:{s:I, s:o}, s:{s:I, s:o}, s:{s:I, s:o}}", "ok", 0,
+                     "config_errors", all, "unknown_vocabulary", "count",
+                     (json_int_t)json_array_size(vocab), "examples", vocab, "unknown_dependencies",
+                     "count", (json_int_t)json_array_size(deps), "examples", deps, "facts", "count",
+                     (json_int_t)json_array_size(facts), "examples", facts);
 }
 
 static int
@@ -516,15 +572,9 @@ cmd_rules(int argc, char **argv)
         "any but gaps and shadowed rules (the broker refuses to start on them). explain\n"
         "shows every rule considered for a complaint, why it matched or not, the winner,\n"
         "the owners it resolves to and the dependency that applied.\n";
-    /* --NAME for every fact of the table, and --customer. */
-    char flag_names[FACT_COUNT][32];
-    const char *flags[FACT_COUNT + 2];
-    for (int i = 0; i < FACT_COUNT; i++) {
-        snprintf(flag_names[i], sizeof(flag_names[i]), "--%s", fact_kinds[i].name);
-        flags[i] = flag_names[i];
-    }
-    flags[FACT_COUNT] = "--customer";
-    flags[FACT_COUNT + 1] = NULL;
+    /* --NAME for every fact of the configuration's table, and --customer. */
+    char flag_names[FACT_MAX][72];
+    const char *flags[FACT_MAX + 2];
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
         return 0;
@@ -549,15 +599,21 @@ cmd_rules(int argc, char **argv)
             rc = fatal;
         }
     } else if (strcmp(argv[0], "explain") == 0) {
-        check_args(argc - 1, argv + 1, flags, 0, u);
         if (config_load(path, &cfg, &errors) != SEAM_OK) {
             fputs(errors, stderr);
             die("configuration %s rejected", path);
         }
+        for (size_t i = 0; i < cfg->nfact_kinds; i++) {
+            snprintf(flag_names[i], sizeof(flag_names[i]), "--%s", cfg->fact_kinds[i].name);
+            flags[i] = flag_names[i];
+        }
+        flags[cfg->nfact_kinds] = "--customer";
+        flags[cfg->nfact_kinds + 1] = NULL;
+        check_args(argc - 1, argv + 1, flags, 0, u);
         struct route_facts f;
         json_t *cust = NULL;
         memset(&f, 0, sizeof(f));
-        for (size_t k = 0; k < FACT_COUNT; k++) /* config_load: the table is fact_kinds[] */
+        for (size_t k = 0; k < cfg->nfact_kinds; k++)
             f.v[k] = flag(argc, argv, flags[k], u);
         const char *customer = flag(argc, argv, "--customer", u);
         if (customer != NULL) {
@@ -568,13 +624,14 @@ cmd_rules(int argc, char **argv)
             store_read_end(t);
             store_close(s);
             for (size_t k = 0; k < cfg->nfact_kinds; k++)
-                if (f.v[k] == NULL && cfg->fact_kinds[k].source == FACT_FROM_CUSTOMER)
+                if (f.v[k] == NULL && fact_from_record(&cfg->fact_kinds[k]))
                     f.v[k] = json_string_value(json_object_get(cust, cfg->fact_kinds[k].name));
         }
         /* What the customer must file and the customer record's facts are needed. */
         for (size_t k = 0; k < cfg->nfact_kinds; k++)
-            if (f.v[k] == NULL && (fact_required(&cfg->fact_kinds[k]) ||
-                                   cfg->fact_kinds[k].source == FACT_FROM_CUSTOMER))
+            if (f.v[k] == NULL &&
+                (fact_required(&cfg->fact_kinds[k]) ||
+                 (fact_from_record(&cfg->fact_kinds[k]) && !cfg->fact_kinds[k].optional)))
                 usage_die(u);
         if (f.v[FACT_PRIORITY] == NULL)
             f.v[FACT_PRIORITY] = priority_names[PRIO_NORMAL];

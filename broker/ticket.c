@@ -475,6 +475,24 @@ ticket_input_free(struct ticket_input *in)
     json_decref(in->tmf);
 }
 
+/* A fact's value from where its row says: the complaint (given), the customer
+ * record, either (the complaint's if given, else the record's), the priority. */
+static const char *
+fact_value(const struct fact_kind *k, const char *given, const json_t *cust, const char *prio)
+{
+    switch (k->source) {
+    case FACT_FROM_COMPLAINT:
+        return given;
+    case FACT_FROM_CUSTOMER:
+        return json_string_value(json_object_get(cust, k->name));
+    case FACT_FROM_EITHER:
+        return given ? given : json_string_value(json_object_get(cust, k->name));
+    case FACT_FROM_PRIORITY:
+        break;
+    }
+    return prio;
+}
+
 /* The facts of a complaint in by customer record cust, by enum fact (borrowed). */
 static void
 input_facts(const struct config *cfg, const struct ticket_input *in, const json_t *cust,
@@ -484,10 +502,7 @@ input_facts(const struct config *cfg, const struct ticket_input *in, const json_
     for (size_t i = 0; i < SEAM_FACTS_MAX; i++)
         facts[i] = NULL;
     for (size_t i = 0; i < cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
-        facts[i] = kinds[i].source == FACT_FROM_COMPLAINT ? in->facts[i]
-                   : kinds[i].source == FACT_FROM_CUSTOMER
-                       ? json_string_value(json_object_get(cust, kinds[i].name))
-                       : priority_names[in->priority];
+        facts[i] = fact_value(&kinds[i], in->facts[i], cust, priority_names[in->priority]);
 }
 
 /*
@@ -618,11 +633,18 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     tk.description = xstrdup(in->description);
     /* Each fact from where its row says: the complaint, the customer record, the priority. */
     const struct fact_kind *kinds = c->cfg->fact_kinds;
+    struct json_obj over = JSON_OBJ_INIT; /* the record's values the complaint overrode */
+    size_t nover = 0;
     for (size_t i = 0; i < c->cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++) {
-        const char *val = kinds[i].source == FACT_FROM_COMPLAINT ? in->facts[i]
-                          : kinds[i].source == FACT_FROM_CUSTOMER
-                              ? json_string_value(json_object_get(cust, kinds[i].name))
-                              : prio;
+        const char *val = fact_value(&kinds[i], in->facts[i], cust, prio);
+        if (kinds[i].source == FACT_FROM_EITHER && in->facts[i] != NULL) {
+            /* The complaint overrides the record: the event says what the record said. */
+            const char *rec = json_string_value(json_object_get(cust, kinds[i].name));
+            if (rec == NULL || strcmp(rec, in->facts[i]) != 0) {
+                json_obj_str(&over, kinds[i].name, rec);
+                nover++;
+            }
+        }
         tk.filed[i] = val && kinds[i].source != FACT_FROM_PRIORITY ? xstrdup(val) : NULL;
         tk.facts[i] = val ? xstrdup(val) : NULL;
     }
@@ -643,6 +665,10 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
         }
     }
     struct json_obj d = JSON_OBJ_INIT;
+    if (nover > 0)
+        obj_member(&d, "record_facts", &over);
+    else
+        json_obj_free(&over);
     if ((rc = route_round(t, c, &tk, now, &d)) != SEAM_OK) {
         json_obj_free(&d);
         goto out;
@@ -929,7 +955,7 @@ correct_facts(struct act *x)
             continue;
         const struct fact_kind *fk = &cfg->fact_kinds[k];
         const char *v = x->a->facts[k];
-        if (fk->source != FACT_FROM_COMPLAINT)
+        if (!fact_from_complaint(fk))
             REFUSE(SEAM_EINVAL, "only the facts a complaint gives can be corrected", "facts");
         if (v == NULL && !fk->optional)
             REFUSE(SEAM_EINVAL, "this fact cannot be left out", "facts");

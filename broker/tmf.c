@@ -370,7 +370,7 @@ tmf_patch_facts(const struct config *cfg, const json_t *attrs, const char *facts
     for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++) {
         const struct fact_kind *fk = &cfg->fact_kinds[k];
         const char *v = NULL;
-        if (fk->source != FACT_FROM_COMPLAINT)
+        if (!fact_from_complaint(fk))
             continue;
         if (fk->tmf_roles != NULL)
             v = related(attrs, fk->tmf_roles, &cfg->vocab[k]);
@@ -401,7 +401,7 @@ tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in,
     const char *v[FACT_MAX] = {NULL};
     for (size_t k = 0; k < cfg->nfact_kinds; k++) {
         const struct fact_kind *fk = &cfg->fact_kinds[k];
-        if (fk->source != FACT_FROM_COMPLAINT)
+        if (!fact_from_complaint(fk))
             continue;
         if (fk->tmf_roles != NULL)
             v[k] = related(body, fk->tmf_roles, &cfg->vocab[k]);
@@ -430,7 +430,7 @@ tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in,
         in->summary[utf8_prefix(desc, SUMMARY_MAX)] = '\0';
     }
     for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++)
-        if (cfg->fact_kinds[k].source == FACT_FROM_COMPLAINT && v[k] != NULL)
+        if (fact_from_complaint(&cfg->fact_kinds[k]) && v[k] != NULL)
             in->facts[k] = xstrdup(v[k]);
     in->priority = priority_of_severity(sev);
     json_t *a = json_object();

@@ -85,6 +85,18 @@ verify_record(void *arg, struct store_val k, struct store_val v)
                      id, fact_kinds[i].name);
             goto bad;
         }
+    /* The configuration's other facts (the names records are read by), where either says one. */
+    for (size_t i = FACT_COUNT; i < record_fact_count(); i++) {
+        const char *name = record_fact_name(i);
+        if ((json_object_get(data, name) != NULL || tk.filed[i] != NULL) &&
+            !same(data, name, tk.filed[i])) {
+            snprintf(msg, sizeof(msg),
+                     "ticket %s: record's %s differs from its signed creation event (record "
+                     "edited)",
+                     id, name);
+            goto bad;
+        }
+    }
     goto out;
 bad:
     vc->problems++;

@@ -85,7 +85,7 @@ static void
 complaint_facts(const struct config *cfg, const struct ticket *tk, struct obj *o)
 {
     for (size_t i = 0; i < cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
-        if (cfg->fact_kinds[i].source == FACT_FROM_COMPLAINT)
+        if (fact_from_complaint(&cfg->fact_kinds[i]))
             put_str(o, cfg->fact_kinds[i].name, tk->facts[i]); /* as corrected, if they were */
 }
 
@@ -301,7 +301,10 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
     put_str(&o, "summary", tk->summary);
     put_str(&o, "description", tk->description);
     complaint_facts(c->cfg, tk, &o);
-    put_str(&o, fact_kinds[FACT_REGION].name, tk->filed[FACT_REGION]);
+    /* the customer record's facts but the bundle: the region, a place */
+    for (size_t i = 0; i < c->cfg->nfact_kinds && i < SEAM_FACTS_MAX; i++)
+        if (c->cfg->fact_kinds[i].source == FACT_FROM_CUSTOMER && i != FACT_BUNDLE)
+            put_str(&o, c->cfg->fact_kinds[i].name, tk->filed[i]);
     put_str(&o, "priority", tk->priority >= 0 ? priority_names[tk->priority] : NULL);
     /* The customer's data only where the partner's configuration allows. */
     const struct config_partner *p = config_partner_find(c->cfg, a->partner);

@@ -85,6 +85,7 @@ void api_tmf_hub_delete(struct req *r);
 
 void api_rules_explain(struct req *r);
 void api_rules_check(struct req *r);
+void api_vocabulary(struct req *r);
 
 void api_ops_healthz(struct req *r);
 void api_ops_metrics(struct req *r);

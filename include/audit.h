@@ -14,6 +14,11 @@
 struct audit_period {
     int64_t from, to;    /* assignments made in [from, to); 0: open */
     const char *partner; /* NULL: every owner */
+    /* 0: every ticket; else only the tickets whose fact number fact - 1 (an
+     * index of the configuration's table) is value (as corrected; NULL: the
+     * fact not given). */
+    int fact;
+    const char *value;
 };
 
 /*

@@ -154,6 +154,16 @@ struct config {
      * older code reads them by; new code indexes vocab[]. */
     const struct fact_kind *fact_kinds;
     size_t nfact_kinds;
+    /* The rows $.facts declared (owned; fact_kinds points at them), or NULL:
+     * the table is fact_kinds[] (or a test's). */
+    struct fact_kind *declared;
+    /* The fact a bundle's per-place mapping keys on ($.bundles[].services.S
+     * as an object of place to partner): FACT_REGION unless a fact of
+     * $.facts says "place": true (a roaming federation's country). */
+    size_t place;
+    /* The facts as GET /v1/vocabulary gives them, every language:
+     * [{"name","source","optional","labels":{LANG:TEXT},"values":[{"id","labels"}]}]. */
+    struct json_t *vocabulary;
     union {
         struct strlist vocab[FACT_MAX];
         struct {

@@ -10,21 +10,23 @@
  * explain, the coverage check's odometer, the /v1 body fields, seamctl's
  * flags and the TMF621 mapping all walk the table.
  *
- * Adding a fact of a complaint is one row, and its vocabulary in the
- * configuration: name it in enum fact (before FACT_COUNT) and give it its
- * row in fact_kinds[]; then list its values under the row's vocab_key in
- * conf/seam.json, and rules may match on it. (Filing keeps a complaint
- * fact the customer gives only once struct ticket_input has a place for
- * every fact, which is the typed ticket's work.)
+ * A federation declares its facts in its configuration ($.facts): the
+ * loader builds rows of this same shape from the declaration (config.c's
+ * load_facts; the configuration owns them), the facts the code names first
+ * at their enum positions, then the others in the order declared, each
+ * declared fact's sweep its position in the declaration. A configuration
+ * without $.facts runs on fact_kinds[]. Adding a fact of a complaint is a
+ * declaration in JSON; a fact the code must name gets its enum fact and its
+ * row in fact_kinds[] as well.
  *
  * A loaded configuration carries the table it was loaded with
- * (config->fact_kinds, config->nfact_kinds: fact_kinds[] unless
- * config_load_buffer_facts was given another), and code that has a
- * configuration walks that one, so a table with more rows (a test's, or
- * one day a federation's own) runs through the same code. Arrays indexed
- * by fact are FACT_MAX long for that reason; the first FACT_COUNT rows of
- * any table are fact_kinds[]'s, so FACT_SERVICE … FACT_PRIORITY name the
- * same facts in every table.
+ * (config->fact_kinds, config->nfact_kinds: the declared rows, fact_kinds[],
+ * or the table config_load_buffer_facts was given), and code that has a
+ * configuration walks that one. Arrays indexed by fact are FACT_MAX long
+ * for that reason; the first FACT_COUNT rows of any table are the facts
+ * the code names, so FACT_SERVICE … FACT_PRIORITY name the same facts in
+ * every table. The ticket record stores facts under the table's names
+ * (record_use_facts).
  *
  * The table is constant; any thread may read it.
  */
@@ -53,6 +55,8 @@ enum fact_source {
     FACT_FROM_CUSTOMER,  /* the customer record (seamctl customer add), never a request;
                           * explain may be given it, or take it from a customer */
     FACT_FROM_PRIORITY,  /* the ticket's priority (low, normal, high, urgent) */
+    FACT_FROM_EITHER,    /* the customer record, unless the complaint gives it ("either" in
+                          * $.facts: a roaming customer's home country, or where it is now) */
 };
 
 /* Where a fact's values come from. */
@@ -60,6 +64,7 @@ enum fact_vocab {
     FACT_VOCAB_LIST,       /* the identifiers listed at $.<vocab_key> of the configuration */
     FACT_VOCAB_BUNDLES,    /* the ids of the configuration's bundles */
     FACT_VOCAB_PRIORITIES, /* priority_names[] (config.h) */
+    FACT_VOCAB_INLINE,     /* the values listed in the fact's declaration ($.facts[i].values) */
 };
 
 struct fact_kind {
@@ -104,5 +109,13 @@ size_t fact_sweep_order(const struct fact_kind *kinds, size_t n, size_t *order);
 
 /* Whether a complaint must give the fact: one the customer files and may not leave out. */
 int fact_required(const struct fact_kind *k);
+/* Whether a complaint (a /v1 body, a TMF621 ticket, a correction) may give the fact. */
+int fact_from_complaint(const struct fact_kind *k);
+/* A source's name in $.facts ("complaint", "record", "either", "priority"), and back (-1). */
+const char *fact_source_name(enum fact_source s);
+int fact_source_parse(const char *s);
+
+/* Whether the customer record gives the fact (or its default, for "either"). */
+int fact_from_record(const struct fact_kind *k);
 
 #endif

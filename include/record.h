@@ -36,6 +36,18 @@
 #include "seam/ticket.h"
 #include "store.h"
 
+/*
+ * The facts of the configuration's table (config->fact_kinds), by index: the
+ * names a record stores t->facts[] and t->filed[] under. fact_kinds[]'s
+ * until called; the configuration loader calls it (a federation's $.facts).
+ * A stored fact the table does not name is passed over on reading.
+ */
+struct fact_kind;
+void record_use_facts(const struct fact_kind *kinds, size_t n);
+/* How many names there are, and the one at i (NULL past the end). */
+size_t record_fact_count(void);
+const char *record_fact_name(size_t i);
+
 /* The version record_encode writes into "head". */
 #define RECORD_VERSION 2
 

@@ -76,12 +76,17 @@ json_t *route_explain(const struct config *cfg, const struct route_facts *f);
 
 /* {"mode","applied","service","depends_on","upstream","why"} of a decision, or JSON null when
  * no rule won (new reference). */
-json_t *route_dependency_json(const struct route_facts *f, const struct route_result *res);
+json_t *route_dependency_json(const struct config *cfg, const struct route_facts *f,
+                              const struct route_result *res);
 
 /* [{"role","partner"}, ...] of n owners (new reference). */
 json_t *route_owners_json(const struct route_owner *o, size_t n);
 
-/* Resolves one owner role for a bundle and region; NULL if it cannot be. */
+/* The owner role "the provider of the complaint's service, in its bundle and place". */
+#define ROUTE_PROVIDER_OF_SERVICE "provider_of:*"
+
+/* Resolves one owner role for a bundle and region (the place); NULL if it cannot be
+ * (ROUTE_PROVIDER_OF_SERVICE needs the complaint's service: the routing resolves it). */
 const char *route_resolve(const struct config *cfg, const char *role, const char *bundle,
                           const char *region);
 

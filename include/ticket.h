@@ -221,6 +221,9 @@ struct ticket_filter {
     const char *owner;      /* has a live assignment owned by this partner ("lead": the lead) */
     const char *flag;       /* the ticket or one of its assignments carries this flag */
     int64_t from_ms, to_ms; /* created in [from, to) */
+    /* by enum fact (the configuration's table): the ticket's fact (as corrected) is this; NULL:
+     * any */
+    const char *facts[FACT_MAX];
 };
 
 /* A page of who's tickets, newest first, after cursor (a ticket id or NULL):
@@ -283,6 +286,12 @@ enum seam_err customer_load(struct store_txn *t, const char *id, json_t **record
  * keep what they were filed with and are routed with the new facts on reopen. */
 enum seam_err customer_update(struct store_txn *t, const struct config *cfg, const char *id,
                               const char *bundle, const char *region, const char *contact) SEAM_WUR;
+
+/* Sets the customer record's facts of the configuration other than bundle and region
+ * (facts: an object of fact name to value; a fact whose source is "record" or "either",
+ * a value of its vocabulary, else SEAM_EINVAL and nothing changes). */
+enum seam_err customer_set_facts(struct store_txn *t, const struct config *cfg, const char *id,
+                                 const json_t *facts) SEAM_WUR;
 
 /* ---- verification (verify_records.c) ---- */
 

@@ -111,10 +111,11 @@ body() { cat "$TMP/body"; }
 jbody() { jq -r "$1" "$TMP/body"; }
 header() { grep -i "^$1:" "$TMP/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
-# A customer with a token: new_customer ID [BUNDLE REGION] -> prints the token
+# A customer with a token: new_customer ID [BUNDLE REGION [MORE-ARGS...]] -> prints the token
+# (MORE-ARGS: seamctl customer add's, e.g. --fact country=no)
 new_customer() {
     ctl customer add "$1" --name "Customer $1" --bundle "${2:-triple-play}" \
-        --region "${3:-north}" --contact "$1@example.net" >/dev/null &&
+        --region "${3:-north}" --contact "$1@example.net" "${@:4}" >/dev/null &&
         ctl token issue --role customer --subject "$1" 2>/dev/null
 }
 

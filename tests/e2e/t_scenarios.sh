@@ -28,18 +28,22 @@ for file in "$SCENARIOS"/*.json; do
     jq -c '.scenarios[]' "$file" >"$TMP/file.jsonl"
     while IFS= read -r scenario; do
         printf '%s\n' "$scenario" >"$TMP/s.json"
-        IFS=$'\x1f' read -r name b r cid body xbody want_status want_field want_dep args < <(jq -r '[
+        # explain's facts: the customer record's, then the complaint's (which
+        # may override one); the record's other facts (a roaming customer's
+        # home country) are given to the customer as --fact K=V
+        IFS=$'\x1f' read -r name b r cid body xbody want_status want_field want_dep args rec < <(jq -r '[
             .name, .customer.bundle, .customer.region,
             (.customer.id // "c-\(.customer.bundle)-\(.customer.region)"),
             (.complaint + {summary: .name, description: "scenario"} | tojson),
-            (.complaint + (.customer | del(.id)) | tojson),
+            ((.customer | del(.id)) + .complaint | tojson),
             (.expect.status // "" | tostring), (.expect.field // ""),
             (.expect.dependency // ""),
-            ([.customer | del(.id) | to_entries[] | "--\(.key)", .value] +
-             [.complaint | to_entries[] | "--\(.key)", (.value | tostring)] | join(" "))
+            ((.customer | del(.id)) + .complaint | to_entries | map("--\(.key) \(.value)") | join(" ")),
+            (.customer | del(.id, .bundle, .region) | to_entries | map("--fact \(.key)=\(.value)") | join(" "))
             ] | map(. // "" | tostring) | join("\u001f")' "$TMP/s.json")
         read -r -a args <<<"$args"
-        if [ -z "${TOK[$cid]:-}" ]; then TOK[$cid]=$(new_customer "$cid" "$b" "$r"); fi
+        read -r -a rec <<<"$rec"
+        if [ -z "${TOK[$cid]:-}" ]; then TOK[$cid]=$(new_customer "$cid" "$b" "$r" "${rec[@]}"); fi
         req POST /v1/tickets "${TOK[$cid]}" "$body"
         n=$((n + 1))
         if [ "$want_status" = 400 ]; then

@@ -7,7 +7,8 @@
  *   tamper DATADIR swap-events T1 T2       exchange two tickets' first events
  *   tamper DATADIR cut-tail                drop the newest event from the log
  *   tamper DATADIR foreign-checkpoint      re-sign the checkpoint with a new key
- *   tamper DATADIR edit-record TICKET      change a ticket record's summary
+ *   tamper DATADIR edit-record TICKET [NAME=VALUE]
+ *                                          change a ticket record's summary (or member NAME)
  *   tamper DATADIR poison-record TICKET    nest a value 2100 deep in a ticket record, as
  *                                          a broker without a depth limit once stored it
  */
@@ -118,7 +119,13 @@ apply(struct store_txn *t, void *ctx)
             return rc;
         json_t *rec = json_loadb((const char *)v1, l1, 0, NULL);
         free(v1);
-        json_object_set_new(rec, "summary", json_string("nothing happened"));
+        const char *eq = strchr(a2, '=');
+        if (eq != NULL) { /* a member named on the command line, as a string */
+            char name[64];
+            snprintf(name, sizeof(name), "%.*s", (int)(eq - a2), a2);
+            json_object_set_new(rec, name, json_string(eq + 1));
+        } else
+            json_object_set_new(rec, "summary", json_string("nothing happened"));
         char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(rec);
         rc = store_put(t, DB_TICKETS, a1, TICKET_ID_LEN, text, strlen(text), 0);
