@@ -303,11 +303,18 @@ route_dependency_json(const struct config *cfg, const struct route_facts *f,
 
 /* ---- deciding ---- */
 
+/*
+ * The precedence (docs/boundaries.md): the higher rank wins; at equal rank
+ * the rule that constrains more facts. Equal rank and specificity decides
+ * nothing here: the first in the file stays best, and the coverage check
+ * reports every such pair whose outcomes differ as a conflict.
+ */
 static int
 better(const struct config_rule *a, const struct config_rule *b)
 {
-    int sa = specificity(a), sb = specificity(b);
-    return sa != sb ? sa > sb : a->rank > b->rank;
+    if (a->rank != b->rank)
+        return a->rank > b->rank;
+    return specificity(a) > specificity(b);
 }
 
 void
@@ -452,12 +459,17 @@ route_owners_json(const struct route_owner *o, size_t n)
     return a;
 }
 
+static int same_outcome(const struct config *cfg, const struct config_rule *a,
+                        const struct config_rule *b, const struct route_facts *f);
+
 /*
  * The precedence step that decided (docs/boundaries.md): the winner was the
- * only rule that matched, or it constrains more facts than the next best,
- * or it ties with it on that and has the higher rank. Equal specificity and
- * rank with a different outcome is a conflict the broker refuses to start
- * on, so the order of the rules in the file never decides.
+ * only rule that matched, or it has a higher rank than the next best, or it
+ * ties with it on that and constrains more facts, or it ties on both and
+ * the two agree (same_outcome). Equal rank and specificity with a
+ * different outcome is a conflict the broker refuses to start on, so the
+ * order of the rules in the file never decides a routed complaint; only
+ * the explain of a refused configuration (seamctl) says "file_order".
  */
 static json_t *
 decided_by(const struct config *cfg, const struct route_facts *f, const struct config_rule *won)
@@ -477,20 +489,26 @@ decided_by(const struct config *cfg, const struct route_facts *f, const struct c
     if (next == NULL)
         return json_pack("{s:s, s:n, s:s}", "step", "only_match", "runner_up", "why",
                          "the only rule that matched");
-    char why[192];
+    char why[256];
     int sw = specificity(won), sn = specificity(next);
-    if (sw != sn)
-        snprintf(why, sizeof(why), "constrains %d facts; the next best, %s, %d", sw, next->id, sn);
-    else if (won->rank != next->rank)
-        snprintf(why, sizeof(why), "as specific as %s (%d facts), and ranked %d over %d", next->id,
-                 sw, won->rank, next->rank);
+    const char *step = won->rank != next->rank           ? "rank"
+                       : sw != sn                        ? "specificity"
+                       : same_outcome(cfg, won, next, f) ? "same_outcome"
+                                                         : "file_order";
+    if (won->rank != next->rank)
+        snprintf(why, sizeof(why), "ranked %d; the next best, %s, %d", won->rank, next->id,
+                 next->rank);
+    else if (sw != sn)
+        snprintf(why, sizeof(why), "ranked as %s (%d), and constrains %d facts to its %d", next->id,
+                 won->rank, sw, sn);
+    else if (strcmp(step, "same_outcome") == 0)
+        snprintf(why, sizeof(why), "as ranked and specific as %s, with the same outcome", next->id);
     else
-        snprintf(why, sizeof(why), "as specific and ranked as %s, with the same outcome", next->id);
-    return json_pack("{s:s, s:s, s:s}", "step",
-                     sw != sn                  ? "specificity"
-                     : won->rank != next->rank ? "rank"
-                                               : "same_outcome",
-                     "runner_up", next->id, "why", why);
+        snprintf(why, sizeof(why),
+                 "as ranked and specific as %s, with another outcome: the order in the file "
+                 "decided, a conflict the broker refuses to start on",
+                 next->id);
+    return json_pack("{s:s, s:s, s:s}", "step", step, "runner_up", next->id, "why", why);
 }
 
 json_t *

@@ -1,7 +1,9 @@
 /*
  * route.h: service-boundary rules. Which company owns a complaint with
- * given facts: the matching rule that constrains the most facts wins, its
- * rank breaking what specificity cannot; owners are resolved through the
+ * given facts: the matching rule of the highest rank wins, the one that
+ * constrains the most facts among rules of equal rank (two of equal rank
+ * and specificity with different outcomes are a conflict the check
+ * reports, never decided by their order in the file); owners are resolved through the
  * customer's bundle and region; a fallback chain says who is next after a
  * hand-back, ending with the lead. A rule may route a complaint about a
  * service that rides on another by the upstream's provider (its

@@ -88,6 +88,12 @@ check "explain names the precedence step that decided: specificity over the defa
 req POST /v1/rules/explain "$LEAD" '{"customer":"c1","service":"internet","symptom":"slow","equipment":"in_home_wiring"}'
 check "... rank, when two rules are as specific" \
     [ "$(jbody '.winner + " " + .decided_by.step + " " + .decided_by.runner_up')" = "home-wiring-fault rank internet-access" ]
+req POST /v1/rules/explain "$LEAD" '{"customer":"c1","service":"tv","symptom":"billing","equipment":"set_top_box"}'
+check "... rank before specificity: the billing rule (rank 20, one fact) beats tv-box (three facts)" \
+    [ "$(jbody '.winner + " " + .decided_by.step + " " + .decided_by.runner_up')" = "billing rank tv-box" ]
+req POST /v1/rules/explain "$LEAD" '{"customer":"c1","service":"tv","symptom":"no_service","equipment":"in_home_wiring","priority":"urgent"}'
+check "... specificity between rules of equal rank (10): the joint outage rule over the wiring rule" \
+    [ "$(jbody '.winner + " " + .decided_by.step + " " + .decided_by.runner_up')" = "tv-over-ip-outage specificity home-wiring-fault" ]
 req POST /v1/rules/explain "$LEAD" '{"bundle":"triple-play","region":"north","service":"phone","symptom":"no_service"}'
 check "explain shows the dependency that applied: phone over internet, the internet provider first" \
     [ "$(jbody '.winner + " " + .dependency.mode + " " + (.dependency.applied | tostring) + " " + .owners[0].partner + " " + .fallback[0].partner')" = "voice-over-internet upstream_first true fibernet nordtel" ]

@@ -1,7 +1,8 @@
 /*
  * test_route.c: the rule engine on small federations written here as JSON
- * text and read by the real configuration loader: the most specific rule
- * wins and rank breaks ties of specificity; owners resolve through the
+ * text and read by the real configuration loader: the rule of the highest
+ * rank wins and specificity breaks ties of rank; explain names the step that
+ * decided; owners resolve through the
  * customer's bundle and region or by partner id; fallback chains drop what
  * cannot be resolved and end with the lead; joint mode; a complaint no
  * rule can resolve goes to the lead, flagged; route_possible_owner; and
@@ -118,19 +119,22 @@ owners_of(const struct route_owner *o, size_t n)
 }
 
 static void
-test_specificity_and_rank(void)
+test_rank_and_specificity(void)
 {
     struct config *cfg = load(
         /* one condition, high rank */
         "{\"id\":\"tv-any\",\"match\":{\"service\":\"tv\"},\"owners\":\"lead\",\"rank\":100},"
-        /* two conditions, rank 0: more specific, wins over rank */
+        /* two conditions, rank 0: more specific, but the rank-100 rule wins */
         "{\"id\":\"tv-signal\",\"match\":{\"service\":\"tv\",\"symptom\":\"no_signal\"},"
         "\"owners\":\"provider_of:tv\"},"
-        /* equal specificity (two conditions) to tv-signal's rivals below */
+        /* equal specificity (two conditions), ranks 1 and 2 */
         "{\"id\":\"net-slow\",\"match\":{\"service\":\"internet\",\"symptom\":\"slow\"},"
         "\"owners\":\"provider_of:internet\",\"rank\":1},"
         "{\"id\":\"net-router\",\"match\":{\"service\":\"internet\",\"equipment\":\"router\"},"
         "\"owners\":\"lead\",\"rank\":2},"
+        /* rank 2 as net-router, three conditions: more specific at equal rank */
+        "{\"id\":\"net-router-north\",\"match\":{\"service\":\"internet\",\"equipment\":"
+        "\"router\",\"region\":\"north\"},\"owners\":\"provider_of:internet\",\"rank\":2},"
         /* a list of values is still one condition */
         "{\"id\":\"billing\",\"match\":{\"symptom\":[\"billing\",\"slow\",\"no_signal\"]},"
         "\"owners\":\"lead\",\"rank\":-5}," DEFAULT_RULE,
@@ -140,23 +144,28 @@ test_specificity_and_rank(void)
     if (cfg == NULL)
         return;
     ok(!strcmp(winner(cfg, facts("full", "north", "tv", "no_signal", NULL, "normal"), &res),
-               "tv-signal"),
-       "two matching conditions beat one of higher rank (%s)", res.rule ? res.rule->id : "-");
-    ok(!strcmp(owners_of(res.owners, res.nowners), "sky") && !res.joint && !res.unroutable,
-       "... single owner, provider_of:tv resolved to sky through the bundle");
-    ok(!strcmp(winner(cfg, facts("full", "north", "tv", "slow", NULL, "normal"), &res), "tv-any"),
-       "with only one condition met, the rank-100 rule beats the rank -5 one");
+               "tv-any"),
+       "rank first: one condition of rank 100 beats two of rank 0 (%s)",
+       res.rule ? res.rule->id : "-");
+    ok(!strcmp(owners_of(res.owners, res.nowners), "hq") && !res.joint && !res.unroutable,
+       "... single owner, the lead by id");
     ok(!strcmp(winner(cfg, facts("full", "north", "internet", "slow", "router", "normal"), &res),
+               "net-router-north"),
+       "at equal rank (2) the rule with more conditions wins (%s)", res.rule ? res.rule->id : "-");
+    ok(!strcmp(owners_of(res.owners, res.nowners), "fib"),
+       "... its owner, provider_of:internet, resolved to fib in the north");
+    ok(!strcmp(winner(cfg, facts("full", "south", "internet", "slow", "router", "normal"), &res),
                "net-router"),
-       "equal specificity: the higher rank wins (%s)", res.rule ? res.rule->id : "-");
+       "the three-condition rule out of play (south): equal specificity, the higher rank wins (%s)",
+       res.rule ? res.rule->id : "-");
     ok(!strcmp(owners_of(res.owners, res.nowners), "hq"), "... and its owner is the lead, by id");
     ok(!strcmp(winner(cfg, facts("full", "north", "internet", "slow", "box", "normal"), &res),
                "net-slow"),
-       "the rank-2 rule out of play (other equipment), the rank-1 rule wins");
+       "the rank-2 rules out of play (other equipment), the rank-1 rule wins");
     ok(!strcmp(winner(cfg, facts("full", "north", "wiring", "billing", NULL, "low"), &res),
-               "billing"),
-       "a rule of negative rank still beats the default (more specific)");
-    ok(!strcmp(winner(cfg, facts("full", "north", NULL, "slow", NULL, "low"), &res), "billing"),
+               "default"),
+       "a rule ranked below the default (-5) loses to it, however specific");
+    ok(!strcmp(winner(cfg, facts("full", "north", NULL, "slow", NULL, "low"), &res), "default"),
        "an absent service matches no rule that wants one");
     ok(!strcmp(winner(cfg, facts("full", "north", "wiring", NULL, NULL, "low"), &res), "default"),
        "nothing else matching, the default rule wins");
@@ -179,6 +188,93 @@ test_specificity_and_rank(void)
            strstr(why, "\"internet\""),
        "... and says why a rule did not match (%s)", why ? why : "null");
     json_decref(considered);
+
+    /* explain's decided_by: the step, the runner-up, why. */
+    static const struct {
+        struct route_facts f;
+        const char *winner, *step, *runner_up, *why;
+    } steps[] = {
+        {{.v = {[FACT_BUNDLE] = "full",
+                [FACT_REGION] = "north",
+                [FACT_SERVICE] = "tv",
+                [FACT_SYMPTOM] = "no_signal",
+                [FACT_PRIORITY] = "normal"}},
+         "tv-any",
+         "rank",
+         "tv-signal",
+         "ranked 100; the next best, tv-signal, 0"},
+        {{.v = {[FACT_BUNDLE] = "full",
+                [FACT_REGION] = "north",
+                [FACT_SERVICE] = "internet",
+                [FACT_SYMPTOM] = "slow",
+                [FACT_EQUIPMENT] = "router",
+                [FACT_PRIORITY] = "low"}},
+         "net-router-north",
+         "specificity",
+         "net-router",
+         "constrains 3 facts to its 2"},
+        {{.v = {[FACT_BUNDLE] = "full",
+                [FACT_REGION] = "south",
+                [FACT_SERVICE] = "internet",
+                [FACT_SYMPTOM] = "slow",
+                [FACT_EQUIPMENT] = "router",
+                [FACT_PRIORITY] = "low"}},
+         "net-router",
+         "rank",
+         "net-slow",
+         "ranked 2; the next best, net-slow, 1"},
+        {{.v = {[FACT_BUNDLE] = "full",
+                [FACT_REGION] = "north",
+                [FACT_SERVICE] = "wiring",
+                [FACT_PRIORITY] = "low"}},
+         "default",
+         "only_match",
+         NULL,
+         "the only rule that matched"},
+        {{.v = {[FACT_BUNDLE] = "full",
+                [FACT_REGION] = "north",
+                [FACT_SERVICE] = "wiring",
+                [FACT_SYMPTOM] = "billing",
+                [FACT_PRIORITY] = "low"}},
+         "default",
+         "rank",
+         "billing",
+         "ranked 0; the next best, billing, -5"},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        json_t *ex = route_explain(cfg, &steps[i].f);
+        json_t *d = json_object_get(ex, "decided_by");
+        const char *w = json_string_value(json_object_get(ex, "winner"));
+        const char *st = json_string_value(json_object_get(d, "step"));
+        const char *ru = json_string_value(json_object_get(d, "runner_up"));
+        const char *dw = json_string_value(json_object_get(d, "why"));
+        ok(w && !strcmp(w, steps[i].winner) && st && !strcmp(st, steps[i].step) &&
+               (steps[i].runner_up ? ru && !strcmp(ru, steps[i].runner_up)
+                                   : json_is_null(json_object_get(d, "runner_up"))) &&
+               dw && strstr(dw, steps[i].why),
+           "explain: %s won, decided by %s over %s (%s)", w ? w : "-", st ? st : "-",
+           ru ? ru : "none", dw ? dw : "-");
+        json_decref(ex);
+    }
+    config_free(cfg);
+
+    /* Two rules as ranked and as specific with the same outcome: explain says so. */
+    cfg = load("{\"id\":\"a\",\"match\":{\"service\":\"internet\",\"symptom\":\"slow\"},"
+               "\"owners\":\"provider_of:internet\"},"
+               "{\"id\":\"c\",\"match\":{\"service\":\"internet\",\"region\":\"north\"},"
+               "\"owners\":\"provider_of:internet\"}," DEFAULT_RULE,
+               NULL);
+    ok(cfg != NULL, "a federation with two agreeing rules loads");
+    if (cfg == NULL)
+        return;
+    struct route_facts same = facts("full", "north", "internet", "slow", NULL, "low");
+    json_t *ex = route_explain(cfg, &same);
+    json_t *d = json_object_get(ex, "decided_by");
+    ok(!strcmp(json_string_value(json_object_get(ex, "winner")), "a") &&
+           !strcmp(json_string_value(json_object_get(d, "step")), "same_outcome") &&
+           !strcmp(json_string_value(json_object_get(d, "runner_up")), "c"),
+       "explain: as ranked and specific, with the same outcome: same_outcome");
+    json_decref(ex);
     config_free(cfg);
 }
 
@@ -425,12 +521,125 @@ test_check(void)
     free(errors);
 }
 
+/*
+ * The check follows the precedence: a tie that matters is one at the top,
+ * equal rank and equal specificity with a different outcome (owners,
+ * mode, fallback chain, visibility), whatever lower-ranked rules match,
+ * even more specific ones; a tie among rules that never come first decides
+ * nothing.
+ */
+static void
+test_check_precedence(void)
+{
+    int fatal = -1;
+    /* t1 and t2 tie at rank 5 on billing and box; m, more specific but rank 0, never wins. */
+    struct config *cfg =
+        load("{\"id\":\"t1\",\"match\":{\"symptom\":\"billing\"},\"owners\":\"lead\",\"rank\":5},"
+             "{\"id\":\"t2\",\"match\":{\"equipment\":\"box\"},\"owners\":\"lead\",\"rank\":5,"
+             "\"customer_visible\":true},"
+             "{\"id\":\"m\",\"match\":{\"service\":\"tv\",\"symptom\":\"billing\",\"equipment\":"
+             "\"box\",\"bundle\":\"full\"},\"owners\":\"provider_of:tv\",\"fallback\":[\"lead\"]},"
+             "{\"id\":\"lead-box\",\"match\":{\"equipment\":\"box\",\"region\":\"north\"},"
+             "\"owners\":\"lead\"}," DEFAULT_RULE,
+             NULL);
+    ok(cfg != NULL, "a federation with a tie at rank 5 loads");
+    if (cfg == NULL)
+        return;
+    json_t *rep = route_check(cfg, &fatal);
+    /* billing and box: 3 bundles x 2 regions x (3 services + none) x 4 priorities, the 8
+     * where m matches (full, tv) included. */
+    ok(fatal == 1 && count_of(rep, "conflicts") == 96,
+       "a tie at the top rank is a conflict wherever it decides, also where a more specific "
+       "rule of lower rank matches (%lu)",
+       count_of(rep, "conflicts"));
+    json_t *c0 = json_array_get(json_object_get(json_object_get(rep, "conflicts"), "examples"), 0);
+    json_t *rules = json_object_get(c0, "rules");
+    ok(json_array_size(rules) == 2 && !strcmp(json_string_value(json_array_get(rules, 0)), "t1") &&
+           !strcmp(json_string_value(json_array_get(rules, 1)), "t2"),
+       "... naming both rules, the first in the file first");
+    json_t *sh = json_object_get(json_object_get(rep, "shadowed"), "rules");
+    ok(count_of(rep, "shadowed") == 2 && !strcmp(json_string_value(json_array_get(sh, 0)), "m") &&
+           !strcmp(json_string_value(json_array_get(sh, 1)), "lead-box"),
+       "the more specific rules of lower rank never win: shadowed");
+    json_decref(rep);
+    /* The explain of a tied complaint: the first in the file wins as routed, which the check
+     * refuses; explain says the order in the file decided. */
+    struct route_facts f = facts("full", "north", "tv", "billing", "box", "low");
+    json_t *ex = route_explain(cfg, &f);
+    json_t *d = json_object_get(ex, "decided_by");
+    ok(!strcmp(json_string_value(json_object_get(ex, "winner")), "t1") &&
+           !strcmp(json_string_value(json_object_get(d, "step")), "file_order") &&
+           !strcmp(json_string_value(json_object_get(d, "runner_up")), "t2"),
+       "explain of a tie with another outcome: the order in the file decided (%s), a conflict",
+       json_string_value(json_object_get(d, "step")));
+    json_decref(ex);
+    config_free(cfg);
+
+    /* l1 and l2 tie at rank 0, but h (rank 5) matches wherever they do: no conflict. */
+    cfg = load("{\"id\":\"h\",\"match\":{\"symptom\":\"billing\"},\"owners\":\"lead\",\"rank\":5},"
+               "{\"id\":\"l1\",\"match\":{\"service\":\"tv\",\"symptom\":\"billing\"},"
+               "\"owners\":\"lead\",\"customer_visible\":true},"
+               "{\"id\":\"l2\",\"match\":{\"symptom\":\"billing\",\"region\":\"north\"},"
+               "\"owners\":\"lead\"}," DEFAULT_RULE,
+               NULL);
+    ok(cfg != NULL, "a federation with a tie below the top rank loads");
+    if (cfg == NULL)
+        return;
+    rep = route_check(cfg, &fatal);
+    sh = json_object_get(json_object_get(rep, "shadowed"), "rules");
+    ok(fatal == 0 && count_of(rep, "conflicts") == 0 && count_of(rep, "shadowed") == 2 &&
+           !strcmp(json_string_value(json_array_get(sh, 0)), "l1") &&
+           !strcmp(json_string_value(json_array_get(sh, 1)), "l2"),
+       "a tie among rules a higher rank always beats decides nothing: no conflict, both shadowed "
+       "(%lu conflicts)",
+       count_of(rep, "conflicts"));
+    json_decref(rep);
+    config_free(cfg);
+
+    /* x and y tie (rank 0, two facts) on internet, slow, router; what of y's outcome differs. */
+    static const struct {
+        const char *what, *y;
+        unsigned long conflicts;
+    } diff[] = {
+        {"nothing", "\"owners\":\"provider_of:internet\",\"fallback\":[\"lead\"]", 0},
+        {"the owners", "\"owners\":\"lead\",\"fallback\":[\"lead\"]", 24},
+        {"the mode",
+         "\"owners\":\"provider_of:internet\",\"mode\":\"joint\",\"fallback\":[\"lead\"]", 24},
+        {"the fallback chain",
+         "\"owners\":\"provider_of:internet\",\"fallback\":[\"nord\",\"lead\"]", 24},
+        {"the visibility",
+         "\"owners\":\"provider_of:internet\",\"fallback\":[\"lead\"],\"customer_visible\":true",
+         24},
+    };
+    for (size_t i = 0; i < sizeof(diff) / sizeof(diff[0]); i++) {
+        char rules_text[512];
+        snprintf(rules_text, sizeof(rules_text),
+                 "{\"id\":\"x\",\"match\":{\"service\":\"internet\",\"symptom\":\"slow\"},"
+                 "\"owners\":\"provider_of:internet\",\"fallback\":[\"lead\"]},"
+                 "{\"id\":\"y\",\"match\":{\"service\":\"internet\",\"equipment\":\"router\"},"
+                 "%s}," DEFAULT_RULE,
+                 diff[i].y);
+        cfg = load(rules_text, NULL);
+        if (cfg == NULL) {
+            ok(0, "the pair differing in %s loads", diff[i].what);
+            continue;
+        }
+        rep = route_check(cfg, &fatal);
+        ok(count_of(rep, "conflicts") == diff[i].conflicts && fatal == (diff[i].conflicts > 0),
+           "equal rank and specificity, differing in %s: %lu conflicts (want %lu)", diff[i].what,
+           count_of(rep, "conflicts"), diff[i].conflicts);
+        json_decref(rep);
+        config_free(cfg);
+    }
+}
+
 int
 main(void)
 {
-    test_specificity_and_rank();
+    test_rank_and_specificity();
     test_owners_and_fallback();
     test_joint_and_unroutable();
     test_check();
+    test_check_precedence();
     return done_testing();
 }
