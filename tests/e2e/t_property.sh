@@ -55,7 +55,12 @@ refused=$(grep -c '^400$' "$TMP/codes")
 echo "# $N complaints: $created tickets, $refused refused"
 check "every complaint was answered 201 or 400" [ $((created + refused)) = "$N" ]
 # Each 400 names one of the fields that was bad in its request.
-for i in $(seq 1 "$N"); do echo "$i $(tr -d '\n' <"$TMP/r/$i")"; done >"$TMP/answers"
+# "N BODY" for each answer, its lines joined (one awk over the files, not a process each).
+find "$TMP/r" -type f -name '[0-9]*' -print0 |
+    xargs -0 awk 'FNR == 1 && NR > 1 { print id, buf; buf = "" }
+        FNR == 1 { id = FILENAME; sub(/.*\//, "", id) } { buf = buf $0 } END { if (NR) print id, buf }' \
+        >"$TMP/answers"
+check "every answer was read back ($N)" [ "$(wc -l <"$TMP/answers")" = "$N" ]
 wrong=$(awk 'NR == FNR { $1 = $1; bad[$1] = $0; next }
     { id = $1; sub(/^[0-9]+ /, ""); if ($0 !~ /"error"/) { if (bad[id] != id) { print id " accepted with bad fields: " bad[id] }; next }
       match($0, /"field":"[a-z]+"/); f = substr($0, RSTART + 9, RLENGTH - 10)

@@ -5,26 +5,46 @@
 # damaged, and writes succeed again once space returns.
 . "$(dirname "$0")/lib.sh"
 C1=
-# fill_until_full: posts tickets until one is refused; sets IDS (answered 201) and FULL_STATUS.
+# fill_until_full: posts tickets one after another (twenty a curl, over one
+# connection) until one is refused, then one more; sets IDS (every one
+# answered 201) and FULL_STATUS, FULL_CODE and FULL_RETRY (that last one's).
 fill_until_full() {
     IDS=()
     FULL_STATUS=
-    for _ in $(seq 1 3000); do
-        req POST /v1/tickets "$C1" "$TICKET_BODY"
-        if [ "$STATUS" = 201 ]; then IDS+=("$(jbody .id)"); continue; fi
-        FULL_STATUS=$STATUS
-        FULL_CODE=$(jbody .error.code)
-        FULL_RETRY=$(header Retry-After)
-        break
+    local batch i code refused=0
+    mkdir -p "$TMP/fill"
+    for batch in $(seq 1 150); do
+        rm -f "$TMP/fill/"*
+        for i in $(seq 1 20); do
+            printf 'url = "%s"\noutput = "%s"\n' "$(URL /v1/tickets)" "$TMP/fill/$i.body"
+        done >"$TMP/fill.cfg"
+        curl -s --no-progress-meter -X POST -H "Authorization: Bearer $C1" \
+            -H 'Content-Type: application/json' --data-binary "$TICKET_BODY" -K "$TMP/fill.cfg" \
+            -w '%{http_code} %{filename_effective}\n' >"$TMP/fill.codes"
+        while read -r code i; do
+            if [ "$code" = 201 ]; then
+                IDS+=("$(jq -r .id "$i")")
+            else
+                refused=1
+            fi
+        done <"$TMP/fill.codes"
+        [ $refused = 0 ] || break
     done
+    req POST /v1/tickets "$C1" "$TICKET_BODY"
+    FULL_STATUS=$STATUS
+    FULL_CODE=$(jbody .error.code)
+    FULL_RETRY=$(header Retry-After)
 }
 refute_grown() { ! grep -q "map grown" "$TMP/broker.$STARTS.log"; }
-all_present() { # every id in IDS reads back 200
+all_present() { # every id in IDS reads back 200 (eight requests at a time)
     local id
     for id in "${IDS[@]}"; do
-        req GET "/v1/tickets/$id" "$C1"
-        [ "$STATUS" = 200 ] || { echo "$id: $STATUS"; return 1; }
-    done
+        printf 'url = "%s"\noutput = "/dev/null"\n' "$(URL "/v1/tickets/$id")"
+    done >"$TMP/present.cfg"
+    curl -s --no-progress-meter -Z --parallel-max 8 -H "Authorization: Bearer $C1" \
+        -K "$TMP/present.cfg" -w '%{http_code} %{url}\n' >"$TMP/present.codes"
+    [ "$(grep -c '^200 ' "$TMP/present.codes")" = "${#IDS[@]}" ] ||
+        { grep -v '^200 ' "$TMP/present.codes" | head -5; return 1; }
 }
 
 # --- the map limit
