@@ -45,9 +45,10 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
     done
 fi
 # The e2e scripts run E2E_JOBS at a time (default 3), each with its own
-# broker, port and data directory; a script whose header says "# e2e: alone"
-# (load and timing tests) runs by itself after the others. Outputs are
-# printed in name order once all have ended.
+# broker, port and data directory, the long ones ("# e2e: long") first; a
+# script whose header says "# e2e: alone" (load and timing tests) runs by
+# itself after the others. Outputs are printed in name order once all have
+# ended, each with its wall time.
 if [ "$what" = all ] || [ "$what" = e2e ]; then
     jobs_max=${E2E_JOBS:-3}
     logs=$(mktemp -d "${TMPDIR:-/tmp}/seam-run.XXXXXX")
@@ -61,7 +62,10 @@ if [ "$what" = all ] || [ "$what" = e2e ]; then
         echo $((SECONDS - t0)) >"$logs/$b.time"
     }
     alone=()
-    for t in tests/e2e/t_*.sh; do
+    # The longest first ("# e2e: long" in the header), so that none of them
+    # starts last and runs on alone.
+    mapfile -t scripts < <(grep -l '^# e2e: long' tests/e2e/t_*.sh; grep -L '^# e2e: long' tests/e2e/t_*.sh)
+    for t in "${scripts[@]}"; do
         if grep -q '^# e2e: alone' "$t"; then
             alone+=("$t")
             continue

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long (started first by tests/run.sh)
 # Invariant 2: a request answered 2xx is durable. Many times over: file a
 # complaint, kill -9 the broker the instant the 201 arrives, restart, and
 # find the ticket there with a store that verifies. Then the same under

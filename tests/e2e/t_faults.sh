@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long (started first by tests/run.sh)
 # Store fault injection (STYLE.md section 9; docs/operations.md): the broker
 # built with -DSEAM_FAULTS (make faults) fails the N-th LMDB call after a
 # request that carries "seam-fault-at: N". For every write path (filing,

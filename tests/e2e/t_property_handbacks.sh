@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long (started first by tests/run.sh)
 # A property of hand-backs: random complaints from customers of every bundle
 # and region, then random hand-backs by whoever holds each claim (any
 # reason, belongs_to any partner or the lead, duplicates) and random

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long (started first by tests/run.sh)
 # The scenario corpus (tests/scenarios/*.json): every complaint is filed with
 # the real daemon and explained by `seamctl rules explain` from the same
 # file; the owners the daemon assigned, the CLI's answer, the API's explain

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long (started first by tests/run.sh)
 # The second example federation, of another industry: a housing
 # cooperative whose buildings' services (heating, water, lifts, electrics,
 # cleaning, grounds) are delivered by contractors (conf/examples/

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long (started first by tests/run.sh)
 # Evidence that has been rewritten is found: a byte changed in the LMDB file
 # by hand, an event removed, two events swapped, the log's tail cut, a
 # checkpoint signed by another key, a ticket record edited. Each makes
