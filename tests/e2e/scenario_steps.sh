@@ -12,6 +12,9 @@
 #       the lead merges the ticket last filed into ticket number "into";
 #   {"facts": {"by": "owner"|"lead", "facts": {...}, "reason": "..."}}
 #       the newest live claim's owner, or the lead, corrects the facts;
+#   {"tmf_patch": {"by": "customer"|"lead", "facts": {...}}}
+#       the customer or the lead PATCHes the TMF621 ticket's related entities
+#       (each fact under the first TMF621 role the federation gives it);
 #   {"resolve": {}}
 #       every live claim's owner resolves it;
 #   {"reopen": {"facts": {...}}}
@@ -26,6 +29,8 @@
 # rule), "live_owners" (the partners of its live claims, in any order).
 declare -A PTOK
 LEAD_ID=$(jq -r .lead.id "$CONF")
+# The TMF621 role that carries each fact: {"service":"service",...}
+TMF_ROLES=$(jq -c '[.facts // [] | .[] | select(.tmf.roles) | {(.name): .tmf.roles[0]}] | add // {}' "$CONF")
 
 # owner_token PARTNER: sets OWNER_TOK to a token of the claim's owner (the
 # lead's own when the lead holds the claim)
@@ -142,6 +147,16 @@ scenario_steps() {
             fi
             req POST "/v1/tickets/${SC_IDS[-1]}/facts" "$tok" \
                 "$(jq -c '{facts, reason: (.reason // "scenario")}' <<<"$arg")"
+            [ "$STATUS" = 200 ] || { ok 1 "$name: answered $STATUS $(body)"; continue; }
+            ;;
+        tmf_patch)
+            local tok=$LEAD
+            [[ $arg == *'"by":"customer"'* ]] && tok=$SC_TOK
+            STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X PATCH -H "Authorization: Bearer $tok" \
+                -H 'Content-Type: application/merge-patch+json' --data-binary "$(jq -c --argjson r "$TMF_ROLES" \
+                '{relatedEntity: [.facts | to_entries[] | {id: .value, role: ($r[.key] // .key),
+                  "@referredType": ((.key | .[0:1] | ascii_upcase) + (.key | .[1:]))}]}' <<<"$arg")" \
+                "$(URL "/tmf-api/troubleTicket/v4/troubleTicket/${SC_IDS[-1]}")")
             [ "$STATUS" = 200 ] || { ok 1 "$name: answered $STATUS $(body)"; continue; }
             ;;
         resolve)
