@@ -223,6 +223,17 @@ flag_set_add(struct flag_set *s, enum ticket_flag f)
         s->v[s->n++] = (uint8_t)f;
 }
 
+void
+flag_set_del(struct flag_set *s, enum ticket_flag f)
+{
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->v[i] == (uint8_t)f) {
+            memmove(&s->v[i], &s->v[i + 1], s->n - i - 1);
+            s->n--;
+            return;
+        }
+}
+
 int
 ticket_has_flag(const struct ticket *t, enum ticket_flag f)
 {

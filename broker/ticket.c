@@ -252,11 +252,17 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk, 
     }
     tk->customer_visible = res.rule && res.rule->customer_visible;
     set_str(&tk->topic, res.rule ? res.rule->label : NULL);
+    /* Both say what the complaint is now: a round on corrected facts sets
+     * or clears them (the events keep what each round said). */
     if (res.unroutable)
         flag_set_add(&tk->flags, FLAG_UNROUTABLE);
+    else
+        flag_set_del(&tk->flags, FLAG_UNROUTABLE);
     int out_of_bundle = !route_in_bundle(c->cfg, &f);
     if (out_of_bundle) /* routed all the same (the default rule), but visibly */
         flag_set_add(&tk->flags, FLAG_OUT_OF_BUNDLE);
+    else
+        flag_set_del(&tk->flags, FLAG_OUT_OF_BUNDLE);
     struct json_text made = {0};
     json_text_lit(&made, "[");
     for (size_t i = 0; i < res.nowners; i++) {

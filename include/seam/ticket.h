@@ -310,5 +310,6 @@ int ticket_has_flag(const struct ticket *t, enum ticket_flag f);
 /* Whether the flag set has the flag; adds it once. */
 int flag_set_has(const struct flag_set *s, enum ticket_flag f);
 void flag_set_add(struct flag_set *s, enum ticket_flag f);
+void flag_set_del(struct flag_set *s, enum ticket_flag f);
 
 #endif
