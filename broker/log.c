@@ -171,27 +171,19 @@ log_buffer_stop(void)
     log_flush();
 }
 
-#define LOGFN(name, level, err)                                                                    \
+#define LOGFN(name, level, err, deferred)                                                          \
     void name(const char *fmt, ...)                                                                \
     {                                                                                              \
         va_list ap;                                                                                \
         va_start(ap, fmt);                                                                         \
-        vlog(level, err, 0, fmt, ap);                                                              \
+        vlog(level, err, deferred, fmt, ap);                                                       \
         va_end(ap);                                                                                \
     }
 
-LOGFN(log_warn, "warn", 1)
-LOGFN(log_warnx, "warn", 0)
-LOGFN(log_info, "info", 0)
-
-void
-log_access(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vlog("info", 0, 1, fmt, ap);
-    va_end(ap);
-}
+LOGFN(log_warn, "warn", 1, 0)
+LOGFN(log_warnx, "warn", 0, 0)
+LOGFN(log_info, "info", 0, 0)
+LOGFN(log_access, "info", 0, 1) /* a request's line: it may wait in the buffer */
 
 void
 log_debug(const char *fmt, ...)

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "route.h"
+#include "config_text.h"
 #include "tap.h"
 
 /*
@@ -68,25 +69,7 @@ static const char base[] =
 static struct config *
 load(const char *services, const char *rules, char **errors)
 {
-    size_t n = strlen(base) + strlen(services) + strlen(rules) + 1;
-    char *text = malloc(n);
-    snprintf(text, n, base, services, rules);
-    struct config *cfg = NULL;
-    char *err = NULL;
-    enum seam_err rc = config_load_buffer("test.json", text, strlen(text), &cfg, &err);
-    free(text);
-    if (errors != NULL)
-        *errors = err;
-    else {
-        if (err != NULL)
-            fprintf(stderr, "%s", err);
-        free(err);
-    }
-    if (rc != SEAM_OK) {
-        config_free(cfg);
-        return NULL;
-    }
-    return cfg;
+    return config_from(errors, base, services, rules);
 }
 
 /* Whether the federation is refused with a problem containing want. */
