@@ -22,7 +22,6 @@
 
 #include "config.h"
 #include "json_fast.h"
-#include "record.h"
 #include "seam/evidence.h"
 
 /* JSON paths in messages are cut at 512 bytes on purpose; a cut path still names the place. */
@@ -1700,7 +1699,6 @@ config_load_buffer_facts(const char *path, const char *text, size_t len,
         return SEAM_EINVAL;
     }
     free(c.errors);
-    record_use_facts(cf->fact_kinds, cf->nfact_kinds);
     *out = cf;
     return SEAM_OK;
 }

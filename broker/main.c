@@ -164,6 +164,7 @@ main(int argc, char **argv)
         fprintf(stderr, "seam-broker: configuration %s rejected\n", conf);
         return 1;
     }
+    record_use_facts(cfg->fact_kinds, cfg->nfact_kinds); /* the names records hold them by */
     if (listen != NULL && config_set_listen(cfg, listen) != 0) {
         fprintf(stderr, "seam-broker: -l %s: expected ADDRESS:PORT\n", listen);
         return 1;

@@ -135,6 +135,7 @@ load_config(int required)
         free(errors);
         die("configuration %s rejected", path);
     }
+    record_use_facts(cfg->fact_kinds, cfg->nfact_kinds); /* the names records hold them by */
     return cfg;
 }
 
@@ -494,6 +495,8 @@ cmd_verify(int argc, char **argv)
                     "built-in names\n",
                     opt_config);
             cfg = NULL;
+        } else {
+            record_use_facts(cfg->fact_kinds, cfg->nfact_kinds);
         }
         free(errors);
     }

@@ -26,7 +26,8 @@
  * for that reason; the first FACT_COUNT rows of any table are the facts
  * the code names, so FACT_SERVICE … FACT_PRIORITY name the same facts in
  * every table. The ticket record stores facts under the table's names
- * (record_use_facts).
+ * (record_use_facts, which the broker and seamctl call with their
+ * configuration's table).
  *
  * The table is constant; any thread may read it.
  */

@@ -39,7 +39,8 @@
 /*
  * The facts of the configuration's table (config->fact_kinds), by index: the
  * names a record stores t->facts[] and t->filed[] under. fact_kinds[]'s
- * until called; the configuration loader calls it (a federation's $.facts).
+ * until called; a program calls it once it has loaded its configuration
+ * (seam-broker and seamctl do, before any thread reads a record).
  * A stored fact the table does not name is passed over on reading.
  */
 struct fact_kind;
