@@ -140,11 +140,11 @@ accept_languages(const char *h, char langs[][16])
         while (tl > 0 && (h[tl - 1] == ' ' || h[tl - 1] == '\t'))
             tl--;
         double w = 1.0;
-        if (semi != NULL) {
-            const char *qs = strstr(semi, "q=");
-            if (qs != NULL && qs < h + len)
+        for (const char *qs = semi; qs != NULL && qs + 1 < h + len; qs++)
+            if (qs[0] == 'q' && qs[1] == '=') { /* within this entry only */
                 w = strtod(qs + 2, NULL);
-        }
+                break;
+            }
         char tag[16];
         if (w > 0 && lang_tag(h, tl, tag, sizeof(tag))) {
             size_t at = n;

@@ -67,6 +67,12 @@ vocab_al "$C1" "fr;q=0, en"
 check "... q=0 is a refusal" [ "$(jbody .lang)" = en ]
 vocab_al "$C1" ";;;,,=q"
 check "... a malformed header is a preference, not an error" [ "$STATUS" = 200 -a "$(jbody .lang)" = en ]
+vocab_al "$C1" "$(printf 'x;%.0s,' $(seq 1 2500))fr;q=0.1"
+check "... 2,500 malformed entries before a good one: each read on its own, the good one counts" \
+    [ "$STATUS" = 200 -a "$(jbody .lang)" = fr ]
+vocab_al "$C1" "fr;level=1, en;q=0.5"
+check "... an entry's weight is its own (fr has none: 1, above en's 0.5)" \
+    [ "$STATUS" = 200 -a "$(jbody .lang)" = fr ]
 req GET "/v1/vocabulary?lang=fr_FR!" "$C1"
 check "a malformed ?lang= is 400 naming it" [ "$STATUS" = 400 -a "$(jbody .error.code)" = invalid_parameter -a "$(jbody .error.field)" = lang ]
 req GET "/v1/vocabulary?lang=it" "$FIB"
