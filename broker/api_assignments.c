@@ -46,7 +46,7 @@ struct page {
     atomic_uint refs;
     int any;
     size_t len;
-    char text[];
+    char *text; /* the page as ticket_queue built it */
 };
 
 struct page_slot {
@@ -63,8 +63,10 @@ static void
 page_release(void *cls)
 {
     struct page *p = cls;
-    if (atomic_fetch_sub(&p->refs, 1) == 1)
+    if (atomic_fetch_sub(&p->refs, 1) == 1) {
+        free(p->text);
         free(p);
+    }
 }
 
 /* The cached page, with a reference for the caller, or NULL. */
@@ -141,11 +143,10 @@ queue_fill(struct req *r)
         http_error_from(r, rc, "queue");
         return 1;
     }
-    pg = xmalloc(sizeof(*pg) + plen + 1);
+    pg = xmalloc(sizeof(*pg));
     atomic_init(&pg->refs, 1);
     pg->len = plen;
-    memcpy(pg->text, page, plen + 1);
-    free(page);
+    pg->text = page; /* kept as built: no copy */
     /* The page is {"items":[...],...}: it has items unless "]" comes first. */
     static const char head[] = "{\"items\":[";
     pg->any = plen > sizeof(head) - 1 && pg->text[sizeof(head) - 1] != ']';
