@@ -1097,11 +1097,35 @@ static const char *const reserved_fact_names[] = {"id",
                                                   "record_facts",
                                                   NULL};
 
-/* Top-level keys a fact's vocabulary may not name: they are not lists of values. */
-static const char *const not_vocabularies[] = {
-    "federation",   "listen",   "data_dir", "limits", "lead",    "calendars",
-    "sla_policies", "partners", "bundles",  "rules",  "$schema", "description",
-    "delivery",     "metrics",  "facts",    NULL};
+/* The top level's sections, before and after the vocabularies (whose keys
+ * come from the table of facts: load_all). */
+static const struct field top_head[] = {{"federation", T_STRING, 1}, {"listen", T_STRING, 1},
+                                        {"data_dir", T_STRING, 1},   {"limits", T_OBJECT, 0},
+                                        {"lead", T_OBJECT, 1},       {NULL, 0, 0}};
+static const struct field top_tail[] = {{"calendars", T_OBJECT, 1},
+                                        {"sla_policies", T_OBJECT, 1},
+                                        {"partners", T_ARRAY, 1},
+                                        {"bundles", T_ARRAY, 1},
+                                        {"rules", T_ARRAY, 1},
+                                        {"$schema", T_STRING, 0},
+                                        {"description", T_STRING, 0},
+                                        {"delivery", T_OBJECT, 0},
+                                        {"metrics", T_OBJECT, 0},
+                                        {"facts", T_ARRAY, 0},
+                                        {NULL, 0, 0}};
+
+/* Whether key names one of the top level's sections (never a fact's vocabulary). */
+static int
+section_key(const char *key)
+{
+    for (const struct field *f = top_head; f->key != NULL; f++)
+        if (strcmp(f->key, key) == 0)
+            return 1;
+    for (const struct field *f = top_tail; f->key != NULL; f++)
+        if (strcmp(f->key, key) == 0)
+            return 1;
+    return 0;
+}
 
 static int
 in_list(const char *const *l, const char *s)
@@ -1263,7 +1287,7 @@ load_facts(struct cctx *c, struct config *cf, const json_t *root)
                 k->vocab = FACT_VOCAB_BUNDLES;
             else if (strcmp(key, "priorities") == 0)
                 k->vocab = FACT_VOCAB_PRIORITIES;
-            else if (in_list(not_vocabularies, key) || !json_is_array(json_object_get(root, key)))
+            else if (section_key(key) || !json_is_array(json_object_get(root, key)))
                 problem(c, sub, "vocabulary \"%s\" is unknown: no list $.%s", key, key);
             else {
                 k->vocab = FACT_VOCAB_LIST;
@@ -1415,21 +1439,6 @@ finish_vocabulary(struct cctx *c, struct config *cf)
 static void
 load_all(struct cctx *c, struct config *cf, const json_t *root)
 {
-    /* The top level's keys: the facts' vocabularies come from their table. */
-    static const struct field top_head[] = {{"federation", T_STRING, 1}, {"listen", T_STRING, 1},
-                                            {"data_dir", T_STRING, 1},   {"limits", T_OBJECT, 0},
-                                            {"lead", T_OBJECT, 1},       {NULL, 0, 0}};
-    static const struct field top_tail[] = {{"calendars", T_OBJECT, 1},
-                                            {"sla_policies", T_OBJECT, 1},
-                                            {"partners", T_ARRAY, 1},
-                                            {"bundles", T_ARRAY, 1},
-                                            {"rules", T_ARRAY, 1},
-                                            {"$schema", T_STRING, 0},
-                                            {"description", T_STRING, 0},
-                                            {"delivery", T_OBJECT, 0},
-                                            {"metrics", T_OBJECT, 0},
-                                            {"facts", T_ARRAY, 0},
-                                            {NULL, 0, 0}};
     cf->place = FACT_REGION;
     if (json_is_object(root))
         load_facts(c, cf, root);
