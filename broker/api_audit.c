@@ -9,6 +9,7 @@
 #include "api.h"
 #include "audit.h"
 #include "evlog.h"
+#include "sla_agg.h"
 #include "ticket.h"
 
 /* from, to and partner; -1 after replying 400. */
@@ -23,8 +24,12 @@ period_or_reply(struct req *r, struct audit_period *p)
         if (v == NULL)
             continue;
         *slots[i] = ticket_parse_time(v);
+        if (*slots[i] < 0) /* a date: its start in the lead's time zone */
+            *slots[i] = sla_agg_parse_date(v);
         if (*slots[i] < 0) {
-            http_error(r, E_BAD_PARAMETER, "must be an RFC 3339 UTC time", names[i]);
+            http_error(r, E_BAD_PARAMETER,
+                       "must be an RFC 3339 UTC time or a date (YYYY-MM-DD, the lead's time zone)",
+                       names[i]);
             return -1;
         }
     }
@@ -41,13 +46,17 @@ void
 api_audit_sla(struct req *r)
 {
     static const char *const formats[] = {"json", "csv", NULL};
+    static const char *const exacts[] = {"0", "1", "false", "true", NULL};
     struct audit_period p;
-    const char *format;
+    const char *format, *exact = NULL;
     struct store_txn *t;
     json_t *report = NULL;
     if (period_or_reply(r, &p) != 0 ||
-        http_enum_or_reply(r, "format", formats, "json or csv", &format) != 0)
+        http_enum_or_reply(r, "format", formats, "json or csv", &format) != 0 ||
+        http_enum_or_reply(r, "exact", exacts, "1 or 0 (true or false)", &exact) != 0)
         return;
+    /* ?exact=1: from the records, percentiles exact (slow on a large store) */
+    p.exact = exact != NULL && (strcmp(exact, "1") == 0 || strcmp(exact, "true") == 0);
     /* ?by=FACT: the report again for each value of the fact (and for "not given") */
     const struct config *cfg = r->srv->cfg;
     const char *by = http_query(r, "by");

@@ -1,152 +1,108 @@
 /*
- * audit.c: the SLA report and the breach list (see audit.h), computed from
- * the tickets, whose clocks hold the business times (sla.c). Time
- * without owner is measured, not assumed: for every ticket, the time while
- * it was open that no live assignment covered.
+ * audit.c: the SLA report and the breach list (see audit.h). The report
+ * comes from the SLA aggregates (sla_agg.h) for whole days of the lead's
+ * time zone, its percentiles from their histograms; or, exactly, from the
+ * ticket records (?exact=1, a fact filter, a bound inside a day), counted
+ * by the same functions, its percentiles from the sorted business times.
+ * Time without owner is measured, not assumed: for every ticket, the time
+ * while it was open that no live assignment covered. Also: building the
+ * aggregates of a store written before them, and checking them.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
+#include "log.h"
+#include "sla_agg.h"
 #include "ticket.h"
 
+/* What the report counts for one owner (or overall): the counts of
+ * sla_agg.h by field and, for the exact report, the business times
+ * themselves. */
 struct owner_stats {
-    char *owner;     /* a copy: the records it came from are freed as the scan goes */
-    json_t *tickets; /* set of ticket ids */
-    long assignments, acked, ack_within, resolved, resolve_within, breaches, handbacks, disputed;
-    int64_t handback_ms;
-    /* Its tickets carrying each flag (ticket_flags[]), and its hand-backs in
-     * rounds that ended with the lead, disputed, with the time it held them. */
-    long flagged[FLAG_COUNT];
-    long disputed_handbacks;
-    int64_t disputed_handback_ms;
-    char seen[SEAM_ID_LEN + 1]; /* the last ticket counted in flagged[] */
-    int64_t *ack_times, *resolve_times;
-    size_t nack, nres, cap_ack, cap_res;
+    char *owner;
+    int64_t *c;                 /* AGG_FIELDS counts */
+    char seen[SEAM_ID_LEN + 1]; /* the last ticket counted once for this owner */
+    int64_t *times[3];          /* acknowledge, resolve, end to end (exact report only) */
+    size_t n[3], cap[3];
 };
 
 struct acc {
-    int64_t *e2e;
-    size_t ne2e, cap_e2e;
-    long e2e_within;
     const struct audit_period *p;
+    int exact; /* from the records; else from the aggregates */
     struct owner_stats *owners;
     size_t nowners;
     struct owner_stats all;
-    int64_t without_owner_ms;
-    long tickets;
 };
 
 static void
-push(int64_t **a, size_t *n, size_t *cap, int64_t v)
+push(struct owner_stats *s, int which, int64_t v)
 {
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        *a = xrealloc(*a, *cap * sizeof(int64_t));
+    if (s->n[which] == s->cap[which]) {
+        s->cap[which] = s->cap[which] ? s->cap[which] * 2 : 64;
+        s->times[which] = xrealloc(s->times[which], s->cap[which] * sizeof(int64_t));
     }
-    (*a)[(*n)++] = v;
+    s->times[which][s->n[which]++] = v;
+}
+
+static void
+stats_init(struct owner_stats *s, const char *owner, size_t len)
+{
+    memset(s, 0, sizeof(*s));
+    s->owner = xmalloc(len + 1);
+    memcpy(s->owner, owner, len);
+    s->owner[len] = '\0';
+    s->c = xcalloc(AGG_FIELDS, sizeof(int64_t));
+}
+
+static void
+stats_free(struct owner_stats *s)
+{
+    free(s->owner);
+    free(s->c);
+    for (int i = 0; i < 3; i++)
+        free(s->times[i]);
 }
 
 static struct owner_stats *
-stats_of(struct acc *a, const char *owner)
+stats_of(struct acc *a, const char *owner, size_t len)
 {
     for (size_t i = 0; i < a->nowners; i++)
-        if (strcmp(a->owners[i].owner, owner) == 0)
+        if (strlen(a->owners[i].owner) == len && memcmp(a->owners[i].owner, owner, len) == 0)
             return &a->owners[i];
     a->owners = xrealloc(a->owners, (a->nowners + 1) * sizeof(*a->owners));
     struct owner_stats *s = &a->owners[a->nowners++];
-    memset(s, 0, sizeof(*s));
-    s->owner = xstrdup(owner);
-    s->tickets = json_object();
+    stats_init(s, owner, len);
     return s;
 }
 
 static void
-count(struct owner_stats *s, const char *ticket, const struct assignment *asg, int disputed)
+add_count(void *ctx, unsigned field, int64_t v)
+{
+    ((int64_t *)ctx)[field] += v;
+}
+
+/* The business times the exact percentiles are read from: those the
+ * histograms of sla_agg_assignment and sla_agg_ticket count. */
+static void
+exact_times(struct owner_stats *s, const struct assignment *asg)
 {
     const struct sla_clock *k = &asg->sla;
-    json_object_set_new(s->tickets, ticket, json_true());
-    s->assignments++;
     int64_t ack = k->present ? k->ack_business_ms : -1;
     int64_t res = k->present ? k->resolve_business_ms : -1;
-    if (ack >= 0) {
-        s->acked++;
-        s->ack_within += ack <= k->ack_target_ms;
-        push(&s->ack_times, &s->nack, &s->cap_ack, ack);
-    }
-    if (asg->state == AS_RESOLVED && res >= 0) {
-        s->resolved++;
-        s->resolve_within += res <= k->resolve_target_ms;
-        push(&s->resolve_times, &s->nres, &s->cap_res, res);
-    }
-    s->breaches += k->breached.n;
-    if (asg->state == AS_HANDED_BACK) {
-        s->handbacks++;
-        if (res > 0)
-            s->handback_ms += res;
-    }
-    s->disputed += disputed;
+    if (ack >= 0)
+        push(s, 0, ack);
+    if (asg->state == AS_RESOLVED && res >= 0)
+        push(s, 1, res);
 }
 
-/* The open time of a ticket no live assignment covered. */
-static int64_t
-gaps(const struct ticket *tk)
-{
-    int64_t covered = tk->created_at;
-    int64_t end = now_ms(), total = 0;
-    if (tk->status == TS_RESOLVED || tk->status == TS_CLOSED || tk->status == TS_CANCELLED)
-        end = tk->updated_at;
-    /* Assignments are appended in time order; each covers from assignment to its end. */
-    for (size_t i = 0; i < tk->nassignments; i++) {
-        const struct assignment *a = &tk->assignments[i];
-        int64_t from = a->assigned_at;
-        int64_t to = end;
-        const int64_t ends[] = {a->resolved_at, a->handed_back_at, a->ended_at};
-        for (int k = 0; k < 3; k++)
-            if (ends[k] >= 0 && ends[k] < to)
-                to = ends[k];
-        if (from > covered && from <= end)
-            total += from - covered;
-        if (to > covered)
-            covered = to;
-    }
-    /* A resolved ticket's time after its last resolution is the customer's, not a gap. */
-    return total;
-}
-
-/* Whether round's claims came to the lead, disputed, after hand-backs. */
-static int
-round_disputed(const struct ticket *tk, int64_t round)
-{
-    for (size_t i = 0; i < tk->nassignments; i++)
-        if (tk->assignments[i].round == round &&
-            flag_set_has(&tk->assignments[i].flags, FLAG_DISPUTED))
-            return 1;
-    return 0;
-}
-
-/* The flags of a ticket, once per ticket for s; and s's hand-back asg if it led to a dispute. */
-static void
-count_flags(struct owner_stats *s, const struct ticket *tk, const struct assignment *asg)
-{
-    if (strcmp(s->seen, tk->id) != 0) {
-        memcpy(s->seen, tk->id, sizeof(s->seen));
-        for (int f = 0; f < FLAG_COUNT; f++)
-            s->flagged[f] += ticket_has_flag(tk, (enum ticket_flag)f);
-    }
-    if (asg->state == AS_HANDED_BACK && round_disputed(tk, asg->round)) {
-        s->disputed_handbacks++;
-        if (asg->held_ms > 0)
-            s->disputed_handback_ms += asg->held_ms;
-    }
-}
-
+/* The exact report: every ticket record, counted by the same functions as the aggregates. */
 static int
 one_ticket(void *ctx, const struct ticket *tk)
 {
     struct acc *a = ctx;
-    int disputed = flag_set_has(&tk->flags, FLAG_DISPUTED), counted = 0;
+    int counted = 0;
     if (a->p->fact > 0 && a->p->fact <= SEAM_FACTS_MAX) {
         const char *v = tk->facts[a->p->fact - 1];
         if ((v == NULL) != (a->p->value == NULL) || (v != NULL && strcmp(v, a->p->value) != 0))
@@ -159,22 +115,46 @@ one_ticket(void *ctx, const struct ticket *tk)
             continue;
         if (a->p->partner && strcmp(a->p->partner, asg->partner) != 0)
             continue;
-        count(stats_of(a, asg->partner), tk->id, asg, disputed);
-        count(&a->all, tk->id, asg, disputed);
-        count_flags(stats_of(a, asg->partner), tk, asg);
-        count_flags(&a->all, tk, asg);
+        struct owner_stats *s = stats_of(a, asg->partner, strlen(asg->partner));
+        sla_agg_assignment(tk, asg, add_count, s->c);
+        sla_agg_assignment(tk, asg, add_count, a->all.c);
+        exact_times(s, asg);
+        exact_times(&a->all, asg);
+        if (strcmp(s->seen, tk->id) != 0) { /* once per ticket and owner */
+            memcpy(s->seen, tk->id, sizeof(s->seen));
+            sla_agg_ticket(tk, add_count, s->c);
+        }
         counted = 1;
     }
     if (counted) {
-        a->tickets++;
-        a->without_owner_ms += gaps(tk);
+        sla_agg_ticket(tk, add_count, a->all.c);
         int64_t took = tk->e2e.present ? tk->e2e.resolved_business_ms : -1;
-        if (took >= 0) {
-            push(&a->e2e, &a->ne2e, &a->cap_e2e, took);
-            a->e2e_within += took <= tk->e2e.target_ms;
-        }
+        if (took >= 0)
+            push(&a->all, 2, took);
     }
     return 0;
+}
+
+/* The report from the aggregates: the rows of the period's days. */
+static void
+one_row(void *ctx, const char *owner, size_t len, const uint32_t *field, const int64_t *v, size_t n)
+{
+    struct acc *a = ctx;
+    const char *only = a->p->partner;
+    if (len == 0) { /* the overall ticket-level row: counted by its owner's when one is asked */
+        if (only == NULL)
+            for (size_t i = 0; i < n; i++)
+                a->all.c[field[i]] += v[i];
+        return;
+    }
+    if (only && (strlen(only) != len || memcmp(only, owner, len) != 0))
+        return;
+    struct owner_stats *s = stats_of(a, owner, len);
+    for (size_t i = 0; i < n; i++) {
+        s->c[field[i]] += v[i];
+        if (only || field[i] < AGG_TICKETS)
+            a->all.c[field[i]] += v[i];
+    }
 }
 
 static int
@@ -184,55 +164,85 @@ cmp64(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-/* Nearest-rank percentile, in minutes; null without data. */
+/* Nearest-rank percentile, in minutes, of the times (sorted) or of the
+ * histogram from field hist on; null without data. */
 static json_t *
-pct(int64_t *v, size_t n, int p)
+pct(const struct acc *a, const struct owner_stats *s, int which, unsigned hist, int p)
 {
-    if (n == 0)
-        return json_null();
-    qsort(v, n, sizeof(*v), cmp64);
-    size_t rank = (size_t)((p * n + 99) / 100);
-    if (rank < 1)
-        rank = 1;
-    return json_real((double)v[rank - 1] / 60000.0);
+    if (a->exact) {
+        size_t n = s->n[which];
+        if (n == 0)
+            return json_null();
+        size_t rank = (size_t)((p * n + 99) / 100);
+        if (rank < 1)
+            rank = 1;
+        return json_real((double)s->times[which][rank - 1] / 60000.0);
+    }
+    double v = sla_hist_quantile(s->c + hist, p);
+    return v < 0 ? json_null() : json_real(v / 60000.0);
 }
 
 static json_t *
-ratio(long part, long whole)
+ratio(int64_t part, int64_t whole)
 {
     return whole ? json_real(100.0 * (double)part / (double)whole) : json_null();
 }
 
 static json_t *
-stats_json(struct owner_stats *s)
+clock_json(const struct acc *a, const struct owner_stats *s, int which, unsigned count,
+           unsigned within, unsigned hist)
 {
-    const char *name = s->owner;
+    const int64_t *c = s->c;
+    return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "count", (json_int_t)c[count], "within_sla",
+                     (json_int_t)c[within], "compliance_pct", ratio(c[within], c[count]), "p50_min",
+                     pct(a, s, which, hist, 50), "p90_min", pct(a, s, which, hist, 90), "p99_min",
+                     pct(a, s, which, hist, 99));
+}
+
+static json_t *
+stats_json(const struct acc *a, const struct owner_stats *s)
+{
+    const int64_t *c = s->c;
     json_t *o = json_pack(
-        "{s:s, s:I, s:I, s:{s:I, s:I, s:o, s:o, s:o, s:o}, s:{s:I, s:I, s:o, s:o, s:o, s:o}, "
-        "s:I, s:I, s:f, s:I}",
-        "owner", name, "tickets", (json_int_t)json_object_size(s->tickets), "assignments",
-        (json_int_t)s->assignments, "acknowledge", "count", (json_int_t)s->acked, "within_sla",
-        (json_int_t)s->ack_within, "compliance_pct", ratio(s->ack_within, s->acked), "p50_min",
-        pct(s->ack_times, s->nack, 50), "p90_min", pct(s->ack_times, s->nack, 90), "p99_min",
-        pct(s->ack_times, s->nack, 99), "resolve", "count", (json_int_t)s->resolved, "within_sla",
-        (json_int_t)s->resolve_within, "compliance_pct", ratio(s->resolve_within, s->resolved),
-        "p50_min", pct(s->resolve_times, s->nres, 50), "p90_min",
-        pct(s->resolve_times, s->nres, 90), "p99_min", pct(s->resolve_times, s->nres, 99),
-        "breaches", (json_int_t)s->breaches, "handbacks", (json_int_t)s->handbacks,
-        "handback_attributed_min", (double)s->handback_ms / 60000.0, "disputed",
-        (json_int_t)s->disputed);
+        "{s:s, s:I, s:I, s:o, s:o, s:I, s:I, s:f, s:I}", "owner", s->owner, "tickets",
+        (json_int_t)c[AGG_TICKETS], "assignments", (json_int_t)c[AGG_ASSIGNMENTS], "acknowledge",
+        clock_json(a, s, 0, AGG_ACKED, AGG_ACK_WITHIN, AGG_HIST_ACK), "resolve",
+        clock_json(a, s, 1, AGG_RESOLVED, AGG_RESOLVE_WITHIN, AGG_HIST_RESOLVE), "breaches",
+        (json_int_t)c[AGG_BREACHES], "handbacks", (json_int_t)c[AGG_HANDBACKS],
+        "handback_attributed_min", (double)c[AGG_HANDBACK_MS] / 60000.0, "disputed",
+        (json_int_t)c[AGG_DISPUTED]);
+    json_t *reasons = json_object();
+    for (int r = 0; r < HB_COUNT; r++)
+        json_object_set_new(reasons, handback_reasons[r].name,
+                            json_integer(c[AGG_HB_REASON + (unsigned)r]));
+    json_object_set_new(o, "handback_reasons", reasons);
     json_t *flags = json_object();
     for (int f = 0; f < FLAG_COUNT; f++)
-        json_object_set_new(flags, ticket_flags[f].name, json_integer(s->flagged[f]));
+        json_object_set_new(flags, ticket_flags[f].name,
+                            json_integer(c[AGG_FLAGGED + (unsigned)f]));
     json_object_set_new(o, "flags", flags);
-    json_object_set_new(o, "disputed_handbacks", json_integer(s->disputed_handbacks));
+    json_object_set_new(o, "disputed_handbacks", json_integer(c[AGG_DISPUTED_HANDBACKS]));
     json_object_set_new(o, "disputed_handback_min",
-                        json_real((double)s->disputed_handback_ms / 60000.0));
-    json_decref(s->tickets);
-    free(s->owner);
-    free(s->ack_times);
-    free(s->resolve_times);
+                        json_real((double)c[AGG_DISPUTED_HANDBACK_MS] / 60000.0));
     return o;
+}
+
+static int
+cmp_owner(const void *x, const void *y)
+{
+    return strcmp(((const struct owner_stats *)x)->owner, ((const struct owner_stats *)y)->owner);
+}
+
+/* Whether instant ms (0: open) is a day's start in the lead's time zone; its day. */
+static int
+day_bound(int64_t ms, int64_t open, int64_t *day)
+{
+    if (ms == 0) {
+        *day = open;
+        return 1;
+    }
+    *day = sla_agg_day(ms);
+    return sla_agg_day_start(*day) == ms;
 }
 
 enum seam_err
@@ -240,23 +250,46 @@ audit_sla(struct store_txn *t, const struct audit_period *p, json_t **out)
 {
     struct acc a = {.p = p};
     char from[32] = "", to[32] = "";
-    a.all.tickets = json_object();
-    a.all.owner = xstrdup("all");
-    enum seam_err rc = ticket_scan(t, one_ticket, &a);
+    int64_t from_day, to_day;
+    enum seam_err rc;
+    stats_init(&a.all, "all", 3);
+    /* The aggregates answer whole days of the lead's time zone, without a fact filter. */
+    a.exact = p->exact || p->fact != 0 || !day_bound(p->from, INT32_MIN + 1, &from_day) ||
+              !day_bound(p->to, INT64_MAX, &to_day) || !sla_agg_ready(t);
+    if (a.exact)
+        rc = ticket_scan(t, one_ticket, &a);
+    else
+        rc = sla_agg_rows(t, from_day, to_day, one_row, &a);
+    /* An owner the period gave no assignment (only rows that cancel) is not one of it. */
+    size_t kept = 0;
+    for (size_t i = 0; i < a.nowners; i++) {
+        if (a.owners[i].c[AGG_ASSIGNMENTS] > 0)
+            a.owners[kept++] = a.owners[i];
+        else
+            stats_free(&a.owners[i]);
+    }
+    a.nowners = kept;
+    if (a.nowners > 0)
+        qsort(a.owners, a.nowners, sizeof(*a.owners), cmp_owner);
     json_t *owners = json_array();
-    for (size_t i = 0; i < a.nowners; i++)
-        json_array_append_new(owners, stats_json(&a.owners[i]));
-    json_t *overall = stats_json(&a.all);
-    json_object_set_new(overall, "tickets", json_integer(a.tickets));
-    json_object_set_new(overall, "time_without_owner_ms", json_integer(a.without_owner_ms));
+    for (size_t i = 0; i < a.nowners; i++) {
+        for (int w = 0; w < 3; w++)
+            qsort(a.owners[i].times[w], a.owners[i].n[w], sizeof(int64_t), cmp64);
+        json_array_append_new(owners, stats_json(&a, &a.owners[i]));
+        stats_free(&a.owners[i]);
+    }
+    for (int w = 0; w < 3; w++)
+        qsort(a.all.times[w], a.all.n[w], sizeof(int64_t), cmp64);
+    json_t *overall = stats_json(&a, &a.all);
+    json_object_set_new(overall, "time_without_owner_ms",
+                        json_integer(a.all.c[AGG_WITHOUT_OWNER_MS]));
     /* The lead's end-to-end clock: the customer's experience, bounces included. */
     json_object_set_new(overall, "end_to_end",
-                        json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "resolved", (json_int_t)a.ne2e,
-                                  "within_sla", (json_int_t)a.e2e_within, "compliance_pct",
-                                  ratio(a.e2e_within, (long)a.ne2e), "p50_min",
-                                  pct(a.e2e, a.ne2e, 50), "p90_min", pct(a.e2e, a.ne2e, 90),
-                                  "p99_min", pct(a.e2e, a.ne2e, 99)));
-    free(a.e2e);
+                        clock_json(&a, &a.all, 2, AGG_E2E_RESOLVED, AGG_E2E_WITHIN, AGG_HIST_E2E));
+    json_t *e2e = json_object_get(overall, "end_to_end");
+    json_object_set(e2e, "resolved", json_object_get(e2e, "count"));
+    json_object_del(e2e, "count");
+    stats_free(&a.all);
     free(a.owners);
     if (rc != SEAM_OK) {
         json_decref(owners);
@@ -267,9 +300,11 @@ audit_sla(struct store_txn *t, const struct audit_period *p, json_t **out)
         format_time_ms(p->from, from);
     if (p->to)
         format_time_ms(p->to, to);
-    *out =
-        json_pack("{s:{s:s?, s:s?}, s:s?, s:o, s:o}", "period", "from", p->from ? from : NULL, "to",
-                  p->to ? to : NULL, "partner", p->partner, "owners", owners, "overall", overall);
+    *out = json_pack("{s:{s:s?, s:s?}, s:s?, s:o, s:o, s:{s:s, s:f}}", "period", "from",
+                     p->from ? from : NULL, "to", p->to ? to : NULL, "partner", p->partner,
+                     "owners", owners, "overall", overall, "percentiles", "source",
+                     a.exact ? "records" : "aggregates", "relative_error",
+                     a.exact ? 0.0 : SLA_HIST_ERROR);
     return SEAM_OK;
 }
 
@@ -385,4 +420,111 @@ audit_breaches(struct store_txn *t, const struct audit_period *p, json_t **list)
     }
     *list = json_pack("{s:o}", "items", b.list);
     return SEAM_OK;
+}
+
+/* ---- building the aggregates of an older store, and checking them ---- */
+
+struct build_ctx {
+    struct store_txn *t;
+    size_t batch, n;
+    uint64_t done;
+    enum seam_err rc;
+    char next[SEAM_ID_LEN + 1]; /* where the next batch starts; "" when none */
+};
+
+static int
+build_one(void *arg, const struct ticket *tk)
+{
+    struct build_ctx *b = arg;
+    if (b->n == b->batch) {
+        snprintf(b->next, sizeof(b->next), "%s", tk->id);
+        return 1;
+    }
+    b->rc = sla_agg_record(b->t, tk);
+    b->n++;
+    return b->rc != SEAM_OK;
+}
+
+static enum seam_err
+build_batch(struct store_txn *t, void *arg)
+{
+    struct build_ctx *b = arg;
+    char start[SEAM_ID_LEN + 1];
+    enum seam_err rc = sla_agg_build_next(t, start, sizeof(start));
+    if (rc != SEAM_OK)
+        return rc;
+    b->t = t;
+    b->n = 0;
+    b->next[0] = '\0';
+    b->rc = SEAM_OK;
+    rc = ticket_scan_from(t, start[0] ? start : NULL, build_one, b);
+    if (rc == SEAM_OK)
+        rc = b->rc;
+    if (rc == SEAM_OK)
+        rc = sla_agg_set_build_next(t, b->next[0] ? b->next : NULL);
+    if (rc == SEAM_OK && b->next[0] == '\0')
+        rc = sla_agg_set_ready(t, 1);
+    return rc;
+}
+
+enum seam_err
+audit_agg_build(struct store *s, size_t batch)
+{
+    struct store_txn *t;
+    struct build_ctx b = {0};
+    uint64_t total;
+    enum seam_err rc = store_read_begin(s, &t);
+    if (rc != SEAM_OK)
+        return rc;
+    int ready = sla_agg_ready(t);
+    total = ticket_count(t);
+    store_read_end(t);
+    if (ready)
+        return SEAM_OK;
+    b.batch = batch > 0 ? batch : 2000;
+    log_info("sla aggregates: building for %llu tickets, %zu a transaction",
+             (unsigned long long)total, b.batch);
+    do {
+        rc = store_write(s, build_batch, &b, NULL, NULL);
+        if (rc == SEAM_OK) {
+            b.done += b.n;
+            log_info("sla aggregates: %llu of %llu tickets done", (unsigned long long)b.done,
+                     (unsigned long long)total);
+        }
+    } while (rc == SEAM_OK && b.next[0] != '\0');
+    if (rc == SEAM_OK)
+        log_info("sla aggregates: built");
+    else
+        log_warnx("sla aggregates: build failed: %s", seam_strerror(rc));
+    return rc;
+}
+
+struct verify_ctx {
+    struct store_txn *t;
+    struct sla_agg_check *c;
+    void (*report)(void *, const char *);
+    void *ctx;
+    uint64_t problems;
+};
+
+static int
+verify_one(void *arg, const struct ticket *tk)
+{
+    struct verify_ctx *v = arg;
+    v->problems += sla_agg_check_ticket(v->c, v->t, tk, v->report, v->ctx);
+    return 0;
+}
+
+uint64_t
+audit_agg_verify(struct store_txn *t, void (*report)(void *, const char *), void *ctx)
+{
+    /* A store written before the aggregates has none until the broker's first start. */
+    if (!sla_agg_built(t))
+        return 0;
+    struct verify_ctx v = {t, sla_agg_check_new(t), report, ctx, 0};
+    if (ticket_scan(t, verify_one, &v) != SEAM_OK) {
+        report(ctx, "sla aggregates: ticket scan failed");
+        v.problems++;
+    }
+    return v.problems + sla_agg_check_end(v.c, t, report, ctx);
 }

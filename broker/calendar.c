@@ -208,3 +208,46 @@ calendar_between(struct calendar *cal, int64_t a, int64_t b)
     pthread_mutex_unlock(&cal->mu);
     return total;
 }
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (m 1-12). */
+static int64_t
+civil_days(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int64_t
+calendar_day_number(struct calendar *cal, int64_t t)
+{
+    struct day d;
+    pthread_mutex_lock(&cal->mu);
+    day_of(cal, t, &d);
+    pthread_mutex_unlock(&cal->mu);
+    return civil_days(d.y, d.m + 1, d.d);
+}
+
+int64_t
+calendar_day_start(struct calendar *cal, int64_t day)
+{
+    /* civil_from_days (H. Hinnant's algorithm) */
+    int64_t z = day + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    struct day d = {0};
+    d.d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    d.y = (int)(yoe + era * 400 + (m <= 2));
+    d.m = m - 1;
+    pthread_mutex_lock(&cal->mu);
+    int64_t t = local_instant(cal, &d, 0);
+    pthread_mutex_unlock(&cal->mu);
+    return t;
+}

@@ -22,7 +22,9 @@
 #include "http.h"
 #include "log.h"
 #include "longpoll.h"
+#include "audit.h"
 #include "record.h"
+#include "sla_agg.h"
 #include "outbox.h"
 #include "replay.h"
 #include "route.h"
@@ -165,6 +167,8 @@ main(int argc, char **argv)
         return 1;
     }
     record_use_facts(cfg->fact_kinds, cfg->nfact_kinds); /* the names records hold them by */
+    if (sla_agg_use(cfg) != 0) /* the lead's days, for the SLA aggregates */
+        fatalx("the lead's calendar's time zone is not known to ICU");
     if (listen != NULL && config_set_listen(cfg, listen) != 0) {
         fprintf(stderr, "seam-broker: -l %s: expected ADDRESS:PORT\n", listen);
         return 1;
@@ -227,6 +231,9 @@ main(int argc, char **argv)
     if (record_migrate(srv.store, 2000, NULL) != SEAM_OK)
         fatalx("cannot bring the store in %s to record format %u (see above)", cfg->data_dir,
                RECORD_FORMAT);
+    /* SLA aggregates of a store written before them (or in another time zone) */
+    if (audit_agg_build(srv.store, 2000) != SEAM_OK)
+        fatalx("cannot build the SLA aggregates in %s (see above)", cfg->data_dir);
     if (store_writer_start(srv.store, cfg->queue_depth, cfg->batch_max, evlog_hook, &srv.lg) !=
         SEAM_OK)
         fatalx("cannot start the writer");

@@ -369,6 +369,13 @@ ticket_scan(struct store_txn *t, ticket_each_fn fn, void *ctx)
     return store_scan(t, DB_TICKETS, NULL, 0, 0, scan_one, &e);
 }
 
+enum seam_err
+ticket_scan_from(struct store_txn *t, const char *start, ticket_each_fn fn, void *ctx)
+{
+    struct scan_ctx e = {fn, ctx};
+    return store_scan(t, DB_TICKETS, start, start ? strlen(start) : 0, 0, scan_one, &e);
+}
+
 struct each_ctx {
     const struct principal *who;
     ticket_each_fn fn;

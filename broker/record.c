@@ -16,6 +16,7 @@
 #include "json_read.h"
 #include "log.h"
 #include "record.h"
+#include "sla_agg.h"
 
 /* The SLA kinds in sla.h's order (enum sla_kind), as records name them. */
 static const char *const kind_names[SEAM_SLA_KINDS] = {"warning_ack", "ack", "warning_resolve",
@@ -1172,6 +1173,8 @@ record_save(struct store_txn *t, const struct ticket *tk, unsigned store_flags, 
         rc = json_stored_check("ticket", tk->id, strlen(tk->id), text, len);
     if (rc == SEAM_OK)
         rc = store_put(t, DB_TICKETS, tk->id, strlen(tk->id), text, len, store_flags);
+    if (rc == SEAM_OK) /* the SLA aggregates, in the same transaction */
+        rc = sla_agg_record(t, tk);
     free(text);
     return rc;
 }

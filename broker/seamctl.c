@@ -24,6 +24,7 @@
 #include "evlog.h"
 #include "keys.h"
 #include "record.h"
+#include "sla_agg.h"
 #include "log.h"
 #include "route.h"
 #include "seam/evidence.h"
@@ -136,6 +137,8 @@ load_config(int required)
         die("configuration %s rejected", path);
     }
     record_use_facts(cfg->fact_kinds, cfg->nfact_kinds); /* the names records hold them by */
+    if (sla_agg_use(cfg) != 0) /* the lead's days, for the SLA aggregates */
+        die("the lead's calendar's time zone is not known to ICU");
     return cfg;
 }
 
@@ -497,6 +500,7 @@ cmd_verify(int argc, char **argv)
             cfg = NULL;
         } else {
             record_use_facts(cfg->fact_kinds, cfg->nfact_kinds);
+            (void)sla_agg_use(cfg); /* verify takes the store's own zone (sla_agg_check_new) */
         }
         free(errors);
     }
@@ -750,6 +754,8 @@ cmd_migrate(int argc, char **argv)
     const char *dir = datadir(&cfg);
     struct store *s = open_store(dir);
     enum seam_err rc = record_migrate(s, 2000, &migrated);
+    if (rc == SEAM_OK && cfg != NULL)
+        rc = audit_agg_build(s, 2000);
     store_close(s);
     config_free(cfg);
     if (rc != SEAM_OK)

@@ -29,10 +29,13 @@
 #include "log.h"
 #include "store.h"
 
-static const char *const db_names[DB_COUNT] = {
-    "meta",      "tickets",          "events",      "leaves", "tree",   "checkpoints", "tokens",
-    "customers", "customer_tickets", "assignments", "queues", "outbox", "outbox_due",  "due",
-    "sigs",      "sigs_due",         "sig_counts"};
+static const char *const db_names[DB_COUNT] = {"meta",        "tickets",    "events",
+                                               "leaves",      "tree",       "checkpoints",
+                                               "tokens",      "customers",  "customer_tickets",
+                                               "assignments", "queues",     "outbox",
+                                               "outbox_due",  "due",        "sigs",
+                                               "sigs_due",    "sig_counts", "sla_agg",
+                                               "sla_contrib"};
 
 struct store {
     MDB_env *env;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "record.h"
 #include "ticket.h"
 
@@ -116,5 +117,5 @@ ticket_verify_records(struct store_txn *t, evlog_report_fn report, void *ctx)
         report(ctx, "tickets: scan failed");
         return 1;
     }
-    return vc.problems;
+    return vc.problems + audit_agg_verify(t, report, ctx); /* the SLA aggregates */
 }

@@ -19,6 +19,7 @@ struct audit_period {
      * fact not given). */
     int fact;
     const char *value;
+    int exact; /* from the records even where the aggregates could answer */
 };
 
 /*
@@ -30,10 +31,29 @@ struct audit_period {
  */
 enum seam_err audit_sla(struct store_txn *t, const struct audit_period *p,
                         json_t **report) SEAM_WUR;
+/*
+ * The report comes from the aggregates when the period's bounds are days'
+ * starts in the lead's time zone (or open), no fact is asked and the
+ * aggregates are built; else, and with exact, from the records (a scan,
+ * holding the business times of the period's assignments). Its member
+ * "percentiles" says which ("source": "aggregates" or "records") and the
+ * percentiles' relative error bound ("relative_error").
+ */
 /* The same as CSV, one line per owner and one overall (malloc'd). */
 char *audit_sla_csv(const json_t *report);
 /* Every breach in the period: ticket, assignment, partner, clock, due, evidence. */
 enum seam_err audit_breaches(struct store_txn *t, const struct audit_period *p,
                              json_t **list) SEAM_WUR;
+
+/*
+ * Builds the SLA aggregates of every ticket (a store written before them, or
+ * whose lead time zone changed), batch tickets a write transaction, logging
+ * progress; resumes where an interrupted build stopped. Nothing to do when
+ * they are built. Offline: before the writer starts.
+ */
+enum seam_err audit_agg_build(struct store *s, size_t batch) SEAM_WUR;
+/* seamctl verify: the aggregates against the records; names each difference
+ * through report and returns their number. */
+uint64_t audit_agg_verify(struct store_txn *t, void (*report)(void *, const char *), void *ctx);
 
 #endif

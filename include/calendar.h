@@ -26,4 +26,10 @@ int64_t calendar_add(struct calendar *cal, int64_t from, int64_t business);
 /* The working time (ms) between a and b (0 if b <= a). */
 int64_t calendar_between(struct calendar *cal, int64_t a, int64_t b);
 
+/* The local date of instant t in the calendar's time zone, as days since
+ * 1970-01-01 (a day number); and the first instant (local midnight) of a day
+ * number. */
+int64_t calendar_day_number(struct calendar *cal, int64_t t);
+int64_t calendar_day_start(struct calendar *cal, int64_t day);
+
 #endif

@@ -44,6 +44,8 @@ enum store_db {
     DB_SIGS,         /* partner id || 0 || BLAKE2b-128(signature) -> be64 expiry (ms) */
     DB_SIGS_DUE,     /* be64 expiry (ms) || partner id || 0 || hash -> "" (for pruning) */
     DB_SIG_COUNTS,   /* partner id -> be64 entries of DB_SIGS (the per-partner bound) */
+    DB_SLA_AGG,      /* be32 day || priority || be16 gap || owner -> SLA counts (sla_agg.c) */
+    DB_SLA_CONTRIB,  /* ticket id -> its last contribution to DB_SLA_AGG */
     DB_COUNT
 };
 
@@ -63,7 +65,9 @@ enum store_db {
  *   DB_OUTBOX DB_OUTBOX_DUE: outbox
  *   DB_DUE: sla
  *   DB_SIGS DB_SIGS_DUE DB_SIG_COUNTS: replay
- *   DB_META: store evlog outbox sla tmf record (small named values, each under keys of its own)
+ *   DB_SLA_AGG DB_SLA_CONTRIB: sla_agg
+ *   DB_META: store evlog outbox sla tmf record sla_agg (small named values, each under keys of its
+ * own)
  */
 
 struct store;

@@ -240,6 +240,9 @@ enum seam_err ticket_each(struct store_txn *t, const struct principal *who, tick
 /* Calls fn for every ticket, oldest first (id order), until it returns
  * non-zero; a record that cannot be read is passed over. */
 enum seam_err ticket_scan(struct store_txn *t, ticket_each_fn fn, void *ctx) SEAM_WUR;
+/* The same from the ticket id start on (NULL: the first). */
+enum seam_err ticket_scan_from(struct store_txn *t, const char *start, ticket_each_fn fn,
+                               void *ctx) SEAM_WUR;
 
 /* RFC 3339 UTC ("2026-01-02T03:04:05.678Z") to ms since the epoch; -1 if malformed. */
 int64_t ticket_parse_time(const char *s);
