@@ -198,7 +198,9 @@ svec_add(struct svec *s, uint32_t f, int64_t v)
 {
     if (v == 0)
         return;
-    size_t lo = 0, hi = s->n;
+    size_t lo = s->n, hi = s->n;
+    if (s->n > 0 && s->f[s->n - 1] >= f) /* else: appended, as a decoded list is */
+        lo = 0;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (s->f[mid] < f)
@@ -592,11 +594,64 @@ sub_row(void *arg, const unsigned char *k, size_t kl, const unsigned char *l, si
 
 /* ---- keeping the rows ---- */
 
+/* A row's delta added to the row in the store; a row summing to nothing is deleted. */
+struct apply_ctx {
+    struct store_txn *t;
+    struct buf row;
+    struct svec sum;
+    enum seam_err rc;
+};
+
+static void
+apply_row(void *arg, const unsigned char *k, size_t kl, const unsigned char *l, size_t ll)
+{
+    struct apply_ctx *a = arg;
+    struct store_val cur;
+    enum seam_err rc;
+    if (a->rc != SEAM_OK)
+        return;
+    a->sum.n = 0;
+    rc = store_get(a->t, DB_SLA_AGG, k, kl, &cur);
+    if (rc == SEAM_OK)
+        rc = list_each(cur.data, cur.len, svec_add_cb, &a->sum);
+    else if (rc == SEAM_ENOTFOUND)
+        rc = SEAM_OK;
+    if (rc == SEAM_OK)
+        rc = list_each(l, ll, svec_add_cb, &a->sum);
+    if (rc == SEAM_OK && a->sum.n == 0) {
+        rc = store_del(a->t, DB_SLA_AGG, k, kl);
+        if (rc == SEAM_ENOTFOUND)
+            rc = SEAM_OK;
+    } else if (rc == SEAM_OK) {
+        a->row.n = 0;
+        svec_encode(&a->sum, &a->row);
+        rc = store_put(a->t, DB_SLA_AGG, k, kl, a->row.p, a->row.n, 0);
+    }
+    a->rc = rc;
+}
+
+/* The rows' deltas of one save, encoded as a contribution. */
+struct deltas {
+    size_t n;
+    unsigned char p[];
+};
+
+static enum seam_err
+apply_deltas(struct store_txn *t, void *arg)
+{
+    const struct deltas *d = arg;
+    struct apply_ctx a = {t, {0}, {0}, SEAM_OK};
+    enum seam_err rc = contrib_each(d->p, d->n, apply_row, &a);
+    free(a.row.p);
+    svec_free(&a.sum);
+    return rc != SEAM_OK ? rc : a.rc;
+}
+
 enum seam_err
 sla_agg_record(struct store_txn *t, const struct ticket *tk)
 {
     struct contrib now = {0}, delta = {0};
-    struct buf enc = {0}, row = {0};
+    struct buf enc = {0}, denc = {0};
     struct store_val old;
     enum seam_err rc;
     size_t idlen = strlen(tk->id);
@@ -622,42 +677,28 @@ sla_agg_record(struct store_txn *t, const struct ticket *tk)
         }
     }
     rc = SEAM_OK;
-    for (size_t i = 0; rc == SEAM_OK && i < delta.n; i++) {
-        struct entry *e = &delta.e[i];
-        if (e->v.n == 0)
-            continue;
-        struct svec sum = {0};
-        struct store_val cur;
-        rc = store_get(t, DB_SLA_AGG, e->key, e->klen, &cur);
-        if (rc == SEAM_OK)
-            rc = list_each(cur.data, cur.len, svec_add_cb, &sum);
-        else if (rc == SEAM_ENOTFOUND)
-            rc = SEAM_OK;
-        for (size_t j = 0; rc == SEAM_OK && j < e->v.n; j++)
-            svec_add(&sum, e->v.f[j], e->v.v[j]);
-        if (rc == SEAM_OK && sum.n == 0) {
-            rc = store_del(t, DB_SLA_AGG, e->key, e->klen);
-            if (rc == SEAM_ENOTFOUND)
-                rc = SEAM_OK;
-        } else if (rc == SEAM_OK) {
-            row.n = 0;
-            svec_encode(&sum, &row);
-            rc = store_put(t, DB_SLA_AGG, e->key, e->klen, row.p, row.n, 0);
-        }
-        svec_free(&sum);
-    }
-    if (rc == SEAM_OK && enc.n > 0)
+    if (enc.n > 0)
         rc = store_put(t, DB_SLA_CONTRIB, tk->id, idlen, enc.p, enc.n, 0);
-    else if (rc == SEAM_OK) {
+    else {
         rc = store_del(t, DB_SLA_CONTRIB, tk->id, idlen);
         if (rc == SEAM_ENOTFOUND)
             rc = SEAM_OK;
+    }
+    contrib_encode(&delta, &denc);
+    if (rc == SEAM_OK && denc.n > 0) {
+        /* The rows are shared by every ticket of a partner's day: a staged
+         * save hands their update to the writer rather than reading them on
+         * its snapshot (which any other save of the day would make stale). */
+        struct deltas *d = xmalloc(sizeof(*d) + denc.n);
+        d->n = denc.n;
+        memcpy(d->p, denc.p, denc.n);
+        rc = store_defer(t, apply_deltas, d, free);
     }
 out:
     contrib_free(&now);
     contrib_free(&delta);
     free(enc.p);
-    free(row.p);
+    free(denc.p);
     return rc;
 }
 
