@@ -395,9 +395,38 @@ test_rows(void)
     free(dir);
 }
 
+/* The lead's days in its time zone, across a daylight-saving change. */
+static void
+test_days(void)
+{
+    struct config cfg;
+    struct config_calendar oslo;
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&oslo, 0, sizeof(oslo));
+    oslo.timezone = "Europe/Oslo";
+    oslo.always = 1;
+    cfg.lead.calendar = &oslo;
+    ok(sla_agg_use(&cfg) == 0, "the lead's calendar in Europe/Oslo");
+    /* 2030-03-31: summer time from 01:00Z; the day starts at 22:00Z the evening before. */
+    int64_t noon = 1901188800000LL; /* 2030-03-31T12:00:00Z */
+    int64_t d = sla_agg_day(noon);
+    ok(sla_agg_day_start(d) == 1901142000000LL, "31 March 2030 starts at 30 March 23:00Z (winter)");
+    ok(sla_agg_day_start(d + 1) == 1901224800000LL,
+       "1 April 2030 starts at 31 March 22:00Z (summer)");
+    ok(sla_agg_parse_date("2030-04-01") == 1901224800000LL, "a date names its start in the zone");
+    ok(sla_agg_day(1901224800000LL - 1) == d && sla_agg_day(1901224800000LL) == d + 1,
+       "the last millisecond of a day and the first of the next");
+    ok(sla_agg_parse_date("2030-02-29") < 0 && sla_agg_parse_date("2030-4-01") < 0 &&
+           sla_agg_parse_date("2030-04-01T") < 0 && sla_agg_parse_date("1969-12-31") < 0,
+       "no 29 February 2030, no short or long forms");
+    ok(sla_agg_use(NULL) == 0 && sla_agg_day_start(sla_agg_day(noon)) == 1901145600000LL,
+       "without a calendar, UTC days");
+}
+
 int
 main(void)
 {
+    test_days();
     test_buckets();
     test_quantiles();
     test_rows();
