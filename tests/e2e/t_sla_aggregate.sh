@@ -8,7 +8,8 @@
 # bounced to the lead (disputed), resolutions, reopens. A bound inside a day
 # is answered from the records; bad parameters are 400. A store written
 # before the aggregates gets them at its first start, with progress in the
-# log, and seamctl verify checks them.
+# log, and seamctl verify checks them (and names a ticket whose record was
+# edited behind their back).
 . "$(dirname "$0")/lib.sh"
 init_store
 C1=$(new_customer c1 triple-play north)
@@ -132,6 +133,9 @@ stop_broker
 check "seamctl verify checks the aggregates and passes" ctl verify
 ctl report sla --format csv >"$TMP/cli.csv"
 check "seamctl report sla gives the aggregate CSV" [ "$(cat "$TMP/cli.csv")" = "$(cat "$TMP/agg.csv")" ]
+"$ROOT/$BUILD/tests/tamper" "$DATA" edit-record "${ids[2]}" priority=normal # was low
+ctl verify >"$TMP/verify.out" 2>&1
+check "a record edited behind the aggregates' back: verify names its contribution" grep -q "ticket ${ids[2]}: its SLA aggregate contribution differs from its record" "$TMP/verify.out"
 
 # --- a store written before the aggregates: built at the first start, checked by verify
 FIX=$ROOT/tests/fixtures/store-v1
