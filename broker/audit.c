@@ -12,8 +12,11 @@
 #include "ticket.h"
 
 struct owner_stats {
-    char *owner;     /* a copy: the records it came from are freed as the scan goes */
-    json_t *tickets; /* set of ticket ids */
+    char *owner; /* a copy: the records it came from are freed as the scan goes */
+    /* Its distinct tickets: a ticket's assignments are counted together (one record at a time),
+     * so the last ticket counted is all it takes, not a set of every id. */
+    long tickets;
+    char last_ticket[SEAM_ID_LEN + 1];
     long assignments, acked, ack_within, resolved, resolve_within, breaches, handbacks, disputed;
     int64_t handback_ms;
     /* Its tickets carrying each flag (ticket_flags[]), and its hand-backs in
@@ -58,7 +61,6 @@ stats_of(struct acc *a, const char *owner)
     struct owner_stats *s = &a->owners[a->nowners++];
     memset(s, 0, sizeof(*s));
     s->owner = xstrdup(owner);
-    s->tickets = json_object();
     return s;
 }
 
@@ -66,7 +68,10 @@ static void
 count(struct owner_stats *s, const char *ticket, const struct assignment *asg, int disputed)
 {
     const struct sla_clock *k = &asg->sla;
-    json_object_set_new(s->tickets, ticket, json_true());
+    if (strcmp(s->last_ticket, ticket) != 0) {
+        snprintf(s->last_ticket, sizeof(s->last_ticket), "%s", ticket);
+        s->tickets++;
+    }
     s->assignments++;
     int64_t ack = k->present ? k->ack_business_ms : -1;
     int64_t res = k->present ? k->resolve_business_ms : -1;
@@ -210,17 +215,16 @@ stats_json(struct owner_stats *s)
     json_t *o = json_pack(
         "{s:s, s:I, s:I, s:{s:I, s:I, s:o, s:o, s:o, s:o}, s:{s:I, s:I, s:o, s:o, s:o, s:o}, "
         "s:I, s:I, s:f, s:I}",
-        "owner", name, "tickets", (json_int_t)json_object_size(s->tickets), "assignments",
-        (json_int_t)s->assignments, "acknowledge", "count", (json_int_t)s->acked, "within_sla",
-        (json_int_t)s->ack_within, "compliance_pct", ratio(s->ack_within, s->acked), "p50_min",
-        pct(s->ack_times, s->nack, 50), "p90_min", pct(s->ack_times, s->nack, 90), "p99_min",
-        pct(s->ack_times, s->nack, 99), "resolve", "count", (json_int_t)s->resolved, "within_sla",
-        (json_int_t)s->resolve_within, "compliance_pct", ratio(s->resolve_within, s->resolved),
-        "p50_min", pct(s->resolve_times, s->nres, 50), "p90_min",
-        pct(s->resolve_times, s->nres, 90), "p99_min", pct(s->resolve_times, s->nres, 99),
-        "breaches", (json_int_t)s->breaches, "handbacks", (json_int_t)s->handbacks,
-        "handback_attributed_min", (double)s->handback_ms / 60000.0, "disputed",
-        (json_int_t)s->disputed);
+        "owner", name, "tickets", (json_int_t)s->tickets, "assignments", (json_int_t)s->assignments,
+        "acknowledge", "count", (json_int_t)s->acked, "within_sla", (json_int_t)s->ack_within,
+        "compliance_pct", ratio(s->ack_within, s->acked), "p50_min", pct(s->ack_times, s->nack, 50),
+        "p90_min", pct(s->ack_times, s->nack, 90), "p99_min", pct(s->ack_times, s->nack, 99),
+        "resolve", "count", (json_int_t)s->resolved, "within_sla", (json_int_t)s->resolve_within,
+        "compliance_pct", ratio(s->resolve_within, s->resolved), "p50_min",
+        pct(s->resolve_times, s->nres, 50), "p90_min", pct(s->resolve_times, s->nres, 90),
+        "p99_min", pct(s->resolve_times, s->nres, 99), "breaches", (json_int_t)s->breaches,
+        "handbacks", (json_int_t)s->handbacks, "handback_attributed_min",
+        (double)s->handback_ms / 60000.0, "disputed", (json_int_t)s->disputed);
     json_t *flags = json_object();
     for (int f = 0; f < FLAG_COUNT; f++)
         json_object_set_new(flags, ticket_flags[f].name, json_integer(s->flagged[f]));
@@ -228,7 +232,6 @@ stats_json(struct owner_stats *s)
     json_object_set_new(o, "disputed_handbacks", json_integer(s->disputed_handbacks));
     json_object_set_new(o, "disputed_handback_min",
                         json_real((double)s->disputed_handback_ms / 60000.0));
-    json_decref(s->tickets);
     free(s->owner);
     free(s->ack_times);
     free(s->resolve_times);
@@ -240,7 +243,6 @@ audit_sla(struct store_txn *t, const struct audit_period *p, json_t **out)
 {
     struct acc a = {.p = p};
     char from[32] = "", to[32] = "";
-    a.all.tickets = json_object();
     a.all.owner = xstrdup("all");
     enum seam_err rc = ticket_scan(t, one_ticket, &a);
     json_t *owners = json_array();
