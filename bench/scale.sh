@@ -90,7 +90,8 @@ stop() {
 hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$BPID/status"; }
 store_mb() { echo $(($(stat -c %s "$DATA/data.mdb") >> 20)); }
 
-CLOCK=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# The test clock starts a minute ahead (it may not start in the past) and ends the fill a year on.
+CLOCK=$(date -u -d '+1 minute' +%Y-%m-%dT%H:%M:%SZ)
 YEAR_FROM=$CLOCK
 YEAR_TO=$(date -u -d "$CLOCK + 365 days" +%Y-%m-%dT%H:%M:%SZ)
 MONTH_FROM=$(date -u -d "$CLOCK + 150 days" +%Y-%m-%dT00:00:00Z)
@@ -161,6 +162,7 @@ stop
 noidx_line=
 if [ -n "$NOIDX" ]; then
     size_noidx=$(store_mb)
+    CLOCK=$(date -u -d "$YEAR_TO + 1 day" +%Y-%m-%dT%H:%M:%SZ) # after every stored instant
     if start "$NOIDX/seam-broker"; then
         S=http://127.0.0.1:$PORT
         post_rate noidx

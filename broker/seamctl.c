@@ -854,8 +854,11 @@ cmd_export(int argc, char **argv)
     struct store *s = open_store(dir);
     if (store_read_begin(s, &t) != SEAM_OK)
         die("cannot read the store");
+    progress_start("seamctl export", isatty(2));
+    progress_phase("events", 0);
     enum seam_err rc =
         ticket_id_valid(argv[0]) ? evlog_export(t, &lg, argv[0], &doc, &len) : SEAM_ENOTFOUND;
+    progress_end();
     store_read_end(t);
     store_close(s);
     keys_wipe(&k);
