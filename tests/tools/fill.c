@@ -12,7 +12,8 @@
  * It speaks HTTP/1.1 over plain keep-alive sockets, one request in flight
  * on each of several connections (the broker's group commit gathers them),
  * and keeps nothing but the current batch's assignment ids. What to do with
- * an assignment is a hash of its id, so a run is repeatable.
+ * an assignment is a hash of its id: the same proportions every run, spread
+ * evenly over partners, customers and batches (ids differ from run to run).
  *
  * usage: seam-fill -p PORT -n TICKETS -C CUSTOMERS -P PARTNERS -L LEADTOKEN
  *                  [-b BATCHES] [-d DAYS_PER_BATCH] [-c CONNECTIONS]
@@ -469,7 +470,7 @@ main(int argc, char **argv)
     struct file_ctx f = {0, 0};
     struct work w = {0};
     long acks = 0, resolves = 0, handbacks = 0;
-    double t0 = now_s(), tfile = 0;
+    double t0 = now_s(), tfile = 0, tpull = 0, tact = 0, tclock = 0;
     for (long b = 0; b < batches; b++) {
         long n = tickets / batches + (b < tickets % batches ? 1 : 0);
         struct phase p = {n, make_post, done_post, &f};
@@ -479,16 +480,22 @@ main(int argc, char **argv)
         f.base += n;
         /* Each pull partner: 8% handed back, the rest acknowledged, 55% of all then resolved. */
         for (size_t k = 0; k < npartners; k++) {
+            t = now_s();
             pull(&w, k);
+            tpull += now_s() - t;
+            t = now_s();
             act(&w, "handback", 0, 8);
             handbacks += w.npick;
             act(&w, "ack", 8, 100);
             acks += w.npick;
             act(&w, "resolve", 45, 100);
             resolves += w.npick;
+            tact += now_s() - t;
         }
+        t = now_s();
         if (days > 0)
             advance_clock(days * 86400000L);
+        tclock += now_s() - t;
         double el = now_s() - t0;
         fprintf(stderr,
                 "seam-fill: batch %ld/%ld: %ld tickets, %ld acks, %ld resolves, %ld hand-backs, "
@@ -500,6 +507,8 @@ main(int argc, char **argv)
            "%ld\n",
            f.created, tfile > 0 ? (double)f.created / tfile : 0.0, requests, el, refused,
            conflicts);
+    printf("seconds_filing %.1f\nseconds_pulling %.1f\nseconds_acting %.1f\nseconds_clock %.1f\n",
+           tfile, tpull, tact, tclock);
     return refused > 0 ? 1 : 0;
 usage:
     fputs("usage: seam-fill -p PORT -n TICKETS -C CUSTOMER-TOKENS -P PARTNER-TOKENS -L LEAD-TOKEN "
