@@ -36,10 +36,11 @@ fill() { # TICKETS BATCHES DAYS
 # --- a small store: the streaming Merkle check against tampering -------------
 start_broker -T now
 check "seam-fill files 40 tickets, with acks, resolves and hand-backs" fill 40 2 0
+req GET "/v1/tickets?limit=1" "$LEAD"
+TID=$(jbody '.items[0].id')
 stop_broker
 cp -r "$DATA" "$TMP/small"
 SMALL=$TMP/small
-TID=$(grep -aoE 'T[0-9a-f]{20}' "$SMALL/data.mdb" | head -1)
 verify_copy() { "$SEAMCTL" -d "$TMP/copy" verify >"$TMP/verify.out" 2>&1; }
 names() { grep -q "$1" "$TMP/verify.out" || { cat "$TMP/verify.out"; return 1; }; }
 fresh() { rm -rf "$TMP/copy" && cp -r "$SMALL" "$TMP/copy"; }
