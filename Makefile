@@ -39,7 +39,7 @@ endif
 CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker/fact.c broker/store.c \
            broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/calendar.c broker/sla.c broker/ticket.c broker/fanout.c broker/tmf.c broker/tmf_note.c broker/audit.c broker/sla_agg.c broker/outbox.c broker/errors.c \
            broker/json_fast.c broker/replay.c broker/model.c broker/json_read.c broker/record.c \
-           broker/ids.c broker/views.c broker/query.c broker/customer.c broker/verify_records.c
+           broker/ids.c broker/views.c broker/query.c broker/customer.c broker/verify_records.c broker/progress.c
 BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c \
              broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c
 CTL_SRC    = broker/seamctl.c
@@ -53,7 +53,7 @@ CTL_OBJ    = $(CTL_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ    = $(SIM_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ  = $(AGENT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_BIN   = $(BUILD)/tests/tamper $(BUILD)/tests/signed-post
+TOOL_BIN   = $(BUILD)/tests/tamper $(BUILD)/tests/signed-post $(BUILD)/tests/seam-fill
 
 all: $(BUILD)/seam-broker $(BUILD)/seamctl $(BUILD)/seam-sim $(BUILD)/seam-partner seam-broker \
      seamctl seam-partner
@@ -85,6 +85,10 @@ $(BUILD)/tests/tamper: $(BUILD)/tests/tools/tamper.o $(BUILD)/libseamcore.a
 
 $(BUILD)/tests/signed-post: $(BUILD)/tests/tools/signed_post.o $(BUILD)/libseamcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The bench's store filler: a plain HTTP client (see tests/tools/fill.c).
+$(BUILD)/tests/seam-fill: $(BUILD)/tests/tools/fill.o
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libseamcore.a
 	@mkdir -p $(dir $@)

@@ -7,6 +7,9 @@
 #   BENCH_SECONDS   length of each wrk run (default 10)
 #   BENCH_TICKETS   store size for the "full store" creation rate (default
 #                   1000000; 0 skips that phase)
+#   BENCH_SCALE_TICKETS  store size of the scale rows (default 1000000; 0 skips
+#                   them), BENCH_SCALE_SECONDS each of their wrk runs (default
+#                   5): see bench/scale.sh
 #   BENCH_OUT       also write the table (markdown) to this file
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -209,3 +212,11 @@ nginx_rps=$(field nginx 2)
             'BEGIN { printf "- creation rate with the full store: %.0f%% of the empty store'"'"'s\n", 100 * b / a }'
     fi
 } | tee "${BENCH_OUT:-/dev/null}"
+
+# --- scale rows (issue 17): BENCH_SCALE_TICKETS filled through the API -------
+# Their own broker and store (bench/scale.sh); this run's broker and nginx
+# are stopped first so that they take nothing from it.
+kill "$BPID" "$NPID" 2>/dev/null || true
+wait 2>/dev/null || true
+BPID= NPID=
+BUILD="$BUILD" bench/scale.sh

@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "log.h"
+#include "progress.h"
 #include "sla_agg.h"
 #include "ticket.h"
 
@@ -522,6 +523,7 @@ audit_agg_verify(struct store_txn *t, void (*report)(void *, const char *), void
     if (!sla_agg_built(t))
         return 0;
     struct verify_ctx v = {t, sla_agg_check_new(t), report, ctx, 0};
+    progress_phase("sla aggregates", store_count(t, DB_TICKETS));
     if (ticket_scan(t, verify_one, &v) != SEAM_OK) {
         report(ctx, "sla aggregates: ticket scan failed");
         v.problems++;

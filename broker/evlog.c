@@ -19,6 +19,7 @@
 #include "evlog.h"
 #include "json_fast.h"
 #include "log.h"
+#include "progress.h"
 
 #define H SEAM_HASH_LEN
 static const char META_TREE_SIZE[] = "tree_size";
@@ -345,7 +346,16 @@ out:
     return rc;
 }
 
-/* ---- whole-store verification ---- */
+/* ---- whole-store verification ----
+ *
+ * In bounded memory, whatever the store's size: the events are walked in
+ * key order (each ticket's chain is contiguous there), keeping only the
+ * current ticket's place in its chain; then the leaves in leaf order, each
+ * hashed from the event it names, the perfect subtrees completed so far
+ * kept on a stack (at most 64 hashes) and each compared with the stored
+ * node as it completes; then each signed checkpoint's root is computed from
+ * the stored nodes, which the leaf walk has just compared with the events.
+ */
 
 struct vstate {
     struct store_txn *t;
@@ -353,16 +363,17 @@ struct vstate {
     evlog_report_fn report;
     void *ctx;
     uint64_t problems;
-    uint8_t (*leaves)[H]; /* recomputed leaf hashes */
     uint64_t size;
     /* chain walk */
     char ticket[TICKET_ID_LEN + 1];
     int64_t seq;
     char prev[2 * H + 1];
     uint64_t events;
-    uint8_t (**levels)[H]; /* recomputed perfect subtrees */
-    unsigned nlevels;
     const struct evlog_records *recs; /* NULL: the records are not checked */
+    /* leaf walk: the perfect subtrees of the first next_leaf leaves, largest first */
+    uint8_t stack[64][H];
+    unsigned top;
+    uint64_t next_leaf, bad_nodes;
 };
 
 static void __attribute__((format(printf, 2, 3))) vreport(struct vstate *vs, const char *fmt, ...)
@@ -374,16 +385,6 @@ static void __attribute__((format(printf, 2, 3))) vreport(struct vstate *vs, con
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     vs->report(vs->ctx, msg);
-}
-
-static int
-mem_node(void *ctx, unsigned level, uint64_t index, uint8_t out[H])
-{
-    struct vstate *vs = ctx;
-    if (level >= vs->nlevels || index >= (vs->size >> level))
-        return -1;
-    memcpy(out, vs->levels[level][index], H);
-    return 0;
 }
 
 /* Ticket records: their head (events, last) must match the chain. */
@@ -459,11 +460,8 @@ verify_event(void *ctx, struct store_val k, struct store_val v)
         vreport(vs, "ticket %s event %u: leaf %llu beyond the tree size %llu", tid, seq,
                 (unsigned long long)leaf, (unsigned long long)vs->size);
     } else {
-        uint8_t lh[H];
         struct store_val lv;
         uint8_t lk[8];
-        seam_leaf_hash(bytes, blen, lh);
-        memcpy(vs->leaves[leaf], lh, H);
         be64_put(lk, leaf);
         if (store_get(vs->t, DB_LEAVES, lk, 8, &lv) != SEAM_OK || lv.len != k.len ||
             memcmp(lv.data, k.data, k.len) != 0)
@@ -472,6 +470,61 @@ verify_event(void *ctx, struct store_val k, struct store_val v)
     }
     vs->seq = seq;
     seam_sha256_hex(bytes, blen, vs->prev);
+    return 0;
+}
+
+/* The node (level, index) recomputed from the events: the stored one must be the same. */
+static void
+check_node(struct vstate *vs, unsigned level, uint64_t index, const uint8_t h[H])
+{
+    uint8_t stored[H];
+    if (evlog_node(vs->t, level, index, stored) != 0 || memcmp(stored, h, H) != 0)
+        vs->bad_nodes++;
+}
+
+/* The next leaf's hash: its node, and every node it completes, checked; the stack updated. */
+static void
+tree_push(struct vstate *vs, const uint8_t leaf[H])
+{
+    uint64_t i = vs->next_leaf++;
+    unsigned level = 0;
+    uint8_t h[H];
+    memcpy(h, leaf, H);
+    check_node(vs, 0, i, h);
+    for (; i & 1; i >>= 1) {
+        seam_node_hash(vs->stack[--vs->top], h, h);
+        check_node(vs, ++level, i >> 1, h);
+    }
+    memcpy(vs->stack[vs->top++], h, H);
+}
+
+/* A leaf hashes the event it names, if that event says it is that leaf; else zeros (the events'
+ * walk and the counts name what is wrong). */
+static int
+verify_leaf(void *ctx, struct store_val k, struct store_val v)
+{
+    static const uint8_t zero[H];
+    struct vstate *vs = ctx;
+    struct store_val ev;
+    uint8_t h[H];
+    if (k.len != 8) {
+        vreport(vs, "leaf record with a malformed key");
+        return 0;
+    }
+    uint64_t idx = be64_get(k.data);
+    if (idx >= vs->size)
+        return 1;
+    while (vs->next_leaf < idx)
+        tree_push(vs, zero);
+    if (idx < vs->next_leaf)
+        return 0;
+    if (v.len == TICKET_ID_LEN + 4 && store_get(vs->t, DB_EVENTS, v.data, v.len, &ev) == SEAM_OK &&
+        ev.len >= 8 + SEAM_SIG_LEN && be64_get(ev.data) == idx) {
+        seam_leaf_hash((const char *)ev.data + 8 + SEAM_SIG_LEN, ev.len - 8 - SEAM_SIG_LEN, h);
+        tree_push(vs, h);
+    } else {
+        tree_push(vs, zero);
+    }
     return 0;
 }
 
@@ -493,7 +546,7 @@ verify_checkpoint(void *ctx, struct store_val k, struct store_val v)
     else if (size != ksize || size > vs->size)
         vreport(vs, "checkpoint of size %llu: claims size %llu", (unsigned long long)ksize,
                 (unsigned long long)size);
-    else if (seam_merkle_root(mem_node, vs, size, want) != 0 || memcmp(want, root, H) != 0)
+    else if (seam_merkle_root(evlog_node, vs->t, size, want) != 0 || memcmp(want, root, H) != 0)
         vreport(vs, "checkpoint of size %llu: root differs from the events (log rewritten)",
                 (unsigned long long)size);
     free(note);
@@ -522,87 +575,73 @@ uint64_t
 evlog_verify_store(struct store_txn *t, const uint8_t pk[32], const struct evlog_records *recs,
                    evlog_report_fn report, void *ctx, uint64_t *events)
 {
-    struct vstate vs = {.t = t, .pk = pk, .report = report, .ctx = ctx, .seq = -1, .recs = recs};
+    static const uint8_t zero[H];
+    struct vstate *vs = xcalloc(1, sizeof(*vs));
     char *note = NULL, err[200];
-    uint64_t cp_size, tree_size;
+    uint64_t cp_size, tree_size, problems;
     uint8_t cp_root[H];
-    int cp_ok = 0; /* the latest checkpoint verified: cp_root holds its root */
 
+    vs->t = t;
+    vs->pk = pk;
+    vs->report = report;
+    vs->ctx = ctx;
+    vs->seq = -1;
+    vs->recs = recs;
     if (meta_u64(t, META_TREE_SIZE, &tree_size) != SEAM_OK) {
-        vreport(&vs, "meta: tree size unreadable");
-        return vs.problems;
+        vreport(vs, "meta: tree size unreadable");
+        goto out;
     }
-    vs.size = tree_size;
+    vs->size = tree_size;
     if (evlog_checkpoint(t, &cp_size, &note) != SEAM_OK) {
-        vreport(&vs, "meta: checkpoint unreadable");
-        return vs.problems;
+        vreport(vs, "meta: checkpoint unreadable");
+        goto out;
     }
     if (note == NULL && tree_size > 0)
-        vreport(&vs, "meta: no signed checkpoint for a log of %llu events",
+        vreport(vs, "meta: no signed checkpoint for a log of %llu events",
                 (unsigned long long)tree_size);
     if (note != NULL) {
         uint64_t sz;
         if (seam_checkpoint_verify(note, pk, NULL, 0, &sz, cp_root, err, sizeof(err)) != 0)
-            vreport(&vs, "latest %s", err);
+            vreport(vs, "latest %s", err);
         else if (sz != tree_size || sz != cp_size)
-            vreport(&vs,
+            vreport(vs,
                     "latest checkpoint covers %llu events, the log holds %llu (tail cut or "
                     "added)",
                     (unsigned long long)sz, (unsigned long long)tree_size);
     }
-    vs.leaves = xcalloc(tree_size ? tree_size : 1, H);
-    if (store_scan(t, DB_EVENTS, NULL, 0, 0, verify_event, &vs) != SEAM_OK)
-        vreport(&vs, "events: scan failed");
-    check_ticket_head(&vs);
-    if (vs.events != tree_size)
-        vreport(&vs, "the log has %llu leaves but %llu events are stored",
-                (unsigned long long)tree_size, (unsigned long long)vs.events);
+    progress_phase("events", tree_size);
+    if (store_scan(t, DB_EVENTS, NULL, 0, 0, verify_event, vs) != SEAM_OK)
+        vreport(vs, "events: scan failed");
+    check_ticket_head(vs);
+    if (vs->events != tree_size)
+        vreport(vs, "the log has %llu leaves but %llu events are stored",
+                (unsigned long long)tree_size, (unsigned long long)vs->events);
     if (store_count(t, DB_LEAVES) != tree_size)
-        vreport(&vs, "leaf index holds %llu entries for %llu leaves",
+        vreport(vs, "leaf index holds %llu entries for %llu leaves",
                 (unsigned long long)store_count(t, DB_LEAVES), (unsigned long long)tree_size);
 
-    /* Rebuild every perfect subtree from the events; compare with DB_TREE. */
-    unsigned nl = 1;
-    while (nl < 64 && (tree_size >> nl) > 0)
-        nl++;
-    vs.nlevels = nl;
-    vs.levels = xcalloc(nl, sizeof(*vs.levels));
-    vs.levels[0] = vs.leaves;
-    for (unsigned l = 1; l < nl; l++) {
-        uint64_t cnt = tree_size >> l;
-        vs.levels[l] = xcalloc(cnt ? cnt : 1, H);
-        for (uint64_t i = 0; i < cnt; i++)
-            seam_node_hash(vs.levels[l - 1][2 * i], vs.levels[l - 1][2 * i + 1], vs.levels[l][i]);
-    }
-    uint64_t bad_nodes = 0;
-    for (unsigned l = 0; l < nl; l++)
-        for (uint64_t i = 0; i < (tree_size >> l); i++) {
-            uint8_t stored[H];
-            if (evlog_node(t, l, i, stored) != 0 || memcmp(stored, vs.levels[l][i], H) != 0)
-                bad_nodes++;
-        }
-    if (bad_nodes)
-        vreport(&vs, "tree: %llu stored node hashes differ from the events",
-                (unsigned long long)bad_nodes);
-    if (cp_ok && tree_size > 0) {
-        uint8_t root[H];
-        if (seam_merkle_root(mem_node, &vs, tree_size, root) != 0 || memcmp(root, cp_root, H) != 0)
-            vreport(&vs, "latest checkpoint: root differs from the events (an event was "
-                         "changed, removed or reordered)");
-    }
-    if (store_scan(t, DB_CHECKPOINTS, NULL, 0, 0, verify_checkpoint, &vs) != SEAM_OK)
-        vreport(&vs, "checkpoints: scan failed");
-    if (recs != NULL && recs->each_key(t, check_ticket_has_events, &vs) != SEAM_OK)
-        vreport(&vs, "tickets: scan failed");
-
-    for (unsigned l = 1; l < nl; l++)
-        free(vs.levels[l]);
-    free(vs.levels);
-    free(vs.leaves);
+    /* Every perfect subtree, from the events in leaf order, against DB_TREE. */
+    progress_phase("leaves", store_count(t, DB_LEAVES));
+    if (store_scan(t, DB_LEAVES, NULL, 0, 0, verify_leaf, vs) != SEAM_OK)
+        vreport(vs, "leaves: scan failed");
+    while (vs->next_leaf < tree_size)
+        tree_push(vs, zero);
+    if (vs->bad_nodes)
+        vreport(vs, "tree: %llu stored node hashes differ from the events",
+                (unsigned long long)vs->bad_nodes);
+    progress_phase("checkpoints", store_count(t, DB_CHECKPOINTS));
+    if (store_scan(t, DB_CHECKPOINTS, NULL, 0, 0, verify_checkpoint, vs) != SEAM_OK)
+        vreport(vs, "checkpoints: scan failed");
+    progress_phase("tickets", 0);
+    if (recs != NULL && recs->each_key(t, check_ticket_has_events, vs) != SEAM_OK)
+        vreport(vs, "tickets: scan failed");
+out:
     free(note);
     if (events)
-        *events = vs.events;
-    return vs.problems;
+        *events = vs->events;
+    problems = vs->problems;
+    free(vs);
+    return problems;
 }
 
 enum seam_err

@@ -26,6 +26,7 @@
 #include "record.h"
 #include "sla_agg.h"
 #include "log.h"
+#include "progress.h"
 #include "route.h"
 #include "seam/evidence.h"
 #include "store.h"
@@ -33,6 +34,11 @@
 #include "sla.h"
 
 static const char *opt_datadir, *opt_config;
+
+/* The store's pages a command keeps mapped while it reads (store_read_trim): verify, report,
+ * export and backup read the whole store in memory bounded by about this, plus what one record
+ * needs. */
+#define MAP_RESIDENT_MAX ((size_t)48 << 20)
 
 static const char usage_text[] =
     "usage: seamctl [-d DATADIR] [-c CONFIG] COMMAND [ARGS]\n"
@@ -166,6 +172,8 @@ open_store(const char *dir)
         die("%s holds no store: run 'seamctl -d %s init' first", dir, dir);
     if (store_open(dir, (size_t)64 << 20, (size_t)64 << 30, 0, &s) != SEAM_OK)
         die("cannot open the store in %s", dir);
+    /* Commands that read the whole store keep only this much of its map resident (store.h). */
+    store_read_trim(s, MAP_RESIDENT_MAX);
     return s;
 }
 
@@ -457,15 +465,20 @@ static void
 print_problem(void *ctx, const char *problem)
 {
     uint64_t *n = ctx;
-    if (++*n <= 200)
+    if (++*n <= 200) {
+        progress_end(); /* the line is drawn again at the next step */
         printf("FAIL %s\n", problem);
+        fflush(stdout);
+    }
 }
 
 static void
 print_note(void *ctx, const char *note)
 {
     (void)ctx;
+    progress_end();
     printf("NOTE %s\n", note);
+    fflush(stdout);
 }
 
 static int
@@ -512,6 +525,7 @@ cmd_verify(int argc, char **argv)
     struct store *s = open_store(dir);
     if (store_read_begin(s, &t) != SEAM_OK)
         die("cannot read the store");
+    progress_start("seamctl verify", isatty(2));
     unsigned format;
     if (record_format_get(t, &format) != SEAM_OK || format > RECORD_FORMAT)
         die("the store's record format is newer than this seamctl knows (%u); use a newer seamctl",
@@ -521,7 +535,9 @@ cmd_verify(int argc, char **argv)
     uint64_t problems = evlog_verify_store(t, pk, &recs, print_problem, &shown, &events);
     problems += ticket_verify_records(t, print_problem, &shown);
     /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
+    progress_phase("SLA instants", 0);
     uint64_t parked = sla_parked_report(t, print_note, NULL);
+    progress_end();
     store_read_end(t);
     store_close(s);
     config_free(cfg);
@@ -698,7 +714,10 @@ cmd_report(int argc, char **argv)
     struct store *s = open_store(opt_datadir ? opt_datadir : cfg->data_dir);
     if (store_read_begin(s, &t) != SEAM_OK)
         die("cannot read the store");
+    progress_start("seamctl report sla", isatty(2));
+    progress_phase("tickets", ticket_count(t));
     enum seam_err rc = audit_sla(t, &p, &report);
+    progress_end();
     store_read_end(t);
     store_close(s);
     if (rc != SEAM_OK)
@@ -793,7 +812,12 @@ cmd_backup(int argc, char **argv)
     if (entries > 0)
         die("%s is not empty", to);
     struct store *s = open_store(dir);
+    struct store_stats st;
+    store_stats(s, &st);
+    progress_start("seamctl backup", isatty(2));
+    progress_phase("MiB copied, of at most", st.used_bytes >> 20);
     enum seam_err rc = store_backup(s, to);
+    progress_end();
     store_close(s);
     if (rc != SEAM_OK)
         die("backup failed: %s", seam_strerror(rc));
@@ -836,8 +860,11 @@ cmd_export(int argc, char **argv)
     struct store *s = open_store(dir);
     if (store_read_begin(s, &t) != SEAM_OK)
         die("cannot read the store");
+    progress_start("seamctl export", isatty(2));
+    progress_phase("events", 0);
     enum seam_err rc =
         ticket_id_valid(argv[0]) ? evlog_export(t, &lg, argv[0], &doc, &len) : SEAM_ENOTFOUND;
+    progress_end();
     store_read_end(t);
     store_close(s);
     keys_wipe(&k);

@@ -27,6 +27,7 @@
 #include <lmdb.h>
 
 #include "log.h"
+#include "progress.h"
 #include "store.h"
 
 static const char *const db_names[DB_COUNT] = {"meta",        "tickets",    "events",
@@ -41,8 +42,9 @@ struct store {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
     size_t map_max;
-    char *map_file;   /* the data file's real path, as /proc/self/maps names it */
-    size_t file_rss0; /* file-backed resident bytes when the store opened (the code, libraries) */
+    char *map_file;    /* the data file's real path, as /proc/self/maps names it */
+    size_t file_rss0;  /* file-backed resident bytes when the store opened (the code, libraries) */
+    size_t trim_bytes; /* store_read_trim's bound (0: long reads do not trim the map) */
     pthread_rwlock_t map_lock;
 
     pthread_mutex_t queue_mu;
@@ -65,6 +67,7 @@ struct store_txn {
 };
 
 static size_t file_rss(void);
+static void map_drop(struct store *s, size_t over);
 static enum seam_err stage_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                                struct store_val *val);
 
@@ -353,10 +356,14 @@ store_scan(struct store_txn *t, enum store_db db, const void *start, size_t slen
                 rc = LMDB("mdb_cursor_get", mdb_cursor_get(cur, &k, &v, MDB_PREV));
         }
     }
-    while (rc == 0) {
+    for (unsigned n = 1; rc == 0; n++) {
         struct store_val kv = {k.mv_data, k.mv_size}, vv = {v.mv_data, v.mv_size};
+        progress_step(1); /* a no-op unless a tool turned it on */
         if (fn(ctx, kv, vv) != 0)
             break;
+        /* The transaction holds map_lock: the map stays where it is. */
+        if (t->s->trim_bytes > 0 && n % 1024 == 0)
+            map_drop(t->s, t->s->trim_bytes);
         rc = LMDB("mdb_cursor_get", mdb_cursor_get(cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT));
     }
     mdb_cursor_close(cur);
@@ -883,15 +890,16 @@ file_rss(void)
     return (size_t)shared * (size_t)sysconf(_SC_PAGESIZE);
 }
 
+/* Drops the map's page-table entries if the map's resident bytes exceed over; the caller keeps the
+ * map where it is (holds map_lock, or a transaction that does). */
 static void
-release_map(struct store *s)
+map_drop(struct store *s, size_t over)
 {
     /* LMDB does not tell where its map is (me_mapaddr is only for
      * MDB_FIXEDMAP): the process's own table of mappings does. */
     char line[PATH_MAX + 128];
-    if (s->map_file == NULL || file_rss() < s->file_rss0 + RELEASE_MAP_BYTES)
+    if (s->map_file == NULL || file_rss() < s->file_rss0 + over)
         return;
-    pthread_rwlock_rdlock(&s->map_lock); /* the map stays where it is */
     FILE *f = fopen("/proc/self/maps", "r");
     while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
         unsigned long lo, hi;
@@ -903,7 +911,20 @@ release_map(struct store *s)
     }
     if (f != NULL)
         fclose(f);
+}
+
+static void
+release_map(struct store *s)
+{
+    pthread_rwlock_rdlock(&s->map_lock); /* the map stays where it is */
+    map_drop(s, RELEASE_MAP_BYTES);
     pthread_rwlock_unlock(&s->map_lock);
+}
+
+void
+store_read_trim(struct store *s, size_t bytes)
+{
+    s->trim_bytes = bytes;
 }
 
 static void *
@@ -1110,15 +1131,73 @@ store_stats(struct store *s, struct store_stats *out)
  * changed (it is the whole process's), and the file is never readable by
  * others, not even while it is written.
  */
+struct trimmer {
+    struct store *s;
+    int fd;          /* the copy: its size is the progress */
+    uint64_t copied; /* MiB reported so far */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+};
+
+/* While a copy reads the whole map: its pages dropped (looked at every 10 ms) past
+ * store_read_trim's bound, and the MiB written so far counted for progress.h (the copying thread
+ * waits in LMDB meanwhile). */
+static void *
+trimmer_main(void *arg)
+{
+    struct trimmer *tr = arg;
+    pthread_mutex_lock(&tr->mu);
+    while (!tr->done) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 10 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&tr->cv, &tr->mu, &until);
+        if (!tr->done) {
+            struct stat st;
+            pthread_rwlock_rdlock(&tr->s->map_lock);
+            map_drop(tr->s, tr->s->trim_bytes);
+            pthread_rwlock_unlock(&tr->s->map_lock);
+            if (fstat(tr->fd, &st) == 0 && (uint64_t)st.st_size >> 20 > tr->copied) {
+                progress_step(((uint64_t)st.st_size >> 20) - tr->copied);
+                tr->copied = (uint64_t)st.st_size >> 20;
+            }
+        }
+    }
+    pthread_mutex_unlock(&tr->mu);
+    return NULL;
+}
+
 enum seam_err
 store_backup(struct store *s, const char *dir)
 {
     char *path = xasprintf("%s/data.mdb", dir);
     int rc = 0, fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    struct trimmer tr = {.s = s, .fd = fd};
+    pthread_t trim;
+    int trimming = 0;
     if (fd < 0 || fchmod(fd, 0600) != 0)
         rc = errno;
+    if (rc == 0 && s->trim_bytes > 0) {
+        pthread_mutex_init(&tr.mu, NULL);
+        pthread_cond_init(&tr.cv, NULL);
+        trimming = pthread_create(&trim, NULL, trimmer_main, &tr) == 0;
+    }
     if (rc == 0)
         rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+    if (trimming) {
+        pthread_mutex_lock(&tr.mu);
+        tr.done = 1;
+        pthread_cond_signal(&tr.cv);
+        pthread_mutex_unlock(&tr.mu);
+        pthread_join(trim, NULL);
+        pthread_mutex_destroy(&tr.mu);
+        pthread_cond_destroy(&tr.cv);
+    }
     if (rc == 0 && fsync(fd) != 0)
         rc = errno;
     if (fd >= 0 && close(fd) != 0 && rc == 0)

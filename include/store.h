@@ -218,6 +218,19 @@ enum seam_err store_nested(struct store_txn *t, store_write_fn fn, void *ctx) SE
 
 void store_stats(struct store *s, struct store_stats *out);
 
+/*
+ * Tools that read the whole store (seamctl verify, report, backup): the
+ * pages of the map a process has read count in its resident set, so one
+ * long read of a big store would hold the store's size resident. With a
+ * bound set, store_scan (every 1024 records) and store_backup (every 10 ms)
+ * drop the map's page-table entries once its resident bytes pass the bound;
+ * pages read again fault back in from the page cache, and values the
+ * caller still holds stay valid. 0, the default, never drops (the broker's
+ * writer releases its own map, see store.c). Call before reading, from the
+ * thread that reads.
+ */
+void store_read_trim(struct store *s, size_t bytes);
+
 /* Hot, compacted copy of the environment into dir (which must be empty). */
 enum seam_err store_backup(struct store *s, const char *dir) SEAM_WUR;
 

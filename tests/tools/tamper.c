@@ -11,6 +11,12 @@
  *                                          change a ticket record's summary (or member NAME)
  *   tamper DATADIR poison-record TICKET    nest a value 2100 deep in a ticket record, as
  *                                          a broker without a depth limit once stored it
+ *   tamper DATADIR corrupt-node LEVEL INDEX
+ *                                          flip a bit of a stored Merkle tree node
+ *   tamper DATADIR rewrite-event TICKET    change a ticket's creation event, sign it again
+ *                                          with the broker's own key and recompute every
+ *                                          tree node above it: only the checkpoints signed
+ *                                          before tell
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +27,39 @@
 
 #include "common.h"
 #include "evlog.h"
+#include "keys.h"
 #include "seam/evidence.h"
 #include "store.h"
 
-static const char *op, *a1, *a2;
+static const char *op, *a1, *a2, *dir;
+
+static void
+nkey(unsigned level, uint64_t index, uint8_t k[9])
+{
+    k[0] = (uint8_t)level;
+    be64_put(k + 1, index);
+}
+
+/* The leaf's own node and each perfect subtree above it, from the stored children. */
+static enum seam_err
+rehash_up(struct store_txn *t, uint64_t leaf, uint64_t size, const uint8_t lh[SEAM_HASH_LEN])
+{
+    uint8_t k[9], h[SEAM_HASH_LEN], l[SEAM_HASH_LEN], r[SEAM_HASH_LEN];
+    enum seam_err rc;
+    nkey(0, leaf, k);
+    if ((rc = store_put(t, DB_TREE, k, 9, lh, SEAM_HASH_LEN, 0)) != SEAM_OK)
+        return rc;
+    for (unsigned lv = 1; lv < 64 && ((leaf >> lv) + 1) << lv <= size; lv++) {
+        uint64_t i = leaf >> lv;
+        if (evlog_node(t, lv - 1, 2 * i, l) != 0 || evlog_node(t, lv - 1, 2 * i + 1, r) != 0)
+            return SEAM_ECORRUPT;
+        seam_node_hash(l, r, h);
+        nkey(lv, i, k);
+        if ((rc = store_put(t, DB_TREE, k, 9, h, SEAM_HASH_LEN, 0)) != SEAM_OK)
+            return rc;
+    }
+    return SEAM_OK;
+}
 
 static void
 ekey(const char *t, uint8_t k[TICKET_ID_LEN + 4])
@@ -155,6 +190,47 @@ apply(struct store_txn *t, void *ctx)
         free(v1);
         return rc;
     }
+    if (strcmp(op, "corrupt-node") == 0) {
+        uint8_t k[9], n[SEAM_HASH_LEN];
+        nkey((unsigned)atoi(a1), strtoull(a2, NULL, 10), k);
+        if ((rc = copy_val(t, DB_TREE, k, 9, &v1, &l1)) != SEAM_OK)
+            return rc;
+        memcpy(n, v1, SEAM_HASH_LEN);
+        n[0] ^= 1;
+        free(v1);
+        return store_put(t, DB_TREE, k, 9, n, SEAM_HASH_LEN, 0);
+    }
+    if (strcmp(op, "rewrite-event") == 0) {
+        struct keys keys;
+        struct store_val v;
+        uint8_t lh[SEAM_HASH_LEN];
+        if (keys_load(dir, &keys) != SEAM_OK ||
+            store_get(t, DB_META, "tree_size", 9, &v) != SEAM_OK)
+            return SEAM_EINVAL;
+        uint64_t size = be64_get(v.data);
+        ekey(a1, k1);
+        if ((rc = copy_val(t, DB_EVENTS, k1, sizeof(k1), &v1, &l1)) != SEAM_OK)
+            return rc;
+        json_t *ev =
+            json_loadb((const char *)v1 + 8 + SEAM_SIG_LEN, l1 - 8 - SEAM_SIG_LEN, 0, NULL);
+        json_object_set_new(json_object_get(ev, "data"), "summary", json_string("rewritten"));
+        char *text = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(ev);
+        size_t n = strlen(text), nl = 8 + SEAM_SIG_LEN + n;
+        v2 = xmalloc(nl);
+        memcpy(v2, v1, 8); /* its leaf */
+        seam_sign_ctx(SEAM_EVENT_CONTEXT, text, n, keys.sk, v2 + 8);
+        memcpy(v2 + 8 + SEAM_SIG_LEN, text, n);
+        seam_leaf_hash(text, n, lh);
+        rc = store_put(t, DB_EVENTS, k1, sizeof(k1), v2, nl, 0);
+        if (rc == SEAM_OK)
+            rc = rehash_up(t, be64_get(v1), size, lh);
+        keys_wipe(&keys);
+        free(text);
+        free(v1);
+        free(v2);
+        return rc;
+    }
     return SEAM_EINVAL;
 }
 
@@ -166,6 +242,7 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: tamper DATADIR OP [ARGS]\n");
         return 2;
     }
+    dir = argv[1];
     op = argv[2];
     a1 = argc > 3 ? argv[3] : "";
     a2 = argc > 4 ? argv[4] : "";
