@@ -153,6 +153,8 @@ filter_ok(const struct ticket_ctx *c, const struct ticket *tk, const struct tick
     for (size_t k = 0; k < c->cfg->nfact_kinds && k < SEAM_FACTS_MAX; k++)
         if (f->facts[k] != NULL && (tk->facts[k] == NULL || strcmp(tk->facts[k], f->facts[k]) != 0))
             return 0;
+    if (f->match != NULL && !f->match(f->match_arg, tk))
+        return 0;
     return 1;
 }
 

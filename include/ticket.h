@@ -224,6 +224,10 @@ struct ticket_filter {
     /* by enum fact (the configuration's table): the ticket's fact (as corrected) is this; NULL:
      * any */
     const char *facts[FACT_MAX];
+    /* An extra predicate, checked after the fields above: the ticket passes when it returns
+     * non-zero (the TMF621 list's filter, tmf.h). NULL: none. */
+    int (*match)(void *arg, const struct ticket *tk);
+    void *match_arg;
 };
 
 /* A page of who's tickets, newest first, after cursor (a ticket id or NULL):
