@@ -39,25 +39,20 @@ select_fields(json_t *view, const char *fields)
  * The list: the tickets who may see, newest first, that pass the filter
  * (tmf.h's, TMF630's attribute filtering), a page of them from offset, and
  * how many pass in all (X-Total-Count). The filter is a struct
- * ticket_filter whose match decides, so that the walk can become an
- * index's (query.c's ticket_list) without the filter changing.
+ * ticket_filter (its match decides; its plain fields narrow the walk) and
+ * the walk query.c's ticket_walk, so that an index can serve it.
  */
 struct list_ctx {
     struct req *r;
     json_t *items;
     long offset, limit, total;
     const char *fields;
-    const struct ticket_filter *filter;
 };
 
 static int
 list_one(void *ctx, const struct ticket *tk)
 {
     struct list_ctx *l = ctx;
-    if (l->r->who.role == ROLE_CUSTOMER && tk->merged_into != NULL)
-        return 0; /* the customer follows the ticket it was merged into */
-    if (!l->filter->match(l->filter->match_arg, tk))
-        return 0;
     if (l->total >= l->offset && (long)json_array_size(l->items) < l->limit)
         json_array_append_new(l->items, select_fields(tmf_view(tk), l->fields));
     l->total++;
@@ -101,7 +96,7 @@ void
 api_tmf_list(struct req *r)
 {
     int bad = 0;
-    struct list_ctx l = {r, NULL, 0, 0, 0, http_query(r, "fields"), NULL};
+    struct list_ctx l = {r, NULL, 0, 0, 0, http_query(r, "fields")};
     struct store_txn *t;
     struct tmf_filter *tf = xcalloc(1, sizeof(*tf));
     struct filter_ctx fc = {tf, {0}, 0};
@@ -118,11 +113,11 @@ api_tmf_list(struct req *r)
         return;
     }
     tmf_filter_plain(tf, &f);
-    l.filter = &f;
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     l.items = json_array();
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
-        rc = ticket_each(t, &r->who, list_one, &l);
+        rc = ticket_walk(t, &c, &r->who, &f, list_one, &l);
         store_read_end(t);
     }
     tmf_filter_free(tf);
