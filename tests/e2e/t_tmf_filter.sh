@@ -216,6 +216,13 @@ check "a long unknown name is 400, named cut to 64 bytes" \
 MANY=$(for i in $(seq 1 40); do printf 'creationDate.gt=2020-01-01T00:00:%02dZ&' $i; done)
 req GET "$TMF/troubleTicket?${MANY}limit=5" "$LEAD"
 check "more than 32 filters: 400" [ "$STATUS" = 400 -a "$(jbody .code)" = invalid_parameter ]
+req GET "$TMF/troubleTicket?%FF%FE.gt=%FF" "$LEAD"
+check "a name that is not UTF-8: 400, named as valid UTF-8" \
+    [ "$STATUS" = 400 -a "$(jbody .code)" = invalid_parameter -a -n "$(jbody .referenceError)" ]
+req GET "$TMF/troubleTicket?severity=$(printf 'High%.0s,' $(seq 1 64))High" "$LEAD"
+check "65 values in one filter: 400" [ "$STATUS" = 400 -a "$(jbody .referenceError)" = severity ]
+req GET "$TMF/troubleTicket?severity=$(printf 'High%.0s,' $(seq 1 63))High" "$LEAD"
+check "64 values: taken" [ "$STATUS" = 200 -a "$(header X-Total-Count)" = "$(jq '[.[] | select(.severity == "High")] | length' "$ALL")" ]
 req GET "$TMF/troubleTicket?severity=High&offset=-1" "$LEAD"
 check "a bad offset beside a filter: 400 naming offset" [ "$STATUS" = 400 -a "$(jbody .referenceError)" = offset ]
 req GET "$TMF/troubleTicket?colour=red" ""
