@@ -1,8 +1,9 @@
 /*
  * query.c: reading tickets as a principal may: one ticket, the ticket of an
  * assignment its owner acts on, the lead's and a customer's lists (newest
- * first, with the lead's filters), an owner's queue (oldest first), and a
- * walk over every ticket for the reports. Pages are JSON text
+ * first, with the lead's filters), a filtered walk for lists of another
+ * shape (the TMF621 list), an owner's queue (oldest first), and a walk over
+ * every ticket for the reports. Pages are JSON text
  * {"items":[...],"next_cursor":...}, each item the view its reader gets.
  */
 #define _XOPEN_SOURCE 700 /* strptime */

@@ -1,8 +1,9 @@
 /*
  * tmf.c: the TMF621 model (see tmf.h): mapping a TMF create or patch onto
- * a seam complaint, the TroubleTicket resource of a record, and the hub's
- * listeners with their events, queued through the same signed outbox as
- * partner pushes. It knows no HTTP.
+ * a seam complaint, the TroubleTicket resource of a record, the list's
+ * filter (TMF630's attribute filtering, judged on a ticket as its resource
+ * shows it), and the hub's listeners with their events, queued through the
+ * same signed outbox as partner pushes. It knows no HTTP.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -486,15 +487,21 @@ tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tmf_pr
     return 0;
 }
 
+/* The severity shown for a priority (enum priority; -1: none) when the client gave none. */
+static const char *
+severity_of_priority(int p)
+{
+    return p == PRIO_URGENT ? "Critical"
+           : p == PRIO_HIGH ? "High"
+           : p == PRIO_LOW  ? "Low"
+                            : "Medium";
+}
+
 static const char *
 severity_of(const json_t *record)
 {
     const char *p = json_string_value(json_object_get(record, "priority"));
-    return !p                     ? "Medium"
-           : !strcmp(p, "urgent") ? "Critical"
-           : !strcmp(p, "high")   ? "High"
-           : !strcmp(p, "low")    ? "Low"
-                                  : "Medium";
+    return severity_of_priority(p ? priority_parse(p) : -1);
 }
 
 /* The TMF621 view of a record given as a Jansson tree (the lead's view of it). */
@@ -930,11 +937,7 @@ shown_string(enum filter_attr a, const struct ticket *tk, const json_t *tmf)
         return tk->priority >= 0 && tk->priority < PRIO_COUNT ? priority_names[tk->priority] : NULL;
     case FA_SEVERITY:
         v = json_string_value(json_object_get(tmf, "severity"));
-        return v                             ? v
-               : tk->priority == PRIO_URGENT ? "Critical"
-               : tk->priority == PRIO_HIGH   ? "High"
-               : tk->priority == PRIO_LOW    ? "Low"
-                                             : "Medium";
+        return v ? v : severity_of_priority(tk->priority);
     case FA_TICKET_TYPE:
         v = json_string_value(json_object_get(tmf, "ticketType"));
         return v ? v : tk->filed[FACT_SERVICE] ? tk->filed[FACT_SERVICE] : tk->filed[FACT_SYMPTOM];
