@@ -826,7 +826,8 @@ filter_value(struct tmf_clause *c, const char *v, size_t len, const char *key,
     int bad = 0;
     if (kind == FK_DATE && date_ms(s, &c->ms[c->nvalues]) != 0)
         bad = problem(p, E_BAD_PARAMETER, key,
-                      "not a date: RFC 3339, e.g. 2024-05-01T08:00:00Z or 2024-05-01");
+                      "not a date: RFC 3339 (2024-05-01T08:00:00Z; in a URL an offset's + "
+                      "is %%2B) or a date alone (2024-05-01)");
     else if (kind == FK_STATUS && !is_status(s))
         bad = problem(p, E_BAD_PARAMETER, key,
                       "not a TroubleTicketStatusType: acknowledged, rejected, pending, held, "
