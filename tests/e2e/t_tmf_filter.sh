@@ -203,6 +203,8 @@ refused "creationDate=2026-01-01T25:00:00Z" creationDate "an hour that is none"
 refused "statusChangeDate.gte=2026-01-01T00:00:00" statusChangeDate.gte "a date-time without zone"
 refused "requestedResolutionDate.gt=2026-01-01%2010:00:00Z" requestedResolutionDate.gt "a date-time without T"
 refused "creationDate.gt=2026-01-01T00:00:00Z,2026-02-01T00:00:00Z" creationDate.gt "a list for a comparison"
+refused "creationDate.gt=2026-01-01T00:00:00+01:00" creationDate.gt "an offset's + not encoded (a space)"
+check "... and the message says how to send it" matches "$(jbody .message)" '%2B'
 refused "status=" status "an empty value"
 refused "status" status "no value at all"
 refused "severity=High," severity "an empty value in a list"
