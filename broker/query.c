@@ -1,8 +1,9 @@
 /*
  * query.c: reading tickets as a principal may: one ticket, the ticket of an
  * assignment its owner acts on, the lead's and a customer's lists (newest
- * first, with the lead's filters), an owner's queue (oldest first), and a
- * walk over every ticket for the reports. Pages are JSON text
+ * first, with the lead's filters), a filtered walk for lists of another
+ * shape (the TMF621 list), an owner's queue (oldest first), and a walk over
+ * every ticket for the reports. Pages are JSON text
  * {"items":[...],"next_cursor":...}, each item the view its reader gets.
  */
 #define _XOPEN_SOURCE 700 /* strptime */
@@ -153,6 +154,8 @@ filter_ok(const struct ticket_ctx *c, const struct ticket *tk, const struct tick
     for (size_t k = 0; k < c->cfg->nfact_kinds && k < SEAM_FACTS_MAX; k++)
         if (f->facts[k] != NULL && (tk->facts[k] == NULL || strcmp(tk->facts[k], f->facts[k]) != 0))
             return 0;
+    if (f->match != NULL && !f->match(f->match_arg, tk))
+        return 0;
     return 1;
 }
 
@@ -254,6 +257,76 @@ ticket_list(struct store_txn *t, const struct ticket_ctx *c, const struct princi
     *page = l.out.data;
     *len = l.out.len;
     return SEAM_OK;
+}
+
+/* ---- a walk for lists of another shape (the TMF621 list) ---- */
+
+struct walk_ctx {
+    const struct ticket_ctx *c;
+    const struct principal *who;
+    const struct ticket_filter *filter;
+    const char *prefix; /* DB_CUST_TICKETS: the customer's id and its NUL */
+    size_t prefix_len;
+    struct store_txn *t;
+    ticket_each_fn fn;
+    void *ctx;
+};
+
+static int
+walk_one(struct walk_ctx *w, const struct ticket *tk)
+{
+    if (!ticket_visible(tk, w->who) || !filter_ok(w->c, tk, w->filter) ||
+        (w->who->role == ROLE_CUSTOMER && tk->merged_into != NULL))
+        return 0;
+    return w->fn(w->ctx, tk);
+}
+
+static int
+walk_record(void *arg, struct store_val k, struct store_val v)
+{
+    struct ticket tk;
+    (void)k;
+    if (record_decode(v.data, v.len, &tk) != SEAM_OK)
+        return 0;
+    int stop = walk_one(arg, &tk);
+    ticket_free(&tk);
+    return stop;
+}
+
+static int
+walk_customer(void *arg, struct store_val k, struct store_val v)
+{
+    struct walk_ctx *w = arg;
+    char id[TICKET_ID_LEN + 1];
+    struct ticket tk;
+    (void)v;
+    if (k.len != w->prefix_len + TICKET_ID_LEN || memcmp(k.data, w->prefix, w->prefix_len) != 0)
+        return 1;
+    memcpy(id, (const char *)k.data + w->prefix_len, TICKET_ID_LEN);
+    id[TICKET_ID_LEN] = '\0';
+    if (ticket_load(w->t, id, &tk) != SEAM_OK)
+        return 0;
+    int stop = walk_one(w, &tk);
+    ticket_free(&tk);
+    return stop;
+}
+
+enum seam_err
+ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+            const struct ticket_filter *filter, ticket_each_fn fn, void *ctx)
+{
+    struct walk_ctx w = {.c = c, .who = who, .filter = filter, .t = t, .fn = fn, .ctx = ctx};
+    if (who->role != ROLE_CUSTOMER) /* the lead, an auditor; a partner sees what it has claims on */
+        return store_scan(t, DB_TICKETS, NULL, 0, 1, walk_record, &w);
+    w.prefix_len = strlen(who->subject) + 1;
+    char *start = xmalloc(w.prefix_len + TICKET_ID_LEN);
+    memcpy(start, who->subject, w.prefix_len); /* with its NUL */
+    memset(start + w.prefix_len, 0xff, TICKET_ID_LEN);
+    w.prefix = start;
+    enum seam_err rc =
+        store_scan(t, DB_CUST_TICKETS, start, w.prefix_len + TICKET_ID_LEN, 1, walk_customer, &w);
+    free(start);
+    return rc;
 }
 
 /* ---- an owner's queue ---- */

@@ -1,8 +1,9 @@
 /*
  * tmf.c: the TMF621 model (see tmf.h): mapping a TMF create or patch onto
- * a seam complaint, the TroubleTicket resource of a record, and the hub's
- * listeners with their events, queued through the same signed outbox as
- * partner pushes. It knows no HTTP.
+ * a seam complaint, the TroubleTicket resource of a record, the list's
+ * filter (TMF630's attribute filtering, judged on a ticket as its resource
+ * shows it), and the hub's listeners with their events, queued through the
+ * same signed outbox as partner pushes. It knows no HTTP.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -486,15 +487,21 @@ tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tmf_pr
     return 0;
 }
 
+/* The severity shown for a priority (enum priority; -1: none) when the client gave none. */
+static const char *
+severity_of_priority(int p)
+{
+    return p == PRIO_URGENT ? "Critical"
+           : p == PRIO_HIGH ? "High"
+           : p == PRIO_LOW  ? "Low"
+                            : "Medium";
+}
+
 static const char *
 severity_of(const json_t *record)
 {
     const char *p = json_string_value(json_object_get(record, "priority"));
-    return !p                     ? "Medium"
-           : !strcmp(p, "urgent") ? "Critical"
-           : !strcmp(p, "high")   ? "High"
-           : !strcmp(p, "low")    ? "Low"
-                                  : "Medium";
+    return severity_of_priority(p ? priority_parse(p) : -1);
 }
 
 /* The TMF621 view of a record given as a Jansson tree (the lead's view of it). */
@@ -685,4 +692,393 @@ tmf_notify(struct store_txn *t, const struct ticket *tk, int status_before, enum
     snprintf(sn->id, sizeof(sn->id), "%s", tk->id);
     memcpy(sn->types, types, sizeof(types));
     return store_defer(t, notify_staged, sn, staged_notify_free);
+}
+
+/* ---- the list's filter (TMF630 attribute filtering) ---- */
+
+enum filter_kind {
+    FK_STRING,   /* equality with the string tmf_view shows */
+    FK_STATUS,   /* a TroubleTicketStatusType */
+    FK_PRIORITY, /* one of seam's priorities */
+    FK_DATE,     /* an instant: equality and the four comparisons */
+};
+
+enum filter_attr {
+    FA_ID,
+    FA_STATUS,
+    FA_SEVERITY,
+    FA_TICKET_TYPE,
+    FA_PRIORITY,
+    FA_NAME,
+    FA_EXTERNAL_ID,
+    FA_PARTY,
+    FA_CREATION_DATE,
+    FA_LAST_UPDATE,
+    FA_STATUS_CHANGE_DATE,
+    FA_REQUESTED_RESOLUTION_DATE,
+    FA_EXPECTED_RESOLUTION_DATE,
+};
+
+/* The attributes the list filters on, by enum filter_attr. */
+static const struct {
+    const char *name;
+    enum filter_kind kind;
+} filter_attrs[] = {
+    [FA_ID] = {"id", FK_STRING},
+    [FA_STATUS] = {"status", FK_STATUS},
+    [FA_SEVERITY] = {"severity", FK_STRING},
+    [FA_TICKET_TYPE] = {"ticketType", FK_STRING},
+    [FA_PRIORITY] = {"priority", FK_PRIORITY},
+    [FA_NAME] = {"name", FK_STRING},
+    [FA_EXTERNAL_ID] = {"externalId", FK_STRING},
+    [FA_PARTY] = {"relatedParty.id", FK_STRING},
+    [FA_CREATION_DATE] = {"creationDate", FK_DATE},
+    [FA_LAST_UPDATE] = {"lastUpdate", FK_DATE},
+    [FA_STATUS_CHANGE_DATE] = {"statusChangeDate", FK_DATE},
+    [FA_REQUESTED_RESOLUTION_DATE] = {"requestedResolutionDate", FK_DATE},
+    [FA_EXPECTED_RESOLUTION_DATE] = {"expectedResolutionDate", FK_DATE},
+};
+#define NFILTER_ATTRS (sizeof(filter_attrs) / sizeof(filter_attrs[0]))
+
+static const char *const op_names[] = {[TMF_OP_EQ] = "eq",
+                                       [TMF_OP_GT] = "gt",
+                                       [TMF_OP_GTE] = "gte",
+                                       [TMF_OP_LT] = "lt",
+                                       [TMF_OP_LTE] = "lte"};
+
+static int
+filter_attr_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NFILTER_ATTRS; i++)
+        if (strlen(filter_attrs[i].name) == len && memcmp(filter_attrs[i].name, name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* An RFC 3339 date-time, or a full-date alone (its midnight UTC), as ms since the epoch. */
+static int
+date_ms(const char *s, int64_t *out)
+{
+    int64_t ms;
+    if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+        int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+        if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31)
+            return -1;
+        *out = days_from_civil(y, mo, d) * 86400000;
+        return 0;
+    }
+    if (!is_date_time(s))
+        return -1;
+    ms = days_from_civil(digits(s, 4), digits(s + 5, 2), digits(s + 8, 2)) * 86400000 +
+         ((int64_t)digits(s + 11, 2) * 3600 + digits(s + 14, 2) * 60 + digits(s + 17, 2)) * 1000;
+    s += 19;
+    if (*s == '.') {
+        int n = 0, frac = 0;
+        for (s++; *s >= '0' && *s <= '9'; s++, n++)
+            if (n < 3)
+                frac = frac * 10 + (*s - '0');
+        for (; n < 3; n++)
+            frac *= 10;
+        ms += frac;
+    }
+    if (*s == '+' || *s == '-') {
+        int64_t off = ((int64_t)digits(s + 1, 2) * 60 + digits(s + 4, 2)) * 60000;
+        ms += *s == '+' ? -off : off;
+    }
+    *out = ms;
+    return 0;
+}
+
+static int
+is_status(const char *v)
+{
+    for (const char *const *s = statuses; *s; s++)
+        if (strcmp(*s, v) == 0)
+            return 1;
+    return 0;
+}
+
+/* One value of a clause, checked for the attribute's kind. */
+static int
+filter_value(struct tmf_clause *c, const char *v, size_t len, const char *key,
+             struct tmf_problem *p)
+{
+    enum filter_kind kind = filter_attrs[c->attr].kind;
+    if (len == 0)
+        return problem(p, E_BAD_PARAMETER, key, "an empty value filters on nothing");
+    if (c->nvalues == TMF_VALUES_MAX)
+        return problem(p, E_BAD_PARAMETER, key, "at most %d values in one filter", TMF_VALUES_MAX);
+    char *s = xmalloc(len + 1);
+    memcpy(s, v, len);
+    s[len] = '\0';
+    int bad = 0;
+    if (kind == FK_DATE && date_ms(s, &c->ms[c->nvalues]) != 0)
+        bad = problem(p, E_BAD_PARAMETER, key,
+                      "not a date: RFC 3339 (2024-05-01T08:00:00Z; in a URL an offset's + "
+                      "is %%2B) or a date alone (2024-05-01)");
+    else if (kind == FK_STATUS && !is_status(s))
+        bad = problem(p, E_BAD_PARAMETER, key,
+                      "not a TroubleTicketStatusType: acknowledged, rejected, pending, held, "
+                      "inProgress, cancelled, closed or resolved");
+    else if (kind == FK_PRIORITY && priority_parse(s) < 0)
+        bad = problem(p, E_BAD_PARAMETER, key, "not a priority: low, normal, high or urgent");
+    if (bad) {
+        free(s);
+        return -1;
+    }
+    c->values[c->nvalues++] = s;
+    return 0;
+}
+
+static void
+clause_free(struct tmf_clause *c)
+{
+    for (size_t i = 0; i < c->nvalues; i++)
+        free(c->values[i]);
+    c->nvalues = 0;
+}
+
+int
+tmf_filter_add(struct tmf_filter *f, const char *key, const char *value, struct tmf_problem *p)
+{
+    char shown[TMF_FIELD_MAX];
+    path_key(shown, "", key);
+    int attr = filter_attr_find(key, strlen(key));
+    enum tmf_op op = TMF_OP_EQ;
+    if (attr < 0) { /* ATTR.OP */
+        const char *dot = strrchr(key, '.');
+        if (dot == NULL || (attr = filter_attr_find(key, (size_t)(dot - key))) < 0)
+            return problem(p, E_BAD_PARAMETER, shown,
+                           "not an attribute the list filters on (see the API reference)");
+        size_t o;
+        for (o = 0; o < sizeof(op_names) / sizeof(op_names[0]); o++)
+            if (strcmp(dot + 1, op_names[o]) == 0)
+                break;
+        if (o == sizeof(op_names) / sizeof(op_names[0]))
+            return problem(p, E_BAD_PARAMETER, shown,
+                           "not an operator the list takes: eq, gt, gte, lt or lte");
+        op = (enum tmf_op)o;
+        if (op != TMF_OP_EQ && filter_attrs[attr].kind != FK_DATE)
+            return problem(p, E_BAD_PARAMETER, shown, "%s compares dates; %s is not one",
+                           op_names[op], filter_attrs[attr].name);
+    }
+    if (value == NULL || value[0] == '\0')
+        return problem(p, E_BAD_PARAMETER, shown, "an empty value filters on nothing");
+    /* Equality on one attribute, however given, is one OR list. */
+    struct tmf_clause *c = NULL;
+    if (op == TMF_OP_EQ)
+        for (size_t i = 0; i < f->n; i++)
+            if (f->c[i].attr == attr && f->c[i].op == TMF_OP_EQ)
+                c = &f->c[i];
+    int fresh = c == NULL;
+    if (fresh) {
+        if (f->n == TMF_CLAUSES_MAX)
+            return problem(p, E_BAD_PARAMETER, shown, "at most %d filters in one query",
+                           TMF_CLAUSES_MAX);
+        c = &f->c[f->n];
+        memset(c, 0, sizeof(*c));
+        c->attr = attr;
+        c->op = op;
+    }
+    size_t before = c->nvalues;
+    const char *v = value;
+    for (;;) {
+        size_t len = strcspn(v, ",;");
+        if (filter_value(c, v, len, shown, p) != 0) {
+            while (c->nvalues > before)
+                free(c->values[--c->nvalues]);
+            return -1;
+        }
+        if (v[len] == '\0')
+            break;
+        v += len + 1;
+    }
+    if (op != TMF_OP_EQ && c->nvalues > 1) {
+        clause_free(c);
+        return problem(p, E_BAD_PARAMETER, shown, "a comparison takes one date, not a list");
+    }
+    if (fresh)
+        f->n++;
+    return 0;
+}
+
+void
+tmf_filter_free(struct tmf_filter *f)
+{
+    if (f == NULL)
+        return;
+    for (size_t i = 0; i < f->n; i++)
+        clause_free(&f->c[i]);
+    f->n = 0;
+}
+
+/* What tmf_view shows of a string attribute; NULL: nothing. tmf: the kept attributes. */
+static const char *
+shown_string(enum filter_attr a, const struct ticket *tk, const json_t *tmf)
+{
+    const char *v;
+    switch (a) {
+    case FA_ID:
+        return tk->id;
+    case FA_STATUS:
+        return ticket_statuses[tk->status].name;
+    case FA_PRIORITY:
+        return tk->priority >= 0 && tk->priority < PRIO_COUNT ? priority_names[tk->priority] : NULL;
+    case FA_SEVERITY:
+        v = json_string_value(json_object_get(tmf, "severity"));
+        return v ? v : severity_of_priority(tk->priority);
+    case FA_TICKET_TYPE:
+        v = json_string_value(json_object_get(tmf, "ticketType"));
+        return v ? v : tk->filed[FACT_SERVICE] ? tk->filed[FACT_SERVICE] : tk->filed[FACT_SYMPTOM];
+    case FA_NAME:
+        v = json_string_value(json_object_get(tmf, "name"));
+        return v ? v : tk->summary;
+    case FA_EXTERNAL_ID:
+        return json_string_value(json_object_get(tmf, "externalId"));
+    case FA_PARTY:
+        return tk->customer;
+    default:
+        return NULL;
+    }
+}
+
+/* The instant tmf_view shows of a date attribute: 0 and *ms, or -1: none. */
+static int
+shown_date(enum filter_attr a, const struct ticket *tk, const json_t *tmf, int64_t *ms)
+{
+    const char *v;
+    switch (a) {
+    case FA_CREATION_DATE:
+        *ms = tk->created_at;
+        return 0;
+    case FA_LAST_UPDATE:
+        *ms = tk->updated_at;
+        return 0;
+    case FA_STATUS_CHANGE_DATE: { /* the last change of status on the timeline */
+        int found = 0;
+        for (size_t i = 0; i < tk->ntimeline; i++)
+            if (i == 0 || tk->timeline[i].status != tk->timeline[i - 1].status) {
+                *ms = tk->timeline[i].at;
+                found = 1;
+            }
+        return found ? 0 : -1;
+    }
+    case FA_REQUESTED_RESOLUTION_DATE:
+    case FA_EXPECTED_RESOLUTION_DATE:
+        v = json_string_value(json_object_get(tmf, a == FA_REQUESTED_RESOLUTION_DATE
+                                                       ? "requestedResolutionDate"
+                                                       : "expectedResolutionDate"));
+        return v != NULL && date_ms(v, ms) == 0 ? 0 : -1;
+    default:
+        return -1;
+    }
+}
+
+static int
+needs_tmf(enum filter_attr a)
+{
+    return a == FA_SEVERITY || a == FA_TICKET_TYPE || a == FA_NAME || a == FA_EXTERNAL_ID ||
+           a == FA_REQUESTED_RESOLUTION_DATE || a == FA_EXPECTED_RESOLUTION_DATE;
+}
+
+static int
+clause_holds(const struct tmf_clause *c, const struct ticket *tk, const json_t *tmf)
+{
+    enum filter_attr a = (enum filter_attr)c->attr;
+    if (filter_attrs[a].kind != FK_DATE) {
+        const char *v = shown_string(a, tk, tmf);
+        for (size_t i = 0; v != NULL && i < c->nvalues; i++)
+            if (strcmp(v, c->values[i]) == 0)
+                return 1;
+        return 0;
+    }
+    int64_t ms;
+    if (shown_date(a, tk, tmf, &ms) != 0)
+        return 0;
+    for (size_t i = 0; i < c->nvalues; i++) {
+        int64_t x = c->ms[i];
+        switch (c->op) {
+        case TMF_OP_EQ:
+            if (ms == x)
+                return 1;
+            break;
+        case TMF_OP_GT:
+            return ms > x;
+        case TMF_OP_GTE:
+            return ms >= x;
+        case TMF_OP_LT:
+            return ms < x;
+        case TMF_OP_LTE:
+            return ms <= x;
+        }
+    }
+    return 0;
+}
+
+int
+tmf_filter_match(void *arg, const struct ticket *tk)
+{
+    const struct tmf_filter *f = arg;
+    json_t *tmf = NULL;
+    int ok = 1, parsed = 0;
+    for (size_t i = 0; ok && i < f->n; i++) {
+        if (!parsed && needs_tmf((enum filter_attr)f->c[i].attr)) {
+            tmf = tk->tmf ? json_loads(tk->tmf, 0, NULL) : NULL;
+            parsed = 1;
+        }
+        ok = clause_holds(&f->c[i], tk, tmf);
+    }
+    json_decref(tmf);
+    return ok;
+}
+
+void
+tmf_filter_plain(const struct tmf_filter *f, struct ticket_filter *out)
+{
+    int64_t from = INT64_MIN, to = INT64_MAX;
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < f->n; i++) {
+        const struct tmf_clause *c = &f->c[i];
+        if (c->attr == FA_STATUS && c->nvalues == 1)
+            out->status = c->values[0];
+        if (c->attr != FA_CREATION_DATE || c->nvalues != 1)
+            continue;
+        int64_t x = c->ms[0];
+        switch (c->op) { /* created in [from, to) */
+        case TMF_OP_EQ:
+            from = from > x ? from : x;
+            to = to < x + 1 ? to : x + 1;
+            break;
+        case TMF_OP_GT:
+            from = from > x + 1 ? from : x + 1;
+            break;
+        case TMF_OP_GTE:
+            from = from > x ? from : x;
+            break;
+        case TMF_OP_LT:
+            to = to < x ? to : x;
+            break;
+        case TMF_OP_LTE:
+            to = to < x + 1 ? to : x + 1;
+            break;
+        }
+    }
+    if (from > 0 && from != INT64_MIN)
+        out->from_ms = from;
+    if (to > 0 && to != INT64_MAX)
+        out->to_ms = to;
+    out->match = tmf_filter_match;
+    out->match_arg = (void *)f;
 }

@@ -224,6 +224,10 @@ struct ticket_filter {
     /* by enum fact (the configuration's table): the ticket's fact (as corrected) is this; NULL:
      * any */
     const char *facts[FACT_MAX];
+    /* An extra predicate, checked after the fields above: the ticket passes when it returns
+     * non-zero (the TMF621 list's filter, tmf.h). NULL: none. */
+    int (*match)(void *arg, const struct ticket *tk);
+    void *match_arg;
 };
 
 /* A page of who's tickets, newest first, after cursor (a ticket id or NULL):
@@ -236,6 +240,17 @@ enum seam_err ticket_list(struct store_txn *t, const struct ticket_ctx *c,
 typedef int (*ticket_each_fn)(void *ctx, const struct ticket *tk);
 enum seam_err ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn,
                           void *ctx) SEAM_WUR;
+
+/*
+ * Calls fn for every ticket who may see that passes filter (NULL: all),
+ * newest first, until fn returns non-zero: ticket_list's walk for a list
+ * of another shape (the TMF621 list: its own view, offset paging and a
+ * total). A customer's walk is over its own tickets (DB_CUST_TICKETS) and
+ * leaves out those merged into another, as ticket_list does.
+ */
+enum seam_err ticket_walk(struct store_txn *t, const struct ticket_ctx *c,
+                          const struct principal *who, const struct ticket_filter *filter,
+                          ticket_each_fn fn, void *ctx) SEAM_WUR;
 
 /* Calls fn for every ticket, oldest first (id order), until it returns
  * non-zero; a record that cannot be read is passed over. */

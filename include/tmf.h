@@ -69,6 +69,64 @@ unsigned tmf_patch_facts(const struct config *cfg, const json_t *attrs, const ch
 /* The TroubleTicket resource of a record (new reference). */
 json_t *tmf_view(const struct ticket *tk);
 
+/*
+ * The list's filter, as TMF630 (REST API Design Guidelines, Part 1, "Query
+ * Resources with attribute filtering") defines it, on the attributes seam
+ * keeps: a clause per query argument, ATTR=V (equality) or ATTR.OP=V with
+ * OP one of eq, gt, gte, lt, lte (the four comparisons on date attributes
+ * only); V a comma-separated list of values, any of which matches (OR), as
+ * do repeated equality arguments of one attribute; clauses of different
+ * attributes or operators all hold (AND). The attributes, their kinds and
+ * values: tmf.c's filter_attrs[] (docs/design.md lists them). Dates are
+ * RFC 3339 date-times (an offset or Z) or a date alone (its midnight UTC),
+ * compared by instant with a millisecond's precision.
+ */
+enum tmf_op { TMF_OP_EQ, TMF_OP_GT, TMF_OP_GTE, TMF_OP_LT, TMF_OP_LTE };
+
+#define TMF_CLAUSES_MAX 32 /* clauses in one query */
+#define TMF_VALUES_MAX 64  /* values of one clause (an OR list) */
+
+struct tmf_clause {
+    int attr; /* index in tmf.c's filter_attrs[] */
+    enum tmf_op op;
+    size_t nvalues;
+    char *values[TMF_VALUES_MAX]; /* as given (equality on strings) */
+    int64_t ms[TMF_VALUES_MAX];   /* the instants (date attributes) */
+};
+
+struct tmf_filter {
+    size_t n;
+    struct tmf_clause c[TMF_CLAUSES_MAX];
+};
+
+/*
+ * Adds the query argument key=value to f (zeroed before the first). The
+ * list's own arguments (fields, offset, limit) are not filters: the caller
+ * keeps them out. -1 with *p set (E_BAD_PARAMETER, field: the argument's
+ * name as given, cut to 64 bytes) for an attribute or operator seam does not
+ * filter on, an operator the attribute does not take, an empty value, a
+ * malformed date, a status or priority that is none, or too many clauses
+ * or values; f is then as before.
+ */
+int tmf_filter_add(struct tmf_filter *f, const char *key, const char *value, struct tmf_problem *p);
+
+/*
+ * Whether the ticket passes every clause of f (arg: a struct tmf_filter),
+ * judged on what tmf_view shows of it: struct ticket_filter's match.
+ */
+int tmf_filter_match(void *arg, const struct ticket *tk);
+
+/*
+ * Fills out (zeroed first) with what of f the lead's plain filter says too,
+ * for a walk over an index: status when one clause asks for exactly one
+ * status; creation times from creationDate's comparisons; and match with
+ * f itself, which decides (the plain fields only narrow the walk).
+ */
+void tmf_filter_plain(const struct tmf_filter *f, struct ticket_filter *out);
+
+/* Frees what f holds and zeroes it. */
+void tmf_filter_free(struct tmf_filter *f);
+
 /* Listeners (POST /hub): stored in the store. */
 enum seam_err tmf_hub_add(struct store_txn *t, const char *callback, const char *query,
                           json_t **hub) SEAM_WUR;

@@ -1066,6 +1066,92 @@ test_handback_targets(void)
     ticket_free(&j.out);
 }
 
+/* ---- ticket_walk: what a principal sees, filtered, newest first ---- */
+
+#define WALK_MAX 4096
+
+struct walk_ids {
+    char ids[WALK_MAX][TICKET_ID_LEN + 1];
+    size_t n;
+};
+
+static int
+walk_collect(void *arg, const struct ticket *tk)
+{
+    struct walk_ids *w = arg;
+    if (w->n < WALK_MAX)
+        snprintf(w->ids[w->n++], TICKET_ID_LEN + 1, "%s", tk->id);
+    return 0;
+}
+
+/* The extra predicate: tickets whose id's last character is even (about half). */
+static int
+walk_even(void *arg, const struct ticket *tk)
+{
+    (void)arg;
+    return (tk->id[TICKET_ID_LEN - 1] & 1) == 0;
+}
+
+struct walk_expect {
+    const struct principal *who;
+    const char *status; /* NULL: no filter at all */
+    struct walk_ids *out;
+};
+
+static int
+walk_expected(void *arg, const struct ticket *tk)
+{
+    struct walk_expect *e = arg;
+    if (ticket_visible(tk, e->who) &&
+        (e->status == NULL ||
+         (strcmp(ticket_statuses[tk->status].name, e->status) == 0 && walk_even(NULL, tk))) &&
+        !(e->who->role == ROLE_CUSTOMER && tk->merged_into != NULL))
+        walk_collect(e->out, tk);
+    return 0;
+}
+
+static void
+test_walk(void)
+{
+    const struct principal *whos[] = {&cust, &owner_p, &lead};
+    const char *const sts[] = {"acknowledged", "resolved", "cancelled"};
+    struct walk_ids *got = calloc(1, sizeof(*got)), *want = calloc(1, sizeof(*want));
+    struct store_txn *t;
+    if (got == NULL || want == NULL || store_read_begin(st, &t) != SEAM_OK) {
+        ok(0, "ticket_walk: a read");
+        free(got);
+        free(want);
+        return;
+    }
+    for (size_t w = 0; w < sizeof(whos) / sizeof(whos[0]); w++)
+        for (size_t s = 0; s < sizeof(sts) / sizeof(sts[0]); s++) {
+            struct ticket_filter f = {.status = sts[s], .match = walk_even};
+            struct walk_expect e = {whos[w], sts[s], want};
+            got->n = want->n = 0;
+            enum seam_err rc = ticket_walk(t, &ctx, whos[w], &f, walk_collect, got);
+            int same = rc == SEAM_OK && ticket_scan(t, walk_expected, &e) == SEAM_OK &&
+                       got->n == want->n && want->n > 0;
+            for (size_t i = 0; same && i < got->n; i++) /* the scan is oldest first */
+                same = strcmp(got->ids[i], want->ids[want->n - 1 - i]) == 0;
+            ok(same,
+               "ticket_walk as %s, status %s and a predicate: the %zu a scan finds, newest "
+               "first (walked %zu)",
+               whos[w]->subject, sts[s], want->n, got->n);
+        }
+    /* Another customer, no filter: its own only (c1's are most of the store). */
+    struct walk_expect e = {&other_cust, NULL, want};
+    got->n = want->n = 0;
+    int same = ticket_walk(t, &ctx, &other_cust, NULL, walk_collect, got) == SEAM_OK &&
+               ticket_scan(t, walk_expected, &e) == SEAM_OK && got->n == want->n;
+    for (size_t i = 0; same && i < got->n; i++)
+        same = strcmp(got->ids[i], want->ids[want->n - 1 - i]) == 0;
+    ok(same, "ticket_walk as another customer, no filter: its %zu tickets only (walked %zu)",
+       want->n, got->n);
+    store_read_end(t);
+    free(got);
+    free(want);
+}
+
 int
 main(void)
 {
@@ -1120,6 +1206,7 @@ main(void)
     test_argument_checks();
     test_merge_checks();
     test_handback_targets();
+    test_walk();
 
     json_decref(tmf_change);
     sla_free(sla);

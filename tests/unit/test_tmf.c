@@ -224,6 +224,161 @@ patches(void)
                   "relatedEntity[0].name");
 }
 
+/* Adds the arguments of a query ("a=b&c=d", no escapes) to f; the first problem in *p. */
+static int
+filter_of(const char *query, struct tmf_filter *f, struct tmf_problem *p)
+{
+    char *copy = strdup(query), *save = NULL;
+    int rc = 0;
+    for (char *a = strtok_r(copy, "&", &save); a && rc == 0; a = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(a, '=');
+        if (eq != NULL)
+            *eq++ = '\0';
+        rc = tmf_filter_add(f, a, eq, p);
+    }
+    free(copy);
+    return rc;
+}
+
+static void
+filter_refused(const char *query, const char *field)
+{
+    struct tmf_filter f;
+    struct tmf_problem p;
+    memset(&f, 0, sizeof(f));
+    int rc = filter_of(query, &f, &p);
+    ok(rc != 0 && p.code == E_BAD_PARAMETER && strcmp(p.field, field) == 0,
+       "filter ?%s refused, naming %s (got %s: %s)", query, field, rc ? p.field : "accepted",
+       rc ? p.msg : "");
+    tmf_filter_free(&f);
+}
+
+/* Whether ?query keeps the ticket. */
+static int
+keeps(const char *query, const struct ticket *tk)
+{
+    struct tmf_filter f;
+    struct tmf_problem p;
+    memset(&f, 0, sizeof(f));
+    if (filter_of(query, &f, &p) != 0) {
+        printf("# %s: %s %s\n", query, p.field, p.msg);
+        return -1;
+    }
+    struct ticket_filter plain;
+    tmf_filter_plain(&f, &plain);
+    int r = plain.match(plain.match_arg, tk);
+    tmf_filter_free(&f);
+    return r;
+}
+
+static void
+filters(void)
+{
+    /* 2026-03-02T08:00:00.250Z, and its timeline: acknowledged, then inProgress an hour on. */
+    const int64_t t0 = 1772438400250;
+    struct timeline_entry tl[3] = {{.at = t0, .status = TS_ACKNOWLEDGED},
+                                   {.at = t0 + 1800000, .status = TS_ACKNOWLEDGED},
+                                   {.at = t0 + 3600000, .status = TS_IN_PROGRESS}};
+    struct ticket tk;
+    memset(&tk, 0, sizeof(tk));
+    strcpy(tk.id, "T0000000000000001");
+    tk.customer = "c1";
+    tk.status = TS_IN_PROGRESS;
+    tk.priority = PRIO_HIGH;
+    tk.summary = "Fibre down";
+    tk.created_at = t0;
+    tk.updated_at = t0 + 3600000;
+    tk.timeline = tl;
+    tk.ntimeline = 3;
+    tk.filed[FACT_SERVICE] = "internet";
+    ok(keeps("status=inProgress", &tk) == 1, "equality keeps");
+    ok(keeps("status=acknowledged", &tk) == 0, "equality drops");
+    ok(keeps("status=acknowledged,inProgress", &tk) == 1, "a comma list is OR");
+    ok(keeps("status=acknowledged&status=inProgress", &tk) == 1, "repeated equality is OR");
+    ok(keeps("status=inProgress&priority=low", &tk) == 0, "attributes are AND");
+    ok(keeps("severity=High", &tk) == 1, "severity from the priority when not given");
+    ok(keeps("ticketType=internet&name=Fibre down", &tk) == 1,
+       "ticketType from the service, name from the summary when not given");
+    ok(keeps("externalId=X", &tk) == 0, "an attribute the ticket lacks matches nothing");
+    ok(keeps("relatedParty.id=c1", &tk) == 1, "relatedParty.id is the customer");
+    ok(keeps("creationDate=2026-03-02T08:00:00.250Z", &tk) == 1, "a date's equality, to the ms");
+    ok(keeps("creationDate=2026-03-02T08:00:00.25Z", &tk) == 1, "a fraction of two digits");
+    ok(keeps("creationDate=2026-03-02T08:00:00Z", &tk) == 0, "a date is an instant, not a day");
+    ok(keeps("creationDate.eq=2026-03-02T09:00:00.250+01:00", &tk) == 1,
+       "an offset names the same instant");
+    ok(keeps("creationDate.gt=2026-03-02T08:00:00.249Z", &tk) == 1, "gt below");
+    ok(keeps("creationDate.gt=2026-03-02T08:00:00.250Z", &tk) == 0, "gt at");
+    ok(keeps("creationDate.gte=2026-03-02T08:00:00.250Z", &tk) == 1, "gte at");
+    ok(keeps("creationDate.lt=2026-03-02T08:00:00.250Z", &tk) == 0, "lt at");
+    ok(keeps("creationDate.lte=2026-03-02T08:00:00.250Z", &tk) == 1, "lte at");
+    ok(keeps("creationDate.gte=2026-03-02&creationDate.lt=2026-03-03", &tk) == 1,
+       "a day's range, dates alone");
+    ok(keeps("creationDate.lt=2026-03-02", &tk) == 0, "a date alone is its midnight UTC");
+    ok(keeps("statusChangeDate=2026-03-02T09:00:00.250Z", &tk) == 1,
+       "statusChangeDate: the last change of status, not the last entry");
+    ok(keeps("lastUpdate.gte=2026-03-02T09:00:00.250Z", &tk) == 1, "lastUpdate");
+    tk.tmf = "{\"severity\":\"Major\",\"ticketType\":\"connectivity\",\"name\":\"Down\","
+             "\"requestedResolutionDate\":\"2026-03-03T00:00:00+02:00\"}";
+    ok(keeps("severity=Major&ticketType=connectivity&name=Down", &tk) == 1,
+       "the attributes as the TMF client gave them");
+    ok(keeps("severity=High", &tk) == 0, "severity as given, not as mapped");
+    ok(keeps("requestedResolutionDate=2026-03-02T22:00:00Z", &tk) == 1,
+       "a client's date with an offset, by instant");
+    ok(keeps("expectedResolutionDate.gt=2000-01-01", &tk) == 0, "a date the ticket lacks");
+
+    /* The plain filter for an index walk. */
+    struct tmf_filter f;
+    struct tmf_problem p;
+    struct ticket_filter plain;
+    memset(&f, 0, sizeof(f));
+    ok(filter_of("status=pending&creationDate.gt=2026-03-02T08:00:00.250Z&creationDate.lte="
+                 "2026-03-03T00:00:00Z",
+                 &f, &p) == 0,
+       "a status and a creation range");
+    tmf_filter_plain(&f, &plain);
+    ok(plain.status && strcmp(plain.status, "pending") == 0 && plain.from_ms == t0 + 1 &&
+           plain.to_ms == 1772496000001 && plain.match == tmf_filter_match && plain.match_arg == &f,
+       "plain: status, created in (gt, lte] as [from, to), match");
+    tmf_filter_free(&f);
+    ok(filter_of("status=pending,resolved&creationDate=2026-03-02T08:00:00.250Z", &f, &p) == 0,
+       "two statuses and one instant");
+    tmf_filter_plain(&f, &plain);
+    ok(plain.status == NULL && plain.from_ms == t0 && plain.to_ms == t0 + 1,
+       "plain: no status for an OR list; an instant is [t, t+1)");
+    /* A refused argument leaves the filter as it was. */
+    ok(filter_of("status=bogus", &f, &p) != 0 && f.n == 2 && f.c[0].nvalues == 2,
+       "a refused value adds nothing to a clause");
+    tmf_filter_free(&f);
+    ok(f.n == 0, "tmf_filter_free empties the filter");
+
+    filter_refused("colour=red", "colour");
+    filter_refused("severity.like=High", "severity.like");
+    filter_refused("creationDate.regex=x", "creationDate.regex");
+    filter_refused("creationDate.", "creationDate.");
+    filter_refused("status.gt=acknowledged", "status.gt");
+    filter_refused("priority.lte=high", "priority.lte");
+    filter_refused("creationDate.gt=2026-02-30x", "creationDate.gt");
+    filter_refused("creationDate.gt=2026-03-02T08:00:00", "creationDate.gt");
+    filter_refused("creationDate.gt=2026-03-02T08:00:00+2:00", "creationDate.gt");
+    filter_refused("creationDate.gt=2026-03-02T08:00:00.Z", "creationDate.gt");
+    filter_refused("creationDate.gt=2026-03-02,2026-03-03", "creationDate.gt");
+    filter_refused("status", "status");
+    filter_refused("status=", "status");
+    filter_refused("status=acknowledged,", "status");
+    filter_refused("status=,acknowledged", "status");
+    filter_refused("status=Acknowledged", "status");
+    filter_refused("priority=High", "priority");
+    filter_refused("=x", "");
+    char many[4096] = "";
+    for (int i = 0; i <= TMF_VALUES_MAX; i++)
+        strcat(many, i ? ",a" : "id=a");
+    filter_refused(many, "id");
+    many[0] = '\0';
+    for (int i = 0; i <= TMF_CLAUSES_MAX; i++)
+        strcat(many, "&lastUpdate.gt=2026-01-01");
+    filter_refused(many + 1, "lastUpdate.gt");
+}
+
 int
 main(void)
 {
@@ -264,6 +419,7 @@ main(void)
     notes();
     kept();
     patches();
+    filters();
     config_free(c);
     return done_testing();
 }
