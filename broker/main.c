@@ -20,6 +20,7 @@
 #include "fanout.h"
 #include "forward.h"
 #include "http.h"
+#include "index.h"
 #include "log.h"
 #include "longpoll.h"
 #include "record.h"
@@ -227,6 +228,9 @@ main(int argc, char **argv)
     if (record_migrate(srv.store, 2000, NULL) != SEAM_OK)
         fatalx("cannot bring the store in %s to record format %u (see above)", cfg->data_dir,
                RECORD_FORMAT);
+    /* A store written without the ticket indexes gets them before anything lists. */
+    if (index_migrate(srv.store, 2000, NULL) != SEAM_OK)
+        fatalx("cannot build the ticket indexes of the store in %s (see above)", cfg->data_dir);
     if (store_writer_start(srv.store, cfg->queue_depth, cfg->batch_max, evlog_hook, &srv.lg) !=
         SEAM_OK)
         fatalx("cannot start the writer");

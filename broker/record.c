@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "index.h"
 #include "json_fast.h"
 #include "json_read.h"
 #include "log.h"
@@ -1172,6 +1173,9 @@ record_save(struct store_txn *t, const struct ticket *tk, unsigned store_flags, 
         rc = json_stored_check("ticket", tk->id, strlen(tk->id), text, len);
     if (rc == SEAM_OK)
         rc = store_put(t, DB_TICKETS, tk->id, strlen(tk->id), text, len, store_flags);
+    /* the indexes, in the same write (index.h) */
+    if (rc == SEAM_OK)
+        rc = index_save(t, tk, (store_flags & STORE_NOOVERWRITE) != 0);
     free(text);
     return rc;
 }

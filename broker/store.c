@@ -30,9 +30,9 @@
 #include "store.h"
 
 static const char *const db_names[DB_COUNT] = {
-    "meta",      "tickets",          "events",      "leaves", "tree",   "checkpoints", "tokens",
-    "customers", "customer_tickets", "assignments", "queues", "outbox", "outbox_due",  "due",
-    "sigs",      "sigs_due",         "sig_counts"};
+    "meta",      "tickets",          "events",      "leaves", "tree",    "checkpoints", "tokens",
+    "customers", "customer_tickets", "assignments", "queues", "outbox",  "outbox_due",  "due",
+    "sigs",      "sigs_due",         "sig_counts",  "index",  "index_of"};
 
 struct store {
     MDB_env *env;

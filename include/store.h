@@ -44,6 +44,8 @@ enum store_db {
     DB_SIGS,         /* partner id || 0 || BLAKE2b-128(signature) -> be64 expiry (ms) */
     DB_SIGS_DUE,     /* be64 expiry (ms) || partner id || 0 || hash -> "" (for pruning) */
     DB_SIG_COUNTS,   /* partner id -> be64 entries of DB_SIGS (the per-partner bound) */
+    DB_INDEX,        /* index key (attribute byte || value || 0) || ticket id -> "" (index.h) */
+    DB_INDEX_OF,     /* ticket id -> its index keys, sorted, each with its NUL (index.h) */
     DB_COUNT
 };
 
@@ -56,14 +58,16 @@ enum store_db {
  * tests/e2e/t_layers.sh
  * holds the code to this table.
  *
- *   DB_TICKETS DB_CUST_TICKETS: ticket record ids query customer verify_records
+ *   DB_TICKETS DB_CUST_TICKETS: ticket record ids query customer verify_records index
+ *   DB_INDEX DB_INDEX_OF: index query
  *   DB_CUSTOMERS DB_ASSIGNMENTS DB_QUEUES: ticket record ids query customer verify_records
  *   DB_EVENTS DB_LEAVES DB_TREE DB_CHECKPOINTS: evlog
  *   DB_TOKENS: auth
  *   DB_OUTBOX DB_OUTBOX_DUE: outbox
  *   DB_DUE: sla
  *   DB_SIGS DB_SIGS_DUE DB_SIG_COUNTS: replay
- *   DB_META: store evlog outbox sla tmf record (small named values, each under keys of its own)
+ *   DB_META: store evlog outbox sla tmf record index (small named values, each under keys of its
+ * own)
  */
 
 struct store;

@@ -214,6 +214,8 @@ enum seam_err ticket_queue(struct store_txn *t, const struct ticket_ctx *c,
                            const struct principal *who, const char *state, const char *cursor,
                            unsigned limit, char **page, size_t *len) SEAM_WUR;
 
+typedef int (*ticket_each_fn)(void *ctx, const struct ticket *tk);
+
 /* What the lead may filter the list by; NULL or 0: no filter. */
 struct ticket_filter {
     const char *status;
@@ -224,16 +226,33 @@ struct ticket_filter {
     /* by enum fact (the configuration's table): the ticket's fact (as corrected) is this; NULL:
      * any */
     const char *facts[FACT_MAX];
+    /* An extra predicate (a TMF621 filter's): the ticket is kept only if it answers non-zero;
+     * NULL: none. It is checked on each ticket the indexes give, never used to pick one. */
+    int (*match)(void *arg, const struct ticket *tk);
+    void *match_arg;
 };
 
+/*
+ * Calls fn for each ticket who may see (the lead, the auditor: all; a
+ * customer: its own, but those merged into another) that passes the filter,
+ * newest first, strictly after cursor (a ticket id, or NULL: from the
+ * newest), until fn returns non-zero. It walks the secondary indexes of the
+ * filter's plain fields together (index.h; docs/design.md says which):
+ * never every ticket when a field of the filter is set, only the status,
+ * partner, owner, flag and facts narrowing the walk; created_from/to bound
+ * it by ticket id. SEAM_EINVAL for a partner or the broker.
+ */
+enum seam_err ticket_walk(struct store_txn *t, const struct ticket_ctx *c,
+                          const struct principal *who, const struct ticket_filter *filter,
+                          const char *cursor, ticket_each_fn fn, void *ctx) SEAM_WUR;
+
 /* A page of who's tickets, newest first, after cursor (a ticket id or NULL):
- * the JSON text {"items","next_cursor"} (free it). */
+ * the JSON text {"items","next_cursor"} (free it). ticket_walk's walk. */
 enum seam_err ticket_list(struct store_txn *t, const struct ticket_ctx *c,
                           const struct principal *who, const struct ticket_filter *filter,
                           const char *cursor, unsigned limit, char **page, size_t *len) SEAM_WUR;
 
 /* Calls fn for every ticket who may see, newest first, until fn returns non-zero. */
-typedef int (*ticket_each_fn)(void *ctx, const struct ticket *tk);
 enum seam_err ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn,
                           void *ctx) SEAM_WUR;
 
