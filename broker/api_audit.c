@@ -128,7 +128,7 @@ api_audit_breaches(struct req *r)
     json_t *list = NULL;
     http_query_each(r, known_one, &kp);
     if (kp.bad != NULL) {
-        http_error(r, E_UNKNOWN_PARAMETER, "this list takes no such parameter", kp.bad);
+        http_error(r, E_UNKNOWN_PARAM, "this list takes no such parameter", kp.bad);
         return;
     }
     if (period_or_reply(r, &p) != 0)

@@ -336,7 +336,7 @@ api_tickets_list(struct req *r)
     struct unknown_param u = {r->srv->cfg, known, NULL};
     http_query_each(r, unknown_one, &u);
     if (u.name != NULL) {
-        http_error(r, E_UNKNOWN_PARAMETER, "this list takes no such parameter", u.name);
+        http_error(r, E_UNKNOWN_PARAM, "this list takes no such parameter", u.name);
         return;
     }
     int limit = http_limit_or_reply(r, 50, 200);

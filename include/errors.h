@@ -6,29 +6,29 @@
 #define SEAM_ERRORS_H
 
 enum api_error {
-    E_BAD_JSON,          /* 400 body is not JSON */
-    E_TOO_DEEP,          /* 400 the body nests deeper than limits.max_json_depth */
-    E_INVALID_FIELD,     /* 400 a field has a wrong type or value */
-    E_MISSING_FIELD,     /* 400 a required field is absent */
-    E_UNKNOWN_FIELD,     /* 400 a field the endpoint does not take */
-    E_BAD_PARAMETER,     /* 400 a query parameter is wrong */
-    E_BAD_FRAMING,       /* 400 ambiguous body framing (Content-Length, Transfer-Encoding) */
-    E_BAD_HEADER,        /* 400 a malformed request head (Host, names, folding, line ends) */
-    E_UNAUTHORIZED,      /* 401 no, malformed, unknown or revoked token */
-    E_FORBIDDEN,         /* 403 not served to this client (metrics outside metrics.allow) */
-    E_NOT_FOUND,         /* 404 unknown, or not the caller's */
-    E_METHOD,            /* 405 */
-    E_CONFLICT,          /* 409 the state machine forbids it */
-    E_TOO_LARGE,         /* 413 */
-    E_MEDIA_TYPE,        /* 415 not application/json */
-    E_RATE_LIMITED,      /* 429 */
-    E_SIGNED_LIMIT,      /* 429 a partner's signed requests in the replay window at their bound */
-    E_INTERNAL,          /* 500: details only in the log */
-    E_UNAVAILABLE,       /* 503 writer queue full or shutting down */
-    E_STORAGE_FULL,      /* 503 the store cannot take writes now */
-    E_TICKET_FULL,       /* 409 the ticket holds as many notes, events or attachments as it may */
-    E_RECORD_TOO_LARGE,  /* 413 the ticket's record would grow past limits.max_record_bytes */
-    E_UNKNOWN_PARAMETER, /* 400 a query parameter (a filter) the endpoint does not take */
+    E_BAD_JSON,         /* 400 body is not JSON */
+    E_TOO_DEEP,         /* 400 the body nests deeper than limits.max_json_depth */
+    E_INVALID_FIELD,    /* 400 a field has a wrong type or value */
+    E_MISSING_FIELD,    /* 400 a required field is absent */
+    E_UNKNOWN_FIELD,    /* 400 a field the endpoint does not take */
+    E_BAD_PARAMETER,    /* 400 a query parameter is wrong */
+    E_BAD_FRAMING,      /* 400 ambiguous body framing (Content-Length, Transfer-Encoding) */
+    E_BAD_HEADER,       /* 400 a malformed request head (Host, names, folding, line ends) */
+    E_UNAUTHORIZED,     /* 401 no, malformed, unknown or revoked token */
+    E_FORBIDDEN,        /* 403 not served to this client (metrics outside metrics.allow) */
+    E_NOT_FOUND,        /* 404 unknown, or not the caller's */
+    E_METHOD,           /* 405 */
+    E_CONFLICT,         /* 409 the state machine forbids it */
+    E_TOO_LARGE,        /* 413 */
+    E_MEDIA_TYPE,       /* 415 not application/json */
+    E_RATE_LIMITED,     /* 429 */
+    E_SIGNED_LIMIT,     /* 429 a partner's signed requests in the replay window at their bound */
+    E_INTERNAL,         /* 500: details only in the log */
+    E_UNAVAILABLE,      /* 503 writer queue full or shutting down */
+    E_STORAGE_FULL,     /* 503 the store cannot take writes now */
+    E_TICKET_FULL,      /* 409 the ticket holds as many notes, events or attachments as it may */
+    E_RECORD_TOO_LARGE, /* 413 the ticket's record would grow past limits.max_record_bytes */
+    E_UNKNOWN_PARAM,    /* 400 a query parameter (a filter) the endpoint does not take */
     E_COUNT
 };
 
