@@ -21,6 +21,7 @@
 #include "forward.h"
 #include "http.h"
 #include "index.h"
+#include "index_check.h"
 #include "log.h"
 #include "longpoll.h"
 #include "record.h"

@@ -1174,8 +1174,12 @@ record_save(struct store_txn *t, const struct ticket *tk, unsigned store_flags, 
     if (rc == SEAM_OK)
         rc = store_put(t, DB_TICKETS, tk->id, strlen(tk->id), text, len, store_flags);
     /* the indexes, in the same write (index.h) */
-    if (rc == SEAM_OK)
-        rc = index_save(t, tk, (store_flags & STORE_NOOVERWRITE) != 0);
+    if (rc == SEAM_OK) {
+        const char *names[SEAM_FACTS_MAX];
+        for (size_t k = 0; k < nfact_names; k++)
+            names[k] = fact_name_at[k];
+        rc = index_save(t, tk, (store_flags & STORE_NOOVERWRITE) != 0, names, nfact_names);
+    }
     free(text);
     return rc;
 }

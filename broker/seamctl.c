@@ -23,6 +23,7 @@
 #include "config.h"
 #include "evlog.h"
 #include "index.h"
+#include "index_check.h"
 #include "keys.h"
 #include "record.h"
 #include "log.h"

@@ -14,13 +14,15 @@
  * that is by creation time (ids.c): walking a key backwards gives its
  * tickets newest first, and a ticket id is a cursor into any key.
  *
+ * Their first build and their check against the records: index_check.h.
+ *
  * The attributes: INDEX_STATUS (the status's name), INDEX_FLAG (each flag
  * of the ticket or of one of its assignments), INDEX_OWNER (the partner of
  * each live assignment: the owner now; the lead company's id for the
  * lead), INDEX_PARTNER (the partner of every assignment the ticket ever
  * had), INDEX_FACT (each fact the ticket is routed by now, priority among
  * them: the fact's name, 0x1f, its value). The customer's tickets are
- * DB_CUST_TICKETS (customer || 0 || ticket id), the same shape; the
+ * the customer's tickets (store.h: customer || 0 || ticket id), the same shape; the
  * creation time is the ticket id's (ids.c).
  *
  * Built with -DSEAM_NO_INDEXES, nothing is maintained and every list scans
@@ -34,7 +36,6 @@
 #include <stddef.h>
 
 #include "common.h"
-#include "evlog.h"
 #include "seam/ticket.h"
 #include "store.h"
 
@@ -61,9 +62,10 @@ size_t index_key(char *out, enum index_attr attr, const char *name, const char *
 
 /*
  * The ticket's keys, sorted and each once, as DB_INDEX_OF stores them
- * (malloc'd; *len their bytes). Thread-safe (reads record.h's fact names).
+ * (malloc'd; *len their bytes). facts[0..nfacts): the names of the facts by
+ * index (record.h's: the names the record stores them under).
  */
-char *index_keys_of(const struct ticket *tk, size_t *len);
+char *index_keys_of(const struct ticket *tk, const char *const *facts, size_t nfacts, size_t *len);
 
 /*
  * The difference between two key sets as index_keys_of gives them: fn(ctx,
@@ -78,47 +80,29 @@ int index_diff(const char *old, size_t olen, const char *neu, size_t nlen, index
 /*
  * Brings the ticket's index entries to what tk says, in the caller's write
  * transaction (a staged one too: only gets, puts and deletes). fresh: the
- * ticket is new (no stored set to read). record_save calls it.
+ * ticket is new (no stored set to read). facts as index_keys_of's.
+ * record_save calls it.
  */
-enum seam_err index_save(struct store_txn *t, const struct ticket *tk, int fresh) SEAM_WUR;
+enum seam_err index_save(struct store_txn *t, const struct ticket *tk, int fresh,
+                         const char *const *facts, size_t nfacts) SEAM_WUR;
 
 /*
- * Whether the store's indexes are built (DB_META "index.format"); a list
- * walks them only then, and scans otherwise.
+ * Whether the store's indexes are built (DB_META INDEX_META holds
+ * INDEX_FORMAT); a list walks them only then, and scans otherwise.
  */
+#define INDEX_META "index.format"
+#define INDEX_FORMAT "1"
 int index_ready(struct store_txn *t);
 
 /*
- * Builds the indexes of a store that lacks them (written before them, or by
- * a build without them): every ticket's keys, batch tickets per write
- * transaction of its own (store_write: before the writer starts, or from a
- * tool), progress in the log; then marks them built. Resumable: an
- * interrupted build goes on from the last batch done (DB_META
- * "index.next"). *built (if not NULL): tickets indexed. SEAM_ECORRUPT
- * (logged, naming it) if a record cannot be decoded. With SEAM_NO_INDEXES:
- * marks the indexes not built, nothing else.
- */
-enum seam_err index_migrate(struct store *s, size_t batch, uint64_t *built) SEAM_WUR;
-
-/*
- * Checks the indexes against the records, in bounded memory (one ticket's
- * keys at a time): every key a record implies is in DB_INDEX and
- * DB_INDEX_OF ("missing"), every entry of DB_INDEX is implied by its
- * ticket's record ("extra"). Calls report per difference, naming the
- * ticket, the attribute and the value; returns how many. Nothing when the
- * indexes are not built (index_ready).
- */
-uint64_t index_verify(struct store_txn *t, evlog_report_fn report, void *ctx);
-
-/*
  * The tickets of one index key, newest first: the id of the newest ticket
- * of the key (or of DB_CUST_TICKETS' prefix, when db says so) at or below
+ * of the key (or of a customer's tickets, or of every ticket, when db says so) at or below
  * bound (strictly below when strict), into out. SEAM_ENOTFOUND when there
  * is none. For the lists (query.c): the prefix is a key of index_key or
  * customer || 0.
  */
 struct index_term {
-    enum store_db db; /* DB_INDEX, DB_CUST_TICKETS or DB_TICKETS (prefix "") */
+    enum store_db db; /* DB_INDEX; the customer's tickets; every ticket (prefix "") */
     char prefix[INDEX_KEY_MAX];
     size_t plen;
 };

@@ -58,16 +58,16 @@ enum store_db {
  * tests/e2e/t_layers.sh
  * holds the code to this table.
  *
- *   DB_TICKETS DB_CUST_TICKETS: ticket record ids query customer verify_records index
- *   DB_INDEX DB_INDEX_OF: index query
+ *   DB_TICKETS DB_CUST_TICKETS: ticket record ids query customer verify_records index_check
+ *   DB_INDEX DB_INDEX_OF: index index_check query
  *   DB_CUSTOMERS DB_ASSIGNMENTS DB_QUEUES: ticket record ids query customer verify_records
  *   DB_EVENTS DB_LEAVES DB_TREE DB_CHECKPOINTS: evlog
  *   DB_TOKENS: auth
  *   DB_OUTBOX DB_OUTBOX_DUE: outbox
  *   DB_DUE: sla
  *   DB_SIGS DB_SIGS_DUE DB_SIG_COUNTS: replay
- *   DB_META: store evlog outbox sla tmf record index (small named values, each under keys of its
- * own)
+ *   DB_META: store evlog outbox sla tmf record index index_check (small named values, each under
+ * keys of its own)
  */
 
 struct store;
