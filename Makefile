@@ -29,6 +29,13 @@ LDFLAGS += -fsanitize=address,undefined
 MALLOC_LIB :=
 endif
 
+# Without the ticket indexes (-DSEAM_NO_INDEXES: lists scan every ticket),
+# in $(BUILD)-noidx: the bench's comparison build (make NO_INDEXES=1 ...).
+ifeq ($(NO_INDEXES),1)
+BUILD    := $(BUILD)-noidx
+CPPFLAGS += -DSEAM_NO_INDEXES
+endif
+
 # Store fault injection (-DSEAM_FAULTS): never in a production build.
 ifeq ($(FAULTS),1)
 BUILD    := $(BUILD)-faults

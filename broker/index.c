@@ -132,6 +132,7 @@ index_diff(const char *old, size_t olen, const char *neu, size_t nlen, index_dif
 
 /* ---- upkeep ---- */
 
+#ifndef SEAM_NO_INDEXES
 struct save_ctx {
     struct store_txn *t;
     const char *id;
@@ -158,6 +159,7 @@ save_one(void *arg, const char *key, size_t len, int added)
     }
     return s->rc != SEAM_OK;
 }
+#endif
 
 enum seam_err
 index_save(struct store_txn *t, const struct ticket *tk, int fresh, const char *const *facts,

@@ -30,6 +30,7 @@ record_names(const char *names[SEAM_FACTS_MAX])
 
 /* ---- the first build ---- */
 
+#ifndef SEAM_NO_INDEXES
 struct build_ctx {
     size_t batch;
     char (*ids)[SEAM_ID_LEN + 1];
@@ -103,7 +104,7 @@ build_batch(struct store_txn *t, void *arg)
     return rc;
 }
 
-#ifdef SEAM_NO_INDEXES
+#else
 static enum seam_err
 unmark(struct store_txn *t, void *arg)
 {
@@ -116,16 +117,14 @@ unmark(struct store_txn *t, void *arg)
 enum seam_err
 index_migrate(struct store *s, size_t batch, uint64_t *built)
 {
-    struct store_txn *t;
-    struct build_ctx b = {0};
     if (built != NULL)
         *built = 0;
 #ifdef SEAM_NO_INDEXES
     (void)batch;
-    (void)t;
-    (void)b;
     return store_write(s, unmark, NULL, NULL, NULL);
 #else
+    struct store_txn *t;
+    struct build_ctx b = {0};
     enum seam_err rc = store_read_begin(s, &t);
     if (rc != SEAM_OK)
         return rc;
