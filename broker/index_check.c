@@ -14,7 +14,8 @@
 #include "record.h"
 #include "ticket.h"
 
-#define META_INDEX_NEXT "index.next" /* the first ticket id a resumed build takes */
+#define META_INDEX_NEXT "index.next"   /* the first ticket id a resumed build takes */
+#define META_INDEX_FACTS "index.facts" /* the fact names the indexes were built with */
 
 /* The record module's fact names, as index.c takes them. */
 static size_t
@@ -26,6 +27,36 @@ record_names(const char *names[SEAM_FACTS_MAX])
     for (size_t k = 0; k < n; k++)
         names[k] = record_fact_name(k);
     return n;
+}
+
+#ifndef SEAM_NO_INDEXES
+/* The fact names, one a line, into out (malloc'd): what the indexes are built with. */
+static char *
+facts_text(size_t *len)
+{
+    const char *names[SEAM_FACTS_MAX];
+    size_t n = record_names(names), total = 0;
+    for (size_t k = 0; k < n; k++)
+        total += strlen(names[k]) + 1;
+    char *out = xmalloc(total + 1), *p = out;
+    for (size_t k = 0; k < n; k++) {
+        size_t l = strlen(names[k]);
+        memcpy(p, names[k], l);
+        p[l] = '\n';
+        p += l + 1;
+    }
+    *p = '\0';
+    *len = total;
+    return out;
+}
+#endif
+
+static enum seam_err
+unmark(struct store_txn *t, void *arg)
+{
+    (void)arg;
+    enum seam_err rc = store_del(t, DB_META, INDEX_META, strlen(INDEX_META));
+    return rc == SEAM_ENOTFOUND ? SEAM_OK : rc;
 }
 
 /* ---- the first build ---- */
@@ -91,8 +122,13 @@ build_batch(struct store_txn *t, void *arg)
         rc = store_put(t, DB_META, META_INDEX_NEXT, strlen(META_INDEX_NEXT), b->ids[b->n],
                        SEAM_ID_LEN, 0);
     else {
+        size_t flen;
+        char *facts = facts_text(&flen);
         rc = store_put(t, DB_META, INDEX_META, strlen(INDEX_META), INDEX_FORMAT,
                        strlen(INDEX_FORMAT), 0);
+        if (rc == SEAM_OK)
+            rc = store_put(t, DB_META, META_INDEX_FACTS, strlen(META_INDEX_FACTS), facts, flen, 0);
+        free(facts);
         if (rc == SEAM_OK) {
             rc = store_del(t, DB_META, META_INDEX_NEXT, strlen(META_INDEX_NEXT));
             if (rc == SEAM_ENOTFOUND)
@@ -104,14 +140,6 @@ build_batch(struct store_txn *t, void *arg)
     return rc;
 }
 
-#else
-static enum seam_err
-unmark(struct store_txn *t, void *arg)
-{
-    (void)arg;
-    enum seam_err rc = store_del(t, DB_META, INDEX_META, strlen(INDEX_META));
-    return rc == SEAM_ENOTFOUND ? SEAM_OK : rc;
-}
 #endif
 
 enum seam_err
@@ -128,11 +156,24 @@ index_migrate(struct store *s, size_t batch, uint64_t *built)
     enum seam_err rc = store_read_begin(s, &t);
     if (rc != SEAM_OK)
         return rc;
-    int ready = index_ready(t);
+    int ready = index_ready(t), same = 0;
     uint64_t total = store_count(t, DB_TICKETS);
+    size_t flen;
+    char *facts = facts_text(&flen);
+    struct store_val v;
+    if (store_get(t, DB_META, META_INDEX_FACTS, strlen(META_INDEX_FACTS), &v) == SEAM_OK)
+        same = v.len == flen && memcmp(v.data, facts, flen) == 0;
     store_read_end(t);
-    if (ready)
+    free(facts);
+    if (ready && same)
         return SEAM_OK;
+    if (ready) {
+        /* Keys of facts the configuration no longer declares, none of those it now declares:
+         * each ticket's entries are rebuilt from its record. */
+        log_info("index: the declared facts changed since the indexes were built");
+        if ((rc = store_write(s, unmark, NULL, NULL, NULL)) != SEAM_OK)
+            return rc;
+    }
     b.batch = batch > 0 ? batch : 2000;
     b.ids = xmalloc((b.batch + 1) * sizeof(*b.ids));
     log_info("index: building the ticket indexes, %llu tickets, %zu a transaction",
@@ -206,6 +247,25 @@ problem(struct verify_ctx *vc, const char *id, const char *key, size_t len, cons
     vc->report(vc->ctx, msg);
 }
 
+/*
+ * Whether a key is the check's: not a fact the configuration does not
+ * declare (a record keeps such a fact unread; its keys stay until the
+ * broker, started with that configuration, rebuilds the indexes).
+ */
+static int
+checkable(const char *key, size_t len)
+{
+    if (key[0] != INDEX_FACT)
+        return 1;
+    const char *sep = memchr(key + 1, '\x1f', len - 1);
+    const char *names[SEAM_FACTS_MAX];
+    size_t n = record_names(names), nl = sep ? (size_t)(sep - key - 1) : 0;
+    for (size_t k = 0; k < n; k++)
+        if (strlen(names[k]) == nl && memcmp(names[k], key + 1, nl) == 0)
+            return 1;
+    return 0;
+}
+
 /* Every key the record implies is in DB_INDEX. */
 static int
 verify_present(void *arg, const char *key, size_t len, int added)
@@ -228,6 +288,8 @@ static int
 verify_set(void *arg, const char *key, size_t len, int added)
 {
     struct verify_ctx *vc = arg;
+    if (!checkable(key, len))
+        return 0;
     problem(vc, vc->id, key, len,
             added ? "missing from the ticket's key set" : "extra in the ticket's key set");
     return 0;
@@ -289,6 +351,8 @@ verify_entry(void *arg, struct store_val k, struct store_val v)
     }
     memcpy(id, key + len, SEAM_ID_LEN);
     id[SEAM_ID_LEN] = '\0';
+    if (!checkable(key, len))
+        return 0;
     if (store_get(vc->t, DB_TICKETS, id, SEAM_ID_LEN, &set) != SEAM_OK)
         problem(vc, id, key, len, "extra (no such ticket)");
     else if (store_get(vc->t, DB_INDEX_OF, id, SEAM_ID_LEN, &set) != SEAM_OK ||
