@@ -394,10 +394,15 @@ audit_breaches(struct store_txn *t, const struct ticket_ctx *c, const struct aud
     struct ticket_filter f = {
         .flag = ticket_flags[FLAG_BREACHED].name, .partner = p->partner, .to_ms = p->to};
     struct principal auditor = {.role = ROLE_AUDITOR};
-    enum seam_err rc = ticket_walk(t, c, &auditor, &f, cursor, breaches_of, &b);
+    char resume[TICKET_ID_LEN + 1];
+    enum seam_err rc = ticket_walk(t, c, &auditor, &f, cursor, breaches_of, &b, resume);
     if (rc != SEAM_OK) {
         json_decref(b.list);
         return rc;
+    }
+    if (resume[0] != '\0') { /* out of budget: a short page, and where to go on */
+        b.more = 1;
+        memcpy(b.last, resume, sizeof(b.last));
     }
     *list = json_pack("{s:o, s:o}", "items", b.list, "next_cursor",
                       b.more ? json_string(b.last) : json_null());

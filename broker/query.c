@@ -249,13 +249,41 @@ walk_plan(struct store_txn *t, const struct ticket_ctx *c, const struct principa
     }
 }
 
+static unsigned walk_budget = TICKET_WALK_BUDGET;
+
+void
+ticket_walk_budget(unsigned work)
+{
+    walk_budget = work ? work : TICKET_WALK_BUDGET;
+}
+
+/* The id just above id (hex digits counted up): a strict cursor that keeps id itself. */
+static void
+id_above(const char *id, char out[TICKET_ID_LEN + 1])
+{
+    memcpy(out, id, TICKET_ID_LEN + 1);
+    for (int i = TICKET_ID_LEN - 1; i > 0; i--) {
+        if (out[i] == 'f') {
+            out[i] = '0';
+            continue;
+        }
+        out[i] = out[i] == '9' ? 'a' : (char)(out[i] + 1);
+        return;
+    }
+    memcpy(out, id, TICKET_ID_LEN + 1); /* the last id there is: nothing above it */
+}
+
 enum seam_err
 ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
-            const struct ticket_filter *f, const char *cursor, ticket_each_fn fn, void *ctx)
+            const struct ticket_filter *f, const char *cursor, ticket_each_fn fn, void *ctx,
+            char resume[TICKET_ID_LEN + 1])
 {
     struct walk w;
     char cand[TICKET_ID_LEN + 1], y[TICKET_ID_LEN + 1];
     int strict = 0;
+    unsigned work = 0;
+    if (resume != NULL)
+        resume[0] = '\0';
     if (who->role != ROLE_CUSTOMER && who->role != ROLE_LEAD && who->role != ROLE_AUDITOR)
         return SEAM_EINVAL;
     walk_plan(t, c, who, f, &w);
@@ -267,6 +295,15 @@ ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct princi
     for (;;) {
         size_t agree = 0, i = 0;
         while (agree < w.n) {
+            if (work >= walk_budget && resume != NULL) {
+                /* every ticket above cand (and cand itself, when strict) is done */
+                if (strict)
+                    memcpy(resume, cand, sizeof(cand));
+                else
+                    id_above(cand, resume);
+                return SEAM_OK;
+            }
+            work++;
             enum seam_err rc = index_seek(t, &w.terms[i], cand, strict, y);
             if (rc == SEAM_ENOTFOUND || (rc == SEAM_OK && strcmp(y, w.lo) < 0))
                 return SEAM_OK;
@@ -282,6 +319,7 @@ ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct princi
             i = (i + 1) % w.n;
         }
         struct ticket tk;
+        work += 16;
         enum seam_err rc = ticket_load(t, cand, &tk);
         if (rc == SEAM_OK) {
             /* A merged ticket lives on in the one it was merged into: the customer
@@ -334,11 +372,16 @@ ticket_list(struct store_txn *t, const struct ticket_ctx *c, const struct princi
             size_t *len)
 {
     struct list_ctx l = {.c = c, .who = who, .limit = limit};
+    char resume[TICKET_ID_LEN + 1];
     json_text_lit(&l.out, "{\"items\":[");
-    enum seam_err rc = ticket_walk(t, c, who, filter, cursor, list_one, &l);
+    enum seam_err rc = ticket_walk(t, c, who, filter, cursor, list_one, &l, resume);
     if (rc != SEAM_OK) {
         free(l.out.data);
         return rc;
+    }
+    if (resume[0] != '\0') { /* out of budget: a short page, and where to go on */
+        l.more = 1;
+        memcpy(l.last, resume, sizeof(l.last));
     }
     page_end(&l.out, l.more, l.last);
     *page = l.out.data;

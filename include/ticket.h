@@ -241,13 +241,24 @@ struct ticket_filter {
  * never every ticket when a field of the filter is set, only the status,
  * partner, owner, flag and facts narrowing the walk; created_from/to bound
  * it by ticket id. SEAM_EINVAL for a partner or the broker.
+ *
+ * A walk does a bounded amount of work (TICKET_WALK_BUDGET: an index seek
+ * counts 1, a ticket read 16): when it runs out before the end and before
+ * fn stopped it, *resume (if not NULL) is a cursor to go on from (every
+ * ticket above it was given to fn or did not pass); else *resume is "".
+ * Filters that few tickets meet together stay this fast, their pages short.
  */
+#define TICKET_WALK_BUDGET 16384
 enum seam_err ticket_walk(struct store_txn *t, const struct ticket_ctx *c,
                           const struct principal *who, const struct ticket_filter *filter,
-                          const char *cursor, ticket_each_fn fn, void *ctx) SEAM_WUR;
+                          const char *cursor, ticket_each_fn fn, void *ctx,
+                          char resume[TICKET_ID_LEN + 1]) SEAM_WUR;
+/* The budget of the walks from now on (tests; 0: TICKET_WALK_BUDGET). Not thread-safe. */
+void ticket_walk_budget(unsigned work);
 
 /* A page of who's tickets, newest first, after cursor (a ticket id or NULL):
- * the JSON text {"items","next_cursor"} (free it). ticket_walk's walk. */
+ * the JSON text {"items","next_cursor"} (free it). ticket_walk's walk: a
+ * page is short, with a next_cursor, when the walk ran out of its budget. */
 enum seam_err ticket_list(struct store_txn *t, const struct ticket_ctx *c,
                           const struct principal *who, const struct ticket_filter *filter,
                           const char *cursor, unsigned limit, char **page, size_t *len) SEAM_WUR;
