@@ -32,6 +32,31 @@ index_key(char *out, enum index_attr attr, const char *name, const char *value)
     return n + vl + 1;
 }
 
+static int
+hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+size_t
+index_entry(char *out, const char *key, size_t len, const char *id)
+{
+    memcpy(out, key, len);
+    for (size_t i = 0; i < INDEX_ID_BYTES; i++) {
+        int hi = hexval(id[1 + 2 * i]), lo = hexval(id[2 + 2 * i]);
+        out[len + i] = (char)((hi < 0 ? 0 : hi) << 4 | (lo < 0 ? 0 : lo));
+    }
+    return len + INDEX_ID_BYTES;
+}
+
+void
+index_entry_id(const void *packed, char out[SEAM_ID_LEN + 1])
+{
+    out[0] = 'T';
+    hex_encode(packed, INDEX_ID_BYTES, out + 1);
+    out[SEAM_ID_LEN] = '\0';
+}
+
 /* ---- a ticket's keys ---- */
 
 struct keyset {
@@ -143,17 +168,16 @@ static int
 save_one(void *arg, const char *key, size_t len, int added)
 {
     struct save_ctx *s = arg;
-    char k[INDEX_KEY_MAX + SEAM_ID_LEN];
+    char k[INDEX_KEY_MAX + INDEX_ID_BYTES];
     if (len > INDEX_KEY_MAX) {
         s->rc = SEAM_ECORRUPT;
         return 1;
     }
-    memcpy(k, key, len);
-    memcpy(k + len, s->id, SEAM_ID_LEN);
+    size_t kl = index_entry(k, key, len, s->id);
     if (added)
-        s->rc = store_put(s->t, DB_INDEX, k, len + SEAM_ID_LEN, "", 0, 0);
+        s->rc = store_put(s->t, DB_INDEX, k, kl, "", 0, 0);
     else {
-        s->rc = store_del(s->t, DB_INDEX, k, len + SEAM_ID_LEN);
+        s->rc = store_del(s->t, DB_INDEX, k, kl);
         if (s->rc == SEAM_ENOTFOUND)
             s->rc = SEAM_OK; /* already gone: the set is what counts */
     }
@@ -221,7 +245,8 @@ index_ready(struct store_txn *t)
 
 struct seek_ctx {
     const struct index_term *term;
-    const char *bound;
+    const char *bound; /* as the keys hold it: packed for DB_INDEX */
+    size_t idlen;
     int strict;
     int found;
     char *out;
@@ -232,13 +257,17 @@ seek_one(void *arg, struct store_val k, struct store_val v)
 {
     struct seek_ctx *s = arg;
     (void)v;
-    if (k.len != s->term->plen + SEAM_ID_LEN || memcmp(k.data, s->term->prefix, s->term->plen) != 0)
+    if (k.len != s->term->plen + s->idlen || memcmp(k.data, s->term->prefix, s->term->plen) != 0)
         return k.len < s->term->plen || memcmp(k.data, s->term->prefix, s->term->plen) != 0;
     const char *id = (const char *)k.data + s->term->plen;
-    if (s->strict && memcmp(id, s->bound, SEAM_ID_LEN) >= 0)
+    if (s->strict && memcmp(id, s->bound, s->idlen) >= 0)
         return 0;
-    memcpy(s->out, id, SEAM_ID_LEN);
-    s->out[SEAM_ID_LEN] = '\0';
+    if (s->term->db == DB_INDEX) {
+        index_entry_id(id, s->out);
+    } else {
+        memcpy(s->out, id, SEAM_ID_LEN);
+        s->out[SEAM_ID_LEN] = '\0';
+    }
     s->found = 1;
     return 1;
 }
@@ -248,10 +277,18 @@ index_seek(struct store_txn *t, const struct index_term *term, const char *bound
            char out[SEAM_ID_LEN + 1])
 {
     char start[INDEX_KEY_MAX + SEAM_ID_LEN];
-    struct seek_ctx s = {term, bound, strict, 0, out};
-    memcpy(start, term->prefix, term->plen);
-    memcpy(start + term->plen, bound, SEAM_ID_LEN);
-    enum seam_err rc = store_scan(t, term->db, start, term->plen + SEAM_ID_LEN, 1, seek_one, &s);
+    struct seek_ctx s = {term, NULL, SEAM_ID_LEN, strict, 0, out};
+    size_t slen;
+    if (term->db == DB_INDEX) {
+        slen = index_entry(start, term->prefix, term->plen, bound);
+        s.idlen = INDEX_ID_BYTES;
+    } else {
+        memcpy(start, term->prefix, term->plen);
+        memcpy(start + term->plen, bound, SEAM_ID_LEN);
+        slen = term->plen + SEAM_ID_LEN;
+    }
+    s.bound = start + term->plen;
+    enum seam_err rc = store_scan(t, term->db, start, slen, 1, seek_one, &s);
     if (rc != SEAM_OK)
         return rc;
     return s.found ? SEAM_OK : SEAM_ENOTFOUND;

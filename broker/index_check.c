@@ -271,14 +271,13 @@ static int
 verify_present(void *arg, const char *key, size_t len, int added)
 {
     struct verify_ctx *vc = arg;
-    char k[INDEX_KEY_MAX + SEAM_ID_LEN];
+    char k[INDEX_KEY_MAX + INDEX_ID_BYTES];
     struct store_val v;
     (void)added;
     if (len > INDEX_KEY_MAX)
         return 0;
-    memcpy(k, key, len);
-    memcpy(k + len, vc->id, SEAM_ID_LEN);
-    if (store_get(vc->t, DB_INDEX, k, len + SEAM_ID_LEN, &v) != SEAM_OK)
+    size_t kl = index_entry(k, key, len, vc->id);
+    if (store_get(vc->t, DB_INDEX, k, kl, &v) != SEAM_OK)
         problem(vc, vc->id, key, len, "missing (the record has it, the index does not)");
     return 0;
 }
@@ -341,7 +340,7 @@ verify_entry(void *arg, struct store_val k, struct store_val v)
     char id[SEAM_ID_LEN + 1];
     (void)v;
     const char *key = k.data;
-    size_t len = k.len >= SEAM_ID_LEN ? k.len - SEAM_ID_LEN : 0;
+    size_t len = k.len >= INDEX_ID_BYTES ? k.len - INDEX_ID_BYTES : 0;
     if (len < 2 || key[len - 1] != '\0' || len > INDEX_KEY_MAX) {
         char msg[96];
         snprintf(msg, sizeof(msg), "index: an entry of %zu bytes is not an index entry", k.len);
@@ -349,8 +348,7 @@ verify_entry(void *arg, struct store_val k, struct store_val v)
         vc->report(vc->ctx, msg);
         return 0;
     }
-    memcpy(id, key + len, SEAM_ID_LEN);
-    id[SEAM_ID_LEN] = '\0';
+    index_entry_id(key + len, id);
     if (!checkable(key, len))
         return 0;
     if (store_get(vc->t, DB_TICKETS, id, SEAM_ID_LEN, &set) != SEAM_OK)

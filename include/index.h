@@ -5,9 +5,9 @@
  * without them, and their check against the records.
  *
  * An index key names one attribute and one value: an attribute byte, the
- * value, a NUL. DB_INDEX holds key || ticket id -> "" for every key of
- * every ticket; DB_INDEX_OF holds ticket id -> that ticket's keys (sorted,
- * each with its NUL, one after the other). A save computes the ticket's
+ * value, a NUL. DB_INDEX holds key || the ticket id's 10 bytes (its 20 hex
+ * digits packed: index_entry) -> "" for every key of every ticket; DB_INDEX_OF holds ticket id ->
+ * that ticket's keys (sorted, each with its NUL, one after the other). A save computes the ticket's
  * keys, compares them with the stored set (the old record is not decoded),
  * and deletes and puts only the difference: nothing at all when nothing
  * indexed changed. Within one key the ticket ids sort as they were taken,
@@ -59,6 +59,12 @@ enum index_attr {
  * is longer than INDEX_VALUE_MAX.
  */
 size_t index_key(char *out, enum index_attr attr, const char *name, const char *value);
+
+/* An entry of DB_INDEX: key (len with its NUL) and the ticket id packed, into out
+ * (len + INDEX_ID_BYTES bytes); its length. index_entry_id: the id back from the packed bytes. */
+#define INDEX_ID_BYTES 10
+size_t index_entry(char *out, const char *key, size_t len, const char *id);
+void index_entry_id(const void *packed, char out[SEAM_ID_LEN + 1]);
 
 /*
  * The ticket's keys, sorted and each once, as DB_INDEX_OF stores them

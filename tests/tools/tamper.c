@@ -25,6 +25,7 @@
 
 #include "common.h"
 #include "evlog.h"
+#include "index.h"
 #include "seam/evidence.h"
 #include "store.h"
 
@@ -172,14 +173,14 @@ apply(struct store_txn *t, void *ctx)
         return rc;
     }
     if (strcmp(op, "unindex") == 0 || strcmp(op, "overindex") == 0) {
-        char k[256];
-        int n = snprintf(k, sizeof(k) - TICKET_ID_LEN, "s%s", a2);
-        if (n < 0 || (size_t)n >= sizeof(k) - TICKET_ID_LEN - 1)
+        char key[INDEX_KEY_MAX], k[INDEX_KEY_MAX + INDEX_ID_BYTES];
+        size_t n = index_key(key, INDEX_STATUS, NULL, a2);
+        if (n == 0 || strlen(a1) != TICKET_ID_LEN)
             return SEAM_EINVAL;
-        memcpy(k + n + 1, a1, TICKET_ID_LEN); /* after the value's NUL */
+        n = index_entry(k, key, n, a1);
         if (op[0] == 'u')
-            return store_del(t, DB_INDEX, k, (size_t)n + 1 + TICKET_ID_LEN);
-        return store_put(t, DB_INDEX, k, (size_t)n + 1 + TICKET_ID_LEN, "", 0, 0);
+            return store_del(t, DB_INDEX, k, n);
+        return store_put(t, DB_INDEX, k, n, "", 0, 0);
     }
     if (strcmp(op, "drop-indexes") == 0) {
         rc = store_del(t, DB_META, "index.format", 12);

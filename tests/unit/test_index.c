@@ -132,6 +132,17 @@ test_keys(void)
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     ok(index_key(key, INDEX_STATUS, NULL, big) == 0, "a value past INDEX_VALUE_MAX is no key");
+    char entry[INDEX_KEY_MAX + INDEX_ID_BYTES], back[TICKET_ID_LEN + 1];
+    size_t kl = index_key(key, INDEX_STATUS, NULL, "resolved");
+    size_t el = index_entry(entry, key, kl, "T019aab3c5e2f4c1d9e07");
+    index_entry_id(entry + kl, back);
+    ok(el == kl + INDEX_ID_BYTES && memcmp(entry, "sresolved\0\x01\x9a\xab", kl + 3) == 0 &&
+           strcmp(back, "T019aab3c5e2f4c1d9e07") == 0,
+       "an entry: the key, then the id's 20 hex digits packed in 10 bytes, and back");
+    char e1[INDEX_KEY_MAX + INDEX_ID_BYTES], e2[INDEX_KEY_MAX + INDEX_ID_BYTES];
+    index_entry(e1, key, kl, "T019aab3c5e2f4c1d9e07");
+    index_entry(e2, key, kl, "T019aab3c5e2f4c1d9f00");
+    ok(memcmp(e1, e2, kl + INDEX_ID_BYTES) < 0, "packed ids sort as the ids do");
     free(keys);
     free(same);
     free(after);
@@ -603,12 +614,11 @@ static enum seam_err
 entry_fn(struct store_txn *t, void *arg)
 {
     struct entry_job *e = arg;
-    char k[INDEX_KEY_MAX + TICKET_ID_LEN];
-    size_t n = index_key(k, INDEX_STATUS, NULL, e->status);
-    memcpy(k + n, e->id, TICKET_ID_LEN);
+    char key[INDEX_KEY_MAX], k[INDEX_KEY_MAX + INDEX_ID_BYTES];
+    size_t n = index_entry(k, key, index_key(key, INDEX_STATUS, NULL, e->status), e->id);
     if (e->add)
-        return store_put(t, DB_INDEX, k, n + TICKET_ID_LEN, "", 0, 0);
-    return store_del(t, DB_INDEX, k, n + TICKET_ID_LEN);
+        return store_put(t, DB_INDEX, k, n, "", 0, 0);
+    return store_del(t, DB_INDEX, k, n);
 }
 
 static int
