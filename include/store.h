@@ -44,8 +44,8 @@ enum store_db {
     DB_SIGS,         /* partner id || 0 || BLAKE2b-128(signature) -> be64 expiry (ms) */
     DB_SIGS_DUE,     /* be64 expiry (ms) || partner id || 0 || hash -> "" (for pruning) */
     DB_SIG_COUNTS,   /* partner id -> be64 entries of DB_SIGS (the per-partner bound) */
-    DB_INDEX,    /* index key (attribute byte || value || 0) || packed ticket id -> "" (index.h) */
-    DB_INDEX_OF, /* ticket id -> its index keys, sorted, each with its NUL (index.h) */
+    DB_INDEX,        /* attribute byte || value || 0 || packed ticket id -> "" (index.h) */
+    DB_INDEX_OF,     /* ticket id -> its index keys, sorted, each with its NUL (index.h) */
     DB_COUNT
 };
 
