@@ -109,17 +109,51 @@ api_audit_sla(struct req *r)
     http_reply(r, 200, report);
 }
 
+/* Whether every query parameter is one of known; else 400 naming the first other, -1. */
+struct known_params {
+    const char *const *known;
+    const char *bad;
+};
+
+static void
+known_one(void *ctx, const char *key, const char *value)
+{
+    struct known_params *k = ctx;
+    (void)value;
+    for (const char *const *p = k->known; *p; p++)
+        if (strcmp(*p, key) == 0)
+            return;
+    if (k->bad == NULL)
+        k->bad = key;
+}
+
 void
 api_audit_breaches(struct req *r)
 {
+    static const char *const known[] = {"from", "to", "partner", "cursor", "limit", NULL};
+    struct known_params kp = {known, NULL};
     struct audit_period p;
     struct store_txn *t;
     json_t *list = NULL;
+    http_query_each(r, known_one, &kp);
+    if (kp.bad != NULL) {
+        http_error(r, E_UNKNOWN_PARAM, "this list takes no such parameter", kp.bad);
+        return;
+    }
     if (period_or_reply(r, &p) != 0)
         return;
+    int limit = http_limit_or_reply(r, 100, 1000);
+    const char *cursor = http_query(r, "cursor");
+    if (limit < 0)
+        return;
+    if (cursor != NULL && !ticket_id_valid(cursor)) {
+        http_error(r, E_BAD_PARAMETER, "cursor must be a next_cursor value", "cursor");
+        return;
+    }
+    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
-        rc = audit_breaches(t, &p, &list);
+        rc = audit_breaches(t, &c, &p, cursor, (unsigned)limit, &list);
         store_read_end(t);
     }
     if (rc != SEAM_OK) {

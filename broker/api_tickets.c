@@ -281,6 +281,43 @@ time_param_or_reply(struct req *r, const char *name)
     return ms;
 }
 
+/* The first query parameter the list does not know: its name, or NULL. */
+struct unknown_param {
+    const struct config *cfg;
+    const char *const *known;
+    const char *name; /* the first unknown one */
+};
+
+static void
+unknown_one(void *ctx, const char *key, const char *value)
+{
+    struct unknown_param *u = ctx;
+    (void)value;
+    if (u->name != NULL)
+        return;
+    for (const char *const *p = u->known; *p; p++)
+        if (strcmp(*p, key) == 0)
+            return;
+    for (size_t k = 0; k < u->cfg->nfact_kinds && k < FACT_MAX; k++)
+        if (strcmp(u->cfg->fact_kinds[k].name, key) == 0)
+            return;
+    u->name = key;
+}
+
+/* A partner or owner filter: a partner's id, "lead" or the lead company's id; -1 after 400. */
+static int
+party_param_or_reply(struct req *r, const char *name, const char **out)
+{
+    const struct config *cfg = r->srv->cfg;
+    const char *v = http_query(r, name);
+    *out = v;
+    if (v == NULL || strcmp(v, "lead") == 0 || strcmp(v, cfg->lead.id) == 0 ||
+        config_partner_find(cfg, v) != NULL)
+        return 0;
+    http_error(r, E_BAD_PARAMETER, "not a partner of the federation, nor \"lead\"", name);
+    return -1;
+}
+
 void
 api_tickets_list(struct req *r)
 {
@@ -288,11 +325,20 @@ api_tickets_list(struct req *r)
                                            "closed",       "cancelled",  NULL};
     static const char *const lead_only[] = {"partner",      "owner",      "flag",
                                             "created_from", "created_to", NULL};
+    static const char *const known[] = {"status",     "partner", "owner", "flag", "created_from",
+                                        "created_to", "cursor",  "limit", NULL};
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     struct ticket_filter f = {0};
     struct store_txn *t;
     char *page = NULL;
     size_t len = 0;
+    /* A filter the list does not know would answer as if it were not there: refused. */
+    struct unknown_param u = {r->srv->cfg, known, NULL};
+    http_query_each(r, unknown_one, &u);
+    if (u.name != NULL) {
+        http_error(r, E_UNKNOWN_PARAM, "this list takes no such parameter", u.name);
+        return;
+    }
     int limit = http_limit_or_reply(r, 50, 200);
     const char *cursor = http_query(r, "cursor");
     if (limit < 0)
@@ -326,9 +372,14 @@ api_tickets_list(struct req *r)
         }
         f.facts[k] = v;
     }
-    f.partner = http_query(r, "partner");
-    f.owner = http_query(r, "owner");
+    if (party_param_or_reply(r, "partner", &f.partner) != 0 ||
+        party_param_or_reply(r, "owner", &f.owner) != 0)
+        return;
     f.flag = http_query(r, "flag");
+    if (f.flag != NULL && ticket_flag_parse(f.flag) < 0) {
+        http_error(r, E_BAD_PARAMETER, "not a flag (see the Flag schema)", "flag");
+        return;
+    }
     if ((f.from_ms = time_param_or_reply(r, "created_from")) < 0 ||
         (f.to_ms = time_param_or_reply(r, "created_to")) < 0)
         return;

@@ -117,7 +117,7 @@ api_tmf_list(struct req *r)
     l.items = json_array();
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
-        rc = ticket_walk(t, &c, &r->who, &f, list_one, &l);
+        rc = ticket_walk(t, &c, &r->who, &f, NULL, list_one, &l, NULL);
         store_read_end(t);
     }
     tmf_filter_free(tf);

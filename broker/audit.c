@@ -380,12 +380,17 @@ audit_sla_csv(const json_t *report)
 struct breach_ctx {
     const struct audit_period *p;
     json_t *list;
+    unsigned limit;
+    int more;
+    char last[TICKET_ID_LEN + 1];
 };
 
 static int
 breaches_of(void *ctx, const struct ticket *tk)
 {
     struct breach_ctx *b = ctx;
+    size_t before = json_array_size(b->list);
+    int full = before >= b->limit;
     for (size_t i = 0; i < tk->nassignments; i++) {
         const struct assignment *asg = &tk->assignments[i];
         int64_t at = asg->assigned_at;
@@ -393,6 +398,10 @@ breaches_of(void *ctx, const struct ticket *tk)
             (b->p->partner && strcmp(b->p->partner, asg->partner) != 0))
             continue;
         for (unsigned j = 0; asg->sla.present && j < asg->sla.breached.n; j++) {
+            if (full) { /* a ticket with breaches after a full page: there is more */
+                b->more = 1;
+                return 1;
+            }
             int ack = asg->sla.breached.v[j] == SLA_ACK;
             int64_t due = ack ? asg->due_ack : asg->due_resolve;
             char at_due[32], *ev = xasprintf("/v1/tickets/%s/evidence", tk->id);
@@ -407,19 +416,32 @@ breaches_of(void *ctx, const struct ticket *tk)
             free(ev);
         }
     }
+    if (json_array_size(b->list) > before)
+        memcpy(b->last, tk->id, sizeof(b->last));
     return 0;
 }
 
 enum seam_err
-audit_breaches(struct store_txn *t, const struct audit_period *p, json_t **list)
+audit_breaches(struct store_txn *t, const struct ticket_ctx *c, const struct audit_period *p,
+               const char *cursor, unsigned limit, json_t **list)
 {
-    struct breach_ctx b = {p, json_array()};
-    enum seam_err rc = ticket_scan(t, breaches_of, &b);
+    struct breach_ctx b = {p, json_array(), limit, 0, ""};
+    /* assigned in [from, to) implies created before to; the flag and the partner narrow it */
+    struct ticket_filter f = {
+        .flag = ticket_flags[FLAG_BREACHED].name, .partner = p->partner, .to_ms = p->to};
+    struct principal auditor = {.role = ROLE_AUDITOR};
+    char resume[TICKET_ID_LEN + 1];
+    enum seam_err rc = ticket_walk(t, c, &auditor, &f, cursor, breaches_of, &b, resume);
     if (rc != SEAM_OK) {
         json_decref(b.list);
         return rc;
     }
-    *list = json_pack("{s:o}", "items", b.list);
+    if (resume[0] != '\0') { /* out of budget: a short page, and where to go on */
+        b.more = 1;
+        memcpy(b.last, resume, sizeof(b.last));
+    }
+    *list = json_pack("{s:o, s:o}", "items", b.list, "next_cursor",
+                      b.more ? json_string(b.last) : json_null());
     return SEAM_OK;
 }
 

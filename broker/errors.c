@@ -36,6 +36,8 @@ static const struct {
                        "the ticket holds as much as it may; file a new complaint"},
     [E_RECORD_TOO_LARGE] = {413, "record_too_large",
                             "the ticket's record would grow past its size limit"},
+    [E_UNKNOWN_PARAM] = {400, "unknown_parameter",
+                         "the query has a parameter this endpoint does not take"},
 };
 
 int

@@ -20,6 +20,8 @@
 #include "fanout.h"
 #include "forward.h"
 #include "http.h"
+#include "index.h"
+#include "index_check.h"
 #include "log.h"
 #include "longpoll.h"
 #include "audit.h"
@@ -231,6 +233,9 @@ main(int argc, char **argv)
     if (record_migrate(srv.store, 2000, NULL) != SEAM_OK)
         fatalx("cannot bring the store in %s to record format %u (see above)", cfg->data_dir,
                RECORD_FORMAT);
+    /* A store written without the ticket indexes gets them before anything lists. */
+    if (index_migrate(srv.store, 2000, NULL) != SEAM_OK)
+        fatalx("cannot build the ticket indexes of the store in %s (see above)", cfg->data_dir);
     /* SLA aggregates of a store written before them (or in another time zone) */
     if (audit_agg_build(srv.store, 2000) != SEAM_OK)
         fatalx("cannot build the SLA aggregates in %s (see above)", cfg->data_dir);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "index.h"
 #include "json_fast.h"
 #include "record.h"
 #include "ticket.h"
@@ -133,6 +134,13 @@ page_end(struct json_text *t, int more, const char *last)
 
 /* ---- the lead's and the customer's lists ---- */
 
+/* The partner id a filter's partner or owner names ("lead": the lead company). */
+static const char *
+filter_partner(const struct ticket_ctx *c, const char *p)
+{
+    return strcmp(p, "lead") == 0 ? c->cfg->lead.id : p;
+}
+
 static int
 filter_ok(const struct ticket_ctx *c, const struct ticket *tk, const struct ticket_filter *f)
 {
@@ -140,9 +148,9 @@ filter_ok(const struct ticket_ctx *c, const struct ticket *tk, const struct tick
         return 1;
     if (f->status && strcmp(ticket_statuses[tk->status].name, f->status) != 0)
         return 0;
-    if (f->partner && !has_partner(tk, f->partner, 0))
+    if (f->partner && !has_partner(tk, filter_partner(c, f->partner), 0))
         return 0;
-    if (f->owner && !has_partner(tk, strcmp(f->owner, "lead") == 0 ? c->cfg->lead.id : f->owner, 1))
+    if (f->owner && !has_partner(tk, filter_partner(c, f->owner), 1))
         return 0;
     if (f->flag) {
         int flag = ticket_flag_parse(f->flag);
@@ -159,57 +167,206 @@ filter_ok(const struct ticket_ctx *c, const struct ticket *tk, const struct tick
     return 1;
 }
 
+/*
+ * The walk (docs/design.md, "Indexes"): every plain field of the filter
+ * names one index key, whose tickets sort newest first; the walk goes down
+ * all of them together, each seek taking the next key to the largest id at
+ * or below the candidate until all agree (a zig-zag join), so it costs about
+ * the seeks of the smallest key's tickets, whichever it is, and loads only
+ * the tickets every key holds. With no field set it walks every ticket (the
+ * lead) or the customer's (DB_CUST_TICKETS, always one of the keys for a
+ * customer). The created_from/created_to range bounds the walk by the ids'
+ * time digits, WALK_SLACK_MS wide on either side (an id's time is taken
+ * just before the ticket's created_at; a clock stepped back makes ids run
+ * ahead of it); filter_ok then checks each ticket exactly.
+ */
+#define WALK_TERMS (5 + FACT_MAX)
+#define WALK_SLACK_MS (3600 * 1000LL)
+
+struct walk {
+    struct index_term terms[WALK_TERMS];
+    size_t n;
+    char lo[TICKET_ID_LEN + 1], hi[TICKET_ID_LEN + 1]; /* ids in [lo, hi] */
+};
+
+static void
+walk_term(struct walk *w, enum store_db db, const char *prefix, size_t plen)
+{
+    if (w->n == WALK_TERMS || plen == 0 || plen > INDEX_KEY_MAX)
+        return; /* filter_ok still checks the field */
+    w->terms[w->n].db = db;
+    memcpy(w->terms[w->n].prefix, prefix, plen);
+    w->terms[w->n++].plen = plen;
+}
+
+static void
+walk_index(struct walk *w, enum index_attr attr, const char *name, const char *value)
+{
+    char key[INDEX_KEY_MAX];
+    walk_term(w, DB_INDEX, key, index_key(key, attr, name, value));
+}
+
+/* The id bound of an instant: its time digits, the counter's digits all lo_digit. */
+static void
+id_at(int64_t ms, char digit, char out[TICKET_ID_LEN + 1])
+{
+    if (ms < 0)
+        ms = 0;
+    if (ms > 0xffffffffffffLL)
+        ms = 0xffffffffffffLL;
+    snprintf(out, TICKET_ID_LEN + 1, "T%012llx", (unsigned long long)ms);
+    memset(out + 13, digit, TICKET_ID_LEN - 13);
+    out[TICKET_ID_LEN] = '\0';
+}
+
+static void
+walk_plan(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+          const struct ticket_filter *f, struct walk *w)
+{
+    w->n = 0;
+    id_at(f && f->from_ms ? f->from_ms - WALK_SLACK_MS : 0, '0', w->lo);
+    id_at(f && f->to_ms ? f->to_ms + WALK_SLACK_MS : 0xffffffffffffLL, 'f', w->hi);
+    if (who->role == ROLE_CUSTOMER) {
+        size_t plen = strlen(who->subject) + 1;
+        walk_term(w, DB_CUST_TICKETS, who->subject, plen); /* with its NUL */
+    }
+    /* A partner sees the tickets it has (or had) a claim on: its partner key. */
+    if (who->role == ROLE_PARTNER && index_ready(t))
+        walk_index(w, INDEX_PARTNER, NULL, who->subject);
+    if (f != NULL && index_ready(t)) {
+        if (f->status)
+            walk_index(w, INDEX_STATUS, NULL, f->status);
+        if (f->flag)
+            walk_index(w, INDEX_FLAG, NULL, f->flag);
+        if (f->owner)
+            walk_index(w, INDEX_OWNER, NULL, filter_partner(c, f->owner));
+        if (f->partner)
+            walk_index(w, INDEX_PARTNER, NULL, filter_partner(c, f->partner));
+        for (size_t k = 0; k < c->cfg->nfact_kinds && k < SEAM_FACTS_MAX; k++)
+            if (f->facts[k] != NULL)
+                walk_index(w, INDEX_FACT, c->cfg->fact_kinds[k].name, f->facts[k]);
+    }
+    if (w->n == 0) { /* every ticket: the records' own keys */
+        w->terms[0].db = DB_TICKETS;
+        w->terms[0].plen = 0;
+        w->n = 1;
+    }
+}
+
+static unsigned walk_budget = TICKET_WALK_BUDGET;
+
+void
+ticket_walk_budget(unsigned work)
+{
+    walk_budget = work ? work : TICKET_WALK_BUDGET;
+}
+
+/* The id just above id (hex digits counted up): a strict cursor that keeps id itself. */
+static void
+id_above(const char *id, char out[TICKET_ID_LEN + 1])
+{
+    memcpy(out, id, TICKET_ID_LEN + 1);
+    for (int i = TICKET_ID_LEN - 1; i > 0; i--) {
+        if (out[i] == 'f') {
+            out[i] = '0';
+            continue;
+        }
+        out[i] = out[i] == '9' ? 'a' : (char)(out[i] + 1);
+        return;
+    }
+    memcpy(out, id, TICKET_ID_LEN + 1); /* the last id there is: nothing above it */
+}
+
+enum seam_err
+ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+            const struct ticket_filter *f, const char *cursor, ticket_each_fn fn, void *ctx,
+            char resume[TICKET_ID_LEN + 1])
+{
+    struct walk w;
+    char cand[TICKET_ID_LEN + 1], y[TICKET_ID_LEN + 1];
+    int strict = 0;
+    unsigned work = 0;
+    if (resume != NULL)
+        resume[0] = '\0';
+    if (who->role == ROLE_BROKER)
+        return SEAM_EINVAL;
+    walk_plan(t, c, who, f, &w);
+    memcpy(cand, w.hi, sizeof(cand));
+    if (cursor != NULL && strcmp(cursor, cand) <= 0) {
+        memcpy(cand, cursor, TICKET_ID_LEN);
+        strict = 1;
+    }
+    for (;;) {
+        size_t agree = 0, i = 0;
+        while (agree < w.n) {
+            if (work >= walk_budget && resume != NULL) {
+                /* every ticket above cand (and cand itself, when strict) is done */
+                if (strict)
+                    memcpy(resume, cand, sizeof(cand));
+                else
+                    id_above(cand, resume);
+                return SEAM_OK;
+            }
+            work++;
+            enum seam_err rc = index_seek(t, &w.terms[i], cand, strict, y);
+            if (rc == SEAM_ENOTFOUND || (rc == SEAM_OK && strcmp(y, w.lo) < 0))
+                return SEAM_OK;
+            if (rc != SEAM_OK)
+                return rc;
+            if (agree > 0 && strcmp(y, cand) == 0) {
+                agree++;
+            } else {
+                memcpy(cand, y, sizeof(cand));
+                agree = 1;
+            }
+            strict = 0;
+            i = (i + 1) % w.n;
+        }
+        struct ticket tk;
+        work += 16;
+        enum seam_err rc = ticket_load(t, cand, &tk);
+        if (rc == SEAM_OK) {
+            /* A merged ticket lives on in the one it was merged into: the customer
+             * sees that one only (GET of the merged one still answers, naming it). */
+            int keep = ticket_visible(&tk, who) && filter_ok(c, &tk, f) &&
+                       !(who->role == ROLE_CUSTOMER && tk.merged_into != NULL);
+            int stop = keep && fn(ctx, &tk);
+            ticket_free(&tk);
+            if (stop)
+                return SEAM_OK;
+        } else if (rc != SEAM_ENOTFOUND && rc != SEAM_ECORRUPT) {
+            return rc; /* a record that cannot be read is passed over, as the scans do */
+        }
+        strict = 1;
+    }
+}
+
 struct list_ctx {
-    struct store_txn *t;
     const struct ticket_ctx *c;
     const struct principal *who;
-    const struct ticket_filter *filter;
-    size_t prefix_len;
-    const char *prefix;
     unsigned limit, n;
     struct json_text out;
-    const char *cursor;
     int more;
     char last[TICKET_ID_LEN + 1];
 };
 
 static int
-list_one(void *ctx, struct store_val k, struct store_val v)
+list_one(void *ctx, const struct ticket *tk)
 {
     struct list_ctx *l = ctx;
-    char id[TICKET_ID_LEN + 1];
-    struct ticket tk;
-    (void)v;
-    if (k.len != l->prefix_len + TICKET_ID_LEN || memcmp(k.data, l->prefix, l->prefix_len) != 0)
-        return 1;
-    memcpy(id, (const char *)k.data + l->prefix_len, TICKET_ID_LEN);
-    id[TICKET_ID_LEN] = '\0';
-    if (l->cursor && strcmp(id, l->cursor) >= 0)
-        return 0; /* the cursor itself: start after it */
-    if (ticket_load(l->t, id, &tk) != SEAM_OK)
-        return 0;
-    /* A merged ticket lives on in the one it was merged into: the customer
-     * sees that one only (GET of the merged one still answers, naming it). */
-    if (!filter_ok(l->c, &tk, l->filter) ||
-        (l->who->role == ROLE_CUSTOMER && tk.merged_into != NULL)) {
-        ticket_free(&tk);
-        return 0;
-    }
     if (l->n == l->limit) {
-        ticket_free(&tk);
         l->more = 1;
         return 1;
     }
     size_t len;
-    char *view = ticket_view_text(l->c, &tk, l->who, &len);
-    ticket_free(&tk);
+    char *view = ticket_view_text(l->c, tk, l->who, &len);
     if (view == NULL)
         return 0;
     if (l->n++ > 0)
         json_text_lit(&l->out, ",");
     json_text_add(&l->out, view, len);
     free(view);
-    memcpy(l->last, id, sizeof(id));
+    memcpy(l->last, tk->id, sizeof(l->last));
     return 0;
 }
 
@@ -218,115 +375,22 @@ ticket_list(struct store_txn *t, const struct ticket_ctx *c, const struct princi
             const struct ticket_filter *filter, const char *cursor, unsigned limit, char **page,
             size_t *len)
 {
-    struct list_ctx l = {
-        .t = t, .c = c, .who = who, .filter = filter, .limit = limit, .cursor = cursor};
-    char *start = NULL, *prefix = NULL;
-    size_t slen;
-    enum store_db db;
-    enum seam_err rc;
-
-    if (who->role == ROLE_CUSTOMER) {
-        db = DB_CUST_TICKETS;
-        l.prefix_len = strlen(who->subject) + 1;
-        prefix = xmalloc(l.prefix_len);
-        memcpy(prefix, who->subject, l.prefix_len); /* with its NUL */
-    } else if (who->role == ROLE_LEAD || who->role == ROLE_AUDITOR) {
-        db = DB_TICKETS;
-        l.prefix_len = 0;
-        prefix = xstrdup("");
-    } else {
-        return SEAM_EINVAL;
-    }
-    l.prefix = prefix;
-    slen = l.prefix_len + TICKET_ID_LEN;
-    start = xmalloc(slen);
-    memcpy(start, prefix, l.prefix_len);
-    if (cursor)
-        memcpy(start + l.prefix_len, cursor, TICKET_ID_LEN);
-    else
-        memset(start + l.prefix_len, 0xff, TICKET_ID_LEN);
+    struct list_ctx l = {.c = c, .who = who, .limit = limit};
+    char resume[TICKET_ID_LEN + 1];
     json_text_lit(&l.out, "{\"items\":[");
-    rc = store_scan(t, db, start, slen, 1, list_one, &l);
-    free(start);
-    free(prefix);
+    enum seam_err rc = ticket_walk(t, c, who, filter, cursor, list_one, &l, resume);
     if (rc != SEAM_OK) {
         free(l.out.data);
         return rc;
+    }
+    if (resume[0] != '\0') { /* out of budget: a short page, and where to go on */
+        l.more = 1;
+        memcpy(l.last, resume, sizeof(l.last));
     }
     page_end(&l.out, l.more, l.last);
     *page = l.out.data;
     *len = l.out.len;
     return SEAM_OK;
-}
-
-/* ---- a walk for lists of another shape (the TMF621 list) ---- */
-
-struct walk_ctx {
-    const struct ticket_ctx *c;
-    const struct principal *who;
-    const struct ticket_filter *filter;
-    const char *prefix; /* DB_CUST_TICKETS: the customer's id and its NUL */
-    size_t prefix_len;
-    struct store_txn *t;
-    ticket_each_fn fn;
-    void *ctx;
-};
-
-static int
-walk_one(struct walk_ctx *w, const struct ticket *tk)
-{
-    if (!ticket_visible(tk, w->who) || !filter_ok(w->c, tk, w->filter) ||
-        (w->who->role == ROLE_CUSTOMER && tk->merged_into != NULL))
-        return 0;
-    return w->fn(w->ctx, tk);
-}
-
-static int
-walk_record(void *arg, struct store_val k, struct store_val v)
-{
-    struct ticket tk;
-    (void)k;
-    if (record_decode(v.data, v.len, &tk) != SEAM_OK)
-        return 0;
-    int stop = walk_one(arg, &tk);
-    ticket_free(&tk);
-    return stop;
-}
-
-static int
-walk_customer(void *arg, struct store_val k, struct store_val v)
-{
-    struct walk_ctx *w = arg;
-    char id[TICKET_ID_LEN + 1];
-    struct ticket tk;
-    (void)v;
-    if (k.len != w->prefix_len + TICKET_ID_LEN || memcmp(k.data, w->prefix, w->prefix_len) != 0)
-        return 1;
-    memcpy(id, (const char *)k.data + w->prefix_len, TICKET_ID_LEN);
-    id[TICKET_ID_LEN] = '\0';
-    if (ticket_load(w->t, id, &tk) != SEAM_OK)
-        return 0;
-    int stop = walk_one(w, &tk);
-    ticket_free(&tk);
-    return stop;
-}
-
-enum seam_err
-ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
-            const struct ticket_filter *filter, ticket_each_fn fn, void *ctx)
-{
-    struct walk_ctx w = {.c = c, .who = who, .filter = filter, .t = t, .fn = fn, .ctx = ctx};
-    if (who->role != ROLE_CUSTOMER) /* the lead, an auditor; a partner sees what it has claims on */
-        return store_scan(t, DB_TICKETS, NULL, 0, 1, walk_record, &w);
-    w.prefix_len = strlen(who->subject) + 1;
-    char *start = xmalloc(w.prefix_len + TICKET_ID_LEN);
-    memcpy(start, who->subject, w.prefix_len); /* with its NUL */
-    memset(start + w.prefix_len, 0xff, TICKET_ID_LEN);
-    w.prefix = start;
-    enum seam_err rc =
-        store_scan(t, DB_CUST_TICKETS, start, w.prefix_len + TICKET_ID_LEN, 1, walk_customer, &w);
-    free(start);
-    return rc;
 }
 
 /* ---- an owner's queue ---- */
@@ -447,32 +511,6 @@ ticket_scan_from(struct store_txn *t, const char *start, ticket_each_fn fn, void
 {
     struct scan_ctx e = {fn, ctx};
     return store_scan(t, DB_TICKETS, start, start ? strlen(start) : 0, 0, scan_one, &e);
-}
-
-struct each_ctx {
-    const struct principal *who;
-    ticket_each_fn fn;
-    void *ctx;
-};
-
-static int
-each_one(void *arg, struct store_val k, struct store_val v)
-{
-    struct each_ctx *e = arg;
-    struct ticket tk;
-    (void)k;
-    if (record_decode(v.data, v.len, &tk) != SEAM_OK)
-        return 0;
-    int stop = ticket_visible(&tk, e->who) ? e->fn(e->ctx, &tk) : 0;
-    ticket_free(&tk);
-    return stop;
-}
-
-enum seam_err
-ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn, void *ctx)
-{
-    struct each_ctx e = {who, fn, ctx};
-    return store_scan(t, DB_TICKETS, NULL, 0, 1, each_one, &e);
 }
 
 /* ---- reads for the modules that own no ticket data (ticket.h) ---- */

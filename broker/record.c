@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "index.h"
 #include "json_fast.h"
 #include "json_read.h"
 #include "log.h"
@@ -1173,6 +1174,13 @@ record_save(struct store_txn *t, const struct ticket *tk, unsigned store_flags, 
         rc = json_stored_check("ticket", tk->id, strlen(tk->id), text, len);
     if (rc == SEAM_OK)
         rc = store_put(t, DB_TICKETS, tk->id, strlen(tk->id), text, len, store_flags);
+    /* the indexes, in the same write (index.h) */
+    if (rc == SEAM_OK) {
+        const char *names[SEAM_FACTS_MAX];
+        for (size_t k = 0; k < nfact_names; k++)
+            names[k] = fact_name_at[k];
+        rc = index_save(t, tk, (store_flags & STORE_NOOVERWRITE) != 0, names, nfact_names);
+    }
     if (rc == SEAM_OK) /* the SLA aggregates, in the same transaction */
         rc = sla_agg_record(t, tk);
     free(text);

@@ -22,6 +22,8 @@
 #include "auth.h"
 #include "config.h"
 #include "evlog.h"
+#include "index.h"
+#include "index_check.h"
 #include "keys.h"
 #include "record.h"
 #include "sla_agg.h"
@@ -487,7 +489,8 @@ cmd_verify(int argc, char **argv)
     static const char u[] = "usage: seamctl -d DATADIR verify [--key PUBKEY]\n"
                             "Checks the whole store offline: every event's signature and chain,\n"
                             "every Merkle leaf and node, every signed checkpoint, and each\n"
-                            "ticket's head. PUBKEY defaults to DATADIR/broker.pub. Names each\n"
+                            "ticket's head, and the ticket indexes against the records. PUBKEY "
+                            "defaults to DATADIR/broker.pub. Names each\n"
                             "problem; exits 1 if there is any. Lists the SLA instants the\n"
                             "scheduler set aside (NOTE lines), which are no fault of the store.\n";
     static const char *const flags[] = {"--key", NULL};
@@ -534,6 +537,7 @@ cmd_verify(int argc, char **argv)
     const struct evlog_records recs = {ticket_head, ticket_each_key};
     uint64_t problems = evlog_verify_store(t, pk, &recs, print_problem, &shown, &events);
     problems += ticket_verify_records(t, print_problem, &shown);
+    problems += index_verify(t, print_problem, &shown);
     /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
     progress_phase("SLA instants", 0);
     uint64_t parked = sla_parked_report(t, print_note, NULL);
@@ -760,7 +764,8 @@ cmd_migrate(int argc, char **argv)
     static const char u[] = "usage: seamctl -d DATADIR migrate\n"
                             "Brings the store's ticket records to this build's format (the broker\n"
                             "also does it when it starts): each record is re-encoded, a few\n"
-                            "thousand a transaction, then the format is set. Run it with the\n"
+                            "thousand a transaction, then the format is set; then the ticket\n"
+                            "indexes are built if the store lacks them. Run it with the\n"
                             "broker stopped. Idempotent; interrupted, it resumes.\n";
     struct config *cfg = NULL;
     uint64_t migrated = 0;
@@ -772,15 +777,18 @@ cmd_migrate(int argc, char **argv)
         usage_die(u);
     const char *dir = datadir(&cfg);
     struct store *s = open_store(dir);
+    uint64_t indexed = 0;
     enum seam_err rc = record_migrate(s, 2000, &migrated);
+    if (rc == SEAM_OK)
+        rc = index_migrate(s, 2000, &indexed);
     if (rc == SEAM_OK && cfg != NULL)
         rc = audit_agg_build(s, 2000);
     store_close(s);
     config_free(cfg);
     if (rc != SEAM_OK)
         die("migrate failed: %s (the store keeps its format; see above)", seam_strerror(rc));
-    printf("ok: the store is at format %u; %llu records rewritten\n", RECORD_FORMAT,
-           (unsigned long long)migrated);
+    printf("ok: the store is at format %u; %llu records rewritten, %llu tickets indexed\n",
+           RECORD_FORMAT, (unsigned long long)migrated, (unsigned long long)indexed);
     return 0;
 }
 

@@ -36,7 +36,7 @@ static const char *const db_names[DB_COUNT] = {"meta",        "tickets",    "eve
                                                "assignments", "queues",     "outbox",
                                                "outbox_due",  "due",        "sigs",
                                                "sigs_due",    "sig_counts", "sla_agg",
-                                               "sla_contrib"};
+                                               "sla_contrib", "index", "index_of"};
 
 struct store {
     MDB_env *env;

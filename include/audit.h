@@ -41,8 +41,17 @@ enum seam_err audit_sla(struct store_txn *t, const struct audit_period *p,
  */
 /* The same as CSV, one line per owner and one overall (malloc'd). */
 char *audit_sla_csv(const json_t *report);
-/* Every breach in the period: ticket, assignment, partner, clock, due, evidence. */
-enum seam_err audit_breaches(struct store_txn *t, const struct audit_period *p,
+/*
+ * The breaches in the period (of assignments made in it, the partner's if
+ * p->partner), newest ticket first: ticket, assignment, partner, clock,
+ * due, evidence; a page {"items","next_cursor"} of the tickets strictly
+ * after cursor (a ticket id or NULL) until limit items are in (a ticket's
+ * breaches are never split between pages). It walks the index of the
+ * "breached" flag (with the partner's, if given), never every ticket.
+ */
+struct ticket_ctx;
+enum seam_err audit_breaches(struct store_txn *t, const struct ticket_ctx *c,
+                             const struct audit_period *p, const char *cursor, unsigned limit,
                              json_t **list) SEAM_WUR;
 
 /*

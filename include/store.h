@@ -46,6 +46,8 @@ enum store_db {
     DB_SIG_COUNTS,   /* partner id -> be64 entries of DB_SIGS (the per-partner bound) */
     DB_SLA_AGG,      /* be32 day || priority || be16 gap || owner -> SLA counts (sla_agg.c) */
     DB_SLA_CONTRIB,  /* ticket id -> its last contribution to DB_SLA_AGG */
+    DB_INDEX,        /* attribute byte || value || 0 || packed ticket id -> "" (index.h) */
+    DB_INDEX_OF,     /* ticket id -> its index keys, sorted, each with its NUL (index.h) */
     DB_COUNT
 };
 
@@ -58,7 +60,8 @@ enum store_db {
  * tests/e2e/t_layers.sh
  * holds the code to this table.
  *
- *   DB_TICKETS DB_CUST_TICKETS: ticket record ids query customer verify_records
+ *   DB_TICKETS DB_CUST_TICKETS: ticket record ids query customer verify_records index_check
+ *   DB_INDEX DB_INDEX_OF: index index_check query
  *   DB_CUSTOMERS DB_ASSIGNMENTS DB_QUEUES: ticket record ids query customer verify_records
  *   DB_EVENTS DB_LEAVES DB_TREE DB_CHECKPOINTS: evlog
  *   DB_TOKENS: auth
@@ -66,8 +69,8 @@ enum store_db {
  *   DB_DUE: sla
  *   DB_SIGS DB_SIGS_DUE DB_SIG_COUNTS: replay
  *   DB_SLA_AGG DB_SLA_CONTRIB: sla_agg
- *   DB_META: store evlog outbox sla tmf record sla_agg (small named values, each under keys of its
- * own)
+ *   DB_META: store evlog outbox sla tmf record sla_agg index index_check (small named values, each
+ *   under keys of its own)
  */
 
 struct store;

@@ -214,6 +214,8 @@ enum seam_err ticket_queue(struct store_txn *t, const struct ticket_ctx *c,
                            const struct principal *who, const char *state, const char *cursor,
                            unsigned limit, char **page, size_t *len) SEAM_WUR;
 
+typedef int (*ticket_each_fn)(void *ctx, const struct ticket *tk);
+
 /* What the lead may filter the list by; NULL or 0: no filter. */
 struct ticket_filter {
     const char *status;
@@ -224,33 +226,43 @@ struct ticket_filter {
     /* by enum fact (the configuration's table): the ticket's fact (as corrected) is this; NULL:
      * any */
     const char *facts[FACT_MAX];
-    /* An extra predicate, checked after the fields above: the ticket passes when it returns
-     * non-zero (the TMF621 list's filter, tmf.h). NULL: none. */
+    /* An extra predicate (a TMF621 filter's): the ticket is kept only if it answers non-zero;
+     * NULL: none. It is checked on each ticket the indexes give, never used to pick one. */
     int (*match)(void *arg, const struct ticket *tk);
     void *match_arg;
 };
 
+/*
+ * Calls fn for each ticket who may see (the lead, the auditor: all; a
+ * customer: its own, but those merged into another; a partner: those it has
+ * or had a claim on, through its partner key) that passes the filter,
+ * newest first, strictly after cursor (a ticket id, or NULL: from the
+ * newest), until fn returns non-zero. It walks the secondary indexes of the
+ * filter's plain fields together (index.h; docs/design.md says which):
+ * never every ticket when a field of the filter is set, only the status,
+ * partner, owner, flag and facts narrowing the walk; created_from/to bound
+ * it by ticket id. SEAM_EINVAL for the broker.
+ *
+ * A walk does a bounded amount of work (TICKET_WALK_BUDGET: an index seek
+ * counts 1, a ticket read 16): when it runs out before the end and before
+ * fn stopped it, *resume (if not NULL) is a cursor to go on from (every
+ * ticket above it was given to fn or did not pass); else *resume is "".
+ * Filters that few tickets meet together stay this fast, their pages short.
+ */
+#define TICKET_WALK_BUDGET 16384
+enum seam_err ticket_walk(struct store_txn *t, const struct ticket_ctx *c,
+                          const struct principal *who, const struct ticket_filter *filter,
+                          const char *cursor, ticket_each_fn fn, void *ctx,
+                          char resume[TICKET_ID_LEN + 1]) SEAM_WUR;
+/* The budget of the walks from now on (tests; 0: TICKET_WALK_BUDGET). Not thread-safe. */
+void ticket_walk_budget(unsigned work);
+
 /* A page of who's tickets, newest first, after cursor (a ticket id or NULL):
- * the JSON text {"items","next_cursor"} (free it). */
+ * the JSON text {"items","next_cursor"} (free it). ticket_walk's walk: a
+ * page is short, with a next_cursor, when the walk ran out of its budget. */
 enum seam_err ticket_list(struct store_txn *t, const struct ticket_ctx *c,
                           const struct principal *who, const struct ticket_filter *filter,
                           const char *cursor, unsigned limit, char **page, size_t *len) SEAM_WUR;
-
-/* Calls fn for every ticket who may see, newest first, until fn returns non-zero. */
-typedef int (*ticket_each_fn)(void *ctx, const struct ticket *tk);
-enum seam_err ticket_each(struct store_txn *t, const struct principal *who, ticket_each_fn fn,
-                          void *ctx) SEAM_WUR;
-
-/*
- * Calls fn for every ticket who may see that passes filter (NULL: all),
- * newest first, until fn returns non-zero: ticket_list's walk for a list
- * of another shape (the TMF621 list: its own view, offset paging and a
- * total). A customer's walk is over its own tickets (DB_CUST_TICKETS) and
- * leaves out those merged into another, as ticket_list does.
- */
-enum seam_err ticket_walk(struct store_txn *t, const struct ticket_ctx *c,
-                          const struct principal *who, const struct ticket_filter *filter,
-                          ticket_each_fn fn, void *ctx) SEAM_WUR;
 
 /* Calls fn for every ticket, oldest first (id order), until it returns
  * non-zero; a record that cannot be read is passed over. */

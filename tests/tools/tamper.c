@@ -17,6 +17,10 @@
  *                                          with the broker's own key and recompute every
  *                                          tree node above it: only the checkpoints signed
  *                                          before tell
+ *   tamper DATADIR unindex TICKET STATUS   delete the ticket's index entry status=STATUS
+ *   tamper DATADIR overindex TICKET STATUS add an index entry status=STATUS for the ticket
+ *   tamper DATADIR drop-indexes            delete every index entry and the mark that they
+ *                                          are built: a store as written before the indexes
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@
 #include "common.h"
 #include "evlog.h"
 #include "keys.h"
+#include "index.h"
 #include "seam/evidence.h"
 #include "store.h"
 
@@ -80,6 +85,18 @@ copy_val(struct store_txn *t, enum store_db db, const void *k, size_t kl, uint8_
     memcpy(*out, v.data, v.len);
     *len = v.len;
     return SEAM_OK;
+}
+
+/* The first key of a database, copied behind its length (malloc'd into *ctx). */
+static int
+first_key(void *ctx, struct store_val k, struct store_val v)
+{
+    uint8_t **out = ctx;
+    (void)v;
+    *out = xmalloc(sizeof(size_t) + k.len);
+    memcpy(*out, &k.len, sizeof(size_t));
+    memcpy(*out + sizeof(size_t), k.data, k.len);
+    return 1;
 }
 
 static enum seam_err
@@ -229,6 +246,34 @@ apply(struct store_txn *t, void *ctx)
         free(text);
         free(v1);
         free(v2);
+        return rc;
+    }
+    if (strcmp(op, "unindex") == 0 || strcmp(op, "overindex") == 0) {
+        char key[INDEX_KEY_MAX], k[INDEX_KEY_MAX + INDEX_ID_BYTES];
+        size_t n = index_key(key, INDEX_STATUS, NULL, a2);
+        if (n == 0 || strlen(a1) != TICKET_ID_LEN)
+            return SEAM_EINVAL;
+        n = index_entry(k, key, n, a1);
+        if (op[0] == 'u')
+            return store_del(t, DB_INDEX, k, n);
+        return store_put(t, DB_INDEX, k, n, "", 0, 0);
+    }
+    if (strcmp(op, "drop-indexes") == 0) {
+        rc = store_del(t, DB_META, "index.format", 12);
+        if (rc == SEAM_ENOTFOUND)
+            rc = SEAM_OK;
+        for (int db = DB_INDEX; rc == SEAM_OK && db <= DB_INDEX_OF; db++) {
+            while (rc == SEAM_OK) {
+                uint8_t *key = NULL;
+                size_t kl = 0;
+                rc = store_scan(t, (enum store_db)db, NULL, 0, 0, first_key, &key);
+                if (rc != SEAM_OK || key == NULL)
+                    break;
+                kl = ((size_t *)(void *)key)[0];
+                rc = store_del(t, (enum store_db)db, key + sizeof(size_t), kl);
+                free(key);
+            }
+        }
         return rc;
     }
     return SEAM_EINVAL;

@@ -1128,7 +1128,7 @@ test_walk(void)
             struct ticket_filter f = {.status = sts[s], .match = walk_even};
             struct walk_expect e = {whos[w], sts[s], want};
             got->n = want->n = 0;
-            enum seam_err rc = ticket_walk(t, &ctx, whos[w], &f, walk_collect, got);
+            enum seam_err rc = ticket_walk(t, &ctx, whos[w], &f, NULL, walk_collect, got, NULL);
             int same = rc == SEAM_OK && ticket_scan(t, walk_expected, &e) == SEAM_OK &&
                        got->n == want->n && want->n > 0;
             for (size_t i = 0; same && i < got->n; i++) /* the scan is oldest first */
@@ -1141,7 +1141,7 @@ test_walk(void)
     /* Another customer, no filter: its own only (c1's are most of the store). */
     struct walk_expect e = {&other_cust, NULL, want};
     got->n = want->n = 0;
-    int same = ticket_walk(t, &ctx, &other_cust, NULL, walk_collect, got) == SEAM_OK &&
+    int same = ticket_walk(t, &ctx, &other_cust, NULL, NULL, walk_collect, got, NULL) == SEAM_OK &&
                ticket_scan(t, walk_expected, &e) == SEAM_OK && got->n == want->n;
     for (size_t i = 0; same && i < got->n; i++)
         same = strcmp(got->ids[i], want->ids[want->n - 1 - i]) == 0;

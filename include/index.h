@@ -1,0 +1,118 @@
+/*
+ * index.h: the secondary indexes of tickets, part of the ticket module
+ * (ticket.h's files): what a ticket is indexed under, their upkeep in the
+ * write that saves its record, their first build on a store written
+ * without them, and their check against the records.
+ *
+ * An index key names one attribute and one value: an attribute byte, the
+ * value, a NUL. DB_INDEX holds key || the ticket id's 10 bytes (its 20 hex
+ * digits packed: index_entry) -> "" for every key of every ticket; DB_INDEX_OF holds ticket id ->
+ * that ticket's keys (sorted, each with its NUL, one after the other). A save computes the ticket's
+ * keys, compares them with the stored set (the old record is not decoded),
+ * and deletes and puts only the difference: nothing at all when nothing
+ * indexed changed. Within one key the ticket ids sort as they were taken,
+ * that is by creation time (ids.c): walking a key backwards gives its
+ * tickets newest first, and a ticket id is a cursor into any key.
+ *
+ * Their first build and their check against the records: index_check.h.
+ *
+ * The attributes: INDEX_STATUS (the status's name), INDEX_FLAG (each flag
+ * of the ticket or of one of its assignments), INDEX_OWNER (the partner of
+ * each live assignment: the owner now; the lead company's id for the
+ * lead), INDEX_PARTNER (the partner of every assignment the ticket ever
+ * had), INDEX_FACT (each fact the ticket is routed by now, priority among
+ * them: the fact's name, 0x1f, its value). The customer's tickets are
+ * the customer's tickets (store.h: customer || 0 || ticket id), the same shape; the
+ * creation time is the ticket id's (ids.c).
+ *
+ * Built with -DSEAM_NO_INDEXES, nothing is maintained and every list scans
+ * as it did before the indexes (the bench's comparison build); such a build
+ * marks the store's indexes as not built, so that the next build with them
+ * builds them again.
+ */
+#ifndef SEAM_INDEX_H
+#define SEAM_INDEX_H
+
+#include <stddef.h>
+
+#include "common.h"
+#include "seam/ticket.h"
+#include "store.h"
+
+enum index_attr {
+    INDEX_STATUS = 's',
+    INDEX_FLAG = 'f',
+    INDEX_OWNER = 'o',
+    INDEX_PARTNER = 'p',
+    INDEX_FACT = 'k',
+};
+
+/* The longest value an index key holds; a longer value is not indexed (no
+ * vocabulary, partner or status comes near it) and a filter naming one is refused. */
+#define INDEX_VALUE_MAX 200
+/* The longest key: the attribute, a fact's name, 0x1f, the value, the NUL. */
+#define INDEX_KEY_MAX (2 + 2 * INDEX_VALUE_MAX + 1)
+
+/*
+ * One key into out (INDEX_KEY_MAX bytes): attr, value (for INDEX_FACT:
+ * name, 0x1f, value), the NUL. Returns its length with the NUL, 0 if a part
+ * is longer than INDEX_VALUE_MAX.
+ */
+size_t index_key(char *out, enum index_attr attr, const char *name, const char *value);
+
+/* An entry of DB_INDEX: key (len with its NUL) and the ticket id packed, into out
+ * (len + INDEX_ID_BYTES bytes); its length. index_entry_id: the id back from the packed bytes. */
+#define INDEX_ID_BYTES 10
+size_t index_entry(char *out, const char *key, size_t len, const char *id);
+void index_entry_id(const void *packed, char out[SEAM_ID_LEN + 1]);
+
+/*
+ * The ticket's keys, sorted and each once, as DB_INDEX_OF stores them
+ * (malloc'd; *len their bytes). facts[0..nfacts): the names of the facts by
+ * index (record.h's: the names the record stores them under).
+ */
+char *index_keys_of(const struct ticket *tk, const char *const *facts, size_t nfacts, size_t *len);
+
+/*
+ * The difference between two key sets as index_keys_of gives them: fn(ctx,
+ * key, len (with its NUL), 0) for each key of old not in new, fn(..., 1) for
+ * each of new not in old, in key order; stops at the first non-zero answer
+ * and returns it. 0 when all went.
+ */
+typedef int (*index_diff_fn)(void *ctx, const char *key, size_t len, int added);
+int index_diff(const char *old, size_t olen, const char *neu, size_t nlen, index_diff_fn fn,
+               void *ctx);
+
+/*
+ * Brings the ticket's index entries to what tk says, in the caller's write
+ * transaction (a staged one too: only gets, puts and deletes). fresh: the
+ * ticket is new (no stored set to read). facts as index_keys_of's.
+ * record_save calls it.
+ */
+enum seam_err index_save(struct store_txn *t, const struct ticket *tk, int fresh,
+                         const char *const *facts, size_t nfacts) SEAM_WUR;
+
+/*
+ * Whether the store's indexes are built (DB_META INDEX_META holds
+ * INDEX_FORMAT); a list walks them only then, and scans otherwise.
+ */
+#define INDEX_META "index.format"
+#define INDEX_FORMAT "1"
+int index_ready(struct store_txn *t);
+
+/*
+ * The tickets of one index key, newest first: the id of the newest ticket
+ * of the key (or of a customer's tickets, or of every ticket, when db says so) at or below
+ * bound (strictly below when strict), into out. SEAM_ENOTFOUND when there
+ * is none. For the lists (query.c): the prefix is a key of index_key or
+ * customer || 0.
+ */
+struct index_term {
+    enum store_db db; /* DB_INDEX; the customer's tickets; every ticket (prefix "") */
+    char prefix[INDEX_KEY_MAX];
+    size_t plen;
+};
+enum seam_err index_seek(struct store_txn *t, const struct index_term *term, const char *bound,
+                         int strict, char out[SEAM_ID_LEN + 1]) SEAM_WUR;
+
+#endif

@@ -1,0 +1,773 @@
+/*
+ * test_index.c: the ticket indexes (index.h) and the lists that walk them
+ * (ticket_walk, ticket_list), on a real store in a temp dir with the
+ * example federation.
+ *
+ *  - a ticket's key set and the difference of two sets, by hand;
+ *  - a property test: random filings, acknowledgements, resolutions,
+ *    hand-backs, reopenings, confirmations, cancellations, forced
+ *    assignments, fact corrections and merges (seed: SEAM_SEED, else the
+ *    time; printed), after which every list (the lead's with each filter
+ *    and some combinations, each customer's, with an extra predicate),
+ *    paged through next_cursor with a random page size, must equal a full
+ *    scan of the records filtered here, by this file's own reading of the
+ *    filters;
+ *    the same with a walk's budget so small that pages come short;
+ *  - index_verify finds nothing on that store, and names an index entry
+ *    deleted or added behind the records' back;
+ *  - the indexes dropped (a store as written before them), the lists still
+ *    answer the same (scanning), index_migrate builds them in small
+ *    batches, and the lists and the check agree again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "config.h"
+#include "evlog.h"
+#include "index.h"
+#include "index_check.h"
+#include "record.h"
+#include "sla.h"
+#include "store.h"
+#include "tap.h"
+#include "ticket.h"
+
+static struct store *st;
+static struct config *cfg;
+static struct ticket_ctx ctx;
+static struct principal lead, custs[3];
+static const char *const cust_ids[3] = {"c1", "c2", "c3"};
+
+#define MAX_TICKETS 400
+static char ids[MAX_TICKETS][TICKET_ID_LEN + 1];
+static size_t nids;
+static int64_t t_first, t_last; /* the filings' clock */
+
+static void
+principal(struct principal *p, enum role role, const char *subject)
+{
+    memset(p, 0, sizeof(*p));
+    p->role = role;
+    snprintf(p->subject, sizeof(p->subject), "%s", subject);
+}
+
+/* ---- key sets by hand ---- */
+
+struct diff_log {
+    char text[512];
+};
+
+static int
+diff_one(void *arg, const char *key, size_t len, int added)
+{
+    struct diff_log *d = arg;
+    char k[256];
+    snprintf(k, sizeof(k), "%s%.*s;", added ? "+" : "-", (int)len - 1, key);
+    strncat(d->text, k, sizeof(d->text) - strlen(d->text) - 1);
+    return 0;
+}
+
+static void
+test_keys(void)
+{
+    struct ticket tk;
+    memset(&tk, 0, sizeof(tk));
+    tk.status = TS_IN_PROGRESS;
+    flag_set_add(&tk.flags, FLAG_DISPUTED);
+    struct assignment as[2];
+    memset(as, 0, sizeof(as));
+    as[0].partner = "skyview";
+    as[0].state = AS_HANDED_BACK;
+    flag_set_add(&as[0].flags, FLAG_BREACHED);
+    as[1].partner = "northwind";
+    as[1].state = AS_ACKNOWLEDGED;
+    flag_set_add(&as[1].flags, FLAG_DISPUTED); /* the same flag twice: one key */
+    tk.assignments = as;
+    tk.nassignments = 2;
+    tk.facts[FACT_SERVICE] = "tv";
+    tk.facts[FACT_PRIORITY] = "high";
+    static const char *const names[] = {"service", "symptom", "equipment",
+                                        "region",  "bundle",  "priority"};
+    size_t len;
+    char *keys = index_keys_of(&tk, names, 6, &len);
+    /* sorted by byte, each once, each with its NUL */
+    static const char want[] = "fbreached\0fdisputed\0kpriority\x1fhigh\0kservice\x1ftv\0"
+                               "onorthwind\0pnorthwind\0pskyview\0sinProgress";
+    ok(len == sizeof(want) && memcmp(keys, want, len) == 0,
+       "a ticket's keys: status, flags of ticket and assignments once, owner (live only), "
+       "partners, facts; sorted");
+    /* an acknowledgement changes nothing indexed: the same set */
+    as[1].state = AS_IN_PROGRESS;
+    size_t len2;
+    char *same = index_keys_of(&tk, names, 6, &len2);
+    ok(len2 == len && memcmp(same, keys, len) == 0, "a change of no indexed value: the same set");
+    struct diff_log d = {""};
+    ok(index_diff(keys, len, same, len2, diff_one, &d) == 0 && d.text[0] == '\0',
+       "equal sets: no difference");
+    /* resolved: no owner, another status */
+    as[1].state = AS_RESOLVED;
+    tk.status = TS_RESOLVED;
+    size_t len3;
+    char *after = index_keys_of(&tk, names, 6, &len3);
+    memset(&d, 0, sizeof(d));
+    ok(index_diff(keys, len, after, len3, diff_one, &d) == 0 &&
+           strcmp(d.text, "-onorthwind;-sinProgress;+sresolved;") == 0,
+       "resolved: the owner and the old status go, the new status comes (%s)", d.text);
+    memset(&d, 0, sizeof(d));
+    ok(index_diff(NULL, 0, "sa\0", 3, diff_one, &d) == 0 && strcmp(d.text, "+sa;") == 0,
+       "from nothing: every key added");
+    memset(&d, 0, sizeof(d));
+    ok(index_diff("a\0b\0c\0", 6, "b\0", 2, diff_one, &d) == 0 && strcmp(d.text, "-a;-c;") == 0,
+       "to fewer: the others removed (%s)", d.text);
+    memset(&d, 0, sizeof(d));
+    ok(index_diff("ab\0", 3, "a\0abc\0", 6, diff_one, &d) == 0 &&
+           strcmp(d.text, "+a;-ab;+abc;") == 0,
+       "prefixes of one another are different keys, in byte order (%s)", d.text);
+    char big[INDEX_VALUE_MAX + 2], key[INDEX_KEY_MAX];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    ok(index_key(key, INDEX_STATUS, NULL, big) == 0, "a value past INDEX_VALUE_MAX is no key");
+    char entry[INDEX_KEY_MAX + INDEX_ID_BYTES], back[TICKET_ID_LEN + 1];
+    size_t kl = index_key(key, INDEX_STATUS, NULL, "resolved");
+    size_t el = index_entry(entry, key, kl, "T019aab3c5e2f4c1d9e07");
+    index_entry_id(entry + kl, back);
+    ok(el == kl + INDEX_ID_BYTES && memcmp(entry, "sresolved\0\x01\x9a\xab", kl + 3) == 0 &&
+           strcmp(back, "T019aab3c5e2f4c1d9e07") == 0,
+       "an entry: the key, then the id's 20 hex digits packed in 10 bytes, and back");
+    char e1[INDEX_KEY_MAX + INDEX_ID_BYTES], e2[INDEX_KEY_MAX + INDEX_ID_BYTES];
+    index_entry(e1, key, kl, "T019aab3c5e2f4c1d9e07");
+    index_entry(e2, key, kl, "T019aab3c5e2f4c1d9f00");
+    ok(memcmp(e1, e2, kl + INDEX_ID_BYTES) < 0, "packed ids sort as the ids do");
+    free(keys);
+    free(same);
+    free(after);
+}
+
+/* ---- writes ---- */
+
+static enum seam_err
+add_customers(struct store_txn *t, void *arg)
+{
+    (void)arg;
+    enum seam_err rc = customer_add(t, cfg, "c1", "Ada", "triple-play", "north", NULL);
+    if (rc == SEAM_OK)
+        rc = customer_add(t, cfg, "c2", "Bob", "tv-internet", "south", NULL);
+    return rc != SEAM_OK ? rc : customer_add(t, cfg, "c3", "Cy", "phone-only", "north", NULL);
+}
+
+struct create_job {
+    const struct principal *who;
+    struct ticket_input *in;
+    struct ticket out;
+};
+
+static enum seam_err
+create_fn(struct store_txn *t, void *arg)
+{
+    struct create_job *j = arg;
+    ticket_free(&j->out);
+    return ticket_create(t, &ctx, j->who, j->in, &j->out);
+}
+
+struct act_job {
+    const struct principal *who;
+    const struct ticket_action_req *a;
+    struct ticket_refusal why;
+    struct ticket out;
+};
+
+static enum seam_err
+act_fn(struct store_txn *t, void *arg)
+{
+    struct act_job *j = arg;
+    ticket_free(&j->out);
+    return ticket_act(t, &ctx, j->who, j->a, &j->out, &j->why);
+}
+
+static int
+act(const struct principal *who, const struct ticket_action_req *a)
+{
+    struct act_job j = {.who = who, .a = a};
+    enum seam_err rc = store_write(st, act_fn, &j, evlog_hook, (void *)ctx.lg);
+    ticket_free(&j.out);
+    return rc == SEAM_OK;
+}
+
+static const char *
+pick(const struct strlist *l)
+{
+    return l->n ? l->v[rand() % l->n] : NULL;
+}
+
+static void
+file_one(void)
+{
+    int c = rand() % 3;
+    struct ticket_input in = {.summary = "it broke", .description = "since this morning"};
+    in.facts[FACT_SERVICE] = (char *)pick(&cfg->vocab[FACT_SERVICE]);
+    in.facts[FACT_SYMPTOM] = (char *)pick(&cfg->vocab[FACT_SYMPTOM]);
+    in.priority = rand() % PRIO_COUNT;
+    struct create_job j = {.who = &custs[c], .in = &in};
+    clock_advance(1000 + rand() % (3 * 3600 * 1000)); /* hours apart: the time filters bite */
+    if (store_write(st, create_fn, &j, evlog_hook, (void *)ctx.lg) == SEAM_OK &&
+        nids < MAX_TICKETS) {
+        memcpy(ids[nids++], j.out.id, TICKET_ID_LEN + 1);
+        if (t_first == 0)
+            t_first = j.out.created_at;
+        t_last = j.out.created_at;
+    }
+    ticket_free(&j.out);
+}
+
+static int
+load(const char *id, struct ticket *tk)
+{
+    struct store_txn *t;
+    if (store_read_begin(st, &t) != SEAM_OK)
+        return 0;
+    enum seam_err rc = ticket_load(t, id, tk);
+    store_read_end(t);
+    return rc == SEAM_OK;
+}
+
+/* The owner's principal of an assignment: its partner, or the lead. */
+static void
+owner_of(const struct assignment *a, struct principal *p)
+{
+    if (strcmp(a->partner, cfg->lead.id) == 0)
+        principal(p, ROLE_LEAD, "agent-1");
+    else
+        principal(p, ROLE_PARTNER, a->partner);
+}
+
+static unsigned acted;
+
+static void
+act_one(void)
+{
+    struct ticket tk;
+    const char *id = ids[rand() % nids];
+    if (!load(id, &tk))
+        return;
+    const struct assignment *live = NULL;
+    for (size_t i = 0; i < tk.nassignments; i++)
+        if (assignment_is_live(&tk.assignments[i]) && (live == NULL || rand() % 2))
+            live = &tk.assignments[i];
+    struct principal who;
+    struct ticket_action_req a = {.target = id, .text = "step"};
+    const struct principal *cust = &custs[0];
+    for (int c = 0; c < 3; c++)
+        if (tk.customer && strcmp(tk.customer, cust_ids[c]) == 0)
+            cust = &custs[c];
+    int r = rand() % 100;
+    if (live != NULL && r < 25) {
+        owner_of(live, &who);
+        a.kind = live->state == AS_ASSIGNED ? TA_ACK : TA_RESOLVE;
+        a.target = live->id;
+        acted += act(&who, &a);
+    } else if (live != NULL && r < 40 && strcmp(live->partner, cfg->lead.id) != 0) {
+        owner_of(live, &who);
+        a.kind = TA_HANDBACK;
+        a.target = live->id;
+        a.reason = HB_NOT_OUR_SERVICE;
+        acted += act(&who, &a);
+    } else if (r < 50) {
+        a.kind = rand() % 3 ? TA_REOPEN : TA_CONFIRM;
+        acted += act(cust, &a);
+    } else if (r < 60) {
+        a.kind = TA_FACTS;
+        a.facts[FACT_SYMPTOM] = pick(&cfg->vocab[FACT_SYMPTOM]);
+        a.facts[FACT_SERVICE] = pick(&cfg->vocab[FACT_SERVICE]);
+        a.facts_given = 1u << FACT_SYMPTOM | 1u << FACT_SERVICE;
+        acted += act(&lead, &a);
+    } else if (r < 70) {
+        /* into another ticket of the same customer (refused unless open) */
+        for (int tries = 0; tries < 20; tries++) {
+            const char *other = ids[rand() % nids];
+            struct ticket o;
+            if (strcmp(other, id) == 0 || !load(other, &o))
+                continue;
+            int same = o.customer && tk.customer && strcmp(o.customer, tk.customer) == 0;
+            ticket_free(&o);
+            if (same) {
+                a.kind = TA_MERGE;
+                a.ticket_ref = other;
+                acted += act(&lead, &a);
+                break;
+            }
+        }
+    } else if (r < 80) {
+        static const char *const to[] = {"skyview", "nordtel", "fibernet", "lead"};
+        a.kind = TA_ASSIGN;
+        a.partner = to[rand() % 4];
+        acted += act(&lead, &a);
+    } else if (r < 83) {
+        a.kind = TA_CANCEL;
+        acted += act(cust, &a);
+    } else if (live != NULL) {
+        owner_of(live, &who);
+        a.kind = TA_PROGRESS; /* changes nothing indexed */
+        a.target = live->id;
+        acted += act(&who, &a);
+    }
+    ticket_free(&tk);
+}
+
+/* ---- the lists against a scan ---- */
+
+struct idlist {
+    char (*v)[TICKET_ID_LEN + 1];
+    size_t n;
+};
+
+static void
+idlist_add(struct idlist *l, const char *id)
+{
+    l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+    memcpy(l->v[l->n++], id, TICKET_ID_LEN + 1);
+}
+
+/* This file's own reading of each filter (ticket.h's struct ticket_filter). */
+static int
+ref_party(const struct ticket *tk, const char *p, int live)
+{
+    const char *id = strcmp(p, "lead") == 0 ? cfg->lead.id : p;
+    for (size_t i = 0; i < tk->nassignments; i++)
+        if (strcmp(tk->assignments[i].partner, id) == 0 &&
+            (!live || assignment_states[tk->assignments[i].state].live))
+            return 1;
+    return 0;
+}
+
+struct ref_ctx {
+    const struct principal *who;
+    const struct ticket_filter *f;
+    struct idlist out;
+};
+
+static int
+ref_one(void *arg, const struct ticket *tk)
+{
+    struct ref_ctx *r = arg;
+    const struct ticket_filter *f = r->f;
+    if (r->who->role == ROLE_CUSTOMER &&
+        (tk->customer == NULL || strcmp(tk->customer, r->who->subject) != 0 || tk->merged_into))
+        return 0;
+    if (f->status && strcmp(f->status, ticket_statuses[tk->status].name) != 0)
+        return 0;
+    if (f->partner && !ref_party(tk, f->partner, 0))
+        return 0;
+    if (f->owner && !ref_party(tk, f->owner, 1))
+        return 0;
+    if (f->flag) {
+        int any = 0;
+        for (unsigned i = 0; i < tk->flags.n; i++)
+            any |= strcmp(ticket_flags[tk->flags.v[i]].name, f->flag) == 0;
+        for (size_t a = 0; a < tk->nassignments; a++)
+            for (unsigned i = 0; i < tk->assignments[a].flags.n; i++)
+                any |= strcmp(ticket_flags[tk->assignments[a].flags.v[i]].name, f->flag) == 0;
+        if (!any)
+            return 0;
+    }
+    if (f->from_ms && tk->created_at < f->from_ms)
+        return 0;
+    if (f->to_ms && tk->created_at >= f->to_ms)
+        return 0;
+    for (size_t k = 0; k < FACT_MAX; k++)
+        if (f->facts[k] && (tk->facts[k] == NULL || strcmp(f->facts[k], tk->facts[k]) != 0))
+            return 0;
+    if (f->match && !f->match(f->match_arg, tk))
+        return 0;
+    idlist_add(&r->out, tk->id);
+    return 0;
+}
+
+/* Whether a page may be short and still have a next_cursor (a walk out of its budget). */
+static int short_pages;
+
+/* The list through ticket_list, page by page; -1 on a malformed page. */
+static int
+walk_pages(const struct principal *who, const struct ticket_filter *f, struct idlist *out,
+           unsigned *pages)
+{
+    char cursor[TICKET_ID_LEN + 1] = "";
+    *pages = 0;
+    for (;;) {
+        struct store_txn *t;
+        char *page = NULL;
+        size_t len;
+        unsigned limit = 1 + (unsigned)(rand() % 9);
+        if (store_read_begin(st, &t) != SEAM_OK)
+            return -1;
+        enum seam_err rc =
+            ticket_list(t, &ctx, who, f, cursor[0] ? cursor : NULL, limit, &page, &len);
+        store_read_end(t);
+        if (rc != SEAM_OK)
+            return -1;
+        (*pages)++;
+        json_t *doc = json_loadb(page, len, 0, NULL);
+        free(page);
+        json_t *items = json_object_get(doc, "items"), *it;
+        size_t i;
+        if (!json_is_array(items) || json_array_size(items) > limit) {
+            json_decref(doc);
+            return -1;
+        }
+        json_array_foreach(items, i, it)
+        {
+            const char *id = json_string_value(json_object_get(it, "id"));
+            if (id == NULL || strlen(id) != TICKET_ID_LEN) {
+                json_decref(doc);
+                return -1;
+            }
+            idlist_add(out, id);
+        }
+        const char *next = json_string_value(json_object_get(doc, "next_cursor"));
+        if (next == NULL) {
+            json_decref(doc);
+            return 0;
+        }
+        if ((!short_pages && json_array_size(items) != limit) || strlen(next) != TICKET_ID_LEN) {
+            json_decref(doc);
+            return -1; /* a next_cursor only after a full page */
+        }
+        memcpy(cursor, next, sizeof(cursor));
+        json_decref(doc);
+    }
+}
+
+static int
+odd_summary_len(void *arg, const struct ticket *tk)
+{
+    (void)arg;
+    return tk->id[TICKET_ID_LEN - 1] % 2 == 1; /* any predicate the indexes know nothing of */
+}
+
+static unsigned compared, nonempty;
+
+static void
+compare(const char *name, const struct principal *who, const struct ticket_filter *f)
+{
+    struct ref_ctx r = {who, f, {0}};
+    struct idlist got = {0};
+    unsigned pages;
+    struct store_txn *t;
+    int good = store_read_begin(st, &t) == SEAM_OK;
+    if (good) {
+        good = ticket_scan(t, ref_one, &r) == SEAM_OK;
+        store_read_end(t);
+    }
+    good = good && walk_pages(who, f, &got, &pages) == 0;
+    /* the scan is oldest first; the list newest first */
+    int same = good && got.n == r.out.n;
+    for (size_t i = 0; same && i < got.n; i++)
+        same = strcmp(got.v[i], r.out.v[r.out.n - 1 - i]) == 0;
+    ok(same, "%s (%s): the list equals a scan: %zu tickets in %u pages", name,
+       who->role == ROLE_CUSTOMER ? who->subject : "lead", r.out.n, good ? pages : 0);
+    if (!same)
+        printf("#   list %zu tickets, scan %zu\n", got.n, r.out.n);
+    compared++;
+    nonempty += r.out.n > 0;
+    free(r.out.v);
+    free(got.v);
+}
+
+static void
+compare_all(const char *round)
+{
+    char name[160];
+    struct ticket_filter f;
+    static const char *const parties[] = {"skyview", "nordtel", "fibernet", "lead", "northwind"};
+    compared = nonempty = 0;
+    memset(&f, 0, sizeof(f));
+    snprintf(name, sizeof(name), "%s: no filter", round);
+    compare(name, &lead, &f);
+    for (int s = 0; s < TS_COUNT; s++) {
+        memset(&f, 0, sizeof(f));
+        f.status = ticket_statuses[s].name;
+        snprintf(name, sizeof(name), "%s: status=%s", round, f.status);
+        compare(name, &lead, &f);
+    }
+    for (int g = 0; g < FLAG_COUNT; g++) {
+        memset(&f, 0, sizeof(f));
+        f.flag = ticket_flags[g].name;
+        snprintf(name, sizeof(name), "%s: flag=%s", round, f.flag);
+        compare(name, &lead, &f);
+    }
+    for (size_t p = 0; p < sizeof(parties) / sizeof(parties[0]); p++) {
+        memset(&f, 0, sizeof(f));
+        f.owner = parties[p];
+        snprintf(name, sizeof(name), "%s: owner=%s", round, f.owner);
+        compare(name, &lead, &f);
+        memset(&f, 0, sizeof(f));
+        f.partner = parties[p];
+        snprintf(name, sizeof(name), "%s: partner=%s", round, f.partner);
+        compare(name, &lead, &f);
+    }
+    for (size_t k = 0; k < cfg->nfact_kinds; k++)
+        for (size_t v = 0; v < cfg->vocab[k].n; v++) {
+            memset(&f, 0, sizeof(f));
+            f.facts[k] = cfg->vocab[k].v[v];
+            snprintf(name, sizeof(name), "%s: %s=%s", round, cfg->fact_kinds[k].name, f.facts[k]);
+            compare(name, &lead, &f);
+        }
+    int64_t span = t_last - t_first, mid = t_first + span / 2;
+    memset(&f, 0, sizeof(f));
+    f.from_ms = mid;
+    snprintf(name, sizeof(name), "%s: created_from (the later half)", round);
+    compare(name, &lead, &f);
+    memset(&f, 0, sizeof(f));
+    f.to_ms = mid;
+    snprintf(name, sizeof(name), "%s: created_to (the earlier half)", round);
+    compare(name, &lead, &f);
+    memset(&f, 0, sizeof(f));
+    f.from_ms = t_first + span / 4;
+    f.to_ms = t_first + span / 4 + span / 10;
+    f.status = "acknowledged";
+    snprintf(name, sizeof(name), "%s: created in a tenth of the span, acknowledged", round);
+    compare(name, &lead, &f);
+    /* combinations */
+    for (int i = 0; i < 40; i++) {
+        memset(&f, 0, sizeof(f));
+        if (rand() % 2)
+            f.status = ticket_statuses[rand() % TS_COUNT].name;
+        if (rand() % 3 == 0)
+            f.flag = ticket_flags[rand() % FLAG_COUNT].name;
+        if (rand() % 3 == 0)
+            f.owner = parties[rand() % 4];
+        if (rand() % 3 == 0)
+            f.partner = parties[rand() % 4];
+        if (rand() % 2)
+            f.facts[FACT_SERVICE] = pick(&cfg->vocab[FACT_SERVICE]);
+        if (rand() % 3 == 0)
+            f.facts[FACT_PRIORITY] = priority_names[rand() % PRIO_COUNT];
+        if (rand() % 4 == 0)
+            f.from_ms = t_first + rand() % (span + 1);
+        if (rand() % 8 == 0)
+            f.match = odd_summary_len;
+        snprintf(name, sizeof(name), "%s: combination %d: %s%s %s%s %s%s %s%s %s%s%s%s", round, i,
+                 f.status ? "status=" : "", f.status ? f.status : "", f.flag ? "flag=" : "",
+                 f.flag ? f.flag : "", f.owner ? "owner=" : "", f.owner ? f.owner : "",
+                 f.partner ? "partner=" : "", f.partner ? f.partner : "",
+                 f.facts[FACT_SERVICE] ? "service=" : "",
+                 f.facts[FACT_SERVICE] ? f.facts[FACT_SERVICE] : "", f.from_ms ? " from" : "",
+                 f.match ? " +predicate" : "");
+        compare(name, &lead, &f);
+    }
+    for (int c = 0; c < 3; c++) {
+        memset(&f, 0, sizeof(f));
+        snprintf(name, sizeof(name), "%s: own tickets", round);
+        compare(name, &custs[c], &f);
+        for (int s = 0; s < TS_COUNT; s += 2) {
+            f.status = ticket_statuses[s].name;
+            snprintf(name, sizeof(name), "%s: own, status=%s", round, f.status);
+            compare(name, &custs[c], &f);
+        }
+    }
+    ok(nonempty * 2 > compared, "%s: most lists compared hold tickets (%u of %u)", round, nonempty,
+       compared);
+}
+
+/* ---- verify and migration ---- */
+
+struct problems {
+    unsigned n;
+    char first[512];
+    int named; /* a problem named the ticket and the entry */
+    const char *want;
+};
+
+static void
+report(void *arg, const char *msg)
+{
+    struct problems *p = arg;
+    if (p->n++ == 0)
+        snprintf(p->first, sizeof(p->first), "%s", msg);
+    if (p->want && strstr(msg, p->want))
+        p->named = 1;
+}
+
+static unsigned
+verify(const char *want, struct problems *p)
+{
+    struct store_txn *t;
+    memset(p, 0, sizeof(*p));
+    p->want = want;
+    if (store_read_begin(st, &t) != SEAM_OK)
+        return 1000;
+    (void)index_verify(t, report, p); /* p counts */
+    store_read_end(t);
+    return p->n;
+}
+
+struct entry_job {
+    const char *id, *status;
+    int add;
+};
+
+static enum seam_err
+entry_fn(struct store_txn *t, void *arg)
+{
+    struct entry_job *e = arg;
+    char key[INDEX_KEY_MAX], k[INDEX_KEY_MAX + INDEX_ID_BYTES];
+    size_t n = index_entry(k, key, index_key(key, INDEX_STATUS, NULL, e->status), e->id);
+    if (e->add)
+        return store_put(t, DB_INDEX, k, n, "", 0, 0);
+    return store_del(t, DB_INDEX, k, n);
+}
+
+static int
+first_key(void *arg, struct store_val k, struct store_val v)
+{
+    struct idlist *l = arg;
+    (void)v;
+    l->v = xrealloc(l->v, sizeof(*l->v) * 32); /* reused as a byte buffer */
+    size_t n = k.len < sizeof(*l->v) * 32 - sizeof(size_t) ? k.len : 0;
+    memcpy(l->v, &n, sizeof(size_t));
+    memcpy((char *)l->v + sizeof(size_t), k.data, n);
+    l->n = 1;
+    return 1;
+}
+
+/* Deletes every index entry and the mark: a store as written before the indexes. */
+static enum seam_err
+drop_fn(struct store_txn *t, void *arg)
+{
+    (void)arg;
+    enum seam_err rc = store_del(t, DB_META, "index.format", 12);
+    if (rc != SEAM_OK)
+        return rc;
+    for (int db = DB_INDEX; db <= DB_INDEX_OF; db++)
+        for (;;) {
+            struct idlist l = {0};
+            if ((rc = store_scan(t, (enum store_db)db, NULL, 0, 0, first_key, &l)) != SEAM_OK)
+                return rc;
+            if (l.n == 0)
+                break;
+            size_t n;
+            memcpy(&n, l.v, sizeof(size_t));
+            rc = store_del(t, (enum store_db)db, (char *)l.v + sizeof(size_t), n);
+            free(l.v);
+            if (rc != SEAM_OK)
+                return rc;
+        }
+    return SEAM_OK;
+}
+
+static void
+test_verify_and_migrate(void)
+{
+    struct problems p;
+    struct ticket tk;
+    ok(verify(NULL, &p) == 0, "index_verify: the indexes agree with the records (%s)", p.first);
+    const char *id = ids[nids / 2];
+    if (!load(id, &tk)) {
+        ok(0, "a ticket to tamper with");
+        return;
+    }
+    const char *status = ticket_statuses[tk.status].name;
+    const char *other = tk.status == TS_CANCELLED ? "closed" : "cancelled";
+    struct entry_job del = {id, status, 0}, add = {id, other, 1};
+    char want[128];
+    ok(store_write(st, entry_fn, &del, NULL, NULL) == SEAM_OK, "an index entry deleted");
+    snprintf(want, sizeof(want), "ticket %s: index status=%s: missing", id, status);
+    ok(verify(want, &p) == 1 && p.named, "verify names the missing entry: %s", p.first);
+    del.add = 1;
+    ok(store_write(st, entry_fn, &del, NULL, NULL) == SEAM_OK && verify(NULL, &p) == 0,
+       "put back: nothing to say");
+    ok(store_write(st, entry_fn, &add, NULL, NULL) == SEAM_OK, "an index entry added");
+    snprintf(want, sizeof(want), "ticket %s: index status=%s: extra", id, other);
+    ok(verify(want, &p) == 1 && p.named, "verify names the extra entry: %s", p.first);
+    add.add = 0;
+    ok(store_write(st, entry_fn, &add, NULL, NULL) == SEAM_OK && verify(NULL, &p) == 0,
+       "taken out: nothing to say");
+    ticket_free(&tk);
+
+    /* a store without its indexes */
+    struct store_txn *t;
+    ok(store_write(st, drop_fn, NULL, NULL, NULL) == SEAM_OK, "the indexes dropped");
+    int ready = 1;
+    uint64_t entries = 1;
+    if (store_read_begin(st, &t) == SEAM_OK) {
+        ready = index_ready(t);
+        entries = store_count(t, DB_INDEX) + store_count(t, DB_INDEX_OF);
+        store_read_end(t);
+    }
+    ok(!ready && entries == 0, "no index entry is left, and the store says they are not built");
+    compare_all("without indexes (scans)");
+    uint64_t built = 0;
+    ok(index_migrate(st, 7, &built) == SEAM_OK && built == nids,
+       "index_migrate builds them, 7 tickets a transaction: %llu of %zu", (unsigned long long)built,
+       nids);
+    if (store_read_begin(st, &t) == SEAM_OK) {
+        ready = index_ready(t);
+        store_read_end(t);
+    }
+    ok(ready, "the store says they are built");
+    ok(verify(NULL, &p) == 0, "the built indexes agree with the records (%s)", p.first);
+    ok(index_migrate(st, 7, &built) == SEAM_OK && built == 0, "a second run does nothing");
+    compare_all("after the build");
+}
+
+int
+main(void)
+{
+    char *errors = NULL, *dir = tap_tmpdir();
+    struct keys keys;
+    unsigned seed =
+        getenv("SEAM_SEED") ? (unsigned)atoi(getenv("SEAM_SEED")) : (unsigned)time(NULL);
+    if (sodium_init() < 0 || dir == NULL)
+        return 1;
+    printf("# seed %u (SEAM_SEED=%u repeats it)\n", seed, seed);
+    srand(seed);
+    test_keys();
+    crypto_sign_keypair(keys.pk, keys.sk);
+    struct evlog lg = {&keys, "seam.test/index"};
+    ok(config_load("conf/seam.json", &cfg, &errors) == SEAM_OK, "the example federation loads");
+    free(errors);
+    ok(store_open(dir, 1 << 20, (size_t)1 << 30, 1, &st) == SEAM_OK, "a store in a temp dir");
+    struct sla *sla = cfg ? sla_new(cfg) : NULL;
+    if (cfg == NULL || st == NULL || sla == NULL)
+        return done_testing();
+    record_use_facts(cfg->fact_kinds, cfg->nfact_kinds);
+    clock_enable_fake();
+    ctx = (struct ticket_ctx){cfg, &lg, sla};
+    ok(store_write(st, add_customers, NULL, NULL, NULL) == SEAM_OK, "three customers");
+    ok(index_migrate(st, 0, NULL) == SEAM_OK, "a new store: its (empty) indexes are built");
+    principal(&lead, ROLE_LEAD, "agent-1");
+    for (int c = 0; c < 3; c++)
+        principal(&custs[c], ROLE_CUSTOMER, cust_ids[c]);
+
+    for (int i = 0; i < 60; i++)
+        file_one();
+    for (int i = 0; i < 300; i++)
+        act_one();
+    compare_all("round 1");
+    for (int i = 0; i < 90; i++) {
+        file_one();
+        act_one();
+        act_one();
+        act_one();
+    }
+    ok(acted > 150, "%u actions were taken (the others refused by the state machine)", acted);
+    compare_all("round 2");
+    /* A walk out of its budget ends a short page with a cursor: the same lists still. */
+    ticket_walk_budget(40);
+    short_pages = 1;
+    compare_all("a budget of 40 (short pages)");
+    ticket_walk_budget(0);
+    short_pages = 0;
+    test_verify_and_migrate();
+
+    sla_free(sla);
+    store_close(st);
+    config_free(cfg);
+    tap_rmtree(dir);
+    free(dir);
+    return done_testing();
+}
