@@ -545,7 +545,7 @@ audit_agg_verify(struct store_txn *t, void (*report)(void *, const char *), void
     if (!sla_agg_built(t))
         return 0;
     struct verify_ctx v = {t, sla_agg_check_new(t), report, ctx, 0};
-    progress_phase("sla aggregates", store_count(t, DB_TICKETS));
+    progress_phase("sla aggregates", ticket_count(t));
     if (ticket_scan(t, verify_one, &v) != SEAM_OK) {
         report(ctx, "sla aggregates: ticket scan failed");
         v.problems++;

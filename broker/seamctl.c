@@ -537,6 +537,7 @@ cmd_verify(int argc, char **argv)
     const struct evlog_records recs = {ticket_head, ticket_each_key};
     uint64_t problems = evlog_verify_store(t, pk, &recs, print_problem, &shown, &events);
     problems += ticket_verify_records(t, print_problem, &shown);
+    progress_phase("indexes", tickets);
     problems += index_verify(t, print_problem, &shown);
     /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
     progress_phase("SLA instants", 0);

@@ -36,7 +36,7 @@ static const char *const db_names[DB_COUNT] = {"meta",        "tickets",    "eve
                                                "assignments", "queues",     "outbox",
                                                "outbox_due",  "due",        "sigs",
                                                "sigs_due",    "sig_counts", "sla_agg",
-                                               "sla_contrib", "index", "index_of"};
+                                               "sla_contrib", "index",      "index_of"};
 
 struct store {
     MDB_env *env;
@@ -362,7 +362,7 @@ store_scan(struct store_txn *t, enum store_db db, const void *start, size_t slen
         if (fn(ctx, kv, vv) != 0)
             break;
         /* The transaction holds map_lock: the map stays where it is. */
-        if (t->s->trim_bytes > 0 && n % 1024 == 0)
+        if (t->s->trim_bytes > 0 && n % 256 == 0)
             map_drop(t->s, t->s->trim_bytes);
         rc = LMDB("mdb_cursor_get", mdb_cursor_get(cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT));
     }
