@@ -170,17 +170,14 @@ api_assignments_list(struct req *r)
                                          "resolved",  "handed_back",  "reassigned",
                                          "cancelled", "live",         NULL};
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
-    const char *state, *cursor = http_query(r, "cursor");
+    const char *state, *cursor;
     const char *wait_s = http_query(r, "wait");
     long wait = 0;
     int limit = http_limit_or_reply(r, 50, 200);
     if (limit < 0 ||
-        http_enum_or_reply(r, "state", states, "an assignment state (or live)", &state) != 0)
+        http_enum_or_reply(r, "state", states, "an assignment state (or live)", &state) != 0 ||
+        http_cursor_or_reply(r, assignment_id_valid, &cursor) != 0)
         return;
-    if (cursor != NULL && (strlen(cursor) != 21 || cursor[0] != 'A')) {
-        http_error(r, E_BAD_PARAMETER, "cursor must be a next_cursor value", "cursor");
-        return;
-    }
     if (wait_s != NULL) {
         char *end;
         wait = strtol(wait_s, &end, 10);

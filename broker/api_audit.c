@@ -143,13 +143,9 @@ api_audit_breaches(struct req *r)
     if (period_or_reply(r, &p) != 0)
         return;
     int limit = http_limit_or_reply(r, 100, 1000);
-    const char *cursor = http_query(r, "cursor");
-    if (limit < 0)
+    const char *cursor;
+    if (limit < 0 || http_cursor_or_reply(r, ticket_id_valid, &cursor) != 0)
         return;
-    if (cursor != NULL && !ticket_id_valid(cursor)) {
-        http_error(r, E_BAD_PARAMETER, "cursor must be a next_cursor value", "cursor");
-        return;
-    }
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {

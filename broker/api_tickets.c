@@ -340,13 +340,9 @@ api_tickets_list(struct req *r)
         return;
     }
     int limit = http_limit_or_reply(r, 50, 200);
-    const char *cursor = http_query(r, "cursor");
-    if (limit < 0)
+    const char *cursor;
+    if (limit < 0 || http_cursor_or_reply(r, ticket_id_valid, &cursor) != 0)
         return;
-    if (cursor != NULL && !ticket_id_valid(cursor)) {
-        http_error(r, E_BAD_PARAMETER, "cursor must be a next_cursor value", "cursor");
-        return;
-    }
     if (http_enum_or_reply(r, "status", statuses, "a ticket status", &f.status) != 0)
         return;
     if (r->who.role == ROLE_CUSTOMER) {

@@ -209,18 +209,6 @@ calendar_between(struct calendar *cal, int64_t a, int64_t b)
     return total;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (m 1-12). */
-static int64_t
-civil_days(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t
 calendar_day_number(struct calendar *cal, int64_t t)
 {
@@ -228,7 +216,7 @@ calendar_day_number(struct calendar *cal, int64_t t)
     pthread_mutex_lock(&cal->mu);
     day_of(cal, t, &d);
     pthread_mutex_unlock(&cal->mu);
-    return civil_days(d.y, d.m + 1, d.d);
+    return days_from_civil(d.y, d.m + 1, d.d);
 }
 
 int64_t

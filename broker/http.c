@@ -572,6 +572,17 @@ http_enum_or_reply(struct req *r, const char *name, const char *const *allowed, 
 }
 
 int
+http_cursor_or_reply(struct req *r, int (*valid)(const char *), const char **out)
+{
+    *out = http_query(r, "cursor");
+    if (*out != NULL && !valid(*out)) {
+        http_error(r, E_BAD_PARAMETER, "cursor must be a next_cursor value", "cursor");
+        return -1;
+    }
+    return 0;
+}
+
+int
 http_limit_or_reply(struct req *r, int dflt, int max)
 {
     const char *s = http_query(r, "limit");

@@ -386,12 +386,7 @@ sla_agg_parse_date(const char *s)
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (d > mdays[m - 1] || (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
         return -1;
-    /* days_from_civil */
-    int64_t yy = y - (m <= 2);
-    int64_t era = yy / 400, yoe = yy - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t day = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-    return sla_agg_day_start(day);
+    return sla_agg_day_start(days_from_civil(y, m, d));
 }
 
 /* ---- a ticket's contribution, by row ---- */

@@ -51,6 +51,8 @@ int clock_is_fake(void);
 int clock_advance(int64_t ms); /* -1 unless the fake clock is enabled */
 /* Writes an RFC 3339 UTC time with milliseconds ("2026-01-02T03:04:05.678Z"). */
 void format_time_ms(int64_t ms, char out[32]);
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1-12, d 1-31). */
+int64_t days_from_civil(int64_t y, int m, int d);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void hex_encode(const uint8_t *in, size_t n, char *out);

@@ -166,6 +166,9 @@ int http_enum_or_reply(struct req *r, const char *name, const char *const *allow
 /* Parses ?limit= (default dflt, at most max); -1 after replying 400. */
 int http_limit_or_reply(struct req *r, int dflt, int max);
 
+/* ?cursor=: *out is it (NULL when absent) if valid accepts it; -1 after replying 400. */
+int http_cursor_or_reply(struct req *r, int (*valid)(const char *), const char **out);
+
 /* Suspends the request and queues job; on failure replies 503 itself. */
 void http_submit(struct req *r, struct store_job *job, void *owner, void (*owner_free)(void *));
 /*
