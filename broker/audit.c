@@ -275,12 +275,14 @@ audit_sla(struct store_txn *t, const struct audit_period *p, json_t **out)
     json_t *owners = json_array();
     for (size_t i = 0; i < a.nowners; i++) {
         for (int w = 0; w < 3; w++)
-            qsort(a.owners[i].times[w], a.owners[i].n[w], sizeof(int64_t), cmp64);
+            if (a.owners[i].n[w] > 0) /* times[w] is NULL when there are none */
+                qsort(a.owners[i].times[w], a.owners[i].n[w], sizeof(int64_t), cmp64);
         json_array_append_new(owners, stats_json(&a, &a.owners[i]));
         stats_free(&a.owners[i]);
     }
     for (int w = 0; w < 3; w++)
-        qsort(a.all.times[w], a.all.n[w], sizeof(int64_t), cmp64);
+        if (a.all.n[w] > 0)
+            qsort(a.all.times[w], a.all.n[w], sizeof(int64_t), cmp64);
     json_t *overall = stats_json(&a, &a.all);
     json_object_set_new(overall, "time_without_owner_ms",
                         json_integer(a.all.c[AGG_WITHOUT_OWNER_MS]));

@@ -509,6 +509,20 @@ main(int argc, char **argv)
            conflicts);
     printf("seconds_filing %.1f\nseconds_pulling %.1f\nseconds_acting %.1f\nseconds_clock %.1f\n",
            tfile, tpull, tact, tclock);
+    for (int i = 0; i < nconn; i++) {
+        close(conns[i].fd);
+        free(conns[i].in);
+    }
+    for (size_t i = 0; i < npartners; i++)
+        free(pl[i]);
+    for (size_t i = 0; i < ncustomers; i++)
+        free(customers[i]);
+    free(pl);
+    free(customers);
+    free(partner_ids);
+    free(partner_tokens);
+    free(w.ids);
+    free(w.pick);
     return refused > 0 ? 1 : 0;
 usage:
     fputs("usage: seam-fill -p PORT -n TICKETS -C CUSTOMER-TOKENS -P PARTNER-TOKENS -L LEAD-TOKEN "
