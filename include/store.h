@@ -225,7 +225,7 @@ void store_stats(struct store *s, struct store_stats *out);
  * Tools that read the whole store (seamctl verify, report, backup): the
  * pages of the map a process has read count in its resident set, so one
  * long read of a big store would hold the store's size resident. With a
- * bound set, store_scan (every 1024 records) and store_backup (every 10 ms)
+ * bound set, store_scan (every 256 records) and store_backup (every 10 ms)
  * drop the map's page-table entries once its resident bytes pass the bound;
  * pages read again fault back in from the page cache, and values the
  * caller still holds stay valid. 0, the default, never drops (the broker's
