@@ -38,25 +38,37 @@ select_fields(json_t *view, const char *fields)
 /*
  * The list: the tickets who may see, newest first, that pass the filter
  * (tmf.h's, TMF630's attribute filtering), a page of them from offset, and
- * how many pass in all (X-Total-Count, when the walk's budget covered them
- * all: a broad filter on a large store answers its page without it). The filter is a struct
- * ticket_filter (its match decides; its plain fields narrow the walk) and
- * the walk query.c's ticket_walk, so that an index can serve it.
+ * how many pass in all (X-Total-Count) when that is known cheaply: the walk
+ * ends within the page, or the rest is counted within TMF_COUNT_WORK steps
+ * (query.c's ticket_walk_count: on the index keys alone when they decide
+ * the filter, reading no record; a quarter of that reading records
+ * otherwise). A broad filter on a large store answers its page without it. The filter is a struct
+ * ticket_filter (its match decides; its plain fields narrow the walk) and the walk query.c's
+ * ticket_walk, so that an index can serve it.
  */
+#define TMF_COUNT_WORK 2048
+
 struct list_ctx {
     struct req *r;
     json_t *items;
     long offset, limit, total;
     const char *fields;
+    int more;                     /* a ticket passes past the page */
+    char last[TICKET_ID_LEN + 1]; /* the last ticket counted in total */
 };
 
 static int
 list_one(void *ctx, const struct ticket *tk)
 {
     struct list_ctx *l = ctx;
-    if (l->total >= l->offset && (long)json_array_size(l->items) < l->limit)
+    if (l->total >= l->offset + l->limit) {
+        l->more = 1; /* the page is full: the rest is counted apart, or not */
+        return 1;
+    }
+    if (l->total >= l->offset)
         json_array_append_new(l->items, select_fields(tmf_view(tk), l->fields));
     l->total++;
+    memcpy(l->last, tk->id, sizeof(l->last));
     return 0;
 }
 
@@ -97,7 +109,7 @@ void
 api_tmf_list(struct req *r)
 {
     int bad = 0;
-    struct list_ctx l = {r, NULL, 0, 0, 0, http_query(r, "fields")};
+    struct list_ctx l = {r, NULL, 0, 0, 0, http_query(r, "fields"), 0, ""};
     struct store_txn *t;
     struct tmf_filter *tf = xcalloc(1, sizeof(*tf));
     struct filter_ctx fc = {tf, {0}, 0};
@@ -113,24 +125,34 @@ api_tmf_list(struct req *r)
         free(tf);
         return;
     }
-    tmf_filter_plain(tf, &f);
+    int exact = tmf_filter_plain(tf, &f);
     struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
     l.items = json_array();
     enum seam_err rc = store_read_begin(r->srv->store, &t);
-    /* The walk goes on until the page is full; the count on only while the walk's budget lasts
-     * (ticket.h): past it, X-Total-Count is left out rather than read every ticket that passes. */
-    int counted = 1;
+    /* The walk goes on until the page is full and one more passes, or to the end (then the
+     * count is the total); past the page, the index keys count the rest when they decide the
+     * filter, within TMF_COUNT_WORK steps. */
+    int counted = 0;
     char from[TICKET_ID_LEN + 1], resume[TICKET_ID_LEN + 1];
     if (rc == SEAM_OK) {
         const char *cursor = NULL;
         while ((rc = ticket_walk(t, &c, &r->who, &f, cursor, list_one, &l, resume)) == SEAM_OK &&
-               resume[0] != '\0') {
-            if (l.total >= l.offset + l.limit) {
-                counted = 0;
-                break;
-            }
+               resume[0] != '\0' && !l.more) {
             memcpy(from, resume, sizeof(from));
             cursor = from;
+        }
+        counted = rc == SEAM_OK && !l.more;
+        if (rc == SEAM_OK && l.more) {
+            unsigned long rest = 0;
+            if (exact)
+                f.match = NULL; /* the keys decide (tmf_filter_plain) */
+            if (ticket_walk_count(t, &c, &r->who, &f, l.total ? l.last : NULL,
+                                  exact ? TMF_COUNT_WORK : TMF_COUNT_WORK / 4, &rest,
+                                  &counted) == SEAM_OK &&
+                counted)
+                l.total += (long)rest;
+            else
+                counted = 0;
         }
         store_read_end(t);
     }

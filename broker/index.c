@@ -157,11 +157,62 @@ index_diff(const char *old, size_t olen, const char *neu, size_t nlen, index_dif
 
 /* ---- upkeep ---- */
 
+int
+index_set_has(const char *set, size_t slen, const char *key, size_t len)
+{
+    for (size_t i = 0; i < slen;) {
+        size_t l = strnlen(set + i, slen - i) + 1;
+        if (l == len && memcmp(set + i, key, len) == 0)
+            return 1;
+        i += l;
+    }
+    return 0;
+}
+
+enum seam_err
+index_applied(struct store_txn *t, char out[SEAM_ID_LEN + 1])
+{
+    struct store_val v;
+    enum seam_err rc = store_get(t, DB_META, INDEX_APPLIED, strlen(INDEX_APPLIED), &v);
+    if (rc != SEAM_OK)
+        return rc;
+    if (v.len != SEAM_ID_LEN)
+        return SEAM_ECORRUPT;
+    memcpy(out, v.data, SEAM_ID_LEN);
+    out[SEAM_ID_LEN] = '\0';
+    return SEAM_OK;
+}
+
+static int
+last_key(void *arg, struct store_val k, struct store_val v)
+{
+    (void)v;
+    if (k.len == SEAM_ID_LEN)
+        memcpy(arg, k.data, SEAM_ID_LEN);
+    return k.len == SEAM_ID_LEN;
+}
+
+enum seam_err
+index_applied_init(struct store_txn *t)
+{
+    char id[SEAM_ID_LEN + 1];
+    memset(id, '0', SEAM_ID_LEN);
+    id[0] = 'T';
+    id[SEAM_ID_LEN] = '\0';
+    enum seam_err rc = store_scan(t, DB_INDEX_OF, NULL, 0, 1, last_key, id);
+    if (rc == SEAM_OK)
+        rc = store_put(t, DB_META, INDEX_APPLIED, strlen(INDEX_APPLIED), id, SEAM_ID_LEN, 0);
+    return rc;
+}
+
 #ifndef SEAM_NO_INDEXES
+static _Atomic uint64_t pending; /* tickets this process left pending (index.h) */
+
 struct save_ctx {
     struct store_txn *t;
     const char *id;
     enum seam_err rc;
+    int dels_only; /* the deletes of a difference, not its puts */
 };
 
 static int
@@ -173,6 +224,8 @@ save_one(void *arg, const char *key, size_t len, int added)
         s->rc = SEAM_ECORRUPT;
         return 1;
     }
+    if (added && s->dels_only)
+        return 0;
     size_t kl = index_entry(k, key, len, s->id);
     if (added)
         s->rc = store_put(s->t, DB_INDEX, k, kl, "", 0, 0);
@@ -183,31 +236,36 @@ save_one(void *arg, const char *key, size_t len, int added)
     }
     return s->rc != SEAM_OK;
 }
-#endif
 
-enum seam_err
-index_save(struct store_txn *t, const struct ticket *tk, int fresh, const char *const *facts,
-           size_t nfacts)
+struct save_job {
+    char id[SEAM_ID_LEN + 1];
+    enum index_save_mode mode;
+    size_t nlen;
+    char keys[]; /* index_keys_of's */
+};
+
+/* The save itself: in the writer's transaction (store_defer), reading the set and the mark as
+ * they are there, never on a staged snapshot (a merge would make every stage of the moment
+ * stale). */
+static enum seam_err
+save_keys(struct store_txn *t, void *arg)
 {
-#ifdef SEAM_NO_INDEXES
-    (void)t;
-    (void)tk;
-    (void)fresh;
-    (void)facts;
-    (void)nfacts;
-    return SEAM_OK;
-#else
-    size_t nlen, olen = 0;
-    char *neu = index_keys_of(tk, facts, nfacts, &nlen), *old = NULL;
-    enum seam_err rc = SEAM_OK;
-    if (!fresh) {
+    struct save_job *j = arg;
+    char applied[SEAM_ID_LEN + 1];
+    enum seam_err rc = j->mode == INDEX_REBUILD ? SEAM_ENOTFOUND : index_applied(t, applied);
+    if (rc != SEAM_OK && rc != SEAM_ENOTFOUND)
+        return rc; /* never taken for "no mark": the entries would go in above it */
+    int later = rc == SEAM_OK && strcmp(j->id, applied) > 0;
+    char *old = NULL;
+    size_t olen = 0;
+    rc = SEAM_OK;
+    if (j->mode != INDEX_FRESH) {
         struct store_val v;
-        rc = store_get(t, DB_INDEX_OF, tk->id, SEAM_ID_LEN, &v);
+        rc = store_get(t, DB_INDEX_OF, j->id, SEAM_ID_LEN, &v);
         if (rc == SEAM_OK) {
-            if (v.len == nlen && memcmp(v.data, neu, nlen) == 0) {
-                free(neu);
-                return SEAM_OK; /* nothing indexed changed */
-            }
+            if (j->mode == INDEX_UPDATE && v.len == j->nlen &&
+                memcmp(v.data, j->keys, j->nlen) == 0)
+                return SEAM_OK;       /* nothing indexed changed */
             old = xmalloc(v.len + 1); /* the map may move under the puts below */
             memcpy(old, v.data, v.len);
             olen = v.len;
@@ -215,17 +273,181 @@ index_save(struct store_txn *t, const struct ticket *tk, int fresh, const char *
             rc = SEAM_OK;
         }
     }
-    if (rc == SEAM_OK) {
-        struct save_ctx s = {t, tk->id, SEAM_OK};
-        (void)index_diff(old, olen, neu, nlen, save_one, &s); /* s.rc says how it went */
+    if (rc == SEAM_OK && !later) {
+        struct save_ctx s = {t, j->id, SEAM_OK, 0};
+        int rebuild = j->mode == INDEX_REBUILD;
+        /* A rebuild puts every key (a stored set may name keys that have no entry: its
+         * ticket's entries were pending, or a broker built without the indexes saved it),
+         * then deletes those of the stored set it no longer has. */
+        (void)index_diff(rebuild ? NULL : old, rebuild ? 0 : olen, j->keys, j->nlen, save_one, &s);
+        if (s.rc == SEAM_OK && rebuild && old != NULL) {
+            s.dels_only = 1;
+            (void)index_diff(old, olen, j->keys, j->nlen, save_one, &s);
+        }
         rc = s.rc;
     }
     if (rc == SEAM_OK)
-        rc = store_put(t, DB_INDEX_OF, tk->id, SEAM_ID_LEN, neu, nlen, fresh ? STORE_APPEND : 0);
+        rc = store_put(t, DB_INDEX_OF, j->id, SEAM_ID_LEN, j->keys, j->nlen,
+                       j->mode == INDEX_FRESH ? STORE_APPEND : 0);
+    if (rc == SEAM_OK && later && j->mode == INDEX_FRESH)
+        pending++;
     free(old);
-    free(neu);
+    return rc;
+}
+#endif
+
+enum seam_err
+index_save(struct store_txn *t, const struct ticket *tk, enum index_save_mode mode,
+           const char *const *facts, size_t nfacts)
+{
+#ifdef SEAM_NO_INDEXES
+    (void)t;
+    (void)tk;
+    (void)mode;
+    (void)facts;
+    (void)nfacts;
+    return SEAM_OK;
+#else
+    size_t nlen;
+    char *keys = index_keys_of(tk, facts, nfacts, &nlen);
+    struct save_job *j = xmalloc(sizeof(*j) + nlen + 1);
+    memcpy(j->id, tk->id, SEAM_ID_LEN);
+    j->id[SEAM_ID_LEN] = '\0';
+    j->mode = mode;
+    j->nlen = nlen;
+    memcpy(j->keys, keys, nlen);
+    free(keys);
+    return store_defer(t, save_keys, j, free);
+#endif
+}
+
+/* ---- the pending tickets' entries ---- */
+
+#ifndef SEAM_NO_INDEXES
+struct merge_ctx {
+    const char *applied;
+    size_t max, n;
+    char (*ids)[SEAM_ID_LEN + 1];
+    char **sets;
+    size_t *lens;
+};
+
+static int
+merge_collect(void *arg, struct store_val k, struct store_val v)
+{
+    struct merge_ctx *m = arg;
+    if (k.len != SEAM_ID_LEN || memcmp(k.data, m->applied, SEAM_ID_LEN) == 0)
+        return 0; /* the mark's own ticket is applied */
+    if (m->n == m->max)
+        return 1;
+    memcpy(m->ids[m->n], k.data, SEAM_ID_LEN);
+    m->ids[m->n][SEAM_ID_LEN] = '\0';
+    m->sets[m->n] = xmalloc(v.len + 1); /* the map may move under the puts */
+    memcpy(m->sets[m->n], v.data, v.len);
+    m->lens[m->n++] = v.len;
+    return 0;
+}
+#endif
+
+enum seam_err
+index_merge(struct store_txn *t, size_t max, size_t *merged)
+{
+    if (merged != NULL)
+        *merged = 0;
+#ifdef SEAM_NO_INDEXES
+    (void)t;
+    (void)max;
+    return SEAM_OK;
+#else
+    char applied[SEAM_ID_LEN + 1];
+    enum seam_err rc = max == 0 ? SEAM_ENOTFOUND : index_applied(t, applied);
+    if (rc != SEAM_OK)
+        return rc == SEAM_ENOTFOUND ? SEAM_OK : rc;
+    struct merge_ctx m = {.applied = applied, .max = max};
+    m.ids = xmalloc(max * sizeof(*m.ids));
+    m.sets = xmalloc(max * sizeof(*m.sets));
+    m.lens = xmalloc(max * sizeof(*m.lens));
+    rc = store_scan(t, DB_INDEX_OF, applied, SEAM_ID_LEN, 0, merge_collect, &m);
+    for (size_t i = 0; rc == SEAM_OK && i < m.n; i++) {
+        struct save_ctx s = {t, m.ids[i], SEAM_OK, 0};
+        (void)index_diff(NULL, 0, m.sets[i], m.lens[i], save_one, &s);
+        rc = s.rc;
+    }
+    if (rc == SEAM_OK && m.n > 0)
+        rc = store_put(t, DB_META, INDEX_APPLIED, strlen(INDEX_APPLIED), m.ids[m.n - 1],
+                       SEAM_ID_LEN, 0);
+    if (rc == SEAM_OK) {
+        uint64_t p = pending;
+        pending = m.n < max || p < m.n ? 0 : p - m.n;
+        if (merged != NULL)
+            *merged = m.n;
+    }
+    for (size_t i = 0; i < m.n; i++)
+        free(m.sets[i]);
+    free(m.ids);
+    free(m.sets);
+    free(m.lens);
     return rc;
 #endif
+}
+
+enum seam_err
+index_merge_all(struct store_txn *t)
+{
+    size_t merged;
+    enum seam_err rc;
+    do
+        rc = index_merge(t, INDEX_MERGE_MAX, &merged);
+    while (rc == SEAM_OK && merged == INDEX_MERGE_MAX);
+    return rc;
+}
+
+int
+index_merge_wanted(int idle)
+{
+#ifdef SEAM_NO_INDEXES
+    (void)idle;
+    return 0;
+#else
+    uint64_t p = pending;
+    return p >= INDEX_MERGE_AT || (idle && p > 0);
+#endif
+}
+
+void
+index_pending_set(uint64_t n)
+{
+#ifdef SEAM_NO_INDEXES
+    (void)n;
+#else
+    pending = n;
+#endif
+}
+
+struct count_ctx {
+    const char *applied;
+    uint64_t n, max;
+};
+
+static int
+count_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct count_ctx *c = arg;
+    (void)v;
+    if (k.len == SEAM_ID_LEN && memcmp(k.data, c->applied, SEAM_ID_LEN) != 0)
+        c->n++;
+    return c->n >= c->max;
+}
+
+uint64_t
+index_pending_count(struct store_txn *t, uint64_t max)
+{
+    char applied[SEAM_ID_LEN + 1];
+    struct count_ctx c = {applied, 0, max};
+    if (index_applied(t, applied) != SEAM_OK ||
+        store_scan(t, DB_INDEX_OF, applied, SEAM_ID_LEN, 0, count_one, &c) != SEAM_OK)
+        return 0;
+    return c.n;
 }
 
 int
@@ -272,13 +494,52 @@ seek_one(void *arg, struct store_val k, struct store_val v)
     return 1;
 }
 
+/* A pending ticket's set, newest first from the bound down to the mark. */
+struct pend_ctx {
+    const struct index_term *term;
+    const char *applied, *bound;
+    int strict, found;
+    unsigned steps;
+    char *out;
+};
+
+static int
+pend_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct pend_ctx *p = arg;
+    if (k.len != SEAM_ID_LEN)
+        return 0;
+    if (memcmp(k.data, p->applied, SEAM_ID_LEN) <= 0)
+        return 1; /* DB_INDEX has the rest */
+    if (p->strict && memcmp(k.data, p->bound, SEAM_ID_LEN) >= 0)
+        return 0;
+    p->steps++;
+    if (!index_set_has(v.data, v.len, p->term->prefix, p->term->plen))
+        return 0;
+    memcpy(p->out, k.data, SEAM_ID_LEN);
+    p->out[SEAM_ID_LEN] = '\0';
+    p->found = 1;
+    return 1;
+}
+
 enum seam_err
-index_seek(struct store_txn *t, const struct index_term *term, const char *bound, int strict,
-           char out[SEAM_ID_LEN + 1])
+index_seek(struct store_txn *t, const struct index_term *term, const char *applied,
+           const char *bound, int strict, char out[SEAM_ID_LEN + 1], unsigned *work)
 {
     char start[INDEX_KEY_MAX + SEAM_ID_LEN];
     struct seek_ctx s = {term, NULL, SEAM_ID_LEN, strict, 0, out};
     size_t slen;
+    enum seam_err rc;
+    if (term->db == DB_INDEX && applied != NULL && strcmp(bound, applied) > 0) {
+        struct pend_ctx p = {term, applied, bound, strict, 0, 0, out};
+        rc = store_scan(t, DB_INDEX_OF, bound, SEAM_ID_LEN, 1, pend_one, &p);
+        if (work != NULL)
+            *work += p.steps;
+        if (rc != SEAM_OK || p.found)
+            return rc;
+        bound = applied; /* its entries, and those below, are in DB_INDEX */
+        s.strict = 0;
+    }
     if (term->db == DB_INDEX) {
         slen = index_entry(start, term->prefix, term->plen, bound);
         s.idlen = INDEX_ID_BYTES;
@@ -288,7 +549,7 @@ index_seek(struct store_txn *t, const struct index_term *term, const char *bound
         slen = term->plen + SEAM_ID_LEN;
     }
     s.bound = start + term->plen;
-    enum seam_err rc = store_scan(t, term->db, start, slen, 1, seek_one, &s);
+    rc = store_scan(t, term->db, start, slen, 1, seek_one, &s);
     if (rc != SEAM_OK)
         return rc;
     return s.found ? SEAM_OK : SEAM_ENOTFOUND;

@@ -51,12 +51,30 @@ facts_text(size_t *len)
 }
 #endif
 
+/* Marks the indexes as not built: the pending tickets' entries written first (a rebuild starts
+ * from complete entries), then the format and the mark removed. */
 static enum seam_err
 unmark(struct store_txn *t, void *arg)
 {
     (void)arg;
-    enum seam_err rc = store_del(t, DB_META, INDEX_META, strlen(INDEX_META));
-    return rc == SEAM_ENOTFOUND ? SEAM_OK : rc;
+    enum seam_err rc = index_merge_all(t);
+    const char *keys[] = {INDEX_META, INDEX_APPLIED};
+    for (size_t i = 0; rc == SEAM_OK && i < 2; i++) {
+        rc = store_del(t, DB_META, keys[i], strlen(keys[i]));
+        if (rc == SEAM_ENOTFOUND)
+            rc = SEAM_OK;
+    }
+    return rc;
+}
+
+/* A store whose indexes were built before entries waited (no mark): the mark at its last ticket. */
+static enum seam_err
+mark_applied(struct store_txn *t, void *arg)
+{
+    char applied[SEAM_ID_LEN + 1];
+    (void)arg;
+    enum seam_err rc = index_applied(t, applied);
+    return rc == SEAM_ENOTFOUND ? index_applied_init(t) : rc;
 }
 
 /* ---- the first build ---- */
@@ -112,7 +130,7 @@ build_batch(struct store_txn *t, void *arg)
         if (rc == SEAM_OK) {
             const char *names[SEAM_FACTS_MAX];
             size_t n = record_names(names);
-            rc = index_save(t, &tk, 0, names, n);
+            rc = index_save(t, &tk, INDEX_REBUILD, names, n);
             ticket_free(&tk);
         }
     }
@@ -126,6 +144,8 @@ build_batch(struct store_txn *t, void *arg)
         char *facts = facts_text(&flen);
         rc = store_put(t, DB_META, INDEX_META, strlen(INDEX_META), INDEX_FORMAT,
                        strlen(INDEX_FORMAT), 0);
+        if (rc == SEAM_OK)
+            rc = index_applied_init(t);
         if (rc == SEAM_OK)
             rc = store_put(t, DB_META, META_INDEX_FACTS, strlen(META_INDEX_FACTS), facts, flen, 0);
         free(facts);
@@ -156,7 +176,8 @@ index_migrate(struct store *s, size_t batch, uint64_t *built)
     enum seam_err rc = store_read_begin(s, &t);
     if (rc != SEAM_OK)
         return rc;
-    int ready = index_ready(t), same = 0;
+    char applied[SEAM_ID_LEN + 1];
+    int ready = index_ready(t), same = 0, marked = index_applied(t, applied) == SEAM_OK;
     uint64_t total = store_count(t, DB_TICKETS);
     size_t flen;
     char *facts = facts_text(&flen);
@@ -165,8 +186,15 @@ index_migrate(struct store *s, size_t batch, uint64_t *built)
         same = v.len == flen && memcmp(v.data, facts, flen) == 0;
     store_read_end(t);
     free(facts);
-    if (ready && same)
+    if (ready && same) {
+        if (!marked && (rc = store_write(s, mark_applied, NULL, NULL, NULL)) != SEAM_OK)
+            return rc;
+        if ((rc = store_read_begin(s, &t)) != SEAM_OK)
+            return rc;
+        index_pending_set(index_pending_count(t, UINT64_MAX));
+        store_read_end(t);
         return SEAM_OK;
+    }
     if (ready) {
         /* Keys of facts the configuration no longer declares, none of those it now declares:
          * each ticket's entries are rebuilt from its record. */
@@ -235,6 +263,7 @@ struct verify_ctx {
     void *ctx;
     uint64_t problems;
     const char *id;
+    const char *applied; /* index_applied's mark, or NULL */
 };
 
 static void
@@ -313,21 +342,10 @@ verify_ticket(void *arg, const struct ticket *tk)
     } else {
         (void)index_diff(v.data, v.len, keys, nlen, verify_set, vc); /* never stops */
     }
-    (void)index_diff(NULL, 0, keys, nlen, verify_present, vc); /* never stops */
+    /* a ticket above the mark has its set only (index.h) */
+    if (vc->applied == NULL || strcmp(tk->id, vc->applied) <= 0)
+        (void)index_diff(NULL, 0, keys, nlen, verify_present, vc); /* never stops */
     free(keys);
-    return 0;
-}
-
-/* Whether set (DB_INDEX_OF's value) holds key (len with its NUL). */
-static int
-set_has(const char *set, size_t slen, const char *key, size_t len)
-{
-    for (size_t i = 0; i < slen;) {
-        size_t l = strnlen(set + i, slen - i) + 1;
-        if (l == len && memcmp(set + i, key, len) == 0)
-            return 1;
-        i += l;
-    }
     return 0;
 }
 
@@ -353,8 +371,10 @@ verify_entry(void *arg, struct store_val k, struct store_val v)
         return 0;
     if (store_get(vc->t, DB_TICKETS, id, SEAM_ID_LEN, &set) != SEAM_OK)
         problem(vc, id, key, len, "extra (no such ticket)");
+    else if (vc->applied != NULL && strcmp(id, vc->applied) > 0)
+        problem(vc, id, key, len, "extra (the ticket's entries are pending, above the mark)");
     else if (store_get(vc->t, DB_INDEX_OF, id, SEAM_ID_LEN, &set) != SEAM_OK ||
-             !set_has(set.data, set.len, key, len))
+             !index_set_has(set.data, set.len, key, len))
         problem(vc, id, key, len, "extra (the index has it, the record does not)");
     return 0;
 }
@@ -362,9 +382,17 @@ verify_entry(void *arg, struct store_val k, struct store_val v)
 uint64_t
 index_verify(struct store_txn *t, evlog_report_fn report, void *ctx)
 {
-    struct verify_ctx vc = {t, report, ctx, 0, NULL};
+    char applied[SEAM_ID_LEN + 1];
+    struct verify_ctx vc = {t, report, ctx, 0, NULL, NULL};
     if (!index_ready(t))
         return 0;
+    enum seam_err rc = index_applied(t, applied);
+    if (rc == SEAM_OK)
+        vc.applied = applied;
+    else if (rc != SEAM_ENOTFOUND) {
+        report(ctx, "index: the mark of the pending entries cannot be read");
+        return 1;
+    }
     if (ticket_scan(t, verify_ticket, &vc) != SEAM_OK ||
         store_scan(t, DB_INDEX, NULL, 0, 0, verify_entry, &vc) != SEAM_OK) {
         vc.problems++;

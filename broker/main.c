@@ -99,6 +99,32 @@ wake_push(void *ctx, const struct fanout_news *news)
         forward_kick(srv->fwd);
 }
 
+/* After each batch: the log's work (evlog_hook), then the ticket indexes' pending entries once
+ * enough wait (index.h). */
+static enum seam_err
+batch_hook(struct store_txn *t, void *ctx)
+{
+    enum seam_err rc = evlog_hook(t, ctx);
+    if (rc == SEAM_OK && index_merge_wanted(0))
+        rc = index_merge(t, INDEX_MERGE_MAX, NULL);
+    return rc;
+}
+
+/* An idle writer (and a stopping one) writes every pending entry. */
+static int
+merge_needed(void *ctx)
+{
+    (void)ctx;
+    return index_merge_wanted(1);
+}
+
+static enum seam_err
+merge_all(struct store_txn *t, void *ctx)
+{
+    (void)ctx;
+    return index_merge_all(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -239,7 +265,8 @@ main(int argc, char **argv)
     /* SLA aggregates of a store written before them (or in another time zone) */
     if (audit_agg_build(srv.store, 2000) != SEAM_OK)
         fatalx("cannot build the SLA aggregates in %s (see above)", cfg->data_dir);
-    if (store_writer_start(srv.store, cfg->queue_depth, cfg->batch_max, evlog_hook, &srv.lg) !=
+    store_writer_idle(srv.store, merge_needed, merge_all, NULL);
+    if (store_writer_start(srv.store, cfg->queue_depth, cfg->batch_max, batch_hook, &srv.lg) !=
         SEAM_OK)
         fatalx("cannot start the writer");
 

@@ -186,6 +186,7 @@ filter_ok(const struct ticket_ctx *c, const struct ticket *tk, const struct tick
 struct walk {
     struct index_term terms[WALK_TERMS];
     size_t n;
+    char applied[TICKET_ID_LEN + 1];                   /* the indexes' mark (index.h), "" if none */
     char lo[TICKET_ID_LEN + 1], hi[TICKET_ID_LEN + 1]; /* ids in [lo, hi] */
 };
 
@@ -219,11 +220,16 @@ id_at(int64_t ms, char digit, char out[TICKET_ID_LEN + 1])
     out[TICKET_ID_LEN] = '\0';
 }
 
-static void
+static enum seam_err
 walk_plan(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
           const struct ticket_filter *f, struct walk *w)
 {
     w->n = 0;
+    enum seam_err rc = index_applied(t, w->applied);
+    if (rc == SEAM_ENOTFOUND)
+        w->applied[0] = '\0';
+    else if (rc != SEAM_OK)
+        return rc; /* a walk without the mark would miss the pending tickets */
     id_at(f && f->from_ms ? f->from_ms - WALK_SLACK_MS : 0, '0', w->lo);
     id_at(f && f->to_ms ? f->to_ms + WALK_SLACK_MS : 0xffffffffffffLL, 'f', w->hi);
     if (who->role == ROLE_CUSTOMER) {
@@ -251,6 +257,7 @@ walk_plan(struct store_txn *t, const struct ticket_ctx *c, const struct principa
         w->terms[0].plen = 0;
         w->n = 1;
     }
+    return SEAM_OK;
 }
 
 static unsigned walk_budget = TICKET_WALK_BUDGET;
@@ -277,10 +284,14 @@ id_above(const char *id, char out[TICKET_ID_LEN + 1])
     memcpy(out, id, TICKET_ID_LEN + 1); /* the last id there is: nothing above it */
 }
 
-enum seam_err
-ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
-            const struct ticket_filter *f, const char *cursor, ticket_each_fn fn, void *ctx,
-            char resume[TICKET_ID_LEN + 1])
+/* The walk proper: fn(ctx, ticket) for each ticket, or, with ids, ids(ctx, id) for each candidate
+ * the index keys agree on (no record read: a step of work each). */
+typedef int (*walk_id_fn)(void *ctx, const char *id);
+
+static enum seam_err
+walk_run(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+         const struct ticket_filter *f, const char *cursor, ticket_each_fn fn, walk_id_fn ids,
+         void *ctx, unsigned budget, char resume[TICKET_ID_LEN + 1])
 {
     struct walk w;
     char cand[TICKET_ID_LEN + 1], y[TICKET_ID_LEN + 1];
@@ -290,7 +301,9 @@ ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct princi
         resume[0] = '\0';
     if (who->role == ROLE_BROKER)
         return SEAM_EINVAL;
-    walk_plan(t, c, who, f, &w);
+    enum seam_err planned = walk_plan(t, c, who, f, &w);
+    if (planned != SEAM_OK)
+        return planned;
     memcpy(cand, w.hi, sizeof(cand));
     if (cursor != NULL && strcmp(cursor, cand) <= 0) {
         memcpy(cand, cursor, TICKET_ID_LEN);
@@ -299,7 +312,7 @@ ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct princi
     for (;;) {
         size_t agree = 0, i = 0;
         while (agree < w.n) {
-            if (work >= walk_budget && resume != NULL) {
+            if (work >= budget && resume != NULL) {
                 /* every ticket above cand (and cand itself, when strict) is done */
                 if (strict)
                     memcpy(resume, cand, sizeof(cand));
@@ -308,7 +321,8 @@ ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct princi
                 return SEAM_OK;
             }
             work++;
-            enum seam_err rc = index_seek(t, &w.terms[i], cand, strict, y);
+            enum seam_err rc =
+                index_seek(t, &w.terms[i], w.applied[0] ? w.applied : NULL, cand, strict, y, &work);
             if (rc == SEAM_ENOTFOUND || (rc == SEAM_OK && strcmp(y, w.lo) < 0))
                 return SEAM_OK;
             if (rc != SEAM_OK)
@@ -321,6 +335,12 @@ ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct princi
             }
             strict = 0;
             i = (i + 1) % w.n;
+        }
+        if (ids != NULL) {
+            if (ids(ctx, cand))
+                return SEAM_OK;
+            strict = 1;
+            continue;
         }
         struct ticket tk;
         work += 16;
@@ -339,6 +359,68 @@ ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct princi
         }
         strict = 1;
     }
+}
+
+enum seam_err
+ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+            const struct ticket_filter *f, const char *cursor, ticket_each_fn fn, void *ctx,
+            char resume[TICKET_ID_LEN + 1])
+{
+    return walk_run(t, c, who, f, cursor, fn, NULL, ctx, walk_budget, resume);
+}
+
+static int
+count_id(void *ctx, const char *id)
+{
+    (void)id;
+    ++*(unsigned long *)ctx;
+    return 0;
+}
+
+static int
+count_ticket(void *ctx, const struct ticket *tk)
+{
+    (void)tk;
+    ++*(unsigned long *)ctx;
+    return 0;
+}
+
+/* Whether the walk's index keys alone decide f for who (walk_plan's terms, filter_ok's checks). */
+static int
+keys_decide(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+            const struct ticket_filter *f)
+{
+    if ((who->role != ROLE_LEAD && who->role != ROLE_AUDITOR && who->role != ROLE_PARTNER) ||
+        !index_ready(t))
+        return 0;
+    if (f == NULL)
+        return 1;
+    /* each field a key of its own, none a check on the record */
+    const char *vals[] = {f->status, f->flag, f->owner, f->partner};
+    if (f->match != NULL || f->from_ms || f->to_ms)
+        return 0;
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+        if (vals[i] != NULL && strlen(vals[i]) > INDEX_VALUE_MAX)
+            return 0;
+    for (size_t k = 0; k < c->cfg->nfact_kinds && k < SEAM_FACTS_MAX; k++)
+        if (f->facts[k] != NULL && strlen(f->facts[k]) > INDEX_VALUE_MAX)
+            return 0;
+    return 1;
+}
+
+enum seam_err
+ticket_walk_count(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+                  const struct ticket_filter *f, const char *cursor, unsigned work,
+                  unsigned long *n, int *complete)
+{
+    char resume[TICKET_ID_LEN + 1];
+    *n = 0;
+    *complete = 0;
+    int ids = keys_decide(t, c, who, f);
+    enum seam_err rc = walk_run(t, c, who, f, cursor, ids ? NULL : count_ticket,
+                                ids ? count_id : NULL, n, work, resume);
+    *complete = rc == SEAM_OK && resume[0] == '\0';
+    return rc;
 }
 
 struct list_ctx {

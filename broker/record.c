@@ -1166,7 +1166,8 @@ record_save(struct store_txn *t, const struct ticket *tk, unsigned store_flags, 
         const char *names[SEAM_FACTS_MAX];
         for (size_t k = 0; k < nfact_names; k++)
             names[k] = fact_name_at[k];
-        rc = index_save(t, tk, (store_flags & STORE_NOOVERWRITE) != 0, names, nfact_names);
+        rc = index_save(t, tk, (store_flags & STORE_NOOVERWRITE) ? INDEX_FRESH : INDEX_UPDATE,
+                        names, nfact_names);
     }
     if (rc == SEAM_OK) /* the SLA aggregates, in the same transaction */
         rc = sla_agg_record(t, tk);

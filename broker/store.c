@@ -55,6 +55,9 @@ struct store {
     pthread_t writer;
     store_hook_fn hook;
     void *hook_ctx;
+    int (*idle_need)(void *ctx); /* store_writer_idle's */
+    store_write_fn idle_fn;
+    void *idle_ctx;
 
     _Atomic uint64_t batches, jobs, full_errors, staged, stale_stages;
 };
@@ -927,6 +930,42 @@ store_read_trim(struct store *s, size_t bytes)
     s->trim_bytes = bytes;
 }
 
+struct sync_job {
+    struct store_job job;
+    store_write_fn fn;
+    void *ctx;
+};
+
+static enum seam_err
+sync_apply(struct store_txn *t, struct store_job *job)
+{
+    struct sync_job *sj = (struct sync_job *)job;
+    return sj->fn(t, sj->ctx);
+}
+
+static void
+idle_done(struct store_job *job)
+{
+    if (job->rc != SEAM_OK)
+        log_warnx("store: the writer's idle work failed: %s", seam_strerror(job->rc));
+}
+
+/* store_writer_idle's work, if it has any, in a batch of its own (writer thread). */
+static void
+idle_work(struct store *s)
+{
+    if (s->idle_fn == NULL || !s->idle_need(s->idle_ctx))
+        return;
+    struct sync_job sj = {
+        .job = {.apply = sync_apply, .done = idle_done}, .fn = s->idle_fn, .ctx = s->idle_ctx};
+    enum seam_err rc = commit_batch(s, &sj.job, 1);
+    if (rc == SEAM_OK)
+        atomic_fetch_add(&s->batches, 1);
+    else if (sj.job.rc == SEAM_OK)
+        sj.job.rc = rc;
+    sj.job.done(&sj.job);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -943,7 +982,12 @@ writer_main(void *arg)
                 until.tv_sec++;
                 until.tv_nsec -= 1000000000L;
             }
-            pthread_cond_timedwait(&s->queue_cv, &s->queue_mu, &until);
+            int waited = pthread_cond_timedwait(&s->queue_cv, &s->queue_mu, &until);
+            if (waited == ETIMEDOUT && s->head == NULL && !s->stopping) { /* idle */
+                pthread_mutex_unlock(&s->queue_mu);
+                idle_work(s);
+                pthread_mutex_lock(&s->queue_mu);
+            }
             if (mono_us() / 1000 - released >= RELEASE_MAP_MS) {
                 pthread_mutex_unlock(&s->queue_mu);
                 release_map(s);
@@ -953,6 +997,7 @@ writer_main(void *arg)
         }
         if (s->head == NULL && s->stopping) {
             pthread_mutex_unlock(&s->queue_mu);
+            idle_work(s); /* once more: a clean stop leaves none */
             break;
         }
         struct store_job *first = s->head, *last = first;
@@ -1046,6 +1091,14 @@ store_submit(struct store *s, struct store_job *job)
 }
 
 void
+store_writer_idle(struct store *s, int (*need)(void *ctx), store_write_fn fn, void *ctx)
+{
+    s->idle_need = need;
+    s->idle_fn = fn;
+    s->idle_ctx = ctx;
+}
+
+void
 store_writer_stop(struct store *s)
 {
     pthread_mutex_lock(&s->queue_mu);
@@ -1057,19 +1110,6 @@ store_writer_stop(struct store *s)
         pthread_join(s->writer, NULL);
         s->running = 0;
     }
-}
-
-struct sync_job {
-    struct store_job job;
-    store_write_fn fn;
-    void *ctx;
-};
-
-static enum seam_err
-sync_apply(struct store_txn *t, struct store_job *job)
-{
-    struct sync_job *sj = (struct sync_job *)job;
-    return sj->fn(t, sj->ctx);
 }
 
 enum seam_err

@@ -1032,10 +1032,12 @@ tmf_filter_match(void *arg, const struct ticket *tk)
     return ok;
 }
 
-void
+int
 tmf_filter_plain(const struct tmf_filter *f, struct ticket_filter *out)
 {
     int64_t from = INT64_MIN, to = INT64_MAX;
+    int exact = f->n == 0 || (f->n == 1 && f->c[0].attr == FA_STATUS && f->c[0].nvalues == 1 &&
+                              f->c[0].op == TMF_OP_EQ);
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < f->n; i++) {
         const struct tmf_clause *c = &f->c[i];
@@ -1069,4 +1071,5 @@ tmf_filter_plain(const struct tmf_filter *f, struct ticket_filter *out)
         out->to_ms = to;
     out->match = tmf_filter_match;
     out->match_arg = (void *)f;
+    return exact;
 }

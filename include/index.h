@@ -85,12 +85,55 @@ int index_diff(const char *old, size_t olen, const char *neu, size_t nlen, index
 
 /*
  * Brings the ticket's index entries to what tk says, in the caller's write
- * transaction (a staged one too: only gets, puts and deletes). fresh: the
- * ticket is new (no stored set to read). facts as index_keys_of's.
- * record_save calls it.
+ * transaction (a staged one too: the work is handed to the writer with
+ * store_defer). INDEX_FRESH: the ticket is new (no stored set to read);
+ * INDEX_UPDATE: a save of a stored ticket; INDEX_REBUILD: the first build
+ * or a rebuild (index_check.c), which puts every key of the set whether the
+ * stored set has it or not. facts as index_keys_of's. record_save calls it.
+ *
+ * Entries applied later (the cost of a filing): a new ticket's keys go into
+ * DB_INDEX_OF at once, but its DB_INDEX entries wait, so that the B-tree
+ * pages at the end of each key's range are written once for many filings
+ * rather than once for every commit. DB_META INDEX_APPLIED holds the
+ * largest ticket id whose entries are in DB_INDEX: a ticket above it has
+ * its key set and no entry (a save of it changes the set only), every one
+ * at or below it has all its entries. index_merge moves the pending
+ * tickets' entries in and raises the mark; index_seek walks the pending
+ * tickets' sets above the mark, then DB_INDEX below it, so a list sees
+ * every ticket either way. Without the mark (a store being built) every
+ * save writes its entries at once.
  */
-enum seam_err index_save(struct store_txn *t, const struct ticket *tk, int fresh,
+enum index_save_mode { INDEX_UPDATE, INDEX_FRESH, INDEX_REBUILD };
+enum seam_err index_save(struct store_txn *t, const struct ticket *tk, enum index_save_mode mode,
                          const char *const *facts, size_t nfacts) SEAM_WUR;
+
+#define INDEX_APPLIED "index.applied"
+/* The mark into out; SEAM_ENOTFOUND when there is none (every ticket's entries are written at
+ * once). */
+enum seam_err index_applied(struct store_txn *t, char out[SEAM_ID_LEN + 1]) SEAM_WUR;
+/* Sets the mark to the largest ticket id with a key set (the indexes are complete). */
+enum seam_err index_applied_init(struct store_txn *t) SEAM_WUR;
+
+/*
+ * Writes the entries of up to max pending tickets (oldest first) and raises
+ * the mark past them; *merged (if not NULL) how many. INDEX_MERGE_AT: the
+ * pending tickets at which the writer merges after a batch
+ * (index_merge_wanted(0)); an idle writer merges any (index_merge_wanted(1)).
+ * The count is this process's (index_pending_set at open: those left by a
+ * process before).
+ */
+#define INDEX_MERGE_AT 256
+#define INDEX_MERGE_MAX 1024
+enum seam_err index_merge(struct store_txn *t, size_t max, size_t *merged) SEAM_WUR;
+/* Every pending ticket's, INDEX_MERGE_MAX at a time. */
+enum seam_err index_merge_all(struct store_txn *t) SEAM_WUR;
+int index_merge_wanted(int idle);
+void index_pending_set(uint64_t n);
+/* Pending tickets from the mark on (at most max counted). */
+uint64_t index_pending_count(struct store_txn *t, uint64_t max);
+
+/* Whether set (a DB_INDEX_OF value) holds key (len with its NUL). */
+int index_set_has(const char *set, size_t slen, const char *key, size_t len);
 
 /*
  * Whether the store's indexes are built (DB_META INDEX_META holds
@@ -105,14 +148,16 @@ int index_ready(struct store_txn *t);
  * of the key (or of a customer's tickets, or of every ticket, when db says so) at or below
  * bound (strictly below when strict), into out. SEAM_ENOTFOUND when there
  * is none. For the lists (query.c): the prefix is a key of index_key or
- * customer || 0.
+ * customer || 0. applied: index_applied's mark (NULL: none); *work grows by
+ * the sets of pending tickets read on the way (each a step of a walk).
  */
 struct index_term {
     enum store_db db; /* DB_INDEX; the customer's tickets; every ticket (prefix "") */
     char prefix[INDEX_KEY_MAX];
     size_t plen;
 };
-enum seam_err index_seek(struct store_txn *t, const struct index_term *term, const char *bound,
-                         int strict, char out[SEAM_ID_LEN + 1]) SEAM_WUR;
+enum seam_err index_seek(struct store_txn *t, const struct index_term *term, const char *applied,
+                         const char *bound, int strict, char out[SEAM_ID_LEN + 1],
+                         unsigned *work) SEAM_WUR;
 
 #endif

@@ -257,6 +257,19 @@ enum seam_err ticket_walk(struct store_txn *t, const struct ticket_ctx *c,
 /* The budget of the walks from now on (tests; 0: TICKET_WALK_BUDGET). Not thread-safe. */
 void ticket_walk_budget(unsigned work);
 
+/*
+ * How many tickets the walk would give below cursor (NULL: all), in at most
+ * work steps (as the walk counts them): *n the count, *complete whether it
+ * reached the last (else the work ran out first). When the index keys
+ * decide the filter exactly for who (the lead, an auditor or a partner, no
+ * predicate, no creation range, the indexes built) it reads no record,
+ * each candidate a step; else it reads each, as the walk does.
+ */
+enum seam_err ticket_walk_count(struct store_txn *t, const struct ticket_ctx *c,
+                                const struct principal *who, const struct ticket_filter *filter,
+                                const char *cursor, unsigned work, unsigned long *n,
+                                int *complete) SEAM_WUR;
+
 /* A page of who's tickets, newest first, after cursor (a ticket id or NULL):
  * the JSON text {"items","next_cursor"} (free it). ticket_walk's walk: a
  * page is short, with a next_cursor, when the walk ran out of its budget. */

@@ -120,9 +120,11 @@ int tmf_filter_match(void *arg, const struct ticket *tk);
  * Fills out (zeroed first) with what of f the lead's plain filter says too,
  * for a walk over an index: status when one clause asks for exactly one
  * status; creation times from creationDate's comparisons; and match with
- * f itself, which decides (the plain fields only narrow the walk).
+ * f itself, which decides (the plain fields only narrow the walk). Returns
+ * 1 when the plain fields say all f says (no clause but one status), so
+ * that the walk's index keys alone decide which tickets pass.
  */
-void tmf_filter_plain(const struct tmf_filter *f, struct ticket_filter *out);
+int tmf_filter_plain(const struct tmf_filter *f, struct ticket_filter *out);
 
 /* Frees what f holds and zeroes it. */
 void tmf_filter_free(struct tmf_filter *f);

@@ -212,8 +212,17 @@ while [ $unmet -lt 3 ]; do
     fi
 done
 ok $bad "push: $n faults, $late of them after the answer${why:+ ($why)}"
-all_delivered() {
-    curl -s -H "Authorization: Bearer $LEAD" "$(URL "/v1/deliveries?partner=skyview&limit=200")" |
+all_delivered() { # every page of the partner's deliveries (more than a page's worth may be filed)
+    local cursor="" page
+    : >"$TMP/deliveries"
+    while :; do
+        page=$(curl -s -H "Authorization: Bearer $LEAD" \
+            "$(URL "/v1/deliveries?partner=skyview&limit=200${cursor:+&cursor=$cursor}")")
+        jq -c '.items[]' <<<"$page" >>"$TMP/deliveries" || return 1
+        cursor=$(jq -r '.next_cursor // empty' <<<"$page")
+        [ -n "$cursor" ] || break
+    done
+    jq -s '{items: .}' "$TMP/deliveries" |
         jq -e --argjson ts "$(printf '%s\n' "${TVS[@]}" | jq -R . | jq -sc .)" \
             '[.items[] | select(.ticket as $t | $ts | index($t))] as $m
              | ($m | map(.ticket) | unique | length) == ($ts | length) and ($m | all(.state == "delivered"))' >/dev/null

@@ -13,8 +13,13 @@
  *    scan of the records filtered here, by this file's own reading of the
  *    filters;
  *    the same with a walk's budget so small that pages come short;
- *  - index_verify finds nothing on that store, and names an index entry
- *    deleted or added behind the records' back;
+ *    new tickets' entries wait above the mark (index.h) and are merged a
+ *    few at a time at random moments, so that the lists walk pending sets,
+ *    merged entries and saves of pending tickets together;
+ *  - index_verify finds nothing on that store, with tickets pending or not,
+ *    and names an index entry deleted or added behind the records' back,
+ *    or one of a ticket whose entries are pending;
+ *  - a clean merge: the pending tickets' entries written, the mark raised;
  *  - the indexes dropped (a store as written before them), the lists still
  *    answer the same (scanning), index_migrate builds them in small
  *    batches, and the lists and the check agree again.
@@ -198,11 +203,27 @@ act(const struct principal *who, const struct ticket_action_req *a)
     return rc == SEAM_OK;
 }
 
+static enum seam_err
+merge_fn(struct store_txn *t, void *arg)
+{
+    size_t max = *(size_t *)arg;
+    return max == 0 ? index_merge_all(t) : index_merge(t, max, NULL);
+}
+
+/* Merges up to max pending tickets (0: all). */
+static int
+merge(size_t max)
+{
+    return store_write(st, merge_fn, &max, NULL, NULL) == SEAM_OK;
+}
+
 static const char *
 pick(const struct strlist *l)
 {
     return l->n ? l->v[rand() % l->n] : NULL;
 }
+
+static int merging = 1;
 
 static void
 file_one(void)
@@ -222,6 +243,8 @@ file_one(void)
         t_last = j.out.created_at;
     }
     ticket_free(&j.out);
+    if (merging && rand() % 8 == 0) /* the pending entries, a few at a time: some stay pending */
+        (void)merge(1 + (size_t)(rand() % 6));
 }
 
 static int
@@ -659,6 +682,87 @@ drop_fn(struct store_txn *t, void *arg)
     return SEAM_OK;
 }
 
+/* DB_INDEX entries of ticket id (with a prefix of attr), counted. */
+struct count_entries {
+    const char *packed;
+    unsigned n;
+};
+
+static int
+count_entry(void *arg, struct store_val k, struct store_val v)
+{
+    struct count_entries *c = arg;
+    (void)v;
+    if (k.len > INDEX_ID_BYTES &&
+        memcmp((const char *)k.data + k.len - INDEX_ID_BYTES, c->packed, INDEX_ID_BYTES) == 0)
+        c->n++;
+    return 0;
+}
+
+static unsigned
+entries_of(const char *id)
+{
+    char packed[INDEX_KEY_MAX + INDEX_ID_BYTES];
+    struct count_entries c = {packed + 1, 0};
+    struct store_txn *t;
+    (void)index_entry(packed, "", 1, id);
+    if (store_read_begin(st, &t) != SEAM_OK)
+        return 1000;
+    if (store_scan(t, DB_INDEX, NULL, 0, 0, count_entry, &c) != SEAM_OK)
+        c.n = 1000;
+    store_read_end(t);
+    return c.n;
+}
+
+static void
+test_pending(void)
+{
+    struct store_txn *t;
+    char applied[SEAM_ID_LEN + 1] = "";
+    uint64_t waiting = 0;
+    if (store_read_begin(st, &t) == SEAM_OK) {
+        if (index_applied(t, applied) != SEAM_OK)
+            applied[0] = '\0';
+        waiting = index_pending_count(t, UINT64_MAX);
+        store_read_end(t);
+    }
+    const char *last = ids[nids - 1];
+    ok(applied[0] == 'T' && strcmp(last, applied) > 0 && waiting > 0,
+       "the newest ticket's entries wait above the mark (%llu pending)",
+       (unsigned long long)waiting);
+    ok(entries_of(last) == 0, "a pending ticket has no entry in DB_INDEX");
+    struct problems p;
+    ok(verify(NULL, &p) == 0, "index_verify with tickets pending: nothing to say (%s)", p.first);
+    /* an entry of a pending ticket, behind the records' back */
+    struct ticket tk;
+    if (load(last, &tk)) {
+        struct entry_job add = {last, ticket_statuses[tk.status].name, 1};
+        char want[128];
+        snprintf(want, sizeof(want),
+                 "ticket %s: index status=%s: extra (the ticket's entries are pending", last,
+                 add.status);
+        ok(store_write(st, entry_fn, &add, NULL, NULL) == SEAM_OK && verify(want, &p) == 1 &&
+               p.named,
+           "verify names an entry of a pending ticket: %s", p.first);
+        add.add = 0;
+        ok(store_write(st, entry_fn, &add, NULL, NULL) == SEAM_OK, "taken out");
+        ticket_free(&tk);
+    }
+    ok(merge(0), "every pending ticket merged");
+    char after[SEAM_ID_LEN + 1] = "";
+    if (store_read_begin(st, &t) == SEAM_OK) {
+        if (index_applied(t, after) != SEAM_OK)
+            after[0] = '\0';
+        waiting = index_pending_count(t, UINT64_MAX);
+        store_read_end(t);
+    }
+    ok(strcmp(after, last) == 0 && waiting == 0, "the mark is the newest ticket (%s), none pending",
+       after);
+    ok(entries_of(last) > 0, "its entries are in DB_INDEX: %u", entries_of(last));
+    ok(verify(NULL, &p) == 0, "index_verify after the merge: nothing to say (%s)", p.first);
+    compare_all("all merged");
+}
+
 static void
 test_verify_and_migrate(void)
 {
@@ -762,6 +866,10 @@ main(void)
     compare_all("a budget of 40 (short pages)");
     ticket_walk_budget(0);
     short_pages = 0;
+    merging = 0;
+    for (int i = 0; i < 20; i++) /* pending at the end, whatever the merges did */
+        file_one();
+    test_pending();
     test_verify_and_migrate();
 
     sla_free(sla);
