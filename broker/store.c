@@ -55,6 +55,9 @@ struct store {
     pthread_t writer;
     store_hook_fn hook;
     void *hook_ctx;
+    pthread_t keeper; /* releases the map's pages (release_map) */
+    int keeping;
+    _Atomic int keeper_stop;
     int (*idle_need)(void *ctx); /* store_writer_idle's */
     store_write_fn idle_fn;
     void *idle_ctx;
@@ -867,16 +870,20 @@ commit_batch(struct store *s, struct store_job *first, unsigned n)
  * cache (a minor fault). Nothing is lost: the map is shared and read-only,
  * and the file holds every committed page.
  *
- * Every RELEASE_MAP_MS the writer looks at how much of the process's
- * resident set is file pages beyond what it was at open (the code and the
- * libraries), and drops the map's entries only once that is more than
- * RELEASE_MAP_BYTES: each drop costs every page read again a fault, and
- * the pages every request reads (the B-trees' upper levels) are read again
- * right after it. A light load then keeps its pages mapped; a heavy one is
- * released about as often as its reads need.
+ * Every RELEASE_MAP_MS a thread of its own (the keeper, started with the
+ * writer) looks at how much of the process's resident set is file pages
+ * beyond what it was at open (the code and the libraries), and drops the
+ * map's entries only once that is more than RELEASE_MAP_BYTES: each drop
+ * costs every page read again a fault, and the pages every request reads
+ * (the B-trees' upper levels) are read again right after it. A light load
+ * then keeps its pages mapped; a heavy one is released about as often as
+ * its reads need. Not the writer itself: one long transaction (a clock
+ * step that breaches thousands of claims) reads hundreds of MiB of the map
+ * between two of its batches.
  */
-#define RELEASE_MAP_MS 250
-#define RELEASE_MAP_BYTES (64u << 20)
+#define RELEASE_MAP_MS 25
+#define RELEASE_MAP_BYTES (48u << 20)
+#define IDLE_MS 250 /* the writer waits this long for a job before its idle work */
 
 /* The process's resident file-backed bytes (/proc/self/statm's third field: RssFile + RssShmem), or
  * 0. */
@@ -967,17 +974,28 @@ idle_work(struct store *s)
 }
 
 static void *
+keeper_main(void *arg)
+{
+    struct store *s = arg;
+    const struct timespec period = {0, RELEASE_MAP_MS * 1000000L};
+    while (!atomic_load(&s->keeper_stop)) {
+        nanosleep(&period, NULL);
+        release_map(s);
+    }
+    return NULL;
+}
+
+static void *
 writer_main(void *arg)
 {
     struct store *s = arg;
     time_t last_check = time(NULL);
-    int64_t released = mono_us() / 1000;
     for (;;) {
         pthread_mutex_lock(&s->queue_mu);
         while (s->head == NULL && !s->stopping) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += RELEASE_MAP_MS * 1000000L;
+            until.tv_nsec += IDLE_MS * 1000000L;
             if (until.tv_nsec >= 1000000000L) {
                 until.tv_sec++;
                 until.tv_nsec -= 1000000000L;
@@ -986,12 +1004,6 @@ writer_main(void *arg)
             if (waited == ETIMEDOUT && s->head == NULL && !s->stopping) { /* idle */
                 pthread_mutex_unlock(&s->queue_mu);
                 idle_work(s);
-                pthread_mutex_lock(&s->queue_mu);
-            }
-            if (mono_us() / 1000 - released >= RELEASE_MAP_MS) {
-                pthread_mutex_unlock(&s->queue_mu);
-                release_map(s);
-                released = mono_us() / 1000;
                 pthread_mutex_lock(&s->queue_mu);
             }
         }
@@ -1030,10 +1042,6 @@ writer_main(void *arg)
             }
             j->done(j);
         }
-        if (mono_us() / 1000 - released >= RELEASE_MAP_MS) {
-            release_map(s);
-            released = mono_us() / 1000;
-        }
         if (time(NULL) - last_check >= 5) {
             int dead = 0;
             mdb_reader_check(s->env, &dead);
@@ -1056,6 +1064,8 @@ store_writer_start(struct store *s, unsigned depth, unsigned batch_max, store_ho
     if (pthread_create(&s->writer, NULL, writer_main, s) != 0)
         return SEAM_EIO;
     s->running = 1;
+    atomic_store(&s->keeper_stop, 0);
+    s->keeping = pthread_create(&s->keeper, NULL, keeper_main, s) == 0;
     return SEAM_OK;
 }
 
@@ -1109,6 +1119,11 @@ store_writer_stop(struct store *s)
     if (running) {
         pthread_join(s->writer, NULL);
         s->running = 0;
+    }
+    if (s->keeping) {
+        atomic_store(&s->keeper_stop, 1);
+        pthread_join(s->keeper, NULL);
+        s->keeping = 0;
     }
 }
 
