@@ -161,6 +161,9 @@ post_rate() { # NAME
 echo "  creation rate on the full store ..."
 size_idx=$(store_mb)
 post_rate idx
+# the clock where this broker is, for the other to start at (every instant due before is worked off)
+NOW=$(curl -s -X POST -H "Authorization: Bearer $LEAD" -H 'Content-Type: application/json' \
+    -d '{"advance_ms":0}' "$S/v1/test/clock" | jq -r .now)
 broker_hwm=$(hwm_kb)
 broker_anon=$(hwm_kb RssAnon)
 broker_file=$(hwm_kb RssFile)
@@ -168,7 +171,7 @@ stop
 noidx_line=
 if [ -n "$NOIDX" ]; then
     size_noidx=$(store_mb)
-    CLOCK=$(date -u -d "$YEAR_TO + 1 day" +%Y-%m-%dT%H:%M:%SZ) # after every stored instant
+    CLOCK=$(date -u -d "$NOW + 1 minute" +%Y-%m-%dT%H:%M:%SZ) # where the first one stopped
     if start "$NOIDX/seam-broker"; then
         S=http://127.0.0.1:$PORT
         post_rate noidx
