@@ -67,6 +67,7 @@ unmark(struct store_txn *t, void *arg)
     return rc;
 }
 
+#ifndef SEAM_NO_INDEXES
 /* A store whose indexes were built before entries waited (no mark): the mark at its last ticket. */
 static enum seam_err
 mark_applied(struct store_txn *t, void *arg)
@@ -76,6 +77,7 @@ mark_applied(struct store_txn *t, void *arg)
     enum seam_err rc = index_applied(t, applied);
     return rc == SEAM_ENOTFOUND ? index_applied_init(t) : rc;
 }
+#endif
 
 /* ---- the first build ---- */
 
