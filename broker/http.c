@@ -344,6 +344,30 @@ error_shape(const struct req *r)
     return flags;
 }
 
+/* "urn:seam:field:PATH" or "urn:seam:parameter:NAME", PATH percent-encoded
+ * but for RFC 3986's unreserved characters; in a static buffer, cut at a
+ * whole escape (a field is at most a few hundred bytes). */
+static const char *
+reference_urn(int param, const char *field)
+{
+    static _Thread_local char urn[1024];
+    static const char hex[] = "0123456789ABCDEF";
+    int n = snprintf(urn, sizeof(urn), "urn:seam:%s:", param ? "parameter" : "field");
+    for (const unsigned char *p = (const unsigned char *)field; *p && n + 4 < (int)sizeof(urn);
+         p++) {
+        if ((*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z') || *p == '-' ||
+            *p == '_' || *p == '.' || *p == '~') {
+            urn[n++] = (char)*p;
+        } else {
+            urn[n++] = '%';
+            urn[n++] = hex[*p >> 4];
+            urn[n++] = hex[*p & 15];
+        }
+    }
+    urn[n] = '\0';
+    return urn;
+}
+
 /*
  * The structured error. message and field may quote a client's bytes (a
  * parser's text, a name from the body or the query): they are made valid
@@ -363,8 +387,14 @@ http_error(struct req *r, enum api_error e, const char *message, const char *fie
         snprintf(st, sizeof(st), "%d", status);
         body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "code", api_error_code(e), "reason",
                          api_error_message(e), "message", msg, "status", st, "@type", "Error");
-        if (fld)
-            json_object_set_new(body, "referenceError", json_string(fld));
+        if (fld) {
+            /* TMF630: referenceError is a URI. The attribute (or query
+             * argument) at fault, its bytes but the unreserved ones
+             * percent-encoded (RFC 3986). */
+            int param = e == E_BAD_PARAMETER || e == E_UNKNOWN_PARAM;
+            json_object_set_new(body, "referenceError",
+                                json_string_nocheck(reference_urn(param, fld)));
+        }
     } else {
         json_t *err = json_pack("{s:s, s:s}", "code", api_error_code(e), "message", msg);
         if (fld)
