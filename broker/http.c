@@ -487,8 +487,22 @@ http_body_json_optional_or_reply(struct req *r)
     return http_body_json_or_reply(r);
 }
 
+static json_t *body_json_or_reply(struct req *r, int array_too);
+
 json_t *
 http_body_json_or_reply(struct req *r)
+{
+    return body_json_or_reply(r, 0);
+}
+
+json_t *
+http_body_json_array_or_reply(struct req *r)
+{
+    return body_json_or_reply(r, 1);
+}
+
+static json_t *
+body_json_or_reply(struct req *r, int array_too)
 {
     json_error_t jerr;
     if (r->body_len == 0) {
@@ -515,9 +529,11 @@ http_body_json_or_reply(struct req *r)
         http_error(r, E_BAD_JSON, msg, NULL);
         return NULL;
     }
-    if (!json_is_object(j)) {
+    if (!json_is_object(j) && !(array_too && json_is_array(j))) {
         json_decref(j);
-        http_error(r, E_BAD_JSON, "body must be a JSON object", NULL);
+        http_error(r, E_BAD_JSON,
+                   array_too ? "body must be a JSON array or object" : "body must be a JSON object",
+                   NULL);
         return NULL;
     }
     return j;
@@ -820,8 +836,9 @@ media_json(const char *ct)
 {
     if (ct == NULL)
         return 0;
-    static const char *const types[] = {"application/json", "application/merge-patch+json"};
-    for (int i = 0; i < 2; i++) {
+    static const char *const types[] = {"application/json", "application/merge-patch+json",
+                                        "application/json-patch+json"};
+    for (int i = 0; i < 3; i++) {
         size_t n = strlen(types[i]);
         if (strncasecmp(ct, types[i], n) == 0 && (ct[n] == '\0' || ct[n] == ';'))
             return 1;

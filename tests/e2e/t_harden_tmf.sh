@@ -122,7 +122,10 @@ check "the signed creation event names the customer as the note's author" \
     [ "$(jq -r '.events[0].event | fromjson | .data.tmf.note[0].author' "$TMP/body")" = customer:c1 ]
 check "... and holds no claim" not_claimed
 
-PATCH "$C1" "$T1" "{\"note\":[$CLAIM]}"
+# A note added by JSON Patch (a merge patch's note array replaces the ticket's: t_tmf_patch.sh).
+STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X PATCH -H "Authorization: Bearer $C1" \
+    -H 'Content-Type: application/json-patch+json' \
+    --data-binary "[{\"op\":\"add\",\"path\":\"/note/-\",\"value\":$CLAIM}]" "$(URL "$TMF/troubleTicket/$T1")")
 check "a PATCH note with a claimed author: 200" [ "$STATUS" = 200 -a "$(jbody '.note | length')" = 2 ]
 check "its author is the customer and its date the change's" \
     [ "$(jbody '.note[1].author')" = customer:c1 -a "$(jbody '.note[1].date')" = "$(jbody .lastUpdate)" ]
