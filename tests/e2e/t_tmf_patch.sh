@@ -21,8 +21,9 @@ LEAD=$(new_token lead ops)
 start_broker
 
 PATCH() { # TOKEN ID BODY [CONTENT-TYPE]
-    STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X PATCH -H "Authorization: Bearer $1" \
-        -H "Content-Type: ${4:-application/merge-patch+json}" --data-binary "$3" \
+    STATUS=$(curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -X PATCH \
+        -H "Authorization: Bearer $1" -H "Content-Type: ${4:-application/merge-patch+json}" \
+        --data-binary "$3" \
         "$(URL "$TMF/troubleTicket/$2")")
     [ -z "${SEAM_CAPTURE:-}" ] || capture PATCH "$TMF/troubleTicket/$2"
 }
