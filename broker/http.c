@@ -831,14 +831,16 @@ send_reply(struct req *r)
     return ret;
 }
 
+/* A JSON media type; a JSON Patch (RFC 6902) only where the endpoint is a PATCH. */
 static int
-media_json(const char *ct)
+media_json(const char *ct, const struct endpoint *ep)
 {
     if (ct == NULL)
         return 0;
     static const char *const types[] = {"application/json", "application/merge-patch+json",
                                         "application/json-patch+json"};
-    for (int i = 0; i < 3; i++) {
+    int ntypes = strcmp(ep->method, "PATCH") == 0 ? 3 : 2;
+    for (int i = 0; i < ntypes; i++) {
         size_t n = strlen(types[i]);
         if (strncasecmp(ct, types[i], n) == 0 && (ct[n] == '\0' || ct[n] == ';'))
             return 1;
@@ -1039,7 +1041,7 @@ req_begin(struct req *r, const char *method, const char *url, const char *versio
             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         /* A declared type that is not JSON is refused before the body is read;
          * an undeclared one only if a body comes. */
-        if (ct != NULL && !media_json(ct)) {
+        if (ct != NULL && !media_json(ct, r->ep)) {
             http_error(r, E_MEDIA_TYPE, NULL, NULL);
             return;
         }

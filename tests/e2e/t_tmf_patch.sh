@@ -157,6 +157,10 @@ req GET "/v1/tickets/$T" "$LEAD"
 check "the same priority again re-plans nothing" [ "$(jbody '.assignments[0].sla.resolve_target_ms')" = "$WANT" ]
 req GET "$TMF/troubleTicket?priority=urgent" "$LEAD"
 check "the list finds it by its new priority" [ "$(jbody "[.[] | select(.id == \"$T\")] | length")" = 1 ]
+req POST /v1/tickets "$C1" "$TICKET_BODY" application/json-patch+json
+check "a JSON Patch is taken by PATCH only: elsewhere 415" [ "$STATUS" = 415 -a "$(jbody .error.code)" = unsupported_media_type ]
+req POST "$TMF/troubleTicket" "$C1" "$BODY" application/json-patch+json
+check "... also on the TMF621 face's create" [ "$STATUS" = 415 ]
 stop_broker
 check "seamctl verify passes over the store" ctl verify
 finish
