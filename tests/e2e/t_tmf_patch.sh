@@ -161,6 +161,11 @@ req POST /v1/tickets "$C1" "$TICKET_BODY" application/json-patch+json
 check "a JSON Patch is taken by PATCH only: elsewhere 415" [ "$STATUS" = 415 -a "$(jbody .error.code)" = unsupported_media_type ]
 req POST "$TMF/troubleTicket" "$C1" "$BODY" application/json-patch+json
 check "... also on the TMF621 face's create" [ "$STATUS" = 415 ]
+req PUT "$TMF/troubleTicket/$T" "$C1" '{"name":"x"}'
+check "PUT (no TMF621 operation): 405 in TMF's Error shape" \
+    [ "$STATUS" = 405 -a "$(jbody '.code + "|" + ."@type"')" = "method_not_allowed|Error" ]
+req DELETE "/v1/tickets/$T" "$LEAD"
+check "DELETE of a /v1 ticket: 405 in /v1's shape" [ "$STATUS" = 405 -a "$(jbody .error.code)" = method_not_allowed ]
 stop_broker
 check "seamctl verify passes over the store" ctl verify
 finish
