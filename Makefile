@@ -6,6 +6,7 @@
 #   make check      the same tests, built with ASan and UBSan
 #   make bench      benchmarks against nginx (see docs/performance.md)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
+#   make contract   docs/openapi.yaml validated, and the answers of e2e scripts against it
 #   make format     clang-format every source file
 #   make faults     the broker and seamctl with store fault injection, in build-faults
 #                   (SEAM_FAULT_AT, the seam-fault-at header; see docs/operations.md)
@@ -152,6 +153,11 @@ check:
 valgrind: deps all $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 tests/run.sh unit
 
+# The contract: docs/openapi.yaml through two validators, and the answers of
+# e2e scripts against it (npm packages of tests/contract; part of make test).
+contract: deps all
+	@BUILD=$(BUILD) bash tests/e2e/t_contract.sh
+
 tmf-ctk: deps all
 	@BUILD=$(BUILD) tests/tmf/run-ctk.sh
 
@@ -172,5 +178,5 @@ clean:
 	    seam-partner
 
 .PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
-        faults
+        faults contract
 .SECONDARY:

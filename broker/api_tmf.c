@@ -266,6 +266,7 @@ struct tmf_job {
     json_t *attrs;
     char *status, *reason;
     int delete;
+    int append_notes; /* a JSON Patch's add /note/- */
     struct ticket tk; /* the ticket after the change */
     struct ticket_refusal why;
 };
@@ -313,8 +314,10 @@ tmf_apply(struct store_txn *t, struct store_job *job)
     int reopen = j->status != NULL && status_action(&j->r->who, j->status) == TA_REOPEN;
     ticket_free(&j->tk);
     if (j->attrs != NULL && json_object_size(j->attrs) > 0) {
-        struct ticket_action_req a = {
-            .kind = TA_TMF_UPDATE, .target = http_param(j->r, 0), .tmf = j->attrs};
+        struct ticket_action_req a = {.kind = TA_TMF_UPDATE,
+                                      .target = http_param(j->r, 0),
+                                      .tmf = j->attrs,
+                                      .tmf_append_notes = j->append_notes};
         if ((rc = ticket_act(t, &c, &j->r->who, &a, &j->tk, &j->why)) != SEAM_OK)
             return rc;
         have = 1;
@@ -418,19 +421,44 @@ api_tmf_patch_input_or_reply(struct req *r, const json_t *body, json_t **attrs, 
     return 0;
 }
 
+/* The request's media type is application/json-patch+json (RFC 6902). */
+static int
+is_json_patch(struct req *r)
+{
+    const char *ct = http_header_value(r, "Content-Type");
+    static const char jp[] = "application/json-patch+json";
+    return ct != NULL && strncasecmp(ct, jp, sizeof(jp) - 1) == 0 &&
+           (ct[sizeof(jp) - 1] == '\0' || ct[sizeof(jp) - 1] == ';');
+}
+
 void
 api_tmf_patch(struct req *r)
 {
-    json_t *body = http_body_json_or_reply(r), *attrs = NULL;
+    int json_patch = is_json_patch(r);
+    json_t *body = json_patch ? http_body_json_array_or_reply(r) : http_body_json_or_reply(r);
+    json_t *attrs = NULL;
     const char *status = NULL;
+    int append_notes = 0;
     if (body == NULL)
         return;
+    if (json_patch) { /* RFC 6902: as the merge patch it amounts to */
+        struct tmf_problem p;
+        json_t *merge;
+        if (tmf_json_patch(body, &merge, &append_notes, &p) != 0) {
+            http_error(r, p.code, p.msg, p.field[0] ? p.field : NULL);
+            json_decref(body);
+            return;
+        }
+        json_decref(body);
+        body = merge;
+    }
     if (api_tmf_patch_input_or_reply(r, body, &attrs, &status) != 0) {
         json_decref(body);
         return;
     }
     struct tmf_job *j = xcalloc(1, sizeof(*j));
     j->attrs = attrs;
+    j->append_notes = append_notes;
     j->status = status ? xstrdup(status) : NULL;
     const char *reason = json_string_value(json_object_get(body, "statusChangeReason"));
     j->reason = xstrdup(reason ? reason : "changed through TMF621");

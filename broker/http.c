@@ -344,6 +344,30 @@ error_shape(const struct req *r)
     return flags;
 }
 
+/* "urn:seam:field:PATH" or "urn:seam:parameter:NAME", PATH percent-encoded
+ * but for RFC 3986's unreserved characters; in a static buffer, cut at a
+ * whole escape (a field is at most a few hundred bytes). */
+static const char *
+reference_urn(int param, const char *field)
+{
+    static _Thread_local char urn[1024];
+    static const char hex[] = "0123456789ABCDEF";
+    int n = snprintf(urn, sizeof(urn), "urn:seam:%s:", param ? "parameter" : "field");
+    for (const unsigned char *p = (const unsigned char *)field; *p && n + 4 < (int)sizeof(urn);
+         p++) {
+        if ((*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z') || *p == '-' ||
+            *p == '_' || *p == '.' || *p == '~') {
+            urn[n++] = (char)*p;
+        } else {
+            urn[n++] = '%';
+            urn[n++] = hex[*p >> 4];
+            urn[n++] = hex[*p & 15];
+        }
+    }
+    urn[n] = '\0';
+    return urn;
+}
+
 /*
  * The structured error. message and field may quote a client's bytes (a
  * parser's text, a name from the body or the query): they are made valid
@@ -363,8 +387,14 @@ http_error(struct req *r, enum api_error e, const char *message, const char *fie
         snprintf(st, sizeof(st), "%d", status);
         body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "code", api_error_code(e), "reason",
                          api_error_message(e), "message", msg, "status", st, "@type", "Error");
-        if (fld)
-            json_object_set_new(body, "referenceError", json_string(fld));
+        if (fld) {
+            /* TMF630: referenceError is a URI. The attribute (or query
+             * argument) at fault, its bytes but the unreserved ones
+             * percent-encoded (RFC 3986). */
+            int param = e == E_BAD_PARAMETER || e == E_UNKNOWN_PARAM;
+            json_object_set_new(body, "referenceError",
+                                json_string_nocheck(reference_urn(param, fld)));
+        }
     } else {
         json_t *err = json_pack("{s:s, s:s}", "code", api_error_code(e), "message", msg);
         if (fld)
@@ -457,8 +487,22 @@ http_body_json_optional_or_reply(struct req *r)
     return http_body_json_or_reply(r);
 }
 
+static json_t *body_json_or_reply(struct req *r, int array_too);
+
 json_t *
 http_body_json_or_reply(struct req *r)
+{
+    return body_json_or_reply(r, 0);
+}
+
+json_t *
+http_body_json_array_or_reply(struct req *r)
+{
+    return body_json_or_reply(r, 1);
+}
+
+static json_t *
+body_json_or_reply(struct req *r, int array_too)
 {
     json_error_t jerr;
     if (r->body_len == 0) {
@@ -485,9 +529,11 @@ http_body_json_or_reply(struct req *r)
         http_error(r, E_BAD_JSON, msg, NULL);
         return NULL;
     }
-    if (!json_is_object(j)) {
+    if (!json_is_object(j) && !(array_too && json_is_array(j))) {
         json_decref(j);
-        http_error(r, E_BAD_JSON, "body must be a JSON object", NULL);
+        http_error(r, E_BAD_JSON,
+                   array_too ? "body must be a JSON array or object" : "body must be a JSON object",
+                   NULL);
         return NULL;
     }
     return j;
@@ -785,13 +831,16 @@ send_reply(struct req *r)
     return ret;
 }
 
+/* A JSON media type; a JSON Patch (RFC 6902) only where the endpoint is a PATCH. */
 static int
-media_json(const char *ct)
+media_json(const char *ct, const struct endpoint *ep)
 {
     if (ct == NULL)
         return 0;
-    static const char *const types[] = {"application/json", "application/merge-patch+json"};
-    for (int i = 0; i < 2; i++) {
+    static const char *const types[] = {"application/json", "application/merge-patch+json",
+                                        "application/json-patch+json"};
+    int ntypes = strcmp(ep->method, "PATCH") == 0 ? 3 : 2;
+    for (int i = 0; i < ntypes; i++) {
         size_t n = strlen(types[i]);
         if (strncasecmp(ct, types[i], n) == 0 && (ct[n] == '\0' || ct[n] == ';'))
             return 1;
@@ -992,7 +1041,7 @@ req_begin(struct req *r, const char *method, const char *url, const char *versio
             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         /* A declared type that is not JSON is refused before the body is read;
          * an undeclared one only if a body comes. */
-        if (ct != NULL && !media_json(ct)) {
+        if (ct != NULL && !media_json(ct, r->ep)) {
             http_error(r, E_MEDIA_TYPE, NULL, NULL);
             return;
         }

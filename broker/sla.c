@@ -149,6 +149,40 @@ sla_start(struct store_txn *t, const struct sla *s, const struct config *cfg,
     return rc;
 }
 
+static void fold(const struct sla *s, const struct config *cfg, struct assignment *asg, int64_t at);
+
+enum seam_err
+sla_replan(struct store_txn *t, const struct sla *s, const struct config *cfg,
+           const struct ticket *tk, struct assignment *asg, int64_t at)
+{
+    struct sla_clock *k = &asg->sla;
+    if (!k->present)
+        return SEAM_OK;
+    const struct config_sla *pol = policy_of(cfg, asg->partner);
+    int prio = tk->priority >= 0 && tk->priority < PRIO_COUNT ? tk->priority : PRIO_NORMAL;
+    struct calendar *cal = sla_calendar_of(s, cfg, asg->partner);
+    int64_t ack = (int64_t)pol->targets[prio].ack_minutes * 60000;
+    enum seam_err rc = SEAM_OK;
+    k->ack_target_ms = ack;
+    k->resolve_target_ms = (int64_t)pol->targets[prio].resolve_minutes * 60000;
+    /* The ack clock, while it runs: due from the claim's start by the new target. */
+    if (k->due_at[SLA_ACK] >= 0 && !kind_set_has(&k->breached, SLA_ACK)) {
+        rc = set_due(t, asg, tk->id, SLA_ACK, calendar_add(cal, k->assigned_ms, ack));
+        if (rc == SEAM_OK && !kind_set_has(&k->warned, SLA_WARN_ACK))
+            rc = set_due(
+                t, asg, tk->id, SLA_WARN_ACK,
+                calendar_add(cal, k->assigned_ms, (int64_t)((double)ack * pol->warning_fraction)));
+    }
+    /* The resolve clock, while it runs: the time so far kept, the rest by the new target. */
+    if (rc == SEAM_OK && k->running_since >= 0 && k->due_at[SLA_RESOLVE] >= 0 &&
+        !kind_set_has(&k->breached, SLA_RESOLVE)) {
+        fold(s, cfg, asg, at);
+        k->running_since = at;
+        rc = schedule_resolve(t, cal, pol, asg, tk->id, at);
+    }
+    return rc;
+}
+
 /* Clears one due instant (no ticket needed). */
 static enum seam_err
 clear_due(struct store_txn *t, struct assignment *asg, enum sla_kind kind)
@@ -285,6 +319,22 @@ sla_e2e_start(const struct sla *s, const struct config *cfg, struct ticket *tk, 
     e->running_since = at;
     e->due = calendar_add(lead_calendar(s, cfg), at, target);
     e->resolved_business_ms = SEAM_NULL_MS;
+}
+
+void
+sla_e2e_replan(const struct sla *s, const struct config *cfg, struct ticket *tk, int64_t at)
+{
+    struct e2e_clock *e = &tk->e2e;
+    if (!e->present)
+        return;
+    int prio = tk->priority >= 0 && tk->priority < PRIO_COUNT ? tk->priority : PRIO_NORMAL;
+    struct calendar *cal = lead_calendar(s, cfg);
+    e->target_ms = (int64_t)cfg->lead.sla->targets[prio].resolve_minutes * 60000;
+    if (e->running_since >= 0) {
+        e->elapsed_ms += calendar_between(cal, e->running_since, at);
+        e->running_since = at;
+        e->due = calendar_add(cal, at, e->target_ms - e->elapsed_ms);
+    }
 }
 
 void

@@ -24,6 +24,7 @@
 #include "record.h"
 #include "route.h"
 #include "ticket.h"
+#include "tmf.h"
 #include "tmf_note.h"
 
 /* The SLA clock calls, skipped when the context has no clocks. */
@@ -1056,21 +1057,43 @@ apply_tmf_update(struct act *x)
         return SEAM_ECORRUPT;
     const char *k;
     json_t *attr;
-    /* The notes are the requester's, written now (also in the event's changes). */
-    tmf_notes_stamp(json_object_get(x->a->tmf, "note"), x->who, x->at);
     json_object_foreach(x->a->tmf, k, attr)
     {
-        if (strcmp(k, "note") == 0) { /* notes are added, never replaced */
-            json_t *notes = json_object_get(tmf, "note"), *n;
-            size_t i;
-            if (notes == NULL) {
-                notes = json_array();
-                json_object_set_new(tmf, "note", notes);
+        if (json_is_null(attr)) { /* RFC 7396: null removes the attribute */
+            json_object_del(tmf, k);
+        } else if (strcmp(k, "note") == 0) {
+            json_t *old = json_object_get(tmf, "note"), *n, *notes = json_array();
+            size_t i, j;
+            if (x->a->tmf_append_notes) { /* JSON Patch add /note/-: the ticket's, then these */
+                json_array_foreach(old, i, n)
+                {
+                    json_array_append(notes, n);
+                }
             }
+            /* The notes are the requester's, written now (also in the event's changes);
+             * in a merge patch (RFC 7396: the array replaces the ticket's), a note with
+             * the text of one the ticket has is that note, as it was. */
+            char *taken = old ? xcalloc(json_array_size(old) + 1, 1) : NULL;
             json_array_foreach(attr, i, n)
             {
-                json_array_append_new(notes, json_deep_copy(n));
+                json_t *same = NULL, *o;
+                if (!x->a->tmf_append_notes)
+                    json_array_foreach(old, j, o)
+                    {
+                        if (!taken[j] &&
+                            json_equal(json_object_get(o, "text"), json_object_get(n, "text"))) {
+                            taken[j] = 1;
+                            same = o;
+                            break;
+                        }
+                    }
+                if (same == NULL)
+                    tmf_note_stamp(n, x->who, x->at);
+                json_array_append_new(notes, json_deep_copy(same ? same : n));
             }
+            free(taken);
+            json_object_set_new(tmf, "note", notes);
+            json_obj_str(x->data, "note_change", x->a->tmf_append_notes ? "added" : "replaced");
         } else {
             json_object_set(tmf, k, attr);
         }
@@ -1080,6 +1103,27 @@ apply_tmf_update(struct act *x)
     json_decref(tmf);
     if (tk->tmf == NULL)
         return SEAM_EINVAL;
+    /* A severity re-prioritises the ticket (tmf.h's mapping) and re-plans its
+     * running SLA clocks, in this signed event (priority: from, to). */
+    json_t *sev = json_object_get(x->a->tmf, "severity");
+    int prio = json_is_string(sev) ? tmf_priority_of_severity(json_string_value(sev)) : -1;
+    if (prio >= 0 && prio != (int)tk->priority) {
+        const struct ticket_ctx *c = x->c;
+        json_t *change = json_pack(
+            "{s:s?, s:s}", "from",
+            tk->priority >= 0 && tk->priority < PRIO_COUNT ? priority_names[tk->priority] : NULL,
+            "to", priority_names[prio]);
+        enum seam_err rc = json_obj_json(x->data, "priority", change);
+        json_decref(change);
+        if (rc != SEAM_OK)
+            return rc;
+        tk->priority = prio;
+        for (size_t i = 0; i < tk->nassignments; i++)
+            if (assignment_is_live(&tk->assignments[i]))
+                SLA(sla_replan(x->t, c->sla, c->cfg, tk, &tk->assignments[i], x->now));
+        if (c->sla != NULL)
+            sla_e2e_replan(c->sla, c->cfg, tk, x->now);
+    }
     return json_obj_json(x->data, "changes", x->a->tmf);
 }
 

@@ -326,17 +326,23 @@ notes_kept(const json_t *notes)
     return out;
 }
 
-static int
-priority_of_severity(const char *sev)
+int
+tmf_priority_of_severity(const char *sev)
 {
+    if (sev == NULL)
+        return -1;
     if (!strcasecmp(sev, "critical") || !strcasecmp(sev, "urgent"))
         return PRIO_URGENT;
     if (!strcasecmp(sev, "high") || !strcasecmp(sev, "major"))
         return PRIO_HIGH;
+    if (!strcasecmp(sev, "medium") || !strcasecmp(sev, "normal"))
+        return PRIO_NORMAL;
     if (!strcasecmp(sev, "low") || !strcasecmp(sev, "minor"))
         return PRIO_LOW;
-    return PRIO_NORMAL;
+    return -1;
 }
+
+#define SEVERITIES "Critical, Urgent, High, Major, Medium, Normal, Low or Minor (any case)"
 
 /* The first related entity of one of the roles whose name or id is in vocab. */
 static const char *
@@ -394,6 +400,8 @@ tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in,
 {
     if (check_object(body, &ticket_type, "", p) != 0)
         return -1;
+    if (tmf_priority_of_severity(json_string_value(json_object_get(body, "severity"))) < 0)
+        return problem(p, E_INVALID_FIELD, "severity", "must be " SEVERITIES);
     const char *desc = json_string_value(json_object_get(body, "description"));
     const char *sev = json_string_value(json_object_get(body, "severity"));
     const char *type = json_string_value(json_object_get(body, "ticketType"));
@@ -433,7 +441,7 @@ tmf_input(const struct config *cfg, const json_t *body, struct ticket_input *in,
     for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++)
         if (fact_from_complaint(&cfg->fact_kinds[k]) && v[k] != NULL)
             in->facts[k] = xstrdup(v[k]);
-    in->priority = priority_of_severity(sev);
+    in->priority = tmf_priority_of_severity(sev);
     json_t *a = json_object();
     for (const struct tmf_attr *k = ticket_attrs; k->name; k++)
         if ((k->flags & TF_KEEP) && json_object_get(body, k->name))
@@ -459,8 +467,16 @@ tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tmf_pr
             return problem(p, E_UNKNOWN_FIELD, at, "not a TroubleTicket attribute");
         if (!(a->flags & TF_PATCH))
             return problem(p, E_INVALID_FIELD, at, "this attribute cannot be changed");
+        if (json_is_null(v)) { /* RFC 7396: null removes the attribute */
+            if (!(a->flags & TF_KEEP) && strcmp(key, "note") != 0)
+                return problem(p, E_INVALID_FIELD, at,
+                               "this attribute cannot be removed (null): the ticket always has it");
+            continue;
+        }
         if (check_attr(v, a, at, p) != 0)
             return -1;
+        if (strcmp(key, "severity") == 0 && tmf_priority_of_severity(json_string_value(v)) < 0)
+            return problem(p, E_INVALID_FIELD, at, "must be " SEVERITIES);
         if (strcmp(key, "status") == 0) {
             const char *const *s;
             for (s = statuses; *s && strcmp(*s, json_string_value(v)) != 0; s++)
@@ -478,13 +494,136 @@ tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tmf_pr
         if (strcmp(key, "status") == 0 || strcmp(key, "@type") == 0 ||
             strcmp(key, "statusChangeReason") == 0)
             continue; /* the status goes through its own action, with the reason as its text */
-        if (strcmp(key, "note") == 0)
+        if (strcmp(key, "note") == 0 && !json_is_null(v))
             json_object_set_new(out, key, notes_kept(v));
         else
             json_object_set(out, key, v);
     }
     *attrs = out;
     return 0;
+}
+
+/* A JSON Pointer of one reference token ("/name"): the member's name
+ * (~1 and ~0 unescaped) in out, or -1. */
+static int
+pointer_member(const char *path, char *out, size_t outsz)
+{
+    size_t n = 0;
+    if (path[0] != '/')
+        return -1;
+    for (const char *c = path + 1; *c; c++) {
+        char ch = *c;
+        if (ch == '/')
+            return -1;
+        if (ch == '~') {
+            if (c[1] != '0' && c[1] != '1')
+                return -1;
+            ch = c[1] == '0' ? '~' : '/';
+            c++;
+        }
+        if (n + 1 >= outsz)
+            return -1;
+        out[n++] = ch;
+    }
+    out[n] = '\0';
+    return n > 0 ? 0 : -1;
+}
+
+int
+tmf_json_patch(const json_t *ops, json_t **merge, int *append_notes, struct tmf_problem *p)
+{
+    json_t *op, *out = NULL, *notes = NULL;
+    size_t i;
+    char at[TMF_FIELD_MAX], member[TMF_FIELD_MAX];
+    *merge = NULL;
+    *append_notes = 0;
+    if (!json_is_array(ops) || json_array_size(ops) == 0 || json_array_size(ops) > 100)
+        return problem(p, E_INVALID_FIELD, "",
+                       "a JSON Patch (RFC 6902) is an array of 1 to 100 operations");
+    out = json_object();
+    json_array_foreach(ops, i, op)
+    {
+        const char *key, *name = json_string_value(json_object_get(op, "op"));
+        const char *path = json_string_value(json_object_get(op, "path"));
+        json_t *x, *value = json_object_get(op, "value");
+        snprintf(at, sizeof(at), "[%zu]", i);
+        if (!json_is_object(op)) {
+            problem(p, E_INVALID_FIELD, at, "a JSON Patch operation is an object");
+            goto bad;
+        }
+        json_object_foreach(op, key, x)
+        {
+            if (strcmp(key, "op") != 0 && strcmp(key, "path") != 0 && strcmp(key, "value") != 0 &&
+                strcmp(key, "from") != 0) {
+                char k[TMF_FIELD_MAX];
+                path_key(k, at, key);
+                problem(p, E_UNKNOWN_FIELD, k, "not a member of a JSON Patch operation");
+                goto bad;
+            }
+        }
+        snprintf(at, sizeof(at), "[%zu].op", i);
+        if (name == NULL) {
+            problem(p, E_MISSING_FIELD, at, "every operation has an op");
+            goto bad;
+        }
+        if (strcmp(name, "add") != 0 && strcmp(name, "replace") != 0 &&
+            strcmp(name, "remove") != 0) {
+            problem(p, E_INVALID_FIELD, at,
+                    "seam takes the JSON Patch operations add, replace and remove (not move, "
+                    "copy or test)");
+            goto bad;
+        }
+        snprintf(at, sizeof(at), "[%zu].path", i);
+        if (path == NULL) {
+            problem(p, E_MISSING_FIELD, at, "every operation has a path");
+            goto bad;
+        }
+        if (strcmp(path, "/note/-") == 0 && strcmp(name, "add") == 0) {
+            /* Appending a note: the one change of an array element seam takes. */
+            if (json_object_get(out, "note") != NULL) {
+                problem(p, E_INVALID_FIELD, at, "the notes are both replaced and added to");
+                goto bad;
+            }
+            if (notes == NULL)
+                notes = json_array();
+            if (value == NULL) {
+                snprintf(at, sizeof(at), "[%zu].value", i);
+                problem(p, E_MISSING_FIELD, at, "add takes a value: the Note");
+                goto bad;
+            }
+            json_array_append(notes, value);
+            continue;
+        }
+        if (pointer_member(path, member, sizeof(member)) != 0) {
+            problem(p, E_INVALID_FIELD, at,
+                    "seam takes paths to a TroubleTicket attribute (/name) and /note/- (add a "
+                    "note); not the inside of an attribute");
+            goto bad;
+        }
+        if (strcmp(member, "note") == 0 && notes != NULL) {
+            problem(p, E_INVALID_FIELD, at, "the notes are both replaced and added to");
+            goto bad;
+        }
+        if (strcmp(name, "remove") == 0) {
+            json_object_set_new(out, member, json_null());
+        } else if (value == NULL || json_is_null(value)) {
+            snprintf(at, sizeof(at), "[%zu].value", i);
+            problem(p, E_MISSING_FIELD, at, "add and replace take a value (remove takes none)");
+            goto bad;
+        } else {
+            json_object_set(out, member, value);
+        }
+    }
+    if (notes != NULL) {
+        json_object_set_new(out, "note", notes);
+        *append_notes = 1;
+    }
+    *merge = out;
+    return 0;
+bad:
+    json_decref(out);
+    json_decref(notes);
+    return -1;
 }
 
 /* The severity shown for a priority (enum priority; -1: none) when the client gave none. */

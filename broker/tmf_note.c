@@ -18,3 +18,12 @@ tmf_notes_stamp(json_t *notes, const struct principal *who, const char *at)
     }
     free(author);
 }
+
+void
+tmf_note_stamp(json_t *note, const struct principal *who, const char *at)
+{
+    char *author = xasprintf("%s:%s", auth_role_name(who->role), who->subject);
+    json_object_set_new(note, "author", json_string(author));
+    json_object_set_new(note, "date", json_string(at));
+    free(author);
+}

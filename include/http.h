@@ -143,6 +143,8 @@ const char *http_header_value(struct req *r, const char *name);
 
 /* The parsed body (an object), or NULL after replying 400 or 415. New reference. */
 json_t *http_body_json_or_reply(struct req *r);
+/* The same, also taking an array (a JSON Patch). */
+json_t *http_body_json_array_or_reply(struct req *r);
 /* The same, but an empty body is an empty object. */
 json_t *http_body_json_optional_or_reply(struct req *r);
 

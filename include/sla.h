@@ -38,6 +38,15 @@ struct calendar *sla_calendar_of(const struct sla *s, const struct config *cfg, 
 /* A new assignment's clock, started at `at`; paused from the start if the ticket is pending. */
 enum seam_err sla_start(struct store_txn *t, const struct sla *s, const struct config *cfg,
                         const struct ticket *tk, struct assignment *asg, int64_t at) SEAM_WUR;
+/*
+ * The ticket's priority changed (a TMF621 severity): the claim's targets
+ * become the policy's for the new priority and its running clocks are
+ * re-planned: the ack clock's due from the claim's start, the resolve
+ * clock's from now with the business time so far kept. Clocks stopped,
+ * paused or already breached keep what they had.
+ */
+enum seam_err sla_replan(struct store_txn *t, const struct sla *s, const struct config *cfg,
+                         const struct ticket *tk, struct assignment *asg, int64_t at) SEAM_WUR;
 /* Acknowledged: the ack clock stops. */
 enum seam_err sla_acked(struct store_txn *t, const struct sla *s, const struct config *cfg,
                         struct assignment *asg, int64_t at) SEAM_WUR;
@@ -69,6 +78,9 @@ enum seam_err sla_drop(struct store_txn *t, const uint8_t *key, size_t len) SEAM
  * after a reopen. Kept in the ticket's e2e; driven by status changes.
  */
 void sla_e2e_start(const struct sla *s, const struct config *cfg, struct ticket *tk, int64_t at);
+/* The ticket's priority changed: the end-to-end target is the new priority's; a running
+ * clock keeps its time so far and is due by the new target. */
+void sla_e2e_replan(const struct sla *s, const struct config *cfg, struct ticket *tk, int64_t at);
 void sla_e2e_status(const struct sla *s, const struct config *cfg, struct ticket *tk,
                     enum ticket_status before, int64_t at);
 

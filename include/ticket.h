@@ -149,7 +149,9 @@ struct ticket_action_req {
                              * ticket it is merged into */
     json_t *signature;      /* a partner's verified signature of its request, kept in the event */
     int64_t due_ms;         /* TA_SLA: the due instant that came */
-    json_t *tmf;            /* TA_TMF_UPDATE: the attributes */
+    json_t *tmf;            /* TA_TMF_UPDATE: the attributes (null: removed, RFC 7396) */
+    int tmf_append_notes;   /* TA_TMF_UPDATE: tmf's notes are added (JSON Patch add /note/-),
+                             * not put in the place of the ticket's (merge patch) */
     /* TA_FACTS, TA_REOPEN: corrected facts of the complaint (fact_kinds'
      * FACT_FROM_COMPLAINT rows), by enum fact: bit k of facts_given says
      * fact k is given; its value NULL clears an optional fact. */

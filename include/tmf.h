@@ -5,7 +5,8 @@
  * ticketType, name, externalId, note, relatedEntity, channel, ...) are kept
  * in the record's "tmf" object. Mapping (also in the README):
  *   severity   -> priority: Critical/Urgent -> urgent, High/Major -> high,
- *                 Low/Minor -> low, anything else -> normal
+ *                 Medium/Normal -> normal, Low/Minor -> low (any other: 400);
+ *                 a PATCH of the severity re-prioritises the ticket
  *   ticketType -> a service or symptom of that name; "connectivity" ->
  *                 service internet; "device" -> symptom equipment_fault
  *   relatedEntity role service / equipment (device, resource) / symptom,
@@ -57,6 +58,22 @@ int tmf_input(const struct config *cfg, const json_t *body, struct ticket_input 
  * borrowed from body: one of TroubleTicketStatusType's). -1 with *p set.
  */
 int tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tmf_problem *p);
+
+/*
+ * A JSON Patch (RFC 6902, application/json-patch+json) as the merge patch
+ * tmf_patch checks (*merge, new reference): add and replace of a
+ * TroubleTicket attribute ("/name") set it, remove removes it (null), and
+ * add to "/note/-" appends a note (*append_notes = 1: the notes of *merge
+ * are added to the ticket's, not put in their place). Any other operation
+ * (move, copy, test) or path (inside an attribute) is refused: -1 with *p
+ * naming the operation ([i].op, [i].path).
+ */
+int tmf_json_patch(const json_t *ops, json_t **merge, int *append_notes, struct tmf_problem *p);
+
+/* A TroubleTicket severity's priority (enum priority): Critical/Urgent ->
+ * urgent, High/Major -> high, Medium/Normal -> normal, Low/Minor -> low, in
+ * any case; -1 for any other value (refused: 400). */
+int tmf_priority_of_severity(const char *sev);
 
 /*
  * The facts of a complaint that a patch's attributes name (a related

@@ -17,5 +17,7 @@
  * never kept.
  */
 void tmf_notes_stamp(json_t *notes, const struct principal *who, const char *at);
+/* One note, as tmf_notes_stamp does each. */
+void tmf_note_stamp(json_t *note, const struct principal *who, const char *at);
 
 #endif

@@ -105,10 +105,28 @@ req() {
         args+=(-H "Content-Type: $ctype" --data-binary "$body")
     fi
     STATUS=$(curl "${args[@]}" "$(URL "$path")")
+    [ -z "${SEAM_CAPTURE:-}" ] || capture "$method" "$path"
+}
+
+# With SEAM_CAPTURE=FILE, each answer req gets is appended to FILE as one JSON
+# line (method, path, status, content type, body), for tests/contract/validate.js
+# to check against docs/openapi.yaml.
+capture() { # METHOD PATH
+    jq -nc --arg m "$1" --arg p "$2" --arg s "$STATUS" --arg t "$(header content-type)" \
+        --rawfile b "$TMP/body" '{method: $m, path: $p, status: ($s | tonumber), type: $t, body: $b}' \
+        >>"$SEAM_CAPTURE"
 }
 
 body() { cat "$TMP/body"; }
 jbody() { jq -r "$1" "$TMP/body"; }
+# jref: a TMF621 error's referenceError (urn:seam:field:PATH or
+# urn:seam:parameter:NAME, percent-encoded) as the plain attribute or argument.
+jref() {
+    local s
+    s=$(jq -r '.referenceError // empty' "$TMP/body")
+    s=${s#urn:seam:*:}
+    printf '%b' "${s//%/\\x}"
+}
 header() { grep -i "^$1:" "$TMP/headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
 # A customer with a token: new_customer ID [BUNDLE REGION [MORE-ARGS...]] -> prints the token

@@ -14,6 +14,8 @@ while read -r method path; do
         inside && /^  [^ ]/ { inside = 0 }
         inside && index($0, m) == 1 { found = 1 }
         END { print found ? "yes" : "no" }' "$API")
+    # A trailing-slash alias is named by its operation's x-also-served-at.
+    [ "$documented" = yes ] || ! grep -q "^      x-also-served-at: $path\$" "$API" || documented=yes
     check "$method $path is in docs/openapi.yaml" [ "$documented" = yes ]
 done <<<"$rows"
 for path in $(grep -o '^  /[^:]*' "$API"); do

@@ -57,7 +57,7 @@ req POST "/v1/assignments/$AA/progress" "$FIB" '{"note":"Technician booked."}'
 expect "the partner's progress note on the full ticket" 409 ticket_full
 PATCH "$C1" "$TA" '{"note":[{"text":"From the CRM."}]}'
 expect "a TMF note on the full ticket (TMF Error shape)" 409 ticket_full
-check "... naming the attribute" [ "$(jbody .referenceError)" = note ]
+check "... naming the attribute" [ "$(jref)" = note ]
 check "nothing was stored by either" unchanged "$TA" "$before" "$tree"
 req POST "/v1/assignments/$AA/resolve" "$FIB" '{"resolution":"ONT replaced."}'
 check "the partner still resolves the full ticket" [ "$STATUS" = 200 ]
@@ -98,7 +98,7 @@ check "... and the open ticket keeps a live owner" [ "$(jq '[.assignments[] | se
 tree=$(tree_size)
 req POST "$TMF/troubleTicket" "$C1" '{"description":"x","severity":"Low","ticketType":"connectivity","attachment":[{"name":"a"},{"name":"b"},{"name":"c"}]}'
 expect "a TMF filing with three attachments" 409 ticket_full
-check "the error names the attribute" [ "$(jbody .referenceError)" = attachment ]
+check "the error names the attribute" [ "$(jref)" = attachment ]
 req POST "$TMF/troubleTicket" "$C1" '{"description":"x","severity":"Low","ticketType":"connectivity","note":[{"text":"1"},{"text":"2"},{"text":"3"},{"text":"4"},{"text":"5"},{"text":"6"}]}'
 expect "a TMF filing with six notes" 409 ticket_full
 check "no ticket was filed by either" [ "$(tree_size)" = "$tree" ]

@@ -183,7 +183,7 @@ SIZE=$(tree_size)
 refused() { # QUERY NAMED WHY
     req GET "$TMF/troubleTicket?$1" "$LEAD"
     check "$3: ?$1 is 400 naming $2" [ "$STATUS" = 400 -a "$(jbody .code)" = invalid_parameter \
-        -a "$(jbody .referenceError)" = "$2" -a "$(jbody '."@type"')" = Error -a "$(jbody .status)" = 400 ]
+        -a "$(jref)" = "$2" -a "$(jbody '."@type"')" = Error -a "$(jbody .status)" = 400 ]
 }
 refused "colour=red" colour "an unknown attribute"
 refused "status=acknowledged&colour=red" colour "an unknown attribute beside a good one"
@@ -214,19 +214,19 @@ refused "priority=extreme" priority "a priority that is none"
 LONG=$(printf 'x%.0s' $(seq 1 300))
 req GET "$TMF/troubleTicket?$LONG=1" "$LEAD"
 check "a long unknown name is 400, named cut to 64 bytes" \
-    [ "$STATUS" = 400 -a "$(jbody .referenceError)" = "${LONG:0:64}" ]
+    [ "$STATUS" = 400 -a "$(jref)" = "${LONG:0:64}" ]
 MANY=$(for i in $(seq 1 40); do printf 'creationDate.gt=2020-01-01T00:00:%02dZ&' $i; done)
 req GET "$TMF/troubleTicket?${MANY}limit=5" "$LEAD"
 check "more than 32 filters: 400" [ "$STATUS" = 400 -a "$(jbody .code)" = invalid_parameter ]
 req GET "$TMF/troubleTicket?%FF%FE.gt=%FF" "$LEAD"
 check "a name that is not UTF-8: 400, named as valid UTF-8" \
-    [ "$STATUS" = 400 -a "$(jbody .code)" = invalid_parameter -a -n "$(jbody .referenceError)" ]
+    [ "$STATUS" = 400 -a "$(jbody .code)" = invalid_parameter -a -n "$(jref)" ]
 req GET "$TMF/troubleTicket?severity=$(printf 'High%.0s,' $(seq 1 64))High" "$LEAD"
-check "65 values in one filter: 400" [ "$STATUS" = 400 -a "$(jbody .referenceError)" = severity ]
+check "65 values in one filter: 400" [ "$STATUS" = 400 -a "$(jref)" = severity ]
 req GET "$TMF/troubleTicket?severity=$(printf 'High%.0s,' $(seq 1 63))High" "$LEAD"
 check "64 values: taken" [ "$STATUS" = 200 -a "$(header X-Total-Count)" = "$(jq '[.[] | select(.severity == "High")] | length' "$ALL")" ]
 req GET "$TMF/troubleTicket?severity=High&offset=-1" "$LEAD"
-check "a bad offset beside a filter: 400 naming offset" [ "$STATUS" = 400 -a "$(jbody .referenceError)" = offset ]
+check "a bad offset beside a filter: 400 naming offset" [ "$STATUS" = 400 -a "$(jref)" = offset ]
 req GET "$TMF/troubleTicket?colour=red" ""
 check "without credentials: 401 before any filter is judged" [ "$STATUS" = 401 ]
 check "nothing was written by the refused requests" [ "$(tree_size)" = "$SIZE" ]

@@ -6,7 +6,8 @@
  * is TMF's Error that dumps and parses back (never the 500 of an answer that
  * could not be written); what passes is storable: it dumps, parses back
  * equal and nests far below any parser's limit, also once its notes carry
- * seam's author and date.
+ * seam's author and date. Each body is also tried as a JSON Patch (RFC
+ * 6902, tmf_json_patch), with the same checks of the merge patch it makes.
  *
  * One input in eight (by its first byte) also goes in a second time nested
  * deep: the first byte picks 2,036 to 2,051 levels of arrays or objects
@@ -86,10 +87,47 @@ out:
     fuzz_req_free(&r);
 }
 
+/* The same body as a JSON Patch (RFC 6902): refused as TMF's Error, or the merge patch it
+ * amounts to, checked and storable as above. */
+static void
+one_json_patch(const uint8_t *data, size_t size)
+{
+    struct req r;
+    struct tmf_problem p;
+    json_t *merge = NULL, *attrs = NULL;
+    const char *status = NULL;
+    int append = -1;
+    fuzz_req_init(&r, PATH, data, size);
+    as(&r, ROLE_CUSTOMER, "c1");
+    json_t *ops = http_body_json_array_or_reply(&r);
+    if (ops == NULL) {
+        fuzz_assert_error_reply(&r);
+        goto out;
+    }
+    if (tmf_json_patch(ops, &merge, &append, &p) != 0) {
+        FUZZ_ASSERT(merge == NULL);
+        http_error(&r, p.code, p.msg, p.field[0] ? p.field : NULL);
+        fuzz_assert_error_reply(&r);
+    } else if (api_tmf_patch_input_or_reply(&r, merge, &attrs, &status) != 0) {
+        FUZZ_ASSERT(append == 0 || append == 1);
+        fuzz_assert_error_reply(&r);
+    } else {
+        FUZZ_ASSERT(!r.replied && attrs != NULL);
+        tmf_notes_stamp(json_object_get(attrs, "note"), &r.who, "2026-01-01T00:00:00.000Z");
+        fuzz_assert_storable(attrs, 2);
+        json_decref(attrs);
+    }
+    json_decref(merge);
+    json_decref(ops);
+out:
+    fuzz_req_free(&r);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     one_body(data, size);
+    one_json_patch(data, size);
     if (size == 0 || (data[0] & 0x0e) != 0)
         return 0; /* one input in eight goes in deep too: it costs a hundred shallow ones */
     static const char head[] =

@@ -110,7 +110,7 @@ ticket_new(const char *priority, enum ticket_status status, const char *owner)
 }
 
 struct clock_op {
-    enum { OP_START, OP_ACK, OP_PAUSE, OP_RESUME, OP_STOP } op;
+    enum { OP_START, OP_ACK, OP_PAUSE, OP_RESUME, OP_STOP, OP_REPLAN } op;
     int64_t at;
 };
 
@@ -129,6 +129,8 @@ clock_fn(struct store_txn *t, void *arg)
         return sla_resume(t, sla, cfg, &record, c->at);
     case OP_STOP:
         return sla_stop(t, sla, cfg, asg(), c->at);
+    case OP_REPLAN:
+        return sla_replan(t, sla, cfg, &record, asg(), c->at);
     }
     return SEAM_EINVAL;
 }
@@ -352,6 +354,41 @@ test_targets(void)
     clock_stop(t);
 }
 
+/* A new priority (a TMF621 severity): the running clocks are re-planned by its targets. */
+static void
+test_replan(void)
+{
+    int64_t t = at("2026-11-18T10:00:00Z"); /* noc: round the clock, warnings at 0.8 */
+    struct dues d;
+    ok(clock_start("noc", "low", 0, t) == SEAM_OK, "a low ticket's clock (noc: 4 h, 2 days)");
+    record.priority = priority_parse("urgent");
+    ok(clock_do(OP_REPLAN, t + 60 * MIN) == SEAM_OK, "an hour later it is urgent: re-planned");
+    d = dues();
+    ok(asg()->sla.ack_target_ms == 15 * MIN && asg()->sla.resolve_target_ms == 240 * MIN,
+       "the targets are urgent's: 15 min and 4 h");
+    ok(d.count == 4 && d.at[SLA_ACK] == t + 15 * MIN && d.at[SLA_WARN_ACK] == t + 12 * MIN,
+       "the ack clock is due 15 min after the claim was made (past: the scheduler fires it)");
+    ok(d.at[SLA_RESOLVE] == t + 240 * MIN && d.at[SLA_WARN_RESOLVE] == t + 192 * MIN,
+       "the resolve clock keeps its hour and is due the rest of 4 h (%s, %s)",
+       iso(d.at[SLA_RESOLVE]), iso(d.at[SLA_WARN_RESOLVE]));
+    ok(asg()->sla.resolve_elapsed_ms == 60 * MIN && asg()->sla.running_since == t + 60 * MIN,
+       "... the hour folded into its elapsed time, running on from the change");
+    clock_stop(t + 61 * MIN);
+
+    ok(clock_start("noc", "urgent", 0, t) == SEAM_OK && clock_ack(t + 5 * MIN) == SEAM_OK &&
+           clock_pause(t + 30 * MIN) == SEAM_OK,
+       "an urgent clock, acknowledged, then paused (pending)");
+    record.priority = priority_parse("low");
+    ok(clock_do(OP_REPLAN, t + 90 * MIN) == SEAM_OK, "made low while paused");
+    d = dues();
+    ok(d.count == 0 && asg()->sla.resolve_target_ms == 2880 * MIN,
+       "nothing is due: the ack clock stopped, the resolve clock paused; the target is low's");
+    ok(clock_resume(t + 120 * MIN) == SEAM_OK &&
+           dues().at[SLA_RESOLVE] == t + 120 * MIN + (2880 - 30) * MIN,
+       "resumed: due by the new target, its 30 min kept");
+    clock_stop(t + 121 * MIN);
+}
+
 static void
 test_business_time(void)
 {
@@ -508,6 +545,7 @@ main(void)
         return done_testing();
     test_calendars();
     test_targets();
+    test_replan();
     test_business_time();
     test_pause();
     test_e2e();

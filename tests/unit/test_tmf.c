@@ -222,6 +222,79 @@ patches(void)
     patch_refused("{\"note\":[{\"text\":\"x\"},{}]}", E_MISSING_FIELD, "note[1].text");
     patch_refused("{\"relatedEntity\":[{\"id\":\"x\",\"name\":[[[[]]]]}]}", E_INVALID_FIELD,
                   "relatedEntity[0].name");
+    /* RFC 7396: null removes what a ticket may lack; what it always has stays. */
+    body = json_loads("{\"externalId\":null,\"note\":null,\"severity\":null}", 0, NULL);
+    rc = tmf_patch(body, &attrs, &status, &p);
+    ok(rc == 0 && json_object_size(attrs) == 3 && json_is_null(json_object_get(attrs, "note")) &&
+           json_is_null(json_object_get(attrs, "externalId")),
+       "null removes externalId, note and severity (kept as null in the attributes)");
+    json_decref(attrs);
+    json_decref(body);
+    patch_refused("{\"description\":null}", E_INVALID_FIELD, "description");
+    patch_refused("{\"status\":null}", E_INVALID_FIELD, "status");
+    patch_refused("{\"severity\":\"nanana\"}", E_INVALID_FIELD, "severity");
+    patch_refused("{\"creationDate\":null}", E_INVALID_FIELD, "creationDate");
+    ok(tmf_priority_of_severity("critical") == PRIO_URGENT &&
+           tmf_priority_of_severity("Minor") == PRIO_LOW &&
+           tmf_priority_of_severity("Medium") == PRIO_NORMAL &&
+           tmf_priority_of_severity("Sorta") == -1 && tmf_priority_of_severity(NULL) == -1,
+       "severities map to priorities; any other is none");
+}
+
+/* A JSON Patch (RFC 6902) as the merge patch it amounts to. */
+static void
+json_patches(void)
+{
+    struct tmf_problem p;
+    json_t *merge = NULL;
+    int append = -1;
+    json_t *ops = json_loads("[{\"op\":\"add\",\"path\":\"/note/-\",\"value\":{\"text\":\"a\"}},"
+                             "{\"op\":\"add\",\"path\":\"/note/-\",\"value\":{\"text\":\"b\"}}]",
+                             0, NULL);
+    int rc = tmf_json_patch(ops, &merge, &append, &p);
+    ok(rc == 0 && append == 1 && json_array_size(json_object_get(merge, "note")) == 2,
+       "add /note/- twice: two notes to append");
+    json_decref(merge);
+    json_decref(ops);
+    ops = json_loads("[{\"op\":\"replace\",\"path\":\"/name\",\"value\":\"n\"},"
+                     "{\"op\":\"remove\",\"path\":\"/externalId\"},"
+                     "{\"op\":\"add\",\"path\":\"/a~1b~0\",\"value\":1}]",
+                     0, NULL);
+    rc = tmf_json_patch(ops, &merge, &append, &p);
+    ok(rc == 0 && append == 0 && json_is_null(json_object_get(merge, "externalId")) &&
+           json_is_string(json_object_get(merge, "name")) && json_object_get(merge, "a/b~"),
+       "replace, remove and add of members (~1 and ~0 unescaped)");
+    json_decref(merge);
+    json_decref(ops);
+    static const struct {
+        const char *ops, *field;
+        enum api_error code;
+    } bad[] = {
+        {"{\"op\":\"add\"}", "", E_INVALID_FIELD},
+        {"[]", "", E_INVALID_FIELD},
+        {"[7]", "[0]", E_INVALID_FIELD},
+        {"[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b\"}]", "[0].op", E_INVALID_FIELD},
+        {"[{\"op\":\"test\",\"path\":\"/b\",\"value\":1}]", "[0].op", E_INVALID_FIELD},
+        {"[{\"path\":\"/b\"}]", "[0].op", E_MISSING_FIELD},
+        {"[{\"op\":\"add\",\"value\":1}]", "[0].path", E_MISSING_FIELD},
+        {"[{\"op\":\"remove\",\"path\":\"/note/0\"}]", "[0].path", E_INVALID_FIELD},
+        {"[{\"op\":\"add\",\"path\":\"name\",\"value\":1}]", "[0].path", E_INVALID_FIELD},
+        {"[{\"op\":\"add\",\"path\":\"/a~2\",\"value\":1}]", "[0].path", E_INVALID_FIELD},
+        {"[{\"op\":\"add\",\"path\":\"/\",\"value\":1}]", "[0].path", E_INVALID_FIELD},
+        {"[{\"op\":\"replace\",\"path\":\"/name\"}]", "[0].value", E_MISSING_FIELD},
+        {"[{\"op\":\"add\",\"path\":\"/note/-\",\"value\":{}},{\"op\":\"replace\",\"path\":"
+         "\"/note\",\"value\":[]}]",
+         "[1].path", E_INVALID_FIELD},
+        {"[{\"op\":\"add\",\"path\":\"/name\",\"value\":1,\"x\":2}]", "[0].x", E_UNKNOWN_FIELD},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ops = json_loads(bad[i].ops, JSON_DECODE_ANY, NULL);
+        memset(&p, 0, sizeof(p));
+        rc = tmf_json_patch(ops, &merge, &append, &p);
+        ok(rc == -1 && merge == NULL && p.code == bad[i].code && strcmp(p.field, bad[i].field) == 0,
+           "JSON Patch %s refused, naming '%s' (got '%s')", bad[i].ops, bad[i].field, p.field);
+        json_decref(ops);
+    }
 }
 
 /* Adds the arguments of a query ("a=b&c=d", no escapes) to f; the first problem in *p. */
@@ -401,6 +474,8 @@ main(void)
             E_INVALID_FIELD, "description");
     refused("{" BASE ",\"name\":{\"a\":\"b\"}}", E_INVALID_FIELD, "name");
     refused("{" BASE ",\"name\":null}", E_INVALID_FIELD, "name");
+    refused("{\"description\":\"x\",\"severity\":\"Sorta\",\"ticketType\":\"device\"}",
+            E_INVALID_FIELD, "severity");
     refused("{" BASE ",\"externalId\":{\"a\":\"b\"}}", E_INVALID_FIELD, "externalId");
     refused("{" BASE ",\"externalId\":42}", E_INVALID_FIELD, "externalId");
     refused("{" BASE ",\"note\":{\"author\":\"e3\"}}", E_INVALID_FIELD, "note");
@@ -419,6 +494,7 @@ main(void)
     notes();
     kept();
     patches();
+    json_patches();
     filters();
     config_free(c);
     return done_testing();
