@@ -9,6 +9,9 @@
 #   make format     clang-format every source file
 #   make faults     the broker and seamctl with store fault injection, in build-faults
 #                   (SEAM_FAULT_AT, the seam-fault-at header; see docs/operations.md)
+#   make install    binaries, man pages, the example configuration and the systemd
+#                   unit under PREFIX (default /usr/local), staged in DESTDIR if set
+#   make uninstall  removes what make install put there
 
 # The one place the version is written: the commands' --version and the man pages' footers.
 VERSION  = 0.1.0
@@ -170,10 +173,45 @@ format-check:
 	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c \
 	    tests/tools/*.c partners/*.c tests/fuzz/*.c tests/fuzz/*.h
 
+# Installation. PREFIX and DESTDIR as usual; the directories may be set one by one.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+SHAREDIR    ?= $(PREFIX)/share/seam
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+INSTALL     ?= install
+# What make install writes, relative to DESTDIR (make uninstall removes exactly these).
+INSTALLED_FILES = $(SBINDIR)/seam-broker $(SBINDIR)/seamctl $(BINDIR)/seam-partner \
+    $(MANDIR)/man1/seam-partner.1 $(MANDIR)/man5/seam.json.5 $(MANDIR)/man8/seam-broker.8 \
+    $(MANDIR)/man8/seamctl.8 $(SHAREDIR)/conf/seam.json \
+    $(patsubst conf/%,$(SHAREDIR)/conf/%,$(wildcard conf/examples/*.json)) \
+    $(UNITDIR)/seam-broker.service
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)/conf/examples \
+	    $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0755 $(BUILD)/seam-broker $(BUILD)/seamctl $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0755 $(BUILD)/seam-partner $(DESTDIR)$(BINDIR)/
+	for m in man/*.[158]; do \
+	    sed 's/^\.Os$$/.Os seam $(VERSION)/' "$$m" >"$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}" && \
+	    chmod 0644 "$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}" || exit 1; \
+	done
+	$(INSTALL) -m 0644 conf/seam.json $(DESTDIR)$(SHAREDIR)/conf/
+	$(INSTALL) -m 0644 conf/examples/*.json $(DESTDIR)$(SHAREDIR)/conf/examples/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SHAREDIR@|$(SHAREDIR)|g' dist/seam-broker.service.in \
+	    >$(DESTDIR)$(UNITDIR)/seam-broker.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/seam-broker.service
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
+	-rmdir $(DESTDIR)$(SHAREDIR)/conf/examples $(DESTDIR)$(SHAREDIR)/conf $(DESTDIR)$(SHAREDIR)
+
 clean:
 	rm -rf build build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
 	    seam-partner
 
 .PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
-        faults
+        faults install uninstall
 .SECONDARY:
