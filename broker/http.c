@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "record.h"
 #include "forward.h"
 #include "json_fast.h"
 #include "log.h"
@@ -161,6 +162,10 @@ http_metrics_text(struct server *srv)
     EMIT("# HELP seam_store_map_bytes Size of the store's memory map.\n"
          "# TYPE seam_store_map_bytes gauge\nseam_store_map_bytes %llu\n",
          (unsigned long long)st.map_size);
+    EMIT("# HELP seam_store_map_max_bytes The size the store's map may grow to "
+         "(limits.map_max_mb).\n"
+         "# TYPE seam_store_map_max_bytes gauge\nseam_store_map_max_bytes %llu\n",
+         (unsigned long long)srv->cfg->map_max);
     EMIT("# HELP seam_store_full_errors_total Batches refused because storage was full.\n"
          "# TYPE seam_store_full_errors_total counter\nseam_store_full_errors_total %llu\n",
          (unsigned long long)st.full_errors);
@@ -172,6 +177,9 @@ http_metrics_text(struct server *srv)
          "by the writer.\n"
          "# TYPE seam_store_stale_stages_total counter\nseam_store_stale_stages_total %llu\n",
          (unsigned long long)st.stale_stages);
+    EMIT("# HELP seam_build_info The broker's release and the store format it writes.\n"
+         "# TYPE seam_build_info gauge\nseam_build_info{version=\"%s\",store_format=\"%u\"} 1\n",
+         SEAM_VERSION, (unsigned)RECORD_FORMAT);
     EMIT("# HELP seam_uptime_seconds Seconds since the broker started.\n"
          "# TYPE seam_uptime_seconds gauge\nseam_uptime_seconds %lld\n",
          (long long)((now_ms() - srv->started_ms) / 1000));
