@@ -15,7 +15,7 @@ awk '/<!-- alerting rules:/ { on = 1; next } on && /^```yaml/ { p = 1; next } p 
 check "docs/operations.md has the rules block" [ -s "$TMP/rules.yml" ]
 
 if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ]; then
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } \
+    flock -w 600 /tmp/seam-tests-apt.lock sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus" \
         >"$TMP/apt.log" 2>&1
 fi
 if command -v promtool >/dev/null; then

@@ -18,7 +18,7 @@ UNIT=$DEST/usr/local/lib/systemd/system/seam-broker.service
 need() { # command package: installs the package as root when the command is missing
     command -v "$1" >/dev/null && return 0
     [ "$(id -u)" = 0 ] || return 1
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2"; } \
+    flock -w 600 /tmp/seam-tests-apt.lock sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $2" \
         >"$TMP/apt.$2.log" 2>&1
     command -v "$1" >/dev/null
 }
