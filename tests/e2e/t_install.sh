@@ -9,11 +9,14 @@
 # leaves no file behind. Another PREFIX moves everything, the unit's
 # ExecStart too.
 . "$(dirname "$0")/lib.sh"
+# make install builds what is missing first: the same build as the tests run (make check: SANITIZE=1).
+MKARGS=(BUILD="$BUILD")
+[[ $BUILD == *-san ]] && MKARGS=(SANITIZE=1)
 VERSION=$(sed -n 's/^VERSION *= *//p' "$ROOT/Makefile")
 DEST=$TMP/root
 P=$DEST/usr/local
 
-make -s -C "$ROOT" --no-print-directory install DESTDIR="$DEST" BUILD="$BUILD" >"$TMP/install.out" 2>&1
+make -s -C "$ROOT" --no-print-directory install DESTDIR="$DEST" "${MKARGS[@]}" >"$TMP/install.out" 2>&1
 check "make install DESTDIR=... succeeds" [ $? = 0 ]
 mode() { stat -c %a "$1" 2>/dev/null; }
 for f in sbin/seam-broker sbin/seamctl bin/seam-partner; do
@@ -54,7 +57,7 @@ req GET /v1/rules/check "$LEAD"
 check "... and the lead's API on the installed example federation" [ "$STATUS" = 200 ]
 stop_broker
 
-make -s -C "$ROOT" --no-print-directory uninstall DESTDIR="$DEST" BUILD="$BUILD" >"$TMP/uninstall.out" 2>&1
+make -s -C "$ROOT" --no-print-directory uninstall DESTDIR="$DEST" "${MKARGS[@]}" >"$TMP/uninstall.out" 2>&1
 check "make uninstall succeeds" [ $? = 0 ]
 left=$(find "$DEST" ! -type d | head -5)
 check "make uninstall leaves no file${left:+ (left: $left)}" [ -z "$left" ]
@@ -62,14 +65,14 @@ check "... nor the share/seam directory" [ ! -e "$P/share/seam" ]
 
 # Another PREFIX.
 DEST2=$TMP/root2
-make -s -C "$ROOT" --no-print-directory install DESTDIR="$DEST2" PREFIX=/opt/seam BUILD="$BUILD" >"$TMP/install2.out" 2>&1
+make -s -C "$ROOT" --no-print-directory install DESTDIR="$DEST2" PREFIX=/opt/seam "${MKARGS[@]}" >"$TMP/install2.out" 2>&1
 check "make install PREFIX=/opt/seam succeeds" [ $? = 0 ]
 check "... with the broker in /opt/seam/sbin" [ -x "$DEST2/opt/seam/sbin/seam-broker" ]
 check "... and the unit starting it there" \
     grep -q '^ExecStart=/opt/seam/sbin/seam-broker ' "$DEST2/opt/seam/lib/systemd/system/seam-broker.service"
 check "... and saying where the example is" grep -q '/opt/seam/share/seam/conf/seam.json' \
     "$DEST2/opt/seam/lib/systemd/system/seam-broker.service"
-make -s -C "$ROOT" --no-print-directory uninstall DESTDIR="$DEST2" PREFIX=/opt/seam BUILD="$BUILD" >/dev/null 2>&1
+make -s -C "$ROOT" --no-print-directory uninstall DESTDIR="$DEST2" PREFIX=/opt/seam "${MKARGS[@]}" >/dev/null 2>&1
 left=$(find "$DEST2" ! -type d | head -5)
 check "make uninstall PREFIX=/opt/seam leaves no file${left:+ (left: $left)}" [ -z "$left" ]
 finish
