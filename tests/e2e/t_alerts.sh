@@ -3,7 +3,9 @@
 # the block under the "alerting rules" marker is valid for promtool check
 # rules; promtool test rules fires two of them on made-up series and not on
 # quiet ones; every seam_ series the rules name is served by a running
-# broker's /metrics, whose seam_build_info names this build's version.
+# broker's /metrics, whose seam_build_info names this build's version; a
+# push that fails its last try is counted as a dead letter of its channel,
+# and the outbox's depth comes back to 0.
 # promtool comes with Debian's prometheus package, installed here when
 # missing (as root); without it the promtool checks are skipped, said so.
 . "$(dirname "$0")/lib.sh"
@@ -55,8 +57,26 @@ else
     skip "promtool is not installed and cannot be (Debian package prometheus)"
 fi
 
+# A push partner whose endpoint refuses, and two tries: one dead letter.
+conf_with '.partners[0].delivery.url = "http://127.0.0.1:1/seam" | .delivery.retry_schedule_ms = [0, 1500]'
 init_store
 start_broker
+metric() { curl -s "$(URL /metrics)" | awk -v k="$1" '$1 == k { print $2 }'; }
+metric_is() { local v; v=$(metric "$1"); [ -n "$v" ] && [ "$v" "$2" "$3" ]; } # NAME OP VALUE
+check "no dead letter yet" [ "$(metric 'seam_outbox_dead_letters_total{channel="webhook"}')" = 0 ]
+CUST=$(new_customer c1)
+req POST /v1/tickets "$CUST" '{"summary":"No TV","description":"Black screen.","service":"tv","symptom":"no_signal","equipment":"set_top_box"}'
+check "a TV complaint for the push partner is filed" [ "$STATUS" = 201 ]
+check "seam_tickets counts it" [ "$(metric seam_tickets)" = 1 ]
+check "its push waits for its retry in the outbox" eventually 5 metric_is seam_outbox_pending = 1
+check "its push fails twice and becomes a dead letter" \
+    eventually 10 metric_is 'seam_outbox_dead_letters_total{channel="webhook"}' -ge 1
+# (the partner is also told of the escalation that follows, which dies the same way)
+check "... and the outbox empties" eventually 10 metric_is seam_outbox_pending = 0
+dead=$(grep -c 'delivery: dead letter id=' "$TMP/broker.$STARTS.log")
+check "the counter is the log's dead letters ($dead)" \
+    [ "$(metric 'seam_outbox_dead_letters_total{channel="webhook"}')" = "$dead" -a "$dead" -ge 1 ]
+check "... no hub notification died" [ "$(metric 'seam_outbox_dead_letters_total{channel="tmf_hub"}')" = 0 ]
 req GET /metrics ""
 check "a running broker serves /metrics" [ "$STATUS" = 200 ]
 served=$(sed -n 's/^# TYPE \(seam_[a-z_]*\) .*/\1/p' "$TMP/body" | sort -u)
