@@ -10,13 +10,18 @@
 #   make format     clang-format every source file
 #   make faults     the broker and seamctl with store fault injection, in build-faults
 #                   (SEAM_FAULT_AT, the seam-fault-at header; see docs/operations.md)
+#   make install    binaries, man pages, the example configuration and the systemd
+#                   unit under PREFIX (default /usr/local), staged in DESTDIR if set
+#   make uninstall  removes what make install put there
 
+# The one place the version is written: the commands' --version and the man pages' footers.
+VERSION  = 0.1.0
 CC      ?= cc
 BUILD   ?= build
 CFLAGS  ?= -g -O2
 WARN     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
-CPPFLAGS = -Iinclude
+CPPFLAGS = -Iinclude -DSEAM_VERSION='"$(VERSION)"'
 LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcrypto -lcurl -licui18n -licuuc -licudata -lpthread
 # The daemon's allocator: mimalloc replaces malloc process-wide (Jansson's
 # objects above all; see docs/performance.md). Not with the sanitizers,
@@ -47,7 +52,8 @@ endif
 CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker/fact.c broker/store.c \
            broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/calendar.c broker/sla.c broker/ticket.c broker/fanout.c broker/tmf.c broker/tmf_note.c broker/audit.c broker/sla_agg.c broker/outbox.c broker/errors.c \
            broker/json_fast.c broker/replay.c broker/model.c broker/json_read.c broker/record.c \
-           broker/ids.c broker/index.c broker/index_check.c broker/views.c broker/query.c broker/customer.c broker/verify_records.c broker/progress.c
+           broker/ids.c broker/index.c broker/index_check.c broker/views.c broker/query.c broker/customer.c broker/verify_records.c broker/progress.c \
+           broker/notify.c
 BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c \
              broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c
 CTL_SRC    = broker/seamctl.c
@@ -173,10 +179,45 @@ format-check:
 	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c \
 	    tests/tools/*.c partners/*.c tests/fuzz/*.c tests/fuzz/*.h
 
+# Installation. PREFIX and DESTDIR as usual; the directories may be set one by one.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+SHAREDIR    ?= $(PREFIX)/share/seam
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+INSTALL     ?= install
+# What make install writes, relative to DESTDIR (make uninstall removes exactly these).
+INSTALLED_FILES = $(SBINDIR)/seam-broker $(SBINDIR)/seamctl $(BINDIR)/seam-partner \
+    $(MANDIR)/man1/seam-partner.1 $(MANDIR)/man5/seam.json.5 $(MANDIR)/man8/seam-broker.8 \
+    $(MANDIR)/man8/seamctl.8 $(SHAREDIR)/conf/seam.json \
+    $(patsubst conf/%,$(SHAREDIR)/conf/%,$(wildcard conf/examples/*.json)) \
+    $(UNITDIR)/seam-broker.service
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)/conf/examples \
+	    $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0755 $(BUILD)/seam-broker $(BUILD)/seamctl $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0755 $(BUILD)/seam-partner $(DESTDIR)$(BINDIR)/
+	for m in man/*.[158]; do \
+	    sed 's/^\.Os$$/.Os seam $(VERSION)/' "$$m" >"$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}" && \
+	    chmod 0644 "$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}" || exit 1; \
+	done
+	$(INSTALL) -m 0644 conf/seam.json $(DESTDIR)$(SHAREDIR)/conf/
+	$(INSTALL) -m 0644 conf/examples/*.json $(DESTDIR)$(SHAREDIR)/conf/examples/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SHAREDIR@|$(SHAREDIR)|g' dist/seam-broker.service.in \
+	    >$(DESTDIR)$(UNITDIR)/seam-broker.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/seam-broker.service
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
+	-rmdir $(DESTDIR)$(SHAREDIR)/conf/examples $(DESTDIR)$(SHAREDIR)/conf $(DESTDIR)$(SHAREDIR)
+
 clean:
 	rm -rf build build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
 	    seam-partner
 
 .PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
-        faults contract
+        faults contract install uninstall
 .SECONDARY:

@@ -47,6 +47,8 @@ struct result_job {
     json_t *message;
     struct ticket escalated; /* the ticket an escalation changed, to announce after the commit */
     int has_escalated;
+    int dead; /* the attempt made a dead letter: 1 a partner's push, 2 a TMF621 hub's (counted once
+               * committed) */
 };
 
 struct fwd {
@@ -122,6 +124,15 @@ forward_escalations_failed(void)
     return atomic_load(&escalations_failed);
 }
 
+/* Dead letters since start, per channel; counted in result_done, after their commit. */
+static _Atomic uint64_t dead_letters[2];
+
+uint64_t
+forward_dead_letters(int hub)
+{
+    return atomic_load(&dead_letters[hub ? 1 : 0]);
+}
+
 static enum seam_err
 escalate_apply(struct store_txn *t, void *arg)
 {
@@ -141,9 +152,13 @@ result_apply(struct store_txn *t, struct store_job *job)
     rj->message = NULL;
     ticket_free(&rj->escalated);
     rj->has_escalated = 0;
+    rj->dead = 0;
     enum seam_err rc = outbox_record(t, srv->cfg, &rj->a, &dead, &rj->message);
     if (rc != SEAM_OK || !dead)
         return rc;
+    /* A TMF621 hub's notification names no assignment. */
+    const char *asg = json_string_value(json_object_get(rj->message, "assignment"));
+    rj->dead = asg != NULL && asg[0] != '\0' ? 1 : 2;
     log_warnx("delivery: dead letter id=%s partner=%s status=%ld error=\"%s\"",
               json_string_value(json_object_get(rj->message, "id")),
               json_string_value(json_object_get(rj->message, "partner")), rj->a.status,
@@ -194,6 +209,8 @@ result_done(struct store_job *job)
         log_warnx("delivery: recording attempt seq=%llu failed error=\"%s\"",
                   (unsigned long long)rj->a.seq, seam_strerror(job->rc));
     busy_remove(rj->f, rj->a.seq);
+    if (job->rc == SEAM_OK && rj->dead)
+        atomic_fetch_add(&dead_letters[rj->dead - 1], 1);
     if (job->rc == SEAM_OK && rj->has_escalated)
         fanout_ticket_committed(&rj->escalated);
     forward_kick(rj->f);

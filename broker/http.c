@@ -21,10 +21,13 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "record.h"
 #include "forward.h"
 #include "json_fast.h"
 #include "log.h"
+#include "outbox.h"
 #include "scheduler.h"
+#include "ticket.h"
 
 /* The face of one server: libmicrohttpd's daemon and the watchdog thread. */
 struct http {
@@ -161,6 +164,10 @@ http_metrics_text(struct server *srv)
     EMIT("# HELP seam_store_map_bytes Size of the store's memory map.\n"
          "# TYPE seam_store_map_bytes gauge\nseam_store_map_bytes %llu\n",
          (unsigned long long)st.map_size);
+    EMIT("# HELP seam_store_map_max_bytes The size the store's map may grow to "
+         "(limits.map_max_mb).\n"
+         "# TYPE seam_store_map_max_bytes gauge\nseam_store_map_max_bytes %llu\n",
+         (unsigned long long)srv->cfg->map_max);
     EMIT("# HELP seam_store_full_errors_total Batches refused because storage was full.\n"
          "# TYPE seam_store_full_errors_total counter\nseam_store_full_errors_total %llu\n",
          (unsigned long long)st.full_errors);
@@ -172,6 +179,27 @@ http_metrics_text(struct server *srv)
          "by the writer.\n"
          "# TYPE seam_store_stale_stages_total counter\nseam_store_stale_stages_total %llu\n",
          (unsigned long long)st.stale_stages);
+    struct store_txn *t;
+    if (store_read_begin(srv->store, &t) == SEAM_OK) {
+        uint64_t pending = outbox_pending(t), tickets = ticket_count(t);
+        store_read_end(t);
+        EMIT("# HELP seam_tickets Tickets in the store, open or not.\n"
+             "# TYPE seam_tickets gauge\nseam_tickets %llu\n",
+             (unsigned long long)tickets);
+        EMIT("# HELP seam_outbox_pending Messages out (pushes, TMF621 hub notifications) waiting "
+             "for a try or a retry.\n"
+             "# TYPE seam_outbox_pending gauge\nseam_outbox_pending %llu\n",
+             (unsigned long long)pending);
+    }
+    EMIT("# HELP seam_outbox_dead_letters_total Messages out given up after their last try (or "
+         "refused with 410) since start, by channel.\n"
+         "# TYPE seam_outbox_dead_letters_total counter\n"
+         "seam_outbox_dead_letters_total{channel=\"webhook\"} %llu\n"
+         "seam_outbox_dead_letters_total{channel=\"tmf_hub\"} %llu\n",
+         (unsigned long long)forward_dead_letters(0), (unsigned long long)forward_dead_letters(1));
+    EMIT("# HELP seam_build_info The broker's release and the store format it writes.\n"
+         "# TYPE seam_build_info gauge\nseam_build_info{version=\"%s\",store_format=\"%u\"} 1\n",
+         SEAM_VERSION, (unsigned)RECORD_FORMAT);
     EMIT("# HELP seam_uptime_seconds Seconds since the broker started.\n"
          "# TYPE seam_uptime_seconds gauge\nseam_uptime_seconds %lld\n",
          (long long)((now_ms() - srv->started_ms) / 1000));

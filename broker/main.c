@@ -24,6 +24,7 @@
 #include "index_check.h"
 #include "log.h"
 #include "longpoll.h"
+#include "notify.h"
 #include "audit.h"
 #include "record.h"
 #include "sla_agg.h"
@@ -65,12 +66,15 @@ usage(FILE *f)
 {
     fprintf(f,
             "usage: seam-broker -c FILE [-l ADDR:PORT] [-d DATADIR] [-n] [-v]\n"
+            "       seam-broker -h | --help | -V | --version\n"
             "  -c FILE       the federation's configuration (JSON)\n"
             "  -l ADDR:PORT  listen here instead of the configuration's \"listen\"\n"
             "                (port 0: any free port, logged at start)\n"
             "  -d DATADIR    use this data directory instead of \"data_dir\"\n"
             "  -n            check the configuration and exit\n"
             "  -v            log debug lines\n"
+            "  -h, --help    print this help and exit\n"
+            "  -V, --version print the version and exit\n"
             "  -T TIME       test clock, starting at TIME (RFC 3339 UTC, or \"now\"); POST\n"
             "                /v1/test/clock moves it forward (tests only, never in production)\n");
 }
@@ -140,7 +144,11 @@ main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    while ((opt = getopt(argc, argv, "c:l:d:nvhT:")) != -1) {
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("seam-broker %s (store format %u)\n", SEAM_VERSION, RECORD_FORMAT);
+        return 0;
+    }
+    while ((opt = getopt(argc, argv, "c:l:d:nvhVT:")) != -1) {
         switch (opt) {
         case 'c':
             conf = optarg;
@@ -163,6 +171,9 @@ main(int argc, char **argv)
         case 'h':
             usage(stdout);
             return 0;
+        case 'V':
+            printf("seam-broker %s (store format %u)\n", SEAM_VERSION, RECORD_FORMAT);
+            return 0;
         default:
             usage(stderr);
             return 2;
@@ -173,6 +184,15 @@ main(int argc, char **argv)
         return 2;
     }
     log_init(verbose);
+    /* Signals are taken by sigwait in this thread only: blocked before any
+     * thread starts (the log's writer is the first), so that every thread
+     * inherits the mask and none dies of a SIGHUP sent during the start. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     /* A request's log line waits up to 50 ms for others (log.c). */
     if (log_buffer_start(50) != 0)
         fatal("log: cannot start its writer");
@@ -255,6 +275,15 @@ main(int argc, char **argv)
     srv.lg.origin = cfg->federation;
     if (store_open(cfg->data_dir, cfg->map_size, cfg->map_max, 0, &srv.store) != SEAM_OK)
         fatalx("cannot open the store in %s", cfg->data_dir);
+    /* A store of a newer format (written by a newer broker) is refused as it is. */
+    unsigned format;
+    if (record_format_read(srv.store, &format) != SEAM_OK)
+        fatalx("cannot read the format of the store in %s", cfg->data_dir);
+    if (format > RECORD_FORMAT)
+        fatalx("the store in %s is of format %u, newer than this broker's (%u): it was written by "
+               "a newer seam-broker; run that version (or a newer one), or restore a backup made "
+               "before the upgrade. Nothing was changed",
+               cfg->data_dir, format, RECORD_FORMAT);
     /* Records of an older format are re-encoded before anything reads them. */
     if (record_migrate(srv.store, 2000, NULL) != SEAM_OK)
         fatalx("cannot bring the store in %s to record format %u (see above)", cfg->data_dir,
@@ -270,20 +299,19 @@ main(int argc, char **argv)
         SEAM_OK)
         fatalx("cannot start the writer");
 
-    /* Signals are taken by sigwait in this thread only. */
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
     longpoll_start();
     srv.fwd = forward_start(&srv);
     srv.scheduler = scheduler_start(&srv);
     struct replay_pruner *pruner = replay_pruner_start(srv.store);
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
-    log_info("seam-broker started federation=%s data_dir=%s", cfg->federation, cfg->data_dir);
+    log_info("seam-broker %s started federation=%s data_dir=%s", SEAM_VERSION, cfg->federation,
+             cfg->data_dir);
+    /* Type=notify: ready once the store is open and migrated and the port bound. */
+    char *ready = xasprintf("READY=1\nSTATUS=serving %s from %s", cfg->federation, cfg->data_dir);
+    if (notify_send(ready) != SEAM_OK)
+        log_warn("cannot tell the service manager that the broker is ready (NOTIFY_SOCKET)");
+    free(ready);
 #ifdef SEAM_FAULTS
     /* make faults: the N-th LMDB call from now fails (docs/operations.md). */
     const char *fault_at = getenv("SEAM_FAULT_AT");
@@ -294,8 +322,20 @@ main(int argc, char **argv)
 #endif
     if (clock_is_fake())
         log_warnx("the test clock is on (-T): time can be moved by POST /v1/test/clock");
-    sigwait(&set, &sig);
+    for (;;) {
+        sigwait(&set, &sig);
+        if (sig != SIGHUP)
+            break;
+        /* Reloading is not done yet: SIGHUP (systemctl reload) changes nothing and says so. */
+        log_warnx("SIGHUP: this broker does not reload; the configuration in force stays (%s is "
+                  "read again at the next start; check it with seam-broker -n)",
+                  conf);
+        if (notify_send("STATUS=SIGHUP ignored: restart to change the configuration") != SEAM_OK)
+            log_debug("cannot send the service manager a status");
+    }
     log_info("stopping signal=%d", sig);
+    if (notify_send("STOPPING=1\nSTATUS=stopping") != SEAM_OK)
+        log_debug("cannot tell the service manager that the broker stops");
     /* No new connections; drain the writer (its answers resume their
      * requests), give those answers a moment to leave, then stop. */
     http_quiesce(&srv);

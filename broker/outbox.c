@@ -405,3 +405,9 @@ out:
     *out = m;
     return SEAM_OK;
 }
+
+uint64_t
+outbox_pending(struct store_txn *t)
+{
+    return store_count(t, DB_OUTBOX_DUE);
+}

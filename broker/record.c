@@ -1277,7 +1277,9 @@ migrate_batch(struct store_txn *t, void *arg)
         rc = store_put(t, DB_META, META_NEXT, strlen(META_NEXT), m->ids[m->n], strlen(m->ids[m->n]),
                        0);
     else {
-        rc = store_put(t, DB_META, META_FORMAT, strlen(META_FORMAT), "2", 1, 0);
+        char f[16];
+        int fl = snprintf(f, sizeof(f), "%u", RECORD_FORMAT);
+        rc = store_put(t, DB_META, META_FORMAT, strlen(META_FORMAT), f, (size_t)fl, 0);
         if (rc == SEAM_OK) {
             rc = store_del(t, DB_META, META_NEXT, strlen(META_NEXT));
             if (rc == SEAM_ENOTFOUND)
@@ -1303,6 +1305,33 @@ format_read(struct store *s, unsigned *format, uint64_t *tickets)
         *tickets = store_count(t, DB_TICKETS);
     store_read_end(t);
     return rc;
+}
+
+enum seam_err
+record_format_read(struct store *s, unsigned *format)
+{
+    return format_read(s, format, NULL);
+}
+
+static enum seam_err
+format_stamp(struct store_txn *t, void *arg)
+{
+    struct store_val v;
+    char f[16];
+    (void)arg;
+    enum seam_err rc = store_get(t, DB_META, META_FORMAT, strlen(META_FORMAT), &v);
+    if (rc != SEAM_ENOTFOUND)
+        return rc; /* recorded already (SEAM_OK), or a store error */
+    if (store_count(t, DB_TICKETS) > 0)
+        return SEAM_OK; /* records of format 1: record_migrate's */
+    int fl = snprintf(f, sizeof(f), "%u", RECORD_FORMAT);
+    return store_put(t, DB_META, META_FORMAT, strlen(META_FORMAT), f, (size_t)fl, 0);
+}
+
+enum seam_err
+record_format_stamp(struct store *s)
+{
+    return store_write(s, format_stamp, NULL, NULL, NULL);
 }
 
 enum seam_err

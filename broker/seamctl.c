@@ -44,8 +44,11 @@ static const char *opt_datadir, *opt_config;
 
 static const char usage_text[] =
     "usage: seamctl [-d DATADIR] [-c CONFIG] COMMAND [ARGS]\n"
-    "  -d DATADIR   the broker's data directory (default: the configuration's data_dir)\n"
-    "  -c CONFIG    the federation's configuration (default: $SEAM_CONFIG or conf/seam.json)\n"
+    "       seamctl -h | --help | -V | --version\n"
+    "  -d DATADIR     the broker's data directory (default: the configuration's data_dir)\n"
+    "  -c CONFIG      the federation's configuration (default: $SEAM_CONFIG or conf/seam.json)\n"
+    "  -h, --help     print this help and exit\n"
+    "  -V, --version  print the version and exit\n"
     "commands:\n"
     "  init                          create the store and the broker's key pair\n"
     "  key show                      print the broker's public key\n"
@@ -174,6 +177,15 @@ open_store(const char *dir)
         die("%s holds no store: run 'seamctl -d %s init' first", dir, dir);
     if (store_open(dir, (size_t)64 << 20, (size_t)64 << 30, 0, &s) != SEAM_OK)
         die("cannot open the store in %s", dir);
+    /* A store a newer build wrote is neither read (its records may mean
+     * something else) nor written. */
+    unsigned format;
+    if (record_format_read(s, &format) != SEAM_OK)
+        die("cannot read the format of the store in %s", dir);
+    if (format > RECORD_FORMAT)
+        die("the store in %s is of format %u, newer than this seamctl knows (%u): use the seamctl "
+            "of the broker that wrote it (or a newer one); nothing was changed",
+            dir, format, RECORD_FORMAT);
     /* Commands that read the whole store keep only this much of its map resident (store.h). */
     store_read_trim(s, MAP_RESIDENT_MAX);
     return s;
@@ -203,6 +215,8 @@ cmd_init(int argc, char **argv)
         die("cannot create %s: %s", dir, strerror(errno));
     if (store_open(dir, (size_t)64 << 20, (size_t)64 << 30, 1, &s) != SEAM_OK)
         die("cannot create the store in %s", dir);
+    if (record_format_stamp(s) != SEAM_OK)
+        die("cannot record the format of the new store in %s", dir);
     store_close(s);
     enum seam_err rc = keys_generate(dir, &k);
     if (rc != SEAM_OK)
@@ -984,6 +998,10 @@ main(int argc, char **argv)
     while (i < argc && argv[i][0] == '-') {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage_text, stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+            printf("seamctl %s (store format %u)\n", SEAM_VERSION, RECORD_FORMAT);
             return 0;
         }
         if (i + 1 >= argc)

@@ -10,6 +10,11 @@
 
 #define SEAM_WUR __attribute__((warn_unused_result))
 
+/* The release, from the Makefile's VERSION (the one place it is written): --version prints it. */
+#ifndef SEAM_VERSION
+#define SEAM_VERSION "unknown"
+#endif
+
 /* Result of every fallible call; out-parameters are written only on SEAM_OK. */
 enum seam_err {
     SEAM_OK = 0,

@@ -33,6 +33,8 @@ enum seam_err outbox_enqueue_text(struct store_txn *t, const struct config_partn
  * since the last call: whether the sender has anything new to look at.
  */
 int outbox_take_news(void);
+/* Messages waiting for a try or a retry, on every channel (no scan: the count of the due index). */
+uint64_t outbox_pending(struct store_txn *t);
 
 /* The same to any endpoint: owner names it in the outbox (a partner id, "hub:ID"). */
 enum seam_err outbox_enqueue_to(struct store_txn *t, const char *owner, const char *url,

@@ -115,4 +115,20 @@ enum seam_err record_format_get(struct store_txn *t, unsigned *format) SEAM_WUR;
  */
 enum seam_err record_migrate(struct store *s, size_t batch, uint64_t *migrated) SEAM_WUR;
 
+/*
+ * The store's format, in its own read transaction: *format as
+ * record_format_get gives it. A caller that finds it above RECORD_FORMAT
+ * must not write (a newer build wrote the store): the broker and seamctl
+ * refuse such a store before anything else.
+ */
+enum seam_err record_format_read(struct store *s, unsigned *format) SEAM_WUR;
+
+/*
+ * Records RECORD_FORMAT in a new store (seamctl init): in its own write
+ * transaction, only when the store has no format yet and holds no ticket
+ * (a store of records written before the format existed is format 1 and is
+ * left to record_migrate). SEAM_OK when written or not needed.
+ */
+enum seam_err record_format_stamp(struct store *s) SEAM_WUR;
+
 #endif

@@ -473,6 +473,7 @@ static const char usage[] =
     "                    [--key PARTNER_KEY] [--state FILE] [--wait SECONDS] [--idle-exit S]\n"
     "       seam-partner keygen DIR\n"
     "       seam-partner sign --key PARTNER_KEY METHOD PATH [BODY]\n"
+    "       seam-partner --help | --version\n"
     "COMMAND gets each assignment as JSON on stdin ($SEAM_ASSIGNMENT_ID names it); its exit\n"
     "status: 0 resolve (output: the resolution), 3 hand back (output: REASON [REF] [NOTE]),\n"
     "4 ask the customer (output: the question), other: progress note.\n"
@@ -492,6 +493,10 @@ main(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0) {
             fputs(usage, stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("seam-partner %s\n", SEAM_VERSION);
             return 0;
         }
         if (v == NULL) {
