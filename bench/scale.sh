@@ -40,16 +40,23 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/seam-scale.XXXXXX")
 BPID=
 cleanup() {
+    local rc=$?
     [ -z "$BPID" ] || kill "$BPID" 2>/dev/null || true
     wait 2>/dev/null || true
-    rm -rf "$T"
+    if [ "$rc" = 0 ]; then
+        rm -rf "$T"
+    else # the broker's log and the store, to see what went wrong
+        echo "scale rows: failed; kept $T (broker.log, data/)" >&2
+    fi
 }
 trap cleanup EXIT
 
 DATA=$T/data
 CONF=$T/seam.json
-# Every partner pulls (no push endpoint to fail); wrk's connections all come from 127.0.0.1.
-jq '.limits.max_connections_per_ip = 1024 |
+# Every partner pulls (no push endpoint to fail); wrk's connections all come from 127.0.0.1;
+# seam-fill's connections wait idle while one of them pulls a partner's queue (minutes, at a
+# million tickets), longer than the default idle timeout.
+jq '.limits.max_connections_per_ip = 1024 | .limits.connection_timeout_s = 3600 |
     .partners |= map(if .delivery.mode == "push" then .delivery = {"mode":"pull"} else . end)' \
     conf/seam.json >"$CONF"
 ctl() { "$BUILD/seamctl" -d "$DATA" -c "$CONF" "$@"; }
