@@ -55,8 +55,10 @@ DATA=$T/data
 CONF=$T/seam.json
 # Every partner pulls (no push endpoint to fail); wrk's connections all come from 127.0.0.1;
 # seam-fill's connections wait idle while one of them pulls a partner's queue (minutes, at a
-# million tickets), longer than the default idle timeout.
+# million tickets), longer than the default idle timeouts (a kept-alive connection is closed
+# after limits.header_timeout_s without a request).
 jq '.limits.max_connections_per_ip = 1024 | .limits.connection_timeout_s = 3600 |
+    .limits.header_timeout_s = 3600 |
     .partners |= map(if .delivery.mode == "push" then .delivery = {"mode":"pull"} else . end)' \
     conf/seam.json >"$CONF"
 ctl() { "$BUILD/seamctl" -d "$DATA" -c "$CONF" "$@"; }
