@@ -161,26 +161,37 @@ for l in "${LISTS[@]}"; do
     i=$((i + 1))
 done
 
-# Creation: this broker, then the one without index maintenance, on the same store.
+# Creation: each broker started afresh on the full store at the clock where the filling one
+# stopped (neither works off SLA instants the other does not): this one, then the one without
+# index maintenance (last: it marks the store's indexes as not built).
 post_rate() { # NAME
     (cd "$T" && wrk -t2 -c64 -d"${DUR}s" --latency -s "$ROOT/bench/post.lua" "$S/v1/tickets" \
         -- customers.txt) >"$T/p.$1.wrk"
     awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }' "$T/p.$1.wrk" >"$T/p.$1"
 }
-echo "  creation rate on the full store ..."
-size_idx=$(store_mb)
-post_rate idx
-# the clock where this broker is, for the other to start at (every instant due before is worked off)
-NOW=$(curl -s -X POST -H "Authorization: Bearer $LEAD" -H 'Content-Type: application/json' \
-    -d '{"advance_ms":0}' "$S/v1/test/clock" | jq -r .now)
+clock_now() {
+    curl -s -X POST -H "Authorization: Bearer $LEAD" -H 'Content-Type: application/json' \
+        -d '{"advance_ms":0}' "$S/v1/test/clock" | jq -r .now
+}
+NOW=$(clock_now)
 broker_hwm=$(hwm_kb)
 broker_anon=$(hwm_kb RssAnon)
 broker_file=$(hwm_kb RssFile)
 stop
+echo "  creation rate on the full store ..."
+size_idx=$(store_mb)
+CLOCK=$(date -u -d "$NOW + 1 minute" +%Y-%m-%dT%H:%M:%SZ)
+start "$BUILD/seam-broker"
+S=http://127.0.0.1:$PORT
+post_rate idx
+NOW=$(clock_now)
+post_hwm=$(hwm_kb)
+[ "$post_hwm" -le "$broker_hwm" ] || broker_hwm=$post_hwm
+stop
 noidx_line=
 if [ -n "$NOIDX" ]; then
     size_noidx=$(store_mb)
-    CLOCK=$(date -u -d "$NOW + 1 minute" +%Y-%m-%dT%H:%M:%SZ) # where the first one stopped
+    CLOCK=$(date -u -d "$NOW + 1 minute" +%Y-%m-%dT%H:%M:%SZ) # where this one stopped
     if start "$NOIDX/seam-broker"; then
         S=http://127.0.0.1:$PORT
         post_rate noidx
@@ -247,5 +258,5 @@ fi
         echo "| creation rate with indexes / without | $noidx_line | ≥ 90% |"
     fi
     echo "| \`seamctl verify\` peak resident set | $((verify_kb / 1024)) MiB ($verify_s s; $(tail -1 "$T/verify.out" | cut -c1-60)) | ≤ 150 MiB |"
-    echo "| broker peak resident set (VmHWM), fill and measures | $((broker_hwm / 1024)) MiB (at the end $((broker_anon / 1024)) MiB its own, RssAnon; $((broker_file / 1024)) MiB the store's map, RssFile) | ≤ 200 MiB |"
+    echo "| broker peak resident set (VmHWM), fill and measures | $((broker_hwm / 1024)) MiB (after the lists $((broker_anon / 1024)) MiB its own, RssAnon; $((broker_file / 1024)) MiB the store's map, RssFile) | ≤ 200 MiB |"
 } | tee -a "${BENCH_OUT:-/dev/null}"

@@ -554,3 +554,91 @@ index_seek(struct store_txn *t, const struct index_term *term, const char *appli
         return rc;
     return s.found ? SEAM_OK : SEAM_ENOTFOUND;
 }
+
+/* ---- a key's tickets counted ---- */
+
+struct keycount_ctx {
+    const struct index_term *term;
+    const char *applied, *bound; /* bound as the keys hold it (packed for DB_INDEX) */
+    size_t idlen;
+    int strict, pending; /* pending: DB_INDEX_OF's sets above the mark */
+    unsigned long max, seen, n;
+    int ended; /* the key (or the pending sets) ran out before max */
+};
+
+static int
+keycount_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct keycount_ctx *c = arg;
+    if (c->pending) {
+        if (k.len != SEAM_ID_LEN)
+            return 0;
+        if (memcmp(k.data, c->applied, SEAM_ID_LEN) <= 0) {
+            c->ended = 1;
+            return 1;
+        }
+        if (c->strict && memcmp(k.data, c->bound, SEAM_ID_LEN) >= 0)
+            return 0;
+        if (c->seen++ == c->max)
+            return 1;
+        c->n += index_set_has(v.data, v.len, c->term->prefix, c->term->plen);
+        return 0;
+    }
+    if (k.len < c->term->plen || memcmp(k.data, c->term->prefix, c->term->plen) != 0) {
+        c->ended = 1;
+        return 1;
+    }
+    if (k.len != c->term->plen + c->idlen)
+        return 0;
+    if (c->strict && memcmp((const char *)k.data + c->term->plen, c->bound, c->idlen) >= 0)
+        return 0;
+    if (c->seen++ == c->max)
+        return 1;
+    c->n++;
+    return 0;
+}
+
+enum seam_err
+index_count(struct store_txn *t, const struct index_term *term, const char *applied,
+            const char *bound, int strict, unsigned long max, unsigned long *n, int *complete)
+{
+    char start[INDEX_KEY_MAX + SEAM_ID_LEN];
+    struct keycount_ctx c = {
+        .term = term, .applied = applied, .bound = bound, .strict = strict, .max = max};
+    enum seam_err rc;
+    *n = 0;
+    *complete = 0;
+    if (term->db == DB_INDEX && applied != NULL && strcmp(bound, applied) > 0) {
+        c.pending = 1;
+        rc = store_scan(t, DB_INDEX_OF, bound, SEAM_ID_LEN, 1, keycount_one, &c);
+        if (rc != SEAM_OK)
+            return rc;
+        if (!c.ended && c.seen <= c.max) /* none at or below the mark: the pending sets were all */
+            c.ended = 1;
+        if (!c.ended) {
+            *n = c.n;
+            return SEAM_OK; /* out of steps among the pending sets */
+        }
+        bound = applied; /* its entries, and those below, are in DB_INDEX */
+        c.strict = 0;
+        c.pending = 0;
+        c.ended = 0;
+    }
+    size_t slen;
+    if (term->db == DB_INDEX) {
+        slen = index_entry(start, term->prefix, term->plen, bound);
+        c.idlen = INDEX_ID_BYTES;
+    } else {
+        memcpy(start, term->prefix, term->plen);
+        memcpy(start + term->plen, bound, SEAM_ID_LEN);
+        slen = term->plen + SEAM_ID_LEN;
+        c.idlen = SEAM_ID_LEN;
+    }
+    c.bound = start + term->plen;
+    rc = store_scan(t, term->db, start, slen, 1, keycount_one, &c);
+    if (rc != SEAM_OK)
+        return rc;
+    *n = c.n;
+    *complete = c.ended || c.seen <= c.max;
+    return SEAM_OK;
+}

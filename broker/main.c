@@ -103,14 +103,22 @@ wake_push(void *ctx, const struct fanout_news *news)
         forward_kick(srv->fwd);
 }
 
+static enum seam_err
+merge_some(struct store_txn *t, void *ctx)
+{
+    (void)ctx;
+    return index_merge(t, INDEX_MERGE_MAX, NULL);
+}
+
 /* After each batch: the log's work (evlog_hook), then the ticket indexes' pending entries once
- * enough wait (index.h). */
+ * enough wait (index.h), nested: a merge that fails (the store full) is undone and left for
+ * later, never a reason to refuse the batch's requests. */
 static enum seam_err
 batch_hook(struct store_txn *t, void *ctx)
 {
     enum seam_err rc = evlog_hook(t, ctx);
-    if (rc == SEAM_OK && index_merge_wanted(0))
-        rc = index_merge(t, INDEX_MERGE_MAX, NULL);
+    if (rc == SEAM_OK && index_merge_wanted(0) && store_nested(t, merge_some, NULL) != SEAM_OK)
+        log_debug("index: the pending entries' merge failed; left for later");
     return rc;
 }
 

@@ -417,6 +417,20 @@ ticket_walk_count(struct store_txn *t, const struct ticket_ctx *c, const struct 
     *n = 0;
     *complete = 0;
     int ids = keys_decide(t, c, who, f);
+    struct walk w;
+    if (ids) { /* one key (or every ticket): one cursor counts it */
+        enum seam_err rc = walk_plan(t, c, who, f, &w);
+        if (rc != SEAM_OK)
+            return rc;
+        if (w.n == 1) {
+            char top[TICKET_ID_LEN + 1];
+            int strict = cursor != NULL && strcmp(cursor, w.hi) <= 0;
+            memcpy(top, strict ? cursor : w.hi, TICKET_ID_LEN);
+            top[TICKET_ID_LEN] = '\0';
+            return index_count(t, &w.terms[0], w.applied[0] ? w.applied : NULL, top, strict, work,
+                               n, complete);
+        }
+    }
     enum seam_err rc = walk_run(t, c, who, f, cursor, ids ? NULL : count_ticket,
                                 ids ? count_id : NULL, n, work, resume);
     *complete = rc == SEAM_OK && resume[0] == '\0';

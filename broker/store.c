@@ -59,6 +59,7 @@ struct store {
     int keeping;
     _Atomic int keeper_stop;
     int (*idle_need)(void *ctx); /* store_writer_idle's */
+    int idle_failed;             /* the last idle work failed (writer thread) */
     store_write_fn idle_fn;
     void *idle_ctx;
 
@@ -957,11 +958,12 @@ idle_done(struct store_job *job)
         log_warnx("store: the writer's idle work failed: %s", seam_strerror(job->rc));
 }
 
-/* store_writer_idle's work, if it has any, in a batch of its own (writer thread). */
+/* store_writer_idle's work, if it has any, in a batch of its own (writer thread); after a
+ * failure (the store full) not again until a batch of jobs commits, unless stopping. */
 static void
-idle_work(struct store *s)
+idle_work(struct store *s, int stopping)
 {
-    if (s->idle_fn == NULL || !s->idle_need(s->idle_ctx))
+    if (s->idle_fn == NULL || (s->idle_failed && !stopping) || !s->idle_need(s->idle_ctx))
         return;
     struct sync_job sj = {
         .job = {.apply = sync_apply, .done = idle_done}, .fn = s->idle_fn, .ctx = s->idle_ctx};
@@ -970,6 +972,7 @@ idle_work(struct store *s)
         atomic_fetch_add(&s->batches, 1);
     else if (sj.job.rc == SEAM_OK)
         sj.job.rc = rc;
+    s->idle_failed = sj.job.rc != SEAM_OK;
     sj.job.done(&sj.job);
 }
 
@@ -1003,13 +1006,13 @@ writer_main(void *arg)
             int waited = pthread_cond_timedwait(&s->queue_cv, &s->queue_mu, &until);
             if (waited == ETIMEDOUT && s->head == NULL && !s->stopping) { /* idle */
                 pthread_mutex_unlock(&s->queue_mu);
-                idle_work(s);
+                idle_work(s, 0);
                 pthread_mutex_lock(&s->queue_mu);
             }
         }
         if (s->head == NULL && s->stopping) {
             pthread_mutex_unlock(&s->queue_mu);
-            idle_work(s); /* once more: a clean stop leaves none */
+            idle_work(s, 1); /* once more: a clean stop leaves none */
             break;
         }
         struct store_job *first = s->head, *last = first;
@@ -1029,6 +1032,7 @@ writer_main(void *arg)
         if (rc == SEAM_OK) {
             atomic_fetch_add(&s->batches, 1);
             atomic_fetch_add(&s->jobs, n);
+            s->idle_failed = 0;
         }
         for (struct store_job *j = first, *next; j != NULL; j = next) {
             next = j->next;

@@ -24,7 +24,6 @@
 #include "record.h"
 #include "route.h"
 #include "ticket.h"
-#include "tmf.h"
 #include "tmf_note.h"
 
 /* The SLA clock calls, skipped when the context has no clocks. */
@@ -1103,7 +1102,7 @@ apply_tmf_update(struct act *x)
     json_decref(tmf);
     if (tk->tmf == NULL)
         return SEAM_EINVAL;
-    /* A severity re-prioritises the ticket (tmf.h's mapping) and re-plans its
+    /* A severity re-prioritises the ticket (tmf_note.h's mapping) and re-plans its
      * running SLA clocks, in this signed event (priority: from, to). */
     json_t *sev = json_object_get(x->a->tmf, "severity");
     int prio = json_is_string(sev) ? tmf_priority_of_severity(json_string_value(sev)) : -1;

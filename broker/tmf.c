@@ -326,22 +326,6 @@ notes_kept(const json_t *notes)
     return out;
 }
 
-int
-tmf_priority_of_severity(const char *sev)
-{
-    if (sev == NULL)
-        return -1;
-    if (!strcasecmp(sev, "critical") || !strcasecmp(sev, "urgent"))
-        return PRIO_URGENT;
-    if (!strcasecmp(sev, "high") || !strcasecmp(sev, "major"))
-        return PRIO_HIGH;
-    if (!strcasecmp(sev, "medium") || !strcasecmp(sev, "normal"))
-        return PRIO_NORMAL;
-    if (!strcasecmp(sev, "low") || !strcasecmp(sev, "minor"))
-        return PRIO_LOW;
-    return -1;
-}
-
 #define SEVERITIES "Critical, Urgent, High, Major, Medium, Normal, Low or Minor (any case)"
 
 /* The first related entity of one of the roles whose name or id is in vocab. */

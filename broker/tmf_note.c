@@ -1,8 +1,11 @@
 /*
- * tmf_note.c: the stamp of a TMF621 note (tmf_note.h). Nothing else of TMF.
+ * tmf_note.c: the stamp of a TMF621 note and a severity's priority
+ * (tmf_note.h). Nothing else of TMF.
  */
 #include <stdlib.h>
+#include <strings.h>
 
+#include "config.h"
 #include "tmf_note.h"
 
 void
@@ -26,4 +29,20 @@ tmf_note_stamp(json_t *note, const struct principal *who, const char *at)
     json_object_set_new(note, "author", json_string(author));
     json_object_set_new(note, "date", json_string(at));
     free(author);
+}
+
+int
+tmf_priority_of_severity(const char *sev)
+{
+    if (sev == NULL)
+        return -1;
+    if (!strcasecmp(sev, "critical") || !strcasecmp(sev, "urgent"))
+        return PRIO_URGENT;
+    if (!strcasecmp(sev, "high") || !strcasecmp(sev, "major"))
+        return PRIO_HIGH;
+    if (!strcasecmp(sev, "medium") || !strcasecmp(sev, "normal"))
+        return PRIO_NORMAL;
+    if (!strcasecmp(sev, "low") || !strcasecmp(sev, "minor"))
+        return PRIO_LOW;
+    return -1;
 }

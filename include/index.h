@@ -160,4 +160,13 @@ enum seam_err index_seek(struct store_txn *t, const struct index_term *term, con
                          const char *bound, int strict, char out[SEAM_ID_LEN + 1],
                          unsigned *work) SEAM_WUR;
 
+/*
+ * The tickets of one key below bound (bound itself too unless strict), counted with one cursor
+ * (no seek a ticket): *n, at most max of them read (the pending sets above the mark and the
+ * entries below it, each one); *complete whether the key's last was reached.
+ */
+enum seam_err index_count(struct store_txn *t, const struct index_term *term, const char *applied,
+                          const char *bound, int strict, unsigned long max, unsigned long *n,
+                          int *complete) SEAM_WUR;
+
 #endif

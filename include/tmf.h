@@ -70,11 +70,6 @@ int tmf_patch(const json_t *body, json_t **attrs, const char **status, struct tm
  */
 int tmf_json_patch(const json_t *ops, json_t **merge, int *append_notes, struct tmf_problem *p);
 
-/* A TroubleTicket severity's priority (enum priority): Critical/Urgent ->
- * urgent, High/Major -> high, Medium/Normal -> normal, Low/Minor -> low, in
- * any case; -1 for any other value (refused: 400). */
-int tmf_priority_of_severity(const char *sev);
-
 /*
  * The facts of a complaint that a patch's attributes name (a related
  * entity of a fact's roles, the ticketType), as tmf_input maps them on

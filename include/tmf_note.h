@@ -1,7 +1,9 @@
 /*
- * tmf_note.h: the author and date seam gives a TMF621 note. Apart from the
- * rest of the TMF face (tmf.h) because the ticket module stamps the notes
- * of a change before signing its event, and tmf.h itself needs ticket.h.
+ * tmf_note.h: the author and date seam gives a TMF621 note, and the
+ * priority of a TroubleTicket severity. Apart from the rest of the TMF face
+ * (tmf.h) because the ticket module stamps the notes of a change before
+ * signing its event and re-prioritises a ticket on a severity change, and
+ * tmf.h itself needs ticket.h.
  */
 #ifndef SEAM_TMF_NOTE_H
 #define SEAM_TMF_NOTE_H
@@ -19,5 +21,10 @@
 void tmf_notes_stamp(json_t *notes, const struct principal *who, const char *at);
 /* One note, as tmf_notes_stamp does each. */
 void tmf_note_stamp(json_t *note, const struct principal *who, const char *at);
+
+/* A TroubleTicket severity's priority (enum priority): Critical/Urgent ->
+ * urgent, High/Major -> high, Medium/Normal -> normal, Low/Minor -> low, in
+ * any case; -1 for any other value (refused: 400). */
+int tmf_priority_of_severity(const char *sev);
 
 #endif

@@ -494,6 +494,21 @@ compare(const char *name, const struct principal *who, const struct ticket_filte
        who->role == ROLE_CUSTOMER ? who->subject : "lead", r.out.n, good ? pages : 0);
     if (!same)
         printf("#   list %zu tickets, scan %zu\n", got.n, r.out.n);
+    /* ticket_walk_count: all of them, those below a ticket in the middle, and a budget too small */
+    unsigned long n_all = 0, n_mid = 0, n_few = 0;
+    int c_all = 0, c_mid = 0, c_few = 1;
+    size_t mid = got.n / 2;
+    if (store_read_begin(st, &t) == SEAM_OK) {
+        good = ticket_walk_count(t, &ctx, who, f, NULL, 1u << 30, &n_all, &c_all) == SEAM_OK &&
+               ticket_walk_count(t, &ctx, who, f, got.n ? got.v[mid] : NULL, 1u << 30, &n_mid,
+                                 &c_mid) == SEAM_OK &&
+               ticket_walk_count(t, &ctx, who, f, NULL, 1, &n_few, &c_few) == SEAM_OK;
+        store_read_end(t);
+    }
+    ok(good && c_all && n_all == r.out.n && c_mid && n_mid == (got.n ? got.n - mid - 1 : r.out.n) &&
+           (r.out.n < 2 ? 1 : !c_few),
+       "%s: ticket_walk_count counts %lu (below the middle %lu), short on a budget of 1", name,
+       n_all, n_mid);
     compared++;
     nonempty += r.out.n > 0;
     free(r.out.v);

@@ -587,8 +587,8 @@ test_release(void)
     /* One long write transaction reads every page, a MiB each 3 ms: the writer is busy
      * throughout, and the map's pages leave the resident set all the same. */
     atomic_int done = 0;
-    struct slow_job sj = {.job = {.apply = slow_apply, .done = slow_done}, .before = before,
-                          .done = &done};
+    struct slow_job sj = {
+        .job = {.apply = slow_apply, .done = slow_done}, .before = before, .done = &done};
     ok(store_submit(s, &sj.job) == SEAM_OK && wait_for(&done, 1) && sj.records == BIG_RECORDS,
        "release: one write job read all %d MiB, slowly (%d records)", BIG_RECORDS, sj.records);
     ok(sj.peak > 48 * 1024 && sj.peak <= 112 * 1024,
