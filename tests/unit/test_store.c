@@ -487,7 +487,7 @@ rss_file_kb(void)
     return kb;
 }
 
-#define BIG_RECORDS 160 /* MiB: well above the 64 MiB the store lets stay mapped */
+#define BIG_RECORDS 160 /* MiB: well above the 48 MiB the store lets stay mapped */
 static enum seam_err
 big_apply(struct store_txn *t, void *ctx)
 {
@@ -582,7 +582,7 @@ test_release(void)
     usleep(800000);
     long light = rss_file_kb();
     ok(light - before > 28 * 1024,
-       "release: below 64 MiB the pages stay mapped (%ld KiB above the start after 0.8 s)",
+       "release: below 48 MiB the pages stay mapped (%ld KiB above the start after 0.8 s)",
        light - before);
     /* One long write transaction reads every page, a MiB each 3 ms: the writer is busy
      * throughout, and the map's pages leave the resident set all the same. */
@@ -593,7 +593,7 @@ test_release(void)
        "release: one write job read all %d MiB, slowly (%d records)", BIG_RECORDS, sj.records);
     ok(sj.peak > 48 * 1024 && sj.peak <= 112 * 1024,
        "release: while it ran the map's resident pages peaked at %ld KiB above the start "
-       "(bounded: dropped past 64 MiB though the writer never paused)",
+       "(bounded: dropped past 48 MiB though the writer never paused)",
        sj.peak);
     long after = rss_file_kb();
     ok(after - before <= 72 * 1024,
