@@ -403,14 +403,14 @@ index_merge_all(struct store_txn *t)
 }
 
 int
-index_merge_wanted(int idle)
+index_merge_wanted(int all)
 {
 #ifdef SEAM_NO_INDEXES
-    (void)idle;
+    (void)all;
     return 0;
 #else
     uint64_t p = pending;
-    return p >= INDEX_MERGE_AT || (idle && p > 0);
+    return p >= INDEX_MERGE_AT || (all && p > 0);
 #endif
 }
 

@@ -122,7 +122,7 @@ batch_hook(struct store_txn *t, void *ctx)
     return rc;
 }
 
-/* An idle writer (and a stopping one) writes every pending entry. */
+/* A stopping writer writes every pending entry (a clean stop leaves none). */
 static int
 merge_needed(void *ctx)
 {
@@ -302,7 +302,7 @@ main(int argc, char **argv)
     /* SLA aggregates of a store written before them (or in another time zone) */
     if (audit_agg_build(srv.store, 2000) != SEAM_OK)
         fatalx("cannot build the SLA aggregates in %s (see above)", cfg->data_dir);
-    store_writer_idle(srv.store, merge_needed, merge_all, NULL);
+    store_writer_on_stop(srv.store, merge_needed, merge_all, NULL);
     if (store_writer_start(srv.store, cfg->queue_depth, cfg->batch_max, batch_hook, &srv.lg) !=
         SEAM_OK)
         fatalx("cannot start the writer");

@@ -58,10 +58,9 @@ struct store {
     pthread_t keeper; /* releases the map's pages (release_map) */
     int keeping;
     _Atomic int keeper_stop;
-    int (*idle_need)(void *ctx); /* store_writer_idle's */
-    int idle_failed;             /* the last idle work failed (writer thread) */
-    store_write_fn idle_fn;
-    void *idle_ctx;
+    int (*stop_need)(void *ctx); /* store_writer_on_stop's */
+    store_write_fn stop_fn;
+    void *stop_ctx;
 
     _Atomic uint64_t batches, jobs, full_errors, staged, stale_stages;
 };
@@ -884,7 +883,7 @@ commit_batch(struct store *s, struct store_job *first, unsigned n)
  */
 #define RELEASE_MAP_MS 25
 #define RELEASE_MAP_BYTES (48u << 20)
-#define IDLE_MS 250 /* the writer waits this long for a job before its idle work */
+#define IDLE_MS 250 /* the writer's wait for a job, between its checks of stale readers */
 
 /* The process's resident file-backed bytes (/proc/self/statm's third field: RssFile + RssShmem), or
  * 0. */
@@ -952,27 +951,25 @@ sync_apply(struct store_txn *t, struct store_job *job)
 }
 
 static void
-idle_done(struct store_job *job)
+stop_done(struct store_job *job)
 {
     if (job->rc != SEAM_OK)
-        log_warnx("store: the writer's idle work failed: %s", seam_strerror(job->rc));
+        log_warnx("store: the writer's last work failed: %s", seam_strerror(job->rc));
 }
 
-/* store_writer_idle's work, if it has any, in a batch of its own (writer thread); after a
- * failure (the store full) not again until a batch of jobs commits, unless stopping. */
+/* store_writer_on_stop's work, if it has any, in a batch of its own (writer thread). */
 static void
-idle_work(struct store *s, int stopping)
+stop_work(struct store *s)
 {
-    if (s->idle_fn == NULL || (s->idle_failed && !stopping) || !s->idle_need(s->idle_ctx))
+    if (s->stop_fn == NULL || !s->stop_need(s->stop_ctx))
         return;
     struct sync_job sj = {
-        .job = {.apply = sync_apply, .done = idle_done}, .fn = s->idle_fn, .ctx = s->idle_ctx};
+        .job = {.apply = sync_apply, .done = stop_done}, .fn = s->stop_fn, .ctx = s->stop_ctx};
     enum seam_err rc = commit_batch(s, &sj.job, 1);
     if (rc == SEAM_OK)
         atomic_fetch_add(&s->batches, 1);
     else if (sj.job.rc == SEAM_OK)
         sj.job.rc = rc;
-    s->idle_failed = sj.job.rc != SEAM_OK;
     sj.job.done(&sj.job);
 }
 
@@ -1003,16 +1000,11 @@ writer_main(void *arg)
                 until.tv_sec++;
                 until.tv_nsec -= 1000000000L;
             }
-            int waited = pthread_cond_timedwait(&s->queue_cv, &s->queue_mu, &until);
-            if (waited == ETIMEDOUT && s->head == NULL && !s->stopping) { /* idle */
-                pthread_mutex_unlock(&s->queue_mu);
-                idle_work(s, 0);
-                pthread_mutex_lock(&s->queue_mu);
-            }
+            pthread_cond_timedwait(&s->queue_cv, &s->queue_mu, &until);
         }
         if (s->head == NULL && s->stopping) {
             pthread_mutex_unlock(&s->queue_mu);
-            idle_work(s, 1); /* once more: a clean stop leaves none */
+            stop_work(s); /* a clean stop leaves none */
             break;
         }
         struct store_job *first = s->head, *last = first;
@@ -1032,7 +1024,6 @@ writer_main(void *arg)
         if (rc == SEAM_OK) {
             atomic_fetch_add(&s->batches, 1);
             atomic_fetch_add(&s->jobs, n);
-            s->idle_failed = 0;
         }
         for (struct store_job *j = first, *next; j != NULL; j = next) {
             next = j->next;
@@ -1105,11 +1096,11 @@ store_submit(struct store *s, struct store_job *job)
 }
 
 void
-store_writer_idle(struct store *s, int (*need)(void *ctx), store_write_fn fn, void *ctx)
+store_writer_on_stop(struct store *s, int (*need)(void *ctx), store_write_fn fn, void *ctx)
 {
-    s->idle_need = need;
-    s->idle_fn = fn;
-    s->idle_ctx = ctx;
+    s->stop_need = need;
+    s->stop_fn = fn;
+    s->stop_ctx = ctx;
 }
 
 void

@@ -118,7 +118,7 @@ enum seam_err index_applied_init(struct store_txn *t) SEAM_WUR;
  * Writes the entries of up to max pending tickets (oldest first) and raises
  * the mark past them; *merged (if not NULL) how many. INDEX_MERGE_AT: the
  * pending tickets at which the writer merges after a batch
- * (index_merge_wanted(0)); an idle writer merges any (index_merge_wanted(1)).
+ * (index_merge_wanted(0)); a stopping writer merges any (index_merge_wanted(1)).
  * The count is this process's (index_pending_set at open: those left by a
  * process before).
  */
@@ -127,7 +127,7 @@ enum seam_err index_applied_init(struct store_txn *t) SEAM_WUR;
 enum seam_err index_merge(struct store_txn *t, size_t max, size_t *merged) SEAM_WUR;
 /* Every pending ticket's, INDEX_MERGE_MAX at a time. */
 enum seam_err index_merge_all(struct store_txn *t) SEAM_WUR;
-int index_merge_wanted(int idle);
+int index_merge_wanted(int all);
 void index_pending_set(uint64_t n);
 /* Pending tickets from the mark on (at most max counted). */
 uint64_t index_pending_count(struct store_txn *t, uint64_t max);

@@ -209,11 +209,11 @@ void store_writer_stop(struct store *s);
 /* One write transaction in the calling thread (tools only), with the hook. */
 typedef enum seam_err (*store_write_fn)(struct store_txn *t, void *ctx);
 /*
- * Work the writer does when it is idle: each time it has waited a quarter
- * of a second for a job and none came, and once more when it stops, if need(ctx) says there is any,
- * fn(t, ctx) in a batch of its own (with the hook). Call before store_writer_start.
+ * Work the writer does when it stops, its queue drained: if need(ctx) says
+ * there is any, fn(t, ctx) in a batch of its own (with the hook). Call
+ * before store_writer_start.
  */
-void store_writer_idle(struct store *s, int (*need)(void *ctx), store_write_fn fn, void *ctx);
+void store_writer_on_stop(struct store *s, int (*need)(void *ctx), store_write_fn fn, void *ctx);
 enum seam_err store_write(struct store *s, store_write_fn fn, void *ctx, store_hook_fn hook,
                           void *hook_ctx) SEAM_WUR;
 
