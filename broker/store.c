@@ -74,6 +74,7 @@ struct store_txn {
 
 static size_t file_rss(void);
 static void map_drop(struct store *s, size_t over);
+static void *keeper_main(void *arg);
 static enum seam_err stage_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                                struct store_val *val);
 
@@ -206,6 +207,9 @@ store_open(const char *dir, size_t map_size, size_t map_max, int create, struct 
         txn = NULL;
         goto fail;
     }
+    /* the keeper from the start: a first open's migrations read the whole store */
+    atomic_store(&s->keeper_stop, 0);
+    s->keeping = pthread_create(&s->keeper, NULL, keeper_main, s) == 0;
     *out = s;
     return SEAM_OK;
 fail:
@@ -225,6 +229,10 @@ store_close(struct store *s)
     if (s == NULL)
         return;
     store_writer_stop(s);
+    if (s->keeping) {
+        atomic_store(&s->keeper_stop, 1);
+        pthread_join(s->keeper, NULL);
+    }
     mdb_env_close(s->env);
     pthread_rwlock_destroy(&s->map_lock);
     pthread_mutex_destroy(&s->queue_mu);
@@ -870,8 +878,8 @@ commit_batch(struct store *s, struct store_job *first, unsigned n)
  * cache (a minor fault). Nothing is lost: the map is shared and read-only,
  * and the file holds every committed page.
  *
- * Every RELEASE_MAP_MS a thread of its own (the keeper, started with the
- * writer) looks at how much of the process's resident set is file pages
+ * Every RELEASE_MAP_MS a thread of its own (the keeper, from store_open to
+ * store_close) looks at how much of the process's resident set is file pages
  * beyond what it was at open (the code and the libraries), and drops the
  * map's entries only once that is more than RELEASE_MAP_BYTES: each drop
  * costs every page read again a fault, and the pages every request reads
@@ -1059,8 +1067,6 @@ store_writer_start(struct store *s, unsigned depth, unsigned batch_max, store_ho
     if (pthread_create(&s->writer, NULL, writer_main, s) != 0)
         return SEAM_EIO;
     s->running = 1;
-    atomic_store(&s->keeper_stop, 0);
-    s->keeping = pthread_create(&s->keeper, NULL, keeper_main, s) == 0;
     return SEAM_OK;
 }
 
@@ -1114,11 +1120,6 @@ store_writer_stop(struct store *s)
     if (running) {
         pthread_join(s->writer, NULL);
         s->running = 0;
-    }
-    if (s->keeping) {
-        atomic_store(&s->keeper_stop, 1);
-        pthread_join(s->keeper, NULL);
-        s->keeping = 0;
     }
 }
 
