@@ -12,7 +12,8 @@
 #   - p99 of GET /v1/audit/sla over the year;
 #   - the creation rate (wrk POST, BENCH_SCALE_SECONDS) with this broker, then
 #     with one built with -DSEAM_NO_INDEXES on the same store, if the sources
-#     honour that define (else a line says it is skipped);
+#     honour that define (else a line says it is skipped), each started
+#     afresh at the clock where the one before stopped;
 #   - seamctl verify's peak resident set (/usr/bin/time), the broker's peak
 #     resident set through the whole run (VmHWM).
 # It prints a table, measured against the targets, and appends it

@@ -494,6 +494,21 @@ seek_one(void *arg, struct store_val k, struct store_val v)
     return 1;
 }
 
+/* The key a term's walk starts at, for a ticket id bound, into start; its length, and the bytes of
+ * an id as the term's keys hold it (*idlen: packed in DB_INDEX). */
+static size_t
+term_start(const struct index_term *term, const char *bound, char *start, size_t *idlen)
+{
+    if (term->db == DB_INDEX) {
+        *idlen = INDEX_ID_BYTES;
+        return index_entry(start, term->prefix, term->plen, bound);
+    }
+    memcpy(start, term->prefix, term->plen);
+    memcpy(start + term->plen, bound, SEAM_ID_LEN);
+    *idlen = SEAM_ID_LEN;
+    return term->plen + SEAM_ID_LEN;
+}
+
 /* A pending ticket's set, newest first from the bound down to the mark. */
 struct pend_ctx {
     const struct index_term *term;
@@ -540,14 +555,7 @@ index_seek(struct store_txn *t, const struct index_term *term, const char *appli
         bound = applied; /* its entries, and those below, are in DB_INDEX */
         s.strict = 0;
     }
-    if (term->db == DB_INDEX) {
-        slen = index_entry(start, term->prefix, term->plen, bound);
-        s.idlen = INDEX_ID_BYTES;
-    } else {
-        memcpy(start, term->prefix, term->plen);
-        memcpy(start + term->plen, bound, SEAM_ID_LEN);
-        slen = term->plen + SEAM_ID_LEN;
-    }
+    slen = term_start(term, bound, start, &s.idlen);
     s.bound = start + term->plen;
     rc = store_scan(t, term->db, start, slen, 1, seek_one, &s);
     if (rc != SEAM_OK)
@@ -624,16 +632,7 @@ index_count(struct store_txn *t, const struct index_term *term, const char *appl
         c.pending = 0;
         c.ended = 0;
     }
-    size_t slen;
-    if (term->db == DB_INDEX) {
-        slen = index_entry(start, term->prefix, term->plen, bound);
-        c.idlen = INDEX_ID_BYTES;
-    } else {
-        memcpy(start, term->prefix, term->plen);
-        memcpy(start + term->plen, bound, SEAM_ID_LEN);
-        slen = term->plen + SEAM_ID_LEN;
-        c.idlen = SEAM_ID_LEN;
-    }
+    size_t slen = term_start(term, bound, start, &c.idlen);
     c.bound = start + term->plen;
     rc = store_scan(t, term->db, start, slen, 1, keycount_one, &c);
     if (rc != SEAM_OK)
