@@ -241,8 +241,16 @@ struct save_job {
     char id[SEAM_ID_LEN + 1];
     enum index_save_mode mode;
     size_t nlen;
-    char keys[]; /* index_keys_of's */
+    char *keys; /* index_keys_of's, owned */
 };
+
+static void
+save_job_free(void *arg)
+{
+    struct save_job *j = arg;
+    free(j->keys);
+    free(j);
+}
 
 /* The save itself: in the writer's transaction (store_defer), reading the set and the mark as
  * they are there, never on a staged snapshot (a merge would make every stage of the moment
@@ -308,16 +316,12 @@ index_save(struct store_txn *t, const struct ticket *tk, enum index_save_mode mo
     (void)nfacts;
     return SEAM_OK;
 #else
-    size_t nlen;
-    char *keys = index_keys_of(tk, facts, nfacts, &nlen);
-    struct save_job *j = xmalloc(sizeof(*j) + nlen + 1);
+    struct save_job *j = xmalloc(sizeof(*j));
     memcpy(j->id, tk->id, SEAM_ID_LEN);
     j->id[SEAM_ID_LEN] = '\0';
     j->mode = mode;
-    j->nlen = nlen;
-    memcpy(j->keys, keys, nlen);
-    free(keys);
-    return store_defer(t, save_keys, j, free);
+    j->keys = index_keys_of(tk, facts, nfacts, &j->nlen);
+    return store_defer(t, save_keys, j, save_job_free);
 #endif
 }
 

@@ -288,30 +288,30 @@ id_above(const char *id, char out[TICKET_ID_LEN + 1])
  * the index keys agree on (no record read: a step of work each). */
 typedef int (*walk_id_fn)(void *ctx, const char *id);
 
+/* Where a planned walk starts: the cursor when it is below the plan's top (then strictly below
+ * it: the answer), else the top. */
+static int
+walk_start(const struct walk *w, const char *cursor, char cand[TICKET_ID_LEN + 1])
+{
+    int strict = cursor != NULL && strcmp(cursor, w->hi) <= 0;
+    memcpy(cand, strict ? cursor : w->hi, TICKET_ID_LEN);
+    cand[TICKET_ID_LEN] = '\0';
+    return strict;
+}
+
 static enum seam_err
 walk_run(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
-         const struct ticket_filter *f, const char *cursor, ticket_each_fn fn, walk_id_fn ids,
-         void *ctx, unsigned budget, char resume[TICKET_ID_LEN + 1])
+         const struct ticket_filter *f, const struct walk *w, const char *cursor, ticket_each_fn fn,
+         walk_id_fn ids, void *ctx, unsigned budget, char resume[TICKET_ID_LEN + 1])
 {
-    struct walk w;
     char cand[TICKET_ID_LEN + 1], y[TICKET_ID_LEN + 1];
-    int strict = 0;
     unsigned work = 0;
     if (resume != NULL)
         resume[0] = '\0';
-    if (who->role == ROLE_BROKER)
-        return SEAM_EINVAL;
-    enum seam_err planned = walk_plan(t, c, who, f, &w);
-    if (planned != SEAM_OK)
-        return planned;
-    memcpy(cand, w.hi, sizeof(cand));
-    if (cursor != NULL && strcmp(cursor, cand) <= 0) {
-        memcpy(cand, cursor, TICKET_ID_LEN);
-        strict = 1;
-    }
+    int strict = walk_start(w, cursor, cand);
     for (;;) {
         size_t agree = 0, i = 0;
-        while (agree < w.n) {
+        while (agree < w->n) {
             if (work >= budget && resume != NULL) {
                 /* every ticket above cand (and cand itself, when strict) is done */
                 if (strict)
@@ -321,9 +321,9 @@ walk_run(struct store_txn *t, const struct ticket_ctx *c, const struct principal
                 return SEAM_OK;
             }
             work++;
-            enum seam_err rc =
-                index_seek(t, &w.terms[i], w.applied[0] ? w.applied : NULL, cand, strict, y, &work);
-            if (rc == SEAM_ENOTFOUND || (rc == SEAM_OK && strcmp(y, w.lo) < 0))
+            enum seam_err rc = index_seek(t, &w->terms[i], w->applied[0] ? w->applied : NULL, cand,
+                                          strict, y, &work);
+            if (rc == SEAM_ENOTFOUND || (rc == SEAM_OK && strcmp(y, w->lo) < 0))
                 return SEAM_OK;
             if (rc != SEAM_OK)
                 return rc;
@@ -334,7 +334,7 @@ walk_run(struct store_txn *t, const struct ticket_ctx *c, const struct principal
                 agree = 1;
             }
             strict = 0;
-            i = (i + 1) % w.n;
+            i = (i + 1) % w->n;
         }
         if (ids != NULL) {
             if (ids(ctx, cand))
@@ -366,7 +366,14 @@ ticket_walk(struct store_txn *t, const struct ticket_ctx *c, const struct princi
             const struct ticket_filter *f, const char *cursor, ticket_each_fn fn, void *ctx,
             char resume[TICKET_ID_LEN + 1])
 {
-    return walk_run(t, c, who, f, cursor, fn, NULL, ctx, walk_budget, resume);
+    struct walk w;
+    if (resume != NULL)
+        resume[0] = '\0';
+    if (who->role == ROLE_BROKER)
+        return SEAM_EINVAL;
+    enum seam_err rc = walk_plan(t, c, who, f, &w);
+    return rc != SEAM_OK ? rc
+                         : walk_run(t, c, who, f, &w, cursor, fn, NULL, ctx, walk_budget, resume);
 }
 
 static int
@@ -416,23 +423,21 @@ ticket_walk_count(struct store_txn *t, const struct ticket_ctx *c, const struct 
     char resume[TICKET_ID_LEN + 1];
     *n = 0;
     *complete = 0;
-    int ids = keys_decide(t, c, who, f);
     struct walk w;
-    if (ids) { /* one key (or every ticket): one cursor counts it */
-        enum seam_err rc = walk_plan(t, c, who, f, &w);
-        if (rc != SEAM_OK)
-            return rc;
-        if (w.n == 1) {
-            char top[TICKET_ID_LEN + 1];
-            int strict = cursor != NULL && strcmp(cursor, w.hi) <= 0;
-            memcpy(top, strict ? cursor : w.hi, TICKET_ID_LEN);
-            top[TICKET_ID_LEN] = '\0';
-            return index_count(t, &w.terms[0], w.applied[0] ? w.applied : NULL, top, strict, work,
-                               n, complete);
-        }
+    if (who->role == ROLE_BROKER)
+        return SEAM_EINVAL;
+    int ids = keys_decide(t, c, who, f);
+    enum seam_err rc = walk_plan(t, c, who, f, &w);
+    if (rc != SEAM_OK)
+        return rc;
+    if (ids && w.n == 1) { /* one key (or every ticket): one cursor counts it */
+        char top[TICKET_ID_LEN + 1];
+        int strict = walk_start(&w, cursor, top);
+        return index_count(t, &w.terms[0], w.applied[0] ? w.applied : NULL, top, strict, work, n,
+                           complete);
     }
-    enum seam_err rc = walk_run(t, c, who, f, cursor, ids ? NULL : count_ticket,
-                                ids ? count_id : NULL, n, work, resume);
+    rc = walk_run(t, c, who, f, &w, cursor, ids ? NULL : count_ticket, ids ? count_id : NULL, n,
+                  work, resume);
     *complete = rc == SEAM_OK && resume[0] == '\0';
     return rc;
 }
