@@ -45,26 +45,33 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
     done
 fi
 # The e2e scripts run E2E_JOBS at a time (default 3), each with its own
-# broker, port and data directory, the long ones ("# e2e: long") first; a
-# script whose header says "# e2e: alone" (load and timing tests) runs by
-# itself after the others. Outputs are printed in name order once all have
+# broker, port and data directory, the long ones ("# e2e: long") first and
+# those that read the others' results ("# e2e: last", through SEAM_RUN_LOGS,
+# where each script's exit status lands as NAME.rc) last; a script whose
+# header says "# e2e: alone" (load and timing tests) runs by itself after the
+# others. Outputs are printed in name order once all have
 # ended, each with its wall time.
 if [ "$what" = all ] || [ "$what" = e2e ]; then
     jobs_max=${E2E_JOBS:-3}
     logs=$(mktemp -d "${TMPDIR:-/tmp}/seam-run.XXXXXX")
+    SEAM_RUN_LOGS=$logs
+    export SEAM_RUN_LOGS
     trap 'rm -f "$out"; rm -rf "$logs"' EXIT
     run_one() { # script
         local b
         b=$(basename "$1" .sh)
         local t0=$SECONDS
         bash "$1" >"$logs/$b.out" 2>&1
-        echo $? >"$logs/$b.rc"
+        local rc=$?
         echo $((SECONDS - t0)) >"$logs/$b.time"
+        echo $rc >"$logs/$b.rc.tmp" && mv "$logs/$b.rc.tmp" "$logs/$b.rc"
     }
     alone=()
     # The longest first ("# e2e: long" in the header), so that none of them
     # starts last and runs on alone.
-    mapfile -t scripts < <(grep -l '^# e2e: long' tests/e2e/t_*.sh; grep -L '^# e2e: long' tests/e2e/t_*.sh)
+    mapfile -t scripts < <(grep -l '^# e2e: long' tests/e2e/t_*.sh
+        grep -L '^# e2e: \(long\|last\)' tests/e2e/t_*.sh
+        grep -l '^# e2e: last' tests/e2e/t_*.sh)
     for t in "${scripts[@]}"; do
         if grep -q '^# e2e: alone' "$t"; then
             alone+=("$t")

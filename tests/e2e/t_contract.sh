@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# e2e: long
+# e2e: last
 # The contract, docs/openapi.yaml, is valid and exact:
 #   - two validators accept it: redocly lint (the recommended rules, every
 #     warning an error) and swagger-parser's validate;
-#   - the answers of a set of end-to-end scripts, captured (SEAM_CAPTURE, see
-#     lib.sh), are each documented: the status among the operation's
+#   - the answers of the end-to-end scripts listed in tests/contract/scripts,
+#     captured (SEAM_CAPTURE, see lib.sh), are each documented: the status among the operation's
 #     responses, the content type, and the body valid against the schema by
 #     ajv in strict mode, as written (oneOf exactly one) and closed (no member
 #     the contract does not name), by tests/contract/validate.js;
@@ -44,16 +44,30 @@ refute "swagger-parser refuses it too" parse "$TMP/comma.yaml"
 sed 's|^  /v1/rules/check:|  /v1/rules/check/:|' "$API" >"$TMP/slash.yaml"
 refute "redocly lint refuses a path with a trailing slash" lint "$TMP/slash.yaml"
 
-# Capture the answers of a set of e2e scripts (they must pass as usual).
+# The answers of the scripts listed in tests/contract/scripts: under
+# tests/run.sh (SEAM_RUN_LOGS) those scripts capture them in their own run,
+# which counts their checks, and this script (queued last) waits for each to
+# end; alone, it runs each script itself with its answers captured.
 CAP=$TMP/capture
 mkdir -p "$CAP"
-for s in ${CONTRACT_SCRIPTS:-tickets tmf tmf_patch lifecycle facts rules flags sla}; do
-    [ -f "$ROOT/tests/e2e/t_$s.sh" ] || continue
-    SEAM_CAPTURE=$CAP/$s.jsonl bash "$ROOT/tests/e2e/t_$s.sh" >"$TMP/$s.out" 2>&1
-    rc=$?
-    ok $rc "t_$s.sh passes with its answers captured ($(wc -l <"$CAP/$s.jsonl" 2>/dev/null || echo 0) answers)"
-    [ $rc -eq 0 ] || grep -v '^ok' "$TMP/$s.out" | head -20 | sed 's/^/# /'
-done
+while read -r s; do
+    [ -f "$ROOT/tests/e2e/$s.sh" ] || continue
+    if [ -n "${SEAM_RUN_LOGS:-}" ]; then
+        n=0
+        while [ ! -f "$SEAM_RUN_LOGS/$s.rc" ] && [ $n -lt 1800 ]; do
+            sleep 1
+            n=$((n + 1))
+        done
+        cp "$SEAM_RUN_LOGS/$s.jsonl" "$CAP/$s.jsonl" 2>/dev/null
+        check "$s.sh captured its answers in this run ($(wc -l <"$CAP/$s.jsonl" 2>/dev/null || echo 0) answers)" \
+            test -s "$CAP/$s.jsonl"
+    else
+        SEAM_CAPTURE=$CAP/$s.jsonl bash "$ROOT/tests/e2e/$s.sh" >"$TMP/$s.out" 2>&1
+        rc=$?
+        ok $rc "$s.sh passes with its answers captured ($(wc -l <"$CAP/$s.jsonl" 2>/dev/null || echo 0) answers)"
+        [ $rc -eq 0 ] || grep -v '^ok' "$TMP/$s.out" | head -20 | sed 's/^/# /'
+    fi
+done <"$CT/scripts"
 
 # validate OPENAPI CAPTURES...: its TAP lines become this script's. FACTS:
 # the facts the configurations declare (the members named for them).
@@ -92,12 +106,12 @@ check "a schema without a member the broker answers fails the validation" \
 check "... naming the undocumented member" grep -q 'undocumented field.*(summary)' "$TMP/validate.out"
 # (2) an answer with a member the contract does not name;
 jq -c 'if .status == 201 and .path == "/v1/tickets" then .body |= (fromjson | .colour = "red" | tojson) else . end' \
-    "$CAP/tickets.jsonl" >"$TMP/colour.jsonl"
+    "$CAP/t_tickets.jsonl" >"$TMP/colour.jsonl"
 validate "$API" "$TMP/colour.jsonl"
 check "an answer with an undocumented member fails" [ "$(cat "$TMP/validate.rc")" != 0 ]
 check "... naming it" grep -q 'undocumented field.*(colour)' "$TMP/validate.out"
 # (3) a status the operation does not document;
-jq -c 'if .status == 404 then .status = 418 else . end' "$CAP/tickets.jsonl" >"$TMP/teapot.jsonl"
+jq -c 'if .status == 404 then .status = 418 else . end' "$CAP/t_tickets.jsonl" >"$TMP/teapot.jsonl"
 validate "$API" "$TMP/teapot.jsonl"
 check "an undocumented status fails" grep -q 'status 418 is not documented' "$TMP/validate.out"
 # (4) a oneOf whose branches both match (the customer's Ticket made open to
@@ -112,7 +126,7 @@ validate "$TMP/open.yaml" "$CAP"/*.jsonl
 check "an ambiguous oneOf fails (Ticket and LeadTicket both match)" \
     grep -q 'Ticket matches | .*LeadTicket matches' "$TMP/validate.out"
 # (5) an undocumented content type.
-jq -c 'if .status == 201 then .type = "text/html" else . end' "$CAP/tickets.jsonl" >"$TMP/html.jsonl"
+jq -c 'if .status == 201 then .type = "text/html" else . end' "$CAP/t_tickets.jsonl" >"$TMP/html.jsonl"
 validate "$API" "$TMP/html.jsonl"
 check "an undocumented content type fails" grep -q 'content type "text/html" not documented' "$TMP/validate.out"
 finish
