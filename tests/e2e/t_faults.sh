@@ -8,61 +8,10 @@
 # fewer calls than N, each on a ticket of its own: a request that failed
 # answered a structured 5xx and changed nothing (the same request then
 # succeeds), one that succeeded made its change, and the broker stays up.
-# The push outbox and the SLA scheduler are reached by faults left armed
-# after the answer: every message is still delivered, every breach still
-# recorded. After each path `seamctl verify` passes on the store.
-. "$(dirname "$0")/lib.sh"
-FAULTS_BUILD=${FAULTS_BUILD:-${BUILD}-faults}
-BROKER=$ROOT/$FAULTS_BUILD/seam-broker
-if [ ! -x "$BROKER" ]; then
-    echo "Bail out! $BROKER is missing: run 'make faults'"
-    exit 1
-fi
-TMF=/tmf-api/troubleTicket/v4
-init_store
-start_sim
-# Push to the simulator, retried quickly.
-conf_with ".partners[0].delivery.url = \"http://127.0.0.1:$SIMPORT/seam/webhook\"
-           | .delivery = {\"retry_schedule_ms\": [0, 200, 200, 200, 200, 200, 200, 200]}"
-C1=$(new_customer c1 triple-play north)
-C2=$(new_customer c2 triple-play north)
-C3=$(new_customer c3 triple-play north)
-LEAD=$(new_token lead ops)
-FIB=$(new_token partner fibernet)
-start_broker -T now
-LOG=$TMP/broker.$STARTS.log
-
-# freq N METHOD PATH TOKEN [BODY]: one request with the fault armed at N;
-# sets STATUS and FAULT (fired, pending); the body is in $TMP/body.
-freq() {
-    local n=$1 method=$2 path=$3 token=$4 out
-    local args=(-s -o "$TMP/body" -w '%{http_code} %header{seam-fault}' -X "$method"
-        -H "seam-fault-at: $n" -H "Authorization: Bearer $token")
-    [ $# -ge 5 ] && args+=(-H "Content-Type: application/json" --data-binary "$5")
-    out=$(curl "${args[@]}" "$(URL "$path")")
-    STATUS=${out%% *} FAULT=${out#* }
-}
-disarm() { curl -s -o /dev/null -H "seam-fault-at: 0" "$(URL /healthz)"; }
-faults_logged() { grep -c "fault injected" "$LOG"; }
-
-# many METHOD TOKEN BODY PATH...: one curl for several requests; prints each status.
-many() {
-    local method=$1 token=$2 b=$3 args=() p
-    shift 3
-    for p in "$@"; do
-        args+=(--next -s -o /dev/null -w '%{http_code}\n' -X "$method" -H "Authorization: Bearer $token")
-        [ -n "$b" ] && args+=(-H "Content-Type: application/json" --data-binary "$b")
-        args+=("$(URL "$p")")
-    done
-    curl "${args[@]:1}"
-}
-# views ID...: the lead's view of each ticket (through $VIEW), one JSON value each, in order.
-VIEW=/v1/tickets
-views() {
-    local args=() p
-    for p in "$@"; do args+=("$(URL "$VIEW/$p")"); done
-    curl -s -H "Authorization: Bearer $LEAD" "${args[@]}"
-}
+# After each path `seamctl verify` passes on the store. The push outbox and
+# the SLA scheduler, reached by faults left armed after the answer, are
+# t_faults_async.sh's.
+. "$(dirname "$0")/faults_lib.sh"
 # prepare K STATE: K tickets of C2 in STATE (filed, acked, resolved); sets TS and AS.
 prepare() {
     local k=$1 state=$2 i args=() codes paths=()
@@ -134,7 +83,6 @@ fault_path() {
     echo "# $name: $((SECONDS - t0)) s"
 }
 
-breached_one() { [ "$(views "$1" | jq '.assignments[0].flags | index("breached") != null')" = true ]; }
 
 # Filing: the customer's tickets are exactly the 2xx answers.
 fault_file() { # NAME TOKEN PATH BODY
@@ -186,86 +134,5 @@ CALLS=100 fault_path "lead assigns" filed '[.assignments[] | select(.state == "a
 VIEW=$TMF/troubleTicket
 fault_path "TMF PATCH" filed '.name == "Renamed"' PATCH "$TMF/troubleTicket/@T" "$C2" '{"name":"Renamed"}'
 VIEW=/v1/tickets
-
-# --- push: a fault left armed after the answer meets the forwarder. The
-# loop ends when three faults in a row were met by nothing.
-TV='{"summary":"No picture","description":"","service":"tv","symptom":"no_signal"}'
-n=0 bad=0 why="" late=0 unmet=0 t0=$SECONDS TVS=()
-while [ $unmet -lt 3 ]; do
-    n=$((n + 1))
-    [ $n -le 300 ] || { bad=1 why="no end by N=300" && break; }
-    before=$(faults_logged)
-    freq $n POST /v1/tickets "$C2" "$TV"
-    case "$STATUS" in
-    201) TVS+=("$(jbody .id)") ;;
-    500 | 503) continue ;; # nothing was filed: covered above
-    *) bad=1 why="N=$n answered $STATUS" && break ;;
-    esac
-    [ "$FAULT" = pending ] || continue
-    sleep 0.3 # the sender's turn
-    kill -0 "$BPID" 2>/dev/null || { bad=1 why="the broker died at N=$n" && break; }
-    if [ "$(faults_logged)" = "$before" ]; then
-        disarm
-        unmet=$((unmet + 1))
-    else
-        late=$((late + 1)) unmet=0
-    fi
-done
-ok $bad "push: $n faults, $late of them after the answer${why:+ ($why)}"
-all_delivered() { # every page of the partner's deliveries (more than a page's worth may be filed)
-    local cursor="" page
-    : >"$TMP/deliveries"
-    while :; do
-        page=$(curl -s -H "Authorization: Bearer $LEAD" \
-            "$(URL "/v1/deliveries?partner=skyview&limit=200${cursor:+&cursor=$cursor}")")
-        jq -c '.items[]' <<<"$page" >>"$TMP/deliveries" || return 1
-        cursor=$(jq -r '.next_cursor // empty' <<<"$page")
-        [ -n "$cursor" ] || break
-    done
-    jq -s '{items: .}' "$TMP/deliveries" |
-        jq -e --argjson ts "$(printf '%s\n' "${TVS[@]}" | jq -R . | jq -sc .)" \
-            '[.items[] | select(.ticket as $t | $ts | index($t))] as $m
-             | ($m | map(.ticket) | unique | length) == ($ts | length) and ($m | all(.state == "delivered"))' >/dev/null
-}
-check "push: ... some met the sender" [ "$late" -gt 0 ]
-check "push: ... every message is delivered all the same (${#TVS[@]} tickets)" eventually 30 all_delivered
-check "push: ... the store verifies" ctl verify
-echo "# push: $((SECONDS - t0)) s"
-
-# --- the SLA scheduler: a fault armed by moving the clock meets the
-# breaches of the one ticket due then (each is cancelled after its turn, so
-# that its later instants do not come due in the next).
-req POST /v1/test/clock "$LEAD" '{"advance_ms":2592000000}' # all before is overdue now
-sleep 3
-URGENT='{"summary":"Down","description":"","service":"internet","symptom":"no_service","priority":"urgent"}'
-n=0 bad=0 why="" late=0 unmet=0 t0=$SECONDS URG=()
-while [ $unmet -lt 3 ]; do
-    n=$((n + 2)) # every other call: a failed instant is retried after a second's pause
-    [ $n -le 400 ] || { bad=1 why="no end by N=400" && break; }
-    req POST /v1/tickets "$C2" "$URGENT"
-    [ "$STATUS" = 201 ] || { bad=1 why="filing answered $STATUS" && break; }
-    T=$(jbody .id)
-    URG+=("$T")
-    before=$(faults_logged)
-    freq $n POST /v1/test/clock "$LEAD" '{"advance_ms":1200000}' # 20 min: past the 15-min ack
-    if [ "$STATUS" != 200 ]; then # the fault met the lead's token: move the clock anyway
-        req POST /v1/test/clock "$LEAD" '{"advance_ms":1200000}'
-    else
-        sleep 0.3 # the scheduler's turn
-        if [ "$(faults_logged)" = "$before" ]; then
-            disarm
-            unmet=$((unmet + 1))
-        else
-            late=$((late + 1)) unmet=0
-        fi
-    fi
-    kill -0 "$BPID" 2>/dev/null || { bad=1 why="the broker died at N=$n" && break; }
-    eventually 10 breached_one "$T" || { bad=1 why="N=$n: the breach of $T was never recorded" && break; }
-    req POST "/v1/tickets/$T/cancel" "$C2" '{"reason":"Done with it."}'
-done
-ok $bad "SLA: clock moves up to N=$n, $late faults met after the answer; every breach recorded${why:+ ($why)}"
-check "SLA: ... some met the scheduler" [ "$late" -gt 0 ]
-check "SLA: ... the store verifies" ctl verify
-echo "# SLA: $((SECONDS - t0)) s"
 
 finish
