@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: long (started first by tests/run.sh)
 # Store fault injection (see t_faults.sh) where it meets the broker's own
 # threads: a fault left armed after the answer meets the push outbox's sender
 # or the SLA scheduler. Every message is still delivered, every breach still
