@@ -13,6 +13,8 @@
 
 #include <sodium.h>
 
+#include "json_fast.h"
+#include "log.h"
 #include "outbox.h"
 #include "record.h"
 #include "tmf.h"
@@ -620,59 +622,97 @@ severity_of_priority(int p)
                             : "Medium";
 }
 
-static const char *
-severity_of(const json_t *record)
+/* An instant as record.c stores it: nothing when absent, null, or RFC 3339. */
+static void
+view_time(struct json_obj *o, const char *key, int64_t ms)
 {
-    const char *p = json_string_value(json_object_get(record, "priority"));
-    return severity_of_priority(p ? priority_parse(p) : -1);
+    if (ms == SEAM_ABSENT_MS)
+        return;
+    if (ms == SEAM_NULL_MS) {
+        json_obj_null(o, key);
+        return;
+    }
+    char buf[32];
+    buf[0] = '"';
+    size_t n = record_time_format(ms, buf + 1);
+    buf[n + 1] = '"';
+    json_obj_raw(o, key, buf, n + 2);
 }
 
-/* The TMF621 view of a record given as a Jansson tree (the lead's view of it). */
-static json_t *
-tmf_view_json(const json_t *record)
+/*
+ * The TMF621 view of a ticket, written as JSON text straight from the typed
+ * ticket (no tree of the record is built: a list page renders many). Members
+ * in this order, a later one replacing an earlier of the same name: what
+ * seam knows (name, severity from the priority, ticketType from the service
+ * or else the symptom, ...), then what the TMF client gave and changed since
+ * (kept as given), then relatedParty and statusChange (every change of
+ * status on the timeline, from the events).
+ */
+char *
+tmf_view_text(const struct ticket *tk, size_t *len)
 {
-    json_t *tmf = json_object_get(record, "tmf"), *e, *k;
-    const char *id = json_string_value(json_object_get(record, "id"));
+    struct json_obj o = JSON_OBJ_INIT;
+    char href[sizeof(TMF_BASE "/troubleTicket/") + SEAM_ID_LEN];
+    snprintf(href, sizeof(href), "%s/troubleTicket/%s", TMF_BASE, tk->id);
+    int prio = tk->priority >= 0 && tk->priority < PRIO_COUNT ? tk->priority : -1;
+    json_obj_str(&o, "id", tk->id);
+    json_obj_str(&o, "href", href);
+    json_obj_str(&o, "@type", "TroubleTicket");
+    if (tk->summary)
+        json_obj_str(&o, "name", tk->summary);
+    if (tk->description)
+        json_obj_str(&o, "description", tk->description);
+    json_obj_str(&o, "severity", severity_of_priority(prio));
+    if (tk->filed[FACT_SERVICE] || tk->filed[FACT_SYMPTOM])
+        json_obj_str(&o, "ticketType",
+                     tk->filed[FACT_SERVICE] ? tk->filed[FACT_SERVICE] : tk->filed[FACT_SYMPTOM]);
+    json_obj_str(&o, "status", ticket_statuses[tk->status].name);
+    if (prio >= 0)
+        json_obj_str(&o, "priority", priority_names[prio]);
+    view_time(&o, "creationDate", tk->created_at);
+    view_time(&o, "lastUpdate", tk->updated_at);
+    json_t *tmf = tk->tmf ? json_loads(tk->tmf, 0, NULL) : NULL, *k;
     const char *key;
-    size_t i;
-    char *href = xasprintf("%s/troubleTicket/%s", TMF_BASE, id);
-    json_t *v = json_pack("{s:s, s:s, s:s}", "id", id, "href", href, "@type", "TroubleTicket");
-    free(href);
-    json_object_set(v, "name", json_object_get(record, "summary"));
-    json_object_set(v, "description", json_object_get(record, "description"));
-    json_object_set_new(v, "severity", json_string(severity_of(record)));
-    json_t *svc = json_object_get(record, "service");
-    json_object_set(v, "ticketType",
-                    json_is_string(svc) ? svc : json_object_get(record, "symptom"));
-    json_object_set(v, "status", json_object_get(record, "status"));
-    json_object_set(v, "priority", json_object_get(record, "priority"));
-    json_object_set(v, "creationDate", json_object_get(record, "created_at"));
-    json_object_set(v, "lastUpdate", json_object_get(record, "updated_at"));
-    /* What the TMF client gave (and changed since) is shown as given. */
     json_object_foreach(tmf, key, k)
     {
-        json_object_set(v, key, k);
+        if (json_obj_json(&o, key, k) != SEAM_OK)
+            log_warnx("ticket=%s tmf attribute %s not shown", tk->id, key);
     }
-    json_object_set_new(v, "relatedParty",
-                        json_pack("[{s:O, s:s, s:s}]", "id", json_object_get(record, "customer"),
-                                  "role", "customer", "@referredType", "Customer"));
-    /* statusChange: every change of status on the timeline, from the events. */
-    json_t *changes = json_array();
-    const char *last = NULL;
-    json_array_foreach(json_object_get(record, "timeline"), i, e)
-    {
-        const char *st = json_string_value(json_object_get(e, "status"));
-        if (st == NULL || (last && strcmp(st, last) == 0))
+    json_decref(tmf);
+    struct json_obj party = JSON_OBJ_INIT;
+    json_obj_str(&party, "id", tk->customer);
+    json_obj_str(&party, "role", "customer");
+    json_obj_str(&party, "@referredType", "Customer");
+    size_t n;
+    char *text = json_obj_finish(&party, &n);
+    struct json_arr parties = JSON_ARR_INIT;
+    json_arr_raw(&parties, text, n);
+    free(text);
+    text = json_arr_finish(&parties, &n);
+    json_obj_raw(&o, "relatedParty", text, n);
+    free(text);
+    struct json_arr changes = JSON_ARR_INIT;
+    const struct timeline_entry *changed = NULL;
+    for (size_t i = 0; i < tk->ntimeline; i++) {
+        const struct timeline_entry *e = &tk->timeline[i];
+        if (i > 0 && e->status == tk->timeline[i - 1].status)
             continue;
-        json_t *c = json_pack("{s:s, s:O}", "status", st, "changeDate", json_object_get(e, "at"));
-        if (json_is_string(json_object_get(e, "text")))
-            json_object_set(c, "changeReason", json_object_get(e, "text"));
-        json_array_append_new(changes, c);
-        json_object_set(v, "statusChangeDate", json_object_get(e, "at"));
-        last = st;
+        struct json_obj c = JSON_OBJ_INIT;
+        json_obj_str(&c, "status", ticket_statuses[e->status].name);
+        view_time(&c, "changeDate", e->at);
+        if (e->text)
+            json_obj_str(&c, "changeReason", e->text);
+        text = json_obj_finish(&c, &n);
+        json_arr_raw(&changes, text, n);
+        free(text);
+        changed = e;
     }
-    json_object_set_new(v, "statusChange", changes);
-    return v;
+    text = json_arr_finish(&changes, &n);
+    json_obj_raw(&o, "statusChange", text, n);
+    free(text);
+    if (changed != NULL)
+        view_time(&o, "statusChangeDate", changed->at);
+    return json_obj_finish(&o, len);
 }
 
 /* ---- the hub ---- */
@@ -713,23 +753,24 @@ tmf_hub_delete(struct store_txn *t, const char *id)
 struct notify_ctx {
     struct store_txn *t;
     const char *id; /* the ticket's: its record is read at the first hub */
-    json_t *record;
+    json_t *view;
     const char *types[3];
     enum seam_err rc;
 };
 
-/* The record as the action left it: it is the transaction's now, for the
- * notification runs right after the action's own writes (staged: at their
- * replay). Read only when a hub listens: most federations have none. */
+/* The ticket's view as the action left it: the record is the transaction's
+ * now, for the notification runs right after the action's own writes
+ * (staged: at their replay). Read only when a hub listens: most federations
+ * have none. */
 static json_t *
-notify_record(struct notify_ctx *n)
+notify_view(struct notify_ctx *n)
 {
     struct ticket tk;
     if (record_load(n->t, n->id, &tk) != SEAM_OK)
         return NULL;
-    json_t *record = ticket_record_json(&tk);
+    json_t *view = tmf_view(&tk);
     ticket_free(&tk);
-    return record;
+    return view;
 }
 
 static int
@@ -737,14 +778,14 @@ notify_one(void *arg, struct store_val k, struct store_val v)
 {
     struct notify_ctx *n = arg;
     (void)k;
-    if (n->record == NULL && (n->record = notify_record(n)) == NULL) {
+    if (n->view == NULL && (n->view = notify_view(n)) == NULL) {
         n->rc = SEAM_ECORRUPT;
         return 1;
     }
     json_t *hub = json_loadb(v.data, v.len, 0, NULL);
     const char *cb = json_string_value(json_object_get(hub, "callback"));
     const char *hid = json_string_value(json_object_get(hub, "id"));
-    const char *tid = json_string_value(json_object_get(n->record, "id"));
+    const char *tid = json_string_value(json_object_get(n->view, "id"));
     for (int i = 0; i < 3 && n->types[i] && cb && hid && n->rc == SEAM_OK; i++) {
         char at[32], *owner = xasprintf("hub:%s", hid), *eid = NULL;
         uint8_t raw[8];
@@ -753,9 +794,8 @@ notify_one(void *arg, struct store_val k, struct store_val v)
         hex_encode(raw, sizeof(raw), hex);
         eid = xasprintf("%s", hex);
         format_time_ms(now_ms(), at);
-        json_t *body =
-            json_pack("{s:s, s:s, s:s, s:{s:o}}", "eventId", eid, "eventTime", at, "eventType",
-                      n->types[i], "event", "troubleTicket", tmf_view_json(n->record));
+        json_t *body = json_pack("{s:s, s:s, s:s, s:{s:O}}", "eventId", eid, "eventTime", at,
+                                 "eventType", n->types[i], "event", "troubleTicket", n->view);
         n->rc = outbox_enqueue_to(n->t, owner, cb, tid, "", n->types[i], body);
         free(owner);
         free(eid);
@@ -776,7 +816,7 @@ notify_staged(struct store_txn *t, void *arg)
     struct staged_notify *sn = arg;
     struct notify_ctx n = {t, sn->id, NULL, {sn->types[0], sn->types[1], sn->types[2]}, SEAM_OK};
     enum seam_err rc = store_scan_prefix(t, DB_META, HUB_PREFIX, notify_one, &n);
-    json_decref(n.record);
+    json_decref(n.view);
     return rc != SEAM_OK ? rc : n.rc;
 }
 
@@ -789,9 +829,10 @@ staged_notify_free(void *arg)
 json_t *
 tmf_view(const struct ticket *tk)
 {
-    json_t *record = ticket_record_json(tk);
-    json_t *v = record ? tmf_view_json(record) : NULL;
-    json_decref(record);
+    size_t n;
+    char *text = tmf_view_text(tk, &n);
+    json_t *v = json_loadb(text, n, 0, NULL);
+    free(text);
     return v;
 }
 

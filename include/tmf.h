@@ -80,6 +80,9 @@ unsigned tmf_patch_facts(const struct config *cfg, const json_t *attrs, const ch
 
 /* The TroubleTicket resource of a record (new reference). */
 json_t *tmf_view(const struct ticket *tk);
+/* The same view as JSON text (malloc'd, NUL-terminated; *len its length):
+ * what a list page is made of. */
+char *tmf_view_text(const struct ticket *tk, size_t *len);
 
 /*
  * The list's filter, as TMF630 (REST API Design Guidelines, Part 1, "Query
