@@ -23,6 +23,7 @@
 #include "http.h"
 #include "record.h"
 #include "forward.h"
+#include "index.h"
 #include "json_fast.h"
 #include "log.h"
 #include "outbox.h"
@@ -182,6 +183,7 @@ http_metrics_text(struct server *srv)
     struct store_txn *t;
     if (store_read_begin(srv->store, &t) == SEAM_OK) {
         uint64_t pending = outbox_pending(t), tickets = ticket_count(t);
+        uint64_t waiting = index_pending_count(t, UINT64_MAX);
         store_read_end(t);
         EMIT("# HELP seam_tickets Tickets in the store, open or not.\n"
              "# TYPE seam_tickets gauge\nseam_tickets %llu\n",
@@ -190,6 +192,10 @@ http_metrics_text(struct server *srv)
              "for a try or a retry.\n"
              "# TYPE seam_outbox_pending gauge\nseam_outbox_pending %llu\n",
              (unsigned long long)pending);
+        EMIT("# HELP seam_index_pending Tickets whose list index entries wait to be merged "
+             "(lists read them all the same).\n"
+             "# TYPE seam_index_pending gauge\nseam_index_pending %llu\n",
+             (unsigned long long)waiting);
     }
     EMIT("# HELP seam_outbox_dead_letters_total Messages out given up after their last try (or "
          "refused with 410) since start, by channel.\n"

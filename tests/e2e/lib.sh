@@ -148,12 +148,13 @@ new_token() { ctl token issue --role "$1" --subject "$2" 2>/dev/null; }
 
 TICKET_BODY='{"summary":"No internet since this morning","description":"All router lights are red.","service":"internet","symptom":"no_service","equipment":"router","priority":"high"}'
 
-# all_tickets JQ FILE: JQ over every ticket the lead sees, page by page, into FILE.
+# all_tickets JQ FILE [FILTERS]: JQ over every ticket the lead sees (that pass
+# FILTERS, e.g. "service=tv"), page by page, into FILE.
 all_tickets() {
     local cursor=""
     : >"$2"
     while :; do
-        req GET "/v1/tickets?limit=200${cursor:+&cursor=$cursor}" "$LEAD"
+        req GET "/v1/tickets?${3:+$3&}limit=200${cursor:+&cursor=$cursor}" "$LEAD"
         jq -c ".items[] | $1" "$TMP/body" >>"$2"
         cursor=$(jbody '.next_cursor // empty')
         [ -n "$cursor" ] || break
