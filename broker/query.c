@@ -186,6 +186,7 @@ filter_ok(const struct ticket_ctx *c, const struct ticket *tk, const struct tick
 struct walk {
     struct index_term terms[WALK_TERMS];
     size_t n;
+    int dropped; /* a filter field had no term (too long a key, too many): filter_ok checks it */
     char applied[TICKET_ID_LEN + 1];                   /* the indexes' mark (index.h), "" if none */
     char lo[TICKET_ID_LEN + 1], hi[TICKET_ID_LEN + 1]; /* ids in [lo, hi] */
 };
@@ -193,8 +194,10 @@ struct walk {
 static void
 walk_term(struct walk *w, enum store_db db, const char *prefix, size_t plen)
 {
-    if (w->n == WALK_TERMS || plen == 0 || plen > INDEX_KEY_MAX)
-        return; /* filter_ok still checks the field */
+    if (w->n == WALK_TERMS || plen == 0 || plen > INDEX_KEY_MAX) {
+        w->dropped = 1; /* filter_ok still checks the field */
+        return;
+    }
     w->terms[w->n].db = db;
     memcpy(w->terms[w->n].prefix, prefix, plen);
     w->terms[w->n++].plen = plen;
@@ -225,6 +228,7 @@ walk_plan(struct store_txn *t, const struct ticket_ctx *c, const struct principa
           const struct ticket_filter *f, struct walk *w)
 {
     w->n = 0;
+    w->dropped = 0;
     enum seam_err rc = index_applied(t, w->applied);
     if (rc == SEAM_ENOTFOUND)
         w->applied[0] = '\0';
@@ -392,27 +396,16 @@ count_ticket(void *ctx, const struct ticket *tk)
     return 0;
 }
 
-/* Whether the walk's index keys alone decide f for who (walk_plan's terms, filter_ok's checks). */
+/* Whether the planned walk's index keys alone decide f for who: every field became a key of its
+ * own (none was dropped, none is a check on the record: filter_ok's checks). */
 static int
-keys_decide(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
-            const struct ticket_filter *f)
+keys_decide(struct store_txn *t, const struct principal *who, const struct ticket_filter *f,
+            const struct walk *w)
 {
     if ((who->role != ROLE_LEAD && who->role != ROLE_AUDITOR && who->role != ROLE_PARTNER) ||
-        !index_ready(t))
+        !index_ready(t) || w->dropped)
         return 0;
-    if (f == NULL)
-        return 1;
-    /* each field a key of its own, none a check on the record */
-    const char *vals[] = {f->status, f->flag, f->owner, f->partner};
-    if (f->match != NULL || f->from_ms || f->to_ms)
-        return 0;
-    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
-        if (vals[i] != NULL && strlen(vals[i]) > INDEX_VALUE_MAX)
-            return 0;
-    for (size_t k = 0; k < c->cfg->nfact_kinds && k < SEAM_FACTS_MAX; k++)
-        if (f->facts[k] != NULL && strlen(f->facts[k]) > INDEX_VALUE_MAX)
-            return 0;
-    return 1;
+    return f == NULL || (f->match == NULL && !f->from_ms && !f->to_ms);
 }
 
 enum seam_err
@@ -426,10 +419,10 @@ ticket_walk_count(struct store_txn *t, const struct ticket_ctx *c, const struct 
     struct walk w;
     if (who->role == ROLE_BROKER)
         return SEAM_EINVAL;
-    int ids = keys_decide(t, c, who, f);
     enum seam_err rc = walk_plan(t, c, who, f, &w);
     if (rc != SEAM_OK)
         return rc;
+    int ids = keys_decide(t, who, f, &w);
     if (ids && w.n == 1) { /* one key (or every ticket): one cursor counts it */
         char top[TICKET_ID_LEN + 1];
         int strict = walk_start(&w, cursor, top);
