@@ -562,12 +562,22 @@ api_tmf_hub_add(struct req *r)
         json_decref(body);
         return;
     }
+    const char *q = json_string_value(json_object_get(body, "query"));
+    struct tmf_hub_query *hq = xcalloc(1, sizeof(*hq));
+    struct tmf_problem p;
+    int bad = tmf_hub_query_parse(q, hq, &p);
+    tmf_hub_query_free(hq);
+    free(hq);
+    if (bad) {
+        http_error(r, p.code, p.msg, p.field);
+        json_decref(body);
+        return;
+    }
     struct hub_job *h = xcalloc(1, sizeof(*h));
     h->job.apply = hub_apply;
     h->job.done = hub_done;
     h->r = r;
     h->callback = xstrdup(cb);
-    const char *q = json_string_value(json_object_get(body, "query"));
     h->query = q ? xstrdup(q) : NULL;
     json_decref(body);
     http_submit(r, &h->job, h, hub_job_free);

@@ -752,25 +752,27 @@ tmf_hub_delete(struct store_txn *t, const char *id)
 
 struct notify_ctx {
     struct store_txn *t;
-    const char *id; /* the ticket's: its record is read at the first hub */
+    const char *id;   /* the ticket's: its record is read at the first hub */
+    struct ticket tk; /* as the action left it (loaded: read) */
+    int loaded;
     json_t *view;
     const char *types[3];
     enum seam_err rc;
 };
 
-/* The ticket's view as the action left it: the record is the transaction's
- * now, for the notification runs right after the action's own writes
- * (staged: at their replay). Read only when a hub listens: most federations
- * have none. */
-static json_t *
-notify_view(struct notify_ctx *n)
+/* The ticket and its view as the action left it: the record is the
+ * transaction's now, for the notification runs right after the action's own
+ * writes (staged: at their replay). Read only when a hub listens: most
+ * federations have none. */
+static enum seam_err
+notify_load(struct notify_ctx *n)
 {
-    struct ticket tk;
-    if (record_load(n->t, n->id, &tk) != SEAM_OK)
-        return NULL;
-    json_t *view = tmf_view(&tk);
-    ticket_free(&tk);
-    return view;
+    enum seam_err rc = record_load(n->t, n->id, &n->tk);
+    if (rc != SEAM_OK)
+        return rc == SEAM_ENOTFOUND ? SEAM_ECORRUPT : rc;
+    n->loaded = 1;
+    n->view = tmf_view(&n->tk);
+    return n->view ? SEAM_OK : SEAM_ECORRUPT;
 }
 
 static int
@@ -778,15 +780,23 @@ notify_one(void *arg, struct store_val k, struct store_val v)
 {
     struct notify_ctx *n = arg;
     (void)k;
-    if (n->view == NULL && (n->view = notify_view(n)) == NULL) {
-        n->rc = SEAM_ECORRUPT;
+    if (!n->loaded && (n->rc = notify_load(n)) != SEAM_OK)
         return 1;
-    }
     json_t *hub = json_loadb(v.data, v.len, 0, NULL);
     const char *cb = json_string_value(json_object_get(hub, "callback"));
     const char *hid = json_string_value(json_object_get(hub, "id"));
-    const char *tid = json_string_value(json_object_get(n->view, "id"));
+    const char *tid = n->tk.id;
+    struct tmf_hub_query *q = xcalloc(1, sizeof(*q));
+    struct tmf_problem p;
+    if (tmf_hub_query_parse(json_string_value(json_object_get(hub, "query")), q, &p) != 0) {
+        /* a listener stored before queries were checked: it gets every event, as it did */
+        log_warnx("tmf hub=%s query not applied: %s", hid ? hid : "?", p.msg);
+        tmf_hub_query_free(q);
+        memset(q, 0, sizeof(*q));
+    }
     for (int i = 0; i < 3 && n->types[i] && cb && hid && n->rc == SEAM_OK; i++) {
+        if (!tmf_hub_query_match(q, n->types[i], &n->tk))
+            continue;
         char at[32], *owner = xasprintf("hub:%s", hid), *eid = NULL;
         uint8_t raw[8];
         randombytes_buf(raw, sizeof(raw));
@@ -800,6 +810,8 @@ notify_one(void *arg, struct store_val k, struct store_val v)
         free(owner);
         free(eid);
     }
+    tmf_hub_query_free(q);
+    free(q);
     json_decref(hub);
     return n->rc != SEAM_OK;
 }
@@ -814,9 +826,16 @@ static enum seam_err
 notify_staged(struct store_txn *t, void *arg)
 {
     struct staged_notify *sn = arg;
-    struct notify_ctx n = {t, sn->id, NULL, {sn->types[0], sn->types[1], sn->types[2]}, SEAM_OK};
+    struct notify_ctx n;
+    memset(&n, 0, sizeof(n));
+    n.t = t;
+    n.id = sn->id;
+    memcpy(n.types, sn->types, sizeof(n.types));
+    n.rc = SEAM_OK;
     enum seam_err rc = store_scan_prefix(t, DB_META, HUB_PREFIX, notify_one, &n);
     json_decref(n.view);
+    if (n.loaded)
+        ticket_free(&n.tk);
     return rc != SEAM_OK ? rc : n.rc;
 }
 
@@ -1236,4 +1255,106 @@ tmf_filter_plain(const struct tmf_filter *f, struct ticket_filter *out)
     out->match = tmf_filter_match;
     out->match_arg = (void *)f;
     return exact;
+}
+
+/* ---- a listener's query ---- */
+
+static const char *const hub_event_types[] = {
+    "TroubleTicketCreateEvent", "TroubleTicketStatusChangeEvent", "TroubleTicketResolvedEvent",
+    "TroubleTicketAttributeValueChangeEvent", NULL};
+
+/* The bit of an event type's name (its first letter of either case), or 0. */
+static unsigned
+hub_type_bit(const char *name, size_t n)
+{
+    for (unsigned i = 0; hub_event_types[i]; i++)
+        if (strlen(hub_event_types[i]) == n && strncasecmp(hub_event_types[i], name, 1) == 0 &&
+            strncmp(hub_event_types[i] + 1, name + 1, n - 1) == 0)
+            return 1u << i;
+    return 0;
+}
+
+/* s[0..n) without the spaces around it, copied into out (NUL-terminated); its length. */
+static size_t
+trimmed(const char *s, size_t n, char *out, size_t cap)
+{
+    while (n > 0 && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return n;
+}
+
+#define HUB_EVENT_PREFIX "event.troubleTicket."
+
+int
+tmf_hub_query_parse(const char *q, struct tmf_hub_query *out, struct tmf_problem *p)
+{
+    memset(out, 0, sizeof(*out));
+    if (q == NULL)
+        return 0;
+    char key[256], value[2048];
+    for (const char *c = q; *c != '\0';) {
+        const char *end = strchr(c, '&'), *eq;
+        size_t len = end ? (size_t)(end - c) : strlen(c);
+        eq = memchr(c, '=', len);
+        if (eq == NULL) {
+            if (trimmed(c, len, key, sizeof(key)) == 0 && end != NULL) { /* "a=1&&b=2" */
+                c = end + 1;
+                continue;
+            }
+            if (key[0] != '\0')
+                return problem(p, E_INVALID_FIELD, "query",
+                               "a clause of the query is ATTR=VALUES (\"%.64s\" is not)", key);
+            break;
+        }
+        trimmed(c, (size_t)(eq - c), key, sizeof(key));
+        trimmed(eq + 1, len - (size_t)(eq + 1 - c), value, sizeof(value));
+        if (strcmp(key, "eventType") == 0) {
+            char *save = NULL;
+            for (char *v = strtok_r(value, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+                char name[128];
+                size_t n = trimmed(v, strlen(v), name, sizeof(name));
+                unsigned bit = hub_type_bit(name, n);
+                if (bit == 0)
+                    return problem(p, E_INVALID_FIELD, "query",
+                                   "eventType %.64s is not an event seam sends", name);
+                out->types |= bit;
+            }
+            if (out->types == 0)
+                return problem(p, E_INVALID_FIELD, "query", "eventType names no event");
+        } else if (strncmp(key, HUB_EVENT_PREFIX, strlen(HUB_EVENT_PREFIX)) == 0) {
+            if (tmf_filter_add(&out->f, key + strlen(HUB_EVENT_PREFIX), value, p) != 0) {
+                char msg[sizeof(p->msg)];
+                snprintf(msg, sizeof(msg), "%s", p->msg);
+                return problem(p, E_INVALID_FIELD, "query", "%.64s: %s", key, msg);
+            }
+        } else {
+            return problem(p, E_INVALID_FIELD, "query",
+                           "%.64s is not a query attribute (eventType, " HUB_EVENT_PREFIX "ATTR)",
+                           key);
+        }
+        if (end == NULL)
+            break;
+        c = end + 1;
+    }
+    return 0;
+}
+
+int
+tmf_hub_query_match(const struct tmf_hub_query *q, const char *type, const struct ticket *tk)
+{
+    if (q->types != 0 && (q->types & hub_type_bit(type, strlen(type))) == 0)
+        return 0;
+    return q->f.n == 0 || tmf_filter_match((void *)&q->f, tk);
+}
+
+void
+tmf_hub_query_free(struct tmf_hub_query *q)
+{
+    tmf_filter_free(&q->f);
 }

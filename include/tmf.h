@@ -144,6 +144,29 @@ int tmf_filter_plain(const struct tmf_filter *f, struct ticket_filter *out);
 /* Frees what f holds and zeroes it. */
 void tmf_filter_free(struct tmf_filter *f);
 
+/*
+ * A listener's query (POST /hub's "query"), as TMF630 and MEF's
+ * notification guidelines write it: clauses joined by '&', each ATTR=VALUES
+ * (spaces around '=' allowed), VALUES comma-separated as OR:
+ *   eventType=TroubleTicketStatusChangeEvent,TroubleTicketResolvedEvent
+ *   event.troubleTicket.severity=Critical&event.troubleTicket.status=resolved
+ *   event.troubleTicket.creationDate.gt=2026-01-01T00:00:00Z
+ * eventType takes the names of the events seam sends (the first letter of
+ * either case); event.troubleTicket.ATTR takes what the list's filter takes
+ * (tmf_filter_add), judged on the ticket as the event shows it. An empty or
+ * absent query: every event.
+ */
+struct tmf_hub_query {
+    unsigned types; /* a bit per event type seam sends; 0: any */
+    struct tmf_filter f;
+};
+/* Parses q into out (zeroed first); -1 with *p (field "query") when a clause
+ * is not one of those above. Free out with tmf_hub_query_free either way. */
+int tmf_hub_query_parse(const char *q, struct tmf_hub_query *out, struct tmf_problem *p);
+/* Whether an event of that type about tk passes the query. */
+int tmf_hub_query_match(const struct tmf_hub_query *q, const char *type, const struct ticket *tk);
+void tmf_hub_query_free(struct tmf_hub_query *q);
+
 /* Listeners (POST /hub): stored in the store. */
 enum seam_err tmf_hub_add(struct store_txn *t, const char *callback, const char *query,
                           json_t **hub) SEAM_WUR;

@@ -160,7 +160,6 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 {
     struct upload *u = *con_cls;
     (void)cls;
-    (void)url;
     (void)version;
     if (u == NULL) {
         *con_cls = calloc(1, sizeof(*u));
@@ -190,9 +189,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     if (verified && id != NULL && !duplicate && status / 100 == 2)
         seen_add(id, now_ms());
     json_t *line = json_pack(
-        "{s:I, s:I, s:s?, s:b, s:b, s:s, s:i, s:s?, s:s?, s:s?, s:s?}", "n", (json_int_t)n, "at_ms",
-        (json_int_t)now_ms(), "id", id, "verified", verified, "duplicate", duplicate, "why", why,
-        "status", status, "type",
+        "{s:I, s:I, s:s?, s:b, s:b, s:s, s:i, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "n",
+        (json_int_t)n, "at_ms", (json_int_t)now_ms(), "id", id, "verified", verified, "duplicate",
+        duplicate, "why", why, "status", status, "type",
         json_string_value(
             json_object_get(body, json_object_get(body, "type") ? "type" : "eventType")),
         "assignment", json_string_value(json_object_get(json_object_get(body, "data"), "id")),
@@ -200,7 +199,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
         /* a TMF621 hub event: the status of the ticket it carries */
         "tmf_status",
         json_string_value(json_object_get(
-            json_object_get(json_object_get(body, "event"), "troubleTicket"), "status")));
+            json_object_get(json_object_get(body, "event"), "troubleTicket"), "status")),
+        "tmf_ticket",
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(body, "event"), "troubleTicket"), "id")),
+        "path", url);
     char *text = json_dumps(line, JSON_COMPACT);
     fprintf(log_out, "%s\n", text);
     fflush(log_out);
