@@ -22,7 +22,7 @@ CFLAGS  ?= -g -O2
 WARN     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 CPPFLAGS = -Iinclude -DSEAM_VERSION='"$(VERSION)"'
-LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcrypto -lcurl -licui18n -licuuc -licudata -lpthread
+LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcrypto -lcurl -licui18n -licuuc -licudata -lgnutls -lpthread
 # The daemon's allocator: mimalloc replaces malloc process-wide (Jansson's
 # objects above all; see docs/performance.md). Not with the sanitizers,
 # which bring their own.
@@ -55,7 +55,7 @@ CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker
            broker/ids.c broker/index.c broker/index_check.c broker/views.c broker/query.c broker/customer.c broker/verify_records.c broker/progress.c \
            broker/notify.c
 BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c \
-             broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c
+             broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c broker/reload.c
 CTL_SRC    = broker/seamctl.c
 SIM_SRC    = partners/seam-sim.c
 AGENT_SRC  = partners/seam-partner.c

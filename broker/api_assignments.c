@@ -117,7 +117,7 @@ static int
 queue_fill(struct req *r)
 {
     struct queue_query *q = r->job;
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     struct store_txn *t;
     char *page = NULL;
     size_t plen = 0;
@@ -169,7 +169,7 @@ api_assignments_list(struct req *r)
     static const char *const states[] = {"assigned",  "acknowledged", "inProgress",
                                          "resolved",  "handed_back",  "reassigned",
                                          "cancelled", "live",         NULL};
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     const char *state, *cursor;
     const char *wait_s = http_query(r, "wait");
     long wait = 0;
@@ -204,7 +204,7 @@ api_assignments_list(struct req *r)
 void
 api_assignments_get(struct req *r)
 {
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     struct store_txn *t;
     struct ticket tk;
     char *text = NULL;
