@@ -266,6 +266,18 @@ main(int argc, char **argv)
         return 1;
     }
     if (check_only) {
+        void *creds = NULL;
+        void (*creds_free)(void *) = NULL;
+        char *why = NULL;
+        if (http_tls_load(cfg, &creds, &creds_free, &why) != SEAM_OK) {
+            fprintf(stderr, "seam-broker: %s\n", why);
+            free(why);
+            json_decref(report);
+            config_free(cfg);
+            return 1;
+        }
+        if (creds_free != NULL)
+            creds_free(creds);
         printf("configuration %s is valid: %zu partners, %zu bundles, %zu rules; %lld "
                "combinations, %lld gaps, %lld shadowed rules\n",
                conf, cfg->npartners, cfg->nbundles, cfg->nrules,
