@@ -2,6 +2,7 @@
 #
 #   make            build seam-broker and seamctl
 #   make run        build, initialise var/data if needed, serve conf/seam.json
+#                   (PORT=N: on 127.0.0.1:N; LISTEN=ADDR:PORT: there)
 #   make test       unit and end-to-end tests; ends with "N passed, N failed"
 #   make check      the same tests, built with ASan and UBSan
 #   make bench      benchmarks against nginx (see docs/performance.md)
@@ -144,8 +145,10 @@ fuzz: fuzz-build
 deps:
 	@scripts/deps.sh
 
+# make run PORT=8481 serves on 127.0.0.1:8481; make run LISTEN=[::]:8480 on every address
+# (default: the configuration's "listen", 127.0.0.1:8480).
 run: deps all
-	@scripts/run.sh
+	@SEAM_PORT=$(PORT) SEAM_LISTEN=$(LISTEN) scripts/run.sh
 
 faults: deps
 	@$(MAKE) --no-print-directory FAULTS=1 $(BUILD)-faults/seam-broker $(BUILD)-faults/seamctl

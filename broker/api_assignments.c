@@ -143,6 +143,9 @@ queue_fill(struct req *r)
         http_error_from(r, rc, "queue");
         return 1;
     }
+    page = xrealloc(page, plen + 2); /* its own line, as every answer */
+    page[plen++] = '\n';
+    page[plen] = '\0';
     pg = xmalloc(sizeof(*pg));
     atomic_init(&pg->refs, 1);
     pg->len = plen;

@@ -252,7 +252,7 @@ api_tickets_get(struct req *r)
         char *text = ticket_lead_text(t, http_param(r, 0), &n);
         if (text != NULL) {
             store_read_end(t);
-            http_reply_raw(r, 200, "application/json", text, n);
+            http_reply_json_text(r, 200, text, n); /* its own line, as every answer */
             return;
         }
     }
