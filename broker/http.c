@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "outbox.h"
 #include "reload.h"
 #include "scheduler.h"
+#include "sla.h"
 #include "ticket.h"
 
 /* The face of one server: libmicrohttpd's daemon and the watchdog thread. */
@@ -74,6 +76,151 @@ count_request(struct req *r)
     atomic_fetch_add(&m_latency[b], 1);
     atomic_fetch_add(&m_latency_sum_us, (uint64_t)us);
     atomic_fetch_add(&m_latency_count, 1);
+}
+
+/* ---- metrics an operator alerts on: tickets by owner, disputes, SLA risk, commits ---- */
+
+/* Text appended to a malloc'd buffer. */
+struct mtext {
+    char *s;
+    size_t len, cap;
+};
+
+static void mt_add(struct mtext *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+mt_add(struct mtext *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (m->len + (size_t)n + 1 > m->cap) {
+        m->cap = (m->len + (size_t)n + 1) * 2;
+        m->s = xrealloc(m->s, m->cap);
+    }
+    va_start(ap, fmt);
+    vsnprintf(m->s + m->len, m->cap - m->len, fmt, ap);
+    va_end(ap);
+    m->len += (size_t)n;
+}
+
+/* Counting stops after this many index steps (or due entries): a lower bound then. */
+#define METRICS_WORK (1u << 20)
+
+static unsigned long
+count_tickets(struct store_txn *t, const struct ticket_ctx *c, const struct ticket_filter *f)
+{
+    struct principal lead = {.role = ROLE_LEAD};
+    unsigned long n = 0;
+    int complete = 0;
+    snprintf(lead.subject, sizeof(lead.subject), "metrics");
+    if (ticket_walk_count(t, c, &lead, f, NULL, METRICS_WORK, &n, &complete) != SEAM_OK)
+        return 0;
+    return n;
+}
+
+struct due_counts {
+    uint64_t kinds[SLA_KINDS];
+    uint64_t seen;
+};
+
+static int
+count_due(void *ctx, const struct sla_due *d)
+{
+    struct due_counts *dc = ctx;
+    dc->kinds[d->kind]++;
+    return ++dc->seen >= METRICS_WORK;
+}
+
+static const char *const open_statuses[] = {"acknowledged", "inProgress", "pending"};
+
+static void
+tickets_metrics(struct server *srv, struct store_txn *t, struct mtext *m)
+{
+    struct snapshot *snap = snapshot_hold();
+    const struct config *cfg = snap->cfg;
+    struct ticket_ctx c = {cfg, &srv->lg, snap->sla};
+    struct ticket_filter f;
+
+    mt_add(m, "# HELP seam_tickets_open Open tickets with a live claim, by the owner of the claim "
+              "(the lead company's id for the lead; a joint ticket counts for each owner).\n"
+              "# TYPE seam_tickets_open gauge\n");
+    for (size_t i = 0; i <= cfg->npartners; i++) {
+        const char *id = i < cfg->npartners ? cfg->partners[i].id : cfg->lead.id;
+        memset(&f, 0, sizeof(f));
+        f.owner = id;
+        mt_add(m, "seam_tickets_open{owner=\"%s\"} %lu\n", id, count_tickets(t, &c, &f));
+    }
+    static const struct {
+        const char *flag, *name, *help;
+    } flagged[] = {
+        {"disputed", "seam_tickets_disputed",
+         "Open tickets that reached the lead through hand-backs (flag disputed)."},
+        {"breached", "seam_tickets_breached",
+         "Open tickets of which a claim breached an SLA target (flag breached)."},
+        {"escalated", "seam_tickets_escalated",
+         "Open tickets escalated to the lead (an SLA breach or an undeliverable claim)."},
+    };
+    for (size_t k = 0; k < sizeof(flagged) / sizeof(flagged[0]); k++) {
+        unsigned long n = 0;
+        for (size_t i = 0; i < sizeof(open_statuses) / sizeof(open_statuses[0]); i++) {
+            memset(&f, 0, sizeof(f));
+            f.flag = flagged[k].flag;
+            f.status = open_statuses[i];
+            n += count_tickets(t, &c, &f);
+        }
+        mt_add(m, "# HELP %s %s\n# TYPE %s gauge\n%s %lu\n", flagged[k].name, flagged[k].help,
+               flagged[k].name, flagged[k].name, n);
+    }
+    /* A clock's warning instant comes before its breach, and both leave the due index when the
+     * clock stops: a clock whose breach is due but whose warning is not is past its warning. */
+    struct due_counts dc = {{0}, 0};
+    if (sla_due_each(t, count_due, &dc) == SEAM_OK) {
+        uint64_t ack = dc.kinds[SLA_ACK] > dc.kinds[SLA_WARN_ACK]
+                           ? dc.kinds[SLA_ACK] - dc.kinds[SLA_WARN_ACK]
+                           : 0;
+        uint64_t res = dc.kinds[SLA_RESOLVE] > dc.kinds[SLA_WARN_RESOLVE]
+                           ? dc.kinds[SLA_RESOLVE] - dc.kinds[SLA_WARN_RESOLVE]
+                           : 0;
+        mt_add(m,
+               "# HELP seam_claims_at_risk Live claims past their SLA warning and not yet "
+               "breached, by clock.\n"
+               "# TYPE seam_claims_at_risk gauge\n"
+               "seam_claims_at_risk{clock=\"ack\"} %llu\n"
+               "seam_claims_at_risk{clock=\"resolve\"} %llu\n"
+               "# HELP seam_claims_running Live claims whose SLA clock runs toward a breach, by "
+               "clock.\n"
+               "# TYPE seam_claims_running gauge\n"
+               "seam_claims_running{clock=\"ack\"} %llu\n"
+               "seam_claims_running{clock=\"resolve\"} %llu\n",
+               (unsigned long long)ack, (unsigned long long)res,
+               (unsigned long long)dc.kinds[SLA_ACK], (unsigned long long)dc.kinds[SLA_RESOLVE]);
+    }
+    snapshot_drop(snap);
+}
+
+static void
+commit_metrics(struct server *srv, struct mtext *m)
+{
+    uint64_t counts[STORE_COMMIT_BUCKETS + 1], sum_us, cum = 0;
+    store_commit_latency(srv->store, counts, &sum_us);
+    mt_add(m, "# HELP seam_store_commit_duration_seconds The writer's durable commits (one per "
+              "batch, its fsync included).\n"
+              "# TYPE seam_store_commit_duration_seconds histogram\n");
+    for (size_t b = 0; b < STORE_COMMIT_BUCKETS; b++) {
+        cum += counts[b];
+        mt_add(m, "seam_store_commit_duration_seconds_bucket{le=\"%g\"} %llu\n",
+               store_commit_buckets[b], (unsigned long long)cum);
+    }
+    cum += counts[STORE_COMMIT_BUCKETS];
+    mt_add(m,
+           "seam_store_commit_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+           "seam_store_commit_duration_seconds_sum %.6f\n"
+           "seam_store_commit_duration_seconds_count %llu\n",
+           (unsigned long long)cum, (double)sum_us / 1e6, (unsigned long long)cum);
 }
 
 char *
@@ -195,6 +342,15 @@ http_metrics_text(struct server *srv)
              "# TYPE seam_outbox_pending gauge\nseam_outbox_pending %llu\n",
              (unsigned long long)pending);
     }
+    struct mtext more = {0};
+    if (store_read_begin(srv->store, &t) == SEAM_OK) {
+        tickets_metrics(srv, t, &more);
+        store_read_end(t);
+    }
+    commit_metrics(srv, &more);
+    if (more.s != NULL)
+        EMIT("%s", more.s);
+    free(more.s);
     EMIT("# HELP seam_outbox_dead_letters_total Messages out given up after their last try (or "
          "refused with 410) since start, by channel.\n"
          "# TYPE seam_outbox_dead_letters_total counter\n"
