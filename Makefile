@@ -14,6 +14,8 @@
 #   make install    binaries, man pages, the example configuration and the systemd
 #                   unit under PREFIX (default /usr/local), staged in DESTDIR if set
 #   make uninstall  removes what make install put there
+#   make deb        the Debian package (dpkg-buildpackage -us -uc -b; debian/)
+#   make deb-check  builds it from a copy of the tree and inspects it (dpkg-deb, lintian)
 
 # The one place the version is written: the commands' --version and the man pages' footers.
 VERSION  = 0.1.0
@@ -22,7 +24,7 @@ BUILD   ?= build
 CFLAGS  ?= -g -O2
 WARN     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
-CPPFLAGS = -Iinclude -DSEAM_VERSION='"$(VERSION)"'
+CPPFLAGS += -Iinclude -DSEAM_VERSION='"$(VERSION)"'
 LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcrypto -lcurl -licui18n -licuuc -licudata -lgnutls -lpthread
 # The daemon's allocator: mimalloc replaces malloc process-wide (Jansson's
 # objects above all; see docs/performance.md). Not with the sanitizers,
@@ -217,10 +219,18 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
 	-rmdir $(DESTDIR)$(SHAREDIR)/conf/examples $(DESTDIR)$(SHAREDIR)/conf $(DESTDIR)$(SHAREDIR)
 
+# The Debian package (debian/): built from this tree into ..; deb-check builds it from a copy
+# and inspects it (tests/e2e/t_package.sh; a minute or two, so make test skips it).
+deb:
+	dpkg-buildpackage -us -uc -b
+
+deb-check: all
+	@SEAM_PACKAGE=1 BUILD=$(BUILD) bash tests/e2e/t_package.sh
+
 clean:
-	rm -rf build build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
+	rm -rf build build-deb build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
 	    seam-partner
 
 .PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
-        faults contract install uninstall
+        faults contract install uninstall deb deb-check
 .SECONDARY:
