@@ -1,7 +1,8 @@
 /*
  * config.h: the federation's configuration (conf/seam.json) as typed,
- * validated structures. Loaded once at start and immutable afterwards, so
- * any thread may read it without locks.
+ * validated structures. A loaded configuration is immutable, so any thread
+ * may read it without locks while it holds it: the one in force is a
+ * reference-counted snapshot (reload.h) that a reload replaces whole.
  */
 #ifndef SEAM_CONFIG_H
 #define SEAM_CONFIG_H
