@@ -263,7 +263,20 @@ reload_run(const struct reload_opts *opts, char **why)
     int fatal = 0;
     report = route_check(cfg, &fatal);
     if (fatal) {
-        char *text = json_dumps(report, JSON_COMPACT | JSON_SORT_KEYS);
+        /* The findings that refuse it (gaps, shadowed rules and fallbacks that cannot be
+         * resolved do not): what seamctl rules check would show first. */
+        json_t *refusing = json_object();
+        const char *key;
+        json_t *v;
+        json_object_foreach(report, key, v)
+        {
+            if (json_is_object(v) && json_integer_value(json_object_get(v, "count")) > 0 &&
+                strcmp(key, "gaps") != 0 && strcmp(key, "shadowed") != 0 &&
+                strcmp(key, "unresolvable_fallbacks") != 0)
+                json_object_set(refusing, key, v);
+        }
+        char *text = json_dumps(refusing, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(refusing);
         log_warnx("reload: the rules' check: %s", text ? text : "?");
         free(text);
         r = R_RULES;
