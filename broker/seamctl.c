@@ -826,6 +826,10 @@ cmd_reload(int argc, char **argv)
         name[strcspn(name, "\n")] = '\0';
     }
     free(comm);
+    if (kill((pid_t)pid, 0) != 0 && errno == EPERM)
+        die("the broker (pid %ld) may not be signalled by this user: run seamctl as the broker's "
+            "user or as root",
+            pid);
     if (kill((pid_t)pid, 0) != 0 || (name[0] != '\0' && strcmp(name, "seam-broker") != 0))
         die("no broker serves %s: process %ld of %s is %s", dir, pid, pidpath,
             name[0] ? name : "gone");

@@ -133,6 +133,10 @@ check "T1, routed before, follows its own chain to the wiring provider (the lead
 check "T2, routed after, follows the new chain to nordtel" [ "$(handback "$T2")" = nordtel ]
 
 stop_broker
+ctl reload >"$TMP/reload.out" 2>&1
+RC=$?
+check "seamctl reload without a broker says so (exit 1)" \
+    bash -c "[ $RC = 1 ] && grep -q 'no broker serves' '$TMP/reload.out'"
 check "no use of a freed configuration (the sanitizers' builds report it)" \
     bash -c "! grep -q -E 'heap-use-after-free|Sanitizer' '$LOG'"
 finish
