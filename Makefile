@@ -2,6 +2,7 @@
 #
 #   make            build seam-broker and seamctl
 #   make run        build, initialise var/data if needed, serve conf/seam.json
+#                   (PORT=N: on 127.0.0.1:N; LISTEN=ADDR:PORT: there)
 #   make test       unit and end-to-end tests; ends with "N passed, N failed"
 #   make check      the same tests, built with ASan and UBSan
 #   make bench      benchmarks against nginx (see docs/performance.md)
@@ -13,6 +14,8 @@
 #   make install    binaries, man pages, the example configuration and the systemd
 #                   unit under PREFIX (default /usr/local), staged in DESTDIR if set
 #   make uninstall  removes what make install put there
+#   make deb        the Debian package (dpkg-buildpackage -us -uc -b; debian/)
+#   make deb-check  builds it from a copy of the tree and inspects it (dpkg-deb, lintian)
 
 # The one place the version is written: the commands' --version and the man pages' footers.
 VERSION  = 0.1.0
@@ -21,8 +24,8 @@ BUILD   ?= build
 CFLAGS  ?= -g -O2
 WARN     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
-CPPFLAGS = -Iinclude -DSEAM_VERSION='"$(VERSION)"'
-LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcrypto -lcurl -licui18n -licuuc -licudata -lpthread
+CPPFLAGS += -Iinclude -DSEAM_VERSION='"$(VERSION)"'
+LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcrypto -lcurl -licui18n -licuuc -licudata -lgnutls -lpthread
 # The daemon's allocator: mimalloc replaces malloc process-wide (Jansson's
 # objects above all; see docs/performance.md). Not with the sanitizers,
 # which bring their own.
@@ -53,7 +56,7 @@ CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker
            broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/calendar.c broker/sla.c broker/ticket.c broker/fanout.c broker/tmf.c broker/tmf_note.c broker/audit.c broker/sla_agg.c broker/outbox.c broker/errors.c \
            broker/json_fast.c broker/replay.c broker/model.c broker/json_read.c broker/record.c \
            broker/ids.c broker/index.c broker/index_check.c broker/views.c broker/query.c broker/customer.c broker/verify_records.c broker/progress.c \
-           broker/notify.c
+           broker/notify.c broker/reload.c
 BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c \
              broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c
 CTL_SRC    = broker/seamctl.c
@@ -144,8 +147,10 @@ fuzz: fuzz-build
 deps:
 	@scripts/deps.sh
 
+# make run PORT=8481 serves on 127.0.0.1:8481; make run LISTEN=[::]:8480 on every address
+# (default: the configuration's "listen", 127.0.0.1:8480).
 run: deps all
-	@scripts/run.sh
+	@SEAM_PORT=$(PORT) SEAM_LISTEN=$(LISTEN) scripts/run.sh
 
 faults: deps
 	@$(MAKE) --no-print-directory FAULTS=1 $(BUILD)-faults/seam-broker $(BUILD)-faults/seamctl
@@ -214,10 +219,18 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
 	-rmdir $(DESTDIR)$(SHAREDIR)/conf/examples $(DESTDIR)$(SHAREDIR)/conf $(DESTDIR)$(SHAREDIR)
 
+# The Debian package (debian/): built from this tree into ..; deb-check builds it from a copy
+# and inspects it (tests/e2e/t_package.sh; a minute or two, so make test skips it).
+deb:
+	dpkg-buildpackage -us -uc -b
+
+deb-check: all
+	@SEAM_PACKAGE=1 BUILD=$(BUILD) bash tests/e2e/t_package.sh
+
 clean:
-	rm -rf build build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
+	rm -rf build build-deb build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
 	    seam-partner
 
 .PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
-        faults contract install uninstall
+        faults contract install uninstall deb deb-check
 .SECONDARY:

@@ -63,13 +63,13 @@ static enum seam_err
 act_apply(struct store_txn *t, struct store_job *job)
 {
     struct act_job *aj = (struct act_job *)job;
-    struct ticket_ctx c = {aj->r->srv->cfg, &aj->r->srv->lg, aj->r->srv->sla};
+    struct ticket_ctx c = {aj->r->cfg, &aj->r->srv->lg, aj->r->sla};
     ticket_free(&aj->tk);
     aj->refused = SEAM_OK;
     /* The signature is recorded first, in the action's own transaction: a
      * replay is refused as such, and a refused action records nothing. */
     if (aj->is_signed) {
-        enum seam_err rc = replay_record(t, &aj->sig, aj->r->srv->cfg->max_signed_per_partner);
+        enum seam_err rc = replay_record(t, &aj->sig, aj->r->cfg->max_signed_per_partner);
         if (rc == SEAM_EEXIST || rc == SEAM_EBUSY)
             aj->refused = rc;
         if (rc != SEAM_OK)
@@ -88,7 +88,7 @@ static int
 facts_or_reply(struct req *r, const json_t *body, struct act_job *aj)
 {
     const json_t *facts = json_object_get(body, "facts");
-    const struct config *cfg = r->srv->cfg;
+    const struct config *cfg = r->cfg;
     const char *key;
     json_t *v;
     char field[64];
@@ -143,7 +143,7 @@ act_finish(struct req *r)
 {
     struct act_job *aj = r->job;
     struct store_job *job = &aj->job;
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     struct store_txn *t;
     if (job->rc != SEAM_OK && job->rc == aj->refused) {
         if (aj->refused == SEAM_EEXIST)
@@ -214,7 +214,7 @@ api_action(struct req *r)
     /* A partner configured with a signing key signs every action; its
      * signature goes into the event, so what it said is its own. */
     if (r->who.role == ROLE_PARTNER) {
-        const struct config_partner *p = config_partner_find(r->srv->cfg, r->who.subject);
+        const struct config_partner *p = config_partner_find(r->cfg, r->who.subject);
         const char *why = NULL;
         if (p != NULL && p->has_signing_key &&
             auth_partner_signature(p->signing_key, http_header_value(r, "seam-signature"),
@@ -241,7 +241,7 @@ api_action(struct req *r)
         enum seam_err rc = replay_sig_from(r->who.subject, signature, &sig);
         if (rc == SEAM_OK && (rc = store_read_begin(r->srv->store, &t)) == SEAM_OK) {
             used = replay_used(t, &sig);
-            full = replay_full(t, sig.partner, r->srv->cfg->max_signed_per_partner);
+            full = replay_full(t, sig.partner, r->cfg->max_signed_per_partner);
             store_read_end(t);
         }
         if (rc != SEAM_OK || used || full) {

@@ -117,7 +117,7 @@ static int
 queue_fill(struct req *r)
 {
     struct queue_query *q = r->job;
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     struct store_txn *t;
     char *page = NULL;
     size_t plen = 0;
@@ -143,6 +143,9 @@ queue_fill(struct req *r)
         http_error_from(r, rc, "queue");
         return 1;
     }
+    page = xrealloc(page, plen + 2); /* its own line, as every answer */
+    page[plen++] = '\n';
+    page[plen] = '\0';
     pg = xmalloc(sizeof(*pg));
     atomic_init(&pg->refs, 1);
     pg->len = plen;
@@ -169,7 +172,7 @@ api_assignments_list(struct req *r)
     static const char *const states[] = {"assigned",  "acknowledged", "inProgress",
                                          "resolved",  "handed_back",  "reassigned",
                                          "cancelled", "live",         NULL};
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     const char *state, *cursor;
     const char *wait_s = http_query(r, "wait");
     long wait = 0;
@@ -204,7 +207,7 @@ api_assignments_list(struct req *r)
 void
 api_assignments_get(struct req *r)
 {
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     struct store_txn *t;
     struct ticket tk;
     char *text = NULL;

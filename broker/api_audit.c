@@ -34,8 +34,8 @@ period_or_reply(struct req *r, struct audit_period *p)
         }
     }
     p->partner = http_query(r, "partner");
-    if (p->partner && strcmp(p->partner, r->srv->cfg->lead.id) != 0 &&
-        config_partner_find(r->srv->cfg, p->partner) == NULL) {
+    if (p->partner && strcmp(p->partner, r->cfg->lead.id) != 0 &&
+        config_partner_find(r->cfg, p->partner) == NULL) {
         http_error(r, E_BAD_PARAMETER, "no such partner", "partner");
         return -1;
     }
@@ -58,7 +58,7 @@ api_audit_sla(struct req *r)
     /* ?exact=1: from the records, percentiles exact (slow on a large store) */
     p.exact = exact != NULL && (strcmp(exact, "1") == 0 || strcmp(exact, "true") == 0);
     /* ?by=FACT: the report again for each value of the fact (and for "not given") */
-    const struct config *cfg = r->srv->cfg;
+    const struct config *cfg = r->cfg;
     const char *by = http_query(r, "by");
     int fact = by ? fact_find(cfg->fact_kinds, cfg->nfact_kinds, by) : -1;
     if (by != NULL && fact < 0) {
@@ -146,7 +146,7 @@ api_audit_breaches(struct req *r)
     const char *cursor;
     if (limit < 0 || http_cursor_or_reply(r, ticket_id_valid, &cursor) != 0)
         return;
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
         rc = audit_breaches(t, &c, &p, cursor, (unsigned)limit, &list);

@@ -50,7 +50,7 @@ api_audit_checkpoint(struct req *r)
         return;
     }
     char *pk = keys_public_b64(&r->srv->keys);
-    json_t *body = json_pack("{s:s, s:I, s:o, s:s}", "origin", r->srv->cfg->federation, "tree_size",
+    json_t *body = json_pack("{s:s, s:I, s:o, s:s}", "origin", r->cfg->federation, "tree_size",
                              (json_int_t)size, "checkpoint", note ? json_string(note) : json_null(),
                              "public_key", pk);
     free(note);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "reload.h"
 #include "route.h"
 #include "ticket.h"
 
@@ -19,7 +20,7 @@
 void
 api_rules_explain(struct req *r)
 {
-    const struct config *cfg = r->srv->cfg;
+    const struct config *cfg = r->cfg;
     struct body_field fields[FACT_MAX + 2];
     size_t nf = 0;
     for (size_t k = 0; k < cfg->nfact_kinds; k++) {
@@ -92,7 +93,7 @@ out:
 void
 api_rules_check(struct req *r)
 {
-    http_reply(r, 200, json_incref(r->srv->rules_report));
+    http_reply(r, 200, json_incref(r->snap->rules_report));
 }
 
 /* ---- GET /v1/vocabulary ---- */
@@ -211,7 +212,7 @@ lang_known(const json_t *doc, const char *lang, const char *primary)
 void
 api_vocabulary(struct req *r)
 {
-    const json_t *doc = r->srv->cfg->vocabulary;
+    const json_t *doc = r->cfg->vocabulary;
     char langs[LANG_MAX][16];
     size_t n = 0;
     const char *q = http_query(r, "lang");

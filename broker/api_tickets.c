@@ -43,7 +43,7 @@ static enum seam_err
 create_apply(struct store_txn *t, struct store_job *job)
 {
     struct create_job *cj = (struct create_job *)job;
-    struct ticket_ctx c = {cj->r->srv->cfg, &cj->r->srv->lg, cj->r->srv->sla};
+    struct ticket_ctx c = {cj->r->cfg, &cj->r->srv->lg, cj->r->sla};
     ticket_free(&cj->tk); /* a retried batch starts afresh */
     return ticket_create(t, &c, &cj->r->who, &cj->in, &cj->tk);
 }
@@ -56,7 +56,7 @@ create_finish(struct req *r)
     struct store_job *job = &cj->job;
     if (job->rc == SEAM_OK) {
         const char *id = cj->tk.id;
-        struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+        struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
         if (cj->tmf) {
             r->location = xasprintf("%s/troubleTicket/%s", TMF_BASE, id);
             http_reply(r, 201, tmf_view(&cj->tk));
@@ -112,7 +112,7 @@ vocab_or_reply(struct req *r, const json_t *body, const char *key, const struct 
 static int
 intake_or_reply(struct req *r, struct ticket_input *in)
 {
-    const struct config *cfg = r->srv->cfg;
+    const struct config *cfg = r->cfg;
     const char *customer = in->customer ? in->customer : r->who.subject;
     struct store_txn *t;
     json_t *cust = NULL;
@@ -191,7 +191,7 @@ api_ticket_fields(const struct config *cfg, struct body_field *out)
 void
 api_tickets_create(struct req *r)
 {
-    const struct config *cfg = r->srv->cfg;
+    const struct config *cfg = r->cfg;
     struct body_field fields[API_TICKET_FIELDS_MAX];
     json_t *body = http_body_json_or_reply(r);
     if (body == NULL)
@@ -252,7 +252,7 @@ api_tickets_get(struct req *r)
         char *text = ticket_lead_text(t, http_param(r, 0), &n);
         if (text != NULL) {
             store_read_end(t);
-            http_reply_raw(r, 200, "application/json", text, n);
+            http_reply_json_text(r, 200, text, n); /* its own line, as every answer */
             return;
         }
     }
@@ -261,7 +261,7 @@ api_tickets_get(struct req *r)
     store_read_end(t);
     if (!found)
         return;
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     size_t len;
     char *text = ticket_view_text(&c, &tk, &r->who, &len);
     ticket_free(&tk);
@@ -308,7 +308,7 @@ unknown_one(void *ctx, const char *key, const char *value)
 static int
 party_param_or_reply(struct req *r, const char *name, const char **out)
 {
-    const struct config *cfg = r->srv->cfg;
+    const struct config *cfg = r->cfg;
     const char *v = http_query(r, name);
     *out = v;
     if (v == NULL || strcmp(v, "lead") == 0 || strcmp(v, cfg->lead.id) == 0 ||
@@ -327,13 +327,13 @@ api_tickets_list(struct req *r)
                                             "created_from", "created_to", NULL};
     static const char *const known[] = {"status",     "partner", "owner", "flag", "created_from",
                                         "created_to", "cursor",  "limit", NULL};
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     struct ticket_filter f = {0};
     struct store_txn *t;
     char *page = NULL;
     size_t len = 0;
     /* A filter the list does not know would answer as if it were not there: refused. */
-    struct unknown_param u = {r->srv->cfg, known, NULL};
+    struct unknown_param u = {r->cfg, known, NULL};
     http_query_each(r, unknown_one, &u);
     if (u.name != NULL) {
         http_error(r, E_UNKNOWN_PARAM, "this list takes no such parameter", u.name);
@@ -353,7 +353,7 @@ api_tickets_list(struct req *r)
             }
     }
     /* ?FACT=VALUE for every fact of the configuration: the lead's, a value of its vocabulary */
-    const struct config *cfg = r->srv->cfg;
+    const struct config *cfg = r->cfg;
     for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++) {
         const char *name = cfg->fact_kinds[k].name, *v = http_query(r, name);
         if (v == NULL)

@@ -137,7 +137,7 @@ api_tmf_list(struct req *r)
         return;
     }
     int exact = tmf_filter_plain(tf, &f);
-    struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
     if (l.fields != NULL && l.fields[0] != '\0')
         l.items = json_array();
     enum seam_err rc = store_read_begin(r->srv->store, &t);
@@ -198,13 +198,13 @@ api_tmf_create_input_or_reply(struct req *r, const json_t *body, struct ticket_i
     json_t *attrs = NULL, *party;
     const char *customer = NULL;
     size_t i;
-    if (tmf_input(r->srv->cfg, body, in, &attrs, &p) != 0) {
+    if (tmf_input(r->cfg, body, in, &attrs, &p) != 0) {
         http_error(r, p.code, p.msg, p.field);
         return -1;
     }
     in->tmf = attrs;
     /* A ticket's limits, said here with the attribute (ticket_create checks them too). */
-    const struct config *cfg = r->srv->cfg;
+    const struct config *cfg = r->cfg;
     json_t *notes = json_object_get(attrs, "note"), *att = json_object_get(attrs, "attachment");
     size_t natt = att == NULL ? 0 : json_is_array(att) ? json_array_size(att) : 1;
     if (json_array_size(notes) > cfg->max_notes_per_ticket ||
@@ -321,7 +321,7 @@ tmf_apply(struct store_txn *t, struct store_job *job)
 {
     struct tmf_job *j = (struct tmf_job *)job;
     struct server *srv = j->r->srv;
-    struct ticket_ctx c = {srv->cfg, &srv->lg, srv->sla};
+    struct ticket_ctx c = {j->r->cfg, &srv->lg, j->r->sla};
     enum seam_err rc = SEAM_OK;
     int have = 0; /* j->tk holds a ticket */
     /* Attributes that carry the complaint's facts (a related entity, the
@@ -340,7 +340,7 @@ tmf_apply(struct store_txn *t, struct store_job *job)
         if ((rc = ticket_act(t, &c, &j->r->who, &a, &j->tk, &j->why)) != SEAM_OK)
             return rc;
         have = 1;
-        fa.facts_given = tmf_patch_facts(srv->cfg, j->attrs, fa.facts);
+        fa.facts_given = tmf_patch_facts(j->r->cfg, j->attrs, fa.facts);
         int differs = 0;
         for (size_t k = 0; k < FACT_MAX && k < SEAM_FACTS_MAX; k++)
             if ((fa.facts_given & (1u << k)) &&

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "config.h"
 #include "json_fast.h"
@@ -893,6 +894,14 @@ parse_listen(const char *s, char **host, uint16_t *port)
     if (*end != '\0' || p < 0 || p > 65535 || colon[1] == '\0')
         return -1;
     size_t hl = (size_t)(colon - s);
+    if (s[0] == '[') { /* an IPv6 address: "[::]:8480" */
+        if (hl < 3 || s[hl - 1] != ']')
+            return -1;
+        s++;
+        hl -= 2;
+    } else if (memchr(s, ':', hl) != NULL) { /* IPv6 without brackets: ambiguous */
+        return -1;
+    }
     char *h = xmalloc(hl + 1);
     memcpy(h, s, hl);
     h[hl] = '\0';
@@ -928,6 +937,95 @@ parse_net(const char *s, struct config_net *net)
     net->mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
     net->addr = ntohl(a.s_addr) & net->mask;
     return 0;
+}
+
+int
+config_net6_has(const struct config_net6 *nets, size_t n, const uint8_t addr[16])
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned bits = nets[i].bits, k = 0;
+        for (; k + 8 <= bits; k += 8)
+            if (addr[k / 8] != nets[i].addr[k / 8])
+                break;
+        if (k + 8 <= bits)
+            continue;
+        if (bits % 8 != 0 && k < bits) {
+            uint8_t m = (uint8_t)(0xff << (8 - bits % 8));
+            if ((addr[k / 8] & m) != nets[i].addr[k / 8])
+                continue;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* "ADDRESS" or "ADDRESS/N", IPv4 or IPv6, into net; -1 if malformed. */
+static int
+parse_net6(const char *s, struct config_net6 *net)
+{
+    char host[INET6_ADDRSTRLEN];
+    const char *slash = strchr(s, '/');
+    size_t hl = slash ? (size_t)(slash - s) : strlen(s);
+    struct in_addr a4;
+    long bits, max;
+    if (hl == 0 || hl >= sizeof(host))
+        return -1;
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    memset(net, 0, sizeof(*net));
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        net->addr[10] = net->addr[11] = 0xff;
+        memcpy(net->addr + 12, &a4, 4);
+        max = 32;
+    } else if (inet_pton(AF_INET6, host, net->addr) == 1) {
+        max = 128;
+    } else {
+        return -1;
+    }
+    bits = max;
+    if (slash != NULL) {
+        char *end;
+        if (slash[1] < '0' || slash[1] > '9')
+            return -1;
+        bits = strtol(slash + 1, &end, 10);
+        if (*end != '\0' || bits < 0 || bits > max)
+            return -1;
+    }
+    net->bits = (unsigned)(bits + (max == 32 ? 96 : 0));
+    for (unsigned i = net->bits; i < 128; i++)
+        net->addr[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+    return 0;
+}
+
+/* $.tls: the certificate and key files; $.trusted_proxies: whose forwarded header counts. */
+static void
+load_tls(struct cctx *c, struct config *cf, const json_t *root)
+{
+    static const struct field f[] = {{"cert", T_STRING, 1}, {"key", T_STRING, 1}, {NULL, 0, 0}};
+    const json_t *t = json_object_get(root, "tls");
+    if (t != NULL && check_object(c, t, "$.tls", f) == 0) {
+        const char *cert = json_string_value(json_object_get(t, "cert"));
+        const char *key = json_string_value(json_object_get(t, "key"));
+        if (cert[0] == '\0')
+            problem(c, "$.tls.cert", "must name the certificate file (PEM)");
+        if (key[0] == '\0')
+            problem(c, "$.tls.key", "must name the private key file (PEM)");
+        cf->tls_cert = xstrdup(cert);
+        cf->tls_key = xstrdup(key);
+    }
+    const json_t *p = json_object_get(root, "trusted_proxies");
+    size_t n = json_array_size(p);
+    cf->trusted_proxies = xcalloc(n ? n : 1, sizeof(*cf->trusted_proxies));
+    for (size_t i = 0; i < n; i++) {
+        char sub[64];
+        const char *v = json_string_value(json_array_get(p, i));
+        snprintf(sub, sizeof(sub), "$.trusted_proxies[%zu]", i);
+        if (v == NULL || parse_net6(v, &cf->trusted_proxies[cf->ntrusted_proxies]) != 0)
+            problem(c, sub,
+                    "expected an IPv4 or IPv6 address or network (\"10.0.0.0/8\", \"::1\")");
+        else
+            cf->ntrusted_proxies++;
+    }
 }
 
 /* $.metrics: who may read /metrics. */
@@ -1112,6 +1210,8 @@ static const struct field top_tail[] = {{"calendars", T_OBJECT, 1},
                                         {"delivery", T_OBJECT, 0},
                                         {"metrics", T_OBJECT, 0},
                                         {"facts", T_ARRAY, 0},
+                                        {"tls", T_OBJECT, 0},
+                                        {"trusted_proxies", T_ARRAY, 0},
                                         {NULL, 0, 0}};
 
 /* Whether key names one of the top level's sections (never a fact's vocabulary). */
@@ -1490,6 +1590,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         load_settings(c, CONFIG_LIMITS, l, "$.limits", cf);
     load_settings(c, CONFIG_TOP, root, "$", cf);
     load_metrics(c, cf, json_object_get(root, "metrics"));
+    load_tls(c, cf, root);
 
     /* Push delivery; by default the Standard Webhooks retry schedule. */
     static const int64_t standard[] = {0,       5000,     300000,   1800000,
@@ -1698,6 +1799,10 @@ config_load_buffer_facts(const char *path, const char *text, size_t len,
     }
     struct config *cf = xcalloc(1, sizeof(*cf));
     cf->path = xstrdup(path);
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *)text, len);
+    for (size_t i = 0; i < 8; i++)
+        snprintf(cf->version + 2 * i, 3, "%02x", digest[i]);
     cf->fact_kinds = kinds;
     cf->nfact_kinds = n;
     load_all(&c, cf, root);
@@ -1722,6 +1827,9 @@ config_free(struct config *cf)
     free(cf->listen_host);
     free(cf->data_dir);
     free(cf->metrics_allow);
+    free(cf->tls_cert);
+    free(cf->tls_key);
+    free(cf->trusted_proxies);
     free(cf->lead.id);
     free(cf->lead.name);
     for (size_t i = 0; cf->depends_on != NULL && i < cf->services.n; i++) {

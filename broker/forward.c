@@ -26,6 +26,7 @@
 #include "forward.h"
 #include "log.h"
 #include "outbox.h"
+#include "reload.h"
 #include "ticket.h"
 
 #define MAX_BUSY 512
@@ -142,20 +143,34 @@ escalate_apply(struct store_txn *t, void *arg)
     return ticket_act(t, e->c, e->who, e->a, &e->tk, &why);
 }
 
+static enum seam_err dead_letter(struct store_txn *t, struct result_job *rj,
+                                 const struct snapshot *snap);
+
 static enum seam_err
 result_apply(struct store_txn *t, struct store_job *job)
 {
     struct result_job *rj = (struct result_job *)job;
-    struct server *srv = rj->f->srv;
     int dead = 0;
     json_decref(rj->message);
     rj->message = NULL;
     ticket_free(&rj->escalated);
     rj->has_escalated = 0;
     rj->dead = 0;
-    enum seam_err rc = outbox_record(t, srv->cfg, &rj->a, &dead, &rj->message);
-    if (rc != SEAM_OK || !dead)
-        return rc;
+    /* The configuration in force when the job runs, held until it ends (reload.h). */
+    struct snapshot *snap = snapshot_hold();
+    enum seam_err rc = outbox_record(t, snap->cfg, &rj->a, &dead, &rj->message);
+    if (rc == SEAM_OK && dead)
+        rc = dead_letter(t, rj, snap);
+    snapshot_drop(snap);
+    return rc;
+}
+
+/* A dead letter: logged, and a claim its partner never received goes to the lead. */
+static enum seam_err
+dead_letter(struct store_txn *t, struct result_job *rj, const struct snapshot *snap)
+{
+    struct server *srv = rj->f->srv;
+    enum seam_err rc;
     /* A TMF621 hub's notification names no assignment. */
     const char *asg = json_string_value(json_object_get(rj->message, "assignment"));
     rj->dead = asg != NULL && asg[0] != '\0' ? 1 : 2;
@@ -167,7 +182,7 @@ result_apply(struct store_txn *t, struct store_job *job)
     const char *type = json_string_value(json_object_get(rj->message, "type"));
     if (type == NULL || strcmp(type, "assignment.created") != 0)
         return SEAM_OK;
-    struct ticket_ctx c = {srv->cfg, &srv->lg, srv->sla};
+    struct ticket_ctx c = {snap->cfg, &srv->lg, snap->sla};
     struct principal broker = {.role = ROLE_BROKER};
     snprintf(broker.subject, sizeof(broker.subject), "delivery");
     char reason[200];
@@ -253,8 +268,12 @@ start_one(struct fwd *f, json_t *m)
     const char *id = json_string_value(json_object_get(m, "id"));
     const char *url = json_string_value(json_object_get(m, "url"));
     const char *body = json_string_value(json_object_get(m, "body"));
+    struct snapshot *snap = snapshot_hold();
     const struct config_partner *p =
-        config_partner_find(f->srv->cfg, json_string_value(json_object_get(m, "partner")));
+        config_partner_find(snap->cfg, json_string_value(json_object_get(m, "partner")));
+    long timeout_ms = p ? p->timeout_ms : 5000;
+    snapshot_drop(snap);
+    p = NULL;
     struct flight *fl = xcalloc(1, sizeof(*fl));
     char ts[32], *hdr;
     fl->f = f;
@@ -287,7 +306,7 @@ start_one(struct fwd *f, json_t *m)
     curl_easy_setopt(fl->easy, CURLOPT_POSTFIELDS, fl->body);
     curl_easy_setopt(fl->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(fl->body));
     curl_easy_setopt(fl->easy, CURLOPT_HTTPHEADER, fl->headers);
-    curl_easy_setopt(fl->easy, CURLOPT_TIMEOUT_MS, (long)(p ? p->timeout_ms : 5000));
+    curl_easy_setopt(fl->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(fl->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(fl->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(fl->easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -353,9 +372,10 @@ finish_one(struct fwd *f, CURLMsg *msg)
 static long
 take_due(struct fwd *f)
 {
-    const struct config *cfg = f->srv->cfg;
-    unsigned room =
-        cfg->delivery_concurrency > busy_count(f) ? cfg->delivery_concurrency - busy_count(f) : 0;
+    struct snapshot *snap = snapshot_hold();
+    unsigned concurrency = snap->cfg->delivery_concurrency;
+    snapshot_drop(snap);
+    unsigned room = concurrency > busy_count(f) ? concurrency - busy_count(f) : 0;
     struct store_txn *t;
     json_t *msgs = NULL, *m;
     int64_t next = INT64_MAX, now = now_ms();

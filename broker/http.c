@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <sodium.h>
 
@@ -27,7 +31,9 @@
 #include "json_fast.h"
 #include "log.h"
 #include "outbox.h"
+#include "reload.h"
 #include "scheduler.h"
+#include "sla.h"
 #include "ticket.h"
 
 /* The face of one server: libmicrohttpd's daemon and the watchdog thread. */
@@ -71,6 +77,151 @@ count_request(struct req *r)
     atomic_fetch_add(&m_latency[b], 1);
     atomic_fetch_add(&m_latency_sum_us, (uint64_t)us);
     atomic_fetch_add(&m_latency_count, 1);
+}
+
+/* ---- metrics an operator alerts on: tickets by owner, disputes, SLA risk, commits ---- */
+
+/* Text appended to a malloc'd buffer. */
+struct mtext {
+    char *s;
+    size_t len, cap;
+};
+
+static void mt_add(struct mtext *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+mt_add(struct mtext *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (m->len + (size_t)n + 1 > m->cap) {
+        m->cap = (m->len + (size_t)n + 1) * 2;
+        m->s = xrealloc(m->s, m->cap);
+    }
+    va_start(ap, fmt);
+    vsnprintf(m->s + m->len, m->cap - m->len, fmt, ap);
+    va_end(ap);
+    m->len += (size_t)n;
+}
+
+/* Counting stops after this many index steps (or due entries): a lower bound then. */
+#define METRICS_WORK (1u << 20)
+
+static unsigned long
+count_tickets(struct store_txn *t, const struct ticket_ctx *c, const struct ticket_filter *f)
+{
+    struct principal lead = {.role = ROLE_LEAD};
+    unsigned long n = 0;
+    int complete = 0;
+    snprintf(lead.subject, sizeof(lead.subject), "metrics");
+    if (ticket_walk_count(t, c, &lead, f, NULL, METRICS_WORK, &n, &complete) != SEAM_OK)
+        return 0;
+    return n;
+}
+
+struct due_counts {
+    uint64_t kinds[SLA_KINDS];
+    uint64_t seen;
+};
+
+static int
+count_due(void *ctx, const struct sla_due *d)
+{
+    struct due_counts *dc = ctx;
+    dc->kinds[d->kind]++;
+    return ++dc->seen >= METRICS_WORK;
+}
+
+static const char *const open_statuses[] = {"acknowledged", "inProgress", "pending"};
+
+static void
+tickets_metrics(struct server *srv, struct store_txn *t, struct mtext *m)
+{
+    struct snapshot *snap = snapshot_hold();
+    const struct config *cfg = snap->cfg;
+    struct ticket_ctx c = {cfg, &srv->lg, snap->sla};
+    struct ticket_filter f;
+
+    mt_add(m, "# HELP seam_tickets_open Open tickets with a live claim, by the owner of the claim "
+              "(the lead company's id for the lead; a joint ticket counts for each owner).\n"
+              "# TYPE seam_tickets_open gauge\n");
+    for (size_t i = 0; i <= cfg->npartners; i++) {
+        const char *id = i < cfg->npartners ? cfg->partners[i].id : cfg->lead.id;
+        memset(&f, 0, sizeof(f));
+        f.owner = id;
+        mt_add(m, "seam_tickets_open{owner=\"%s\"} %lu\n", id, count_tickets(t, &c, &f));
+    }
+    static const struct {
+        const char *flag, *name, *help;
+    } flagged[] = {
+        {"disputed", "seam_tickets_disputed",
+         "Open tickets that reached the lead through hand-backs (flag disputed)."},
+        {"breached", "seam_tickets_breached",
+         "Open tickets of which a claim breached an SLA target (flag breached)."},
+        {"escalated", "seam_tickets_escalated",
+         "Open tickets escalated to the lead (an SLA breach or an undeliverable claim)."},
+    };
+    for (size_t k = 0; k < sizeof(flagged) / sizeof(flagged[0]); k++) {
+        unsigned long n = 0;
+        for (size_t i = 0; i < sizeof(open_statuses) / sizeof(open_statuses[0]); i++) {
+            memset(&f, 0, sizeof(f));
+            f.flag = flagged[k].flag;
+            f.status = open_statuses[i];
+            n += count_tickets(t, &c, &f);
+        }
+        mt_add(m, "# HELP %s %s\n# TYPE %s gauge\n%s %lu\n", flagged[k].name, flagged[k].help,
+               flagged[k].name, flagged[k].name, n);
+    }
+    /* A clock's warning instant comes before its breach, and both leave the due index when the
+     * clock stops: a clock whose breach is due but whose warning is not is past its warning. */
+    struct due_counts dc = {{0}, 0};
+    if (sla_due_each(t, count_due, &dc) == SEAM_OK) {
+        uint64_t ack = dc.kinds[SLA_ACK] > dc.kinds[SLA_WARN_ACK]
+                           ? dc.kinds[SLA_ACK] - dc.kinds[SLA_WARN_ACK]
+                           : 0;
+        uint64_t res = dc.kinds[SLA_RESOLVE] > dc.kinds[SLA_WARN_RESOLVE]
+                           ? dc.kinds[SLA_RESOLVE] - dc.kinds[SLA_WARN_RESOLVE]
+                           : 0;
+        mt_add(m,
+               "# HELP seam_claims_at_risk Live claims past their SLA warning and not yet "
+               "breached, by clock.\n"
+               "# TYPE seam_claims_at_risk gauge\n"
+               "seam_claims_at_risk{clock=\"ack\"} %llu\n"
+               "seam_claims_at_risk{clock=\"resolve\"} %llu\n"
+               "# HELP seam_claims_running Live claims whose SLA clock runs toward a breach, by "
+               "clock.\n"
+               "# TYPE seam_claims_running gauge\n"
+               "seam_claims_running{clock=\"ack\"} %llu\n"
+               "seam_claims_running{clock=\"resolve\"} %llu\n",
+               (unsigned long long)ack, (unsigned long long)res,
+               (unsigned long long)dc.kinds[SLA_ACK], (unsigned long long)dc.kinds[SLA_RESOLVE]);
+    }
+    snapshot_drop(snap);
+}
+
+static void
+commit_metrics(struct server *srv, struct mtext *m)
+{
+    uint64_t counts[STORE_COMMIT_BUCKETS + 1], sum_us, cum = 0;
+    store_commit_latency(srv->store, counts, &sum_us);
+    mt_add(m, "# HELP seam_store_commit_duration_seconds The writer's durable commits (one per "
+              "batch, its fsync included).\n"
+              "# TYPE seam_store_commit_duration_seconds histogram\n");
+    for (size_t b = 0; b < STORE_COMMIT_BUCKETS; b++) {
+        cum += counts[b];
+        mt_add(m, "seam_store_commit_duration_seconds_bucket{le=\"%g\"} %llu\n",
+               store_commit_buckets[b], (unsigned long long)cum);
+    }
+    cum += counts[STORE_COMMIT_BUCKETS];
+    mt_add(m,
+           "seam_store_commit_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+           "seam_store_commit_duration_seconds_sum %.6f\n"
+           "seam_store_commit_duration_seconds_count %llu\n",
+           (unsigned long long)cum, (double)sum_us / 1e6, (unsigned long long)cum);
 }
 
 char *
@@ -197,6 +348,15 @@ http_metrics_text(struct server *srv)
              "# TYPE seam_index_pending gauge\nseam_index_pending %llu\n",
              (unsigned long long)waiting);
     }
+    struct mtext more = {0};
+    if (store_read_begin(srv->store, &t) == SEAM_OK) {
+        tickets_metrics(srv, t, &more);
+        store_read_end(t);
+    }
+    commit_metrics(srv, &more);
+    if (more.s != NULL)
+        EMIT("%s", more.s);
+    free(more.s);
     EMIT("# HELP seam_outbox_dead_letters_total Messages out given up after their last try (or "
          "refused with 410) since start, by channel.\n"
          "# TYPE seam_outbox_dead_letters_total counter\n"
@@ -209,6 +369,12 @@ http_metrics_text(struct server *srv)
     EMIT("# HELP seam_uptime_seconds Seconds since the broker started.\n"
          "# TYPE seam_uptime_seconds gauge\nseam_uptime_seconds %lld\n",
          (long long)((now_ms() - srv->started_ms) / 1000));
+    char *reload = reload_metrics_text();
+    EMIT("%s", reload);
+    free(reload);
+    EMIT("# HELP seam_tls_enabled 1 when the HTTP face serves TLS ($.tls).\n"
+         "# TYPE seam_tls_enabled gauge\nseam_tls_enabled %d\n",
+         srv->tls);
 #undef EMIT
     return out;
 }
@@ -221,11 +387,27 @@ http_metrics_text(struct server *srv)
 int
 http_metrics_access_or_reply(struct req *r)
 {
-    const struct config *cfg = r->srv->cfg;
+    const struct config *cfg = r->cfg;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    uint32_t a = 0;
+    int v4 = 0;
     if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET) {
-        uint32_t a = ntohl(((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr);
+        a = ntohl(((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr);
+        v4 = 1;
+    } else if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET6) {
+        /* ::1 is the loopback as 127.0.0.1 is; an IPv4 peer of a dual-stack socket is itself */
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(a6)) {
+            a = 0x7f000001u;
+            v4 = 1;
+        } else if (IN6_IS_ADDR_V4MAPPED(a6)) {
+            memcpy(&a, a6->s6_addr + 12, 4);
+            a = ntohl(a);
+            v4 = 1;
+        }
+    }
+    if (v4) {
         for (size_t i = 0; i < cfg->nmetrics_allow; i++)
             if ((a & cfg->metrics_allow[i].mask) == cfg->metrics_allow[i].addr)
                 return 0;
@@ -548,7 +730,7 @@ body_json_or_reply(struct req *r, int array_too)
         return NULL;
     }
     /* Nesting first, before Jansson recurses into it (see json_fast.h). */
-    unsigned max_depth = r->srv->cfg->max_json_depth;
+    unsigned max_depth = r->cfg->max_json_depth;
     if (json_nesting(r->body, r->body_len, max_depth) > max_depth) {
         char deep[128];
         snprintf(deep, sizeof(deep), "the body nests deeper than %u levels", max_depth);
@@ -782,6 +964,7 @@ req_free(struct req *r)
     free(r->location);
     for (int i = 0; i < r->nheaders; i++)
         free(r->header_values[i]);
+    snapshot_drop(r->snap);
     free(r);
 }
 
@@ -1014,11 +1197,109 @@ head_ok_or_reply(struct req *r, const char *method, const char *version)
     return -1;
 }
 
+/* An address as 16 bytes (IPv4 as ::ffff:A.B.C.D); 0, or -1 if it is neither family. */
+static int
+addr16(const struct sockaddr *sa, uint8_t out[16])
+{
+    memset(out, 0, 16);
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        out[10] = out[11] = 0xff;
+        memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        return 0;
+    }
+    if (sa != NULL && sa->sa_family == AF_INET6) {
+        memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+        return 0;
+    }
+    return -1;
+}
+
+/* The text of an address of 16 bytes: an IPv4 one (mapped) as A.B.C.D. */
+static void
+addr16_text(const uint8_t a[16], char *out, size_t cap)
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a, mapped, 12) == 0)
+        inet_ntop(AF_INET, a + 12, out, (socklen_t)cap);
+    else
+        inet_ntop(AF_INET6, a, out, (socklen_t)cap);
+}
+
+/* One entry of X-Forwarded-For ("A.B.C.D", "::1", "[::1]:port" or "A.B.C.D:port"). */
+static int
+xff_entry(const char *s, size_t n, uint8_t out[16])
+{
+    char text[INET6_ADDRSTRLEN + 8];
+    while (n > 0 && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= sizeof(text))
+        return -1;
+    memcpy(text, s, n);
+    text[n] = '\0';
+    char *t = text;
+    if (t[0] == '[') {
+        char *close = strchr(t, ']');
+        if (close == NULL)
+            return -1;
+        *close = '\0';
+        t++;
+    } else if (strchr(t, ':') == strrchr(t, ':') && strchr(t, ':') != NULL) {
+        *strchr(t, ':') = '\0'; /* A.B.C.D:port */
+    }
+    memset(out, 0, 16);
+    struct in_addr a4;
+    if (inet_pton(AF_INET, t, &a4) == 1) {
+        out[10] = out[11] = 0xff;
+        memcpy(out + 12, &a4, 4);
+        return 0;
+    }
+    return inet_pton(AF_INET6, t, out) == 1 ? 0 : -1;
+}
+
+/*
+ * The client's address (r->client): the peer's; when the peer is a trusted proxy
+ * ($.trusted_proxies), X-Forwarded-For read from its right end, each trusted proxy
+ * skipped, the first other address taken. A malformed entry stops the walk at the last
+ * address known good (a client cannot pose as another behind a trusted proxy).
+ */
+static void
+client_address(struct req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    uint8_t a[16];
+    snprintf(r->client, sizeof(r->client), "-");
+    if (ci == NULL || addr16(ci->client_addr, a) != 0)
+        return;
+    const struct config *cfg = r->cfg;
+    const char *xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (xff != NULL && cfg->ntrusted_proxies > 0 &&
+        config_net6_has(cfg->trusted_proxies, cfg->ntrusted_proxies, a)) {
+        size_t end = strlen(xff);
+        while (end > 0) {
+            size_t start = end;
+            while (start > 0 && xff[start - 1] != ',')
+                start--;
+            uint8_t e[16];
+            if (xff_entry(xff + start, end - start, e) != 0)
+                break;
+            memcpy(a, e, 16);
+            if (!config_net6_has(cfg->trusted_proxies, cfg->ntrusted_proxies, a))
+                break;
+            end = start > 0 ? start - 1 : 0;
+        }
+    }
+    addr16_text(a, r->client, sizeof(r->client));
+}
+
 /* First call: route, authenticate, check media type and declared length. */
 static void
 req_begin(struct req *r, const char *method, const char *url, const char *version)
 {
     int path_known = 0;
+    client_address(r);
     if (head_ok_or_reply(r, method, version) != 0)
         return;
     for (size_t i = 0; i < n_endpoints; i++) {
@@ -1080,7 +1361,7 @@ req_begin(struct req *r, const char *method, const char *url, const char *versio
             return;
         }
         r->body_json = ct != NULL;
-        r->body_max = r->ep->max_body ? r->ep->max_body : r->srv->cfg->max_body;
+        r->body_max = r->ep->max_body ? r->ep->max_body : r->cfg->max_body;
         const char *cl =
             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL && strtoull(cl, NULL, 10) > r->body_max) {
@@ -1349,6 +1630,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     if (r == NULL) {
         r = xcalloc(1, sizeof(*r));
         r->srv = srv;
+        r->snap = snapshot_hold();
+        r->cfg = r->snap->cfg;
+        r->sla = r->snap->sla;
         r->conn = conn;
         r->start_us = mono_us();
         snprintf(r->id, sizeof(r->id), "r%012llx",
@@ -1460,13 +1744,158 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         r->status = 499; /* the client went away first */
     count_request(r);
     log_path(r->path, path, sizeof(path));
-    log_access("req=%s method=%s path=%s status=%d us=%lld who=%s:%s%s", r->id, r->method, path,
-               r->status, (long long)(mono_us() - r->start_us),
-               r->authed ? auth_role_name(r->who.role) : "-", r->authed ? r->who.subject : "-",
+    log_access("req=%s client=%s method=%s path=%s status=%d us=%lld who=%s:%s%s", r->id,
+               r->client[0] ? r->client : "-", r->method, path, r->status,
+               (long long)(mono_us() - r->start_us), r->authed ? auth_role_name(r->who.role) : "-",
+               r->authed ? r->who.subject : "-",
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     req_free(r);
     *con_cls = NULL;
 }
+
+/* ---- TLS ---- */
+
+/* A configuration's certificate chain and key, as the handshake takes them. */
+struct tls_creds {
+    gnutls_pcert_st *pcert;
+    unsigned npcert;
+    gnutls_privkey_t key;
+    struct tls_creds *next; /* the retired list */
+};
+
+/*
+ * Credentials are never freed while the daemon runs: a session's handshake
+ * keeps pointing at the ones the callback gave it, and the callback cannot
+ * tell which session ends when. Those of a replaced configuration go on the
+ * retired list (one certificate per reload), freed by http_stop.
+ */
+static pthread_mutex_t tls_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct tls_creds *tls_retired;
+static _Atomic unsigned long m_tls_handshakes_without_creds;
+
+static void
+tls_creds_free(struct tls_creds *c)
+{
+    if (c == NULL)
+        return;
+    for (unsigned i = 0; i < c->npcert; i++)
+        gnutls_pcert_deinit(&c->pcert[i]);
+    free(c->pcert);
+    if (c->key != NULL)
+        gnutls_privkey_deinit(c->key);
+    free(c);
+}
+
+static void
+tls_creds_retire(void *p)
+{
+    struct tls_creds *c = p;
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&tls_mu);
+    c->next = tls_retired;
+    tls_retired = c;
+    pthread_mutex_unlock(&tls_mu);
+}
+
+enum seam_err
+http_tls_load(const struct config *cfg, void **out, void (**out_free)(void *), char **why)
+{
+    gnutls_datum_t cert = {NULL, 0}, key = {NULL, 0};
+    gnutls_x509_crt_t *crts = NULL;
+    unsigned ncrts = 0;
+    gnutls_certificate_credentials_t check = NULL;
+    struct tls_creds *c = NULL;
+    enum seam_err rc = SEAM_EINVAL;
+    int e;
+
+    *out = NULL;
+    *out_free = NULL;
+    if (cfg->tls_cert == NULL)
+        return SEAM_OK;
+    if ((e = gnutls_load_file(cfg->tls_cert, &cert)) < 0) {
+        *why = xasprintf("$.tls.cert: cannot read %s: %s", cfg->tls_cert, gnutls_strerror(e));
+        goto out;
+    }
+    if ((e = gnutls_load_file(cfg->tls_key, &key)) < 0) {
+        *why = xasprintf("$.tls.key: cannot read %s: %s", cfg->tls_key, gnutls_strerror(e));
+        goto out;
+    }
+    /* The key must be the certificate's: GnuTLS checks the pair as it takes it. */
+    if (gnutls_certificate_allocate_credentials(&check) < 0)
+        fatalx("tls: out of memory");
+    if ((e = gnutls_certificate_set_x509_key_mem2(check, &cert, &key, GNUTLS_X509_FMT_PEM, NULL,
+                                                  0)) < 0) {
+        *why = xasprintf("$.tls: %s and %s are not a PEM certificate chain and its key: %s",
+                         cfg->tls_cert, cfg->tls_key, gnutls_strerror(e));
+        goto out;
+    }
+    if ((e = gnutls_x509_crt_list_import2(&crts, &ncrts, &cert, GNUTLS_X509_FMT_PEM, 0)) < 0 ||
+        ncrts == 0) {
+        *why = xasprintf("$.tls.cert: %s: %s", cfg->tls_cert,
+                         e < 0 ? gnutls_strerror(e) : "no certificate");
+        goto out;
+    }
+    c = xcalloc(1, sizeof(*c));
+    c->pcert = xcalloc(ncrts, sizeof(*c->pcert));
+    for (; c->npcert < ncrts; c->npcert++)
+        if ((e = gnutls_pcert_import_x509(&c->pcert[c->npcert], crts[c->npcert], 0)) < 0) {
+            *why = xasprintf("$.tls.cert: %s: %s", cfg->tls_cert, gnutls_strerror(e));
+            goto out;
+        }
+    if (gnutls_privkey_init(&c->key) < 0)
+        fatalx("tls: out of memory");
+    if ((e = gnutls_privkey_import_x509_raw(c->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+        *why = xasprintf("$.tls.key: %s: %s", cfg->tls_key, gnutls_strerror(e));
+        goto out;
+    }
+    log_info("tls: certificate %s (%u in its chain) and key %s loaded", cfg->tls_cert, ncrts,
+             cfg->tls_key);
+    *out = c;
+    *out_free = tls_creds_retire;
+    c = NULL;
+    rc = SEAM_OK;
+out:
+    tls_creds_free(c);
+    for (unsigned i = 0; i < ncrts; i++)
+        gnutls_x509_crt_deinit(crts[i]);
+    gnutls_free(crts);
+    if (check != NULL)
+        gnutls_certificate_free_credentials(check);
+    if (key.data != NULL) {
+        sodium_memzero(key.data, key.size);
+        gnutls_free(key.data);
+    }
+    gnutls_free(cert.data);
+    return rc;
+}
+
+/* Each handshake: the credentials of the configuration in force. */
+static int
+tls_cert_callback(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
+                  const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+                  gnutls_pcert_st **pcert, unsigned int *pcert_length, gnutls_privkey_t *privkey)
+{
+    (void)session;
+    (void)req_ca_dn;
+    (void)nreqs;
+    (void)pk_algos;
+    (void)pk_algos_length;
+    struct snapshot *s = snapshot_hold();
+    const struct tls_creds *c = s != NULL ? s->extra : NULL;
+    snapshot_drop(s); /* c stays: credentials are retired, never freed, while serving */
+    if (c == NULL) {
+        atomic_fetch_add(&m_tls_handshakes_without_creds, 1);
+        return -1;
+    }
+    *pcert = c->pcert;
+    *pcert_length = c->npcert;
+    *privkey = c->key;
+    return 0;
+}
+
+/* TLS 1.2 and 1.3 only, GnuTLS's normal ciphers otherwise. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
@@ -1486,38 +1915,64 @@ enum seam_err
 http_start(struct server *srv)
 {
     const struct config *cfg = srv->cfg;
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(cfg->listen_port);
-    if (inet_pton(AF_INET,
-                  strcmp(cfg->listen_host, "localhost") == 0 ? "127.0.0.1" : cfg->listen_host,
-                  &sa.sin_addr) != 1) {
-        log_warnx("http: listen address %s is not an IPv4 address", cfg->listen_host);
-        return SEAM_EINVAL;
+    struct sockaddr_storage ss;
+    const char *host = strcmp(cfg->listen_host, "localhost") == 0 ? "127.0.0.1" : cfg->listen_host;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    memset(&ss, 0, sizeof(ss));
+    if (strchr(host, ':') != NULL) { /* IPv6; "::" takes IPv4 too (dual stack) */
+        struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
+        sa6->sin6_family = AF_INET6;
+        sa6->sin6_port = htons(cfg->listen_port);
+        if (inet_pton(AF_INET6, host, &sa6->sin6_addr) != 1) {
+            log_warnx("http: listen address %s is not an IPv6 address", cfg->listen_host);
+            return SEAM_EINVAL;
+        }
+        flags |= IN6_IS_ADDR_UNSPECIFIED(&sa6->sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+    } else {
+        struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+        sa->sin_family = AF_INET;
+        sa->sin_port = htons(cfg->listen_port);
+        if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
+            log_warnx("http: listen address %s is not an IPv4 address", cfg->listen_host);
+            return SEAM_EINVAL;
+        }
     }
     head_layout_checks = strcmp(MHD_get_version(), "0.9.75") == 0;
     if (!head_layout_checks)
         log_info("http: libmicrohttpd %s: folded header lines and bare LF line ends are left "
                  "to it (the checks of them are made for 0.9.75)",
                  MHD_get_version());
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
+    /* TLS: the certificate of the configuration in force, at each handshake. */
+    struct MHD_OptionItem tls[] = {{MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_cert_callback},
+                                   {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
+                                   {MHD_OPTION_END, 0, NULL}};
+    if (cfg->tls_cert != NULL) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            log_warnx("http: $.tls is set but libmicrohttpd %s was built without TLS",
+                      MHD_get_version());
+            return SEAM_EINVAL;
+        }
+        flags |= MHD_USE_TLS;
+    } else {
+        tls[0].option = MHD_OPTION_END;
+    }
     struct http *h = xcalloc(1, sizeof(*h));
     h->mhd = MHD_start_daemon(
         flags, cfg->listen_port, on_accept, srv, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
         cfg->threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_URI_LOG_CALLBACK, on_request_line, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
-        MHD_OPTION_END);
+        MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (h->mhd == NULL) {
         log_warnx("http: cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
         free(h);
         return SEAM_EIO;
     }
+    srv->tls = cfg->tls_cert != NULL;
     atomic_store(&h->watchdog_stop, 0);
     srv->http = h;
     if (pthread_create(&h->watchdog, NULL, watchdog_main, srv) != 0) {
@@ -1527,8 +1982,9 @@ http_start(struct server *srv)
         return SEAM_EIO;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    log_info("listening on %s:%u threads=%u", cfg->listen_host,
-             info ? info->port : cfg->listen_port, cfg->threads);
+    log_info("listening on %s%s%s:%u threads=%u%s", strchr(host, ':') ? "[" : "", cfg->listen_host,
+             strchr(host, ':') ? "]" : "", info ? info->port : cfg->listen_port, cfg->threads,
+             srv->tls ? " tls=on (TLS 1.2 and 1.3)" : "");
     return SEAM_OK;
 }
 
@@ -1550,4 +2006,11 @@ http_stop(struct server *srv)
         free(h);
     }
     srv->http = NULL;
+    pthread_mutex_lock(&tls_mu);
+    while (tls_retired != NULL) {
+        struct tls_creds *c = tls_retired;
+        tls_retired = c->next;
+        tls_creds_free(c);
+    }
+    pthread_mutex_unlock(&tls_mu);
 }

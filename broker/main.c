@@ -29,6 +29,7 @@
 #include "record.h"
 #include "sla_agg.h"
 #include "outbox.h"
+#include "reload.h"
 #include "replay.h"
 #include "route.h"
 #include "scheduler.h"
@@ -61,6 +62,22 @@ refuse_open_files(const char *dir)
         fatalx("files of %s are open to others; refusing to start", dir);
 }
 
+/* The broker's pid, for seamctl reload: written once it serves, removed at the stop. */
+static void
+write_pidfile(const char *path)
+{
+    char *tmp = xasprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int ok = f != NULL;
+    if (f != NULL) {
+        ok = fprintf(f, "%ld\n", (long)getpid()) > 0;
+        ok = fclose(f) == 0 && ok;
+    }
+    if (!ok || rename(tmp, path) != 0)
+        log_warn("cannot write %s (seamctl reload needs it; kill -HUP works without)", path);
+    free(tmp);
+}
+
 static void
 usage(FILE *f)
 {
@@ -69,9 +86,10 @@ usage(FILE *f)
             "       seam-broker -h | --help | -V | --version\n"
             "  -c FILE       the federation's configuration (JSON)\n"
             "  -l ADDR:PORT  listen here instead of the configuration's \"listen\"\n"
-            "                (port 0: any free port, logged at start)\n"
+            "                (IPv6 in brackets, [::]:PORT both families; port 0: any\n"
+            "                free port, logged at start)\n"
             "  -d DATADIR    use this data directory instead of \"data_dir\"\n"
-            "  -n            check the configuration and exit\n"
+            "  -n            check the configuration (its rules, its TLS files) and exit\n"
             "  -v            log debug lines\n"
             "  -h, --help    print this help and exit\n"
             "  -V, --version print the version and exit\n"
@@ -249,6 +267,18 @@ main(int argc, char **argv)
         return 1;
     }
     if (check_only) {
+        void *creds = NULL;
+        void (*creds_free)(void *) = NULL;
+        char *why = NULL;
+        if (http_tls_load(cfg, &creds, &creds_free, &why) != SEAM_OK) {
+            fprintf(stderr, "seam-broker: %s\n", why);
+            free(why);
+            json_decref(report);
+            config_free(cfg);
+            return 1;
+        }
+        if (creds_free != NULL)
+            creds_free(creds);
         printf("configuration %s is valid: %zu partners, %zu bundles, %zu rules; %lld "
                "combinations, %lld gaps, %lld shadowed rules\n",
                conf, cfg->npartners, cfg->nbundles, cfg->nrules,
@@ -279,6 +309,11 @@ main(int argc, char **argv)
     srv.sla = sla_new(cfg);
     if (srv.sla == NULL)
         fatalx("a calendar's time zone is not known to ICU");
+    /* The start's configuration in force (reload.h); main keeps a reference to it to the end,
+     * so srv.cfg, srv.sla and srv.rules_report stay valid for what only a restart changes. */
+    reload_on_load(http_tls_load);
+    snapshot_start(cfg, srv.sla, report);
+    struct snapshot *boot = snapshot_hold();
     srv.lg.keys = &srv.keys;
     srv.lg.origin = cfg->federation;
     if (store_open(cfg->data_dir, cfg->map_size, cfg->map_max, 0, &srv.store) != SEAM_OK)
@@ -330,17 +365,38 @@ main(int argc, char **argv)
 #endif
     if (clock_is_fake())
         log_warnx("the test clock is on (-T): time can be moved by POST /v1/test/clock");
+    /* seamctl reload finds the broker by its pid file and reads the outcome from the state. */
+    char *pidfile = xasprintf("%s/seam-broker.pid", cfg->data_dir);
+    char *statefile = xasprintf("%s/reload.json", cfg->data_dir);
+    write_pidfile(pidfile);
+    struct reload_opts ro = {
+        .path = conf, .listen = listen, .datadir = datadir, .state = statefile};
     for (;;) {
         sigwait(&set, &sig);
         if (sig != SIGHUP)
             break;
-        /* Reloading is not done yet: SIGHUP (systemctl reload) changes nothing and says so. */
-        log_warnx("SIGHUP: this broker does not reload; the configuration in force stays (%s is "
-                  "read again at the next start; check it with seam-broker -n)",
-                  conf);
-        if (notify_send("STATUS=SIGHUP ignored: restart to change the configuration") != SEAM_OK)
+        /* SIGHUP (systemctl reload, seamctl reload): the file again, checked as at the start. */
+        char *why = NULL, *status;
+        if (notify_send("RELOADING=1\nSTATUS=reloading the configuration") != SEAM_OK)
             log_debug("cannot send the service manager a status");
+        if (reload_run(&ro, &why) == SEAM_OK) {
+            struct snapshot *now = snapshot_hold();
+            status = xasprintf("READY=1\nSTATUS=serving %s from %s (configuration %s)",
+                               cfg->federation, cfg->data_dir, now->cfg->version);
+            snapshot_drop(now);
+        } else {
+            status = xasprintf("READY=1\nSTATUS=reload refused, the configuration in force stays: "
+                               "%s",
+                               why ? why : "see the log");
+        }
+        if (notify_send(status) != SEAM_OK)
+            log_debug("cannot send the service manager a status");
+        free(status);
+        free(why);
     }
+    unlink(pidfile);
+    free(pidfile);
+    free(statefile);
     log_info("stopping signal=%d", sig);
     if (notify_send("STOPPING=1\nSTATUS=stopping") != SEAM_OK)
         log_debug("cannot tell the service manager that the broker stops");
@@ -357,9 +413,8 @@ main(int argc, char **argv)
     http_stop(&srv);
     store_close(srv.store);
     keys_wipe(&srv.keys);
-    json_decref(report);
-    sla_free(srv.sla);
-    config_free(cfg);
+    snapshot_drop(boot);
+    snapshot_stop();
     curl_global_cleanup();
     log_buffer_stop();
     log_info("stopped");

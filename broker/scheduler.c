@@ -13,6 +13,7 @@
 
 #include "fanout.h"
 #include "log.h"
+#include "reload.h"
 #include "scheduler.h"
 #include "sla.h"
 #include "ticket.h"
@@ -114,7 +115,9 @@ due_apply(struct store_txn *t, struct store_job *job)
 {
     struct due_job *dj = (struct due_job *)job;
     struct server *srv = dj->s->srv;
-    struct ticket_ctx c = {srv->cfg, &srv->lg, srv->sla};
+    /* The configuration in force when the job runs, held until it ends (reload.h). */
+    struct snapshot *snap = snapshot_hold();
+    struct ticket_ctx c = {snap->cfg, &srv->lg, snap->sla};
     struct principal broker = {.role = ROLE_BROKER};
     struct due_batch *b = xcalloc(1, sizeof(*b));
     enum seam_err rc;
@@ -151,6 +154,7 @@ due_apply(struct store_txn *t, struct store_job *job)
     rc = SEAM_OK;
 out:
     free(b);
+    snapshot_drop(snap);
     return rc;
 }
 

@@ -8,6 +8,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,6 +65,7 @@ static const char usage_text[] =
     "  rules check                   the coverage check of the configuration's rules\n"
     "  rules explain --symptom S ... how a complaint would be routed, and why\n"
     "  report sla [--from T --to T --partner P --format json|csv]   SLA compliance\n"
+    "  reload [--wait SECONDS]       the running broker rereads its configuration\n"
     "Every command takes --help.\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -773,6 +776,103 @@ copy_file(const char *from, const char *to, mode_t mode)
     return rc;
 }
 
+/* DATADIR/reload.json, the outcome of the broker's last reload (reload.c), or NULL. */
+static json_t *
+reload_state(const char *dir)
+{
+    char *path = xasprintf("%s/reload.json", dir);
+    json_t *j = json_load_file(path, 0, NULL);
+    free(path);
+    return j;
+}
+
+static int
+cmd_reload(int argc, char **argv)
+{
+    static const char u[] =
+        "usage: seamctl -d DATADIR reload [--wait SECONDS]\n"
+        "Asks the broker serving DATADIR (its pid in DATADIR/seam-broker.pid) to read its\n"
+        "configuration again, as SIGHUP and systemctl reload do, and waits (10 s unless\n"
+        "--wait says otherwise) for the outcome: the new configuration in force, or why it\n"
+        "was refused (the one in force then stays). Exits 0 when it was taken, 1 when it was\n"
+        "refused or the broker did not answer.\n";
+    static const char *const flags[] = {"--wait", NULL};
+    struct config *cfg = NULL;
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    check_args(argc, argv, flags, 0, u);
+    const char *w = flag(argc, argv, "--wait", u);
+    char *end = NULL;
+    long wait_s = w ? strtol(w, &end, 10) : 10;
+    if (w != NULL && (*end != '\0' || wait_s < 1 || wait_s > 3600))
+        die("--wait %s: expected a number of seconds from 1 to 3600", w);
+    const char *dir = datadir(&cfg);
+    char *pidpath = xasprintf("%s/seam-broker.pid", dir);
+    FILE *f = fopen(pidpath, "r");
+    long pid = 0;
+    if (f == NULL || fscanf(f, "%ld", &pid) != 1 || pid <= 1)
+        die("no broker serves %s (%s: %s)", dir, pidpath, f ? "malformed" : strerror(errno));
+    fclose(f);
+    /* A pid file a killed broker left may name another process now: only a seam-broker. */
+    char *comm = xasprintf("/proc/%ld/comm", pid);
+    char name[64] = "";
+    f = fopen(comm, "r");
+    if (f != NULL) {
+        if (fgets(name, sizeof(name), f) == NULL)
+            name[0] = '\0';
+        fclose(f);
+        name[strcspn(name, "\n")] = '\0';
+    }
+    free(comm);
+    if (kill((pid_t)pid, 0) != 0 && errno == EPERM)
+        die("the broker (pid %ld) may not be signalled by this user: run seamctl as the broker's "
+            "user or as root",
+            pid);
+    if (kill((pid_t)pid, 0) != 0 || (name[0] != '\0' && strcmp(name, "seam-broker") != 0))
+        die("no broker serves %s: process %ld of %s is %s", dir, pid, pidpath,
+            name[0] ? name : "gone");
+    json_t *before = reload_state(dir);
+    json_int_t attempt = json_integer_value(json_object_get(before, "attempt"));
+    json_int_t was_pid = json_integer_value(json_object_get(before, "pid"));
+    if (was_pid != pid)
+        attempt = 0; /* a state of an earlier broker */
+    json_decref(before);
+    if (kill((pid_t)pid, SIGHUP) != 0)
+        die("cannot signal the broker (pid %ld): %s", pid, strerror(errno));
+    json_t *after = NULL;
+    for (long i = 0; i < wait_s * 20; i++) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        after = reload_state(dir);
+        if (json_integer_value(json_object_get(after, "pid")) == pid &&
+            json_integer_value(json_object_get(after, "attempt")) > attempt)
+            break;
+        json_decref(after);
+        after = NULL;
+    }
+    free(pidpath);
+    config_free(cfg);
+    if (after == NULL)
+        die("the broker (pid %ld) did not say within %ld s whether it took the configuration; "
+            "see its log",
+            pid, wait_s);
+    int ok = json_is_true(json_object_get(after, "ok"));
+    if (ok)
+        printf("reloaded: configuration %s in force (generation %lld)\n",
+               json_string_value(json_object_get(after, "version")),
+               (long long)json_integer_value(json_object_get(after, "generation")));
+    else
+        fprintf(stderr,
+                "seamctl: reload refused; configuration %s stays in force (generation %lld): %s\n",
+                json_string_value(json_object_get(after, "version")),
+                (long long)json_integer_value(json_object_get(after, "generation")),
+                json_string_value(json_object_get(after, "why")));
+    json_decref(after);
+    return ok ? 0 : 1;
+}
+
 static int
 cmd_migrate(int argc, char **argv)
 {
@@ -1039,7 +1139,7 @@ main(int argc, char **argv)
                 {"verify", cmd_verify},     {"backup", cmd_backup},
                 {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence},
                 {"rules", cmd_rules},       {"report", cmd_report},
-                {"migrate", cmd_migrate}};
+                {"migrate", cmd_migrate},   {"reload", cmd_reload}};
     for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
         if (strcmp(cmd, cmds[c].name) == 0) {
             int rc = cmds[c].fn(n, rest);

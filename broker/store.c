@@ -63,6 +63,8 @@ struct store {
     void *stop_ctx;
 
     _Atomic uint64_t batches, jobs, full_errors, staged, stale_stages;
+    /* the writer's commits by duration (store_commit_latency) */
+    _Atomic uint64_t commit_hist[STORE_COMMIT_BUCKETS + 1], commit_sum_us;
 };
 
 struct store_txn {
@@ -124,6 +126,7 @@ store_fault_count(void)
 #define LMDB(call, expr) (expr)
 #define LMDB_COMMIT(txn) mdb_txn_commit(txn)
 #endif
+static void count_commit(struct store *s, int64_t us);
 static enum seam_err stage_put(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                                const void *val, size_t vlen, unsigned flags);
 static enum seam_err stage_del(struct store_txn *t, enum store_db db, const void *key, size_t klen);
@@ -828,7 +831,10 @@ apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full
     }
     if (changed && s->hook != NULL && (rc = s->hook(t, s->hook_ctx)) != SEAM_OK)
         goto abort;
+    int64_t commit_start = mono_us();
     int mrc = LMDB_COMMIT(t->txn);
+    if (mrc == 0)
+        count_commit(s, mono_us() - commit_start);
     txn_release(t);
     if (mrc != 0) {
         log_warnx("store: commit error=\"%s\"", mdb_strerror(mrc));
@@ -1154,6 +1160,27 @@ store_nested(struct store_txn *t, store_write_fn fn, void *ctx)
     }
     mrc = LMDB_COMMIT(child);
     return mrc != 0 ? map_err(mrc) : SEAM_OK;
+}
+
+const double store_commit_buckets[STORE_COMMIT_BUCKETS] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
+                                                           0.05,   0.1,   0.25,  0.5,   1,    2.5};
+
+static void
+count_commit(struct store *s, int64_t us)
+{
+    size_t b = 0;
+    while (b < STORE_COMMIT_BUCKETS && (double)us / 1e6 > store_commit_buckets[b])
+        b++;
+    atomic_fetch_add(&s->commit_hist[b], 1);
+    atomic_fetch_add(&s->commit_sum_us, (uint64_t)(us > 0 ? us : 0));
+}
+
+void
+store_commit_latency(struct store *s, uint64_t counts[STORE_COMMIT_BUCKETS + 1], uint64_t *sum_us)
+{
+    for (size_t b = 0; b <= STORE_COMMIT_BUCKETS; b++)
+        counts[b] = atomic_load(&s->commit_hist[b]);
+    *sum_us = atomic_load(&s->commit_sum_us);
 }
 
 void

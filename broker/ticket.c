@@ -284,6 +284,9 @@ route_round(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk, 
     json_text_lit(&made, "]");
     struct json_obj r = JSON_OBJ_INIT;
     json_obj_str(&r, "rule", rule);
+    /* Which configuration decided (reload.h): a reload changes the rules of later routings. */
+    if (c->cfg->version[0] != '\0')
+        json_obj_str(&r, "config", c->cfg->version);
     json_obj_str(&r, "mode", res.joint ? "joint" : "single");
     facts_json(c->cfg, &r, "facts", tk->facts);
     struct json_text owners = {0}, fallback = {0};

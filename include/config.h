@@ -1,7 +1,8 @@
 /*
  * config.h: the federation's configuration (conf/seam.json) as typed,
- * validated structures. Loaded once at start and immutable afterwards, so
- * any thread may read it without locks.
+ * validated structures. A loaded configuration is immutable, so any thread
+ * may read it without locks while it holds it: the one in force is a
+ * reference-counted snapshot (reload.h) that a reload replaces whole.
  */
 #ifndef SEAM_CONFIG_H
 #define SEAM_CONFIG_H
@@ -106,8 +107,25 @@ struct config_net {
     uint32_t addr, mask;
 };
 
+/* An IPv4 or IPv6 network ($.trusted_proxies): an IPv4 one is kept as ::ffff:A.B.C.D/96+N. */
+struct config_net6 {
+    uint8_t addr[16]; /* network byte order, the host bits cleared */
+    unsigned bits;    /* prefix length, 0..128 */
+};
+/* 1 if addr (16 bytes; an IPv4 address as ::ffff:A.B.C.D) is in one of nets[0..n). */
+int config_net6_has(const struct config_net6 *nets, size_t n, const uint8_t addr[16]);
+
 struct config {
     char *path;
+    /* The configuration's version: the first 8 bytes of the SHA-256 of the file's bytes, in
+     * hex. The event of each routing names it (reload.h). */
+    char version[17];
+    /* $.tls: the certificate chain and private key files (PEM); both NULL: plain HTTP. Read
+     * at the start and at each reload (http.c). */
+    char *tls_cert, *tls_key;
+    /* $.trusted_proxies: the peers whose X-Forwarded-For names the client in the log. */
+    struct config_net6 *trusted_proxies;
+    size_t ntrusted_proxies;
     char *federation; /* checkpoint origin */
     char *listen_host;
     uint16_t listen_port;

@@ -63,8 +63,19 @@ extern const size_t n_endpoints;
 
 #define REQ_MAX_PARAMS 4
 
+struct snapshot;
+
 struct req {
     struct server *srv;
+    /* The configuration this request began with (reload.h): held from the first byte to the
+     * completion, so the handler, its store job and its answer read the same one. Handlers
+     * read r->cfg and r->sla, never srv->cfg (the start's, for what only a restart changes). */
+    struct snapshot *snap;
+    const struct config *cfg;
+    const struct sla *sla;
+    /* The client's address as logged: the peer's, or, when the peer is one of
+     * $.trusted_proxies, the last address of X-Forwarded-For that is not a trusted proxy. */
+    char client[48];
     void *conn; /* the library's connection: http.c's alone */
     const struct endpoint *ep;
     size_t ep_index;
@@ -101,7 +112,16 @@ struct req {
     void (*job_free)(void *job);
 };
 
-/* Starts libmicrohttpd on cfg's address (srv->http); logs the bound port. */
+/*
+ * Builds the TLS credentials of a configuration ($.tls: the certificate chain and key files,
+ * read now; the key must match the certificate), for reload_on_load (reload.h): the
+ * handshakes after the swap use them. Nothing when $.tls is absent.
+ */
+enum seam_err http_tls_load(const struct config *cfg, void **creds, void (**creds_free)(void *),
+                            char **why) SEAM_WUR;
+
+/* Starts libmicrohttpd on cfg's address (srv->http), over TLS when $.tls is set, on IPv6 when
+ * the address is one ("[::]:8480": both families); logs the bound port. */
 enum seam_err http_start(struct server *srv) SEAM_WUR;
 /* Takes no new connections; those open are served to their end. */
 void http_quiesce(struct server *srv);

@@ -23,15 +23,21 @@ struct sla;
 struct scheduler;
 
 struct server {
+    /* The start's configuration, kept to the stop: for what only a restart changes (the
+     * listening address, the data directory, ...). What a reload changes is read from the
+     * snapshot in force (reload.h): a request's r->cfg, snapshot_hold() elsewhere. */
     const struct config *cfg;
+    /* 1 when the HTTP face serves TLS ($.tls; on or off only at a restart): whatever the
+     * broker sets for a browser (a session cookie) is Secure then. */
+    int tls;
     struct store *store;
     struct keys keys;
     struct evlog lg;
     struct http *http; /* the HTTP face (http.c): its daemon and its watchdog */
     int64_t started_ms;
-    json_t *rules_report;        /* the coverage check, made at start */
+    json_t *rules_report;        /* the start's coverage check (the one in force: r->snap) */
     struct fwd *fwd;             /* push delivery */
-    struct sla *sla;             /* SLA calendars */
+    struct sla *sla;             /* the start's SLA calendars (the ones in force: r->sla) */
     struct scheduler *scheduler; /* SLA warnings and breaches */
 };
 

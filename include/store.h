@@ -106,6 +106,17 @@ struct store_stats {
     uint64_t stale_stages; /* stages found stale: those jobs were applied as usual */
 };
 
+/*
+ * The writer's durable commits by how long each took (mdb_txn_commit, the
+ * fsync included): counts[i] those of at most store_commit_buckets[i]
+ * seconds, counts[STORE_COMMIT_BUCKETS] all of them; *sum_us their total.
+ * Not cumulative (the caller adds them up). Any thread.
+ */
+#define STORE_COMMIT_BUCKETS 12
+extern const double store_commit_buckets[STORE_COMMIT_BUCKETS];
+void store_commit_latency(struct store *s, uint64_t counts[STORE_COMMIT_BUCKETS + 1],
+                          uint64_t *sum_us);
+
 /* Opens (create: also creates) the environment in dir. */
 enum seam_err store_open(const char *dir, size_t map_size, size_t map_max, int create,
                          struct store **out) SEAM_WUR;

@@ -561,11 +561,26 @@ main(int argc, char **argv)
 
     unsigned delay_ms = 100;
     time_t idle_since = time(NULL);
+    /* Never silent: what it works, where it keeps its state, and when it stops. */
+    if (idle_exit_s > 0)
+        fprintf(stderr,
+                "seam-partner: working the queue at %s (state in %s); stops after %d s without "
+                "a new assignment\n",
+                url, state_path, idle_exit_s);
+    else
+        fprintf(stderr, "seam-partner: working the queue at %s (state in %s); Ctrl-C stops it\n",
+                url, state_path);
     while (!stopping) {
         char path[160], *resp = NULL;
-        snprintf(path, sizeof(path), "/v1/assignments?limit=50&wait=%d%s%s", wait_s,
+        /* A long poll never outlasts the idle limit: --idle-exit 5 stops after 5 s, not 30. */
+        int w = wait_s;
+        if (idle_exit_s > 0) {
+            long left = (long)idle_exit_s - (long)(time(NULL) - idle_since);
+            w = left < 1 ? 1 : left < w ? (int)left : w;
+        }
+        snprintf(path, sizeof(path), "/v1/assignments?limit=50&wait=%d%s%s", w,
                  cursor[0] ? "&cursor=" : "", cursor);
-        long status = call("GET", path, NULL, wait_s + 15, &resp);
+        long status = call("GET", path, NULL, w + 15, &resp);
         /* The broker's answer holds what tickets hold: as deep as a stored record. */
         json_t *page =
             status == 200 ? json_loads_depth(resp ? resp : "", 0, JSON_DEPTH_STORED, NULL) : NULL;
@@ -596,8 +611,10 @@ main(int argc, char **argv)
         if (json_array_size(items) > 0)
             idle_since = time(NULL);
         json_decref(page);
-        if (idle_exit_s > 0 && time(NULL) - idle_since >= idle_exit_s)
+        if (idle_exit_s > 0 && time(NULL) - idle_since >= idle_exit_s) {
+            fprintf(stderr, "seam-partner: no new assignment for %d s; stopping\n", idle_exit_s);
             break;
+        }
     }
     curl_easy_cleanup(curl);
     curl_global_cleanup();

@@ -83,6 +83,7 @@ served=$(sed -n 's/^# TYPE \(seam_[a-z_]*\) .*/\1/p' "$TMP/body" | sort -u)
 named=$(grep -o 'seam_[a-z_]*' "$TMP/rules.yml" | sort -u)
 check "the rules name seam series ($(echo $named))" [ -n "$named" ]
 for m in $named; do
+    m=${m%_bucket} # a histogram's series are named by its TYPE line without the suffix
     check "$m is served" grep -qx "$m" <<<"$served"
 done
 check "seam_build_info names this build" \

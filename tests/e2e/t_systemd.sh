@@ -8,8 +8,8 @@
 # through a filing, a push attempt, a report, /metrics and a SIGHUP, makes
 # only system calls the unit's SystemCallFilter allows, and opens only the
 # address families it allows. Under NOTIFY_SOCKET (a path, then an abstract
-# name) READY=1 arrives once the port answers /healthz, SIGHUP changes
-# nothing but a status line, STOPPING=1 arrives at the stop, and a broker
+# name) READY=1 arrives once the port answers /healthz, SIGHUP reloads
+# (RELOADING=1, then READY=1 naming the configuration), STOPPING=1 arrives at the stop, and a broker
 # that cannot start sends no READY=1.
 . "$(dirname "$0")/lib.sh"
 # make install builds what is missing first: the same build as the tests run (make check: SANITIZE=1).
@@ -139,9 +139,11 @@ for name in "$TMP/notify.sock" "@seam-test-notify-$$"; do
         eventually 5 grep -q '^READY=1|STATUS=serving .* healthz=200$' "$TMP/notified"
     check "... once" [ "$(grep -c 'READY=1' "$TMP/notified")" = 1 ]
     kill -HUP "$BPID"
-    check "SIGHUP is told as a status" eventually 5 grep -q '^STATUS=SIGHUP ignored' "$TMP/notified"
+    check "SIGHUP is told as a reload" eventually 5 grep -q '^RELOADING=1|STATUS=reloading the configuration$' "$TMP/notified"
+    check "... and its end: ready again, the configuration in force named" \
+        eventually 5 grep -q '^READY=1|STATUS=serving .* (configuration [0-9a-f]\{16\}) healthz=200$' "$TMP/notified"
     check "... the broker still runs" kill -0 "$BPID"
-    check "... and logs that it does not reload" grep -q 'SIGHUP: this broker does not reload' "$TMP/broker.$STARTS.log"
+    check "... and logs the reload" grep -q 'reload: generation 2 in force' "$TMP/broker.$STARTS.log"
     req GET /healthz ""
     check "... and serves" [ "$STATUS" = 200 ]
     stop_broker

@@ -58,6 +58,7 @@ fuzz_req_init(struct req *r, const char *path, const uint8_t *body, size_t size)
 {
     memset(r, 0, sizeof(*r));
     r->srv = fuzz_server();
+    r->cfg = r->srv->cfg; /* the configuration a request holds (http.c takes it from reload.h) */
     snprintf(r->id, sizeof(r->id), "fuzz");
     r->path = (char *)path;
     r->body = malloc(size + 1);
