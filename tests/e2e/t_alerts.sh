@@ -58,7 +58,7 @@ else
 fi
 
 # A push partner whose endpoint refuses, and two tries: one dead letter.
-conf_with '.partners[0].delivery.url = "http://127.0.0.1:1/seam" | .delivery.retry_schedule_ms = [0, 1500]'
+conf_with '.partners[0].delivery.url = "http://127.0.0.1:1/seam" | .delivery.retry_schedule_ms = [0, 4000]'
 init_store
 start_broker
 metric() { curl -s "$(URL /metrics)" | awk -v k="$1" '$1 == k { print $2 }'; }
@@ -70,9 +70,9 @@ check "a TV complaint for the push partner is filed" [ "$STATUS" = 201 ]
 check "seam_tickets counts it" [ "$(metric seam_tickets)" = 1 ]
 check "its push waits for its retry in the outbox" eventually 5 metric_is seam_outbox_pending = 1
 check "its push fails twice and becomes a dead letter" \
-    eventually 10 metric_is 'seam_outbox_dead_letters_total{channel="webhook"}' -ge 1
+    eventually 15 metric_is 'seam_outbox_dead_letters_total{channel="webhook"}' -ge 1
 # (the partner is also told of the escalation that follows, which dies the same way)
-check "... and the outbox empties" eventually 10 metric_is seam_outbox_pending = 0
+check "... and the outbox empties" eventually 15 metric_is seam_outbox_pending = 0
 dead=$(grep -c 'delivery: dead letter id=' "$TMP/broker.$STARTS.log")
 check "the counter is the log's dead letters ($dead)" \
     [ "$(metric 'seam_outbox_dead_letters_total{channel="webhook"}')" = "$dead" -a "$dead" -ge 1 ]
