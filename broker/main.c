@@ -23,6 +23,7 @@
 #include "index.h"
 #include "index_check.h"
 #include "log.h"
+#include "mail_in.h"
 #include "longpoll.h"
 #include "notify.h"
 #include "audit.h"
@@ -310,6 +311,7 @@ main(int argc, char **argv)
     longpoll_start();
     srv.fwd = forward_start(&srv);
     srv.scheduler = scheduler_start(&srv);
+    struct mail_in *mail_in = mail_in_start(&srv);
     struct replay_pruner *pruner = replay_pruner_start(srv.store);
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
@@ -349,6 +351,7 @@ main(int argc, char **argv)
     http_quiesce(&srv);
     longpoll_stop();
     scheduler_stop(srv.scheduler);
+    mail_in_stop(mail_in);
     replay_pruner_stop(pruner);
     forward_stop(srv.fwd);
     store_writer_stop(srv.store);
