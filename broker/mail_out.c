@@ -163,6 +163,12 @@ fill(const char *tpl, const struct vars *v)
     json_text_add(&out, "", 0);
     if (out.data == NULL)
         return xstrdup("");
+    /* An empty {entry} leaves no run of blank lines behind. */
+    char *w = out.data;
+    for (char *r = out.data; *r; r++)
+        if (!(r[0] == '\n' && w - out.data >= 2 && w[-1] == '\n' && w[-2] == '\n'))
+            *w++ = *r;
+    *w = '\0';
     return out.data;
 }
 
