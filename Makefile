@@ -115,6 +115,12 @@ $(BUILD)/tests/test_actions: $(BUILD)/tests/unit/test_actions.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# test_mail reads mail_in.c, a part of the daemon: the same.
+$(BUILD)/tests/test_mail: $(BUILD)/tests/unit/test_mail.o \
+                          $(filter-out $(BUILD)/broker/main.o,$(BROKER_OBJ)) $(BUILD)/libseamcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # libFuzzer targets (clang): the core and the HTTP layer, without main().
 FUZZ_BUILD   = build-fuzz
 FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \

@@ -478,6 +478,7 @@ find_text(const struct head *h, const char *body, size_t blen, int depth, const 
     char *found = NULL;
     const char *p = body, *end = body + blen, *part = NULL;
     unsigned parts = 0;
+    int closed = 0;
     while (p < end && found == NULL && *problem == NULL) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -501,11 +502,22 @@ find_text(const struct head *h, const char *body, size_t blen, int depth, const 
                 *problem = "a multipart of too many parts";
                 break;
             }
-            if ((size_t)(le - p) >= dl + 2 && p[dl] == '-' && p[dl + 1] == '-')
+            if ((size_t)(le - p) >= dl + 2 && p[dl] == '-' && p[dl + 1] == '-') {
+                closed = 1;
                 break; /* the closing delimiter */
+            }
             part = nl ? nl + 1 : end;
         }
         p = nl ? nl + 1 : end;
+    }
+    /* No closing delimiter (cut short, or malformed): the last part runs to the end. */
+    if (found == NULL && *problem == NULL && !closed && part != NULL && part < end) {
+        struct head ph;
+        const char *pb;
+        size_t pbl;
+        head_parse(part, (size_t)(end - part), &ph, &pb, &pbl);
+        found = find_text(&ph, pb, pbl, depth + 1, problem);
+        head_free(&ph);
     }
     free(delim);
     return found;
@@ -529,6 +541,20 @@ ends_with(const char *line, size_t n, const char *suffix)
     return n >= k && strncasecmp(line + n - k, suffix, k) == 0;
 }
 
+/* "On ..., X wrote:", "Den ... skrev X:": a line ending in ':' that says wrote or skrev. */
+static int
+attribution(const char *line, size_t n)
+{
+    char buf[512];
+    if (!ends_with(line, n, ":"))
+        return 0;
+    size_t k = n < sizeof(buf) - 1 ? n : sizeof(buf) - 1;
+    memcpy(buf, line, k);
+    buf[k] = '\0';
+    return strstr(buf, "wrote") != NULL || strstr(buf, "skrev") != NULL ||
+           strstr(buf, "schrieb") != NULL || strstr(buf, "a écrit") != NULL;
+}
+
 char *
 mail_strip_quoted(const char *text)
 {
@@ -542,14 +568,13 @@ mail_strip_quoted(const char *text)
         if (n > 0 && p[0] == '>') {
             cut = 1;
             /* "On ... wrote:" just above the quote goes too */
-            if (prev_start != (size_t)-1 && (ends_with(text + prev_start, prev_len, "wrote:") ||
-                                             ends_with(text + prev_start, prev_len, "skrev:")))
+            if (prev_start != (size_t)-1 && attribution(text + prev_start, prev_len))
                 at = prev_start;
         } else if (starts(p, n, "-----Original Message-----") ||
                    starts(p, n, "-----Opprinnelig melding-----") ||
                    (n == 3 && memcmp(p, "-- ", 3) == 0) || (n == 4 && memcmp(p, "-- \r", 4) == 0)) {
             cut = 1;
-        } else if ((ends_with(p, n, "wrote:") || ends_with(p, n, "skrev:")) && nl && nl[1] == '>') {
+        } else if (attribution(p, n) && nl && nl[1] == '>') {
             cut = 1;
         }
         if (cut) {

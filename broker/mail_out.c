@@ -279,10 +279,13 @@ add_header(struct json_text *out, const char *name, const char *value)
 static char *
 one_line(const char *s)
 {
-    char *c = xstrdup(s ? s : "");
-    for (char *p = c; *p; p++)
-        if (*p == '\r' || *p == '\n' || *p == '\t')
-            *p = ' ';
+    char *c = xstrdup(s ? s : ""), *w = c;
+    for (const char *p = c; *p; p++) {
+        if (*p == '\r' && p[1] == '\n')
+            continue; /* CRLF: one space, the LF's */
+        *w++ = (*p == '\r' || *p == '\n' || *p == '\t') ? ' ' : *p;
+    }
+    *w = '\0';
     return c;
 }
 
