@@ -21,6 +21,7 @@
 
 #include <sodium.h>
 
+#include "evlog.h"
 #include "json_fast.h"
 #include "mail_out.h"
 #include "outbox.h"
@@ -470,22 +471,49 @@ tell_partner(struct store_txn *t, const struct config *cfg, const struct ticket 
     return rc;
 }
 
-enum seam_err
-mail_ticket_changed(struct store_txn *t, const struct ticket_ctx *c, const struct ticket *tk,
-                    int status_before, size_t nbefore, enum event_type event,
-                    const char *assignment)
+static const struct config *mail_cfg; /* set once by main, before any thread */
+
+void
+mail_out_init(const struct config *cfg)
 {
-    const struct config *cfg = c->cfg;
+    mail_cfg = cfg;
+}
+
+/* The claim an SLA warning event names (its data's "assignment"); NULL if it cannot be read. */
+static const struct assignment *
+warned_assignment(struct store_txn *t, const struct ticket *tk)
+{
+    char *bytes = NULL;
+    size_t len;
+    const struct assignment *a = NULL;
+    if (tk->events == 0 ||
+        evlog_event(t, tk->id, tk->events - 1, &bytes, &len, NULL, NULL) != SEAM_OK)
+        return NULL;
+    json_t *ev = json_loadb(bytes, len, 0, NULL);
+    free(bytes);
+    const char *id = json_string_value(json_object_get(json_object_get(ev, "data"), "assignment"));
+    if (id != NULL)
+        a = ticket_find_assignment(tk, id);
+    json_decref(ev);
+    return a;
+}
+
+enum seam_err
+mail_notify(struct store_txn *t, const struct ticket *tk, int status_before, enum event_type event)
+{
+    const struct config *cfg = mail_cfg;
     enum seam_err rc;
-    if (!cfg->mail.on)
+    if (cfg == NULL || !cfg->mail.on)
         return SEAM_OK;
     if ((rc = tell_customer(t, cfg, tk, status_before, event)) != SEAM_OK)
         return rc;
-    for (size_t i = nbefore; i < tk->nassignments; i++)
-        if ((rc = tell_partner(t, cfg, tk, &tk->assignments[i], MK_ASSIGNMENT)) != SEAM_OK)
+    /* The claims the last event made: a filing's, a reroute's, a forced owner's. */
+    for (size_t i = 0; tk->events > 0 && i < tk->nassignments; i++)
+        if (tk->assignments[i].event_seq == (int64_t)tk->events - 1 &&
+            (rc = tell_partner(t, cfg, tk, &tk->assignments[i], MK_ASSIGNMENT)) != SEAM_OK)
             return rc;
-    if (event == EV_SLA_WARNING && assignment != NULL) {
-        const struct assignment *a = ticket_find_assignment(tk, assignment);
+    if (event == EV_SLA_WARNING) {
+        const struct assignment *a = warned_assignment(t, tk);
         if (a != NULL && (rc = tell_partner(t, cfg, tk, a, MK_SLA_WARNING)) != SEAM_OK)
             return rc;
     }

@@ -24,6 +24,7 @@
 #include "index_check.h"
 #include "log.h"
 #include "mail_in.h"
+#include "mail_out.h"
 #include "longpoll.h"
 #include "notify.h"
 #include "audit.h"
@@ -269,6 +270,8 @@ main(int argc, char **argv)
     srv.rules_report = report;
     srv.started_ms = now_ms();
     fanout_observe(tmf_notify);
+    mail_out_init(cfg);
+    fanout_observe(mail_notify); /* e-mail to customers and partners, in the same commit */
     fanout_on_commit(wake_longpolls, NULL);
     fanout_on_commit(wake_push, &srv);
     refuse_open_files(cfg->data_dir);

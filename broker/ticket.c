@@ -20,7 +20,6 @@
 #include "json_fast.h"
 #include "log.h"
 #include "fanout.h"
-#include "mail_out.h"
 #include "outbox.h"
 #include "record.h"
 #include "route.h"
@@ -713,8 +712,7 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
         SEAM_OK)
         goto out;
     if ((rc = push_changes(t, c, &tk, NULL, 0, -1, who, EV_TICKET_CREATED, at)) != SEAM_OK ||
-        (rc = fanout_changed(t, &tk, -1, EV_TICKET_CREATED)) != SEAM_OK ||
-        (rc = mail_ticket_changed(t, c, &tk, -1, 0, EV_TICKET_CREATED, NULL)) != SEAM_OK)
+        (rc = fanout_changed(t, &tk, -1, EV_TICKET_CREATED)) != SEAM_OK)
         goto out;
     size_t clen = strlen(customer);
     char *ik = xmalloc(clen + 1 + TICKET_ID_LEN);
@@ -1654,9 +1652,7 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
     }
     if ((rc = push_changes(t, c, &tk, before, nbefore, (int)status_before, who, x.type, x.at)) !=
             SEAM_OK ||
-        (rc = fanout_changed(t, &tk, (int)status_before, x.type)) != SEAM_OK ||
-        (rc = mail_ticket_changed(t, c, &tk, (int)status_before, nbefore, x.type,
-                                  row->on_assignment ? tk.assignments[x.ai].id : NULL)) != SEAM_OK)
+        (rc = fanout_changed(t, &tk, (int)status_before, x.type)) != SEAM_OK)
         goto out;
     /* Invariant 1: an open ticket always has a live assignment. */
     assert(!ticket_is_open(&tk) || ticket_live_count(&tk) > 0);

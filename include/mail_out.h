@@ -12,16 +12,18 @@
 #include "common.h"
 #include "ticket.h"
 
+/* The configuration the observer reads (immutable while serving); main sets it once. */
+void mail_out_init(const struct config *cfg);
+
 /*
- * In the writer's transaction of a change (ticket.c): queues the mails it
- * means. status_before: the ticket's status before (-1: a filing); nbefore:
- * the assignments it had before (assignments are only appended); event: the
- * event written; assignment: the assignment an SLA warning is about (NULL:
- * none). Nothing when $.mail is absent.
+ * The fan-out observer (fanout.h; main registers it): in the writer's
+ * transaction of a ticket's change, queues the mails it means. status_before:
+ * the ticket's status before (-1: a filing); event: the event written. The
+ * new assignments are those the last event made (event_seq); the claim of an
+ * SLA warning is named by its event. Nothing when $.mail is absent.
  */
-enum seam_err mail_ticket_changed(struct store_txn *t, const struct ticket_ctx *c,
-                                  const struct ticket *tk, int status_before, size_t nbefore,
-                                  enum event_type event, const char *assignment) SEAM_WUR;
+enum seam_err mail_notify(struct store_txn *t, const struct ticket *tk, int status_before,
+                          enum event_type event) SEAM_WUR;
 
 /* The head of one message. */
 struct mail_head {
