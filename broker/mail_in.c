@@ -58,6 +58,16 @@ mail_in_counts(uint64_t *applied, uint64_t *duplicates, uint64_t *triaged)
     *triaged = atomic_load(&n_triaged);
 }
 
+struct mail_in {
+    struct server *srv;
+    pthread_t thread;
+    int running;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    volatile int stopping; /* under mu; read unlocked by on_progress, a flag */
+    int done;
+};
+
 /* ---- small text helpers ---- */
 
 static void
@@ -820,15 +830,6 @@ struct apply_job {
     char ref[64]; /* the ticket a reply named, for its triage item */
 };
 
-struct mail_in {
-    struct server *srv;
-    pthread_t thread;
-    int running;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stopping, done;
-};
-
 static int
 subject_is_unsubscribe(const char *s)
 {
@@ -1105,9 +1106,22 @@ to_sink(char *ptr, size_t size, size_t n, void *ctx)
     return len;
 }
 
-static CURL *
-imap_handle(const struct config *cfg, const char *url, struct sink *s)
+/* A transfer stops when the broker does: a slow mailbox never holds up its shutdown. */
+static int
+on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
+    const struct mail_in *mi = ctx;
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    return mi->stopping;
+}
+
+static CURL *
+imap_handle(struct mail_in *mi, const char *url, struct sink *s)
+{
+    const struct config *cfg = mi->srv->cfg;
     CURL *e = curl_easy_init();
     if (e == NULL)
         return NULL;
@@ -1120,6 +1134,9 @@ imap_handle(const struct config *cfg, const char *url, struct sink *s)
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 60000L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, to_sink);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, mi);
     return e;
 }
 
@@ -1141,7 +1158,7 @@ search(struct mail_in *mi, unsigned long *uids, size_t max, size_t *n)
     const struct config *cfg = mi->srv->cfg;
     struct sink s = {{0}, 1 << 20, 0};
     char *url = box_url(cfg);
-    CURL *e = imap_handle(cfg, url, &s);
+    CURL *e = imap_handle(mi, url, &s);
     free(url);
     *n = 0;
     if (e == NULL)
@@ -1180,7 +1197,7 @@ fetch(struct mail_in *mi, unsigned long uid, char **raw, size_t *len, size_t *si
     char *base = box_url(cfg);
     char *url = xasprintf("%s/;UID=%lu", base, uid);
     struct sink s = {{0}, cfg->mail.max_message_bytes, 0};
-    CURL *e = imap_handle(cfg, url, &s);
+    CURL *e = imap_handle(mi, url, &s);
     CURLcode res = e ? curl_easy_perform(e) : CURLE_FAILED_INIT;
     if (e)
         curl_easy_cleanup(e);
@@ -1192,7 +1209,7 @@ fetch(struct mail_in *mi, unsigned long uid, char **raw, size_t *len, size_t *si
         memset(&s, 0, sizeof(s));
         s.max = HEAD_MAX;
         url = xasprintf("%s/;UID=%lu;SECTION=HEADER", base, uid);
-        e = imap_handle(cfg, url, &s);
+        e = imap_handle(mi, url, &s);
         res = e ? curl_easy_perform(e) : CURLE_FAILED_INIT;
         if (e)
             curl_easy_cleanup(e);
@@ -1221,7 +1238,7 @@ mark(struct mail_in *mi, unsigned long uid)
     struct sink s = {{0}, 1 << 16, 0};
     char *url = box_url(mi->srv->cfg);
     char *cmd = xasprintf("UID STORE %lu +FLAGS (%s \\Seen)", uid, KEYWORD);
-    CURL *e = imap_handle(mi->srv->cfg, url, &s);
+    CURL *e = imap_handle(mi, url, &s);
     if (e != NULL) {
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, cmd);
         CURLcode res = curl_easy_perform(e);
