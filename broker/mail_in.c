@@ -118,26 +118,52 @@ add_latin1(struct json_text *t, const unsigned char *s, size_t n)
     }
 }
 
-/* Valid UTF-8 as it is; each byte of an invalid sequence as U+FFFD. */
+/* The length of the valid UTF-8 sequence at s[0..n) (RFC 3629: no overlong form, no
+ * surrogate, nothing past U+10FFFF), or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t k;
+    unsigned char lo = 0x80, hi = 0xBF; /* the second byte's range */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        k = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        k = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        k = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (k > n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t j = 2; j < k; j++)
+        if ((s[j] & 0xC0) != 0x80)
+            return 0;
+    return k;
+}
+
+/* Valid UTF-8 as it is; each byte of an invalid sequence as U+FFFD; a NUL dropped. */
 static void
 add_utf8(struct json_text *t, const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        unsigned char c = s[i];
-        size_t k = c < 0x80             ? 1
-                   : (c & 0xE0) == 0xC0 ? 2
-                   : (c & 0xF0) == 0xE0 ? 3
-                   : (c & 0xF8) == 0xF0 ? 4
-                                        : 0;
-        int ok = k > 0 && i + k <= n && !(k == 2 && c < 0xC2);
-        for (size_t j = 1; ok && j < k; j++)
-            ok = (s[i + j] & 0xC0) == 0x80;
-        if (ok && c == 0) {
-            i++; /* a NUL ends nothing here: dropped */
+        size_t k = utf8_len(s + i, n - i);
+        if (k == 1 && s[i] == 0) {
+            i++;
             continue;
         }
-        if (ok) {
+        if (k > 0) {
             add(t, (const char *)s + i, k);
             i += k;
         } else {
@@ -145,6 +171,20 @@ add_utf8(struct json_text *t, const unsigned char *s, size_t n)
             i++;
         }
     }
+}
+
+/* s as valid UTF-8 without control characters (a header's bytes are anything). Takes s. */
+static char *
+clean(char *s)
+{
+    struct json_text t = {0};
+    add_utf8(&t, (const unsigned char *)s, strlen(s));
+    free(s);
+    char *r = finish(&t);
+    for (char *c = r; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
+    return r;
 }
 
 enum charset { CS_UTF8, CS_LATIN1, CS_OTHER };
@@ -421,7 +461,7 @@ addresses(const char *v, char ***out, size_t *n)
             *out = realloc(*out, (*n + 1) * sizeof(char *));
             if (*out == NULL)
                 fatalx("out of memory");
-            (*out)[(*n)++] = a;
+            (*out)[(*n)++] = clean(a);
         } else {
             free(a);
         }
@@ -639,9 +679,9 @@ mail_parse(const char *raw, size_t len, struct mail_parsed *out)
     memset(out, 0, sizeof(*out));
     head_parse(raw, len, &h, &body, &blen);
     const char *mid = head_get(&h, "Message-ID");
-    if (mid != NULL && strchr(mid, '<') && strchr(mid, '>') && strlen(mid) < 1000) {
-        const char *a = strchr(mid, '<'), *b = strchr(a, '>');
-        out->message_id = dup_n(a, (size_t)(b - a + 1));
+    const char *lt = mid ? strchr(mid, '<') : NULL, *gt = lt ? strchr(lt, '>') : NULL;
+    if (gt != NULL && gt - lt < 1000) {
+        out->message_id = clean(dup_n(lt, (size_t)(gt - lt + 1)));
     } else {
         /* No id of its own: its bytes name it, so the same copy is applied once. */
         unsigned char d[crypto_hash_sha256_BYTES];
@@ -655,16 +695,20 @@ mail_parse(const char *raw, size_t len, struct mail_parsed *out)
     const char *fv = head_get(&h, "From");
     if (fv != NULL)
         addresses(fv, &from, &nfrom);
-    out->from = nfrom == 1 ? xstrdup(from[0]) : xstrdup("");
+    out->from = clean(nfrom == 1 ? xstrdup(from[0]) : xstrdup(""));
     for (size_t i = 0; i < nfrom; i++)
         free(from[i]);
     free(from);
     const char *sv = head_get(&h, "Subject");
     out->subject = mail_decode_words(sv ? sv : "");
-    if (strlen(out->subject) > 998)
-        out->subject[998] = '\0';
+    if (strlen(out->subject) > 998) { /* cut on a character's boundary */
+        size_t n = 998;
+        while (n > 0 && ((unsigned char)out->subject[n] & 0xC0) == 0x80)
+            n--;
+        out->subject[n] = '\0';
+    }
     const char *irt = head_get(&h, "In-Reply-To"), *refs = head_get(&h, "References");
-    out->refs = xasprintf("%s %s", irt ? irt : "", refs ? refs : "");
+    out->refs = clean(xasprintf("%s %s", irt ? irt : "", refs ? refs : ""));
     for (size_t i = 0; i < h.n; i++)
         if (strcasecmp(h.f[i].name, "To") == 0 || strcasecmp(h.f[i].name, "Cc") == 0)
             addresses(h.f[i].value, &out->to, &out->nto);

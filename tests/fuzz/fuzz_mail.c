@@ -1,8 +1,8 @@
 /*
  * fuzz_mail: messages as the mailbox gives them to mail_in.c. Whatever the
  * bytes, the parser answers: a Message-ID, a sender and a subject on one line,
- * text that is UTF-8 (Jansson takes it as a string, as the triage queue and
- * the ticket's note will), and a subject that mail_out.c encodes and
+ * text, addresses and ids that are UTF-8 (Jansson takes them as strings, as
+ * the triage queue and the ticket's note will), and a subject that mail_out.c encodes and
  * mail_in.c decodes back to itself.
  */
 #include <stdlib.h>
@@ -25,9 +25,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *s = json_string(m.text);
     FUZZ_ASSERT(s != NULL);
     json_decref(s);
-    s = json_string(m.subject);
+    s = json_pack("{s:s, s:s, s:s, s:s}", "subject", m.subject, "from", m.from, "message_id",
+                  m.message_id, "refs", m.refs);
     FUZZ_ASSERT(s != NULL);
     json_decref(s);
+    for (size_t i = 0; i < m.nto; i++) {
+        s = json_string(m.to[i]);
+        FUZZ_ASSERT(s != NULL);
+        json_decref(s);
+    }
     char *enc = mail_encode_subject(m.subject);
     char *dec = mail_decode_words(enc);
     FUZZ_ASSERT(strcmp(dec, m.subject) == 0);
