@@ -101,7 +101,7 @@ conf_with '.mail = {"smtp_url": $smtp, "from": "support@northwind.example", "por
     "imap_url": $imap, "imap_user": "seam", "imap_password_file": $pw, "poll_ms": 200, "max_message_bytes": 16384,
     "complaint_facts": {"symptom": "no_service"}}
   | .delivery = {"retry_schedule_ms": [0, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300]}
-  | (.partners[] | select(.id == "fibernet") | .mail) = {"address": "desk@fibernet.example", "notify": ["assignment"]}' \
+  | (.partners[] | select(.id == "fibernet") | .mail) = {"address": "desk@fibernet.example", "notify": ["assignment", "sla_warning"]}' \
     --arg smtp "smtp://127.0.0.1:$SMTP_PORT" --arg imap "$IMAP" --arg pw "$TMP/imap.pass"
 check "the configuration with mail is valid" "$BROKER" -n -c "$CONF"
 start_sink
@@ -274,6 +274,18 @@ check "its delivery names its channel and recipient" [ "$(jq -r '.items[0] | .ch
 start_sink
 resolved5() { grep -l "Phone dead" "$SINK"/*.eml 2>/dev/null | xargs -r grep -l "is resolved" | grep -q .; }
 check "the resolution of the phone complaint arrives after the relay returns" eventually 15 resolved5
+
+# --- a partner's desk is told of an SLA warning on its claim (the test clock)
+stop_broker
+start_broker -T 2030-01-07T08:00:00Z
+req POST /v1/tickets "$C1" '{"summary":"Slow line","description":"","service":"internet","symptom":"no_service"}'
+T6=$(jbody .id)
+req GET "/v1/tickets/$T6" "$LEAD"
+A6=$(jq -r '.assignments[0].id' "$TMP/body")
+check "the claim is fibernet's" [ "$(jq -r '.assignments[0].partner' "$TMP/body")" = fibernet ]
+req POST /v1/test/clock "$LEAD" '{"advance_ms":7200000}'
+check "fibernet's desk gets the SLA warning of its claim" eventually 15 has_mail desk@fibernet.example "SLA warning on assignment $A6"
+check "the customer is not told of the partner's SLA" [ "$(mails_to c1@example.net "SLA")" = 0 ]
 
 stop_sink
 stop_imap
