@@ -275,6 +275,20 @@ start_sink
 resolved5() { grep -l "Phone dead" "$SINK"/*.eml 2>/dev/null | xargs -r grep -l "is resolved" | grep -q .; }
 check "the resolution of the phone complaint arrives after the relay returns" eventually 15 resolved5
 
+# --- a mail whose tries are spent: a dead letter on channel mail, sent again by the lead
+echo refuse >"$SINK/refuse"
+req POST "/v1/tickets/$T5/confirm" "$C1" '{}'
+check "the customer confirms (200) while the relay refuses" [ "$STATUS" = 200 ]
+mail_dead() { req GET "/v1/deliveries?channel=mail&state=failed" "$LEAD"; [ "$(jq '[.items[] | select(.type == "mail.closed")] | length' "$TMP/body")" = 1 ]; }
+check "its tries spent, the mail is a dead letter the lead lists by channel" eventually 20 mail_dead
+DEAD=$(jq -r '.items[] | select(.type == "mail.closed") | .id' "$TMP/body")
+check "the dead letter says the relay's refusal" [ "$(jq -r '.items[] | select(.type == "mail.closed") | .last_status' "$TMP/body")" = 451 ]
+rm -f "$SINK/refuse"
+req POST "/v1/deliveries/$DEAD/redeliver" "$LEAD" '{}'
+check "the lead sends it again (200)" [ "$STATUS" = 200 ]
+closed5() { grep -l "Phone dead" "$SINK"/*.eml 2>/dev/null | xargs -r grep -l "is closed" | grep -q .; }
+check "and it arrives" eventually 10 closed5
+
 # --- a partner's desk is told of an SLA warning on its claim (the test clock)
 stop_broker
 start_broker -T 2030-01-07T08:00:00Z
