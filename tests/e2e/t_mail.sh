@@ -197,6 +197,13 @@ check "a reply processed twice is applied once" [ "$(jq -r '[.timeline[] | selec
 req POST "/v1/assignments/$A1/resolve" "$FIB" '{"resolution":"Replaced the line card at the street cabinet."}'
 check "the resolution arrives" eventually 10 has_mail c1@example.net "resolved"
 check "the resolution mail carries the public timeline entry" matches "$(mail_field c1@example.net resolved body)" "Replaced the line card"
+NA=$(mails_to desk@fibernet.example "New assignment")
+req POST "/v1/tickets/$T1/reopen" "$C1" '{"reason":"The lights are red again."}'
+check "reopened (200)" [ "$STATUS" = 200 ]
+check "the customer is told it is open again, with its reason" eventually 10 has_mail c1@example.net "open again"
+check "the reopen mail carries the reason" matches "$(mail_field c1@example.net "open again" body)" "The lights are red again"
+new_round() { [ "$(mails_to desk@fibernet.example "New assignment")" -gt "$NA" ]; }
+check "the partner's desk is told of the new round's claim" eventually 10 new_round
 
 # --- Norwegian, encoded subject
 req POST /v1/tickets "$C2" "$TICKET_BODY"
@@ -256,7 +263,8 @@ check "the filing is answered 201 while the relay refuses mail" [ "$STATUS" = 20
 kill9_broker
 rm -f "$SINK/refuse"
 start_broker
-check "after the restart the acknowledgement is sent" eventually 15 [ "$(count_id "<$T5@northwind.example>")" -ge 1 ]
+ack5() { [ "$(count_id "<$T5@northwind.example>")" -ge 1 ]; }
+check "after the restart the acknowledgement is sent" eventually 15 ack5
 sleep 1
 check "once per Message-ID" [ "$(count_id "<$T5@northwind.example>")" = 1 ]
 
