@@ -64,7 +64,7 @@ struct mail_in {
     int running;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    volatile int stopping; /* under mu; read unlocked by on_progress, a flag */
+    _Atomic int stopping; /* set under mu; on_progress reads it without */
     int done;
 };
 
