@@ -80,7 +80,14 @@ service imap-login {
 }
 EOF
 dovecot -c "$DV/dovecot.conf" || { echo "Bail out! dovecot did not start"; exit 1; }
-stop_imap() { [ -f "$DV/run/master.pid" ] && kill "$(cat "$DV/run/master.pid")" 2>/dev/null; }
+stop_imap() { # and wait for its processes to leave the directory
+    local pid
+    [ -f "$DV/run/master.pid" ] || return 0
+    pid=$(cat "$DV/run/master.pid")
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$DV/run/master.pid"
+}
 IMAP=imap://127.0.0.1:$IMAP_PORT/INBOX
 imap_ready() { curl -s -u seam:mailbox-secret -X 'NOOP' "$IMAP" >/dev/null; }
 eventually 10 imap_ready || { echo "Bail out! dovecot does not answer"; cat "$DV/log/dovecot.log"; exit 1; }
