@@ -310,6 +310,8 @@ start_mail(struct fwd *f, json_t *m)
     curl_easy_setopt(fl->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(fl->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(fl->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    /* smtp://: STARTTLS when the relay offers it (smtps:// is TLS from the start, verified). */
+    curl_easy_setopt(fl->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
     curl_easy_setopt(fl->easy, CURLOPT_PRIVATE, fl);
     flight_link(f, fl);
 }

@@ -1173,6 +1173,8 @@ imap_handle(struct mail_in *mi, const char *url, struct sink *s)
     curl_easy_setopt(e, CURLOPT_USERNAME, cfg->mail.imap_user);
     curl_easy_setopt(e, CURLOPT_PASSWORD, cfg->mail.imap_password);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+    /* imap://: STARTTLS when the server offers it (imaps:// is TLS from the start, verified). */
+    curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 60000L);
