@@ -13,16 +13,18 @@ void
 api_deliveries_list(struct req *r)
 {
     static const char *const states[] = {"pending", "delivered", "failed", "disabled", NULL};
-    const char *state, *partner = http_query(r, "partner");
+    static const char *const channels[] = {"webhook", "tmf", "mail", NULL};
+    const char *state, *channel, *partner = http_query(r, "partner");
     const char *cursor = http_query(r, "cursor");
     struct store_txn *t;
     json_t *page = NULL;
     int limit = http_limit_or_reply(r, 50, 200);
-    if (limit < 0 || http_enum_or_reply(r, "state", states, "a delivery state", &state) != 0)
+    if (limit < 0 || http_enum_or_reply(r, "state", states, "a delivery state", &state) != 0 ||
+        http_enum_or_reply(r, "channel", channels, "a delivery channel", &channel) != 0)
         return;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
-        rc = outbox_list(t, state, partner, cursor, (unsigned)limit, &page);
+        rc = outbox_list_channel(t, state, partner, channel, cursor, (unsigned)limit, &page);
         store_read_end(t);
     }
     if (rc == SEAM_EINVAL) {
@@ -38,6 +40,9 @@ api_deliveries_list(struct req *r)
     size_t i;
     json_array_foreach(json_object_get(page, "items"), i, m)
     {
+        json_object_set_new(m, "channel", json_string(outbox_channel(m)));
+        if (json_object_get(m, "rcpt") != NULL)
+            continue; /* an e-mail: its body is the message's text */
         json_t *body = json_loads(json_string_value(json_object_get(m, "body")), 0, NULL);
         json_object_set_new(m, "body", body ? body : json_null());
     }

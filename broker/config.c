@@ -602,14 +602,115 @@ load_sla(struct cctx *c, struct config *cf, const char *id, const json_t *v, con
     }
 }
 
+/* Whether s looks like one mail address (local@domain, no spaces, angle brackets or controls). */
+static int
+valid_address(const char *s)
+{
+    const char *at = s ? strchr(s, '@') : NULL;
+    if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') || strlen(s) > 254)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("<>()[],;:\\\"", *p))
+            return 0;
+    return 1;
+}
+
+/* $.partners[].mail: {"address","notify":["assignment","sla_warning"]}. */
+static void
+load_partner_mail(struct cctx *c, const json_t *m, const char *path, struct config_partner *p)
+{
+    static const struct field f[] = {
+        {"address", T_STRING, 1}, {"notify", T_ARRAY, 0}, {NULL, 0, 0}};
+    char sub[512];
+    if (m == NULL)
+        return;
+    snprintf(sub, sizeof(sub), "%s.mail", path);
+    if (check_object(c, m, sub, f) != 0)
+        return;
+    p->mail_address = str_or(m, "address", NULL);
+    if (!valid_address(p->mail_address))
+        problem(c, sub, "address must be a mail address (local@domain)");
+    struct strlist on;
+    snprintf(sub, sizeof(sub), "%s.mail.notify", path);
+    id_list(c, json_object_get(m, "notify"), sub, &on, 1);
+    for (size_t i = 0; i < on.n; i++) {
+        if (strcmp(on.v[i], "assignment") == 0)
+            p->mail_on |= CONFIG_MAIL_ON_ASSIGNMENT;
+        else if (strcmp(on.v[i], "sla_warning") == 0)
+            p->mail_on |= CONFIG_MAIL_ON_SLA_WARNING;
+        else
+            problem(c, sub, "\"%s\" is not a notification (assignment, sla_warning)", on.v[i]);
+    }
+    strlist_free(&on);
+}
+
+/* $.mail: the SMTP relay, the mailbox, the portal's address. */
+static void
+load_mail(struct cctx *c, struct config *cf, const json_t *m)
+{
+    static const struct field f[] = {{"smtp_url", T_STRING, 1},
+                                     {"from", T_STRING, 1},
+                                     {"portal_url", T_STRING, 1},
+                                     {"support_address", T_STRING, 0},
+                                     {"imap_url", T_STRING, 0},
+                                     {"imap_user", T_STRING, 0},
+                                     {"imap_password_file", T_STRING, 0},
+                                     {"poll_ms", T_INT, 0},
+                                     {"max_message_bytes", T_INT, 0},
+                                     {"complaint_facts", T_OBJECT, 0},
+                                     {NULL, 0, 0}};
+    struct config_mail *ml = &cf->mail;
+    if (m == NULL || check_object(c, m, "$.mail", f) != 0)
+        return;
+    ml->on = 1;
+    ml->smtp_url = str_or(m, "smtp_url", NULL);
+    ml->from = str_or(m, "from", NULL);
+    ml->portal_url = str_or(m, "portal_url", NULL);
+    ml->support_address = str_or(m, "support_address", ml->from);
+    ml->imap_url = str_or(m, "imap_url", NULL);
+    ml->imap_user = str_or(m, "imap_user", NULL);
+    ml->poll_ms = (int)int_or(c, m, "poll_ms", "$.mail", 30000, 100, 3600000);
+    ml->max_message_bytes =
+        (size_t)int_or(c, m, "max_message_bytes", "$.mail", 1 << 20, 4096, 64 << 20);
+    json_t *facts = json_object_get(m, "complaint_facts");
+    ml->complaint_facts = facts ? json_incref(facts) : NULL;
+    if (strncmp(ml->smtp_url, "smtp://", 7) != 0 && strncmp(ml->smtp_url, "smtps://", 8) != 0)
+        problem(c, "$.mail.smtp_url", "expected an smtp:// or smtps:// URL");
+    if (!valid_address(ml->from))
+        problem(c, "$.mail.from", "expected a mail address (local@domain)");
+    if (!valid_address(ml->support_address))
+        problem(c, "$.mail.support_address", "expected a mail address (local@domain)");
+    if (strncmp(ml->portal_url, "http://", 7) != 0 && strncmp(ml->portal_url, "https://", 8) != 0)
+        problem(c, "$.mail.portal_url", "expected an http:// or https:// URL");
+    if (ml->imap_url != NULL && strncmp(ml->imap_url, "imap://", 7) != 0 &&
+        strncmp(ml->imap_url, "imaps://", 8) != 0)
+        problem(c, "$.mail.imap_url", "expected an imap:// or imaps:// URL");
+    const char *pwf = json_string_value(json_object_get(m, "imap_password_file"));
+    if (pwf != NULL) {
+        FILE *fp = fopen(pwf, "r");
+        char line[512];
+        if (fp == NULL || fgets(line, sizeof(line), fp) == NULL) {
+            problem(c, "$.mail.imap_password_file", "cannot read \"%s\"", pwf);
+        } else {
+            line[strcspn(line, "\r\n")] = '\0';
+            ml->imap_password = xstrdup(line);
+            sodium_memzero(line, sizeof(line));
+        }
+        if (fp != NULL)
+            fclose(fp);
+    }
+    if (ml->imap_url != NULL && (ml->imap_user == NULL || ml->imap_password == NULL))
+        problem(c, "$.mail", "imap_url needs imap_user and imap_password_file");
+}
+
 static void
 load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *path,
              struct config_partner *p)
 {
-    static const struct field f[] = {{"id", T_STRING, 1},          {"name", T_STRING, 1},
-                                     {"services", T_ARRAY, 1},     {"delivery", T_OBJECT, 1},
-                                     {"sla_policy", T_STRING, 1},  {"customer_data", T_ARRAY, 0},
-                                     {"signing_key", T_STRING, 0}, {NULL, 0, 0}};
+    static const struct field f[] = {
+        {"id", T_STRING, 1},          {"name", T_STRING, 1},       {"services", T_ARRAY, 1},
+        {"delivery", T_OBJECT, 1},    {"sla_policy", T_STRING, 1}, {"customer_data", T_ARRAY, 0},
+        {"signing_key", T_STRING, 0}, {"mail", T_OBJECT, 0},       {NULL, 0, 0}};
     static const struct field df[] = {{"mode", T_STRING, 1}, {"url", T_STRING, 0}, {NULL, 0, 0}};
     char sub[512];
     if (check_object(c, v, path, f) != 0)
@@ -672,6 +773,7 @@ load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *pat
         else
             p->has_signing_key = 1;
     }
+    load_partner_mail(c, json_object_get(v, "mail"), path, p);
 }
 
 /* The partner a bundle names for a service must provide that service. */
@@ -1212,6 +1314,7 @@ static const struct field top_tail[] = {{"calendars", T_OBJECT, 1},
                                         {"facts", T_ARRAY, 0},
                                         {"tls", T_OBJECT, 0},
                                         {"trusted_proxies", T_ARRAY, 0},
+                                        {"mail", T_OBJECT, 0},
                                         {NULL, 0, 0}};
 
 /* Whether key names one of the top level's sections (never a fact's vocabulary). */
@@ -1591,6 +1694,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     load_settings(c, CONFIG_TOP, root, "$", cf);
     load_metrics(c, cf, json_object_get(root, "metrics"));
     load_tls(c, cf, root);
+    load_mail(c, cf, json_object_get(root, "mail"));
 
     /* Push delivery; by default the Standard Webhooks retry schedule. */
     static const int64_t standard[] = {0,       5000,     300000,   1800000,
@@ -1863,6 +1967,7 @@ config_free(struct config *cf)
         free(cf->partners[i].id);
         free(cf->partners[i].name);
         free(cf->partners[i].url);
+        free(cf->partners[i].mail_address);
         strlist_free(&cf->partners[i].services);
     }
     free(cf->partners);
@@ -1889,5 +1994,16 @@ config_free(struct config *cf)
     }
     free(cf->rules);
     free(cf->retry_ms);
+    free(cf->mail.smtp_url);
+    free(cf->mail.from);
+    free(cf->mail.portal_url);
+    free(cf->mail.support_address);
+    free(cf->mail.imap_url);
+    free(cf->mail.imap_user);
+    if (cf->mail.imap_password != NULL) {
+        sodium_memzero(cf->mail.imap_password, strlen(cf->mail.imap_password));
+        free(cf->mail.imap_password);
+    }
+    json_decref(cf->mail.complaint_facts);
     free(cf);
 }

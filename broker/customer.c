@@ -120,3 +120,125 @@ customer_set_facts(struct store_txn *t, const struct config *cfg, const char *id
     json_decref(rec);
     return rc;
 }
+
+/* ---- e-mail: the address, the language, the notifications preference ---- */
+
+static const char *const mail_languages[] = {"en", "nb", NULL};
+
+const char *
+customer_mail_language(const json_t *rec)
+{
+    const char *l = json_string_value(json_object_get(rec, "language"));
+    for (size_t i = 0; l != NULL && mail_languages[i] != NULL; i++)
+        if (strcmp(l, mail_languages[i]) == 0)
+            return mail_languages[i];
+    return "en";
+}
+
+int
+customer_language_valid(const char *lang)
+{
+    for (size_t i = 0; mail_languages[i] != NULL; i++)
+        if (strcmp(lang, mail_languages[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The index key of an address: "mail_addr/" and the address in lower case (ASCII). */
+static char *
+addr_key(const char *addr, size_t *klen)
+{
+    char *k = xasprintf("mail_addr/%s", addr);
+    for (char *p = k + 10; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    *klen = strlen(k);
+    return k;
+}
+
+int
+customer_email_valid(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') || strlen(s) > 254)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("<>()[],;:\\\"", *p))
+            return 0;
+    return 1;
+}
+
+enum seam_err
+customer_set_mail(struct store_txn *t, const char *id, const char *email, const char *language,
+                  int notifications, json_t **record)
+{
+    json_t *rec = NULL;
+    struct store_val v;
+    size_t klen;
+    char *k = NULL;
+    if ((email && email[0] != '\0' && !customer_email_valid(email)) ||
+        (language && !customer_language_valid(language)))
+        return SEAM_EINVAL;
+    enum seam_err rc = customer_load(t, id, &rec);
+    if (rc != SEAM_OK)
+        return rc;
+    if (email != NULL) {
+        const char *old = json_string_value(json_object_get(rec, "email"));
+        if (email[0] != '\0') {
+            k = addr_key(email, &klen);
+            rc = store_get(t, DB_META, k, klen, &v);
+            if (rc == SEAM_OK && (v.len != strlen(id) || memcmp(v.data, id, v.len) != 0)) {
+                rc = SEAM_EEXIST; /* another customer's address */
+                goto out;
+            }
+            if (rc != SEAM_OK && rc != SEAM_ENOTFOUND)
+                goto out;
+        }
+        if (old != NULL) {
+            char *ok = addr_key(old, &klen);
+            rc = store_del(t, DB_META, ok, klen);
+            free(ok);
+            if (rc != SEAM_OK && rc != SEAM_ENOTFOUND)
+                goto out;
+        }
+        if (email[0] != '\0') {
+            klen = strlen(k);
+            if ((rc = store_put(t, DB_META, k, klen, id, strlen(id), 0)) != SEAM_OK)
+                goto out;
+            json_object_set_new(rec, "email", json_string(email));
+        } else {
+            json_object_del(rec, "email");
+        }
+    }
+    if (language != NULL)
+        json_object_set_new(rec, "language", json_string(language));
+    if (notifications >= 0)
+        json_object_set_new(rec, "notifications", json_boolean(notifications));
+    rc = put_json(t, id, strlen(id), rec, 0, 0);
+out:
+    free(k);
+    if (rc == SEAM_OK && record != NULL)
+        *record = rec;
+    else
+        json_decref(rec);
+    return rc == SEAM_OK ? SEAM_OK : rc;
+}
+
+enum seam_err
+customer_by_email(struct store_txn *t, const char *email, char id[64])
+{
+    struct store_val v;
+    size_t klen;
+    if (!customer_email_valid(email))
+        return SEAM_ENOTFOUND;
+    char *k = addr_key(email, &klen);
+    enum seam_err rc = store_get(t, DB_META, k, klen, &v);
+    free(k);
+    if (rc != SEAM_OK)
+        return rc;
+    if (v.len == 0 || v.len > 63)
+        return SEAM_ECORRUPT;
+    memcpy(id, v.data, v.len);
+    id[v.len] = '\0';
+    return SEAM_OK;
+}

@@ -38,6 +38,7 @@ static const struct {
                             "the ticket's record would grow past its size limit"},
     [E_UNKNOWN_PARAM] = {400, "unknown_parameter",
                          "the query has a parameter this endpoint does not take"},
+    [E_ADDRESS_TAKEN] = {409, "address_taken", "the mail address is another customer's"},
 };
 
 int

@@ -37,6 +37,8 @@ struct flight {
     CURL *easy;
     struct curl_slist *headers;
     char *body;
+    size_t sent; /* e-mail: bytes of body read by curl so far */
+    int mail;    /* an e-mail over SMTP, not a webhook */
     long retry_after;
     struct flight *next, **prevp; /* the thread's list of transfers */
 };
@@ -126,12 +128,12 @@ forward_escalations_failed(void)
 }
 
 /* Dead letters since start, per channel; counted in result_done, after their commit. */
-static _Atomic uint64_t dead_letters[2];
+static _Atomic uint64_t dead_letters[3];
 
 uint64_t
 forward_dead_letters(int hub)
 {
-    return atomic_load(&dead_letters[hub ? 1 : 0]);
+    return atomic_load(&dead_letters[hub < 0 || hub > 2 ? 0 : hub]);
 }
 
 static enum seam_err
@@ -173,7 +175,9 @@ dead_letter(struct store_txn *t, struct result_job *rj, const struct snapshot *s
     enum seam_err rc;
     /* A TMF621 hub's notification names no assignment. */
     const char *asg = json_string_value(json_object_get(rj->message, "assignment"));
-    rj->dead = asg != NULL && asg[0] != '\0' ? 1 : 2;
+    rj->dead = strcmp(outbox_channel(rj->message), "mail") == 0 ? 3
+               : asg != NULL && asg[0] != '\0'                  ? 1
+                                                                : 2;
     log_warnx("delivery: dead letter id=%s partner=%s status=%ld error=\"%s\"",
               json_string_value(json_object_get(rj->message, "id")),
               json_string_value(json_object_get(rj->message, "partner")), rj->a.status,
@@ -262,9 +266,78 @@ on_header(char *buf, size_t size, size_t n, void *ctx)
     return len;
 }
 
+/* curl reads the message to upload from here (SMTP DATA; curl escapes leading dots). */
+static size_t
+read_mail(char *buf, size_t size, size_t n, void *ctx)
+{
+    struct flight *fl = ctx;
+    size_t left = strlen(fl->body) - fl->sent, room = size * n;
+    size_t k = left < room ? left : room;
+    memcpy(buf, fl->body + fl->sent, k);
+    fl->sent += k;
+    return k;
+}
+
+static void
+flight_link(struct fwd *f, struct flight *fl)
+{
+    curl_multi_add_handle(f->multi, fl->easy);
+    fl->next = f->flights;
+    if (f->flights)
+        f->flights->prevp = &fl->next;
+    fl->prevp = &f->flights;
+    f->flights = fl;
+    f->inflight++;
+}
+
+/* An e-mail (outbox channel "mail"): MAIL FROM, RCPT TO and the message as it was queued. */
+static void
+start_mail(struct fwd *f, json_t *m)
+{
+    const struct config *cfg = f->srv->cfg;
+    struct flight *fl = xcalloc(1, sizeof(*fl));
+    const char *body = json_string_value(json_object_get(m, "body"));
+    const char *from = json_string_value(json_object_get(m, "mail_from"));
+    const char *rcpt = json_string_value(json_object_get(m, "rcpt"));
+    char *hdr;
+    fl->f = f;
+    fl->mail = 1;
+    fl->seq = (uint64_t)json_integer_value(json_object_get(m, "seq"));
+    fl->retry_after = -1;
+    fl->body = xstrdup(body ? body : "");
+    hdr = xasprintf("<%s>", rcpt ? rcpt : "");
+    fl->headers = curl_slist_append(NULL, hdr);
+    free(hdr);
+    hdr = xasprintf("<%s>", from ? from : "");
+    fl->easy = curl_easy_init();
+    /* The relay's URL as configured now: a changed relay takes the messages still due. */
+    curl_easy_setopt(fl->easy, CURLOPT_URL,
+                     cfg->mail.smtp_url ? cfg->mail.smtp_url
+                                        : json_string_value(json_object_get(m, "url")));
+    curl_easy_setopt(fl->easy, CURLOPT_MAIL_FROM, hdr);
+    free(hdr);
+    curl_easy_setopt(fl->easy, CURLOPT_MAIL_RCPT, fl->headers);
+    curl_easy_setopt(fl->easy, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(fl->easy, CURLOPT_READFUNCTION, read_mail);
+    curl_easy_setopt(fl->easy, CURLOPT_READDATA, fl);
+    curl_easy_setopt(fl->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)strlen(fl->body));
+    curl_easy_setopt(fl->easy, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(fl->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(fl->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(fl->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    /* smtp://: STARTTLS when the relay offers it (smtps:// is TLS from the start, verified). */
+    curl_easy_setopt(fl->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    curl_easy_setopt(fl->easy, CURLOPT_PRIVATE, fl);
+    flight_link(f, fl);
+}
+
 static void
 start_one(struct fwd *f, json_t *m)
 {
+    if (strcmp(outbox_channel(m), "mail") == 0) {
+        start_mail(f, m);
+        return;
+    }
     const char *id = json_string_value(json_object_get(m, "id"));
     const char *url = json_string_value(json_object_get(m, "url"));
     const char *body = json_string_value(json_object_get(m, "body"));
@@ -316,13 +389,7 @@ start_one(struct fwd *f, json_t *m)
     curl_easy_setopt(fl->easy, CURLOPT_HEADERDATA, fl);
     curl_easy_setopt(fl->easy, CURLOPT_PRIVATE, fl);
     curl_easy_setopt(fl->easy, CURLOPT_USERAGENT, "seam-broker");
-    curl_multi_add_handle(f->multi, fl->easy);
-    fl->next = f->flights;
-    if (f->flights)
-        f->flights->prevp = &fl->next;
-    fl->prevp = &f->flights;
-    f->flights = fl;
-    f->inflight++;
+    flight_link(f, fl);
 }
 
 /* Unlinks and frees a transfer's own memory (not its curl handle). */
@@ -348,7 +415,15 @@ finish_one(struct fwd *f, CURLMsg *msg)
     rj->f = f;
     rj->a.seq = fl->seq;
     rj->a.retry_after_s = fl->retry_after;
-    if (msg->data.result == CURLE_OK) {
+    if (fl->mail) {
+        /* SMTP: 250 once the relay took the message; else its last reply code (or 0). */
+        long code = 0;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+        rj->a.status = msg->data.result == CURLE_OK ? 250 : (code >= 300 ? code : 0);
+        if (msg->data.result != CURLE_OK)
+            snprintf(rj->a.error, sizeof(rj->a.error), "SMTP: %s",
+                     curl_easy_strerror(msg->data.result));
+    } else if (msg->data.result == CURLE_OK) {
         curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &rj->a.status);
         if (rj->a.status < 200 || rj->a.status >= 300)
             snprintf(rj->a.error, sizeof(rj->a.error), "HTTP %ld", rj->a.status);

@@ -30,6 +30,7 @@
 #include "index.h"
 #include "json_fast.h"
 #include "log.h"
+#include "mail_in.h"
 #include "outbox.h"
 #include "reload.h"
 #include "scheduler.h"
@@ -361,8 +362,20 @@ http_metrics_text(struct server *srv)
          "refused with 410) since start, by channel.\n"
          "# TYPE seam_outbox_dead_letters_total counter\n"
          "seam_outbox_dead_letters_total{channel=\"webhook\"} %llu\n"
-         "seam_outbox_dead_letters_total{channel=\"tmf_hub\"} %llu\n",
-         (unsigned long long)forward_dead_letters(0), (unsigned long long)forward_dead_letters(1));
+         "seam_outbox_dead_letters_total{channel=\"tmf_hub\"} %llu\n"
+         "seam_outbox_dead_letters_total{channel=\"mail\"} %llu\n",
+         (unsigned long long)forward_dead_letters(0), (unsigned long long)forward_dead_letters(1),
+         (unsigned long long)forward_dead_letters(2));
+    uint64_t mail_applied, mail_dups, mail_triaged;
+    mail_in_counts(&mail_applied, &mail_dups, &mail_triaged);
+    EMIT("# HELP seam_mail_in_total Messages fetched from the mailbox since start, by what they "
+         "did.\n"
+         "# TYPE seam_mail_in_total counter\n"
+         "seam_mail_in_total{outcome=\"applied\"} %llu\n"
+         "seam_mail_in_total{outcome=\"duplicate\"} %llu\n"
+         "seam_mail_in_total{outcome=\"triaged\"} %llu\n",
+         (unsigned long long)mail_applied, (unsigned long long)mail_dups,
+         (unsigned long long)mail_triaged);
     EMIT("# HELP seam_build_info The broker's release and the store format it writes.\n"
          "# TYPE seam_build_info gauge\nseam_build_info{version=\"%s\",store_format=\"%u\"} 1\n",
          SEAM_VERSION, (unsigned)RECORD_FORMAT);

@@ -23,6 +23,8 @@
 #include "index.h"
 #include "index_check.h"
 #include "log.h"
+#include "mail_in.h"
+#include "mail_out.h"
 #include "longpoll.h"
 #include "notify.h"
 #include "audit.h"
@@ -298,6 +300,8 @@ main(int argc, char **argv)
     srv.rules_report = report;
     srv.started_ms = now_ms();
     fanout_observe(tmf_notify);
+    mail_out_init(cfg);
+    fanout_observe(mail_notify); /* e-mail to customers and partners, in the same commit */
     fanout_on_commit(wake_longpolls, NULL);
     fanout_on_commit(wake_push, &srv);
     refuse_open_files(cfg->data_dir);
@@ -345,6 +349,7 @@ main(int argc, char **argv)
     longpoll_start();
     srv.fwd = forward_start(&srv);
     srv.scheduler = scheduler_start(&srv);
+    struct mail_in *mail_in = mail_in_start(&srv);
     struct replay_pruner *pruner = replay_pruner_start(srv.store);
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
@@ -405,6 +410,7 @@ main(int argc, char **argv)
     http_quiesce(&srv);
     longpoll_stop();
     scheduler_stop(srv.scheduler);
+    mail_in_stop(mail_in);
     replay_pruner_stop(pruner);
     forward_stop(srv.fwd);
     store_writer_stop(srv.store);

@@ -60,9 +60,14 @@ outbox_enqueue(struct store_txn *t, const struct config_partner *p, const char *
 }
 
 /* Queues a message whose body is already bytes (taken). */
+struct mail_envelope {
+    const char *from, *rcpt, *message_id;
+};
+
 static enum seam_err
 enqueue_bytes(struct store_txn *t, const char *owner, const char *url, const char *ticket,
-              const char *assignment, const char *type, const char *bytes)
+              const char *assignment, const char *type, const char *bytes,
+              const struct mail_envelope *mail)
 {
     struct store_val v;
     uint8_t sk[8], dk[16];
@@ -84,6 +89,12 @@ enqueue_bytes(struct store_txn *t, const char *owner, const char *url, const cha
                           "seq", (json_int_t)seq, "partner", owner, "url", url, "ticket", ticket,
                           "assignment", assignment, "type", type, "body", bytes, "state", "pending",
                           "attempts", 0, "next_at", (json_int_t)now, "created_at", at);
+    if (mail != NULL) { /* e-mail (mail_out.c): the envelope and the message's own id */
+        json_object_set_new(m, "channel", json_string("mail"));
+        json_object_set_new(m, "mail_from", json_string(mail->from));
+        json_object_set_new(m, "rcpt", json_string(mail->rcpt));
+        json_object_set_new(m, "message_id", json_string(mail->message_id));
+    }
     rc = put_message(t, seq, m);
     json_decref(m);
     if (rc != SEAM_OK)
@@ -102,13 +113,16 @@ outbox_take_news(void)
 /* A message, queued by the writer, which gives it its number (at the replay, when staged). */
 struct staged_message {
     char *owner, *url, *ticket, *assignment, *type, *bytes;
+    char *mail_from, *rcpt, *message_id; /* e-mail only, else NULL */
 };
 
 static enum seam_err
 enqueue_staged(struct store_txn *t, void *arg)
 {
     struct staged_message *m = arg;
-    return enqueue_bytes(t, m->owner, m->url, m->ticket, m->assignment, m->type, m->bytes);
+    struct mail_envelope env = {m->mail_from, m->rcpt, m->message_id};
+    return enqueue_bytes(t, m->owner, m->url, m->ticket, m->assignment, m->type, m->bytes,
+                         m->rcpt ? &env : NULL);
 }
 
 static void
@@ -121,6 +135,9 @@ staged_message_free(void *arg)
     free(m->assignment);
     free(m->type);
     free(m->bytes);
+    free(m->mail_from);
+    free(m->rcpt);
+    free(m->message_id);
     free(m);
 }
 
@@ -130,9 +147,38 @@ enqueue_taken(struct store_txn *t, const char *owner, const char *url, const cha
               const char *assignment, const char *type, char *bytes)
 {
     struct staged_message *m = xmalloc(sizeof(*m));
-    *m = (struct staged_message){xstrdup(owner),      xstrdup(url),  xstrdup(ticket),
-                                 xstrdup(assignment), xstrdup(type), bytes};
+    *m = (struct staged_message){xstrdup(owner),
+                                 xstrdup(url),
+                                 xstrdup(ticket),
+                                 xstrdup(assignment),
+                                 xstrdup(type),
+                                 bytes,
+                                 NULL,
+                                 NULL,
+                                 NULL};
     return store_defer(t, enqueue_staged, m, staged_message_free);
+}
+
+enum seam_err
+outbox_enqueue_mail(struct store_txn *t, const char *owner, const char *url, const char *from,
+                    const char *rcpt, const char *ticket, const char *assignment, const char *type,
+                    const char *message_id, char *message)
+{
+    struct staged_message *m = xmalloc(sizeof(*m));
+    *m = (struct staged_message){xstrdup(owner),      xstrdup(url),  xstrdup(ticket),
+                                 xstrdup(assignment), xstrdup(type), message,
+                                 xstrdup(from),       xstrdup(rcpt), xstrdup(message_id)};
+    return store_defer(t, enqueue_staged, m, staged_message_free);
+}
+
+const char *
+outbox_channel(const json_t *m)
+{
+    const char *ch = json_string_value(json_object_get(m, "channel"));
+    const char *owner = json_string_value(json_object_get(m, "partner"));
+    if (ch != NULL)
+        return ch;
+    return owner != NULL && strncmp(owner, "hub:", 4) == 0 ? "tmf" : "webhook";
 }
 
 enum seam_err
@@ -304,7 +350,7 @@ out:
 }
 
 struct list_ctx {
-    const char *state, *partner;
+    const char *state, *partner, *channel;
     uint64_t cursor;
     unsigned limit;
     json_t *items;
@@ -327,7 +373,8 @@ list_one(void *arg, struct store_val k, struct store_val v)
     const char *st = json_string_value(json_object_get(m, "state"));
     const char *p = json_string_value(json_object_get(m, "partner"));
     if ((l->state && (st == NULL || strcmp(st, l->state) != 0)) ||
-        (l->partner && (p == NULL || strcmp(p, l->partner) != 0))) {
+        (l->partner && (p == NULL || strcmp(p, l->partner) != 0)) ||
+        (l->channel && strcmp(outbox_channel(m), l->channel) != 0)) {
         json_decref(m);
         return 0;
     }
@@ -345,7 +392,14 @@ enum seam_err
 outbox_list(struct store_txn *t, const char *state, const char *partner, const char *cursor,
             unsigned limit, json_t **page)
 {
-    struct list_ctx l = {state, partner, 0, limit, json_array(), 0, 0};
+    return outbox_list_channel(t, state, partner, NULL, cursor, limit, page);
+}
+
+enum seam_err
+outbox_list_channel(struct store_txn *t, const char *state, const char *partner,
+                    const char *channel, const char *cursor, unsigned limit, json_t **page)
+{
+    struct list_ctx l = {state, partner, channel, 0, limit, json_array(), 0, 0};
     uint8_t start[8];
     if (cursor != NULL) {
         unsigned long long c;

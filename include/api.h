@@ -64,6 +64,9 @@ void api_assignments_get(struct req *r);
 
 void api_deliveries_list(struct req *r);
 void api_deliveries_redeliver(struct req *r);
+/* api_mail.c: a customer's mail settings; the lead's triage queue of mail in */
+void api_customers_mail(struct req *r);
+void api_mail_triage(struct req *r);
 
 /*
  * The checks of a TMF621 create (tmf_input, then who files for whom) and of a

@@ -61,6 +61,27 @@ struct config_partner {
     int see_name, see_contact; /* customer data the partner may see */
     int has_signing_key;
     uint8_t signing_key[32]; /* Ed25519 public key of the partner */
+    /* E-mail to the partner's desk ($.partners[].mail): the address (NULL: none) and which
+     * changes it is told of (CONFIG_MAIL_ON_* bits). */
+    char *mail_address;
+    unsigned mail_on;
+};
+
+#define CONFIG_MAIL_ON_ASSIGNMENT 1u  /* a new assignment of the partner's */
+#define CONFIG_MAIL_ON_SLA_WARNING 2u /* an SLA warning on one of its claims */
+
+/* E-mail both ways ($.mail): absent, the broker sends and fetches none. */
+struct config_mail {
+    int on;
+    char *smtp_url;        /* smtp:// or smtps:// URL of the relay */
+    char *from;            /* the address mail is sent from (and the Message-ID's domain) */
+    char *portal_url;      /* the customer portal's base URL, for links */
+    char *support_address; /* the lead's support address (default: from) */
+    char *imap_url;        /* imap:// or imaps:// URL of the mailbox replies come to; NULL: none */
+    char *imap_user, *imap_password;
+    int poll_ms;                    /* how often the mailbox is looked at */
+    size_t max_message_bytes;       /* larger messages go to the triage queue, their header only */
+    struct json_t *complaint_facts; /* facts a complaint filed by e-mail is routed by */
 };
 
 struct config_provider {
@@ -165,6 +186,7 @@ struct config {
     size_t nretry;
     unsigned delivery_concurrency;
     unsigned max_retry_after_s;
+    struct config_mail mail;
     struct config_lead lead;
     /* The facts of a complaint (fact.h): the table this configuration was
      * loaded with, and each fact's vocabulary by enum fact (the bundles'

@@ -29,6 +29,7 @@ enum api_error {
     E_TICKET_FULL,      /* 409 the ticket holds as many notes, events or attachments as it may */
     E_RECORD_TOO_LARGE, /* 413 the ticket's record would grow past limits.max_record_bytes */
     E_UNKNOWN_PARAM,    /* 400 a query parameter (a filter) the endpoint does not take */
+    E_ADDRESS_TAKEN,    /* 409 the mail address is another customer's */
     E_COUNT
 };
 

@@ -19,7 +19,7 @@ void forward_stop(struct fwd *f);
 /* Dead letters whose escalation failed (their ticket could not be worked) since start. */
 uint64_t forward_escalations_failed(void);
 /* Messages that became dead letters (committed) since start: hub 0, a partner's push (a
- * webhook); hub 1, a TMF621 hub's notification. Any thread. */
+ * webhook); hub 1, a TMF621 hub's notification; 2, an e-mail. Any thread. */
 uint64_t forward_dead_letters(int hub);
 /* Frees it, once the writer has stopped (its answers touch it). */
 void forward_free(struct fwd *f);

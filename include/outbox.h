@@ -41,6 +41,20 @@ enum seam_err outbox_enqueue_to(struct store_txn *t, const char *owner, const ch
                                 const char *ticket, const char *assignment, const char *type,
                                 json_t *body) SEAM_WUR;
 
+/*
+ * Queues an e-mail (mail_out.c): message is the whole RFC 5322 text (taken),
+ * sent over SMTP to url from from to rcpt; message_id its Message-ID. The
+ * message carries "channel": "mail", "mail_from", "rcpt" and "message_id"
+ * besides the usual members; owner names it ("mail:customer:ID",
+ * "mail:partner:ID").
+ */
+enum seam_err outbox_enqueue_mail(struct store_txn *t, const char *owner, const char *url,
+                                  const char *from, const char *rcpt, const char *ticket,
+                                  const char *assignment, const char *type, const char *message_id,
+                                  char *message) SEAM_WUR;
+/* A message's channel: "mail", "tmf" (a TMF621 hub's) or "webhook" (a partner's push). */
+const char *outbox_channel(const json_t *m);
+
 /* Up to max messages due at now (not in skip), oldest due first; *next: the next due time. */
 typedef int (*outbox_skip_fn)(void *ctx, uint64_t seq);
 enum seam_err outbox_due(struct store_txn *t, int64_t now, unsigned max, outbox_skip_fn skip,
@@ -69,6 +83,11 @@ int outbox_partner_disabled(struct store_txn *t, const char *partner);
 /* A page of messages, newest first, filtered by state and partner (NULL: any). */
 enum seam_err outbox_list(struct store_txn *t, const char *state, const char *partner,
                           const char *cursor, unsigned limit, json_t **page) SEAM_WUR;
+
+/* The same, only the messages of channel (outbox_channel; NULL: any). */
+enum seam_err outbox_list_channel(struct store_txn *t, const char *state, const char *partner,
+                                  const char *channel, const char *cursor, unsigned limit,
+                                  json_t **page) SEAM_WUR;
 
 /* Sends a message again from its first try; re-enables its partner. */
 enum seam_err outbox_redeliver(struct store_txn *t, const char *id, json_t **message) SEAM_WUR;

@@ -338,6 +338,23 @@ enum seam_err customer_update(struct store_txn *t, const struct config *cfg, con
 enum seam_err customer_set_facts(struct store_txn *t, const struct config *cfg, const char *id,
                                  const json_t *facts) SEAM_WUR;
 
+/*
+ * E-mail (customer.c): the record's "email" (unique among customers, indexed
+ * case-insensitively), "language" (customer_language_valid: "en", "nb") and
+ * "notifications" (false: no mail; absent: on). email "" removes the address;
+ * NULL, or notifications -1, leaves that one as it is. SEAM_EINVAL: a bad
+ * address or language; SEAM_EEXIST: another customer's address. *record: the
+ * record after (a new reference), if record is not NULL.
+ */
+enum seam_err customer_set_mail(struct store_txn *t, const char *id, const char *email,
+                                const char *language, int notifications, json_t **record) SEAM_WUR;
+/* The customer whose address email is; SEAM_ENOTFOUND if none. */
+enum seam_err customer_by_email(struct store_txn *t, const char *email, char id[64]) SEAM_WUR;
+int customer_email_valid(const char *s);
+int customer_language_valid(const char *lang);
+/* The record's language for mail, "en" if it has none we write in. */
+const char *customer_mail_language(const json_t *rec);
+
 /* ---- verification (verify_records.c) ---- */
 
 /*
