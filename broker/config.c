@@ -109,6 +109,7 @@ const char *const config_section_paths[CONFIG_SECTION_COUNT] = {
     [CONFIG_PARTNER_DELIVERY] = "$.partners[].delivery",
     [CONFIG_SLA_TARGET] = "$.sla_policies.*.targets.*",
     [CONFIG_RULE] = "$.rules[]",
+    [CONFIG_SESSIONS] = "$.sessions",
 };
 
 static const char *
@@ -162,6 +163,17 @@ const struct config_setting config_settings[] = {
     {CONFIG_SLA_TARGET, "resolve_minutes", 0, 1, 5256000, AT(config_target, resolve_minutes),
      .required = 1},
     {CONFIG_RULE, "rank", 0, -1000, 1000, AT(config_rule, rank)},
+    {CONFIG_SESSIONS, "idle_s", 1800, 10, 86400, AT(config, session_idle_s)},
+    {CONFIG_SESSIONS, "absolute_s", 43200, 60, 2592000, AT(config, session_absolute_s)},
+    {CONFIG_SESSIONS, "invite_s", 604800, 60, 2592000, AT(config, invite_s)},
+    {CONFIG_SESSIONS, "reset_s", 3600, 60, 604800, AT(config, reset_s)},
+    {CONFIG_SESSIONS, "max_failures", 5, 1, 1000, AT(config, signin_max_failures)},
+    {CONFIG_SESSIONS, "max_failures_per_address", 20, 1, 100000,
+     AT(config, signin_max_failures_per_address)},
+    {CONFIG_SESSIONS, "lockout_s", 60, 1, 3600, AT(config, signin_lockout_s)},
+    {CONFIG_SESSIONS, "hash_concurrency", 1, 1, 64, AT(config, signin_hash_concurrency)},
+    {CONFIG_SESSIONS, "totp_staff", 0, 0, 1, AT(config, totp_staff)},
+    {CONFIG_SESSIONS, "cookie_secure", 1, 0, 1, AT(config, cookie_secure)},
 };
 const size_t config_nsettings = sizeof(config_settings) / sizeof(config_settings[0]);
 
@@ -1102,17 +1114,11 @@ static const char *const reserved_fact_names[] = {"id",
 static const struct field top_head[] = {{"federation", T_STRING, 1}, {"listen", T_STRING, 1},
                                         {"data_dir", T_STRING, 1},   {"limits", T_OBJECT, 0},
                                         {"lead", T_OBJECT, 1},       {NULL, 0, 0}};
-static const struct field top_tail[] = {{"calendars", T_OBJECT, 1},
-                                        {"sla_policies", T_OBJECT, 1},
-                                        {"partners", T_ARRAY, 1},
-                                        {"bundles", T_ARRAY, 1},
-                                        {"rules", T_ARRAY, 1},
-                                        {"$schema", T_STRING, 0},
-                                        {"description", T_STRING, 0},
-                                        {"delivery", T_OBJECT, 0},
-                                        {"metrics", T_OBJECT, 0},
-                                        {"facts", T_ARRAY, 0},
-                                        {NULL, 0, 0}};
+static const struct field top_tail[] = {
+    {"calendars", T_OBJECT, 1},   {"sla_policies", T_OBJECT, 1}, {"partners", T_ARRAY, 1},
+    {"bundles", T_ARRAY, 1},      {"rules", T_ARRAY, 1},         {"$schema", T_STRING, 0},
+    {"description", T_STRING, 0}, {"delivery", T_OBJECT, 0},     {"metrics", T_OBJECT, 0},
+    {"sessions", T_OBJECT, 0},    {"facts", T_ARRAY, 0},         {NULL, 0, 0}};
 
 /* Whether key names one of the top level's sections (never a fact's vocabulary). */
 static int
@@ -1490,6 +1496,11 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
         load_settings(c, CONFIG_LIMITS, l, "$.limits", cf);
     load_settings(c, CONFIG_TOP, root, "$", cf);
     load_metrics(c, cf, json_object_get(root, "metrics"));
+    static const struct field no_fields[] = {{NULL, 0, 0}};
+    settings_default(CONFIG_SESSIONS, cf);
+    json_t *sess = json_object_get(root, "sessions");
+    if (sess != NULL && check_section(c, sess, "$.sessions", no_fields, CONFIG_SESSIONS) == 0)
+        load_settings(c, CONFIG_SESSIONS, sess, "$.sessions", cf);
 
     /* Push delivery; by default the Standard Webhooks retry schedule. */
     static const int64_t standard[] = {0,       5000,     300000,   1800000,

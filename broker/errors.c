@@ -36,6 +36,14 @@ static const struct {
                        "the ticket holds as much as it may; file a new complaint"},
     [E_RECORD_TOO_LARGE] = {413, "record_too_large",
                             "the ticket's record would grow past its size limit"},
+    [E_SIGNIN_FAILED] = {401, "signin_failed", "unknown user, wrong password or wrong code"},
+    [E_CSRF] = {403, "csrf",
+                "a request that changes something with a session cookie needs its X-CSRF-Token "
+                "header and a matching Origin"},
+    [E_SIGNIN_LOCKED] = {429, "signin_locked",
+                         "too many failed sign-ins for this account or address; retry later"},
+    [E_LINK_INVALID] = {400, "link_invalid", "the link is unknown, used already or expired"},
+    [E_EXISTS] = {409, "exists", "a user of this id exists already"},
     [E_UNKNOWN_PARAM] = {400, "unknown_parameter",
                          "the query has a parameter this endpoint does not take"},
 };

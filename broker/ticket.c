@@ -70,6 +70,10 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
     json_text_lit(&ev, ",\"role\":");
     const char *role = auth_role_name(who->role);
     json_text_string(&ev, role, strlen(role));
+    if (who->user[0] != '\0') { /* the acting user (users.h): events before users have none */
+        json_text_lit(&ev, ",\"user\":");
+        json_text_string(&ev, who->user, strlen(who->user));
+    }
     json_text_lit(&ev, "},\"at\":\"");
     json_text_add(&ev, at, strlen(at));
     json_text_lit(&ev, "\",\"data\":");
