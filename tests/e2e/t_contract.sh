@@ -47,7 +47,7 @@ refute "redocly lint refuses a path with a trailing slash" lint "$TMP/slash.yaml
 # Capture the answers of a set of e2e scripts (they must pass as usual).
 CAP=$TMP/capture
 mkdir -p "$CAP"
-for s in ${CONTRACT_SCRIPTS:-tickets tmf tmf_patch lifecycle facts rules flags sla}; do
+for s in ${CONTRACT_SCRIPTS:-tickets tmf tmf_patch lifecycle facts rules flags sla users}; do
     [ -f "$ROOT/tests/e2e/t_$s.sh" ] || continue
     SEAM_CAPTURE=$CAP/$s.jsonl bash "$ROOT/tests/e2e/t_$s.sh" >"$TMP/$s.out" 2>&1
     rc=$?

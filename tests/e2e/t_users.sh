@@ -73,6 +73,7 @@ sreq() {
     [ -n "$origin" ] && args+=(-H "Origin: $origin")
     [ $# -ge 5 ] && [ -n "$body" ] && args+=(-H "Content-Type: application/json" --data-binary "$body")
     STATUS=$(curl "${args[@]}" "$(URL "$path")")
+    [ -z "${SEAM_CAPTURE:-}" ] || capture "$method" "$path"
 }
 # signin USER PASSWORD [TOTP]: sets STATUS, SID and CSRF.
 signin() {
