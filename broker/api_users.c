@@ -10,6 +10,7 @@
  */
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,17 @@ ujob_new(struct req *r, enum uop op)
 
 /* ---- sign-in ---- */
 
+/* The request's body and its parsed password are wiped before they are freed. */
+static void
+password_wipe(struct req *r, json_t *body)
+{
+    json_t *pw = json_object_get(body, "password");
+    if (json_is_string(pw))
+        sodium_memzero((char *)(uintptr_t)json_string_value(pw), json_string_length(pw));
+    if (r->body != NULL)
+        sodium_memzero(r->body, r->body_len);
+}
+
 void
 api_sessions_create(struct req *r)
 {
@@ -365,6 +377,7 @@ api_sessions_create(struct req *r)
     j->step = step;
     http_submit(r, &j->job, j, ujob_free);
 out:
+    password_wipe(r, body);
     json_decref(user);
     json_decref(body);
 }
@@ -467,6 +480,7 @@ api_password_set(struct req *r)
                   users_kind_staff(json_string_value(json_object_get(user, "kind")));
     http_submit(r, &j->job, j, ujob_free);
 out:
+    password_wipe(r, body);
     json_decref(user);
     json_decref(body);
 }
