@@ -8,7 +8,7 @@
 # partner's supervisor reading its own SLA figures only. On the test clock
 # (seam-broker -T): expiry is reached by moving it.
 . "$(dirname "$0")/lib.sh"
-conf_with '.sessions = {"idle_s": 300, "invite_s": 600, "max_failures": 3, "lockout_s": 30,
+conf_with '.sessions = {"idle_s": 300, "absolute_s": 600, "invite_s": 600, "max_failures": 3, "lockout_s": 30,
                         "totp_staff": 1}'
 init_store
 C1=$(new_customer c1)
@@ -115,7 +115,7 @@ signin c1/ann "ann's long password" ""
 check "the right password signs in (201)" [ "$STATUS" = 201 -a -n "$SID" -a ${#CSRF} = 64 ]
 COOKIE=$(header set-cookie)
 check "the cookie is __Host-, HttpOnly, SameSite=Strict, Secure, Path=/" \
-    matches "$COOKIE" '^__Host-seam_session=[A-Za-z0-9_-]{43}; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict; Secure$'
+    matches "$COOKIE" '^__Host-seam_session=[A-Za-z0-9_-]{43}; Path=/; Max-Age=600; HttpOnly; SameSite=Strict; Secure$'
 ANN_SID=$SID ANN_CSRF=$CSRF
 for i in 1 2 3; do signin c1/ann "wrong $i"; done
 check "the limit's failure still answers 401" [ "$STATUS" = 401 ]
@@ -286,6 +286,37 @@ check "ann's session still works" [ "$STATUS" = 200 ]
 clock 301000
 sreq GET /v1/tickets "$ANN_SID" ""
 check "a session idle past sessions.idle_s is 401" [ "$STATUS" = 401 ]
+
+# Absolute expiry: a session in use ends sessions.absolute_s after its sign-in
+signin c1/ann "ann's long password"
+ANN_SID=$SID
+clock 290000
+sreq GET /v1/tickets "$ANN_SID" ""
+check "a session used within idle_s lives on (290 s)" [ "$STATUS" = 200 ]
+clock 290000
+sreq GET /v1/tickets "$ANN_SID" ""
+check "... and on (580 s, used 290 s ago)" [ "$STATUS" = 200 ]
+clock 30000
+sreq GET /v1/tickets "$ANN_SID" ""
+check "past sessions.absolute_s (610 s) it has ended, used or not" [ "$STATUS" = 401 ]
+
+# A flood of sign-ins: at most sessions.hash_concurrency hash at once, the
+# others are answered 503 at once, and other requests are served meanwhile.
+FLOOD=()
+for i in $(seq 1 16); do
+    curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \
+        --data-binary '{"user":"c2/cat","password":"cat'"'"'s long password"}' "$(URL /v1/sessions)" >"$TMP/flood.$i" &
+    FLOOD+=($!)
+done
+T0=$(date +%s%N)
+HZ=$(curl -s -o /dev/null -w '%{http_code}' "$(URL /healthz)")
+T1=$(date +%s%N)
+wait "${FLOOD[@]}"
+cat "$TMP"/flood.* | sort | uniq -c | sed 's/^/# /'
+check "every sign-in of the flood is 201 or 503" [ -z "$(cat "$TMP"/flood.* | grep -v -x -e 201 -e 503)" ]
+check "... some were refused at once (503)" grep -q -x 503 "$TMP"/flood.*
+check "... some signed in" grep -q -x 201 "$TMP"/flood.*
+check "a request during the flood was served (healthz 200 in under a second)" [ "$HZ" = 200 -a $(((T1 - T0) / 1000000)) -lt 1000 ]
 
 # An invitation that expired (sessions.invite_s: 600 s on the broker's clock)
 clock 600000
