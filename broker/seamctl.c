@@ -474,13 +474,18 @@ token_list_read(struct store_txn *t, void *ctx)
     return auth_token_each(t, token_print, NULL);
 }
 
-/* Reads the store in one transaction (a write transaction that writes nothing). */
+/* Calls fn in one read transaction of the store. */
 static int
 read_all(store_write_fn fn, void *ctx)
 {
     struct config *cfg = NULL;
+    struct store_txn *t;
     struct store *s = open_store(datadir(&cfg));
-    enum seam_err rc = store_write(s, fn, ctx, NULL, NULL);
+    enum seam_err rc = store_read_begin(s, &t);
+    if (rc == SEAM_OK) {
+        rc = fn(t, ctx);
+        store_read_end(t);
+    }
     store_close(s);
     config_free(cfg);
     if (rc != SEAM_OK)
