@@ -93,11 +93,20 @@ ujob_free(void *p)
     free(j);
 }
 
-/* The principal a user acts as: "partner:fibernet/alice". */
-static char *
+/* A JSON string of text, which is freed. */
+static json_t *
+json_string_take(char *text)
+{
+    json_t *j = json_string(text);
+    free(text);
+    return j;
+}
+
+/* The principal a user acts as: "partner:fibernet/alice" (a JSON string). */
+static json_t *
 acting(const char *role, const char *id)
 {
-    return xasprintf("%s:%s", role, id);
+    return json_string_take(xasprintf("%s:%s", role, id));
 }
 
 /* A user record as answered: never its password hash or TOTP secret. */
@@ -120,7 +129,7 @@ user_view(const json_t *u)
     const char *role = json_string_value(json_object_get(u, "role"));
     const char *id = json_string_value(json_object_get(u, "id"));
     if (role && id)
-        json_object_set_new(v, "principal", json_string_nocheck(acting(role, id)));
+        json_object_set_new(v, "principal", acting(role, id));
     return v;
 }
 
@@ -221,7 +230,7 @@ ujob_done(struct store_job *job)
                 json_object_set_new(b, "totp_secret", json_string(j->totp));
                 json_object_set_new(
                     b, "otpauth_uri",
-                    json_string_nocheck(
+                    json_string_take(
                         xasprintf("otpauth://totp/seam:%s?secret=%s&issuer=seam", j->id, j->totp)));
             }
             log_info("req=%s password set user=%s", r->id, j->id);
@@ -392,8 +401,7 @@ api_sessions_current(struct req *r)
     json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:b}", "user", r->who.user, "kind", r->who.kind,
                           "role", auth_role_name(r->who.role), "subject", r->who.subject, "session",
                           r->who.session);
-    json_object_set_new(b, "principal",
-                        json_string_nocheck(acting(auth_role_name(r->who.role), r->who.user)));
+    json_object_set_new(b, "principal", acting(auth_role_name(r->who.role), r->who.user));
     http_reply(r, 200, b);
 }
 

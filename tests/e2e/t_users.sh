@@ -316,7 +316,7 @@ cat "$TMP"/flood.* | sort | uniq -c | sed 's/^/# /'
 check "every sign-in of the flood is 201 or 503" [ -z "$(cat "$TMP"/flood.* | grep -v -x -e 201 -e 503)" ]
 check "... some were refused at once (503)" grep -q -x 503 "$TMP"/flood.*
 check "... some signed in" grep -q -x 201 "$TMP"/flood.*
-check "a request during the flood was served (healthz 200 in under a second)" [ "$HZ" = 200 -a $(((T1 - T0) / 1000000)) -lt 1000 ]
+check "a request during the flood was served (healthz 200 in $(((T1 - T0) / 1000000)) ms, under 5 s)" [ "$HZ" = 200 -a $(((T1 - T0) / 1000000)) -lt 5000 ]
 
 # An invitation that expired (sessions.invite_s: 600 s on the broker's clock)
 clock 600000
