@@ -189,6 +189,12 @@ check "the event names the agent: partner fibernet, user fibernet/alice" \
 check "the customer's events name the customer's user" \
     [ "$(jbody '[.events[].event | fromjson | select(.type == "ticket.created") | .actor.user] | join(",")')" = c1/ann ]
 body >"$TMP/ev.json"
+req GET "/v1/tickets/$T1" "$LEAD"
+check "the lead's view names the agent on the acknowledgement's timeline entry" \
+    [ "$(jbody '[.timeline[] | select(.type == "assignment.acknowledged") | .by] | join(",")')" = fibernet/alice ]
+check "... and the customer's user on the filing" [ "$(jbody '.timeline[0].by')" = c1/ann ]
+sreq GET "/v1/tickets/$T1" "$ANN_SID" ""
+check "the customer's view names no user" [ "$(jbody '[.timeline[] | has("by")] | any')" = false ]
 check "the evidence verifies offline" ctl verify-evidence "$TMP/ev.json" --key "$TMP/data/broker.pub"
 req GET "/v1/tickets/$T2/evidence" "$LEAD"
 check "events without a user (bearer tokens) keep their shape" [ "$(jbody '[.events[].event | fromjson | .actor | has("user")] | any')" = false ]
