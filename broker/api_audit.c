@@ -34,6 +34,18 @@ period_or_reply(struct req *r, struct audit_period *p)
         }
     }
     p->partner = http_query(r, "partner");
+    if (r->who.role == ROLE_PARTNER) {
+        /* A partner's supervisor: its own company's figures, never another's. */
+        if (strcmp(r->who.kind, "supervisor") != 0) {
+            http_error(r, E_NOT_FOUND, "no such resource for this principal", NULL);
+            return -1;
+        }
+        if (p->partner != NULL && strcmp(p->partner, r->who.subject) != 0) {
+            http_error(r, E_NOT_FOUND, "no such partner for this principal", "partner");
+            return -1;
+        }
+        p->partner = r->who.subject;
+    }
     if (p->partner && strcmp(p->partner, r->cfg->lead.id) != 0 &&
         config_partner_find(r->cfg, p->partner) == NULL) {
         http_error(r, E_BAD_PARAMETER, "no such partner", "partner");

@@ -88,8 +88,15 @@ auth_check(struct store_txn *t, const char *authorization, struct principal *out
         id == NULL || auth_role_parse(role) < 0 || strlen(subject) >= sizeof(p.subject) ||
         sodium_memcmp(id, want_id, 16) != 0)
         goto out;
+    memset(&p, 0, sizeof(p));
     p.role = (enum role)auth_role_parse(role);
     snprintf(p.subject, sizeof(p.subject), "%s", subject);
+    const char *user = json_string_value(json_object_get(rec, "user"));
+    if (user != NULL) { /* issued to a user: http.c checks the user is still active */
+        if (strlen(user) >= sizeof(p.user))
+            goto out;
+        snprintf(p.user, sizeof(p.user), "%s", user);
+    }
     memcpy(p.token_id, want_id, sizeof(want_id));
     *out = p;
     rc = SEAM_OK;
@@ -99,8 +106,8 @@ out:
 }
 
 enum seam_err
-auth_token_issue(struct store_txn *t, enum role role, const char *subject, char **token,
-                 char token_id[17])
+auth_token_issue(struct store_txn *t, enum role role, const char *subject, const char *user,
+                 char **token, char token_id[17])
 {
     uint8_t raw[32], h[32];
     char b64[64], ts[32];
@@ -114,6 +121,8 @@ auth_token_issue(struct store_txn *t, enum role role, const char *subject, char 
     format_time_ms(now_ms(), ts);
     json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "id", token_id, "role", auth_role_name(role),
                             "subject", subject, "created_at", ts);
+    if (user != NULL)
+        json_object_set_new(rec, "user", json_string(user));
     char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(rec);
     enum seam_err rc = store_put(t, DB_TOKENS, h, 32, text, strlen(text), STORE_NOOVERWRITE);
@@ -180,6 +189,30 @@ auth_token_revoke(struct store_txn *t, const char *id_or_token)
     rc = store_put(t, DB_TOKENS, f.key, 32, text, strlen(text), 0);
     free(text);
     return rc;
+}
+
+struct token_each {
+    auth_token_fn fn;
+    void *ctx;
+};
+
+static int
+token_one(void *ctx, struct store_val k, struct store_val v)
+{
+    struct token_each *e = ctx;
+    (void)k;
+    json_t *rec = json_loadb(v.data, v.len, 0, NULL);
+    if (rec != NULL)
+        e->fn(e->ctx, rec);
+    json_decref(rec);
+    return 0;
+}
+
+enum seam_err
+auth_token_each(struct store_txn *t, auth_token_fn fn, void *ctx)
+{
+    struct token_each e = {fn, ctx};
+    return store_scan(t, DB_TOKENS, NULL, 0, 0, token_one, &e);
 }
 
 /* ---- partners' request signatures ---- */

@@ -110,6 +110,7 @@ const char *const config_section_paths[CONFIG_SECTION_COUNT] = {
     [CONFIG_PARTNER_DELIVERY] = "$.partners[].delivery",
     [CONFIG_SLA_TARGET] = "$.sla_policies.*.targets.*",
     [CONFIG_RULE] = "$.rules[]",
+    [CONFIG_SESSIONS] = "$.sessions",
 };
 
 static const char *
@@ -163,6 +164,17 @@ const struct config_setting config_settings[] = {
     {CONFIG_SLA_TARGET, "resolve_minutes", 0, 1, 5256000, AT(config_target, resolve_minutes),
      .required = 1},
     {CONFIG_RULE, "rank", 0, -1000, 1000, AT(config_rule, rank)},
+    {CONFIG_SESSIONS, "idle_s", 1800, 10, 86400, AT(config, session_idle_s)},
+    {CONFIG_SESSIONS, "absolute_s", 43200, 60, 2592000, AT(config, session_absolute_s)},
+    {CONFIG_SESSIONS, "invite_s", 604800, 60, 2592000, AT(config, invite_s)},
+    {CONFIG_SESSIONS, "reset_s", 3600, 60, 604800, AT(config, reset_s)},
+    {CONFIG_SESSIONS, "max_failures", 5, 1, 1000, AT(config, signin_max_failures)},
+    {CONFIG_SESSIONS, "max_failures_per_address", 20, 1, 100000,
+     AT(config, signin_max_failures_per_address)},
+    {CONFIG_SESSIONS, "lockout_s", 60, 1, 3600, AT(config, signin_lockout_s)},
+    {CONFIG_SESSIONS, "hash_concurrency", 1, 1, 64, AT(config, signin_hash_concurrency)},
+    {CONFIG_SESSIONS, "totp_staff", 0, 0, 1, AT(config, totp_staff)},
+    {CONFIG_SESSIONS, "cookie_secure", 1, 0, 1, AT(config, cookie_secure)},
 };
 const size_t config_nsettings = sizeof(config_settings) / sizeof(config_settings[0]);
 
@@ -1315,6 +1327,7 @@ static const struct field top_tail[] = {{"calendars", T_OBJECT, 1},
                                         {"tls", T_OBJECT, 0},
                                         {"trusted_proxies", T_ARRAY, 0},
                                         {"mail", T_OBJECT, 0},
+                                        {"sessions", T_OBJECT, 0},
                                         {NULL, 0, 0}};
 
 /* Whether key names one of the top level's sections (never a fact's vocabulary). */
@@ -1695,6 +1708,11 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     load_metrics(c, cf, json_object_get(root, "metrics"));
     load_tls(c, cf, root);
     load_mail(c, cf, json_object_get(root, "mail"));
+    static const struct field no_fields[] = {{NULL, 0, 0}};
+    settings_default(CONFIG_SESSIONS, cf);
+    json_t *sess = json_object_get(root, "sessions");
+    if (sess != NULL && check_section(c, sess, "$.sessions", no_fields, CONFIG_SESSIONS) == 0)
+        load_settings(c, CONFIG_SESSIONS, sess, "$.sessions", cf);
 
     /* Push delivery; by default the Standard Webhooks retry schedule. */
     static const int64_t standard[] = {0,       5000,     300000,   1800000,

@@ -241,4 +241,27 @@ customer_by_email(struct store_txn *t, const char *email, char id[64])
     memcpy(id, v.data, v.len);
     id[v.len] = '\0';
     return SEAM_OK;
+
+struct customer_each_ctx {
+    customer_each_fn fn;
+    void *ctx;
+};
+
+static int
+customer_each_one(void *ctx, struct store_val k, struct store_val v)
+{
+    struct customer_each_ctx *e = ctx;
+    (void)k;
+    json_t *rec = json_loadb(v.data, v.len, 0, NULL);
+    if (json_is_object(rec))
+        e->fn(e->ctx, rec);
+    json_decref(rec);
+    return 0;
+}
+
+enum seam_err
+customer_each(struct store_txn *t, customer_each_fn fn, void *ctx)
+{
+    struct customer_each_ctx e = {fn, ctx};
+    return store_scan(t, DB_CUSTOMERS, NULL, 0, 0, customer_each_one, &e);
 }

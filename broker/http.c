@@ -36,6 +36,7 @@
 #include "scheduler.h"
 #include "sla.h"
 #include "ticket.h"
+#include "users.h"
 
 /* The face of one server: libmicrohttpd's daemon and the watchdog thread. */
 struct http {
@@ -703,6 +704,12 @@ http_query_each(struct req *r, http_query_fn fn, void *ctx)
 }
 
 const char *
+http_cookie_value(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *
 http_header_value(struct req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
@@ -1307,6 +1314,93 @@ client_address(struct req *r)
     addr16_text(a, r->client, sizeof(r->client));
 }
 
+/*
+ * Who asks: a bearer token (auth.h), or else a session cookie (users.h).
+ * A token issued to a user, and a session, work while the user is active.
+ * A session's request that may change something (any method but GET and
+ * HEAD) must echo the session's CSRF token in X-CSRF-Token and come from
+ * this origin (Origin: the scheme and Host the request was sent to). 0, or
+ * -1 after replying.
+ */
+static int
+authenticate_or_reply(struct req *r)
+{
+    struct store_txn *t;
+    struct session_info info = {.stale = 0};
+    const struct config *cfg = r->cfg;
+    const char *authz =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *sid = authz == NULL
+                          ? MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SESSION_COOKIE)
+                          : NULL;
+    enum seam_err rc = store_read_begin(r->srv->store, &t);
+    if (rc != SEAM_OK) {
+        http_error_from(r, rc, "auth read");
+        return -1;
+    }
+    if (sid != NULL) {
+        rc = users_session_check(t, sid, (int64_t)cfg->session_idle_s * 1000,
+                                 (int64_t)cfg->session_absolute_s * 1000, &r->who, &info);
+    } else {
+        rc = auth_check(t, authz, &r->who);
+        if (rc == SEAM_OK && r->who.user[0] != '\0')
+            rc = users_principal_check(t, &r->who);
+    }
+    store_read_end(t);
+    if (rc == SEAM_ENOTFOUND) {
+        http_error(r, E_UNAUTHORIZED, NULL, NULL);
+        return -1;
+    }
+    if (rc != SEAM_OK) { /* the store failed: no reason to doubt the credential */
+        http_error_from(r, rc, "auth read");
+        return -1;
+    }
+    r->authed = 1;
+    if ((r->ep->roles & r->who.role) == 0) {
+        http_error(r, E_NOT_FOUND, "no such resource for this principal", NULL);
+        return -1;
+    }
+    if (r->who.session && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        const char *csrf = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+        if (csrf == NULL || strlen(csrf) != 64 || sodium_memcmp(csrf, info.csrf, 64) != 0) {
+            log_info("req=%s user=%s refused: no or wrong X-CSRF-Token", r->id, r->who.user);
+            http_error(r, E_CSRF, NULL, "X-CSRF-Token");
+            return -1;
+        }
+        if (http_origin_ok(r, 1) != 0) {
+            log_info("req=%s user=%s refused: Origin missing or not this site's", r->id,
+                     r->who.user);
+            http_error(r, E_CSRF, NULL, "Origin");
+            return -1;
+        }
+    }
+    if (info.stale)
+        users_session_touch_submit(r->srv->store, info.key);
+    return 0;
+}
+
+int
+http_origin_ok(struct req *r, int required)
+{
+    const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (origin == NULL)
+        return required ? -1 : 0;
+    if (host == NULL)
+        return -1;
+    const char *rest = strncmp(origin, "https://", 8) == 0  ? origin + 8
+                       : strncmp(origin, "http://", 7) == 0 ? origin + 7
+                                                            : NULL;
+    return rest != NULL && strcasecmp(rest, host) == 0 ? 0 : -1;
+}
+
+int
+http_client_address(struct req *r, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", r->client[0] != '\0' ? r->client : "-");
+    return strcmp(out, "-") == 0 ? -1 : 0;
+}
+
 /* First call: route, authenticate, check media type and declared length. */
 static void
 req_begin(struct req *r, const char *method, const char *url, const char *version)
@@ -1339,31 +1433,8 @@ req_begin(struct req *r, const char *method, const char *url, const char *versio
             http_error(r, E_NOT_FOUND, "no such endpoint", NULL);
         return;
     }
-    if (r->ep->roles != ROLE_PUBLIC) {
-        struct store_txn *t;
-        const char *authz =
-            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        enum seam_err rc = store_read_begin(r->srv->store, &t);
-        if (rc != SEAM_OK) {
-            http_error_from(r, rc, "auth read");
-            return;
-        }
-        rc = auth_check(t, authz, &r->who);
-        store_read_end(t);
-        if (rc == SEAM_ENOTFOUND) {
-            http_error(r, E_UNAUTHORIZED, NULL, NULL);
-            return;
-        }
-        if (rc != SEAM_OK) { /* the store failed: no reason to doubt the token */
-            http_error_from(r, rc, "auth read");
-            return;
-        }
-        r->authed = 1;
-        if ((r->ep->roles & r->who.role) == 0) {
-            http_error(r, E_NOT_FOUND, "no such resource for this principal", NULL);
-            return;
-        }
-    }
+    if (r->ep->roles != ROLE_PUBLIC && authenticate_or_reply(r) != 0)
+        return;
     if (r->ep->flags & EP_BODY) {
         const char *ct =
             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -1757,10 +1828,13 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         r->status = 499; /* the client went away first */
     count_request(r);
     log_path(r->path, path, sizeof(path));
-    log_access("req=%s client=%s method=%s path=%s status=%d us=%lld who=%s:%s%s", r->id,
+    log_access("req=%s client=%s method=%s path=%s status=%d us=%lld who=%s:%s%s%s", r->id,
                r->client[0] ? r->client : "-", r->method, path, r->status,
                (long long)(mono_us() - r->start_us), r->authed ? auth_role_name(r->who.role) : "-",
-               r->authed ? r->who.subject : "-",
+               r->authed && r->who.user[0] ? r->who.user
+               : r->authed                 ? r->who.subject
+                                           : "-",
+               r->authed && r->who.session ? " session=1" : "",
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     req_free(r);
     *con_cls = NULL;

@@ -166,8 +166,10 @@ ticket_free(struct ticket *t)
         extra_free(a->extra, a->nextra);
     }
     free(t->assignments);
-    for (size_t i = 0; i < t->ntimeline; i++)
+    for (size_t i = 0; i < t->ntimeline; i++) {
         free(t->timeline[i].text);
+        free(t->timeline[i].by);
+    }
     free(t->timeline);
     free(t->e2e.policy);
     free(t->tmf);

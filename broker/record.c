@@ -483,6 +483,8 @@ rd_entry(struct json_read *r, struct timeline_entry *e)
             seen |= 8;
         } else if (KEY(k, "text"))
             ok = rd_str(r, &e->text);
+        else if (KEY(k, "by")) /* format 3 on */
+            ok = rd_str(r, &e->by);
         if (!ok) {
             r->err = 1;
             return 0;
@@ -965,6 +967,8 @@ wr_entry(struct json_arr *arr, const struct timeline_entry *e)
 {
     struct json_obj o = JSON_OBJ_INIT;
     wr_time(&o, "at", e->at);
+    if (e->by)
+        json_obj_str(&o, "by", e->by);
     json_obj_str(&o, "status", ticket_statuses[e->status].name);
     if (e->text)
         json_obj_str(&o, "text", e->text);
@@ -1334,6 +1338,16 @@ record_format_stamp(struct store *s)
     return store_write(s, format_stamp, NULL, NULL, NULL);
 }
 
+/* Records RECORD_FORMAT as the store's format. */
+static enum seam_err
+format_set(struct store_txn *t, void *arg)
+{
+    char f[16];
+    (void)arg;
+    int fl = snprintf(f, sizeof(f), "%u", RECORD_FORMAT);
+    return store_put(t, DB_META, META_FORMAT, strlen(META_FORMAT), f, (size_t)fl, 0);
+}
+
 enum seam_err
 record_migrate(struct store *s, size_t batch, uint64_t *migrated)
 {
@@ -1352,6 +1366,13 @@ record_migrate(struct store *s, size_t batch, uint64_t *migrated)
     }
     if (format == RECORD_FORMAT)
         return SEAM_OK;
+    if (format == 2) { /* format 3 only adds what 2's records lack: nothing to rewrite */
+        rc = store_write(s, format_set, NULL, NULL, NULL);
+        if (rc == SEAM_OK)
+            log_info("migrate: the store is at format %u (from 2: no record rewritten)",
+                     RECORD_FORMAT);
+        return rc;
+    }
     m.batch = batch > 0 ? batch : 2000;
     m.ids = xmalloc((m.batch + 1) * sizeof(*m.ids));
     log_info("migrate: format %u to %u, %llu tickets, %zu a transaction", format, RECORD_FORMAT,

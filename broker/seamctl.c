@@ -36,6 +36,7 @@
 #include "store.h"
 #include "ticket.h"
 #include "sla.h"
+#include "users.h"
 
 static const char *opt_datadir, *opt_config;
 
@@ -57,6 +58,11 @@ static const char usage_text[] =
     "  customer add ID --name N --bundle B --region R [--contact C]\n"
     "  token issue --role customer|partner|lead|auditor --subject ID\n"
     "  token revoke TOKEN_ID|TOKEN\n"
+    "  token list                    every token: id, role, subject, user, state\n"
+    "  customer list                 every customer record\n"
+    "  user add SUBJECT/NAME --kind K   a user of a principal (then user invite)\n"
+    "  user list [--subject S]       the users, or one principal's\n"
+    "  user disable|invite|reset SUBJECT/NAME   disable, or print a one-time link\n"
     "  verify                        check every event, chain, leaf and checkpoint\n"
     "  migrate                       bring the store's records to this build's format\n"
     "  backup DIR                    hot, compacted copy of the store and keys into DIR\n"
@@ -328,6 +334,25 @@ customer_change(int argc, char **argv, const char *u)
     return 0;
 }
 
+static void
+customer_print(void *ctx, const json_t *c)
+{
+    (void)ctx;
+    printf("%s %s %s %s\n", json_string_value(json_object_get(c, "id")),
+           json_string_value(json_object_get(c, "bundle")),
+           json_string_value(json_object_get(c, "region")),
+           json_string_value(json_object_get(c, "name")));
+}
+
+static enum seam_err
+customer_list_read(struct store_txn *t, void *ctx)
+{
+    (void)ctx;
+    return customer_each(t, customer_print, NULL);
+}
+
+static int read_all(store_write_fn fn, void *ctx);
+
 static int
 cmd_customer(int argc, char **argv)
 {
@@ -336,15 +361,19 @@ cmd_customer(int argc, char **argv)
         "--region REGION [--contact CONTACT] [--fact NAME=VALUE]...\n"
         "       seamctl [-d DATADIR] [-c CONFIG] customer update ID [--bundle BUNDLE] "
         "[--region REGION] [--contact CONTACT] [--fact NAME=VALUE]...\n"
+        "       seamctl [-d DATADIR] customer list\n"
         "Adds or changes a customer: the bundle, region and other facts of the customer\n"
         "record ($.facts with source record or either) its complaints are routed by.\n"
-        "Tickets keep what they were filed with; a reopened ticket is routed anew.\n";
+        "Tickets keep what they were filed with; a reopened ticket is routed anew.\n"
+        "list prints one customer a line: id, bundle, region, name.\n";
     static const char *const flags[] = {"--name",    "--bundle", "--region",
                                         "--contact", "--fact",   NULL};
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
         return 0;
     }
+    if (argc == 1 && strcmp(argv[0], "list") == 0)
+        return read_all(customer_list_read, NULL);
     if (argc < 2 || (strcmp(argv[0], "add") != 0 && strcmp(argv[0], "update") != 0))
         usage_die(u);
     check_args(argc - 1, argv + 1, flags, 1, u);
@@ -402,6 +431,23 @@ token_write(struct store_txn *t, void *ctx)
     struct token_args *a = ctx;
     if (a->revoke)
         return auth_token_revoke(t, a->revoke);
+    free(a->token);
+    a->token = NULL;
+    if (strchr(a->subject, '/') != NULL) { /* a user's: its principal is the token's */
+        json_t *u = NULL;
+        enum seam_err rc = users_load(t, a->subject, &u);
+        if (rc != SEAM_OK)
+            return rc == SEAM_ENOTFOUND ? SEAM_ECONFLICT : rc;
+        const char *role = json_string_value(json_object_get(u, "role"));
+        int same = role != NULL && auth_role_parse(role) == (int)a->role &&
+                   json_object_get(u, "disabled_at") == NULL;
+        char subject[64];
+        snprintf(subject, sizeof(subject), "%s", json_string_value(json_object_get(u, "subject")));
+        json_decref(u);
+        if (!same)
+            return SEAM_EINVAL;
+        return auth_token_issue(t, a->role, subject, a->subject, &a->token, a->id);
+    }
     if (a->role == ROLE_CUSTOMER) {
         json_t *c = NULL;
         enum seam_err rc = customer_load(t, a->subject, &c);
@@ -409,9 +455,51 @@ token_write(struct store_txn *t, void *ctx)
         if (rc != SEAM_OK)
             return rc;
     }
-    free(a->token);
-    a->token = NULL;
-    return auth_token_issue(t, a->role, a->subject, &a->token, a->id);
+    return auth_token_issue(t, a->role, a->subject, NULL, &a->token, a->id);
+}
+
+static void
+token_print(void *ctx, const json_t *tk)
+{
+    (void)ctx;
+    const char *user = json_string_value(json_object_get(tk, "user"));
+    printf("%s %s %s %s %s %s\n", json_string_value(json_object_get(tk, "id")),
+           json_string_value(json_object_get(tk, "role")),
+           json_string_value(json_object_get(tk, "subject")), user ? user : "-",
+           json_string_value(json_object_get(tk, "created_at")),
+           json_object_get(tk, "revoked_at") ? "revoked" : "active");
+}
+
+static enum seam_err
+token_list_read(struct store_txn *t, void *ctx)
+{
+    (void)ctx;
+    return auth_token_each(t, token_print, NULL);
+}
+
+/* Calls fn in one read transaction of the store. */
+static int
+read_all(store_write_fn fn, void *ctx)
+{
+    struct config *cfg = NULL;
+    struct store_txn *t;
+    struct store *s = open_store(datadir(&cfg));
+    enum seam_err rc = store_read_begin(s, &t);
+    if (rc == SEAM_OK) {
+        rc = fn(t, ctx);
+        store_read_end(t);
+    }
+    store_close(s);
+    config_free(cfg);
+    if (rc != SEAM_OK)
+        die("cannot read the store: %s", seam_strerror(rc));
+    return 0;
+}
+
+static int
+token_list(void)
+{
+    return read_all(token_list_read, NULL);
 }
 
 static int
@@ -421,8 +509,11 @@ cmd_token(int argc, char **argv)
         "usage: seamctl [-d DATADIR] token issue --role customer|partner|lead|auditor --subject "
         "ID\n"
         "       seamctl [-d DATADIR] token revoke TOKEN_ID|TOKEN\n"
+        "       seamctl [-d DATADIR] token list\n"
         "issue prints the new token alone on stdout (it is shown once; only its hash is kept)\n"
-        "and its id on stderr. revoke takes the id or the token itself.\n";
+        "and its id on stderr. A subject SUBJECT/NAME issues it to that user (whose role it\n"
+        "must be): the events of its requests name the user. revoke takes the id or the\n"
+        "token itself. list prints one token a line: id, role, subject, user, created, state.\n";
     static const char *const flags[] = {"--role", "--subject", NULL};
     struct config *cfg = NULL;
     struct token_args a = {0};
@@ -432,6 +523,11 @@ cmd_token(int argc, char **argv)
     }
     if (argc < 1)
         usage_die(u);
+    if (strcmp(argv[0], "list") == 0) {
+        if (argc != 1)
+            usage_die(u);
+        return token_list();
+    }
     if (strcmp(argv[0], "issue") == 0) {
         check_args(argc - 1, argv + 1, flags, 0, u);
         const char *role = flag(argc, argv, "--role", u);
@@ -442,9 +538,13 @@ cmd_token(int argc, char **argv)
         if (r < 0)
             die("unknown role \"%s\" (customer, partner, lead, auditor)", role);
         a.role = (enum role)r;
-        if (a.subject[0] == '\0' || strlen(a.subject) > 63)
+        char us[64], un[USER_NAME_MAX + 1];
+        int is_user = strchr(a.subject, '/') != NULL;
+        if (is_user && users_id_split(a.subject, us, un) != 0)
+            die("a user is SUBJECT/NAME: the principal's id, then 1-32 of a-z 0-9 . - _");
+        if (!is_user && (a.subject[0] == '\0' || strlen(a.subject) > 63))
             die("subject must be 1 to 63 bytes");
-        if (a.role == ROLE_PARTNER) {
+        if (a.role == ROLE_PARTNER && !is_user) {
             struct config *pc = load_config(1);
             if (config_partner_find(pc, a.subject) == NULL)
                 die("no partner \"%s\" in %s", a.subject, pc->path);
@@ -471,6 +571,10 @@ cmd_token(int argc, char **argv)
     }
     if (rc == SEAM_ENOTFOUND)
         die("no customer \"%s\": add it with 'seamctl customer add' first", a.subject);
+    if (rc == SEAM_ECONFLICT)
+        die("no user \"%s\": add it with 'seamctl user add' first", a.subject);
+    if (rc == SEAM_EINVAL)
+        die("user \"%s\" is disabled or not of role %s", a.subject, auth_role_name(a.role));
     if (rc != SEAM_OK)
         die("cannot issue the token: %s", seam_strerror(rc));
     fprintf(stderr, "token id %s for %s %s\n", a.id, auth_role_name(a.role), a.subject);
@@ -1088,6 +1192,149 @@ cmd_verify_evidence(int argc, char **argv)
     return 0;
 }
 
+/* ---- users ---- */
+
+struct user_args {
+    const struct config *cfg;
+    const char *op, *id, *kind, *subject;
+    int64_t ttl_ms;
+    char *link;
+};
+
+static void
+user_print(void *ctx, const json_t *u)
+{
+    (void)ctx;
+    const char *state = json_object_get(u, "disabled_at") ? "disabled"
+                        : json_object_get(u, "password")  ? "active"
+                                                          : "invited";
+    printf("%s %s %s %s%s %s\n", json_string_value(json_object_get(u, "id")),
+           json_string_value(json_object_get(u, "role")),
+           json_string_value(json_object_get(u, "kind")), state,
+           json_object_get(u, "totp") ? " totp" : "",
+           json_string_value(json_object_get(u, "created_at")));
+}
+
+static enum seam_err
+user_write(struct store_txn *t, void *ctx)
+{
+    struct user_args *a = ctx;
+    enum seam_err rc;
+    free(a->link);
+    a->link = NULL;
+    if (strcmp(a->op, "list") == 0)
+        return users_each(t, a->subject, user_print, NULL);
+    if (strcmp(a->op, "disable") == 0)
+        return users_disable(t, a->id);
+    if (strcmp(a->op, "add") == 0) {
+        if (users_kind_role(a->kind) == ROLE_CUSTOMER) {
+            char subject[64], name[USER_NAME_MAX + 1];
+            json_t *c = NULL;
+            if (users_id_split(a->id, subject, name) != 0)
+                return SEAM_EINVAL;
+            rc = customer_load(t, subject, &c);
+            json_decref(c);
+            if (rc != SEAM_OK)
+                return rc == SEAM_ENOTFOUND ? SEAM_ECONFLICT : rc;
+        }
+        return users_add(t, a->id, a->kind);
+    }
+    return users_link_new(t, a->id, strcmp(a->op, "invite") == 0 ? "invite" : "reset", a->ttl_ms,
+                          &a->link);
+}
+
+static int
+cmd_user(int argc, char **argv)
+{
+    static const char u[] =
+        "usage: seamctl [-d DATADIR] [-c CONFIG] user add SUBJECT/NAME --kind KIND\n"
+        "       seamctl [-d DATADIR] user list [--subject SUBJECT]\n"
+        "       seamctl [-d DATADIR] user disable SUBJECT/NAME\n"
+        "       seamctl [-d DATADIR] [-c CONFIG] user invite|reset SUBJECT/NAME\n"
+        "A user belongs to one principal: a customer record (KIND customer), a partner\n"
+        "(agent, supervisor), the lead company (desk, manager) or an audit firm (auditor).\n"
+        "invite and reset print a one-time link (the secret a person sets a password\n"
+        "with, POST /v1/password), valid sessions.invite_s or sessions.reset_s seconds.\n"
+        "disable ends the user's sessions and tokens at their next request.\n"
+        "list prints one user a line: id, role, kind, state (invited, active, disabled),\n"
+        "totp when enrolled, created.\n";
+    static const char *const add_flags[] = {"--kind", NULL};
+    static const char *const list_flags[] = {"--subject", NULL};
+    static const char *const no_flags[] = {NULL};
+    struct config *cfg = NULL;
+    struct user_args a = {0};
+    char subject[64], name[USER_NAME_MAX + 1];
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc < 1)
+        usage_die(u);
+    a.op = argv[0];
+    if (strcmp(a.op, "list") == 0) {
+        check_args(argc - 1, argv + 1, list_flags, 0, u);
+        a.subject = flag(argc, argv, "--subject", u);
+        return read_all(user_write, &a);
+    }
+    if (strcmp(a.op, "add") == 0) {
+        check_args(argc - 1, argv + 1, add_flags, 1, u);
+        a.kind = flag(argc, argv, "--kind", u);
+    } else if (strcmp(a.op, "disable") == 0 || strcmp(a.op, "invite") == 0 ||
+               strcmp(a.op, "reset") == 0) {
+        check_args(argc - 1, argv + 1, no_flags, 1, u);
+    } else {
+        usage_die(u);
+    }
+    a.id = argv[1];
+    if (users_id_split(a.id, subject, name) != 0)
+        die("a user is SUBJECT/NAME: the principal's id (1-63 of A-Z a-z 0-9 . - _), then 1-32 "
+            "of a-z 0-9 . - _");
+    if (strcmp(a.op, "add") == 0) {
+        enum role role = users_kind_role(a.kind);
+        if (role == 0)
+            die("unknown kind \"%s\" (customer, agent, supervisor, desk, manager, auditor)",
+                a.kind ? a.kind : "");
+        struct config *pc = load_config(1);
+        if (role == ROLE_PARTNER && config_partner_find(pc, subject) == NULL)
+            die("no partner \"%s\" in %s", subject, pc->path);
+        if (role == ROLE_LEAD && strcmp(pc->lead.id, subject) != 0)
+            die("the lead's users belong to \"%s\" (the lead in %s)", pc->lead.id, pc->path);
+        config_free(pc);
+    }
+    if (strcmp(a.op, "invite") == 0 || strcmp(a.op, "reset") == 0) {
+        struct config *pc = load_config(0);
+        unsigned s = pc == NULL                    ? (strcmp(a.op, "invite") == 0 ? 604800 : 3600)
+                     : strcmp(a.op, "invite") == 0 ? pc->invite_s
+                                                   : pc->reset_s;
+        a.ttl_ms = (int64_t)s * 1000;
+        config_free(pc);
+    }
+    struct store *s = open_store(datadir(&cfg));
+    enum seam_err rc = store_write(s, user_write, &a, NULL, NULL);
+    store_close(s);
+    config_free(cfg);
+    if (rc == SEAM_EEXIST)
+        die("user \"%s\" exists already", a.id);
+    if (rc == SEAM_ENOTFOUND)
+        die("no user \"%s\"", a.id);
+    if (rc == SEAM_ECONFLICT)
+        die(strcmp(a.op, "add") == 0 ? "no customer \"%s\": add it with 'seamctl customer add' "
+                                       "first"
+                                     : "user \"%s\" is disabled",
+            strcmp(a.op, "add") == 0 ? subject : a.id);
+    if (rc != SEAM_OK)
+        die("cannot change the user: %s", seam_strerror(rc));
+    if (a.link != NULL) {
+        printf("%s\n", a.link);
+        fprintf(stderr, "a one-time %s link for %s (shown once)\n", a.op, a.id);
+        sodium_memzero(a.link, strlen(a.link));
+        free(a.link);
+    } else {
+        printf("%s\n", a.id);
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1139,7 +1386,8 @@ main(int argc, char **argv)
                 {"verify", cmd_verify},     {"backup", cmd_backup},
                 {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence},
                 {"rules", cmd_rules},       {"report", cmd_report},
-                {"migrate", cmd_migrate},   {"reload", cmd_reload}};
+                {"migrate", cmd_migrate},   {"reload", cmd_reload},
+                {"user", cmd_user}};
     for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
         if (strcmp(cmd, cmds[c].name) == 0) {
             int rc = cmds[c].fn(n, rest);

@@ -36,7 +36,8 @@ static const char *const db_names[DB_COUNT] = {"meta",        "tickets",    "eve
                                                "assignments", "queues",     "outbox",
                                                "outbox_due",  "due",        "sigs",
                                                "sigs_due",    "sig_counts", "sla_agg",
-                                               "sla_contrib", "index",      "index_of"};
+                                               "sla_contrib", "index",      "index_of",
+                                               "users",       "sessions",   "links"};
 
 struct store {
     MDB_env *env;

@@ -70,6 +70,10 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
     json_text_lit(&ev, ",\"role\":");
     const char *role = auth_role_name(who->role);
     json_text_string(&ev, role, strlen(role));
+    if (who->user[0] != '\0') { /* the acting user (users.h): events before users have none */
+        json_text_lit(&ev, ",\"user\":");
+        json_text_string(&ev, who->user, strlen(who->user));
+    }
     json_text_lit(&ev, "},\"at\":\"");
     json_text_add(&ev, at, strlen(at));
     json_text_lit(&ev, "\",\"data\":");
@@ -118,7 +122,7 @@ obj_append(struct json_text *out, struct json_obj *inner)
 
 static void
 timeline_add(struct ticket *tk, int64_t at, enum event_type type, enum visibility vis,
-             const char *text)
+             const char *text, const struct principal *who)
 {
     tk->timeline = xrealloc(tk->timeline, (tk->ntimeline + 1) * sizeof(*tk->timeline));
     struct timeline_entry *e = &tk->timeline[tk->ntimeline++];
@@ -127,6 +131,7 @@ timeline_add(struct ticket *tk, int64_t at, enum event_type type, enum visibilit
     e->status = tk->status;
     e->visibility = vis;
     e->text = text ? xstrdup(text) : NULL;
+    e->by = who->user[0] != '\0' ? xstrdup(who->user) : NULL;
 }
 
 static void
@@ -694,7 +699,7 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
             goto out;
         }
     }
-    timeline_add(&tk, now, EV_TICKET_CREATED, VIS_PUBLIC, NULL);
+    timeline_add(&tk, now, EV_TICKET_CREATED, VIS_PUBLIC, NULL, who);
     json_obj_str(&d, "customer", customer);
     json_obj_str(&d, "status", ticket_statuses[TS_ACKNOWLEDGED].name);
     json_obj_str(&d, "priority", prio);
@@ -1230,7 +1235,7 @@ apply_merge(struct act *x)
         return rc;
     }
     into.updated_at = x->now;
-    timeline_add(&into, x->now, EV_TICKET_MERGE_RECEIVED, VIS_PUBLIC, x->a->text);
+    timeline_add(&into, x->now, EV_TICKET_MERGE_RECEIVED, VIS_PUBLIC, x->a->text, x->who);
     size_t dlen;
     char *text = json_obj_finish(&d, &dlen);
     rc = ticket_event(x->t, c, &into, EV_TICKET_MERGE_RECEIVED, x->who, x->at, text, dlen);
@@ -1641,7 +1646,7 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
         goto out;
     json_obj_str(&data, "status", ticket_statuses[tk.status].name);
     tk.updated_at = x.now;
-    timeline_add(&tk, x.now, x.type, x.vis, a->text);
+    timeline_add(&tk, x.now, x.type, x.vis, a->text, who);
     size_t dlen;
     char *text = json_obj_finish(&data, &dlen);
     rc = ticket_event(t, c, &tk, x.type, who, x.at, text, dlen);

@@ -98,4 +98,14 @@ void api_audit_breaches(struct req *r);
 void api_audit_proof(struct req *r);
 void api_test_clock(struct req *r);
 
+void api_sessions_create(struct req *r);
+void api_sessions_current(struct req *r);
+void api_sessions_end(struct req *r);
+void api_sessions_end_all(struct req *r);
+void api_password_set(struct req *r);
+void api_users_list(struct req *r);
+void api_users_create(struct req *r);
+void api_users_disable(struct req *r);
+void api_users_reset(struct req *r);
+
 #endif

@@ -25,6 +25,12 @@ struct principal {
     enum role role;
     char subject[64];  /* customer id, partner id, or the lead's user */
     char token_id[17]; /* first 16 hex digits of the token hash */
+    /* The acting user (users.h), when the token was issued to one or a
+     * session signed in: "SUBJECT/NAME" and its kind; "" for a principal's
+     * own token. session: the credential was a session cookie. */
+    char user[97]; /* USER_ID_MAX + 1 */
+    char kind[16];
+    int session;
 };
 
 const char *auth_role_name(enum role r);
@@ -50,9 +56,16 @@ enum seam_err auth_partner_signature(const uint8_t pk[32], const char *header, c
                                      const char *path, const char *body, size_t len, json_t **out,
                                      const char **why) SEAM_WUR;
 
-/* In a write txn: a new token; *token (malloc'd) is the secret, shown once. */
+/*
+ * In a write txn: a new token; *token (malloc'd) is the secret, shown once.
+ * user (NULL: none) names the user (users.h) it is issued to, whose
+ * principal role and subject are.
+ */
 enum seam_err auth_token_issue(struct store_txn *t, enum role role, const char *subject,
-                               char **token, char token_id[17]) SEAM_WUR;
+                               const char *user, char **token, char token_id[17]) SEAM_WUR;
+/* Calls fn for every token record (JSON, borrowed), in hash order. */
+typedef void (*auth_token_fn)(void *ctx, const json_t *token);
+enum seam_err auth_token_each(struct store_txn *t, auth_token_fn fn, void *ctx) SEAM_WUR;
 /* Revokes by token id (16 hex digits) or by the token itself. */
 enum seam_err auth_token_revoke(struct store_txn *t, const char *id_or_token) SEAM_WUR;
 

@@ -181,6 +181,16 @@ struct config {
     size_t nmetrics_allow;
     int metrics_token;
     uint8_t metrics_token_sha256[32];
+    /* $.sessions: users' sign-in and sessions (users.h, docs/operations.md) */
+    unsigned session_idle_s;      /* a session unused this long ends */
+    unsigned session_absolute_s;  /* a session ends this long after sign-in, used or not */
+    unsigned invite_s, reset_s;   /* an invitation's, a password reset link's life */
+    unsigned signin_max_failures; /* failed sign-ins of one account before it locks */
+    unsigned signin_max_failures_per_address; /* ... of one client address */
+    unsigned signin_lockout_s;        /* the first lock's length (doubled at each failure past) */
+    unsigned signin_hash_concurrency; /* password hashes at once (more: 503) */
+    unsigned totp_staff;              /* 1: staff users sign in with a TOTP code */
+    unsigned cookie_secure;           /* 1: the session cookie is Secure (TLS in front) */
     /* push delivery */
     int64_t *retry_ms; /* delay before each try; nretry tries in all */
     size_t nretry;
@@ -246,6 +256,7 @@ enum config_section {
     CONFIG_PARTNER_DELIVERY, /* $.partners[i].delivery, into struct config_partner */
     CONFIG_SLA_TARGET,       /* $.sla_policies.ID.targets.PRIORITY, into struct config_target */
     CONFIG_RULE,             /* $.rules[i], into struct config_rule */
+    CONFIG_SESSIONS,         /* $.sessions, into struct config (users.h) */
     CONFIG_SECTION_COUNT
 };
 /* Where the section is, "[]" for every element and "*" for every key ("$.rules[]"). */

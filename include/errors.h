@@ -30,6 +30,11 @@ enum api_error {
     E_RECORD_TOO_LARGE, /* 413 the ticket's record would grow past limits.max_record_bytes */
     E_UNKNOWN_PARAM,    /* 400 a query parameter (a filter) the endpoint does not take */
     E_ADDRESS_TAKEN,    /* 409 the mail address is another customer's */
+    E_SIGNIN_FAILED,    /* 401 unknown user, wrong password or TOTP code (never which) */
+    E_CSRF,             /* 403 a session's state-changing request without its CSRF token/Origin */
+    E_SIGNIN_LOCKED,    /* 429 too many failed sign-ins for the account or the address */
+    E_LINK_INVALID,     /* 400 an invitation or reset link unknown, used or expired */
+    E_EXISTS,           /* 409 the id is taken already */
     E_COUNT
 };
 

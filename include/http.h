@@ -158,6 +158,8 @@ const char *http_query(struct req *r, const char *key);
 /* Calls fn for every query argument, in order (value NULL: a key without "="). */
 typedef void (*http_query_fn)(void *ctx, const char *key, const char *value);
 void http_query_each(struct req *r, http_query_fn fn, void *ctx);
+/* A cookie of the request, or NULL. */
+const char *http_cookie_value(struct req *r, const char *name);
 /* A header of the request (the first of that name, any case), or NULL. */
 const char *http_header_value(struct req *r, const char *name);
 
@@ -202,6 +204,14 @@ void http_suspend(struct req *r);
 void http_resume(struct req *r);
 /* Resumes the request; finish then builds the answer on the request's own thread. */
 void http_resume_to(struct req *r, void (*finish)(struct req *r));
+
+/*
+ * 0 if the request's Origin names the scheme and Host it was sent to (or,
+ * unless required, it has none); else -1.
+ */
+int http_origin_ok(struct req *r, int required);
+/* The client's address as text (out: at least 46 bytes): 0, or -1 ("" then). */
+int http_client_address(struct req *r, char *out, size_t cap);
 
 /* 0 if the client may read /metrics (metrics.allow, metrics.token_sha256); else -1 after 403. */
 int http_metrics_access_or_reply(struct req *r);

@@ -97,10 +97,12 @@ int record_time_parse(const char *s, size_t n, int64_t *ms);
 
 /*
  * The store's record format: DB_META "format" (absent: 1, the records of
- * the broker before this module; 2: records re-encoded by this module).
+ * the broker before this module; 2: records re-encoded by this module; 3:
+ * timeline entries may name the acting user, "by", which a build of format
+ * 2 cannot read: a store of format 2 is stamped 3 without a rewrite).
  * SEAM_ECORRUPT if the value is not a number.
  */
-#define RECORD_FORMAT 2
+#define RECORD_FORMAT 3
 enum seam_err record_format_get(struct store_txn *t, unsigned *format) SEAM_WUR;
 
 /*

@@ -48,6 +48,9 @@ enum store_db {
     DB_SLA_CONTRIB,  /* ticket id -> its last contribution to DB_SLA_AGG */
     DB_INDEX,        /* attribute byte || value || 0 || packed ticket id -> "" (index.h) */
     DB_INDEX_OF,     /* ticket id -> its index keys, sorted, each with its NUL (index.h) */
+    DB_USERS,        /* user id (SUBJECT/NAME) -> user record (JSON, users.h) */
+    DB_SESSIONS,     /* BLAKE2b-256(session id) -> session record (JSON) */
+    DB_LINKS,        /* BLAKE2b-256(link) -> invitation or reset link (JSON) */
     DB_COUNT
 };
 
@@ -65,6 +68,7 @@ enum store_db {
  *   DB_CUSTOMERS DB_ASSIGNMENTS DB_QUEUES: ticket record ids query customer verify_records
  *   DB_EVENTS DB_LEAVES DB_TREE DB_CHECKPOINTS: evlog
  *   DB_TOKENS: auth
+ *   DB_USERS DB_SESSIONS DB_LINKS: users
  *   DB_OUTBOX DB_OUTBOX_DUE: outbox
  *   DB_DUE: sla
  *   DB_SIGS DB_SIGS_DUE DB_SIG_COUNTS: replay

@@ -327,6 +327,9 @@ enum seam_err customer_add(struct store_txn *t, const struct config *cfg, const 
                            const char *name, const char *bundle, const char *region,
                            const char *contact) SEAM_WUR;
 enum seam_err customer_load(struct store_txn *t, const char *id, json_t **record) SEAM_WUR;
+/* Calls fn for every customer record (borrowed), in id order. */
+typedef void (*customer_each_fn)(void *ctx, const json_t *record);
+enum seam_err customer_each(struct store_txn *t, customer_each_fn fn, void *ctx) SEAM_WUR;
 /* Changes a customer's bundle, region or contact (NULL: unchanged); its tickets
  * keep what they were filed with and are routed with the new facts on reopen. */
 enum seam_err customer_update(struct store_txn *t, const struct config *cfg, const char *id,

@@ -241,6 +241,7 @@ struct timeline_entry {
     enum ticket_status status; /* the ticket's status after the change */
     enum visibility visibility;
     char *text; /* NULL: none */
+    char *by;   /* the acting user ("fibernet/alice", users.h), or NULL: none */
 };
 
 /* ---- an owner named by a rule, resolved ---- */

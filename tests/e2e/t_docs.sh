@@ -35,6 +35,7 @@ while read -r section k; do
     PARTNER_DELIVERY) name="partners[].delivery.$k" pattern="^| \`partners\` |.*\"$k\"" ;;
     SLA_TARGET) name="sla_policies targets' $k" pattern="^| \`sla_policies\` |.*$k" ;;
     RULE) name="rules[].$k" pattern="^| \`rules\` |.*\`$k\`" ;;
+    SESSIONS) name=sessions.$k pattern="sessions\.$k" ;;
     *) name="$k of section $section, which this test does not know" pattern='^$.^' ;;
     esac
     check "$name is documented in docs/operations.md" grep -q -- "$pattern" "$OPS"

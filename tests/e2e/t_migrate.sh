@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A store written by the broker before the record module (commit c40e0dc;
 # tests/fixtures/store-v1, made by its make.sh) opens with this broker,
-# which re-encodes its records to format 2 at start (once: a second start
+# which re-encodes its records to format 2 at start (and stamps it 3) (once: a second start
 # does nothing); seamctl verify passes before and after; the lead's view of
 # each old ticket is the JSON that broker answered; new actions on old
 # tickets work; the evidence export that broker made still verifies, and so
@@ -28,7 +28,7 @@ check "the old evidence export verifies" "$SEAMCTL" verify-evidence "$FIX/eviden
 
 chmod 600 "$DATA"/*.mdb # seamctl made lock.mdb with the umask
 start_broker
-check "the broker migrated the store at start" grep -q 'migrate: the store is at format 2' "$TMP/broker.1.log"
+check "the broker migrated the store at start" grep -q 'migrate: the store is at format 3' "$TMP/broker.1.log"
 check "... logging its progress" grep -q 'migrate: 4 of 4 tickets done, 4 rewritten' "$TMP/broker.1.log"
 for f in "$FIX"/lead-T*.json; do
     t=$(basename "$f" .json)
@@ -38,7 +38,7 @@ for f in "$FIX"/lead-T*.json; do
         [ "$STATUS" = 200 -a "$(jq -S . "$TMP/body")" = "$(jq -S . "$f")" ]
 done
 stop_broker
-check "the store is at format 2" [ "$(format)" = 2 ]
+check "the store is at format 3" [ "$(format)" = 3 ]
 check "every record carries version 2 in its head" [ "$(heads | sort -u)" = 2 ]
 check "seamctl verify passes on the migrated store" ctl verify
 
@@ -72,5 +72,5 @@ check "a new export of the old ticket verifies" "$SEAMCTL" verify-evidence "$TMP
 old_events() { jq -c '[.events[0:4][] | [.event, .signature]]' "$1"; }
 check "... and begins with the old export's events" [ "$(old_events "$TMP/ev1.json")" = "$(old_events "$FIX/evidence.json")" ]
 ctl migrate >"$TMP/migrate.out"
-check "seamctl migrate on a migrated store does nothing" grep -q '^ok: the store is at format 2; 0 records rewritten' "$TMP/migrate.out"
+check "seamctl migrate on a migrated store does nothing" grep -q '^ok: the store is at format 3; 0 records rewritten' "$TMP/migrate.out"
 finish

@@ -27,7 +27,7 @@ static enum seam_err
 issue_fn(struct store_txn *t, void *arg)
 {
     struct issue_ctx *c = arg;
-    return auth_token_issue(t, c->role, c->subject, &c->token, c->id);
+    return auth_token_issue(t, c->role, c->subject, NULL, &c->token, c->id);
 }
 
 static enum seam_err

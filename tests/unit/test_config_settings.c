@@ -207,6 +207,7 @@ main(void)
         case CONFIG_TOP:
         case CONFIG_LIMITS:
         case CONFIG_DELIVERY:
+        case CONFIG_SESSIONS:
             bases[n++] = cfg;
             break;
         case CONFIG_PARTNER_DELIVERY:

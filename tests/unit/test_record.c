@@ -407,21 +407,23 @@ main(void)
             }
     uint64_t rewritten = 0;
     enum seam_err rc = mig_run(&m, &rewritten);
-    ok(k == 5 && rc == SEAM_OK && rewritten == 5 && m.fmt == 2 && m.v2[0] && m.v2[1] && m.v2[2] &&
-           m.v2[3] && m.v2[4],
-       "migrate: every record re-encoded to version 2, the format set to 2");
+    ok(k == 5 && rc == SEAM_OK && rewritten == 5 && m.fmt == RECORD_FORMAT && m.v2[0] && m.v2[1] &&
+           m.v2[2] && m.v2[3] && m.v2[4],
+       "migrate: every record re-encoded to version 2, the format set to %u", RECORD_FORMAT);
     m.next = m.ids[2];
     rc = mig_run(&m, &rewritten);
-    ok(rc == SEAM_OK && rewritten == 3 && m.fmt == 2 && !m.v2[0] && !m.v2[1] && m.v2[2] &&
-           m.v2[3] && m.v2[4],
+    ok(rc == SEAM_OK && rewritten == 3 && m.fmt == RECORD_FORMAT && !m.v2[0] && !m.v2[1] &&
+           m.v2[2] && m.v2[3] && m.v2[4],
        "migrate: interrupted, it resumes where format.next says");
     m.next = NULL;
     m.format = "2";
     rc = mig_run(&m, &rewritten);
-    ok(rc == SEAM_OK && rewritten == 0 && !m.v2[0], "migrate: a store at format 2 is left alone");
-    m.format = "3";
+    ok(rc == SEAM_OK && rewritten == 0 && !m.v2[0] && m.fmt == 3,
+       "migrate: a store at format 2 has no record rewritten, and is stamped 3 (its records are "
+       "format 3's)");
+    m.format = "4";
     rc = mig_run(&m, &rewritten);
-    ok(rc == SEAM_ECORRUPT && m.fmt == 3 && !m.v2[0], "migrate: a newer store is refused");
+    ok(rc == SEAM_ECORRUPT && m.fmt == 4 && !m.v2[0], "migrate: a newer store is refused");
     m.format = NULL;
     free(m.texts[1]);
     m.texts[1] = xstrdup("{\"id\":\"broken\"");
