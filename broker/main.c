@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "dirlock.h"
 #include "fanout.h"
 #include "forward.h"
 #include "http.h"
@@ -59,6 +60,25 @@ refuse_open_files(const char *dir)
     }
     if (bad)
         fatalx("files of %s are open to others; refusing to start", dir);
+}
+
+/*
+ * Takes the data directory's owner lock for the broker's whole life (dirlock.h): a second broker
+ * on the same directory would sign a second history with the same key.
+ */
+static void
+lock_data_dir(const char *dir)
+{
+    char *holder = NULL;
+    int fd;
+    enum seam_err rc = dirlock_take(dir, "seam-broker", &fd, &holder);
+    if (rc == SEAM_EBUSY)
+        fatalx("data directory %s is in use by %s (it holds %s/seam.lock): a second broker on it "
+               "would fork its history; stop that one first or give this one its own data_dir",
+               dir, holder ? holder : "another process", dir);
+    if (rc != SEAM_OK)
+        fatal("cannot lock the data directory %s (%s/seam.lock)", dir, dir);
+    (void)fd; /* held open until the process ends: the kernel releases it then */
 }
 
 static void
@@ -276,6 +296,7 @@ main(int argc, char **argv)
         fatalx("no broker key in %s: run 'seamctl -d %s init' first", cfg->data_dir, cfg->data_dir);
     if (rc != SEAM_OK)
         fatalx("cannot load the broker key from %s", cfg->data_dir);
+    lock_data_dir(cfg->data_dir);
     srv.sla = sla_new(cfg);
     if (srv.sla == NULL)
         fatalx("a calendar's time zone is not known to ICU");
