@@ -50,9 +50,10 @@ api_audit_checkpoint(struct req *r)
         return;
     }
     char *pk = keys_public_b64(&r->srv->keys);
-    json_t *body = json_pack("{s:s, s:I, s:o, s:s}", "origin", r->srv->cfg->federation, "tree_size",
-                             (json_int_t)size, "checkpoint", note ? json_string(note) : json_null(),
-                             "public_key", pk);
+    json_t *body =
+        json_pack("{s:s, s:I, s:o, s:s, s:s+}", "origin", r->srv->cfg->federation, "tree_size",
+                  (json_int_t)size, "checkpoint", note ? json_string(note) : json_null(),
+                  "public_key", pk, "webhook_public_key", "whpk_", pk);
     free(note);
     free(pk);
     http_reply(r, 200, body);

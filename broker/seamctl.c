@@ -52,7 +52,7 @@ static const char usage_text[] =
     "  -V, --version  print the version and exit\n"
     "commands:\n"
     "  init                          create the store and the broker's key pair\n"
-    "  key show                      print the broker's public key\n"
+    "  key show [--whpk]             print the broker's public key (whpk_: its webhook form)\n"
     "  customer add ID --name N --bundle B --region R [--contact C]\n"
     "  token issue --role customer|partner|lead|auditor --subject ID\n"
     "  token revoke TOKEN_ID|TOKEN\n"
@@ -252,15 +252,18 @@ cmd_init(int argc, char **argv)
 static int
 cmd_key(int argc, char **argv)
 {
-    static const char u[] = "usage: seamctl -d DATADIR key show\n"
-                            "Prints the broker's public key (base64 Ed25519).\n";
+    static const char u[] = "usage: seamctl -d DATADIR key show [--whpk]\n"
+                            "Prints the broker's public key (base64 Ed25519); with --whpk in the\n"
+                            "form Standard Webhooks gives a webhook public key (whpk_ and the\n"
+                            "base64), for partners verifying the v1a signatures of its pushes.\n";
     struct config *cfg = NULL;
     uint8_t pk[32];
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
         return 0;
     }
-    if (argc != 1 || strcmp(argv[0], "show") != 0)
+    int whpk = argc == 2 && strcmp(argv[1], "--whpk") == 0;
+    if ((argc != 1 && !whpk) || strcmp(argv[0], "show") != 0)
         usage_die(u);
     const char *dir = datadir(&cfg);
     char *p = xasprintf("%s/broker.pub", dir);
@@ -268,7 +271,7 @@ cmd_key(int argc, char **argv)
         die("no readable broker.pub in %s", dir);
     free(p);
     char *b = seam_b64_encode(pk, 32);
-    printf("%s\n", b);
+    printf("%s%s\n", whpk ? "whpk_" : "", b);
     free(b);
     config_free(cfg);
     return 0;

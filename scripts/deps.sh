@@ -3,7 +3,7 @@
 # missing. As root it runs apt-get; as anyone else it prints the exact line.
 set -e
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
-liblmdb-dev libsodium-dev libssl-dev libmimalloc-dev libicu-dev lmdb-utils curl jq time tzdata clang libclang-rt-14-dev mandoc"
+liblmdb-dev libsodium-dev libssl-dev libmimalloc-dev libicu-dev lmdb-utils curl jq time tzdata clang libclang-rt-14-dev mandoc python3-nacl"
 [ -n "$SEAM_EXTRA_PKGS" ] && PKGS="$PKGS $SEAM_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do
