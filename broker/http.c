@@ -197,6 +197,10 @@ http_metrics_text(struct server *srv)
          "seam_outbox_dead_letters_total{channel=\"webhook\"} %llu\n"
          "seam_outbox_dead_letters_total{channel=\"tmf_hub\"} %llu\n",
          (unsigned long long)forward_dead_letters(0), (unsigned long long)forward_dead_letters(1));
+    EMIT("# HELP seam_outbox_refused_total Messages out never sent since start because they "
+         "differed from the signed events (changed on disk; see seamctl verify).\n"
+         "# TYPE seam_outbox_refused_total counter\nseam_outbox_refused_total %llu\n",
+         (unsigned long long)forward_refused());
     EMIT("# HELP seam_build_info The broker's release and the store format it writes.\n"
          "# TYPE seam_build_info gauge\nseam_build_info{version=\"%s\",store_format=\"%u\"} 1\n",
          SEAM_VERSION, (unsigned)RECORD_FORMAT);

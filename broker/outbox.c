@@ -321,7 +321,10 @@ outbox_record(struct store_txn *t, const struct config *cfg, const struct outbox
     json_object_set_new(m, "last_error", a->error[0] ? json_string(a->error) : json_null());
     format_time_ms(now, at);
     json_object_set_new(m, "last_attempt_at", json_string(at));
-    if (a->status >= 200 && a->status < 300) {
+    if (a->refused) {
+        json_object_set_new(m, "state", json_string("failed"));
+        *dead = 1;
+    } else if (a->status >= 200 && a->status < 300) {
         json_object_set_new(m, "state", json_string("delivered"));
         json_object_set_new(m, "delivered_at", json_string(at));
     } else if (a->status == 410) {

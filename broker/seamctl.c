@@ -34,6 +34,7 @@
 #include "seam/evidence.h"
 #include "store.h"
 #include "ticket.h"
+#include "verify_outbox.h"
 #include "sla.h"
 
 static const char *opt_datadir, *opt_config;
@@ -542,6 +543,7 @@ verify_store(struct store *s, const uint8_t pk[32], uint64_t *shown, uint64_t *e
     problems += ticket_verify_records(t, print_problem, shown);
     progress_phase("indexes", *tickets);
     problems += index_verify(t, print_problem, shown);
+    problems += outbox_verify(t, pk, print_problem, shown);
     /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
     progress_phase("SLA instants", 0);
     *parked = sla_parked_report(t, print_note, NULL);
@@ -555,7 +557,8 @@ cmd_verify(int argc, char **argv)
     static const char u[] = "usage: seamctl -d DATADIR verify [--key PUBKEY]\n"
                             "Checks the whole store offline: every event's signature and chain,\n"
                             "every Merkle leaf and node, every signed checkpoint, and each\n"
-                            "ticket's head, and the ticket indexes against the records. PUBKEY "
+                            "ticket's head, the ticket indexes against the records, and every\n"
+                            "message of the push outbox against the signed events. PUBKEY "
                             "defaults to DATADIR/broker.pub. Names each\n"
                             "problem; exits 1 if there is any. Lists the SLA instants the\n"
                             "scheduler set aside (NOTE lines), which are no fault of the store.\n";

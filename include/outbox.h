@@ -58,10 +58,12 @@ struct outbox_attempt {
     long status;
     char error[128];
     long retry_after_s; /* from a 429 or 503, or -1 */
+    int refused;        /* not sent: the stored message differs from the signed events */
 };
 
 /*
- * Records an attempt: delivered on 2xx; disabled on 410; otherwise retried
+ * Records an attempt: failed at once when refused (never sent: the message
+ * differs from the signed events); delivered on 2xx; disabled on 410; otherwise retried
  * along the schedule (with jitter, Retry-After honoured) until it is spent,
  * then failed. *dead is set when this attempt made the message a dead letter
  * (failed or disabled); *message is the updated message (new reference).
