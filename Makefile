@@ -55,7 +55,7 @@ CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker
            broker/ids.c broker/index.c broker/index_check.c broker/views.c broker/query.c broker/customer.c broker/verify_records.c broker/progress.c broker/dirlock.c broker/verify_outbox.c broker/witness.c \
            broker/notify.c
 BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c \
-             broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c
+             broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c broker/witness_client.c
 CTL_SRC    = broker/seamctl.c
 SIM_SRC    = partners/seam-sim.c
 AGENT_SRC  = partners/seam-partner.c partners/witness_serve.c

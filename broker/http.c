@@ -23,6 +23,7 @@
 #include "http.h"
 #include "record.h"
 #include "forward.h"
+#include "witness_client.h"
 #include "json_fast.h"
 #include "log.h"
 #include "outbox.h"
@@ -181,8 +182,15 @@ http_metrics_text(struct server *srv)
          (unsigned long long)st.stale_stages);
     struct store_txn *t;
     if (store_read_begin(srv->store, &t) == SEAM_OK) {
-        uint64_t pending = outbox_pending(t), tickets = ticket_count(t);
+        uint64_t pending = outbox_pending(t), tickets = ticket_count(t), tree = 0;
+        char *note = NULL;
+        if (evlog_checkpoint(t, &tree, &note) != SEAM_OK)
+            tree = 0;
+        free(note);
         store_read_end(t);
+        char *wm = witness_client_metrics(tree);
+        EMIT("%s", wm);
+        free(wm);
         EMIT("# HELP seam_tickets Tickets in the store, open or not.\n"
              "# TYPE seam_tickets gauge\nseam_tickets %llu\n",
              (unsigned long long)tickets);

@@ -20,6 +20,7 @@
 #include "dirlock.h"
 #include "fanout.h"
 #include "forward.h"
+#include "witness_client.h"
 #include "http.h"
 #include "index.h"
 #include "index_check.h"
@@ -330,6 +331,7 @@ main(int argc, char **argv)
 
     longpoll_start();
     srv.fwd = forward_start(&srv);
+    witness_client_start(&srv);
     srv.scheduler = scheduler_start(&srv);
     struct replay_pruner *pruner = replay_pruner_start(srv.store);
     if (http_start(&srv) != SEAM_OK)
@@ -372,6 +374,7 @@ main(int argc, char **argv)
     scheduler_stop(srv.scheduler);
     replay_pruner_stop(pruner);
     forward_stop(srv.fwd);
+    witness_client_stop();
     store_writer_stop(srv.store);
     forward_free(srv.fwd);
     usleep(200 * 1000);

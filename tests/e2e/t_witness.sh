@@ -145,4 +145,73 @@ for w in 1 2; do
 done
 stop_witness 1
 stop_witness 2
+stop_broker
+
+# --- The broker's own witnesses: configured, submitted to, served, counted.
+DATA=$TMP/data3
+init_store
+C1=$(new_customer c1)
+LEAD=$(new_token lead ops)
+for w in 3 4; do start_witness $w; done
+conf_with '.witnesses = {"quorum": 2, "list": [
+    {"name": "witness3.example", "url": $u3, "key": $k3},
+    {"name": "witness4.example", "url": $u4, "key": $k4}]}' \
+    --arg u3 "http://127.0.0.1:${WPORT[3]}" --arg k3 "$(cat "$TMP/w3/partner.pub")" \
+    --arg u4 "http://127.0.0.1:${WPORT[4]}" --arg k4 "$(cat "$TMP/w4/partner.pub")"
+check "seam-broker -n accepts the witnesses" "$BROKER" -c "$CONF" -n
+jq '.witnesses.list[0].key = "nope"' "$CONF" >"$TMP/badw.json"
+"$BROKER" -c "$TMP/badw.json" -n >"$TMP/out" 2>&1
+check "a bad witness key is named by its path" grep -q 'witnesses.list\[0\].key' "$TMP/out"
+start_broker
+for i in 1 2 3; do req POST /v1/tickets "$C1" "$BODY"; done
+ckpt() { curl -s -H "Authorization: Bearer $LEAD" "$(URL /v1/audit/checkpoint)" >"$TMP/ckpt.json"; }
+all_cosigned() { ckpt; [ "$(jq -r '.cosigned_checkpoint // "" | split("\n")[1]' "$TMP/ckpt.json")" = "$(jq -r .tree_size "$TMP/ckpt.json")" ]; }
+check "the broker's checkpoint is cosigned by both witnesses (quorum 2)" eventually 20 all_cosigned
+jq -j .cosigned_checkpoint "$TMP/ckpt.json" >"$TMP/cosigned"
+both_ok() {
+    "$PY" - "$TMP/cosigned" "$(cat "$TMP/w3/partner.pub")" "$(cat "$TMP/w4/partner.pub")" <<'PY'
+import base64, hashlib, sys
+from nacl.signing import VerifyKey
+note = open(sys.argv[1], "rb").read()
+body = note[: note.index(b"\n\n") + 1]
+sigs = note[note.index(b"\n\n") + 2 :].decode().split("\n")
+for name, pk in (("witness3.example", sys.argv[2]), ("witness4.example", sys.argv[3])):
+    pk = base64.b64decode(pk)
+    line = [l for l in sigs if l.startswith("\u2014 " + name + " ")][0]
+    blob = base64.b64decode(line.split(" ")[2])
+    assert blob[:4] == hashlib.sha256(name.encode() + b"\n\x04" + pk).digest()[:4]
+    VerifyKey(pk).verify(b"cosignature/v1\ntime %d\n" % int.from_bytes(blob[4:12], "big") + body, blob[12:])
+PY
+}
+check "... both cosignatures in it verify with the witnesses' keys (PyNaCl)" both_ok
+metric() { curl -s "$(URL /metrics)" | sed -n "s/^$1 //p"; }
+check "the metrics show no lag" [ "$(metric 'seam_witness_lag{witness="witness3.example"}')" = 0 -a "$(metric 'seam_witness_lag{witness="witness4.example"}')" = 0 ]
+ctl backup "$TMP/bk3" >/dev/null
+stop_witness 4
+for i in 1 2; do req POST /v1/tickets "$C1" "$BODY"; done
+lagging() { [ "$(metric 'seam_witness_lag{witness="witness4.example"}')" -gt 0 ]; }
+check "witness 4 down: its lag shows in /metrics" eventually 10 lagging
+check "... and in the log" eventually 5 grep -q "witness: lagging name=witness4.example" "$TMP/broker.$STARTS.log"
+start_witness 4
+caught_up() { [ "$(metric 'seam_witness_lag{witness="witness4.example"}')" = 0 ]; }
+check "witness 4 up again: it catches up" eventually 15 caught_up
+check "... and the checkpoint is cosigned by both again" eventually 10 all_cosigned
+W3=$(cosigned_size 3)
+stop_broker
+# A fork: the backup restored and written to.
+"$SEAMCTL" restore "$TMP/bk3" "$TMP/restored3" >/dev/null
+DATA=$TMP/restored3
+start_broker
+for i in 1 2 3 4; do req POST /v1/tickets "$C1" "$BODY"; done
+refused() { [ "$(metric "seam_witness_refusals_total{witness=\"$1\"}")" -ge 1 ]; }
+for w in 3 4; do
+    check "the restored store that writes is refused by witness$w (metrics)" eventually 15 refused "witness$w.example"
+    check "... loudly in the broker's log" grep -q "witness: refused name=witness$w.example" "$TMP/broker.$STARTS.log"
+    check "... and in the witness's" grep -q "witness: refused .*the log forked" "$TMP/w$w/log"
+    check "... which keeps what it cosigned" [ "$(cosigned_size $w)" = "$W3" ]
+done
+ckpt
+check "the restored broker serves no cosigned checkpoint for its fork" [ "$(jq -r '.cosigned_checkpoint' "$TMP/ckpt.json")" = null ]
+stop_witness 3
+stop_witness 4
 finish
