@@ -122,7 +122,7 @@ rec_fn(struct store_txn *t, void *arg)
 static json_t *
 record(uint64_t seq, long status, long retry_after, int *dead)
 {
-    struct rec r = {{seq, status, "", retry_after}, 0, NULL};
+    struct rec r = {{seq, status, "", retry_after, 0}, 0, NULL};
     if (status == 0)
         snprintf(r.a.error, sizeof(r.a.error), "connection refused");
     if (store_write(st, rec_fn, &r, NULL, NULL) != SEAM_OK)
@@ -407,6 +407,13 @@ main(void)
         ok(enqueue("sky", 1, 0, "after") == SEAM_OK &&
                !strcmp(list(NULL, NULL, NULL, 1, NULL), "6:pending"),
            "the next message takes the next number");
+        struct rec r = {{6, 0, "not sent: changed", -1, 1}, 0, NULL};
+        ok(store_write(st, rec_fn, &r, NULL, NULL) == SEAM_OK && r.msg &&
+               !strcmp(state_of(r.msg), "failed") && r.dead == 1 && int_of(r.msg, "attempts") == 1,
+           "a message refused unsent (it differs from the signed events): failed at once, a "
+           "dead letter, on its first try");
+        json_decref(r.msg);
+        ok(strstr(due(now_ms() + 3600000, 10, NULL), "6") == NULL, "... and never due again");
         store_close(st);
     }
     /* Another store (a fresh one, or a restored backup) counts from 1 again, never the ids. */
