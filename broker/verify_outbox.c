@@ -4,7 +4,9 @@
  * (ticket, id of the claim, summary, description); a TMF621 hub's carries
  * the ticket in "event.troubleTicket" (id, name, description). Both are
  * compared with the ticket's signed creation event, the same source the
- * records are checked against (verify_records.c). It reads; it changes
+ * records are checked against (verify_records.c); a TMF621 ticket's name and
+ * description, which a PATCH may change, with what its signed events last
+ * set. It reads; it changes
  * nothing and sends nothing.
  */
 #include <stdio.h>
@@ -23,6 +25,37 @@ same_str(const json_t *o, const char *k, const char *s)
     if (s == NULL)
         return v == NULL || json_is_null(v);
     return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+/*
+ * Whether a signed event of the ticket after its creation set member key of a TMF621 change
+ * (data.changes.KEY: "name", "description") to value: 1 if one did, 0 if none, -1 if an event's
+ * signature does not verify.
+ */
+static int
+signed_change(struct store_txn *t, const uint8_t pk[32], const char *ticket, const char *key,
+              const json_t *value)
+{
+    char *bytes = NULL;
+    size_t len;
+    uint8_t sig[SEAM_SIG_LEN];
+    int found = 0;
+    if (!json_is_string(value))
+        return 0;
+    for (uint32_t seq = 1;
+         !found && evlog_event(t, ticket, seq, &bytes, &len, sig, NULL) == SEAM_OK; seq++) {
+        if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, len, sig, pk) != 0) {
+            free(bytes);
+            return -1;
+        }
+        json_t *ev = json_loadb(bytes, len, 0, NULL);
+        const json_t *ch = json_object_get(json_object_get(ev, "data"), "changes");
+        found = json_equal(json_object_get(ch, key), (json_t *)value);
+        json_decref(ev);
+        free(bytes);
+        bytes = NULL;
+    }
+    return found;
 }
 
 enum seam_err
@@ -79,10 +112,22 @@ outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m,
     const json_t *data = json_object_get(ev, "data");
     const char *summary = json_string_value(json_object_get(data, "summary"));
     const char *description = json_string_value(json_object_get(data, "description"));
-    if (!same_str(view, summary_key, summary) || !same_str(view, "description", description)) {
-        snprintf(why, whylen,
-                 "its ticket's summary or description differs from the signed creation event "
-                 "(message edited)");
+    const char *bad = !same_str(view, summary_key, summary)         ? "summary"
+                      : !same_str(view, "description", description) ? "description"
+                                                                    : NULL;
+    /* A TMF621 ticket's name and description may have changed since, by signed events: each
+     * message carries the value of its time, which one of them set. */
+    if (bad != NULL && id_key[0] == 'i') {
+        int name_ok = same_str(view, "name", summary) ||
+                      signed_change(t, pk, ticket, "name", json_object_get(view, "name")) == 1;
+        int desc_ok =
+            same_str(view, "description", description) ||
+            signed_change(t, pk, ticket, "description", json_object_get(view, "description")) == 1;
+        bad = !name_ok ? "summary" : !desc_ok ? "description" : NULL;
+    }
+    if (bad != NULL) {
+        snprintf(why, whylen, "its ticket's %s differs from the signed events (message edited)",
+                 bad);
         goto out;
     }
     rc = SEAM_OK;

@@ -77,7 +77,7 @@ for off in $offsets; do
             OLDCONF=$CONF
             DATA=$TMP/copy start_broker
             LEAD=$(DATA=$TMP/copy ctl token issue --role lead --subject ops 2>/dev/null)
-            check "... the broker started on it refuses to send it, loudly" eventually 15 grep -q "delivery: refused .*ticket=$TID.*differs from the signed creation event" "$TMP/broker.$STARTS.log"
+            check "... the broker started on it refuses to send it, loudly" eventually 15 grep -q "delivery: refused .*ticket=$TID.*differs from the signed events" "$TMP/broker.$STARTS.log"
             metric() { curl -s "$(URL /metrics)" -H "Authorization: Bearer $LEAD" | grep -q '^seam_outbox_refused_total 1$'; }
             check "... counts it in seam_outbox_refused_total" eventually 5 metric
             failed() { curl -s -H "Authorization: Bearer $LEAD" "$(URL '/v1/deliveries?state=failed')" | jq -e '.items[0].last_error | test("not sent")' >/dev/null; }

@@ -25,13 +25,15 @@ declare -A WPID WPORT
 start_witness() { # N
     mkdir -p "$TMP/w$1"
     [ -f "$TMP/w$1/partner.key" ] || "$PARTNER" keygen "$TMP/w$1" >/dev/null
+    local before
+    before=$(grep -c '^listening on' "$TMP/w$1/log" 2>/dev/null)
     "$PARTNER" witness --listen "127.0.0.1:${WPORT[$1]:-0}" --key "$TMP/w$1/partner.key" \
         --name "witness$1.example" --log-key "$DATA/broker.pub" --origin "$ORIGIN" \
         --state "$TMP/w$1/state" 2>>"$TMP/w$1/log" &
     WPID[$1]=$!
     for _ in $(seq 1 100); do
         local p
-        p=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$TMP/w$1/log" | tail -1)
+        p=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$TMP/w$1/log" | sed -n "$((${before:-0} + 1))p")
         if [ -n "$p" ] && kill -0 "${WPID[$1]}" 2>/dev/null; then WPORT[$1]=$p; return 0; fi
         sleep 0.05
     done
