@@ -209,7 +209,7 @@ refused() { [ "$(metric "seam_witness_refusals_total{witness=\"$1\"}")" -ge 1 ];
 for w in 3 4; do
     check "the restored store that writes is refused by witness$w (metrics)" eventually 15 refused "witness$w.example"
     check "... loudly in the broker's log" grep -q "witness: refused name=witness$w.example" "$TMP/broker.$STARTS.log"
-    check "... and in the witness's" grep -q "witness: refused .*the log forked" "$TMP/w$w/log"
+    check "... and in the witness's" eventually 15 grep -q "witness: refused .*the log forked" "$TMP/w$w/log"
     check "... which keeps what it cosigned" [ "$(cosigned_size $w)" = "$W3" ]
 done
 ckpt
