@@ -76,7 +76,7 @@ post(const char *url, const char *body, char **out)
     if (rc == CURLE_OK)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     else
-        snprintf(b.p = realloc(b.p, 128), 128, "%s", curl_easy_strerror(rc));
+        snprintf(b.p = xrealloc(b.p, 128), 128, "%s", curl_easy_strerror(rc));
     curl_easy_cleanup(h);
     free(full);
     *out = b.p;
