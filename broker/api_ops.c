@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "witness_client.h"
 #include "api.h"
 #include "log.h"
 #include "scheduler.h"
@@ -50,9 +51,15 @@ api_audit_checkpoint(struct req *r)
         return;
     }
     char *pk = keys_public_b64(&r->srv->keys);
-    json_t *body = json_pack("{s:s, s:I, s:o, s:s}", "origin", r->cfg->federation, "tree_size",
-                             (json_int_t)size, "checkpoint", note ? json_string(note) : json_null(),
-                             "public_key", pk);
+    json_t *body =
+        json_pack("{s:s, s:I, s:o, s:s, s:s+}", "origin", r->cfg->federation, "tree_size",
+                  (json_int_t)size, "checkpoint", note ? json_string(note) : json_null(),
+                  "public_key", pk, "webhook_public_key", "whpk_", pk);
+    char *cosigned = witness_client_cosigned();
+    json_object_set_new(body, "cosigned_checkpoint",
+                        cosigned ? json_string(cosigned) : json_null());
+    json_object_set_new(body, "witnesses", witness_client_status());
+    free(cosigned);
     free(note);
     free(pk);
     http_reply(r, 200, body);

@@ -1142,6 +1142,57 @@ load_tls(struct cctx *c, struct config *cf, const json_t *root)
     }
 }
 
+/* $.witnesses: the evidence log's witnesses and how many must cosign. */
+static void
+load_witnesses(struct cctx *c, struct config *cf, const json_t *w)
+{
+    static const struct field f[] = {{"quorum", T_INT, 0}, {"list", T_ARRAY, 1}, {NULL, 0, 0}};
+    static const struct field wf[] = {
+        {"name", T_STRING, 1}, {"url", T_STRING, 1}, {"key", T_STRING, 1}, {NULL, 0, 0}};
+    char sub[64];
+    if (w == NULL || check_object(c, w, "$.witnesses", f) != 0)
+        return;
+    const json_t *list = json_object_get(w, "list");
+    size_t n = json_array_size(list);
+    cf->witnesses = xcalloc(n ? n : 1, sizeof(*cf->witnesses));
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(list, i);
+        snprintf(sub, sizeof(sub), "$.witnesses.list[%zu]", i);
+        if (check_object(c, e, sub, wf) != 0)
+            continue;
+        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *url = json_string_value(json_object_get(e, "url"));
+        const char *key = json_string_value(json_object_get(e, "key"));
+        size_t kl;
+        struct config_witness *cw = &cf->witnesses[cf->nwitnesses];
+        snprintf(sub, sizeof(sub), "$.witnesses.list[%zu].name", i);
+        if (name[0] == '\0' || strpbrk(name, " \n") != NULL) {
+            problem(c, sub, "expected a key name without spaces");
+            continue;
+        }
+        snprintf(sub, sizeof(sub), "$.witnesses.list[%zu].url", i);
+        if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+            problem(c, sub, "expected an http:// or https:// URL (the submission prefix)");
+            continue;
+        }
+        snprintf(sub, sizeof(sub), "$.witnesses.list[%zu].key", i);
+        if (seam_b64_decode(key, cw->key, 32, &kl) != 0 || kl != 32) {
+            problem(c, sub, "expected the witness's Ed25519 public key, base64");
+            continue;
+        }
+        cw->name = xstrdup(name);
+        cw->url = xstrdup(url);
+        cf->nwitnesses++;
+    }
+    json_int_t q = json_integer_value(json_object_get(w, "quorum"));
+    if (json_object_get(w, "quorum") == NULL)
+        q = (json_int_t)cf->nwitnesses;
+    if (q < 0 || (size_t)q > cf->nwitnesses)
+        problem(c, "$.witnesses.quorum", "expected 0 to the number of witnesses");
+    else
+        cf->witness_quorum = (unsigned)q;
+}
+
 /* $.metrics: who may read /metrics. */
 static void
 load_metrics(struct cctx *c, struct config *cf, const json_t *m)
@@ -1328,6 +1379,7 @@ static const struct field top_tail[] = {{"calendars", T_OBJECT, 1},
                                         {"trusted_proxies", T_ARRAY, 0},
                                         {"mail", T_OBJECT, 0},
                                         {"sessions", T_OBJECT, 0},
+                                        {"witnesses", T_OBJECT, 0},
                                         {NULL, 0, 0}};
 
 /* Whether key names one of the top level's sections (never a fact's vocabulary). */
@@ -1713,6 +1765,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     json_t *sess = json_object_get(root, "sessions");
     if (sess != NULL && check_section(c, sess, "$.sessions", no_fields, CONFIG_SESSIONS) == 0)
         load_settings(c, CONFIG_SESSIONS, sess, "$.sessions", cf);
+    load_witnesses(c, cf, json_object_get(root, "witnesses"));
 
     /* Push delivery; by default the Standard Webhooks retry schedule. */
     static const int64_t standard[] = {0,       5000,     300000,   1800000,
@@ -1952,6 +2005,11 @@ config_free(struct config *cf)
     free(cf->tls_cert);
     free(cf->tls_key);
     free(cf->trusted_proxies);
+    for (size_t i = 0; i < cf->nwitnesses; i++) {
+        free(cf->witnesses[i].name);
+        free(cf->witnesses[i].url);
+    }
+    free(cf->witnesses);
     free(cf->lead.id);
     free(cf->lead.name);
     for (size_t i = 0; cf->depends_on != NULL && i < cf->services.n; i++) {

@@ -241,6 +241,7 @@ customer_by_email(struct store_txn *t, const char *email, char id[64])
     memcpy(id, v.data, v.len);
     id[v.len] = '\0';
     return SEAM_OK;
+}
 
 struct customer_each_ctx {
     customer_each_fn fn;

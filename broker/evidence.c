@@ -330,6 +330,9 @@ int
 seam_pubkey_parse(const char *text, uint8_t pk[SEAM_PK_LEN])
 {
     char buf[128];
+    /* Standard Webhooks' form of a webhook public key: whpk_ and the base64. */
+    if (strncmp(text, "whpk_", 5) == 0 && b64_exact(text + 5, pk, SEAM_PK_LEN) == 0)
+        return 0;
     size_t len = strlen(text);
     /* The key's text, or a file holding it: a path may be 44 characters too. */
     if (len == 44 && b64_exact(text, pk, SEAM_PK_LEN) == 0)
@@ -345,6 +348,8 @@ seam_pubkey_parse(const char *text, uint8_t pk[SEAM_PK_LEN])
             buf[--r] = '\0';
         text = buf;
     }
+    if (strncmp(text, "whpk_", 5) == 0)
+        text += 5;
     return b64_exact(text, pk, SEAM_PK_LEN);
 }
 

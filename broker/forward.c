@@ -28,6 +28,7 @@
 #include "outbox.h"
 #include "reload.h"
 #include "ticket.h"
+#include "verify_outbox.h"
 
 #define MAX_BUSY 512
 
@@ -192,7 +193,9 @@ dead_letter(struct store_txn *t, struct result_job *rj, const struct snapshot *s
     char reason[200];
     snprintf(reason, sizeof(reason), "push to %s failed: %s",
              json_string_value(json_object_get(rj->message, "partner")),
-             rj->a.status == 410 ? "endpoint gone (410)" : "retries spent");
+             rj->a.refused         ? "the stored message differs from the signed events"
+             : rj->a.status == 410 ? "endpoint gone (410)"
+                                   : "retries spent");
     struct ticket_action_req esc = {
         .kind = TA_ESCALATE,
         .target = json_string_value(json_object_get(rj->message, "assignment")),
@@ -443,6 +446,42 @@ finish_one(struct fwd *f, CURLMsg *msg)
     }
 }
 
+/* Messages the forwarder refused to send since start: they differed from the signed events. */
+static _Atomic uint64_t refused;
+
+uint64_t
+forward_refused(void)
+{
+    return atomic_load(&refused);
+}
+
+/*
+ * A message that differs from the signed events is never sent: it is recorded as failed at once
+ * (a dead letter, so its claim goes to the lead) and logged, loudly.
+ */
+static void
+refuse_one(struct fwd *f, json_t *m, uint64_t seq, const char *why)
+{
+    struct result_job *rj = xcalloc(1, sizeof(*rj));
+    rj->job.apply = result_apply;
+    rj->job.done = result_done;
+    rj->f = f;
+    rj->a.seq = seq;
+    rj->a.retry_after_s = -1;
+    rj->a.refused = 1;
+    snprintf(rj->a.error, sizeof(rj->a.error), "not sent: %.100s", why);
+    atomic_fetch_add(&refused, 1);
+    log_warnx("delivery: refused id=%s ticket=%s partner=%s error=\"%s\" (the stored message "
+              "differs from the signed events: not sent; run seamctl verify)",
+              json_string_value(json_object_get(m, "id")),
+              json_string_value(json_object_get(m, "ticket")),
+              json_string_value(json_object_get(m, "partner")), why);
+    if (store_submit(f->srv->store, &rj->job) != SEAM_OK) {
+        busy_remove(f, seq); /* stays due: refused again on the next look */
+        free(rj);
+    }
+}
+
 /* Takes what is due; returns how long to sleep (ms) before looking again. */
 static long
 take_due(struct fwd *f)
@@ -460,14 +499,22 @@ take_due(struct fwd *f)
     if (store_read_begin(f->srv->store, &t) != SEAM_OK)
         return 1000;
     enum seam_err rc = outbox_due(t, now, room, is_busy, f, &msgs, &next);
-    store_read_end(t);
-    if (rc != SEAM_OK)
+    if (rc != SEAM_OK) {
+        store_read_end(t);
         return 1000;
+    }
+    /* Nothing leaves that the signed events do not bear out (verify_outbox.h). */
+    char why[160];
     json_array_foreach(msgs, i, m)
     {
-        busy_add(f, (uint64_t)json_integer_value(json_object_get(m, "seq")));
-        start_one(f, m);
+        uint64_t seq = (uint64_t)json_integer_value(json_object_get(m, "seq"));
+        busy_add(f, seq);
+        if (outbox_check_message(t, f->srv->keys.pk, m, why, sizeof(why)) != SEAM_OK)
+            refuse_one(f, m, seq, why);
+        else
+            start_one(f, m);
     }
+    store_read_end(t);
     json_decref(msgs);
     long wait = next == INT64_MAX ? 1000 : (long)(next - now);
     return wait < 0 ? 0 : wait > 1000 ? 1000 : wait;

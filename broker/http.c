@@ -28,6 +28,7 @@
 #include "record.h"
 #include "forward.h"
 #include "index.h"
+#include "witness_client.h"
 #include "json_fast.h"
 #include "log.h"
 #include "mail_in.h"
@@ -335,9 +336,16 @@ http_metrics_text(struct server *srv)
          (unsigned long long)st.stale_stages);
     struct store_txn *t;
     if (store_read_begin(srv->store, &t) == SEAM_OK) {
-        uint64_t pending = outbox_pending(t), tickets = ticket_count(t);
+        uint64_t pending = outbox_pending(t), tickets = ticket_count(t), tree = 0;
         uint64_t waiting = index_pending_count(t, UINT64_MAX);
+        char *note = NULL;
+        if (evlog_checkpoint(t, &tree, &note) != SEAM_OK)
+            tree = 0;
+        free(note);
         store_read_end(t);
+        char *wm = witness_client_metrics(tree);
+        EMIT("%s", wm);
+        free(wm);
         EMIT("# HELP seam_tickets Tickets in the store, open or not.\n"
              "# TYPE seam_tickets gauge\nseam_tickets %llu\n",
              (unsigned long long)tickets);
@@ -377,6 +385,10 @@ http_metrics_text(struct server *srv)
          "seam_mail_in_total{outcome=\"triaged\"} %llu\n",
          (unsigned long long)mail_applied, (unsigned long long)mail_dups,
          (unsigned long long)mail_triaged);
+    EMIT("# HELP seam_outbox_refused_total Messages out never sent since start because they "
+         "differed from the signed events (changed on disk; see seamctl verify).\n"
+         "# TYPE seam_outbox_refused_total counter\nseam_outbox_refused_total %llu\n",
+         (unsigned long long)forward_refused());
     EMIT("# HELP seam_build_info The broker's release and the store format it writes.\n"
          "# TYPE seam_build_info gauge\nseam_build_info{version=\"%s\",store_format=\"%u\"} 1\n",
          SEAM_VERSION, (unsigned)RECORD_FORMAT);

@@ -17,8 +17,10 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "dirlock.h"
 #include "fanout.h"
 #include "forward.h"
+#include "witness_client.h"
 #include "http.h"
 #include "index.h"
 #include "index_check.h"
@@ -78,6 +80,25 @@ write_pidfile(const char *path)
     if (!ok || rename(tmp, path) != 0)
         log_warn("cannot write %s (seamctl reload needs it; kill -HUP works without)", path);
     free(tmp);
+}
+
+/*
+ * Takes the data directory's owner lock for the broker's whole life (dirlock.h): a second broker
+ * on the same directory would sign a second history with the same key.
+ */
+static void
+lock_data_dir(const char *dir)
+{
+    char *holder = NULL;
+    int fd;
+    enum seam_err rc = dirlock_take(dir, "seam-broker", &fd, &holder);
+    if (rc == SEAM_EBUSY)
+        fatalx("data directory %s is in use by %s (it holds %s/seam.lock): a second broker on it "
+               "would fork its history; stop that one first or give this one its own data_dir",
+               dir, holder ? holder : "another process", dir);
+    if (rc != SEAM_OK)
+        fatal("cannot lock the data directory %s (%s/seam.lock)", dir, dir);
+    (void)fd; /* held open until the process ends: the kernel releases it then */
 }
 
 static void
@@ -310,6 +331,7 @@ main(int argc, char **argv)
         fatalx("no broker key in %s: run 'seamctl -d %s init' first", cfg->data_dir, cfg->data_dir);
     if (rc != SEAM_OK)
         fatalx("cannot load the broker key from %s", cfg->data_dir);
+    lock_data_dir(cfg->data_dir);
     srv.sla = sla_new(cfg);
     if (srv.sla == NULL)
         fatalx("a calendar's time zone is not known to ICU");
@@ -348,6 +370,7 @@ main(int argc, char **argv)
 
     longpoll_start();
     srv.fwd = forward_start(&srv);
+    witness_client_start(&srv);
     srv.scheduler = scheduler_start(&srv);
     struct mail_in *mail_in = mail_in_start(&srv);
     struct replay_pruner *pruner = replay_pruner_start(srv.store);
@@ -413,6 +436,7 @@ main(int argc, char **argv)
     mail_in_stop(mail_in);
     replay_pruner_stop(pruner);
     forward_stop(srv.fwd);
+    witness_client_stop();
     store_writer_stop(srv.store);
     forward_free(srv.fwd);
     usleep(200 * 1000);

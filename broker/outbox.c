@@ -23,6 +23,59 @@ due_key(int64_t at, uint64_t seq, uint8_t key[16])
     be64_put(key + 8, seq);
 }
 
+/*
+ * A new webhook-id: "msg_", then 48 bits of the time in ms and 80 random bits, in 32 lowercase hex
+ * digits (time-ordered, as UUIDv7 and ULID are): no counter, so no other store, no restored
+ * backup and no later message of this one sends it again.
+ */
+static void
+message_id(int64_t now, char id[OUTBOX_ID_LEN + 1])
+{
+    uint8_t b[16];
+    uint64_t ms = (uint64_t)(now < 0 ? 0 : now);
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(ms >> (8 * (5 - i)));
+    randombytes_buf(b + 6, 10);
+    memcpy(id, "msg_", 4);
+    sodium_bin2hex(id + 4, 33, b, 16);
+}
+
+/* The key of the record id -> seq in DB_META (malloc'd). */
+static char *
+id_key(const char *id)
+{
+    return xasprintf("outbox_id/%s", id);
+}
+
+/*
+ * The number of the message named id: ids of before random ids were "msg_" and the number in 16
+ * hex digits; the others are found through their record. SEAM_ENOTFOUND if none is.
+ */
+static enum seam_err
+id_seq(struct store_txn *t, const char *id, uint64_t *seq)
+{
+    unsigned long long n;
+    char tail;
+    if (id == NULL || strncmp(id, "msg_", 4) != 0)
+        return SEAM_ENOTFOUND;
+    if (strlen(id) == 20 && sscanf(id, "msg_%16llx%c", &n, &tail) == 1) {
+        *seq = n;
+        return SEAM_OK;
+    }
+    if (strlen(id) != OUTBOX_ID_LEN || strspn(id + 4, "0123456789abcdef") != OUTBOX_ID_LEN - 4)
+        return SEAM_ENOTFOUND;
+    struct store_val v;
+    char *k = id_key(id);
+    enum seam_err rc = store_get(t, DB_META, k, strlen(k), &v);
+    free(k);
+    if (rc != SEAM_OK)
+        return rc;
+    if (v.len != 8)
+        return SEAM_ECORRUPT;
+    *seq = be64_get(v.data);
+    return SEAM_OK;
+}
+
 static enum seam_err
 put_message(struct store_txn *t, uint64_t seq, const json_t *m)
 {
@@ -72,7 +125,7 @@ enqueue_bytes(struct store_txn *t, const char *owner, const char *url, const cha
     struct store_val v;
     uint8_t sk[8], dk[16];
     uint64_t seq = 1;
-    char id[32], at[32];
+    char id[OUTBOX_ID_LEN + 1], at[32];
     enum seam_err rc = store_get(t, DB_META, META_SEQ, strlen(META_SEQ), &v);
     if (rc == SEAM_OK && v.len == 8)
         seq = be64_get(v.data) + 1;
@@ -81,9 +134,14 @@ enqueue_bytes(struct store_txn *t, const char *owner, const char *url, const cha
     be64_put(sk, seq);
     if ((rc = store_put(t, DB_META, META_SEQ, strlen(META_SEQ), sk, 8, 0)) != SEAM_OK)
         return rc;
-    /* The webhook-id: the same for every try of this message, unique in the store. */
-    snprintf(id, sizeof(id), "msg_%016llx", (unsigned long long)seq);
+    /* The webhook-id: the same for every try of this message, unique forever (outbox.h). */
     int64_t now = now_ms();
+    message_id(now, id);
+    char *ik = id_key(id);
+    rc = store_put(t, DB_META, ik, strlen(ik), sk, 8, 0);
+    free(ik);
+    if (rc != SEAM_OK)
+        return rc;
     format_time_ms(now, at);
     json_t *m = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "id", id,
                           "seq", (json_int_t)seq, "partner", owner, "url", url, "ticket", ticket,
@@ -309,7 +367,10 @@ outbox_record(struct store_txn *t, const struct config *cfg, const struct outbox
     json_object_set_new(m, "last_error", a->error[0] ? json_string(a->error) : json_null());
     format_time_ms(now, at);
     json_object_set_new(m, "last_attempt_at", json_string(at));
-    if (a->status >= 200 && a->status < 300) {
+    if (a->refused) {
+        json_object_set_new(m, "state", json_string("failed"));
+        *dead = 1;
+    } else if (a->status >= 200 && a->status < 300) {
         json_object_set_new(m, "state", json_string("delivered"));
         json_object_set_new(m, "delivered_at", json_string(at));
     } else if (a->status == 410) {
@@ -423,15 +484,19 @@ outbox_list_channel(struct store_txn *t, const char *state, const char *partner,
 enum seam_err
 outbox_redeliver(struct store_txn *t, const char *id, json_t **out)
 {
-    unsigned long long seq;
+    uint64_t seq;
     json_t *m = NULL;
     uint8_t dk[16];
-    char tail;
-    if (id == NULL || strlen(id) != 20 || sscanf(id, "msg_%16llx%c", &seq, &tail) != 1)
-        return SEAM_ENOTFOUND;
-    enum seam_err rc = get_message(t, seq, &m);
+    enum seam_err rc = id_seq(t, id, &seq);
     if (rc != SEAM_OK)
         return rc;
+    if ((rc = get_message(t, seq, &m)) != SEAM_OK)
+        return rc;
+    const char *mid = json_string_value(json_object_get(m, "id"));
+    if (mid == NULL || strcmp(mid, id) != 0) { /* an old-style id names only its own message */
+        json_decref(m);
+        return SEAM_ENOTFOUND;
+    }
     const char *state = json_string_value(json_object_get(m, "state"));
     if (strcmp(state, "pending") == 0) {
         due_key(json_integer_value(json_object_get(m, "next_at")), seq, dk);

@@ -23,6 +23,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "config.h"
+#include "dirlock.h"
 #include "evlog.h"
 #include "index.h"
 #include "index_check.h"
@@ -35,6 +36,7 @@
 #include "seam/evidence.h"
 #include "store.h"
 #include "ticket.h"
+#include "verify_outbox.h"
 #include "sla.h"
 #include "users.h"
 
@@ -54,7 +56,7 @@ static const char usage_text[] =
     "  -V, --version  print the version and exit\n"
     "commands:\n"
     "  init                          create the store and the broker's key pair\n"
-    "  key show                      print the broker's public key\n"
+    "  key show [--whpk]             print the broker's public key (whpk_: its webhook form)\n"
     "  customer add ID --name N --bundle B --region R [--contact C]\n"
     "  token issue --role customer|partner|lead|auditor --subject ID\n"
     "  token revoke TOKEN_ID|TOKEN\n"
@@ -66,6 +68,7 @@ static const char usage_text[] =
     "  verify                        check every event, chain, leaf and checkpoint\n"
     "  migrate                       bring the store's records to this build's format\n"
     "  backup DIR                    hot, compacted copy of the store and keys into DIR\n"
+    "  restore BACKUP DATADIR        a backup into a new DATADIR, verified; refused while in use\n"
     "  export TICKET_ID              print a ticket's evidence document\n"
     "  verify-evidence FILE --key PUBKEY   check an evidence document offline\n"
     "  rules check                   the coverage check of the configuration's rules\n"
@@ -200,6 +203,24 @@ open_store(const char *dir)
     return s;
 }
 
+/*
+ * Takes dir's owner lock for a command that must have the store to itself (dirlock.h), or dies
+ * saying who holds it. The lock is held until seamctl exits.
+ */
+static void
+lock_or_die(const char *dir, const char *who)
+{
+    char *holder = NULL;
+    int fd;
+    enum seam_err rc = dirlock_take(dir, who, &fd, &holder);
+    if (rc == SEAM_EBUSY)
+        die("%s is in use by %s (it holds %s/seam.lock): stop it first; nothing was changed", dir,
+            holder ? holder : "another process", dir);
+    if (rc != SEAM_OK)
+        die("cannot lock %s (%s/seam.lock): %s", dir, dir, strerror(errno));
+    (void)fd; /* released when seamctl exits */
+}
+
 static int
 cmd_init(int argc, char **argv)
 {
@@ -241,15 +262,18 @@ cmd_init(int argc, char **argv)
 static int
 cmd_key(int argc, char **argv)
 {
-    static const char u[] = "usage: seamctl -d DATADIR key show\n"
-                            "Prints the broker's public key (base64 Ed25519).\n";
+    static const char u[] = "usage: seamctl -d DATADIR key show [--whpk]\n"
+                            "Prints the broker's public key (base64 Ed25519); with --whpk in the\n"
+                            "form Standard Webhooks gives a webhook public key (whpk_ and the\n"
+                            "base64), for partners verifying the v1a signatures of its pushes.\n";
     struct config *cfg = NULL;
     uint8_t pk[32];
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
         return 0;
     }
-    if (argc != 1 || strcmp(argv[0], "show") != 0)
+    int whpk = argc == 2 && strcmp(argv[1], "--whpk") == 0;
+    if ((argc != 1 && !whpk) || strcmp(argv[0], "show") != 0)
         usage_die(u);
     const char *dir = datadir(&cfg);
     char *p = xasprintf("%s/broker.pub", dir);
@@ -257,7 +281,7 @@ cmd_key(int argc, char **argv)
         die("no readable broker.pub in %s", dir);
     free(p);
     char *b = seam_b64_encode(pk, 32);
-    printf("%s\n", b);
+    printf("%s%s\n", whpk ? "whpk_" : "", b);
     free(b);
     config_free(cfg);
     return 0;
@@ -604,19 +628,49 @@ print_note(void *ctx, const char *note)
     fflush(stdout);
 }
 
+/*
+ * Every check of `seamctl verify` on an open store: the events, chains, Merkle log and checkpoints
+ * against pk, the records, indexes and aggregates against the events, the outbox's messages
+ * against the events. Problems go to print_problem (*shown counts them); returns their number.
+ */
+static uint64_t
+verify_store(struct store *s, const uint8_t pk[32], uint64_t *shown, uint64_t *events,
+             uint64_t *tickets, uint64_t *parked)
+{
+    struct store_txn *t;
+    if (store_read_begin(s, &t) != SEAM_OK)
+        die("cannot read the store");
+    unsigned format;
+    if (record_format_get(t, &format) != SEAM_OK || format > RECORD_FORMAT)
+        die("the store's record format is newer than this seamctl knows (%u); use a newer seamctl",
+            RECORD_FORMAT);
+    *tickets = ticket_count(t);
+    const struct evlog_records recs = {ticket_head, ticket_each_key};
+    uint64_t problems = evlog_verify_store(t, pk, &recs, print_problem, shown, events);
+    problems += ticket_verify_records(t, print_problem, shown);
+    progress_phase("indexes", *tickets);
+    problems += index_verify(t, print_problem, shown);
+    problems += outbox_verify(t, pk, print_problem, shown);
+    /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
+    progress_phase("SLA instants", 0);
+    *parked = sla_parked_report(t, print_note, NULL);
+    store_read_end(t);
+    return problems;
+}
+
 static int
 cmd_verify(int argc, char **argv)
 {
     static const char u[] = "usage: seamctl -d DATADIR verify [--key PUBKEY]\n"
                             "Checks the whole store offline: every event's signature and chain,\n"
                             "every Merkle leaf and node, every signed checkpoint, and each\n"
-                            "ticket's head, and the ticket indexes against the records. PUBKEY "
+                            "ticket's head, the ticket indexes against the records, and every\n"
+                            "message of the push outbox against the signed events. PUBKEY "
                             "defaults to DATADIR/broker.pub. Names each\n"
                             "problem; exits 1 if there is any. Lists the SLA instants the\n"
                             "scheduler set aside (NOTE lines), which are no fault of the store.\n";
     static const char *const flags[] = {"--key", NULL};
     struct config *cfg = NULL;
-    struct store_txn *t;
     uint8_t pk[32];
     uint64_t shown = 0, events = 0;
     if (wants_help(argc, argv)) {
@@ -647,24 +701,10 @@ cmd_verify(int argc, char **argv)
         die("cannot read the public key %s", kp);
     free(kp);
     struct store *s = open_store(dir);
-    if (store_read_begin(s, &t) != SEAM_OK)
-        die("cannot read the store");
+    uint64_t tickets = 0, parked = 0;
     progress_start("seamctl verify", isatty(2));
-    unsigned format;
-    if (record_format_get(t, &format) != SEAM_OK || format > RECORD_FORMAT)
-        die("the store's record format is newer than this seamctl knows (%u); use a newer seamctl",
-            RECORD_FORMAT);
-    uint64_t tickets = ticket_count(t);
-    const struct evlog_records recs = {ticket_head, ticket_each_key};
-    uint64_t problems = evlog_verify_store(t, pk, &recs, print_problem, &shown, &events);
-    problems += ticket_verify_records(t, print_problem, &shown);
-    progress_phase("indexes", tickets);
-    problems += index_verify(t, print_problem, &shown);
-    /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
-    progress_phase("SLA instants", 0);
-    uint64_t parked = sla_parked_report(t, print_note, NULL);
+    uint64_t problems = verify_store(s, pk, &shown, &events, &tickets, &parked);
     progress_end();
-    store_read_end(t);
     store_close(s);
     config_free(cfg);
     if (problems > 0) {
@@ -995,6 +1035,7 @@ cmd_migrate(int argc, char **argv)
     if (argc != 0)
         usage_die(u);
     const char *dir = datadir(&cfg);
+    lock_or_die(dir, "seamctl migrate");
     struct store *s = open_store(dir);
     uint64_t indexed = 0;
     enum seam_err rc = record_migrate(s, 2000, &migrated);
@@ -1016,8 +1057,8 @@ cmd_backup(int argc, char **argv)
 {
     static const char u[] = "usage: seamctl -d DATADIR backup DIR\n"
                             "Makes a consistent, compacted copy of the store while the broker\n"
-                            "runs, with the broker's keys, into DIR (new or empty). Restore by\n"
-                            "pointing data_dir (or -d) at DIR.\n";
+                            "runs, with the broker's keys, into DIR (new or empty). Restore it\n"
+                            "with 'seamctl restore DIR DATADIR'.\n";
     struct config *cfg = NULL;
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
@@ -1059,6 +1100,96 @@ cmd_backup(int argc, char **argv)
     }
     printf("backup written to %s\n", to);
     config_free(cfg);
+    return 0;
+}
+
+/* Whether dir holds anything but its lock file. */
+static int
+dir_has_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int entries = 0;
+    while (d && (de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+            strcmp(de->d_name, "seam.lock") != 0)
+            entries++;
+    if (d)
+        closedir(d);
+    return entries > 0;
+}
+
+static int
+cmd_restore(int argc, char **argv)
+{
+    static const char u[] =
+        "usage: seamctl restore BACKUP DATADIR\n"
+        "Restores a backup made by 'seamctl backup' into DATADIR (new, or empty): a compacted\n"
+        "copy of its store and the broker's keys, then every check of 'seamctl verify' on the\n"
+        "copy. Refuses while a broker (or another seamctl restore or migrate) holds DATADIR,\n"
+        "and when DATADIR holds a store already; nothing is changed then. The copy is held\n"
+        "locked until it is complete and verified, so no broker starts on half of it.\n";
+    uint8_t pk[32];
+    uint64_t shown = 0, events = 0, tickets = 0, parked = 0;
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc != 2)
+        usage_die(u);
+    const char *from = argv[0], *to = argv[1];
+    static const char *const files[3] = {"broker.key", "broker.pub", "data.mdb"};
+    for (int i = 0; i < 3; i++) {
+        char *p = xasprintf("%s/%s", from, files[i]);
+        if (access(p, R_OK) != 0)
+            die("%s is not a backup of seamctl backup: %s: %s; nothing was changed", from, p,
+                strerror(errno));
+        free(p);
+    }
+    if (mkdir(to, 0700) != 0 && errno != EEXIST)
+        die("cannot create %s: %s", to, strerror(errno));
+    lock_or_die(to, "seamctl restore");
+    if (dir_has_files(to))
+        die("%s is not empty: restore into a new or empty directory (move the old store aside "
+            "first, with the broker stopped); nothing was changed",
+            to);
+    struct store *s = open_store(from);
+    progress_start("seamctl restore", isatty(2));
+    progress_phase("copying the store", 0);
+    enum seam_err rc = store_backup(s, to);
+    store_close(s);
+    if (rc != SEAM_OK)
+        die("restore failed: %s (see above)", seam_strerror(rc));
+    for (int i = 0; i < 2; i++) {
+        char *a = xasprintf("%s/%s", from, files[i]), *b = xasprintf("%s/%s", to, files[i]);
+        if (copy_file(a, b, 0600) != 0)
+            die("cannot copy %s to %s", a, b);
+        free(a);
+        free(b);
+    }
+    char *kp = xasprintf("%s/broker.pub", to);
+    if (seam_pubkey_parse(kp, pk) != 0)
+        die("cannot read the public key %s", kp);
+    free(kp);
+    s = open_store(to);
+    uint64_t problems = verify_store(s, pk, &shown, &events, &tickets, &parked);
+    progress_end();
+    store_close(s);
+    if (problems > 0) {
+        static const char *const made[] = {"data.mdb", "lock.mdb", "broker.key", "broker.pub"};
+        for (int i = 0; i < 4; i++) {
+            char *p = xasprintf("%s/%s", to, made[i]);
+            unlink(p);
+            free(p);
+        }
+        die("the backup %s does not verify (%llu problems above): nothing was restored", from,
+            (unsigned long long)problems);
+    }
+    printf("restored %s into %s: %llu events of %llu tickets verify.\n"
+           "Its history ends where the backup was made: events signed after it are not in it.\n"
+           "Witnesses refuse the checkpoints such a store signs, and partners may hold messages\n"
+           "it no longer knows; see docs/operations.md, \"Backup and restore\".\n",
+           from, to, (unsigned long long)events, (unsigned long long)tickets);
     return 0;
 }
 
@@ -1387,6 +1518,7 @@ main(int argc, char **argv)
                 {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence},
                 {"rules", cmd_rules},       {"report", cmd_report},
                 {"migrate", cmd_migrate},   {"reload", cmd_reload},
+                {"restore", cmd_restore},
                 {"user", cmd_user}};
     for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
         if (strcmp(cmd, cmds[c].name) == 0) {

@@ -135,6 +135,11 @@ struct config_net6 {
 };
 /* 1 if addr (16 bytes; an IPv4 address as ::ffff:A.B.C.D) is in one of nets[0..n). */
 int config_net6_has(const struct config_net6 *nets, size_t n, const uint8_t addr[16]);
+/* A witness of the evidence log (C2SP tlog-witness): where to submit, whose cosignatures. */
+struct config_witness {
+    char *name, *url;
+    uint8_t key[32];
+};
 
 struct config {
     char *path;
@@ -177,6 +182,9 @@ struct config {
     unsigned refuse_out_of_bundle;
     /* who may read /metrics: these networks (default 127.0.0.0/8), or a bearer
      * token whose SHA-256 is metrics_token_sha256 (when metrics_token is set) */
+    struct config_witness *witnesses; /* $.witnesses.list */
+    size_t nwitnesses;
+    unsigned witness_quorum; /* cosignatures a checkpoint needs ($.witnesses.quorum) */
     struct config_net *metrics_allow;
     size_t nmetrics_allow;
     int metrics_token;

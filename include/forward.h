@@ -21,6 +21,9 @@ uint64_t forward_escalations_failed(void);
 /* Messages that became dead letters (committed) since start: hub 0, a partner's push (a
  * webhook); hub 1, a TMF621 hub's notification; 2, an e-mail. Any thread. */
 uint64_t forward_dead_letters(int hub);
+/* Messages never sent since start because they differed from the signed events
+ * (verify_outbox.h). Any thread. */
+uint64_t forward_refused(void);
 /* Frees it, once the writer has stopped (its answers touch it). */
 void forward_free(struct fwd *f);
 

@@ -4,7 +4,11 @@
  * so a committed change is never lost for its partner; the forwarder
  * (forward.c) sends what is due and records each attempt's result here.
  *
- * A message: {"id" (the webhook-id), "seq", "partner", "url", "ticket",
+ * A message: {"id" (the webhook-id: "msg_" and 32 hex digits, 48 bits of the
+ * time in ms and 80 random bits; the same for every try and redelivery of
+ * the message, never given to another, in this store or any other, restored
+ * backups included; messages of before keep theirs, "msg_" and their
+ * number in 16 hex digits), "seq", "partner", "url", "ticket",
  * "assignment", "type", "body" (the exact bytes to send), "state"
  * (pending, delivered, failed, disabled), "attempts", "next_at" (ms),
  * "created_at", "delivered_at"?, "last_status"?, "last_error"?}.
@@ -17,6 +21,8 @@
 #include "common.h"
 #include "config.h"
 #include "store.h"
+
+#define OUTBOX_ID_LEN 36 /* "msg_" and 32 hex digits */
 
 /* Queues body (stolen) for partner, due now. */
 enum seam_err outbox_enqueue(struct store_txn *t, const struct config_partner *p,
@@ -66,10 +72,12 @@ struct outbox_attempt {
     long status;
     char error[128];
     long retry_after_s; /* from a 429 or 503, or -1 */
+    int refused;        /* not sent: the stored message differs from the signed events */
 };
 
 /*
- * Records an attempt: delivered on 2xx; disabled on 410; otherwise retried
+ * Records an attempt: failed at once when refused (never sent: the message
+ * differs from the signed events); delivered on 2xx; disabled on 410; otherwise retried
  * along the schedule (with jitter, Retry-After honoured) until it is spent,
  * then failed. *dead is set when this attempt made the message a dead letter
  * (failed or disabled); *message is the updated message (new reference).
@@ -89,7 +97,7 @@ enum seam_err outbox_list_channel(struct store_txn *t, const char *state, const 
                                   const char *channel, const char *cursor, unsigned limit,
                                   json_t **page) SEAM_WUR;
 
-/* Sends a message again from its first try; re-enables its partner. */
+/* Sends a message again from its first try, with its id; re-enables its partner. */
 enum seam_err outbox_redeliver(struct store_txn *t, const char *id, json_t **message) SEAM_WUR;
 
 #endif

@@ -42,6 +42,7 @@
 #include "common.h"
 #include "json_fast.h"
 #include "seam/evidence.h"
+#include "witness.h"
 
 #define OUTPUT_MAX (64 * 1024)
 
@@ -472,6 +473,8 @@ static const char usage[] =
     "usage: seam-partner --url URL --token-file FILE --broker-key PUBKEY --exec COMMAND\n"
     "                    [--key PARTNER_KEY] [--state FILE] [--wait SECONDS] [--idle-exit S]\n"
     "       seam-partner keygen DIR\n"
+    "       seam-partner witness --listen ADDR:PORT --key WITNESS_KEY --name NAME\n"
+    "                            --log-key BROKER_PUB --origin ORIGIN --state FILE\n"
     "       seam-partner sign --key PARTNER_KEY METHOD PATH [BODY]\n"
     "       seam-partner --help | --version\n"
     "COMMAND gets each assignment as JSON on stdin ($SEAM_ASSIGNMENT_ID names it); its exit\n"
@@ -487,6 +490,8 @@ main(int argc, char **argv)
         return 1;
     if (argc >= 3 && strcmp(argv[1], "keygen") == 0)
         return keygen(argv[2]);
+    if (argc >= 2 && strcmp(argv[1], "witness") == 0)
+        return witness_main(argc - 2, argv + 2);
     if (argc >= 6 && strcmp(argv[1], "sign") == 0 && strcmp(argv[2], "--key") == 0)
         return sign_cmd(argv[3], argv[4], argv[5], argc > 6 ? argv[6] : NULL);
     for (int i = 1; i < argc; i++) {

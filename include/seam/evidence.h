@@ -118,7 +118,8 @@ int seam_verify_ctx(const char *context, const void *msg, size_t len,
 char *seam_b64_encode(const uint8_t *in, size_t n); /* malloc'd */
 int seam_b64_decode(const char *in, uint8_t *out, size_t out_len, size_t *n);
 
-/* Reads a public key: 44 characters of base64, or a file holding them. */
+/* Reads a public key: 44 characters of base64 ("whpk_" may precede them), or a file holding
+ * them. */
 int seam_pubkey_parse(const char *text, uint8_t pk[SEAM_PK_LEN]);
 
 /*

@@ -122,7 +122,7 @@ rec_fn(struct store_txn *t, void *arg)
 static json_t *
 record(uint64_t seq, long status, long retry_after, int *dead)
 {
-    struct rec r = {{seq, status, "", retry_after}, 0, NULL};
+    struct rec r = {{seq, status, "", retry_after, 0}, 0, NULL};
     if (status == 0)
         snprintf(r.a.error, sizeof(r.a.error), "connection refused");
     if (store_write(st, rec_fn, &r, NULL, NULL) != SEAM_OK)
@@ -167,7 +167,7 @@ list(const char *state, const char *partner, const char *cursor, unsigned limit,
     }
     const char *nc = json_string_value(json_object_get(page, "next_cursor"));
     if (next_out)
-        snprintf(next_out, 32, "%s", nc ? nc : "");
+        snprintf(next_out, 64, "%s", nc ? nc : "");
     json_decref(page);
     return buf;
 }
@@ -184,6 +184,37 @@ redeliver_fn(struct store_txn *t, void *arg)
     return outbox_redeliver(t, r->id, &r->msg);
 }
 
+/* The webhook id of message seq (static buffer; "" if none). */
+static const char *
+id_of(uint64_t seq)
+{
+    static char buf[64];
+    struct store_txn *t;
+    json_t *page = NULL;
+    buf[0] = '\0';
+    if (store_read_begin(st, &t) != SEAM_OK)
+        return buf;
+    if (outbox_list(t, NULL, NULL, NULL, 100, &page) != SEAM_OK)
+        page = NULL;
+    store_read_end(t);
+    json_t *items = json_object_get(page, "items"), *m;
+    size_t i;
+    json_array_foreach(items, i, m)
+    {
+        if ((uint64_t)int_of(m, "seq") == seq)
+            snprintf(buf, sizeof(buf), "%s", json_string_value(json_object_get(m, "id")));
+    }
+    json_decref(page);
+    return buf;
+}
+
+static int
+is_new_id(const char *id)
+{
+    return strlen(id) == OUTBOX_ID_LEN && strncmp(id, "msg_", 4) == 0 &&
+           strspn(id + 4, "0123456789abcdef") == OUTBOX_ID_LEN - 4;
+}
+
 static int
 partner_disabled(const char *partner)
 {
@@ -198,7 +229,7 @@ partner_disabled(const char *partner)
 int
 main(void)
 {
-    char *errors = NULL, next_cursor[32];
+    char *errors = NULL, next_cursor[64];
     int dead = -1;
     int64_t next;
     json_t *m;
@@ -238,19 +269,29 @@ main(void)
         store_read_end(t);
     }
     m = json_array_get(json_object_get(page, "items"), 0);
-    ok(m && !strcmp(json_string_value(json_object_get(m, "id")), "msg_0000000000000003") &&
+    ok(m && is_new_id(json_string_value(json_object_get(m, "id"))) &&
            !strcmp(json_string_value(json_object_get(m, "partner")), "sky") &&
            !strcmp(json_string_value(json_object_get(m, "url")), "http://127.0.0.1:1/hook") &&
            !strcmp(json_string_value(json_object_get(m, "body")), "{\"i\":2,\"tag\":\"first\"}") &&
            int_of(m, "attempts") == 0,
-       "a message: its webhook id, partner, url and the exact body to send");
+       "a message: its webhook id (msg_ and 32 hex digits), partner, url and the exact body "
+       "to send");
     json_decref(page);
+    char ids[3][64];
+    for (int i = 0; i < 3; i++)
+        snprintf(ids[i], sizeof(ids[i]), "%s", id_of((uint64_t)i + 1));
+    ok(is_new_id(ids[0]) && is_new_id(ids[1]) && strcmp(ids[0], ids[1]) != 0 &&
+           strcmp(ids[1], ids[2]) != 0 && strcmp(ids[0], ids[2]) != 0,
+       "three messages of one transaction: three ids (%s %s %s)", ids[0], ids[1], ids[2]);
+    ok(strncmp(ids[0], "msg_00000000", 12) != 0, "... no counter in them");
 
     /* A failure: retried after the schedule's next delay (1000 ms +-20%). */
     int64_t t1 = now_ms();
     m = record(1, 500, -1, &dead);
     ok(m && !strcmp(state_of(m), "pending") && int_of(m, "attempts") == 1 && dead == 0,
        "a 500: still pending, one attempt, not dead");
+    ok(m && !strcmp(json_string_value(json_object_get(m, "id")), ids[0]),
+       "... the retry keeps the message's id");
     ok(m && int_of(m, "next_at") >= t1 + 800 && int_of(m, "next_at") <= now_ms() + 1200,
        "... next try in 1 s, with jitter (%lld ms)", (long long)(int_of(m, "next_at") - t1));
     ok(m && int_of(m, "last_status") == 500, "... the status is kept");
@@ -313,10 +354,17 @@ main(void)
        "... pushes to that partner stop, to others not");
     ok(!strcmp(due(now_ms(), 10, NULL), "1"), "... its other message is held back (%s)",
        due(now_ms(), 10, NULL));
+    char id4[64];
+    snprintf(id4, sizeof(id4), "%s", id_of(4));
     struct redeliver rd = {"msg_0000000000000004", NULL};
+    ok(store_write(st, redeliver_fn, &rd, NULL, NULL) == SEAM_ENOTFOUND,
+       "a counter-style id does not name a message with a random id (%s)", id4);
+    rd.id = id4;
     ok(store_write(st, redeliver_fn, &rd, NULL, NULL) == SEAM_OK && rd.msg &&
            !strcmp(state_of(rd.msg), "pending") && int_of(rd.msg, "attempts") == 0,
        "redelivery: pending again, from the first try");
+    ok(rd.msg && !strcmp(json_string_value(json_object_get(rd.msg, "id")), id4),
+       "... with the same id");
     json_decref(rd.msg);
     ok(partner_disabled("vue") == 0 && !strcmp(due(now_ms(), 10, NULL), "1,5,4"),
        "... the partner is enabled again, both its messages due (%s)", due(now_ms(), 10, NULL));
@@ -327,6 +375,12 @@ main(void)
     rd.id = "msg_1";
     ok(store_write(st, redeliver_fn, &rd, NULL, NULL) == SEAM_ENOTFOUND,
        "redelivering a malformed id: not found");
+    char other[64];
+    snprintf(other, sizeof(other), "%s", id4);
+    other[20] = other[20] == 'a' ? 'b' : 'a';
+    rd.id = other;
+    ok(store_write(st, redeliver_fn, &rd, NULL, NULL) == SEAM_ENOTFOUND,
+       "redelivering an id no message has: not found");
 
     /* Lists: newest first, by state and partner, in pages. */
     ok(!strcmp(list("failed", NULL, NULL, 10, NULL), "2:failed"), "list by state");
@@ -349,11 +403,33 @@ main(void)
                    "5:pending,4:pending,3:delivered,2:failed,1:pending"),
            "every message and its state survive (%s)", list(NULL, NULL, NULL, 10, NULL));
         ok(!strcmp(due(now_ms(), 10, NULL), "1,5,4"), "... and so does the due index");
+        ok(!strcmp(id_of(1), ids[0]) && !strcmp(id_of(4), id4), "... and so do their ids");
         ok(enqueue("sky", 1, 0, "after") == SEAM_OK &&
                !strcmp(list(NULL, NULL, NULL, 1, NULL), "6:pending"),
            "the next message takes the next number");
+        struct rec r = {{6, 0, "not sent: changed", -1, 1}, 0, NULL};
+        ok(store_write(st, rec_fn, &r, NULL, NULL) == SEAM_OK && r.msg &&
+               !strcmp(state_of(r.msg), "failed") && r.dead == 1 && int_of(r.msg, "attempts") == 1,
+           "a message refused unsent (it differs from the signed events): failed at once, a "
+           "dead letter, on its first try");
+        json_decref(r.msg);
+        ok(strstr(due(now_ms() + 3600000, 10, NULL), "6") == NULL, "... and never due again");
         store_close(st);
     }
+    /* Another store (a fresh one, or a restored backup) counts from 1 again, never the ids. */
+    char *dir2 = tap_tmpdir();
+    ok(dir2 && store_open(dir2, 1 << 20, 16 << 20, 1, &st) == SEAM_OK, "a second, fresh store");
+    if (st != NULL) {
+        ok(enqueue("sky", 3, 0, "other") == SEAM_OK, "... three messages in it");
+        int clash = 0;
+        for (uint64_t i = 1; i <= 3; i++)
+            for (int j = 0; j < 3; j++)
+                clash |= strcmp(id_of(i), ids[j]) == 0;
+        ok(!clash && is_new_id(id_of(1)), "... none has the id of the first store's same number");
+        store_close(st);
+    }
+    tap_rmtree(dir2);
+    free(dir2);
     tap_rmtree(dir);
     free(dir);
     config_free(cfg);

@@ -1,0 +1,182 @@
+/*
+ * verify_outbox.c: the push outbox against the signed events (see
+ * verify_outbox.h). A partner's message carries the claim's view in "data"
+ * (ticket, id of the claim, summary, description); a TMF621 hub's carries
+ * the ticket in "event.troubleTicket" (id, name, description). Both are
+ * compared with the ticket's signed creation event, the same source the
+ * records are checked against (verify_records.c); a TMF621 ticket's name and
+ * description, which a PATCH may change, with what its signed events last
+ * set. It reads; it changes
+ * nothing and sends nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "progress.h"
+#include "seam/evidence.h"
+#include "verify_outbox.h"
+
+/* Whether member k of o is the string s (NULL: absent or null). */
+static int
+same_str(const json_t *o, const char *k, const char *s)
+{
+    json_t *v = json_object_get(o, k);
+    if (s == NULL)
+        return v == NULL || json_is_null(v);
+    return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+/*
+ * Whether a signed event of the ticket after its creation set member key of a TMF621 change
+ * (data.changes.KEY: "name", "description") to value: 1 if one did, 0 if none, -1 if an event's
+ * signature does not verify.
+ */
+static int
+signed_change(struct store_txn *t, const uint8_t pk[32], const char *ticket, const char *key,
+              const json_t *value)
+{
+    char *bytes = NULL;
+    size_t len;
+    uint8_t sig[SEAM_SIG_LEN];
+    int found = 0;
+    if (!json_is_string(value))
+        return 0;
+    for (uint32_t seq = 1;
+         !found && evlog_event(t, ticket, seq, &bytes, &len, sig, NULL) == SEAM_OK; seq++) {
+        if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, len, sig, pk) != 0) {
+            free(bytes);
+            return -1;
+        }
+        json_t *ev = json_loadb(bytes, len, 0, NULL);
+        const json_t *ch = json_object_get(json_object_get(ev, "data"), "changes");
+        found = json_equal(json_object_get(ch, key), (json_t *)value);
+        json_decref(ev);
+        free(bytes);
+        bytes = NULL;
+    }
+    return found;
+}
+
+enum seam_err
+outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m, char *why,
+                     size_t whylen)
+{
+    const char *ticket = json_string_value(json_object_get(m, "ticket"));
+    const char *asg = json_string_value(json_object_get(m, "assignment"));
+    const char *text = json_string_value(json_object_get(m, "body"));
+    json_t *body = NULL, *ev = NULL;
+    char *bytes = NULL;
+    size_t len;
+    uint8_t sig[SEAM_SIG_LEN];
+    enum seam_err rc = SEAM_ECORRUPT;
+    if (ticket == NULL || text == NULL) {
+        snprintf(why, whylen, "names no ticket or holds no body");
+        goto out;
+    }
+    body = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(body)) {
+        snprintf(why, whylen, "its body is not a JSON object");
+        goto out;
+    }
+    /* The ticket as the body gives it, and the names of its summary. */
+    const json_t *view = json_object_get(body, "data");
+    const char *summary_key = "summary", *id_key = "ticket";
+    if (view == NULL) {
+        view = json_object_get(json_object_get(body, "event"), "troubleTicket");
+        summary_key = "name";
+        id_key = "id";
+    }
+    if (!json_is_object(view)) {
+        snprintf(why, whylen, "its body holds no ticket");
+        goto out;
+    }
+    if (!same_str(view, id_key, ticket)) {
+        snprintf(why, whylen, "its body names another ticket than the message");
+        goto out;
+    }
+    if (view == json_object_get(body, "data") && asg != NULL && asg[0] != '\0' &&
+        !same_str(view, "id", asg)) {
+        snprintf(why, whylen, "its body names another claim than the message");
+        goto out;
+    }
+    if (evlog_event(t, ticket, 0, &bytes, &len, sig, NULL) != SEAM_OK) {
+        snprintf(why, whylen, "its ticket has no signed creation event");
+        goto out;
+    }
+    if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, len, sig, pk) != 0) {
+        snprintf(why, whylen, "its ticket's creation event does not verify");
+        goto out;
+    }
+    ev = json_loadb(bytes, len, 0, NULL);
+    const json_t *data = json_object_get(ev, "data");
+    const char *summary = json_string_value(json_object_get(data, "summary"));
+    const char *description = json_string_value(json_object_get(data, "description"));
+    const char *bad = !same_str(view, summary_key, summary)         ? "summary"
+                      : !same_str(view, "description", description) ? "description"
+                                                                    : NULL;
+    /* A TMF621 ticket's name and description may have changed since, by signed events: each
+     * message carries the value of its time, which one of them set. */
+    if (bad != NULL && id_key[0] == 'i') {
+        int name_ok = same_str(view, "name", summary) ||
+                      signed_change(t, pk, ticket, "name", json_object_get(view, "name")) == 1;
+        int desc_ok =
+            same_str(view, "description", description) ||
+            signed_change(t, pk, ticket, "description", json_object_get(view, "description")) == 1;
+        bad = !name_ok ? "summary" : !desc_ok ? "description" : NULL;
+    }
+    if (bad != NULL) {
+        snprintf(why, whylen, "its ticket's %s differs from the signed events (message edited)",
+                 bad);
+        goto out;
+    }
+    rc = SEAM_OK;
+out:
+    free(bytes);
+    json_decref(ev);
+    json_decref(body);
+    return rc;
+}
+
+struct verify_ctx {
+    struct store_txn *t;
+    const uint8_t *pk;
+    evlog_report_fn report;
+    void *ctx;
+    uint64_t problems;
+};
+
+static int
+verify_one(void *arg, struct store_val k, struct store_val v)
+{
+    struct verify_ctx *vc = arg;
+    char why[160], msg[320];
+    if (k.len != 8)
+        return 0;
+    unsigned long long seq = be64_get(k.data);
+    json_t *m = json_loadb(v.data, v.len, 0, NULL);
+    const char *id = json_string_value(json_object_get(m, "id"));
+    if (m == NULL)
+        snprintf(why, sizeof(why), "is not JSON");
+    if (m == NULL || outbox_check_message(vc->t, vc->pk, m, why, sizeof(why)) != SEAM_OK) {
+        const char *state = json_string_value(json_object_get(m, "state"));
+        snprintf(msg, sizeof(msg), "outbox message %llu (%s, %s): %s", seq, id ? id : "no id",
+                 state ? state : "no state", why);
+        vc->problems++;
+        vc->report(vc->ctx, msg);
+    }
+    json_decref(m);
+    return 0;
+}
+
+uint64_t
+outbox_verify(struct store_txn *t, const uint8_t pk[32], evlog_report_fn report, void *ctx)
+{
+    struct verify_ctx vc = {t, pk, report, ctx, 0};
+    progress_phase("outbox messages", store_count(t, DB_OUTBOX));
+    if (store_scan(t, DB_OUTBOX, NULL, 0, 0, verify_one, &vc) != SEAM_OK) {
+        report(ctx, "outbox: scan failed");
+        vc.problems++;
+    }
+    return vc.problems;
+}
