@@ -121,6 +121,34 @@ lead_zone(const struct config *c)
     return c->lead.calendar != NULL ? c->lead.calendar->timezone : NULL;
 }
 
+/* $.mail: its sender, its mailbox thread and the forwarder's relay read the start's. */
+static int
+same_mail(const struct config_mail *a, const struct config_mail *b)
+{
+    return a->on == b->on && same_str(a->smtp_url, b->smtp_url) && same_str(a->from, b->from) &&
+           same_str(a->portal_url, b->portal_url) &&
+           same_str(a->support_address, b->support_address) &&
+           same_str(a->imap_url, b->imap_url) && same_str(a->imap_user, b->imap_user) &&
+           same_str(a->imap_password, b->imap_password) && a->poll_ms == b->poll_ms &&
+           a->max_message_bytes == b->max_message_bytes &&
+           ((a->complaint_facts == NULL && b->complaint_facts == NULL) ||
+            json_equal(a->complaint_facts, b->complaint_facts));
+}
+
+/* $.witnesses: the submitting thread reads the start's. */
+static int
+same_witnesses(const struct config *a, const struct config *b)
+{
+    if (a->nwitnesses != b->nwitnesses || a->witness_quorum != b->witness_quorum)
+        return 0;
+    for (size_t i = 0; i < a->nwitnesses; i++)
+        if (!same_str(a->witnesses[i].name, b->witnesses[i].name) ||
+            !same_str(a->witnesses[i].url, b->witnesses[i].url) ||
+            memcmp(a->witnesses[i].key, b->witnesses[i].key, sizeof(a->witnesses[i].key)) != 0)
+            return 0;
+    return 1;
+}
+
 static int
 same_facts(const struct config *a, const struct config *b)
 {
@@ -159,6 +187,8 @@ reload_restart_only(const struct config *old, const struct config *fresh, char *
         {"limits.map_size_mb", old->map_size == fresh->map_size},
         {"limits.map_max_mb", old->map_max == fresh->map_max},
         {"tls (on or off)", (old->tls_cert == NULL) == (fresh->tls_cert == NULL)},
+        {"mail", same_mail(&old->mail, &fresh->mail)},
+        {"witnesses", same_witnesses(old, fresh)},
     };
     char *list = NULL;
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
