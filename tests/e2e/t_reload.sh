@@ -103,6 +103,13 @@ check "a change of limits.threads is refused: only a restart changes it" \
 check "... /metrics: restart_only" [ "$(metric seam_config_last_reload_refused)" = 'seam_config_last_reload_refused{reason="restart_only"} 1' ]
 check "... refusals counted" [ "$(metric 'seam_config_reloads_total{result="refused"}')" = 'seam_config_reloads_total{result="refused"} 3' ]
 check "... the good one counted" [ "$(metric 'seam_config_reloads_total{result="ok"}')" = 'seam_config_reloads_total{result="ok"} 1' ]
+jq '.mail = {"smtp_url": "smtp://127.0.0.1:1", "from": "support@northwind.example", "portal_url": "https://portal.northwind.example"}
+    | .witnesses = {"list": [{"name": "w.example", "url": "http://127.0.0.1:1", "key": "'"$(head -c 32 /dev/zero | base64)"'"}]}' \
+    "$ROOT/conf/seam.json" >"$LIVE"
+ctl reload >"$TMP/reload.out" 2>&1
+RC=$?
+check "mail and witnesses turned on by a reload are refused: their threads read the start's" \
+    bash -c "[ $RC = 1 ] && grep -q 'mail, witnesses changed: only a restart changes them' '$TMP/reload.out'"
 
 wait "$LP"
 check "the long poll parked across the reloads was answered 200" [ "$(cat "$TMP/poll.status")" = 200 ]
