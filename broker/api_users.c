@@ -484,8 +484,8 @@ api_password_set(struct req *r)
     }
     snprintf(j->id, sizeof(j->id), "%s", id);
     j->link = xstrdup(link);
-    j->totp_new = r->cfg->totp_staff &&
-                  users_kind_staff(json_string_value(json_object_get(user, "kind")));
+    j->totp_new =
+        r->cfg->totp_staff && users_kind_staff(json_string_value(json_object_get(user, "kind")));
     http_submit(r, &j->job, j, ujob_free);
 out:
     password_wipe(r, body);

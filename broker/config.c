@@ -1365,22 +1365,15 @@ static const char *const reserved_fact_names[] = {"id",
 static const struct field top_head[] = {{"federation", T_STRING, 1}, {"listen", T_STRING, 1},
                                         {"data_dir", T_STRING, 1},   {"limits", T_OBJECT, 0},
                                         {"lead", T_OBJECT, 1},       {NULL, 0, 0}};
-static const struct field top_tail[] = {{"calendars", T_OBJECT, 1},
-                                        {"sla_policies", T_OBJECT, 1},
-                                        {"partners", T_ARRAY, 1},
-                                        {"bundles", T_ARRAY, 1},
-                                        {"rules", T_ARRAY, 1},
-                                        {"$schema", T_STRING, 0},
-                                        {"description", T_STRING, 0},
-                                        {"delivery", T_OBJECT, 0},
-                                        {"metrics", T_OBJECT, 0},
-                                        {"facts", T_ARRAY, 0},
-                                        {"tls", T_OBJECT, 0},
-                                        {"trusted_proxies", T_ARRAY, 0},
-                                        {"mail", T_OBJECT, 0},
-                                        {"sessions", T_OBJECT, 0},
-                                        {"witnesses", T_OBJECT, 0},
-                                        {NULL, 0, 0}};
+static const struct field top_tail[] = {
+    {"calendars", T_OBJECT, 1},   {"sla_policies", T_OBJECT, 1},
+    {"partners", T_ARRAY, 1},     {"bundles", T_ARRAY, 1},
+    {"rules", T_ARRAY, 1},        {"$schema", T_STRING, 0},
+    {"description", T_STRING, 0}, {"delivery", T_OBJECT, 0},
+    {"metrics", T_OBJECT, 0},     {"facts", T_ARRAY, 0},
+    {"tls", T_OBJECT, 0},         {"trusted_proxies", T_ARRAY, 0},
+    {"mail", T_OBJECT, 0},        {"sessions", T_OBJECT, 0},
+    {"witnesses", T_OBJECT, 0},   {NULL, 0, 0}};
 
 /* Whether key names one of the top level's sections (never a fact's vocabulary). */
 static int

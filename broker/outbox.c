@@ -526,6 +526,18 @@ out:
 }
 
 uint64_t
+outbox_count(struct store_txn *t)
+{
+    return store_count(t, DB_OUTBOX);
+}
+
+enum seam_err
+outbox_scan(struct store_txn *t, store_scan_fn fn, void *ctx)
+{
+    return store_scan(t, DB_OUTBOX, NULL, 0, 0, fn, ctx);
+}
+
+uint64_t
 outbox_pending(struct store_txn *t)
 {
     return store_count(t, DB_OUTBOX_DUE);

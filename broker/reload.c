@@ -127,10 +127,9 @@ same_mail(const struct config_mail *a, const struct config_mail *b)
 {
     return a->on == b->on && same_str(a->smtp_url, b->smtp_url) && same_str(a->from, b->from) &&
            same_str(a->portal_url, b->portal_url) &&
-           same_str(a->support_address, b->support_address) &&
-           same_str(a->imap_url, b->imap_url) && same_str(a->imap_user, b->imap_user) &&
-           same_str(a->imap_password, b->imap_password) && a->poll_ms == b->poll_ms &&
-           a->max_message_bytes == b->max_message_bytes &&
+           same_str(a->support_address, b->support_address) && same_str(a->imap_url, b->imap_url) &&
+           same_str(a->imap_user, b->imap_user) && same_str(a->imap_password, b->imap_password) &&
+           a->poll_ms == b->poll_ms && a->max_message_bytes == b->max_message_bytes &&
            ((a->complaint_facts == NULL && b->complaint_facts == NULL) ||
             json_equal(a->complaint_facts, b->complaint_facts));
 }

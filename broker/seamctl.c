@@ -1518,8 +1518,7 @@ main(int argc, char **argv)
                 {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence},
                 {"rules", cmd_rules},       {"report", cmd_report},
                 {"migrate", cmd_migrate},   {"reload", cmd_reload},
-                {"restore", cmd_restore},
-                {"user", cmd_user}};
+                {"restore", cmd_restore},   {"user", cmd_user}};
     for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
         if (strcmp(cmd, cmds[c].name) == 0) {
             int rc = cmds[c].fn(n, rest);

@@ -6,13 +6,19 @@
  * compared with the ticket's signed creation event, the same source the
  * records are checked against (verify_records.c); a TMF621 ticket's name and
  * description, which a PATCH may change, with what its signed events last
- * set. It reads; it changes
- * nothing and sends nothing.
+ * set. A mail message (channel "mail") is tied to its ticket and its
+ * recipient: the ticket's signed creation event verifies, its Message-ID is
+ * one of the ticket's thread and stands in the text's header, and the text
+ * is addressed to the recipient it is sent to; its wording (a template and
+ * the ticket's public timeline entry) is not derived again. It reads; it
+ * changes nothing and sends nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "outbox.h"
 #include "progress.h"
 #include "seam/evidence.h"
 #include "verify_outbox.h"
@@ -58,6 +64,72 @@ signed_change(struct store_txn *t, const uint8_t pk[32], const char *ticket, con
     return found;
 }
 
+/* Whether the header (before the first empty line) of the mail text has a line NAME: VALUE,
+ * VALUE the whole rest of the line or, for To, holding <value> or value alone. */
+static int
+mail_header_has(const char *text, const char *name, const char *value)
+{
+    size_t nl = strlen(name), vl = strlen(value);
+    for (const char *line = text; *line != '\0' && *line != '\r' && *line != '\n';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len > 0 && line[len - 1] == '\r')
+            len--;
+        if (len > nl + 1 && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+            const char *v = line + nl + 1;
+            size_t rest = len - nl - 1;
+            while (rest > 0 && *v == ' ')
+                v++, rest--;
+            if (rest == vl && memcmp(v, value, vl) == 0)
+                return 1;
+            for (size_t i = 0; i + vl + 2 <= rest; i++) /* "Name <value>" */
+                if (v[i] == '<' && memcmp(v + i + 1, value, vl) == 0 && v[i + 1 + vl] == '>')
+                    return 1;
+        }
+        if (end == NULL)
+            break;
+        line = end + 1;
+    }
+    return 0;
+}
+
+/* A mail message: its ticket's creation event verifies, and the text is the thread's and the
+ * recipient's (see the top). */
+static enum seam_err
+check_mail(struct store_txn *t, const uint8_t pk[32], const json_t *m, const char *ticket,
+           const char *text, char *why, size_t whylen)
+{
+    const char *mid = json_string_value(json_object_get(m, "message_id"));
+    const char *rcpt = json_string_value(json_object_get(m, "rcpt"));
+    char *bytes = NULL;
+    size_t len, tl = strlen(ticket);
+    uint8_t sig[SEAM_SIG_LEN];
+    if (mid == NULL || rcpt == NULL) {
+        snprintf(why, whylen, "a mail without its Message-ID or recipient");
+        return SEAM_ECORRUPT;
+    }
+    if (strncmp(mid, "<", 1) != 0 || strncmp(mid + 1, ticket, tl) != 0 ||
+        (mid[1 + tl] != '@' && mid[1 + tl] != '.')) {
+        snprintf(why, whylen, "its Message-ID is not of its ticket's thread");
+        return SEAM_ECORRUPT;
+    }
+    if (!mail_header_has(text, "Message-ID", mid) || !mail_header_has(text, "To", rcpt)) {
+        snprintf(why, whylen, "its text is not the mail its envelope names (Message-ID, To)");
+        return SEAM_ECORRUPT;
+    }
+    if (evlog_event(t, ticket, 0, &bytes, &len, sig, NULL) != SEAM_OK) {
+        snprintf(why, whylen, "its ticket has no signed creation event");
+        return SEAM_ECORRUPT;
+    }
+    int bad = seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, len, sig, pk) != 0;
+    free(bytes);
+    if (bad) {
+        snprintf(why, whylen, "its ticket's creation event does not verify");
+        return SEAM_ECORRUPT;
+    }
+    return SEAM_OK;
+}
+
 enum seam_err
 outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m, char *why,
                      size_t whylen)
@@ -74,6 +146,8 @@ outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m,
         snprintf(why, whylen, "names no ticket or holds no body");
         goto out;
     }
+    if (strcmp(outbox_channel(m), "mail") == 0)
+        return check_mail(t, pk, m, ticket, text, why, whylen);
     body = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
     if (!json_is_object(body)) {
         snprintf(why, whylen, "its body is not a JSON object");
@@ -173,8 +247,8 @@ uint64_t
 outbox_verify(struct store_txn *t, const uint8_t pk[32], evlog_report_fn report, void *ctx)
 {
     struct verify_ctx vc = {t, pk, report, ctx, 0};
-    progress_phase("outbox messages", store_count(t, DB_OUTBOX));
-    if (store_scan(t, DB_OUTBOX, NULL, 0, 0, verify_one, &vc) != SEAM_OK) {
+    progress_phase("outbox messages", outbox_count(t));
+    if (outbox_scan(t, verify_one, &vc) != SEAM_OK) {
         report(ctx, "outbox: scan failed");
         vc.problems++;
     }

@@ -39,6 +39,9 @@ enum seam_err outbox_enqueue_text(struct store_txn *t, const struct config_partn
  * since the last call: whether the sender has anything new to look at.
  */
 int outbox_take_news(void);
+/* Every message stored, sent or not: how many, and each (its key and its JSON text). */
+uint64_t outbox_count(struct store_txn *t);
+enum seam_err outbox_scan(struct store_txn *t, store_scan_fn fn, void *ctx) SEAM_WUR;
 /* Messages waiting for a try or a retry, on every channel (no scan: the count of the due index). */
 uint64_t outbox_pending(struct store_txn *t);
 
