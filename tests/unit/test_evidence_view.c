@@ -294,11 +294,7 @@ main(void)
     int every = 1;
     for (size_t i = 0; i < len; i++) {
         char save = doc[i];
-        doc[i] = (char)(save == 'A' ? 'B' : 'A');
-        if (verifies(doc, len, k.pk, err, sizeof(err))) {
-            every = 0;
-            printf("# byte %zu changed and still verified\n", i);
-        }
+        /* one way per byte (valgrind runs this too); test_evlog changes each two ways */
         doc[i] = (char)(save ^ 0x01);
         if (verifies(doc, len, k.pk, err, sizeof(err))) {
             every = 0;
