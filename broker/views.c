@@ -367,7 +367,7 @@ struct evidence_view {
     const struct config_partner *p; /* a partner's configuration; NULL: none */
 };
 
-/* The timeline entry of a signed event (seq and type agree), or NULL. */
+/* The timeline entry of a signed event (its seq, type and instant agree), or NULL. */
 static const struct timeline_entry *
 entry_of(const struct ticket *tk, const json_t *ev)
 {
@@ -377,7 +377,9 @@ entry_of(const struct ticket *tk, const json_t *ev)
         (uint64_t)json_integer_value(seq) >= tk->ntimeline)
         return NULL;
     const struct timeline_entry *e = &tk->timeline[json_integer_value(seq)];
-    return e->type == (enum event_type)type ? e : NULL;
+    const char *at = json_string_value(json_object_get(ev, "at"));
+    return e->type == (enum event_type)type && at != NULL && e->at == ticket_parse_time(at) ? e
+                                                                                            : NULL;
 }
 
 /* Whether the event is on the customer's timeline (an entry it cannot find: not). */
