@@ -167,6 +167,25 @@ append_staged(struct store_txn *t, void *arg)
     return append_signed(t, e->ticket, e->seq, e->val, e->vlen);
 }
 
+/* Each disclosure nests no deeper than its readers parse (it holds a value of the data). */
+static enum seam_err
+disclosures_check(const char *ticket, const char *disc, size_t dlen)
+{
+    json_t *a = json_loadb(disc, dlen, 0, NULL), *d;
+    size_t i;
+    enum seam_err rc = json_is_array(a) ? SEAM_OK : SEAM_EINVAL;
+    json_array_foreach(a, i, d)
+    {
+        const char *text = json_string_value(d);
+        if (rc == SEAM_OK)
+            rc = text == NULL ? SEAM_EINVAL
+                              : json_stored_check("disclosure", ticket, TICKET_ID_LEN, text,
+                                                  json_string_length(d));
+    }
+    json_decref(a);
+    return rc;
+}
+
 enum seam_err
 evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket, uint32_t seq,
              const char *bytes, size_t len)
@@ -181,9 +200,11 @@ evlog_append_disclosed(struct store_txn *t, const struct evlog *lg, const char *
     if (strlen(ticket) != TICKET_ID_LEN || memchr(bytes, '\0', len) != NULL ||
         (disc != NULL && memchr(disc, '\0', dlen) != NULL))
         return SEAM_EINVAL;
-    /* Never an event its verifiers cannot parse again (json_fast.h). */
+    /* Never an event its verifiers cannot parse again (json_fast.h), nor a disclosure. */
     enum seam_err rc = json_stored_check("event", ticket, TICKET_ID_LEN, bytes, len);
     if (rc != SEAM_OK)
+        return rc;
+    if (disc != NULL && (rc = disclosures_check(ticket, disc, dlen)) != SEAM_OK)
         return rc;
     size_t vlen = 8 + SEAM_SIG_LEN + len + (disc != NULL ? 1 + dlen : 0);
     struct staged_event *e = xmalloc(sizeof(*e) + vlen);
