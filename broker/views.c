@@ -262,9 +262,6 @@ ticket_lead_bytes(const char *s, size_t n, size_t *out_len)
     return NULL;
 }
 
-static int owner_kept_from(const struct ticket_ctx *c, const struct ticket *tk,
-                           const struct assignment *a, const char *bytes, size_t len, char **freed);
-
 /* ---- the owner's view of an assignment ---- */
 
 char *
@@ -340,8 +337,7 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
     uint8_t sig[SEAM_SIG_LEN];
     uint64_t leaf;
     if (a->event_seq >= 0 &&
-        evlog_event(t, tk->id, (uint32_t)a->event_seq, &bytes, &elen, sig, &leaf) == SEAM_OK &&
-        !owner_kept_from(c, tk, a, bytes, elen, &bytes)) {
+        evlog_event(t, tk->id, (uint32_t)a->event_seq, &bytes, &elen, sig, &leaf) == SEAM_OK) {
         key(&o, "event");
         struct obj eo = {&out, 0};
         json_text_lit(&out, "{");
@@ -521,30 +517,4 @@ ticket_evidence(struct store_txn *t, const struct ticket_ctx *c, const struct ti
         snprintf(name, sizeof(name), "%s", auth_role_name(who->role));
     struct evlog_view ev = {name, view_shown, view_disclose, &v};
     return evlog_export_view(t, c->lg, tk->id, &ev, doc, len);
-}
-
-/*
- * Whether the owner of an assignment is kept from the signed event that made
- * it as its evidence would show it: an event of format 1 holding another's
- * restricted text (a hand-back note written before such texts were signed
- * by digest) is left out of the assignment. Returns 1 (and frees *freed,
- * setting it NULL) when it may not.
- */
-static int
-owner_kept_from(const struct ticket_ctx *c, const struct ticket *tk, const struct assignment *a,
-                const char *bytes, size_t len, char **freed)
-{
-    struct principal who = {.role = ROLE_PARTNER};
-    if (strcmp(a->partner, c->cfg->lead.id) == 0)
-        return 0; /* the lead's own claim: the lead sees everything */
-    snprintf(who.subject, sizeof(who.subject), "%s", a->partner);
-    struct evidence_view v = {tk, &who, config_partner_find(c->cfg, a->partner)};
-    json_t *ev = json_loadb(bytes, len, 0, NULL);
-    int hide = ev == NULL || !view_shown(&v, ev);
-    json_decref(ev);
-    if (hide) {
-        free(*freed);
-        *freed = NULL;
-    }
-    return hide;
 }

@@ -46,11 +46,6 @@ check "the other customer's export of old ticket T3 verifies" export_as c2-T3 "$
 AS=$(index ticket.assigned "$TMP/lead-T3.json")
 check "... the lead's forced assignment (its internal reason) is given by hash only" hidden_at "$AS" "$TMP/c2-T3.json"
 check "... and the lead's holds it whole" [ "$(jq --argjson i "$AS" '.events[$i].event | fromjson | .data.reason' -r "$TMP/lead-T3.json")" = VIP ]
-A_FIB=$(jq -r '.assignments[] | select(.partner == "fibernet") | .id' "$FIX/lead-$T2.json")
-req GET "/v1/assignments/$A_FIB" "$FIB"
-check "fibernet's assignment (made by that hand-back) leaves the old event out" \
-    [ "$STATUS" = 200 -a "$(jbody '.event // "none"')" = none ]
-refute "... so the note is not in it either" grep -qF 'Head-end is fine.' "$TMP/body"
 req GET "/v1/tickets/$T3/evidence" "$C1"
 check "a customer cannot export another's old ticket (404)" [ "$STATUS" = 404 ]
 stop_broker
