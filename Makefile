@@ -70,7 +70,8 @@ CTL_OBJ    = $(CTL_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ    = $(SIM_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ  = $(AGENT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_BIN   = $(BUILD)/tests/tamper $(BUILD)/tests/signed-post $(BUILD)/tests/seam-fill
+TOOL_BIN   = $(BUILD)/tests/tamper $(BUILD)/tests/signed-post $(BUILD)/tests/seam-fill \
+             $(BUILD)/tests/evflip
 
 all: $(BUILD)/seam-broker $(BUILD)/seamctl $(BUILD)/seam-sim $(BUILD)/seam-partner seam-broker \
      seamctl seam-partner
@@ -101,6 +102,9 @@ $(BUILD)/tests/tamper: $(BUILD)/tests/tools/tamper.o $(BUILD)/libseamcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/signed-post: $(BUILD)/tests/tools/signed_post.o $(BUILD)/libseamcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/evflip: $(BUILD)/tests/tools/evflip.o $(BUILD)/libseamcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The bench's store filler: a plain HTTP client (see tests/tools/fill.c).

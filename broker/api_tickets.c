@@ -430,7 +430,8 @@ api_tickets_evidence(struct req *r)
     struct ticket tk;
     int found = visible_ticket_or_reply(r, t, &tk) == 0;
     if (found) {
-        rc = evlog_export(t, &r->srv->lg, http_param(r, 0), &doc, &len);
+        struct ticket_ctx c = {r->srv->cfg, &r->srv->lg, r->srv->sla};
+        rc = ticket_evidence(t, &c, &tk, &r->who, &doc, &len); /* only what who may see */
         ticket_free(&tk);
     }
     store_read_end(t);

@@ -545,6 +545,170 @@ exact_keys(const json_t *obj, const char *const *keys, size_t n)
     return 0;
 }
 
+static int
+str_eq(const json_t *v, const char *s)
+{
+    return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+/* Whether s is 64 lower-case hex digits. */
+static int
+is_hex64(const char *s)
+{
+    if (s == NULL || strlen(s) != 2 * H)
+        return 0;
+    for (size_t i = 0; i < 2 * H; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+#define SALT_BYTES 16
+#define SALT_CHARS 22 /* unpadded base64url of 16 bytes */
+
+char *
+seam_disclosure_new(const char *name, const json_t *value, char digest[2 * H + 1])
+{
+    uint8_t salt[SALT_BYTES];
+    char salt64[SALT_CHARS + 1];
+    randombytes_buf(salt, sizeof(salt));
+    sodium_bin2base64(salt64, sizeof(salt64), salt, sizeof(salt),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    json_t *d = json_pack("[s, s, O]", salt64, name, value);
+    char *text = d ? canonical(d) : NULL;
+    json_decref(d);
+    if (text == NULL)
+        abort();
+    seam_sha256_hex(text, strlen(text), digest);
+    return text;
+}
+
+int
+seam_disclosure_parse(const char *text, char digest[2 * H + 1], json_t **parsed, const char **name,
+                      json_t **value)
+{
+    uint8_t salt[SALT_BYTES];
+    size_t n;
+    if (text == NULL)
+        return -1;
+    json_t *d = json_loads_depth(text, JSON_REJECT_DUPLICATES, JSON_DEPTH_STORED, NULL);
+    char *again = d ? canonical(d) : NULL;
+    const char *salt64 = json_string_value(json_array_get(d, 0));
+    const char *nm = json_string_value(json_array_get(d, 1));
+    int good = json_is_array(d) && json_array_size(d) == 3 && again != NULL &&
+               strcmp(again, text) == 0 && salt64 != NULL && strlen(salt64) == SALT_CHARS &&
+               sodium_base642bin(salt, sizeof(salt), salt64, SALT_CHARS, NULL, &n, NULL,
+                                 sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+               n == SALT_BYTES && nm != NULL && nm[0] != '\0';
+    free(again);
+    if (!good) {
+        json_decref(d);
+        return -1;
+    }
+    seam_sha256_hex(text, strlen(text), digest);
+    *parsed = d;
+    *name = nm;
+    *value = json_array_get(d, 2);
+    return 0;
+}
+
+/*
+ * An event's "sd" digests, checked: present (a sorted array of distinct
+ * hex digests) exactly when the event is of format 2. *sd is borrowed, NULL
+ * for format 1.
+ */
+static int
+event_digests(const json_t *ev, const json_t **sd)
+{
+    json_t *v = json_object_get(ev, "v"), *d = json_object_get(ev, "sd");
+    if (!json_is_integer(v))
+        return -1;
+    if (json_integer_value(v) == 1 && d == NULL) {
+        *sd = NULL;
+        return 0;
+    }
+    if (json_integer_value(v) != 2 || !json_is_array(d))
+        return -1;
+    const char *before = "";
+    for (size_t i = 0; i < json_array_size(d); i++) {
+        const char *h = json_string_value(json_array_get(d, i));
+        if (!is_hex64(h) || strcmp(before, h) >= 0)
+            return -1;
+        before = h;
+    }
+    *sd = d;
+    return 0;
+}
+
+/* Whether digest is one of sd's. */
+static int
+digest_in(const json_t *sd, const char *digest)
+{
+    for (size_t i = 0; i < json_array_size(sd); i++)
+        if (strcmp(json_string_value(json_array_get(sd, i)), digest) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Checks disclosures (strings) against the parsed event: each well formed,
+ * hashing to one of its digests, at most once, naming a member its data does
+ * not hold; into (not NULL) gets each member. 0, or -1 with *why.
+ */
+static int
+check_disclosures(const json_t *ev, const char *const *texts, size_t n, json_t *into,
+                  const char **why)
+{
+    const json_t *sd;
+    json_t *data = json_object_get(ev, "data"), *seen = json_object();
+    int rc = -1;
+    *why = "the event's digests are malformed";
+    if (event_digests(ev, &sd) != 0)
+        goto out;
+    *why = "a disclosure given for an event without digests";
+    if (sd == NULL && n > 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        char digest[2 * H + 1];
+        json_t *parsed = NULL, *value;
+        const char *name;
+        *why = "a disclosure is malformed";
+        if (seam_disclosure_parse(texts[i], digest, &parsed, &name, &value) != 0)
+            goto out;
+        int bad = !digest_in(sd, digest)                                 ? 1
+                  : json_object_get(seen, digest) != NULL                ? 2
+                  : !json_is_object(data) || json_object_get(data, name) ? 3
+                                                                         : 0;
+        *why = bad == 1   ? "a disclosure matches none of the event's signed digests"
+               : bad == 2 ? "a disclosure is given twice"
+                          : "a disclosure names a member the event holds";
+        json_object_set_new(seen, digest, json_true());
+        if (bad == 0 && into != NULL)
+            json_object_set(json_object_get(into, "data"), name, value);
+        json_decref(parsed);
+        if (bad)
+            goto out;
+    }
+    rc = 0;
+out:
+    json_decref(seen);
+    return rc;
+}
+
+json_t *
+seam_event_open(const char *bytes, const char *const *disclosures, size_t n)
+{
+    const char *why;
+    json_t *ev =
+        bytes ? json_loads_depth(bytes, JSON_REJECT_DUPLICATES, JSON_DEPTH_STORED, NULL) : NULL;
+    if (!json_is_object(ev) || !json_is_object(json_object_get(ev, "data")) ||
+        check_disclosures(ev, disclosures, n, ev, &why) != 0) {
+        json_decref(ev);
+        return NULL;
+    }
+    return ev;
+}
+
 int
 seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN], size_t *n_events,
                      char *err, size_t errlen)
@@ -552,15 +716,22 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
     static const char *const top_keys[] = {"checkpoint", "events",     "format",
                                            "head",       "public_key", "ticket"};
     static const char *const ev_keys[] = {"event", "leaf_index", "proof", "signature"};
+    static const char *const ev2_keys[] = {"disclosures", "event", "leaf_index", "proof",
+                                           "signature"};
+    static const char *const hidden_keys[] = {"hash"};
     static const char *const head_keys[] = {"body", "signature"};
     static const char *const hb_keys[] = {"events", "last", "ticket", "tree_size"};
+    static const char *const hb2_keys[] = {"events", "events_sha256", "last",
+                                           "ticket", "tree_size",     "view"};
     json_t *root = NULL, *ev = NULL, *hb = NULL;
     char *canon = NULL, prev_hex[2 * H + 1] = "";
+    const char **texts = NULL;
     uint8_t cp_root[H], key[SEAM_PK_LEN], sig[SEAM_SIG_LEN];
     uint8_t(*proof)[H] = NULL;
     uint64_t cp_size, last_leaf = 0;
     json_error_t jerr;
-    size_t i;
+    size_t i, shown = 0;
+    int view = 0;
 
     root = json_load_depth(doc, len, JSON_REJECT_DUPLICATES, JSON_DEPTH_DEFAULT, &jerr);
     if (root == NULL)
@@ -577,7 +748,9 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
     const char *pk64 = json_string_value(json_object_get(root, "public_key"));
     const char *note = json_string_value(json_object_get(root, "checkpoint"));
     json_t *events = json_object_get(root, "events");
-    if (format == NULL || strcmp(format, SEAM_EVIDENCE_FORMAT) != 0)
+    if (format != NULL && strcmp(format, SEAM_EVIDENCE_FORMAT_VIEW) == 0)
+        view = 1;
+    else if (format == NULL || strcmp(format, SEAM_EVIDENCE_FORMAT) != 0)
         FAIL("evidence: unknown format");
     if (ticket == NULL || pk64 == NULL || note == NULL || !json_is_array(events))
         FAIL("evidence: a field has the wrong type");
@@ -593,12 +766,25 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
         abort();
     for (i = 0; i < json_array_size(events); i++) {
         json_t *e = json_array_get(events, i);
-        if (exact_keys(e, ev_keys, 4) != 0)
-            FAIL("event %zu: expected exactly event, leaf_index, proof, signature", i);
+        if (view && exact_keys(e, hidden_keys, 1) == 0) {
+            /* Not for this view: its hash carries the chain on. */
+            const char *h = json_string_value(json_object_get(e, "hash"));
+            if (!is_hex64(h))
+                FAIL("event %zu: a hidden event's hash is not 64 hex digits", i);
+            memcpy(prev_hex, h, sizeof(prev_hex));
+            continue;
+        }
+        if (view ? exact_keys(e, ev2_keys, 5) != 0 : exact_keys(e, ev_keys, 4) != 0)
+            FAIL(view ? "event %zu: expected exactly disclosures, event, leaf_index, proof, "
+                        "signature (or only hash)"
+                      : "event %zu: expected exactly event, leaf_index, proof, signature",
+                 i);
         const char *bytes = json_string_value(json_object_get(e, "event"));
         const char *sig64 = json_string_value(json_object_get(e, "signature"));
         json_t *li = json_object_get(e, "leaf_index"), *pr = json_object_get(e, "proof");
-        if (bytes == NULL || sig64 == NULL || !json_is_integer(li) || !json_is_array(pr))
+        json_t *dis = view ? json_object_get(e, "disclosures") : NULL;
+        if (bytes == NULL || sig64 == NULL || !json_is_integer(li) || !json_is_array(pr) ||
+            (view && !json_is_array(dis)))
             FAIL("event %zu: a field has the wrong type", i);
         size_t blen = strlen(bytes);
         if (b64_exact(sig64, sig, SEAM_SIG_LEN) != 0)
@@ -623,8 +809,20 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
         if (ep == NULL || strcmp(ep, prev_hex) != 0)
             FAIL("event %zu: prev does not match the hash of event %zu (chain broken)", i,
                  i ? i - 1 : 0);
+        /* Its disclosures, each against a signed digest. */
+        size_t nd = json_array_size(dis);
+        free(texts);
+        texts = malloc((nd + 1) * sizeof(*texts));
+        if (texts == NULL)
+            abort();
+        for (size_t j = 0; j < nd; j++)
+            if ((texts[j] = json_string_value(json_array_get(dis, j))) == NULL)
+                FAIL("event %zu: disclosure %zu is not a string", i, j);
+        const char *why;
+        if (check_disclosures(ev, texts, nd, NULL, &why) != 0)
+            FAIL("event %zu: %s", i, why);
         json_int_t leaf = json_integer_value(li);
-        if (leaf < 0 || (uint64_t)leaf >= cp_size || (i > 0 && (uint64_t)leaf <= last_leaf))
+        if (leaf < 0 || (uint64_t)leaf >= cp_size || (shown > 0 && (uint64_t)leaf <= last_leaf))
             FAIL("event %zu: leaf index %lld out of order or beyond the checkpoint", i,
                  (long long)leaf);
         size_t np = json_array_size(pr);
@@ -641,6 +839,7 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
                                   cp_root) != 0)
             FAIL("event %zu: inclusion proof does not lead to the checkpoint root", i);
         last_leaf = (uint64_t)leaf;
+        shown++;
         seam_sha256_hex(bytes, blen, prev_hex);
         json_decref(ev);
         ev = NULL;
@@ -657,8 +856,21 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
     if (seam_verify_ctx(SEAM_HEAD_CONTEXT, hbody, strlen(hbody), sig, pk) != 0)
         FAIL("head: signature does not verify");
     hb = json_loads_depth(hbody, JSON_REJECT_DUPLICATES, JSON_DEPTH_DEFAULT, NULL);
-    if (exact_keys(hb, hb_keys, 4) != 0)
+    if (view ? exact_keys(hb, hb2_keys, 6) != 0 : exact_keys(hb, hb_keys, 4) != 0)
         FAIL("head: body has the wrong fields");
+    if (view) {
+        char hex[2 * H + 1];
+        free(canon);
+        canon = canonical(events);
+        if (canon == NULL)
+            FAIL("evidence: events cannot be encoded");
+        seam_sha256_hex(canon, strlen(canon), hex);
+        if (!json_is_string(json_object_get(hb, "view")))
+            FAIL("head: the view is not named");
+        if (!str_eq(json_object_get(hb, "events_sha256"), hex))
+            FAIL("head: the events differ from those the broker signed for this view (an event "
+                 "hidden, or a disclosure removed or added)");
+    }
     const char *hticket = json_string_value(json_object_get(hb, "ticket"));
     const char *hlast = json_string_value(json_object_get(hb, "last"));
     json_t *hev = json_object_get(hb, "events"), *hts = json_object_get(hb, "tree_size");
@@ -674,12 +886,14 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
 
     if (n_events != NULL)
         *n_events = i;
+    free(texts);
     free(proof);
     free(canon);
     json_decref(hb);
     json_decref(root);
     return 0;
 fail:
+    free(texts);
     free(proof);
     free(canon);
     json_decref(ev);
@@ -719,8 +933,10 @@ seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_f
         FAIL("evidence: not JSON");
     json_array_foreach(json_object_get(root, "events"), i, e)
     {
-        ev = json_loads_depth(json_string_value(json_object_get(e, "event")), 0, JSON_DEPTH_STORED,
-                              NULL);
+        const char *bytes = json_string_value(json_object_get(e, "event"));
+        if (bytes == NULL) /* an event not in this view: nothing to check */
+            continue;
+        ev = json_loads_depth(bytes, 0, JSON_DEPTH_STORED, NULL);
         json_t *ps = json_object_get(json_object_get(ev, "data"), "partner_signature");
         json_t *actor = json_object_get(ev, "actor");
         if (ps == NULL) {

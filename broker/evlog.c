@@ -2,7 +2,10 @@
  * evlog.c: the evidence log in LMDB (see evlog.h).
  *
  * Layout: DB_EVENTS maps ticket id || be32 seq to be64 leaf || signature ||
- * canonical event bytes; DB_LEAVES maps be64 leaf to ticket id || be32 seq;
+ * canonical event bytes, and for an event with restricted content (format
+ * 2, seam/evidence.h) a NUL and its disclosures as a JSON array of strings
+ * (the signature, the chain and the leaf cover the bytes alone; each
+ * disclosure is bound by its digest in them); DB_LEAVES maps be64 leaf to ticket id || be32 seq;
  * DB_TREE keeps every perfect subtree's hash (level byte || be64 index), so
  * a root or a proof costs O(log n) lookups; DB_META keeps the tree size and
  * the latest signed checkpoint, DB_CHECKPOINTS every checkpoint by size.
@@ -71,6 +74,26 @@ evlog_node(void *ctx, unsigned level, uint64_t index, uint8_t out[H])
     return 0;
 }
 
+/* The length of the event bytes of a DB_EVENTS value (vlen >= 8 + SEAM_SIG_LEN). */
+static size_t
+bytes_len(const void *val, size_t vlen)
+{
+    const char *b = (const char *)val + 8 + SEAM_SIG_LEN;
+    const char *nul = memchr(b, '\0', vlen - 8 - SEAM_SIG_LEN);
+    return nul ? (size_t)(nul - b) : vlen - 8 - SEAM_SIG_LEN;
+}
+
+/* The disclosures of a DB_EVENTS value: a JSON array (new reference), empty if none. */
+static json_t *
+disclosures_of(const void *val, size_t vlen)
+{
+    size_t n = bytes_len(val, vlen), rest = vlen - 8 - SEAM_SIG_LEN - n;
+    if (rest <= 1)
+        return json_array();
+    return json_loadb((const char *)val + 8 + SEAM_SIG_LEN + n + 1, rest - 1,
+                      JSON_REJECT_DUPLICATES, NULL);
+}
+
 static void
 event_key(const char *ticket, uint32_t seq, uint8_t key[TICKET_ID_LEN + 4])
 {
@@ -87,7 +110,7 @@ append_signed(struct store_txn *t, const char *ticket, uint32_t seq, uint8_t *va
 {
     uint8_t key[TICKET_ID_LEN + 4], nk[9], lk[8], hash[H], sib[H];
     const uint8_t *bytes = val + 8 + SEAM_SIG_LEN;
-    size_t len = vlen - 8 - SEAM_SIG_LEN;
+    size_t len = bytes_len(val, vlen);
     uint64_t size;
     enum seam_err rc;
 
@@ -144,21 +167,54 @@ append_staged(struct store_txn *t, void *arg)
     return append_signed(t, e->ticket, e->seq, e->val, e->vlen);
 }
 
+/* Each disclosure nests no deeper than its readers parse (it holds a value of the data). */
+static enum seam_err
+disclosures_check(const char *ticket, const char *disc, size_t dlen)
+{
+    json_t *a = json_loadb(disc, dlen, 0, NULL), *d;
+    size_t i;
+    enum seam_err rc = json_is_array(a) ? SEAM_OK : SEAM_EINVAL;
+    json_array_foreach(a, i, d)
+    {
+        const char *text = json_string_value(d);
+        if (rc == SEAM_OK)
+            rc = text == NULL ? SEAM_EINVAL
+                              : json_stored_check("disclosure", ticket, TICKET_ID_LEN, text,
+                                                  json_string_length(d));
+    }
+    json_decref(a);
+    return rc;
+}
+
 enum seam_err
 evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket, uint32_t seq,
              const char *bytes, size_t len)
 {
-    if (strlen(ticket) != TICKET_ID_LEN)
+    return evlog_append_disclosed(t, lg, ticket, seq, bytes, len, NULL, 0);
+}
+
+enum seam_err
+evlog_append_disclosed(struct store_txn *t, const struct evlog *lg, const char *ticket,
+                       uint32_t seq, const char *bytes, size_t len, const char *disc, size_t dlen)
+{
+    if (strlen(ticket) != TICKET_ID_LEN || memchr(bytes, '\0', len) != NULL ||
+        (disc != NULL && memchr(disc, '\0', dlen) != NULL))
         return SEAM_EINVAL;
-    /* Never an event its verifiers cannot parse again (json_fast.h). */
+    /* Never an event its verifiers cannot parse again (json_fast.h), nor a disclosure. */
     enum seam_err rc = json_stored_check("event", ticket, TICKET_ID_LEN, bytes, len);
     if (rc != SEAM_OK)
         return rc;
-    size_t vlen = 8 + SEAM_SIG_LEN + len;
+    if (disc != NULL && (rc = disclosures_check(ticket, disc, dlen)) != SEAM_OK)
+        return rc;
+    size_t vlen = 8 + SEAM_SIG_LEN + len + (disc != NULL ? 1 + dlen : 0);
     struct staged_event *e = xmalloc(sizeof(*e) + vlen);
     memset(e->val, 0, 8);
     seam_sign_ctx(SEAM_EVENT_CONTEXT, bytes, len, lg->keys->sk, e->val + 8);
     memcpy(e->val + 8 + SEAM_SIG_LEN, bytes, len);
+    if (disc != NULL) {
+        e->val[8 + SEAM_SIG_LEN + len] = '\0';
+        memcpy(e->val + 8 + SEAM_SIG_LEN + len + 1, disc, dlen);
+    }
     memcpy(e->ticket, ticket, TICKET_ID_LEN + 1);
     e->seq = seq;
     e->vlen = vlen;
@@ -229,7 +285,7 @@ evlog_event(struct store_txn *t, const char *ticket, uint32_t seq, char **bytes,
         return rc;
     if (v.len < 8 + SEAM_SIG_LEN)
         return SEAM_ECORRUPT;
-    size_t n = v.len - 8 - SEAM_SIG_LEN;
+    size_t n = bytes_len(v.data, v.len);
     char *b = xmalloc(n + 1);
     memcpy(b, (const char *)v.data + 8 + SEAM_SIG_LEN, n);
     b[n] = '\0';
@@ -244,10 +300,12 @@ evlog_event(struct store_txn *t, const char *ticket, uint32_t seq, char **bytes,
 
 struct collect {
     const char *ticket;
+    const struct evlog_view *view; /* NULL: everything */
     json_t *events;
     struct store_txn *t;
     uint64_t size;
     char last[2 * H + 1];
+    int partial; /* an event hidden or given with disclosures: format /2 */
     enum seam_err rc;
 };
 
@@ -260,12 +318,36 @@ b64_json(const uint8_t *in, size_t n)
     return j;
 }
 
+/* The disclosures of the stored ones the view lets through (all without a view). */
+static json_t *
+disclosed(const struct collect *c, const json_t *ev, const json_t *stored)
+{
+    json_t *out = json_array(), *d;
+    size_t i;
+    json_array_foreach(stored, i, d)
+    {
+        char digest[2 * H + 1];
+        json_t *parsed = NULL, *value;
+        const char *name;
+        if (c->view == NULL) {
+            json_array_append(out, d);
+            continue;
+        }
+        if (seam_disclosure_parse(json_string_value(d), digest, &parsed, &name, &value) == 0 &&
+            c->view->disclose(c->view->ctx, ev, name, value))
+            json_array_append(out, d);
+        json_decref(parsed);
+    }
+    return out;
+}
+
 static int
 collect_event(void *ctx, struct store_val k, struct store_val v)
 {
     struct collect *c = ctx;
     uint8_t proof[SEAM_PROOF_MAX][H];
     size_t np;
+    json_t *ev = NULL, *stored = NULL;
     if (k.len != TICKET_ID_LEN + 4 || memcmp(k.data, c->ticket, TICKET_ID_LEN) != 0)
         return 1;
     if (v.len < 8 + SEAM_SIG_LEN) {
@@ -274,21 +356,48 @@ collect_event(void *ctx, struct store_val k, struct store_val v)
     }
     const uint8_t *p = v.data;
     uint64_t leaf = be64_get(p);
-    size_t blen = v.len - 8 - SEAM_SIG_LEN;
-    json_t *bytes = json_stringn((const char *)p + 8 + SEAM_SIG_LEN, blen);
+    size_t blen = bytes_len(v.data, v.len);
+    const char *text = (const char *)p + 8 + SEAM_SIG_LEN;
+    seam_sha256_hex(text, blen, c->last);
+    stored = disclosures_of(v.data, v.len);
+    if (c->view != NULL || json_array_size(stored) > 0)
+        ev = json_loadb(text, blen, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_array(stored) ||
+        ((c->view != NULL || json_array_size(stored) > 0) && ev == NULL)) {
+        json_decref(stored);
+        json_decref(ev);
+        c->rc = SEAM_ECORRUPT;
+        return 1;
+    }
+    if (c->view != NULL && !c->view->shown(c->view->ctx, ev)) {
+        /* Not for this principal: its hash alone carries the chain. */
+        json_array_append_new(c->events, json_pack("{s:s}", "hash", c->last));
+        c->partial = 1;
+        json_decref(stored);
+        json_decref(ev);
+        return 0;
+    }
+    json_t *bytes = json_stringn(text, blen);
     if (bytes == NULL || leaf >= c->size ||
         seam_merkle_inclusion(evlog_node, c->t, leaf, c->size, proof, &np) != 0) {
         json_decref(bytes);
+        json_decref(stored);
+        json_decref(ev);
         c->rc = SEAM_ECORRUPT;
         return 1;
     }
     json_t *pr = json_array();
     for (size_t i = 0; i < np; i++)
         json_array_append_new(pr, b64_json(proof[i], H));
-    json_t *e = json_pack("{s:o, s:I, s:o, s:o}", "event", bytes, "leaf_index", (json_int_t)leaf,
-                          "proof", pr, "signature", b64_json(p + 8, SEAM_SIG_LEN));
+    json_t *dis = disclosed(c, ev, stored);
+    if (json_array_size(stored) > 0)
+        c->partial = 1;
+    json_t *e =
+        json_pack("{s:o, s:o, s:I, s:o, s:o}", "disclosures", dis, "event", bytes, "leaf_index",
+                  (json_int_t)leaf, "proof", pr, "signature", b64_json(p + 8, SEAM_SIG_LEN));
     json_array_append_new(c->events, e);
-    seam_sha256_hex(p + 8 + SEAM_SIG_LEN, blen, c->last);
+    json_decref(stored);
+    json_decref(ev);
     return 0;
 }
 
@@ -296,10 +405,18 @@ enum seam_err
 evlog_export(struct store_txn *t, const struct evlog *lg, const char *ticket, char **doc,
              size_t *len)
 {
-    struct collect c = {.ticket = ticket, .t = t};
+    return evlog_export_view(t, lg, ticket, NULL, doc, len);
+}
+
+enum seam_err
+evlog_export_view(struct store_txn *t, const struct evlog *lg, const char *ticket,
+                  const struct evlog_view *view, char **doc, size_t *len)
+{
+    struct collect c = {.ticket = ticket, .t = t, .view = view};
     char *note = NULL, *head = NULL, *out = NULL;
     uint8_t start[TICKET_ID_LEN + 4], sig[SEAM_SIG_LEN];
-    json_t *root = NULL;
+    json_t *root = NULL, *e;
+    size_t i;
     enum seam_err rc;
 
     if (strlen(ticket) != TICKET_ID_LEN)
@@ -317,15 +434,29 @@ evlog_export(struct store_txn *t, const struct evlog *lg, const char *ticket, ch
         rc = SEAM_ENOTFOUND;
     if (rc != SEAM_OK)
         goto out;
+    /* Every event whole and none with restricted content: the format every verifier reads. */
+    if (!c.partial)
+        json_array_foreach(c.events, i, e) json_object_del(e, "disclosures");
     json_t *hb = json_pack("{s:I, s:s, s:s, s:I}", "events", (json_int_t)json_array_size(c.events),
                            "last", c.last, "ticket", ticket, "tree_size", (json_int_t)c.size);
+    if (c.partial) {
+        /* A view is signed as a whole: which events it shows and what it discloses. */
+        char *all = json_dumps(c.events, JSON_SORT_KEYS | JSON_COMPACT), hex[2 * H + 1];
+        if (all == NULL)
+            abort();
+        seam_sha256_hex(all, strlen(all), hex);
+        free(all);
+        json_object_set_new(hb, "events_sha256", json_string(hex));
+        json_object_set_new(hb, "view", json_string(view ? view->name : "lead"));
+    }
     head = json_dumps(hb, JSON_SORT_KEYS | JSON_COMPACT);
     json_decref(hb);
     seam_sign_ctx(SEAM_HEAD_CONTEXT, head, strlen(head), lg->keys->sk, sig);
-    root = json_pack("{s:s, s:o, s:s, s:{s:s, s:o}, s:o, s:s}", "checkpoint", note, "events",
-                     c.events, "format", SEAM_EVIDENCE_FORMAT, "head", "body", head, "signature",
-                     b64_json(sig, SEAM_SIG_LEN), "public_key", b64_json(lg->keys->pk, 32),
-                     "ticket", ticket);
+    root =
+        json_pack("{s:s, s:o, s:s, s:{s:s, s:o}, s:o, s:s}", "checkpoint", note, "events", c.events,
+                  "format", c.partial ? SEAM_EVIDENCE_FORMAT_VIEW : SEAM_EVIDENCE_FORMAT, "head",
+                  "body", head, "signature", b64_json(sig, SEAM_SIG_LEN), "public_key",
+                  b64_json(lg->keys->pk, 32), "ticket", ticket);
     c.events = NULL;
     out = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
     if (out == NULL) {
@@ -408,6 +539,34 @@ check_ticket_head(struct vstate *vs)
         vreport(vs, "ticket %s: record's last event hash differs from the log", vs->ticket);
 }
 
+/* Whether the disclosures stored with an event are exactly those its signed digests name. */
+static int
+check_stored_disclosures(const char *bytes, const void *val, size_t vlen)
+{
+    json_t *stored = disclosures_of(val, vlen), *d;
+    size_t i, n = json_array_size(stored);
+    const char **texts = xcalloc(n + 1, sizeof(*texts));
+    int rc = -1;
+    if (!json_is_array(stored))
+        goto out;
+    json_array_foreach(stored, i, d)
+    {
+        if ((texts[i] = json_string_value(d)) == NULL)
+            goto out;
+    }
+    char *b = xmalloc(bytes_len(val, vlen) + 1);
+    memcpy(b, bytes, bytes_len(val, vlen));
+    b[bytes_len(val, vlen)] = '\0';
+    json_t *ev = seam_event_open(b, texts, n);
+    free(b);
+    rc = ev != NULL && json_array_size(json_object_get(ev, "sd")) == n ? 0 : -1;
+    json_decref(ev);
+out:
+    free(texts);
+    json_decref(stored);
+    return rc;
+}
+
 static int
 verify_event(void *ctx, struct store_val k, struct store_val v)
 {
@@ -430,7 +589,7 @@ verify_event(void *ctx, struct store_val k, struct store_val v)
         vs->prev[0] = '\0';
     }
     const char *bytes = (const char *)p + 8 + SEAM_SIG_LEN;
-    size_t blen = v.len - 8 - SEAM_SIG_LEN;
+    size_t blen = bytes_len(v.data, v.len);
     uint64_t leaf = be64_get(p);
     if ((int64_t)seq != vs->seq + 1)
         vreport(vs, "ticket %s: event %u follows event %lld (an event is missing)", tid, seq,
@@ -454,6 +613,12 @@ verify_event(void *ctx, struct store_val k, struct store_val v)
                 tid, seq);
     else if (prev == NULL || strcmp(prev, vs->prev) != 0)
         vreport(vs, "ticket %s event %u: prev does not match the previous event (chain broken)",
+                tid, seq);
+    else if ((json_object_get(ev, "sd") != NULL || blen != v.len - 8 - SEAM_SIG_LEN) &&
+             check_stored_disclosures(bytes, v.data, v.len) != 0)
+        vreport(vs,
+                "ticket %s event %u: its stored disclosures do not match its signed digests "
+                "(restricted content changed or lost)",
                 tid, seq);
     json_decref(ev);
     if (leaf >= vs->size) {
@@ -520,7 +685,7 @@ verify_leaf(void *ctx, struct store_val k, struct store_val v)
         return 0;
     if (v.len == TICKET_ID_LEN + 4 && store_get(vs->t, DB_EVENTS, v.data, v.len, &ev) == SEAM_OK &&
         ev.len >= 8 + SEAM_SIG_LEN && be64_get(ev.data) == idx) {
-        seam_leaf_hash((const char *)ev.data + 8 + SEAM_SIG_LEN, ev.len - 8 - SEAM_SIG_LEN, h);
+        seam_leaf_hash((const char *)ev.data + 8 + SEAM_SIG_LEN, bytes_len(ev.data, ev.len), h);
         tree_push(vs, h);
     } else {
         tree_push(vs, zero);

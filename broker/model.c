@@ -31,25 +31,38 @@ const struct assignment_state_row assignment_states[AS_COUNT] = {
 /* The notes are the entries ticket.c's limits count (limits.max_notes_per_ticket):
  * a ticket.updated's TMF notes are counted among the TMF attributes instead. */
 const struct event_type_row event_types[EV_COUNT] = {
-    {EV_TICKET_CREATED, "ticket.created", 0},
-    {EV_TICKET_NOTE, "ticket.note", 1},
-    {EV_TICKET_CONFIRMED, "ticket.confirmed", 0},
-    {EV_TICKET_REOPENED, "ticket.reopened", 0},
-    {EV_TICKET_CANCELLED, "ticket.cancelled", 0},
-    {EV_TICKET_UPDATED, "ticket.updated", 0},
-    {EV_TICKET_ASSIGNED, "ticket.assigned", 0},
-    {EV_ASSIGNMENT_ACKNOWLEDGED, "assignment.acknowledged", 0},
-    {EV_ASSIGNMENT_PROGRESS, "assignment.progress", 1},
-    {EV_ASSIGNMENT_NEED_INFO, "assignment.need_info", 1},
-    {EV_ASSIGNMENT_RESOLVED, "assignment.resolved", 0},
-    {EV_ASSIGNMENT_HANDED_BACK, "assignment.handed_back", 0},
-    {EV_ASSIGNMENT_ESCALATED, "assignment.escalated", 0},
-    {EV_SLA_WARNING, "sla.warning", 0},
-    {EV_SLA_BREACHED, "sla.breached", 0},
-    {EV_TICKET_FACTS_CHANGED, "ticket.facts_changed", 0},
-    {EV_TICKET_MERGED, "ticket.merged", 0},
-    {EV_TICKET_MERGE_RECEIVED, "ticket.merge_received", 0},
+    {EV_TICKET_CREATED, "ticket.created", 0, NULL},
+    {EV_TICKET_NOTE, "ticket.note", 1, "text"},
+    {EV_TICKET_CONFIRMED, "ticket.confirmed", 0, NULL},
+    {EV_TICKET_REOPENED, "ticket.reopened", 0, "reason"},
+    {EV_TICKET_CANCELLED, "ticket.cancelled", 0, "reason"},
+    {EV_TICKET_UPDATED, "ticket.updated", 0, "changes"},
+    {EV_TICKET_ASSIGNED, "ticket.assigned", 0, "reason"},
+    {EV_ASSIGNMENT_ACKNOWLEDGED, "assignment.acknowledged", 0, NULL},
+    {EV_ASSIGNMENT_PROGRESS, "assignment.progress", 1, "note"},
+    {EV_ASSIGNMENT_NEED_INFO, "assignment.need_info", 1, "question"},
+    {EV_ASSIGNMENT_RESOLVED, "assignment.resolved", 0, "resolution"},
+    {EV_ASSIGNMENT_HANDED_BACK, "assignment.handed_back", 0, "note"},
+    {EV_ASSIGNMENT_ESCALATED, "assignment.escalated", 0, "reason"},
+    {EV_SLA_WARNING, "sla.warning", 0, NULL},
+    {EV_SLA_BREACHED, "sla.breached", 0, NULL},
+    {EV_TICKET_FACTS_CHANGED, "ticket.facts_changed", 0, "reason"},
+    {EV_TICKET_MERGED, "ticket.merged", 0, "reason"},
+    {EV_TICKET_MERGE_RECEIVED, "ticket.merge_received", 0, "reason"},
 };
+
+int
+event_member_restricted(enum event_type type, const char *member)
+{
+    if ((unsigned)type >= EV_COUNT || member == NULL)
+        return 0;
+    if (event_types[type].text != NULL && strcmp(event_types[type].text, member) == 0)
+        return 1;
+    if (strcmp(member, "route") == 0) /* who the rules gave it to, and who comes next */
+        return 1;
+    return type == EV_TICKET_CREATED &&
+           (strcmp(member, "customer_name") == 0 || strcmp(member, "customer_contact") == 0);
+}
 
 const struct handback_reason_row handback_reasons[HB_COUNT] = {
     {HB_NOT_OUR_SERVICE, "not_our_service", 0, 0},

@@ -1258,6 +1258,28 @@ partner_key_of(void *ctx, const char *partner)
     return NULL;
 }
 
+/* One principal's view (seam-evidence/2), verified: whose, and how much of it is shown. */
+static void
+view_summary(const char *doc, size_t len)
+{
+    json_t *root = json_loadb(doc, len, 0, NULL), *e;
+    json_t *hb = json_loads(
+        json_string_value(json_object_get(json_object_get(root, "head"), "body")), 0, NULL);
+    const char *view = json_string_value(json_object_get(hb, "view"));
+    size_t i, hidden = 0, disclosed = 0;
+    if (view != NULL) {
+        json_array_foreach(json_object_get(root, "events"), i, e)
+        {
+            hidden += json_object_get(e, "hash") != NULL;
+            disclosed += json_array_size(json_object_get(e, "disclosures"));
+        }
+        printf("; the view of %s: %zu events by hash only, %zu restricted values disclosed", view,
+               hidden, disclosed);
+    }
+    json_decref(hb);
+    json_decref(root);
+}
+
 static int
 cmd_verify_evidence(int argc, char **argv)
 {
@@ -1266,7 +1288,9 @@ cmd_verify_evidence(int argc, char **argv)
         "Checks an evidence document with nothing but the broker's public key (base64, or a\n"
         "file holding it): each event's signature, the chain, the inclusion proofs, the\n"
         "signed checkpoint and the signed head; with --partner-key, also the partners' own\n"
-        "signatures kept in the events. FILE - reads stdin.\n";
+        "signatures kept in the events. A principal's view (seam-evidence/2) verifies the\n"
+        "same way: events it may not see are checked by hash, restricted values by their\n"
+        "signed digests. FILE - reads stdin.\n";
     static const char *const flags[] = {"--key", "--partner-key", NULL};
     uint8_t pk[32];
     char *doc = NULL, err[512];
@@ -1314,11 +1338,12 @@ cmd_verify_evidence(int argc, char **argv)
         free(doc);
         die("evidence does not verify: %s", err);
     }
-    free(doc);
     printf("ok: %zu events verify against the checkpoint and the key", n);
     if (checked || unchecked)
         printf("; partner signatures: %zu verify, %zu not checked (no key given)", checked,
                unchecked);
+    view_summary(doc, len);
+    free(doc);
     printf("\n");
     return 0;
 }

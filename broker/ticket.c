@@ -52,11 +52,78 @@ enum limit_tier {
 
 /* ---- events ---- */
 
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Restricted content out of an event's data (event_member_restricted: the
+ * text its timeline entry shows, a note, a reason, a question..., and the
+ * customer's name and contact on ticket.created; a null is no content):
+ * each such member becomes a disclosure (seam/evidence.h), kept beside the
+ * event, and the event signs only its digest, in "sd" (format 2). Returns
+ * the data left (canonical, malloc'd) with *sd the sorted digests as a JSON
+ * array's text and *disc the disclosures' (malloc'd); NULL when nothing is
+ * restricted (the event is of format 1, as every event was before).
+ */
+static char *
+event_restrict(enum event_type type, const char *data, size_t dlen, char **sd, char **disc)
+{
+    if (event_types[type].text == NULL && type != EV_TICKET_CREATED)
+        return NULL;
+    json_t *d = json_loadb(data, dlen, JSON_REJECT_DUPLICATES, NULL), *v, *digests, *texts;
+    const char *k;
+    void *tmp;
+    char *left = NULL;
+    if (!json_is_object(d)) { /* ours, just built: never so */
+        json_decref(d);
+        return NULL;
+    }
+    digests = json_array();
+    texts = json_array();
+    json_object_foreach_safe(d, tmp, k, v)
+    {
+        char digest[2 * SEAM_HASH_LEN + 1];
+        if (json_is_null(v) || !event_member_restricted(type, k))
+            continue;
+        char *text = seam_disclosure_new(k, v, digest);
+        json_array_append_new(texts, json_string(text));
+        json_array_append_new(digests, json_string(digest));
+        free(text);
+        json_object_del(d, k);
+    }
+    if (json_array_size(digests) > 0) {
+        /* sorted, so the digests say nothing of the members' order */
+        const char *h[8];
+        size_t n = json_array_size(digests);
+        assert(n <= sizeof(h) / sizeof(h[0]));
+        for (size_t i = 0; i < n; i++)
+            h[i] = json_string_value(json_array_get(digests, i));
+        qsort(h, n, sizeof(h[0]), cmp_str);
+        json_t *sorted = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(sorted, json_string(h[i]));
+        left = json_dumps(d, JSON_SORT_KEYS | JSON_COMPACT);
+        *sd = json_dumps(sorted, JSON_COMPACT);
+        *disc = json_dumps(texts, JSON_COMPACT);
+        json_decref(sorted);
+        if (left == NULL || *sd == NULL || *disc == NULL)
+            abort();
+    }
+    json_decref(digests);
+    json_decref(texts);
+    json_decref(d);
+    return left;
+}
+
 /*
  * Appends one event to the ticket: seq and prev from the ticket's head,
  * data (a canonical JSON object's text) as its data, signed and logged by
  * evlog; the head advanced. The event's members are written in their
  * sorted order: its bytes are canonical JSON, as a verifier re-encodes them.
+ * Restricted content is signed by digest (event_restrict).
  */
 static enum seam_err
 ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
@@ -64,7 +131,12 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
              size_t dlen)
 {
     struct json_text ev = {0};
-    char num[24];
+    char num[24], *sd = NULL, *disc = NULL;
+    char *left = event_restrict(type, data, dlen, &sd, &disc);
+    if (left != NULL) {
+        data = left;
+        dlen = strlen(left);
+    }
     json_text_lit(&ev, "{\"actor\":{\"id\":");
     json_text_string(&ev, who->subject, strlen(who->subject));
     json_text_lit(&ev, ",\"role\":");
@@ -80,7 +152,13 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
     json_text_add(&ev, data, dlen);
     json_text_lit(&ev, ",\"prev\":\"");
     json_text_add(&ev, tk->last, strlen(tk->last));
-    json_text_lit(&ev, "\",\"seq\":");
+    json_text_lit(&ev, "\",");
+    if (sd != NULL) {
+        json_text_lit(&ev, "\"sd\":");
+        json_text_add(&ev, sd, strlen(sd));
+        json_text_lit(&ev, ",");
+    }
+    json_text_lit(&ev, "\"seq\":");
     int n = snprintf(num, sizeof(num), "%u", tk->events);
     json_text_add(&ev, num, (size_t)n);
     json_text_lit(&ev, ",\"ticket\":\"");
@@ -88,13 +166,20 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
     json_text_lit(&ev, "\",\"type\":\"");
     const char *name = event_types[type].name;
     json_text_add(&ev, name, strlen(name));
-    json_text_lit(&ev, "\",\"v\":1}");
-    enum seam_err rc = evlog_append(t, c->lg, tk->id, tk->events, ev.data, ev.len);
+    if (sd != NULL) /* json_text_lit takes a literal's size: one literal each */
+        json_text_lit(&ev, "\",\"v\":2}");
+    else
+        json_text_lit(&ev, "\",\"v\":1}");
+    enum seam_err rc = evlog_append_disclosed(t, c->lg, tk->id, tk->events, ev.data, ev.len, disc,
+                                              disc ? strlen(disc) : 0);
     if (rc == SEAM_OK) {
         seam_sha256_hex(ev.data, ev.len, tk->last);
         tk->events++;
     }
     free(ev.data);
+    free(left);
+    free(sd);
+    free(disc);
     return rc;
 }
 
@@ -701,6 +786,13 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     }
     timeline_add(&tk, now, EV_TICKET_CREATED, VIS_PUBLIC, NULL, who);
     json_obj_str(&d, "customer", customer);
+    /* Who filed it and how to reach them, as the record says now: restricted. */
+    const char *cname = json_string_value(json_object_get(cust, "name"));
+    const char *ccontact = json_string_value(json_object_get(cust, "contact"));
+    if (cname != NULL)
+        json_obj_str(&d, "customer_name", cname);
+    if (ccontact != NULL)
+        json_obj_str(&d, "customer_contact", ccontact);
     json_obj_str(&d, "status", ticket_statuses[TS_ACKNOWLEDGED].name);
     json_obj_str(&d, "priority", prio);
     json_obj_str(&d, "summary", in->summary);

@@ -98,6 +98,18 @@ company_name(const struct config *cfg, const char *partner)
     return p ? p->name : partner;
 }
 
+int
+ticket_entry_customer_visible(const struct ticket *tk, const struct timeline_entry *e)
+{
+    if (e->visibility != VIS_PUBLIC)
+        return 0;
+    /* SLA clocks only under a customer-visible rule: also for entries
+     * stored public before their visibility followed the rule. */
+    if ((e->type == EV_SLA_WARNING || e->type == EV_SLA_BREACHED) && tk->customer_visible <= 0)
+        return 0;
+    return 1;
+}
+
 /* The customer's one face. */
 static void
 customer_view(const struct ticket_ctx *c, const struct ticket *tk, struct json_text *t)
@@ -119,11 +131,7 @@ customer_view(const struct ticket_ctx *c, const struct ticket *tk, struct json_t
     int first = 1;
     for (size_t i = 0; i < tk->ntimeline; i++) {
         const struct timeline_entry *e = &tk->timeline[i];
-        if (e->visibility != VIS_PUBLIC)
-            continue;
-        /* SLA clocks only under a customer-visible rule: also for entries
-         * stored public before their visibility followed the rule. */
-        if ((e->type == EV_SLA_WARNING || e->type == EV_SLA_BREACHED) && tk->customer_visible <= 0)
+        if (!ticket_entry_customer_visible(tk, e))
             continue;
         if (!first)
             json_text_lit(t, ",");
@@ -345,4 +353,168 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
     json_text_lit(&out, "}");
     *out_len = out.len;
     return out.data;
+}
+
+/* ---- the evidence each principal may see ---- */
+
+struct evidence_view {
+    const struct ticket *tk;
+    const struct principal *who;
+    const struct config_partner *p; /* a partner's configuration; NULL: none */
+};
+
+/* The timeline entry of a signed event (its seq, type and instant agree), or NULL. */
+static const struct timeline_entry *
+entry_of(const struct ticket *tk, const json_t *ev)
+{
+    json_t *seq = json_object_get(ev, "seq");
+    int type = event_type_parse(json_string_value(json_object_get(ev, "type")));
+    if (type < 0 || !json_is_integer(seq) || json_integer_value(seq) < 0 ||
+        (uint64_t)json_integer_value(seq) >= tk->ntimeline)
+        return NULL;
+    const struct timeline_entry *e = &tk->timeline[json_integer_value(seq)];
+    const char *at = json_string_value(json_object_get(ev, "at"));
+    return e->type == (enum event_type)type && at != NULL && e->at == ticket_parse_time(at) ? e
+                                                                                            : NULL;
+}
+
+/* Whether the event is on the customer's timeline (an entry it cannot find: not). */
+static int
+customer_sees(const struct ticket *tk, const json_t *ev)
+{
+    const struct timeline_entry *e = entry_of(tk, ev);
+    return e != NULL && ticket_entry_customer_visible(tk, e);
+}
+
+static int
+str_is(const json_t *v, const char *s)
+{
+    return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+/* Whether the assignment id (a JSON string) is one of partner's. */
+static int
+asg_of(const struct ticket *tk, const json_t *id, const char *partner)
+{
+    const struct assignment *a =
+        json_is_string(id) ? ticket_find_assignment(tk, json_string_value(id)) : NULL;
+    return a != NULL && strcmp(a->partner, partner) == 0;
+}
+
+/* Whether a routing decision gave partner a claim. */
+static int
+route_names(const json_t *route, const char *partner)
+{
+    json_t *a;
+    size_t i;
+    json_array_foreach(json_object_get(route, "assignments"), i, a)
+    {
+        if (str_is(json_object_get(a, "partner"), partner))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the event names the partner or one of its claims: actor, owner, next owner, ended. */
+static int
+names_partner(const struct ticket *tk, const json_t *ev, const char *partner)
+{
+    json_t *actor = json_object_get(ev, "actor"), *data = json_object_get(ev, "data"), *x;
+    json_t *next = json_object_get(data, "next");
+    size_t i;
+    if (str_is(json_object_get(actor, "role"), "partner") &&
+        str_is(json_object_get(actor, "id"), partner))
+        return 1;
+    if (str_is(json_object_get(data, "partner"), partner) ||
+        asg_of(tk, json_object_get(data, "assignment"), partner) || asg_of(tk, next, partner) ||
+        asg_of(tk, json_object_get(next, "assignment"), partner) ||
+        route_names(json_object_get(data, "route"), partner))
+        return 1;
+    json_array_foreach(json_object_get(data, "ended"), i, x)
+    {
+        if (asg_of(tk, x, partner))
+            return 1;
+    }
+    return 0;
+}
+
+static int
+view_disclose(void *ctx, const json_t *ev, const char *member, const json_t *value)
+{
+    const struct evidence_view *v = ctx;
+    const json_t *actor = json_object_get(ev, "actor");
+    switch (v->who->role) {
+    case ROLE_LEAD:
+    case ROLE_AUDITOR:
+        return 1;
+    case ROLE_CUSTOMER: /* its own data and the texts of its timeline; who works on it by the rule
+                         */
+        return strcmp(member, "route") != 0 || v->tk->customer_visible > 0;
+    case ROLE_PARTNER:
+        if (strcmp(member, "customer_name") == 0)
+            return v->p != NULL && v->p->see_name;
+        if (strcmp(member, "customer_contact") == 0)
+            return v->p != NULL && v->p->see_contact;
+        if (strcmp(member, "route") == 0)
+            return route_names(value, v->who->subject);
+        if (str_is(json_object_get(actor, "role"), "customer") ||
+            (str_is(json_object_get(actor, "role"), "partner") &&
+             str_is(json_object_get(actor, "id"), v->who->subject)))
+            return 1;                    /* the customer's words, or its own */
+        return customer_sees(v->tk, ev); /* a text the customer's timeline shows */
+    default:
+        return 0;
+    }
+}
+
+static int
+view_shown(void *ctx, const json_t *ev)
+{
+    const struct evidence_view *v = ctx;
+    int shown = 0;
+    switch (v->who->role) {
+    case ROLE_LEAD:
+    case ROLE_AUDITOR:
+        return 1;
+    case ROLE_CUSTOMER:
+        shown = customer_sees(v->tk, ev);
+        break;
+    case ROLE_PARTNER:
+        shown = str_is(json_object_get(ev, "type"), "ticket.created") ||
+                str_is(json_object_get(json_object_get(ev, "actor"), "role"), "customer") ||
+                names_partner(v->tk, ev, v->who->subject);
+        break;
+    default:
+        return 0;
+    }
+    if (!shown || json_object_get(ev, "sd") != NULL)
+        return shown;
+    /* Signed whole before restricted content was signed by digest: shown only
+     * if every restricted member it holds may be seen. */
+    int type = event_type_parse(json_string_value(json_object_get(ev, "type")));
+    const char *k;
+    json_t *val;
+    json_object_foreach(json_object_get(ev, "data"), k, val)
+    {
+        if (!json_is_null(val) && event_member_restricted((enum event_type)type, k) &&
+            !view_disclose(ctx, ev, k, val))
+            return 0;
+    }
+    return 1;
+}
+
+enum seam_err
+ticket_evidence(struct store_txn *t, const struct ticket_ctx *c, const struct ticket *tk,
+                const struct principal *who, char **doc, size_t *len)
+{
+    struct evidence_view v = {tk, who, NULL};
+    char name[96];
+    if (who->role == ROLE_PARTNER)
+        v.p = config_partner_find(c->cfg, who->subject);
+    if (who->role == ROLE_CUSTOMER || who->role == ROLE_PARTNER)
+        snprintf(name, sizeof(name), "%s:%s", auth_role_name(who->role), who->subject);
+    else
+        snprintf(name, sizeof(name), "%s", auth_role_name(who->role));
+    struct evlog_view ev = {name, view_shown, view_disclose, &v};
+    return evlog_export_view(t, c->lg, tk->id, &ev, doc, len);
 }

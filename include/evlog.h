@@ -32,15 +32,48 @@ struct evlog {
 enum seam_err evlog_append(struct store_txn *t, const struct evlog *lg, const char *ticket,
                            uint32_t seq, const char *bytes, size_t len) SEAM_WUR;
 
+/*
+ * The same, for an event with restricted content (format 2): disc (dlen
+ * bytes, no NUL) is the JSON array of its disclosures, kept beside it.
+ */
+enum seam_err evlog_append_disclosed(struct store_txn *t, const struct evlog *lg,
+                                     const char *ticket, uint32_t seq, const char *bytes,
+                                     size_t len, const char *disc, size_t dlen) SEAM_WUR;
+
 /* The batch hook: signs a checkpoint if the tree grew since the last one. */
 enum seam_err evlog_hook(struct store_txn *t, void *lg);
 
 /* Tree size and latest checkpoint note (malloc'd); size 0 and NULL if none. */
 enum seam_err evlog_checkpoint(struct store_txn *t, uint64_t *size, char **note) SEAM_WUR;
 
-/* The evidence document of one ticket (seam/evidence.h), malloc'd, ends in "\n". */
+/*
+ * The evidence document of one ticket (seam/evidence.h), malloc'd, ends in
+ * "\n": every event whole with every disclosure (the lead's view).
+ */
 enum seam_err evlog_export(struct store_txn *t, const struct evlog *lg, const char *ticket,
                            char **doc, size_t *len) SEAM_WUR;
+
+/*
+ * What one principal may see of a ticket's events (views.c decides, evlog
+ * only follows): shown says whether an event (its signed JSON, parsed) is
+ * shown or given by its hash only; disclose whether a shown event's
+ * restricted member (its name and value) is disclosed. name is the view as the signed head
+ * names it ("customer:ID", "partner:ID", "lead", "auditor").
+ */
+struct evlog_view {
+    const char *name;
+    int (*shown)(void *ctx, const json_t *ev);
+    int (*disclose)(void *ctx, const json_t *ev, const char *member, const json_t *value);
+    void *ctx;
+};
+
+/*
+ * The evidence document of one ticket as view shows it (NULL: everything).
+ * Format seam-evidence/1 while every event is whole and none has
+ * restricted content, seam-evidence/2 otherwise.
+ */
+enum seam_err evlog_export_view(struct store_txn *t, const struct evlog *lg, const char *ticket,
+                                const struct evlog_view *view, char **doc, size_t *len) SEAM_WUR;
 
 /*
  * A copy of event seq of ticket (malloc'd, NUL-terminated); SEAM_ENOTFOUND if

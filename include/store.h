@@ -27,11 +27,12 @@
 #include "common.h"
 
 enum store_db {
-    DB_META,         /* small named values: tree size, checkpoint, ... */
-    DB_TICKETS,      /* ticket id -> ticket state (JSON) */
-    DB_EVENTS,       /* ticket id || be32 seq -> be64 leaf || sig[64] || event bytes */
-    DB_LEAVES,       /* be64 leaf index -> ticket id || be32 seq */
-    DB_TREE,         /* level byte || be64 index -> node hash[32] */
+    DB_META,    /* small named values: tree size, checkpoint, ... */
+    DB_TICKETS, /* ticket id -> ticket state (JSON) */
+    DB_EVENTS, /* ticket id || be32 seq -> be64 leaf || sig[64] || event bytes [|| 0 || disclosures]
+                */
+    DB_LEAVES, /* be64 leaf index -> ticket id || be32 seq */
+    DB_TREE,   /* level byte || be64 index -> node hash[32] */
     DB_CHECKPOINTS,  /* be64 tree size -> signed checkpoint note */
     DB_TOKENS,       /* BLAKE2b-256(token) -> token record (JSON) */
     DB_CUSTOMERS,    /* customer id -> customer record (JSON) */

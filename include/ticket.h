@@ -300,6 +300,32 @@ int64_t ticket_parse_time(const char *s);
 char *ticket_view_text(const struct ticket_ctx *c, const struct ticket *tk,
                        const struct principal *who, size_t *len);
 
+/*
+ * Whether the customer sees a timeline entry: a public one, and an SLA
+ * clock's only under a customer-visible rule. The customer's face and its
+ * evidence (ticket_evidence) both follow it.
+ */
+int ticket_entry_customer_visible(const struct ticket *tk, const struct timeline_entry *e);
+
+/*
+ * The ticket's evidence document as who may see it (evlog_export_view):
+ *  - the lead and the auditor: every event, every disclosure;
+ *  - the customer: the events of its timeline (ticket_entry_customer_visible
+ *    of the event's timeline entry), with their texts; the routing only
+ *    where the rule lets it see who works on it;
+ *  - a partner: the filing, the customer's own events, and the events that
+ *    name it or one of its assignments (as actor, owner, next owner, or
+ *    claim ended); their texts where it wrote them, the customer did, or the
+ *    timeline shows them to the customer; the customer's name and contact
+ *    only where its configuration allows; the routing where it names it.
+ * Every other event is given by its hash alone. An event signed before
+ * restricted content was signed by digest (format 1) is shown whole only
+ * when who may see all of its restricted members, else by its hash.
+ */
+enum seam_err ticket_evidence(struct store_txn *t, const struct ticket_ctx *c,
+                              const struct ticket *tk, const struct principal *who, char **doc,
+                              size_t *len) SEAM_WUR;
+
 /* The whole record but its head as a Jansson tree (new reference), or NULL. */
 json_t *ticket_record_json(const struct ticket *tk);
 

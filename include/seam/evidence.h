@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #define SEAM_HASH_LEN 32
 #define SEAM_PK_LEN 32
 #define SEAM_SK_LEN 64
@@ -26,8 +28,14 @@
 /* A proof has at most one hash per tree level, plus one (consistency). */
 #define SEAM_PROOF_MAX 65
 
-/* Name of the evidence document format, its "format" field. */
+/*
+ * Names of the evidence document formats, their "format" field: /1 holds
+ * every event whole; /2 is one principal's view (events it may not see
+ * given by hash only, restricted content by disclosure). See
+ * seam_evidence_verify.
+ */
 #define SEAM_EVIDENCE_FORMAT "seam-evidence/1"
+#define SEAM_EVIDENCE_FORMAT_VIEW "seam-evidence/2"
 
 /* Domain-separation prefixes of the broker's signatures. */
 #define SEAM_EVENT_CONTEXT "seam.event.v1"
@@ -123,12 +131,53 @@ int seam_b64_decode(const char *in, uint8_t *out, size_t out_len, size_t *n);
 int seam_pubkey_parse(const char *text, uint8_t pk[SEAM_PK_LEN]);
 
 /*
+ * Restricted content of an event (event format 2). The signed event does
+ * not hold a restricted member of its data: its "sd" array holds the
+ * lower-case hex SHA-256 of the member's disclosure, the canonical JSON text
+ * ["salt","name",value] with a random 128-bit salt (unpadded base64url), as
+ * SD-JWT (RFC 9901) does. Whoever is given the disclosure can check it
+ * against the signed digest; whoever is not learns nothing of the value.
+ *
+ * seam_disclosure_new makes one for member name with value (any JSON),
+ * salted from libsodium's randombytes: the text (malloc'd) and its digest.
+ */
+char *seam_disclosure_new(const char *name, const json_t *value,
+                          char digest[2 * SEAM_HASH_LEN + 1]);
+
+/*
+ * Checks one disclosure's form (canonical JSON array of a salt of 22
+ * base64url characters, a member name and a value) and writes its digest;
+ * on success *name and *value are borrowed from *parsed (a new reference the
+ * caller releases). Returns 0 or -1.
+ */
+int seam_disclosure_parse(const char *text, char digest[2 * SEAM_HASH_LEN + 1], json_t **parsed,
+                          const char **name, json_t **value);
+
+/*
+ * The event opened: the signed event's JSON (bytes) with each disclosure's
+ * member put back into its data; NULL if the bytes are not JSON or a
+ * disclosure is malformed, not among the event's digests, or names a member
+ * its data has. A new reference. Events of format 1 have no disclosures.
+ */
+json_t *seam_event_open(const char *bytes, const char *const *disclosures, size_t n);
+
+/*
  * Verifies one ticket's evidence document (as produced by GET
  * /v1/tickets/{id}/evidence and seamctl export) with only the public key:
  * the document must be byte-exact canonical JSON (plus one final newline),
  * every event's broker signature, chain (seq, prev) and inclusion proof must
  * hold, the checkpoint must be signed by pk, and the signed head must cover
- * the last event. On success, if n_events is not NULL, writes the count.
+ * the last event.
+ *
+ * Format /2 (one principal's view) also allows, in place of an event, its
+ * hash alone ({"hash": hex SHA-256 of its bytes}): the chain runs through
+ * it (the next event's prev, or the head's last, must be that hash), so
+ * nothing is removed, added or reordered unseen, but its content is not
+ * shown. A shown event carries "disclosures" (strings), each of which must
+ * be well formed and hash to one of the event's signed "sd" digests, once.
+ * The signed head also names the view ("view": lead, auditor,
+ * customer:ID, partner:ID). On success, if n_events is not NULL, writes the
+ * count of events (shown or not).
  */
 int seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
                          size_t *n_events, char *err, size_t errlen);

@@ -102,8 +102,21 @@ struct event_type_row {
     enum event_type type;
     const char *name;  /* "ticket.created", ... */
     unsigned note : 1; /* counts towards limits.max_notes_per_ticket */
+    /* The member of the event's data that holds its text (the timeline
+     * entry's text: a note, a reason, a question...), or NULL. Restricted:
+     * signed as a salted digest, disclosed only to whoever may read it. */
+    const char *text;
 };
 extern const struct event_type_row event_types[EV_COUNT];
+
+/*
+ * Whether member of an event of this type's data is restricted content:
+ * the type's text member, the routing decision ("route": who the rules gave
+ * the claim to and who comes next), and on ticket.created the customer's
+ * name and contact (customer_name, customer_contact) as the customer record
+ * had them.
+ */
+int event_member_restricted(enum event_type type, const char *member);
 
 /* ---- hand-back reasons ---- */
 

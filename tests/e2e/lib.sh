@@ -161,6 +161,14 @@ all_tickets() {
     done
 }
 
+# ev_open FILE: an evidence document's events as one JSON array, each
+# shown event parsed with its disclosed members put back into its data (an
+# event given by hash only stays {"hash":...}).
+ev_open() {
+    jq -c '[.events[] | if .event then ((.event | fromjson) as $e
+        | reduce ((.disclosures // [])[] | fromjson) as $d ($e; .data[$d[1]] = $d[2])) else . end]' "$1"
+}
+
 tree_size() { # the evidence log's size, through the lead's API
     curl -s -H "Authorization: Bearer $LEAD" "$(URL /v1/audit/checkpoint)" | jq -r .tree_size
 }

@@ -59,7 +59,7 @@ check "the old claim ended as reassigned, its time its own" [ "$(jbody ".assignm
 check "the lead's record keeps the facts as filed beside the facts now" [ "$(jbody '.service + ">" + .facts.service')" = "internet>tv" ]
 req GET "/v1/tickets/$T/evidence" "$LEAD"
 cp "$TMP/body" "$TMP/ev.json"
-evs() { jq -c '[.events[].event | fromjson]' "$1"; }
+evs() { ev_open "$1"; }
 ev=$(evs "$TMP/ev.json" | jq -c '[.[] | select(.type == "ticket.facts_changed")][0].data')
 check "the event records the facts before and after, and why" \
     [ "$(jq -r '.facts_before.service + ">" + .facts.service + " " + .reason' <<<"$ev")" = "internet>tv the line is clean; the box loses the signal" ]

@@ -91,7 +91,7 @@ req GET "/v1/tickets/$T/evidence" "$C1"
 cp "$TMP/body" "$TMP/ev.json"
 check "the whole history is in the evidence (9 events)" [ "$(jq '.events | length' "$TMP/ev.json")" = 9 ]
 check "and verifies with the public key alone" "$SEAMCTL" verify-evidence "$TMP/ev.json" --key "$(cat "$TMP/pubkey")"
-check "the reopen event records the new routing" [ "$(jq -r '.events[4].event | fromjson | .type + " " + .data.route.rule' "$TMP/ev.json")" = "ticket.reopened internet-access" ]
+check "the reopen event records the new routing" [ "$(ev_open "$TMP/ev.json" | jq -r '.[4] | .type + " " + .data.route.rule')" = "ticket.reopened internet-access" ]
 
 # --- joint ownership: open until each owner resolves
 req POST /v1/tickets "$C2" '{"summary":"TV and internet dead","description":"","service":"tv","symptom":"no_service","priority":"urgent"}'

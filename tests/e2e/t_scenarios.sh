@@ -79,7 +79,8 @@ for file in "$SCENARIOS"/*.json; do
             ({decided_by: $c.decided_by.step,
               dependency: (if $c.dependency.applied then $c.dependency.mode else "none" end)}
              | with_entries(select(.key as $k | $xw | has($k)))) as $xc |
-            ([$e[0].events[].event | fromjson | .data.route // empty][0].dependency.mode // "none") as $xd |
+            ([$e[0].events[].disclosures // [] | .[] | fromjson | select(.[1] == "route") | .[2]][0]
+             .dependency.mode // "none") as $xd |
             [ if $daemon != $want then "# want   \($want | tojson)\n# daemon \($daemon | tojson)" else empty end,
               if $cli != $want then "# want   \($want | tojson)\n# cli    \($cli | tojson)" else empty end,
               if $xc != $xw then "# want explain \($xw | tojson), cli \($xc | tojson)" else empty end,

@@ -16,7 +16,7 @@ for i in 1 2 3 4 5; do
     req POST /v1/tickets "$C1" "{\"summary\":\"Complaint number $i\",\"description\":\"MARK-$i-MARK\",\"symptom\":\"slow\",\"service\":\"internet\"}"
     ids+=("$(jbody .id)")
 done
-req GET "/v1/tickets/${ids[0]}/evidence" "$C1"
+req GET "/v1/tickets/${ids[0]}/evidence" "$LEAD" # seamctl export is the lead's view
 cp "$TMP/body" "$TMP/ev-http.json"
 stop_broker
 ctl export "${ids[0]}" >"$TMP/ev.json"
