@@ -264,6 +264,10 @@ ticket_lead_bytes(const char *s, size_t n, size_t *out_len)
 
 /* ---- the owner's view of an assignment ---- */
 
+static enum seam_err claim_disclosures(struct store_txn *t, const struct ticket_ctx *c,
+                                       const struct ticket *tk, const struct assignment *a,
+                                       json_t **out);
+
 char *
 ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const struct ticket *tk,
                        const char *aid, size_t *out_len)
@@ -347,6 +351,19 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
         put_str(&eo, "signature", b64);
         free(b64);
         put_int(&eo, "leaf_index", (int64_t)leaf);
+        /* What of the event's restricted content the claim's owner may read (as its evidence
+         * view would disclose it: the routing that names it, above all), so that its agent can
+         * see the event name this claim. */
+        json_t *dis = NULL;
+        if (claim_disclosures(t, c, tk, a, &dis) == SEAM_OK && json_array_size(dis) > 0) {
+            char *text = json_dumps(dis, JSON_COMPACT);
+            if (text != NULL) {
+                key(&eo, "disclosures");
+                json_text_add(&out, text, strlen(text));
+                free(text);
+            }
+        }
+        json_decref(dis);
         json_text_lit(&out, "}");
         free(bytes);
     }
@@ -517,4 +534,18 @@ ticket_evidence(struct store_txn *t, const struct ticket_ctx *c, const struct ti
         snprintf(name, sizeof(name), "%s", auth_role_name(who->role));
     struct evlog_view ev = {name, view_shown, view_disclose, &v};
     return evlog_export_view(t, c->lg, tk->id, &ev, doc, len);
+}
+
+/* The disclosures of the event that made claim a that its owner may read (view_disclose). */
+static enum seam_err
+claim_disclosures(struct store_txn *t, const struct ticket_ctx *c, const struct ticket *tk,
+                  const struct assignment *a, json_t **out)
+{
+    struct principal owner;
+    memset(&owner, 0, sizeof(owner));
+    owner.role = ROLE_PARTNER;
+    snprintf(owner.subject, sizeof(owner.subject), "%s", a->partner ? a->partner : "");
+    struct evidence_view v = {tk, &owner, config_partner_find(c->cfg, owner.subject)};
+    struct evlog_view ev = {"", NULL, view_disclose, &v};
+    return evlog_event_disclosures(t, tk->id, (uint32_t)a->event_seq, &ev, out);
 }

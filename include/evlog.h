@@ -83,6 +83,14 @@ enum seam_err evlog_export_view(struct store_txn *t, const struct evlog *lg, con
 enum seam_err evlog_event(struct store_txn *t, const char *ticket, uint32_t seq, char **bytes,
                           size_t *len, uint8_t sig[SEAM_SIG_LEN], uint64_t *leaf) SEAM_WUR;
 
+/*
+ * The disclosures stored with event seq of ticket that view->disclose lets
+ * through (view->shown is not asked), as a JSON array of their texts (a new
+ * reference in *out; empty when none).
+ */
+enum seam_err evlog_event_disclosures(struct store_txn *t, const char *ticket, uint32_t seq,
+                                      const struct evlog_view *view, json_t **out) SEAM_WUR;
+
 /* Node-store callback over a transaction, for proofs. ctx is a store_txn. */
 int evlog_node(void *ctx, unsigned level, uint64_t index, uint8_t out[SEAM_HASH_LEN]);
 

@@ -254,10 +254,20 @@ verify_assignment(const json_t *a)
         return 0;
     if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, strlen(bytes), sig, broker_pk) != 0)
         return 0;
-    /* The signed event must be this ticket's and name this assignment. */
-    json_t *e = json_loads_depth(bytes, 0, JSON_DEPTH_STORED, NULL);
+    /* The signed event must be this ticket's and name this assignment: in its bytes, or in a
+     * disclosure the view gives with it (the routing, signed by its digest in the event). */
+    json_t *dis = json_object_get(ev, "disclosures");
+    size_t nd = json_array_size(dis);
+    const char **texts = calloc(nd ? nd : 1, sizeof(*texts));
+    int ok = texts != NULL;
+    for (size_t i = 0; ok && i < nd; i++)
+        ok = (texts[i] = json_string_value(json_array_get(dis, i))) != NULL;
+    json_t *e = ok ? seam_event_open(bytes, texts, nd) : NULL;
+    free(texts);
     const char *et = json_string_value(json_object_get(e, "ticket"));
-    int ok = et != NULL && strcmp(et, ticket) == 0 && strstr(bytes, id) != NULL;
+    char *opened = e ? json_dumps(e, JSON_COMPACT) : NULL;
+    ok = et != NULL && strcmp(et, ticket) == 0 && opened != NULL && strstr(opened, id) != NULL;
+    free(opened);
     json_decref(e);
     return ok;
 }

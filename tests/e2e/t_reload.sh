@@ -33,7 +33,7 @@ req POST /v1/tickets "$C1" "$TICKET_BODY"
 T1=$(jbody .id)
 req GET "/v1/tickets/$T1/evidence" "$LEAD"
 check "the routing event names the configuration that decided it" \
-    [ "$(jbody '[.events[].event | fromjson | .data.route? | select(. != null) | .config][0]')" = "$VA" ]
+    [ "$(ev_open "$TMP/body" | jq -r '[.[] | .data.route? | select(. != null) | .config][0]')" = "$VA" ]
 
 # --- load: two customers' filings and the lead's reads, all the while
 STOP=$TMP/stop
@@ -125,7 +125,7 @@ req POST /v1/tickets "$C1" "$TICKET_BODY"
 T2=$(jbody .id)
 req GET "/v1/tickets/$T2/evidence" "$LEAD"
 check "a routing after the reload names the new version" \
-    [ "$(jbody '[.events[].event | fromjson | .data.route? | select(. != null) | .config][0]')" = "$VB" ]
+    [ "$(ev_open "$TMP/body" | jq -r '[.[] | .data.route? | select(. != null) | .config][0]')" = "$VB" ]
 handback() { # TICKET: fibernet hands its claim back; prints the next owner
     req GET "/v1/tickets/$1" "$LEAD"
     local a
