@@ -33,6 +33,35 @@ same_str(const json_t *o, const char *k, const char *s)
     return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
 }
 
+static int
+disclose_all(void *ctx, const json_t *ev, const char *member, const json_t *value)
+{
+    (void)ctx;
+    (void)ev;
+    (void)member;
+    (void)value;
+    return 1;
+}
+
+/* Event seq of ticket (its signed bytes) with every stored disclosure put back into its data
+ * (a change's members are signed by digest since events of format 2); NULL if it cannot be. */
+static json_t *
+opened(struct store_txn *t, const char *ticket, uint32_t seq, const char *bytes)
+{
+    struct evlog_view all = {"", NULL, disclose_all, NULL};
+    json_t *dis = NULL, *ev = NULL;
+    if (evlog_event_disclosures(t, ticket, seq, &all, &dis) == SEAM_OK) {
+        size_t n = json_array_size(dis);
+        const char **texts = xcalloc(n ? n : 1, sizeof(*texts));
+        for (size_t i = 0; i < n; i++)
+            texts[i] = json_string_value(json_array_get(dis, i));
+        ev = seam_event_open(bytes, texts, n);
+        free(texts);
+    }
+    json_decref(dis);
+    return ev;
+}
+
 /*
  * Whether a signed event of the ticket after its creation set member key of a TMF621 change
  * (data.changes.KEY: "name", "description") to value: 1 if one did, 0 if none, -1 if an event's
@@ -54,7 +83,7 @@ signed_change(struct store_txn *t, const uint8_t pk[32], const char *ticket, con
             free(bytes);
             return -1;
         }
-        json_t *ev = json_loadb(bytes, len, 0, NULL);
+        json_t *ev = opened(t, ticket, seq, bytes);
         const json_t *ch = json_object_get(json_object_get(ev, "data"), "changes");
         found = json_equal(json_object_get(ch, key), (json_t *)value);
         json_decref(ev);

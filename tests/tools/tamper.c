@@ -228,16 +228,25 @@ apply(struct store_txn *t, void *ctx)
         ekey(a1, k1);
         if ((rc = copy_val(t, DB_EVENTS, k1, sizeof(k1), &v1, &l1)) != SEAM_OK)
             return rc;
-        json_t *ev =
-            json_loadb((const char *)v1 + 8 + SEAM_SIG_LEN, l1 - 8 - SEAM_SIG_LEN, 0, NULL);
+        /* The event's bytes end at a NUL when its disclosures follow (format 2): kept as
+         * they are, since the summary the rewrite changes is not one of them. */
+        const char *old = (const char *)v1 + 8 + SEAM_SIG_LEN;
+        size_t ol = strnlen(old, l1 - 8 - SEAM_SIG_LEN), tail = l1 - 8 - SEAM_SIG_LEN - ol;
+        json_t *ev = json_loadb(old, ol, 0, NULL);
+        if (ev == NULL) {
+            keys_wipe(&keys);
+            free(v1);
+            return SEAM_ECORRUPT;
+        }
         json_object_set_new(json_object_get(ev, "data"), "summary", json_string("rewritten"));
         char *text = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(ev);
-        size_t n = strlen(text), nl = 8 + SEAM_SIG_LEN + n;
+        size_t n = strlen(text), nl = 8 + SEAM_SIG_LEN + n + tail;
         v2 = xmalloc(nl);
         memcpy(v2, v1, 8); /* its leaf */
         seam_sign_ctx(SEAM_EVENT_CONTEXT, text, n, keys.sk, v2 + 8);
         memcpy(v2 + 8 + SEAM_SIG_LEN, text, n);
+        memcpy(v2 + 8 + SEAM_SIG_LEN + n, old + ol, tail);
         seam_leaf_hash(text, n, lh);
         rc = store_put(t, DB_EVENTS, k1, sizeof(k1), v2, nl, 0);
         if (rc == SEAM_OK)
