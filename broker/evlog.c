@@ -271,20 +271,28 @@ evlog_checkpoint(struct store_txn *t, uint64_t *size, char **note)
     return SEAM_OK;
 }
 
+/* The stored value of event seq of ticket (its leaf, signature, bytes and disclosures). */
+static enum seam_err
+event_value(struct store_txn *t, const char *ticket, uint32_t seq, struct store_val *v)
+{
+    uint8_t key[TICKET_ID_LEN + 4];
+    if (strlen(ticket) != TICKET_ID_LEN)
+        return SEAM_ENOTFOUND;
+    event_key(ticket, seq, key);
+    enum seam_err rc = store_get(t, DB_EVENTS, key, sizeof(key), v);
+    if (rc == SEAM_OK && v->len < 8 + SEAM_SIG_LEN)
+        return SEAM_ECORRUPT;
+    return rc;
+}
+
 enum seam_err
 evlog_event(struct store_txn *t, const char *ticket, uint32_t seq, char **bytes, size_t *len,
             uint8_t sig[SEAM_SIG_LEN], uint64_t *leaf)
 {
-    uint8_t key[TICKET_ID_LEN + 4];
     struct store_val v;
-    if (strlen(ticket) != TICKET_ID_LEN)
-        return SEAM_ENOTFOUND;
-    event_key(ticket, seq, key);
-    enum seam_err rc = store_get(t, DB_EVENTS, key, sizeof(key), &v);
+    enum seam_err rc = event_value(t, ticket, seq, &v);
     if (rc != SEAM_OK)
         return rc;
-    if (v.len < 8 + SEAM_SIG_LEN)
-        return SEAM_ECORRUPT;
     size_t n = bytes_len(v.data, v.len);
     char *b = xmalloc(n + 1);
     memcpy(b, (const char *)v.data + 8 + SEAM_SIG_LEN, n);
@@ -295,47 +303,6 @@ evlog_event(struct store_txn *t, const char *ticket, uint32_t seq, char **bytes,
         *leaf = be64_get(v.data);
     *bytes = b;
     *len = n;
-    return SEAM_OK;
-}
-
-enum seam_err
-evlog_event_disclosures(struct store_txn *t, const char *ticket, uint32_t seq,
-                        const struct evlog_view *view, json_t **out)
-{
-    uint8_t key[TICKET_ID_LEN + 4];
-    struct store_val v;
-    *out = NULL;
-    if (strlen(ticket) != TICKET_ID_LEN)
-        return SEAM_ENOTFOUND;
-    event_key(ticket, seq, key);
-    enum seam_err rc = store_get(t, DB_EVENTS, key, sizeof(key), &v);
-    if (rc != SEAM_OK)
-        return rc;
-    if (v.len < 8 + SEAM_SIG_LEN)
-        return SEAM_ECORRUPT;
-    json_t *stored = disclosures_of(v.data, v.len), *d;
-    json_t *ev =
-        json_loadb((const char *)v.data + 8 + SEAM_SIG_LEN, bytes_len(v.data, v.len), 0, NULL);
-    if (!json_is_array(stored) || !json_is_object(ev)) {
-        json_decref(stored);
-        json_decref(ev);
-        return SEAM_ECORRUPT;
-    }
-    json_t *let = json_array();
-    size_t i;
-    json_array_foreach(stored, i, d)
-    {
-        char digest[2 * SEAM_HASH_LEN + 1];
-        json_t *parsed = NULL, *value;
-        const char *name;
-        if (seam_disclosure_parse(json_string_value(d), digest, &parsed, &name, &value) == 0 &&
-            view->disclose(view->ctx, ev, name, value))
-            json_array_append(let, d);
-        json_decref(parsed);
-    }
-    json_decref(stored);
-    json_decref(ev);
-    *out = let;
     return SEAM_OK;
 }
 
@@ -380,6 +347,27 @@ disclosed(const struct collect *c, const json_t *ev, const json_t *stored)
         json_decref(parsed);
     }
     return out;
+}
+
+enum seam_err
+evlog_event_disclosures(struct store_txn *t, const char *ticket, uint32_t seq,
+                        const struct evlog_view *view, json_t **out)
+{
+    struct store_val v;
+    *out = NULL;
+    enum seam_err rc = event_value(t, ticket, seq, &v);
+    if (rc != SEAM_OK)
+        return rc;
+    json_t *stored = disclosures_of(v.data, v.len);
+    json_t *ev =
+        json_loadb((const char *)v.data + 8 + SEAM_SIG_LEN, bytes_len(v.data, v.len), 0, NULL);
+    if (json_is_array(stored) && json_is_object(ev)) {
+        struct collect c = {.ticket = ticket, .view = view};
+        *out = disclosed(&c, ev, stored);
+    }
+    json_decref(stored);
+    json_decref(ev);
+    return *out != NULL ? SEAM_OK : SEAM_ECORRUPT;
 }
 
 static int

@@ -827,8 +827,8 @@ record_decode(const void *bytes, size_t len, struct ticket *out)
 
 /* ---- encoding ---- */
 
-static void
-wr_time(struct json_obj *o, const char *key, int64_t v)
+void
+record_time_member(struct json_obj *o, const char *key, int64_t v)
 {
     if (v == SEAM_ABSENT_MS)
         return;
@@ -921,19 +921,20 @@ static void
 wr_assignment(struct json_arr *arr, const struct assignment *a)
 {
     struct json_obj o = JSON_OBJ_INIT;
-    wr_time(&o, "acknowledged_at", a->acknowledged_at);
-    wr_time(&o, "assigned_at", a->assigned_at);
+    record_time_member(&o, "acknowledged_at", a->acknowledged_at);
+    record_time_member(&o, "assigned_at", a->assigned_at);
     wr_int(&o, "bounces", a->bounces);
     wr_int(&o, "chain_position", a->chain_position);
     if (a->due_ack != SEAM_ABSENT_MS || a->due_resolve != SEAM_ABSENT_MS) {
         struct json_obj d = JSON_OBJ_INIT;
-        wr_time(&d, "ack", a->due_ack == SEAM_ABSENT_MS ? SEAM_NULL_MS : a->due_ack);
-        wr_time(&d, "resolve", a->due_resolve == SEAM_ABSENT_MS ? SEAM_NULL_MS : a->due_resolve);
+        record_time_member(&d, "ack", a->due_ack == SEAM_ABSENT_MS ? SEAM_NULL_MS : a->due_ack);
+        record_time_member(&d, "resolve",
+                           a->due_resolve == SEAM_ABSENT_MS ? SEAM_NULL_MS : a->due_resolve);
         size_t n;
         char *text = json_obj_finish(&d, &n);
         wr_nested(&o, "due", text, n);
     }
-    wr_time(&o, "ended_at", a->ended_at);
+    record_time_member(&o, "ended_at", a->ended_at);
     wr_int(&o, "event_seq", a->event_seq);
     wr_flags(&o, &a->flags);
     if (a->handback_reason >= 0 && a->handback_reason < HB_COUNT)
@@ -942,13 +943,13 @@ wr_assignment(struct json_arr *arr, const struct assignment *a)
         json_obj_str(&o, "belongs_to", a->belongs_to);
     if (a->belongs_to_refused)
         json_obj_str(&o, "belongs_to_refused", a->belongs_to_refused);
-    wr_time(&o, "handed_back_at", a->handed_back_at);
+    record_time_member(&o, "handed_back_at", a->handed_back_at);
     wr_int(&o, "held_ms", a->held_ms);
     json_obj_str(&o, "id", a->id);
     json_obj_str(&o, "partner", a->partner);
     if (a->resolution)
         json_obj_str(&o, "resolution", a->resolution);
-    wr_time(&o, "resolved_at", a->resolved_at);
+    record_time_member(&o, "resolved_at", a->resolved_at);
     wr_int(&o, "round", a->round);
     if (a->rule)
         json_obj_str(&o, "rule", a->rule);
@@ -966,7 +967,7 @@ static void
 wr_entry(struct json_arr *arr, const struct timeline_entry *e)
 {
     struct json_obj o = JSON_OBJ_INIT;
-    wr_time(&o, "at", e->at);
+    record_time_member(&o, "at", e->at);
     if (e->by)
         json_obj_str(&o, "by", e->by);
     json_obj_str(&o, "status", ticket_statuses[e->status].name);
@@ -995,7 +996,7 @@ record_encode(const struct ticket *t, int with_head, size_t *len)
     /* as filed: service and equipment may be null; the others are always there */
     if (t->filed[FACT_BUNDLE])
         json_obj_str(&o, "bundle", t->filed[FACT_BUNDLE]);
-    wr_time(&o, "created_at", t->created_at);
+    record_time_member(&o, "created_at", t->created_at);
     if (t->customer)
         json_obj_str(&o, "customer", t->customer);
     if (t->customer_visible >= 0)
@@ -1006,7 +1007,7 @@ record_encode(const struct ticket *t, int with_head, size_t *len)
         json_obj_str(&o, "duplicate_of", t->duplicate_of);
     if (t->e2e.present) {
         struct json_obj e = JSON_OBJ_INIT;
-        wr_time(&e, "due", t->e2e.due);
+        record_time_member(&e, "due", t->e2e.due);
         wr_int(&e, "elapsed_ms", t->e2e.elapsed_ms);
         if (t->e2e.policy)
             json_obj_str(&e, "policy", t->e2e.policy);
@@ -1076,7 +1077,7 @@ record_encode(const struct ticket *t, int with_head, size_t *len)
         json_obj_raw(&o, "tmf", t->tmf, strlen(t->tmf));
     if (t->customer_visible >= 0)
         json_obj_str(&o, "topic", t->topic);
-    wr_time(&o, "updated_at", t->updated_at);
+    record_time_member(&o, "updated_at", t->updated_at);
     /* The facts as filed of the rows of fact_kinds[] not written above (the
      * builder puts them in their sorted place): a new fact is stored too. */
     for (size_t i = FACT_COUNT; i < nfact_names; i++)

@@ -622,23 +622,6 @@ severity_of_priority(int p)
                             : "Medium";
 }
 
-/* An instant as record.c stores it: nothing when absent, null, or RFC 3339. */
-static void
-view_time(struct json_obj *o, const char *key, int64_t ms)
-{
-    if (ms == SEAM_ABSENT_MS)
-        return;
-    if (ms == SEAM_NULL_MS) {
-        json_obj_null(o, key);
-        return;
-    }
-    char buf[32];
-    buf[0] = '"';
-    size_t n = record_time_format(ms, buf + 1);
-    buf[n + 1] = '"';
-    json_obj_raw(o, key, buf, n + 2);
-}
-
 /*
  * The TMF621 view of a ticket, written as JSON text straight from the typed
  * ticket (no tree of the record is built: a list page renders many). Members
@@ -669,8 +652,8 @@ tmf_view_text(const struct ticket *tk, size_t *len)
     json_obj_str(&o, "status", ticket_statuses[tk->status].name);
     if (prio >= 0)
         json_obj_str(&o, "priority", priority_names[prio]);
-    view_time(&o, "creationDate", tk->created_at);
-    view_time(&o, "lastUpdate", tk->updated_at);
+    record_time_member(&o, "creationDate", tk->created_at);
+    record_time_member(&o, "lastUpdate", tk->updated_at);
     json_t *tmf = tk->tmf ? json_loads(tk->tmf, 0, NULL) : NULL, *k;
     const char *key;
     json_object_foreach(tmf, key, k)
@@ -699,7 +682,7 @@ tmf_view_text(const struct ticket *tk, size_t *len)
             continue;
         struct json_obj c = JSON_OBJ_INIT;
         json_obj_str(&c, "status", ticket_statuses[e->status].name);
-        view_time(&c, "changeDate", e->at);
+        record_time_member(&c, "changeDate", e->at);
         if (e->text)
             json_obj_str(&c, "changeReason", e->text);
         text = json_obj_finish(&c, &n);
@@ -711,7 +694,7 @@ tmf_view_text(const struct ticket *tk, size_t *len)
     json_obj_raw(&o, "statusChange", text, n);
     free(text);
     if (changed != NULL)
-        view_time(&o, "statusChangeDate", changed->at);
+        record_time_member(&o, "statusChangeDate", changed->at);
     return json_obj_finish(&o, len);
 }
 

@@ -92,6 +92,10 @@ enum seam_err record_save(struct store_txn *t, const struct ticket *tk, unsigned
 
 /* ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (25 bytes at least); its length (24). */
 size_t record_time_format(int64_t ms, char *out);
+struct json_obj;
+/* An instant as a member of an object being built (json_fast.h) as records hold it: nothing
+ * when SEAM_ABSENT_MS, null when SEAM_NULL_MS, else its RFC 3339 text. */
+void record_time_member(struct json_obj *o, const char *key, int64_t ms);
 /* s[0..n) in that shape as ms: 1, or 0 if it is not in that shape. */
 int record_time_parse(const char *s, size_t n, int64_t *ms);
 
