@@ -199,7 +199,7 @@ main(void)
     struct keys k;
     struct store *s;
     struct store_txn *t;
-    char err[256];
+    char err[256] = "";
     if (sodium_init() < 0 || dir == NULL)
         return 1;
     crypto_sign_keypair(k.pk, k.sk);
