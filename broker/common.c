@@ -257,8 +257,7 @@ read_file(const char *path, size_t max, char **out, size_t *len)
     return SEAM_OK;
 }
 
-/* The length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
-static size_t
+size_t
 utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned c = s[0];

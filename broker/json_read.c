@@ -153,40 +153,6 @@ hex4(const char *p)
     return v;
 }
 
-/* The length of the valid UTF-8 sequence at p (before end) starting with a
- * byte >= 0x80, or 0 if it is not valid. */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t n;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F; /* no surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if ((size_t)(end - p) < n)
-        return 0;
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 /*
  * Scans the string at r->p (its opening quote): its raw body in
  * [*body, *body + *blen), whether it holds escapes, r->p after its closing
@@ -219,7 +185,7 @@ scan_string(struct json_read *r, const char **body, size_t *blen, int *escaped)
         if (c < 0x20)
             return fail(r);
         if (c >= 0x80) {
-            size_t n = utf8_len(p, end);
+            size_t n = utf8_seq(p, (size_t)(end - p));
             if (n == 0)
                 return fail(r);
             p += n;

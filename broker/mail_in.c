@@ -118,47 +118,13 @@ add_latin1(struct json_text *t, const unsigned char *s, size_t n)
     }
 }
 
-/* The length of the valid UTF-8 sequence at s[0..n) (RFC 3629: no overlong form, no
- * surrogate, nothing past U+10FFFF), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t k;
-    unsigned char lo = 0x80, hi = 0xBF; /* the second byte's range */
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        k = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        k = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        k = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (k > n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t j = 2; j < k; j++)
-        if ((s[j] & 0xC0) != 0x80)
-            return 0;
-    return k;
-}
-
 /* Valid UTF-8 as it is; each byte of an invalid sequence as U+FFFD; a NUL dropped. */
 static void
 add_utf8(struct json_text *t, const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        size_t k = utf8_len(s + i, n - i);
+        size_t k = utf8_seq(s + i, n - i);
         if (k == 1 && s[i] == 0) {
             i++;
             continue;

@@ -76,4 +76,8 @@ char *utf8_sanitize(const char *s);
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. */
 enum seam_err read_file(const char *path, size_t max, char **out, size_t *len) SEAM_WUR;
 
+/* The length of the valid UTF-8 sequence at s (at most n bytes; RFC 3629: no overlong form, no
+ * surrogate, nothing past U+10FFFF), 1 for an ASCII byte, 0 if none. */
+size_t utf8_seq(const unsigned char *s, size_t n);
+
 #endif
