@@ -566,20 +566,52 @@ is_hex64(const char *s)
 #define SALT_BYTES 16
 #define SALT_CHARS 22 /* unpadded base64url of 16 bytes */
 
+/* A fresh salt: 16 random bytes as unpadded base64url. */
+static void
+disclosure_salt(char salt64[SALT_CHARS + 1])
+{
+    uint8_t salt[SALT_BYTES];
+    randombytes_buf(salt, sizeof(salt));
+    sodium_bin2base64(salt64, SALT_CHARS + 1, salt, sizeof(salt),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
 char *
 seam_disclosure_new(const char *name, const json_t *value, char digest[2 * H + 1])
 {
-    uint8_t salt[SALT_BYTES];
     char salt64[SALT_CHARS + 1];
-    randombytes_buf(salt, sizeof(salt));
-    sodium_bin2base64(salt64, sizeof(salt64), salt, sizeof(salt),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    disclosure_salt(salt64);
     json_t *d = json_pack("[s, s, O]", salt64, name, value);
     char *text = d ? canonical(d) : NULL;
     json_decref(d);
     if (text == NULL)
         abort();
     seam_sha256_hex(text, strlen(text), digest);
+    return text;
+}
+
+char *
+seam_disclosure_text(const char *name, const char *value, size_t vlen, char digest[2 * H + 1])
+{
+    size_t nlen = strlen(name);
+    if (nlen == 0)
+        return NULL;
+    for (size_t i = 0; i < nlen; i++) /* written as it is: nothing to escape */
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+              (name[i] >= '0' && name[i] <= '9') || name[i] == '_' || name[i] == '-'))
+            return NULL;
+    char salt64[SALT_CHARS + 1];
+    disclosure_salt(salt64);
+    /* ["salt","name",value] */
+    size_t len = 2 + SALT_CHARS + 3 + nlen + 2 + vlen + 1;
+    char *text = malloc(len + 1);
+    if (text == NULL)
+        abort();
+    int n = snprintf(text, len + 1, "[\"%s\",\"%s\",", salt64, name);
+    memcpy(text + n, value, vlen);
+    text[n + vlen] = ']';
+    text[n + vlen + 1] = '\0';
+    seam_sha256_hex(text, (size_t)n + vlen + 1, digest);
     return text;
 }
 

@@ -21,6 +21,7 @@
 
 #include "evlog.h"
 #include "json_fast.h"
+#include "json_read.h"
 #include "log.h"
 #include "progress.h"
 
@@ -171,18 +172,22 @@ append_staged(struct store_txn *t, void *arg)
 static enum seam_err
 disclosures_check(const char *ticket, const char *disc, size_t dlen)
 {
-    json_t *a = json_loadb(disc, dlen, 0, NULL), *d;
-    size_t i;
-    enum seam_err rc = json_is_array(a) ? SEAM_OK : SEAM_EINVAL;
-    json_array_foreach(a, i, d)
-    {
-        const char *text = json_string_value(d);
-        if (rc == SEAM_OK)
-            rc = text == NULL ? SEAM_EINVAL
-                              : json_stored_check("disclosure", ticket, TICKET_ID_LEN, text,
-                                                  json_string_length(d));
-    }
-    json_decref(a);
+    struct json_read r;
+    struct json_slice text;
+    char *owned = NULL;
+    enum seam_err rc = SEAM_OK;
+    json_read_init(&r, disc, dlen);
+    if (json_read_array(&r))
+        while (rc == SEAM_OK && json_read_next(&r)) {
+            if (!json_read_str(&r, &text, &owned))
+                break;
+            rc = json_stored_check("disclosure", ticket, TICKET_ID_LEN, text.s, text.n);
+            free(owned);
+            owned = NULL;
+        }
+    if (rc == SEAM_OK && !json_read_end(&r))
+        rc = SEAM_EINVAL;
+    json_read_done(&r);
     return rc;
 }
 

@@ -13,11 +13,13 @@
  * the action changes beyond that.
  */
 #include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_fast.h"
+#include "json_read.h"
 #include "log.h"
 #include "fanout.h"
 #include "outbox.h"
@@ -67,55 +69,95 @@ cmp_str(const void *a, const void *b)
  * the data left (canonical, malloc'd) with *sd the sorted digests as a JSON
  * array's text and *disc the disclosures' (malloc'd); NULL when nothing is
  * restricted (the event is of format 1, as every event was before).
+ *
+ * The data is canonical JSON built by this file, so it is read with the
+ * pull reader and copied member by member: the members left keep their
+ * canonical order and text, and a restricted member's text is its value's
+ * canonical text, which its disclosure holds as it is. No tree is built.
  */
+#define RESTRICTED_MAX 8
+
 static char *
 event_restrict(enum event_type type, const char *data, size_t dlen, char **sd, char **disc)
 {
     if (event_types[type].text == NULL && type != EV_TICKET_CREATED)
         return NULL;
-    json_t *d = json_loadb(data, dlen, JSON_REJECT_DUPLICATES, NULL), *v, *digests, *texts;
-    const char *k;
-    void *tmp;
-    char *left = NULL;
-    if (!json_is_object(d)) { /* ours, just built: never so */
-        json_decref(d);
+    struct json_read r;
+    struct json_slice k, raw;
+    struct json_text left = {0};
+    char *texts[RESTRICTED_MAX], digests[RESTRICTED_MAX][2 * SEAM_HASH_LEN + 1];
+    size_t n = 0, kept = 0;
+    json_read_init(&r, data, dlen);
+    if (!json_read_object(&r)) { /* ours, just built: never so */
+        json_read_done(&r);
         return NULL;
     }
-    digests = json_array();
-    texts = json_array();
-    json_object_foreach_safe(d, tmp, k, v)
-    {
-        char digest[2 * SEAM_HASH_LEN + 1];
-        if (json_is_null(v) || !event_member_restricted(type, k))
+    json_text_lit(&left, "{");
+    while (json_read_key(&r, &k)) {
+        char name[64];
+        int named = k.n < sizeof(name);
+        if (named) {
+            memcpy(name, k.s, k.n);
+            name[k.n] = '\0';
+        }
+        /* the key is copied before the value is read: it may live in the reader's buffer */
+        size_t mark = left.len;
+        if (kept++ > 0)
+            json_text_lit(&left, ",");
+        json_text_string(&left, k.s, k.n);
+        json_text_lit(&left, ":");
+        if (!json_read_skip(&r, &raw, UINT_MAX))
+            break;
+        if (!named || (raw.n == 4 && memcmp(raw.s, "null", 4) == 0) ||
+            !event_member_restricted(type, name)) {
+            json_text_add(&left, raw.s, raw.n);
             continue;
-        char *text = seam_disclosure_new(k, v, digest);
-        json_array_append_new(texts, json_string(text));
-        json_array_append_new(digests, json_string(digest));
-        free(text);
-        json_object_del(d, k);
+        }
+        left.len = mark; /* the member leaves the data for its disclosure */
+        kept--;
+        assert(n < RESTRICTED_MAX);
+        texts[n] = seam_disclosure_text(name, raw.s, raw.n, digests[n]);
+        if (texts[n] == NULL)
+            abort(); /* event_member_restricted names only plain members */
+        n++;
     }
-    if (json_array_size(digests) > 0) {
+    int read = json_read_end(&r);
+    json_read_done(&r);
+    char *out = NULL;
+    if (!read) /* nested past what the readers parse: the log refuses the event */
+        while (n > 0)
+            free(texts[--n]);
+    if (n > 0) {
+        json_text_lit(&left, "}");
+        json_text_add(&left, "", 1); /* its NUL */
+        out = left.data;
+        left.data = NULL;
         /* sorted, so the digests say nothing of the members' order */
-        const char *h[8];
-        size_t n = json_array_size(digests);
-        assert(n <= sizeof(h) / sizeof(h[0]));
+        const char *h[RESTRICTED_MAX];
+        struct json_text a = {0}, b = {0};
         for (size_t i = 0; i < n; i++)
-            h[i] = json_string_value(json_array_get(digests, i));
+            h[i] = digests[i];
         qsort(h, n, sizeof(h[0]), cmp_str);
-        json_t *sorted = json_array();
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(sorted, json_string(h[i]));
-        left = json_dumps(d, JSON_SORT_KEYS | JSON_COMPACT);
-        *sd = json_dumps(sorted, JSON_COMPACT);
-        *disc = json_dumps(texts, JSON_COMPACT);
-        json_decref(sorted);
-        if (left == NULL || *sd == NULL || *disc == NULL)
-            abort();
+        json_text_lit(&a, "[");
+        json_text_lit(&b, "[");
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0) {
+                json_text_lit(&a, ",");
+                json_text_lit(&b, ",");
+            }
+            json_text_string(&a, h[i], strlen(h[i]));
+            json_text_string(&b, texts[i], strlen(texts[i]));
+            free(texts[i]);
+        }
+        json_text_lit(&a, "]");
+        json_text_lit(&b, "]");
+        json_text_add(&a, "", 1);
+        json_text_add(&b, "", 1);
+        *sd = a.data;
+        *disc = b.data;
     }
-    json_decref(digests);
-    json_decref(texts);
-    json_decref(d);
-    return left;
+    free(left.data);
+    return out;
 }
 
 /*

@@ -143,6 +143,15 @@ int seam_pubkey_parse(const char *text, uint8_t pk[SEAM_PK_LEN]);
  */
 char *seam_disclosure_new(const char *name, const json_t *value,
                           char digest[2 * SEAM_HASH_LEN + 1]);
+/*
+ * The same from a value's text, which must be canonical JSON already (as
+ * Jansson writes it with JSON_SORT_KEYS | JSON_COMPACT: a member of a
+ * canonical object's text is), for a writer that never builds the value as
+ * a tree. The name must need no escaping (letters, digits, '_', '-'):
+ * NULL otherwise.
+ */
+char *seam_disclosure_text(const char *name, const char *value, size_t vlen,
+                           char digest[2 * SEAM_HASH_LEN + 1]);
 
 /*
  * Checks one disclosure's form (canonical JSON array of a salt of 22

@@ -232,6 +232,31 @@ main(void)
             json_decref(parsed);
         }
     ok(refused, "malformed disclosures are refused");
+    /* From a value's canonical text (the writer's way): the same form, for values that need
+     * escapes, non-ASCII text and nested containers. */
+    const char *values[] = {
+        "\"a \\\"quoted\\\" line\\nand a tab\\t\"",
+        "\"bell \\u0007\"",
+        "\"ørret – æ\"",
+        "{\"assignments\":[{\"id\":\"A1\",\"partner\":\"p\"}],\"mode\":\"one\"}",
+        "null",
+        "[1,2.5,true]"};
+    int same = 1;
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        char *d = seam_disclosure_text("route", values[i], strlen(values[i]), digest);
+        json_t *want = json_loads(values[i], JSON_DECODE_ANY, NULL);
+        if (d == NULL || seam_disclosure_parse(d, digest2, &parsed, &pname, &pv) != 0 ||
+            strcmp(digest, digest2) != 0 || strcmp(pname, "route") != 0 || !json_equal(pv, want))
+            same = 0;
+        else
+            json_decref(parsed);
+        json_decref(want);
+        free(d);
+    }
+    ok(same, "disclosures made from a value's text parse back, canonical, to name and value");
+    ok(seam_disclosure_text("no\"te", "\"x\"", 3, digest) == NULL &&
+           seam_disclosure_text("", "\"x\"", 3, digest) == NULL,
+       "... and a name that would need escaping, or none, is refused");
     forged_text = d2; /* the same member and value, another salt: matches no signed digest */
     json_decref(val);
 
