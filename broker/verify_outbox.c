@@ -33,25 +33,16 @@ same_str(const json_t *o, const char *k, const char *s)
     return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
 }
 
-static int
-disclose_all(void *ctx, const json_t *ev, const char *member, const json_t *value)
-{
-    (void)ctx;
-    (void)ev;
-    (void)member;
-    (void)value;
-    return 1;
-}
-
 /* Event seq of ticket (its signed bytes) with every stored disclosure put back into its data
  * (a change's members are signed by digest since events of format 2); NULL if it cannot be. */
 static json_t *
 opened(struct store_txn *t, const char *ticket, uint32_t seq, const char *bytes)
 {
-    struct evlog_view all = {"", NULL, disclose_all, NULL};
+    char *text = NULL;
+    size_t len, n;
     json_t *dis = NULL, *ev = NULL;
-    if (evlog_event_disclosures(t, ticket, seq, &all, &dis) == SEAM_OK) {
-        size_t n = json_array_size(dis);
+    if (evlog_event_disclosures(t, ticket, seq, NULL, &text, &len, &n) == SEAM_OK &&
+        (dis = json_loadb(text, len, 0, NULL)) != NULL) {
         const char **texts = xcalloc(n ? n : 1, sizeof(*texts));
         for (size_t i = 0; i < n; i++)
             texts[i] = json_string_value(json_array_get(dis, i));
@@ -59,6 +50,7 @@ opened(struct store_txn *t, const char *ticket, uint32_t seq, const char *bytes)
         free(texts);
     }
     json_decref(dis);
+    free(text);
     return ev;
 }
 

@@ -266,7 +266,7 @@ ticket_lead_bytes(const char *s, size_t n, size_t *out_len)
 
 static enum seam_err claim_disclosures(struct store_txn *t, const struct ticket_ctx *c,
                                        const struct ticket *tk, const struct assignment *a,
-                                       json_t **out);
+                                       char **out, size_t *len, size_t *count);
 
 char *
 ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const struct ticket *tk,
@@ -354,16 +354,13 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
         /* What of the event's restricted content the claim's owner may read (as its evidence
          * view would disclose it: the routing that names it, above all), so that its agent can
          * see the event name this claim. */
-        json_t *dis = NULL;
-        if (claim_disclosures(t, c, tk, a, &dis) == SEAM_OK && json_array_size(dis) > 0) {
-            char *text = json_dumps(dis, JSON_COMPACT);
-            if (text != NULL) {
-                key(&eo, "disclosures");
-                json_text_add(&out, text, strlen(text));
-                free(text);
-            }
+        char *dis = NULL;
+        size_t dlen, nd;
+        if (claim_disclosures(t, c, tk, a, &dis, &dlen, &nd) == SEAM_OK && nd > 0) {
+            key(&eo, "disclosures");
+            json_text_add(&out, dis, dlen);
         }
-        json_decref(dis);
+        free(dis);
         json_text_lit(&out, "}");
         free(bytes);
     }
@@ -539,7 +536,7 @@ ticket_evidence(struct store_txn *t, const struct ticket_ctx *c, const struct ti
 /* The disclosures of the event that made claim a that its owner may read (view_disclose). */
 static enum seam_err
 claim_disclosures(struct store_txn *t, const struct ticket_ctx *c, const struct ticket *tk,
-                  const struct assignment *a, json_t **out)
+                  const struct assignment *a, char **out, size_t *len, size_t *count)
 {
     struct principal owner;
     memset(&owner, 0, sizeof(owner));
@@ -547,5 +544,5 @@ claim_disclosures(struct store_txn *t, const struct ticket_ctx *c, const struct 
     snprintf(owner.subject, sizeof(owner.subject), "%s", a->partner ? a->partner : "");
     struct evidence_view v = {tk, &owner, config_partner_find(c->cfg, owner.subject)};
     struct evlog_view ev = {"", NULL, view_disclose, &v};
-    return evlog_event_disclosures(t, tk->id, (uint32_t)a->event_seq, &ev, out);
+    return evlog_event_disclosures(t, tk->id, (uint32_t)a->event_seq, &ev, out, len, count);
 }

@@ -85,11 +85,14 @@ enum seam_err evlog_event(struct store_txn *t, const char *ticket, uint32_t seq,
 
 /*
  * The disclosures stored with event seq of ticket that view->disclose lets
- * through (view->shown is not asked), as a JSON array of their texts (a new
- * reference in *out; empty when none).
+ * through (every one if view is NULL; view->shown is not asked), as the text
+ * of a JSON array of their texts in *out (malloc'd, *out_len bytes, *count
+ * disclosures; "[]" when none). disclose is given the event without its
+ * data (who acted, seq, type, time): it decides by the member and its value.
  */
 enum seam_err evlog_event_disclosures(struct store_txn *t, const char *ticket, uint32_t seq,
-                                      const struct evlog_view *view, json_t **out) SEAM_WUR;
+                                      const struct evlog_view *view, char **out, size_t *out_len,
+                                      size_t *count) SEAM_WUR;
 
 /* Node-store callback over a transaction, for proofs. ctx is a store_txn. */
 int evlog_node(void *ctx, unsigned level, uint64_t index, uint8_t out[SEAM_HASH_LEN]);
