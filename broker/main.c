@@ -178,6 +178,14 @@ merge_all(struct store_txn *t, void *ctx)
     return index_merge_all(t);
 }
 
+/* -V and --version: the version and the store format this build writes. */
+static int
+version(void)
+{
+    printf("seam-broker %s (store format %u)\n", SEAM_VERSION, RECORD_FORMAT);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -193,10 +201,8 @@ main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-        printf("seam-broker %s (store format %u)\n", SEAM_VERSION, RECORD_FORMAT);
-        return 0;
-    }
+    if (argc == 2 && strcmp(argv[1], "--version") == 0)
+        return version();
     while ((opt = getopt(argc, argv, "c:l:d:nvhVT:")) != -1) {
         switch (opt) {
         case 'c':
@@ -221,8 +227,7 @@ main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("seam-broker %s (store format %u)\n", SEAM_VERSION, RECORD_FORMAT);
-            return 0;
+            return version();
         default:
             usage(stderr);
             return 2;
