@@ -323,3 +323,15 @@ days_from_civil(int64_t y, int m, int d)
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
 }
+
+int
+mail_address_valid(const char *s)
+{
+    const char *at = s ? strchr(s, '@') : NULL;
+    if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') || strlen(s) > 254)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("<>()[],;:\\\"", *p))
+            return 0;
+    return 1;
+}

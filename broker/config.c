@@ -614,19 +614,6 @@ load_sla(struct cctx *c, struct config *cf, const char *id, const json_t *v, con
     }
 }
 
-/* Whether s looks like one mail address (local@domain, no spaces, angle brackets or controls). */
-static int
-valid_address(const char *s)
-{
-    const char *at = s ? strchr(s, '@') : NULL;
-    if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') || strlen(s) > 254)
-        return 0;
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("<>()[],;:\\\"", *p))
-            return 0;
-    return 1;
-}
-
 /* $.partners[].mail: {"address","notify":["assignment","sla_warning"]}. */
 static void
 load_partner_mail(struct cctx *c, const json_t *m, const char *path, struct config_partner *p)
@@ -640,7 +627,7 @@ load_partner_mail(struct cctx *c, const json_t *m, const char *path, struct conf
     if (check_object(c, m, sub, f) != 0)
         return;
     p->mail_address = str_or(m, "address", NULL);
-    if (!valid_address(p->mail_address))
+    if (!mail_address_valid(p->mail_address))
         problem(c, sub, "address must be a mail address (local@domain)");
     struct strlist on;
     snprintf(sub, sizeof(sub), "%s.mail.notify", path);
@@ -688,9 +675,9 @@ load_mail(struct cctx *c, struct config *cf, const json_t *m)
     ml->complaint_facts = facts ? json_incref(facts) : NULL;
     if (strncmp(ml->smtp_url, "smtp://", 7) != 0 && strncmp(ml->smtp_url, "smtps://", 8) != 0)
         problem(c, "$.mail.smtp_url", "expected an smtp:// or smtps:// URL");
-    if (!valid_address(ml->from))
+    if (!mail_address_valid(ml->from))
         problem(c, "$.mail.from", "expected a mail address (local@domain)");
-    if (!valid_address(ml->support_address))
+    if (!mail_address_valid(ml->support_address))
         problem(c, "$.mail.support_address", "expected a mail address (local@domain)");
     if (strncmp(ml->portal_url, "http://", 7) != 0 && strncmp(ml->portal_url, "https://", 8) != 0)
         problem(c, "$.mail.portal_url", "expected an http:// or https:// URL");

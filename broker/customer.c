@@ -159,13 +159,7 @@ addr_key(const char *addr, size_t *klen)
 int
 customer_email_valid(const char *s)
 {
-    const char *at = strchr(s, '@');
-    if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') || strlen(s) > 254)
-        return 0;
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("<>()[],;:\\\"", *p))
-            return 0;
-    return 1;
+    return mail_address_valid(s);
 }
 
 enum seam_err

@@ -80,4 +80,8 @@ enum seam_err read_file(const char *path, size_t max, char **out, size_t *len) S
  * surrogate, nothing past U+10FFFF), 1 for an ASCII byte, 0 if none. */
 size_t utf8_seq(const unsigned char *s, size_t n);
 
+/* Whether s looks like one mail address: local@domain, at most 254 bytes, no spaces, controls,
+ * angle brackets or other characters of RFC 5322's specials (NULL: no). */
+int mail_address_valid(const char *s);
+
 #endif

@@ -112,5 +112,19 @@ main(void)
             free(s);
         }
     ok(all, "every one- and two-byte input comes out valid UTF-8");
+    /* One check of a mail address, for the configuration and the customers' records. */
+    ok(mail_address_valid("ada@example.net") && mail_address_valid("a.b+c@x"),
+       "local@domain is a mail address");
+    const char *not_mail[] = {NULL,    "",      "ada",   "@example.net", "ada@",   "a@b@c",
+                              "a b@c", "<a@b>", "a@b;c", "a\"q@b",       "a@b\x7f"};
+    int refused = 1;
+    for (size_t i = 0; i < sizeof(not_mail) / sizeof(not_mail[0]); i++)
+        refused &= !mail_address_valid(not_mail[i]);
+    char longest[260];
+    memset(longest, 'a', sizeof(longest) - 1);
+    longest[sizeof(longest) - 1] = '\0';
+    longest[100] = '@';
+    ok(refused && !mail_address_valid(longest),
+       "no name, no domain, two @, spaces, specials, controls or past 254 bytes: not one");
     return done_testing();
 }
