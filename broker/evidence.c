@@ -651,16 +651,34 @@ digest_in(const json_t *sd, const char *digest)
 }
 
 /*
+ * The object a disclosure's name belongs to, and the member's name in it:
+ * "actor.M" names member M of the event's actor (who acted, restricted where
+ * a view may not see the person), any other name a member of its data.
+ */
+static json_t *
+disclosure_target(json_t *ev, const char *name, const char **member)
+{
+    static const char actor[] = "actor.";
+    if (strncmp(name, actor, sizeof(actor) - 1) == 0) {
+        *member = name + sizeof(actor) - 1;
+        return (*member)[0] != '\0' ? json_object_get(ev, "actor") : NULL;
+    }
+    *member = name;
+    return json_object_get(ev, "data");
+}
+
+/*
  * Checks disclosures (strings) against the parsed event: each well formed,
- * hashing to one of its digests, at most once, naming a member its data does
- * not hold; into (not NULL) gets each member. 0, or -1 with *why.
+ * hashing to one of its digests, at most once, naming a member its data (or
+ * its actor, for "actor.M") does not hold; into (not NULL) gets each member.
+ * 0, or -1 with *why.
  */
 static int
 check_disclosures(const json_t *ev, const char *const *texts, size_t n, json_t *into,
                   const char **why)
 {
     const json_t *sd;
-    json_t *data = json_object_get(ev, "data"), *seen = json_object();
+    json_t *seen = json_object();
     int rc = -1;
     *why = "the event's digests are malformed";
     if (event_digests(ev, &sd) != 0)
@@ -675,16 +693,18 @@ check_disclosures(const json_t *ev, const char *const *texts, size_t n, json_t *
         *why = "a disclosure is malformed";
         if (seam_disclosure_parse(texts[i], digest, &parsed, &name, &value) != 0)
             goto out;
-        int bad = !digest_in(sd, digest)                                 ? 1
-                  : json_object_get(seen, digest) != NULL                ? 2
-                  : !json_is_object(data) || json_object_get(data, name) ? 3
-                                                                         : 0;
+        const char *member;
+        json_t *target = disclosure_target((json_t *)ev, name, &member);
+        int bad = !digest_in(sd, digest)                                         ? 1
+                  : json_object_get(seen, digest) != NULL                        ? 2
+                  : !json_is_object(target) || json_object_get(target, member) ? 3
+                                                                                 : 0;
         *why = bad == 1   ? "a disclosure matches none of the event's signed digests"
                : bad == 2 ? "a disclosure is given twice"
                           : "a disclosure names a member the event holds";
         json_object_set_new(seen, digest, json_true());
         if (bad == 0 && into != NULL)
-            json_object_set(json_object_get(into, "data"), name, value);
+            json_object_set(disclosure_target(into, name, &member), member, value);
         json_decref(parsed);
         if (bad)
             goto out;

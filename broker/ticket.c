@@ -58,20 +58,44 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Whether the actor's id names a person rather than a company: the lead's user or desk
+ * (its role names the company), an audit firm's. */
+static int
+actor_id_restricted(enum role role)
+{
+    return role == ROLE_LEAD || role == ROLE_AUDITOR;
+}
+
+/* One restricted value as a disclosure: its text appended to texts, its digest to digests. */
+static void
+restrict_one(const char *name, const json_t *value, json_t *texts, json_t *digests)
+{
+    char digest[2 * SEAM_HASH_LEN + 1];
+    char *text = seam_disclosure_new(name, value, digest);
+    json_array_append_new(texts, json_string(text));
+    json_array_append_new(digests, json_string(digest));
+    free(text);
+}
+
 /*
- * Restricted content out of an event's data (event_member_restricted: the
- * text its timeline entry shows, a note, a reason, a question..., and the
- * customer's name and contact on ticket.created; a null is no content):
- * each such member becomes a disclosure (seam/evidence.h), kept beside the
- * event, and the event signs only its digest, in "sd" (format 2). Returns
- * the data left (canonical, malloc'd) with *sd the sorted digests as a JSON
- * array's text and *disc the disclosures' (malloc'd); NULL when nothing is
- * restricted (the event is of format 1, as every event was before).
+ * Restricted content out of an event (event_member_restricted: the text its
+ * timeline entry shows, a note, a reason, a question..., and the customer's
+ * name and contact on ticket.created; a null is no content), and who acted
+ * where a view may not see the person: the acting user (actor.user) and the
+ * id of a lead's or auditor's principal (actor.id, actor_id_restricted).
+ * Each becomes a disclosure (seam/evidence.h; "actor.M" for a member of the
+ * actor), kept beside the event, and the event signs only its digest, in
+ * "sd" (format 2). Returns the data left (canonical, malloc'd) with *sd the
+ * sorted digests as a JSON array's text and *disc the disclosures'
+ * (malloc'd); NULL when nothing is restricted (the event is of format 1, as
+ * every event was before).
  */
 static char *
-event_restrict(enum event_type type, const char *data, size_t dlen, char **sd, char **disc)
+event_restrict(enum event_type type, const struct principal *who, const char *data, size_t dlen,
+               char **sd, char **disc)
 {
-    if (event_types[type].text == NULL && type != EV_TICKET_CREATED)
+    int actor = who->user[0] != '\0' || actor_id_restricted(who->role);
+    if (event_types[type].text == NULL && type != EV_TICKET_CREATED && !actor)
         return NULL;
     json_t *d = json_loadb(data, dlen, JSON_REJECT_DUPLICATES, NULL), *v, *digests, *texts;
     const char *k;
@@ -85,14 +109,20 @@ event_restrict(enum event_type type, const char *data, size_t dlen, char **sd, c
     texts = json_array();
     json_object_foreach_safe(d, tmp, k, v)
     {
-        char digest[2 * SEAM_HASH_LEN + 1];
         if (json_is_null(v) || !event_member_restricted(type, k))
             continue;
-        char *text = seam_disclosure_new(k, v, digest);
-        json_array_append_new(texts, json_string(text));
-        json_array_append_new(digests, json_string(digest));
-        free(text);
+        restrict_one(k, v, texts, digests);
         json_object_del(d, k);
+    }
+    if (actor_id_restricted(who->role)) {
+        json_t *id = json_string(who->subject);
+        restrict_one("actor.id", id, texts, digests);
+        json_decref(id);
+    }
+    if (who->user[0] != '\0') {
+        json_t *user = json_string(who->user);
+        restrict_one("actor.user", user, texts, digests);
+        json_decref(user);
     }
     if (json_array_size(digests) > 0) {
         /* sorted, so the digests say nothing of the members' order */
@@ -132,20 +162,21 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
 {
     struct json_text ev = {0};
     char num[24], *sd = NULL, *disc = NULL;
-    char *left = event_restrict(type, data, dlen, &sd, &disc);
+    char *left = event_restrict(type, who, data, dlen, &sd, &disc);
     if (left != NULL) {
         data = left;
         dlen = strlen(left);
     }
-    json_text_lit(&ev, "{\"actor\":{\"id\":");
-    json_text_string(&ev, who->subject, strlen(who->subject));
-    json_text_lit(&ev, ",\"role\":");
+    /* who acted: a restricted id or user is in the disclosures (event_restrict) */
+    json_text_lit(&ev, "{\"actor\":{");
+    if (!actor_id_restricted(who->role)) {
+        json_text_lit(&ev, "\"id\":");
+        json_text_string(&ev, who->subject, strlen(who->subject));
+        json_text_lit(&ev, ",");
+    }
+    json_text_lit(&ev, "\"role\":");
     const char *role = auth_role_name(who->role);
     json_text_string(&ev, role, strlen(role));
-    if (who->user[0] != '\0') { /* the acting user (users.h): events before users have none */
-        json_text_lit(&ev, ",\"user\":");
-        json_text_string(&ev, who->user, strlen(who->user));
-    }
     json_text_lit(&ev, "},\"at\":\"");
     json_text_add(&ev, at, strlen(at));
     json_text_lit(&ev, "\",\"data\":");
