@@ -2,7 +2,7 @@
  * witness_client.c: submits the broker's checkpoints to its witnesses (see
  * witness_client.h). One thread, one curl handle per request; the state
  * below is guarded by mu, read by the HTTP threads for /metrics and
- * /v1/audit/checkpoint. What a quorum cosigned is stored (DB_COSIGS, through
+ * /v1/audit/checkpoint. What a quorum cosigned is stored (evlog_cosigned_put, through
  * the writer: store_job below), and the state starts from the stored one.
  */
 #include <pthread.h>

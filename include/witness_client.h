@@ -3,7 +3,7 @@
  * submits the latest signed checkpoint to each configured witness with a
  * consistency proof from the size that witness last cosigned, keeps each
  * valid cosignature, logs and counts every refusal, and stores the latest
- * checkpoint that a quorum cosigned with their cosignatures (DB_COSIGS,
+ * checkpoint that a quorum cosigned with their cosignatures (the store,
  * evlog.h), which /v1/audit/checkpoint and the evidence exports serve and
  * from which each witness's state starts again after a restart.
  */
