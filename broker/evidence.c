@@ -823,10 +823,10 @@ check_disclosures(const json_t *ev, const char *const *texts, size_t n, json_t *
             goto out;
         const char *member;
         json_t *target = disclosure_target((json_t *)ev, name, &member);
-        int bad = !digest_in(sd, digest)                                         ? 1
-                  : json_object_get(seen, digest) != NULL                        ? 2
+        int bad = !digest_in(sd, digest)                                       ? 1
+                  : json_object_get(seen, digest) != NULL                      ? 2
                   : !json_is_object(target) || json_object_get(target, member) ? 3
-                                                                                 : 0;
+                                                                               : 0;
         *why = bad == 1   ? "a disclosure matches none of the event's signed digests"
                : bad == 2 ? "a disclosure is given twice"
                           : "a disclosure names a member the event holds";

@@ -960,8 +960,8 @@ struct cosig_check {
     uint64_t problems, notes, verified, unknown;
 };
 
-static void __attribute__((format(printf, 2, 3))) creport(struct cosig_check *cc, const char *fmt,
-                                                          ...)
+static void __attribute__((format(printf, 2, 3)))
+creport(struct cosig_check *cc, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;

@@ -1364,9 +1364,9 @@ cmd_verify_evidence(int argc, char **argv)
     } else if (read_file(file, (size_t)256 << 20, &doc, &len) != SEAM_OK) {
         die("cannot read %s", file);
     }
-    if ((nw > 0 ? seam_evidence_verify_witnessed(doc, len, pk, wit, nw, needed, &n, err,
-                                                 sizeof(err))
-                : seam_evidence_verify(doc, len, pk, &n, err, sizeof(err))) != 0) {
+    if ((nw > 0
+             ? seam_evidence_verify_witnessed(doc, len, pk, wit, nw, needed, &n, err, sizeof(err))
+             : seam_evidence_verify(doc, len, pk, &n, err, sizeof(err))) != 0) {
         free(doc);
         free(wit);
         die("evidence does not verify: %s", err);
@@ -1381,8 +1381,9 @@ cmd_verify_evidence(int argc, char **argv)
     }
     printf("ok: %zu events verify against the checkpoint and the key", n);
     if (nw > 0)
-        printf("; the checkpoint is cosigned by %s%zu witness%s given", needed ? "" : "each of the ",
-               needed ? needed : nw, (needed ? needed : nw) == 1 ? "" : "es");
+        printf("; the checkpoint is cosigned by %s%zu witness%s given",
+               needed ? "" : "each of the ", needed ? needed : nw,
+               (needed ? needed : nw) == 1 ? "" : "es");
     if (checked || unchecked)
         printf("; partner signatures: %zu verify, %zu not checked (no key given)", checked,
                unchecked);

@@ -142,8 +142,7 @@ int seam_cosignature_verify(const char *note, const char *name, const uint8_t pk
  * text of the vkey of (name, pk) is seam_witness_vkey (malloc'd).
  */
 #define SEAM_WITNESS_NAME_MAX 256
-int seam_witness_vkey_parse(const char *vkey, char *name, size_t name_len,
-                            uint8_t pk[SEAM_PK_LEN]);
+int seam_witness_vkey_parse(const char *vkey, char *name, size_t name_len, uint8_t pk[SEAM_PK_LEN]);
 char *seam_witness_vkey(const char *name, const uint8_t pk[SEAM_PK_LEN]);
 
 /* A witness whose cosignature an evidence document must carry. */
