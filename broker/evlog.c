@@ -432,13 +432,24 @@ collect_event(void *ctx, struct store_val k, struct store_val v)
     return 0;
 }
 
+/* A found record: its key's size or leaf, and a copy of its value (cosigned notes). */
+struct found {
+    const char *ticket; /* last_leaf_of: the ticket whose events are scanned */
+    int any;
+    uint64_t n;
+    char *text;
+};
+
 static int
 latest_cosigned(void *ctx, struct store_val k, struct store_val v)
 {
-    struct collect *c = ctx;
+    struct found *f = ctx;
     if (k.len == 8) {
-        c->size = be64_get(k.data);
-        c->events = json_stringn(v.data, v.len);
+        f->n = be64_get(k.data);
+        f->text = xmalloc(v.len + 1);
+        memcpy(f->text, v.data, v.len);
+        f->text[v.len] = '\0';
+        f->any = 1;
     }
     return 1;
 }
@@ -446,10 +457,10 @@ latest_cosigned(void *ctx, struct store_val k, struct store_val v)
 static int
 last_leaf_found(void *ctx, struct store_val k, struct store_val v)
 {
-    struct collect *c = ctx;
-    if (k.len == TICKET_ID_LEN + 4 && memcmp(k.data, c->ticket, TICKET_ID_LEN) == 0 && v.len >= 8) {
-        c->size = be64_get(v.data);
-        c->partial = 1;
+    struct found *f = ctx;
+    if (k.len == TICKET_ID_LEN + 4 && memcmp(k.data, f->ticket, TICKET_ID_LEN) == 0 && v.len >= 8) {
+        f->n = be64_get(v.data);
+        f->any = 1;
     }
     return 1;
 }
@@ -459,14 +470,14 @@ static enum seam_err
 last_leaf_of(struct store_txn *t, const char *ticket, uint64_t *leaf)
 {
     uint8_t key[TICKET_ID_LEN + 4];
-    struct collect c = {.ticket = ticket};
+    struct found f = {.ticket = ticket};
     event_key(ticket, UINT32_MAX, key);
-    enum seam_err rc = store_scan(t, DB_EVENTS, key, sizeof(key), 1, last_leaf_found, &c);
+    enum seam_err rc = store_scan(t, DB_EVENTS, key, sizeof(key), 1, last_leaf_found, &f);
     if (rc != SEAM_OK)
         return rc;
-    if (!c.partial)
+    if (!f.any)
         return SEAM_ENOTFOUND;
-    *leaf = c.size;
+    *leaf = f.n;
     return SEAM_OK;
 }
 
@@ -492,19 +503,16 @@ evlog_cosigned_put(struct store_txn *t, uint64_t size, const char *note)
 enum seam_err
 evlog_cosigned_latest(struct store_txn *t, uint64_t *size, char **note)
 {
-    struct collect c = {0};
+    struct found f = {0};
     uint8_t k[8];
     be64_put(k, UINT64_MAX);
-    *size = 0;
-    *note = NULL;
-    enum seam_err rc = store_scan(t, DB_COSIGS, k, 8, 1, latest_cosigned, &c);
-    if (rc != SEAM_OK)
+    enum seam_err rc = store_scan(t, DB_COSIGS, k, 8, 1, latest_cosigned, &f);
+    if (rc != SEAM_OK) {
+        free(f.text);
         return rc;
-    if (c.events != NULL) {
-        *size = c.size;
-        *note = xstrdup(json_string_value(c.events));
-        json_decref(c.events);
     }
+    *size = f.any ? f.n : 0;
+    *note = f.text;
     return SEAM_OK;
 }
 
