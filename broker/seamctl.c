@@ -1380,10 +1380,23 @@ cmd_verify_evidence(int argc, char **argv)
         die("evidence does not verify: %s", err);
     }
     printf("ok: %zu events verify against the checkpoint and the key", n);
-    if (nw > 0)
+    if (nw > 0) {
         printf("; the checkpoint is cosigned by %s%zu witness%s given",
                needed ? "" : "each of the ", needed ? needed : nw,
                (needed ? needed : nw) == 1 ? "" : "es");
+    } else {
+        /* cosignatures there but not asked for: say so, they were not checked */
+        json_t *root = json_loadb(doc, len, 0, NULL);
+        const char *note = json_string_value(json_object_get(root, "checkpoint"));
+        size_t log_len, lines = 0;
+        if (note != NULL && seam_checkpoint_split(note, &log_len) == 0)
+            for (const char *p = note + log_len; *p != '\0'; p++)
+                lines += *p == '\n';
+        if (lines > 0)
+            printf("; its checkpoint carries %zu cosignature%s (--witness checks them)", lines,
+                   lines == 1 ? "" : "s");
+        json_decref(root);
+    }
     if (checked || unchecked)
         printf("; partner signatures: %zu verify, %zu not checked (no key given)", checked,
                unchecked);

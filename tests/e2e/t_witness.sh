@@ -214,6 +214,8 @@ for who in lead c1; do
 done
 check "... and a byte changed anywhere in a cosigned export makes it fail (400 spread)" \
     "$ROOT/$BUILD/tests/evflip" "$TMP/ev_c1.json" "$PK" 400
+check "... saying its checkpoint carries 2 cosignatures not checked without --witness" \
+    bash -c "'$SEAMCTL' verify-evidence '$TMP/ev_lead.json' --key '$PK' | grep -q 'carries 2 cosignatures'"
 ctl export "$T" >"$TMP/ev_ctl.json"
 check "seamctl export carries the cosignatures too" ctl verify-evidence "$TMP/ev_ctl.json" --key "$PK" --witness "$VK3" --witness "$VK4"
 VK1=$("$PY" -c 'import base64,hashlib,sys; n,pk=sys.argv[1],base64.b64decode(sys.argv[2]); print("%s+%s+%s"%(n,hashlib.sha256(n.encode()+b"\n\x04"+pk).digest()[:4].hex(),base64.b64encode(b"\x04"+pk).decode()))' witness1.example "$(cat "$TMP/w1/partner.pub")")
