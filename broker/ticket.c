@@ -58,44 +58,20 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Whether the actor's id names a person rather than a company: the lead's user or desk
- * (its role names the company), an audit firm's. */
-static int
-actor_id_restricted(enum role role)
-{
-    return role == ROLE_LEAD || role == ROLE_AUDITOR;
-}
-
-/* One restricted value as a disclosure: its text appended to texts, its digest to digests. */
-static void
-restrict_one(const char *name, const json_t *value, json_t *texts, json_t *digests)
-{
-    char digest[2 * SEAM_HASH_LEN + 1];
-    char *text = seam_disclosure_new(name, value, digest);
-    json_array_append_new(texts, json_string(text));
-    json_array_append_new(digests, json_string(digest));
-    free(text);
-}
-
 /*
- * Restricted content out of an event (event_member_restricted: the text its
- * timeline entry shows, a note, a reason, a question..., and the customer's
- * name and contact on ticket.created; a null is no content), and who acted
- * where a view may not see the person: the acting user (actor.user) and the
- * id of a lead's or auditor's principal (actor.id, actor_id_restricted).
- * Each becomes a disclosure (seam/evidence.h; "actor.M" for a member of the
- * actor), kept beside the event, and the event signs only its digest, in
- * "sd" (format 2). Returns the data left (canonical, malloc'd) with *sd the
- * sorted digests as a JSON array's text and *disc the disclosures'
- * (malloc'd); NULL when nothing is restricted (the event is of format 1, as
- * every event was before).
+ * Restricted content out of an event's data (event_member_restricted: the
+ * text its timeline entry shows, a note, a reason, a question..., and the
+ * customer's name and contact on ticket.created; a null is no content):
+ * each such member becomes a disclosure (seam/evidence.h), kept beside the
+ * event, and the event signs only its digest, in "sd" (format 2). Returns
+ * the data left (canonical, malloc'd) with *sd the sorted digests as a JSON
+ * array's text and *disc the disclosures' (malloc'd); NULL when nothing is
+ * restricted (the event is of format 1, as every event was before).
  */
 static char *
-event_restrict(enum event_type type, const struct principal *who, const char *data, size_t dlen,
-               char **sd, char **disc)
+event_restrict(enum event_type type, const char *data, size_t dlen, char **sd, char **disc)
 {
-    int actor = who->user[0] != '\0' || actor_id_restricted(who->role);
-    if (event_types[type].text == NULL && type != EV_TICKET_CREATED && !actor)
+    if (event_types[type].text == NULL && type != EV_TICKET_CREATED)
         return NULL;
     json_t *d = json_loadb(data, dlen, JSON_REJECT_DUPLICATES, NULL), *v, *digests, *texts;
     const char *k;
@@ -109,20 +85,14 @@ event_restrict(enum event_type type, const struct principal *who, const char *da
     texts = json_array();
     json_object_foreach_safe(d, tmp, k, v)
     {
+        char digest[2 * SEAM_HASH_LEN + 1];
         if (json_is_null(v) || !event_member_restricted(type, k))
             continue;
-        restrict_one(k, v, texts, digests);
+        char *text = seam_disclosure_new(k, v, digest);
+        json_array_append_new(texts, json_string(text));
+        json_array_append_new(digests, json_string(digest));
+        free(text);
         json_object_del(d, k);
-    }
-    if (actor_id_restricted(who->role)) {
-        json_t *id = json_string(who->subject);
-        restrict_one("actor.id", id, texts, digests);
-        json_decref(id);
-    }
-    if (who->user[0] != '\0') {
-        json_t *user = json_string(who->user);
-        restrict_one("actor.user", user, texts, digests);
-        json_decref(user);
     }
     if (json_array_size(digests) > 0) {
         /* sorted, so the digests say nothing of the members' order */
@@ -148,6 +118,65 @@ event_restrict(enum event_type type, const struct principal *who, const char *da
     return left;
 }
 
+/* Whether the actor's id names a person rather than a company: the lead's user or desk
+ * (its role names the company), an audit firm's. */
+static int
+actor_id_restricted(enum role role)
+{
+    return role == ROLE_LEAD || role == ROLE_AUDITOR;
+}
+
+/*
+ * Who acted, where a view may not see the person: the acting user
+ * (actor.user) and the id of a lead's or auditor's principal (actor.id,
+ * actor_id_restricted). Each becomes a disclosure named "actor.M"
+ * (seam/evidence.h: it puts member M back into the actor), added to the
+ * event's restricted content (event_restrict's *sd and *disc, NULL if it
+ * had none), the digests sorted again. The actor's company (its role, a
+ * partner's or customer's id) stays in clear.
+ */
+static void
+actor_restrict(const struct principal *who, char **sd, char **disc)
+{
+    int hide_id = actor_id_restricted(who->role), hide_user = who->user[0] != '\0';
+    if (!hide_id && !hide_user)
+        return;
+    json_t *digests = *sd ? json_loads(*sd, 0, NULL) : json_array();
+    json_t *texts = *disc ? json_loads(*disc, 0, NULL) : json_array();
+    if (!json_is_array(digests) || !json_is_array(texts)) /* ours, just made: never so */
+        abort();
+    for (int i = 0; i < 2; i++) {
+        if (!(i == 0 ? hide_id : hide_user))
+            continue;
+        char digest[2 * SEAM_HASH_LEN + 1];
+        json_t *v = json_string(i == 0 ? who->subject : who->user);
+        char *text = seam_disclosure_new(i == 0 ? "actor.id" : "actor.user", v, digest);
+        json_decref(v);
+        json_array_append_new(texts, json_string(text));
+        json_array_append_new(digests, json_string(digest));
+        free(text);
+    }
+    /* sorted, so the digests say nothing of the members' order */
+    size_t n = json_array_size(digests);
+    const char **h = xcalloc(n, sizeof(*h));
+    for (size_t i = 0; i < n; i++)
+        h[i] = json_string_value(json_array_get(digests, i));
+    qsort(h, n, sizeof(h[0]), cmp_str);
+    json_t *sorted = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(sorted, json_string(h[i]));
+    free(h);
+    free(*sd);
+    free(*disc);
+    *sd = json_dumps(sorted, JSON_COMPACT);
+    *disc = json_dumps(texts, JSON_COMPACT);
+    if (*sd == NULL || *disc == NULL)
+        abort();
+    json_decref(sorted);
+    json_decref(digests);
+    json_decref(texts);
+}
+
 /*
  * Appends one event to the ticket: seq and prev from the ticket's head,
  * data (a canonical JSON object's text) as its data, signed and logged by
@@ -162,12 +191,13 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
 {
     struct json_text ev = {0};
     char num[24], *sd = NULL, *disc = NULL;
-    char *left = event_restrict(type, who, data, dlen, &sd, &disc);
+    char *left = event_restrict(type, data, dlen, &sd, &disc);
     if (left != NULL) {
         data = left;
         dlen = strlen(left);
     }
-    /* who acted: a restricted id or user is in the disclosures (event_restrict) */
+    actor_restrict(who, &sd, &disc);
+    /* who acted: a restricted id or user (the acting user, users.h) is a disclosure */
     json_text_lit(&ev, "{\"actor\":{");
     if (!actor_id_restricted(who->role)) {
         json_text_lit(&ev, "\"id\":");
