@@ -662,10 +662,10 @@ verify_store(struct store *s, const uint8_t pk[32], const struct config *cfg, ui
     problems += evlog_verify_cosigned(t, w, nw, print_problem, shown, &cos_ok, &cos_unknown);
     free(w);
     if (cos_unknown > 0)
-        print_note(NULL, cos_unknown == 1 ? "1 cosignature by a witness the configuration does "
-                                            "not name was not checked"
-                                          : "cosignatures by witnesses the configuration does "
-                                            "not name were not checked");
+        print_note(NULL, cfg == NULL ? "the witnesses' cosignatures were not checked (-c CONFIG "
+                                       "gives their keys)"
+                                     : "cosignatures by witnesses the configuration does not "
+                                       "name were not checked");
     /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
     progress_phase("SLA instants", 0);
     *parked = sla_parked_report(t, print_note, NULL);
