@@ -39,14 +39,17 @@ void
 api_audit_checkpoint(struct req *r)
 {
     struct store_txn *t;
-    uint64_t size = 0;
-    char *note = NULL;
+    uint64_t size = 0, cos_size;
+    char *note = NULL, *cosigned = NULL;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
         rc = evlog_checkpoint(t, &size, &note);
+        if (rc == SEAM_OK) /* the witnesses' cosignatures, as stored: a restart keeps them */
+            rc = evlog_cosigned_latest(t, &cos_size, &cosigned);
         store_read_end(t);
     }
     if (rc != SEAM_OK) {
+        free(note);
         http_error_from(r, rc, "checkpoint read");
         return;
     }
@@ -55,7 +58,6 @@ api_audit_checkpoint(struct req *r)
         json_pack("{s:s, s:I, s:o, s:s, s:s+}", "origin", r->cfg->federation, "tree_size",
                   (json_int_t)size, "checkpoint", note ? json_string(note) : json_null(),
                   "public_key", pk, "webhook_public_key", "whpk_", pk);
-    char *cosigned = witness_client_cosigned();
     json_object_set_new(body, "cosigned_checkpoint",
                         cosigned ? json_string(cosigned) : json_null());
     json_object_set_new(body, "witnesses", witness_client_status());

@@ -526,6 +526,134 @@ fail:
     return -1;
 }
 
+int
+seam_checkpoint_split(const char *note, size_t *log_len)
+{
+    const char *sep = strstr(note, "\n\n");
+    if (sep == NULL)
+        return -1;
+    const char *l = strchr(sep + 2, '\n');
+    if (l == NULL)
+        return -1;
+    *log_len = (size_t)(l + 1 - note);
+    size_t dl = strlen(EM_DASH);
+    for (l++; *l != '\0';) {
+        const char *end = strchr(l, '\n'), *sp;
+        uint8_t blob[128];
+        char b64[200];
+        size_t n;
+        if (end == NULL || strncmp(l, EM_DASH, dl) != 0)
+            return -1;
+        sp = memchr(l + dl, ' ', (size_t)(end - l - dl));
+        if (sp == NULL || sp == l + dl || (size_t)(end - sp - 1) >= sizeof(b64))
+            return -1;
+        memcpy(b64, sp + 1, (size_t)(end - sp - 1));
+        b64[end - sp - 1] = '\0';
+        if (seam_b64_decode(b64, blob, sizeof(blob), &n) != 0 || n < 5)
+            return -1;
+        l = end + 1;
+    }
+    return 0;
+}
+
+/* The cosignature/v1 key ID: SHA-256(name || "\n" || 0x04 || pk)[:4]. */
+static void
+cosig_key_id(const char *name, const uint8_t pk[SEAM_PK_LEN], uint8_t id[4])
+{
+    crypto_hash_sha256_state st;
+    uint8_t h[H];
+    const uint8_t sep[2] = {'\n', 0x04};
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
+    crypto_hash_sha256_update(&st, sep, 2);
+    crypto_hash_sha256_update(&st, pk, SEAM_PK_LEN);
+    crypto_hash_sha256_final(&st, h);
+    memcpy(id, h, 4);
+}
+
+int
+seam_cosignature_verify(const char *note, const char *name, const uint8_t pk[SEAM_PK_LEN],
+                        uint64_t *ts)
+{
+    const char *sep = strstr(note, "\n\n");
+    if (sep == NULL)
+        return -1;
+    size_t blen = (size_t)(sep - note) + 1, nl = strlen(name), dl = strlen(EM_DASH);
+    uint8_t id[4];
+    int rc = -1;
+    cosig_key_id(name, pk, id);
+    for (const char *l = sep + 2; *l != '\0' && rc != 0;) {
+        const char *end = strchr(l, '\n');
+        size_t ll = end ? (size_t)(end - l) : strlen(l);
+        if (ll > dl + nl + 1 && strncmp(l, EM_DASH, dl) == 0 && strncmp(l + dl, name, nl) == 0 &&
+            l[dl + nl] == ' ' && ll - dl - nl - 1 < 200) {
+            char b64[200], head[64];
+            uint8_t blob[4 + 8 + SEAM_SIG_LEN];
+            size_t n;
+            memcpy(b64, l + dl + nl + 1, ll - dl - nl - 1);
+            b64[ll - dl - nl - 1] = '\0';
+            if (seam_b64_decode(b64, blob, sizeof(blob), &n) == 0 && n == sizeof(blob) &&
+                memcmp(blob, id, 4) == 0) {
+                uint64_t t = 0;
+                for (int i = 0; i < 8; i++)
+                    t = t << 8 | blob[4 + i];
+                int hn = snprintf(head, sizeof(head), "cosignature/v1\ntime %llu\n",
+                                  (unsigned long long)t);
+                uint8_t *m = malloc((size_t)hn + blen);
+                if (m == NULL)
+                    abort();
+                memcpy(m, head, (size_t)hn);
+                memcpy(m + hn, note, blen);
+                if (crypto_sign_verify_detached(blob + 12, m, (size_t)hn + blen, pk) == 0) {
+                    if (ts != NULL)
+                        *ts = t;
+                    rc = 0;
+                }
+                free(m);
+            }
+        }
+        l = end ? end + 1 : l + ll;
+    }
+    return rc;
+}
+
+char *
+seam_witness_vkey(const char *name, const uint8_t pk[SEAM_PK_LEN])
+{
+    uint8_t id[4], key[1 + SEAM_PK_LEN];
+    cosig_key_id(name, pk, id);
+    key[0] = 0x04;
+    memcpy(key + 1, pk, SEAM_PK_LEN);
+    char *b64 = seam_b64_encode(key, sizeof(key));
+    size_t n = strlen(name) + strlen(b64) + 12;
+    char *out = malloc(n);
+    if (out == NULL)
+        abort();
+    snprintf(out, n, "%s+%02x%02x%02x%02x+%s", name, id[0], id[1], id[2], id[3], b64);
+    free(b64);
+    return out;
+}
+
+int
+seam_witness_vkey_parse(const char *vkey, char *name, size_t name_len, uint8_t pk[SEAM_PK_LEN])
+{
+    const char *p1 = strchr(vkey, '+'), *p2 = p1 ? strchr(p1 + 1, '+') : NULL;
+    uint8_t key[1 + SEAM_PK_LEN], id[4];
+    char hex[9];
+    if (p1 == NULL || p2 == NULL || p1 == vkey || (size_t)(p1 - vkey) >= name_len ||
+        p2 - p1 - 1 != 8 || strcspn(vkey, " \n\t") < (size_t)(p1 - vkey) ||
+        b64_exact(p2 + 1, key, sizeof(key)) != 0 || key[0] != 0x04)
+        return -1;
+    memcpy(name, vkey, (size_t)(p1 - vkey));
+    name[p1 - vkey] = '\0';
+    cosig_key_id(name, key + 1, id);
+    snprintf(hex, sizeof(hex), "%02x%02x%02x%02x", id[0], id[1], id[2], id[3]);
+    if (strncmp(hex, p1 + 1, 8) != 0)
+        return -1;
+    memcpy(pk, key + 1, SEAM_PK_LEN);
+    return 0;
+}
+
 /* The canonical text of a JSON value: sorted keys, no spaces. */
 static char *
 canonical(const json_t *v)
@@ -683,16 +811,34 @@ digest_in(const json_t *sd, const char *digest)
 }
 
 /*
+ * The object a disclosure's name belongs to, and the member's name in it:
+ * "actor.M" names member M of the event's actor (who acted, restricted where
+ * a view may not see the person), any other name a member of its data.
+ */
+static json_t *
+disclosure_target(json_t *ev, const char *name, const char **member)
+{
+    static const char actor[] = "actor.";
+    if (strncmp(name, actor, sizeof(actor) - 1) == 0) {
+        *member = name + sizeof(actor) - 1;
+        return (*member)[0] != '\0' ? json_object_get(ev, "actor") : NULL;
+    }
+    *member = name;
+    return json_object_get(ev, "data");
+}
+
+/*
  * Checks disclosures (strings) against the parsed event: each well formed,
- * hashing to one of its digests, at most once, naming a member its data does
- * not hold; into (not NULL) gets each member. 0, or -1 with *why.
+ * hashing to one of its digests, at most once, naming a member its data (or
+ * its actor, for "actor.M") does not hold; into (not NULL) gets each member.
+ * 0, or -1 with *why.
  */
 static int
 check_disclosures(const json_t *ev, const char *const *texts, size_t n, json_t *into,
                   const char **why)
 {
     const json_t *sd;
-    json_t *data = json_object_get(ev, "data"), *seen = json_object();
+    json_t *seen = json_object();
     int rc = -1;
     *why = "the event's digests are malformed";
     if (event_digests(ev, &sd) != 0)
@@ -707,16 +853,18 @@ check_disclosures(const json_t *ev, const char *const *texts, size_t n, json_t *
         *why = "a disclosure is malformed";
         if (seam_disclosure_parse(texts[i], digest, &parsed, &name, &value) != 0)
             goto out;
-        int bad = !digest_in(sd, digest)                                 ? 1
-                  : json_object_get(seen, digest) != NULL                ? 2
-                  : !json_is_object(data) || json_object_get(data, name) ? 3
-                                                                         : 0;
+        const char *member;
+        json_t *target = disclosure_target((json_t *)ev, name, &member);
+        int bad = !digest_in(sd, digest)                                       ? 1
+                  : json_object_get(seen, digest) != NULL                      ? 2
+                  : !json_is_object(target) || json_object_get(target, member) ? 3
+                                                                               : 0;
         *why = bad == 1   ? "a disclosure matches none of the event's signed digests"
                : bad == 2 ? "a disclosure is given twice"
                           : "a disclosure names a member the event holds";
         json_object_set_new(seen, digest, json_true());
         if (bad == 0 && into != NULL)
-            json_object_set(json_object_get(into, "data"), name, value);
+            json_object_set(disclosure_target(into, name, &member), member, value);
         json_decref(parsed);
         if (bad)
             goto out;
@@ -756,7 +904,8 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
     static const char *const hb2_keys[] = {"events", "events_sha256", "last",
                                            "ticket", "tree_size",     "view"};
     json_t *root = NULL, *ev = NULL, *hb = NULL;
-    char *canon = NULL, prev_hex[2 * H + 1] = "";
+    char *canon = NULL, *log_note = NULL, prev_hex[2 * H + 1] = "", note_hex[2 * H + 1] = "";
+    int cosigned = 0;
     const char **texts = NULL;
     uint8_t cp_root[H], key[SEAM_PK_LEN], sig[SEAM_SIG_LEN];
     uint8_t(*proof)[H] = NULL;
@@ -788,8 +937,18 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
         FAIL("evidence: a field has the wrong type");
     if (b64_exact(pk64, key, SEAM_PK_LEN) != 0 || sodium_memcmp(key, pk, SEAM_PK_LEN) != 0)
         FAIL("evidence: public_key is not the key given to verify with");
-    if (seam_checkpoint_verify(note, pk, NULL, 0, &cp_size, cp_root, err, errlen) != 0)
+    size_t log_len;
+    if (seam_checkpoint_split(note, &log_len) != 0)
+        FAIL("checkpoint: malformed signature lines");
+    cosigned = log_len < strlen(note);
+    log_note = malloc(log_len + 1);
+    if (log_note == NULL)
+        abort();
+    memcpy(log_note, note, log_len);
+    log_note[log_len] = '\0';
+    if (seam_checkpoint_verify(log_note, pk, NULL, 0, &cp_size, cp_root, err, errlen) != 0)
         goto fail;
+    seam_sha256_hex(note, strlen(note), note_hex);
     if (json_array_size(events) == 0)
         FAIL("evidence: no events");
 
@@ -888,6 +1047,14 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
     if (seam_verify_ctx(SEAM_HEAD_CONTEXT, hbody, strlen(hbody), sig, pk) != 0)
         FAIL("head: signature does not verify");
     hb = json_loads_depth(hbody, JSON_REJECT_DUPLICATES, JSON_DEPTH_DEFAULT, NULL);
+    /* a checkpoint with cosignatures: the head signs the whole note */
+    json_t *cph = json_object_get(hb, "checkpoint_sha256");
+    if ((cosigned || cph != NULL) && !str_eq(cph, note_hex))
+        FAIL(cph == NULL ? "head: does not sign the checkpoint's cosignature lines"
+                         : "head: the checkpoint differs from the one the broker signed (a "
+                           "cosignature line changed, added or removed)");
+    if (cph != NULL)
+        json_object_del(hb, "checkpoint_sha256");
     if (view ? exact_keys(hb, hb2_keys, 6) != 0 : exact_keys(hb, hb_keys, 4) != 0)
         FAIL("head: body has the wrong fields");
     if (view) {
@@ -921,6 +1088,7 @@ seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
     free(texts);
     free(proof);
     free(canon);
+    free(log_note);
     json_decref(hb);
     json_decref(root);
     return 0;
@@ -928,8 +1096,62 @@ fail:
     free(texts);
     free(proof);
     free(canon);
+    free(log_note);
     json_decref(ev);
     json_decref(hb);
+    json_decref(root);
+    return -1;
+}
+
+int
+seam_evidence_verify_witnessed(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
+                               const struct seam_witness *w, size_t n, size_t needed,
+                               size_t *n_events, char *err, size_t errlen)
+{
+    json_t *root = NULL;
+    char *bad = NULL;
+    size_t good = 0;
+    if (seam_evidence_verify(doc, len, pk, n_events, err, errlen) != 0)
+        return -1;
+    root = json_loadb(doc, len, 0, NULL);
+    const char *note = json_string_value(json_object_get(root, "checkpoint"));
+    if (note == NULL)
+        FAIL("evidence: no checkpoint");
+    if (needed == 0 || needed > n)
+        needed = n;
+    for (size_t i = 0; i < n; i++) {
+        if (seam_cosignature_verify(note, w[i].name, w[i].pk, NULL) == 0) {
+            good++;
+            continue;
+        }
+        /* missing, or there but not verifying with the key given */
+        const char *dash = strstr(note, "\n\n");
+        size_t nl = strlen(w[i].name);
+        int present = 0;
+        for (const char *l = dash ? strstr(dash, w[i].name) : NULL; l != NULL && !present;
+             l = strstr(l + 1, w[i].name))
+            present = l[nl] == ' ' && l - dash >= 6 && strncmp(l - 5, "\n\xe2\x80\x94 ", 5) == 0;
+        size_t bl = bad ? strlen(bad) : 0, add = nl + 40;
+        char *next = realloc(bad, bl + add + 1);
+        if (next == NULL)
+            abort();
+        bad = next;
+        snprintf(bad + bl, add + 1, "%s%s (%s)", bl ? ", " : "", w[i].name,
+                 present ? "cosignature does not verify" : "no cosignature");
+    }
+    if (good < needed) {
+        json_t *hb = json_loads(
+            json_string_value(json_object_get(json_object_get(root, "head"), "body")), 0, NULL);
+        long long size = (long long)json_integer_value(json_object_get(hb, "tree_size"));
+        json_decref(hb);
+        FAIL("checkpoint of size %lld: %zu of the %zu cosignatures needed verify; %s", size, good,
+             needed, bad ? bad : "");
+    }
+    free(bad);
+    json_decref(root);
+    return 0;
+fail:
+    free(bad);
     json_decref(root);
     return -1;
 }

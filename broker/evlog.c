@@ -8,7 +8,9 @@
  * disclosure is bound by its digest in them); DB_LEAVES maps be64 leaf to ticket id || be32 seq;
  * DB_TREE keeps every perfect subtree's hash (level byte || be64 index), so
  * a root or a proof costs O(log n) lookups; DB_META keeps the tree size and
- * the latest signed checkpoint, DB_CHECKPOINTS every checkpoint by size.
+ * the latest signed checkpoint, DB_CHECKPOINTS every checkpoint by size,
+ * DB_COSIGS the checkpoints the witnesses cosigned (the note with their
+ * cosignature lines appended), by size.
  * It does not decide what an event says: the ticket module does.
  */
 #include <stdarg.h>
@@ -530,6 +532,90 @@ collect_event(void *ctx, struct store_val k, struct store_val v)
     return 0;
 }
 
+/* A found record: its key's size or leaf, and a copy of its value (cosigned notes). */
+struct found {
+    const char *ticket; /* last_leaf_of: the ticket whose events are scanned */
+    int any;
+    uint64_t n;
+    char *text;
+};
+
+static int
+latest_cosigned(void *ctx, struct store_val k, struct store_val v)
+{
+    struct found *f = ctx;
+    if (k.len == 8) {
+        f->n = be64_get(k.data);
+        f->text = xmalloc(v.len + 1);
+        memcpy(f->text, v.data, v.len);
+        f->text[v.len] = '\0';
+        f->any = 1;
+    }
+    return 1;
+}
+
+static int
+last_leaf_found(void *ctx, struct store_val k, struct store_val v)
+{
+    struct found *f = ctx;
+    if (k.len == TICKET_ID_LEN + 4 && memcmp(k.data, f->ticket, TICKET_ID_LEN) == 0 && v.len >= 8) {
+        f->n = be64_get(v.data);
+        f->any = 1;
+    }
+    return 1;
+}
+
+/* The leaf index of the ticket's last event; SEAM_ENOTFOUND without events. */
+static enum seam_err
+last_leaf_of(struct store_txn *t, const char *ticket, uint64_t *leaf)
+{
+    uint8_t key[TICKET_ID_LEN + 4];
+    struct found f = {.ticket = ticket};
+    event_key(ticket, UINT32_MAX, key);
+    enum seam_err rc = store_scan(t, DB_EVENTS, key, sizeof(key), 1, last_leaf_found, &f);
+    if (rc != SEAM_OK)
+        return rc;
+    if (!f.any)
+        return SEAM_ENOTFOUND;
+    *leaf = f.n;
+    return SEAM_OK;
+}
+
+enum seam_err
+evlog_cosigned_put(struct store_txn *t, uint64_t size, const char *note)
+{
+    uint8_t k[8];
+    size_t log_len;
+    char *signed_note = NULL;
+    if (seam_checkpoint_split(note, &log_len) != 0 || log_len == strlen(note))
+        return SEAM_EINVAL;
+    enum seam_err rc = evlog_checkpoint_at(t, size, &signed_note);
+    if (rc == SEAM_OK &&
+        (strlen(signed_note) != log_len || memcmp(signed_note, note, log_len) != 0))
+        rc = SEAM_EINVAL; /* not the checkpoint the broker signed for that size */
+    free(signed_note);
+    if (rc != SEAM_OK)
+        return rc;
+    be64_put(k, size);
+    return store_put(t, DB_COSIGS, k, 8, note, strlen(note), STORE_APPEND);
+}
+
+enum seam_err
+evlog_cosigned_latest(struct store_txn *t, uint64_t *size, char **note)
+{
+    struct found f = {0};
+    uint8_t k[8];
+    be64_put(k, UINT64_MAX);
+    enum seam_err rc = store_scan(t, DB_COSIGS, k, 8, 1, latest_cosigned, &f);
+    if (rc != SEAM_OK) {
+        free(f.text);
+        return rc;
+    }
+    *size = f.any ? f.n : 0;
+    *note = f.text;
+    return SEAM_OK;
+}
+
 enum seam_err
 evlog_export(struct store_txn *t, const struct evlog *lg, const char *ticket, char **doc,
              size_t *len)
@@ -543,6 +629,7 @@ evlog_export_view(struct store_txn *t, const struct evlog *lg, const char *ticke
 {
     struct collect c = {.ticket = ticket, .t = t, .view = view};
     char *note = NULL, *head = NULL, *out = NULL;
+    int cosigned = 0;
     uint8_t start[TICKET_ID_LEN + 4], sig[SEAM_SIG_LEN];
     json_t *root = NULL, *e;
     size_t i;
@@ -554,6 +641,19 @@ evlog_export_view(struct store_txn *t, const struct evlog *lg, const char *ticke
         return rc;
     if (note == NULL)
         return SEAM_ENOTFOUND;
+    /* The latest checkpoint the witnesses cosigned, if it holds every event of the ticket. */
+    uint64_t cos_size, last_leaf;
+    char *cos = NULL;
+    if (last_leaf_of(t, ticket, &last_leaf) == SEAM_OK &&
+        evlog_cosigned_latest(t, &cos_size, &cos) == SEAM_OK && cos != NULL &&
+        cos_size > last_leaf && cos_size <= c.size) {
+        free(note);
+        note = cos;
+        c.size = cos_size;
+        cosigned = 1;
+    } else {
+        free(cos);
+    }
     c.events = json_array();
     event_key(ticket, 0, start);
     rc = store_scan(t, DB_EVENTS, start, sizeof(start), 0, collect_event, &c);
@@ -568,6 +668,11 @@ evlog_export_view(struct store_txn *t, const struct evlog *lg, const char *ticke
         json_array_foreach(c.events, i, e) json_object_del(e, "disclosures");
     json_t *hb = json_pack("{s:I, s:s, s:s, s:I}", "events", (json_int_t)json_array_size(c.events),
                            "last", c.last, "ticket", ticket, "tree_size", (json_int_t)c.size);
+    if (cosigned) { /* the head signs the cosignature lines too (seam/evidence.h) */
+        char hex[2 * H + 1];
+        seam_sha256_hex(note, strlen(note), hex);
+        json_object_set_new(hb, "checkpoint_sha256", json_string(hex));
+    }
     if (c.partial) {
         /* A view is signed as a whole: which events it shows and what it discloses. */
         char *all = json_dumps(c.events, JSON_SORT_KEYS | JSON_COMPACT), hex[2 * H + 1];
@@ -952,4 +1057,92 @@ evlog_checkpoint_at(struct store_txn *t, uint64_t size, char **note)
     n[v.len] = '\0';
     *note = n;
     return SEAM_OK;
+}
+
+struct cosig_check {
+    struct store_txn *t;
+    const struct seam_witness *w;
+    size_t n;
+    evlog_report_fn report;
+    void *ctx;
+    uint64_t problems, notes, verified, unknown;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+creport(struct cosig_check *cc, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    cc->problems++;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    cc->report(cc->ctx, msg);
+}
+
+static int
+check_cosigned(void *ctx, struct store_val k, struct store_val v)
+{
+    struct cosig_check *cc = ctx;
+    size_t log_len;
+    char *signed_note = NULL;
+    if (k.len != 8) {
+        creport(cc, "cosigned checkpoints: a malformed key");
+        return 0;
+    }
+    uint64_t size = be64_get(k.data);
+    char *note = xmalloc(v.len + 1);
+    memcpy(note, v.data, v.len);
+    note[v.len] = '\0';
+    cc->notes++;
+    if (memchr(v.data, '\0', v.len) != NULL || seam_checkpoint_split(note, &log_len) != 0) {
+        creport(cc, "cosigned checkpoint of size %llu: malformed", (unsigned long long)size);
+        goto out;
+    }
+    if (evlog_checkpoint_at(cc->t, size, &signed_note) != SEAM_OK ||
+        strlen(signed_note) != log_len || memcmp(signed_note, note, log_len) != 0) {
+        creport(cc, "cosigned checkpoint of size %llu: not the checkpoint the broker signed",
+                (unsigned long long)size);
+        goto out;
+    }
+    /* each cosignature line by a configured witness must verify with its key */
+    size_t dl = strlen("\xe2\x80\x94 ");
+    for (const char *l = note + log_len; *l != '\0';) {
+        const char *end = strchr(l, '\n'), *sp = strchr(l + dl, ' ');
+        size_t nl = (size_t)(sp - l) - dl, i;
+        for (i = 0; i < cc->n; i++)
+            if (strlen(cc->w[i].name) == nl && strncmp(cc->w[i].name, l + dl, nl) == 0)
+                break;
+        if (i == cc->n) {
+            cc->unknown++;
+        } else {
+            char *one = xasprintf("%.*s%.*s", (int)log_len, note, (int)(end + 1 - l), l);
+            if (seam_cosignature_verify(one, cc->w[i].name, cc->w[i].pk, NULL) != 0)
+                creport(cc,
+                        "cosigned checkpoint of size %llu: the cosignature of %s does not "
+                        "verify with its key",
+                        (unsigned long long)size, cc->w[i].name);
+            else
+                cc->verified++;
+            free(one);
+        }
+        l = end + 1;
+    }
+out:
+    free(signed_note);
+    free(note);
+    return 0;
+}
+
+uint64_t
+evlog_verify_cosigned(struct store_txn *t, const struct seam_witness *w, size_t n,
+                      evlog_report_fn report, void *ctx, uint64_t *verified, uint64_t *unknown)
+{
+    struct cosig_check cc = {t, w, n, report, ctx, 0, 0, 0, 0};
+    progress_phase("cosigned checkpoints", store_count(t, DB_COSIGS));
+    if (store_scan(t, DB_COSIGS, NULL, 0, 0, check_cosigned, &cc) != SEAM_OK)
+        creport(&cc, "cosigned checkpoints: scan failed");
+    *verified = cc.verified;
+    *unknown = cc.unknown;
+    return cc.problems;
 }

@@ -634,8 +634,8 @@ print_note(void *ctx, const char *note)
  * against the events. Problems go to print_problem (*shown counts them); returns their number.
  */
 static uint64_t
-verify_store(struct store *s, const uint8_t pk[32], uint64_t *shown, uint64_t *events,
-             uint64_t *tickets, uint64_t *parked)
+verify_store(struct store *s, const uint8_t pk[32], const struct config *cfg, uint64_t *shown,
+             uint64_t *events, uint64_t *tickets, uint64_t *parked)
 {
     struct store_txn *t;
     if (store_read_begin(s, &t) != SEAM_OK)
@@ -651,6 +651,21 @@ verify_store(struct store *s, const uint8_t pk[32], uint64_t *shown, uint64_t *e
     progress_phase("indexes", *tickets);
     problems += index_verify(t, print_problem, shown);
     problems += outbox_verify(t, pk, print_problem, shown);
+    /* the witnesses' cosignatures, against their keys in the configuration (if one is given) */
+    size_t nw = cfg ? cfg->nwitnesses : 0;
+    struct seam_witness *w = xcalloc(nw + 1, sizeof(*w));
+    for (size_t i = 0; i < nw; i++) {
+        snprintf(w[i].name, sizeof(w[i].name), "%s", cfg->witnesses[i].name);
+        memcpy(w[i].pk, cfg->witnesses[i].key, SEAM_PK_LEN);
+    }
+    uint64_t cos_ok = 0, cos_unknown = 0;
+    problems += evlog_verify_cosigned(t, w, nw, print_problem, shown, &cos_ok, &cos_unknown);
+    free(w);
+    if (cos_unknown > 0)
+        print_note(NULL, cfg == NULL ? "the witnesses' cosignatures were not checked (-c CONFIG "
+                                       "gives their keys)"
+                                     : "cosignatures by witnesses the configuration does not "
+                                       "name were not checked");
     /* Not a fault of the store: what the scheduler set aside, for the lead to look at. */
     progress_phase("SLA instants", 0);
     *parked = sla_parked_report(t, print_note, NULL);
@@ -703,7 +718,7 @@ cmd_verify(int argc, char **argv)
     struct store *s = open_store(dir);
     uint64_t tickets = 0, parked = 0;
     progress_start("seamctl verify", isatty(2));
-    uint64_t problems = verify_store(s, pk, &shown, &events, &tickets, &parked);
+    uint64_t problems = verify_store(s, pk, cfg, &shown, &events, &tickets, &parked);
     progress_end();
     store_close(s);
     config_free(cfg);
@@ -1172,7 +1187,7 @@ cmd_restore(int argc, char **argv)
         die("cannot read the public key %s", kp);
     free(kp);
     s = open_store(to);
-    uint64_t problems = verify_store(s, pk, &shown, &events, &tickets, &parked);
+    uint64_t problems = verify_store(s, pk, NULL, &shown, &events, &tickets, &parked);
     progress_end();
     store_close(s);
     if (problems > 0) {
@@ -1285,16 +1300,21 @@ cmd_verify_evidence(int argc, char **argv)
 {
     static const char u[] =
         "usage: seamctl verify-evidence FILE --key PUBKEY [--partner-key ID=PUBKEY ...]\n"
+        "                               [--witness VKEY ...] [--witnesses-needed N]\n"
         "Checks an evidence document with nothing but the broker's public key (base64, or a\n"
         "file holding it): each event's signature, the chain, the inclusion proofs, the\n"
         "signed checkpoint and the signed head; with --partner-key, also the partners' own\n"
         "signatures kept in the events. A principal's view (seam-evidence/2) verifies the\n"
         "same way: events it may not see are checked by hash, restricted values by their\n"
-        "signed digests. FILE - reads stdin.\n";
-    static const char *const flags[] = {"--key", "--partner-key", NULL};
+        "signed digests. With --witness (a witness's verifier key, NAME+KEYID+KEY as C2SP\n"
+        "signed notes write it), the checkpoint the proofs lead to must carry a valid\n"
+        "cosignature by each witness named, or by N of them. FILE - reads stdin.\n";
+    static const char *const flags[] = {"--key", "--partner-key", "--witness", "--witnesses-needed",
+                                        NULL};
     uint8_t pk[32];
-    char *doc = NULL, err[512];
-    size_t len = 0, n;
+    char *doc = NULL, err[1024];
+    size_t len = 0, n, nw = 0, needed = 0;
+    struct seam_witness *wit = xcalloc((size_t)argc + 1, sizeof(*wit));
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
         return 0;
@@ -1302,10 +1322,27 @@ cmd_verify_evidence(int argc, char **argv)
     check_args(argc, argv, flags, 1, u);
     const char *key = flag(argc, argv, "--key", u), *file = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--key") == 0 || strcmp(argv[i], "--partner-key") == 0)
+        if (strcmp(argv[i], "--witness") == 0) {
+            if (seam_witness_vkey_parse(argv[i + 1], wit[nw].name, sizeof(wit[nw].name),
+                                        wit[nw].pk) != 0)
+                die("cannot read the witness key %s (expected NAME+KEYID+KEY, a C2SP verifier "
+                    "key of type cosignature/v1)",
+                    argv[i + 1]);
+            nw++;
             i++;
-        else
+        } else if (strncmp(argv[i], "--", 2) == 0) {
+            i++;
+        } else {
             file = argv[i];
+        }
+    }
+    const char *need = flag(argc, argv, "--witnesses-needed", u);
+    if (need != NULL) {
+        char *end;
+        unsigned long v = strtoul(need, &end, 10);
+        if (*end != '\0' || need[0] < '1' || need[0] > '9' || v > nw)
+            die("--witnesses-needed takes 1 to the number of witnesses given (%zu)", nw);
+        needed = v;
     }
     if (key == NULL || file == NULL)
         usage_die(u);
@@ -1327,10 +1364,14 @@ cmd_verify_evidence(int argc, char **argv)
     } else if (read_file(file, (size_t)256 << 20, &doc, &len) != SEAM_OK) {
         die("cannot read %s", file);
     }
-    if (seam_evidence_verify(doc, len, pk, &n, err, sizeof(err)) != 0) {
+    if ((nw > 0
+             ? seam_evidence_verify_witnessed(doc, len, pk, wit, nw, needed, &n, err, sizeof(err))
+             : seam_evidence_verify(doc, len, pk, &n, err, sizeof(err))) != 0) {
         free(doc);
+        free(wit);
         die("evidence does not verify: %s", err);
     }
+    free(wit);
     struct partner_keys keys = {argc, argv, {0}};
     size_t checked = 0, unchecked = 0;
     if (seam_evidence_partner_signatures(doc, len, partner_key_of, &keys, &checked, &unchecked, err,
@@ -1339,6 +1380,23 @@ cmd_verify_evidence(int argc, char **argv)
         die("evidence does not verify: %s", err);
     }
     printf("ok: %zu events verify against the checkpoint and the key", n);
+    if (nw > 0) {
+        printf("; the checkpoint is cosigned by %s%zu witness%s given",
+               needed ? "" : "each of the ", needed ? needed : nw,
+               (needed ? needed : nw) == 1 ? "" : "es");
+    } else {
+        /* cosignatures there but not asked for: say so, they were not checked */
+        json_t *root = json_loadb(doc, len, 0, NULL);
+        const char *note = json_string_value(json_object_get(root, "checkpoint"));
+        size_t log_len, lines = 0;
+        if (note != NULL && seam_checkpoint_split(note, &log_len) == 0)
+            for (const char *p = note + log_len; *p != '\0'; p++)
+                lines += *p == '\n';
+        if (lines > 0)
+            printf("; its checkpoint carries %zu cosignature%s (--witness checks them)", lines,
+                   lines == 1 ? "" : "s");
+        json_decref(root);
+    }
     if (checked || unchecked)
         printf("; partner signatures: %zu verify, %zu not checked (no key given)", checked,
                unchecked);

@@ -37,7 +37,8 @@ static const char *const db_names[DB_COUNT] = {"meta",        "tickets",    "eve
                                                "outbox_due",  "due",        "sigs",
                                                "sigs_due",    "sig_counts", "sla_agg",
                                                "sla_contrib", "index",      "index_of",
-                                               "users",       "sessions",   "links"};
+                                               "users",       "sessions",   "links",
+                                               "cosigs"};
 
 struct store {
     MDB_env *env;

@@ -160,6 +160,76 @@ event_restrict(enum event_type type, const char *data, size_t dlen, char **sd, c
     return out;
 }
 
+/* Whether the actor's id names a person rather than a company: the lead's user or desk
+ * (its role names the company), an audit firm's. */
+static int
+actor_id_restricted(enum role role)
+{
+    return role == ROLE_LEAD || role == ROLE_AUDITOR;
+}
+
+/*
+ * Who acted, where a view may not see the person: the acting user
+ * (actor.user) and the id of a lead's or auditor's principal (actor.id,
+ * actor_id_restricted). Each becomes a disclosure named "actor.M"
+ * (seam/evidence.h: it puts member M back into the actor), added to the
+ * event's restricted content (event_restrict's *sd and *disc, NULL if it
+ * had none), the digests sorted again. The actor's company (its role, a
+ * partner's or customer's id) stays in clear.
+ */
+static void
+actor_restrict(const struct principal *who, char **sd, char **disc)
+{
+    int hide_id = actor_id_restricted(who->role), hide_user = who->user[0] != '\0';
+    if (!hide_id && !hide_user)
+        return;
+    /* the digests there: ["hex","hex",...], each a quoted hex SHA-256 (sorted; at most 8) */
+    char h[10][2 * SEAM_HASH_LEN + 1];
+    const char *sorted[10];
+    size_t n = 0;
+    for (const char *p = *sd ? *sd : ""; n < 8 && (p = strchr(p, '"')) != NULL;
+         p += 2 * SEAM_HASH_LEN + 2) {
+        memcpy(h[n], p + 1, 2 * SEAM_HASH_LEN);
+        h[n++][2 * SEAM_HASH_LEN] = '\0';
+    }
+    struct json_text d = {0}, t = {0};
+    int first = *disc == NULL || strlen(*disc) <= 2;
+    if (!first) /* the disclosures there, without the closing bracket */
+        json_text_add(&t, *disc, strlen(*disc) - 1);
+    else
+        json_text_lit(&t, "[");
+    for (int i = 0; i < 2; i++) {
+        if (!(i == 0 ? hide_id : hide_user))
+            continue;
+        json_t *v = json_string(i == 0 ? who->subject : who->user);
+        char *text = seam_disclosure_new(i == 0 ? "actor.id" : "actor.user", v, h[n++]);
+        json_decref(v);
+        if (!first)
+            json_text_lit(&t, ",");
+        first = 0;
+        json_text_string(&t, text, strlen(text));
+        free(text);
+    }
+    json_text_lit(&t, "]");
+    json_text_add(&t, "", 1); /* its NUL */
+    /* sorted, so the digests say nothing of the members' order */
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = h[i];
+    qsort(sorted, n, sizeof(sorted[0]), cmp_str);
+    json_text_lit(&d, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            json_text_lit(&d, ",");
+        json_text_string(&d, sorted[i], 2 * SEAM_HASH_LEN);
+    }
+    json_text_lit(&d, "]");
+    json_text_add(&d, "", 1);
+    free(*sd);
+    free(*disc);
+    *sd = d.data;
+    *disc = t.data;
+}
+
 /*
  * Appends one event to the ticket: seq and prev from the ticket's head,
  * data (a canonical JSON object's text) as its data, signed and logged by
@@ -179,15 +249,17 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
         data = left;
         dlen = strlen(left);
     }
-    json_text_lit(&ev, "{\"actor\":{\"id\":");
-    json_text_string(&ev, who->subject, strlen(who->subject));
-    json_text_lit(&ev, ",\"role\":");
+    actor_restrict(who, &sd, &disc);
+    /* who acted: a restricted id or user (the acting user, users.h) is a disclosure */
+    json_text_lit(&ev, "{\"actor\":{");
+    if (!actor_id_restricted(who->role)) {
+        json_text_lit(&ev, "\"id\":");
+        json_text_string(&ev, who->subject, strlen(who->subject));
+        json_text_lit(&ev, ",");
+    }
+    json_text_lit(&ev, "\"role\":");
     const char *role = auth_role_name(who->role);
     json_text_string(&ev, role, strlen(role));
-    if (who->user[0] != '\0') { /* the acting user (users.h): events before users have none */
-        json_text_lit(&ev, ",\"user\":");
-        json_text_string(&ev, who->user, strlen(who->user));
-    }
     json_text_lit(&ev, "},\"at\":\"");
     json_text_add(&ev, at, strlen(at));
     json_text_lit(&ev, "\",\"data\":");

@@ -452,11 +452,41 @@ names_partner(const struct ticket *tk, const json_t *ev, const char *partner)
     return 0;
 }
 
+/*
+ * Who acted, where it is restricted (actor.user, the acting person; actor.id
+ * of the lead or an auditor, a user or desk: ticket.c): the lead and
+ * auditors see all; the customer and a partner only their own people (a
+ * partner also the customer's users where it may see the customer's name);
+ * the others' company stays in clear (the actor's role, a partner's id).
+ */
+static int
+actor_disclose(const struct evidence_view *v, const json_t *actor, const char *member)
+{
+    int own = str_is(json_object_get(actor, "role"), auth_role_name(v->who->role)) &&
+              str_is(json_object_get(actor, "id"), v->who->subject);
+    switch (v->who->role) {
+    case ROLE_LEAD:
+    case ROLE_AUDITOR:
+        return 1;
+    case ROLE_CUSTOMER:
+        return strcmp(member, "actor.user") == 0 && own;
+    case ROLE_PARTNER:
+        if (strcmp(member, "actor.user") != 0)
+            return 0;
+        return own || (str_is(json_object_get(actor, "role"), "customer") && v->p != NULL &&
+                       v->p->see_name);
+    default:
+        return 0;
+    }
+}
+
 static int
 view_disclose(void *ctx, const json_t *ev, const char *member, const json_t *value)
 {
     const struct evidence_view *v = ctx;
     const json_t *actor = json_object_get(ev, "actor");
+    if (strncmp(member, "actor.", 6) == 0)
+        return actor_disclose(v, actor, member);
     switch (v->who->role) {
     case ROLE_LEAD:
     case ROLE_AUDITOR:
@@ -514,6 +544,14 @@ view_shown(void *ctx, const json_t *ev)
             !view_disclose(ctx, ev, k, val))
             return 0;
     }
+    /* and who acted, as a format 2 event restricts it */
+    const json_t *actor = json_object_get(ev, "actor");
+    if (json_object_get(actor, "user") != NULL && !actor_disclose(v, actor, "actor.user"))
+        return 0;
+    if ((str_is(json_object_get(actor, "role"), "lead") ||
+         str_is(json_object_get(actor, "role"), "auditor")) &&
+        json_object_get(actor, "id") != NULL && !actor_disclose(v, actor, "actor.id"))
+        return 0;
     return 1;
 }
 

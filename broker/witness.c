@@ -63,40 +63,7 @@ witness_cosign(const char *name, const uint8_t sk[64], const char *body, size_t 
 int
 witness_cosig_verify(const char *name, const uint8_t pk[32], const char *note, uint64_t *ts)
 {
-    const char *sep = strstr(note, "\n\n");
-    if (sep == NULL)
-        return -1;
-    size_t blen = (size_t)(sep - note) + 1;
-    uint8_t id[4];
-    key_id(name, pk, id);
-    char *prefix = xasprintf("%s%s ", EM_DASH, name);
-    size_t plen = strlen(prefix);
-    int rc = -1;
-    for (const char *l = sep + 2; *l != '\0' && rc != 0;) {
-        const char *end = strchr(l, '\n');
-        size_t ll = end ? (size_t)(end - l) : strlen(l);
-        if (ll > plen && strncmp(l, prefix, plen) == 0 && ll - plen < 200) {
-            char b64[200];
-            uint8_t blob[4 + 8 + 64];
-            size_t n;
-            memcpy(b64, l + plen, ll - plen);
-            b64[ll - plen] = '\0';
-            if (seam_b64_decode(b64, blob, sizeof(blob), &n) == 0 && n == sizeof(blob) &&
-                memcmp(blob, id, 4) == 0) {
-                uint64_t t = be64_get(blob + 4);
-                size_t mlen;
-                uint8_t *m = signed_message(note, blen, t, &mlen);
-                if (crypto_sign_verify_detached(blob + 12, m, mlen, pk) == 0) {
-                    *ts = t;
-                    rc = 0;
-                }
-                free(m);
-            }
-        }
-        l = end ? end + 1 : l + ll;
-    }
-    free(prefix);
-    return rc;
+    return seam_cosignature_verify(note, name, pk, ts); /* the public library's check */
 }
 
 #define REFUSE(status, ...)                                                                        \

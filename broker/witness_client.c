@@ -2,7 +2,8 @@
  * witness_client.c: submits the broker's checkpoints to its witnesses (see
  * witness_client.h). One thread, one curl handle per request; the state
  * below is guarded by mu, read by the HTTP threads for /metrics and
- * /v1/audit/checkpoint.
+ * /v1/audit/checkpoint. What a quorum cosigned is stored (evlog_cosigned_put, through
+ * the writer: store_job below), and the state starts from the stored one.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -32,6 +33,105 @@ static struct wstate *ws;
 static struct server *srv;
 static pthread_t thread;
 static int running, stopping;
+static char *stored; /* the cosigned checkpoint last stored or submitted to the writer (mu) */
+
+/* A cosigned checkpoint to store: a job of the writer. */
+struct cosig_job {
+    struct store_job job;
+    uint64_t size;
+    char *note;
+};
+
+static enum seam_err
+cosig_apply(struct store_txn *t, struct store_job *job)
+{
+    struct cosig_job *j = (struct cosig_job *)job;
+    return evlog_cosigned_put(t, j->size, j->note);
+}
+
+static void
+cosig_done(struct store_job *job)
+{
+    struct cosig_job *j = (struct cosig_job *)job;
+    if (job->rc != SEAM_OK) {
+        log_warnx("witness: cannot store the cosigned checkpoint size=%llu error=\"%s\"",
+                  (unsigned long long)j->size, seam_strerror(job->rc));
+        pthread_mutex_lock(&mu);
+        free(stored); /* submitted again next round */
+        stored = NULL;
+        pthread_mutex_unlock(&mu);
+    }
+    free(j->note);
+    free(j);
+}
+
+/* Stores what the quorum cosigned, if it changed since it was last stored. */
+static void
+store_cosigned(void)
+{
+    char *best = witness_client_cosigned();
+    pthread_mutex_lock(&mu);
+    int same = best == NULL || (stored != NULL && strcmp(stored, best) == 0);
+    if (!same) {
+        free(stored);
+        stored = xstrdup(best);
+    }
+    pthread_mutex_unlock(&mu);
+    if (same) {
+        free(best);
+        return;
+    }
+    struct cosig_job *j = xcalloc(1, sizeof(*j));
+    j->job.apply = cosig_apply;
+    j->job.done = cosig_done;
+    j->size = strtoull(strchr(best, '\n') + 1, NULL, 10);
+    j->note = best;
+    if (store_submit(srv->store, &j->job) != SEAM_OK) {
+        pthread_mutex_lock(&mu);
+        free(stored);
+        stored = NULL;
+        pthread_mutex_unlock(&mu);
+        free(j->note);
+        free(j);
+    }
+}
+
+/* Each witness's state from the stored cosigned checkpoint: what it cosigned before a restart. */
+static void
+load_cosigned(void)
+{
+    struct store_txn *t;
+    uint64_t size;
+    char *note = NULL;
+    size_t log_len;
+    if (store_read_begin(srv->store, &t) != SEAM_OK)
+        return;
+    if (evlog_cosigned_latest(t, &size, &note) != SEAM_OK)
+        note = NULL;
+    store_read_end(t);
+    if (note == NULL || seam_checkpoint_split(note, &log_len) != 0) {
+        free(note);
+        return;
+    }
+    for (size_t i = 0; i < srv->cfg->nwitnesses; i++) {
+        const struct config_witness *w = &srv->cfg->witnesses[i];
+        size_t dl = strlen("\xe2\x80\x94 "), nl = strlen(w->name);
+        for (const char *l = note + log_len; *l != '\0'; l = strchr(l, '\n') + 1) {
+            const char *end = strchr(l, '\n');
+            if (strncmp(l + dl, w->name, nl) != 0 || l[dl + nl] != ' ')
+                continue;
+            char *one = xasprintf("%.*s%.*s", (int)log_len, note, (int)(end + 1 - l), l);
+            if (witness_cosig_verify(w->name, w->key, one, &(uint64_t){0}) == 0) {
+                ws[i].size = size;
+                ws[i].note = one;
+                ws[i].line = xasprintf("%.*s", (int)(end + 1 - l), l);
+                break;
+            }
+            free(one);
+        }
+    }
+    stored = note;
+}
 
 struct buf {
     char *p;
@@ -204,6 +304,7 @@ client_main(void *arg)
         for (size_t i = 0; note != NULL && i < srv->cfg->nwitnesses; i++)
             submit(i, size, note);
         free(note);
+        store_cosigned();
         pthread_mutex_lock(&mu);
         if (!stopping) {
             struct timespec ts;
@@ -227,6 +328,7 @@ witness_client_start(struct server *s)
         return;
     srv = s;
     ws = xcalloc(s->cfg->nwitnesses, sizeof(*ws));
+    load_cosigned();
     if (pthread_create(&thread, NULL, client_main, NULL) != 0)
         fatalx("cannot start the witness thread");
     running = 1;
@@ -248,6 +350,8 @@ witness_client_stop(void)
     }
     free(ws);
     ws = NULL;
+    free(stored);
+    stored = NULL;
     running = 0;
 }
 

@@ -122,6 +122,30 @@ uint64_t evlog_verify_store(struct store_txn *t, const uint8_t pk[32],
                             const struct evlog_records *recs, evlog_report_fn report, void *ctx,
                             uint64_t *events);
 
+/*
+ * Checkpoints the witnesses cosigned (DB_COSIGS): note is the signed
+ * checkpoint of size with one or more cosignature lines after the broker's
+ * (witness_client.c checked them). evlog_cosigned_put (the writer) stores
+ * it, replacing what that size had; SEAM_EINVAL if it is not the
+ * checkpoint the broker signed for that size followed by signature lines.
+ * evlog_cosigned_latest: the one of the largest size (malloc'd) and that
+ * size; 0 and NULL if none. The evidence exports give it as their
+ * checkpoint when it holds every event of the ticket.
+ */
+enum seam_err evlog_cosigned_put(struct store_txn *t, uint64_t size, const char *note) SEAM_WUR;
+enum seam_err evlog_cosigned_latest(struct store_txn *t, uint64_t *size, char **note) SEAM_WUR;
+
+/*
+ * Checks every stored cosigned checkpoint offline: well formed, its log
+ * part the checkpoint signed for its size, and each cosignature line by one
+ * of the n witnesses verifying with that witness's key (*verified counts
+ * them; *unknown the lines of witnesses not given). Calls report once per
+ * problem and returns their number.
+ */
+uint64_t evlog_verify_cosigned(struct store_txn *t, const struct seam_witness *w, size_t n,
+                               evlog_report_fn report, void *ctx, uint64_t *verified,
+                               uint64_t *unknown);
+
 /* The signed checkpoint of exactly size leaves (malloc'd); SEAM_ENOTFOUND if none was signed. */
 enum seam_err evlog_checkpoint_at(struct store_txn *t, uint64_t size, char **note) SEAM_WUR;
 

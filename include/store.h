@@ -52,6 +52,7 @@ enum store_db {
     DB_USERS,        /* user id (SUBJECT/NAME) -> user record (JSON, users.h) */
     DB_SESSIONS,     /* BLAKE2b-256(session id) -> session record (JSON) */
     DB_LINKS,        /* BLAKE2b-256(link) -> invitation or reset link (JSON) */
+    DB_COSIGS,       /* be64 tree size -> that checkpoint with its witnesses' cosignatures */
     DB_COUNT
 };
 
@@ -67,7 +68,7 @@ enum store_db {
  *   DB_TICKETS DB_CUST_TICKETS: ticket record ids query customer verify_records index_check
  *   DB_INDEX DB_INDEX_OF: index index_check query
  *   DB_CUSTOMERS DB_ASSIGNMENTS DB_QUEUES: ticket record ids query customer verify_records
- *   DB_EVENTS DB_LEAVES DB_TREE DB_CHECKPOINTS: evlog
+ *   DB_EVENTS DB_LEAVES DB_TREE DB_CHECKPOINTS DB_COSIGS: evlog
  *   DB_TOKENS: auth
  *   DB_USERS DB_SESSIONS DB_LINKS: users
  *   DB_OUTBOX DB_OUTBOX_DUE: outbox

@@ -2,8 +2,10 @@
  * witness_client.h: the broker's side of C2SP tlog-witness. A thread
  * submits the latest signed checkpoint to each configured witness with a
  * consistency proof from the size that witness last cosigned, keeps each
- * valid cosignature (in memory: a restart submits again), logs and counts
- * every refusal, and serves the latest checkpoint that a quorum cosigned.
+ * valid cosignature, logs and counts every refusal, and stores the latest
+ * checkpoint that a quorum cosigned with their cosignatures (the store,
+ * evlog.h), which /v1/audit/checkpoint and the evidence exports serve and
+ * from which each witness's state starts again after a restart.
  */
 #ifndef SEAM_WITNESS_CLIENT_H
 #define SEAM_WITNESS_CLIENT_H

@@ -227,6 +227,12 @@ witness_main(int argc, char **argv)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "listening on %s:%u (witness %s, log %s, cosigned size %llu)\n", host,
             info->port, name, state.origin, (unsigned long long)state.size);
+    /* what verifiers of its cosignatures pass (seamctl verify-evidence --witness) */
+    uint8_t pk[32];
+    crypto_sign_ed25519_sk_to_pk(pk, sk);
+    char *vkey = seam_witness_vkey(name, pk);
+    fprintf(stderr, "witness verifier key: %s\n", vkey);
+    free(vkey);
     sigset_t set;
     int sig;
     sigemptyset(&set);

@@ -116,6 +116,51 @@ int seam_checkpoint_verify(const char *note, const uint8_t pk[SEAM_PK_LEN], char
                            size_t origin_len, uint64_t *size, uint8_t root[SEAM_HASH_LEN],
                            char *err, size_t errlen);
 
+/*
+ * A checkpoint with its witnesses' cosignatures (C2SP tlog-cosignature):
+ * the log's note (its text and its one signature line by its origin)
+ * followed by other signature lines, "\u2014 NAME BASE64\n" each.
+ * seam_checkpoint_split writes the length of the log's own note, and
+ * returns 0 if every line after it is a well-formed signature line (there
+ * may be none), -1 otherwise.
+ */
+int seam_checkpoint_split(const char *note, size_t *log_len);
+
+/*
+ * Finds among the note's signature lines a cosignature/v1 (Ed25519) by the
+ * witness (name, pk) over the note's text, and checks it: 0 and *ts (its
+ * POSIX time, if ts is not NULL) if one verifies, -1 otherwise.
+ */
+int seam_cosignature_verify(const char *note, const char *name, const uint8_t pk[SEAM_PK_LEN],
+                            uint64_t *ts);
+
+/*
+ * A witness's verifier key as C2SP signed notes write it,
+ * "NAME+HEXKEYID+BASE64(0x04 || Ed25519 public key)" (0x04: cosignature/v1;
+ * the key ID is SHA-256(NAME || "\n" || 0x04 || key)[:4]). Writes the name
+ * (NUL-terminated; at most name_len-1 bytes) and the key; 0 or -1. The
+ * text of the vkey of (name, pk) is seam_witness_vkey (malloc'd).
+ */
+#define SEAM_WITNESS_NAME_MAX 256
+int seam_witness_vkey_parse(const char *vkey, char *name, size_t name_len, uint8_t pk[SEAM_PK_LEN]);
+char *seam_witness_vkey(const char *name, const uint8_t pk[SEAM_PK_LEN]);
+
+/* A witness whose cosignature an evidence document must carry. */
+struct seam_witness {
+    char name[SEAM_WITNESS_NAME_MAX];
+    uint8_t pk[SEAM_PK_LEN];
+};
+
+/*
+ * seam_evidence_verify, then the witnesses: the checkpoint the document's
+ * proofs lead to must carry a valid cosignature by at least `needed` of the
+ * n witnesses (needed 0: all n). On failure err names each witness whose
+ * cosignature is missing or does not verify.
+ */
+int seam_evidence_verify_witnessed(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
+                                   const struct seam_witness *w, size_t n, size_t needed,
+                                   size_t *n_events, char *err, size_t errlen);
+
 /* Ed25519 over context || 0x00 || msg. */
 void seam_sign_ctx(const char *context, const void *msg, size_t len, const uint8_t sk[SEAM_SK_LEN],
                    uint8_t sig[SEAM_SIG_LEN]);
@@ -185,8 +230,15 @@ json_t *seam_event_open(const char *bytes, const char *const *disclosures, size_
  * shown. A shown event carries "disclosures" (strings), each of which must
  * be well formed and hash to one of the event's signed "sd" digests, once.
  * The signed head also names the view ("view": lead, auditor,
- * customer:ID, partner:ID). On success, if n_events is not NULL, writes the
- * count of events (shown or not).
+ * customer:ID, partner:ID).
+ *
+ * Either format's checkpoint may carry the witnesses' cosignature lines
+ * after the broker's (seam_checkpoint_split); the signed head then holds
+ * "checkpoint_sha256", the SHA-256 (hex) of the whole note, so that no line
+ * of it can change unseen. The cosignatures themselves are checked only by
+ * seam_evidence_verify_witnessed, against keys the caller trusts. On
+ * success, if n_events is not NULL, writes the count of events (shown or
+ * not).
  */
 int seam_evidence_verify(const char *doc, size_t len, const uint8_t pk[SEAM_PK_LEN],
                          size_t *n_events, char *err, size_t errlen);

@@ -7,7 +7,10 @@
 # the name only, one neither. Each principal's export (two customers, each
 # partner, the lead, an auditor) holds no byte of any value it may not see,
 # verifies with only the broker's public key, and fails with any byte
-# changed; the lead's and the auditor's hold everything.
+# changed; the lead's and the auditor's hold everything. Who acted is
+# restricted too: agents' and the lead's people (actor.user, and the lead's
+# actor.id) are seen by the lead, auditors and their own company only, the
+# customer's users by the customer and the partners that may see its name.
 . "$(dirname "$0")/lib.sh"
 
 # skyview pulls and sees no customer data; nordtel sees the name but not the contact.
@@ -16,7 +19,18 @@ conf_with '(.partners[] | select(.id == "skyview")) |= (.delivery = {"mode":"pul
 init_store
 C1=$(new_customer alice)
 C2=$(new_customer bob)
-LEAD=$(new_token lead ops)
+LEAD=$(new_token lead olga-ops)
+# People acting for their principal (users.h): their names are values too.
+FIB_AGENT=fibernet/frida-fixer NORD_AGENT=nordtel/nils-nightshift
+LEAD_DESK=northwind/dora-desk HOME_USER=alice/henry-household
+for u in "$FIB_AGENT agent" "$NORD_AGENT agent" "$LEAD_DESK desk" "$HOME_USER customer"; do
+    set -- $u
+    ctl user add "$1" --kind "$2" >/dev/null || echo "Bail out! cannot add the user $1"
+done
+FIBU=$(ctl token issue --role partner --subject "$FIB_AGENT" 2>/dev/null)
+NORDU=$(ctl token issue --role partner --subject "$NORD_AGENT" 2>/dev/null)
+DESK=$(ctl token issue --role lead --subject "$LEAD_DESK" 2>/dev/null)
+C1U=$(ctl token issue --role customer --subject "$HOME_USER" 2>/dev/null)
 AUD=$(new_token auditor audit1)
 FIB=$(new_token partner fibernet)
 NORD=$(new_token partner nordtel)
@@ -40,8 +54,9 @@ req POST /v1/tickets "$C1" "$TICKET_BODY"
 T=$(jbody .id)
 A1=$(jbody '.assignments[0].id // empty')
 [ -n "$A1" ] || { req GET "/v1/assignments" "$FIB"; A1=$(jbody '.items[0].id'); }
-req POST "/v1/assignments/$A1/ack" "$FIB" '{}'
-req POST "/v1/assignments/$A1/progress" "$FIB" "{\"note\":\"$FIB_NOTE\"}"
+req POST "/v1/assignments/$A1/ack" "$FIBU" '{}'
+check "fibernet's agent acknowledges" [ "$STATUS" = 200 ]
+req POST "/v1/assignments/$A1/progress" "$FIBU" "{\"note\":\"$FIB_NOTE\"}"
 check "fibernet notes progress" [ "$STATUS" = 200 ]
 req POST "/v1/assignments/$A1/handback" "$FIB" "{\"reason\":\"belongs_to\",\"partner\":\"nordtel\",\"note\":\"$HB_NOTE\"}"
 check "fibernet hands the claim back to nordtel" [ "$STATUS" = 200 ]
@@ -50,11 +65,11 @@ A2=$(jbody '.assignments[] | select(.partner == "nordtel") | .id')
 check "nordtel holds the claim now" [ -n "$A2" ]
 req POST "/v1/assignments/$A2/ack" "$NORD" '{}'
 req POST "/v1/assignments/$A2/progress" "$NORD" "{\"note\":\"$NORD_NOTE\"}"
-req POST "/v1/assignments/$A2/need-info" "$NORD" "{\"question\":\"$QUESTION\"}"
+req POST "/v1/assignments/$A2/need-info" "$NORDU" "{\"question\":\"$QUESTION\"}"
 check "nordtel asks the customer" [ "$STATUS" = 200 ]
-req POST "/v1/tickets/$T/notes" "$C1" "{\"text\":\"$ANSWER\"}"
-check "the customer answers" [ "$STATUS" = 200 ]
-req POST "/v1/tickets/$T/assign" "$LEAD" "{\"partner\":\"skyview\",\"reason\":\"$LEAD_REASON\"}"
+req POST "/v1/tickets/$T/notes" "$C1U" "{\"text\":\"$ANSWER\"}"
+check "the customer answers (a user of its household)" [ "$STATUS" = 200 ]
+req POST "/v1/tickets/$T/assign" "$DESK" "{\"partner\":\"skyview\",\"reason\":\"$LEAD_REASON\"}"
 check "the lead forces the claim to skyview" [ "$STATUS" = 200 ]
 req GET "/v1/tickets/$T" "$LEAD"
 A3=$(jbody '.assignments[] | select(.partner == "skyview") | .id')
@@ -72,12 +87,13 @@ export_as() { # NAME TOKEN [TICKET]: the export as that principal sees it, in $T
 }
 has() { grep -qF -- "$2" "$TMP/$1.json"; }
 
-ALL=("$NAME" "$CONTACT" "$FIB_NOTE" "$HB_NOTE" "$NORD_NOTE" "$LEAD_REASON" "$SKY_NOTE" "$QUESTION" "$ANSWER" "$RESOLUTION")
+ALL=("$NAME" "$CONTACT" "$FIB_NOTE" "$HB_NOTE" "$NORD_NOTE" "$LEAD_REASON" "$SKY_NOTE" "$QUESTION" "$ANSWER" "$RESOLUTION"
+    "$FIB_AGENT" "$NORD_AGENT" "$LEAD_DESK" "$HOME_USER")
 # For each principal, the values it may see (the rest it must not).
 declare -A MAY
-MAY[alice]="$NAME|$CONTACT|$QUESTION|$ANSWER|$RESOLUTION"
-MAY[fibernet]="$NAME|$CONTACT|$FIB_NOTE|$HB_NOTE|$ANSWER"
-MAY[nordtel]="$NAME|$NORD_NOTE|$QUESTION|$ANSWER"
+MAY[alice]="$NAME|$CONTACT|$QUESTION|$ANSWER|$RESOLUTION|$HOME_USER"
+MAY[fibernet]="$NAME|$CONTACT|$FIB_NOTE|$HB_NOTE|$ANSWER|$FIB_AGENT|$HOME_USER"
+MAY[nordtel]="$NAME|$NORD_NOTE|$QUESTION|$ANSWER|$NORD_AGENT|$HOME_USER"
 MAY[skyview]="$SKY_NOTE|$ANSWER|$RESOLUTION"
 declare -A TOK=([alice]=$C1 [fibernet]=$FIB [nordtel]=$NORD [skyview]=$SKY [lead]=$LEAD [auditor]=$AUD)
 
@@ -97,6 +113,17 @@ for who in alice fibernet nordtel skyview lead auditor; do
     ok "$([ -z "$leaked" ]; echo $?)" "... it holds no byte of what $who may not see ${leaked:+(leaked: $leaked)}"
     ok "$([ -z "$missing" ]; echo $?)" "... and holds all it may see ${missing:+(missing: $missing)}"
 done
+check "the customer sees who acted by company: fibernet's acknowledgement as partner:fibernet" \
+    [ "$(jq -r '[.events[].event // empty | fromjson | select(.type == "assignment.acknowledged")
+        | "\(.actor.role):\(.actor.id)"][0]' "$TMP/alice.json")" = partner:fibernet ]
+check "... and the lead's forced assignment as the lead, no person" \
+    [ "$(jq -r '[.events[].event // empty | fromjson | select(.type == "ticket.assigned") | .actor | keys | join(",")] | join(" ")' "$TMP/lead.json")" = role ]
+disclosed_actor() { # NAME TYPE: actor.user of the first event of TYPE as NAME's export opens it
+    jq -r --arg t "$2" '[.events[] | select(.event) | select((.event | fromjson | .type) == $t)
+        | .disclosures[] | fromjson | select(.[1] == "actor.user") | .[2]][0] // ""' "$TMP/$1.json"
+}
+check "the lead's export discloses the desk user who forced the claim" [ "$(disclosed_actor lead ticket.assigned)" = "$LEAD_DESK" ]
+check "fibernet's discloses its own agent" [ "$(disclosed_actor fibernet assignment.acknowledged)" = "$FIB_AGENT" ]
 check "the lead's export hides no event" [ "$(jq '[.events[] | select(.hash)] | length' "$TMP/lead.json")" = 0 ]
 check "the customer's export names its view in the signed head" \
     [ "$(jq -r '.head.body | fromjson | .view' "$TMP/alice.json")" = customer:alice ]
@@ -123,6 +150,13 @@ leaked=""
 for v in "${ALL[@]}"; do has bob "$v" && leaked+="[$v] "; done
 ok "$([ -z "$leaked" ]; echo $?)" "... and holds nothing of alice's ${leaked:+(leaked: $leaked)}"
 check "... but its own contact" has bob "bob@example.net"
+req POST "/v1/tickets/$T2/assign" "$LEAD" '{"partner":"skyview","reason":"balance the load"}'
+check "the lead (a bearer token of subject olga-ops) forces bob's claim" [ "$STATUS" = 200 ]
+export_as bob "$C2" "$T2"
+export_as bob-lead "$LEAD" "$T2"
+check "... the lead's export names olga-ops (a disclosure of actor.id)" has bob-lead '\"actor.id\",\"olga-ops\"'
+refute "... bob's names no one of the lead's" has bob olga-ops
+check "... and verifies" "$SEAMCTL" verify-evidence "$TMP/bob.json" --key "$PK"
 
 # Taking a redacted export apart: each way fails.
 jq -c '.events |= map(if .hash then . else .disclosures = [] end)' "$TMP/fibernet.json" | tr -d '\n' >"$TMP/x.json"; echo >>"$TMP/x.json"

@@ -186,6 +186,78 @@ for name, pk in (("witness3.example", sys.argv[2]), ("witness4.example", sys.arg
 PY
 }
 check "... both cosignatures in it verify with the witnesses' keys (PyNaCl)" both_ok
+
+# The cosigned checkpoint travels with the evidence; verify-evidence --witness requires it.
+vkey() { sed -n 's/^witness verifier key: //p' "$TMP/w$1/log" | tail -1; }
+VK3=$(vkey 3) VK4=$(vkey 4)
+vkey_ok() { # the vkey the witness prints is C2SP's NAME+hex(key id)+base64(0x04||key) (PyNaCl-free)
+    "$PY" - "$1" "$2" "$3" <<'PY'
+import base64, hashlib, sys
+vk, name, pk = sys.argv[1], sys.argv[2], base64.b64decode(sys.argv[3])
+kid = hashlib.sha256(name.encode() + b"\n\x04" + pk).digest()[:4].hex()
+assert vk == "%s+%s+%s" % (name, kid, base64.b64encode(b"\x04" + pk).decode()), vk
+PY
+}
+check "witness 3 prints its verifier key ($VK3)" vkey_ok "$VK3" witness3.example "$(cat "$TMP/w3/partner.pub")"
+T=$(curl -s -H "Authorization: Bearer $C1" "$(URL /v1/tickets)" | jq -r '.items[0].id')
+export_cosigned() { # WHO TOKEN: the ticket's export, once its checkpoint is cosigned
+    req GET "/v1/tickets/$T/evidence" "$2"
+    cp "$TMP/body" "$TMP/ev_$1.json"
+    [ "$(jq -r '.checkpoint | split("\n") | map(select(startswith("\u2014 witness"))) | length' "$TMP/ev_$1.json")" = 2 ]
+}
+check "the lead's evidence export carries the checkpoint cosigned by both witnesses" eventually 10 export_cosigned lead "$LEAD"
+check "... and the customer's" export_cosigned c1 "$C1"
+PK=$DATA/broker.pub
+for who in lead c1; do
+    check "$who's export verifies with the broker's key alone" ctl verify-evidence "$TMP/ev_$who.json" --key "$PK"
+    check "... and with --witness for both witnesses" ctl verify-evidence "$TMP/ev_$who.json" --key "$PK" --witness "$VK3" --witness "$VK4"
+done
+check "... and a byte changed anywhere in a cosigned export makes it fail (400 spread)" \
+    "$ROOT/$BUILD/tests/evflip" "$TMP/ev_c1.json" "$PK" 400
+check "... saying its checkpoint carries 2 cosignatures not checked without --witness" \
+    bash -c "'$SEAMCTL' verify-evidence '$TMP/ev_lead.json' --key '$PK' | grep -q 'carries 2 cosignatures'"
+ctl export "$T" >"$TMP/ev_ctl.json"
+check "seamctl export carries the cosignatures too" ctl verify-evidence "$TMP/ev_ctl.json" --key "$PK" --witness "$VK3" --witness "$VK4"
+VK1=$("$PY" -c 'import base64,hashlib,sys; n,pk=sys.argv[1],base64.b64decode(sys.argv[2]); print("%s+%s+%s"%(n,hashlib.sha256(n.encode()+b"\n\x04"+pk).digest()[:4].hex(),base64.b64encode(b"\x04"+pk).decode()))' witness1.example "$(cat "$TMP/w1/partner.pub")")
+fails_naming() { # TEXT CMD...: CMD exits 1 and says TEXT
+    local text=$1
+    shift
+    "$@" >"$TMP/out" 2>&1
+    [ $? = 1 ] && grep -qF -- "$text" "$TMP/out"
+}
+check "a witness that did not cosign fails, named" fails_naming "witness1.example (no cosignature)" \
+    ctl verify-evidence "$TMP/ev_lead.json" --key "$PK" --witness "$VK3" --witness "$VK1"
+check "... but two of three needed pass" ctl verify-evidence "$TMP/ev_lead.json" --key "$PK" --witness "$VK3" --witness "$VK4" --witness "$VK1" --witnesses-needed 2
+refute "... and three of three fail" ctl verify-evidence "$TMP/ev_lead.json" --key "$PK" --witness "$VK3" --witness "$VK4" --witness "$VK1" --witnesses-needed 3
+WRONG=$("$PY" -c 'import base64,hashlib,sys; n,pk=sys.argv[1],base64.b64decode(sys.argv[2]); print("%s+%s+%s"%(n,hashlib.sha256(n.encode()+b"\n\x04"+pk).digest()[:4].hex(),base64.b64encode(b"\x04"+pk).decode()))' witness4.example "$(cat "$TMP/w3/partner.pub")")
+check "witness 4's name with another key fails, named" fails_naming "witness4.example (cosignature does not verify)" \
+    ctl verify-evidence "$TMP/ev_lead.json" --key "$PK" --witness "$WRONG"
+check "a witness key not in the vkey form is refused" [ "$(ctl verify-evidence "$TMP/ev_lead.json" --key "$PK" --witness "$(cat "$TMP/w3/partner.pub")" >/dev/null 2>&1; echo $?)" != 0 ]
+# One byte of witness 4's cosignature changed: the broker's signed head covers the whole note.
+"$PY" - "$TMP/ev_lead.json" "$TMP/ev_bad.json" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+i = d.index("\u2014 witness4.example ".encode()) + len("\u2014 witness4.example ".encode()) + 10
+c = d[i:i+1]
+open(sys.argv[2], "wb").write(d[:i] + (b"B" if c != b"B" else b"C") + d[i+1:])
+PY
+refute "a cosignature byte changed fails with the broker's key alone" ctl verify-evidence "$TMP/ev_bad.json" --key "$PK"
+refute "... and with the witnesses' keys" ctl verify-evidence "$TMP/ev_bad.json" --key "$PK" --witness "$VK3" --witness "$VK4"
+
+# Durable: the broker restarted while both witnesses are down still serves what they cosigned.
+COS=$(jq -r .cosigned_checkpoint "$TMP/ckpt.json")
+stop_witness 3
+stop_witness 4
+stop_broker
+start_broker
+ckpt
+check "after a restart (witnesses down) /v1/audit/checkpoint serves the stored cosigned checkpoint" \
+    [ "$(jq -r .cosigned_checkpoint "$TMP/ckpt.json")" = "$COS" ]
+check "... the witnesses' state starts from it" [ "$(jq '[.witnesses[].cosigned_size] | unique' -c "$TMP/ckpt.json")" = "[$(echo "$COS" | sed -n 2p)]" ]
+check "... and the export still carries it and verifies with both witnesses" export_cosigned lead2 "$LEAD"
+check "... verifiably" ctl verify-evidence "$TMP/ev_lead2.json" --key "$PK" --witness "$VK3" --witness "$VK4"
+start_witness 3
+start_witness 4
 metric() { curl -s "$(URL /metrics)" | sed -n "s/^$1 //p"; }
 check "the metrics show no lag" [ "$(metric 'seam_witness_lag{witness="witness3.example"}')" = 0 -a "$(metric 'seam_witness_lag{witness="witness4.example"}')" = 0 ]
 ctl backup "$TMP/bk3" >/dev/null
@@ -200,6 +272,10 @@ check "witness 4 up again: it catches up" eventually 15 caught_up
 check "... and the checkpoint is cosigned by both again" eventually 10 all_cosigned
 W3=$(cosigned_size 3)
 stop_broker
+check "seamctl verify checks the stored cosignatures with the configured keys" ctl verify
+jq --arg k "$(cat "$TMP/w4/partner.pub")" '.witnesses.list[0].key = $k' "$CONF" >"$TMP/wrongkey.json"
+check "... and names a cosignature that does not verify with its witness's key" \
+    fails_naming "cosignature of witness3.example does not verify" "$SEAMCTL" -d "$DATA" -c "$TMP/wrongkey.json" verify
 # A fork: the backup restored and written to.
 "$SEAMCTL" restore "$TMP/bk3" "$TMP/restored3" >/dev/null
 DATA=$TMP/restored3
@@ -213,7 +289,9 @@ for w in 3 4; do
     check "... which keeps what it cosigned" [ "$(cosigned_size $w)" = "$W3" ]
 done
 ckpt
-check "the restored broker serves no cosigned checkpoint for its fork" [ "$(jq -r '.cosigned_checkpoint' "$TMP/ckpt.json")" = null ]
+BK3=$(jq -r '.cosigned_checkpoint // "" | split("\n")[1] // 0' "$TMP/ckpt.json")
+check "the restored broker serves no cosigned checkpoint of its fork (only the backup's, $BK3 <= $W3)" \
+    [ "$BK3" -le "$W3" -a "$(jq -r .tree_size "$TMP/ckpt.json")" -gt "$W3" ]
 stop_witness 3
 stop_witness 4
 finish

@@ -3,7 +3,8 @@
  * which auditors run on documents they did not make. Against the keys of the
  * seed documents in the corpus (whole documents and principals' views), a
  * document either verifies or is refused with a reason; a signed checkpoint
- * note likewise.
+ * note likewise; a cosigned note is split, its cosignatures checked, and a
+ * witness's verifier key parsed, without harm.
  */
 #include <string.h>
 
@@ -56,6 +57,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err[0] = '\0';
     if (seam_checkpoint_verify(note, pk, origin, sizeof(origin), &tree_size, root, err,
                                sizeof(err)) != 0)
+        FUZZ_ASSERT(err[0] != '\0');
+    /* the witnesses' side: a cosigned note, a verifier key, a document that must carry them */
+    size_t log_len;
+    if (seam_checkpoint_split(note, &log_len) == 0)
+        FUZZ_ASSERT(log_len <= strlen(note));
+    struct seam_witness w = {"witness.example", {0}};
+    (void)seam_cosignature_verify(note, w.name, w.pk, NULL);
+    if (seam_witness_vkey_parse(note, w.name, sizeof(w.name), w.pk) == 0)
+        FUZZ_ASSERT(w.name[0] != '\0');
+    err[0] = '\0';
+    if (seam_evidence_verify_witnessed((const char *)data, size, pk, &w, 1, 0, NULL, err,
+                                       sizeof(err)) != 0)
         FUZZ_ASSERT(err[0] != '\0');
     free(note);
     return 0;
