@@ -125,6 +125,10 @@ const struct endpoint endpoints[] = {
      EP_BODY | EP_WRITE, 1024, "users_disable", NULL},
     {"POST", "/v1/users/{subject}/{name}/reset", api_users_reset, PARTNER | LEAD,
      EP_BODY | EP_WRITE, 1024, "users_reset", NULL},
+    {"PUT", "/v1/users/{subject}/{name}/key", api_users_key_set, PARTNER | LEAD | AUDITOR,
+     EP_BODY | EP_WRITE, 1024, "users_key_set", NULL},
+    {"DELETE", "/v1/users/{subject}/{name}/key", api_users_key_revoke, PARTNER | LEAD | AUDITOR,
+     EP_WRITE, 0, "users_key_revoke", NULL},
     {"POST", "/v1/test/clock", api_test_clock, LEAD, EP_BODY | EP_TEST, 1024, "test_clock", NULL},
     /* A partner: its supervisors only, its own figures (api_audit.c). */
     {"GET", "/v1/audit/sla", api_audit_sla, LEAD | AUDITOR | PARTNER, 0, 0, "audit_sla", NULL},

@@ -922,9 +922,13 @@ seam_partner_message_hex(const char *method, const char *path, long long timesta
     return m;
 }
 
-int
-seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_fn key_of, void *ctx,
-                                 size_t *checked, size_t *unchecked, char *err, size_t errlen)
+/*
+ * The signatures kept as data.MEMBER of the events: a partner's (its id the
+ * actor's) or a user's (its id the signature's "user").
+ */
+static int
+kept_signatures(const char *doc, size_t len, const char *member, seam_partner_key_fn key_of,
+                void *ctx, size_t *checked, size_t *unchecked, char *err, size_t errlen)
 {
     json_t *root = json_load_depth(doc, len, 0, JSON_DEPTH_DEFAULT, NULL), *e, *ev = NULL;
     size_t i, ok = 0, skipped = 0;
@@ -937,14 +941,16 @@ seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_f
         if (bytes == NULL) /* an event not in this view: nothing to check */
             continue;
         ev = json_loads_depth(bytes, 0, JSON_DEPTH_STORED, NULL);
-        json_t *ps = json_object_get(json_object_get(ev, "data"), "partner_signature");
+        json_t *ps = json_object_get(json_object_get(ev, "data"), member);
         json_t *actor = json_object_get(ev, "actor");
         if (ps == NULL) {
             json_decref(ev);
             ev = NULL;
             continue;
         }
-        const char *partner = json_string_value(json_object_get(actor, "id"));
+        const char *partner = json_string_value(
+            strcmp(member, "user_signature") == 0 ? json_object_get(ps, "user")
+                                                  : json_object_get(actor, "id"));
         const uint8_t *pk = partner ? key_of(ctx, partner) : NULL;
         if (pk == NULL) {
             skipped++;
@@ -978,4 +984,20 @@ fail:
     json_decref(ev);
     json_decref(root);
     return -1;
+}
+
+int
+seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_fn key_of, void *ctx,
+                                 size_t *checked, size_t *unchecked, char *err, size_t errlen)
+{
+    return kept_signatures(doc, len, "partner_signature", key_of, ctx, checked, unchecked, err,
+                           errlen);
+}
+
+int
+seam_evidence_user_signatures(const char *doc, size_t len, seam_partner_key_fn key_of, void *ctx,
+                              size_t *checked, size_t *unchecked, char *err, size_t errlen)
+{
+    return kept_signatures(doc, len, "user_signature", key_of, ctx, checked, unchecked, err,
+                           errlen);
 }

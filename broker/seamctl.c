@@ -1236,11 +1236,12 @@ cmd_export(int argc, char **argv)
     return 0;
 }
 
-/* --partner-key ID=PUBKEY pairs of verify-evidence. */
+/* --partner-key ID=PUBKEY (or with flag, --user-key USER=PUBKEY) pairs of verify-evidence. */
 struct partner_keys {
     int argc;
     char **argv;
     uint8_t pk[32];
+    const char *flag; /* NULL: --partner-key */
 };
 
 static const uint8_t *
@@ -1249,7 +1250,8 @@ partner_key_of(void *ctx, const char *partner)
     struct partner_keys *k = ctx;
     size_t n = strlen(partner);
     for (int i = 0; i + 1 < k->argc; i++)
-        if (strcmp(k->argv[i], "--partner-key") == 0 && strncmp(k->argv[i + 1], partner, n) == 0 &&
+        if (strcmp(k->argv[i], k->flag ? k->flag : "--partner-key") == 0 &&
+            strncmp(k->argv[i + 1], partner, n) == 0 &&
             k->argv[i + 1][n] == '=') {
             if (seam_pubkey_parse(k->argv[i + 1] + n + 1, k->pk) != 0)
                 die("cannot read the key of %s", partner);
@@ -1285,13 +1287,15 @@ cmd_verify_evidence(int argc, char **argv)
 {
     static const char u[] =
         "usage: seamctl verify-evidence FILE --key PUBKEY [--partner-key ID=PUBKEY ...]\n"
+        "                                [--user-key SUBJECT/NAME=PUBKEY ...]\n"
         "Checks an evidence document with nothing but the broker's public key (base64, or a\n"
         "file holding it): each event's signature, the chain, the inclusion proofs, the\n"
         "signed checkpoint and the signed head; with --partner-key, also the partners' own\n"
-        "signatures kept in the events. A principal's view (seam-evidence/2) verifies the\n"
+        "signatures kept in the events; with --user-key, the users' personal signatures.\n"
+        "A principal's view (seam-evidence/2) verifies the\n"
         "same way: events it may not see are checked by hash, restricted values by their\n"
         "signed digests. FILE - reads stdin.\n";
-    static const char *const flags[] = {"--key", "--partner-key", NULL};
+    static const char *const flags[] = {"--key", "--partner-key", "--user-key", NULL};
     uint8_t pk[32];
     char *doc = NULL, err[512];
     size_t len = 0, n;
@@ -1302,7 +1306,8 @@ cmd_verify_evidence(int argc, char **argv)
     check_args(argc, argv, flags, 1, u);
     const char *key = flag(argc, argv, "--key", u), *file = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--key") == 0 || strcmp(argv[i], "--partner-key") == 0)
+        if (strcmp(argv[i], "--key") == 0 || strcmp(argv[i], "--partner-key") == 0 ||
+            strcmp(argv[i], "--user-key") == 0)
             i++;
         else
             file = argv[i];
@@ -1331,10 +1336,17 @@ cmd_verify_evidence(int argc, char **argv)
         free(doc);
         die("evidence does not verify: %s", err);
     }
-    struct partner_keys keys = {argc, argv, {0}};
+    struct partner_keys keys = {argc, argv, {0}, NULL};
     size_t checked = 0, unchecked = 0;
     if (seam_evidence_partner_signatures(doc, len, partner_key_of, &keys, &checked, &unchecked, err,
                                          sizeof(err)) != 0) {
+        free(doc);
+        die("evidence does not verify: %s", err);
+    }
+    struct partner_keys ukeys = {argc, argv, {0}, "--user-key"};
+    size_t uchecked = 0, uunchecked = 0;
+    if (seam_evidence_user_signatures(doc, len, partner_key_of, &ukeys, &uchecked, &uunchecked, err,
+                                      sizeof(err)) != 0) {
         free(doc);
         die("evidence does not verify: %s", err);
     }
@@ -1342,6 +1354,9 @@ cmd_verify_evidence(int argc, char **argv)
     if (checked || unchecked)
         printf("; partner signatures: %zu verify, %zu not checked (no key given)", checked,
                unchecked);
+    if (uchecked || uunchecked)
+        printf("; user signatures: %zu verify, %zu not checked (no key given)", uchecked,
+               uunchecked);
     view_summary(doc, len);
     free(doc);
     printf("\n");
@@ -1353,6 +1368,7 @@ cmd_verify_evidence(int argc, char **argv)
 struct user_args {
     const struct config *cfg;
     const char *op, *id, *kind, *subject;
+    uint8_t pk[32]; /* key */
     int64_t ttl_ms;
     char *link;
 };
@@ -1364,11 +1380,12 @@ user_print(void *ctx, const json_t *u)
     const char *state = json_object_get(u, "disabled_at") ? "disabled"
                         : json_object_get(u, "password")  ? "active"
                                                           : "invited";
-    printf("%s %s %s %s%s %s\n", json_string_value(json_object_get(u, "id")),
+    printf("%s %s %s %s%s %s%s\n", json_string_value(json_object_get(u, "id")),
            json_string_value(json_object_get(u, "role")),
            json_string_value(json_object_get(u, "kind")), state,
            json_object_get(u, "totp") ? " totp" : "",
-           json_string_value(json_object_get(u, "created_at")));
+           json_string_value(json_object_get(u, "created_at")),
+           json_object_get(u, "signing_key") ? " key" : "");
 }
 
 static enum seam_err
@@ -1382,6 +1399,10 @@ user_write(struct store_txn *t, void *ctx)
         return users_each(t, a->subject, user_print, NULL);
     if (strcmp(a->op, "disable") == 0)
         return users_disable(t, a->id);
+    if (strcmp(a->op, "key") == 0)
+        return users_key_set(t, a->id, a->pk);
+    if (strcmp(a->op, "revoke-key") == 0)
+        return users_key_revoke(t, a->id);
     if (strcmp(a->op, "add") == 0) {
         if (users_kind_role(a->kind) == ROLE_CUSTOMER) {
             char subject[64], name[USER_NAME_MAX + 1];
@@ -1406,6 +1427,8 @@ cmd_user(int argc, char **argv)
         "usage: seamctl [-d DATADIR] [-c CONFIG] user add SUBJECT/NAME --kind KIND\n"
         "       seamctl [-d DATADIR] user list [--subject SUBJECT]\n"
         "       seamctl [-d DATADIR] user disable SUBJECT/NAME\n"
+        "       seamctl [-d DATADIR] user key SUBJECT/NAME PUBKEY\n"
+        "       seamctl [-d DATADIR] user revoke-key SUBJECT/NAME\n"
         "       seamctl [-d DATADIR] [-c CONFIG] user invite|reset SUBJECT/NAME\n"
         "A user belongs to one principal: a customer record (KIND customer), a partner\n"
         "(agent, supervisor), the lead company (desk, manager) or an audit firm (auditor).\n"
@@ -1413,7 +1436,10 @@ cmd_user(int argc, char **argv)
         "with, POST /v1/password), valid sessions.invite_s or sessions.reset_s seconds.\n"
         "disable ends the user's sessions and tokens at their next request.\n"
         "list prints one user a line: id, role, kind, state (invited, active, disabled),\n"
-        "totp when enrolled, created.\n";
+        "totp when enrolled, created, key when it holds a signing key.\n"
+        "key registers a staff user's Ed25519 public key (base64, or a file holding it;\n"
+        "the one before is revoked); the user may then sign its actions with it.\n"
+        "revoke-key revokes it: signatures by it are refused from then on.\n";
     static const char *const add_flags[] = {"--kind", NULL};
     static const char *const list_flags[] = {"--subject", NULL};
     static const char *const no_flags[] = {NULL};
@@ -1435,8 +1461,12 @@ cmd_user(int argc, char **argv)
     if (strcmp(a.op, "add") == 0) {
         check_args(argc - 1, argv + 1, add_flags, 1, u);
         a.kind = flag(argc, argv, "--kind", u);
+    } else if (strcmp(a.op, "key") == 0) {
+        check_args(argc - 1, argv + 1, no_flags, 2, u);
+        if (seam_pubkey_parse(argv[2], a.pk) != 0)
+            die("cannot read the public key %s", argv[2]);
     } else if (strcmp(a.op, "disable") == 0 || strcmp(a.op, "invite") == 0 ||
-               strcmp(a.op, "reset") == 0) {
+               strcmp(a.op, "reset") == 0 || strcmp(a.op, "revoke-key") == 0) {
         check_args(argc - 1, argv + 1, no_flags, 1, u);
     } else {
         usage_die(u);
@@ -1470,9 +1500,14 @@ cmd_user(int argc, char **argv)
     store_close(s);
     config_free(cfg);
     if (rc == SEAM_EEXIST)
-        die("user \"%s\" exists already", a.id);
+        die(strcmp(a.op, "key") == 0 ? "this key of \"%s\" was revoked; it is never taken again"
+                                     : "user \"%s\" exists already",
+            a.id);
     if (rc == SEAM_ENOTFOUND)
-        die("no user \"%s\"", a.id);
+        die(strcmp(a.op, "revoke-key") == 0 ? "no user \"%s\", or it holds no key" : "no user \"%s\"",
+            a.id);
+    if (rc == SEAM_ECONFLICT && strcmp(a.op, "key") == 0)
+        die("user \"%s\" is disabled, or not staff (only staff hold signing keys)", a.id);
     if (rc == SEAM_ECONFLICT)
         die(strcmp(a.op, "add") == 0 ? "no customer \"%s\": add it with 'seamctl customer add' "
                                        "first"

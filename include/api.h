@@ -107,5 +107,7 @@ void api_users_list(struct req *r);
 void api_users_create(struct req *r);
 void api_users_disable(struct req *r);
 void api_users_reset(struct req *r);
+void api_users_key_set(struct req *r);
+void api_users_key_revoke(struct req *r);
 
 #endif
