@@ -67,6 +67,9 @@ void api_deliveries_redeliver(struct req *r);
 /* api_mail.c: a customer's mail settings; the lead's triage queue of mail in */
 void api_customers_mail(struct req *r);
 void api_mail_triage(struct req *r);
+void api_mail_triage_attach(struct req *r);
+void api_mail_triage_file(struct req *r);
+void api_mail_triage_dismiss(struct req *r);
 
 /*
  * The checks of a TMF621 create (tmf_input, then who files for whom) and of a

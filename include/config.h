@@ -65,6 +65,7 @@ struct config_partner {
      * changes it is told of (CONFIG_MAIL_ON_* bits). */
     char *mail_address;
     unsigned mail_on;
+    const char *language; /* $.partners[].language: its mail's ("en", the default, or "nb") */
 };
 
 #define CONFIG_MAIL_ON_ASSIGNMENT 1u  /* a new assignment of the partner's */
@@ -79,6 +80,8 @@ struct config_mail {
     char *support_address; /* the lead's support address (default: from) */
     char *imap_url;        /* imap:// or imaps:// URL of the mailbox replies come to; NULL: none */
     char *imap_user, *imap_password;
+    char *smtp_user, *smtp_password; /* AUTH at the relay; NULL: none */
+    int smtp_tls_required;           /* smtp://: STARTTLS or no mail (else when offered) */
     int poll_ms;                    /* how often the mailbox is looked at */
     size_t max_message_bytes;       /* larger messages go to the triage queue, their header only */
     struct json_t *complaint_facts; /* facts a complaint filed by e-mail is routed by */
