@@ -242,8 +242,9 @@ user_signature_or_reply(struct req *r, const char *header, json_t **out)
     const char *role = json_string_value(json_object_get(user, "role"));
     const char *kind = json_string_value(json_object_get(user, "kind"));
     why = "the signing user holds no active signing key";
-    if (rc != SEAM_OK || role == NULL || kind == NULL || auth_role_parse(role) != (int)r->who.role ||
-        strlen(kind) >= sizeof(r->who.kind) || users_key_get(user, pk) != 0)
+    if (rc != SEAM_OK || role == NULL || kind == NULL ||
+        auth_role_parse(role) != (int)r->who.role || strlen(kind) >= sizeof(r->who.kind) ||
+        users_key_get(user, pk) != 0)
         goto refuse;
     if (auth_partner_signature(pk, core, r->method, r->path, r->body, r->body_len, out, &why) !=
         SEAM_OK)

@@ -60,8 +60,17 @@ hash_slot_release(void)
 
 /* ---- the jobs ---- */
 
-enum uop { OP_SIGNIN, OP_SIGNOUT, OP_SIGNOUT_ALL, OP_PASSWORD, OP_CREATE, OP_DISABLE, OP_RESET,
-           OP_KEY_SET, OP_KEY_REVOKE };
+enum uop {
+    OP_SIGNIN,
+    OP_SIGNOUT,
+    OP_SIGNOUT_ALL,
+    OP_PASSWORD,
+    OP_CREATE,
+    OP_DISABLE,
+    OP_RESET,
+    OP_KEY_SET,
+    OP_KEY_REVOKE
+};
 
 struct ujob {
     struct store_job job;
@@ -702,7 +711,8 @@ user_key(struct req *r, enum uop op)
     static const struct body_field none[] = {{NULL, 0, 0, 0, 0}};
     char id[USER_ID_MAX + 1], subject[64], name[USER_NAME_MAX + 1];
     uint8_t pk[32];
-    json_t *body = op == OP_KEY_SET ? http_body_json_or_reply(r) : http_body_json_optional_or_reply(r);
+    json_t *body =
+        op == OP_KEY_SET ? http_body_json_or_reply(r) : http_body_json_optional_or_reply(r);
     if (body == NULL || http_fields_or_reply(r, body, op == OP_KEY_SET ? set : none) != 0)
         goto out;
     if (op == OP_KEY_SET &&
@@ -726,8 +736,9 @@ user_key(struct req *r, enum uop op)
                 rc = users_load(t, id, &u);
                 store_read_end(t);
             }
-            int mine = rc == SEAM_OK && users_kind_role(json_string_value(
-                                            json_object_get(u, "kind"))) == ROLE_PARTNER;
+            int mine =
+                rc == SEAM_OK &&
+                users_kind_role(json_string_value(json_object_get(u, "kind"))) == ROLE_PARTNER;
             json_decref(u);
             if (!mine) {
                 http_error(r, E_NOT_FOUND, "no such user", NULL);

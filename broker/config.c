@@ -692,20 +692,14 @@ load_smtp_auth(struct cctx *c, struct config_mail *ml, const json_t *m)
 static void
 load_mail(struct cctx *c, struct config *cf, const json_t *m)
 {
-    static const struct field f[] = {{"smtp_url", T_STRING, 1},
-                                     {"from", T_STRING, 1},
-                                     {"portal_url", T_STRING, 1},
-                                     {"support_address", T_STRING, 0},
-                                     {"imap_url", T_STRING, 0},
-                                     {"imap_user", T_STRING, 0},
-                                     {"imap_password_file", T_STRING, 0},
-                                     {"poll_ms", T_INT, 0},
-                                     {"max_message_bytes", T_INT, 0},
-                                     {"complaint_facts", T_OBJECT, 0},
-                                     {"smtp_user", T_STRING, 0},
-                                     {"smtp_password_file", T_STRING, 0},
-                                     {"smtp_tls", T_STRING, 0},
-                                     {NULL, 0, 0}};
+    static const struct field f[] = {
+        {"smtp_url", T_STRING, 1},           {"from", T_STRING, 1},
+        {"portal_url", T_STRING, 1},         {"support_address", T_STRING, 0},
+        {"imap_url", T_STRING, 0},           {"imap_user", T_STRING, 0},
+        {"imap_password_file", T_STRING, 0}, {"poll_ms", T_INT, 0},
+        {"max_message_bytes", T_INT, 0},     {"complaint_facts", T_OBJECT, 0},
+        {"smtp_user", T_STRING, 0},          {"smtp_password_file", T_STRING, 0},
+        {"smtp_tls", T_STRING, 0},           {NULL, 0, 0}};
     struct config_mail *ml = &cf->mail;
     if (m == NULL || check_object(c, m, "$.mail", f) != 0)
         return;
@@ -755,11 +749,11 @@ static void
 load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *path,
              struct config_partner *p)
 {
-    static const struct field f[] = {
-        {"id", T_STRING, 1},          {"name", T_STRING, 1},       {"services", T_ARRAY, 1},
-        {"delivery", T_OBJECT, 1},    {"sla_policy", T_STRING, 1}, {"customer_data", T_ARRAY, 0},
-        {"signing_key", T_STRING, 0}, {"mail", T_OBJECT, 0},       {"language", T_STRING, 0},
-        {NULL, 0, 0}};
+    static const struct field f[] = {{"id", T_STRING, 1},          {"name", T_STRING, 1},
+                                     {"services", T_ARRAY, 1},     {"delivery", T_OBJECT, 1},
+                                     {"sla_policy", T_STRING, 1},  {"customer_data", T_ARRAY, 0},
+                                     {"signing_key", T_STRING, 0}, {"mail", T_OBJECT, 0},
+                                     {"language", T_STRING, 0},    {NULL, 0, 0}};
     static const struct field df[] = {{"mode", T_STRING, 1}, {"url", T_STRING, 0}, {NULL, 0, 0}};
     char sub[512];
     if (check_object(c, v, path, f) != 0)

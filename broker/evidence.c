@@ -948,9 +948,9 @@ kept_signatures(const char *doc, size_t len, const char *member, seam_partner_ke
             ev = NULL;
             continue;
         }
-        const char *partner = json_string_value(
-            strcmp(member, "user_signature") == 0 ? json_object_get(ps, "user")
-                                                  : json_object_get(actor, "id"));
+        const char *partner =
+            json_string_value(strcmp(member, "user_signature") == 0 ? json_object_get(ps, "user")
+                                                                    : json_object_get(actor, "id"));
         const uint8_t *pk = partner ? key_of(ctx, partner) : NULL;
         if (pk == NULL) {
             skipped++;

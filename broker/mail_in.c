@@ -760,10 +760,10 @@ triage_add(struct store_txn *t, const struct mail_parsed *m, const char *reason,
     json_t *to = json_array();
     for (size_t i = 0; i < m->nto && i < 20; i++)
         json_array_append_new(to, json_string(m->to[i]));
-    json_t *item = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:s, s:s}", "id", id_out,
-                             "message_id", m->message_id, "from", m->from, "to", to, "subject",
-                             subject, "reason", reason, "text", text, "size", (json_int_t)size,
-                             "received_at", at, "state", "open");
+    json_t *item =
+        json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:s, s:s}", "id", id_out, "message_id",
+                  m->message_id, "from", m->from, "to", to, "subject", subject, "reason", reason,
+                  "text", text, "size", (json_int_t)size, "received_at", at, "state", "open");
     free(text);
     free(subject);
     if (item == NULL)
@@ -864,7 +864,8 @@ resolve_file(struct store_txn *t, void *arg)
     return ticket_create(t, n->c, &n->who, &n->in, &n->tk);
 }
 
-/* The customer whose word the mail becomes; -1 with *why set if the lead must confirm or name it. */
+/* The customer whose word the mail becomes; -1 with *why set if the lead must confirm or name it.
+ */
 static int
 resolve_customer(struct store_txn *t, const char *from, const char *want, int confirm,
                  char cust[64], const char **why)
@@ -888,8 +889,8 @@ resolve_customer(struct store_txn *t, const char *from, const char *want, int co
 }
 
 enum seam_err
-mail_triage_resolve(struct store_txn *t, const struct ticket_ctx *c, const struct mail_triage_op *op,
-                    struct mail_triage_result *res)
+mail_triage_resolve(struct store_txn *t, const struct ticket_ctx *c,
+                    const struct mail_triage_op *op, struct mail_triage_result *res)
 {
     char key[40], cust[64], at[32];
     struct store_val v;

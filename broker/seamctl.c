@@ -1251,8 +1251,7 @@ partner_key_of(void *ctx, const char *partner)
     size_t n = strlen(partner);
     for (int i = 0; i + 1 < k->argc; i++)
         if (strcmp(k->argv[i], k->flag ? k->flag : "--partner-key") == 0 &&
-            strncmp(k->argv[i + 1], partner, n) == 0 &&
-            k->argv[i + 1][n] == '=') {
+            strncmp(k->argv[i + 1], partner, n) == 0 && k->argv[i + 1][n] == '=') {
             if (seam_pubkey_parse(k->argv[i + 1] + n + 1, k->pk) != 0)
                 die("cannot read the key of %s", partner);
             return k->pk;
@@ -1504,7 +1503,8 @@ cmd_user(int argc, char **argv)
                                      : "user \"%s\" exists already",
             a.id);
     if (rc == SEAM_ENOTFOUND)
-        die(strcmp(a.op, "revoke-key") == 0 ? "no user \"%s\", or it holds no key" : "no user \"%s\"",
+        die(strcmp(a.op, "revoke-key") == 0 ? "no user \"%s\", or it holds no key"
+                                            : "no user \"%s\"",
             a.id);
     if (rc == SEAM_ECONFLICT && strcmp(a.op, "key") == 0)
         die("user \"%s\" is disabled, or not staff (only staff hold signing keys)", a.id);

@@ -265,9 +265,8 @@ int
 users_key_get(const json_t *user, uint8_t pk[32])
 {
     const char *b64 = json_string_value(json_object_get(user, "signing_key"));
-    return b64 != NULL && json_object_get(user, "disabled_at") == NULL
-               ? users_key_parse(b64, pk)
-               : -1;
+    return b64 != NULL && json_object_get(user, "disabled_at") == NULL ? users_key_parse(b64, pk)
+                                                                       : -1;
 }
 
 int

@@ -82,9 +82,9 @@ struct config_mail {
     char *imap_user, *imap_password;
     char *smtp_user, *smtp_password; /* AUTH at the relay; NULL: none */
     int smtp_tls_required;           /* smtp://: STARTTLS or no mail (else when offered) */
-    int poll_ms;                    /* how often the mailbox is looked at */
-    size_t max_message_bytes;       /* larger messages go to the triage queue, their header only */
-    struct json_t *complaint_facts; /* facts a complaint filed by e-mail is routed by */
+    int poll_ms;                     /* how often the mailbox is looked at */
+    size_t max_message_bytes;        /* larger messages go to the triage queue, their header only */
+    struct json_t *complaint_facts;  /* facts a complaint filed by e-mail is routed by */
 };
 
 struct config_provider {

@@ -79,7 +79,7 @@ struct mail_triage_op {
     const char *by; /* who resolves it ("lead:northwind/mary") */
 };
 struct mail_triage_result {
-    json_t *item;  /* the item after (new reference) */
+    json_t *item;     /* the item after (new reference) */
     struct ticket tk; /* the ticket noted or filed, when has_ticket */
     int has_ticket;
     const char *why, *field;

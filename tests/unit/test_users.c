@@ -373,7 +373,8 @@ test_keys(void)
        "a customer's user holds no key");
     struct op b = {.id = "nordtel/bob", .kind = "agent"};
     crypto_sign_keypair(b.key, sk);
-    ok(run(s, &b, ADD) == SEAM_OK && run(s, &b, KEY_SET) == SEAM_OK && run(s, &b, DISABLE) == SEAM_OK,
+    ok(run(s, &b, ADD) == SEAM_OK && run(s, &b, KEY_SET) == SEAM_OK &&
+           run(s, &b, DISABLE) == SEAM_OK,
        "bob holds a key, then is disabled");
     ok(key_of(s, b.id, got) != 0, "a disabled user's key is not active");
     ok(run(s, &b, KEY_SET) == SEAM_ECONFLICT, "a disabled user gets no new key");
