@@ -40,7 +40,7 @@ T=$(jbody .id)
 req GET /v1/assignments "$NORD"
 A=$(jbody '.items[0].id')
 signed() { # TOKEN KEYDIR USER METHOD PATH BODY [SIGNATURE]: a signed request
-    local sig=${7:-$("$AGENT" sign --key "$2/partner.key" "$4" "$5" "$6"),u=$3}
+    local sig=${7:-$("$AGENT" sign --key "$2/partner.key" --user "$3" "$4" "$5" "$6")}
     STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$4" -H "Authorization: Bearer $1" \
         -H 'Content-Type: application/json' -H "seam-signature: $sig" --data-binary "$6" "$(URL "$5")")
 }
@@ -80,7 +80,8 @@ signed "$NORD" "$TMP/alice" 'nordtel/alice,u=x' POST "/v1/assignments/$A/ack" '{
 check "a malformed user is refused (401)" [ "$STATUS" = 401 ]
 check "none of them changed anything" [ "$(tree_size)" = "$before" ]
 
-SIG=$("$AGENT" sign --key "$TMP/alice/partner.key" POST "/v1/assignments/$A/ack" '{}'),u=nordtel/alice
+SIG=$("$AGENT" sign --key "$TMP/alice/partner.key" --user nordtel/alice POST "/v1/assignments/$A/ack" '{}')
+check "seam-partner sign --user names the user after the signature" matches "$SIG" '^t=[0-9]+,s=[A-Za-z0-9+/=]+,u=nordtel/alice$'
 signed "$NORD" "$TMP/alice" nordtel/alice POST "/v1/assignments/$A/ack" '{}' "$SIG"
 check "the partner's token signed by its agent's key is accepted" [ "$STATUS" = 200 -a "$(jbody .state)" = acknowledged ]
 mid=$(tree_size)
