@@ -1236,12 +1236,11 @@ cmd_export(int argc, char **argv)
     return 0;
 }
 
-/* --partner-key ID=PUBKEY (or with flag, --user-key USER=PUBKEY) pairs of verify-evidence. */
+/* --partner-key ID=PUBKEY (and --user-key USER=PUBKEY) pairs of verify-evidence. */
 struct partner_keys {
     int argc;
     char **argv;
     uint8_t pk[32];
-    const char *flag; /* NULL: --partner-key */
 };
 
 static const uint8_t *
@@ -1250,10 +1249,26 @@ partner_key_of(void *ctx, const char *partner)
     struct partner_keys *k = ctx;
     size_t n = strlen(partner);
     for (int i = 0; i + 1 < k->argc; i++)
-        if (strcmp(k->argv[i], k->flag ? k->flag : "--partner-key") == 0 &&
-            strncmp(k->argv[i + 1], partner, n) == 0 && k->argv[i + 1][n] == '=') {
+        if (strcmp(k->argv[i], "--partner-key") == 0 && strncmp(k->argv[i + 1], partner, n) == 0 &&
+            k->argv[i + 1][n] == '=') {
             if (seam_pubkey_parse(k->argv[i + 1] + n + 1, k->pk) != 0)
                 die("cannot read the key of %s", partner);
+            return k->pk;
+        }
+    return NULL;
+}
+
+/* The i-th --user-key USER=PUBKEY given for a user (a user's keys over time), or NULL. */
+static const uint8_t *
+user_key_of(void *ctx, const char *user, size_t i)
+{
+    struct partner_keys *k = ctx;
+    size_t n = strlen(user), seen = 0;
+    for (int a = 0; a + 1 < k->argc; a++)
+        if (strcmp(k->argv[a], "--user-key") == 0 && strncmp(k->argv[a + 1], user, n) == 0 &&
+            k->argv[a + 1][n] == '=' && seen++ == i) {
+            if (seam_pubkey_parse(k->argv[a + 1] + n + 1, k->pk) != 0)
+                die("cannot read the key of %s", user);
             return k->pk;
         }
     return NULL;
@@ -1335,16 +1350,16 @@ cmd_verify_evidence(int argc, char **argv)
         free(doc);
         die("evidence does not verify: %s", err);
     }
-    struct partner_keys keys = {argc, argv, {0}, NULL};
+    struct partner_keys keys = {argc, argv, {0}};
     size_t checked = 0, unchecked = 0;
     if (seam_evidence_partner_signatures(doc, len, partner_key_of, &keys, &checked, &unchecked, err,
                                          sizeof(err)) != 0) {
         free(doc);
         die("evidence does not verify: %s", err);
     }
-    struct partner_keys ukeys = {argc, argv, {0}, "--user-key"};
+    struct partner_keys ukeys = {argc, argv, {0}};
     size_t uchecked = 0, uunchecked = 0;
-    if (seam_evidence_user_signatures(doc, len, partner_key_of, &ukeys, &uchecked, &uunchecked, err,
+    if (seam_evidence_user_signatures(doc, len, user_key_of, &ukeys, &uchecked, &uunchecked, err,
                                       sizeof(err)) != 0) {
         free(doc);
         die("evidence does not verify: %s", err);

@@ -8,11 +8,12 @@
 # key, a replay, a user of another partner: 401, and nothing changes.
 . "$(dirname "$0")/lib.sh"
 AGENT=$ROOT/$BUILD/seam-partner
-mkdir "$TMP/nord" "$TMP/alice" "$TMP/bob" "$TMP/eve"
+mkdir "$TMP/nord" "$TMP/alice" "$TMP/bob" "$TMP/eve" "$TMP/dan"
 NPUB=$("$AGENT" keygen "$TMP/nord")
 APUB=$("$AGENT" keygen "$TMP/alice")
 BPUB=$("$AGENT" keygen "$TMP/bob")
 EPUB=$("$AGENT" keygen "$TMP/eve")
+DPUB=$("$AGENT" keygen "$TMP/dan")
 # nordtel signs its actions: a user's own signature stands for the partner's
 conf_with '(.partners[] | select(.id == "nordtel") | .signing_key) = $k' --arg k "$NPUB"
 init_store
@@ -25,6 +26,7 @@ ctl user add nordtel/sam --kind supervisor >/dev/null
 ctl user add skyview/sue --kind agent >/dev/null
 ctl user add skyview/sky --kind supervisor >/dev/null
 ctl user add c1/ann --kind customer >/dev/null
+ctl user add northwind/dan --kind desk >/dev/null
 BOB=$(new_token partner nordtel/bob)
 SAM=$(new_token partner nordtel/sam)
 SKY=$(new_token partner skyview/sky)
@@ -128,6 +130,26 @@ signed "$NORD" "$TMP/bob" nordtel/bob POST "/v1/assignments/$A/progress" '{"note
 check "a disabled user's signature is refused (401)" [ "$STATUS" = 401 ]
 req POST "/v1/assignments/$A/progress" "$NORD" '{"note":"unsigned"}'
 check "the partner's unsigned action is still refused (401)" [ "$STATUS" = 401 ]
+
+# the lead's staff sign too
+req PUT /v1/users/northwind/dan/key "$LEAD" "{\"public_key\":\"$DPUB\"}"
+check "the lead registers its desk user's key" [ "$STATUS" = 200 ]
+signed "$NORD" "$TMP/dan" northwind/dan POST "/v1/assignments/$A/progress" '{"note":"as the lead"}'
+check "a partner's token cannot act as the lead's user (401)" [ "$STATUS" = 401 ]
+signed "$LEAD" "$TMP/dan" northwind/dan POST "/v1/tickets/$T/assign" '{"partner":"lead","reason":"We take it."}'
+check "the lead's token signed by its desk user's key is accepted" [ "$STATUS" = 200 ]
+req GET "/v1/tickets/$T/evidence" "$LEAD"
+check "the event names the desk user and keeps its signature" \
+    [ "$(jq -r '[.events[].event | fromjson | select(.data.user_signature.user == "northwind/dan") | .actor.user] | join(" ")' "$TMP/body")" = northwind/dan ]
+cp "$TMP/body" "$TMP/ev2.json"
+"$SEAMCTL" verify-evidence "$TMP/ev2.json" --key "$DATA/broker.pub" --user-key "northwind/dan=$DPUB" >"$TMP/v.out"
+check "... and verify-evidence checks it" grep -q "user signatures: 1 verify, 3 not checked" "$TMP/v.out"
+"$SEAMCTL" verify-evidence "$TMP/ev2.json" --key "$DATA/broker.pub" --user-key "nordtel/alice=$APUB" \
+    --user-key "nordtel/alice=$EPUB" --user-key "nordtel/bob=$BPUB" --user-key "northwind/dan=$DPUB" >"$TMP/v.out"
+check "a user's keys over time, each given, verify its signatures before and after the change" \
+    grep -q "user signatures: 4 verify, 0 not checked" "$TMP/v.out"
+refute "... and with only its new key, the old signature fails" "$SEAMCTL" verify-evidence "$TMP/ev2.json" \
+    --key "$DATA/broker.pub" --user-key "nordtel/alice=$EPUB"
 stop_broker
 check "seamctl verify passes" ctl verify
 finish
