@@ -24,7 +24,6 @@
 #include "config.h"
 #include "json_fast.h"
 #include "seam/evidence.h"
-#include "ticket.h" /* customer_language_valid */
 
 /* JSON paths in messages are cut at 512 bytes on purpose; a cut path still names the place. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -657,6 +656,18 @@ load_partner_mail(struct cctx *c, const json_t *m, const char *path, struct conf
     strlist_free(&on);
 }
 
+/* The languages mail is written in (mail_out.c's templates). */
+static const char *const mail_languages[] = {"en", "nb", NULL};
+
+const char *
+config_mail_language(const char *lang)
+{
+    for (size_t i = 0; mail_languages[i] != NULL; i++)
+        if (strcmp(lang, mail_languages[i]) == 0)
+            return mail_languages[i];
+    return NULL;
+}
+
 /*
  * $.mail.smtp_user, smtp_password_file (its first line: the password is
  * never in the configuration itself) and smtp_tls ("starttls": on smtp://,
@@ -761,8 +772,8 @@ load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *pat
     p->id = str_or(v, "id", "");
     p->name = str_or(v, "name", "");
     const char *lang = json_string_value(json_object_get(v, "language"));
-    p->language = lang == NULL || strcmp(lang, "en") == 0 ? "en" : "nb";
-    if (lang != NULL && !customer_language_valid(lang)) {
+    p->language = lang != NULL && config_mail_language(lang) ? config_mail_language(lang) : "en";
+    if (lang != NULL && config_mail_language(lang) == NULL) {
         snprintf(sub, sizeof(sub), "%s.language", path);
         problem(c, sub, "\"%s\" is not a language mail is written in (en, nb)", lang);
     }

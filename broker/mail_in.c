@@ -19,7 +19,10 @@
  *  - anything else (an unknown or forged sender, a reply naming another
  *    customer's ticket, an automatic reply, a message it cannot read, too
  *    large, a ticket that takes no note): an item of the lead's triage
- *    queue (DB_META "triage/<seq>"), never lost, never on the wrong ticket.
+ *    queue (DB_META "triage/<seq>"), never lost, never on the wrong ticket;
+ *    the lead's desk resolves each item once (mail_triage_resolve: attached
+ *    as a note, filed as a complaint, or dismissed), and it stays, listed
+ *    by its state.
  * It checks no signatures (DKIM): a sender address is taken as written, so
  * a forged From of a customer's own address can add a note; the docs say so.
  */

@@ -68,6 +68,9 @@ struct config_partner {
     const char *language; /* $.partners[].language: its mail's ("en", the default, or "nb") */
 };
 
+/* lang as the broker's own static string if mail is written in it ("en", "nb"), else NULL. */
+const char *config_mail_language(const char *lang);
+
 #define CONFIG_MAIL_ON_ASSIGNMENT 1u  /* a new assignment of the partner's */
 #define CONFIG_MAIL_ON_SLA_WARNING 2u /* an SLA warning on one of its claims */
 

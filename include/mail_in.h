@@ -84,7 +84,6 @@ struct mail_triage_result {
     int has_ticket;
     const char *why, *field;
 };
-struct ticket_ctx;
 enum seam_err mail_triage_resolve(struct store_txn *t, const struct ticket_ctx *c,
                                   const struct mail_triage_op *op,
                                   struct mail_triage_result *res) SEAM_WUR;
