@@ -13,15 +13,20 @@
  * that nothing it read has moved and stores it (store.h). A partner
  * configured with a signing key signs every action; the signature is
  * checked here, and recorded (against replays) in the action's own
- * transaction.
+ * transaction. A staff user holding a personal signing key (users.h) may
+ * sign the same way, naming itself ("t=T,s=SIG,u=SUBJECT/NAME"): its
+ * signature then stands for the partner's, and goes into the event as
+ * "user_signature".
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "fanout.h"
+#include "log.h"
 #include "replay.h"
 #include "ticket.h"
+#include "users.h"
 
 static char *
 opt_dup(const json_t *body, const char *key)
@@ -198,6 +203,67 @@ act_done(struct store_job *job)
     http_resume_to(aj->r, act_finish);
 }
 
+/*
+ * A user's signature, header "t=T,s=SIG,u=SUBJECT/NAME": the signer must be
+ * the acting user or, on its principal's own token, one of the principal's
+ * users (who then is the acting user, proven by the signature); active,
+ * holding a signing key the signature verifies with. 0 and *out as
+ * auth_partner_signature() gives it, with "user"; or -1 after replying.
+ */
+static int
+user_signature_or_reply(struct req *r, const char *header, json_t **out)
+{
+    const char *u = strstr(header, ",u=");
+    char core[256], signer[USER_ID_MAX + 1], subject[64], name[USER_NAME_MAX + 1];
+    uint8_t pk[32];
+    json_t *user = NULL;
+    struct store_txn *t;
+    const char *why = "malformed seam-signature header (t=TIMESTAMP,s=BASE64,u=USER)";
+    size_t n = (size_t)(u - header);
+    if (n >= sizeof(core) || strlen(u + 3) > USER_ID_MAX ||
+        users_id_split(u + 3, subject, name) != 0)
+        goto refuse;
+    memcpy(core, header, n);
+    core[n] = '\0';
+    snprintf(signer, sizeof(signer), "%s", u + 3);
+    why = "the request is signed by another user than the one acting";
+    /* The lead's own tokens name a person or a machine; its users are the lead company's. */
+    const char *home = r->who.role == ROLE_LEAD ? r->cfg->lead.id : r->who.subject;
+    if (r->who.user[0] != '\0' ? strcmp(r->who.user, signer) != 0 : strcmp(subject, home) != 0)
+        goto refuse;
+    enum seam_err rc = store_read_begin(r->srv->store, &t);
+    if (rc == SEAM_OK) {
+        rc = users_load(t, signer, &user);
+        store_read_end(t);
+    }
+    if (rc != SEAM_OK && rc != SEAM_ENOTFOUND) {
+        http_error_from(r, rc, "signature");
+        return -1;
+    }
+    const char *role = json_string_value(json_object_get(user, "role"));
+    const char *kind = json_string_value(json_object_get(user, "kind"));
+    why = "the signing user holds no active signing key";
+    if (rc != SEAM_OK || role == NULL || kind == NULL ||
+        auth_role_parse(role) != (int)r->who.role || strlen(kind) >= sizeof(r->who.kind) ||
+        users_key_get(user, pk) != 0)
+        goto refuse;
+    if (auth_partner_signature(pk, core, r->method, r->path, r->body, r->body_len, out, &why) !=
+        SEAM_OK)
+        goto refuse;
+    json_object_set_new(*out, "user", json_string(signer));
+    if (r->who.user[0] == '\0') { /* the principal's token, acting as its signing user */
+        snprintf(r->who.user, sizeof(r->who.user), "%s", signer);
+        snprintf(r->who.kind, sizeof(r->who.kind), "%s", kind);
+    }
+    json_decref(user);
+    return 0;
+refuse:
+    log_info("req=%s user signature refused principal=%s: %s", r->id, r->who.subject, why);
+    json_decref(user);
+    http_error(r, E_UNAUTHORIZED, why, NULL);
+    return -1;
+}
+
 void
 api_action(struct req *r)
 {
@@ -212,8 +278,15 @@ api_action(struct req *r)
         }
     }
     /* A partner configured with a signing key signs every action; its
-     * signature goes into the event, so what it said is its own. */
-    if (r->who.role == ROLE_PARTNER) {
+     * signature goes into the event, so what it said is its own. A user's
+     * own signature stands for it. */
+    const char *sighdr = http_header_value(r, "seam-signature");
+    if (sighdr != NULL && strstr(sighdr, ",u=") != NULL) {
+        if (user_signature_or_reply(r, sighdr, &signature) != 0) {
+            json_decref(body);
+            return;
+        }
+    } else if (r->who.role == ROLE_PARTNER) {
         const struct config_partner *p = config_partner_find(r->cfg, r->who.subject);
         const char *why = NULL;
         if (p != NULL && p->has_signing_key &&

@@ -2,12 +2,17 @@
  * api_mail.c: e-mail's endpoints. PUT /v1/customers/{id}/mail sets a
  * customer's address, language and notifications preference (the customer
  * its own, the lead any customer's); GET /v1/mail/triage is the lead's queue
- * of mail in that nothing else could take (mail_in.c).
+ * of mail in that nothing else could take (mail_in.c), and POST
+ * /v1/mail/triage/{id}/attach|file|dismiss its desk's way of emptying it,
+ * each item once.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "fanout.h"
+#include "forward.h"
+#include "log.h"
 #include "mail_in.h"
 
 struct mail_job {
@@ -131,9 +136,19 @@ api_mail_triage(struct req *r)
     int limit = http_limit_or_reply(r, 50, 200);
     if (limit < 0)
         return;
+    const char *state = http_query(r, "state");
+    if (state == NULL)
+        state = "open";
+    if (strcmp(state, "open") != 0 && strcmp(state, "attached") != 0 &&
+        strcmp(state, "filed") != 0 && strcmp(state, "dismissed") != 0 &&
+        strcmp(state, "all") != 0) {
+        http_error(r, E_BAD_PARAMETER, "one of open, attached, filed, dismissed, all", "state");
+        return;
+    }
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
-        rc = mail_triage_list(t, http_query(r, "cursor"), (unsigned)limit, &page);
+        rc = mail_triage_list(t, http_query(r, "cursor"), strcmp(state, "all") ? state : NULL,
+                              (unsigned)limit, &page);
         store_read_end(t);
     }
     if (rc == SEAM_EINVAL) {
@@ -145,4 +160,137 @@ api_mail_triage(struct req *r)
         return;
     }
     http_reply(r, 200, page);
+}
+
+/* ---- resolving triage items ---- */
+
+struct triage_job {
+    struct store_job job;
+    struct req *r;
+    struct mail_triage_op op;
+    char id[32], by[128];
+    char *ticket, *customer, *reason;
+    struct mail_triage_result res;
+};
+
+static void
+triage_job_free(void *p)
+{
+    struct triage_job *tj = p;
+    if (tj == NULL)
+        return;
+    free(tj->ticket);
+    free(tj->customer);
+    free(tj->reason);
+    json_decref(tj->res.item);
+    ticket_free(&tj->res.tk);
+    free(tj);
+}
+
+static enum seam_err
+triage_apply(struct store_txn *t, struct store_job *job)
+{
+    struct triage_job *tj = (struct triage_job *)job;
+    struct ticket_ctx c = {tj->r->cfg, &tj->r->srv->lg, tj->r->sla};
+    return mail_triage_resolve(t, &c, &tj->op, &tj->res);
+}
+
+static void
+triage_done(struct store_job *job)
+{
+    struct triage_job *tj = (struct triage_job *)job;
+    struct req *r = tj->r;
+    enum seam_err rc = job->rc;
+    if (rc == SEAM_OK) {
+        if (tj->res.has_ticket)
+            fanout_ticket_committed(&tj->res.tk);
+        forward_kick(r->srv->fwd);
+        log_info("req=%s triage item %s %s by=%s%s%s", r->id, tj->id, tj->op.op, tj->by,
+                 tj->res.has_ticket ? " ticket=" : "", tj->res.has_ticket ? tj->res.tk.id : "");
+        http_reply(r, 200, json_incref(tj->res.item));
+    } else if (rc == SEAM_ENOTFOUND) {
+        http_error(r, E_NOT_FOUND, "no such triage item", NULL);
+    } else if (rc == SEAM_ECONFLICT) {
+        http_error(r, E_CONFLICT, tj->res.why, NULL);
+    } else if (rc == SEAM_EINVAL) {
+        http_error(r, E_INVALID_FIELD, tj->res.why, tj->res.field);
+    } else {
+        http_error_from(r, rc, "triage");
+    }
+    http_resume(r);
+}
+
+static void
+triage_resolve(struct req *r, const char *op)
+{
+    static const struct body_field attach[] = {{"ticket", JSON_STRING, 1, 1, 64},
+                                               {NULL, 0, 0, 0, 0}};
+    static const struct body_field file[] = {{"customer", JSON_STRING, 0, 1, 63},
+                                             {NULL, 0, 0, 0, 0}};
+    static const struct body_field dismiss[] = {{"reason", JSON_STRING, 1, 1, 500},
+                                                {NULL, 0, 0, 0, 0}};
+    const struct body_field *fields = strcmp(op, "attach") == 0 ? attach
+                                      : strcmp(op, "file") == 0 ? file
+                                                                : dismiss;
+    json_t *body = http_body_json_or_reply(r);
+    if (body == NULL)
+        return;
+    json_t *confirm = json_object_get(body, "confirm_sender");
+    if (confirm != NULL && !json_is_boolean(confirm)) {
+        http_error(r, E_INVALID_FIELD, "must be true or false", "confirm_sender");
+        json_decref(body);
+        return;
+    }
+    int confirmed = json_is_true(confirm);
+    json_object_del(body, "confirm_sender");
+    if (strcmp(op, "dismiss") == 0 && confirm != NULL) {
+        http_error(r, E_INVALID_FIELD, "not a member of this request", "confirm_sender");
+        json_decref(body);
+        return;
+    }
+    if (http_fields_or_reply(r, body, fields) != 0) {
+        json_decref(body);
+        return;
+    }
+    struct triage_job *tj = xcalloc(1, sizeof(*tj));
+    tj->job.apply = triage_apply;
+    tj->job.done = triage_done;
+    tj->r = r;
+    snprintf(tj->id, sizeof(tj->id), "%s", http_param(r, 0));
+    snprintf(tj->by, sizeof(tj->by), "lead:%s",
+             r->who.user[0] != '\0' ? r->who.user : r->who.subject);
+    const char *x;
+    if ((x = json_string_value(json_object_get(body, "ticket"))) != NULL)
+        tj->ticket = xstrdup(x);
+    if ((x = json_string_value(json_object_get(body, "customer"))) != NULL)
+        tj->customer = xstrdup(x);
+    if ((x = json_string_value(json_object_get(body, "reason"))) != NULL)
+        tj->reason = xstrdup(x);
+    json_decref(body);
+    tj->op = (struct mail_triage_op){.id = tj->id,
+                                     .op = op,
+                                     .ticket = tj->ticket,
+                                     .customer = tj->customer,
+                                     .reason = tj->reason,
+                                     .confirm_sender = confirmed,
+                                     .by = tj->by};
+    http_submit(r, &tj->job, tj, triage_job_free);
+}
+
+void
+api_mail_triage_attach(struct req *r)
+{
+    triage_resolve(r, "attach");
+}
+
+void
+api_mail_triage_file(struct req *r)
+{
+    triage_resolve(r, "file");
+}
+
+void
+api_mail_triage_dismiss(struct req *r)
+{
+    triage_resolve(r, "dismiss");
 }

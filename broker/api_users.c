@@ -60,7 +60,17 @@ hash_slot_release(void)
 
 /* ---- the jobs ---- */
 
-enum uop { OP_SIGNIN, OP_SIGNOUT, OP_SIGNOUT_ALL, OP_PASSWORD, OP_CREATE, OP_DISABLE, OP_RESET };
+enum uop {
+    OP_SIGNIN,
+    OP_SIGNOUT,
+    OP_SIGNOUT_ALL,
+    OP_PASSWORD,
+    OP_CREATE,
+    OP_DISABLE,
+    OP_RESET,
+    OP_KEY_SET,
+    OP_KEY_REVOKE
+};
 
 struct ujob {
     struct store_job job;
@@ -75,7 +85,8 @@ struct ujob {
     int64_t epoch, step, ttl_ms;
     char sid[44], csrf[65];
     uint8_t key[32];
-    json_t *user; /* OP_CREATE, OP_DISABLE: the record after */
+    uint8_t pk[32]; /* OP_KEY_SET: the user's new signing key */
+    json_t *user;   /* OP_CREATE, OP_DISABLE, OP_KEY_*: the record after */
 };
 
 static void
@@ -114,8 +125,9 @@ static json_t *
 user_view(const json_t *u)
 {
     json_t *v = json_object();
-    static const char *const keys[] = {"id",   "role",       "subject",    "name",
-                                       "kind", "created_at", "disabled_at"};
+    static const char *const keys[] = {"id",          "role",        "subject",
+                                       "name",        "kind",        "created_at",
+                                       "disabled_at", "signing_key", "signing_key_added_at"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         json_t *x = json_object_get(u, keys[i]);
         if (x != NULL)
@@ -183,6 +195,12 @@ ujob_apply(struct store_txn *t, struct store_job *job)
         }
         (void)cfg;
         return users_link_new(t, j->id, "reset", j->ttl_ms, &j->link);
+    case OP_KEY_SET:
+    case OP_KEY_REVOKE:
+        rc = j->op == OP_KEY_SET ? users_key_set(t, j->id, j->pk) : users_key_revoke(t, j->id);
+        if (rc != SEAM_OK)
+            return rc;
+        return users_load(t, j->id, &j->user);
     }
     return SEAM_EINVAL;
 }
@@ -253,6 +271,13 @@ ujob_done(struct store_job *job)
             log_info("req=%s user disabled user=%s", r->id, j->id);
             http_reply(r, 200, user_view(j->user));
             break;
+        case OP_KEY_SET:
+        case OP_KEY_REVOKE:
+            log_info("req=%s signing key %s user=%s by=%s", r->id,
+                     j->op == OP_KEY_SET ? "set" : "revoked", j->id,
+                     r->who.user[0] ? r->who.user : r->who.subject);
+            http_reply(r, 200, user_view(j->user));
+            break;
         }
     } else if (j->op == OP_SIGNIN && (rc == SEAM_ENOTFOUND || rc == SEAM_ECONFLICT)) {
         http_error(r, E_SIGNIN_FAILED,
@@ -268,6 +293,16 @@ ujob_done(struct store_job *job)
         http_error(r, E_NOT_FOUND, "no such user", NULL);
     } else if (j->op == OP_RESET && rc == SEAM_ECONFLICT) {
         http_error(r, E_CONFLICT, "the user is disabled", NULL);
+    } else if (j->op == OP_KEY_SET && rc == SEAM_ENOTFOUND) {
+        http_error(r, E_NOT_FOUND, "no such user", NULL);
+    } else if (j->op == OP_KEY_SET && rc == SEAM_ECONFLICT) {
+        http_error(r, E_CONFLICT, "the user is disabled, or not staff (only staff hold keys)",
+                   NULL);
+    } else if (j->op == OP_KEY_SET && rc == SEAM_EEXIST) {
+        http_error(r, E_CONFLICT, "this key was revoked; a revoked key is never taken again",
+                   "public_key");
+    } else if (j->op == OP_KEY_REVOKE && rc == SEAM_ENOTFOUND) {
+        http_error(r, E_NOT_FOUND, "no such user, or it holds no signing key", NULL);
     } else {
         http_error_from(r, rc, "users");
     }
@@ -658,4 +693,75 @@ void
 api_users_reset(struct req *r)
 {
     user_change(r, OP_RESET);
+}
+
+/* ---- personal signing keys ---- */
+
+/*
+ * PUT and DELETE /v1/users/{subject}/{name}/key: the user itself, or whoever
+ * keeps it (a supervisor its company's, the lead's manager anyone), sets or
+ * revokes its Ed25519 public key; the user then signs its actions with it
+ * (api_actions.c).
+ */
+static void
+user_key(struct req *r, enum uop op)
+{
+    static const struct body_field set[] = {{"public_key", JSON_STRING, 1, 44, 44},
+                                            {NULL, 0, 0, 0, 0}};
+    static const struct body_field none[] = {{NULL, 0, 0, 0, 0}};
+    char id[USER_ID_MAX + 1], subject[64], name[USER_NAME_MAX + 1];
+    uint8_t pk[32];
+    json_t *body =
+        op == OP_KEY_SET ? http_body_json_or_reply(r) : http_body_json_optional_or_reply(r);
+    if (body == NULL || http_fields_or_reply(r, body, op == OP_KEY_SET ? set : none) != 0)
+        goto out;
+    if (op == OP_KEY_SET &&
+        users_key_parse(json_string_value(json_object_get(body, "public_key")), pk) != 0) {
+        http_error(r, E_INVALID_FIELD, "an Ed25519 public key: 44 characters of base64",
+                   "public_key");
+        goto out;
+    }
+    snprintf(id, sizeof(id), "%s/%s", http_param(r, 0), http_param(r, 1));
+    int self = r->who.user[0] != '\0' && strcmp(r->who.user, id) == 0;
+    if (!self) {
+        if (users_id_split(id, subject, name) != 0 || !keeps(r, subject, NULL)) {
+            http_error(r, E_NOT_FOUND, "no such user", NULL);
+            goto out;
+        }
+        if (r->who.role == ROLE_PARTNER) { /* a supervisor keeps its company's staff only */
+            struct store_txn *t;
+            json_t *u = NULL;
+            enum seam_err rc = store_read_begin(r->srv->store, &t);
+            if (rc == SEAM_OK) {
+                rc = users_load(t, id, &u);
+                store_read_end(t);
+            }
+            int mine =
+                rc == SEAM_OK &&
+                users_kind_role(json_string_value(json_object_get(u, "kind"))) == ROLE_PARTNER;
+            json_decref(u);
+            if (!mine) {
+                http_error(r, E_NOT_FOUND, "no such user", NULL);
+                goto out;
+            }
+        }
+    }
+    struct ujob *j = ujob_new(r, op);
+    snprintf(j->id, sizeof(j->id), "%s", id);
+    memcpy(j->pk, pk, op == OP_KEY_SET ? sizeof(pk) : 0);
+    http_submit(r, &j->job, j, ujob_free);
+out:
+    json_decref(body);
+}
+
+void
+api_users_key_set(struct req *r)
+{
+    user_key(r, OP_KEY_SET);
+}
+
+void
+api_users_key_revoke(struct req *r)
+{
+    user_key(r, OP_KEY_REVOKE);
 }

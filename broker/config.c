@@ -643,21 +643,61 @@ load_partner_mail(struct cctx *c, const json_t *m, const char *path, struct conf
     strlist_free(&on);
 }
 
+/* The languages mail is written in (mail_out.c's templates). */
+static const char *const mail_languages[] = {"en", "nb", NULL};
+
+const char *
+config_mail_language(const char *lang)
+{
+    for (size_t i = 0; mail_languages[i] != NULL; i++)
+        if (strcmp(lang, mail_languages[i]) == 0)
+            return mail_languages[i];
+    return NULL;
+}
+
+/*
+ * $.mail.smtp_user, smtp_password_file (its first line: the password is
+ * never in the configuration itself) and smtp_tls ("starttls": on smtp://,
+ * TLS or no mail; "try", the default: STARTTLS when the relay offers it).
+ */
+static void
+load_smtp_auth(struct cctx *c, struct config_mail *ml, const json_t *m)
+{
+    const char *pwf = json_string_value(json_object_get(m, "smtp_password_file"));
+    const char *tls = json_string_value(json_object_get(m, "smtp_tls"));
+    ml->smtp_user = str_or(m, "smtp_user", NULL);
+    if (pwf != NULL) {
+        FILE *fp = fopen(pwf, "r");
+        char line[512];
+        if (fp == NULL || fgets(line, sizeof(line), fp) == NULL) {
+            problem(c, "$.mail.smtp_password_file", "cannot read \"%s\"", pwf);
+        } else {
+            line[strcspn(line, "\r\n")] = '\0';
+            ml->smtp_password = xstrdup(line);
+            sodium_memzero(line, sizeof(line));
+        }
+        if (fp != NULL)
+            fclose(fp);
+    }
+    if ((ml->smtp_user == NULL) != (pwf == NULL))
+        problem(c, "$.mail", "smtp_user and smtp_password_file go together");
+    if (tls != NULL && strcmp(tls, "starttls") != 0 && strcmp(tls, "try") != 0)
+        problem(c, "$.mail.smtp_tls", "expected \"starttls\" or \"try\"");
+    ml->smtp_tls_required = tls != NULL && strcmp(tls, "starttls") == 0;
+}
+
 /* $.mail: the SMTP relay, the mailbox, the portal's address. */
 static void
 load_mail(struct cctx *c, struct config *cf, const json_t *m)
 {
-    static const struct field f[] = {{"smtp_url", T_STRING, 1},
-                                     {"from", T_STRING, 1},
-                                     {"portal_url", T_STRING, 1},
-                                     {"support_address", T_STRING, 0},
-                                     {"imap_url", T_STRING, 0},
-                                     {"imap_user", T_STRING, 0},
-                                     {"imap_password_file", T_STRING, 0},
-                                     {"poll_ms", T_INT, 0},
-                                     {"max_message_bytes", T_INT, 0},
-                                     {"complaint_facts", T_OBJECT, 0},
-                                     {NULL, 0, 0}};
+    static const struct field f[] = {
+        {"smtp_url", T_STRING, 1},           {"from", T_STRING, 1},
+        {"portal_url", T_STRING, 1},         {"support_address", T_STRING, 0},
+        {"imap_url", T_STRING, 0},           {"imap_user", T_STRING, 0},
+        {"imap_password_file", T_STRING, 0}, {"poll_ms", T_INT, 0},
+        {"max_message_bytes", T_INT, 0},     {"complaint_facts", T_OBJECT, 0},
+        {"smtp_user", T_STRING, 0},          {"smtp_password_file", T_STRING, 0},
+        {"smtp_tls", T_STRING, 0},           {NULL, 0, 0}};
     struct config_mail *ml = &cf->mail;
     if (m == NULL || check_object(c, m, "$.mail", f) != 0)
         return;
@@ -700,22 +740,30 @@ load_mail(struct cctx *c, struct config *cf, const json_t *m)
     }
     if (ml->imap_url != NULL && (ml->imap_user == NULL || ml->imap_password == NULL))
         problem(c, "$.mail", "imap_url needs imap_user and imap_password_file");
+    load_smtp_auth(c, ml, m);
 }
 
 static void
 load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *path,
              struct config_partner *p)
 {
-    static const struct field f[] = {
-        {"id", T_STRING, 1},          {"name", T_STRING, 1},       {"services", T_ARRAY, 1},
-        {"delivery", T_OBJECT, 1},    {"sla_policy", T_STRING, 1}, {"customer_data", T_ARRAY, 0},
-        {"signing_key", T_STRING, 0}, {"mail", T_OBJECT, 0},       {NULL, 0, 0}};
+    static const struct field f[] = {{"id", T_STRING, 1},          {"name", T_STRING, 1},
+                                     {"services", T_ARRAY, 1},     {"delivery", T_OBJECT, 1},
+                                     {"sla_policy", T_STRING, 1},  {"customer_data", T_ARRAY, 0},
+                                     {"signing_key", T_STRING, 0}, {"mail", T_OBJECT, 0},
+                                     {"language", T_STRING, 0},    {NULL, 0, 0}};
     static const struct field df[] = {{"mode", T_STRING, 1}, {"url", T_STRING, 0}, {NULL, 0, 0}};
     char sub[512];
     if (check_object(c, v, path, f) != 0)
         return;
     p->id = str_or(v, "id", "");
     p->name = str_or(v, "name", "");
+    const char *lang = json_string_value(json_object_get(v, "language"));
+    p->language = lang != NULL && config_mail_language(lang) ? config_mail_language(lang) : "en";
+    if (lang != NULL && config_mail_language(lang) == NULL) {
+        snprintf(sub, sizeof(sub), "%s.language", path);
+        problem(c, sub, "\"%s\" is not a language mail is written in (en, nb)", lang);
+    }
     snprintf(sub, sizeof(sub), "%s.id", path);
     if (!valid_id(p->id))
         problem(c, sub, "\"%s\" is not an identifier", p->id);
@@ -2056,6 +2104,11 @@ config_free(struct config *cf)
     free(cf->mail.support_address);
     free(cf->mail.imap_url);
     free(cf->mail.imap_user);
+    free(cf->mail.smtp_user);
+    if (cf->mail.smtp_password != NULL) {
+        sodium_memzero(cf->mail.smtp_password, strlen(cf->mail.smtp_password));
+        free(cf->mail.smtp_password);
+    }
     if (cf->mail.imap_password != NULL) {
         sodium_memzero(cf->mail.imap_password, strlen(cf->mail.imap_password));
         free(cf->mail.imap_password);

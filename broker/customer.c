@@ -123,25 +123,18 @@ customer_set_facts(struct store_txn *t, const struct config *cfg, const char *id
 
 /* ---- e-mail: the address, the language, the notifications preference ---- */
 
-static const char *const mail_languages[] = {"en", "nb", NULL};
-
 const char *
 customer_mail_language(const json_t *rec)
 {
     const char *l = json_string_value(json_object_get(rec, "language"));
-    for (size_t i = 0; l != NULL && mail_languages[i] != NULL; i++)
-        if (strcmp(l, mail_languages[i]) == 0)
-            return mail_languages[i];
-    return "en";
+    const char *known = l != NULL ? config_mail_language(l) : NULL;
+    return known != NULL ? known : "en";
 }
 
 int
 customer_language_valid(const char *lang)
 {
-    for (size_t i = 0; mail_languages[i] != NULL; i++)
-        if (strcmp(lang, mail_languages[i]) == 0)
-            return 1;
-    return 0;
+    return config_mail_language(lang) != NULL;
 }
 
 /* The index key of an address: "mail_addr/" and the address in lower case (ASCII). */

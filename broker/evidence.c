@@ -1176,9 +1176,13 @@ seam_partner_message_hex(const char *method, const char *path, long long timesta
     return m;
 }
 
-int
-seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_fn key_of, void *ctx,
-                                 size_t *checked, size_t *unchecked, char *err, size_t errlen)
+/*
+ * The signatures kept as data.MEMBER of the events: a partner's (its id the
+ * actor's) or a user's (its id the signature's "user").
+ */
+static int
+kept_signatures(const char *doc, size_t len, const char *member, seam_user_key_fn key_of, void *ctx,
+                size_t *checked, size_t *unchecked, char *err, size_t errlen)
 {
     json_t *root = json_load_depth(doc, len, 0, JSON_DEPTH_DEFAULT, NULL), *e, *ev = NULL;
     size_t i, ok = 0, skipped = 0;
@@ -1191,15 +1195,17 @@ seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_f
         if (bytes == NULL) /* an event not in this view: nothing to check */
             continue;
         ev = json_loads_depth(bytes, 0, JSON_DEPTH_STORED, NULL);
-        json_t *ps = json_object_get(json_object_get(ev, "data"), "partner_signature");
+        json_t *ps = json_object_get(json_object_get(ev, "data"), member);
         json_t *actor = json_object_get(ev, "actor");
         if (ps == NULL) {
             json_decref(ev);
             ev = NULL;
             continue;
         }
-        const char *partner = json_string_value(json_object_get(actor, "id"));
-        const uint8_t *pk = partner ? key_of(ctx, partner) : NULL;
+        const char *partner =
+            json_string_value(strcmp(member, "user_signature") == 0 ? json_object_get(ps, "user")
+                                                                    : json_object_get(actor, "id"));
+        const uint8_t *pk = partner ? key_of(ctx, partner, 0) : NULL;
         if (pk == NULL) {
             skipped++;
             json_decref(ev);
@@ -1216,7 +1222,9 @@ seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_f
             FAIL("event %zu: malformed partner signature", i);
         char *msg =
             seam_partner_message_hex(method, req_path, (long long)json_integer_value(t), hex);
-        int good = seam_verify_ctx(SEAM_PARTNER_CONTEXT, msg, strlen(msg), sig, pk) == 0;
+        int good = 0;
+        for (size_t k = 1; !good && pk != NULL; pk = key_of(ctx, partner, k++))
+            good = seam_verify_ctx(SEAM_PARTNER_CONTEXT, msg, strlen(msg), sig, pk) == 0;
         free(msg);
         if (!good)
             FAIL("event %zu: %s's signature does not verify with the key given", i, partner);
@@ -1232,4 +1240,34 @@ fail:
     json_decref(ev);
     json_decref(root);
     return -1;
+}
+
+/* A partner has one key: the first, and no other. */
+struct one_key {
+    seam_partner_key_fn fn;
+    void *ctx;
+};
+
+static const uint8_t *
+one_key_of(void *ctx, const char *partner, size_t i)
+{
+    const struct one_key *o = ctx;
+    return i == 0 ? o->fn(o->ctx, partner) : NULL;
+}
+
+int
+seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_fn key_of, void *ctx,
+                                 size_t *checked, size_t *unchecked, char *err, size_t errlen)
+{
+    struct one_key o = {key_of, ctx};
+    return kept_signatures(doc, len, "partner_signature", one_key_of, &o, checked, unchecked, err,
+                           errlen);
+}
+
+int
+seam_evidence_user_signatures(const char *doc, size_t len, seam_user_key_fn key_of, void *ctx,
+                              size_t *checked, size_t *unchecked, char *err, size_t errlen)
+{
+    return kept_signatures(doc, len, "user_signature", key_of, ctx, checked, unchecked, err,
+                           errlen);
 }

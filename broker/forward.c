@@ -328,8 +328,14 @@ start_mail(struct fwd *f, json_t *m)
     curl_easy_setopt(fl->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(fl->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(fl->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    /* smtp://: STARTTLS when the relay offers it (smtps:// is TLS from the start, verified). */
-    curl_easy_setopt(fl->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    /* smtp://: STARTTLS when the relay offers it, or required by $.mail.smtp_tls (smtps:// is
+     * TLS from the start, verified). AUTH when $.mail has credentials. */
+    curl_easy_setopt(fl->easy, CURLOPT_USE_SSL,
+                     (long)(cfg->mail.smtp_tls_required ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+    if (cfg->mail.smtp_user != NULL) {
+        curl_easy_setopt(fl->easy, CURLOPT_USERNAME, cfg->mail.smtp_user);
+        curl_easy_setopt(fl->easy, CURLOPT_PASSWORD, cfg->mail.smtp_password);
+    }
     curl_easy_setopt(fl->easy, CURLOPT_PRIVATE, fl);
     flight_link(f, fl);
 }

@@ -19,7 +19,10 @@
  *  - anything else (an unknown or forged sender, a reply naming another
  *    customer's ticket, an automatic reply, a message it cannot read, too
  *    large, a ticket that takes no note): an item of the lead's triage
- *    queue (DB_META "triage/<seq>"), never lost, never on the wrong ticket.
+ *    queue (DB_META "triage/<seq>"), never lost, never on the wrong ticket;
+ *    the lead's desk resolves each item once (mail_triage_resolve: attached
+ *    as a note, filed as a complaint, or dismissed), and it stays, listed
+ *    by its state.
  * It checks no signatures (DKIM): a sender address is taken as written, so
  * a forged From of a customer's own address can add a note; the docs say so.
  */
@@ -761,9 +764,9 @@ triage_add(struct store_txn *t, const struct mail_parsed *m, const char *reason,
     for (size_t i = 0; i < m->nto && i < 20; i++)
         json_array_append_new(to, json_string(m->to[i]));
     json_t *item =
-        json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:s}", "id", id_out, "message_id",
+        json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:s, s:s}", "id", id_out, "message_id",
                   m->message_id, "from", m->from, "to", to, "subject", subject, "reason", reason,
-                  "text", text, "size", (json_int_t)size, "received_at", at);
+                  "text", text, "size", (json_int_t)size, "received_at", at, "state", "open");
     free(text);
     free(subject);
     if (item == NULL)
@@ -779,6 +782,7 @@ triage_add(struct store_txn *t, const struct mail_parsed *m, const char *reason,
 
 struct triage_page {
     const char *cursor;
+    const char *state; /* NULL: every state */
     unsigned limit;
     json_t *items;
     int more;
@@ -794,20 +798,29 @@ triage_one(void *arg, struct store_val k, struct store_val v)
     snprintf(id, sizeof(id), "tri_%.16s", (const char *)k.data + 7);
     if (tp->cursor != NULL && strcmp(id, tp->cursor) <= 0)
         return 0;
+    json_t *item = json_loadb(v.data, v.len, 0, NULL);
+    if (item == NULL)
+        return 0;
+    if (json_object_get(item, "state") == NULL) /* items from before resolutions */
+        json_object_set_new(item, "state", json_string("open"));
+    if (tp->state != NULL && strcmp(tp->state, json_string_value(json_object_get(item, "state")))) {
+        json_decref(item);
+        return 0;
+    }
     if (json_array_size(tp->items) == tp->limit) {
+        json_decref(item);
         tp->more = 1;
         return 1;
     }
-    json_t *item = json_loadb(v.data, v.len, 0, NULL);
-    if (item != NULL)
-        json_array_append_new(tp->items, item);
+    json_array_append_new(tp->items, item);
     return 0;
 }
 
 enum seam_err
-mail_triage_list(struct store_txn *t, const char *cursor, unsigned limit, json_t **page)
+mail_triage_list(struct store_txn *t, const char *cursor, const char *state, unsigned limit,
+                 json_t **page)
 {
-    struct triage_page tp = {cursor, limit, json_array(), 0};
+    struct triage_page tp = {cursor, state, limit, json_array(), 0};
     if (cursor != NULL && (strlen(cursor) != 20 || strncmp(cursor, "tri_", 4) != 0)) {
         json_decref(tp.items);
         return SEAM_EINVAL;
@@ -822,6 +835,189 @@ mail_triage_list(struct store_txn *t, const char *cursor, unsigned limit, json_t
     *page = json_pack("{s:o, s:o}", "items", tp.items, "next_cursor",
                       tp.more && last ? json_incref(last) : json_null());
     return SEAM_OK;
+}
+
+/* ---- resolving a triage item (the lead's desk) ---- */
+
+static int complaint_input(const struct config *cfg, const struct mail_parsed *m,
+                           struct ticket_input *in, const char **reason);
+
+struct resolve_ctx {
+    const struct ticket_ctx *c;
+    struct principal who;
+    struct ticket_action_req a;
+    struct ticket tk;
+    struct ticket_refusal why;
+    struct ticket_input in;
+};
+
+static enum seam_err
+resolve_note(struct store_txn *t, void *arg)
+{
+    struct resolve_ctx *n = arg;
+    ticket_free(&n->tk);
+    return ticket_act(t, n->c, &n->who, &n->a, &n->tk, &n->why);
+}
+
+static enum seam_err
+resolve_file(struct store_txn *t, void *arg)
+{
+    struct resolve_ctx *n = arg;
+    ticket_free(&n->tk);
+    return ticket_create(t, n->c, &n->who, &n->in, &n->tk);
+}
+
+/* The customer whose word the mail becomes; -1 with *why set if the lead must confirm or name it.
+ */
+static int
+resolve_customer(struct store_txn *t, const char *from, const char *want, int confirm,
+                 char cust[64], const char **why)
+{
+    char sender[64];
+    int known = from != NULL && customer_by_email(t, from, sender) == SEAM_OK;
+    if (want == NULL) {
+        if (!known) {
+            *why = "the sender is no customer's address: name the customer";
+            return -1;
+        }
+        snprintf(cust, 64, "%s", sender);
+        return 0;
+    }
+    if ((!known || strcmp(sender, want) != 0) && !confirm) {
+        *why = "the sender is not this customer's address: set confirm_sender to say it is theirs";
+        return -1;
+    }
+    snprintf(cust, 64, "%s", want);
+    return 0;
+}
+
+enum seam_err
+mail_triage_resolve(struct store_txn *t, const struct ticket_ctx *c,
+                    const struct mail_triage_op *op, struct mail_triage_result *res)
+{
+    char key[40], cust[64], at[32];
+    struct store_val v;
+    json_t *item = NULL;
+    struct resolve_ctx n = {.c = c};
+    enum seam_err rc;
+    ticket_free(&res->tk); /* apply may run again: start afresh */
+    json_decref(res->item);
+    memset(res, 0, sizeof(*res));
+    if (strlen(op->id) != 20 || strncmp(op->id, "tri_", 4) != 0)
+        return SEAM_ENOTFOUND;
+    snprintf(key, sizeof(key), "triage/%s", op->id + 4);
+    if ((rc = store_get(t, DB_META, key, strlen(key), &v)) != SEAM_OK)
+        return rc;
+    item = json_loadb(v.data, v.len, 0, NULL);
+    if (!json_is_object(item)) {
+        json_decref(item);
+        return SEAM_ECORRUPT;
+    }
+    const char *state = json_string_value(json_object_get(item, "state"));
+    if (state != NULL && strcmp(state, "open") != 0) {
+        res->why = "this item was resolved already";
+        rc = SEAM_ECONFLICT;
+        goto out;
+    }
+    const char *from = json_string_value(json_object_get(item, "from"));
+    const char *text = json_string_value(json_object_get(item, "text"));
+    const char *subject = json_string_value(json_object_get(item, "subject"));
+    n.who.role = ROLE_CUSTOMER;
+    snprintf(n.who.token_id, sizeof(n.who.token_id), "mail");
+    if (strcmp(op->op, "attach") == 0) {
+        struct ticket tk;
+        if ((rc = ticket_load(t, op->ticket, &tk)) != SEAM_OK) {
+            res->why = "no such ticket";
+            res->field = "ticket";
+            rc = rc == SEAM_ENOTFOUND ? SEAM_EINVAL : rc;
+            goto out;
+        }
+        int bad = tk.customer == NULL ||
+                  resolve_customer(t, from, tk.customer, op->confirm_sender, cust, &res->why);
+        if (tk.customer == NULL)
+            res->why = "the ticket has no customer to speak for";
+        ticket_free(&tk);
+        if (bad) {
+            res->field = "confirm_sender";
+            rc = SEAM_EINVAL;
+            goto out;
+        }
+        if (text == NULL || text[0] == '\0') {
+            res->why = "the mail has no text to attach";
+            rc = SEAM_EINVAL;
+            goto out;
+        }
+        char *note = cut_utf8(text, DESCRIPTION_MAX);
+        snprintf(n.who.subject, sizeof(n.who.subject), "%s", cust);
+        n.a.kind = TA_NOTE;
+        n.a.target = op->ticket;
+        n.a.text = note;
+        rc = store_nested(t, resolve_note, &n);
+        free(note);
+        if (rc == SEAM_ECONFLICT || rc == SEAM_ELIMIT || rc == SEAM_ETOOBIG || rc == SEAM_EINVAL ||
+            rc == SEAM_ENOTFOUND) {
+            res->why = "the ticket takes no note now (closed, or full)";
+            rc = SEAM_ECONFLICT;
+        }
+        if (rc != SEAM_OK)
+            goto out;
+        json_object_set_new(item, "state", json_string("attached"));
+    } else if (strcmp(op->op, "file") == 0) {
+        json_t *rec = NULL;
+        if (op->customer != NULL && (rc = customer_load(t, op->customer, &rec)) != SEAM_OK) {
+            res->why = "no such customer";
+            res->field = "customer";
+            rc = rc == SEAM_ENOTFOUND ? SEAM_EINVAL : rc;
+            goto out;
+        }
+        json_decref(rec);
+        if (resolve_customer(t, from, op->customer, op->confirm_sender, cust, &res->why) != 0) {
+            res->field = op->customer ? "confirm_sender" : "customer";
+            rc = SEAM_EINVAL;
+            goto out;
+        }
+        struct mail_parsed m = {.subject = (char *)(uintptr_t)(subject ? subject : ""),
+                                .text = (char *)(uintptr_t)(text ? text : "")};
+        snprintf(n.who.subject, sizeof(n.who.subject), "%s", cust);
+        if (complaint_input(c->cfg, &m, &n.in, &res->why) != 0) {
+            rc = SEAM_EINVAL;
+            goto out;
+        }
+        rc = store_nested(t, resolve_file, &n);
+        if (rc == SEAM_EINVAL || rc == SEAM_ELIMIT || rc == SEAM_ETOOBIG || rc == SEAM_ECONFLICT ||
+            rc == SEAM_ENOTFOUND) {
+            res->why = "the complaint could not be filed";
+            rc = SEAM_ECONFLICT;
+        }
+        if (rc != SEAM_OK)
+            goto out;
+        json_object_set_new(item, "state", json_string("filed"));
+    } else {
+        json_object_set_new(item, "state", json_string("dismissed"));
+        json_object_set_new(item, "dismiss_reason", json_string(op->reason));
+    }
+    if (n.tk.id[0] != '\0') {
+        json_object_set_new(item, "resolved_ticket", json_string(n.tk.id));
+        json_object_set_new(item, "customer", json_string(cust));
+        res->tk = n.tk;
+        memset(&n.tk, 0, sizeof(n.tk));
+        res->has_ticket = 1;
+    }
+    format_time_ms(now_ms(), at);
+    json_object_set_new(item, "resolved_at", json_string(at));
+    json_object_set_new(item, "resolved_by", json_string(op->by));
+    if (op->confirm_sender)
+        json_object_set_new(item, "sender_confirmed", json_true());
+    char *dump = json_dumps(item, JSON_COMPACT);
+    rc = store_put(t, DB_META, key, strlen(key), dump, strlen(dump), 0);
+    free(dump);
+    if (rc == SEAM_OK)
+        res->item = json_incref(item);
+out:
+    ticket_free(&n.tk);
+    ticket_input_free(&n.in);
+    json_decref(item);
+    return rc;
 }
 
 /* ---- applying a message (the writer's thread) ---- */

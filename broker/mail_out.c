@@ -464,7 +464,8 @@ tell_partner(struct store_txn *t, const struct config *cfg, const struct ticket 
     char *owner = xasprintf("mail:partner:%s", p->id);
     char *tag = xasprintf("%s", a->id);
     struct vars v = {tk->id, tk->summary, p->name, last_entry(tk), link, a->id};
-    enum seam_err rc = queue(t, cfg, owner, to, tk, a->id, k, tag, "en", &v, 0);
+    enum seam_err rc =
+        queue(t, cfg, owner, to, tk, a->id, k, tag, p->language ? p->language : "en", &v, 0);
     free(link);
     free(owner);
     free(tag);

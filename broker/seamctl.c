@@ -1251,7 +1251,7 @@ cmd_export(int argc, char **argv)
     return 0;
 }
 
-/* --partner-key ID=PUBKEY pairs of verify-evidence. */
+/* --partner-key ID=PUBKEY (and --user-key USER=PUBKEY) pairs of verify-evidence. */
 struct partner_keys {
     int argc;
     char **argv;
@@ -1268,6 +1268,22 @@ partner_key_of(void *ctx, const char *partner)
             k->argv[i + 1][n] == '=') {
             if (seam_pubkey_parse(k->argv[i + 1] + n + 1, k->pk) != 0)
                 die("cannot read the key of %s", partner);
+            return k->pk;
+        }
+    return NULL;
+}
+
+/* The i-th --user-key USER=PUBKEY given for a user (a user's keys over time), or NULL. */
+static const uint8_t *
+user_key_of(void *ctx, const char *user, size_t i)
+{
+    struct partner_keys *k = ctx;
+    size_t n = strlen(user), seen = 0;
+    for (int a = 0; a + 1 < k->argc; a++)
+        if (strcmp(k->argv[a], "--user-key") == 0 && strncmp(k->argv[a + 1], user, n) == 0 &&
+            k->argv[a + 1][n] == '=' && seen++ == i) {
+            if (seam_pubkey_parse(k->argv[a + 1] + n + 1, k->pk) != 0)
+                die("cannot read the key of %s", user);
             return k->pk;
         }
     return NULL;
@@ -1300,17 +1316,19 @@ cmd_verify_evidence(int argc, char **argv)
 {
     static const char u[] =
         "usage: seamctl verify-evidence FILE --key PUBKEY [--partner-key ID=PUBKEY ...]\n"
+        "                               [--user-key SUBJECT/NAME=PUBKEY ...]\n"
         "                               [--witness VKEY ...] [--witnesses-needed N]\n"
         "Checks an evidence document with nothing but the broker's public key (base64, or a\n"
         "file holding it): each event's signature, the chain, the inclusion proofs, the\n"
         "signed checkpoint and the signed head; with --partner-key, also the partners' own\n"
-        "signatures kept in the events. A principal's view (seam-evidence/2) verifies the\n"
+        "signatures kept in the events; with --user-key, the users' personal signatures.\n"
+        "A principal's view (seam-evidence/2) verifies the\n"
         "same way: events it may not see are checked by hash, restricted values by their\n"
         "signed digests. With --witness (a witness's verifier key, NAME+KEYID+KEY as C2SP\n"
         "signed notes write it), the checkpoint the proofs lead to must carry a valid\n"
         "cosignature by each witness named, or by N of them. FILE - reads stdin.\n";
-    static const char *const flags[] = {"--key", "--partner-key", "--witness", "--witnesses-needed",
-                                        NULL};
+    static const char *const flags[] = {"--key", "--partner-key", "--user-key", "--witness",
+                                        "--witnesses-needed", NULL};
     uint8_t pk[32];
     char *doc = NULL, err[1024];
     size_t len = 0, n, nw = 0, needed = 0;
@@ -1379,6 +1397,13 @@ cmd_verify_evidence(int argc, char **argv)
         free(doc);
         die("evidence does not verify: %s", err);
     }
+    struct partner_keys ukeys = {argc, argv, {0}};
+    size_t uchecked = 0, uunchecked = 0;
+    if (seam_evidence_user_signatures(doc, len, user_key_of, &ukeys, &uchecked, &uunchecked, err,
+                                      sizeof(err)) != 0) {
+        free(doc);
+        die("evidence does not verify: %s", err);
+    }
     printf("ok: %zu events verify against the checkpoint and the key", n);
     if (nw > 0) {
         printf("; the checkpoint is cosigned by %s%zu witness%s given",
@@ -1400,6 +1425,9 @@ cmd_verify_evidence(int argc, char **argv)
     if (checked || unchecked)
         printf("; partner signatures: %zu verify, %zu not checked (no key given)", checked,
                unchecked);
+    if (uchecked || uunchecked)
+        printf("; user signatures: %zu verify, %zu not checked (no key given)", uchecked,
+               uunchecked);
     view_summary(doc, len);
     free(doc);
     printf("\n");
@@ -1411,6 +1439,7 @@ cmd_verify_evidence(int argc, char **argv)
 struct user_args {
     const struct config *cfg;
     const char *op, *id, *kind, *subject;
+    uint8_t pk[32]; /* key */
     int64_t ttl_ms;
     char *link;
 };
@@ -1422,11 +1451,12 @@ user_print(void *ctx, const json_t *u)
     const char *state = json_object_get(u, "disabled_at") ? "disabled"
                         : json_object_get(u, "password")  ? "active"
                                                           : "invited";
-    printf("%s %s %s %s%s %s\n", json_string_value(json_object_get(u, "id")),
+    printf("%s %s %s %s%s %s%s\n", json_string_value(json_object_get(u, "id")),
            json_string_value(json_object_get(u, "role")),
            json_string_value(json_object_get(u, "kind")), state,
            json_object_get(u, "totp") ? " totp" : "",
-           json_string_value(json_object_get(u, "created_at")));
+           json_string_value(json_object_get(u, "created_at")),
+           json_object_get(u, "signing_key") ? " key" : "");
 }
 
 static enum seam_err
@@ -1440,6 +1470,10 @@ user_write(struct store_txn *t, void *ctx)
         return users_each(t, a->subject, user_print, NULL);
     if (strcmp(a->op, "disable") == 0)
         return users_disable(t, a->id);
+    if (strcmp(a->op, "key") == 0)
+        return users_key_set(t, a->id, a->pk);
+    if (strcmp(a->op, "revoke-key") == 0)
+        return users_key_revoke(t, a->id);
     if (strcmp(a->op, "add") == 0) {
         if (users_kind_role(a->kind) == ROLE_CUSTOMER) {
             char subject[64], name[USER_NAME_MAX + 1];
@@ -1464,6 +1498,8 @@ cmd_user(int argc, char **argv)
         "usage: seamctl [-d DATADIR] [-c CONFIG] user add SUBJECT/NAME --kind KIND\n"
         "       seamctl [-d DATADIR] user list [--subject SUBJECT]\n"
         "       seamctl [-d DATADIR] user disable SUBJECT/NAME\n"
+        "       seamctl [-d DATADIR] user key SUBJECT/NAME PUBKEY\n"
+        "       seamctl [-d DATADIR] user revoke-key SUBJECT/NAME\n"
         "       seamctl [-d DATADIR] [-c CONFIG] user invite|reset SUBJECT/NAME\n"
         "A user belongs to one principal: a customer record (KIND customer), a partner\n"
         "(agent, supervisor), the lead company (desk, manager) or an audit firm (auditor).\n"
@@ -1471,7 +1507,10 @@ cmd_user(int argc, char **argv)
         "with, POST /v1/password), valid sessions.invite_s or sessions.reset_s seconds.\n"
         "disable ends the user's sessions and tokens at their next request.\n"
         "list prints one user a line: id, role, kind, state (invited, active, disabled),\n"
-        "totp when enrolled, created.\n";
+        "totp when enrolled, created, key when it holds a signing key.\n"
+        "key registers a staff user's Ed25519 public key (base64, or a file holding it;\n"
+        "the one before is revoked); the user may then sign its actions with it.\n"
+        "revoke-key revokes it: signatures by it are refused from then on.\n";
     static const char *const add_flags[] = {"--kind", NULL};
     static const char *const list_flags[] = {"--subject", NULL};
     static const char *const no_flags[] = {NULL};
@@ -1493,8 +1532,12 @@ cmd_user(int argc, char **argv)
     if (strcmp(a.op, "add") == 0) {
         check_args(argc - 1, argv + 1, add_flags, 1, u);
         a.kind = flag(argc, argv, "--kind", u);
+    } else if (strcmp(a.op, "key") == 0) {
+        check_args(argc - 1, argv + 1, no_flags, 2, u);
+        if (seam_pubkey_parse(argv[2], a.pk) != 0)
+            die("cannot read the public key %s", argv[2]);
     } else if (strcmp(a.op, "disable") == 0 || strcmp(a.op, "invite") == 0 ||
-               strcmp(a.op, "reset") == 0) {
+               strcmp(a.op, "reset") == 0 || strcmp(a.op, "revoke-key") == 0) {
         check_args(argc - 1, argv + 1, no_flags, 1, u);
     } else {
         usage_die(u);
@@ -1528,9 +1571,15 @@ cmd_user(int argc, char **argv)
     store_close(s);
     config_free(cfg);
     if (rc == SEAM_EEXIST)
-        die("user \"%s\" exists already", a.id);
+        die(strcmp(a.op, "key") == 0 ? "this key of \"%s\" was revoked; it is never taken again"
+                                     : "user \"%s\" exists already",
+            a.id);
     if (rc == SEAM_ENOTFOUND)
-        die("no user \"%s\"", a.id);
+        die(strcmp(a.op, "revoke-key") == 0 ? "no user \"%s\", or it holds no key"
+                                            : "no user \"%s\"",
+            a.id);
+    if (rc == SEAM_ECONFLICT && strcmp(a.op, "key") == 0)
+        die("user \"%s\" is disabled, or not staff (only staff hold signing keys)", a.id);
     if (rc == SEAM_ECONFLICT)
         die(strcmp(a.op, "add") == 0 ? "no customer \"%s\": add it with 'seamctl customer add' "
                                        "first"

@@ -1847,8 +1847,10 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
         goto out;
     if (c->sla != NULL) /* the lead's end-to-end clock follows the status */
         sla_e2e_status(c->sla, c->cfg, &tk, status_before, x.now);
-    if (a->signature != NULL && /* the partner's own word, provable later */
-        (rc = json_obj_json(&data, "partner_signature", a->signature)) != SEAM_OK)
+    if (a->signature != NULL && /* the partner's (or its user's) own word, provable later */
+        (rc = json_obj_json(
+             &data, json_object_get(a->signature, "user") ? "user_signature" : "partner_signature",
+             a->signature)) != SEAM_OK)
         goto out;
     json_obj_str(&data, "status", ticket_statuses[tk.status].name);
     tk.updated_at = x.now;

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "seam/evidence.h"
 #include "users.h"
 
 static const struct {
@@ -180,6 +181,103 @@ users_end_sessions(struct store_txn *t, const char *id)
     rc = put_json(t, DB_USERS, id, strlen(id), rec, 0);
     json_decref(rec);
     return rc;
+}
+
+/* ---- personal signing keys ---- */
+
+static json_t *
+key_json(const uint8_t pk[32])
+{
+    char b64[64];
+    sodium_bin2base64(b64, sizeof(b64), pk, 32, sodium_base64_VARIANT_ORIGINAL);
+    return json_string(b64);
+}
+
+/* Moves the user's active key, if any, to "revoked_keys". */
+static void
+key_retire(json_t *rec, const char *at)
+{
+    json_t *old = json_object_get(rec, "signing_key");
+    if (old == NULL)
+        return;
+    json_t *list = json_object_get(rec, "revoked_keys");
+    if (!json_is_array(list)) {
+        list = json_array();
+        json_object_set_new(rec, "revoked_keys", list);
+    }
+    json_array_append_new(list, json_pack("{s:O, s:s}", "key", old, "revoked_at", at));
+    json_object_del(rec, "signing_key");
+    json_object_del(rec, "signing_key_added_at");
+}
+
+enum seam_err
+users_key_set(struct store_txn *t, const char *id, const uint8_t pk[32])
+{
+    json_t *rec = NULL, *k = key_json(pk), *x;
+    char at[32];
+    size_t i;
+    enum seam_err rc = users_load(t, id, &rec);
+    if (rc != SEAM_OK)
+        goto out;
+    rc = SEAM_ECONFLICT;
+    if (json_object_get(rec, "disabled_at") != NULL ||
+        !users_kind_staff(json_string_value(json_object_get(rec, "kind"))))
+        goto out;
+    rc = SEAM_EEXIST;
+    json_array_foreach(json_object_get(rec, "revoked_keys"), i, x)
+    {
+        if (json_equal(json_object_get(x, "key"), k))
+            goto out;
+    }
+    format_time_ms(now_ms(), at);
+    if (!json_equal(json_object_get(rec, "signing_key"), k)) {
+        key_retire(rec, at);
+        json_object_set(rec, "signing_key", k);
+        json_object_set_new(rec, "signing_key_added_at", json_string(at));
+    }
+    rc = put_json(t, DB_USERS, id, strlen(id), rec, 0);
+out:
+    json_decref(k);
+    json_decref(rec);
+    return rc;
+}
+
+enum seam_err
+users_key_revoke(struct store_txn *t, const char *id)
+{
+    json_t *rec = NULL;
+    char at[32];
+    enum seam_err rc = users_load(t, id, &rec);
+    if (rc != SEAM_OK)
+        return rc;
+    if (json_object_get(rec, "signing_key") == NULL) {
+        json_decref(rec);
+        return SEAM_ENOTFOUND;
+    }
+    format_time_ms(now_ms(), at);
+    key_retire(rec, at);
+    rc = put_json(t, DB_USERS, id, strlen(id), rec, 0);
+    json_decref(rec);
+    return rc;
+}
+
+int
+users_key_get(const json_t *user, uint8_t pk[32])
+{
+    const char *b64 = json_string_value(json_object_get(user, "signing_key"));
+    return b64 != NULL && json_object_get(user, "disabled_at") == NULL ? users_key_parse(b64, pk)
+                                                                       : -1;
+}
+
+int
+users_key_parse(const char *b64, uint8_t pk[32])
+{
+    uint8_t buf[33];
+    size_t n;
+    if (strlen(b64) != 44 || seam_b64_decode(b64, buf, sizeof(buf), &n) != 0 || n != 32)
+        return -1;
+    memcpy(pk, buf, 32);
+    return 0;
 }
 
 /* ---- secrets kept as hashes ---- */

@@ -67,6 +67,9 @@ void api_deliveries_redeliver(struct req *r);
 /* api_mail.c: a customer's mail settings; the lead's triage queue of mail in */
 void api_customers_mail(struct req *r);
 void api_mail_triage(struct req *r);
+void api_mail_triage_attach(struct req *r);
+void api_mail_triage_file(struct req *r);
+void api_mail_triage_dismiss(struct req *r);
 
 /*
  * The checks of a TMF621 create (tmf_input, then who files for whom) and of a
@@ -107,5 +110,7 @@ void api_users_list(struct req *r);
 void api_users_create(struct req *r);
 void api_users_disable(struct req *r);
 void api_users_reset(struct req *r);
+void api_users_key_set(struct req *r);
+void api_users_key_revoke(struct req *r);
 
 #endif

@@ -65,7 +65,11 @@ struct config_partner {
      * changes it is told of (CONFIG_MAIL_ON_* bits). */
     char *mail_address;
     unsigned mail_on;
+    const char *language; /* $.partners[].language: its mail's ("en", the default, or "nb") */
 };
+
+/* lang as the broker's own static string if mail is written in it ("en", "nb"), else NULL. */
+const char *config_mail_language(const char *lang);
 
 #define CONFIG_MAIL_ON_ASSIGNMENT 1u  /* a new assignment of the partner's */
 #define CONFIG_MAIL_ON_SLA_WARNING 2u /* an SLA warning on one of its claims */
@@ -79,9 +83,11 @@ struct config_mail {
     char *support_address; /* the lead's support address (default: from) */
     char *imap_url;        /* imap:// or imaps:// URL of the mailbox replies come to; NULL: none */
     char *imap_user, *imap_password;
-    int poll_ms;                    /* how often the mailbox is looked at */
-    size_t max_message_bytes;       /* larger messages go to the triage queue, their header only */
-    struct json_t *complaint_facts; /* facts a complaint filed by e-mail is routed by */
+    char *smtp_user, *smtp_password; /* AUTH at the relay; NULL: none */
+    int smtp_tls_required;           /* smtp://: STARTTLS or no mail (else when offered) */
+    int poll_ms;                     /* how often the mailbox is looked at */
+    size_t max_message_bytes;        /* larger messages go to the triage queue, their header only */
+    struct json_t *complaint_facts;  /* facts a complaint filed by e-mail is routed by */
 };
 
 struct config_provider {

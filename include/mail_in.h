@@ -15,6 +15,7 @@
 #include "common.h"
 #include "server.h"
 #include "store.h"
+#include "ticket.h"
 
 /* What the parser took from one message; every string is UTF-8 and owned. */
 struct mail_parsed {
@@ -52,9 +53,40 @@ char *mail_strip_quoted(const char *text);
  * and whose ticket part is a ticket id's shape; 0 and tid set, or -1. */
 int mail_ticket_ref(const char *refs, const char *domain, char *tid, size_t tidsz);
 
-/* The lead's triage queue: a page of items oldest first after cursor (an item id or NULL). */
-enum seam_err mail_triage_list(struct store_txn *t, const char *cursor, unsigned limit,
-                               json_t **page) SEAM_WUR;
+/*
+ * The lead's triage queue: a page of items oldest first after cursor (an
+ * item id or NULL), of one state ("open", "attached", "filed", "dismissed";
+ * NULL: all). Resolved items stay, with their state, "resolved_at" and
+ * "resolved_by"; nothing is ever deleted.
+ */
+enum seam_err mail_triage_list(struct store_txn *t, const char *cursor, const char *state,
+                               unsigned limit, json_t **page) SEAM_WUR;
+
+/*
+ * Resolving an open triage item, once (the lead's desk), in a write txn:
+ * "attach" makes its text a note on ticket, spoken by the ticket's
+ * customer; "file" files it as a new complaint of customer (NULL: the
+ * sender's) with $.mail.complaint_facts; "dismiss" keeps reason. Attaching
+ * or filing for a customer whose address is not the sender's needs
+ * confirm_sender. The item records its new state, by and when, and the
+ * ticket. SEAM_ENOTFOUND: no such item; SEAM_ECONFLICT: resolved already, or
+ * the ticket takes no note; SEAM_EINVAL: res->why (and res->field) say why.
+ */
+struct mail_triage_op {
+    const char *id, *op; /* the item ("tri_..."); "attach", "file" or "dismiss" */
+    const char *ticket, *customer, *reason;
+    int confirm_sender;
+    const char *by; /* who resolves it ("lead:northwind/mary") */
+};
+struct mail_triage_result {
+    json_t *item;     /* the item after (new reference) */
+    struct ticket tk; /* the ticket noted or filed, when has_ticket */
+    int has_ticket;
+    const char *why, *field;
+};
+enum seam_err mail_triage_resolve(struct store_txn *t, const struct ticket_ctx *c,
+                                  const struct mail_triage_op *op,
+                                  struct mail_triage_result *res) SEAM_WUR;
 
 struct mail_in;
 /* Starts the fetching thread if $.mail.imap_url is set (else NULL). */

@@ -9,8 +9,10 @@
  * A user record is JSON: {"id","role","subject","name","kind","created_at",
  * "epoch", "password"? (crypto_pwhash_str's Argon2id string), "totp"?
  * (base32 secret), "totp_step"? (the last time step used, never taken
- * again), "disabled_at"?}. Raising "epoch" ends every session of the user
- * (sign-out everywhere).
+ * again), "disabled_at"?, "signing_key"? (a staff user's Ed25519 public
+ * key, base64), "signing_key_added_at"?, "revoked_keys"? ([{"key",
+ * "revoked_at"}], never taken again)}. Raising "epoch" ends every session
+ * of the user (sign-out everywhere).
  *
  * A session is a random id (32 bytes, base64url) handed out once in a
  * cookie; the store keeps it only under its BLAKE2b-256 hash with {"user",
@@ -67,6 +69,20 @@ enum seam_err users_each(struct store_txn *t, const char *subject, users_each_fn
 enum seam_err users_disable(struct store_txn *t, const char *id) SEAM_WUR;
 /* In a write txn: ends every session of the user (its epoch is raised). */
 enum seam_err users_end_sessions(struct store_txn *t, const char *id) SEAM_WUR;
+
+/*
+ * Personal signing keys (staff users only): in a write txn, sets the
+ * user's key (the one before, if any, is revoked) or revokes it.
+ * SEAM_ENOTFOUND: no such user; SEAM_ECONFLICT: disabled, or not staff;
+ * SEAM_EEXIST: the key was revoked before (a revoked key is never taken
+ * again); users_key_revoke with no key: SEAM_ENOTFOUND.
+ */
+enum seam_err users_key_set(struct store_txn *t, const char *id, const uint8_t pk[32]) SEAM_WUR;
+enum seam_err users_key_revoke(struct store_txn *t, const char *id) SEAM_WUR;
+/* A user record's active signing key: 0 and pk filled, or -1 (none, or disabled). */
+int users_key_get(const json_t *user, uint8_t pk[32]);
+/* A public key's text (44 characters of base64): 0 and pk filled, or -1. */
+int users_key_parse(const char *b64, uint8_t pk[32]);
 
 /*
  * In a write txn: a one-time link of kind "invite" or "reset" for the user,

@@ -22,7 +22,7 @@
  *   seam-partner --url URL --token-file F --broker-key PUB --exec CMD
  *                [--key PARTNER_KEY] [--state FILE] [--wait S] [--idle-exit S]
  *   seam-partner keygen DIR
- *   seam-partner sign --key PARTNER_KEY METHOD PATH [BODY]
+ *   seam-partner sign --key PARTNER_KEY [--user SUBJECT/NAME] METHOD PATH [BODY]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -454,8 +454,10 @@ load_secret(const char *path)
     return rc;
 }
 
+/* user: a staff user signing with its personal key (named after the signature), or NULL. */
 static int
-sign_cmd(const char *keyfile, const char *method, const char *path, const char *body)
+sign_cmd(const char *keyfile, const char *user, const char *method, const char *path,
+         const char *body)
 {
     if (load_secret(keyfile) != 0) {
         fprintf(stderr, "seam-partner: cannot read the key %s\n", keyfile);
@@ -466,7 +468,7 @@ sign_cmd(const char *keyfile, const char *method, const char *path, const char *
     uint8_t sig[64];
     seam_sign_ctx(SEAM_PARTNER_CONTEXT, msg, strlen(msg), partner_sk, sig);
     char *sig64 = seam_b64_encode(sig, sizeof(sig));
-    printf("t=%lld,s=%s\n", ts, sig64);
+    printf("t=%lld,s=%s%s%s\n", ts, sig64, user ? ",u=" : "", user ? user : "");
     free(sig64);
     free(msg);
     return 0;
@@ -485,7 +487,7 @@ static const char usage[] =
     "       seam-partner keygen DIR\n"
     "       seam-partner witness --listen ADDR:PORT --key WITNESS_KEY --name NAME\n"
     "                            --log-key BROKER_PUB --origin ORIGIN --state FILE\n"
-    "       seam-partner sign --key PARTNER_KEY METHOD PATH [BODY]\n"
+    "       seam-partner sign --key PARTNER_KEY [--user SUBJECT/NAME] METHOD PATH [BODY]\n"
     "       seam-partner --help | --version\n"
     "COMMAND gets each assignment as JSON on stdin ($SEAM_ASSIGNMENT_ID names it); its exit\n"
     "status: 0 resolve (output: the resolution), 3 hand back (output: REASON [REF] [NOTE]),\n"
@@ -502,8 +504,11 @@ main(int argc, char **argv)
         return keygen(argv[2]);
     if (argc >= 2 && strcmp(argv[1], "witness") == 0)
         return witness_main(argc - 2, argv + 2);
+    if (argc >= 8 && strcmp(argv[1], "sign") == 0 && strcmp(argv[2], "--key") == 0 &&
+        strcmp(argv[4], "--user") == 0)
+        return sign_cmd(argv[3], argv[5], argv[6], argv[7], argc > 8 ? argv[8] : NULL);
     if (argc >= 6 && strcmp(argv[1], "sign") == 0 && strcmp(argv[2], "--key") == 0)
-        return sign_cmd(argv[3], argv[4], argv[5], argc > 6 ? argv[6] : NULL);
+        return sign_cmd(argv[3], NULL, argv[4], argv[5], argc > 6 ? argv[6] : NULL);
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--help") == 0) {

@@ -63,6 +63,16 @@ typedef const uint8_t *(*seam_partner_key_fn)(void *ctx, const char *partner);
 int seam_evidence_partner_signatures(const char *doc, size_t len, seam_partner_key_fn key_of,
                                      void *ctx, size_t *checked, size_t *unchecked, char *err,
                                      size_t errlen);
+/*
+ * The same for the users' personal signatures (data.user_signature, the
+ * signing user's id in its "user"). A user may have had several keys (one
+ * at a time, revoked in turn): key_of(ctx, user id, i) gives the i-th key
+ * given for the user (i from 0; NULL past the last), and a signature
+ * verifies if it does with any of them.
+ */
+typedef const uint8_t *(*seam_user_key_fn)(void *ctx, const char *user, size_t i);
+int seam_evidence_user_signatures(const char *doc, size_t len, seam_user_key_fn key_of, void *ctx,
+                                  size_t *checked, size_t *unchecked, char *err, size_t errlen);
 
 /* RFC 6962: SHA-256(0x00 || data). */
 void seam_leaf_hash(const void *data, size_t len, uint8_t out[SEAM_HASH_LEN]);

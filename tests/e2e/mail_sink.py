@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""tests/e2e/mail_sink.py PORT DIR: an SMTP server on 127.0.0.1:PORT (aiosmtpd)
-that stores each message it accepts as DIR/NNNN.eml (the bytes as received,
-after a first line "X-Envelope-To: RCPT,...") and prints "listening" once up.
-With DIR/refuse present it answers 451 to every message (a relay in trouble)."""
+"""tests/e2e/mail_sink.py PORT DIR [USER:PASSWORD]: an SMTP server on
+127.0.0.1:PORT (aiosmtpd) that stores each message it accepts as DIR/NNNN.eml
+(the bytes as received, after a first line "X-Envelope-To: RCPT,..." and, when
+it requires AUTH, "X-Auth-User: USER") and prints "listening" once up. With
+DIR/refuse present it answers 451 to every message (a relay in trouble). With
+USER:PASSWORD it requires AUTH (PLAIN or LOGIN, offered without TLS: the test
+runs on loopback) and takes only that user and password; each failed AUTH is
+counted in DIR/auth_failures."""
 import asyncio
 import os
 import sys
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Store:
@@ -23,15 +28,37 @@ class Store:
         tmp = path + ".tmp"
         with open(tmp, "wb") as f:
             f.write(b"X-Envelope-To: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n")
+            if session.authenticated:
+                f.write(b"X-Auth-User: " + session.auth_data.login + b"\r\n")
             f.write(envelope.original_content or envelope.content)
         os.rename(tmp, path)
         return "250 OK stored"
 
 
+class Authenticator:
+    def __init__(self, where, user, password):
+        self.where, self.user, self.password = where, user.encode(), password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        if isinstance(auth_data, LoginPassword) and auth_data.login == self.user \
+                and auth_data.password == self.password:
+            return AuthResult(success=True, auth_data=auth_data)
+        path = os.path.join(self.where, "auth_failures")
+        n = int(open(path).read()) if os.path.exists(path) else 0
+        with open(path, "w") as f:
+            f.write(str(n + 1))
+        return AuthResult(success=False, handled=False)
+
+
 def main():
     port, where = int(sys.argv[1]), sys.argv[2]
     os.makedirs(where, exist_ok=True)
-    c = Controller(Store(where), hostname="127.0.0.1", port=port, decode_data=False)
+    auth = {}
+    if len(sys.argv) > 3:
+        user, password = sys.argv[3].split(":", 1)
+        auth = dict(authenticator=Authenticator(where, user, password), auth_required=True,
+                    auth_require_tls=False)
+    c = Controller(Store(where), hostname="127.0.0.1", port=port, decode_data=False, **auth)
     c.start()
     print("listening", flush=True)
     try:

@@ -106,6 +106,40 @@ missing_password_file(json_t *root)
 }
 
 static void
+with_smtp_auth(json_t *root)
+{
+    with_mail(root);
+    json_t *m = json_object_get(root, "mail");
+    json_object_set_new(m, "smtp_user", json_string("relay"));
+    json_object_set_new(m, "smtp_password_file", json_string(pwfile));
+    json_object_set_new(m, "smtp_tls", json_string("starttls"));
+    json_object_set_new(json_array_get(json_object_get(root, "partners"), 0), "language",
+                        json_string("nb"));
+}
+
+static void
+smtp_user_alone(json_t *root)
+{
+    with_smtp_auth(root);
+    json_object_del(json_object_get(root, "mail"), "smtp_password_file");
+}
+
+static void
+bad_smtp_tls(json_t *root)
+{
+    with_smtp_auth(root);
+    json_object_set_new(json_object_get(root, "mail"), "smtp_tls", json_string("always"));
+}
+
+static void
+bad_partner_language(json_t *root)
+{
+    with_mail(root);
+    json_object_set_new(json_array_get(json_object_get(root, "partners"), 1), "language",
+                        json_string("de"));
+}
+
+static void
 refused(void (*edit)(json_t *), const char *path, const char *what)
 {
     char *errors = NULL;
@@ -157,6 +191,29 @@ main(void)
     config_free(cf);
     free(errors);
 
+    cf = load(with_smtp_auth, &errors);
+    ok(cf != NULL, "the federation with SMTP AUTH loads");
+    if (cf != NULL) {
+        ok(strcmp(cf->mail.smtp_user, "relay") == 0 &&
+               strcmp(cf->mail.smtp_password, "secret") == 0,
+           "smtp_user, and the password from its file's first line");
+        ok(cf->mail.smtp_tls_required == 1, "smtp_tls starttls requires TLS");
+        ok(strcmp(cf->partners[0].language, "nb") == 0 &&
+               strcmp(cf->partners[1].language, "en") == 0,
+           "a partner's language, en by default");
+    }
+    config_free(cf);
+    free(errors);
+    cf = load(with_mail, &errors);
+    ok(cf != NULL && cf->mail.smtp_user == NULL && cf->mail.smtp_password == NULL &&
+           cf->mail.smtp_tls_required == 0,
+       "without smtp_user: no AUTH, STARTTLS when offered");
+    config_free(cf);
+    free(errors);
+    refused(smtp_user_alone, "$.mail", "smtp_user without smtp_password_file");
+    refused(bad_smtp_tls, "$.mail.smtp_tls", "an unknown smtp_tls");
+    refused(bad_partner_language, "$.partners[1].language",
+            "a partner's language without templates");
     refused(bad_smtp, "$.mail.smtp_url", "an http URL for SMTP");
     refused(bad_from, "$.mail.from", "a from that is no address");
     refused(unknown_key, "$.mail.smtp_port", "an unknown key");

@@ -157,7 +157,7 @@ struct op {
     int what;
 };
 
-enum { ADD, LINK, USE, SESSION, DISABLE, END_ALL, SIGNOUT };
+enum { ADD, LINK, USE, SESSION, DISABLE, END_ALL, SIGNOUT, KEY_SET, KEY_REVOKE };
 
 static enum seam_err
 op_fn(struct store_txn *t, void *arg)
@@ -180,6 +180,10 @@ op_fn(struct store_txn *t, void *arg)
         return users_end_sessions(t, o->id);
     case SIGNOUT:
         return users_session_end(t, o->key);
+    case KEY_SET:
+        return users_key_set(t, o->id, o->key);
+    case KEY_REVOKE:
+        return users_key_revoke(t, o->id);
     }
     return SEAM_EINVAL;
 }
@@ -313,6 +317,73 @@ test_store(void)
     free(dir);
 }
 
+/* The active key of a user, as the broker reads it: 0 and pk, or -1. */
+static int
+key_of(struct store *s, const char *id, uint8_t pk[32])
+{
+    struct store_txn *t;
+    json_t *u = NULL;
+    int rc = -1;
+    if (store_read_begin(s, &t) != SEAM_OK)
+        return -1;
+    if (users_load(t, id, &u) == SEAM_OK)
+        rc = users_key_get(u, pk);
+    store_read_end(t);
+    json_decref(u);
+    return rc;
+}
+
+static void
+test_keys(void)
+{
+    char *dir = tap_tmpdir();
+    struct store *s = NULL;
+    struct op o = {.id = "nordtel/alice", .kind = "agent"};
+    uint8_t pk[32], sk[64], got[32], second[32];
+    char b64[64];
+    ok(dir && store_open(dir, 1 << 20, 1 << 24, 1, &s) == SEAM_OK, "keys: a store opens");
+    if (s == NULL)
+        return;
+    crypto_sign_keypair(pk, sk);
+    crypto_sign_keypair(second, sk);
+    sodium_bin2base64(b64, sizeof(b64), pk, 32, sodium_base64_VARIANT_ORIGINAL);
+    ok(users_key_parse(b64, got) == 0 && memcmp(got, pk, 32) == 0, "a key's base64 is read");
+    ok(users_key_parse("AAAA", got) != 0, "a short text is no key");
+    ok(users_key_parse("/etc/passwd/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", got) != 0,
+       "a path of 44 characters is no key (the broker reads no file for a client)");
+    memcpy(o.key, pk, 32);
+    ok(run(s, &o, KEY_SET) == SEAM_ENOTFOUND, "no key for a user that does not exist");
+    ok(run(s, &o, ADD) == SEAM_OK, "an agent is added");
+    ok(key_of(s, o.id, got) != 0, "a new user holds no key");
+    ok(run(s, &o, KEY_REVOKE) == SEAM_ENOTFOUND, "revoking no key: not found");
+    ok(run(s, &o, KEY_SET) == SEAM_OK && key_of(s, o.id, got) == 0 && memcmp(got, pk, 32) == 0,
+       "the agent's key is set and read back");
+    ok(run(s, &o, KEY_SET) == SEAM_OK, "setting the same key again changes nothing");
+    memcpy(o.key, second, 32);
+    ok(run(s, &o, KEY_SET) == SEAM_OK && key_of(s, o.id, got) == 0 && memcmp(got, second, 32) == 0,
+       "a new key replaces it");
+    memcpy(o.key, pk, 32);
+    ok(run(s, &o, KEY_SET) == SEAM_EEXIST, "the key replaced was revoked: never taken again");
+    ok(run(s, &o, KEY_REVOKE) == SEAM_OK && key_of(s, o.id, got) != 0, "revoked: no active key");
+    memcpy(o.key, second, 32);
+    ok(run(s, &o, KEY_SET) == SEAM_EEXIST, "nor is the one revoked now");
+    struct op c = {.id = "c1/ann", .kind = "customer"};
+    crypto_sign_keypair(c.key, sk);
+    ok(run(s, &c, ADD) == SEAM_OK && run(s, &c, KEY_SET) == SEAM_ECONFLICT,
+       "a customer's user holds no key");
+    struct op b = {.id = "nordtel/bob", .kind = "agent"};
+    crypto_sign_keypair(b.key, sk);
+    ok(run(s, &b, ADD) == SEAM_OK && run(s, &b, KEY_SET) == SEAM_OK &&
+           run(s, &b, DISABLE) == SEAM_OK,
+       "bob holds a key, then is disabled");
+    ok(key_of(s, b.id, got) != 0, "a disabled user's key is not active");
+    ok(run(s, &b, KEY_SET) == SEAM_ECONFLICT, "a disabled user gets no new key");
+    sodium_memzero(sk, sizeof(sk));
+    store_close(s);
+    tap_rmtree(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -324,5 +395,6 @@ main(void)
     test_limiter();
     test_password();
     test_store();
+    test_keys();
     return done_testing();
 }
