@@ -726,7 +726,8 @@ seam_disclosure_text(const char *name, const char *value, size_t vlen, char dige
         return NULL;
     for (size_t i = 0; i < nlen; i++) /* written as it is: nothing to escape */
         if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-              (name[i] >= '0' && name[i] <= '9') || name[i] == '_' || name[i] == '-'))
+              (name[i] >= '0' && name[i] <= '9') || name[i] == '_' || name[i] == '-' ||
+              name[i] == '.'))
             return NULL;
     char salt64[SALT_CHARS + 1];
     disclosure_salt(salt64);

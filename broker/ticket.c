@@ -61,32 +61,85 @@ cmp_str(const void *a, const void *b)
 }
 
 /*
+ * An event's restricted content (format 2): each restricted value becomes a
+ * disclosure (seam/evidence.h), kept beside the event, and the event signs
+ * only its digest, in "sd". Made from the values' canonical text: no tree
+ * is built.
+ */
+#define RESTRICTED_MAX 8
+
+struct restricted {
+    char *texts[RESTRICTED_MAX]; /* the disclosures, in the order they were made */
+    char digests[RESTRICTED_MAX][2 * SEAM_HASH_LEN + 1];
+    size_t n;
+};
+
+/* One more: member name's value, its canonical JSON text. */
+static void
+restricted_add(struct restricted *r, const char *name, const char *value, size_t vlen)
+{
+    assert(r->n < RESTRICTED_MAX);
+    r->texts[r->n] = seam_disclosure_text(name, value, vlen, r->digests[r->n]);
+    if (r->texts[r->n] == NULL)
+        abort(); /* the names restricted are ours and plain */
+    r->n++;
+}
+
+/* *sd the sorted digests and *disc the disclosures, as JSON arrays' texts (malloc'd); both
+ * NULL when nothing is restricted (the event is of format 1, as every event was before). */
+static void
+restricted_finish(struct restricted *r, char **sd, char **disc)
+{
+    *sd = *disc = NULL;
+    if (r->n == 0)
+        return;
+    /* sorted, so the digests say nothing of the members' order */
+    const char *h[RESTRICTED_MAX];
+    struct json_text a = {0}, b = {0};
+    for (size_t i = 0; i < r->n; i++)
+        h[i] = r->digests[i];
+    qsort(h, r->n, sizeof(h[0]), cmp_str);
+    json_text_lit(&a, "[");
+    json_text_lit(&b, "[");
+    for (size_t i = 0; i < r->n; i++) {
+        if (i > 0) {
+            json_text_lit(&a, ",");
+            json_text_lit(&b, ",");
+        }
+        json_text_string(&a, h[i], strlen(h[i]));
+        json_text_string(&b, r->texts[i], strlen(r->texts[i]));
+        free(r->texts[i]);
+    }
+    json_text_lit(&a, "]");
+    json_text_lit(&b, "]");
+    json_text_add(&a, "", 1); /* their NULs */
+    json_text_add(&b, "", 1);
+    *sd = a.data;
+    *disc = b.data;
+    r->n = 0;
+}
+
+/*
  * Restricted content out of an event's data (event_member_restricted: the
  * text its timeline entry shows, a note, a reason, a question..., and the
- * customer's name and contact on ticket.created; a null is no content):
- * each such member becomes a disclosure (seam/evidence.h), kept beside the
- * event, and the event signs only its digest, in "sd" (format 2). Returns
- * the data left (canonical, malloc'd) with *sd the sorted digests as a JSON
- * array's text and *disc the disclosures' (malloc'd); NULL when nothing is
- * restricted (the event is of format 1, as every event was before).
+ * customer's name and contact on ticket.created; a null is no content),
+ * added to r. Returns the data left (canonical, malloc'd), or NULL when no
+ * member of it is restricted.
  *
  * The data is canonical JSON built by this file, so it is read with the
  * pull reader and copied member by member: the members left keep their
  * canonical order and text, and a restricted member's text is its value's
- * canonical text, which its disclosure holds as it is. No tree is built.
+ * canonical text, which its disclosure holds as it is.
  */
-#define RESTRICTED_MAX 8
-
 static char *
-event_restrict(enum event_type type, const char *data, size_t dlen, char **sd, char **disc)
+data_restrict(enum event_type type, const char *data, size_t dlen, struct restricted *res)
 {
     if (event_types[type].text == NULL && type != EV_TICKET_CREATED)
         return NULL;
     struct json_read r;
     struct json_slice k, raw;
     struct json_text left = {0};
-    char *texts[RESTRICTED_MAX], digests[RESTRICTED_MAX][2 * SEAM_HASH_LEN + 1];
-    size_t n = 0, kept = 0;
+    size_t kept = 0, before = res->n;
     json_read_init(&r, data, dlen);
     if (!json_read_object(&r)) { /* ours, just built: never so */
         json_read_done(&r);
@@ -115,49 +168,20 @@ event_restrict(enum event_type type, const char *data, size_t dlen, char **sd, c
         }
         left.len = mark; /* the member leaves the data for its disclosure */
         kept--;
-        assert(n < RESTRICTED_MAX);
-        texts[n] = seam_disclosure_text(name, raw.s, raw.n, digests[n]);
-        if (texts[n] == NULL)
-            abort(); /* event_member_restricted names only plain members */
-        n++;
+        restricted_add(res, name, raw.s, raw.n);
     }
     int read = json_read_end(&r);
     json_read_done(&r);
-    char *out = NULL;
     if (!read) /* nested past what the readers parse: the log refuses the event */
-        while (n > 0)
-            free(texts[--n]);
-    if (n > 0) {
-        json_text_lit(&left, "}");
-        json_text_add(&left, "", 1); /* its NUL */
-        out = left.data;
-        left.data = NULL;
-        /* sorted, so the digests say nothing of the members' order */
-        const char *h[RESTRICTED_MAX];
-        struct json_text a = {0}, b = {0};
-        for (size_t i = 0; i < n; i++)
-            h[i] = digests[i];
-        qsort(h, n, sizeof(h[0]), cmp_str);
-        json_text_lit(&a, "[");
-        json_text_lit(&b, "[");
-        for (size_t i = 0; i < n; i++) {
-            if (i > 0) {
-                json_text_lit(&a, ",");
-                json_text_lit(&b, ",");
-            }
-            json_text_string(&a, h[i], strlen(h[i]));
-            json_text_string(&b, texts[i], strlen(texts[i]));
-            free(texts[i]);
-        }
-        json_text_lit(&a, "]");
-        json_text_lit(&b, "]");
-        json_text_add(&a, "", 1);
-        json_text_add(&b, "", 1);
-        *sd = a.data;
-        *disc = b.data;
+        while (res->n > before)
+            free(res->texts[--res->n]);
+    if (res->n == before) {
+        free(left.data);
+        return NULL;
     }
-    free(left.data);
-    return out;
+    json_text_lit(&left, "}");
+    json_text_add(&left, "", 1); /* its NUL */
+    return left.data;
 }
 
 /* Whether the actor's id names a person rather than a company: the lead's user or desk
@@ -171,63 +195,22 @@ actor_id_restricted(enum role role)
 /*
  * Who acted, where a view may not see the person: the acting user
  * (actor.user) and the id of a lead's or auditor's principal (actor.id,
- * actor_id_restricted). Each becomes a disclosure named "actor.M"
- * (seam/evidence.h: it puts member M back into the actor), added to the
- * event's restricted content (event_restrict's *sd and *disc, NULL if it
- * had none), the digests sorted again. The actor's company (its role, a
- * partner's or customer's id) stays in clear.
+ * actor_id_restricted), each a disclosure named "actor.M" (seam/evidence.h:
+ * it puts member M back into the actor), added to r. The actor's company
+ * (its role, a partner's or customer's id) stays in clear.
  */
 static void
-actor_restrict(const struct principal *who, char **sd, char **disc)
+actor_restrict(const struct principal *who, struct restricted *r)
 {
-    int hide_id = actor_id_restricted(who->role), hide_user = who->user[0] != '\0';
-    if (!hide_id && !hide_user)
-        return;
-    /* the digests there: ["hex","hex",...], each a quoted hex SHA-256 (sorted; at most 8) */
-    char h[10][2 * SEAM_HASH_LEN + 1];
-    const char *sorted[10];
-    size_t n = 0;
-    for (const char *p = *sd ? *sd : ""; n < 8 && (p = strchr(p, '"')) != NULL;
-         p += 2 * SEAM_HASH_LEN + 2) {
-        memcpy(h[n], p + 1, 2 * SEAM_HASH_LEN);
-        h[n++][2 * SEAM_HASH_LEN] = '\0';
-    }
-    struct json_text d = {0}, t = {0};
-    int first = *disc == NULL || strlen(*disc) <= 2;
-    if (!first) /* the disclosures there, without the closing bracket */
-        json_text_add(&t, *disc, strlen(*disc) - 1);
-    else
-        json_text_lit(&t, "[");
     for (int i = 0; i < 2; i++) {
-        if (!(i == 0 ? hide_id : hide_user))
+        const char *v = i == 0 ? who->subject : who->user;
+        if (i == 0 ? !actor_id_restricted(who->role) : who->user[0] == '\0')
             continue;
-        json_t *v = json_string(i == 0 ? who->subject : who->user);
-        char *text = seam_disclosure_new(i == 0 ? "actor.id" : "actor.user", v, h[n++]);
-        json_decref(v);
-        if (!first)
-            json_text_lit(&t, ",");
-        first = 0;
-        json_text_string(&t, text, strlen(text));
-        free(text);
+        struct json_text t = {0};
+        json_text_string(&t, v, strlen(v));
+        restricted_add(r, i == 0 ? "actor.id" : "actor.user", t.data, t.len);
+        free(t.data);
     }
-    json_text_lit(&t, "]");
-    json_text_add(&t, "", 1); /* its NUL */
-    /* sorted, so the digests say nothing of the members' order */
-    for (size_t i = 0; i < n; i++)
-        sorted[i] = h[i];
-    qsort(sorted, n, sizeof(sorted[0]), cmp_str);
-    json_text_lit(&d, "[");
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            json_text_lit(&d, ",");
-        json_text_string(&d, sorted[i], 2 * SEAM_HASH_LEN);
-    }
-    json_text_lit(&d, "]");
-    json_text_add(&d, "", 1);
-    free(*sd);
-    free(*disc);
-    *sd = d.data;
-    *disc = t.data;
 }
 
 /*
@@ -235,7 +218,7 @@ actor_restrict(const struct principal *who, char **sd, char **disc)
  * data (a canonical JSON object's text) as its data, signed and logged by
  * evlog; the head advanced. The event's members are written in their
  * sorted order: its bytes are canonical JSON, as a verifier re-encodes them.
- * Restricted content is signed by digest (event_restrict).
+ * Restricted content is signed by digest (struct restricted).
  */
 static enum seam_err
 ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
@@ -243,13 +226,15 @@ ticket_event(struct store_txn *t, const struct ticket_ctx *c, struct ticket *tk,
              size_t dlen)
 {
     struct json_text ev = {0};
-    char num[24], *sd = NULL, *disc = NULL;
-    char *left = event_restrict(type, data, dlen, &sd, &disc);
+    char num[24], *sd, *disc;
+    struct restricted r = {.n = 0};
+    char *left = data_restrict(type, data, dlen, &r);
     if (left != NULL) {
         data = left;
         dlen = strlen(left);
     }
-    actor_restrict(who, &sd, &disc);
+    actor_restrict(who, &r);
+    restricted_finish(&r, &sd, &disc);
     /* who acted: a restricted id or user (the acting user, users.h) is a disclosure */
     json_text_lit(&ev, "{\"actor\":{");
     if (!actor_id_restricted(who->role)) {

@@ -202,7 +202,7 @@ char *seam_disclosure_new(const char *name, const json_t *value,
  * The same from a value's text, which must be canonical JSON already (as
  * Jansson writes it with JSON_SORT_KEYS | JSON_COMPACT: a member of a
  * canonical object's text is), for a writer that never builds the value as
- * a tree. The name must need no escaping (letters, digits, '_', '-'):
+ * a tree. The name must need no escaping (letters, digits, '_', '-', '.'):
  * NULL otherwise.
  */
 char *seam_disclosure_text(const char *name, const char *value, size_t vlen,
