@@ -1373,7 +1373,8 @@ static const struct field top_tail[] = {
     {"metrics", T_OBJECT, 0},     {"facts", T_ARRAY, 0},
     {"tls", T_OBJECT, 0},         {"trusted_proxies", T_ARRAY, 0},
     {"mail", T_OBJECT, 0},        {"sessions", T_OBJECT, 0},
-    {"witnesses", T_OBJECT, 0},   {NULL, 0, 0}};
+    {"witnesses", T_OBJECT, 0},   {"web_dir", T_STRING, 0},
+    {NULL, 0, 0}};
 
 /* Whether key names one of the top level's sections (never a fact's vocabulary). */
 static int
@@ -1743,6 +1744,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     if (listen && config_set_listen(cf, listen) != 0)
         problem(c, "$.listen", "expected \"ADDRESS:PORT\"");
     cf->data_dir = str_or(root, "data_dir", "var/data");
+    cf->web_dir = str_or(root, "web_dir", NULL);
 
     settings_default(CONFIG_LIMITS, cf);
     settings_default(CONFIG_DELIVERY, cf);
@@ -1994,6 +1996,7 @@ config_free(struct config *cf)
     free(cf->federation);
     free(cf->listen_host);
     free(cf->data_dir);
+    free(cf->web_dir);
     free(cf->metrics_allow);
     free(cf->tls_cert);
     free(cf->tls_key);
