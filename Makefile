@@ -237,9 +237,12 @@ install: all
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SHAREDIR@|$(SHAREDIR)|g' dist/seam-broker.service.in \
 	    >$(DESTDIR)$(UNITDIR)/seam-broker.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/seam-broker.service
+	if [ -f $(BUILD)/web/index.html ]; then rm -rf $(DESTDIR)$(SHAREDIR)/web && \
+	    cp -R $(BUILD)/web $(DESTDIR)$(SHAREDIR)/web && chmod -R u=rwX,go=rX $(DESTDIR)$(SHAREDIR)/web; fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
+	rm -rf $(DESTDIR)$(SHAREDIR)/web
 	-rmdir $(DESTDIR)$(SHAREDIR)/conf/examples $(DESTDIR)$(SHAREDIR)/conf $(DESTDIR)$(SHAREDIR)
 
 # The Debian package (debian/): built from this tree into ..; deb-check builds it from a copy

@@ -1362,9 +1362,13 @@ static const char *const reserved_fact_names[] = {"id",
 
 /* The top level's sections, before and after the vocabularies (whose keys
  * come from the table of facts: load_all). */
-static const struct field top_head[] = {{"federation", T_STRING, 1}, {"listen", T_STRING, 1},
-                                        {"data_dir", T_STRING, 1},   {"limits", T_OBJECT, 0},
-                                        {"lead", T_OBJECT, 1},       {NULL, 0, 0}};
+static const struct field top_head[] = {{"federation", T_STRING, 1},
+                                        {"listen", T_STRING, 1},
+                                        {"data_dir", T_STRING, 1},
+                                        {"limits", T_OBJECT, 0},
+                                        {"lead", T_OBJECT, 1},
+                                        {"web_dir", T_STRING, 0},
+                                        {NULL, 0, 0}};
 static const struct field top_tail[] = {
     {"calendars", T_OBJECT, 1},   {"sla_policies", T_OBJECT, 1},
     {"partners", T_ARRAY, 1},     {"bundles", T_ARRAY, 1},
@@ -1373,8 +1377,7 @@ static const struct field top_tail[] = {
     {"metrics", T_OBJECT, 0},     {"facts", T_ARRAY, 0},
     {"tls", T_OBJECT, 0},         {"trusted_proxies", T_ARRAY, 0},
     {"mail", T_OBJECT, 0},        {"sessions", T_OBJECT, 0},
-    {"witnesses", T_OBJECT, 0},   {"web_dir", T_STRING, 0},
-    {NULL, 0, 0}};
+    {"witnesses", T_OBJECT, 0},   {NULL, 0, 0}};
 
 /* Whether key names one of the top level's sections (never a fact's vocabulary). */
 static int

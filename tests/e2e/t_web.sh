@@ -16,6 +16,7 @@ WEB=$ROOT/$BUILD/web
 # ---- no pages built: the API works, "/" says so ----
 conf_with '.web_dir = $d' --arg d "$TMP/nothing"
 init_store
+check "seamctl init seeds nothing (no user: the demo people are make run's alone)" [ -z "$(ctl user list)" ]
 C1=$(new_customer c1)
 LEAD=$(new_token lead ops)
 FN=$(new_token partner fibernet)
