@@ -26,13 +26,14 @@ if [ ! -f "$DATA/broker.key" ]; then
 
 Open http://$SHOW/ and sign in:
   the customer portal (/)     c1/kari          kari-demo-password
+  the partner desk (/partner/)
   a partner's agent           fibernet/ola     ola-demo-password
                               skyview/siri     siri-demo-password
                               nordtel/nils     nils-demo-password
   the lead's manager          northwind/mary   mary-demo-password
   an auditor                  audit/ida        ida-demo-password
-The partner desk (/partner/) and the lead console (/lead/) are not built yet: their
-people sign in through the API (POST /v1/sessions). These passwords are for a
+The lead console (/lead/) is not built yet: the lead's and the auditor's people
+sign in through the API (POST /v1/sessions). These passwords are for a
 demonstration on this machine only.
 
 PEOPLE

@@ -6,9 +6,12 @@
 # driven in Debian's Chromium by tests/web/portal.mjs (Playwright, axe-core on
 # every page): sign-in, filing by keyboard alone, a summary with <script>
 # shown as text, a question answered (the ticket leaves pending), confirm,
-# notifications, the language switch, a form from another origin refused,
-# an expired session sent back to sign-in. It saves the screenshots of
-# docs/screens/.
+# reopen and withdraw, notifications, the language switch and the browser's
+# language, a form from another origin refused, an expired session sent back
+# to sign-in; then the partner desk by tests/web/desk.mjs: the queue due
+# first, a new claim appearing without reloading, the countdown overdue,
+# acknowledge, ask the customer, hand back with a reason, a customer sent
+# to its own pages. It saves the screenshots of docs/screens/.
 . "$(dirname "$0")/lib.sh"
 WEB=$ROOT/$BUILD/web
 [ -f "$WEB/index.html" ] || { echo "Bail out! the pages are not built ($WEB): make web (needs node)"; exit 1; }
@@ -20,6 +23,8 @@ check "seamctl init seeds nothing (no user: the demo people are make run's alone
 C1=$(new_customer c1)
 LEAD=$(new_token lead ops)
 FN=$(new_token partner fibernet)
+SV=$(new_token partner skyview)
+NT=$(new_token partner nordtel)
 start_broker -T now
 req GET / ""
 check "without pages, / answers a page saying they are not built (503, HTML)" \
@@ -85,18 +90,30 @@ ctl user add c1/ann --kind customer >/dev/null
 LINK=$(ctl user invite c1/ann 2>/dev/null)
 req POST /v1/password "" "$(jq -nc --arg l "$LINK" '{link: $l, password: "ann-portal-password"}')"
 check "the customer's user has a password" [ "$STATUS" = 200 ]
+ctl user add fibernet/ola --kind agent >/dev/null
+LINK=$(ctl user invite fibernet/ola 2>/dev/null)
+req POST /v1/password "" "$(jq -nc --arg l "$LINK" '{link: $l, password: "ola-desk-password"}')"
+check "the partner's agent has a password" [ "$STATUS" = 200 ]
 mkdir -p "$ROOT/docs/screens"
-SEAM_URL=$ORIGIN SEAM_USER=c1/ann SEAM_PASSWORD=ann-portal-password SEAM_LEAD=$LEAD SEAM_PARTNER=$FN \
-    SEAM_SCREENS=$ROOT/docs/screens SEAM_CHROMIUM=$CHROMIUM \
-    timeout 120 node "$CT/portal.mjs" >"$TMP/portal.out" 2>&1
-rc=$?
-while IFS= read -r line; do
-    case $line in
-    "ok - "*) ok 0 "portal: ${line#ok - }" ;;
-    "not ok - "*) ok 1 "portal: ${line#not ok - }" ;;
-    "#"*) echo "$line" ;;
-    *) echo "# $line" ;;
-    esac
-done <"$TMP/portal.out"
-check "the browser test ran to its end (status $rc)" [ "$rc" = 0 ]
+export SEAM_URL=$ORIGIN SEAM_LEAD=$LEAD SEAM_PARTNER=$FN SEAM_SKYVIEW=$SV SEAM_NORDTEL=$NT SEAM_CUSTOMER=$C1 \
+    SEAM_SCREENS=$ROOT/docs/screens SEAM_CHROMIUM=$CHROMIUM
+# browser NAME [VAR=VALUE...]: runs tests/web/NAME.mjs; its lines become this script's.
+browser() {
+    local name=$1 rc
+    shift
+    env "$@" timeout 120 node "$CT/$name.mjs" >"$TMP/$name.out" 2>&1
+    rc=$?
+    while IFS= read -r line; do
+        case $line in
+        "ok - "*) ok 0 "$name: ${line#ok - }" ;;
+        "not ok - "*) ok 1 "$name: ${line#not ok - }" ;;
+        "#"*) echo "$line" ;;
+        *) echo "# $line" ;;
+        esac
+    done <"$TMP/$name.out"
+    check "the $name browser test ran to its end (status $rc)" [ "$rc" = 0 ]
+}
+browser portal SEAM_USER=c1/ann SEAM_PASSWORD=ann-portal-password
+browser desk SEAM_USER=fibernet/ola SEAM_PASSWORD=ola-desk-password SEAM_CUSTOMER_USER=c1/ann \
+    SEAM_CUSTOMER_PASSWORD=ann-portal-password
 finish

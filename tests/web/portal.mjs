@@ -5,90 +5,16 @@
 // SEAM_LEAD and SEAM_PARTNER (bearer tokens, for what the other side does),
 // SEAM_SCREENS (where the screenshots go). Prints one line per check,
 // "ok - ..." or "not ok - ...", and "# ..." lines of diagnosis.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { api, assert, axe, BASE, check, failures, launch, shot, tabTo, watchErrors } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BASE = process.env.SEAM_URL;
 const USER = process.env.SEAM_USER;
 const PASSWORD = process.env.SEAM_PASSWORD;
-const SCREENS = process.env.SEAM_SCREENS;
-let failed = 0;
 
-function report(pass, what, detail) {
-  console.log(`${pass ? 'ok' : 'not ok'} - ${what}`);
-  if (!pass) {
-    failed++;
-    if (detail) console.log(String(detail).split('\n').map((l) => `# ${l}`).join('\n'));
-  }
-}
-
-// check(what, async fn): fn passes unless it throws.
-async function check(what, fn) {
-  try {
-    await fn();
-    report(true, what);
-  } catch (e) {
-    report(false, what, e.stack || e);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-// The broker's API with a bearer token (the partner's or the lead's side).
-async function api(token, method, path, body) {
-  const res = await fetch(BASE + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-// axe-core on the page as it is: no violation of impact serious or critical.
-// (Evaluated over the DevTools protocol, which the page's CSP does not govern.)
-async function axe(page, what) {
-  await check(`axe: ${what} has no serious or critical violation`, async () => {
-    await page.evaluate(AXE);
-    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert(bad.length === 0, bad.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`).join('\n'));
-  });
-}
-
-async function shot(page, name) {
-  if (SCREENS) await page.screenshot({ path: `${SCREENS}/${name}.png`, fullPage: true });
-}
-
-// Tab until the focused element is the control whose label is `label` (at most 40 presses).
-async function tabTo(page, label) {
-  for (let i = 0; i < 40; i++) {
-    await page.keyboard.press('Tab');
-    const name = await page.evaluate(() => {
-      const el = document.activeElement;
-      return el?.labels?.[0]?.textContent ?? el?.textContent ?? '';
-    });
-    if (name.trim() === label) return;
-  }
-  throw new Error(`no control "${label}" reached by Tab`);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.SEAM_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-});
+const browser = await launch();
 const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1100, height: 800 } });
 const page = await context.newPage();
 const cspErrors = [];
-page.on('console', (m) => {
-  if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
-});
-page.on('pageerror', (e) => cspErrors.push(`page error: ${e.message}`));
+watchErrors(page, cspErrors);
 
 try {
   // ---- sign-in ----
@@ -193,6 +119,30 @@ try {
     await page.getByText('Closed', { exact: true }).first().waitFor();
   });
 
+  // ---- reopen and withdraw (the complaint with markup, resolved by its partner) ----
+  await check('a resolved complaint is reopened, then withdrawn, from its page', async () => {
+    const all = (await api(process.env.SEAM_LEAD, 'GET', '/v1/tickets?limit=100')).body.items;
+    const tv = all.find((x) => x.summary.startsWith('TV dead'));
+    const lead = await api(process.env.SEAM_LEAD, 'GET', `/v1/tickets/${tv.id}`);
+    const share = lead.body.assignments.find((x) => x.state === 'assigned');
+    const token = { fibernet: process.env.SEAM_PARTNER, skyview: process.env.SEAM_SKYVIEW,
+      nordtel: process.env.SEAM_NORDTEL }[share.partner] || process.env.SEAM_LEAD;
+    assert((await api(token, 'POST', `/v1/assignments/${share.id}/ack`, {})).status === 200, 'ack');
+    assert((await api(token, 'POST', `/v1/assignments/${share.id}/resolve`, { resolution: 'Rebooted.' })).status === 200, 'resolve');
+    await page.goto(`${BASE}/#/t/${tv.id}`);
+    await page.getByRole('heading', { name: 'Is it fixed?' }).waitFor();
+    await page.getByLabel('What is still wrong').fill('Still no picture.');
+    await page.getByRole('button', { name: 'No, it is not fixed' }).click();
+    await page.getByRole('status').filter({ hasText: 'open again' }).waitFor();
+    await page.getByText('Reopened').first().waitFor();
+    await page.getByText('Withdraw the complaint').click();
+    await page.getByLabel('Why (optional)').fill('It works after all.');
+    await page.getByRole('button', { name: 'Withdraw it' }).click();
+    await page.getByText('Cancelled', { exact: true }).first().waitFor();
+    const after = await api(process.env.SEAM_LEAD, 'GET', `/v1/tickets/${tv.id}`);
+    assert(after.body.status === 'cancelled', `the ticket is ${after.body.status}`);
+  });
+
   // ---- the list, notifications, the language switch ----
   await check('the list shows the ticket with its status', async () => {
     await page.getByRole('link', { name: 'My complaints', exact: true }).click();
@@ -249,10 +199,21 @@ try {
     await page.getByText('Your session has ended').waitFor();
   });
 
+  // ---- the browser's language (Accept-Language) ----
+  await check('a browser that prefers Norwegian gets the pages in Norwegian', async () => {
+    const nbContext = await browser.newContext({ locale: 'nb-NO' });
+    const nbPage = await nbContext.newPage();
+    watchErrors(nbPage, cspErrors);
+    await nbPage.goto(BASE + '/');
+    await nbPage.getByRole('heading', { name: 'Logg inn' }).waitFor();
+    assert((await nbPage.evaluate(() => document.documentElement.lang)) === 'nb', 'lang is not nb');
+    await nbContext.close();
+  });
+
   await check('no page broke its Content-Security-Policy or threw', async () => {
     assert(cspErrors.length === 0, cspErrors.join('\n'));
   });
 } finally {
   await browser.close();
 }
-process.exit(failed ? 1 : 0);
+process.exit(failures() ? 1 : 0);

@@ -14,7 +14,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+// opts.signal: an AbortSignal that cancels the request (a long-poll left behind).
+export async function api(method, path, body, opts = {}) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET') headers['X-CSRF-Token'] = localStorage.getItem(CSRF_KEY) || '';
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -23,6 +24,7 @@ export async function api(method, path, body) {
     headers,
     credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: opts.signal,
   });
   const text = await res.text();
   const data = text ? JSON.parse(text) : null;

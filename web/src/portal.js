@@ -3,112 +3,13 @@
 // complaints (one status, one timeline), answers a question, adds
 // information, confirms, reopens or cancels, and sets its notifications.
 // Views by the location's hash: #/ (the list), #/new, #/t/ID, #/settings.
-import { api, ApiError, currentUser, signIn, signOut } from './api.js';
-import { field, fill, h } from './dom.js';
-import { formatTime, languages, lang, setLang, t } from './i18n.js';
-
-const main = document.getElementById('main');
-const nav = document.getElementById('nav');
-const statusEl = document.getElementById('status');
-let me = null; // GET /v1/sessions/current
-let vocabulary = null; // GET /v1/vocabulary, in the current language
+import { api } from './api.js';
+import { actionForm, errorLine, say, show, showError, start, title } from './app.js';
+import { field, h } from './dom.js';
+import { formatTime, languages, lang, t } from './i18n.js';
 
 const OPEN = ['acknowledged', 'inProgress', 'pending'];
-
-function say(text) {
-  statusEl.textContent = text;
-}
-
-function errorText(e) {
-  if (e instanceof ApiError) {
-    const known = t(`error.${e.code}`);
-    return known === `error.${e.code}` ? t('error.generic', { message: e.message }) : known;
-  }
-  return t('error.network');
-}
-
-// A form's error line, announced when it is set.
-function errorLine() {
-  return h('p', { class: 'error', role: 'alert', hidden: true });
-}
-
-function showError(el, e) {
-  el.hidden = false;
-  el.textContent = typeof e === 'string' ? e : errorText(e);
-}
-
-function title(text) {
-  document.title = `${text} · seam`;
-  const h1 = h('h1', { tabindex: '-1' }, text);
-  return h1;
-}
-
-// Puts the view in main and moves the focus to its heading (for screen readers and keyboards).
-function show(...children) {
-  fill(main, ...children);
-  main.querySelector('h1')?.focus();
-}
-
-function renderNav() {
-  const select = h(
-    'select',
-    { id: 'lang', onchange: (ev) => { setLang(ev.target.value); vocabulary = null; route(); } },
-    languages.map(([code, name]) => h('option', { value: code, selected: code === lang() }, name)),
-  );
-  const links = me
-    ? [
-        h('a', { href: '#/' }, t('nav.tickets')),
-        h('a', { href: '#/new' }, t('nav.new')),
-        h('a', { href: '#/settings' }, t('nav.settings')),
-        h('span', { class: 'who' }, t('nav.signed_in_as', { user: me.user })),
-        h('button', { type: 'button', onclick: onSignOut }, t('nav.sign_out')),
-      ]
-    : [];
-  fill(nav, ...links, h('span', { class: 'lang' }, h('label', { for: 'lang' }, t('nav.language')), select));
-}
-
-async function onSignOut() {
-  try {
-    await signOut();
-  } catch {
-    /* the session may be over already: signed out either way */
-  }
-  me = null;
-  location.hash = '#/';
-  say(t('signin.signed_out'));
-  route();
-}
-
-// ---- sign-in ----
-
-function viewSignIn(notice) {
-  const err = errorLine();
-  const user = h('input', { name: 'user', autocomplete: 'username', required: true });
-  const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true });
-  const form = h(
-    'form',
-    {
-      class: 'card',
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        err.hidden = true;
-        try {
-          await signIn(user.value.trim(), password.value);
-          me = await currentUser();
-          say(t('signin.welcome', { user: me.user }));
-          route();
-        } catch (e) {
-          showError(err, e.status === 401 ? t('signin.failed') : e);
-        }
-      },
-    },
-    field(t('signin.user'), user, t('signin.user_hint')),
-    field(t('signin.password'), password),
-    err,
-    h('button', { type: 'submit' }, t('signin.submit')),
-  );
-  show(title(t('signin.title')), notice ? h('p', { class: 'notice', role: 'alert' }, notice) : null, form);
-}
+let vocabulary = null; // GET /v1/vocabulary, in the current language
 
 // ---- the list of own tickets ----
 
@@ -251,34 +152,6 @@ function timeline(tk) {
   );
 }
 
-// A small form of one text and one button: POST path with {key: text}.
-function actionForm({ label, hint, key, path, button, required = true, done, danger = false }) {
-  const err = errorLine();
-  const text = h('textarea', { name: key, rows: 3, required });
-  return h(
-    'form',
-    {
-      class: 'card',
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        err.hidden = true;
-        const body = {};
-        if (text.value.trim()) body[key] = text.value.trim();
-        try {
-          await api('POST', path, body);
-          say(done);
-          route();
-        } catch (e) {
-          showError(err, e);
-        }
-      },
-    },
-    field(label, text, hint),
-    err,
-    h('button', { type: 'submit', class: danger ? 'danger' : null }, button),
-  );
-}
-
 async function viewTicket(id) {
   const [tk, vocab] = await Promise.all([api('GET', `/v1/tickets/${encodeURIComponent(id)}`), loadVocabulary()]);
   const base = `/v1/tickets/${encodeURIComponent(tk.id)}`;
@@ -333,7 +206,7 @@ async function viewTicket(id) {
 
 // ---- notifications ----
 
-async function viewSettings() {
+async function viewSettings(me) {
   const path = `/v1/customers/${encodeURIComponent(me.subject)}/mail`;
   const prefs = await api('PUT', path, {});
   const err = errorLine();
@@ -367,27 +240,21 @@ async function viewSettings() {
 
 // ---- routing ----
 
-async function route(notice) {
-  renderNav();
-  if (!me) return viewSignIn(notice);
-  const hash = location.hash || '#/';
-  try {
+start({
+  roles: ['customer'],
+  signinTitle: 'signin.title',
+  links: [
+    ['#/', 'nav.tickets'],
+    ['#/new', 'nav.new'],
+    ['#/settings', 'nav.settings'],
+  ],
+  onLanguage: () => {
+    vocabulary = null;
+  },
+  route: async (hash, me) => {
     if (hash === '#/new') await viewNew();
-    else if (hash === '#/settings') await viewSettings();
+    else if (hash === '#/settings') await viewSettings(me);
     else if (hash.startsWith('#/t/')) await viewTicket(decodeURIComponent(hash.slice(4)));
     else await viewList();
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return; // signed-out takes over
-    show(title(t('error.title')), h('p', { role: 'alert' }, errorText(e)), h('p', {}, h('a', { href: '#/' }, t('ticket.back'))));
-  }
-}
-
-window.addEventListener('hashchange', () => route());
-window.addEventListener('seam:signed-out', () => {
-  if (!me) return;
-  me = null;
-  route(t('signin.expired'));
+  },
 });
-
-me = await currentUser().catch(() => null);
-route();
