@@ -34,7 +34,9 @@ static const struct page {
     {"/", "index.html"},
     {"/index.html", "index.html"},
     {"/partner/", "partner/index.html"},
+    {"/partner", "partner/index.html"},
     {"/lead/", "lead/index.html"},
+    {"/lead", "lead/index.html"},
 };
 
 static const struct media {
@@ -51,9 +53,9 @@ static const struct media {
 
 static const char not_built[] =
     "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    "<title>seam: pages not built</title></head><body><main>"
-    "<h1>The pages are not built</h1>"
-    "<p>This seam-broker serves its API, but its web pages have not been built. "
+    "<title>seam: page not built</title></head><body><main>"
+    "<h1>This page is not built</h1>"
+    "<p>This seam-broker serves its API, but this web page has not been built. "
     "Build them with <code>make</code> (it needs Node.js), or name the directory "
     "that holds them in the configuration's <code>web_dir</code>.</p>"
     "</main></body></html>\n";

@@ -10,8 +10,8 @@
 # language, a form from another origin refused, an expired session sent back
 # to sign-in; then the partner desk by tests/web/desk.mjs: the queue due
 # first, a new claim appearing without reloading, the countdown overdue,
-# acknowledge, ask the customer, hand back with a reason, a customer sent
-# to its own pages. It saves the screenshots of docs/screens/.
+# acknowledge, ask the customer, hand back with a reason, a supervisor's SLA
+# figures, a customer sent to its own pages. It saves the screenshots of docs/screens/.
 . "$(dirname "$0")/lib.sh"
 WEB=$ROOT/$BUILD/web
 [ -f "$WEB/index.html" ] || { echo "Bail out! the pages are not built ($WEB): make web (needs node)"; exit 1; }
@@ -29,7 +29,7 @@ start_broker -T now
 req GET / ""
 check "without pages, / answers a page saying they are not built (503, HTML)" \
     [ "$STATUS" = 503 -a "$(header content-type)" = "text/html; charset=utf-8" ]
-check "... in words" grep -q "The pages are not built" "$TMP/body"
+check "... in words" grep -q "This page is not built" "$TMP/body"
 req GET /v1/vocabulary "$C1"
 check "... and the API works" [ "$STATUS" = 200 ]
 req GET /assets/portal.0123456789ab.js ""
@@ -52,6 +52,12 @@ refute "... and allows no inline script" matches "$CSP" "unsafe-inline|unsafe-ev
 check "... nosniff" [ "$(header x-content-type-options)" = nosniff ]
 check "... and is never cached without asking (no-cache)" [ "$(header cache-control)" = no-cache ]
 refute "the page has no inline script" grep -qE '<script>|<script [^>]*>[^<]' "$TMP/body"
+req GET /partner ""
+check "/partner is the partner desk's page, as /partner/ is" grep -q 'src="/assets/desk\.[0-9a-f]*\.js"' "$TMP/body"
+req GET /lead/ ""
+check "a face not built yet (/lead/) says so (503)" [ "$STATUS" = 503 ]
+check "... in words" grep -q "This page is not built" "$TMP/body"
+req GET / ""
 JS=$(grep -o '/assets/portal\.[0-9a-f]\{12\}\.js' "$TMP/body")
 check "the page names its script by content hash" [ -n "$JS" ]
 req GET "$JS" ""
@@ -94,6 +100,10 @@ ctl user add fibernet/ola --kind agent >/dev/null
 LINK=$(ctl user invite fibernet/ola 2>/dev/null)
 req POST /v1/password "" "$(jq -nc --arg l "$LINK" '{link: $l, password: "ola-desk-password"}')"
 check "the partner's agent has a password" [ "$STATUS" = 200 ]
+ctl user add fibernet/sam --kind supervisor >/dev/null
+LINK=$(ctl user invite fibernet/sam 2>/dev/null)
+req POST /v1/password "" "$(jq -nc --arg l "$LINK" '{link: $l, password: "sam-desk-password"}')"
+check "the partner's supervisor has a password" [ "$STATUS" = 200 ]
 mkdir -p "$ROOT/docs/screens"
 export SEAM_URL=$ORIGIN SEAM_LEAD=$LEAD SEAM_PARTNER=$FN SEAM_SKYVIEW=$SV SEAM_NORDTEL=$NT SEAM_CUSTOMER=$C1 \
     SEAM_SCREENS=$ROOT/docs/screens SEAM_CHROMIUM=$CHROMIUM
@@ -115,5 +125,5 @@ browser() {
 }
 browser portal SEAM_USER=c1/ann SEAM_PASSWORD=ann-portal-password
 browser desk SEAM_USER=fibernet/ola SEAM_PASSWORD=ola-desk-password SEAM_CUSTOMER_USER=c1/ann \
-    SEAM_CUSTOMER_PASSWORD=ann-portal-password
+    SEAM_CUSTOMER_PASSWORD=ann-portal-password SEAM_SUPERVISOR=fibernet/sam SEAM_SUPERVISOR_PASSWORD=sam-desk-password
 finish

@@ -84,6 +84,31 @@ try {
     assert((await page.getByRole('link', { name: 'Slow internet in the evenings' }).count()) === 0, 'still in the queue');
   });
 
+  await check("an agent has no SLA figures in its menu", async () => {
+    assert((await page.getByRole('link', { name: 'SLA figures' }).count()) === 0, 'the agent sees the link');
+  });
+  await check("a supervisor reads its company's SLA figures for a period it chooses", async () => {
+    const sup = await browser.newContext({ locale: 'en-GB', viewport: { width: 1100, height: 800 } });
+    const p = await sup.newPage();
+    watchErrors(p, errors);
+    await p.goto(BASE + '/partner/');
+    await p.getByLabel('User name').fill(process.env.SEAM_SUPERVISOR);
+    await p.getByLabel('Password').fill(process.env.SEAM_SUPERVISOR_PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('link', { name: 'SLA figures' }).click();
+    await p.getByRole('heading', { name: 'SLA figures' }).waitFor();
+    const handedBack = p.getByRole('row', { name: /Handed back/ });
+    assert(/Not our service: 1/.test(await handedBack.textContent()), await handedBack.textContent());
+    const tickets = await p.getByRole('row', { name: /Tickets/ }).textContent();
+    assert(/\d/.test(tickets), tickets);
+    await p.getByLabel('From').fill('2020-01-01');
+    await p.getByRole('button', { name: 'Show' }).click();
+    await p.getByRole('table').filter({ hasText: 'Claims assigned from 2020-01-01' }).waitFor();
+    await shot(p, 'partner-sla');
+    await axe(p, 'the SLA figures');
+    await sup.close();
+  });
+
   await check("a customer's user signed in at the desk is sent to its own pages", async () => {
     const other = await browser.newContext({ locale: 'en-GB' });
     const p = await other.newPage();

@@ -82,7 +82,7 @@ function renderNav() {
   );
   const links = app.me
     ? [
-        app.config.links.map(([href, key]) => h('a', { href }, t(key))),
+        (typeof app.config.links === 'function' ? app.config.links(app.me) : app.config.links).map(([href, key]) => h('a', { href }, t(key))),
         h('span', { class: 'who' }, t('nav.signed_in_as', { user: app.me.user })),
         h('button', { type: 'button', onclick: onSignOut }, t('nav.sign_out')),
       ]
@@ -153,7 +153,7 @@ async function route(notice) {
   }
 }
 
-// start({roles, links, signinTitle, route(hash, me), onLanguage?}): runs a face.
+// start({roles, links (or links(me)), signinTitle, route(hash, me), onLanguage?, onSignedOut?}): runs a face.
 export async function start(config) {
   app.config = config;
   window.addEventListener('hashchange', () => route());

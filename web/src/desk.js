@@ -4,7 +4,9 @@
 // new claims appear without reloading (the queue's long-poll). A claim's
 // page shows what the partner may see of it and takes its actions:
 // acknowledge, report progress, ask the customer, resolve, hand back with a
-// reason. Views by the location's hash: #/ (the queue), #/a/ID (a claim).
+// reason. A supervisor also sees the company's SLA figures and breaches over
+// a period it chooses. Views by the location's hash: #/ (the queue), #/a/ID
+// (a claim), #/sla (the figures).
 import { api } from './api.js';
 import { actionForm, say, show, start, title } from './app.js';
 import { field, fill, h } from './dom.js';
@@ -173,17 +175,88 @@ async function viewClaim(id) {
   show(...parts);
 }
 
+// ---- a supervisor's SLA figures ----
+
+// Business minutes as "1 h 5 min" ("" when there is no figure).
+function minutes(m) {
+  if (m === null || m === undefined) return '–';
+  const whole = Math.round(m);
+  return whole >= 60 ? t('desk.h_min', { h: Math.floor(whole / 60), m: whole % 60 }) : t('desk.min', { m: whole });
+}
+
+function within(clock) {
+  if (!clock.count) return '–';
+  return t('sla.within', { n: clock.within_sla, of: clock.count, pct: Math.round(clock.compliance_pct) });
+}
+
+function isoDay(d) {
+  return d.toISOString().slice(0, 10);
+}
+
+async function viewSla(me) {
+  const q = new URLSearchParams(location.hash.split('?')[1] || '');
+  const to = q.get('to') || isoDay(new Date(Date.now() + 86400000));
+  const from = q.get('from') || isoDay(new Date(Date.now() - 29 * 86400000));
+  const range = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+  const [report, breaches] = await Promise.all([
+    api('GET', `/v1/audit/sla?${range}`),
+    api('GET', `/v1/audit/breaches?${range}&limit=50`),
+  ]);
+  const mine = report.owners.find((o) => o.owner === me.subject) || report.overall;
+  const fromInput = h('input', { type: 'date', name: 'from', value: from, required: true });
+  const toInput = h('input', { type: 'date', name: 'to', value: to, required: true });
+  const period = h(
+    'form',
+    {
+      class: 'card period',
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        location.hash = `#/sla?from=${fromInput.value}&to=${toInput.value}`;
+      },
+    },
+    field(t('sla.from'), fromInput),
+    field(t('sla.to'), toInput, t('sla.to_hint')),
+    h('button', { type: 'submit' }, t('sla.show')),
+  );
+  const rows = [
+    ['sla.tickets', String(mine.tickets)],
+    ['sla.ack_within', within(mine.acknowledge)],
+    ['sla.resolve_within', within(mine.resolve)],
+    ['sla.ack_p50_p90', `${minutes(mine.acknowledge.p50_min)} / ${minutes(mine.acknowledge.p90_min)}`],
+    ['sla.resolve_p50_p90', `${minutes(mine.resolve.p50_min)} / ${minutes(mine.resolve.p90_min)}`],
+    ['sla.breaches', String(mine.breaches)],
+    ['sla.handbacks', [String(mine.handbacks), ...Object.entries(mine.handback_reasons || {}).filter(([, n]) => n).map(([r, n]) => ` · ${t(`reason.${r}`)}: ${n}`)].join('')],
+  ];
+  const figures = h(
+    'table',
+    { class: 'figures' },
+    h('caption', {}, t('sla.caption', { from, to })),
+    h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, t(k)), h('td', {}, v)))),
+  );
+  const list = breaches.items.length
+    ? h(
+        'table',
+        {},
+        h('caption', { class: 'sr-only' }, t('sla.breaches_caption')),
+        h('thead', {}, h('tr', {}, ['ticket.id', 'sla.clock', 'sla.due'].map((k) => h('th', { scope: 'col' }, t(k))))),
+        h('tbody', {}, breaches.items.map((b) => h('tr', {}, h('td', {}, b.ticket), h('td', {}, t(`sla.clock_${b.clock}`)), h('td', {}, formatTime(b.due))))),
+      )
+    : h('p', {}, t('sla.no_breaches'));
+  show(title(t('sla.title')), period, figures, h('h2', {}, t('sla.breaches_title')), list);
+}
+
 start({
   roles: ['partner'],
   signinTitle: 'desk.signin_title',
-  links: [['#/', 'desk.title']],
+  links: (me) => (me.kind === 'supervisor' ? [['#/', 'desk.title'], ['#/sla', 'sla.title']] : [['#/', 'desk.title']]),
   onLanguage: () => {
     vocabulary = null;
   },
   onSignedOut: stopPoll,
-  route: async (hash) => {
+  route: async (hash, me) => {
     stopPoll();
     if (hash.startsWith('#/a/')) await viewClaim(decodeURIComponent(hash.slice(4)));
+    else if (hash.startsWith('#/sla') && me.kind === 'supervisor') await viewSla(me);
     else await viewQueue();
   },
 });
