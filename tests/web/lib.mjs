@@ -83,8 +83,12 @@ export function launch() {
   });
 }
 
-// Every Content-Security-Policy report and uncaught error of the page, collected.
+// Every Content-Security-Policy report, uncaught error and request to another
+// origin than the broker's of the page, collected.
 export function watchErrors(page, errors) {
+  page.on('request', (r) => {
+    if (!r.url().startsWith(BASE + '/') && !r.url().startsWith('data:')) errors.push(`a request elsewhere: ${r.url()}`);
+  });
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
   });

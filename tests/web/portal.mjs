@@ -210,7 +210,7 @@ try {
     await nbContext.close();
   });
 
-  await check('no page broke its Content-Security-Policy or threw', async () => {
+  await check('no page broke its Content-Security-Policy, threw, or asked another origin', async () => {
     assert(cspErrors.length === 0, cspErrors.join('\n'));
   });
 } finally {

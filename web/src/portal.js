@@ -18,8 +18,13 @@ function statusBadge(status) {
 }
 
 async function viewList() {
-  const data = await api('GET', '/v1/tickets?limit=100');
-  const items = data.items || [];
+  const items = [];
+  let cursor = null;
+  do { // every page of the customer's tickets
+    const page = await api('GET', `/v1/tickets?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && items.length < 1000);
   const table = items.length
     ? h(
         'table',
