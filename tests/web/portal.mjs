@@ -120,7 +120,7 @@ try {
   });
 
   // ---- reopen and withdraw (the complaint with markup, resolved by its partner) ----
-  await check('a resolved complaint is reopened, then withdrawn, from its page', async () => {
+  await check('a resolved complaint is reopened with a corrected fact, then withdrawn, from its page', async () => {
     const all = (await api(process.env.SEAM_LEAD, 'GET', '/v1/tickets?limit=100')).body.items;
     const tv = all.find((x) => x.summary.startsWith('TV dead'));
     const lead = await api(process.env.SEAM_LEAD, 'GET', `/v1/tickets/${tv.id}`);
@@ -132,9 +132,14 @@ try {
     await page.goto(`${BASE}/#/t/${tv.id}`);
     await page.getByRole('heading', { name: 'Is it fixed?' }).waitFor();
     await page.getByLabel('What is still wrong').fill('Still no picture.');
+    await page.getByLabel('Symptom').selectOption({ label: 'Degraded' });
     await page.getByRole('button', { name: 'No, it is not fixed' }).click();
     await page.getByRole('status').filter({ hasText: 'open again' }).waitFor();
     await page.getByText('Reopened').first().waitFor();
+    const reopened = await api(process.env.SEAM_LEAD, 'GET', `/v1/tickets/${tv.id}`);
+    const facts = reopened.body.facts; // the lead's view: the facts as they are now
+    assert(facts.symptom === 'degraded', `the symptom is ${facts.symptom}: the correction was not sent`);
+    assert(facts.service === tv.service, `the service changed: ${facts.service}`);
     await page.getByText('Withdraw the complaint').click();
     await page.getByLabel('Why (optional)').fill('It works after all.');
     await page.getByRole('button', { name: 'Withdraw it' }).click();

@@ -208,4 +208,5 @@ export default {
   'sla.due': 'Was due',
   'sla.clock_ack': 'Acknowledge',
   'sla.clock_resolve': 'Resolve',
+  'ticket.reopen_facts': 'Correct the details (optional)',
 };

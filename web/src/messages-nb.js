@@ -208,4 +208,5 @@ export default {
   'sla.due': 'Frist',
   'sla.clock_ack': 'Bekreftelse',
   'sla.clock_resolve': 'Løsning',
+  'ticket.reopen_facts': 'Rett opplysningene (valgfritt)',
 };

@@ -157,6 +157,36 @@ function timeline(tk) {
   );
 }
 
+// Reopen, with the complaint's facts to correct if the customer wishes (only those changed are sent).
+function reopenForm(tk, vocab, base) {
+  const selects = vocab.facts
+    .filter((f) => f.source === 'complaint')
+    .map((f) => {
+      const select = h(
+        'select',
+        { name: `fact-${f.name}` },
+        f.optional ? h('option', { value: '' }, t('new.not_sure')) : null,
+        f.values.map((v) => h('option', { value: v.id, selected: v.id === tk[f.name] }, v.label)),
+      );
+      return { fact: f, select };
+    });
+  const corrections = h(
+    'fieldset',
+    {},
+    h('legend', {}, t('ticket.reopen_facts')),
+    selects.map(({ fact, select }) => field(fact.label, select)),
+  );
+  return actionForm({
+    label: t('ticket.reopen_reason'), hint: t('ticket.reopen_hint'), key: 'reason', path: `${base}/reopen`,
+    button: t('ticket.reopen'), done: t('ticket.reopened'), extra: [corrections],
+    body: () => {
+      const facts = {};
+      for (const { fact, select } of selects) if (select.value && select.value !== (tk[fact.name] ?? '')) facts[fact.name] = select.value;
+      return Object.keys(facts).length ? { facts } : {};
+    },
+  });
+}
+
 async function viewTicket(id) {
   const [tk, vocab] = await Promise.all([api('GET', `/v1/tickets/${encodeURIComponent(id)}`), loadVocabulary()]);
   const base = `/v1/tickets/${encodeURIComponent(tk.id)}`;
@@ -192,7 +222,7 @@ async function viewTicket(id) {
     parts.push(
       h('h2', {}, t('ticket.resolved_title')),
       actionForm({ label: t('ticket.confirm_comment'), key: 'comment', path: `${base}/confirm`, button: t('ticket.confirm'), required: false, done: t('ticket.confirmed') }),
-      actionForm({ label: t('ticket.reopen_reason'), hint: t('ticket.reopen_hint'), key: 'reason', path: `${base}/reopen`, button: t('ticket.reopen'), done: t('ticket.reopened') }),
+      reopenForm(tk, vocab, base),
     );
   }
   if (OPEN.includes(tk.status)) {
