@@ -132,6 +132,7 @@ try {
     await page.goto(`${BASE}/#/t/${tv.id}`);
     await page.getByRole('heading', { name: 'Is it fixed?' }).waitFor();
     await page.getByLabel('What is still wrong').fill('Still no picture.');
+    await page.getByText('Correct the details (optional)').click();
     await page.getByLabel('Symptom').selectOption({ label: 'Degraded' });
     await page.getByRole('button', { name: 'No, it is not fixed' }).click();
     await page.getByRole('status').filter({ hasText: 'open again' }).waitFor();

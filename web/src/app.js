@@ -44,7 +44,8 @@ export function show(...children) {
 }
 
 // A small form of one text and one button: POST path with {key: text}, then the view again.
-export function actionForm({ label, hint, key, path, button, required = true, done, danger = false, extra = [], body: more }) {
+// extra: controls before the text, after: after it; body(): the rest of the body.
+export function actionForm({ label, hint, key, path, button, required = true, done, danger = false, extra = [], after = [], body: more }) {
   const err = errorLine();
   const text = h('textarea', { name: key, rows: 3, required });
   return h(
@@ -67,6 +68,7 @@ export function actionForm({ label, hint, key, path, button, required = true, do
     },
     extra,
     field(label, text, hint),
+    after,
     err,
     h('button', { type: 'submit', class: danger ? 'danger' : null }, button),
   );

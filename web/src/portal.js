@@ -171,14 +171,14 @@ function reopenForm(tk, vocab, base) {
       return { fact: f, select };
     });
   const corrections = h(
-    'fieldset',
-    {},
-    h('legend', {}, t('ticket.reopen_facts')),
+    'details',
+    { class: 'corrections' },
+    h('summary', {}, t('ticket.reopen_facts')),
     selects.map(({ fact, select }) => field(fact.label, select)),
   );
   return actionForm({
     label: t('ticket.reopen_reason'), hint: t('ticket.reopen_hint'), key: 'reason', path: `${base}/reopen`,
-    button: t('ticket.reopen'), done: t('ticket.reopened'), extra: [corrections],
+    button: t('ticket.reopen'), done: t('ticket.reopened'), after: [corrections],
     body: () => {
       const facts = {};
       for (const { fact, select } of selects) if (select.value && select.value !== (tk[fact.name] ?? '')) facts[fact.name] = select.value;
