@@ -129,7 +129,7 @@ $(BUILD)/tests/test_mail: $(BUILD)/tests/unit/test_mail.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The web pages (web/, docs/web.md): written by web/build.mjs to $(BUILD)/web, which the
+# The web pages (web/; README, The web pages): written by web/build.mjs to $(BUILD)/web, which the
 # broker serves (web_dir in seam.json(5); installed to $(SHAREDIR)/web). Without Node.js
 # the broker is built all the same and its pages say they are not built.
 WEB_SRC = $(wildcard web/build.mjs web/src/*.* web/src/*/*.*)
