@@ -77,6 +77,9 @@ export function actionForm({ label, hint, key, path, button, required = true, do
 const app = { me: null, config: null, route: () => route() };
 
 function renderNav() {
+  nav.setAttribute('aria-label', t('nav.main'));
+  const skip = document.querySelector('.skip');
+  if (skip) skip.textContent = t('nav.skip');
   const select = h(
     'select',
     { id: 'lang', onchange: (ev) => { setLang(ev.target.value); app.config.onLanguage?.(); route(); } },

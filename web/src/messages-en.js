@@ -209,4 +209,5 @@ export default {
   'sla.clock_ack': 'Acknowledge',
   'sla.clock_resolve': 'Resolve',
   'ticket.reopen_facts': 'Correct the details (optional)',
+  'nav.skip': 'Skip to the content',
 };

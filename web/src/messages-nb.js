@@ -209,4 +209,5 @@ export default {
   'sla.clock_ack': 'Bekreftelse',
   'sla.clock_resolve': 'Løsning',
   'ticket.reopen_facts': 'Rett opplysningene (valgfritt)',
+  'nav.skip': 'Gå til innholdet',
 };
