@@ -11,7 +11,7 @@
 # to sign-in; then the partner desk by tests/web/desk.mjs: the queue due
 # first, a new claim appearing without reloading, the countdown overdue,
 # acknowledge, ask the customer, hand back with a reason, a supervisor's SLA
-# figures, a customer sent to its own pages. It saves the screenshots of docs/screens/.
+# figures, staff signing in with a TOTP code, a customer sent to its own pages. It saves the screenshots of docs/screens/.
 . "$(dirname "$0")/lib.sh"
 WEB=$ROOT/$BUILD/web
 [ -f "$WEB/index.html" ] || { echo "Bail out! the pages are not built ($WEB): make web (needs node)"; exit 1; }
@@ -40,7 +40,7 @@ stop_broker
 cp -r "$WEB" "$TMP/web"
 ln -s /etc/passwd "$TMP/web/assets/passwd.txt"
 echo secret >"$TMP/web/secret.txt"
-conf_with '.web_dir = $d' --arg d "$TMP/web"
+conf_with '.web_dir = $d | .sessions.totp_staff = 1' --arg d "$TMP/web"
 start_broker -T now
 ORIGIN="http://127.0.0.1:$PORT"
 req GET / ""
@@ -99,11 +99,13 @@ check "the customer's user has a password" [ "$STATUS" = 200 ]
 ctl user add fibernet/ola --kind agent >/dev/null
 LINK=$(ctl user invite fibernet/ola 2>/dev/null)
 req POST /v1/password "" "$(jq -nc --arg l "$LINK" '{link: $l, password: "ola-desk-password"}')"
-check "the partner's agent has a password" [ "$STATUS" = 200 ]
+check "the partner's agent has a password (and a TOTP secret: staff need codes here)" [ "$STATUS" = 200 ]
+OLA_TOTP=$(jbody .totp_secret)
 ctl user add fibernet/sam --kind supervisor >/dev/null
 LINK=$(ctl user invite fibernet/sam 2>/dev/null)
 req POST /v1/password "" "$(jq -nc --arg l "$LINK" '{link: $l, password: "sam-desk-password"}')"
 check "the partner's supervisor has a password" [ "$STATUS" = 200 ]
+SAM_TOTP=$(jbody .totp_secret)
 mkdir -p "$ROOT/docs/screens"
 export SEAM_URL=$ORIGIN SEAM_LEAD=$LEAD SEAM_PARTNER=$FN SEAM_SKYVIEW=$SV SEAM_NORDTEL=$NT SEAM_CUSTOMER=$C1 \
     SEAM_SCREENS=$ROOT/docs/screens SEAM_CHROMIUM=$CHROMIUM
@@ -125,5 +127,6 @@ browser() {
 }
 browser portal SEAM_USER=c1/ann SEAM_PASSWORD=ann-portal-password
 browser desk SEAM_USER=fibernet/ola SEAM_PASSWORD=ola-desk-password SEAM_CUSTOMER_USER=c1/ann \
-    SEAM_CUSTOMER_PASSWORD=ann-portal-password SEAM_SUPERVISOR=fibernet/sam SEAM_SUPERVISOR_PASSWORD=sam-desk-password
+    SEAM_CUSTOMER_PASSWORD=ann-portal-password SEAM_SUPERVISOR=fibernet/sam SEAM_SUPERVISOR_PASSWORD=sam-desk-password \
+    SEAM_TOTP="$OLA_TOTP" SEAM_SUPERVISOR_TOTP="$SAM_TOTP"
 finish

@@ -36,8 +36,9 @@ export async function api(method, path, body, opts = {}) {
   return data;
 }
 
-export async function signIn(user, password) {
-  const session = await api('POST', '/v1/sessions', { user, password });
+// totp: the code of the user's authenticator app, for users who have one.
+export async function signIn(user, password, totp) {
+  const session = await api('POST', '/v1/sessions', totp ? { user, password, totp } : { user, password });
   localStorage.setItem(CSRF_KEY, session.csrf_token);
   return session;
 }

@@ -111,6 +111,10 @@ function viewSignIn(notice) {
   const err = errorLine();
   const user = h('input', { name: 'user', autocomplete: 'username', required: true });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  // The code of an authenticator app: asked for when the broker says the user needs one.
+  const totp = h('input', { name: 'totp', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: 6 });
+  const totpField = field(t('signin.totp'), totp, t('signin.totp_hint'));
+  totpField.hidden = true;
   const form = h(
     'form',
     {
@@ -119,17 +123,27 @@ function viewSignIn(notice) {
         ev.preventDefault();
         err.hidden = true;
         try {
-          await signIn(user.value.trim(), password.value);
+          await signIn(user.value.trim(), password.value, totpField.hidden ? '' : totp.value.trim());
           app.me = await currentUser();
           say(t('signin.welcome', { user: app.me.user }));
           route();
         } catch (e) {
+          if (e.status === 401 && e.field === 'totp') {
+            const first = totpField.hidden;
+            totpField.hidden = false;
+            totp.required = true;
+            showError(err, first ? t('signin.totp_needed') : t('signin.totp_wrong'));
+            totp.value = '';
+            totp.focus();
+            return;
+          }
           showError(err, e.status === 401 ? t('signin.failed') : e);
         }
       },
     },
     field(t('signin.user'), user, t('signin.user_hint')),
     field(t('signin.password'), password),
+    totpField,
     err,
     h('button', { type: 'submit' }, t('signin.submit')),
   );

@@ -210,4 +210,8 @@ export default {
   'sla.clock_resolve': 'Resolve',
   'ticket.reopen_facts': 'Correct the details (optional)',
   'nav.skip': 'Skip to the content',
+  'signin.totp': 'Code from your authenticator app',
+  'signin.totp_hint': 'Six digits; a new one every 30 seconds.',
+  'signin.totp_needed': 'Your account also needs the code from your authenticator app.',
+  'signin.totp_wrong': 'That code is wrong or used already. Enter the current one.',
 };

@@ -210,4 +210,8 @@ export default {
   'sla.clock_resolve': 'Løsning',
   'ticket.reopen_facts': 'Rett opplysningene (valgfritt)',
   'nav.skip': 'Gå til innholdet',
+  'signin.totp': 'Kode fra autentiseringsappen',
+  'signin.totp_hint': 'Seks sifre; en ny hvert 30. sekund.',
+  'signin.totp_needed': 'Kontoen din trenger også koden fra autentiseringsappen.',
+  'signin.totp_wrong': 'Koden er feil eller allerede brukt. Skriv inn den gjeldende.',
 };
