@@ -58,7 +58,8 @@ CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker
            broker/ids.c broker/index.c broker/index_check.c broker/views.c broker/query.c broker/customer.c broker/verify_records.c broker/progress.c broker/dirlock.c broker/verify_outbox.c broker/witness.c \
            broker/notify.c broker/reload.c broker/users.c
 BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c \
-             broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_mail.c broker/mail_in.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c broker/api_users.c broker/witness_client.c
+             broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_mail.c broker/mail_in.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c broker/api_users.c broker/witness_client.c \
+             broker/web.c
 CTL_SRC    = broker/seamctl.c
 SIM_SRC    = partners/seam-sim.c
 AGENT_SRC  = partners/seam-partner.c partners/witness_serve.c
@@ -74,7 +75,7 @@ TOOL_BIN   = $(BUILD)/tests/tamper $(BUILD)/tests/signed-post $(BUILD)/tests/sea
              $(BUILD)/tests/evflip
 
 all: $(BUILD)/seam-broker $(BUILD)/seamctl $(BUILD)/seam-sim $(BUILD)/seam-partner seam-broker \
-     seamctl seam-partner
+     seamctl seam-partner web
 
 seam-broker seamctl seam-partner: %: $(BUILD)/%
 	@ln -sf $< $@
@@ -127,6 +128,18 @@ $(BUILD)/tests/test_mail: $(BUILD)/tests/unit/test_mail.o \
                           $(filter-out $(BUILD)/broker/main.o,$(BROKER_OBJ)) $(BUILD)/libseamcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The web pages (web/; README, The web pages): written by web/build.mjs to $(BUILD)/web, which the
+# broker serves (web_dir in seam.json(5); installed to $(SHAREDIR)/web). Without Node.js
+# the broker is built all the same and its pages say they are not built.
+WEB_SRC = $(wildcard web/build.mjs web/src/*.* web/src/*/*.*)
+web: $(BUILD)/web/index.html
+
+$(BUILD)/web/index.html: $(WEB_SRC)
+	@if command -v node >/dev/null; then node web/build.mjs $(BUILD)/web; \
+	else echo "node not found: the web pages are not built (make deps installs it)" >&2; fi
+
+$(BUILD)/broker/web.o: CPPFLAGS += -DSEAM_WEB_DIR='"$(SHAREDIR)/web"'
 
 # libFuzzer targets (clang): the core and the HTTP layer, without main().
 FUZZ_BUILD   = build-fuzz
@@ -224,9 +237,12 @@ install: all
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SHAREDIR@|$(SHAREDIR)|g' dist/seam-broker.service.in \
 	    >$(DESTDIR)$(UNITDIR)/seam-broker.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/seam-broker.service
+	if [ -f $(BUILD)/web/index.html ]; then rm -rf $(DESTDIR)$(SHAREDIR)/web && \
+	    cp -R $(BUILD)/web $(DESTDIR)$(SHAREDIR)/web && chmod -R u=rwX,go=rX $(DESTDIR)$(SHAREDIR)/web; fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_FILES))
+	rm -rf $(DESTDIR)$(SHAREDIR)/web
 	-rmdir $(DESTDIR)$(SHAREDIR)/conf/examples $(DESTDIR)$(SHAREDIR)/conf $(DESTDIR)$(SHAREDIR)
 
 # The Debian package (debian/): built from this tree into ..; deb-check builds it from a copy
@@ -242,5 +258,5 @@ clean:
 	    seam-partner
 
 .PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
-        faults contract install uninstall deb deb-check
+        faults contract install uninstall deb deb-check web
 .SECONDARY:

@@ -1397,9 +1397,13 @@ static const char *const reserved_fact_names[] = {"id",
 
 /* The top level's sections, before and after the vocabularies (whose keys
  * come from the table of facts: load_all). */
-static const struct field top_head[] = {{"federation", T_STRING, 1}, {"listen", T_STRING, 1},
-                                        {"data_dir", T_STRING, 1},   {"limits", T_OBJECT, 0},
-                                        {"lead", T_OBJECT, 1},       {NULL, 0, 0}};
+static const struct field top_head[] = {{"federation", T_STRING, 1},
+                                        {"listen", T_STRING, 1},
+                                        {"data_dir", T_STRING, 1},
+                                        {"limits", T_OBJECT, 0},
+                                        {"lead", T_OBJECT, 1},
+                                        {"web_dir", T_STRING, 0},
+                                        {NULL, 0, 0}};
 static const struct field top_tail[] = {
     {"calendars", T_OBJECT, 1},   {"sla_policies", T_OBJECT, 1},
     {"partners", T_ARRAY, 1},     {"bundles", T_ARRAY, 1},
@@ -1778,6 +1782,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     if (listen && config_set_listen(cf, listen) != 0)
         problem(c, "$.listen", "expected \"ADDRESS:PORT\"");
     cf->data_dir = str_or(root, "data_dir", "var/data");
+    cf->web_dir = str_or(root, "web_dir", NULL);
 
     settings_default(CONFIG_LIMITS, cf);
     settings_default(CONFIG_DELIVERY, cf);
@@ -2029,6 +2034,7 @@ config_free(struct config *cf)
     free(cf->federation);
     free(cf->listen_host);
     free(cf->data_dir);
+    free(cf->web_dir);
     free(cf->metrics_allow);
     free(cf->tls_cert);
     free(cf->tls_key);

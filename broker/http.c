@@ -38,6 +38,17 @@
 #include "sla.h"
 #include "ticket.h"
 #include "users.h"
+#include "web.h"
+
+/*
+ * The pages' Content-Security-Policy: everything from this origin only, no
+ * inline script or style, no framing; and the API's: nothing at all.
+ */
+#define WEB_CSP                                                                                    \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                 \
+    "frame-ancestors 'none'"
+#define API_CSP "default-src 'none'; frame-ancestors 'none'"
 
 /* The face of one server: libmicrohttpd's daemon and the watchdog thread. */
 struct http {
@@ -1049,7 +1060,10 @@ send_reply(struct req *r)
     r->reply_release = NULL;
     MHD_add_response_header(resp, "Content-Type", r->reply_type);
     MHD_add_response_header(resp, "X-Request-Id", r->id);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control != NULL ? r->cache_control : "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Content-Security-Policy", r->page ? WEB_CSP : API_CSP);
     if (r->location)
         MHD_add_response_header(resp, "Location", r->location);
     if (r->retry_after)
@@ -1441,7 +1455,7 @@ req_begin(struct req *r, const char *method, const char *url, const char *versio
     if (r->ep == NULL) {
         if (path_known)
             http_error(r, E_METHOD, NULL, NULL);
-        else
+        else if (!web_serve(r, method, url))
             http_error(r, E_NOT_FOUND, "no such endpoint", NULL);
         return;
     }

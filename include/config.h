@@ -162,6 +162,7 @@ struct config {
     char *listen_host;
     uint16_t listen_port;
     char *data_dir;
+    char *web_dir; /* $.web_dir: the pages (web.h); NULL: the default */
     /* limits */
     size_t max_body;
     unsigned max_connections;

@@ -102,6 +102,10 @@ struct req {
     const char *reply_type;
     char *location;
     int retry_after;
+    /* A page or an asset (web.c): the pages' Content-Security-Policy, and
+     * cache_control (NULL: no-store) */
+    int page;
+    const char *cache_control;
 #define REQ_MAX_HEADERS 4
     const char *header_names[REQ_MAX_HEADERS]; /* extra answer headers (literal names) */
     char *header_values[REQ_MAX_HEADERS];      /* owned */

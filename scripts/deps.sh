@@ -4,12 +4,14 @@
 set -e
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
 liblmdb-dev libsodium-dev libssl-dev libmimalloc-dev libicu-dev libgnutls28-dev lmdb-utils openssl curl jq time tzdata clang libclang-rt-14-dev mandoc \
-python3-aiosmtpd dovecot-imapd python3-nacl"
+python3-aiosmtpd dovecot-imapd python3-nacl nodejs chromium fonts-dejavu-core"
 [ -n "$SEAM_EXTRA_PKGS" ] && PKGS="$PKGS $SEAM_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+# npm: Debian's own package, unless the nodejs installed brings it (as some builds of it do).
+command -v npm >/dev/null || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "seam needs these Debian packages; run as root:" >&2

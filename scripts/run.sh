@@ -1,6 +1,7 @@
 #!/bin/sh
 # make run: initialise the example federation's data directory if it has no
-# store yet, then run the broker in the foreground on conf/seam.json.
+# store yet (and seed it with demo people and tickets: scripts/demo.sh), then
+# run the broker in the foreground on conf/seam.json.
 # SEAM_PORT (make run PORT=N) serves on 127.0.0.1:N, SEAM_LISTEN (make run
 # LISTEN=ADDR:PORT) there, instead of the configuration's "listen".
 set -e
@@ -18,6 +19,24 @@ if [ ! -f "$DATA/broker.key" ]; then
     mkdir -p "$(dirname "$DATA")"
     echo "initialising $DATA; the broker's public key is:"
     ./seamctl -c "$CONF" -d "$DATA" init
+    echo "seeding demo people and tickets (scripts/demo.sh)"
+    scripts/demo.sh "$CONF" "$DATA"
+    SHOW=${LISTEN:-$(jq -r .listen "$CONF")}
+    cat <<PEOPLE
+
+Open http://$SHOW/ and sign in:
+  the customer portal (/)     c1/kari          kari-demo-password
+  the partner desk (/partner/)
+  a partner's agent           fibernet/ola     ola-demo-password
+                              skyview/siri     siri-demo-password
+                              nordtel/nils     nils-demo-password
+  the lead's manager          northwind/mary   mary-demo-password
+  an auditor                  audit/ida        ida-demo-password
+The lead console (/lead/) is not built yet: the lead's and the auditor's people
+sign in through the API (POST /v1/sessions). These passwords are for a
+demonstration on this machine only.
+
+PEOPLE
 fi
 if [ -n "$LISTEN" ]; then
     echo "seam-broker on $CONF at $LISTEN (data in $DATA); Ctrl-C stops it"

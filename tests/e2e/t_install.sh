@@ -27,6 +27,10 @@ for f in share/man/man8/seam-broker.8 share/man/man8/seamctl.8 share/man/man1/se
     share/seam/conf/examples/condominium.json lib/systemd/system/seam-broker.service; do
     check "$f is installed, mode 644" [ "$(mode "$P/$f")" = 644 ]
 done
+if [ -f "$ROOT/${BUILD:-build}/web/index.html" ]; then
+    check "the web pages are installed, mode 644 (share/seam/web)" [ "$(mode "$P/share/seam/web/index.html")" = 644 ]
+    check "... with their assets" [ -n "$(ls "$P/share/seam/web/assets/" | grep '^portal\.[0-9a-f]*\.js$')" ]
+fi
 check "the example configuration is the repository's" cmp "$ROOT/conf/seam.json" "$P/share/seam/conf/seam.json"
 check "the unit starts the installed broker" \
     grep -qx 'ExecStart=/usr/local/sbin/seam-broker -c /etc/seam/seam.json -d /var/lib/seam' \

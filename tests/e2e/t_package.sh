@@ -49,6 +49,7 @@ usr/share/man/man5/seam.json.5.gz
 usr/share/man/man8/seam-broker.8.gz
 usr/share/man/man8/seamctl.8.gz
 $(cd "$ROOT" && ls conf/seam.json conf/examples/*.json | sed 's|^|usr/share/seam/|')
+$(cd "$ROOT/$BUILD/web" && find . -type f | sed 's|^\./|usr/share/seam/web/|')
 LIST
 sort -o "$TMP/want" "$TMP/want"
 check "dpkg-deb -c lists exactly what it should" diff "$TMP/want" "$TMP/files"

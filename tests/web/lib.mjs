@@ -1,0 +1,96 @@
+// tests/web/lib.mjs: what the browser tests share: TAP-like lines, checks,
+// the API with a bearer token, axe-core, screenshots, keyboard focus, and
+// Debian's Chromium (never a downloaded browser).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+export const BASE = process.env.SEAM_URL;
+const SCREENS = process.env.SEAM_SCREENS;
+let failed = 0;
+
+export function failures() {
+  return failed;
+}
+
+function report(pass, what, detail) {
+  console.log(`${pass ? 'ok' : 'not ok'} - ${what}`);
+  if (!pass) {
+    failed++;
+    if (detail) console.log(String(detail).split('\n').map((l) => `# ${l}`).join('\n'));
+  }
+}
+
+// check(what, async fn): fn passes unless it throws.
+export async function check(what, fn) {
+  try {
+    await fn();
+    report(true, what);
+  } catch (e) {
+    report(false, what, e.stack || e);
+  }
+}
+
+export function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+// The broker's API with a bearer token (the partner's, the lead's or the customer's side).
+export async function api(token, method, path, body) {
+  const res = await fetch(BASE + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+// axe-core on the page as it is: no violation of impact serious or critical.
+// (Evaluated over the DevTools protocol, which the page's CSP does not govern.)
+export async function axe(page, what) {
+  await check(`axe: ${what} has no serious or critical violation`, async () => {
+    await page.evaluate(AXE);
+    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert(bad.length === 0, bad.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`).join('\n'));
+  });
+}
+
+export async function shot(page, name) {
+  if (SCREENS) await page.screenshot({ path: `${SCREENS}/${name}.png`, fullPage: true });
+}
+
+// Tab until the focused element is the control whose label is `label` (at most 40 presses).
+export async function tabTo(page, label) {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    const name = await page.evaluate(() => {
+      const el = document.activeElement;
+      return el?.labels?.[0]?.textContent ?? el?.textContent ?? '';
+    });
+    if (name.trim() === label) return;
+  }
+  throw new Error(`no control "${label}" reached by Tab`);
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.SEAM_CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+// Every Content-Security-Policy report, uncaught error and request to another
+// origin than the broker's of the page, collected.
+export function watchErrors(page, errors) {
+  page.on('request', (r) => {
+    if (!r.url().startsWith(BASE + '/') && !r.url().startsWith('data:')) errors.push(`a request elsewhere: ${r.url()}`);
+  });
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+}
