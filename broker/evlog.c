@@ -392,10 +392,24 @@ event_head(const char *bytes, size_t len)
     return ev;
 }
 
-/* One stored disclosure's member name (copied into name) and value (a new reference), read as
- * it was written; the verifiers check its form and digest. 1, or 0. */
+/* Whether view's disclose reads the value of member. */
 static int
-disclosure_read(const char *text, size_t len, char *name, size_t cap, json_t **value)
+value_wanted(const struct evlog_view *view, const char *member)
+{
+    if (view->value_members == NULL)
+        return 1;
+    for (const char *const *m = view->value_members; *m != NULL; m++)
+        if (strcmp(*m, member) == 0)
+            return 1;
+    return 0;
+}
+
+/* One stored disclosure's member name (copied into name) and value (a new reference, parsed
+ * only if the view reads it: else NULL), read as it was written; the verifiers check its form
+ * and digest. 1, or 0. */
+static int
+disclosure_read(const struct evlog_view *view, const char *text, size_t len, char *name, size_t cap,
+                json_t **value)
 {
     struct json_read r;
     struct json_slice nm, raw;
@@ -409,7 +423,8 @@ disclosure_read(const char *text, size_t len, char *name, size_t cap, json_t **v
         name[nm.n] = '\0';
         if (json_read_next(&r) && json_read_skip(&r, &raw, JSON_DEPTH_STORED) &&
             !json_read_next(&r) && json_read_end(&r))
-            good = (*value = json_loadb(raw.s, raw.n, JSON_DECODE_ANY, NULL)) != NULL;
+            good = !value_wanted(view, name) ||
+                   (*value = json_loadb(raw.s, raw.n, JSON_DECODE_ANY, NULL)) != NULL;
     }
     free(owned);
     json_read_done(&r);
@@ -448,7 +463,7 @@ evlog_event_disclosures(struct store_txn *t, const char *ticket, uint32_t seq,
             json_t *value = NULL;
             if (!json_read_str(&r, &d, &owned))
                 break;
-            if (view == NULL || (disclosure_read(d.s, d.n, name, sizeof(name), &value) &&
+            if (view == NULL || (disclosure_read(view, d.s, d.n, name, sizeof(name), &value) &&
                                  view->disclose(view->ctx, ev, name, value))) {
                 if ((*count)++ > 0)
                     json_text_lit(&text, ",");

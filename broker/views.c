@@ -567,7 +567,7 @@ ticket_evidence(struct store_txn *t, const struct ticket_ctx *c, const struct ti
         snprintf(name, sizeof(name), "%s:%s", auth_role_name(who->role), who->subject);
     else
         snprintf(name, sizeof(name), "%s", auth_role_name(who->role));
-    struct evlog_view ev = {name, view_shown, view_disclose, &v};
+    struct evlog_view ev = {name, view_shown, view_disclose, &v, NULL};
     return evlog_export_view(t, c->lg, tk->id, &ev, doc, len);
 }
 
@@ -581,6 +581,7 @@ claim_disclosures(struct store_txn *t, const struct ticket_ctx *c, const struct 
     owner.role = ROLE_PARTNER;
     snprintf(owner.subject, sizeof(owner.subject), "%s", a->partner ? a->partner : "");
     struct evidence_view v = {tk, &owner, config_partner_find(c->cfg, owner.subject)};
-    struct evlog_view ev = {"", NULL, view_disclose, &v};
+    static const char *const values[] = {"route", NULL}; /* the only value view_disclose reads */
+    struct evlog_view ev = {"", NULL, view_disclose, &v, values};
     return evlog_event_disclosures(t, tk->id, (uint32_t)a->event_seq, &ev, out, len, count);
 }

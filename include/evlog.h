@@ -65,6 +65,9 @@ struct evlog_view {
     int (*shown)(void *ctx, const json_t *ev);
     int (*disclose)(void *ctx, const json_t *ev, const char *member, const json_t *value);
     void *ctx;
+    /* The members whose value disclose reads (NULL-terminated; NULL: every one): for the
+     * others evlog_event_disclosures gives it a NULL value and parses none. */
+    const char *const *value_members;
 };
 
 /*

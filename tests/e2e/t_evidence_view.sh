@@ -77,6 +77,17 @@ req POST "/v1/assignments/$A3/ack" "$SKY" '{}'
 req POST "/v1/assignments/$A3/progress" "$SKY" "{\"note\":\"$SKY_NOTE\"}"
 req POST "/v1/assignments/$A3/resolve" "$SKY" "{\"resolution\":\"$RESOLUTION\"}"
 check "skyview resolves it" [ "$STATUS" = 200 -a "$(jbody .ticket_status)" = resolved ]
+
+# A claim's view carries the disclosures of the event that made it that its owner may read.
+claim_names() { jbody '[.event.disclosures[]? | fromjson | .[1]] | sort | join(",")'; }
+req GET "/v1/assignments/$A1" "$FIB"
+check "fibernet's claim discloses the customer's name and contact and the routing" \
+    [ "$STATUS" = 200 -a "$(claim_names)" = customer_contact,customer_name,route ]
+check "... the routing naming that claim" [ "$(jq -r --arg a "$A1" \
+    '[.event.disclosures[] | fromjson | select(.[1] == "route") | .[2].assignments[].id] | index($a) != null' "$TMP/body")" = true ]
+req GET "/v1/assignments/$A3" "$SKY"
+check "skyview's claim, made by the lead's forced assignment, discloses neither its reason nor who forced it" \
+    bash -c "[ '$STATUS' = 200 ] && ! grep -qF '$LEAD_REASON' '$TMP/body' && ! grep -qF '$LEAD_DESK' '$TMP/body'"
 req POST /v1/tickets "$C2" "$TICKET_BODY"
 T2=$(jbody .id)
 
