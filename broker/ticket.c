@@ -20,6 +20,7 @@
 #include "json_fast.h"
 #include "log.h"
 #include "fanout.h"
+#include "ebond.h"
 #include "outbox.h"
 #include "record.h"
 #include "route.h"
@@ -525,10 +526,20 @@ push_changes(struct store_txn *t, const struct ticket_ctx *c, const struct ticke
     for (size_t i = 0; i < tk->nassignments; i++) {
         const struct assignment *a = &tk->assignments[i];
         const struct config_partner *p = config_partner_find(c->cfg, a->partner);
-        if (p == NULL || p->delivery != DELIVERY_PUSH)
+        if (p == NULL || p->delivery == DELIVERY_PULL)
             continue;
         if (who->role == ROLE_PARTNER && strcmp(who->subject, a->partner) == 0)
             continue;
+        if (p->delivery == DELIVERY_TMF621) { /* the partner's own TMF621 system (ebond.c) */
+            int was_live = i < nbefore && before[i] <= AS_IN_PROGRESS;
+            const char *text = tk->ntimeline ? tk->timeline[tk->ntimeline - 1].text : NULL;
+            enum seam_err rc = SEAM_OK;
+            if (i >= nbefore || was_live)
+                rc = ebond_queue(t, p, tk, a, i >= nbefore, event, text);
+            if (rc != SEAM_OK)
+                return rc;
+            continue;
+        }
         const char *type;
         if (i >= nbefore)
             type = "assignment.created";

@@ -1,0 +1,410 @@
+/*
+ * ebond_client.c: seam's calls to tmf621 partners' systems that are not
+ * messages of the outbox (see ebond.h): registering seam's hub listener at
+ * each partner that has a callback_url, and polling the claims' TroubleTickets
+ * at each partner that has none. One thread, one blocking curl handle per
+ * call. The capability is stored (its hash) before the partner hears of it,
+ * so no callback can come before seam knows it; a registration that fails is
+ * tried again, with a new capability, after a growing wait (5 s to 5 min).
+ * Polled TroubleTickets go through the same ebond_apply as callbacks.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "ebond.h"
+#include "ebond_client.h"
+#include "fanout.h"
+#include "log.h"
+#include "reload.h"
+
+#define MAX_TRACKED 64 /* tmf621 partners followed at once */
+
+struct tracked {
+    char id[64];
+    int64_t next_at; /* the next registration try or poll */
+    int64_t wait_ms; /* the registration's backoff */
+    int registered;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static struct server *srv;
+static pthread_t thread;
+static int running, stopping;
+static struct tracked tracked[MAX_TRACKED];
+static size_t ntracked;
+
+struct buf {
+    char *p;
+    size_t n;
+};
+
+static size_t
+collect(char *p, size_t size, size_t n, void *ctx)
+{
+    struct buf *b = ctx;
+    size_t len = size * n;
+    if (b->n + len > 262144)
+        return 0;
+    b->p = xrealloc(b->p, b->n + len + 1);
+    memcpy(b->p + b->n, p, len);
+    b->n += len;
+    b->p[b->n] = '\0';
+    return len;
+}
+
+/* The bearer token in file (malloc'd, trimmed), or NULL. */
+static char *
+token_of(const char *file)
+{
+    char buf[4096];
+    FILE *fp = file ? fopen(file, "r") : NULL;
+    if (fp == NULL)
+        return NULL;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+    fclose(fp);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        n--;
+    buf[n] = '\0';
+    char *tok = n > 0 && strcspn(buf, "\r\n") == n ? xstrdup(buf) : NULL;
+    sodium_memzero(buf, sizeof(buf));
+    return tok;
+}
+
+/* One call to the partner's API: the status (0: no answer) and the answer (malloc'd). */
+static long
+call(const struct config_partner *p, const char *method, const char *path, const char *body,
+     char **out)
+{
+    char *tok = token_of(p->ebond.token_file), *hdr;
+    size_t n = strlen(p->url);
+    char *url = xasprintf("%.*s%s", (int)(n > 0 && p->url[n - 1] == '/' ? n - 1 : n), p->url, path);
+    struct buf b = {NULL, 0};
+    long status = 0;
+    *out = NULL;
+    if (tok == NULL) {
+        log_warnx("ebond: partner=%s token_file cannot be read", p->id);
+        free(url);
+        return 0;
+    }
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    h = curl_slist_append(h, "Accept: application/json");
+    hdr = xasprintf("Authorization: Bearer %s", tok);
+    h = curl_slist_append(h, hdr);
+    sodium_memzero(hdr, strlen(hdr));
+    sodium_memzero(tok, strlen(tok));
+    free(hdr);
+    free(tok);
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    if (body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "seam-broker");
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    free(url);
+    *out = b.p;
+    return status;
+}
+
+/* ---- jobs of the writer, waited for ---- */
+
+struct wait_job {
+    struct store_job job;
+    enum seam_err (*fn)(struct store_txn *t, struct wait_job *w);
+    const struct config_partner *p;
+    const struct config *cfg;
+    const struct sla *sla;
+    char cap[EBOND_CAP_LEN + 1];
+    char *callback;
+    const char *hub_id;
+    json_t *tt;
+    struct ticket tk;
+    struct ebond_outcome o;
+    struct ticket_refusal why;
+    int done;
+};
+
+static enum seam_err
+wait_apply(struct store_txn *t, struct store_job *job)
+{
+    struct wait_job *w = (struct wait_job *)job;
+    return w->fn(t, w);
+}
+
+static void
+wait_done(struct store_job *job)
+{
+    struct wait_job *w = (struct wait_job *)job;
+    pthread_mutex_lock(&mu);
+    w->done = 1;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+/* Runs w in the writer and waits for its commit: its rc. */
+static enum seam_err
+run(struct wait_job *w)
+{
+    w->job.apply = wait_apply;
+    w->job.done = wait_done;
+    w->done = 0;
+    enum seam_err rc = store_submit(srv->store, &w->job);
+    if (rc != SEAM_OK)
+        return rc;
+    pthread_mutex_lock(&mu);
+    while (!w->done)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    return w->job.rc;
+}
+
+static enum seam_err
+new_listener(struct store_txn *t, struct wait_job *w)
+{
+    free(w->callback);
+    w->callback = NULL;
+    return ebond_listener_new(t, w->p, w->cap, &w->callback);
+}
+
+static enum seam_err
+listener_registered(struct store_txn *t, struct wait_job *w)
+{
+    return ebond_listener_registered(t, w->p->id, w->hub_id);
+}
+
+static enum seam_err
+apply_polled(struct store_txn *t, struct wait_job *w)
+{
+    struct ticket_ctx c = {w->cfg, &srv->lg, w->sla};
+    ticket_free(&w->tk);
+    return ebond_apply(t, &c, w->p, w->tt, &w->tk, &w->o, &w->why);
+}
+
+/* ---- the listener ---- */
+
+/* Whether partner p's listener is registered, for the callback it has now. */
+static int
+listener_ok(const struct config_partner *p)
+{
+    struct store_txn *t;
+    int ok = 0;
+    if (store_read_begin(srv->store, &t) != SEAM_OK)
+        return 0;
+    json_t *rec = ebond_listener_get(t, p->id);
+    store_read_end(t);
+    const char *cb = json_string_value(json_object_get(rec, "callback"));
+    size_t n = strlen(p->ebond.callback_url);
+    char *want = xasprintf("%.*s/v1/ebond/%s/events",
+                           (int)(n > 0 && p->ebond.callback_url[n - 1] == '/' ? n - 1 : n),
+                           p->ebond.callback_url, p->id);
+    ok = json_is_string(json_object_get(rec, "hub")) && cb != NULL && strcmp(cb, want) == 0;
+    free(want);
+    json_decref(rec);
+    return ok;
+}
+
+/* Registers a new listener at p's hub: 0 done, -1 to be tried again. */
+static int
+register_listener(const struct config_partner *p, const struct snapshot *snap)
+{
+    struct wait_job w;
+    memset(&w, 0, sizeof(w));
+    w.fn = new_listener;
+    w.p = p;
+    w.cfg = snap->cfg;
+    if (run(&w) != SEAM_OK) {
+        free(w.callback);
+        return -1;
+    }
+    /* Only this partner's tickets, where seam files under a party of its own. */
+    json_t *req = json_pack("{s:s}", "callback", w.callback);
+    if (p->ebond.customer != NULL) {
+        char *q = xasprintf("event.troubleTicket.relatedParty.id=%s", p->ebond.customer);
+        json_object_set_new(req, "query", json_string(q));
+        free(q);
+    }
+    char *body = json_dumps(req, JSON_COMPACT), *answer = NULL;
+    json_decref(req);
+    sodium_memzero(w.cap, sizeof(w.cap));
+    sodium_memzero(w.callback, strlen(w.callback));
+    free(w.callback);
+    w.callback = NULL;
+    long status = call(p, "POST", "/hub", body, &answer);
+    sodium_memzero(body, strlen(body));
+    free(body);
+    if (status < 200 || status >= 300) {
+        log_warnx("ebond: partner=%s hub registration failed status=%ld", p->id, status);
+        free(answer);
+        return -1;
+    }
+    json_t *hub = answer ? json_loads(answer, 0, NULL) : NULL;
+    free(answer);
+    const char *id = json_string_value(json_object_get(hub, "id"));
+    w.fn = listener_registered;
+    w.hub_id = id ? id : "";
+    enum seam_err rc = run(&w);
+    json_decref(hub);
+    if (rc != SEAM_OK)
+        return -1;
+    log_info("ebond: partner=%s hub listener registered", p->id);
+    return 0;
+}
+
+/* ---- polling ---- */
+
+static void
+poll_partner(const struct config_partner *p, const struct snapshot *snap)
+{
+    struct store_txn *t;
+    json_t *links = NULL, *l;
+    size_t i;
+    if (store_read_begin(srv->store, &t) != SEAM_OK)
+        return;
+    enum seam_err rc = ebond_live_links(t, p->id, &links);
+    store_read_end(t);
+    if (rc != SEAM_OK)
+        return;
+    json_array_foreach(links, i, l)
+    {
+        const char *remote = json_string_value(json_object_get(l, "remote"));
+        CURL *c = curl_easy_init();
+        char *esc = curl_easy_escape(c, remote, 0);
+        char *path = xasprintf("/troubleTicket/%s", esc ? esc : "");
+        curl_free(esc);
+        curl_easy_cleanup(c);
+        char *answer = NULL;
+        long status = call(p, "GET", path, NULL, &answer);
+        free(path);
+        json_t *tt = status == 200 && answer ? json_loads(answer, 0, NULL) : NULL;
+        free(answer);
+        if (tt == NULL) {
+            log_warnx("ebond: partner=%s poll of %s failed status=%ld", p->id, remote, status);
+            continue;
+        }
+        struct wait_job w;
+        memset(&w, 0, sizeof(w));
+        w.fn = apply_polled;
+        w.p = p;
+        w.cfg = snap->cfg;
+        w.sla = snap->sla;
+        w.tt = tt;
+        rc = run(&w);
+        if (rc == SEAM_OK && w.tk.id[0] != '\0')
+            fanout_ticket_committed(&w.tk);
+        else if (rc != SEAM_OK)
+            log_warnx("ebond: partner=%s polled %s not applied: %s", p->id, remote,
+                      w.why.message ? w.why.message : seam_strerror(rc));
+        ticket_free(&w.tk);
+        json_decref(tt);
+    }
+    json_decref(links);
+}
+
+static struct tracked *
+track(const char *id)
+{
+    for (size_t i = 0; i < ntracked; i++)
+        if (strcmp(tracked[i].id, id) == 0)
+            return &tracked[i];
+    if (ntracked == MAX_TRACKED)
+        return NULL;
+    struct tracked *k = &tracked[ntracked++];
+    memset(k, 0, sizeof(*k));
+    snprintf(k->id, sizeof(k->id), "%s", id);
+    k->wait_ms = 5000;
+    return k;
+}
+
+static void
+round_once(void)
+{
+    struct snapshot *snap = snapshot_hold();
+    int64_t now = now_ms();
+    for (size_t i = 0; i < snap->cfg->npartners && !stopping; i++) {
+        const struct config_partner *p = &snap->cfg->partners[i];
+        struct tracked *k;
+        if (p->delivery != DELIVERY_TMF621 || (k = track(p->id)) == NULL || now < k->next_at)
+            continue;
+        if (p->ebond.callback_url == NULL) {
+            poll_partner(p, snap);
+            k->next_at = now + (int64_t)p->ebond.poll_s * 1000;
+        } else if (listener_ok(p)) {
+            k->next_at = now + 5000; /* looked at again: a reload may change the callback */
+        } else if (register_listener(p, snap) == 0) {
+            k->wait_ms = 5000;
+            k->next_at = now + 5000;
+        } else {
+            k->next_at = now + k->wait_ms;
+            k->wait_ms = k->wait_ms * 2 > 300000 ? 300000 : k->wait_ms * 2;
+        }
+    }
+    snapshot_drop(snap);
+}
+
+static void *
+main_loop(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&mu);
+    while (!stopping) {
+        pthread_mutex_unlock(&mu);
+        round_once();
+        pthread_mutex_lock(&mu);
+        if (stopping)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&cv, &mu, &ts);
+    }
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+void
+ebond_client_start(struct server *s)
+{
+    int any = 0;
+    for (size_t i = 0; i < s->cfg->npartners; i++)
+        any |= s->cfg->partners[i].delivery == DELIVERY_TMF621;
+    if (!any)
+        return; /* a reload that adds one needs a restart (docs/operations.md) */
+    srv = s;
+    stopping = 0;
+    if (pthread_create(&thread, NULL, main_loop, NULL) != 0)
+        fatalx("cannot start the eBonding thread");
+    running = 1;
+}
+
+void
+ebond_client_stop(void)
+{
+    if (!running)
+        return;
+    pthread_mutex_lock(&mu);
+    stopping = 1;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(thread, NULL);
+    running = 0;
+}
