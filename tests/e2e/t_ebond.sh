@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# eBonding (delivery mode tmf621) against a real peer: two seam-brokers. The
+# lead's (LEAD_*) gives its TV claims to "skyview" and its phone claims to
+# "nordtel", both tmf621 partners whose own system is the second broker
+# (P_*): its TMF621 v4 face and hub, its own configuration, rules and
+# subcontractors (skyview and nordtel again, pull partners there, driven here
+# through the pull API). A claim travels lead -> partner, is acknowledged and
+# resolved there, and the resolution comes back; the partner's system goes
+# down for a while and nothing is lost; wrong and other partners'
+# credentials are refused and change nothing; a status the map does not know
+# reaches the lead; a cancellation is patched into the partner's ticket; both
+# stores verify.
+. "$(dirname "$0")/lib.sh"
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+# ---- the partner's system: a second broker with its own store and configuration ----
+P_DATA=$TMP/pdata
+P_CONF=$TMP/partner.json
+P_PID=
+P_PORT=$(free_port)
+P_STARTS=0
+jq '.delivery.retry_schedule_ms = [0,200,400,800,1000,1000,1000,1000,1000,1000,1000,1000]
+  | (.partners[] | .delivery) = {mode: "pull"}' "$ROOT/conf/seam.json" >"$P_CONF"
+pctl() { "$SEAMCTL" -d "$P_DATA" -c "$P_CONF" "$@"; }
+start_partner() {
+    P_STARTS=$((P_STARTS + 1))
+    "$BROKER" -c "$P_CONF" -d "$P_DATA" -l "127.0.0.1:$P_PORT" >"$TMP/partner.$P_STARTS.log" 2>&1 &
+    P_PID=$!
+    for _ in $(seq 1 400); do
+        grep -q "listening on 127.0.0.1:$P_PORT" "$TMP/partner.$P_STARTS.log" && return 0
+        kill -0 "$P_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "Bail out! the partner's broker did not start"
+    cat "$TMP/partner.$P_STARTS.log"
+    exit 1
+}
+stop_partner() {
+    [ -n "$P_PID" ] || return 0
+    kill -TERM "$P_PID" 2>/dev/null
+    wait "$P_PID" 2>/dev/null
+    local rc=$?
+    P_PID=
+    ok $rc "the partner's broker stopped cleanly"
+}
+# preq: req against the partner's broker.
+preq() {
+    local keep=$PORT
+    PORT=$P_PORT
+    req "$@"
+    PORT=$keep
+}
+
+pctl init >/dev/null || { echo "Bail out! seamctl init (partner)"; exit 1; }
+P_LEAD=$(pctl token issue --role lead --subject ops 2>/dev/null)
+P_SKY=$(pctl token issue --role partner --subject skyview 2>/dev/null)
+P_NORD=$(pctl token issue --role partner --subject nordtel 2>/dev/null)
+for c in northwind-desk northwind-desk2; do
+    pctl customer add "$c" --name "Northwind Telecom" --bundle triple-play --region north \
+        --contact "desk@northwind.example" >/dev/null
+done
+printf '%s\n' "$P_LEAD" >"$TMP/partner.token"
+chmod 600 "$TMP/partner.token"
+start_partner
+
+# ---- the lead's broker: skyview and nordtel are tmf621 partners ----
+BPORT=$(free_port)
+PAPI=http://127.0.0.1:$P_PORT/tmf-api/troubleTicket/v4
+conf_with '.delivery.retry_schedule_ms = [0,200,400,800,1000,1000,1000,1000,1000,1000,1000,1000,1000,1000,1000]
+  | (.partners[] | select(.id == "skyview") | .delivery) = {mode: "tmf621", url: $api,
+      token_file: $tok, customer: "northwind-desk", callback_url: $cb, timeout_ms: 2000}
+  | (.partners[] | select(.id == "nordtel") | .delivery) = {mode: "tmf621", url: $api,
+      token_file: $tok, customer: "northwind-desk2", callback_url: $cb,
+      status_map: {acknowledged: "ack", inProgress: "progress", pending: "need_info",
+                   resolved: "resolve", closed: "resolve", cancelled: "ignore"}}' \
+    --arg api "$PAPI" --arg tok "$TMP/partner.token" --arg cb "http://127.0.0.1:$BPORT"
+check "seam-broker -n accepts the tmf621 partners" "$BROKER" -n -c "$CONF"
+BAD=$TMP/bad.json
+jq '(.partners[] | select(.id == "skyview") | .delivery) = {mode: "tmf621", url: "ftp://x",
+      token_file: "relative", status_map: {resolved: "finish"}}' "$CONF" >"$BAD"
+"$BROKER" -n -c "$BAD" >"$TMP/bad.out" 2>&1
+ok $((! $?)) "a tmf621 partner without an http(s) url, with a relative token_file or an unknown action is refused"
+check "the refusal names the keys" grep -q 'status_map.resolved' "$TMP/bad.out"
+
+init_store
+LEAD=$(new_token lead ops)
+C1=$(new_customer c1)
+start_broker
+LOG=$TMP/broker.1.log
+
+check "the lead registered its listener at skyview's system" \
+    eventually 20 grep -q "partner=skyview hub listener registered" "$LOG"
+check "and at nordtel's" eventually 20 grep -q "partner=nordtel hub listener registered" "$LOG"
+
+# ---- a claim travels: lead -> partner's system -> subcontractor -> back ----
+TV='{"summary":"No TV signal","description":"Every channel says no signal since the storm.","service":"tv","symptom":"no_signal","priority":"normal"}'
+req POST /v1/tickets "$C1" "$TV"
+T1=$(jbody .id)
+check "a TV complaint is filed (201)" test "$STATUS" = 201
+req GET "/v1/tickets/$T1" "$LEAD"
+A1=$(jbody '.assignments[0].id')
+check "its claim is skyview's" test "$(jbody '.assignments[0].partner')" = skyview
+
+partner_ticket() { # externalId -> sets PT (the partner's TroubleTicket) or fails
+    preq GET "/tmf-api/troubleTicket/v4/troubleTicket?externalId=$1" "$P_LEAD"
+    PT=$(jq -c '.[0] // empty' "$TMP/body")
+    [ -n "$PT" ]
+}
+check "the claim is a TroubleTicket in the partner's system, externalId the claim's id" \
+    eventually 20 partner_ticket "$A1"
+R1=$(jq -r .id <<<"$PT")
+check "filed under the lead's party there, with what skyview may see" \
+    test "$(jq -r '[.relatedParty[0].id, .name, .description, .ticketType] | join("|")' <<<"$PT")" = \
+    "northwind-desk|No TV signal|Every channel says no signal since the storm.|tv"
+check "the TroubleTicket carries no customer of the lead" \
+    bash -c "! grep -q c1 <<<'$PT'"
+
+lead_state() { # ticket assignment state -> passes when the lead sees the claim in that state
+    req GET "/v1/tickets/$1" "$LEAD"
+    [ "$(jq -r --arg a "$2" '.assignments[] | select(.id == $a) | .state' "$TMP/body")" = "$3" ]
+}
+check "the partner's system acknowledged it: the lead's claim is acknowledged" \
+    eventually 20 lead_state "$T1" "$A1" acknowledged
+
+# The partner's subcontractor works it through the partner's own pull API.
+preq GET /v1/assignments "$P_SKY"
+PA1=$(jq -r --arg r "$R1" '.items[] | select(.ticket == $r) | .id' "$TMP/body")
+check "the partner's own rules gave it to its subcontractor" test -n "$PA1"
+preq POST "/v1/assignments/$PA1/ack" "$P_SKY" '{}'
+check "the subcontractor acknowledges it there (200)" test "$STATUS" = 200
+check "the lead's claim is in progress" eventually 20 lead_state "$T1" "$A1" inProgress
+preq POST "/v1/assignments/$PA1/resolve" "$P_SKY" '{"resolution":"Realigned the dish after the storm"}'
+check "the subcontractor resolves it there (200)" test "$STATUS" = 200
+check "the resolution came back: the lead's claim is resolved" \
+    eventually 20 lead_state "$T1" "$A1" resolved
+req GET "/v1/tickets/$T1" "$LEAD"
+check "the lead's ticket is resolved" test "$(jbody .status)" = resolved
+check "with the partner's resolution and its TroubleTicket's id, signed on the lead's side" \
+    bash -c "jq -e --arg r '$R1' '.assignments[0].resolution | (contains(\"Realigned the dish\") and contains(\$r))' '$TMP/body'"
+req GET "/v1/tickets/$T1/evidence" "$LEAD"
+ev_open "$TMP/body" >"$TMP/ev1"
+check "the lead's evidence holds skyview's acknowledgement and resolution events" \
+    jq -e 'map(.type? // "") | (index("assignment.acknowledged") and index("assignment.resolved"))' "$TMP/ev1"
+
+# ---- the partner's system down for a while ----
+stop_partner
+req POST /v1/tickets "$C1" "${TV/No TV signal/Picture freezes}"
+T2=$(jbody .id)
+req GET "/v1/tickets/$T2" "$LEAD"
+A2=$(jbody '.assignments[0].id')
+check "while the partner's system is down the claim is skyview's, its clock running" \
+    test "$(jbody '[.assignments[0].partner, (.assignments[0].due.ack != null)] | map(tostring) | join(",")')" = "skyview,true"
+failing() {
+    req GET "/v1/deliveries?channel=ebond&state=pending" "$LEAD"
+    jq -e --arg a "$A2" '.items[] | select(.assignment == $a and .attempts >= 2 and .last_error != null)' "$TMP/body"
+}
+check "its creation is retried, kept pending" eventually 20 failing
+sleep 1
+req GET "/v1/tickets/$T2" "$LEAD"
+check "still skyview's, not escalated" test "$(jbody '.assignments | length')" = 1
+start_partner
+check "once the partner's system is back the claim reaches it" eventually 30 partner_ticket "$A2"
+R2=$(jq -r .id <<<"$PT")
+check "and is acknowledged there" eventually 20 lead_state "$T2" "$A2" acknowledged
+preq GET "/tmf-api/troubleTicket/v4/troubleTicket?externalId=$A2" "$P_LEAD"
+check "once only" test "$(jq length "$TMP/body")" = 1
+
+# ---- credentials ----
+# The callbacks seam gave the partner's hub, as the partner's system holds them.
+PHONE='{"summary":"No dial tone","description":"The landline is silent.","service":"phone","symptom":"no_dial_tone","priority":"normal"}'
+req POST /v1/tickets "$C1" "$PHONE"
+T3=$(jbody .id)
+req GET "/v1/tickets/$T3" "$LEAD"
+A3=$(jbody '.assignments[0].id')
+check "a phone claim is nordtel's" test "$(jbody '.assignments[0].partner')" = nordtel
+check "nordtel's reaches the partner's system" eventually 20 partner_ticket "$A3"
+callbacks() {
+    preq GET "/v1/deliveries?channel=tmf&limit=200" "$P_LEAD"
+    SKY_CB=$(jq -r '[.items[].url | select(test("/v1/ebond/skyview/events/"))][0] // empty' "$TMP/body")
+    NORD_CB=$(jq -r '[.items[].url | select(test("/v1/ebond/nordtel/events/"))][0] // empty' "$TMP/body")
+    [ -n "$SKY_CB" ] && [ -n "$NORD_CB" ]
+}
+check "the partner's hub calls each partner's own callback" eventually 20 callbacks
+check "the two capabilities differ" test "${SKY_CB##*/}" != "${NORD_CB##*/}"
+SKY_CAP=${SKY_CB##*/}
+NORD_CAP=${NORD_CB##*/}
+event() { # TroubleTicket JSON -> a status change event
+    jq -nc --argjson tt "$1" '{eventId:"e1",eventType:"TroubleTicketStatusChangeEvent",event:{troubleTicket:$tt}}'
+}
+TT2=$(jq -nc --arg id "$R2" --arg a "$A2" '{id:$id, externalId:$a, status:"resolved",
+    statusChange:[{status:"resolved", changeReason:"forged"}]}')
+SIZE=$(tree_size)
+req POST "/v1/ebond/skyview/events/L0000000000000000.$(printf '0%.0s' $(seq 64))" "" "$(event "$TT2")"
+check "a wrong capability is refused (401)" test "$STATUS" = 401
+req POST "/v1/ebond/skyview/events/$NORD_CAP" "" "$(event "$TT2")"
+check "another partner's capability is refused (403)" test "$STATUS" = 403
+req POST "/v1/ebond/nordtel/events/$NORD_CAP" "" "$(event "$TT2")"
+check "a callback for another partner's claim is refused (403)" test "$STATUS" = 403
+check "none changed anything" test "$(tree_size)" = "$SIZE"
+check "skyview's claim is still acknowledged" lead_state "$T2" "$A2" acknowledged
+
+# ---- a status the map does not know goes to the lead ----
+TT2=$(jq -nc --arg id "$R2" --arg a "$A2" '{id:$id, externalId:$a, status:"awaitingVendor"}')
+req POST "/v1/ebond/skyview/events/$SKY_CAP" "" "$(event "$TT2")"
+check "an unknown status is taken (200), said unknown" \
+    test "$STATUS,$(jbody .unknown_status)" = "200,true"
+req GET "/v1/tickets/$T2" "$LEAD"
+check "the lead sees it on the ticket's timeline" \
+    jq -e '[.timeline[] | .text // "" | select(contains("awaitingVendor") and contains("does not know"))] | length == 1' "$TMP/body"
+check "and in the log" grep -q 'unknown status "awaitingVendor"' "$LOG"
+
+# An unknown status on a claim not yet taken up escalates it to the lead.
+stop_partner
+req POST /v1/tickets "$C1" "${TV/No TV signal/Sound only}"
+T4=$(jbody .id)
+req GET "/v1/tickets/$T4" "$LEAD"
+A4=$(jbody '.assignments[0].id')
+TT4=$(jq -nc --arg a "$A4" '{id:"remote-4", externalId:$a, status:"frobnicated"}')
+req POST "/v1/ebond/skyview/events/$SKY_CAP" "" "$(event "$TT4")"
+req GET "/v1/tickets/$T4" "$LEAD"
+check "an unknown status on an assigned claim escalates it to the lead, flagged" \
+    jq -e '.assignments[1].partner == "northwind" and (.assignments[1].flags | index("escalated")) and .assignments[0].state == "undeliverable"' "$TMP/body"
+start_partner
+
+# ---- seam's own changes go to the partner's ticket ----
+req POST "/v1/tickets/$T2/cancel" "$C1" '{"reason":"It works again"}'
+check "the customer cancels ticket 2 (200)" test "$STATUS" = 200
+partner_status() {
+    preq GET "/tmf-api/troubleTicket/v4/troubleTicket/$1" "$P_LEAD"
+    [ "$(jbody .status)" = "$2" ]
+}
+check "the cancellation is patched into the partner's TroubleTicket" \
+    eventually 20 partner_status "$R2" cancelled
+
+# ---- both stores verify ----
+stop_partner
+check "the partner's store passes seamctl verify" pctl verify
+stop_broker
+check "the lead's store passes seamctl verify" ctl verify
+finish
