@@ -12,7 +12,8 @@
  * out, forward.c makes them, ebond_client.c registers the listener and polls.
  *
  * Store records in DB_META: "ebond/link/ASSIGNMENT" -> the partner's
- * TroubleTicket id; "ebond/listener/PARTNER" -> {"listener", "hash" (hex
+ * TroubleTicket id; "ebond/seen/ASSIGNMENT" -> the last status of it acted on;
+ * "ebond/listener/PARTNER" -> {"listener", "hash" (hex
  * BLAKE2b-256 of the secret), "callback" (without the capability), "hub"?}.
  */
 #include <stdatomic.h>
@@ -27,6 +28,7 @@
 #include "outbox.h"
 
 #define LINK_PREFIX "ebond/link/"
+#define SEEN_PREFIX "ebond/seen/"
 #define LISTENER_PREFIX "ebond/listener/"
 
 static _Atomic uint64_t unknown_statuses;
@@ -364,6 +366,17 @@ ebond_apply(struct store_txn *t, const struct ticket_ctx *c, const struct config
         rc = SEAM_ECONFLICT;
     }
     if (rc != SEAM_OK)
+        goto out;
+    /* A status is acted on once, when it changes: an event that repeats it (a note added, an
+     * attribute changed, a poll) changes nothing, so seam's own PATCHes do not echo back. */
+    struct store_val seen;
+    char *sk = xasprintf(SEEN_PREFIX "%s", aid);
+    rc = store_get(t, DB_META, sk, strlen(sk), &seen);
+    int same = rc == SEAM_OK && seen.len == strlen(status) && memcmp(seen.data, status, seen.len) == 0;
+    if (rc == SEAM_OK || rc == SEAM_ENOTFOUND)
+        rc = same ? SEAM_OK : store_put(t, DB_META, sk, strlen(sk), status, strlen(status), 0);
+    free(sk);
+    if (rc != SEAM_OK || same)
         goto out;
     enum assignment_state state = a->state;
     int pending = tk.status == TS_PENDING;

@@ -56,7 +56,8 @@ pctl init >/dev/null || { echo "Bail out! seamctl init (partner)"; exit 1; }
 P_LEAD=$(pctl token issue --role lead --subject ops 2>/dev/null)
 P_SKY=$(pctl token issue --role partner --subject skyview 2>/dev/null)
 P_NORD=$(pctl token issue --role partner --subject nordtel 2>/dev/null)
-for c in northwind-desk northwind-desk2; do
+P_FIB=$(pctl token issue --role partner --subject fibernet 2>/dev/null)
+for c in northwind-desk northwind-desk2 northwind-desk3; do
     pctl customer add "$c" --name "Northwind Telecom" --bundle triple-play --region north \
         --contact "desk@northwind.example" >/dev/null
 done
@@ -73,7 +74,9 @@ conf_with '.delivery.retry_schedule_ms = [0,200,400,800,1000,1000,1000,1000,1000
   | (.partners[] | select(.id == "nordtel") | .delivery) = {mode: "tmf621", url: $api,
       token_file: $tok, customer: "northwind-desk2", callback_url: $cb,
       status_map: {acknowledged: "ack", inProgress: "progress", pending: "need_info",
-                   resolved: "resolve", closed: "resolve", cancelled: "ignore"}}' \
+                   resolved: "resolve", closed: "resolve", cancelled: "ignore"}}
+  | (.partners[] | select(.id == "fibernet") | .delivery) = {mode: "tmf621", url: $api,
+      token_file: $tok, customer: "northwind-desk3", poll_s: 1}' \
     --arg api "$PAPI" --arg tok "$TMP/partner.token" --arg cb "http://127.0.0.1:$BPORT"
 check "seam-broker -n accepts the tmf621 partners" "$BROKER" -n -c "$CONF"
 BAD=$TMP/bad.json
@@ -92,6 +95,7 @@ LOG=$TMP/broker.1.log
 check "the lead registered its listener at skyview's system" \
     eventually 20 grep -q "partner=skyview hub listener registered" "$LOG"
 check "and at nordtel's" eventually 20 grep -q "partner=nordtel hub listener registered" "$LOG"
+refute "none at fibernet's, which is polled" grep -q "partner=fibernet hub" "$LOG"
 
 # ---- a claim travels: lead -> partner's system -> subcontractor -> back ----
 TV='{"summary":"No TV signal","description":"Every channel says no signal since the storm.","service":"tv","symptom":"no_signal","priority":"normal"}'
@@ -115,6 +119,18 @@ check "filed under the lead's party there, with what skyview may see" \
     "northwind-desk|No TV signal|Every channel says no signal since the storm.|tv"
 check "the TroubleTicket carries no customer of the lead" \
     bash -c "! grep -q c1 <<<'$PT'"
+
+# sub_claim TICKET: the partner's own subcontractor of its ticket (its token SUBTOK, its claim
+# SUBCLAIM), as the partner's own rules chose it.
+sub_claim() {
+    preq GET "/v1/tickets/$1" "$P_LEAD"
+    case $(jbody '.assignments[0].partner') in
+    fibernet) SUBTOK=$P_FIB ;;
+    nordtel) SUBTOK=$P_NORD ;;
+    *) SUBTOK=$P_SKY ;;
+    esac
+    SUBCLAIM=$(jbody '.assignments[0].id')
+}
 
 lead_state() { # ticket assignment state -> passes when the lead sees the claim in that state
     req GET "/v1/tickets/$1" "$LEAD"
@@ -200,6 +216,33 @@ check "a callback for another partner's claim is refused (403)" test "$STATUS" =
 check "none changed anything" test "$(tree_size)" = "$SIZE"
 check "skyview's claim is still acknowledged" lead_state "$T2" "$A2" acknowledged
 
+# ---- a question at the partner's, and the customer's answer back ----
+R3=$(jq -r .id <<<"$PT")
+sub_claim "$R3"
+PA3=$SUBCLAIM
+preq POST "/v1/assignments/$PA3/ack" "$SUBTOK" '{}'
+preq POST "/v1/assignments/$PA3/need-info" "$SUBTOK" '{"question":"Does the handset show a line icon?"}'
+check "the partner's subcontractor asks a question there (200)" test "$STATUS" = 200
+ticket_status() {
+    req GET "/v1/tickets/$1" "$LEAD"
+    [ "$(jbody .status)" = "$2" ]
+}
+check "the lead's ticket waits on the customer" eventually 20 ticket_status "$T3" pending
+req GET "/v1/tickets/$T3" "$C1"
+check "the customer sees the partner's question" \
+    jq -e '[.timeline[] | .text // "" | select(contains("line icon"))] | length == 1' "$TMP/body"
+req POST "/v1/tickets/$T3/notes" "$C1" '{"text":"No icon at all, the screen is blank."}'
+check "the customer answers (200)" test "$STATUS" = 200
+partner_note() {
+    preq GET "/tmf-api/troubleTicket/v4/troubleTicket/$1" "$P_LEAD"
+    jq -e --arg t "$2" '[.note[]? | select(.text == $t)] | length == 1' "$TMP/body"
+}
+check "the answer is noted into the partner's TroubleTicket" \
+    eventually 20 partner_note "$R3" "No icon at all, the screen is blank."
+sleep 1
+req GET "/v1/tickets/$T3" "$LEAD"
+check "the note's own event does not ask the question again" test "$(jbody .status)" != pending
+
 # ---- a status the map does not know goes to the lead ----
 TT2=$(jq -nc --arg id "$R2" --arg a "$A2" '{id:$id, externalId:$a, status:"awaitingVendor"}')
 req POST "/v1/ebond/skyview/events/$SKY_CAP" "" "$(event "$TT2")"
@@ -222,6 +265,22 @@ req GET "/v1/tickets/$T4" "$LEAD"
 check "an unknown status on an assigned claim escalates it to the lead, flagged" \
     jq -e '.assignments[1].partner == "northwind" and (.assignments[1].flags | index("escalated")) and .assignments[0].state == "undeliverable"' "$TMP/body"
 start_partner
+
+# ---- a partner without a hub is polled ----
+INET='{"summary":"Slow internet","description":"Pages take a minute to load.","service":"internet","symptom":"slow","priority":"normal"}'
+req POST /v1/tickets "$C1" "$INET"
+T5=$(jbody .id)
+req GET "/v1/tickets/$T5" "$LEAD"
+A5=$(jbody '.assignments[0].id')
+check "an internet claim is fibernet's" test "$(jbody '.assignments[0].partner')" = fibernet
+check "it reaches the partner's system" eventually 20 partner_ticket "$A5"
+R5=$(jq -r .id <<<"$PT")
+check "polling finds it acknowledged there" eventually 20 lead_state "$T5" "$A5" acknowledged
+sub_claim "$R5"
+PA5=$SUBCLAIM
+preq POST "/v1/assignments/$PA5/resolve" "$SUBTOK" '{"resolution":"Replaced the line card"}'
+check "resolved at the partner's (200)" test "$STATUS" = 200
+check "polling brings the resolution back" eventually 20 lead_state "$T5" "$A5" resolved
 
 # ---- seam's own changes go to the partner's ticket ----
 req POST "/v1/tickets/$T2/cancel" "$C1" '{"reason":"It works again"}'
