@@ -68,6 +68,38 @@ ebond_link_put(struct store_txn *t, const char *assignment, const char *remote)
     return rc;
 }
 
+struct link_job {
+    const struct ticket_ctx *c;
+    const char *aid, *remote;
+    struct ticket tk;
+};
+
+static enum seam_err
+link_apply(struct store_txn *t, void *arg)
+{
+    struct link_job *l = arg;
+    struct principal broker = {.role = ROLE_BROKER};
+    struct ticket_refusal why;
+    struct ticket_action_req a = {.kind = TA_LINK, .target = l->aid, .text = l->remote};
+    snprintf(broker.subject, sizeof(broker.subject), "ebond");
+    ticket_free(&l->tk);
+    return ticket_act(t, l->c, &broker, &a, &l->tk, &why);
+}
+
+enum seam_err
+ebond_link_record(struct store_txn *t, const struct ticket_ctx *c, const char *assignment,
+                  const char *remote)
+{
+    enum seam_err rc = ebond_link_put(t, assignment, remote);
+    if (rc != SEAM_OK)
+        return rc;
+    struct link_job l = {c, assignment, remote, {.nassignments = 0}};
+    rc = store_nested(t, link_apply, &l);
+    ticket_free(&l.tk);
+    /* A claim that ended meanwhile keeps the link, unsigned: nothing more happens to it. */
+    return rc == SEAM_ECONFLICT || rc == SEAM_ENOTFOUND ? SEAM_OK : rc;
+}
+
 struct live_ctx {
     struct store_txn *t;
     const char *partner;
@@ -360,7 +392,7 @@ ebond_apply(struct store_txn *t, const struct ticket_ctx *c, const struct config
     /* The TroubleTicket must be the claim's: the one its creation made, or the first named. */
     rc = ebond_link_get(t, aid, linked, sizeof(linked));
     if (rc == SEAM_ENOTFOUND)
-        rc = ebond_link_put(t, aid, remote);
+        rc = ebond_link_record(t, c, aid, remote);
     else if (rc == SEAM_OK && strcmp(linked, remote) != 0) {
         why->message = "this claim is linked to another TroubleTicket of the partner";
         rc = SEAM_ECONFLICT;

@@ -172,8 +172,9 @@ result_apply(struct store_txn *t, struct store_job *job)
         char had[EBOND_REMOTE_MAX];
         const char *asg = json_string_value(json_object_get(rj->message, "assignment"));
         rc = ebond_link_get(t, asg ? asg : "", had, sizeof(had));
+        struct ticket_ctx c = {snap->cfg, &rj->f->srv->lg, snap->sla};
         if (rc == SEAM_ENOTFOUND)
-            rc = ebond_link_put(t, asg ? asg : "", rj->remote);
+            rc = ebond_link_record(t, &c, asg ? asg : "", rj->remote);
     }
     if (rc == SEAM_OK && dead)
         rc = dead_letter(t, rj, snap);

@@ -1542,6 +1542,18 @@ apply_escalate(struct act *x)
     return SEAM_OK;
 }
 
+/* The claim's TroubleTicket in a tmf621 partner's system (ebond.c): signed, nothing else changes. */
+static enum seam_err
+apply_link(struct act *x)
+{
+    if (x->a->text == NULL || x->a->text[0] == '\0')
+        return SEAM_EINVAL;
+    json_obj_str(x->data, "assignment", act_asg(x)->id);
+    json_obj_str(x->data, "partner", act_asg(x)->partner);
+    json_obj_str(x->data, "partner_ticket", x->a->text);
+    return SEAM_OK;
+}
+
 static enum seam_err
 check_sla(struct act *x)
 {
@@ -1606,6 +1618,7 @@ static const struct {
     [TA_HANDBACK] = {check_handback, apply_handback},
     [TA_ESCALATE] = {NULL, apply_escalate},
     [TA_SLA] = {check_sla, apply_sla},
+    [TA_LINK] = {NULL, apply_link},
 };
 
 const struct ticket_action_row ticket_actions[TA_COUNT] = {
@@ -1644,6 +1657,8 @@ const struct ticket_action_row ticket_actions[TA_COUNT] = {
     {TA_ESCALATE, "escalate", ROLE_BROKER, 1, AS(AS_ASSIGNED), "the partner has taken the claim up",
      EV_ASSIGNMENT_ESCALATED, VIS_PUBLIC, TIER_BROKER},
     {TA_SLA, "sla", ROLE_BROKER, 1, 0, NULL, EV_SLA_WARNING, VIS_INTERNAL, TIER_BROKER},
+    {TA_LINK, "link", ROLE_BROKER, 1, LIVE, "this claim is no longer live", EV_ASSIGNMENT_LINKED,
+     VIS_INTERNAL, TIER_BROKER},
 };
 
 /* The ticket an action names: the ticket itself, or the assignment's. */

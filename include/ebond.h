@@ -43,6 +43,10 @@ enum seam_err ebond_link_get(struct store_txn *t, const char *assignment, char *
 /* Records it (writer), from the answer to the creation or the first event naming it. */
 enum seam_err ebond_link_put(struct store_txn *t, const char *assignment,
                              const char *remote) SEAM_WUR;
+/* The same, and the claim's signed event assignment.linked (the broker's; not written, in a
+ * transaction of its own, when the claim is no longer live). */
+enum seam_err ebond_link_record(struct store_txn *t, const struct ticket_ctx *c,
+                                const char *assignment, const char *remote) SEAM_WUR;
 
 /*
  * The hub listener of partner (writer): a new capability (cap, EBOND_CAP_LEN

@@ -116,6 +116,7 @@ enum ticket_action {
     TA_HANDBACK,  /* a partner owner: not ours, with a reason; the claim moves along the chain */
     TA_ESCALATE,  /* the broker: a claim its partner never received goes to the lead */
     TA_SLA,       /* the broker: an SLA warning or breach came due (reason: its kind) */
+    TA_LINK,      /* the broker: a tmf621 partner's TroubleTicket of the claim (text: its id) */
     TA_COUNT
 };
 

@@ -95,6 +95,7 @@ enum event_type {
     EV_TICKET_FACTS_CHANGED,  /* the complaint's facts corrected; routed again */
     EV_TICKET_MERGED,         /* on the ticket merged into another (closed by it) */
     EV_TICKET_MERGE_RECEIVED, /* on the ticket another was merged into */
+    EV_ASSIGNMENT_LINKED,     /* a tmf621 partner's system made the claim a TroubleTicket */
     EV_COUNT
 };
 

@@ -158,6 +158,8 @@ req GET "/v1/tickets/$T1/evidence" "$LEAD"
 ev_open "$TMP/body" >"$TMP/ev1"
 check "the lead's evidence holds skyview's acknowledgement and resolution events" \
     jq -e 'map(.type? // "") | (index("assignment.acknowledged") and index("assignment.resolved"))' "$TMP/ev1"
+check "and the claim's link to the partner's TroubleTicket, signed" \
+    jq -e --arg a "$A1" --arg r "$R1" 'map(select(.type? == "assignment.linked" and .data.assignment == $a and .data.partner_ticket == $r)) | length == 1' "$TMP/ev1"
 
 # ---- the partner's system down for a while ----
 stop_partner
