@@ -430,12 +430,10 @@ ebond_apply(struct store_txn *t, const struct ticket_ctx *c, const struct config
                  "the partner's system reported status \"%.60s\", which its status map does not "
                  "know (TroubleTicket %.100s)",
                  status, remote);
-        if (state == AS_ASSIGNED) {
+        if (assignment_is_live(a)) {
             struct principal broker = {.role = ROLE_BROKER};
             snprintf(broker.subject, sizeof(broker.subject), "ebond");
-            rc = act(t, c, &broker, TA_ESCALATE, aid, text, out, o, why);
-        } else if (state == AS_ACKNOWLEDGED || state == AS_IN_PROGRESS) {
-            rc = act(t, c, &who, TA_PROGRESS, aid, text, out, o, why);
+            rc = act(t, c, &broker, TA_STATUS_UNKNOWN, aid, text, out, o, why);
         }
         goto out;
     }

@@ -1554,6 +1554,19 @@ apply_link(struct act *x)
     return SEAM_OK;
 }
 
+/* A status the partner's system gave that its map does not know: the lead sees it among its
+ * escalations (as an SLA breach is); the claim stays the partner's. */
+static enum seam_err
+apply_status_unknown(struct act *x)
+{
+    if (x->a->text == NULL || x->a->text[0] == '\0')
+        return SEAM_EINVAL;
+    flag_set_add(&x->tk->flags, FLAG_ESCALATED);
+    json_obj_str(x->data, "assignment", act_asg(x)->id);
+    json_obj_str(x->data, "reason", x->a->text);
+    return SEAM_OK;
+}
+
 static enum seam_err
 check_sla(struct act *x)
 {
@@ -1619,6 +1632,7 @@ static const struct {
     [TA_ESCALATE] = {NULL, apply_escalate},
     [TA_SLA] = {check_sla, apply_sla},
     [TA_LINK] = {NULL, apply_link},
+    [TA_STATUS_UNKNOWN] = {NULL, apply_status_unknown},
 };
 
 const struct ticket_action_row ticket_actions[TA_COUNT] = {
@@ -1659,6 +1673,8 @@ const struct ticket_action_row ticket_actions[TA_COUNT] = {
     {TA_SLA, "sla", ROLE_BROKER, 1, 0, NULL, EV_SLA_WARNING, VIS_INTERNAL, TIER_BROKER},
     {TA_LINK, "link", ROLE_BROKER, 1, LIVE, "this claim is no longer live", EV_ASSIGNMENT_LINKED,
      VIS_INTERNAL, TIER_BROKER},
+    {TA_STATUS_UNKNOWN, "status_unknown", ROLE_BROKER, 1, LIVE, "this claim is no longer live",
+     EV_ASSIGNMENT_STATUS_UNKNOWN, VIS_INTERNAL, TIER_BROKER},
 };
 
 /* The ticket an action names: the ticket itself, or the assignment's. */

@@ -71,7 +71,7 @@ int ebond_capability_check(struct store_txn *t, const struct config *cfg, const 
 /* What ebond_apply made of a TroubleTicket. */
 struct ebond_outcome {
     int acted;       /* how many actions it took */
-    int unknown;     /* its status is not in the partner's map: escalated or noted */
+    int unknown;     /* its status is not in the partner's map: the lead was told */
     char status[64]; /* the partner's status */
     char assignment[TICKET_ID_LEN + 1];
 };

@@ -117,6 +117,8 @@ enum ticket_action {
     TA_ESCALATE,  /* the broker: a claim its partner never received goes to the lead */
     TA_SLA,       /* the broker: an SLA warning or breach came due (reason: its kind) */
     TA_LINK,      /* the broker: a tmf621 partner's TroubleTicket of the claim (text: its id) */
+    TA_STATUS_UNKNOWN, /* the broker: its status is not in the partner's map (text: why);
+                        * the ticket is flagged escalated, the claim stays */
     TA_COUNT
 };
 

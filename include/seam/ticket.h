@@ -96,6 +96,7 @@ enum event_type {
     EV_TICKET_MERGED,         /* on the ticket merged into another (closed by it) */
     EV_TICKET_MERGE_RECEIVED, /* on the ticket another was merged into */
     EV_ASSIGNMENT_LINKED,     /* a tmf621 partner's system made the claim a TroubleTicket */
+    EV_ASSIGNMENT_STATUS_UNKNOWN, /* that system gave a status its map does not know */
     EV_COUNT
 };
 

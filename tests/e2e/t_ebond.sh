@@ -254,19 +254,15 @@ req GET "/v1/tickets/$T2" "$LEAD"
 check "the lead sees it on the ticket's timeline" \
     jq -e '[.timeline[] | .text // "" | select(contains("awaitingVendor") and contains("does not know"))] | length == 1' "$TMP/body"
 check "and in the log" grep -q 'unknown status "awaitingVendor"' "$LOG"
-
-# An unknown status on a claim not yet taken up escalates it to the lead.
-stop_partner
-req POST /v1/tickets "$C1" "${TV/No TV signal/Sound only}"
-T4=$(jbody .id)
-req GET "/v1/tickets/$T4" "$LEAD"
-A4=$(jbody '.assignments[0].id')
-TT4=$(jq -nc --arg a "$A4" '{id:"remote-4", externalId:$a, status:"frobnicated"}')
-req POST "/v1/ebond/skyview/events/$SKY_CAP" "" "$(event "$TT4")"
-req GET "/v1/tickets/$T4" "$LEAD"
-check "an unknown status on an assigned claim escalates it to the lead, flagged" \
-    jq -e '.assignments[1].partner == "northwind" and (.assignments[1].flags | index("escalated")) and .assignments[0].state == "undeliverable"' "$TMP/body"
-start_partner
+check "the ticket is flagged escalated; the claim stays skyview's, acknowledged" \
+    jq -e --arg a "$A2" '(.flags | index("escalated")) and ([.assignments[] | select(.id == $a and .partner == "skyview" and .state == "acknowledged")] | length == 1)' "$TMP/body"
+req GET "/v1/tickets?flag=escalated" "$LEAD"
+check "it is among the lead's escalations" jq -e --arg t "$T2" '[.items[].id] | index($t)' "$TMP/body"
+req POST "/v1/ebond/skyview/events/$SKY_CAP" "" "$(event "$TT2")"
+req GET "/v1/tickets/$T2/evidence" "$LEAD"
+ev_open "$TMP/body" >"$TMP/ev2"
+check "the same status again is not reported twice: one signed assignment.status_unknown" \
+    jq -e 'map(select(.type? == "assignment.status_unknown")) | length == 1' "$TMP/ev2"
 
 # ---- a partner without a hub is polled ----
 INET='{"summary":"Slow internet","description":"Pages take a minute to load.","service":"internet","symptom":"slow","priority":"normal"}'
