@@ -199,11 +199,20 @@ ebond_queue(struct store_txn *t, const struct config_partner *p, const struct ti
         return enqueue(t, p, tk, a, EBOND_CREATE, "/troubleTicket", trouble_ticket(p, tk, a));
     /* The ticket's id at the partner is added by the forwarder when it sends (it may not be
      * known yet: the creation may still be on its way). */
+    char *reopened = NULL;
+    enum seam_err rc;
     switch (event) {
     case EV_TICKET_NOTE:
         return enqueue(t, p, tk, a, EBOND_NOTE, "/troubleTicket/",
                        json_pack("[{s:s, s:s, s:{s:s, s:s}}]", "op", "add", "path", "/note/-",
                                  "value", "text", text ? text : "", "author", "customer"));
+    case EV_TICKET_REOPENED: /* on the resolved claim's TroubleTicket; a new claim follows */
+        reopened = xasprintf("The customer reopened the ticket: %s", text ? text : "");
+        rc = enqueue(t, p, tk, a, EBOND_NOTE, "/troubleTicket/",
+                     json_pack("[{s:s, s:s, s:{s:s, s:s}}]", "op", "add", "path", "/note/-",
+                               "value", "text", reopened, "author", "customer"));
+        free(reopened);
+        return rc;
     case EV_TICKET_CANCELLED:
     case EV_TICKET_ASSIGNED:
     case EV_TICKET_MERGED:

@@ -532,9 +532,12 @@ push_changes(struct store_txn *t, const struct ticket_ctx *c, const struct ticke
             continue;
         if (p->delivery == DELIVERY_TMF621) { /* the partner's own TMF621 system (ebond.c) */
             int was_live = i < nbefore && before[i] <= AS_IN_PROGRESS;
+            /* A reopen: the partner hears of it on the TroubleTicket its resolved claim had. */
+            int reopened = event == EV_TICKET_REOPENED && i < nbefore &&
+                           before[i] == AS_RESOLVED && a->round == tk->round - 1;
             const char *text = tk->ntimeline ? tk->timeline[tk->ntimeline - 1].text : NULL;
             enum seam_err rc = SEAM_OK;
-            if (i >= nbefore || was_live)
+            if (i >= nbefore || was_live || reopened)
                 rc = ebond_queue(t, p, tk, a, i >= nbefore, event, text);
             if (rc != SEAM_OK)
                 return rc;
