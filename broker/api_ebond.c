@@ -60,8 +60,8 @@ ebond_job_done(struct store_job *job)
                              j->o.status, "actions", j->o.acted, "unknown_status", j->o.unknown));
         break;
     case SEAM_ECONFLICT:
-        log_warnx("ebond: callback refused partner=%s assignment=%s: %s", j->p->id,
-                  j->o.assignment, j->why.message ? j->why.message : "state");
+        log_warnx("ebond: callback refused partner=%s assignment=%s: %s", j->p->id, j->o.assignment,
+                  j->why.message ? j->why.message : "state");
         if (j->why.message != NULL && strstr(j->why.message, "partner") != NULL)
             http_error(r, E_FORBIDDEN, j->why.message, "event.troubleTicket.externalId");
         else
@@ -102,8 +102,7 @@ api_ebond_event(struct req *r)
         if (verdict == 403)
             http_error(r, E_FORBIDDEN, "this capability is another partner's", NULL);
         else
-            http_error(r, E_UNAUTHORIZED, "no listener of this partner has this capability",
-                       NULL);
+            http_error(r, E_UNAUTHORIZED, "no listener of this partner has this capability", NULL);
         return;
     }
     json_t *body = http_body_json_or_reply(r);

@@ -724,10 +724,10 @@ const char *const ebond_action_names[EBOND_ACTION_COUNT] = {
 static const struct {
     const char *status;
     enum ebond_action does;
-} ebond_default_map[] = {
-    {"acknowledged", EBOND_ACK}, {"inProgress", EBOND_PROGRESS}, {"pending", EBOND_NEED_INFO},
-    {"held", EBOND_PROGRESS},    {"resolved", EBOND_RESOLVE},    {"closed", EBOND_RESOLVE},
-    {"rejected", EBOND_HANDBACK}, {"cancelled", EBOND_HANDBACK}};
+} ebond_default_map[] = {{"acknowledged", EBOND_ACK},  {"inProgress", EBOND_PROGRESS},
+                         {"pending", EBOND_NEED_INFO}, {"held", EBOND_PROGRESS},
+                         {"resolved", EBOND_RESOLVE},  {"closed", EBOND_RESOLVE},
+                         {"rejected", EBOND_HANDBACK}, {"cancelled", EBOND_HANDBACK}};
 
 static int
 is_http_url(const char *u)
@@ -791,9 +791,12 @@ load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *pat
         {"id", T_STRING, 1},          {"name", T_STRING, 1},       {"services", T_ARRAY, 1},
         {"delivery", T_OBJECT, 1},    {"sla_policy", T_STRING, 1}, {"customer_data", T_ARRAY, 0},
         {"signing_key", T_STRING, 0}, {"mail", T_OBJECT, 0},       {NULL, 0, 0}};
-    static const struct field df[] = {{"mode", T_STRING, 1},        {"url", T_STRING, 0},
-                                      {"token_file", T_STRING, 0},  {"customer", T_STRING, 0},
-                                      {"callback_url", T_STRING, 0}, {"status_map", T_OBJECT, 0},
+    static const struct field df[] = {{"mode", T_STRING, 1},
+                                      {"url", T_STRING, 0},
+                                      {"token_file", T_STRING, 0},
+                                      {"customer", T_STRING, 0},
+                                      {"callback_url", T_STRING, 0},
+                                      {"status_map", T_OBJECT, 0},
                                       {NULL, 0, 0}};
     char sub[512];
     if (check_object(c, v, path, f) != 0)
@@ -841,8 +844,9 @@ load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *pat
             (json_object_get(d, "token_file") || json_object_get(d, "customer") ||
              json_object_get(d, "callback_url") || json_object_get(d, "status_map") ||
              json_object_get(d, "poll_s")))
-            problem(c, sub, "token_file, customer, callback_url, status_map and poll_s are a "
-                            "tmf621 partner's");
+            problem(c, sub,
+                    "token_file, customer, callback_url, status_map and poll_s are a "
+                    "tmf621 partner's");
     }
     struct strlist cd;
     snprintf(sub, sizeof(sub), "%s.customer_data", path);

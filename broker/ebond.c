@@ -266,8 +266,8 @@ listener_put(struct store_txn *t, const char *partner, json_t *rec)
 }
 
 enum seam_err
-ebond_listener_new(struct store_txn *t, const struct config_partner *p,
-                   char cap[EBOND_CAP_LEN + 1], char **callback)
+ebond_listener_new(struct store_txn *t, const struct config_partner *p, char cap[EBOND_CAP_LEN + 1],
+                   char **callback)
 {
     uint8_t lid[8], secret[32];
     char lhex[17], shex[65], hash[65];
@@ -413,7 +413,8 @@ ebond_apply(struct store_txn *t, const struct ticket_ctx *c, const struct config
     struct store_val seen;
     char *sk = xasprintf(SEEN_PREFIX "%s", aid);
     rc = store_get(t, DB_META, sk, strlen(sk), &seen);
-    int same = rc == SEAM_OK && seen.len == strlen(status) && memcmp(seen.data, status, seen.len) == 0;
+    int same =
+        rc == SEAM_OK && seen.len == strlen(status) && memcmp(seen.data, status, seen.len) == 0;
     if (rc == SEAM_OK || rc == SEAM_ENOTFOUND)
         rc = same ? SEAM_OK : store_put(t, DB_META, sk, strlen(sk), status, strlen(status), 0);
     free(sk);

@@ -199,7 +199,8 @@ dead_letter(struct store_txn *t, struct result_job *rj, const struct snapshot *s
               rj->a.error);
     /* A claim its partner never received goes to the lead, in this same write. */
     const char *type = json_string_value(json_object_get(rj->message, "type"));
-    if (type == NULL || (strcmp(type, "assignment.created") != 0 && strcmp(type, EBOND_CREATE) != 0))
+    if (type == NULL ||
+        (strcmp(type, "assignment.created") != 0 && strcmp(type, EBOND_CREATE) != 0))
         return SEAM_OK;
     struct ticket_ctx c = {snap->cfg, &srv->lg, snap->sla};
     struct principal broker = {.role = ROLE_BROKER};
@@ -601,10 +602,10 @@ start_ebond(struct fwd *f, struct store_txn *t, json_t *m, uint64_t seq)
     fl->ebond = 1;
     fl->retry_after = -1;
     fl->body = xstrdup(body ? body : "{}");
-    fl->headers = curl_slist_append(
-        NULL, create                                    ? "Content-Type: application/json"
-              : type && strcmp(type, EBOND_NOTE) == 0 ? "Content-Type: application/json-patch+json"
-                                                        : "Content-Type: application/merge-patch+json");
+    fl->headers = curl_slist_append(NULL, create ? "Content-Type: application/json"
+                                          : type && strcmp(type, EBOND_NOTE) == 0
+                                              ? "Content-Type: application/json-patch+json"
+                                              : "Content-Type: application/merge-patch+json");
     fl->headers = curl_slist_append(fl->headers, "Accept: application/json");
     hdr = xasprintf("Authorization: Bearer %s", tok);
     fl->headers = curl_slist_append(fl->headers, hdr);

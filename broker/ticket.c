@@ -533,8 +533,8 @@ push_changes(struct store_txn *t, const struct ticket_ctx *c, const struct ticke
         if (p->delivery == DELIVERY_TMF621) { /* the partner's own TMF621 system (ebond.c) */
             int was_live = i < nbefore && before[i] <= AS_IN_PROGRESS;
             /* A reopen: the partner hears of it on the TroubleTicket its resolved claim had. */
-            int reopened = event == EV_TICKET_REOPENED && i < nbefore &&
-                           before[i] == AS_RESOLVED && a->round == tk->round - 1;
+            int reopened = event == EV_TICKET_REOPENED && i < nbefore && before[i] == AS_RESOLVED &&
+                           a->round == tk->round - 1;
             const char *text = tk->ntimeline ? tk->timeline[tk->ntimeline - 1].text : NULL;
             enum seam_err rc = SEAM_OK;
             if (i >= nbefore || was_live || reopened)
@@ -1545,7 +1545,7 @@ apply_escalate(struct act *x)
     return SEAM_OK;
 }
 
-/* The claim's TroubleTicket in a tmf621 partner's system (ebond.c): signed, nothing else changes. */
+/* The claim's TroubleTicket in a tmf621 partner's system (ebond.c): signed; nothing else. */
 static enum seam_err
 apply_link(struct act *x)
 {

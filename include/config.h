@@ -78,8 +78,8 @@ struct config_partner {
     char *id, *name;
     struct strlist services;
     enum delivery delivery;
-    char *url;      /* push: the endpoint; tmf621: the partner's TMF621 API base */
-    int timeout_ms; /* push and tmf621 */
+    char *url;                 /* push: the endpoint; tmf621: the partner's TMF621 API base */
+    int timeout_ms;            /* push and tmf621 */
     struct config_ebond ebond; /* tmf621 only */
     const struct config_sla *sla;
     int see_name, see_contact; /* customer data the partner may see */

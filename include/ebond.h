@@ -89,8 +89,7 @@ enum seam_err ebond_apply(struct store_txn *t, const struct ticket_ctx *c,
                           struct ebond_outcome *o, struct ticket_refusal *why) SEAM_WUR;
 
 /* The claims of partner linked to a TroubleTicket and still live, for polling (read). */
-enum seam_err ebond_live_links(struct store_txn *t, const char *partner,
-                               json_t **links) SEAM_WUR;
+enum seam_err ebond_live_links(struct store_txn *t, const char *partner, json_t **links) SEAM_WUR;
 
 /* Counters since start: statuses not in a map; callbacks refused. */
 uint64_t ebond_unknown_statuses(void);
