@@ -8,8 +8,9 @@
 # resolved there, and the resolution comes back; the partner's system goes
 # down for a while and nothing is lost; wrong and other partners'
 # credentials are refused and change nothing; a status the map does not know
-# reaches the lead; a cancellation is patched into the partner's ticket; both
-# stores verify.
+# reaches the lead; the customer's answer, a reopen and a cancellation reach
+# the partner's ticket; a partner without a hub is polled; a creation refused
+# until its tries are spent goes to the lead; both stores verify.
 . "$(dirname "$0")/lib.sh"
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
@@ -299,6 +300,21 @@ partner_status() {
 }
 check "the cancellation is patched into the partner's TroubleTicket" \
     eventually 20 partner_status "$R2" cancelled
+
+# ---- a creation the partner's system keeps refusing: a dead letter, the claim to the lead ----
+printf 'not-a-token\n' >"$TMP/partner.token"
+req POST /v1/tickets "$C1" "${TV/No TV signal/Channels missing}"
+T6=$(jbody .id)
+escalated() {
+    req GET "/v1/tickets/$T6" "$LEAD"
+    jq -e '.assignments[0].state == "undeliverable" and .assignments[1].partner == "northwind" and (.assignments[1].flags | index("escalated"))' "$TMP/body"
+}
+check "refused by the partner's system (401) until its tries are spent, the claim goes to the lead" \
+    eventually 40 escalated
+req GET "/v1/deliveries?channel=ebond&state=failed" "$LEAD"
+check "a dead letter, its last answer the partner's 401" \
+    jq -e '[.items[] | select(.last_status == 401 and .type == "ebond.create")] | length == 1' "$TMP/body"
+printf '%s\n' "$P_LEAD" >"$TMP/partner.token"
 
 # ---- both stores verify ----
 stop_partner
