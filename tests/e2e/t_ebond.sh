@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # eBonding (delivery mode tmf621) against a real peer: two seam-brokers. The
-# lead's (LEAD_*) gives its TV claims to "skyview" and its phone claims to
-# "nordtel", both tmf621 partners whose own system is the second broker
-# (P_*): its TMF621 v4 face and hub, its own configuration, rules and
-# subcontractors (skyview and nordtel again, pull partners there, driven here
-# through the pull API). A claim travels lead -> partner, is acknowledged and
-# resolved there, and the resolution comes back; the partner's system goes
-# down for a while and nothing is lost; wrong and other partners'
-# credentials are refused and change nothing; a status the map does not know
-# reaches the lead; the customer's answer, a reopen and a cancellation reach
-# the partner's ticket; a partner without a hub is polled; a creation refused
-# until its tries are spent goes to the lead; both stores verify.
+# lead's gives its TV claims to "skyview", its phone claims to "nordtel" and
+# its internet claims to "fibernet", tmf621 partners whose own system is the
+# second broker (P_*): its TMF621 v4 face and hub, its own configuration,
+# rules and subcontractors (the same companies, pull partners there, driven
+# here through its pull API). A claim travels lead -> partner, is
+# acknowledged and resolved there, and the resolution comes back; the
+# partner's system goes down for a while and nothing is lost; wrong and
+# other partners' credentials are refused and change nothing; a status the
+# map does not know reaches the lead; the customer's answer, a reopen and a
+# cancellation reach the partner's ticket; a partner without a hub is
+# polled; a creation refused until its tries are spent goes to the lead;
+# both stores verify.
 . "$(dirname "$0")/lib.sh"
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
