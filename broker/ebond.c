@@ -39,6 +39,23 @@ ebond_unknown_statuses(void)
     return atomic_load(&unknown_statuses);
 }
 
+char *
+ebond_token_read(const char *file)
+{
+    char buf[4096];
+    FILE *fp = file ? fopen(file, "r") : NULL;
+    if (fp == NULL)
+        return NULL;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+    fclose(fp);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        n--;
+    buf[n] = '\0';
+    char *tok = n > 0 && strcspn(buf, "\r\n") == n ? xstrdup(buf) : NULL;
+    sodium_memzero(buf, sizeof(buf));
+    return tok;
+}
+
 /* ---- the claim's link to the partner's TroubleTicket ---- */
 
 enum seam_err

@@ -59,30 +59,12 @@ collect(char *p, size_t size, size_t n, void *ctx)
     return len;
 }
 
-/* The bearer token in file (malloc'd, trimmed), or NULL. */
-static char *
-token_of(const char *file)
-{
-    char buf[4096];
-    FILE *fp = file ? fopen(file, "r") : NULL;
-    if (fp == NULL)
-        return NULL;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
-    fclose(fp);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-        n--;
-    buf[n] = '\0';
-    char *tok = n > 0 && strcspn(buf, "\r\n") == n ? xstrdup(buf) : NULL;
-    sodium_memzero(buf, sizeof(buf));
-    return tok;
-}
-
 /* One call to the partner's API: the status (0: no answer) and the answer (malloc'd). */
 static long
 call(const struct config_partner *p, const char *method, const char *path, const char *body,
      char **out)
 {
-    char *tok = token_of(p->ebond.token_file), *hdr;
+    char *tok = ebond_token_read(p->ebond.token_file), *hdr;
     size_t n = strlen(p->url);
     char *url = xasprintf("%.*s%s", (int)(n > 0 && p->url[n - 1] == '/' ? n - 1 : n), p->url, path);
     struct buf b = {NULL, 0};

@@ -538,24 +538,6 @@ unsent_one(struct fwd *f, uint64_t seq, const char *why)
     }
 }
 
-/* The bearer token in file (malloc'd, trimmed), or NULL. */
-static char *
-read_token(const char *file)
-{
-    char buf[4096];
-    FILE *fp = file ? fopen(file, "r") : NULL;
-    if (fp == NULL)
-        return NULL;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
-    fclose(fp);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-        n--;
-    buf[n] = '\0';
-    char *tok = n > 0 && strcspn(buf, "\r\n") == n ? xstrdup(buf) : NULL;
-    sodium_memzero(buf, sizeof(buf));
-    return tok;
-}
-
 /*
  * A call to a tmf621 partner's TMF621 API (ebond.h): the creation POSTs the TroubleTicket, a
  * change PATCHes the claim's TroubleTicket, whose id the store has once the creation was answered
@@ -575,7 +557,7 @@ start_ebond(struct fwd *f, struct store_txn *t, json_t *m, uint64_t seq)
     const struct config_partner *p =
         config_partner_find(snap->cfg, owner ? owner + strlen(EBOND_OWNER_PREFIX) : "");
     long timeout_ms = p ? p->timeout_ms : 5000;
-    tok = p && p->delivery == DELIVERY_TMF621 ? read_token(p->ebond.token_file) : NULL;
+    tok = p && p->delivery == DELIVERY_TMF621 ? ebond_token_read(p->ebond.token_file) : NULL;
     snapshot_drop(snap);
     p = NULL;
     if (tok == NULL) {

@@ -37,6 +37,14 @@ enum seam_err ebond_queue(struct store_txn *t, const struct config_partner *p,
                           const struct ticket *tk, const struct assignment *a, int created,
                           enum event_type event, const char *text) SEAM_WUR;
 
+/*
+ * The bearer token in a tmf621 partner's token_file (malloc'd, trimmed of the
+ * line's end; the caller wipes and frees it), or NULL when the file cannot be
+ * read, is empty or holds more than one line. Read at each call, so a
+ * replaced file takes effect at once. Any thread.
+ */
+char *ebond_token_read(const char *file);
+
 /* The partner's TroubleTicket id of a claim: SEAM_ENOTFOUND if none is known yet. */
 enum seam_err ebond_link_get(struct store_txn *t, const char *assignment, char *out,
                              size_t cap) SEAM_WUR;
