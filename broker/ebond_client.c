@@ -205,17 +205,37 @@ listener_ok(const struct config_partner *p)
     return ok;
 }
 
-/* Registers a new listener at p's hub: 0 done, -1 to be tried again. */
+/* The partner's id of the listener registered before (malloc'd), or NULL. */
+static char *
+old_hub(const struct config_partner *p)
+{
+    struct store_txn *t;
+    char *id = NULL;
+    if (store_read_begin(srv->store, &t) != SEAM_OK)
+        return NULL;
+    json_t *rec = ebond_listener_get(t, p->id);
+    store_read_end(t);
+    const char *hub = json_string_value(json_object_get(rec, "hub"));
+    if (hub != NULL && hub[0] != '\0' && strlen(hub) < 256)
+        id = xstrdup(hub);
+    json_decref(rec);
+    return id;
+}
+
+/* Registers a new listener at p's hub: 0 done, -1 to be tried again. The one registered before
+ * (its capability no longer valid) is removed there, as far as the partner's system lets it. */
 static int
 register_listener(const struct config_partner *p, const struct snapshot *snap)
 {
     struct wait_job w;
+    char *before = old_hub(p);
     memset(&w, 0, sizeof(w));
     w.fn = new_listener;
     w.p = p;
     w.cfg = snap->cfg;
     if (run(&w) != SEAM_OK) {
         free(w.callback);
+        free(before);
         return -1;
     }
     /* Only this partner's tickets, where seam files under a party of its own. */
@@ -237,6 +257,7 @@ register_listener(const struct config_partner *p, const struct snapshot *snap)
     if (status < 200 || status >= 300) {
         log_warnx("ebond: partner=%s hub registration failed status=%ld", p->id, status);
         free(answer);
+        free(before);
         return -1;
     }
     json_t *hub = answer ? json_loads(answer, 0, NULL) : NULL;
@@ -246,6 +267,19 @@ register_listener(const struct config_partner *p, const struct snapshot *snap)
     w.hub_id = id ? id : "";
     enum seam_err rc = run(&w);
     json_decref(hub);
+    if (rc == SEAM_OK && before != NULL) {
+        CURL *c = curl_easy_init();
+        char *esc = curl_easy_escape(c, before, 0), *path = xasprintf("/hub/%s", esc ? esc : "");
+        curl_free(esc);
+        curl_easy_cleanup(c);
+        status = call(p, "DELETE", path, NULL, &answer);
+        free(answer);
+        free(path);
+        if (status != 204 && status != 200 && status != 404)
+            log_warnx("ebond: partner=%s the listener before was not removed status=%ld", p->id,
+                      status);
+    }
+    free(before);
     if (rc != SEAM_OK)
         return -1;
     log_info("ebond: partner=%s hub listener registered", p->id);

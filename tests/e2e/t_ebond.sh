@@ -302,6 +302,33 @@ partner_status() {
 check "the cancellation is patched into the partner's TroubleTicket" \
     eventually 20 partner_status "$R2" cancelled
 
+# ---- hostile callbacks with the right capability change nothing ----
+SIZE=$(tree_size)
+req POST "/v1/ebond/skyview/events/$SKY_CAP" "" '{"event":'
+check "a body that is no JSON is 400" test "$STATUS" = 400
+req POST "/v1/ebond/skyview/events/$SKY_CAP" "" '{"event":{"resource":{}}}'
+check "an event without its TroubleTicket is 400" test "$STATUS" = 400
+req POST "/v1/ebond/skyview/events/$SKY_CAP" "" "$(event '{"id":"x","externalId":"A00000000000000000000","status":"resolved"}')"
+check "a TroubleTicket naming no claim is 404" test "$STATUS" = 404
+req POST "/v1/ebond/skyview/events/$SKY_CAP" "" "$(event '{"id":"x","externalId":7,"status":"resolved"}')"
+check "an externalId that is no string is 400" test "$STATUS" = 400
+check "none changed anything" test "$(tree_size)" = "$SIZE"
+
+# ---- a new callback URL: a new listener, the one before removed at the partner's ----
+stop_broker
+jq --arg cb "http://localhost:$BPORT" '(.partners[] | select(.id == "skyview") | .delivery.callback_url) = $cb' \
+    "$CONF" >"$TMP/moved.json"
+CONF=$TMP/moved.json
+start_broker
+LOG=$TMP/broker.$STARTS.log
+check "the lead registers skyview's listener again" \
+    eventually 20 grep -q "partner=skyview hub listener registered" "$LOG"
+check "and removes the one before at the partner's" \
+    eventually 20 grep -q "method=DELETE path=/tmf-api/troubleTicket/v4/hub/.* status=204" "$TMP/partner.$P_STARTS.log"
+refute "nordtel's stays as it was" grep -q "partner=nordtel hub listener registered" "$LOG"
+req POST "/v1/ebond/skyview/events/$SKY_CAP" "" "$(event "$TT2")"
+check "skyview's capability before is refused now (401)" test "$STATUS" = 401
+
 # ---- a creation the partner's system keeps refusing: a dead letter, the claim to the lead ----
 printf 'not-a-token\n' >"$TMP/partner.token"
 req POST /v1/tickets "$C1" "${TV/No TV signal/Channels missing}"
