@@ -62,7 +62,7 @@ ebond_job_done(struct store_job *job)
     case SEAM_ECONFLICT:
         log_warnx("ebond: callback refused partner=%s assignment=%s: %s", j->p->id, j->o.assignment,
                   j->why.message ? j->why.message : "state");
-        if (j->why.message != NULL && strstr(j->why.message, "partner") != NULL)
+        if (j->o.forbidden)
             http_error(r, E_FORBIDDEN, j->why.message, "event.troubleTicket.externalId");
         else
             api_refusal_reply(r, job->rc, &j->why, "no such claim", "ebond event");

@@ -412,6 +412,7 @@ ebond_apply(struct store_txn *t, const struct ticket_ctx *c, const struct config
     const struct assignment *a = ticket_find_assignment(&tk, aid);
     if (a == NULL || strcmp(a->partner, p->id) != 0) {
         why->message = "this claim is not the partner's";
+        o->forbidden = 1;
         rc = SEAM_ECONFLICT;
         goto out;
     }
@@ -421,6 +422,7 @@ ebond_apply(struct store_txn *t, const struct ticket_ctx *c, const struct config
         rc = ebond_link_record(t, c, aid, remote);
     else if (rc == SEAM_OK && strcmp(linked, remote) != 0) {
         why->message = "this claim is linked to another TroubleTicket of the partner";
+        o->forbidden = 1;
         rc = SEAM_ECONFLICT;
     }
     if (rc != SEAM_OK)

@@ -80,6 +80,7 @@ int ebond_capability_check(struct store_txn *t, const struct config *cfg, const 
 struct ebond_outcome {
     int acted;       /* how many actions it took */
     int unknown;     /* its status is not in the partner's map: the lead was told */
+    int forbidden;   /* the claim is another partner's, or linked to another TroubleTicket */
     char status[64]; /* the partner's status */
     char assignment[TICKET_ID_LEN + 1];
 };
