@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "ebond.h"
+#include "ebond_client.h"
 #include "fanout.h"
 #include "log.h"
 

@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "ebond.h"
+#include "ebond_client.h"
 #include "fanout.h"
 #include "forward.h"
 #include "log.h"

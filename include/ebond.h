@@ -1,11 +1,13 @@
 /*
  * ebond.h: partners whose own systems speak TMF621 v4 (delivery mode
- * "tmf621", see ebond.c). The store's side: what goes into the outbox for
- * such a partner, the link of a claim to the partner's TroubleTicket, the hub
- * listener seam registered at the partner (its capability kept as a hash),
- * and the partner's TroubleTicket turned into the claim's actions. Write
- * functions run in the writer's transaction; the calls out are forward.c's
- * (through the outbox) and ebond_client.c's (the listener, polling).
+ * "tmf621", see ebond.c). The store's side, below the state machine: what
+ * goes into the outbox for such a partner (ticket.c calls it in the change's
+ * transaction), the link of a claim to the partner's TroubleTicket, the hub
+ * listener seam registered at the partner (its capability kept as a hash)
+ * and the partner's token file. What a TroubleTicket of the partner means
+ * for its claim is ebond_client.h's (it acts through ticket.h); the calls
+ * out are forward.c's (through the outbox) and ebond_client.c's (the
+ * listener, polling).
  */
 #ifndef SEAM_EBOND_H
 #define SEAM_EBOND_H
@@ -15,7 +17,7 @@
 #include "common.h"
 #include "config.h"
 #include "store.h"
-#include "ticket.h"
+#include "seam/ticket.h"
 
 #define EBOND_OWNER_PREFIX "ebond:" /* the outbox's owner of a message: "ebond:PARTNER" */
 #define EBOND_CREATE "ebond.create" /* POST of a TroubleTicket */
@@ -51,10 +53,15 @@ enum seam_err ebond_link_get(struct store_txn *t, const char *assignment, char *
 /* Records it (writer), from the answer to the creation or the first event naming it. */
 enum seam_err ebond_link_put(struct store_txn *t, const char *assignment,
                              const char *remote) SEAM_WUR;
-/* The same, and the claim's signed event assignment.linked (the broker's; not written, in a
- * transaction of its own, when the claim is no longer live). */
-enum seam_err ebond_link_record(struct store_txn *t, const struct ticket_ctx *c,
-                                const char *assignment, const char *remote) SEAM_WUR;
+/* Calls fn for each claim linked to a TroubleTicket (claim id, TroubleTicket id) until it returns
+ * non-zero. A read. */
+typedef int (*ebond_link_fn)(void *ctx, const char *assignment, const char *remote);
+enum seam_err ebond_links_each(struct store_txn *t, ebond_link_fn fn, void *ctx) SEAM_WUR;
+
+/* Records status as the last of the claim's TroubleTicket (writer): *changed whether it differs
+ * from the one recorded before (a status is acted on once, when it changes). */
+enum seam_err ebond_seen_update(struct store_txn *t, const char *assignment, const char *status,
+                                int *changed) SEAM_WUR;
 
 /*
  * The hub listener of partner (writer): a new capability (cap, EBOND_CAP_LEN
@@ -75,32 +82,5 @@ json_t *ebond_listener_get(struct store_txn *t, const char *partner);
  */
 int ebond_capability_check(struct store_txn *t, const struct config *cfg, const char *partner,
                            const char *cap);
-
-/* What ebond_apply made of a TroubleTicket. */
-struct ebond_outcome {
-    int acted;       /* how many actions it took */
-    int unknown;     /* its status is not in the partner's map: the lead was told */
-    int forbidden;   /* the claim is another partner's, or linked to another TroubleTicket */
-    char status[64]; /* the partner's status */
-    char assignment[TICKET_ID_LEN + 1];
-};
-
-/*
- * Turns partner's TroubleTicket tt (an event's or a poll's) into its claim's
- * actions, through the state machine, as the partner (writer). The claim is
- * tt's externalId. SEAM_ENOTFOUND: no such claim; SEAM_ECONFLICT: the claim
- * is another partner's, or tt is another TroubleTicket than the claim's;
- * SEAM_EINVAL: tt is no TroubleTicket. *out the ticket after (ticket_free;
- * its id empty when nothing changed).
- */
-enum seam_err ebond_apply(struct store_txn *t, const struct ticket_ctx *c,
-                          const struct config_partner *p, const json_t *tt, struct ticket *out,
-                          struct ebond_outcome *o, struct ticket_refusal *why) SEAM_WUR;
-
-/* The claims of partner linked to a TroubleTicket and still live, for polling (read). */
-enum seam_err ebond_live_links(struct store_txn *t, const char *partner, json_t **links) SEAM_WUR;
-
-/* Counters since start: statuses not in a map; callbacks refused. */
-uint64_t ebond_unknown_statuses(void);
 
 #endif
