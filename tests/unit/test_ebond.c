@@ -105,8 +105,10 @@ main(void)
     free(errors);
     char *dir = tap_tmpdir();
     ok(dir && store_open(dir, 1 << 20, 16 << 20, 1, &st) == SEAM_OK, "a store in a temp dir");
-    if (cfg == NULL || st == NULL)
+    if (cfg == NULL || st == NULL) {
+        free(dir);
         return done_testing();
+    }
 
     struct listener_job sky = {"sky", "", NULL}, vue = {"vue", "", NULL};
     ok(store_write(st, listener_fn, &sky, NULL, NULL) == SEAM_OK &&
@@ -171,5 +173,7 @@ main(void)
     free(vue.callback);
     store_close(st);
     config_free(cfg);
+    tap_rmtree(dir);
+    free(dir);
     return done_testing();
 }
