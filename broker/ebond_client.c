@@ -14,7 +14,6 @@
  * (ebond_link_record) when it is first known.
  */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +27,6 @@
 #include "fanout.h"
 #include "log.h"
 #include "reload.h"
-
-static _Atomic uint64_t unknown_statuses;
-
-uint64_t
-ebond_unknown_statuses(void)
-{
-    return atomic_load(&unknown_statuses);
-}
 
 /* ---- links ---- */
 
@@ -594,7 +585,6 @@ ebond_apply(struct store_txn *t, const struct ticket_ctx *c, const struct config
     if (i == p->ebond.nstatus) {
         /* Never dropped: the lead sees it, on the claim. */
         o->unknown = 1;
-        atomic_fetch_add(&unknown_statuses, 1);
         log_warnx("ebond: partner=%s assignment=%s unknown status \"%.60s\" (not in its "
                   "status_map)",
                   p->id, aid, status);

@@ -48,7 +48,4 @@ enum seam_err ebond_apply(struct store_txn *t, const struct ticket_ctx *c,
 /* The claims of partner linked to a TroubleTicket and still live, for polling (read). */
 enum seam_err ebond_live_links(struct store_txn *t, const char *partner, json_t **links) SEAM_WUR;
 
-/* Statuses not in a map since start. Any thread. */
-uint64_t ebond_unknown_statuses(void);
-
 #endif
