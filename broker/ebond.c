@@ -27,6 +27,8 @@
 
 #define LINK_PREFIX "ebond/link/"
 #define SEEN_PREFIX "ebond/seen/"
+#define NOTES_PREFIX "ebond/notes/"
+#define SENT_PREFIX "ebond/sent/"
 #define LISTENER_PREFIX "ebond/listener/"
 
 char *
@@ -118,6 +120,105 @@ ebond_seen_update(struct store_txn *t, const char *assignment, const char *statu
     return rc;
 }
 
+enum seam_err
+ebond_notes_taken(struct store_txn *t, const char *assignment, size_t *n)
+{
+    struct store_val v;
+    char num[24], *k = xasprintf(NOTES_PREFIX "%s", assignment);
+    enum seam_err rc = store_get(t, DB_META, k, strlen(k), &v);
+    free(k);
+    if (rc == SEAM_ENOTFOUND) {
+        *n = 0;
+        return SEAM_OK;
+    }
+    if (rc != SEAM_OK)
+        return rc;
+    if (v.len == 0 || v.len >= sizeof(num))
+        return SEAM_ECORRUPT;
+    memcpy(num, v.data, v.len);
+    num[v.len] = '\0';
+    *n = (size_t)strtoull(num, NULL, 10);
+    return SEAM_OK;
+}
+
+enum seam_err
+ebond_notes_set_taken(struct store_txn *t, const char *assignment, size_t n)
+{
+    char num[24], *k = xasprintf(NOTES_PREFIX "%s", assignment);
+    snprintf(num, sizeof(num), "%zu", n);
+    enum seam_err rc = store_put(t, DB_META, k, strlen(k), num, strlen(num), 0);
+    free(k);
+    return rc;
+}
+
+/* The hash of a note's text, as the sent set keeps it (33 bytes: 32 hex digits). */
+static void
+note_hash(const char *text, char out[33])
+{
+    uint8_t h[16];
+    crypto_generichash(h, sizeof(h), (const uint8_t *)text, strlen(text), NULL, 0);
+    hex_encode(h, sizeof(h), out);
+}
+
+/* The sent set of a claim (new reference): an array of hashes. */
+static json_t *
+sent_get(struct store_txn *t, const char *k)
+{
+    struct store_val v;
+    json_t *a = NULL;
+    if (store_get(t, DB_META, k, strlen(k), &v) == SEAM_OK)
+        a = json_loadb(v.data, v.len, 0, NULL);
+    return json_is_array(a) ? a : (json_decref(a), json_array());
+}
+
+static enum seam_err
+sent_put(struct store_txn *t, const char *k, const json_t *a)
+{
+    char *text = json_dumps(a, JSON_COMPACT);
+    enum seam_err rc = store_put(t, DB_META, k, strlen(k), text, strlen(text), 0);
+    free(text);
+    return rc;
+}
+
+/* Records that seam sent a note of this text to the claim's TroubleTicket. */
+static enum seam_err
+note_sent(struct store_txn *t, const char *assignment, const char *text)
+{
+    char h[33], *k = xasprintf(SENT_PREFIX "%s", assignment);
+    note_hash(text, h);
+    json_t *a = sent_get(t, k);
+    if (json_array_size(a) >= 64) /* a bound: the oldest is forgotten */
+        json_array_remove(a, 0);
+    json_array_append_new(a, json_string(h));
+    enum seam_err rc = sent_put(t, k, a);
+    json_decref(a);
+    free(k);
+    return rc;
+}
+
+enum seam_err
+ebond_note_take_sent(struct store_txn *t, const char *assignment, const char *text, int *sent)
+{
+    char h[33], *k = xasprintf(SENT_PREFIX "%s", assignment);
+    json_t *a = sent_get(t, k), *v;
+    size_t i;
+    enum seam_err rc = SEAM_OK;
+    note_hash(text, h);
+    *sent = 0;
+    json_array_foreach(a, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), h) == 0) {
+            json_array_remove(a, i);
+            *sent = 1;
+            rc = sent_put(t, k, a);
+            break;
+        }
+    }
+    json_decref(a);
+    free(k);
+    return rc;
+}
+
 /* ---- what the partner is told ---- */
 
 /* TMF621's severity of a seam priority (tmf.c reads them back the same way). */
@@ -181,11 +282,17 @@ ebond_queue(struct store_txn *t, const struct config_partner *p, const struct ti
     enum seam_err rc;
     switch (event) {
     case EV_TICKET_NOTE:
+        if ((rc = note_sent(t, a->id, text ? text : "")) != SEAM_OK)
+            return rc;
         return enqueue(t, p, tk, a, EBOND_NOTE, "/troubleTicket/",
                        json_pack("[{s:s, s:s, s:{s:s, s:s}}]", "op", "add", "path", "/note/-",
                                  "value", "text", text ? text : "", "author", "customer"));
     case EV_TICKET_REOPENED: /* on the resolved claim's TroubleTicket; a new claim follows */
         reopened = xasprintf("The customer reopened the ticket: %s", text ? text : "");
+        if ((rc = note_sent(t, a->id, reopened)) != SEAM_OK) {
+            free(reopened);
+            return rc;
+        }
         rc = enqueue(t, p, tk, a, EBOND_NOTE, "/troubleTicket/",
                      json_pack("[{s:s, s:s, s:{s:s, s:s}}]", "op", "add", "path", "/note/-",
                                "value", "text", reopened, "author", "customer"));

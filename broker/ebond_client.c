@@ -528,6 +528,131 @@ act(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who
     return rc;
 }
 
+/* The claim's actions for the partner's status (changed since the last one acted on). */
+static enum seam_err
+apply_status(struct store_txn *t, const struct ticket_ctx *c, const struct config_partner *p,
+             const json_t *tt, const struct ticket *tk, const struct assignment *a,
+             struct ticket *out, struct ebond_outcome *o, struct ticket_refusal *why)
+{
+    const char *aid = a->id, *status = o->status;
+    const char *remote = json_string_value(json_object_get(tt, "id"));
+    enum seam_err rc = SEAM_OK;
+    enum assignment_state state = a->state;
+    int pending = tk->status == TS_PENDING;
+    size_t i = 0;
+    while (i < p->ebond.nstatus && strcmp(p->ebond.status[i], status) != 0)
+        i++;
+    struct principal who = {.role = ROLE_PARTNER};
+    snprintf(who.subject, sizeof(who.subject), "%s", p->id);
+    const char *reason = status_reason(tt, status);
+    char text[600];
+    if (i == p->ebond.nstatus) {
+        /* Never dropped: the lead sees it, on the claim. */
+        o->unknown = 1;
+        log_warnx("ebond: partner=%s assignment=%s unknown status \"%.60s\" (not in its "
+                  "status_map)",
+                  p->id, aid, status);
+        snprintf(text, sizeof(text),
+                 "the partner's system reported status \"%.60s\", which its status map does not "
+                 "know (TroubleTicket %.100s)",
+                 status, remote);
+        if (assignment_is_live(a)) {
+            struct principal broker = {.role = ROLE_BROKER};
+            snprintf(broker.subject, sizeof(broker.subject), "ebond");
+            rc = act(t, c, &broker, TA_STATUS_UNKNOWN, aid, text, out, o, why);
+        }
+        return rc;
+    }
+    enum ebond_action does = p->ebond.status_does[i];
+    int live = state == AS_ASSIGNED || state == AS_ACKNOWLEDGED || state == AS_IN_PROGRESS;
+    if (does == EBOND_IGNORE || !live)
+        return rc;
+    /* A claim taken up at the partner's is acknowledged first, whatever its status says. */
+    if (state == AS_ASSIGNED && does != EBOND_HANDBACK && does != EBOND_RESOLVE) {
+        if ((rc = act(t, c, &who, TA_ACK, aid, NULL, out, o, why)) != SEAM_OK)
+            return rc;
+        state = AS_ACKNOWLEDGED;
+    }
+    switch (does) {
+    case EBOND_PROGRESS:
+        if (state == AS_ACKNOWLEDGED || (state == AS_IN_PROGRESS && pending)) {
+            snprintf(text, sizeof(text), "%.400s (TroubleTicket %.100s: %.60s)",
+                     reason ? reason : "work under way at the partner's system", remote, status);
+            rc = act(t, c, &who, TA_PROGRESS, aid, text, out, o, why);
+        }
+        break;
+    case EBOND_NEED_INFO:
+        if (!pending) {
+            snprintf(text, sizeof(text), "%.400s (TroubleTicket %.100s)",
+                     reason ? reason : "the partner needs more information", remote);
+            rc = act(t, c, &who, TA_NEED_INFO, aid, text, out, o, why);
+        }
+        break;
+    case EBOND_RESOLVE:
+        snprintf(text, sizeof(text), "%.400s (TroubleTicket %.100s: %.60s)",
+                 reason ? reason : "resolved at the partner's system", remote, status);
+        rc = act(t, c, &who, TA_RESOLVE, aid, text, out, o, why);
+        break;
+    case EBOND_HANDBACK:
+        snprintf(text, sizeof(text), "%.400s (TroubleTicket %.100s: %.60s)",
+                 reason ? reason : "not ours, says the partner's system", remote, status);
+        rc = act(t, c, &who, TA_HANDBACK, aid, text, out, o, why);
+        break;
+    default:
+        break;
+    }
+    return rc;
+}
+
+/*
+ * The partner's notes on the TroubleTicket that seam has not taken yet, each a progress entry
+ * of the claim (as the partner) while it is worked on; those seam sent itself are passed over.
+ * A claim not yet taken up takes them once it is; one that ended, never.
+ */
+static enum seam_err
+apply_notes(struct store_txn *t, const struct ticket_ctx *c, const struct config_partner *p,
+            const json_t *tt, const char *aid, struct ticket *out, struct ebond_outcome *o,
+            struct ticket_refusal *why)
+{
+    const json_t *notes = json_object_get(tt, "note");
+    const char *remote = json_string_value(json_object_get(tt, "id"));
+    size_t taken, i;
+    enum seam_err rc;
+    char tid[TICKET_ID_LEN + 1];
+    struct ticket now = {0};
+    if (!json_is_array(notes))
+        return SEAM_OK;
+    if ((rc = ebond_notes_taken(t, aid, &taken)) != SEAM_OK || taken >= json_array_size(notes))
+        return rc;
+    /* The claim as the status's actions left it. */
+    if ((rc = ticket_of_assignment(t, aid, tid)) != SEAM_OK ||
+        (rc = ticket_load(t, tid, &now)) != SEAM_OK)
+        return rc;
+    const struct assignment *a = ticket_find_assignment(&now, aid);
+    enum assignment_state state = a ? a->state : AS_CANCELLED;
+    ticket_free(&now);
+    if (state == AS_ASSIGNED)
+        return SEAM_OK;
+    struct principal who = {.role = ROLE_PARTNER};
+    snprintf(who.subject, sizeof(who.subject), "%s", p->id);
+    for (i = taken; i < json_array_size(notes) && rc == SEAM_OK; i++) {
+        const char *text = json_string_value(json_object_get(json_array_get(notes, i), "text"));
+        int sent = 0;
+        if (text == NULL || text[0] == '\0')
+            continue;
+        if ((rc = ebond_note_take_sent(t, aid, text, &sent)) != SEAM_OK || sent)
+            continue;
+        if (state != AS_ACKNOWLEDGED && state != AS_IN_PROGRESS)
+            continue; /* the claim ended: nothing more happens to it */
+        char *note =
+            xasprintf("Note at the partner's system: %.2000s (TroubleTicket %.100s)", text, remote);
+        rc = act(t, c, &who, TA_PROGRESS, aid, note, out, o, why);
+        free(note);
+        state = AS_IN_PROGRESS;
+    }
+    return rc == SEAM_OK ? ebond_notes_set_taken(t, aid, i) : rc;
+}
+
 enum seam_err
 ebond_apply(struct store_txn *t, const struct ticket_ctx *c, const struct config_partner *p,
             const json_t *tt, struct ticket *out, struct ebond_outcome *o,
@@ -571,72 +696,11 @@ ebond_apply(struct store_txn *t, const struct ticket_ctx *c, const struct config
     /* A status is acted on once, when it changes: an event that repeats it (a note added, an
      * attribute changed, a poll) changes nothing, so seam's own PATCHes do not echo back. */
     int changed = 0;
-    if ((rc = ebond_seen_update(t, aid, status, &changed)) != SEAM_OK || !changed)
+    if ((rc = ebond_seen_update(t, aid, status, &changed)) != SEAM_OK)
         goto out;
-    enum assignment_state state = a->state;
-    int pending = tk.status == TS_PENDING;
-    size_t i = 0;
-    while (i < p->ebond.nstatus && strcmp(p->ebond.status[i], status) != 0)
-        i++;
-    struct principal who = {.role = ROLE_PARTNER};
-    snprintf(who.subject, sizeof(who.subject), "%s", p->id);
-    const char *reason = status_reason(tt, status);
-    char text[600];
-    if (i == p->ebond.nstatus) {
-        /* Never dropped: the lead sees it, on the claim. */
-        o->unknown = 1;
-        log_warnx("ebond: partner=%s assignment=%s unknown status \"%.60s\" (not in its "
-                  "status_map)",
-                  p->id, aid, status);
-        snprintf(text, sizeof(text),
-                 "the partner's system reported status \"%.60s\", which its status map does not "
-                 "know (TroubleTicket %.100s)",
-                 status, remote);
-        if (assignment_is_live(a)) {
-            struct principal broker = {.role = ROLE_BROKER};
-            snprintf(broker.subject, sizeof(broker.subject), "ebond");
-            rc = act(t, c, &broker, TA_STATUS_UNKNOWN, aid, text, out, o, why);
-        }
+    if (changed && (rc = apply_status(t, c, p, tt, &tk, a, out, o, why)) != SEAM_OK)
         goto out;
-    }
-    enum ebond_action does = p->ebond.status_does[i];
-    int live = state == AS_ASSIGNED || state == AS_ACKNOWLEDGED || state == AS_IN_PROGRESS;
-    if (does == EBOND_IGNORE || !live)
-        goto out;
-    /* A claim taken up at the partner's is acknowledged first, whatever its status says. */
-    if (state == AS_ASSIGNED && does != EBOND_HANDBACK && does != EBOND_RESOLVE) {
-        if ((rc = act(t, c, &who, TA_ACK, aid, NULL, out, o, why)) != SEAM_OK)
-            goto out;
-        state = AS_ACKNOWLEDGED;
-    }
-    switch (does) {
-    case EBOND_PROGRESS:
-        if (state == AS_ACKNOWLEDGED || (state == AS_IN_PROGRESS && pending)) {
-            snprintf(text, sizeof(text), "%.400s (TroubleTicket %.100s: %.60s)",
-                     reason ? reason : "work under way at the partner's system", remote, status);
-            rc = act(t, c, &who, TA_PROGRESS, aid, text, out, o, why);
-        }
-        break;
-    case EBOND_NEED_INFO:
-        if (!pending) {
-            snprintf(text, sizeof(text), "%.400s (TroubleTicket %.100s)",
-                     reason ? reason : "the partner needs more information", remote);
-            rc = act(t, c, &who, TA_NEED_INFO, aid, text, out, o, why);
-        }
-        break;
-    case EBOND_RESOLVE:
-        snprintf(text, sizeof(text), "%.400s (TroubleTicket %.100s: %.60s)",
-                 reason ? reason : "resolved at the partner's system", remote, status);
-        rc = act(t, c, &who, TA_RESOLVE, aid, text, out, o, why);
-        break;
-    case EBOND_HANDBACK:
-        snprintf(text, sizeof(text), "%.400s (TroubleTicket %.100s: %.60s)",
-                 reason ? reason : "not ours, says the partner's system", remote, status);
-        rc = act(t, c, &who, TA_HANDBACK, aid, text, out, o, why);
-        break;
-    default:
-        break;
-    }
+    rc = apply_notes(t, c, p, tt, aid, out, o, why);
 out:
     ticket_free(&tk);
     return rc;

@@ -64,6 +64,17 @@ enum seam_err ebond_seen_update(struct store_txn *t, const char *assignment, con
                                 int *changed) SEAM_WUR;
 
 /*
+ * The partner's notes on a claim's TroubleTicket (writer): how many of them seam has taken
+ * (*n, 0 at first), and the same set; the notes seam itself sent there (a hash of each text,
+ * recorded when it is queued), so that they do not come back as the partner's:
+ * ebond_note_take_sent answers 1 (and forgets it) for such a text, 0 otherwise.
+ */
+enum seam_err ebond_notes_taken(struct store_txn *t, const char *assignment, size_t *n) SEAM_WUR;
+enum seam_err ebond_notes_set_taken(struct store_txn *t, const char *assignment, size_t n) SEAM_WUR;
+enum seam_err ebond_note_take_sent(struct store_txn *t, const char *assignment, const char *text,
+                                   int *sent) SEAM_WUR;
+
+/*
  * The hub listener of partner (writer): a new capability (cap, EBOND_CAP_LEN
  * + 1 bytes) replaces the one stored; only its hash is kept. *rec (may be
  * NULL) the record, {"listener","hash","hub"?,"callback"}.

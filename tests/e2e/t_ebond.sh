@@ -256,6 +256,17 @@ check "the answer is noted into the partner's TroubleTicket" \
 sleep 1
 req GET "/v1/tickets/$T3" "$LEAD"
 check "the note's own event does not ask the question again" test "$(jbody .status)" != pending
+check "nor does the answer come back as the partner's note" \
+    jq -e '[.timeline[] | .text // "" | select(contains("Note at the partner"))] | length == 0' "$TMP/body"
+preq PATCH "/tmf-api/troubleTicket/v4/troubleTicket/$R3" "$P_LEAD" \
+    '[{"op":"add","path":"/note/-","value":{"text":"Technician booked for Thursday"}}]' application/json-patch+json
+check "the partner's system notes its ticket (200)" test "$STATUS" = 200
+lead_note() {
+    req GET "/v1/tickets/$1" "$LEAD"
+    jq -e --arg t "$2" '[.timeline[] | .text // "" | select(contains($t))] | length == 1' "$TMP/body"
+}
+check "the partner's note comes back on the claim, once" \
+    eventually 20 lead_note "$T3" "Note at the partner's system: Technician booked for Thursday"
 
 # ---- a status the map does not know goes to the lead ----
 TT2=$(jq -nc --arg id "$R2" --arg a "$A2" '{id:$id, externalId:$a, status:"awaitingVendor"}')
