@@ -13,7 +13,7 @@ void
 api_deliveries_list(struct req *r)
 {
     static const char *const states[] = {"pending", "delivered", "failed", "disabled", NULL};
-    static const char *const channels[] = {"webhook", "tmf", "mail", NULL};
+    static const char *const channels[] = {"webhook", "tmf", "mail", "ebond", NULL};
     const char *state, *channel, *partner = http_query(r, "partner");
     const char *cursor = http_query(r, "cursor");
     struct store_txn *t;

@@ -160,6 +160,7 @@ const struct config_setting config_settings[] = {
     {CONFIG_DELIVERY, "concurrency", 16, 1, 256, AT(config, delivery_concurrency)},
     {CONFIG_DELIVERY, "max_retry_after_s", 3600, 0, 86400, AT(config, max_retry_after_s)},
     {CONFIG_PARTNER_DELIVERY, "timeout_ms", 5000, 100, 120000, AT(config_partner, timeout_ms)},
+    {CONFIG_PARTNER_DELIVERY, "poll_s", 60, 1, 86400, AT(config_partner, ebond.poll_s)},
     {CONFIG_SLA_TARGET, "ack_minutes", 0, 1, 525600, AT(config_target, ack_minutes), .required = 1},
     {CONFIG_SLA_TARGET, "resolve_minutes", 0, 1, 5256000, AT(config_target, resolve_minutes),
      .required = 1},
@@ -743,6 +744,73 @@ load_mail(struct cctx *c, struct config *cf, const json_t *m)
     load_smtp_auth(c, ml, m);
 }
 
+const char *const ebond_action_names[EBOND_ACTION_COUNT] = {
+    [EBOND_IGNORE] = "ignore",       [EBOND_ACK] = "ack",         [EBOND_PROGRESS] = "progress",
+    [EBOND_NEED_INFO] = "need_info", [EBOND_RESOLVE] = "resolve", [EBOND_HANDBACK] = "handback"};
+
+/* TMF621 v4's TroubleTicketStatusType, as a partner's system without a map of its own uses it. */
+static const struct {
+    const char *status;
+    enum ebond_action does;
+} ebond_default_map[] = {{"acknowledged", EBOND_ACK},  {"inProgress", EBOND_PROGRESS},
+                         {"pending", EBOND_NEED_INFO}, {"held", EBOND_PROGRESS},
+                         {"resolved", EBOND_RESOLVE},  {"closed", EBOND_RESOLVE},
+                         {"rejected", EBOND_HANDBACK}, {"cancelled", EBOND_HANDBACK}};
+
+static int
+is_http_url(const char *u)
+{
+    return u != NULL && (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0);
+}
+
+/* A tmf621 partner's delivery: the partner's API, the token, the hub or polling, the map. */
+static void
+load_ebond(struct cctx *c, const json_t *d, const char *path, struct config_partner *p)
+{
+    struct config_ebond *e = &p->ebond;
+    char sub[600];
+    if (!is_http_url(p->url))
+        problem(c, path, "a tmf621 partner needs the http:// or https:// url of its TMF621 API");
+    e->token_file = str_or(d, "token_file", NULL);
+    e->customer = str_or(d, "customer", NULL);
+    e->callback_url = str_or(d, "callback_url", NULL);
+    if (e->token_file == NULL || e->token_file[0] != '/')
+        problem(c, path, "a tmf621 partner needs token_file, an absolute path");
+    if (e->callback_url != NULL && !is_http_url(e->callback_url)) {
+        snprintf(sub, sizeof(sub), "%s.callback_url", path);
+        problem(c, sub, "not an http:// or https:// URL");
+    }
+    const json_t *map = json_object_get(d, "status_map");
+    const char *key;
+    json_t *v;
+    if (map == NULL) {
+        e->nstatus = sizeof(ebond_default_map) / sizeof(ebond_default_map[0]);
+        e->status = xcalloc(e->nstatus, sizeof(*e->status));
+        e->status_does = xcalloc(e->nstatus, sizeof(*e->status_does));
+        for (size_t i = 0; i < e->nstatus; i++) {
+            e->status[i] = xstrdup(ebond_default_map[i].status);
+            e->status_does[i] = ebond_default_map[i].does;
+        }
+        return;
+    }
+    e->status = xcalloc(json_object_size(map) + 1, sizeof(*e->status));
+    e->status_does = xcalloc(json_object_size(map) + 1, sizeof(*e->status_does));
+    json_object_foreach((json_t *)map, key, v)
+    {
+        const char *a = json_string_value(v);
+        int k = 0;
+        while (a != NULL && k < EBOND_ACTION_COUNT && strcmp(ebond_action_names[k], a) != 0)
+            k++;
+        snprintf(sub, sizeof(sub), "%s.status_map.%s", path, key);
+        if (a == NULL || k == EBOND_ACTION_COUNT) {
+            problem(c, sub, "one of ignore, ack, progress, need_info, resolve, handback");
+            continue;
+        }
+        e->status[e->nstatus] = xstrdup(key);
+        e->status_does[e->nstatus++] = (enum ebond_action)k;
+    }
+}
+
 static void
 load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *path,
              struct config_partner *p)
@@ -752,7 +820,13 @@ load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *pat
                                      {"sla_policy", T_STRING, 1},  {"customer_data", T_ARRAY, 0},
                                      {"signing_key", T_STRING, 0}, {"mail", T_OBJECT, 0},
                                      {"language", T_STRING, 0},    {NULL, 0, 0}};
-    static const struct field df[] = {{"mode", T_STRING, 1}, {"url", T_STRING, 0}, {NULL, 0, 0}};
+    static const struct field df[] = {{"mode", T_STRING, 1},
+                                      {"url", T_STRING, 0},
+                                      {"token_file", T_STRING, 0},
+                                      {"customer", T_STRING, 0},
+                                      {"callback_url", T_STRING, 0},
+                                      {"status_map", T_OBJECT, 0},
+                                      {NULL, 0, 0}};
     char sub[512];
     if (check_object(c, v, path, f) != 0)
         return;
@@ -795,9 +869,19 @@ load_partner(struct cctx *c, struct config *cf, const json_t *v, const char *pat
             if (p->url == NULL ||
                 (strncmp(p->url, "http://", 7) != 0 && strncmp(p->url, "https://", 8) != 0))
                 problem(c, sub, "a push partner needs an http:// or https:// url");
+        } else if (strcmp(mode, "tmf621") == 0) {
+            p->delivery = DELIVERY_TMF621;
+            load_ebond(c, d, sub, p);
         } else {
-            problem(c, sub, "mode must be \"pull\" or \"push\"");
+            problem(c, sub, "mode must be \"pull\", \"push\" or \"tmf621\"");
         }
+        if (p->delivery != DELIVERY_TMF621 &&
+            (json_object_get(d, "token_file") || json_object_get(d, "customer") ||
+             json_object_get(d, "callback_url") || json_object_get(d, "status_map") ||
+             json_object_get(d, "poll_s")))
+            problem(c, sub,
+                    "token_file, customer, callback_url, status_map and poll_s are a "
+                    "tmf621 partner's");
     }
     struct strlist cd;
     snprintf(sub, sizeof(sub), "%s.customer_data", path);
@@ -2077,6 +2161,13 @@ config_free(struct config *cf)
         free(cf->partners[i].id);
         free(cf->partners[i].name);
         free(cf->partners[i].url);
+        free(cf->partners[i].ebond.token_file);
+        free(cf->partners[i].ebond.customer);
+        free(cf->partners[i].ebond.callback_url);
+        for (size_t k = 0; k < cf->partners[i].ebond.nstatus; k++)
+            free(cf->partners[i].ebond.status[k]);
+        free(cf->partners[i].ebond.status);
+        free(cf->partners[i].ebond.status_does);
         free(cf->partners[i].mail_address);
         strlist_free(&cf->partners[i].services);
     }

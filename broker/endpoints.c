@@ -114,6 +114,9 @@ const struct endpoint endpoints[] = {
      "tmf_hub_add", NULL},
     {"DELETE", "/tmf-api/troubleTicket/v4/hub/{id}", api_tmf_hub_delete, LEAD, EP_WRITE | TMF, 0,
      "tmf_hub_delete", NULL},
+    /* A tmf621 partner's hub calls back here; the capability in the path is the credential. */
+    {"POST", "/v1/ebond/{partner}/events/{capability}", api_ebond_event, ROLE_PUBLIC,
+     EP_BODY | EP_WRITE, 65536, "ebond_event", NULL},
     {"POST", "/v1/sessions", api_sessions_create, ROLE_PUBLIC, EP_BODY | EP_WRITE, 4096,
      "sessions_create", NULL},
     {"GET", "/v1/sessions/current", api_sessions_current, CUSTOMER | PARTNER | LEAD | AUDITOR, 0, 0,

@@ -22,6 +22,8 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "ebond.h"
+#include "ebond_client.h"
 #include "fanout.h"
 #include "forward.h"
 #include "log.h"
@@ -40,6 +42,9 @@ struct flight {
     char *body;
     size_t sent; /* e-mail: bytes of body read by curl so far */
     int mail;    /* an e-mail over SMTP, not a webhook */
+    int ebond;   /* a call to a tmf621 partner's TMF621 API: its answer is kept (resp) */
+    char *resp;
+    size_t resp_len;
     long retry_after;
     struct flight *next, **prevp; /* the thread's list of transfers */
 };
@@ -53,6 +58,7 @@ struct result_job {
     int has_escalated;
     int dead; /* the attempt made a dead letter: 1 a partner's push, 2 a TMF621 hub's (counted once
                * committed) */
+    char remote[EBOND_REMOTE_MAX]; /* a TroubleTicket a tmf621 partner's system created: its id */
 };
 
 struct fwd {
@@ -162,6 +168,15 @@ result_apply(struct store_txn *t, struct store_job *job)
     /* The configuration in force when the job runs, held until it ends (reload.h). */
     struct snapshot *snap = snapshot_hold();
     enum seam_err rc = outbox_record(t, snap->cfg, &rj->a, &dead, &rj->message);
+    if (rc == SEAM_OK && rj->remote[0] != '\0') {
+        /* The claim's TroubleTicket at the partner's, unless an event of it named it first. */
+        char had[EBOND_REMOTE_MAX];
+        const char *asg = json_string_value(json_object_get(rj->message, "assignment"));
+        rc = ebond_link_get(t, asg ? asg : "", had, sizeof(had));
+        struct ticket_ctx c = {snap->cfg, &rj->f->srv->lg, snap->sla};
+        if (rc == SEAM_ENOTFOUND)
+            rc = ebond_link_record(t, &c, asg ? asg : "", rj->remote);
+    }
     if (rc == SEAM_OK && dead)
         rc = dead_letter(t, rj, snap);
     snapshot_drop(snap);
@@ -185,13 +200,15 @@ dead_letter(struct store_txn *t, struct result_job *rj, const struct snapshot *s
               rj->a.error);
     /* A claim its partner never received goes to the lead, in this same write. */
     const char *type = json_string_value(json_object_get(rj->message, "type"));
-    if (type == NULL || strcmp(type, "assignment.created") != 0)
+    if (type == NULL ||
+        (strcmp(type, "assignment.created") != 0 && strcmp(type, EBOND_CREATE) != 0))
         return SEAM_OK;
     struct ticket_ctx c = {snap->cfg, &srv->lg, snap->sla};
     struct principal broker = {.role = ROLE_BROKER};
     snprintf(broker.subject, sizeof(broker.subject), "delivery");
     char reason[200];
-    snprintf(reason, sizeof(reason), "push to %s failed: %s",
+    snprintf(reason, sizeof(reason), "%s %s failed: %s",
+             strcmp(type, EBOND_CREATE) == 0 ? "creating the TroubleTicket at" : "push to",
              json_string_value(json_object_get(rj->message, "partner")),
              rj->a.refused         ? "the stored message differs from the signed events"
              : rj->a.status == 410 ? "endpoint gone (410)"
@@ -266,6 +283,21 @@ on_header(char *buf, size_t size, size_t n, void *ctx)
         if (end != tmp && v >= 0)
             fl->retry_after = v;
     }
+    return len;
+}
+
+/* A tmf621 partner's answer, kept up to 64 KiB (the created TroubleTicket). */
+static size_t
+keep_answer(char *ptr, size_t size, size_t n, void *ctx)
+{
+    struct flight *fl = ctx;
+    size_t len = size * n;
+    if (fl->resp_len + len > 65536)
+        return len; /* the rest is not kept: no id found, the attempt still counts */
+    fl->resp = xrealloc(fl->resp, fl->resp_len + len + 1);
+    memcpy(fl->resp + fl->resp_len, ptr, len);
+    fl->resp_len += len;
+    fl->resp[fl->resp_len] = '\0';
     return len;
 }
 
@@ -410,6 +442,7 @@ flight_free(struct flight *fl)
         fl->next->prevp = fl->prevp;
     curl_slist_free_all(fl->headers);
     free(fl->body);
+    free(fl->resp);
     free(fl);
 }
 
@@ -438,6 +471,13 @@ finish_one(struct fwd *f, CURLMsg *msg)
             snprintf(rj->a.error, sizeof(rj->a.error), "HTTP %ld", rj->a.status);
     } else {
         snprintf(rj->a.error, sizeof(rj->a.error), "%s", curl_easy_strerror(msg->data.result));
+    }
+    if (fl->ebond && rj->a.status >= 200 && rj->a.status < 300 && fl->resp != NULL) {
+        json_t *tt = json_loads(fl->resp, 0, NULL);
+        const char *id = json_string_value(json_object_get(tt, "id"));
+        if (id != NULL && strlen(id) < sizeof(rj->remote))
+            snprintf(rj->remote, sizeof(rj->remote), "%s", id);
+        json_decref(tt);
     }
     log_info("delivery: seq=%llu status=%ld%s%s", (unsigned long long)fl->seq, rj->a.status,
              rj->a.error[0] ? " error=" : "", rj->a.error);
@@ -488,6 +528,106 @@ refuse_one(struct fwd *f, json_t *m, uint64_t seq, const char *why)
     }
 }
 
+/* An attempt that could not be made (no token, no TroubleTicket yet): retried as a failed one. */
+static void
+unsent_one(struct fwd *f, uint64_t seq, const char *why)
+{
+    struct result_job *rj = xcalloc(1, sizeof(*rj));
+    rj->job.apply = result_apply;
+    rj->job.done = result_done;
+    rj->f = f;
+    rj->a.seq = seq;
+    rj->a.retry_after_s = -1;
+    snprintf(rj->a.error, sizeof(rj->a.error), "not sent: %.100s", why);
+    if (store_submit(f->srv->store, &rj->job) != SEAM_OK) {
+        busy_remove(f, seq);
+        free(rj);
+    }
+}
+
+/*
+ * A call to a tmf621 partner's TMF621 API (ebond.h): the creation POSTs the TroubleTicket, a
+ * change PATCHes the claim's TroubleTicket, whose id the store has once the creation was answered
+ * (or an event named it); the partner's bearer token is read from its file at each call.
+ */
+static void
+start_ebond(struct fwd *f, struct store_txn *t, json_t *m, uint64_t seq)
+{
+    const char *owner = json_string_value(json_object_get(m, "partner"));
+    const char *type = json_string_value(json_object_get(m, "type"));
+    const char *url = json_string_value(json_object_get(m, "url"));
+    const char *asg = json_string_value(json_object_get(m, "assignment"));
+    const char *body = json_string_value(json_object_get(m, "body"));
+    int create = type != NULL && strcmp(type, EBOND_CREATE) == 0;
+    char remote[EBOND_REMOTE_MAX], *esc = NULL, *full, *tok, *hdr;
+    struct snapshot *snap = snapshot_hold();
+    const struct config_partner *p =
+        config_partner_find(snap->cfg, owner ? owner + strlen(EBOND_OWNER_PREFIX) : "");
+    long timeout_ms = p ? p->timeout_ms : 5000;
+    tok = p && p->delivery == DELIVERY_TMF621 ? ebond_token_read(p->ebond.token_file) : NULL;
+    snapshot_drop(snap);
+    p = NULL;
+    if (tok == NULL) {
+        unsent_one(f, seq, "the partner's token file cannot be read (or it is no tmf621 partner)");
+        return;
+    }
+    if (create) {
+        full = xstrdup(url);
+    } else if (ebond_link_get(t, asg ? asg : "", remote, sizeof(remote)) == SEAM_OK) {
+        CURL *c = curl_easy_init();
+        esc = curl_easy_escape(c, remote, 0);
+        full = xasprintf("%s%s", url, esc ? esc : "");
+        curl_free(esc);
+        curl_easy_cleanup(c);
+    } else {
+        sodium_memzero(tok, strlen(tok));
+        free(tok);
+        unsent_one(f, seq, "the partner's system has not answered the claim's creation yet");
+        return;
+    }
+    struct flight *fl = xcalloc(1, sizeof(*fl));
+    fl->f = f;
+    fl->seq = seq;
+    fl->ebond = 1;
+    fl->retry_after = -1;
+    fl->body = xstrdup(body ? body : "{}");
+    fl->headers = curl_slist_append(NULL, create ? "Content-Type: application/json"
+                                          : type && strcmp(type, EBOND_NOTE) == 0
+                                              ? "Content-Type: application/json-patch+json"
+                                              : "Content-Type: application/merge-patch+json");
+    fl->headers = curl_slist_append(fl->headers, "Accept: application/json");
+    hdr = xasprintf("Authorization: Bearer %s", tok);
+    fl->headers = curl_slist_append(fl->headers, hdr);
+    sodium_memzero(hdr, strlen(hdr));
+    sodium_memzero(tok, strlen(tok));
+    free(hdr);
+    free(tok);
+    hdr = xasprintf("X-Request-Id: %s", json_string_value(json_object_get(m, "id")));
+    fl->headers = curl_slist_append(fl->headers, hdr);
+    free(hdr);
+    fl->headers = curl_slist_append(fl->headers, "Expect:");
+    fl->easy = curl_easy_init();
+    curl_easy_setopt(fl->easy, CURLOPT_URL, full);
+    free(full);
+    if (!create)
+        curl_easy_setopt(fl->easy, CURLOPT_CUSTOMREQUEST, "PATCH");
+    curl_easy_setopt(fl->easy, CURLOPT_POSTFIELDS, fl->body);
+    curl_easy_setopt(fl->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(fl->body));
+    curl_easy_setopt(fl->easy, CURLOPT_HTTPHEADER, fl->headers);
+    curl_easy_setopt(fl->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(fl->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(fl->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(fl->easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(fl->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(fl->easy, CURLOPT_WRITEFUNCTION, keep_answer);
+    curl_easy_setopt(fl->easy, CURLOPT_WRITEDATA, fl);
+    curl_easy_setopt(fl->easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(fl->easy, CURLOPT_HEADERDATA, fl);
+    curl_easy_setopt(fl->easy, CURLOPT_PRIVATE, fl);
+    curl_easy_setopt(fl->easy, CURLOPT_USERAGENT, "seam-broker");
+    flight_link(f, fl);
+}
+
 /* Takes what is due; returns how long to sleep (ms) before looking again. */
 static long
 take_due(struct fwd *f)
@@ -517,6 +657,8 @@ take_due(struct fwd *f)
         busy_add(f, seq);
         if (outbox_check_message(t, f->srv->keys.pk, m, why, sizeof(why)) != SEAM_OK)
             refuse_one(f, m, seq, why);
+        else if (strcmp(outbox_channel(m), "ebond") == 0)
+            start_ebond(f, t, m, seq);
         else
             start_one(f, m);
     }

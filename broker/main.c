@@ -21,6 +21,7 @@
 #include "fanout.h"
 #include "forward.h"
 #include "witness_client.h"
+#include "ebond_client.h"
 #include "http.h"
 #include "index.h"
 #include "index_check.h"
@@ -376,6 +377,7 @@ main(int argc, char **argv)
     longpoll_start();
     srv.fwd = forward_start(&srv);
     witness_client_start(&srv);
+    ebond_client_start(&srv);
     srv.scheduler = scheduler_start(&srv);
     struct mail_in *mail_in = mail_in_start(&srv);
     struct replay_pruner *pruner = replay_pruner_start(srv.store);
@@ -442,6 +444,7 @@ main(int argc, char **argv)
     replay_pruner_stop(pruner);
     forward_stop(srv.fwd);
     witness_client_stop();
+    ebond_client_stop();
     store_writer_stop(srv.store);
     forward_free(srv.fwd);
     usleep(200 * 1000);

@@ -49,6 +49,8 @@ const struct event_type_row event_types[EV_COUNT] = {
     {EV_TICKET_FACTS_CHANGED, "ticket.facts_changed", 0, "reason"},
     {EV_TICKET_MERGED, "ticket.merged", 0, "reason"},
     {EV_TICKET_MERGE_RECEIVED, "ticket.merge_received", 0, "reason"},
+    {EV_ASSIGNMENT_LINKED, "assignment.linked", 0, NULL},
+    {EV_ASSIGNMENT_STATUS_UNKNOWN, "assignment.status_unknown", 0, "reason"},
 };
 
 int

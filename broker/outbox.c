@@ -236,6 +236,8 @@ outbox_channel(const json_t *m)
     const char *owner = json_string_value(json_object_get(m, "partner"));
     if (ch != NULL)
         return ch;
+    if (owner != NULL && strncmp(owner, "ebond:", 6) == 0)
+        return "ebond"; /* a tmf621 partner's system (ebond.h) */
     return owner != NULL && strncmp(owner, "hub:", 4) == 0 ? "tmf" : "webhook";
 }
 

@@ -22,6 +22,7 @@
 #include "json_read.h"
 #include "log.h"
 #include "fanout.h"
+#include "ebond.h"
 #include "outbox.h"
 #include "record.h"
 #include "route.h"
@@ -624,10 +625,23 @@ push_changes(struct store_txn *t, const struct ticket_ctx *c, const struct ticke
     for (size_t i = 0; i < tk->nassignments; i++) {
         const struct assignment *a = &tk->assignments[i];
         const struct config_partner *p = config_partner_find(c->cfg, a->partner);
-        if (p == NULL || p->delivery != DELIVERY_PUSH)
+        if (p == NULL || p->delivery == DELIVERY_PULL)
             continue;
         if (who->role == ROLE_PARTNER && strcmp(who->subject, a->partner) == 0)
             continue;
+        if (p->delivery == DELIVERY_TMF621) { /* the partner's own TMF621 system (ebond.c) */
+            int was_live = i < nbefore && before[i] <= AS_IN_PROGRESS;
+            /* A reopen: the partner hears of it on the TroubleTicket its resolved claim had. */
+            int reopened = event == EV_TICKET_REOPENED && i < nbefore && before[i] == AS_RESOLVED &&
+                           a->round == tk->round - 1;
+            const char *text = tk->ntimeline ? tk->timeline[tk->ntimeline - 1].text : NULL;
+            enum seam_err rc = SEAM_OK;
+            if (i >= nbefore || was_live || reopened)
+                rc = ebond_queue(t, p, tk, a, i >= nbefore, event, text);
+            if (rc != SEAM_OK)
+                return rc;
+            continue;
+        }
         const char *type;
         if (i >= nbefore)
             type = "assignment.created";
@@ -1630,6 +1644,31 @@ apply_escalate(struct act *x)
     return SEAM_OK;
 }
 
+/* The claim's TroubleTicket in a tmf621 partner's system (ebond.c): signed; nothing else. */
+static enum seam_err
+apply_link(struct act *x)
+{
+    if (x->a->text == NULL || x->a->text[0] == '\0')
+        return SEAM_EINVAL;
+    json_obj_str(x->data, "assignment", act_asg(x)->id);
+    json_obj_str(x->data, "partner", act_asg(x)->partner);
+    json_obj_str(x->data, "partner_ticket", x->a->text);
+    return SEAM_OK;
+}
+
+/* A status the partner's system gave that its map does not know: the lead sees it among its
+ * escalations (as an SLA breach is); the claim stays the partner's. */
+static enum seam_err
+apply_status_unknown(struct act *x)
+{
+    if (x->a->text == NULL || x->a->text[0] == '\0')
+        return SEAM_EINVAL;
+    flag_set_add(&x->tk->flags, FLAG_ESCALATED);
+    json_obj_str(x->data, "assignment", act_asg(x)->id);
+    json_obj_str(x->data, "reason", x->a->text);
+    return SEAM_OK;
+}
+
 static enum seam_err
 check_sla(struct act *x)
 {
@@ -1694,6 +1733,8 @@ static const struct {
     [TA_HANDBACK] = {check_handback, apply_handback},
     [TA_ESCALATE] = {NULL, apply_escalate},
     [TA_SLA] = {check_sla, apply_sla},
+    [TA_LINK] = {NULL, apply_link},
+    [TA_STATUS_UNKNOWN] = {NULL, apply_status_unknown},
 };
 
 const struct ticket_action_row ticket_actions[TA_COUNT] = {
@@ -1732,6 +1773,10 @@ const struct ticket_action_row ticket_actions[TA_COUNT] = {
     {TA_ESCALATE, "escalate", ROLE_BROKER, 1, AS(AS_ASSIGNED), "the partner has taken the claim up",
      EV_ASSIGNMENT_ESCALATED, VIS_PUBLIC, TIER_BROKER},
     {TA_SLA, "sla", ROLE_BROKER, 1, 0, NULL, EV_SLA_WARNING, VIS_INTERNAL, TIER_BROKER},
+    {TA_LINK, "link", ROLE_BROKER, 1, LIVE, "this claim is no longer live", EV_ASSIGNMENT_LINKED,
+     VIS_INTERNAL, TIER_BROKER},
+    {TA_STATUS_UNKNOWN, "status_unknown", ROLE_BROKER, 1, LIVE, "this claim is no longer live",
+     EV_ASSIGNMENT_STATUS_UNKNOWN, VIS_INTERNAL, TIER_BROKER},
 };
 
 /* The ticket an action names: the ticket itself, or the assignment's. */

@@ -170,6 +170,11 @@ outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m,
     if (strcmp(outbox_channel(m), "mail") == 0)
         return check_mail(t, pk, m, ticket, text, why, whylen);
     body = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    if (json_is_array(body) && strcmp(outbox_channel(m), "ebond") == 0 && asg != NULL &&
+        asg[0] != '\0') {
+        rc = SEAM_OK; /* a note for a tmf621 partner's TroubleTicket: a JSON Patch (ebond.h) */
+        goto out;
+    }
     if (!json_is_object(body)) {
         snprintf(why, whylen, "its body is not a JSON object");
         goto out;
@@ -177,16 +182,35 @@ outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m,
     /* The ticket as the body gives it, and the names of its summary. */
     const json_t *view = json_object_get(body, "data");
     const char *summary_key = "summary", *id_key = "ticket";
-    if (view == NULL) {
+    int tmf = 0; /* the view is a TroubleTicket, whose name and description PATCHes may change */
+    if (strcmp(outbox_channel(m), "ebond") == 0) {
+        /* A tmf621 partner's: a creation carries the claim's TroubleTicket (externalId: the
+         * claim); a PATCH or a note carries no ticket, only its claim's id in the message. */
+        if (json_object_get(body, "externalId") == NULL) {
+            rc = asg != NULL && asg[0] != '\0' ? SEAM_OK : SEAM_ECORRUPT;
+            if (rc != SEAM_OK)
+                snprintf(why, whylen, "a change for a partner's system names no claim");
+            goto out;
+        }
+        view = body;
+        summary_key = "name";
+        tmf = 1;
+        if (!same_str(view, "externalId", asg)) {
+            snprintf(why, whylen, "its body names another claim than the message");
+            goto out;
+        }
+        id_key = NULL;
+    } else if (view == NULL) {
         view = json_object_get(json_object_get(body, "event"), "troubleTicket");
         summary_key = "name";
         id_key = "id";
+        tmf = 1;
     }
     if (!json_is_object(view)) {
         snprintf(why, whylen, "its body holds no ticket");
         goto out;
     }
-    if (!same_str(view, id_key, ticket)) {
+    if (id_key != NULL && !same_str(view, id_key, ticket)) {
         snprintf(why, whylen, "its body names another ticket than the message");
         goto out;
     }
@@ -212,7 +236,7 @@ outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m,
                                                                     : NULL;
     /* A TMF621 ticket's name and description may have changed since, by signed events: each
      * message carries the value of its time, which one of them set. */
-    if (bad != NULL && id_key[0] == 'i') {
+    if (bad != NULL && tmf) {
         int name_ok = same_str(view, "name", summary) ||
                       signed_change(t, pk, ticket, "name", json_object_get(view, "name")) == 1;
         int desc_ok =

@@ -88,6 +88,8 @@ void api_tmf_patch(struct req *r);
 void api_tmf_delete(struct req *r);
 void api_tmf_hub_add(struct req *r);
 void api_tmf_hub_delete(struct req *r);
+/* A tmf621 partner's hub event (api_ebond.c). */
+void api_ebond_event(struct req *r);
 
 void api_rules_explain(struct req *r);
 void api_rules_check(struct req *r);

@@ -49,14 +49,38 @@ struct config_sla {
     struct config_target targets[PRIO_COUNT];
 };
 
-enum delivery { DELIVERY_PULL, DELIVERY_PUSH };
+enum delivery { DELIVERY_PULL, DELIVERY_PUSH, DELIVERY_TMF621 };
+
+/* What a status of a tmf621 partner's TroubleTicket means for its claim (ebond.c). */
+enum ebond_action {
+    EBOND_IGNORE,
+    EBOND_ACK,
+    EBOND_PROGRESS,
+    EBOND_NEED_INFO,
+    EBOND_RESOLVE,
+    EBOND_HANDBACK,
+    EBOND_ACTION_COUNT
+};
+extern const char *const ebond_action_names[EBOND_ACTION_COUNT];
+
+/* A tmf621 partner's system ($.partners[].delivery, mode "tmf621"). */
+struct config_ebond {
+    char *token_file;   /* the bearer token for the partner's TMF621 API */
+    char *customer;     /* the relatedParty id seam files under there, or NULL */
+    char *callback_url; /* seam's base URL as the partner reaches it; NULL: no hub, seam polls */
+    int poll_s;         /* how often seam polls the partner's tickets without a hub */
+    size_t nstatus;
+    char **status;                  /* the map: status names... */
+    enum ebond_action *status_does; /* ...and what each means */
+};
 
 struct config_partner {
     char *id, *name;
     struct strlist services;
     enum delivery delivery;
-    char *url;      /* push only */
-    int timeout_ms; /* push only */
+    char *url;                 /* push: the endpoint; tmf621: the partner's TMF621 API base */
+    int timeout_ms;            /* push and tmf621 */
+    struct config_ebond ebond; /* tmf621 only */
     const struct config_sla *sla;
     int see_name, see_contact; /* customer data the partner may see */
     int has_signing_key;

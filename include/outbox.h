@@ -61,7 +61,8 @@ enum seam_err outbox_enqueue_mail(struct store_txn *t, const char *owner, const 
                                   const char *from, const char *rcpt, const char *ticket,
                                   const char *assignment, const char *type, const char *message_id,
                                   char *message) SEAM_WUR;
-/* A message's channel: "mail", "tmf" (a TMF621 hub's) or "webhook" (a partner's push). */
+/* A message's channel: "mail", "tmf" (a TMF621 hub's), "ebond" (a tmf621 partner's system)
+ * or "webhook" (a partner's push). */
 const char *outbox_channel(const json_t *m);
 
 /* Up to max messages due at now (not in skip), oldest due first; *next: the next due time. */

@@ -75,9 +75,9 @@ enum store_db {
  *   DB_DUE: sla
  *   DB_SIGS DB_SIGS_DUE DB_SIG_COUNTS: replay
  *   DB_SLA_AGG DB_SLA_CONTRIB: sla_agg
- *   DB_META: store evlog outbox sla tmf record sla_agg index index_check customer mail_in (small
- *   named values, each under keys of its own: customer's "mail_addr/", mail_in's "mail_in/",
- *   "triage/")
+ *   DB_META: store evlog outbox sla tmf record sla_agg index index_check customer mail_in ebond
+ *   (small named values, each under keys of its own: customer's "mail_addr/", mail_in's
+ *   "mail_in/", "triage/", ebond's "ebond/")
  */
 
 struct store;

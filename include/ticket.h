@@ -116,6 +116,9 @@ enum ticket_action {
     TA_HANDBACK,  /* a partner owner: not ours, with a reason; the claim moves along the chain */
     TA_ESCALATE,  /* the broker: a claim its partner never received goes to the lead */
     TA_SLA,       /* the broker: an SLA warning or breach came due (reason: its kind) */
+    TA_LINK,      /* the broker: a tmf621 partner's TroubleTicket of the claim (text: its id) */
+    TA_STATUS_UNKNOWN, /* the broker: its status is not in the partner's map (text: why);
+                        * the ticket is flagged escalated, the claim stays */
     TA_COUNT
 };
 

@@ -95,6 +95,10 @@ enum event_type {
     EV_TICKET_FACTS_CHANGED,  /* the complaint's facts corrected; routed again */
     EV_TICKET_MERGED,         /* on the ticket merged into another (closed by it) */
     EV_TICKET_MERGE_RECEIVED, /* on the ticket another was merged into */
+    /* A tmf621 partner's system made the claim a TroubleTicket. */
+    EV_ASSIGNMENT_LINKED,
+    /* That system gave a status its map does not know. */
+    EV_ASSIGNMENT_STATUS_UNKNOWN,
     EV_COUNT
 };
 

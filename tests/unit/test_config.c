@@ -78,6 +78,64 @@ no_change(json_t *r)
     (void)r;
 }
 
+/* skyview as a tmf621 partner (eBonding): its own map, or TMF621's (default_map). */
+static int default_map;
+static void
+tmf621(json_t *r)
+{
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "mode", "tmf621", "url",
+                          "https://oss.skyview.example/tmf-api/troubleTicket/v4", "token_file",
+                          "/etc/seam/skyview.token", "callback_url", "https://seam.example");
+    if (!default_map)
+        json_object_set_new(d, "status_map",
+                            json_pack("{s:s, s:s}", "dispatched", "progress", "done", "resolve"));
+    json_object_set_new(json_array_get(json_object_get(r, "partners"), 0), "delivery", d);
+}
+static void
+tmf621_bad(json_t *r)
+{
+    json_object_set_new(json_array_get(json_object_get(r, "partners"), 0), "delivery",
+                        json_pack("{s:s, s:s, s:s, s:{s:s}}", "mode", "tmf621", "url",
+                                  "https://oss.example/v4", "token_file", "relative.token",
+                                  "status_map", "done", "finish"));
+}
+static void
+pull_with_map(json_t *r)
+{
+    json_object_set_new(json_array_get(json_object_get(r, "partners"), 1), "delivery",
+                        json_pack("{s:s, s:{}}", "mode", "pull", "status_map"));
+}
+
+/* The example with change applied, loaded (config_free), or NULL. */
+static struct config *
+load_config(void (*change)(json_t *root))
+{
+    char path[] = "/tmp/seam-conf.XXXXXX";
+    int fd = mkstemp(path);
+    json_t *root = json_load_file(conf_path, 0, NULL);
+    change(root);
+    json_dumpfd(root, fd, JSON_INDENT(1));
+    close(fd);
+    json_decref(root);
+    struct config *cfg = NULL;
+    char *errors = NULL;
+    if (config_load(path, &cfg, &errors) != SEAM_OK)
+        cfg = NULL;
+    free(errors);
+    unlink(path);
+    return cfg;
+}
+
+/* What partner p's map says status means, or -1 when it does not name it. */
+static int
+map_of(const struct config_partner *p, const char *status)
+{
+    for (size_t i = 0; p && i < p->ebond.nstatus; i++)
+        if (strcmp(p->ebond.status[i], status) == 0)
+            return (int)p->ebond.status_does[i];
+    return -1;
+}
+
 int
 main(void)
 {
@@ -136,6 +194,31 @@ main(void)
     errors = load_variant(two_errors, &rc);
     ok(rc == SEAM_EINVAL && strstr(errors, "max_bounces") && strstr(errors, "$.lead.sla_policy"),
        "all problems are reported, not only the first");
+    free(errors);
+    struct config *tc = load_config(tmf621);
+    const struct config_partner *ebp = tc ? config_partner_find(tc, "skyview") : NULL;
+    ok(ebp && ebp->delivery == DELIVERY_TMF621 && ebp->ebond.callback_url &&
+           ebp->ebond.poll_s == 60 && strcmp(ebp->ebond.token_file, "/etc/seam/skyview.token") == 0,
+       "a tmf621 partner loads (poll_s 60 by default)");
+    ok(map_of(ebp, "dispatched") == EBOND_PROGRESS && map_of(ebp, "done") == EBOND_RESOLVE &&
+           map_of(ebp, "acknowledged") == -1,
+       "its status_map is its own, whole");
+    config_free(tc);
+    default_map = 1;
+    tc = load_config(tmf621);
+    ebp = tc ? config_partner_find(tc, "skyview") : NULL;
+    ok(map_of(ebp, "acknowledged") == EBOND_ACK && map_of(ebp, "pending") == EBOND_NEED_INFO &&
+           map_of(ebp, "closed") == EBOND_RESOLVE && map_of(ebp, "rejected") == EBOND_HANDBACK,
+       "without one, TMF621 v4's statuses");
+    config_free(tc);
+    errors = load_variant(tmf621_bad, &rc);
+    ok(rc == SEAM_EINVAL && strstr(errors, "token_file, an absolute path") &&
+           strstr(errors, "$.partners[0].delivery.status_map.done"),
+       "a relative token_file and an unknown action are refused, by path");
+    free(errors);
+    errors = load_variant(pull_with_map, &rc);
+    ok(rc == SEAM_EINVAL && strstr(errors, "are a tmf621 partner's"),
+       "a pull partner with a status_map is refused");
     free(errors);
     errors = load_variant(no_change, &rc);
     ok(rc == SEAM_OK && errors[0] == '\0', "a rewritten example still loads");

@@ -268,6 +268,10 @@ static const struct spec specs[] = {
     {TA_ESCALATE, "escalate", ROLE_BROKER, 1, S_TS(AS_ASSIGNED),
      "the partner has taken the claim up", EV_ASSIGNMENT_ESCALATED, VIS_PUBLIC},
     {TA_SLA, "sla", ROLE_BROKER, 1, 0, NULL, EV_SLA_WARNING, VIS_INTERNAL},
+    {TA_LINK, "link", ROLE_BROKER, 1, S_LIVE, "this claim is no longer live", EV_ASSIGNMENT_LINKED,
+     VIS_INTERNAL},
+    {TA_STATUS_UNKNOWN, "status_unknown", ROLE_BROKER, 1, S_LIVE, "this claim is no longer live",
+     EV_ASSIGNMENT_STATUS_UNKNOWN, VIS_INTERNAL},
 };
 
 /* The documented entry of a row (by its name), or NULL. */
@@ -464,6 +468,12 @@ valid_args(enum ticket_action kind, const struct fixture *f)
     case TA_HANDBACK:
         a.text = "not ours";
         a.reason = HB_NOT_OUR_SERVICE;
+        break;
+    case TA_LINK: /* the partner's TroubleTicket */
+        a.text = "TT-4711";
+        break;
+    case TA_STATUS_UNKNOWN:
+        a.text = "status awaitingVendor";
         break;
     default:
         break;
