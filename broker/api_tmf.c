@@ -234,6 +234,7 @@ api_tmf_create_input_or_reply(struct req *r, const json_t *body, struct ticket_i
         http_error(r, E_INVALID_FIELD, "a customer files for itself", "relatedParty");
     } else {
         in->customer = customer ? xstrdup(customer) : NULL;
+        in->channel = ticket_channels[CH_TMF621];
         return 0;
     }
     ticket_input_free(in);

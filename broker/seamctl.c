@@ -648,6 +648,7 @@ verify_store(struct store *s, const uint8_t pk[32], const struct config *cfg, ui
     const struct evlog_records recs = {ticket_head, ticket_each_key};
     uint64_t problems = evlog_verify_store(t, pk, &recs, print_problem, shown, events);
     problems += ticket_verify_records(t, print_problem, shown);
+    problems += ticket_verify_attachments(t, print_problem, shown);
     progress_phase("indexes", *tickets);
     problems += index_verify(t, print_problem, shown);
     problems += outbox_verify(t, pk, print_problem, shown);

@@ -38,7 +38,7 @@ static const char *const db_names[DB_COUNT] = {"meta",        "tickets",    "eve
                                                "sigs_due",    "sig_counts", "sla_agg",
                                                "sla_contrib", "index",      "index_of",
                                                "users",       "sessions",   "links",
-                                               "cosigs"};
+                                               "cosigs",      "attachments", "attach_meta"};
 
 struct store {
     MDB_env *env;
