@@ -161,6 +161,15 @@ check "the partner's list: the customer's referred photo and its own log" \
     [ "$(jbody '[.items[].sha256] | sort | join(",")')" = "$(printf '%s\n' "$PNG" "$LT" | sort | paste -sd,)" ]
 req GET "/v1/tickets/$T/attachments" "$C2"
 check "another customer's list: 404" [ "$STATUS" = 404 ]
+# The TMF621 face: AttachmentRef references to what the reader may read.
+req GET "/tmf-api/troubleTicket/v4/troubleTicket/$T" "$C1"
+check "TMF621: the customer's ticket names its photo as an AttachmentRef with its url" \
+    [ "$(jbody ".attachment[] | select(.id == \"$PNG\") | .url")" = "/v1/tickets/$T/attachments/$PNG" ]
+check "... its type and size" [ "$(jbody ".attachment[] | select(.id == \"$PNG\") | .mimeType + \" \" + (.size.amount | tostring)")" = "image/png $(stat -c %s "$F/photo.png")" ]
+refute "... and not the partner's internal log" grep -q "$LT" "$TMP/body"
+req GET "/tmf-api/troubleTicket/v4/troubleTicket/$T" "$FIBER"
+check "TMF621: the partner's names the photo and its own log, not the customer's unreferred files" \
+    [ "$(jbody '[.attachment[].id] | sort | join(",")')" = "$(printf '%s\n' "$PNG" "$LT" | sort | paste -sd,)" ]
 
 # ---- the signed events and the evidence per principal ----
 req GET "/v1/tickets/$T/evidence" "$LEAD"
