@@ -210,8 +210,8 @@ verify_ticket_attachments(void *arg, struct store_val k, struct store_val v)
         return 0;
     memcpy(id, k.data, TICKET_ID_LEN);
     id[TICKET_ID_LEN] = '\0';
-    /* only events with restricted content can name attachments */
-    for (uint32_t seq = 0; evlog_event(vc->t, id, seq, &bytes, &len, NULL, NULL) == SEAM_OK;
+    /* only actions' events with restricted content name attachments (never the filing, 0) */
+    for (uint32_t seq = 1; evlog_event(vc->t, id, seq, &bytes, &len, NULL, NULL) == SEAM_OK;
          seq++) {
         if (strstr(bytes, "\"sd\":") != NULL)
             verify_event_attachments(vc, id, seq);
