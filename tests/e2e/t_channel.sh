@@ -35,6 +35,22 @@ check "filed over the portal (a session): 201" [ "$STATUS" = 201 ]
 T_WEB=$(jbody .id)
 check "the customer's view says web" [ "$(jbody .channel)" = web ]
 
+# An attachment over the portal: the session's CSRF token and Origin, as for any change.
+printf 'modem log\n' >"$TMP/log.txt"
+sup() { # CSRF ORIGIN: an upload over the session; sets STATUS
+    STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -H "Cookie: __Host-seam_session=$SID" \
+        ${1:+-H "X-CSRF-Token: $1"} ${2:+-H "Origin: $2"} -H 'Content-Type: text/plain' \
+        --data-binary "@$TMP/log.txt" "$(URL "/v1/tickets/$T_WEB/attachments")")
+}
+sup "" "$ORIGIN"
+check "an upload over the portal without the CSRF token is 403" [ "$STATUS" = 403 ]
+sup "$CSRF" "http://evil.example"
+check "an upload from another origin is 403" [ "$STATUS" = 403 ]
+req GET "/v1/tickets/$T_WEB/attachments" "$C1"
+check "... neither stored anything" [ "$(jbody '.items | length')" = 0 ]
+sup "$CSRF" "$ORIGIN"
+check "with both, the portal uploads (201)" [ "$STATUS" = 201 ]
+
 req POST /v1/tickets "$C1" "$TICKET_BODY"
 T_API=$(jbody .id)
 check "filed with a token: api" [ "$STATUS" = 201 -a "$(jbody .channel)" = api ]
