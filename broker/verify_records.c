@@ -112,6 +112,15 @@ verify_record(void *arg, struct store_val k, struct store_val v)
                      id, fields[i].name);
             goto bad;
         }
+    /* The way it came, where either says one (tickets before channels have none). */
+    if ((json_object_get(data, "channel") != NULL || tk.channel != NULL) &&
+        !same(data, "channel", tk.channel)) {
+        snprintf(msg, sizeof(msg),
+                 "ticket %s: record's channel differs from its signed creation event (record "
+                 "edited)",
+                 id);
+        goto bad;
+    }
     /* The facts as filed: the customer's, and those of its record. */
     for (size_t i = 0; i < FACT_COUNT; i++)
         if (fact_kinds[i].source != FACT_FROM_PRIORITY &&

@@ -129,5 +129,9 @@ check "an unknown breakdown is still 400" [ "$STATUS" = 400 -a "$(jbody .error.f
 
 stop_broker
 check "seamctl verify passes" ctl verify
+"$ROOT/$BUILD/tests/tamper" "$DATA" edit-record "$T_PHONE" channel=web
+ctl verify >"$TMP/verify.out" 2>&1
+check "a record whose channel was edited: verify names it" \
+    grep -q "ticket $T_PHONE: record's channel differs from its signed creation event" "$TMP/verify.out"
 start_broker
 finish
