@@ -970,6 +970,9 @@ ticket_attachment_visible(const struct ticket *tk, const json_t *meta, const str
     if (json_str_is(json_object_get(by, "role"), auth_role_name(who->role)) &&
         json_str_is(json_object_get(by, "id"), who->subject))
         return 1; /* the uploader's own */
+    /* The customer's belongs to its complaint, which a partner with a claim on it sees. */
+    if (who->role == ROLE_PARTNER && json_str_is(json_object_get(by, "role"), "customer"))
+        return 1;
     size_t i;
     json_array_foreach(json_object_get(meta, "refs"), i, ref)
     {

@@ -205,8 +205,9 @@ int ticket_visible(const struct ticket *tk, const struct principal *who);
  * meta: the lead and auditors all; the uploader its own; else as the texts
  * of the events that refer to it ("refs") are disclosed in who's evidence:
  * the customer those on its timeline, a partner the customer's, its own and
- * those on the customer's timeline. One not yet referred to: only the
- * uploader and the lead (and auditors). ticket.c
+ * those on the customer's timeline. One no text refers to yet: the
+ * customer's belongs to its complaint (its partners read it too), a
+ * partner's or the lead's is theirs and the lead's (and auditors'). ticket.c
  */
 int ticket_attachment_visible(const struct ticket *tk, const json_t *meta,
                               const struct principal *who);

@@ -9,7 +9,7 @@
 # which finds a stored attachment changed or removed.
 . "$(dirname "$0")/lib.sh"
 
-conf_with '.limits.max_attachment_bytes = 4096 | .limits.max_attachments_per_ticket = 5
+conf_with '.limits.max_attachment_bytes = 4096 | .limits.max_attachments_per_ticket = 6
            | .limits.max_attachment_bytes_per_ticket = 10000'
 init_store
 C1=$(new_customer c1)
@@ -102,9 +102,12 @@ check "an auditor does not upload (404)" [ "$STATUS" = 404 ]
 req GET "/v1/tickets/$T/attachments/$PNG" ""
 check "without credentials: 401" [ "$STATUS" = 401 ]
 
-# Not yet referred to: the uploader's and the lead's only.
+# Not yet referred to: the customer's belongs to its complaint (the partners with a claim read it).
 req GET "/v1/tickets/$T/attachments/$PNG" "$FIBER"
-check "an upload no text refers to: not the owning partner's yet (404)" [ "$STATUS" = 404 ]
+check "a customer's upload no text refers to belongs to its complaint: the owning partner reads it" \
+    [ "$STATUS" = 200 -a "$(sha "$TMP/body")" = "$PNG" ]
+req GET "/v1/tickets/$T/attachments/$PNG" "$NORD"
+check "... a partner without a claim does not (404)" [ "$STATUS" = 404 ]
 req GET "/v1/tickets/$T/attachments/$PNG" "$LEAD"
 check "the lead reads it" [ "$STATUS" = 200 -a "$(sha "$TMP/body")" = "$PNG" ]
 req GET "/v1/tickets/$T/attachments/$PNG" "$C1"
@@ -119,15 +122,15 @@ check "another customer: 404" [ "$STATUS" = 404 ]
 req GET "/v1/tickets/$T/attachments/$(printf '%064d' 0)" "$C1"
 check "an unknown attachment: the same 404" [ "$STATUS" = 404 -a "$(jbody .error.code)" = not_found ]
 
-# The customer's note refers to the photo: now the owning partner sees it.
+# The customer's note refers to the photo: its signed event names it.
 req POST "/v1/tickets/$T/notes" "$C1" "{\"text\":\"A photo of the router\",\"attachments\":[\"$PNG\"]}"
 check "a note refers to an attachment (200)" [ "$STATUS" = 200 ]
 req GET "/v1/tickets/$T/attachments/$PNG" "$FIBER"
 check "the owning partner reads an attachment of the customer's note" [ "$STATUS" = 200 -a "$(sha "$TMP/body")" = "$PNG" ]
 req GET "/v1/tickets/$T/attachments/$PNG" "$NORD"
 check "a partner without a claim: 404" [ "$STATUS" = 404 ]
-req GET "/v1/tickets/$T/attachments/$TXT" "$FIBER"
-check "the customer's other, unreferred upload stays its own and the lead's (404)" [ "$STATUS" = 404 ]
+req GET "/v1/tickets/$T/attachments/$TXT" "$NORD"
+check "nor the customer's unreferred log (404)" [ "$STATUS" = 404 ]
 req POST "/v1/tickets/$T/notes" "$C1" "{\"text\":\"x\",\"attachments\":[\"$(printf '%064d' 0)\"]}"
 check "a note naming an attachment the ticket lacks is 400 naming the field" \
     [ "$STATUS" = 400 -a "$(jbody .error.field)" = attachments ]
@@ -142,6 +145,8 @@ printf 'line test: fail at port 7\n' >"$F/linetest.txt"
 upload "$FIBER" "$F/linetest.txt" text/plain
 check "the owning partner uploads (201)" [ "$STATUS" = 201 ]
 LT=$(jbody .sha256)
+req GET "/v1/tickets/$T/attachments/$LT" "$C1"
+check "a partner's upload no text refers to: not the customer's (404)" [ "$STATUS" = 404 ]
 req POST "/v1/assignments/$A/progress" "$FIBER" "{\"note\":\"line test\",\"attachments\":[\"$LT\"]}"
 check "an internal progress note refers to it" [ "$STATUS" = 200 ]
 req GET "/v1/tickets/$T/attachments/$LT" "$C1"
@@ -152,13 +157,22 @@ req GET "/v1/tickets/$T/attachments/$LT" "$AUD"
 check "an auditor can" [ "$STATUS" = 200 ]
 req POST "/v1/tickets/$T/notes" "$C1" "{\"text\":\"x\",\"attachments\":[\"$LT\"]}"
 check "the customer cannot refer to an attachment it may not read (400, as if none)" [ "$STATUS" = 400 ]
+# A question to the customer with a photo: public, so the customer reads it.
+upload "$FIBER" "$F/photo.jpg" image/jpeg
+JPG=$(jbody .sha256)
+req GET "/v1/tickets/$T/attachments/$JPG" "$C1"
+check "the partner's photo, not yet in a text: not the customer's (404)" [ "$STATUS" = 404 ]
+req POST "/v1/assignments/$A/need-info" "$FIBER" "{\"question\":\"Is this your socket?\",\"attachments\":[\"$JPG\"]}"
+check "a question to the customer refers to it" [ "$STATUS" = 200 ]
+req GET "/v1/tickets/$T/attachments/$JPG" "$C1"
+check "the customer reads the attachment of a question it was asked" [ "$STATUS" = 200 -a "$(sha "$TMP/body")" = "$JPG" ]
 req GET "/v1/tickets/$T/attachments" "$C1"
-check "the customer's list holds its own three, not the partner's" \
-    [ "$(jbody '[.items[].sha256] | sort | join(",")')" = "$(printf '%s\n' "$PNG" "$TXT" "$PDF" | sort | paste -sd,)" ]
+check "the customer's list: its own three and the question's photo, not the partner's log" \
+    [ "$(jbody '[.items[].sha256] | sort | join(",")')" = "$(printf '%s\n' "$PNG" "$TXT" "$PDF" "$JPG" | sort | paste -sd,)" ]
 check "the list says which event refers to the photo" [ "$(jbody ".items[] | select(.sha256 == \"$PNG\") | .events[0].type")" = ticket.note ]
 req GET "/v1/tickets/$T/attachments" "$FIBER"
-check "the partner's list: the customer's referred photo and its own log" \
-    [ "$(jbody '[.items[].sha256] | sort | join(",")')" = "$(printf '%s\n' "$PNG" "$LT" | sort | paste -sd,)" ]
+check "the partner's list: the customer's files and its own" \
+    [ "$(jbody '[.items[].sha256] | sort | join(",")')" = "$(printf '%s\n' "$PNG" "$TXT" "$PDF" "$LT" "$JPG" | sort | paste -sd,)" ]
 req GET "/v1/tickets/$T/attachments" "$C2"
 check "another customer's list: 404" [ "$STATUS" = 404 ]
 # The TMF621 face: AttachmentRef references to what the reader may read.
@@ -168,8 +182,10 @@ check "TMF621: the customer's ticket names its photo as an AttachmentRef with it
 check "... its type and size" [ "$(jbody ".attachment[] | select(.id == \"$PNG\") | .mimeType + \" \" + (.size.amount | tostring)")" = "image/png $(stat -c %s "$F/photo.png")" ]
 refute "... and not the partner's internal log" grep -q "$LT" "$TMP/body"
 req GET "/tmf-api/troubleTicket/v4/troubleTicket/$T" "$FIBER"
-check "TMF621: the partner's names the photo and its own log, not the customer's unreferred files" \
-    [ "$(jbody '[.attachment[].id] | sort | join(",")')" = "$(printf '%s\n' "$PNG" "$LT" | sort | paste -sd,)" ]
+check "TMF621: the partner's names the same five" \
+    [ "$(jbody '[.attachment[].id] | sort | join(",")')" = "$(printf '%s\n' "$PNG" "$TXT" "$PDF" "$LT" "$JPG" | sort | paste -sd,)" ]
+req GET "/tmf-api/troubleTicket/v4/troubleTicket/$T" "$NORD"
+check "TMF621: a partner without a claim: 404" [ "$STATUS" = 404 ]
 
 # ---- the signed events and the evidence per principal ----
 req GET "/v1/tickets/$T/evidence" "$LEAD"
@@ -188,9 +204,9 @@ check "seamctl verify passes the store with its attachments" grep -q '^ok:' "$TM
 # ---- limits per ticket ----
 printf 'one\n' >"$F/1.txt"; printf 'two\n' >"$F/2.txt"; printf 'three\n' >"$F/3.txt"
 upload "$C1" "$F/1.txt" text/plain
-check "the fifth attachment is taken" [ "$STATUS" = 201 ]
+check "the sixth attachment is taken" [ "$STATUS" = 201 ]
 upload "$C1" "$F/2.txt" text/plain
-check "the sixth passes limits.max_attachments_per_ticket: 409 ticket_full" \
+check "the seventh passes limits.max_attachments_per_ticket: 409 ticket_full" \
     [ "$STATUS" = 409 -a "$(jbody .error.code)" = ticket_full ]
 check "the refusal names the limit" matches "$(jbody .error.message)" max_attachments_per_ticket
 req POST /v1/tickets "$C1" "$TICKET_BODY"

@@ -3,18 +3,22 @@
 # an upload whose store call N fails, for every N until one succeeds, is
 # answered 5xx with nothing stored or 2xx with the file whole; a note that
 # refers to an attachment, failing the same way, leaves no reference behind
-# (the owning partner still cannot read the file) or makes it; the store
-# verifies after each.
+# (the customer still cannot read the partner's file) or makes it; the
+# store verifies after each.
 . "$(dirname "$0")/faults_lib.sh"
 
 req POST /v1/tickets "$C1" "$TICKET_BODY"
 T=$(jbody .id)
 
-# fup N FILE: an upload with the fault armed at N; sets STATUS and FAULT.
+req GET "/v1/tickets/$T" "$LEAD"
+A=$(jbody '.assignments[0].id')
+req POST "/v1/assignments/$A/ack" "$FIB" '{}'
+
+# fup N FILE [TOKEN]: an upload with the fault armed at N; sets STATUS and FAULT.
 fup() {
     local out
     out=$(curl -s -o "$TMP/body" -w '%{http_code} %header{seam-fault}' -X POST \
-        -H "seam-fault-at: $1" -H "Authorization: Bearer $C1" -H 'Content-Type: text/plain' \
+        -H "seam-fault-at: $1" -H "Authorization: Bearer ${3:-$C1}" -H 'Content-Type: text/plain' \
         --data-binary "@$2" "$(URL "/v1/tickets/$T/attachments")")
     STATUS=${out%% *} FAULT=${out#* }
 }
@@ -44,28 +48,33 @@ ok $bad "upload: $n requests, a fault in each but the last; $failed answered 5xx
 check "upload: ... some failed" [ "$failed" -gt 0 ]
 check "upload: ... the store verifies" ctl verify
 
-# A note referring to the last upload, under faults.
+# The partner's log, then a question to the customer referring to it, under faults.
+printf 'line test: port 7\n' >"$TMP/partner.log"
+fup 0 "$TMP/partner.log" "$FIB"
+check "the partner uploads its log" [ "$STATUS" = 201 ]
+sha=$(jbody .sha256)
 n=0 bad=0 why="" failed=0
 while :; do
     n=$((n + 1))
     [ $n -le 100 ] || { bad=1 why="no end after 100" && break; }
     out=$(curl -s -o "$TMP/body" -w '%{http_code} %header{seam-fault}' -X POST \
-        -H "seam-fault-at: $n" -H "Authorization: Bearer $C1" -H 'Content-Type: application/json' \
-        --data-binary "{\"text\":\"the log\",\"attachments\":[\"$sha\"]}" "$(URL "/v1/tickets/$T/notes")")
+        -H "seam-fault-at: $n" -H "Authorization: Bearer $FIB" -H 'Content-Type: application/json' \
+        --data-binary "{\"question\":\"Is the port lit?\",\"attachments\":[\"$sha\"]}" \
+        "$(URL "/v1/assignments/$A/need-info")")
     STATUS=${out%% *} FAULT=${out#* }
     kill -0 "$BPID" 2>/dev/null || { bad=1 why="the broker died at N=$n" && break; }
-    fib=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $FIB" \
+    cust=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $C1" \
         "$(URL "/v1/tickets/$T/attachments/$sha")")
     case "$FAULT:$STATUS" in
-    pending:200) disarm; [ "$fib" = 200 ] || { bad=1 why="N=$n: 200 but the partner cannot read it"; }; break ;;
-    fired:200) [ "$fib" = 200 ] || bad=1 why="N=$n: 200 but the partner cannot read it"; break ;;
+    pending:200) disarm; [ "$cust" = 200 ] || { bad=1 why="N=$n: 200 but the customer cannot read it"; }; break ;;
+    fired:200) [ "$cust" = 200 ] || bad=1 why="N=$n: 200 but the customer cannot read it"; break ;;
     fired:500 | fired:503)
         failed=$((failed + 1))
-        [ "$fib" = 404 ] || { bad=1 why="N=$n: $STATUS but the reference was kept" && break; } ;;
+        [ "$cust" = 404 ] || { bad=1 why="N=$n: $STATUS but the reference was kept" && break; } ;;
     *) bad=1 why="N=$n: answered $STATUS (fault: $FAULT): $(body)"; break ;;
     esac
 done
-ok $bad "note with an attachment: $n requests; $failed answered 5xx, none leaving a reference${why:+ ($why)}"
-check "note: ... some failed" [ "$failed" -gt 0 ]
-check "note: ... the store verifies" ctl verify
+ok $bad "question with an attachment: $n requests; $failed answered 5xx, none leaving a reference${why:+ ($why)}"
+check "question: ... some failed" [ "$failed" -gt 0 ]
+check "question: ... the store verifies" ctl verify
 finish
