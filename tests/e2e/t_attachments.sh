@@ -198,6 +198,25 @@ check "the customer's export names its photo" grep -q "$PNG" "$TMP/c1.ev"
 refute "the customer's export does not name the partner's internal attachment" grep -q "$LT" "$TMP/body"
 req GET "/v1/tickets/$T/evidence" "$NORD"
 check "evidence of a ticket a partner has no claim on: 404" [ "$STATUS" = 404 ]
+# Handed to nordtel: it reads the customer's files and the question's photo, never fibernet's
+# internal log; its evidence export names the one and not the other.
+req POST "/v1/assignments/$A/handback" "$FIBER" '{"reason":"belongs_to","partner":"nordtel","note":"The phone socket."}'
+check "fibernet hands the claim to nordtel" [ "$STATUS" = 200 ]
+for f in "$PNG" "$TXT" "$PDF" "$JPG"; do
+    req GET "/v1/tickets/$T/attachments/$f" "$NORD"
+    check "the next partner reads ${f:0:8} (the customer's, or on the customer's timeline)" [ "$STATUS" = 200 ]
+done
+req GET "/v1/tickets/$T/attachments/$LT" "$NORD"
+check "the next partner cannot read the first one's internal log (404)" [ "$STATUS" = 404 ]
+req GET "/v1/tickets/$T/evidence" "$NORD"
+check "the next partner's evidence export names the customer's photo" grep -q "$PNG" "$TMP/body"
+refute "... and not the first partner's internal log" grep -q "$LT" "$TMP/body"
+cp "$TMP/body" "$TMP/nord.evidence"
+check "... and verifies offline" "$SEAMCTL" verify-evidence "$TMP/nord.evidence" --key "$DATA/broker.pub"
+req GET "/v1/tickets/$T/evidence" "$C1"
+cp "$TMP/body" "$TMP/c1.evidence"
+check "the customer's export, naming its attachments, verifies offline" \
+    "$SEAMCTL" verify-evidence "$TMP/c1.evidence" --key "$DATA/broker.pub"
 ctl verify >"$TMP/verify.out" 2>&1 || true
 check "seamctl verify passes the store with its attachments" grep -q '^ok:' "$TMP/verify.out"
 
