@@ -681,8 +681,9 @@ cmd_verify(int argc, char **argv)
                             "Checks the whole store offline: every event's signature and chain,\n"
                             "every Merkle leaf and node, every signed checkpoint, and each\n"
                             "ticket's head, the ticket indexes against the records, and every\n"
-                            "message of the push outbox against the signed events. PUBKEY "
-                            "defaults to DATADIR/broker.pub. Names each\n"
+                            "message of the push outbox against the signed events, and every\n"
+                            "attachment against its name and the events naming it.\n"
+                            "PUBKEY defaults to DATADIR/broker.pub. Names each\n"
                             "problem; exits 1 if there is any. Lists the SLA instants the\n"
                             "scheduler set aside (NOTE lines), which are no fault of the store.\n";
     static const char *const flags[] = {"--key", NULL};
