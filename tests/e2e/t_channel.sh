@@ -115,7 +115,9 @@ check "another customer does not (404)" [ "$STATUS" = 404 ]
 req GET "/v1/tickets/$T_PHONE/evidence" "$LEAD"
 ev_open "$TMP/body" >"$TMP/ev"
 check "the signed ticket.created event records the channel" [ "$(jq -r '.[0].data.channel' "$TMP/ev")" = phone ]
-check "and the desk user who filed" [ "$(jq -r '.[0].actor.user' "$TMP/ev")" = northwind/dan ]
+# (the acting user is a restricted value: the disclosure named actor.user)
+check "and the desk user who filed" \
+    [ "$(jbody '[.events[0].disclosures[]? | fromjson | select(.[1] == "actor.user") | .[2]][0]')" = northwind/dan ]
 
 # The SLA report by channel.
 req GET "/v1/audit/sla?by=channel" "$LEAD"
