@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "attach.h"
 #include "fanout.h"
 #include "log.h"
 #include "replay.h"
@@ -41,6 +42,7 @@ struct act_job {
     struct ticket_action_req a;
     char *text, *partner, *ticket_ref;
     char *facts[FACT_MAX]; /* a.facts' copies */
+    char **attachments;    /* a.attachments' copies */
     struct ticket tk;      /* the ticket after the action */
     struct ticket_refusal why;
     int is_signed;         /* by a partner: its signature is recorded with the action */
@@ -59,6 +61,9 @@ act_job_free(void *p)
     free(aj->ticket_ref);
     for (size_t k = 0; k < FACT_MAX; k++)
         free(aj->facts[k]);
+    for (size_t i = 0; i < aj->a.nattachments; i++)
+        free(aj->attachments[i]);
+    free(aj->attachments);
     json_decref(aj->a.signature);
     ticket_free(&aj->tk);
     free(aj);
@@ -130,6 +135,44 @@ facts_or_reply(struct req *r, const json_t *body, struct act_job *aj)
         aj->a.facts[k] = aj->facts[k];
         aj->a.facts_given |= 1u << k;
     }
+    return 0;
+}
+
+/*
+ * A body's "attachments": the SHA-256 names of attachments of the ticket
+ * (attach.h), each once, at most limits.max_attachments_per_ticket.
+ * Copied into aj; 0, or -1 after replying 400.
+ */
+static int
+attachments_or_reply(struct req *r, const json_t *body, struct act_job *aj)
+{
+    const json_t *list = json_object_get(body, "attachments"), *v;
+    size_t i, n = json_array_size(list);
+    if (n == 0)
+        return 0;
+    if (n > r->cfg->max_attachments_per_ticket) {
+        http_error(r, E_INVALID_FIELD, "more than limits.max_attachments_per_ticket",
+                   "attachments");
+        return -1;
+    }
+    json_array_foreach(list, i, v)
+    {
+        const char *name = json_string_value(v);
+        int again = 0;
+        for (size_t k = 0; name != NULL && k < i; k++)
+            again |= strcmp(name, json_string_value(json_array_get(list, k))) == 0;
+        if (!attach_name_valid(name) || again) {
+            http_error(r, E_INVALID_FIELD,
+                       again ? "names an attachment twice"
+                             : "each must be an attachment's SHA-256 (64 lower-case hex digits)",
+                       "attachments");
+            return -1;
+        }
+    }
+    aj->attachments = xcalloc(n, sizeof(*aj->attachments));
+    json_array_foreach(list, i, v) aj->attachments[i] = xstrdup(json_string_value(v));
+    aj->a.attachments = (const char *const *)aj->attachments;
+    aj->a.nattachments = n;
     return 0;
 }
 
@@ -347,7 +390,7 @@ api_action(struct req *r)
     aj->a.reason = handback_reason_parse(json_string_value(json_object_get(body, "reason")));
     aj->a.ticket_ref = aj->ticket_ref;
     aj->a.signature = signature;
-    if (facts_or_reply(r, body, aj) != 0) {
+    if (facts_or_reply(r, body, aj) != 0 || attachments_or_reply(r, body, aj) != 0) {
         json_decref(body);
         act_job_free(aj);
         return;

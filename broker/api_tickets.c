@@ -66,6 +66,8 @@ create_finish(struct req *r)
             char *text = ticket_view_text(&c, &cj->tk, &r->who, &len);
             http_reply_json_text(r, 201, text, len);
         }
+    } else if (job->rc == SEAM_EINVAL && cj->in.customer != NULL) {
+        http_error(r, E_INVALID_FIELD, "no such customer", "customer");
     } else if (job->rc == SEAM_EINVAL) {
         http_error(r, E_INVALID_FIELD, "the customer record behind this token is missing", NULL);
     } else {
@@ -188,15 +190,58 @@ api_ticket_fields(const struct config *cfg, struct body_field *out)
     out[n] = (struct body_field){NULL, 0, 0, 0, 0};
 }
 
+/*
+ * Who a complaint is for and the way it came: a customer files for itself,
+ * over the portal (a session: "web") or with a token ("api"), and names
+ * neither; the lead's desk names the customer and the channel it came by
+ * ("phone" if it names none). 0, or -1 after replying 400.
+ */
+static int
+filer_or_reply(struct req *r, const json_t *body, struct ticket_input *in)
+{
+    const char *customer = json_string_value(json_object_get(body, "customer"));
+    const char *channel = json_string_value(json_object_get(body, "channel"));
+    if (r->who.role != ROLE_LEAD) {
+        const char *lead_only = customer ? "customer" : channel ? "channel" : NULL;
+        if (lead_only != NULL) {
+            http_error(r, E_UNKNOWN_FIELD,
+                       "the lead's desk names these; a customer files for itself", lead_only);
+            return -1;
+        }
+        in->channel = ticket_channels[r->who.session ? CH_WEB : CH_API];
+        return 0;
+    }
+    if (customer == NULL) {
+        http_error(r, E_MISSING_FIELD, "the lead files for a customer: name it", "customer");
+        return -1;
+    }
+    int ch = channel ? ticket_channel_parse(channel) : CH_PHONE;
+    if (ch < 0 || ch == CH_TMF621) {
+        http_error(r, E_INVALID_FIELD,
+                   "must be web, email, phone or api (TMF621 files over its face)", "channel");
+        return -1;
+    }
+    in->customer = xstrdup(customer);
+    in->channel = ticket_channels[ch];
+    return 0;
+}
+
 void
 api_tickets_create(struct req *r)
 {
     const struct config *cfg = r->cfg;
-    struct body_field fields[API_TICKET_FIELDS_MAX];
+    struct body_field fields[API_TICKET_FIELDS_MAX + 2];
     json_t *body = http_body_json_or_reply(r);
     if (body == NULL)
         return;
     api_ticket_fields(cfg, fields);
+    /* the lead's desk: the customer it files for, the channel (filer_or_reply) */
+    size_t nf = 0;
+    while (fields[nf].name != NULL)
+        nf++;
+    fields[nf++] = (struct body_field){"customer", JSON_STRING, 0, 1, 64};
+    fields[nf++] = (struct body_field){"channel", JSON_STRING, 0, 1, 16};
+    fields[nf] = (struct body_field){NULL, 0, 0, 0, 0};
     if (http_fields_or_reply(r, body, fields) != 0)
         goto out;
     /* What the customer files must be in the fact's vocabulary. */
@@ -216,6 +261,10 @@ api_tickets_create(struct req *r)
     for (size_t k = 0; k < cfg->nfact_kinds && k < FACT_MAX; k++)
         if (fact_from_complaint(&cfg->fact_kinds[k]))
             in.facts[k] = opt_dup(body, cfg->fact_kinds[k].name);
+    if (filer_or_reply(r, body, &in) != 0) {
+        ticket_input_free(&in);
+        goto out;
+    }
     api_file(r, &in, 0);
 out:
     json_decref(body);

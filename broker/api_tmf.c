@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "attach.h"
 #include "fanout.h"
 #include "json_fast.h"
 #include "tmf.h"
@@ -234,6 +235,7 @@ api_tmf_create_input_or_reply(struct req *r, const json_t *body, struct ticket_i
         http_error(r, E_INVALID_FIELD, "a customer files for itself", "relatedParty");
     } else {
         in->customer = customer ? xstrdup(customer) : NULL;
+        in->channel = ticket_channels[CH_TMF621];
         return 0;
     }
     ticket_input_free(in);
@@ -253,14 +255,47 @@ api_tmf_create(struct req *r)
     json_decref(body);
 }
 
+/*
+ * The ticket's attachments (attach.h) the caller may read, as TMF621
+ * AttachmentRefOrValue references after those the filing carried: id the
+ * SHA-256, url and href where the broker serves it, name, mimeType, size.
+ */
+static void
+tmf_attachments_add(json_t *view, const struct ticket *tk, const json_t *list,
+                    const struct principal *who)
+{
+    json_t *m, *arr = json_object_get(view, "attachment");
+    size_t i;
+    json_array_foreach(list, i, m)
+    {
+        if (!ticket_attachment_visible(tk, m, who))
+            continue;
+        const char *sha = json_string_value(json_object_get(m, "sha256"));
+        char *url = xasprintf("/v1/tickets/%s/attachments/%s", tk->id, sha);
+        if (arr == NULL) {
+            arr = json_array();
+            json_object_set_new(view, "attachment", arr);
+        }
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:O, s:O, s:{s:O, s:s}, s:s}", "id", sha, "href", url,
+                           "url", url, "name", json_object_get(m, "name"), "mimeType",
+                           json_object_get(m, "type"), "size", "amount", json_object_get(m, "size"),
+                           "units", "bytes", "@type", "AttachmentRef"));
+        free(url);
+    }
+}
+
 void
 api_tmf_get(struct req *r)
 {
     struct store_txn *t;
     struct ticket tk;
+    json_t *files = NULL;
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
         rc = ticket_load(t, http_param(r, 0), &tk);
+        if (rc == SEAM_OK && attach_list(t, tk.id, &files) != SEAM_OK)
+            files = NULL; /* the ticket without them; the attachments' own list says why */
         store_read_end(t);
     }
     if (rc == SEAM_OK && !ticket_visible(&tk, &r->who)) {
@@ -268,13 +303,17 @@ api_tmf_get(struct req *r)
         rc = SEAM_ENOTFOUND;
     }
     if (rc != SEAM_OK) {
+        json_decref(files);
         if (rc == SEAM_ENOTFOUND)
             http_error(r, E_NOT_FOUND, "no such trouble ticket", NULL);
         else
             http_error_from(r, rc, "tmf get");
         return;
     }
-    http_reply(r, 200, select_fields(tmf_view(&tk), http_query(r, "fields")));
+    json_t *view = tmf_view(&tk);
+    tmf_attachments_add(view, &tk, files, &r->who);
+    json_decref(files);
+    http_reply(r, 200, select_fields(view, http_query(r, "fields")));
     ticket_free(&tk);
 }
 

@@ -109,6 +109,9 @@ one_ticket(void *ctx, const struct ticket *tk)
         if ((v == NULL) != (a->p->value == NULL) || (v != NULL && strcmp(v, a->p->value) != 0))
             return 0;
     }
+    if (a->p->channel != NULL &&
+        strcmp(tk->channel ? tk->channel : ticket_channels[CH_API], a->p->channel) != 0)
+        return 0;
     for (size_t i = 0; i < tk->nassignments; i++) {
         const struct assignment *asg = &tk->assignments[i];
         int64_t at = asg->assigned_at;
@@ -255,7 +258,8 @@ audit_sla(struct store_txn *t, const struct audit_period *p, json_t **out)
     enum seam_err rc;
     stats_init(&a.all, "all", 3);
     /* The aggregates answer whole days of the lead's time zone, without a fact filter. */
-    a.exact = p->exact || p->fact != 0 || !day_bound(p->from, INT32_MIN + 1, &from_day) ||
+    a.exact = p->exact || p->fact != 0 || p->channel != NULL ||
+              !day_bound(p->from, INT32_MIN + 1, &from_day) ||
               !day_bound(p->to, INT64_MAX, &to_day) || !sla_agg_ready(t);
     if (a.exact)
         rc = ticket_scan(t, one_ticket, &a);

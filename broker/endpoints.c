@@ -36,6 +36,11 @@
     {                                                                                              \
         "facts", JSON_OBJECT, required, 0, 0                                                       \
     }
+/* The attachments (attach.h) a text refers to: SHA-256 names (api_actions.c checks them). */
+#define ATTACH                                                                                     \
+    {                                                                                              \
+        "attachments", JSON_ARRAY, 0, 0, 0                                                         \
+    }
 /* The action a route takes: kind, text member (or NULL), check (or NULL), the body's fields. */
 #define ACTION(kind, text, check, ...)                                                             \
     &(const struct api_action)                                                                     \
@@ -46,18 +51,18 @@
 const struct endpoint endpoints[] = {
     {"GET", "/healthz", api_ops_healthz, ROLE_PUBLIC, 0, 0, "healthz", NULL},
     {"GET", "/metrics", api_ops_metrics, ROLE_PUBLIC, 0, 0, "metrics", NULL},
-    {"POST", "/v1/tickets", api_tickets_create, CUSTOMER, EP_BODY | EP_WRITE, 16384,
+    {"POST", "/v1/tickets", api_tickets_create, CUSTOMER | LEAD, EP_BODY | EP_WRITE, 16384,
      "tickets_create", NULL},
     {"GET", "/v1/tickets", api_tickets_list, CUSTOMER | LEAD, 0, 0, "tickets_list", NULL},
     {"GET", "/v1/tickets/{id}", api_tickets_get, CUSTOMER | LEAD, 0, 0, "tickets_get", NULL},
     {"GET", "/v1/tickets/{id}/evidence", api_tickets_evidence, CUSTOMER | PARTNER | LEAD | AUDITOR,
      0, 0, "tickets_evidence", NULL},
     {"POST", "/v1/tickets/{id}/notes", api_action, CUSTOMER, ACT, 16384, "tickets_note",
-     ACTION(TA_NOTE, "text", NULL, TEXT("text", 1))},
+     ACTION(TA_NOTE, "text", NULL, TEXT("text", 1), ATTACH)},
     {"POST", "/v1/tickets/{id}/confirm", api_action, CUSTOMER, ACT, 4096, "tickets_confirm",
      ACTION(TA_CONFIRM, "comment", NULL, TEXT("comment", 0))},
     {"POST", "/v1/tickets/{id}/reopen", api_action, CUSTOMER, ACT, 16384, "tickets_reopen",
-     ACTION(TA_REOPEN, "reason", NULL, TEXT("reason", 1), FACTS(0))},
+     ACTION(TA_REOPEN, "reason", NULL, TEXT("reason", 1), FACTS(0), ATTACH)},
     {"POST", "/v1/tickets/{id}/facts", api_action, PARTNER | LEAD, ACT, 16384, "tickets_facts",
      ACTION(TA_FACTS, "reason", NULL, TEXT("reason", 1), FACTS(1))},
     {"POST", "/v1/tickets/{id}/cancel", api_action, CUSTOMER, ACT, 16384, "tickets_cancel",
@@ -66,6 +71,12 @@ const struct endpoint endpoints[] = {
      ACTION(TA_ASSIGN, "reason", NULL, TEXT("reason", 1), WORD("partner", 1, 64))},
     {"POST", "/v1/tickets/{id}/merge", api_action, LEAD, ACT, 16384, "tickets_merge",
      ACTION(TA_MERGE, "reason", NULL, WORD("into", 1, 64), TEXT("reason", 0))},
+    {"POST", "/v1/tickets/{id}/attachments", api_attachments_create, CUSTOMER | PARTNER | LEAD,
+     EP_RAW | EP_WRITE, 0, "attachments_create", NULL},
+    {"GET", "/v1/tickets/{id}/attachments", api_attachments_list,
+     CUSTOMER | PARTNER | LEAD | AUDITOR, 0, 0, "attachments_list", NULL},
+    {"GET", "/v1/tickets/{id}/attachments/{sha256}", api_attachments_get,
+     CUSTOMER | PARTNER | LEAD | AUDITOR, 0, 0, "attachments_get", NULL},
     {"GET", "/v1/vocabulary", api_vocabulary, CUSTOMER | PARTNER | LEAD | AUDITOR, 0, 0,
      "vocabulary", NULL},
     {"GET", "/v1/assignments", api_assignments_list, PARTNER | LEAD, 0, 0, "assignments_list",
@@ -75,15 +86,15 @@ const struct endpoint endpoints[] = {
     {"POST", "/v1/assignments/{id}/ack", api_action, PARTNER | LEAD, ACT, 16384, "assignments_ack",
      ACTION(TA_ACK, "note", NULL, TEXT("note", 0))},
     {"POST", "/v1/assignments/{id}/progress", api_action, PARTNER | LEAD, ACT, 16384,
-     "assignments_progress", ACTION(TA_PROGRESS, "note", NULL, TEXT("note", 1))},
+     "assignments_progress", ACTION(TA_PROGRESS, "note", NULL, TEXT("note", 1), ATTACH)},
     {"POST", "/v1/assignments/{id}/need-info", api_action, PARTNER | LEAD, ACT, 16384,
-     "assignments_need_info", ACTION(TA_NEED_INFO, "question", NULL, TEXT("question", 1))},
+     "assignments_need_info", ACTION(TA_NEED_INFO, "question", NULL, TEXT("question", 1), ATTACH)},
     {"POST", "/v1/assignments/{id}/resolve", api_action, PARTNER | LEAD, ACT, 16384,
-     "assignments_resolve", ACTION(TA_RESOLVE, "resolution", NULL, TEXT("resolution", 1))},
+     "assignments_resolve", ACTION(TA_RESOLVE, "resolution", NULL, TEXT("resolution", 1), ATTACH)},
     {"POST", "/v1/assignments/{id}/handback", api_action, PARTNER | LEAD, ACT, 16384,
      "assignments_handback",
      ACTION(TA_HANDBACK, "note", api_handback_check, WORD("reason", 1, 32), WORD("partner", 0, 64),
-            WORD("ticket", 0, 64), TEXT("note", 0))},
+            WORD("ticket", 0, 64), TEXT("note", 0), ATTACH)},
     {"GET", "/v1/deliveries", api_deliveries_list, LEAD, 0, 0, "deliveries_list", NULL},
     {"POST", "/v1/deliveries/{id}/redeliver", api_deliveries_redeliver, LEAD, ACT, 1024,
      "deliveries_redeliver", NULL},

@@ -1478,6 +1478,14 @@ req_begin(struct req *r, const char *method, const char *url, const char *versio
             http_error(r, E_TOO_LARGE, NULL, NULL);
             return;
         }
+    } else if (r->ep->flags & EP_RAW) {
+        r->body_max = r->cfg->max_attachment_bytes;
+        const char *cl =
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl != NULL && strtoull(cl, NULL, 10) > r->body_max) {
+            http_error(r, E_TOO_LARGE, "larger than limits.max_attachment_bytes allows", NULL);
+            return;
+        }
     } else {
         r->body_max = 0;
     }

@@ -1082,6 +1082,7 @@ complaint_input(const struct config *cfg, const struct mail_parsed *m, struct ti
 {
     memset(in, 0, sizeof(*in));
     in->priority = PRIO_NORMAL;
+    in->channel = ticket_channels[CH_EMAIL];
     json_t *facts = cfg->mail.complaint_facts;
     for (size_t k = 0; k < cfg->nfact_kinds; k++) {
         const struct fact_kind *fk = &cfg->fact_kinds[k];

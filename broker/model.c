@@ -62,6 +62,8 @@ event_member_restricted(enum event_type type, const char *member)
         return 1;
     if (strcmp(member, "route") == 0) /* who the rules gave it to, and who comes next */
         return 1;
+    if (strcmp(member, "attachments") == 0) /* the files a text refers to, as the text */
+        return 1;
     return type == EV_TICKET_CREATED &&
            (strcmp(member, "customer_name") == 0 || strcmp(member, "customer_contact") == 0);
 }
@@ -86,6 +88,17 @@ const struct ticket_flag_row ticket_flags[FLAG_COUNT] = {
 };
 
 const char *const visibility_names[VIS_COUNT] = {"public", "internal"};
+
+const char *const ticket_channels[CH_COUNT] = {"web", "email", "phone", "tmf621", "api"};
+
+int
+ticket_channel_parse(const char *name)
+{
+    for (int i = 0; name != NULL && i < CH_COUNT; i++)
+        if (strcmp(ticket_channels[i], name) == 0)
+            return i;
+    return -1;
+}
 
 /* The index of the row of rows[0..n) (each size bytes, its name at offset
  * off) named s, or -1. */
@@ -189,6 +202,7 @@ ticket_free(struct ticket *t)
     free(t->e2e.policy);
     free(t->tmf);
     free(t->duplicate_of);
+    free(t->channel);
     free(t->merged_into);
     extra_free(t->extra, t->nextra);
     memset(t, 0, sizeof(*t));

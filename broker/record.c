@@ -663,6 +663,8 @@ rd_ticket(struct json_read *r, struct ticket *t)
         case 'c':
             if (KEY(k, "customer"))
                 ok = rd_str(r, &t->customer);
+            else if (KEY(k, "channel"))
+                ok = rd_str_null(r, &t->channel);
             else if (KEY(k, "created_at"))
                 ok = rd_time(r, &t->created_at);
             else if (KEY(k, "customer_visible")) {
@@ -996,6 +998,8 @@ record_encode(const struct ticket *t, int with_head, size_t *len)
     /* as filed: service and equipment may be null; the others are always there */
     if (t->filed[FACT_BUNDLE])
         json_obj_str(&o, "bundle", t->filed[FACT_BUNDLE]);
+    if (t->channel)
+        json_obj_str(&o, "channel", t->channel);
     record_time_member(&o, "created_at", t->created_at);
     if (t->customer)
         json_obj_str(&o, "customer", t->customer);

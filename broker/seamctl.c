@@ -648,6 +648,7 @@ verify_store(struct store *s, const uint8_t pk[32], const struct config *cfg, ui
     const struct evlog_records recs = {ticket_head, ticket_each_key};
     uint64_t problems = evlog_verify_store(t, pk, &recs, print_problem, shown, events);
     problems += ticket_verify_records(t, print_problem, shown);
+    problems += ticket_verify_attachments(t, print_problem, shown);
     progress_phase("indexes", *tickets);
     problems += index_verify(t, print_problem, shown);
     problems += outbox_verify(t, pk, print_problem, shown);
@@ -680,8 +681,9 @@ cmd_verify(int argc, char **argv)
                             "Checks the whole store offline: every event's signature and chain,\n"
                             "every Merkle leaf and node, every signed checkpoint, and each\n"
                             "ticket's head, the ticket indexes against the records, and every\n"
-                            "message of the push outbox against the signed events. PUBKEY "
-                            "defaults to DATADIR/broker.pub. Names each\n"
+                            "message of the push outbox against the signed events, and every\n"
+                            "attachment against its name and the events naming it.\n"
+                            "PUBKEY defaults to DATADIR/broker.pub. Names each\n"
                             "problem; exits 1 if there is any. Lists the SLA instants the\n"
                             "scheduler set aside (NOTE lines), which are no fault of the store.\n";
     static const char *const flags[] = {"--key", NULL};

@@ -30,15 +30,15 @@
 #include "progress.h"
 #include "store.h"
 
-static const char *const db_names[DB_COUNT] = {"meta",        "tickets",    "events",
-                                               "leaves",      "tree",       "checkpoints",
-                                               "tokens",      "customers",  "customer_tickets",
-                                               "assignments", "queues",     "outbox",
-                                               "outbox_due",  "due",        "sigs",
-                                               "sigs_due",    "sig_counts", "sla_agg",
-                                               "sla_contrib", "index",      "index_of",
-                                               "users",       "sessions",   "links",
-                                               "cosigs"};
+static const char *const db_names[DB_COUNT] = {"meta",        "tickets",     "events",
+                                               "leaves",      "tree",        "checkpoints",
+                                               "tokens",      "customers",   "customer_tickets",
+                                               "assignments", "queues",      "outbox",
+                                               "outbox_due",  "due",         "sigs",
+                                               "sigs_due",    "sig_counts",  "sla_agg",
+                                               "sla_contrib", "index",       "index_of",
+                                               "users",       "sessions",    "links",
+                                               "cosigs",      "attachments", "attach_meta"};
 
 struct store {
     MDB_env *env;

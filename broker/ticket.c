@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
 #include "json_fast.h"
 #include "json_read.h"
 #include "log.h"
@@ -839,6 +840,7 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     const char *prio = priority_names[in->priority];
 
     tk.customer = xstrdup(customer);
+    tk.channel = xstrdup(in->channel ? in->channel : ticket_channels[CH_API]);
     tk.status = TS_ACKNOWLEDGED;
     tk.priority = in->priority;
     tk.summary = xstrdup(in->summary);
@@ -899,6 +901,7 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
     }
     timeline_add(&tk, now, EV_TICKET_CREATED, VIS_PUBLIC, NULL, who);
     json_obj_str(&d, "customer", customer);
+    json_obj_str(&d, "channel", tk.channel);
     /* Who filed it and how to reach them, as the record says now: restricted. */
     const char *cname = json_string_value(json_object_get(cust, "name"));
     const char *ccontact = json_string_value(json_object_get(cust, "contact"));
@@ -940,6 +943,86 @@ ticket_create(struct store_txn *t, const struct ticket_ctx *c, const struct prin
 out:
     ticket_free(&tk);
     json_decref(cust);
+    return rc;
+}
+
+/* ---- attachments (attach.h) ---- */
+
+static int
+json_str_is(const json_t *v, const char *s)
+{
+    return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
+
+int
+ticket_attachment_ref_visible(const struct ticket *tk, const json_t *ref,
+                              const struct principal *who)
+{
+    json_int_t seq = json_integer_value(json_object_get(ref, "seq"));
+    if (seq < 0 || (size_t)seq >= tk->ntimeline || !ticket_visible(tk, who))
+        return 0;
+    if (who->role == ROLE_LEAD || who->role == ROLE_AUDITOR)
+        return 1;
+    /* as the referring event's text is disclosed (views.c's view_disclose) */
+    int customer_sees = ticket_entry_customer_visible(tk, &tk->timeline[seq]);
+    if (who->role == ROLE_CUSTOMER)
+        return customer_sees;
+    return who->role == ROLE_PARTNER &&
+           (customer_sees || json_str_is(json_object_get(ref, "role"), "customer") ||
+            (json_str_is(json_object_get(ref, "role"), "partner") &&
+             json_str_is(json_object_get(ref, "id"), who->subject)));
+}
+
+int
+ticket_attachment_visible(const struct ticket *tk, const json_t *meta, const struct principal *who)
+{
+    if (!ticket_visible(tk, who))
+        return 0;
+    if (who->role == ROLE_LEAD || who->role == ROLE_AUDITOR)
+        return 1;
+    const json_t *by = json_object_get(meta, "by"), *ref;
+    if (json_str_is(json_object_get(by, "role"), auth_role_name(who->role)) &&
+        json_str_is(json_object_get(by, "id"), who->subject))
+        return 1; /* the uploader's own */
+    /* The customer's belongs to its complaint, which a partner with a claim on it sees. */
+    if (who->role == ROLE_PARTNER && json_str_is(json_object_get(by, "role"), "customer"))
+        return 1;
+    size_t i;
+    json_array_foreach(json_object_get(meta, "refs"), i, ref)
+    {
+        if (ticket_attachment_ref_visible(tk, ref, who))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * The attachments an action refers to: each one of the ticket's that the
+ * actor may read, named once; into the event's data as "attachments".
+ */
+static enum seam_err
+attachments_check(struct store_txn *t, const struct ticket *tk, const struct principal *who,
+                  const struct ticket_action_req *a, struct json_obj *data,
+                  struct ticket_refusal *why)
+{
+    json_t *names = json_array();
+    enum seam_err rc = SEAM_OK;
+    for (size_t i = 0; i < a->nattachments && rc == SEAM_OK; i++) {
+        json_t *meta = NULL;
+        rc = attach_meta_load(t, tk->id, a->attachments[i], &meta);
+        if (rc == SEAM_OK && !ticket_attachment_visible(tk, meta, who))
+            rc = SEAM_ENOTFOUND;
+        json_decref(meta);
+        if (rc == SEAM_ENOTFOUND) {
+            why->message = "no such attachment of this ticket: upload it to the ticket first";
+            why->field = "attachments";
+            rc = SEAM_EINVAL;
+        }
+        json_array_append_new(names, json_string(a->attachments[i]));
+    }
+    if (rc == SEAM_OK)
+        rc = json_obj_json(data, "attachments", names);
+    json_decref(names);
     return rc;
 }
 
@@ -1882,6 +1965,8 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
              &data, json_object_get(a->signature, "user") ? "user_signature" : "partner_signature",
              a->signature)) != SEAM_OK)
         goto out;
+    if (a->nattachments > 0 && (rc = attachments_check(t, &tk, who, a, &data, why)) != SEAM_OK)
+        goto out;
     json_obj_str(&data, "status", ticket_statuses[tk.status].name);
     tk.updated_at = x.now;
     timeline_add(&tk, x.now, x.type, x.vis, a->text, who);
@@ -1889,6 +1974,11 @@ ticket_act(struct store_txn *t, const struct ticket_ctx *c, const struct princip
     char *text = json_obj_finish(&data, &dlen);
     rc = ticket_event(t, c, &tk, x.type, who, x.at, text, dlen);
     free(text);
+    if (rc != SEAM_OK)
+        goto out;
+    for (size_t i = 0; i < a->nattachments && rc == SEAM_OK; i++)
+        rc = attach_refer(t, tk.id, a->attachments[i], tk.events - 1, auth_role_name(who->role),
+                          who->subject);
     if (rc != SEAM_OK)
         goto out;
     if ((rc = record_save(t, &tk, 0, bytes_cap(c->cfg, tier))) != SEAM_OK) {

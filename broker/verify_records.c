@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
 #include "audit.h"
 #include "progress.h"
 #include "record.h"
@@ -111,6 +112,15 @@ verify_record(void *arg, struct store_val k, struct store_val v)
                      id, fields[i].name);
             goto bad;
         }
+    /* The way it came, where either says one (tickets before channels have none). */
+    if ((json_object_get(data, "channel") != NULL || tk.channel != NULL) &&
+        !same(data, "channel", tk.channel)) {
+        snprintf(msg, sizeof(msg),
+                 "ticket %s: record's channel differs from its signed creation event (record "
+                 "edited)",
+                 id);
+        goto bad;
+    }
     /* The facts as filed: the customer's, and those of its record. */
     for (size_t i = 0; i < FACT_COUNT; i++)
         if (fact_kinds[i].source != FACT_FROM_PRIORITY &&
@@ -142,6 +152,108 @@ out:
     json_decref(ev);
     ticket_free(&tk);
     return 0;
+}
+
+/* ---- attachments: every one an event names is there, whole ---- */
+
+static int
+disclose_attachments(void *ctx, const json_t *ev, const char *member, const json_t *value)
+{
+    (void)ctx;
+    (void)ev;
+    (void)value;
+    return strcmp(member, "attachments") == 0;
+}
+
+/* The attachments named by event seq's disclosures, each checked against the store. */
+static void
+verify_event_attachments(struct verify_ctx *vc, const char *id, uint32_t seq)
+{
+    static const struct evlog_view view = {"lead", NULL, disclose_attachments, NULL, NULL};
+    json_t *disc = NULL, *d, *name;
+    size_t i, k, n = 0, count = 0;
+    char msg[256], *text = NULL;
+    if (evlog_event_disclosures(vc->t, id, seq, &view, &text, &n, &count) != SEAM_OK)
+        return; /* the log's own checks report an event that cannot be read */
+    disc = count > 0 ? json_loadb(text, n, 0, NULL) : NULL;
+    free(text);
+    json_array_foreach(disc, i, d)
+    {
+        char digest[2 * SEAM_HASH_LEN + 1];
+        json_t *parsed = NULL, *value = NULL;
+        const char *member = NULL;
+        if (seam_disclosure_parse(json_string_value(d), digest, &parsed, &member, &value) != 0)
+            continue;
+        json_array_foreach(value, k, name)
+        {
+            const char *sha = json_string_value(name);
+            char *data = NULL;
+            size_t len;
+            json_t *meta = NULL;
+            enum seam_err rc = attach_meta_load(vc->t, id, sha, &meta);
+            if (rc == SEAM_OK)
+                rc = attach_content(vc->t, id, sha, &data, &len);
+            json_decref(meta);
+            free(data);
+            if (rc != SEAM_OK) {
+                snprintf(msg, sizeof(msg), "ticket %s: event %u names attachment %.64s, %s", id,
+                         seq, sha ? sha : "?",
+                         rc == SEAM_ENOTFOUND ? "which is missing" : "whose bytes fail their hash");
+                vc->report(vc->ctx, msg);
+                vc->problems++;
+            }
+        }
+        json_decref(parsed);
+    }
+    json_decref(disc);
+}
+
+static int
+verify_ticket_attachments(void *arg, struct store_val k, struct store_val v)
+{
+    struct verify_ctx *vc = arg;
+    char id[TICKET_ID_LEN + 1], *bytes = NULL;
+    size_t len;
+    (void)v;
+    if (k.len != TICKET_ID_LEN)
+        return 0;
+    memcpy(id, k.data, TICKET_ID_LEN);
+    id[TICKET_ID_LEN] = '\0';
+    /* only actions' events with restricted content name attachments (never the filing, 0) */
+    for (uint32_t seq = 1; evlog_event(vc->t, id, seq, &bytes, &len, NULL, NULL) == SEAM_OK;
+         seq++) {
+        if (strstr(bytes, "\"sd\":") != NULL)
+            verify_event_attachments(vc, id, seq);
+        free(bytes);
+        bytes = NULL;
+    }
+    return 0;
+}
+
+static void
+attach_problem(void *arg, const char *text)
+{
+    struct verify_ctx *vc = arg;
+    vc->report(vc->ctx, text);
+    vc->problems++;
+}
+
+uint64_t
+ticket_verify_attachments(struct store_txn *t, evlog_report_fn report, void *ctx)
+{
+    struct verify_ctx vc = {t, report, ctx, 0};
+    uint64_t count = 0;
+    progress_phase("attachments", store_count(t, DB_TICKETS));
+    enum seam_err rc = attach_verify(t, attach_problem, &vc, &count);
+    if (rc != SEAM_OK && rc != SEAM_ECORRUPT) { /* a problem found is reported already */
+        report(ctx, "attachments: scan failed");
+        vc.problems++;
+    }
+    if (store_scan(t, DB_TICKETS, NULL, 0, 0, verify_ticket_attachments, &vc) != SEAM_OK) {
+        report(ctx, "tickets: scan failed");
+        vc.problems++;
+    }
+    return vc.problems;
 }
 
 uint64_t

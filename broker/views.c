@@ -122,6 +122,8 @@ customer_view(const struct ticket_ctx *c, const struct ticket *tk, struct json_t
     put_str(&o, "summary", tk->summary);
     put_str(&o, "description", tk->description);
     complaint_facts(c->cfg, tk, &o);
+    if (tk->channel != NULL) /* the way it came: the same ticket, however it was filed */
+        put_str(&o, "channel", tk->channel);
     put_time(&o, "created_at", tk->created_at);
     put_time(&o, "updated_at", tk->updated_at);
     if (tk->merged_into != NULL) /* the one ticket the customer follows now */

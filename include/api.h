@@ -62,6 +62,11 @@ void api_tickets_evidence(struct req *r);
 void api_assignments_list(struct req *r);
 void api_assignments_get(struct req *r);
 
+/* api_attachments.c: a ticket's attachments (attach.h): upload, list, one */
+void api_attachments_create(struct req *r);
+void api_attachments_list(struct req *r);
+void api_attachments_get(struct req *r);
+
 void api_deliveries_list(struct req *r);
 void api_deliveries_redeliver(struct req *r);
 /* api_mail.c: a customer's mail settings; the lead's triage queue of mail in */

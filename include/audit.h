@@ -19,6 +19,9 @@ struct audit_period {
      * fact not given). */
     int fact;
     const char *value;
+    /* NULL: every ticket; else only those that came by this channel (ticket_channels[];
+     * "api" also holds the tickets filed before channels were recorded). */
+    const char *channel;
     int exact; /* from the records even where the aggregates could answer */
 };
 

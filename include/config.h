@@ -202,7 +202,9 @@ struct config {
     unsigned max_notes_per_ticket;
     unsigned max_events_per_ticket; /* timeline entries */
     unsigned max_attachments_per_ticket;
-    size_t max_record_bytes;         /* a ticket record's stored size */
+    size_t max_attachment_bytes;            /* one attachment's bytes */
+    size_t max_attachment_bytes_per_ticket; /* all of one ticket's attachments */
+    size_t max_record_bytes;                /* a ticket record's stored size */
     unsigned max_signed_per_partner; /* signed requests remembered per partner in the window */
     unsigned max_bounces;
     /* A complaint with the same facts as an open one of the same customer

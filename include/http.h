@@ -41,6 +41,9 @@ typedef void (*handler_fn)(struct req *r);
 #define EP_WRITE 2u
 #define EP_TEST 4u /* exists only with the broker's -T (test clock) option */
 #define EP_TMF 8u
+/* takes the body as bytes of any declared type (an attachment), at most
+ * limits.max_attachment_bytes; the handler judges them */
+#define EP_RAW 64u
 
 /* An action's HTTP side (api.h); only its handler looks inside. */
 struct api_action;

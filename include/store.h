@@ -53,6 +53,8 @@ enum store_db {
     DB_SESSIONS,     /* BLAKE2b-256(session id) -> session record (JSON) */
     DB_LINKS,        /* BLAKE2b-256(link) -> invitation or reset link (JSON) */
     DB_COSIGS,       /* be64 tree size -> that checkpoint with its witnesses' cosignatures */
+    DB_ATTACHMENTS,  /* ticket id || SHA-256 (32 bytes) -> an attachment's bytes (attach.h) */
+    DB_ATTACH_META,  /* ticket id || SHA-256 (32 bytes) -> what is known of it (JSON) */
     DB_COUNT
 };
 
@@ -71,6 +73,7 @@ enum store_db {
  *   DB_EVENTS DB_LEAVES DB_TREE DB_CHECKPOINTS DB_COSIGS: evlog
  *   DB_TOKENS: auth
  *   DB_USERS DB_SESSIONS DB_LINKS: users
+ *   DB_ATTACHMENTS DB_ATTACH_META: attach
  *   DB_OUTBOX DB_OUTBOX_DUE: outbox
  *   DB_DUE: sla
  *   DB_SIGS DB_SIGS_DUE DB_SIG_COUNTS: replay

@@ -44,6 +44,7 @@ struct ticket_input {
     char *duplicate_of;   /* an earlier ticket ticket_find_duplicate found, or NULL: it is
                            * checked again when filing, and the ticket flagged if it holds */
     const char *customer; /* a lead filing for a customer; NULL: the filing customer */
+    const char *channel;  /* ticket_channels[]: the way it came (borrowed); NULL: "api" */
 };
 /* Frees what an input owns (its strings, tmf, customer), not the struct. */
 void ticket_input_free(struct ticket_input *in);
@@ -160,6 +161,10 @@ struct ticket_action_req {
      * fact k is given; its value NULL clears an optional fact. */
     const char *facts[FACT_MAX];
     unsigned facts_given;
+    /* Attachments of the ticket (attach.h) the action's text refers to, by SHA-256: each must
+     * be one the actor may read; the event names them ("attachments", restricted as its text). */
+    const char *const *attachments;
+    size_t nattachments;
 };
 
 /*
@@ -197,6 +202,21 @@ enum seam_err ticket_load(struct store_txn *t, const char *id, struct ticket *ou
 
 /* Whether who may see the ticket at all (a customer: only its own). */
 int ticket_visible(const struct ticket *tk, const struct principal *who);
+
+/*
+ * Whether who may read an attachment of tk (attach.h), given its description
+ * meta: the lead and auditors all; the uploader its own; else as the texts
+ * of the events that refer to it ("refs") are disclosed in who's evidence:
+ * the customer those on its timeline, a partner the customer's, its own and
+ * those on the customer's timeline. One no text refers to yet: the
+ * customer's belongs to its complaint (its partners read it too), a
+ * partner's or the lead's is theirs and the lead's (and auditors'). ticket.c
+ */
+int ticket_attachment_visible(const struct ticket *tk, const json_t *meta,
+                              const struct principal *who);
+/* Whether who may see that one reference of an attachment ({"seq","role","id"}) was made. */
+int ticket_attachment_ref_visible(const struct ticket *tk, const json_t *ref,
+                                  const struct principal *who);
 
 /* Loads the ticket of an assignment the caller owns; SEAM_ENOTFOUND otherwise. */
 enum seam_err ticket_load_assignment(struct store_txn *t, const struct ticket_ctx *c,
@@ -395,6 +415,12 @@ const char *customer_mail_language(const json_t *rec);
  * says. Calls report per problem; returns the number of problems.
  */
 uint64_t ticket_verify_records(struct store_txn *t, evlog_report_fn report, void *ctx);
+/*
+ * seamctl verify: every attachment's bytes hash to its name (attach.h), and
+ * every attachment an event names (its "attachments" disclosure) is there,
+ * whole. Returns the number of problems, each reported.
+ */
+uint64_t ticket_verify_attachments(struct store_txn *t, evlog_report_fn report, void *ctx);
 
 /*
  * Reads for other modules, which own no ticket data and reach the tickets

@@ -118,9 +118,23 @@ extern const struct event_type_row event_types[EV_COUNT];
  * the type's text member, the routing decision ("route": who the rules gave
  * the claim to and who comes next), and on ticket.created the customer's
  * name and contact (customer_name, customer_contact) as the customer record
- * had them.
+ * had them, and the attachments a text refers to ("attachments").
  */
 int event_member_restricted(enum event_type type, const char *member);
+
+/* ---- channels: the way a complaint came ---- */
+
+enum ticket_channel {
+    CH_WEB,    /* the customer's portal (a signed-in session) */
+    CH_EMAIL,  /* the e-mail intake */
+    CH_PHONE,  /* the lead's desk, for a customer who called */
+    CH_TMF621, /* the TMF621 face */
+    CH_API,    /* a client with a bearer token */
+    CH_COUNT
+};
+extern const char *const ticket_channels[CH_COUNT];
+/* The channel of a name, or -1. */
+int ticket_channel_parse(const char *name);
 
 /* ---- hand-back reasons ---- */
 
@@ -304,6 +318,9 @@ struct ticket {
     /* The earlier open ticket of the same customer with the same facts
      * (possible_duplicate), and the ticket this one was merged into; NULL: none. */
     char *duplicate_of, *merged_into;
+    /* The way the complaint came (ticket_channels[]: web, email, phone, tmf621, api), as its
+     * signed creation event says; NULL: filed before channels were recorded. */
+    char *channel;
     /* The head of the event chain: events so far, the last one's SHA-256 (hex). */
     uint32_t events;
     char last[65];

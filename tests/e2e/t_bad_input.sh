@@ -68,8 +68,10 @@ req GET "/v1/tickets/$T2" "$C1"
 expect "another customer's ticket" 404 not_found
 req GET "/v1/tickets/$T2/evidence" "$C1"
 expect "another customer's evidence" 404 not_found
+req POST /v1/assignments/A0000000000000000000a/ack "$C1" '{}'
+expect "a customer token on the partner's endpoint" 404 not_found
 req POST /v1/tickets "$LEAD" "$TICKET_BODY"
-expect "a lead token on the customer's endpoint" 404 not_found
+expect "the lead files only for a named customer" 400 missing_field
 req DELETE /v1/tickets "$C1"
 expect "a method the endpoint lacks" 405 method_not_allowed
 check "405 lists the allowed methods" [ "$(header Allow)" = "POST, GET" ]

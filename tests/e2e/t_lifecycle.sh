@@ -23,7 +23,7 @@ check "the customer sees which company works on it, as the rule allows" [ "$(jbo
 for k in assignments rule facts customer bundle region fallback flags round mode head customer_visible; do
     [ "$(jbody "has(\"$k\")")" = false ] || { ok 1 "the customer's view leaks $k"; }
 done
-check "the customer's view holds nothing partner-internal" [ "$(jq -c 'keys' "$TMP/body")" = '["created_at","description","equipment","handled_by","id","priority","service","status","summary","symptom","timeline","topic","updated_at"]' ]
+check "the customer's view holds nothing partner-internal" [ "$(jq -c 'keys' "$TMP/body")" = '["channel","created_at","description","equipment","handled_by","id","priority","service","status","summary","symptom","timeline","topic","updated_at"]' ]
 req POST /v1/tickets "$C1" '{"summary":"Router broken","description":"","service":"internet","symptom":"equipment_fault","equipment":"router"}'
 check "a rule that is not customer_visible names no company" [ "$(jbody 'has("handled_by")')" = false ]
 TC=$(jbody .id)

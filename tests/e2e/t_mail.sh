@@ -135,6 +135,8 @@ append "$TMP/n1.eml"
 filed_by_mail() { all_tickets 'select(.summary | test("TV på stua")) | .id' "$TMP/filed"; [ -s "$TMP/filed" ]; }
 check "a mail from a known customer to the support address files a complaint" eventually 15 filed_by_mail
 T4=$(head -1 "$TMP/filed" | tr -d '"')
+req GET "/v1/tickets/$T4" "$LEAD"
+check "the complaint filed by mail came by the channel email" [ "$(jbody .channel)" = email ]
 ack4() { [ "$(count_id "<$T4@northwind.example>")" = 1 ]; }
 check "the complaint filed by mail is acknowledged by mail" eventually 10 ack4
 req POST "/v1/tickets/$T4/facts" "$LEAD" '{"reason":"From the customer'"'"'s mail","facts":{"service":"tv","symptom":"no_signal"}}'
