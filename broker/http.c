@@ -38,7 +38,6 @@
 #include "sla.h"
 #include "ticket.h"
 #include "users.h"
-#include "web.h"
 
 /*
  * The pages' Content-Security-Policy: everything from this origin only, no
@@ -1455,7 +1454,7 @@ req_begin(struct req *r, const char *method, const char *url, const char *versio
     if (r->ep == NULL) {
         if (path_known)
             http_error(r, E_METHOD, NULL, NULL);
-        else if (!web_serve(r, method, url))
+        else if (r->srv->fallback == NULL || !r->srv->fallback(r, method, url))
             http_error(r, E_NOT_FOUND, "no such endpoint", NULL);
         return;
     }

@@ -40,6 +40,7 @@
 #include "scheduler.h"
 #include "ticket.h"
 #include "tmf.h"
+#include "web.h"
 
 /*
  * The store holds customers' contacts and token hashes, the key signs the
@@ -381,6 +382,7 @@ main(int argc, char **argv)
     srv.scheduler = scheduler_start(&srv);
     struct mail_in *mail_in = mail_in_start(&srv);
     struct replay_pruner *pruner = replay_pruner_start(srv.store);
+    srv.fallback = web_serve; /* the pages, where no endpoint answers */
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
     log_info("seam-broker %s started federation=%s data_dir=%s", SEAM_VERSION, cfg->federation,

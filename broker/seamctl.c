@@ -1329,8 +1329,8 @@ cmd_verify_evidence(int argc, char **argv)
         "signed digests. With --witness (a witness's verifier key, NAME+KEYID+KEY as C2SP\n"
         "signed notes write it), the checkpoint the proofs lead to must carry a valid\n"
         "cosignature by each witness named, or by N of them. FILE - reads stdin.\n";
-    static const char *const flags[] = {"--key", "--partner-key", "--user-key", "--witness",
-                                        "--witnesses-needed", NULL};
+    static const char *const flags[] = {"--key",     "--partner-key",      "--user-key",
+                                        "--witness", "--witnesses-needed", NULL};
     uint8_t pk[32];
     char *doc = NULL, err[1024];
     size_t len = 0, n, nw = 0, needed = 0;

@@ -169,7 +169,8 @@ disclose_attachments(void *ctx, const json_t *ev, const char *member, const json
 static void
 verify_event_attachments(struct verify_ctx *vc, const char *id, uint32_t seq)
 {
-    static const struct evlog_view view = {"lead", NULL, disclose_attachments, NULL, NULL};
+    static const char *const no_values[] = {NULL}; /* decided by the member's name alone */
+    static const struct evlog_view view = {"lead", NULL, disclose_attachments, NULL, no_values};
     json_t *disc = NULL, *d, *name;
     size_t i, k, n = 0, count = 0;
     char msg[256], *text = NULL;

@@ -21,6 +21,7 @@ struct http;
 struct fwd;
 struct sla;
 struct scheduler;
+struct req;
 
 struct server {
     /* The start's configuration, kept to the stop: for what only a restart changes (the
@@ -39,6 +40,9 @@ struct server {
     struct fwd *fwd;             /* push delivery */
     struct sla *sla;             /* the start's SLA calendars (the ones in force: r->sla) */
     struct scheduler *scheduler; /* SLA warnings and breaches */
+    /* What answers a GET or HEAD no endpoint serves (main registers the pages, web.h): 1 if
+     * it answered; NULL or 0: the face answers 404. */
+    int (*fallback)(struct req *r, const char *method, const char *path);
 };
 
 #endif
