@@ -283,7 +283,7 @@ main(void)
 
     char *doc = NULL, *full = NULL, *x;
     size_t len, flen, xlen, n;
-    struct evlog_view view = {"partner:p1", shown, disclose, NULL};
+    struct evlog_view view = {"partner:p1", shown, disclose, NULL, NULL};
     ok(evlog_export_view(t, &lg, TICKET, &view, &doc, &len) == SEAM_OK, "export a view");
     ok(seam_evidence_verify(doc, len, k.pk, &n, err, sizeof(err)) == 0 && n == 5,
        "it verifies with the public key alone, 5 events (%s)", err);
