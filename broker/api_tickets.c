@@ -19,13 +19,14 @@
 #include "route.h"
 #include "ticket.h"
 #include "tmf.h"
+#include "tmf5.h"
 
 struct create_job {
     struct store_job job;
     struct req *r;
     struct ticket_input in;
     struct ticket tk; /* the ticket filed */
-    int tmf;          /* answer as TMF621 */
+    int tmf;          /* answer as TMF621: 1 (v4) or 5 (v5) */
 };
 
 static void
@@ -58,8 +59,8 @@ create_finish(struct req *r)
         const char *id = cj->tk.id;
         struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
         if (cj->tmf) {
-            r->location = xasprintf("%s/troubleTicket/%s", TMF_BASE, id);
-            http_reply(r, 201, tmf_view(&cj->tk));
+            r->location = xasprintf("%s/troubleTicket/%s", cj->tmf == 5 ? TMF5_BASE : TMF_BASE, id);
+            http_reply(r, 201, cj->tmf == 5 ? tmf5_view(&cj->tk) : tmf_view(&cj->tk));
         } else {
             r->location = xasprintf("/v1/tickets/%s", id);
             size_t len;

@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "record.h"
 #include "tmf.h"
+#include "tmf5.h"
 
 /*
  * The attributes a TroubleTicket body may carry, with the types TMF621 v4's
@@ -658,6 +659,8 @@ tmf_view_text(const struct ticket *tk, size_t *len)
     const char *key;
     json_object_foreach(tmf, key, k)
     {
+        if (strcmp(key, "externalIdentifier") == 0)
+            continue; /* v5's (tmf5.h): v4 shows its first id as externalId */
         if (json_obj_json(&o, key, k) != SEAM_OK)
             log_warnx("ticket=%s tmf attribute %s not shown", tk->id, key);
     }
@@ -705,11 +708,20 @@ tmf_view_text(const struct ticket *tk, size_t *len)
 enum seam_err
 tmf_hub_add(struct store_txn *t, const char *callback, const char *query, json_t **out)
 {
+    return tmf_hub_add_version(t, callback, query, 4, out);
+}
+
+enum seam_err
+tmf_hub_add_version(struct store_txn *t, const char *callback, const char *query, int version,
+                    json_t **out)
+{
     uint8_t raw[8];
     char id[17];
     randombytes_buf(raw, sizeof(raw));
     hex_encode(raw, sizeof(raw), id);
     json_t *hub = json_pack("{s:s, s:s, s:s?}", "id", id, "callback", callback, "query", query);
+    if (version == 5) /* stored with its version; v5's Hub is Extensible */
+        json_object_set_new(hub, "version", json_integer(5));
     char *key = xasprintf(HUB_PREFIX "%s", id), *text = json_dumps(hub, JSON_COMPACT);
     enum seam_err rc = store_put(t, DB_META, key, strlen(key), text, strlen(text), 0);
     free(key);
@@ -717,6 +729,10 @@ tmf_hub_add(struct store_txn *t, const char *callback, const char *query, json_t
     if (rc != SEAM_OK) {
         json_decref(hub);
         return rc;
+    }
+    if (version == 5) {
+        json_object_del(hub, "version");
+        json_object_set_new(hub, "@type", json_string("Hub"));
     }
     *out = hub;
     return SEAM_OK;
@@ -739,6 +755,7 @@ struct notify_ctx {
     struct ticket tk; /* as the action left it (loaded: read) */
     int loaded;
     json_t *view;
+    json_t *view5; /* v5's resource, made at the first v5 listener */
     const char *types[3];
     enum seam_err rc;
 };
@@ -787,8 +804,15 @@ notify_one(void *arg, struct store_val k, struct store_val v)
         hex_encode(raw, sizeof(raw), hex);
         eid = xasprintf("%s", hex);
         format_time_ms(now_ms(), at);
-        json_t *body = json_pack("{s:s, s:s, s:s, s:{s:O}}", "eventId", eid, "eventTime", at,
-                                 "eventType", n->types[i], "event", "troubleTicket", n->view);
+        json_t *body;
+        if (json_integer_value(json_object_get(hub, "version")) == 5) {
+            if (n->view5 == NULL)
+                n->view5 = tmf5_of_v4(json_deep_copy(n->view), &n->tk);
+            body = tmf5_event(n->types[i], eid, at, n->view5);
+        } else {
+            body = json_pack("{s:s, s:s, s:s, s:{s:O}}", "eventId", eid, "eventTime", at,
+                             "eventType", n->types[i], "event", "troubleTicket", n->view);
+        }
         n->rc = outbox_enqueue_to(n->t, owner, cb, tid, "", n->types[i], body);
         free(owner);
         free(eid);
@@ -817,6 +841,7 @@ notify_staged(struct store_txn *t, void *arg)
     n.rc = SEAM_OK;
     enum seam_err rc = store_scan_prefix(t, DB_META, HUB_PREFIX, notify_one, &n);
     json_decref(n.view);
+    json_decref(n.view5);
     if (n.loaded)
         ticket_free(&n.tk);
     return rc != SEAM_OK ? rc : n.rc;

@@ -44,7 +44,8 @@ int api_handback_check(struct req *r, const json_t *body);
  */
 #define API_TICKET_FIELDS_MAX (FACT_MAX + 3)
 void api_ticket_fields(const struct config *cfg, struct body_field *out);
-/* Files a complaint (the input's strings and tmf are taken over); answers 201 after the commit. */
+/* Files a complaint (the input's strings and tmf are taken over); answers 201 after the commit,
+ * as /v1 (tmf 0) or TMF621 v4 (1) or v5 (5) answer. */
 void api_file(struct req *r, const struct ticket_input *in, int tmf);
 
 /*
@@ -85,6 +86,17 @@ void api_tmf_patch(struct req *r);
 void api_tmf_delete(struct req *r);
 void api_tmf_hub_add(struct req *r);
 void api_tmf_hub_delete(struct req *r);
+/* The same handlers for a face: v5 nonzero for TMF621 v5 (tmf5.h; api_tmf5.c). */
+void api_tmf_list_version(struct req *r, int v5);
+void api_tmf_create_version(struct req *r, int v5);
+void api_tmf_get_version(struct req *r, int v5);
+void api_tmf_patch_version(struct req *r, int v5);
+void api_tmf_hub_add_version(struct req *r, int v5);
+void api_tmf5_list(struct req *r);
+void api_tmf5_create(struct req *r);
+void api_tmf5_get(struct req *r);
+void api_tmf5_patch(struct req *r);
+void api_tmf5_hub_add(struct req *r);
 
 void api_rules_explain(struct req *r);
 void api_rules_check(struct req *r);

@@ -170,6 +170,10 @@ void tmf_hub_query_free(struct tmf_hub_query *q);
 /* Listeners (POST /hub): stored in the store. */
 enum seam_err tmf_hub_add(struct store_txn *t, const char *callback, const char *query,
                           json_t **hub) SEAM_WUR;
+/* The same for a face's version (4 or 5): a v5 listener receives v5's
+ * events (tmf5_event) and its answer is v5's Hub (with @type). */
+enum seam_err tmf_hub_add_version(struct store_txn *t, const char *callback, const char *query,
+                                  int version, json_t **hub) SEAM_WUR;
 enum seam_err tmf_hub_delete(struct store_txn *t, const char *id) SEAM_WUR;
 
 /*
