@@ -732,6 +732,8 @@ tmf_hub_add_version(struct store_txn *t, const char *callback, const char *query
     }
     if (version == 5) {
         json_object_del(hub, "version");
+        if (query == NULL) /* v5's Hub: a query is a string, or absent */
+            json_object_del(hub, "query");
         json_object_set_new(hub, "@type", json_string("Hub"));
     }
     *out = hub;
