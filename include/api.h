@@ -26,6 +26,13 @@ struct api_action {
      * and the fields are (a body is then required): 0, or -1 after replying.
      */
     int (*check)(struct req *r, const json_t *body);
+    /*
+     * NULL, or the old name of the text member, still taken in its place
+     * (not beside it): a note's text is "note" on every action, and a
+     * customer's note took "text". With it, the text is required (not
+     * empty) under one name or the other.
+     */
+    const char *old_text;
 };
 
 /*
