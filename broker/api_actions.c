@@ -248,11 +248,8 @@ api_action(struct req *r)
         } else if (now == NULL && old == NULL) {
             why = "the text is required (note)";
             e = E_MISSING_FIELD;
-        } else {
-            if (now == NULL)
-                text_member = field = act->old_text;
-            if (json_string_length(now ? now : old) == 0)
-                why = "must not be empty";
+        } else if (now == NULL) { /* (its bounds are the fields': not empty) */
+            text_member = act->old_text;
         }
         if (why != NULL) {
             http_error(r, e, why, field);

@@ -19,7 +19,6 @@
 #include "route.h"
 #include "ticket.h"
 #include "tmf.h"
-#include "tmf5.h"
 
 struct create_job {
     struct store_job job;

@@ -15,7 +15,6 @@
 #include "fanout.h"
 #include "json_fast.h"
 #include "tmf.h"
-#include "tmf5.h"
 
 /* ?fields=a,b: only those attributes (exactly), as the conformance kit expects;
  * v5's resource keeps its id, href and @type (v5's Extensible requires @type). */
@@ -63,7 +62,7 @@ struct list_ctx {
     struct json_arr page; /* else as text, written straight from each ticket */
     long offset, limit, total, shown;
     const char *fields;
-    int v5;                       /* TMF621 v5's resource (tmf5.h), else v4's */
+    int v5;                       /* TMF621 v5's resource (tmf.h, "TMF621 v5"), else v4's */
     int more;                     /* a ticket passes past the page */
     char last[TICKET_ID_LEN + 1]; /* the last ticket counted in total */
 };
@@ -264,7 +263,7 @@ api_tmf_create_version(struct req *r, int v5)
     struct ticket_input in;
     if (body == NULL)
         return;
-    if (v5) { /* v5's own shapes, as the v4 body they amount to (tmf5.h) */
+    if (v5) { /* v5's own shapes, as the v4 body they amount to (tmf.h, "TMF621 v5") */
         struct tmf_problem p;
         json_t *v4;
         if (tmf5_body(body, 0, &v4, &external, &p) != 0) {
@@ -515,7 +514,7 @@ api_tmf_patch_version(struct req *r, int v5)
         json_decref(body);
         body = merge;
     }
-    if (v5) { /* v5's own shapes, as the v4 body they amount to (tmf5.h) */
+    if (v5) { /* v5's own shapes, as the v4 body they amount to (tmf.h, "TMF621 v5") */
         struct tmf_problem p;
         json_t *v4;
         if (tmf5_body(body, 1, &v4, &external, &p) != 0) {

@@ -1,7 +1,7 @@
 /*
  * api_tmf5.c: the TMF621 v5 face under /tmf-api/troubleTicketManagement/v5,
  * beside v4 and over the same tickets: v4's handlers (api_tmf.c) with v5's
- * shapes (tmf5.h) in and out. DELETE of a ticket or a listener is v4's.
+ * shapes (tmf.h, "TMF621 v5") in and out. DELETE of a ticket or a listener is v4's.
  */
 #include "api.h"
 

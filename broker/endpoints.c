@@ -43,7 +43,12 @@
         kind, text, (const struct body_field[]){__VA_ARGS__, {NULL, 0, 0, 0, 0}}, check, NULL      \
     }
 
-/* The same, with the text member's old name still taken in its place (api.h). */
+/* The same, with the text member's old name still taken in its place (api.h):
+ * either name, not empty, one of them required (api_action checks that). */
+#define OLD_TEXT(name)                                                                             \
+    {                                                                                              \
+        name, JSON_STRING, 0, 1, DESCRIPTION_MAX                                                   \
+    }
 #define ACTION_OLD(kind, text, old, check, ...)                                                    \
     &(const struct api_action)                                                                     \
     {                                                                                              \
@@ -60,7 +65,7 @@ const struct endpoint endpoints[] = {
     {"GET", "/v1/tickets/{id}/evidence", api_tickets_evidence, CUSTOMER | PARTNER | LEAD | AUDITOR,
      0, 0, "tickets_evidence", NULL},
     {"POST", "/v1/tickets/{id}/notes", api_action, CUSTOMER, ACT, 16384, "tickets_note",
-     ACTION_OLD(TA_NOTE, "note", "text", NULL, TEXT("note", 0), TEXT("text", 0))},
+     ACTION_OLD(TA_NOTE, "note", "text", NULL, OLD_TEXT("note"), OLD_TEXT("text"))},
     {"POST", "/v1/tickets/{id}/confirm", api_action, CUSTOMER, ACT, 4096, "tickets_confirm",
      ACTION(TA_CONFIRM, "comment", NULL, TEXT("comment", 0))},
     {"POST", "/v1/tickets/{id}/reopen", api_action, CUSTOMER, ACT, 16384, "tickets_reopen",

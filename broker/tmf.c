@@ -18,7 +18,6 @@
 #include "outbox.h"
 #include "record.h"
 #include "tmf.h"
-#include "tmf5.h"
 
 /*
  * The attributes a TroubleTicket body may carry, with the types TMF621 v4's
@@ -660,7 +659,7 @@ tmf_view_text(const struct ticket *tk, size_t *len)
     json_object_foreach(tmf, key, k)
     {
         if (strcmp(key, "externalIdentifier") == 0)
-            continue; /* v5's (tmf5.h): v4 shows its first id as externalId */
+            continue; /* v5's (tmf.h, "TMF621 v5"): v4 shows its first id as externalId */
         if (json_obj_json(&o, key, k) != SEAM_OK)
             log_warnx("ticket=%s tmf attribute %s not shown", tk->id, key);
     }

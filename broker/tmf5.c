@@ -1,5 +1,5 @@
 /*
- * tmf5.c: the TMF621 v5 shapes of seam tickets (see tmf5.h): a v5 body
+ * tmf5.c: the TMF621 v5 shapes of seam tickets (see tmf.h, "TMF621 v5"): a v5 body
  * turned into v4's, which tmf.c checks and maps as ever, and a ticket's v4
  * view turned into its v5 resource. It knows no HTTP.
  */
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tmf5.h"
+#include "tmf.h"
 
 #define ID_MAX 128
 #define URI_MAX 2048

@@ -93,7 +93,7 @@ void api_tmf_patch(struct req *r);
 void api_tmf_delete(struct req *r);
 void api_tmf_hub_add(struct req *r);
 void api_tmf_hub_delete(struct req *r);
-/* The same handlers for a face: v5 nonzero for TMF621 v5 (tmf5.h; api_tmf5.c). */
+/* The same handlers for a face: v5 nonzero for TMF621 v5 (tmf.h, "TMF621 v5"; api_tmf5.c). */
 void api_tmf_list_version(struct req *r, int v5);
 void api_tmf_create_version(struct req *r, int v5);
 void api_tmf_get_version(struct req *r, int v5);
