@@ -909,6 +909,7 @@ enum filter_attr {
     FA_STATUS_CHANGE_DATE,
     FA_REQUESTED_RESOLUTION_DATE,
     FA_EXPECTED_RESOLUTION_DATE,
+    FA_EXTERNAL_IDENTIFIER, /* v5's: any of the ticket's external ids */
 };
 
 /* The attributes the list filters on, by enum filter_attr. */
@@ -929,6 +930,7 @@ static const struct {
     [FA_STATUS_CHANGE_DATE] = {"statusChangeDate", FK_DATE},
     [FA_REQUESTED_RESOLUTION_DATE] = {"requestedResolutionDate", FK_DATE},
     [FA_EXPECTED_RESOLUTION_DATE] = {"expectedResolutionDate", FK_DATE},
+    [FA_EXTERNAL_IDENTIFIER] = {"externalIdentifier.id", FK_STRING},
 };
 #define NFILTER_ATTRS (sizeof(filter_attrs) / sizeof(filter_attrs[0]))
 
@@ -1170,13 +1172,42 @@ static int
 needs_tmf(enum filter_attr a)
 {
     return a == FA_SEVERITY || a == FA_TICKET_TYPE || a == FA_NAME || a == FA_EXTERNAL_ID ||
-           a == FA_REQUESTED_RESOLUTION_DATE || a == FA_EXPECTED_RESOLUTION_DATE;
+           a == FA_EXTERNAL_IDENTIFIER || a == FA_REQUESTED_RESOLUTION_DATE ||
+           a == FA_EXPECTED_RESOLUTION_DATE;
+}
+
+/* Whether one of the values is one of the ticket's external ids: its
+ * externalId, or an id of v5's externalIdentifier (as the v5 view shows). */
+static int
+external_holds(const struct tmf_clause *c, const json_t *tmf)
+{
+    const char *eid = json_string_value(json_object_get(tmf, "externalId"));
+    json_t *e, *ext = json_object_get(tmf, "externalIdentifier");
+    size_t i;
+    if (eid == NULL)
+        return 0; /* none, as the v5 view shows none */
+    for (size_t k = 0; k < c->nvalues; k++) {
+        if (strcmp(eid, c->values[k]) == 0)
+            return 1;
+        if (json_string_value(json_object_get(json_array_get(ext, 0), "id")) == NULL ||
+            strcmp(json_string_value(json_object_get(json_array_get(ext, 0), "id")), eid) != 0)
+            continue; /* the v5 view shows externalId alone */
+        json_array_foreach(ext, i, e)
+        {
+            const char *id = json_string_value(json_object_get(e, "id"));
+            if (id != NULL && strcmp(id, c->values[k]) == 0)
+                return 1;
+        }
+    }
+    return 0;
 }
 
 static int
 clause_holds(const struct tmf_clause *c, const struct ticket *tk, const json_t *tmf)
 {
     enum filter_attr a = (enum filter_attr)c->attr;
+    if (a == FA_EXTERNAL_IDENTIFIER)
+        return external_holds(c, tmf);
     if (filter_attrs[a].kind != FK_DATE) {
         const char *v = shown_string(a, tk, tmf);
         for (size_t i = 0; v != NULL && i < c->nvalues; i++)

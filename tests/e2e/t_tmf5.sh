@@ -123,6 +123,16 @@ req POST "$V5/troubleTicket" "$C1" '{"severity":"Low","ticketType":"tv"}'
 check "a missing description is 400" refused 400 missing_field description
 req POST "$V5/troubleTicket" "$C1" '[1]'
 check "a body that is no object is 400" [ "$STATUS" = 400 -a "$(jbody '."@type"')" = Error ]
+req POST "$V5/troubleTicket" "$C1" '{"description":"d","severity":"Low","ticketType":"tv","relatedEntity":[{"role":"equipment","entity":"ont"}]}'
+check "an entity that is no object is 400 naming it" refused 400 invalid_field "relatedEntity[0].entity"
+req POST "$V5/troubleTicket" "$C1" '{"description":"d","severity":"Low","ticketType":"tv","relatedEntity":{"role":"equipment"}}'
+check "a relatedEntity that is no array is 400" refused 400 invalid_field relatedEntity
+req POST "$V5/troubleTicket" "$C1" "{\"description\":\"d\",\"severity\":\"Low\",\"ticketType\":\"tv\",\"externalIdentifier\":[$(printf '{"id":"x"},%.0s' $(seq 1 20)){\"id\":\"y\"}]}"
+check "more than 20 external identifiers is 400" refused 400 invalid_field externalIdentifier
+req POST "$V5/troubleTicket" "$C1" '{"description":"d","severity":"Low","ticketType":"tv","externalIdentifier":[{"id":null}]}'
+check "a null id is no string: 400" refused 400 invalid_field "externalIdentifier[0].id"
+req POST "$V5/troubleTicket" "$C1" '{"description":"d","severity":"Low","ticketType":"tv","relatedParty":[{"role":"customer","partyOrPartyRole":{"id":"c2"}}]}'
+check "a customer files only for itself (400)" refused 400 invalid_field relatedParty
 check "... and none of them stored anything" \
     [ "$(curl -s -H "Authorization: Bearer $LEAD" "$(URL "$V5/troubleTicket")" | jq length)" = "$n0" ]
 
@@ -134,6 +144,10 @@ req GET "$V5/troubleTicket?severity=High,Low&status=acknowledged" "$C1"
 check "attribute filters, as v4's" [ "$(jbody '[.[].id] | sort | join(",")')" = "$(printf '%s\n' "$T1" "$T2" "$T3" | sort | paste -sd, -)" ]
 req GET "$V5/troubleTicket?externalId=CRM-1" "$C1"
 check "the external id filters (externalId, the first identifier)" [ "$(jbody '[.[].id] | join(",")')" = "$T1" ]
+req GET "$V5/troubleTicket?externalIdentifier.id=OSS-9" "$C1"
+check "... and externalIdentifier.id, any of a ticket's identifiers" [ "$(jbody '[.[].id] | join(",")')" = "$T1" ]
+req GET "$V5/troubleTicket?externalIdentifier.id=CRM-2,nothing" "$C1"
+check "... a v4 ticket's externalId among them" [ "$(jbody '[.[].id] | join(",")')" = "$T2" ]
 req GET "$V5/troubleTicket?fields=severity" "$LEAD"
 check "fields: the attributes asked for, and id, href, @type" \
     [ "$(jbody '[.[] | keys | join(",")] | unique | join(";")')" = "@type,href,id,severity" ]
