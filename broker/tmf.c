@@ -875,6 +875,8 @@ tmf_notify(struct store_txn *t, const struct ticket *tk, int status_before, enum
         types[k++] = "TroubleTicketStatusChangeEvent";
         if (tk->status == TS_RESOLVED)
             types[k++] = "TroubleTicketResolvedEvent";
+        if (tk->status == TS_PENDING) /* a question to the customer (need-info) */
+            types[k++] = "TroubleTicketInformationRequiredEvent";
     } else if (event == EV_TICKET_UPDATED) {
         types[k++] = "TroubleTicketAttributeValueChangeEvent";
     }
@@ -1299,9 +1301,12 @@ tmf_filter_plain(const struct tmf_filter *f, struct ticket_filter *out)
 
 /* ---- a listener's query ---- */
 
-static const char *const hub_event_types[] = {
-    "TroubleTicketCreateEvent", "TroubleTicketStatusChangeEvent", "TroubleTicketResolvedEvent",
-    "TroubleTicketAttributeValueChangeEvent", NULL};
+static const char *const hub_event_types[] = {"TroubleTicketCreateEvent",
+                                              "TroubleTicketStatusChangeEvent",
+                                              "TroubleTicketResolvedEvent",
+                                              "TroubleTicketAttributeValueChangeEvent",
+                                              "TroubleTicketInformationRequiredEvent",
+                                              NULL};
 
 /* The bit of an event type's name (its first letter of either case), or 0. */
 static unsigned

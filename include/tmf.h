@@ -178,7 +178,8 @@ enum seam_err tmf_hub_delete(struct store_txn *t, const char *id) SEAM_WUR;
 
 /*
  * After a change, in its transaction: queues the TMF events for every
- * listener: create, status change (and resolved), attribute value change.
+ * listener: create, status change (and resolved, or information required
+ * when the ticket goes pending on a question), attribute value change.
  * A fanout observer (fanout.h): main registers it; ticket.c never calls it.
  */
 enum seam_err tmf_notify(struct store_txn *t, const struct ticket *tk, int status_before,

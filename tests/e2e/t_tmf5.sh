@@ -193,11 +193,16 @@ check "another customer's PATCH is 404" [ "$STATUS" = 404 ]
 
 # The state machine: the partner resolves through /v1, the customer closes through v5.
 A=$(curl -s -H "Authorization: Bearer $FIB" "$(URL /v1/assignments)" | jq -r ".items[] | select(.ticket == \"$T1\") | .id")
+req POST "/v1/assignments/$A/ack" "$FIB" '{"note":"On it."}'
+req POST "/v1/assignments/$A/need-info" "$FIB" '{"question":"Is the ONT light red?"}'
+req GET "$V5/troubleTicket/$T1" "$C1"
+check "a question to the customer: the ticket is pending" [ "$(jbody .status)" = pending ]
+req POST "/v1/tickets/$T1/notes" "$C1" '{"note":"Yes, red."}'
 req POST "/v1/assignments/$A/resolve" "$FIB" '{"resolution":"Spliced."}'
 PATCH "$C1" "$T1" '{"status":"closed","statusChangeReason":"Works again."}'
 check "the customer closes a resolved ticket through v5" [ "$STATUS" = 200 -a "$(jbody .status)" = closed ]
 check "statusChangeHistory comes from the events, with the reason" \
-    [ "$(jbody '[.statusChangeHistory[].status] | join(",")')" = "acknowledged,resolved,closed" -a "$(jbody '.statusChangeHistory[2].statusChangeReason')" = "Works again." ]
+    [ "$(jbody '[.statusChangeHistory[].status] | join(",")')" = "acknowledged,inProgress,pending,inProgress,resolved,closed" -a "$(jbody '.statusChangeHistory[5].statusChangeReason')" = "Works again." ]
 
 DELETE "$C2" "$V5/troubleTicket/$T4"
 check "a customer cannot DELETE (404)" [ "$STATUS" = 404 ]
@@ -210,6 +215,9 @@ check "... and cancels: nothing is erased" [ "$(jbody .status)" = cancelled ]
 got() { jq -s --arg t "$1" --arg p "$2" '[.[] | select(.type == $t and .status == 200 and (.path | endswith($p)))] | length' "$TMP/sim.log"; }
 has_events() { [ "$(got TroubleTicketCreateEvent /v5/listener)" -ge 4 ] && [ "$(got TroubleTicketResolvedEvent /v5/listener)" -ge 1 ]; }
 check "the v5 listener receives the events" eventually 10 has_events
+check "the question as v5's TroubleTicketInformationRequiredEvent, the ticket pending" \
+    [ "$(jq -rs '[.[] | select(.type == "TroubleTicketInformationRequiredEvent" and (.path | endswith("/v5/listener"))) | .tmf_status] | unique | join(",")' "$TMP/sim.log")" = pending ]
+check "... and v4's listener hears it too" [ "$(got TroubleTicketInformationRequiredEvent /v4/listener)" -ge 1 ]
 check "status and attribute changes" \
     [ "$(got TroubleTicketStatusChangeEvent /v5/listener)" -ge 3 -a "$(got TroubleTicketAttributeValueChangeEvent /v5/listener)" -ge 1 ]
 check "v5's events: @type, id, eventType, event.troubleTicket with v5's shapes" \
