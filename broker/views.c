@@ -175,10 +175,11 @@ customer_view(const struct ticket_ctx *c, const struct ticket *tk, struct json_t
 
 /*
  * The lead's view writes every instant in RFC 3339: the record keeps an SLA
- * clock's instants as the scheduler's ms counters, so each such member of an
- * "sla" or "e2e" object (assigned_ms, due_ack_ms, due_resolve_ms,
- * warn_ack_ms, warn_resolve_ms, running_since) is followed by the same
- * instant as NAME_at (without _ms), or null. One pass over compact JSON
+ * clock's instants as the scheduler's ms counters, so each such member of a
+ * clock (the record's "e2e", an assignment's "sla": assignments[i].sla)
+ * (assigned_ms, due_ack_ms, due_resolve_ms, warn_ack_ms, warn_resolve_ms,
+ * running_since) is followed by the same instant as NAME_at (without _ms),
+ * or null. One pass over compact JSON
  * text, unparsed (the lead reads a record's bytes): takes text over, returns
  * the text (malloc'd) and *len its length.
  */
@@ -194,7 +195,8 @@ lead_times(char *s, size_t *len)
 {
     size_t n = *len, cap = n + n / 4 + 64, o = 0;
     char *out = xmalloc(cap);
-    unsigned char clock[CLOCK_DEPTH + 1] = {0}; /* each open object: an sla or e2e? */
+    unsigned char clock[CLOCK_DEPTH + 1] = {0}; /* each open object: a clock? */
+    int assignments = 0; /* the open array at depth 2 is the record's "assignments" */
     int depth = 0;
     const char *key = NULL; /* the key just read (its first byte), and its length */
     size_t klen = 0;
@@ -223,9 +225,12 @@ lead_times(char *s, size_t *len)
             continue;
         }
         if (ch == '{' || ch == '[') {
-            int is_clock = ch == '{' && key != NULL &&
-                           ((klen == 3 && memcmp(key, "sla", 3) == 0) ||
-                            (klen == 3 && memcmp(key, "e2e", 3) == 0));
+            int is_clock = ch == '{' && key != NULL && klen == 3 &&
+                           ((depth == 3 && assignments && memcmp(key, "sla", 3) == 0) ||
+                            (depth == 1 && memcmp(key, "e2e", 3) == 0));
+            if (depth == 1)
+                assignments =
+                    ch == '[' && key != NULL && klen == 11 && memcmp(key, "assignments", 11) == 0;
             if (depth < CLOCK_DEPTH)
                 clock[++depth] = (unsigned char)is_clock;
             else
