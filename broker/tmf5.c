@@ -11,7 +11,7 @@
 
 #define ID_MAX 128
 #define URI_MAX 2048
-#define TEXT_MAX 256
+#define TEXT_MAX SUMMARY_MAX /* as v4's name and externalId */
 
 static int problem(struct tmf_problem *p, enum api_error code, const char *field, const char *fmt,
                    ...) __attribute__((format(printf, 4, 5)));
