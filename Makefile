@@ -53,13 +53,13 @@ endif
 
 # Modules shared by the daemon, seamctl and the tests.
 CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker/fact.c broker/store.c \
-           broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/calendar.c broker/sla.c broker/ticket.c broker/fanout.c broker/tmf.c broker/tmf_note.c broker/audit.c broker/sla_agg.c broker/outbox.c broker/mail_out.c broker/errors.c \
+           broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/calendar.c broker/sla.c broker/ticket.c broker/fanout.c broker/tmf.c broker/tmf5.c broker/tmf_note.c broker/audit.c broker/sla_agg.c broker/outbox.c broker/mail_out.c broker/errors.c \
            broker/json_fast.c broker/replay.c broker/model.c broker/json_read.c broker/record.c \
            broker/ids.c broker/index.c broker/index_check.c broker/views.c broker/query.c broker/customer.c broker/verify_records.c broker/progress.c broker/dirlock.c broker/verify_outbox.c broker/witness.c \
            broker/notify.c broker/reload.c broker/users.c broker/attach.c
 CORE_SRC   += broker/ebond.c
 BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c broker/api_attachments.c \
-             broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_mail.c broker/mail_in.c broker/api_audit.c broker/api_tmf.c broker/api_rules.c broker/api_ops.c broker/api_users.c broker/witness_client.c \
+             broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_mail.c broker/mail_in.c broker/api_audit.c broker/api_tmf.c broker/api_tmf5.c broker/api_rules.c broker/api_ops.c broker/api_users.c broker/witness_client.c \
              broker/web.c
 BROKER_SRC += broker/api_ebond.c broker/ebond_client.c
 CTL_SRC    = broker/seamctl.c

@@ -207,11 +207,15 @@ act_finish(struct req *r)
             store_read_begin(r->srv->store, &t) == SEAM_OK) {
             size_t len = 0;
             char *text = ticket_assignment_text(t, &c, &aj->tk, aj->a.target, &len);
+            /* and the action's own signed event, as JSON (the action wrote the last) */
+            json_t *own =
+                aj->tk.events > 0 ? ticket_event_json(t, &aj->tk, aj->tk.events - 1) : NULL;
             store_read_end(t);
-            if (text != NULL)
-                http_reply_json_text(r, 200, text, len);
-            else
-                http_reply(r, 200, json_object());
+            json_t *view = text != NULL ? json_loadb(text, len, 0, NULL) : json_object();
+            if (own != NULL)
+                json_object_set_new(view, "action_event", own);
+            http_reply(r, 200, view);
+            free(text);
         } else if (r->who.role == ROLE_PARTNER) {
             /* A partner correcting the facts: what it may know, not a
              * customer's or the lead's view of the ticket. */
@@ -348,6 +352,28 @@ api_action(struct req *r)
         json_decref(signature);
         return;
     }
+    /* One name for a note's text ("note"); the old one still taken in its place. */
+    const char *text_member = act->text;
+    if (act->old_text != NULL) {
+        json_t *now = json_object_get(body, act->text), *old = json_object_get(body, act->old_text);
+        const char *why = NULL, *field = act->text;
+        enum api_error e = E_INVALID_FIELD;
+        if (now != NULL && old != NULL) {
+            why = "the text is given once: as note (its old name, text, is still taken alone)";
+            field = act->old_text;
+        } else if (now == NULL && old == NULL) {
+            why = "the text is required (note)";
+            e = E_MISSING_FIELD;
+        } else if (now == NULL) { /* (its bounds are the fields': not empty) */
+            text_member = act->old_text;
+        }
+        if (why != NULL) {
+            http_error(r, e, why, field);
+            json_decref(body);
+            json_decref(signature);
+            return;
+        }
+    }
     struct replay_sig sig;
     if (signature != NULL) {
         /* Refused early when the store says so now; the action's own
@@ -381,7 +407,7 @@ api_action(struct req *r)
     aj->r = r;
     aj->a.kind = act->kind;
     aj->a.target = http_param(r, 0);
-    aj->text = act->text ? opt_dup(body, act->text) : NULL;
+    aj->text = text_member ? opt_dup(body, text_member) : NULL;
     aj->partner = opt_dup(body, "partner");
     /* The ticket a request names: a duplicate's original, or the one merged into. */
     aj->ticket_ref = opt_dup(body, act->kind == TA_MERGE ? "into" : "ticket");

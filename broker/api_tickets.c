@@ -25,7 +25,7 @@ struct create_job {
     struct req *r;
     struct ticket_input in;
     struct ticket tk; /* the ticket filed */
-    int tmf;          /* answer as TMF621 */
+    int tmf;          /* answer as TMF621: 1 (v4) or 5 (v5) */
 };
 
 static void
@@ -58,8 +58,8 @@ create_finish(struct req *r)
         const char *id = cj->tk.id;
         struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
         if (cj->tmf) {
-            r->location = xasprintf("%s/troubleTicket/%s", TMF_BASE, id);
-            http_reply(r, 201, tmf_view(&cj->tk));
+            r->location = xasprintf("%s/troubleTicket/%s", cj->tmf == 5 ? TMF5_BASE : TMF_BASE, id);
+            http_reply(r, 201, cj->tmf == 5 ? tmf5_view(&cj->tk) : tmf_view(&cj->tk));
         } else {
             r->location = xasprintf("/v1/tickets/%s", id);
             size_t len;

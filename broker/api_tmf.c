@@ -17,13 +17,20 @@
 #include "json_fast.h"
 #include "tmf.h"
 
-/* ?fields=a,b: only those attributes (exactly), as the conformance kit expects. */
+/* ?fields=a,b: only those attributes (exactly), as the conformance kit expects;
+ * v5's resource keeps its id, href and @type (v5's Extensible requires @type). */
 static json_t *
-select_fields(json_t *view, const char *fields)
+select_fields(json_t *view, const char *fields, int v5)
 {
     if (fields == NULL || fields[0] == '\0')
         return view;
     json_t *out = json_object();
+    if (v5) {
+        const char *always[] = {"id", "href", "@type"};
+        for (size_t i = 0; i < 3; i++)
+            if (json_object_get(view, always[i]))
+                json_object_set(out, always[i], json_object_get(view, always[i]));
+    }
     char *copy = xstrdup(fields), *save = NULL;
     for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
         while (*f == ' ')
@@ -56,6 +63,7 @@ struct list_ctx {
     struct json_arr page; /* else as text, written straight from each ticket */
     long offset, limit, total, shown;
     const char *fields;
+    int v5;                       /* TMF621 v5's resource (tmf.h, "TMF621 v5"), else v4's */
     int more;                     /* a ticket passes past the page */
     char last[TICKET_ID_LEN + 1]; /* the last ticket counted in total */
 };
@@ -70,7 +78,8 @@ list_one(void *ctx, const struct ticket *tk)
     }
     if (l->total >= l->offset) {
         if (l->items != NULL) {
-            json_array_append_new(l->items, select_fields(tmf_view(tk), l->fields));
+            json_array_append_new(
+                l->items, select_fields(l->v5 ? tmf5_view(tk) : tmf_view(tk), l->fields, l->v5));
         } else {
             size_t n;
             char *text = tmf_view_text(tk, &n);
@@ -118,10 +127,10 @@ filter_arg(void *cls, const char *key, const char *value)
 }
 
 void
-api_tmf_list(struct req *r)
+api_tmf_list_version(struct req *r, int v5)
 {
     int bad = 0;
-    struct list_ctx l = {r, NULL, JSON_ARR_INIT, 0, 0, 0, 0, http_query(r, "fields"), 0, ""};
+    struct list_ctx l = {r, NULL, JSON_ARR_INIT, 0, 0, 0, 0, http_query(r, "fields"), v5, 0, ""};
     struct store_txn *t;
     struct tmf_filter *tf = xcalloc(1, sizeof(*tf));
     struct filter_ctx fc = {tf, {0}, 0};
@@ -139,7 +148,7 @@ api_tmf_list(struct req *r)
     }
     int exact = tmf_filter_plain(tf, &f);
     struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
-    if (l.fields != NULL && l.fields[0] != '\0')
+    if ((l.fields != NULL && l.fields[0] != '\0') || v5)
         l.items = json_array();
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     /* The walk goes on until the page is full and one more passes, or to the end (then the
@@ -190,6 +199,12 @@ api_tmf_list(struct req *r)
     size_t len;
     char *text = json_arr_finish(&l.page, &len);
     http_reply_json_text(r, 200, text, len);
+}
+
+void
+api_tmf_list(struct req *r)
+{
+    api_tmf_list_version(r, 0);
 }
 
 int
@@ -244,14 +259,28 @@ api_tmf_create_input_or_reply(struct req *r, const json_t *body, struct ticket_i
 }
 
 void
-api_tmf_create(struct req *r)
+api_tmf_create_version(struct req *r, int v5)
 {
-    json_t *body = http_body_json_or_reply(r);
+    json_t *body = http_body_json_or_reply(r), *external = NULL;
     struct ticket_input in;
     if (body == NULL)
         return;
-    if (api_tmf_create_input_or_reply(r, body, &in) == 0)
-        api_file(r, &in, 1);
+    if (v5) { /* v5's own shapes, as the v4 body they amount to (tmf.h, "TMF621 v5") */
+        struct tmf_problem p;
+        json_t *v4;
+        if (tmf5_body(body, 0, &v4, &external, &p) != 0) {
+            http_error(r, p.code, p.msg, p.field[0] ? p.field : NULL);
+            json_decref(body);
+            return;
+        }
+        json_decref(body);
+        body = v4;
+    }
+    if (api_tmf_create_input_or_reply(r, body, &in) == 0) {
+        tmf5_keep_external(in.tmf, external);
+        api_file(r, &in, v5 ? 5 : 1);
+    }
+    json_decref(external);
     json_decref(body);
 }
 
@@ -286,7 +315,13 @@ tmf_attachments_add(json_t *view, const struct ticket *tk, const json_t *list,
 }
 
 void
-api_tmf_get(struct req *r)
+api_tmf_create(struct req *r)
+{
+    api_tmf_create_version(r, 0);
+}
+
+void
+api_tmf_get_version(struct req *r, int v5)
 {
     struct store_txn *t;
     struct ticket tk;
@@ -313,8 +348,16 @@ api_tmf_get(struct req *r)
     json_t *view = tmf_view(&tk);
     tmf_attachments_add(view, &tk, files, &r->who);
     json_decref(files);
-    http_reply(r, 200, select_fields(view, http_query(r, "fields")));
+    if (v5)
+        view = tmf5_of_v4(view, &tk);
+    http_reply(r, 200, select_fields(view, http_query(r, "fields"), v5));
     ticket_free(&tk);
+}
+
+void
+api_tmf_get(struct req *r)
+{
+    api_tmf_get_version(r, 0);
 }
 
 /* PATCH and DELETE: one job, one or two actions in one transaction. */
@@ -325,6 +368,7 @@ struct tmf_job {
     char *status, *reason;
     int delete;
     int append_notes; /* a JSON Patch's add /note/- */
+    int v5;           /* answer with v5's resource */
     struct ticket tk; /* the ticket after the change */
     struct ticket_refusal why;
 };
@@ -434,7 +478,7 @@ tmf_answer(struct req *r, struct tmf_job *j)
         if (j->delete)
             http_reply_empty(r, 204);
         else
-            http_reply(r, 200, tmf_view(&j->tk));
+            http_reply(r, 200, j->v5 ? tmf5_view(&j->tk) : tmf_view(&j->tk));
         break;
     default:
         api_refusal_reply(r, job->rc, &j->why, "no such trouble ticket", "tmf change");
@@ -490,11 +534,11 @@ is_json_patch(struct req *r)
 }
 
 void
-api_tmf_patch(struct req *r)
+api_tmf_patch_version(struct req *r, int v5)
 {
     int json_patch = is_json_patch(r);
     json_t *body = json_patch ? http_body_json_array_or_reply(r) : http_body_json_or_reply(r);
-    json_t *attrs = NULL;
+    json_t *attrs = NULL, *external = NULL;
     const char *status = NULL;
     int append_notes = 0;
     if (body == NULL)
@@ -510,18 +554,39 @@ api_tmf_patch(struct req *r)
         json_decref(body);
         body = merge;
     }
+    if (v5) { /* v5's own shapes, as the v4 body they amount to (tmf.h, "TMF621 v5") */
+        struct tmf_problem p;
+        json_t *v4;
+        if (tmf5_body(body, 1, &v4, &external, &p) != 0) {
+            http_error(r, p.code, p.msg, p.field[0] ? p.field : NULL);
+            json_decref(body);
+            return;
+        }
+        json_decref(body);
+        body = v4;
+    }
     if (api_tmf_patch_input_or_reply(r, body, &attrs, &status) != 0) {
         json_decref(body);
+        json_decref(external);
         return;
     }
+    tmf5_keep_external(attrs, external);
+    json_decref(external);
     struct tmf_job *j = xcalloc(1, sizeof(*j));
     j->attrs = attrs;
+    j->v5 = v5;
     j->append_notes = append_notes;
     j->status = status ? xstrdup(status) : NULL;
     const char *reason = json_string_value(json_object_get(body, "statusChangeReason"));
     j->reason = xstrdup(reason ? reason : "changed through TMF621");
     json_decref(body);
     tmf_submit(r, j);
+}
+
+void
+api_tmf_patch(struct req *r)
+{
+    api_tmf_patch_version(r, 0);
 }
 
 void
@@ -538,6 +603,7 @@ api_tmf_delete(struct req *r)
 struct hub_job {
     struct store_job job;
     struct req *r;
+    int v5; /* a v5 listener: v5's events */
     char *callback, *query;
     json_t *hub;
 };
@@ -562,7 +628,7 @@ hub_apply(struct store_txn *t, struct store_job *job)
     h->hub = NULL;
     if (h->callback == NULL)
         return tmf_hub_delete(t, http_param(h->r, 0));
-    return tmf_hub_add(t, h->callback, h->query, &h->hub);
+    return tmf_hub_add_version(t, h->callback, h->query, h->v5 ? 5 : 4, &h->hub);
 }
 
 static void
@@ -571,8 +637,8 @@ hub_done(struct store_job *job)
     struct hub_job *h = (struct hub_job *)job;
     struct req *r = h->r;
     if (job->rc == SEAM_OK && h->hub != NULL) {
-        r->location =
-            xasprintf("%s/hub/%s", TMF_BASE, json_string_value(json_object_get(h->hub, "id")));
+        r->location = xasprintf("%s/hub/%s", h->v5 ? TMF5_BASE : TMF_BASE,
+                                json_string_value(json_object_get(h->hub, "id")));
         http_reply(r, 201, json_incref(h->hub));
     } else if (job->rc == SEAM_OK) {
         http_reply_empty(r, 204);
@@ -585,13 +651,20 @@ hub_done(struct store_job *job)
 }
 
 void
-api_tmf_hub_add(struct req *r)
+api_tmf_hub_add_version(struct req *r, int v5)
 {
     static const struct body_field f[] = {{"callback", JSON_STRING, 1, 8, 2048},
                                           {"query", JSON_STRING, 0, 0, 2048},
                                           {NULL, 0, 0, 0, 0}};
+    /* v5's Hub_FVO is Extensible too */
+    static const struct body_field f5[] = {{"callback", JSON_STRING, 1, 8, 2048},
+                                           {"query", JSON_STRING, 0, 0, 2048},
+                                           {"@type", JSON_STRING, 0, 1, 128},
+                                           {"@baseType", JSON_STRING, 0, 1, 128},
+                                           {"@schemaLocation", JSON_STRING, 0, 1, 2048},
+                                           {NULL, 0, 0, 0, 0}};
     json_t *body = http_body_json_or_reply(r);
-    if (body == NULL || http_fields_or_reply(r, body, f) != 0) {
+    if (body == NULL || http_fields_or_reply(r, body, v5 ? f5 : f) != 0) {
         json_decref(body);
         return;
     }
@@ -616,10 +689,17 @@ api_tmf_hub_add(struct req *r)
     h->job.apply = hub_apply;
     h->job.done = hub_done;
     h->r = r;
+    h->v5 = v5;
     h->callback = xstrdup(cb);
     h->query = q ? xstrdup(q) : NULL;
     json_decref(body);
     http_submit(r, &h->job, h, hub_job_free);
+}
+
+void
+api_tmf_hub_add(struct req *r)
+{
+    api_tmf_hub_add_version(r, 0);
 }
 
 void

@@ -45,7 +45,19 @@
 #define ACTION(kind, text, check, ...)                                                             \
     &(const struct api_action)                                                                     \
     {                                                                                              \
-        kind, text, (const struct body_field[]){__VA_ARGS__, {NULL, 0, 0, 0, 0}}, check            \
+        kind, text, (const struct body_field[]){__VA_ARGS__, {NULL, 0, 0, 0, 0}}, check, NULL      \
+    }
+
+/* The same, with the text member's old name still taken in its place (api.h):
+ * either name, not empty, one of them required (api_action checks that). */
+#define OLD_TEXT(name)                                                                             \
+    {                                                                                              \
+        name, JSON_STRING, 0, 1, DESCRIPTION_MAX                                                   \
+    }
+#define ACTION_OLD(kind, text, old, check, ...)                                                    \
+    &(const struct api_action)                                                                     \
+    {                                                                                              \
+        kind, text, (const struct body_field[]){__VA_ARGS__, {NULL, 0, 0, 0, 0}}, check, old       \
     }
 
 const struct endpoint endpoints[] = {
@@ -58,7 +70,7 @@ const struct endpoint endpoints[] = {
     {"GET", "/v1/tickets/{id}/evidence", api_tickets_evidence, CUSTOMER | PARTNER | LEAD | AUDITOR,
      0, 0, "tickets_evidence", NULL},
     {"POST", "/v1/tickets/{id}/notes", api_action, CUSTOMER, ACT, 16384, "tickets_note",
-     ACTION(TA_NOTE, "text", NULL, TEXT("text", 1), ATTACH)},
+     ACTION_OLD(TA_NOTE, "note", "text", NULL, OLD_TEXT("note"), OLD_TEXT("text"), ATTACH)},
     {"POST", "/v1/tickets/{id}/confirm", api_action, CUSTOMER, ACT, 4096, "tickets_confirm",
      ACTION(TA_CONFIRM, "comment", NULL, TEXT("comment", 0))},
     {"POST", "/v1/tickets/{id}/reopen", api_action, CUSTOMER, ACT, 16384, "tickets_reopen",
@@ -128,6 +140,21 @@ const struct endpoint endpoints[] = {
     /* A tmf621 partner's hub calls back here; the capability in the path is the credential. */
     {"POST", "/v1/ebond/{partner}/events/{capability}", api_ebond_event, ROLE_PUBLIC,
      EP_BODY | EP_WRITE, 65536, "ebond_event", NULL},
+    /* TMF621 v5 (api_tmf5.c): the same tickets, v5's shapes; DELETEs are v4's handlers. */
+    {"GET", "/tmf-api/troubleTicketManagement/v5/troubleTicket", api_tmf5_list,
+     CUSTOMER | PARTNER | LEAD, TMF, 0, "tmf5_list", NULL},
+    {"POST", "/tmf-api/troubleTicketManagement/v5/troubleTicket", api_tmf5_create, CUSTOMER | LEAD,
+     EP_BODY | EP_WRITE | TMF, 65536, "tmf5_create", NULL},
+    {"GET", "/tmf-api/troubleTicketManagement/v5/troubleTicket/{id}", api_tmf5_get,
+     CUSTOMER | PARTNER | LEAD, TMF, 0, "tmf5_get", NULL},
+    {"PATCH", "/tmf-api/troubleTicketManagement/v5/troubleTicket/{id}", api_tmf5_patch,
+     CUSTOMER | LEAD, EP_BODY | EP_WRITE | TMF, 65536, "tmf5_patch", NULL},
+    {"DELETE", "/tmf-api/troubleTicketManagement/v5/troubleTicket/{id}", api_tmf_delete, LEAD,
+     EP_WRITE | TMF, 0, "tmf5_delete", NULL},
+    {"POST", "/tmf-api/troubleTicketManagement/v5/hub", api_tmf5_hub_add, LEAD,
+     EP_BODY | EP_WRITE | TMF, 4096, "tmf5_hub_add", NULL},
+    {"DELETE", "/tmf-api/troubleTicketManagement/v5/hub/{id}", api_tmf_hub_delete, LEAD,
+     EP_WRITE | TMF, 0, "tmf5_hub_delete", NULL},
     {"POST", "/v1/sessions", api_sessions_create, ROLE_PUBLIC, EP_BODY | EP_WRITE, 4096,
      "sessions_create", NULL},
     {"GET", "/v1/sessions/current", api_sessions_current, CUSTOMER | PARTNER | LEAD | AUDITOR, 0, 0,

@@ -658,6 +658,8 @@ tmf_view_text(const struct ticket *tk, size_t *len)
     const char *key;
     json_object_foreach(tmf, key, k)
     {
+        if (strcmp(key, "externalIdentifier") == 0)
+            continue; /* v5's (tmf.h, "TMF621 v5"): v4 shows its first id as externalId */
         if (json_obj_json(&o, key, k) != SEAM_OK)
             log_warnx("ticket=%s tmf attribute %s not shown", tk->id, key);
     }
@@ -705,11 +707,20 @@ tmf_view_text(const struct ticket *tk, size_t *len)
 enum seam_err
 tmf_hub_add(struct store_txn *t, const char *callback, const char *query, json_t **out)
 {
+    return tmf_hub_add_version(t, callback, query, 4, out);
+}
+
+enum seam_err
+tmf_hub_add_version(struct store_txn *t, const char *callback, const char *query, int version,
+                    json_t **out)
+{
     uint8_t raw[8];
     char id[17];
     randombytes_buf(raw, sizeof(raw));
     hex_encode(raw, sizeof(raw), id);
     json_t *hub = json_pack("{s:s, s:s, s:s?}", "id", id, "callback", callback, "query", query);
+    if (version == 5) /* stored with its version; v5's Hub is Extensible */
+        json_object_set_new(hub, "version", json_integer(5));
     char *key = xasprintf(HUB_PREFIX "%s", id), *text = json_dumps(hub, JSON_COMPACT);
     enum seam_err rc = store_put(t, DB_META, key, strlen(key), text, strlen(text), 0);
     free(key);
@@ -717,6 +728,12 @@ tmf_hub_add(struct store_txn *t, const char *callback, const char *query, json_t
     if (rc != SEAM_OK) {
         json_decref(hub);
         return rc;
+    }
+    if (version == 5) {
+        json_object_del(hub, "version");
+        if (query == NULL) /* v5's Hub: a query is a string, or absent */
+            json_object_del(hub, "query");
+        json_object_set_new(hub, "@type", json_string("Hub"));
     }
     *out = hub;
     return SEAM_OK;
@@ -739,6 +756,7 @@ struct notify_ctx {
     struct ticket tk; /* as the action left it (loaded: read) */
     int loaded;
     json_t *view;
+    json_t *view5; /* v5's resource, made at the first v5 listener */
     const char *types[3];
     enum seam_err rc;
 };
@@ -787,8 +805,15 @@ notify_one(void *arg, struct store_val k, struct store_val v)
         hex_encode(raw, sizeof(raw), hex);
         eid = xasprintf("%s", hex);
         format_time_ms(now_ms(), at);
-        json_t *body = json_pack("{s:s, s:s, s:s, s:{s:O}}", "eventId", eid, "eventTime", at,
-                                 "eventType", n->types[i], "event", "troubleTicket", n->view);
+        json_t *body;
+        if (json_integer_value(json_object_get(hub, "version")) == 5) {
+            if (n->view5 == NULL)
+                n->view5 = tmf5_of_v4(json_deep_copy(n->view), &n->tk);
+            body = tmf5_event(n->types[i], eid, at, n->view5);
+        } else {
+            body = json_pack("{s:s, s:s, s:s, s:{s:O}}", "eventId", eid, "eventTime", at,
+                             "eventType", n->types[i], "event", "troubleTicket", n->view);
+        }
         n->rc = outbox_enqueue_to(n->t, owner, cb, tid, "", n->types[i], body);
         free(owner);
         free(eid);
@@ -817,6 +842,7 @@ notify_staged(struct store_txn *t, void *arg)
     n.rc = SEAM_OK;
     enum seam_err rc = store_scan_prefix(t, DB_META, HUB_PREFIX, notify_one, &n);
     json_decref(n.view);
+    json_decref(n.view5);
     if (n.loaded)
         ticket_free(&n.tk);
     return rc != SEAM_OK ? rc : n.rc;
@@ -849,6 +875,8 @@ tmf_notify(struct store_txn *t, const struct ticket *tk, int status_before, enum
         types[k++] = "TroubleTicketStatusChangeEvent";
         if (tk->status == TS_RESOLVED)
             types[k++] = "TroubleTicketResolvedEvent";
+        if (tk->status == TS_PENDING) /* a question to the customer (need-info) */
+            types[k++] = "TroubleTicketInformationRequiredEvent";
     } else if (event == EV_TICKET_UPDATED) {
         types[k++] = "TroubleTicketAttributeValueChangeEvent";
     }
@@ -883,6 +911,7 @@ enum filter_attr {
     FA_STATUS_CHANGE_DATE,
     FA_REQUESTED_RESOLUTION_DATE,
     FA_EXPECTED_RESOLUTION_DATE,
+    FA_EXTERNAL_IDENTIFIER, /* v5's: any of the ticket's external ids */
 };
 
 /* The attributes the list filters on, by enum filter_attr. */
@@ -903,6 +932,7 @@ static const struct {
     [FA_STATUS_CHANGE_DATE] = {"statusChangeDate", FK_DATE},
     [FA_REQUESTED_RESOLUTION_DATE] = {"requestedResolutionDate", FK_DATE},
     [FA_EXPECTED_RESOLUTION_DATE] = {"expectedResolutionDate", FK_DATE},
+    [FA_EXTERNAL_IDENTIFIER] = {"externalIdentifier.id", FK_STRING},
 };
 #define NFILTER_ATTRS (sizeof(filter_attrs) / sizeof(filter_attrs[0]))
 
@@ -1144,13 +1174,42 @@ static int
 needs_tmf(enum filter_attr a)
 {
     return a == FA_SEVERITY || a == FA_TICKET_TYPE || a == FA_NAME || a == FA_EXTERNAL_ID ||
-           a == FA_REQUESTED_RESOLUTION_DATE || a == FA_EXPECTED_RESOLUTION_DATE;
+           a == FA_EXTERNAL_IDENTIFIER || a == FA_REQUESTED_RESOLUTION_DATE ||
+           a == FA_EXPECTED_RESOLUTION_DATE;
+}
+
+/* Whether one of the values is one of the ticket's external ids: its
+ * externalId, or an id of v5's externalIdentifier (as the v5 view shows). */
+static int
+external_holds(const struct tmf_clause *c, const json_t *tmf)
+{
+    const char *eid = json_string_value(json_object_get(tmf, "externalId"));
+    json_t *e, *ext = json_object_get(tmf, "externalIdentifier");
+    size_t i;
+    if (eid == NULL)
+        return 0; /* none, as the v5 view shows none */
+    for (size_t k = 0; k < c->nvalues; k++) {
+        if (strcmp(eid, c->values[k]) == 0)
+            return 1;
+        if (json_string_value(json_object_get(json_array_get(ext, 0), "id")) == NULL ||
+            strcmp(json_string_value(json_object_get(json_array_get(ext, 0), "id")), eid) != 0)
+            continue; /* the v5 view shows externalId alone */
+        json_array_foreach(ext, i, e)
+        {
+            const char *id = json_string_value(json_object_get(e, "id"));
+            if (id != NULL && strcmp(id, c->values[k]) == 0)
+                return 1;
+        }
+    }
+    return 0;
 }
 
 static int
 clause_holds(const struct tmf_clause *c, const struct ticket *tk, const json_t *tmf)
 {
     enum filter_attr a = (enum filter_attr)c->attr;
+    if (a == FA_EXTERNAL_IDENTIFIER)
+        return external_holds(c, tmf);
     if (filter_attrs[a].kind != FK_DATE) {
         const char *v = shown_string(a, tk, tmf);
         for (size_t i = 0; v != NULL && i < c->nvalues; i++)
@@ -1242,9 +1301,12 @@ tmf_filter_plain(const struct tmf_filter *f, struct ticket_filter *out)
 
 /* ---- a listener's query ---- */
 
-static const char *const hub_event_types[] = {
-    "TroubleTicketCreateEvent", "TroubleTicketStatusChangeEvent", "TroubleTicketResolvedEvent",
-    "TroubleTicketAttributeValueChangeEvent", NULL};
+static const char *const hub_event_types[] = {"TroubleTicketCreateEvent",
+                                              "TroubleTicketStatusChangeEvent",
+                                              "TroubleTicketResolvedEvent",
+                                              "TroubleTicketAttributeValueChangeEvent",
+                                              "TroubleTicketInformationRequiredEvent",
+                                              NULL};
 
 /* The bit of an event type's name (its first letter of either case), or 0. */
 static unsigned

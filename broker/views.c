@@ -175,12 +175,118 @@ customer_view(const struct ticket_ctx *c, const struct ticket *tk, struct json_t
     json_text_lit(t, "}");
 }
 
+/*
+ * The lead's view writes every instant in RFC 3339: the record keeps an SLA
+ * clock's instants as the scheduler's ms counters, so each such member of a
+ * clock (the record's "e2e", an assignment's "sla": assignments[i].sla)
+ * (assigned_ms, due_ack_ms, due_resolve_ms, warn_ack_ms, warn_resolve_ms,
+ * running_since) is followed by the same instant as NAME_at (without _ms),
+ * or null. One pass over compact JSON
+ * text, unparsed (the lead reads a record's bytes): takes text over, returns
+ * the text (malloc'd) and *len its length.
+ */
+static const char *const clock_ms[][2] = {
+    {"assigned_ms", "assigned_at"},         {"due_ack_ms", "due_ack_at"},
+    {"due_resolve_ms", "due_resolve_at"},   {"warn_ack_ms", "warn_ack_at"},
+    {"warn_resolve_ms", "warn_resolve_at"}, {"running_since", "running_since_at"}};
+
+#define CLOCK_DEPTH 32
+
+static char *
+lead_times(char *s, size_t *len)
+{
+    size_t n = *len, cap = n + n / 4 + 64, o = 0;
+    char *out = xmalloc(cap);
+    unsigned char clock[CLOCK_DEPTH + 1] = {0}; /* each open object: a clock? */
+    int assignments = 0; /* the open array at depth 2 is the record's "assignments" */
+    int depth = 0;
+    const char *key = NULL; /* the key just read (its first byte), and its length */
+    size_t klen = 0;
+    for (size_t i = 0; i < n;) {
+        char ch = s[i];
+        if (o + 96 > cap) {
+            cap = cap * 2 + 96;
+            out = xrealloc(out, cap);
+        }
+        if (ch == '"') { /* a string: a key when a ':' follows */
+            size_t j = i + 1;
+            while (j < n && s[j] != '"')
+                j += s[j] == '\\' ? 2 : 1;
+            j++;
+            if (o + (j - i) + 96 > cap) {
+                cap = cap + (j - i) + 96;
+                out = xrealloc(out, cap);
+            }
+            memcpy(out + o, s + i, j - i);
+            o += j - i;
+            if (j < n && s[j] == ':') {
+                key = s + i + 1;
+                klen = j - i - 2;
+            }
+            i = j;
+            continue;
+        }
+        if (ch == '{' || ch == '[') {
+            int is_clock = ch == '{' && key != NULL && klen == 3 &&
+                           ((depth == 3 && assignments && memcmp(key, "sla", 3) == 0) ||
+                            (depth == 1 && memcmp(key, "e2e", 3) == 0));
+            if (depth == 1)
+                assignments =
+                    ch == '[' && key != NULL && klen == 11 && memcmp(key, "assignments", 11) == 0;
+            if (depth < CLOCK_DEPTH)
+                clock[++depth] = (unsigned char)is_clock;
+            else
+                depth++;
+            key = NULL;
+        } else if (ch == '}' || ch == ']') {
+            depth--;
+            key = NULL;
+        } else if (ch == ':' && key != NULL && depth > 0 && depth <= CLOCK_DEPTH && clock[depth]) {
+            const char *at = NULL;
+            for (size_t k = 0; k < sizeof(clock_ms) / sizeof(clock_ms[0]) && !at; k++)
+                if (strlen(clock_ms[k][0]) == klen && memcmp(key, clock_ms[k][0], klen) == 0)
+                    at = clock_ms[k][1];
+            if (at != NULL) { /* the value (a number or null), then the instant */
+                size_t j = i + 1;
+                while (j < n && s[j] != ',' && s[j] != '}')
+                    j++;
+                memcpy(out + o, s + i, j - i);
+                o += j - i;
+                char *end;
+                long long ms = strtoll(s + i + 1, &end, 10);
+                o += (size_t)snprintf(out + o, cap - o, ",\"%s\":", at);
+                if (end == s + i + 1 || end != s + j || ms < 0) {
+                    memcpy(out + o, "null", 4);
+                    o += 4;
+                } else {
+                    out[o++] = '"';
+                    o += record_time_format((int64_t)ms, out + o);
+                    out[o++] = '"';
+                }
+                key = NULL;
+                i = j;
+                continue;
+            }
+        }
+        if (ch == ',')
+            key = NULL;
+        out[o++] = ch;
+        i++;
+    }
+    out[o] = '\0';
+    free(s);
+    *len = o;
+    return out;
+}
+
 char *
 ticket_view_text(const struct ticket_ctx *c, const struct ticket *tk, const struct principal *who,
                  size_t *len)
 {
-    if (who->role == ROLE_LEAD || who->role == ROLE_AUDITOR)
-        return record_encode(tk, 0, len); /* the record's bookkeeping stays inside */
+    if (who->role == ROLE_LEAD || who->role == ROLE_AUDITOR) {
+        char *text = record_encode(tk, 0, len); /* the record's bookkeeping stays inside */
+        return text ? lead_times(text, len) : NULL;
+    }
     struct json_text t = {0};
     customer_view(c, tk, &t);
     *len = t.len;
@@ -255,7 +361,7 @@ ticket_lead_bytes(const char *s, size_t n, size_t *out_len)
             memcpy(out + from, s + to, n - to);
             *out_len = n - (to - from);
             out[*out_len] = '\0';
-            return out;
+            return lead_times(out, out_len);
         }
         if (s[end] == '}')
             break;
@@ -369,6 +475,25 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
     json_text_lit(&out, "}");
     *out_len = out.len;
     return out.data;
+}
+
+json_t *
+ticket_event_json(struct store_txn *t, const struct ticket *tk, uint32_t seq)
+{
+    char *bytes;
+    size_t elen;
+    uint8_t sig[SEAM_SIG_LEN];
+    uint64_t leaf;
+    if (evlog_event(t, tk->id, seq, &bytes, &elen, sig, &leaf) != SEAM_OK)
+        return NULL;
+    json_t *ev = json_loadb(bytes, elen, 0, NULL);
+    char *b64 = seam_b64_encode(sig, SEAM_SIG_LEN);
+    json_t *out = json_pack("{s:I, s:O?, s:o?, s:s%, s:s, s:I}", "seq", (json_int_t)seq, "type",
+                            json_object_get(ev, "type"), "event", ev, "bytes", bytes, elen,
+                            "signature", b64, "leaf_index", (json_int_t)leaf);
+    free(b64);
+    free(bytes);
+    return out;
 }
 
 /* ---- the evidence each principal may see ---- */

@@ -26,6 +26,13 @@ struct api_action {
      * and the fields are (a body is then required): 0, or -1 after replying.
      */
     int (*check)(struct req *r, const json_t *body);
+    /*
+     * NULL, or the old name of the text member, still taken in its place
+     * (not beside it): a note's text is "note" on every action, and a
+     * customer's note took "text". With it, the text is required (not
+     * empty) under one name or the other.
+     */
+    const char *old_text;
 };
 
 /*
@@ -44,7 +51,8 @@ int api_handback_check(struct req *r, const json_t *body);
  */
 #define API_TICKET_FIELDS_MAX (FACT_MAX + 3)
 void api_ticket_fields(const struct config *cfg, struct body_field *out);
-/* Files a complaint (the input's strings and tmf are taken over); answers 201 after the commit. */
+/* Files a complaint (the input's strings and tmf are taken over); answers 201 after the commit,
+ * as /v1 (tmf 0) or TMF621 v4 (1) or v5 (5) answer. */
 void api_file(struct req *r, const struct ticket_input *in, int tmf);
 
 /*
@@ -95,6 +103,17 @@ void api_tmf_hub_add(struct req *r);
 void api_tmf_hub_delete(struct req *r);
 /* A tmf621 partner's hub event (api_ebond.c). */
 void api_ebond_event(struct req *r);
+/* The same handlers for a face: v5 nonzero for TMF621 v5 (tmf.h, "TMF621 v5"; api_tmf5.c). */
+void api_tmf_list_version(struct req *r, int v5);
+void api_tmf_create_version(struct req *r, int v5);
+void api_tmf_get_version(struct req *r, int v5);
+void api_tmf_patch_version(struct req *r, int v5);
+void api_tmf_hub_add_version(struct req *r, int v5);
+void api_tmf5_list(struct req *r);
+void api_tmf5_create(struct req *r);
+void api_tmf5_get(struct req *r);
+void api_tmf5_patch(struct req *r);
+void api_tmf5_hub_add(struct req *r);
 
 void api_rules_explain(struct req *r);
 void api_rules_check(struct req *r);

@@ -354,8 +354,10 @@ json_t *ticket_record_json(const struct ticket *tk);
 
 /*
  * The lead's view straight from a stored record's bytes: the record without
- * its top-level "head", found by a scan rather than a parse. NULL if the
- * bytes do not have that shape. malloc'd.
+ * its top-level "head", found by a scan rather than a parse, and each SLA
+ * clock's instant in RFC 3339 beside its ms counter (NAME_at after NAME_ms,
+ * running_since_at after running_since), as ticket_view_text writes the
+ * lead's view. NULL if the bytes do not have that shape. malloc'd.
  */
 char *ticket_lead_bytes(const char *rec, size_t len, size_t *out_len);
 
@@ -366,6 +368,15 @@ char *ticket_lead_bytes(const char *rec, size_t len, size_t *out_len);
  * configuration allows), and the broker's signed event that made the
  * assignment. NULL if there is no such assignment.
  */
+/*
+ * The signed event seq of a ticket as JSON (new reference; NULL if there is
+ * none): seq, type, the event itself as a JSON object ("event": the
+ * canonical bytes parsed; restricted members appear by digest, in "sd"),
+ * its exact bytes ("bytes": what the signature is over), signature
+ * (base64) and leaf_index. An action's answer carries its own event so.
+ */
+json_t *ticket_event_json(struct store_txn *t, const struct ticket *tk, uint32_t seq);
+
 char *ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c,
                              const struct ticket *tk, const char *assignment, size_t *len);
 

@@ -170,14 +170,66 @@ void tmf_hub_query_free(struct tmf_hub_query *q);
 /* Listeners (POST /hub): stored in the store. */
 enum seam_err tmf_hub_add(struct store_txn *t, const char *callback, const char *query,
                           json_t **hub) SEAM_WUR;
+/* The same for a face's version (4 or 5): a v5 listener receives v5's
+ * events (tmf5_event) and its answer is v5's Hub (with @type). */
+enum seam_err tmf_hub_add_version(struct store_txn *t, const char *callback, const char *query,
+                                  int version, json_t **hub) SEAM_WUR;
 enum seam_err tmf_hub_delete(struct store_txn *t, const char *id) SEAM_WUR;
 
 /*
  * After a change, in its transaction: queues the TMF events for every
- * listener: create, status change (and resolved), attribute value change.
+ * listener: create, status change (and resolved, or information required
+ * when the ticket goes pending on a question), attribute value change.
  * A fanout observer (fanout.h): main registers it; ticket.c never calls it.
  */
 enum seam_err tmf_notify(struct store_txn *t, const struct ticket *tk, int status_before,
                          enum event_type event) SEAM_WUR;
+
+/* ---- TMF621 v5 ---- */
+
+/*
+ * TMF621 v5 (tmf5.c): the TM Forum TMF621 v5 (5.0.1) face of seam tickets, beside v4
+ * (tmf.h) and over the same tickets: a v5 body is checked where v5 differs
+ * from v4 and turned into the v4 body it amounts to, which v4's checks and
+ * actions then take (one model, one state machine); a ticket's v4 view is
+ * turned into its v5 resource. Where the two versions differ:
+ *   externalId (v4, a string)  <-> externalIdentifier (v5, an array of
+ *       ExternalIdentifier): the record keeps both in step (the first
+ *       identifier's id is the externalId), see tmf5_keep_external;
+ *   relatedEntity {role, id, name, ...} <-> {role, entity: EntityRef};
+ *   relatedParty {role, id, ...} <-> {role, partyOrPartyRole: PartyRef};
+ *   statusChange {status, changeDate, changeReason} <-> statusChangeHistory
+ *       {status, statusChangeDate, statusChangeReason};
+ *   every object of the resource carries its @type (v5's Extensible).
+ */
+#define TMF5_BASE "/tmf-api/troubleTicketManagement/v5"
+
+/*
+ * Checks what of a v5 TroubleTicket body (create, patch: a PATCH's body or
+ * the merge patch a JSON Patch amounts to) is v5's own and turns the body
+ * into v4's: *v4 (new reference) for tmf_input or tmf_patch, *external
+ * (new reference, or NULL when the body does not name it; JSON null when a
+ * patch removes it) the externalIdentifier array with each element's @type.
+ * Attributes v5 has and seam does not carry (troubleTicketSpecification,
+ * troubleTicketCharacteristic), v4's own (externalId, statusChange) and,
+ * in a patch, the server's statusChangeHistory are refused. -1 with *p
+ * (fields named as v5 names them: relatedEntity[0].entity.id).
+ */
+int tmf5_body(const json_t *body, int patch, json_t **v4, json_t **external, struct tmf_problem *p);
+
+/* Puts external (as tmf5_body gives it; NULL: nothing) into the TMF
+ * attributes a create or patch keeps: externalIdentifier, and externalId
+ * the first identifier's id (null when there is none). */
+void tmf5_keep_external(json_t *attrs, const json_t *external);
+
+/* The v5 TroubleTicket resource of a record (new reference). */
+json_t *tmf5_view(const struct ticket *tk);
+/* The same from the ticket's v4 view (taken over). */
+json_t *tmf5_of_v4(json_t *v4, const struct ticket *tk);
+
+/* A v5 hub event (new reference): @type and eventType the type, id and
+ * eventId the event's id, eventTime and timeOccurred at, and the ticket's
+ * v5 resource as event.troubleTicket (borrowed). */
+json_t *tmf5_event(const char *type, const char *id, const char *at, json_t *ticket);
 
 #endif

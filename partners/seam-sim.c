@@ -204,6 +204,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
         json_string_value(json_object_get(
             json_object_get(json_object_get(body, "event"), "troubleTicket"), "id")),
         "path", url);
+    /* a TMF621 hub event as it came, for its schema (t_tmf5.sh) */
+    if (json_object_get(body, "event") != NULL)
+        json_object_set(line, "tmf_event", body);
     char *text = json_dumps(line, JSON_COMPACT);
     fprintf(log_out, "%s\n", text);
     fflush(log_out);

@@ -40,7 +40,7 @@ error_is() { # STATUS CODE FIELD [MESSAGE-REGEX]
 # name path token text-member required(1/0) body-limit wrong-token...
 routes=$(
     cat <<EOF
-tickets_note /v1/tickets/$T/notes C1 text 1 16384 FIB LEAD AUD
+tickets_note /v1/tickets/$T/notes C1 note 1 16384 FIB LEAD AUD
 tickets_confirm /v1/tickets/$T/confirm C1 comment 0 4096 FIB LEAD AUD
 tickets_reopen /v1/tickets/$T/reopen C1 reason 1 16384 FIB LEAD AUD
 tickets_cancel /v1/tickets/$T/cancel C1 reason 0 16384 FIB LEAD AUD

@@ -59,6 +59,7 @@ while read -r s; do
             n=$((n + 1))
         done
         cp "$SEAM_RUN_LOGS/$s.jsonl" "$CAP/$s.jsonl" 2>/dev/null
+        cp "$SEAM_RUN_LOGS/$s.events" "$CAP/$s.events" 2>/dev/null # t_tmf5's hub events
         check "$s.sh captured its answers in this run ($(wc -l <"$CAP/$s.jsonl" 2>/dev/null || echo 0) answers)" \
             test -s "$CAP/$s.jsonl"
     else
@@ -90,6 +91,37 @@ check "... and the capture holds answers of the TMF621 face, /v1 and errors" \
     jq -se '. as $a | ([$a[] | select(.path | startswith("/tmf-api"))] | length > 10) and
         ([$a[] | select(.path | startswith("/v1/"))] | length > 100) and
         ([$a[] | select(.status >= 400)] | length > 20)' "$CAP"/*.jsonl
+
+# TMF621 v5: t_tmf5.sh's answers on the v5 face, and the events its v5
+# listener received, against TM Forum's v5.0.1 definition (as written and
+# closed: a member v5 does not define fails), by validate_tmf5.js.
+V5DEF=$CT/tmf621/TMF621-Trouble_Ticket-v5.0.1.oas.yaml
+V5=/tmf-api/troubleTicketManagement/v5
+validate5() {
+    node "$CT/validate_tmf5.js" "$V5DEF" "$V5" "$@" >"$TMP/validate5.out" 2>&1
+    echo $? >"$TMP/validate5.rc"
+}
+validate5 "$CAP/t_tmf5.jsonl" "$CAP/t_tmf5.events"
+while IFS= read -r line; do
+    case $line in
+    "ok "*) ok 0 "${line#ok * - }" ;;
+    "not ok "*) ok 1 "${line#not ok * - }" ;;
+    "#"*) echo "$line" ;;
+    esac
+done <"$TMP/validate5.out"
+check "every v5 answer and event is as TMF621 v5.0.1 defines it" [ "$(cat "$TMP/validate5.rc")" = 0 ]
+# ... and it can fail: v4's statusChange in a v5 answer, an event member v5
+# does not define, an event of a type v5 does not have.
+jq -c 'if .status == 200 and (.path | startswith("'$V5'/troubleTicket/")) then .body |= (fromjson | .statusChange = [] | tojson) else . end' \
+    "$CAP/t_tmf5.jsonl" >"$TMP/v4in5.jsonl"
+validate5 "$TMP/v4in5.jsonl"
+check "a v5 answer with v4's statusChange fails" grep -q 'a member v5 does not define.*(statusChange)' "$TMP/validate5.out"
+jq -c '.event.troubleTicket.colour = "red"' "$CAP/t_tmf5.events" >"$TMP/colour.events"
+validate5 "$CAP/t_tmf5.jsonl" "$TMP/colour.events"
+check "an event with a member v5 does not define fails" grep -q 'a member v5 does not define.*(colour)' "$TMP/validate5.out"
+jq -c '."@type" = "TroubleTicketFooEvent"' "$CAP/t_tmf5.events" >"$TMP/foo.events"
+validate5 "$CAP/t_tmf5.jsonl" "$TMP/foo.events"
+check "an event of a type v5 does not have fails" [ "$(cat "$TMP/validate5.rc")" != 0 ]
 
 # The tests of the validator: each change below must make it fail.
 # (1) a schema that loses a member the broker answers (Ticket's summary);

@@ -30,12 +30,15 @@ chmod 600 "$DATA"/*.mdb # seamctl made lock.mdb with the umask
 start_broker
 check "the broker migrated the store at start" grep -q 'migrate: the store is at format 3' "$TMP/broker.1.log"
 check "... logging its progress" grep -q 'migrate: 4 of 4 tickets done, 4 rewritten' "$TMP/broker.1.log"
+OLD_VIEW='(.assignments[]?.sla | objects) |= with_entries(select(.key | test("_at$") | not)) |
+    (.e2e | objects) |= del(.running_since_at)'
 for f in "$FIX"/lead-T*.json; do
     t=$(basename "$f" .json)
     t=${t#lead-}
     req GET "/v1/tickets/$t" "$LEAD"
+    # (but for the clocks' RFC 3339 times the view has since written beside the ms counters)
     check "the lead's view of old ticket $t is what the old broker answered" \
-        [ "$STATUS" = 200 -a "$(jq -S . "$TMP/body")" = "$(jq -S . "$f")" ]
+        [ "$STATUS" = 200 -a "$(jq -S "$OLD_VIEW" "$TMP/body")" = "$(jq -S . "$f")" ]
 done
 stop_broker
 check "the store is at format 3" [ "$(format)" = 3 ]

@@ -9,6 +9,10 @@
  * seam's author and date. Each body is also tried as a JSON Patch (RFC
  * 6902, tmf_json_patch), with the same checks of the merge patch it makes.
  *
+ * Each body goes through the v5 face too (tmf.h, "TMF621 v5"): tmf5_body
+ * refuses it as TMF's Error, or gives the v4 body it amounts to, which the
+ * same checks take, with its externalIdentifier kept storable beside.
+ *
  * One input in eight (by its first byte) also goes in a second time nested
  * deep: the first byte picks 2,036 to 2,051 levels of arrays or objects
  * around the rest, as the value of relatedEntity, so that the edge of
@@ -87,6 +91,52 @@ out:
     fuzz_req_free(&r);
 }
 
+/* The body as v5's, for create and for PATCH: refused, or the v4 body it
+ * amounts to through the checks above, with the external ids kept. */
+static void
+one_body_v5(const uint8_t *data, size_t size)
+{
+    struct req r;
+    struct tmf_problem p;
+    fuzz_req_init(&r, TMF5_BASE "/troubleTicket", data, size);
+    json_t *body = http_body_json_or_reply(&r);
+    if (body == NULL) {
+        fuzz_assert_error_reply(&r);
+        goto out;
+    }
+    for (int patch = 0; patch < 2; patch++) {
+        json_t *v4 = NULL, *ext = NULL;
+        as(&r, ROLE_CUSTOMER, "c1");
+        if (tmf5_body(body, patch, &v4, &ext, &p) != 0) {
+            FUZZ_ASSERT(v4 == NULL && ext == NULL);
+            http_error(&r, p.code, p.msg, p.field[0] ? p.field : NULL);
+            fuzz_assert_error_reply(&r);
+            fuzz_req_reset(&r);
+            continue;
+        }
+        FUZZ_ASSERT(v4 != NULL && (ext == NULL || json_is_array(ext) || json_is_null(ext)));
+        if (!patch) {
+            create_as(&r, v4, ROLE_CUSTOMER, "c1");
+        } else {
+            json_t *attrs = NULL;
+            const char *status = NULL;
+            if (api_tmf_patch_input_or_reply(&r, v4, &attrs, &status) != 0) {
+                fuzz_assert_error_reply(&r);
+            } else {
+                tmf5_keep_external(attrs, ext);
+                fuzz_assert_storable(attrs, 2);
+                json_decref(attrs);
+            }
+            fuzz_req_reset(&r);
+        }
+        json_decref(v4);
+        json_decref(ext);
+    }
+    json_decref(body);
+out:
+    fuzz_req_free(&r);
+}
+
 /* The same body as a JSON Patch (RFC 6902): refused as TMF's Error, or the merge patch it
  * amounts to, checked and storable as above. */
 static void
@@ -127,6 +177,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     one_body(data, size);
+    one_body_v5(data, size);
     one_json_patch(data, size);
     if (size == 0 || (data[0] & 0x0e) != 0)
         return 0; /* one input in eight goes in deep too: it costs a hundred shallow ones */
