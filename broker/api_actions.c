@@ -24,6 +24,7 @@
 #include "api.h"
 #include "attach.h"
 #include "fanout.h"
+#include "json_fast.h"
 #include "log.h"
 #include "replay.h"
 #include "ticket.h"
@@ -207,15 +208,23 @@ act_finish(struct req *r)
             store_read_begin(r->srv->store, &t) == SEAM_OK) {
             size_t len = 0;
             char *text = ticket_assignment_text(t, &c, &aj->tk, aj->a.target, &len);
-            /* and the action's own signed event, as JSON (the action wrote the last) */
-            json_t *own =
-                aj->tk.events > 0 ? ticket_event_json(t, &aj->tk, aj->tk.events - 1) : NULL;
+            /* and the action's own signed event (the action wrote the last), as a member
+             * added to the assignment's text */
+            struct json_text out = {0};
+            if (text != NULL && len >= 2 && text[len - 1] == '}') {
+                json_text_add(&out, text, len - 1);
+                size_t mark = out.len;
+                json_text_lit(&out, ",\"action_event\":");
+                if (aj->tk.events == 0 ||
+                    ticket_event_text(t, &aj->tk, aj->tk.events - 1, &out) != 0)
+                    out.len = mark;
+                json_text_lit(&out, "}");
+            } else {
+                json_text_lit(&out, "{}");
+            }
             store_read_end(t);
-            json_t *view = text != NULL ? json_loadb(text, len, 0, NULL) : json_object();
-            if (own != NULL)
-                json_object_set_new(view, "action_event", own);
-            http_reply(r, 200, view);
             free(text);
+            http_reply_json_text(r, 200, out.data, out.len);
         } else if (r->who.role == ROLE_PARTNER) {
             /* A partner correcting the facts: what it may know, not a
              * customer's or the lead's view of the ticket. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "json_fast.h"
+#include "json_read.h"
 #include "record.h"
 #include "ticket.h"
 
@@ -477,23 +478,55 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
     return out.data;
 }
 
-json_t *
-ticket_event_json(struct store_txn *t, const struct ticket *tk, uint32_t seq)
+int
+ticket_event_text(struct store_txn *t, const struct ticket *tk, uint32_t seq, struct json_text *out)
 {
-    char *bytes;
+    char *bytes, num[24];
     size_t elen;
     uint8_t sig[SEAM_SIG_LEN];
     uint64_t leaf;
     if (evlog_event(t, tk->id, seq, &bytes, &elen, sig, &leaf) != SEAM_OK)
-        return NULL;
-    json_t *ev = json_loadb(bytes, elen, 0, NULL);
-    char *b64 = seam_b64_encode(sig, SEAM_SIG_LEN);
-    json_t *out = json_pack("{s:I, s:O?, s:o?, s:s%, s:s, s:I}", "seq", (json_int_t)seq, "type",
-                            json_object_get(ev, "type"), "event", ev, "bytes", bytes, elen,
-                            "signature", b64, "leaf_index", (json_int_t)leaf);
-    free(b64);
+        return -1;
+    /* its type, read from the signed bytes (canonical JSON, the writer's: "type" is a member) */
+    struct json_read r;
+    struct json_slice k, type = {NULL, 0};
+    char *owned = NULL;
+    json_read_init(&r, bytes, elen);
+    if (json_read_object(&r))
+        while (json_read_key(&r, &k)) {
+            if (k.n == 4 && memcmp(k.s, "type", 4) == 0 && json_read_peek(&r) == JR_STRING) {
+                if (!json_read_str(&r, &type, &owned))
+                    break;
+            } else if (!json_read_skip(&r, NULL, JSON_DEPTH_STORED)) {
+                break;
+            }
+        }
+    int good = json_read_end(&r);
+    json_read_done(&r);
+    if (good) {
+        char *b64 = seam_b64_encode(sig, SEAM_SIG_LEN);
+        int n = snprintf(num, sizeof(num), "%u", seq);
+        json_text_lit(out, "{\"seq\":");
+        json_text_add(out, num, (size_t)n);
+        if (type.s != NULL) {
+            json_text_lit(out, ",\"type\":");
+            json_text_string(out, type.s, type.n);
+        }
+        json_text_lit(out, ",\"event\":"); /* the canonical bytes are the event's JSON */
+        json_text_add(out, bytes, elen);
+        json_text_lit(out, ",\"bytes\":");
+        json_text_string(out, bytes, elen);
+        json_text_lit(out, ",\"signature\":");
+        json_text_string(out, b64, strlen(b64));
+        n = snprintf(num, sizeof(num), "%llu", (unsigned long long)leaf);
+        json_text_lit(out, ",\"leaf_index\":");
+        json_text_add(out, num, (size_t)n);
+        json_text_lit(out, "}");
+        free(b64);
+    }
+    free(owned);
     free(bytes);
-    return out;
+    return good ? 0 : -1;
 }
 
 /* ---- the evidence each principal may see ---- */

@@ -24,6 +24,8 @@
 #include "store.h"
 #include "seam/ticket.h"
 
+struct json_text; /* json_fast.h */
+
 #define SUMMARY_MAX 200
 #define DESCRIPTION_MAX 8000
 
@@ -369,13 +371,15 @@ char *ticket_lead_bytes(const char *rec, size_t len, size_t *out_len);
  * assignment. NULL if there is no such assignment.
  */
 /*
- * The signed event seq of a ticket as JSON (new reference; NULL if there is
- * none): seq, type, the event itself as a JSON object ("event": the
- * canonical bytes parsed; restricted members appear by digest, in "sd"),
- * its exact bytes ("bytes": what the signature is over), signature
- * (base64) and leaf_index. An action's answer carries its own event so.
+ * The signed event seq of a ticket as a JSON object's text, appended to out:
+ * seq, type, the event itself ("event": its canonical bytes, a JSON object;
+ * restricted members appear by digest, in "sd"), its exact bytes ("bytes":
+ * what the signature is over, a string), signature (base64) and
+ * leaf_index. 0, or -1 if there is none. An action's answer carries its own
+ * event so.
  */
-json_t *ticket_event_json(struct store_txn *t, const struct ticket *tk, uint32_t seq);
+int ticket_event_text(struct store_txn *t, const struct ticket *tk, uint32_t seq,
+                      struct json_text *out);
 
 char *ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c,
                              const struct ticket *tk, const char *assignment, size_t *len);
