@@ -1204,6 +1204,52 @@ store_stats(struct store *s, struct store_stats *out)
     pthread_mutex_unlock(&s->queue_mu);
 }
 
+struct drain {
+    struct store *s;
+    int in, out;     /* the pipe the copy writes to; the backup's file */
+    uint64_t copied; /* bytes written to the file */
+    int err;         /* the first error writing the file (errno), or 0 */
+};
+
+/*
+ * A copy with a bound on its resident set (store_read_trim): LMDB writes the
+ * copy to a pipe and this thread moves it to the file, dropping the map's
+ * pages past a quarter of the bound after each chunk. The copy's reader
+ * waits for the pipe, and the pipe for this thread, so it reads at most the
+ * pipe's and LMDB's buffers (a few MiB) ahead of a drop, whatever the
+ * machine's load: a thread that only looked at the map every few
+ * milliseconds let a fast copy read tens of MiB between two looks.
+ */
+static void *
+drain_main(void *arg)
+{
+    struct drain *d = arg;
+    enum { CHUNK = 256 << 10 };
+    char *buf = xmalloc(CHUNK);
+    for (;;) {
+        ssize_t n = read(d->in, buf, CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        for (ssize_t off = 0; off < n && d->err == 0;) {
+            ssize_t w = write(d->out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno != EINTR)
+                d->err = errno;
+            off += w > 0 ? w : 0;
+        }
+        uint64_t before = d->copied >> 20;
+        d->copied += (uint64_t)n;
+        if ((d->copied >> 20) > before)
+            progress_step((d->copied >> 20) - before);
+        pthread_rwlock_rdlock(&d->s->map_lock);
+        map_drop(d->s, d->s->trim_bytes / 4);
+        pthread_rwlock_unlock(&d->s->map_lock);
+    }
+    free(buf);
+    return NULL;
+}
+
 /*
  * The copy's file is made here, mode 0600, rather than by mdb_env_copy2,
  * which creates it with the process's umask (0644 under the usual 022):
@@ -1211,73 +1257,39 @@ store_stats(struct store *s, struct store_stats *out)
  * changed (it is the whole process's), and the file is never readable by
  * others, not even while it is written.
  */
-struct trimmer {
-    struct store *s;
-    int fd;          /* the copy: its size is the progress */
-    uint64_t copied; /* MiB reported so far */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int done;
-};
-
-/* While a copy reads the whole map: its pages dropped (looked at every 10 ms) past
- * store_read_trim's bound, and the MiB written so far counted for progress.h (the copying thread
- * waits in LMDB meanwhile). */
-static void *
-trimmer_main(void *arg)
-{
-    struct trimmer *tr = arg;
-    pthread_mutex_lock(&tr->mu);
-    while (!tr->done) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 10 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&tr->cv, &tr->mu, &until);
-        if (!tr->done) {
-            struct stat st;
-            pthread_rwlock_rdlock(&tr->s->map_lock);
-            map_drop(tr->s, tr->s->trim_bytes);
-            pthread_rwlock_unlock(&tr->s->map_lock);
-            if (fstat(tr->fd, &st) == 0 && (uint64_t)st.st_size >> 20 > tr->copied) {
-                progress_step(((uint64_t)st.st_size >> 20) - tr->copied);
-                tr->copied = (uint64_t)st.st_size >> 20;
-            }
-        }
-    }
-    pthread_mutex_unlock(&tr->mu);
-    return NULL;
-}
-
 enum seam_err
 store_backup(struct store *s, const char *dir)
 {
     char *path = xasprintf("%s/data.mdb", dir);
     int rc = 0, fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    struct trimmer tr = {.s = s, .fd = fd};
-    pthread_t trim;
-    int trimming = 0;
+    int pipefd[2] = {-1, -1};
+    struct drain d = {.s = s, .out = fd};
+    pthread_t drain;
+    int draining = 0;
     if (fd < 0 || fchmod(fd, 0600) != 0)
         rc = errno;
     if (rc == 0 && s->trim_bytes > 0) {
-        pthread_mutex_init(&tr.mu, NULL);
-        pthread_cond_init(&tr.cv, NULL);
-        trimming = pthread_create(&trim, NULL, trimmer_main, &tr) == 0;
+        if (pipe2(pipefd, O_CLOEXEC) != 0) {
+            rc = errno;
+        } else {
+            (void)fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20); /* fewer wake-ups; the default works */
+            d.in = pipefd[0];
+            draining = pthread_create(&drain, NULL, drain_main, &d) == 0;
+            if (!draining)
+                rc = EAGAIN;
+        }
     }
     if (rc == 0)
-        rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
-    if (trimming) {
-        pthread_mutex_lock(&tr.mu);
-        tr.done = 1;
-        pthread_cond_signal(&tr.cv);
-        pthread_mutex_unlock(&tr.mu);
-        pthread_join(trim, NULL);
-        pthread_mutex_destroy(&tr.mu);
-        pthread_cond_destroy(&tr.cv);
+        rc = mdb_env_copyfd2(s->env, draining ? pipefd[1] : fd, MDB_CP_COMPACT);
+    if (pipefd[1] >= 0)
+        close(pipefd[1]); /* the drain reads to the end, then stops */
+    if (draining) {
+        pthread_join(drain, NULL);
+        if (rc == 0)
+            rc = d.err;
     }
+    if (pipefd[0] >= 0)
+        close(pipefd[0]);
     if (rc == 0 && fsync(fd) != 0)
         rc = errno;
     if (fd >= 0 && close(fd) != 0 && rc == 0)
