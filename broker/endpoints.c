@@ -187,3 +187,5 @@ const struct endpoint endpoints[] = {
 };
 
 const size_t n_endpoints = sizeof(endpoints) / sizeof(endpoints[0]);
+_Static_assert(sizeof(endpoints) / sizeof(endpoints[0]) <= MAX_ENDPOINTS,
+               "more endpoints than MAX_ENDPOINTS (http.h): raise it");

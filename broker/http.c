@@ -60,7 +60,6 @@ struct http {
 
 static const int codes[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503};
 #define N_CODES (sizeof(codes) / sizeof(codes[0]))
-#define MAX_ENDPOINTS 64
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                  0.05,   0.1,   0.25,   0.5,   1,    2.5};
 #define N_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))

@@ -61,6 +61,9 @@ struct endpoint {
     const struct api_action *action;
 };
 
+/* The table's rows at most: the request counters are sized by it (endpoints.c asserts it). */
+#define MAX_ENDPOINTS 128
+
 extern const struct endpoint endpoints[];
 extern const size_t n_endpoints;
 

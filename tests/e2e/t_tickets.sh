@@ -78,7 +78,11 @@ check "... but a ticket's evidence" [ "$STATUS" = 200 ]
 req GET /v1/audit/checkpoint "$C1"
 check "a customer may not read the audit checkpoint (404)" [ "$STATUS" = 404 ]
 
+req GET /v1/no/such/thing "$LEAD"
 req GET /metrics ""
+check "metrics count a request no endpoint matched as unmatched" grep -q 'seam_http_requests_total{endpoint="unmatched",code="404"} 1$' "$TMP/body"
+check "... and the table's last endpoint under its own name, its 200 once" \
+    grep -q 'seam_http_requests_total{endpoint="audit_checkpoint",code="200"} 1$' "$TMP/body"
 check "metrics count the 201s" grep -q 'seam_http_requests_total{endpoint="tickets_create",code="201"} 6' "$TMP/body"
 check "metrics show the store size" grep -q '^seam_store_used_bytes [1-9]' "$TMP/body"
 
