@@ -69,7 +69,9 @@ enum uop {
     OP_DISABLE,
     OP_RESET,
     OP_KEY_SET,
-    OP_KEY_REVOKE
+    OP_KEY_REVOKE,
+    OP_EMAIL_SET,
+    OP_EMAIL_DELETE
 };
 
 struct ujob {
@@ -85,8 +87,9 @@ struct ujob {
     int64_t epoch, step, ttl_ms;
     char sid[44], csrf[65];
     uint8_t key[32];
-    uint8_t pk[32]; /* OP_KEY_SET: the user's new signing key */
-    json_t *user;   /* OP_CREATE, OP_DISABLE, OP_KEY_*: the record after */
+    uint8_t pk[32];  /* OP_KEY_SET: the user's new signing key */
+    char email[256]; /* OP_CREATE (optional), OP_EMAIL_SET: the user's mail address */
+    json_t *user;    /* OP_CREATE, OP_DISABLE, OP_KEY_*, OP_EMAIL_*: the record after */
 };
 
 static void
@@ -127,7 +130,8 @@ user_view(const json_t *u)
     json_t *v = json_object();
     static const char *const keys[] = {"id",          "role",        "subject",
                                        "name",        "kind",        "created_at",
-                                       "disabled_at", "signing_key", "signing_key_added_at"};
+                                       "disabled_at", "signing_key", "signing_key_added_at",
+                                       "email"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         json_t *x = json_object_get(u, keys[i]);
         if (x != NULL)
@@ -181,6 +185,8 @@ ujob_apply(struct store_txn *t, struct store_job *job)
         }
         if ((rc = users_add(t, j->id, j->kind)) != SEAM_OK)
             return rc;
+        if (j->email[0] != '\0' && (rc = users_email_set(t, j->id, j->email)) != SEAM_OK)
+            return rc;
         if ((rc = users_link_new(t, j->id, "invite", j->ttl_ms, &j->link)) != SEAM_OK)
             return rc;
         return users_load(t, j->id, &j->user);
@@ -199,6 +205,11 @@ ujob_apply(struct store_txn *t, struct store_job *job)
     case OP_KEY_REVOKE:
         rc = j->op == OP_KEY_SET ? users_key_set(t, j->id, j->pk) : users_key_revoke(t, j->id);
         if (rc != SEAM_OK)
+            return rc;
+        return users_load(t, j->id, &j->user);
+    case OP_EMAIL_SET:
+    case OP_EMAIL_DELETE:
+        if ((rc = users_email_set(t, j->id, j->op == OP_EMAIL_SET ? j->email : NULL)) != SEAM_OK)
             return rc;
         return users_load(t, j->id, &j->user);
     }
@@ -278,6 +289,13 @@ ujob_done(struct store_job *job)
                      r->who.user[0] ? r->who.user : r->who.subject);
             http_reply(r, 200, user_view(j->user));
             break;
+        case OP_EMAIL_SET:
+        case OP_EMAIL_DELETE:
+            log_info("req=%s mail address %s user=%s by=%s", r->id,
+                     j->op == OP_EMAIL_SET ? "set" : "removed", j->id,
+                     r->who.user[0] ? r->who.user : r->who.subject);
+            http_reply(r, 200, user_view(j->user));
+            break;
         }
     } else if (j->op == OP_SIGNIN && (rc == SEAM_ENOTFOUND || rc == SEAM_ECONFLICT)) {
         http_error(r, E_SIGNIN_FAILED,
@@ -301,6 +319,8 @@ ujob_done(struct store_job *job)
     } else if (j->op == OP_KEY_SET && rc == SEAM_EEXIST) {
         http_error(r, E_CONFLICT, "this key was revoked; a revoked key is never taken again",
                    "public_key");
+    } else if ((j->op == OP_EMAIL_SET || j->op == OP_EMAIL_DELETE) && rc == SEAM_ENOTFOUND) {
+        http_error(r, E_NOT_FOUND, "no such user", NULL);
     } else if (j->op == OP_KEY_REVOKE && rc == SEAM_ENOTFOUND) {
         http_error(r, E_NOT_FOUND, "no such user, or it holds no signing key", NULL);
     } else {
@@ -597,6 +617,7 @@ api_users_create(struct req *r)
 {
     static const struct body_field fields[] = {{"id", JSON_STRING, 1, 3, USER_ID_MAX},
                                                {"kind", JSON_STRING, 1, 1, 15},
+                                               {"email", JSON_STRING, 0, 3, 254},
                                                {NULL, 0, 0, 0, 0}};
     const struct config *cfg = r->cfg;
     char subject[64], name[USER_NAME_MAX + 1];
@@ -605,7 +626,12 @@ api_users_create(struct req *r)
         goto out;
     const char *id = json_string_value(json_object_get(body, "id"));
     const char *kind = json_string_value(json_object_get(body, "kind"));
+    const char *email = json_string_value(json_object_get(body, "email"));
     enum role role = users_kind_role(kind);
+    if (email != NULL && !mail_address_valid(email)) {
+        http_error(r, E_INVALID_FIELD, "a mail address: local@domain", "email");
+        goto out;
+    }
     if (role == 0) {
         http_error(r, E_INVALID_FIELD,
                    "not a kind of user (customer, agent, supervisor, desk, manager, auditor)",
@@ -632,6 +658,7 @@ api_users_create(struct req *r)
     struct ujob *j = ujob_new(r, OP_CREATE);
     snprintf(j->id, sizeof(j->id), "%s", id);
     snprintf(j->kind, sizeof(j->kind), "%s", kind);
+    snprintf(j->email, sizeof(j->email), "%s", email ? email : "");
     j->ttl_ms = (int64_t)cfg->invite_s * 1000;
     http_submit(r, &j->job, j, ujob_free);
 out:
@@ -704,17 +731,24 @@ api_users_reset(struct req *r)
  * (api_actions.c).
  */
 static void
-user_key(struct req *r, enum uop op)
+user_edit(struct req *r, enum uop op)
 {
     static const struct body_field set[] = {{"public_key", JSON_STRING, 1, 44, 44},
                                             {NULL, 0, 0, 0, 0}};
+    static const struct body_field mail[] = {{"email", JSON_STRING, 1, 3, 254}, {NULL, 0, 0, 0, 0}};
     static const struct body_field none[] = {{NULL, 0, 0, 0, 0}};
+    const struct body_field *fields = op == OP_KEY_SET ? set : op == OP_EMAIL_SET ? mail : none;
+    int with_body = op == OP_KEY_SET || op == OP_EMAIL_SET;
     char id[USER_ID_MAX + 1], subject[64], name[USER_NAME_MAX + 1];
     uint8_t pk[32];
-    json_t *body =
-        op == OP_KEY_SET ? http_body_json_or_reply(r) : http_body_json_optional_or_reply(r);
-    if (body == NULL || http_fields_or_reply(r, body, op == OP_KEY_SET ? set : none) != 0)
+    json_t *body = with_body ? http_body_json_or_reply(r) : http_body_json_optional_or_reply(r);
+    if (body == NULL || http_fields_or_reply(r, body, fields) != 0)
         goto out;
+    const char *email = json_string_value(json_object_get(body, "email"));
+    if (op == OP_EMAIL_SET && !mail_address_valid(email)) {
+        http_error(r, E_INVALID_FIELD, "a mail address: local@domain", "email");
+        goto out;
+    }
     if (op == OP_KEY_SET &&
         users_key_parse(json_string_value(json_object_get(body, "public_key")), pk) != 0) {
         http_error(r, E_INVALID_FIELD, "an Ed25519 public key: 44 characters of base64",
@@ -749,6 +783,7 @@ user_key(struct req *r, enum uop op)
     struct ujob *j = ujob_new(r, op);
     snprintf(j->id, sizeof(j->id), "%s", id);
     memcpy(j->pk, pk, op == OP_KEY_SET ? sizeof(pk) : 0);
+    snprintf(j->email, sizeof(j->email), "%s", op == OP_EMAIL_SET ? email : "");
     http_submit(r, &j->job, j, ujob_free);
 out:
     json_decref(body);
@@ -757,11 +792,23 @@ out:
 void
 api_users_key_set(struct req *r)
 {
-    user_key(r, OP_KEY_SET);
+    user_edit(r, OP_KEY_SET);
 }
 
 void
 api_users_key_revoke(struct req *r)
 {
-    user_key(r, OP_KEY_REVOKE);
+    user_edit(r, OP_KEY_REVOKE);
+}
+
+void
+api_users_email_set(struct req *r)
+{
+    user_edit(r, OP_EMAIL_SET);
+}
+
+void
+api_users_email_delete(struct req *r)
+{
+    user_edit(r, OP_EMAIL_DELETE);
 }

@@ -618,12 +618,13 @@ load_sla(struct cctx *c, struct config *cf, const char *id, const json_t *v, con
     }
 }
 
-/* $.partners[].mail: {"address","notify":["assignment","sla_warning"]}. */
+/* $.partners[].mail: {"address","notify":["assignment","sla_warning"]}; the desk's address is
+ * optional: the partner's agents and supervisors with an address of their own are mailed too. */
 static void
 load_partner_mail(struct cctx *c, const json_t *m, const char *path, struct config_partner *p)
 {
     static const struct field f[] = {
-        {"address", T_STRING, 1}, {"notify", T_ARRAY, 0}, {NULL, 0, 0}};
+        {"address", T_STRING, 0}, {"notify", T_ARRAY, 0}, {NULL, 0, 0}};
     char sub[512];
     if (m == NULL)
         return;
@@ -631,7 +632,7 @@ load_partner_mail(struct cctx *c, const json_t *m, const char *path, struct conf
     if (check_object(c, m, sub, f) != 0)
         return;
     p->mail_address = str_or(m, "address", NULL);
-    if (!mail_address_valid(p->mail_address))
+    if (p->mail_address != NULL && !mail_address_valid(p->mail_address))
         problem(c, sub, "address must be a mail address (local@domain)");
     struct strlist on;
     snprintf(sub, sizeof(sub), "%s.mail.notify", path);

@@ -176,6 +176,10 @@ const struct endpoint endpoints[] = {
      EP_BODY | EP_WRITE, 1024, "users_key_set", NULL},
     {"DELETE", "/v1/users/{subject}/{name}/key", api_users_key_revoke, PARTNER | LEAD | AUDITOR,
      EP_WRITE, 0, "users_key_revoke", NULL},
+    {"PUT", "/v1/users/{subject}/{name}/email", api_users_email_set, PARTNER | LEAD | AUDITOR,
+     EP_BODY | EP_WRITE, 1024, "users_email_set", NULL},
+    {"DELETE", "/v1/users/{subject}/{name}/email", api_users_email_delete, PARTNER | LEAD | AUDITOR,
+     EP_WRITE, 0, "users_email_delete", NULL},
     {"POST", "/v1/test/clock", api_test_clock, LEAD, EP_BODY | EP_TEST, 1024, "test_clock", NULL},
     /* A partner: its supervisors only, its own figures (api_audit.c). */
     {"GET", "/v1/audit/sla", api_audit_sla, LEAD | AUDITOR | PARTNER, 0, 0, "audit_sla", NULL},

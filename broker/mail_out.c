@@ -25,6 +25,7 @@
 #include "json_fast.h"
 #include "mail_out.h"
 #include "outbox.h"
+#include "users.h"
 
 enum mail_kind {
     MK_ACK,
@@ -437,38 +438,65 @@ tell_customer(struct store_txn *t, const struct config *cfg, const struct ticket
     return rc;
 }
 
-/*
- * The partner's addresses for a kind of notice. Today one: the partner's own
- * desk ($.partners[].mail.address). The hook for individual agents: when
- * users exist, the agents of the partner who asked for this notice are added
- * here (and the assignment's agent, once claims name one).
- */
-static const char *
-partner_address(const struct config_partner *p, unsigned on)
+/* The partner's agents and supervisors who have an address of their own and are not disabled:
+ * [[name, address], ...]. */
+static void
+agent_address(void *ctx, const json_t *u)
 {
-    if (p == NULL || p->mail_address == NULL || !(p->mail_on & on))
-        return NULL;
-    return p->mail_address;
+    const char *email = json_string_value(json_object_get(u, "email"));
+    const char *role = json_string_value(json_object_get(u, "role"));
+    const char *name = json_string_value(json_object_get(u, "name"));
+    if (email != NULL && name != NULL && role != NULL && strcmp(role, "partner") == 0 &&
+        json_object_get(u, "disabled_at") == NULL)
+        json_array_append_new(ctx, json_pack("[s, s]", name, email));
 }
 
 static enum seam_err
-tell_partner(struct store_txn *t, const struct config *cfg, const struct ticket *tk,
-             const struct assignment *a, enum mail_kind k)
+tell_one(struct store_txn *t, const struct config *cfg, const struct ticket *tk,
+         const struct assignment *a, enum mail_kind k, const char *to, const char *tag)
 {
     const struct config_partner *p = config_partner_find(cfg, a->partner);
-    const char *to = partner_address(p, k == MK_ASSIGNMENT ? CONFIG_MAIL_ON_ASSIGNMENT
-                                                           : CONFIG_MAIL_ON_SLA_WARNING);
-    if (to == NULL)
-        return SEAM_OK;
     char *link = xasprintf("%s/partner/assignments/%s", cfg->mail.portal_url, a->id);
     char *owner = xasprintf("mail:partner:%s", p->id);
-    char *tag = xasprintf("%s", a->id);
     struct vars v = {tk->id, tk->summary, p->name, last_entry(tk), link, a->id};
     enum seam_err rc =
         queue(t, cfg, owner, to, tk, a->id, k, tag, p->language ? p->language : "en", &v, 0);
     free(link);
     free(owner);
-    free(tag);
+    return rc;
+}
+
+/*
+ * A notice of a partner's claim, where the partner's configuration asks for
+ * this kind ($.partners[].mail.notify): to its desk's address, if it has one,
+ * and to each of its agents and supervisors with an address of their own
+ * (seamctl user email, PUT /v1/users/{subject}/{name}/email), a mail each.
+ */
+static enum seam_err
+tell_partner(struct store_txn *t, const struct config *cfg, const struct ticket *tk,
+             const struct assignment *a, enum mail_kind k)
+{
+    const struct config_partner *p = config_partner_find(cfg, a->partner);
+    unsigned on = k == MK_ASSIGNMENT ? CONFIG_MAIL_ON_ASSIGNMENT : CONFIG_MAIL_ON_SLA_WARNING;
+    if (p == NULL || !(p->mail_on & on))
+        return SEAM_OK;
+    enum seam_err rc = SEAM_OK;
+    if (p->mail_address != NULL &&
+        (rc = tell_one(t, cfg, tk, a, k, p->mail_address, a->id)) != SEAM_OK)
+        return rc;
+    json_t *agents = json_array();
+    rc = users_each(t, p->id, agent_address, agents);
+    size_t i;
+    json_t *ag;
+    json_array_foreach(agents, i, ag)
+    {
+        if (rc != SEAM_OK)
+            break;
+        char *tag = xasprintf("%s.%s", a->id, json_string_value(json_array_get(ag, 0)));
+        rc = tell_one(t, cfg, tk, a, k, json_string_value(json_array_get(ag, 1)), tag);
+        free(tag);
+    }
+    json_decref(agents);
     return rc;
 }
 

@@ -62,7 +62,8 @@ static const char usage_text[] =
     "  token revoke TOKEN_ID|TOKEN\n"
     "  token list                    every token: id, role, subject, user, state\n"
     "  customer list                 every customer record\n"
-    "  user add SUBJECT/NAME --kind K   a user of a principal (then user invite)\n"
+    "  user add SUBJECT/NAME --kind K [--email A]   a user of a principal (then user invite)\n"
+    "  user email SUBJECT/NAME ADDRESS|none   a staff user's own mail address\n"
     "  user list [--subject S]       the users, or one principal's\n"
     "  user disable|invite|reset SUBJECT/NAME   disable, or print a one-time link\n"
     "  verify                        check every event, chain, leaf and checkpoint\n"
@@ -1440,7 +1441,7 @@ cmd_verify_evidence(int argc, char **argv)
 
 struct user_args {
     const struct config *cfg;
-    const char *op, *id, *kind, *subject;
+    const char *op, *id, *kind, *subject, *email;
     uint8_t pk[32]; /* key */
     int64_t ttl_ms;
     char *link;
@@ -1453,12 +1454,14 @@ user_print(void *ctx, const json_t *u)
     const char *state = json_object_get(u, "disabled_at") ? "disabled"
                         : json_object_get(u, "password")  ? "active"
                                                           : "invited";
-    printf("%s %s %s %s%s %s%s\n", json_string_value(json_object_get(u, "id")),
+    const char *email = json_string_value(json_object_get(u, "email"));
+    printf("%s %s %s %s%s %s%s%s%s\n", json_string_value(json_object_get(u, "id")),
            json_string_value(json_object_get(u, "role")),
            json_string_value(json_object_get(u, "kind")), state,
            json_object_get(u, "totp") ? " totp" : "",
            json_string_value(json_object_get(u, "created_at")),
-           json_object_get(u, "signing_key") ? " key" : "");
+           json_object_get(u, "signing_key") ? " key" : "", email ? " mail=" : "",
+           email ? email : "");
 }
 
 static enum seam_err
@@ -1476,6 +1479,8 @@ user_write(struct store_txn *t, void *ctx)
         return users_key_set(t, a->id, a->pk);
     if (strcmp(a->op, "revoke-key") == 0)
         return users_key_revoke(t, a->id);
+    if (strcmp(a->op, "email") == 0)
+        return users_email_set(t, a->id, a->email);
     if (strcmp(a->op, "add") == 0) {
         if (users_kind_role(a->kind) == ROLE_CUSTOMER) {
             char subject[64], name[USER_NAME_MAX + 1];
@@ -1487,7 +1492,9 @@ user_write(struct store_txn *t, void *ctx)
             if (rc != SEAM_OK)
                 return rc == SEAM_ENOTFOUND ? SEAM_ECONFLICT : rc;
         }
-        return users_add(t, a->id, a->kind);
+        if ((rc = users_add(t, a->id, a->kind)) != SEAM_OK || a->email == NULL)
+            return rc;
+        return users_email_set(t, a->id, a->email);
     }
     return users_link_new(t, a->id, strcmp(a->op, "invite") == 0 ? "invite" : "reset", a->ttl_ms,
                           &a->link);
@@ -1497,11 +1504,12 @@ static int
 cmd_user(int argc, char **argv)
 {
     static const char u[] =
-        "usage: seamctl [-d DATADIR] [-c CONFIG] user add SUBJECT/NAME --kind KIND\n"
+        "usage: seamctl [-d DATADIR] [-c CONFIG] user add SUBJECT/NAME --kind KIND [--email ADDR]\n"
         "       seamctl [-d DATADIR] user list [--subject SUBJECT]\n"
         "       seamctl [-d DATADIR] user disable SUBJECT/NAME\n"
         "       seamctl [-d DATADIR] user key SUBJECT/NAME PUBKEY\n"
         "       seamctl [-d DATADIR] user revoke-key SUBJECT/NAME\n"
+        "       seamctl [-d DATADIR] user email SUBJECT/NAME ADDRESS|none\n"
         "       seamctl [-d DATADIR] [-c CONFIG] user invite|reset SUBJECT/NAME\n"
         "A user belongs to one principal: a customer record (KIND customer), a partner\n"
         "(agent, supervisor), the lead company (desk, manager) or an audit firm (auditor).\n"
@@ -1509,11 +1517,14 @@ cmd_user(int argc, char **argv)
         "with, POST /v1/password), valid sessions.invite_s or sessions.reset_s seconds.\n"
         "disable ends the user's sessions and tokens at their next request.\n"
         "list prints one user a line: id, role, kind, state (invited, active, disabled),\n"
-        "totp when enrolled, created, key when it holds a signing key.\n"
+        "totp when enrolled, created, key when it holds a signing key, mail=ADDRESS\n"
+        "when it has one.\n"
+        "email sets a user's own mail address (none removes it): a partner's agents and\n"
+        "supervisors with one receive the notices its mail.notify asks for.\n"
         "key registers a staff user's Ed25519 public key (base64, or a file holding it;\n"
         "the one before is revoked); the user may then sign its actions with it.\n"
         "revoke-key revokes it: signatures by it are refused from then on.\n";
-    static const char *const add_flags[] = {"--kind", NULL};
+    static const char *const add_flags[] = {"--kind", "--email", NULL};
     static const char *const list_flags[] = {"--subject", NULL};
     static const char *const no_flags[] = {NULL};
     struct config *cfg = NULL;
@@ -1534,6 +1545,10 @@ cmd_user(int argc, char **argv)
     if (strcmp(a.op, "add") == 0) {
         check_args(argc - 1, argv + 1, add_flags, 1, u);
         a.kind = flag(argc, argv, "--kind", u);
+        a.email = flag(argc, argv, "--email", u);
+    } else if (strcmp(a.op, "email") == 0) {
+        check_args(argc - 1, argv + 1, no_flags, 2, u);
+        a.email = strcmp(argv[2], "none") == 0 ? NULL : argv[2];
     } else if (strcmp(a.op, "key") == 0) {
         check_args(argc - 1, argv + 1, no_flags, 2, u);
         if (seam_pubkey_parse(argv[2], a.pk) != 0)
@@ -1548,6 +1563,8 @@ cmd_user(int argc, char **argv)
     if (users_id_split(a.id, subject, name) != 0)
         die("a user is SUBJECT/NAME: the principal's id (1-63 of A-Z a-z 0-9 . - _), then 1-32 "
             "of a-z 0-9 . - _");
+    if (a.email != NULL && !mail_address_valid(a.email))
+        die("\"%s\" is not a mail address (local@domain)", a.email);
     if (strcmp(a.op, "add") == 0) {
         enum role role = users_kind_role(a.kind);
         if (role == 0)

@@ -170,6 +170,24 @@ users_disable(struct store_txn *t, const char *id)
 }
 
 enum seam_err
+users_email_set(struct store_txn *t, const char *id, const char *email)
+{
+    json_t *rec = NULL;
+    if (email != NULL && !mail_address_valid(email))
+        return SEAM_EINVAL;
+    enum seam_err rc = users_load(t, id, &rec);
+    if (rc != SEAM_OK)
+        return rc;
+    if (email != NULL)
+        json_object_set_new(rec, "email", json_string(email));
+    else
+        json_object_del(rec, "email");
+    rc = put_json(t, DB_USERS, id, strlen(id), rec, 0);
+    json_decref(rec);
+    return rc;
+}
+
+enum seam_err
 users_end_sessions(struct store_txn *t, const char *id)
 {
     json_t *rec = NULL;

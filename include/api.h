@@ -138,5 +138,7 @@ void api_users_disable(struct req *r);
 void api_users_reset(struct req *r);
 void api_users_key_set(struct req *r);
 void api_users_key_revoke(struct req *r);
+void api_users_email_set(struct req *r);
+void api_users_email_delete(struct req *r);
 
 #endif

@@ -67,6 +67,9 @@ enum seam_err users_each(struct store_txn *t, const char *subject, users_each_fn
                          void *ctx) SEAM_WUR;
 /* In a write txn: disables the user (kept; its sessions and tokens stop working). */
 enum seam_err users_disable(struct store_txn *t, const char *id) SEAM_WUR;
+/* A user's own mail address (notices to a partner's agents, mail.notify), or none (email NULL).
+ * SEAM_EINVAL for an address that is not local@domain. */
+enum seam_err users_email_set(struct store_txn *t, const char *id, const char *email) SEAM_WUR;
 /* In a write txn: ends every session of the user (its epoch is raised). */
 enum seam_err users_end_sessions(struct store_txn *t, const char *id) SEAM_WUR;
 

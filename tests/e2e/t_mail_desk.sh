@@ -6,7 +6,8 @@
 # SMTP AUTH at the relay with the password read from a file (a wrong one: a
 # dead letter after the tries, never a silent loss; STARTTLS required
 # against a relay without it: not sent); a partner's desk told in its own
-# language. Real servers on loopback (mail_lib.sh).
+# language, and its agents with an address of their own each told too (not
+# a disabled one, nor another partner's). Real servers on loopback (mail_lib.sh).
 # e2e: long
 . "$(dirname "$0")/lib.sh"
 SINK_AUTH=relay:relay-secret
@@ -19,6 +20,20 @@ LEAD=$(new_token lead ops)
 FIB=$(new_token partner fibernet)
 ctl user add northwind/mary --kind manager >/dev/null
 MARY=$(new_token lead northwind/mary)
+# The partner's agents: alice with an address from the start, bob given one
+# through the API, carol disabled, dave another partner's.
+check "seamctl user add --email gives an agent an address" ctl user add fibernet/alice --kind agent --email alice@fibernet.example
+refute "... a malformed one is refused" ctl user add fibernet/eve --kind agent --email not-an-address
+refute "... and adds no user" grep -q '^fibernet/eve ' <(ctl user list)
+ctl user add fibernet/bob --kind agent >/dev/null
+ctl user add fibernet/carol --kind agent --email carol@fibernet.example >/dev/null
+ctl user disable fibernet/carol >/dev/null
+ctl user add fibernet/sup --kind supervisor >/dev/null
+ctl user add nordtel/dave --kind agent >/dev/null
+check "seamctl user email sets one" ctl user email nordtel/dave dave@nordtel.example
+check "user list shows the addresses" [ "$(ctl user list | grep -c ' mail=')" = 3 ]
+SUP=$(new_token partner fibernet/sup)
+NTS=$(new_token partner nordtel)
 echo relay-secret >"$TMP/smtp.pass"
 echo wrong-secret >"$TMP/smtp.bad"
 mail_conf() { # PASSWORD-FILE [SMTP_TLS]
@@ -45,6 +60,18 @@ refute "the configuration holds no password" grep -q relay-secret "$CONF"
 start_sink
 start_broker
 
+# --- a user's own address through the API
+req PUT /v1/users/fibernet/bob/email "$SUP" '{"email":"not an address"}'
+check "PUT a user's email: a malformed address is a 400 naming email" [ "$STATUS" = 400 -a "$(jbody .error.field)" = email ]
+req PUT /v1/users/fibernet/bob/email "$NTS" '{"email":"bob@evil.example"}'
+check "... another partner's user is not found (404)" [ "$STATUS" = 404 ]
+req PUT /v1/users/fibernet/bob/email "$SUP" '{"email":"bob@fibernet.example"}'
+check "... the supervisor sets its agent's (200, in the user's view)" [ "$STATUS" = 200 -a "$(jbody .email)" = bob@fibernet.example ]
+req PUT /v1/users/fibernet/sup/email "$SUP" '{"email":"sup@fibernet.example"}'
+req DELETE /v1/users/fibernet/sup/email "$SUP"
+check "... and a user removes its own" [ "$STATUS" = 200 -a "$(jbody '.email // "none"')" = none ]
+check "... which the store keeps (user list)" [ "$(ctl user list | grep -c ' mail=')" = 4 ]
+
 # --- SMTP AUTH; the partner's desk in Norwegian
 req PUT /v1/customers/c1/mail "$C1" '{"email":"c1@example.net"}'
 req PUT /v1/customers/c2/mail "$C2" '{"email":"c2@example.net"}'
@@ -55,6 +82,13 @@ check "... sent as the configured user" grep -q -F -x -e $'X-Auth-User: relay\r'
 check "the partner's desk is told in its language (nb)" eventually 10 has_mail desk@fibernet.example "Nytt oppdrag"
 check "... with the Norwegian body" matches "$(mail_field desk@fibernet.example "Nytt oppdrag" body)" "Et nytt oppdrag er tildelt dere"
 check "... and not in English" [ "$(mails_to desk@fibernet.example "New assignment")" = 0 ]
+check "the partner's agent with an address is told too" eventually 10 has_mail alice@fibernet.example "Nytt oppdrag"
+check "... and the one given an address through the API" eventually 10 has_mail bob@fibernet.example "Nytt oppdrag"
+msgids() { for a in "$@"; do grep -l -F -e "X-Envelope-To: $a" "$SINK"/*.eml; done | xargs grep -h -i '^Message-ID:' | sort -u | wc -l; }
+check "... each once, with a Message-ID of its own" \
+    [ "$(mails_to alice@fibernet.example "")$(mails_to bob@fibernet.example "")$(msgids desk@fibernet.example alice@fibernet.example bob@fibernet.example)" = 113 ]
+check "the disabled agent is not told, nor another partner's agent, nor one without an address" \
+    [ "$(mails_to carol@fibernet.example "Nytt oppdrag")" = 0 -a "$(mails_to dave@nordtel.example "")" = 0 -a "$(mails_to sup@fibernet.example "")" = 0 ]
 req POST /v1/tickets "$C2" "$TICKET_BODY"
 T2=$(jbody .id)
 eventually 10 has_mail c2@example.net "received"
