@@ -8,10 +8,14 @@
 # shown as text, a question answered (the ticket leaves pending), confirm,
 # reopen and withdraw, notifications, the language switch and the browser's
 # language, a form from another origin refused, an expired session sent back
-# to sign-in; then the partner desk by tests/web/desk.mjs: the queue due
-# first, a new claim appearing without reloading, the countdown overdue,
-# acknowledge, ask the customer, hand back with a reason, a supervisor's SLA
-# figures, staff signing in with a TOTP code, a customer sent to its own pages. It saves the screenshots of docs/screens/.
+# to sign-in, the ticket's evidence verified in the browser and a tampered
+# export failing; then the partner desk by tests/web/desk.mjs: the queue due
+# first, a new claim appearing without reloading, the countdown at risk from
+# the SLA policy's warning and overdue, acknowledge, ask the customer, the
+# claim's evidence verified, hand back with a reason, belongs_to offered only
+# among the companies the rules allow, a supervisor's SLA figures, staff
+# signing in with a TOTP code, a customer sent to its own pages. It saves the
+# screenshots of docs/screens/.
 . "$(dirname "$0")/lib.sh"
 WEB=$ROOT/$BUILD/web
 [ -f "$WEB/index.html" ] || { echo "Bail out! the pages are not built ($WEB): make web (needs node)"; exit 1; }
@@ -21,6 +25,7 @@ conf_with '.web_dir = $d' --arg d "$TMP/nothing"
 init_store
 check "seamctl init seeds nothing (no user: the demo people are make run's alone)" [ -z "$(ctl user list)" ]
 C1=$(new_customer c1)
+C2=$(new_customer c2 tv-internet north)
 LEAD=$(new_token lead ops)
 FN=$(new_token partner fibernet)
 SV=$(new_token partner skyview)
@@ -107,7 +112,7 @@ req POST /v1/password "" "$(jq -nc --arg l "$LINK" '{link: $l, password: "sam-de
 check "the partner's supervisor has a password" [ "$STATUS" = 200 ]
 SAM_TOTP=$(jbody .totp_secret)
 mkdir -p "$ROOT/docs/screens"
-export SEAM_URL=$ORIGIN SEAM_LEAD=$LEAD SEAM_PARTNER=$FN SEAM_SKYVIEW=$SV SEAM_NORDTEL=$NT SEAM_CUSTOMER=$C1 \
+export SEAM_URL=$ORIGIN SEAM_LEAD=$LEAD SEAM_PARTNER=$FN SEAM_SKYVIEW=$SV SEAM_NORDTEL=$NT SEAM_CUSTOMER=$C1 SEAM_CUSTOMER2=$C2 \
     SEAM_SCREENS=$ROOT/docs/screens SEAM_CHROMIUM=$CHROMIUM
 # browser NAME [VAR=VALUE...]: runs tests/web/NAME.mjs; its lines become this script's.
 browser() {
