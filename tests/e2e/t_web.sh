@@ -134,4 +134,20 @@ browser portal SEAM_USER=c1/ann SEAM_PASSWORD=ann-portal-password
 browser desk SEAM_USER=fibernet/ola SEAM_PASSWORD=ola-desk-password SEAM_CUSTOMER_USER=c1/ann \
     SEAM_CUSTOMER_PASSWORD=ann-portal-password SEAM_SUPERVISOR=fibernet/sam SEAM_SUPERVISOR_PASSWORD=sam-desk-password \
     SEAM_TOTP="$OLA_TOTP" SEAM_SUPERVISOR_TOTP="$SAM_TOTP"
+# The pages' evidence check (web/src/verify.js) against the library's, on the exports of a ticket
+# handed back (the customer's view hides events, each view discloses values), by each principal,
+# and an old export of format 1.
+req GET "/v1/tickets?limit=100" "$LEAD"
+TB=$(jbody '.items[] | select(.summary == "Slow internet in the evenings") | .id')
+for who in C1 FN LEAD; do
+    curl -s -o "$TMP/ev-$who.json" -H "Authorization: Bearer ${!who}" "$(URL "/v1/tickets/$TB/evidence")"
+done
+check "the customer's export of a ticket handed back hides events (by hash)" \
+    [ "$(jq '[.events[] | select(has("hash"))] | length' "$TMP/ev-C1.json")" -ge 1 ]
+browser verify SEAM_KEY="$(tr -d '\n' <"$DATA/broker.pub")" SEAM_ORIGIN="$(jq -r .federation "$CONF")" \
+    SEAM_SEAMCTL="$SEAMCTL" SEAM_FLIPS=120 SEAM_EVIDENCE="$TMP/ev-C1.json $TMP/ev-FN.json $TMP/ev-LEAD.json"
+cp "$ROOT/tests/fixtures/store-v1/evidence.json" "$TMP/ev-v1.json"
+browser verify SEAM_KEY="$(tr -d '\n' <"$ROOT/tests/fixtures/store-v1/broker.pub")" \
+    SEAM_ORIGIN="$(jq -r .federation "$ROOT/tests/fixtures/store-v1/seam.json")" SEAM_SEAMCTL="$SEAMCTL" SEAM_FLIPS=60 \
+    SEAM_EVIDENCE="$TMP/ev-v1.json"
 finish
