@@ -99,6 +99,22 @@ try {
     await alert.filter({ hasText: 'not in its canonical form' }).waitFor();
   });
   await shot(page, 'portal-evidence');
+  await check('a browser that pinned another key than the one the broker presents fails the check, naming both', async () => {
+    const served = (await api(process.env.SEAM_LEAD, 'GET', '/v1/audit/checkpoint')).body.public_key;
+    const other = `${'B'.repeat(42)}A=`;
+    await page.evaluate((k) => {
+      const pin = JSON.parse(localStorage.getItem('seam.evidence.key'));
+      localStorage.setItem('seam.evidence.key', JSON.stringify({ ...pin, public_key: k }));
+    }, other);
+    await page.reload();
+    const region = page.getByRole('region', { name: 'Evidence' });
+    await region.getByText('Not verified:').waitFor();
+    const text = await region.textContent();
+    assert(text.includes(`the broker now presents another key (${served}) than the one this browser saw first (${other})`), text);
+    await page.evaluate(() => localStorage.removeItem('seam.evidence.key'));
+    await page.reload();
+    await region.getByText('Verified:').waitFor();
+  });
   await axe(page, 'a ticket page');
 
   // ---- a summary holding markup ----
