@@ -14,8 +14,10 @@
 # the SLA policy's warning and overdue, acknowledge, ask the customer, the
 # claim's evidence verified, hand back with a reason, belongs_to offered only
 # among the companies the rules allow, a supervisor's SLA figures, staff
-# signing in with a TOTP code, a customer sent to its own pages. It saves the
-# screenshots of docs/screens/.
+# signing in with a TOTP code, a customer sent to its own pages; then the
+# pages' evidence check itself (web/src/verify.js) against seamctl
+# verify-evidence by tests/web/verify.mjs. It saves the screenshots of
+# docs/screens/.
 . "$(dirname "$0")/lib.sh"
 WEB=$ROOT/$BUILD/web
 [ -f "$WEB/index.html" ] || { echo "Bail out! the pages are not built ($WEB): make web (needs node)"; exit 1; }
