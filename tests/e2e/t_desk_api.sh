@@ -25,6 +25,9 @@ req GET /v1/evidence/key "$FIB"
 check "a partner reads the same key" [ "$STATUS" = 200 -a "$(jbody .public_key)" = "$(tr -d '\n' <"$DATA/broker.pub")" ]
 req GET /v1/evidence/key ""
 check "without credentials: 401" [ "$STATUS" = 401 -a "$(jbody .error.code)" = unauthorized ]
+req GET /metrics ""
+check "metrics count its answers under its own name" \
+    grep -q 'seam_http_requests_total{endpoint="evidence_key",code="200"} 2$' "$TMP/body"
 
 # ---- a claim's warning ----
 req POST /v1/tickets "$C1" '{"summary":"Slow","description":"","service":"internet","symptom":"slow","priority":"normal"}'
