@@ -217,6 +217,20 @@ api_assignments_get(struct req *r)
         rc = ticket_load_assignment(t, &c, &r->who, http_param(r, 0), &tk);
         if (rc == SEAM_OK) {
             text = ticket_assignment_text(t, &c, &tk, http_param(r, 0), &len);
+            /* One claim's page (not the queue's items) adds whom a belongs_to hand-back may
+             * name: its members but the last "}", then this one. */
+            size_t clen;
+            char *choices = ticket_belongs_to_choices(&c, &tk, http_param(r, 0), &clen);
+            if (text != NULL && len > 0 && text[len - 1] == '}') {
+                static const char name[] = ",\"belongs_to_choices\":";
+                text = xrealloc(text, len + sizeof(name) - 1 + clen + 2);
+                memcpy(text + len - 1, name, sizeof(name) - 1);
+                memcpy(text + len - 1 + sizeof(name) - 1, choices, clen);
+                len = len - 1 + sizeof(name) - 1 + clen;
+                text[len++] = '}';
+                text[len] = '\0';
+            }
+            free(choices);
             ticket_free(&tk);
         }
         store_read_end(t);

@@ -67,6 +67,20 @@ api_audit_checkpoint(struct req *r)
     http_reply(r, 200, body);
 }
 
+/*
+ * The broker's public key and the evidence log's origin, to whoever is signed
+ * in: what a page checks a ticket's evidence with, from an answer of its own
+ * (the evidence document names its key too, but a document cannot vouch for
+ * itself).
+ */
+void
+api_evidence_key(struct req *r)
+{
+    char *pk = keys_public_b64(&r->srv->keys);
+    http_reply(r, 200, json_pack("{s:s, s:s}", "origin", r->cfg->federation, "public_key", pk));
+    free(pk);
+}
+
 /* The test clock: moves the broker's time forward (seam-broker -T only). */
 void
 api_test_clock(struct req *r)

@@ -69,6 +69,8 @@ const struct endpoint endpoints[] = {
     {"GET", "/v1/tickets/{id}", api_tickets_get, CUSTOMER | LEAD, 0, 0, "tickets_get", NULL},
     {"GET", "/v1/tickets/{id}/evidence", api_tickets_evidence, CUSTOMER | PARTNER | LEAD | AUDITOR,
      0, 0, "tickets_evidence", NULL},
+    {"GET", "/v1/evidence/key", api_evidence_key, CUSTOMER | PARTNER | LEAD | AUDITOR, 0, 0,
+     "evidence_key", NULL},
     {"POST", "/v1/tickets/{id}/notes", api_action, CUSTOMER, ACT, 16384, "tickets_note",
      ACTION_OLD(TA_NOTE, "note", "text", NULL, OLD_TEXT("note"), OLD_TEXT("text"), ATTACH)},
     {"POST", "/v1/tickets/{id}/confirm", api_action, CUSTOMER, ACT, 4096, "tickets_confirm",

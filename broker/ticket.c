@@ -1119,6 +1119,61 @@ handback_refusal_message(const char *code)
 }
 
 /*
+ * Whether a belongs_to hand-back of asg may name partner (not the lead): NULL
+ * and *because (why the partner is taken: route_handback_why) if it may, else
+ * the code of handback_refusals[].
+ */
+static const char *
+belongs_to_refusal(const struct ticket_ctx *c, const struct ticket *tk,
+                   const struct assignment *asg, const char *partner, const char **because)
+{
+    struct route_facts f;
+    ticket_facts(c->cfg, tk, &f);
+    const char *why = route_handback_why(c->cfg, &f, partner);
+    if (strcmp(partner, asg->partner) == 0)
+        return "itself";
+    if (why == NULL)
+        return "not_in_bundle";
+    if (handed_back_this_round(tk, partner))
+        return "handed_back";
+    *because = why;
+    return NULL;
+}
+
+char *
+ticket_belongs_to_choices(const struct ticket_ctx *c, const struct ticket *tk,
+                          const char *assignment, size_t *len)
+{
+    const struct assignment *asg = ticket_find_assignment(tk, assignment);
+    struct json_arr arr = JSON_ARR_INIT;
+    for (size_t i = 0; asg != NULL && assignment_is_live(asg) && i < c->cfg->npartners; i++) {
+        const struct config_partner *p = &c->cfg->partners[i];
+        const char *because = NULL;
+        if (belongs_to_refusal(c, tk, asg, p->id, &because) != NULL)
+            continue;
+        struct json_obj o = JSON_OBJ_INIT;
+        json_obj_str(&o, "because", because);
+        json_obj_str(&o, "name", p->name ? p->name : p->id);
+        json_obj_str(&o, "partner", p->id);
+        size_t n;
+        char *text = json_obj_finish(&o, &n);
+        json_arr_raw(&arr, text, n);
+        free(text);
+    }
+    if (asg != NULL && assignment_is_live(asg)) { /* the lead, which decides, always may be named */
+        struct json_obj o = JSON_OBJ_INIT;
+        json_obj_str(&o, "because", "lead");
+        json_obj_str(&o, "name", c->cfg->lead.name ? c->cfg->lead.name : c->cfg->lead.id);
+        json_obj_str(&o, "partner", c->cfg->lead.id);
+        size_t n;
+        char *text = json_obj_finish(&o, &n);
+        json_arr_raw(&arr, text, n);
+        free(text);
+    }
+    return json_arr_finish(&arr, len);
+}
+
+/*
  * Who takes a claim handed back:
  *  - the round has bounced max_bounces times: the lead;
  *  - duplicate, or belongs_to the lead: the lead, which decides;
@@ -1151,19 +1206,9 @@ next_owner(const struct ticket_ctx *c, const struct ticket *tk, const struct ass
     if (a->reason == HB_BELONGS_TO) {
         if (strcmp(a->partner, "lead") == 0 || strcmp(a->partner, lead) == 0)
             return lead;
-        struct route_facts f;
-        ticket_facts(c->cfg, tk, &f);
-        const char *why = route_handback_why(c->cfg, &f, a->partner);
-        if (strcmp(a->partner, asg->partner) == 0)
-            *refused = "itself";
-        else if (why == NULL)
-            *refused = "not_in_bundle";
-        else if (handed_back_this_round(tk, a->partner))
-            *refused = "handed_back";
-        else {
-            *because = why;
+        *refused = belongs_to_refusal(c, tk, asg, a->partner, because);
+        if (*refused == NULL)
             return config_partner_find(c->cfg, a->partner)->id;
-        }
     }
     for (size_t i = (size_t)(asg->chain_position > 0 ? asg->chain_position : 0); i < tk->nfallback;
          i++) {

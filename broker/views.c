@@ -15,6 +15,7 @@
 #include "json_fast.h"
 #include "json_read.h"
 #include "record.h"
+#include "sla.h"
 #include "ticket.h"
 
 /* An object's members, comma-separated: the key of the next one. */
@@ -398,6 +399,24 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
     put_time(&d, "ack", a->due_ack);
     put_time(&d, "resolve", a->due_resolve);
     json_text_lit(&out, "}");
+    /* The clocks' warnings (the SLA policy's warning_fraction of each target): when each is
+     * to fall due (null: none to come), and those that fell due already, so that a desk can
+     * mark a claim at risk. */
+    key(&o, "warn");
+    struct obj w = {&out, 0};
+    json_text_lit(&out, "{");
+    put_time(&w, "ack", a->sla.present ? a->sla.due_at[SLA_WARN_ACK] : SEAM_NULL_MS);
+    put_time(&w, "resolve", a->sla.present ? a->sla.due_at[SLA_WARN_RESOLVE] : SEAM_NULL_MS);
+    json_text_lit(&out, "}");
+    key(&o, "warned");
+    json_text_lit(&out, "[");
+    for (unsigned i = 0; a->sla.present && i < a->sla.warned.n; i++) {
+        const char *name = sla_kind_names[a->sla.warned.v[i]];
+        if (i > 0)
+            json_text_lit(&out, ",");
+        json_text_string(&out, name, strlen(name));
+    }
+    json_text_lit(&out, "]");
     put_flags(&o, "flags", &a->flags);
     put_int(&o, "bounces", a->bounces);
     put_int(&o, "chain_position", a->chain_position);

@@ -122,6 +122,7 @@ void api_vocabulary(struct req *r);
 void api_ops_healthz(struct req *r);
 void api_ops_metrics(struct req *r);
 void api_audit_checkpoint(struct req *r);
+void api_evidence_key(struct req *r);
 void api_audit_sla(struct req *r);
 void api_audit_breaches(struct req *r);
 void api_audit_proof(struct req *r);

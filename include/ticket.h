@@ -384,6 +384,16 @@ int ticket_event_text(struct store_txn *t, const struct ticket *tk, uint32_t seq
 char *ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c,
                              const struct ticket *tk, const char *assignment, size_t *len);
 
+/*
+ * The companies a belongs_to hand-back of the live claim may name now, as the
+ * hand-back would take them (route_handback_why, not the claim's own partner,
+ * not one that handed it back this round), then the lead, which always may
+ * be named: [{"because","name","partner"}, ...] ("bundle", "rules" or
+ * "lead"); [] for a claim that is not live. malloc'd.
+ */
+char *ticket_belongs_to_choices(const struct ticket_ctx *c, const struct ticket *tk,
+                                const char *assignment, size_t *len);
+
 /* ---- customers (customer.c) ---- */
 
 /* Customers: {"id","name","bundle","region","contact"?,"created_at"}. */

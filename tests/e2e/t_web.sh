@@ -8,10 +8,16 @@
 # shown as text, a question answered (the ticket leaves pending), confirm,
 # reopen and withdraw, notifications, the language switch and the browser's
 # language, a form from another origin refused, an expired session sent back
-# to sign-in; then the partner desk by tests/web/desk.mjs: the queue due
-# first, a new claim appearing without reloading, the countdown overdue,
-# acknowledge, ask the customer, hand back with a reason, a supervisor's SLA
-# figures, staff signing in with a TOTP code, a customer sent to its own pages. It saves the screenshots of docs/screens/.
+# to sign-in, the ticket's evidence verified in the browser and a tampered
+# export failing; then the partner desk by tests/web/desk.mjs: the queue due
+# first, a new claim appearing without reloading, the countdown at risk from
+# the SLA policy's warning and overdue, acknowledge, ask the customer, the
+# claim's evidence verified, hand back with a reason, belongs_to offered only
+# among the companies the rules allow, a supervisor's SLA figures, staff
+# signing in with a TOTP code, a customer sent to its own pages; then the
+# pages' evidence check itself (web/src/verify.js) against seamctl
+# verify-evidence by tests/web/verify.mjs. It saves the screenshots of
+# docs/screens/.
 . "$(dirname "$0")/lib.sh"
 WEB=$ROOT/$BUILD/web
 [ -f "$WEB/index.html" ] || { echo "Bail out! the pages are not built ($WEB): make web (needs node)"; exit 1; }
@@ -21,6 +27,7 @@ conf_with '.web_dir = $d' --arg d "$TMP/nothing"
 init_store
 check "seamctl init seeds nothing (no user: the demo people are make run's alone)" [ -z "$(ctl user list)" ]
 C1=$(new_customer c1)
+C2=$(new_customer c2 tv-internet north)
 LEAD=$(new_token lead ops)
 FN=$(new_token partner fibernet)
 SV=$(new_token partner skyview)
@@ -107,7 +114,7 @@ req POST /v1/password "" "$(jq -nc --arg l "$LINK" '{link: $l, password: "sam-de
 check "the partner's supervisor has a password" [ "$STATUS" = 200 ]
 SAM_TOTP=$(jbody .totp_secret)
 mkdir -p "$ROOT/docs/screens"
-export SEAM_URL=$ORIGIN SEAM_LEAD=$LEAD SEAM_PARTNER=$FN SEAM_SKYVIEW=$SV SEAM_NORDTEL=$NT SEAM_CUSTOMER=$C1 \
+export SEAM_URL=$ORIGIN SEAM_LEAD=$LEAD SEAM_PARTNER=$FN SEAM_SKYVIEW=$SV SEAM_NORDTEL=$NT SEAM_CUSTOMER=$C1 SEAM_CUSTOMER2=$C2 \
     SEAM_SCREENS=$ROOT/docs/screens SEAM_CHROMIUM=$CHROMIUM
 # browser NAME [VAR=VALUE...]: runs tests/web/NAME.mjs; its lines become this script's.
 browser() {
@@ -129,4 +136,20 @@ browser portal SEAM_USER=c1/ann SEAM_PASSWORD=ann-portal-password
 browser desk SEAM_USER=fibernet/ola SEAM_PASSWORD=ola-desk-password SEAM_CUSTOMER_USER=c1/ann \
     SEAM_CUSTOMER_PASSWORD=ann-portal-password SEAM_SUPERVISOR=fibernet/sam SEAM_SUPERVISOR_PASSWORD=sam-desk-password \
     SEAM_TOTP="$OLA_TOTP" SEAM_SUPERVISOR_TOTP="$SAM_TOTP"
+# The pages' evidence check (web/src/verify.js) against the library's, on the exports of a ticket
+# handed back (the customer's view hides events, each view discloses values), by each principal,
+# and an old export of format 1.
+req GET "/v1/tickets?limit=100" "$LEAD"
+TB=$(jbody '.items[] | select(.summary == "Slow internet in the evenings") | .id')
+for who in C1 FN LEAD; do
+    curl -s -o "$TMP/ev-$who.json" -H "Authorization: Bearer ${!who}" "$(URL "/v1/tickets/$TB/evidence")"
+done
+check "the customer's export of a ticket handed back hides events (by hash)" \
+    [ "$(jq '[.events[] | select(has("hash"))] | length' "$TMP/ev-C1.json")" -ge 1 ]
+browser verify SEAM_KEY="$(tr -d '\n' <"$DATA/broker.pub")" SEAM_ORIGIN="$(jq -r .federation "$CONF")" \
+    SEAM_SEAMCTL="$SEAMCTL" SEAM_FLIPS=120 SEAM_EVIDENCE="$TMP/ev-C1.json $TMP/ev-FN.json $TMP/ev-LEAD.json"
+cp "$ROOT/tests/fixtures/store-v1/evidence.json" "$TMP/ev-v1.json"
+browser verify SEAM_KEY="$(tr -d '\n' <"$ROOT/tests/fixtures/store-v1/broker.pub")" \
+    SEAM_ORIGIN="$(jq -r .federation "$ROOT/tests/fixtures/store-v1/seam.json")" SEAM_SEAMCTL="$SEAMCTL" SEAM_FLIPS=60 \
+    SEAM_EVIDENCE="$TMP/ev-v1.json"
 finish

@@ -1,7 +1,8 @@
 // tests/web/desk.mjs: the partner desk driven in Chromium. Started by
 // tests/e2e/t_web.sh after portal.mjs, with SEAM_USER and SEAM_PASSWORD (an
 // agent of fibernet), SEAM_CUSTOMER (a customer's token, which files the
-// complaints), SEAM_CUSTOMER_USER and SEAM_CUSTOMER_PASSWORD (a customer's
+// complaints), SEAM_CUSTOMER2 (another customer's, of the TV + internet
+// bundle), SEAM_PARTNER (fibernet's token), SEAM_CUSTOMER_USER and SEAM_CUSTOMER_PASSWORD (a customer's
 // user, who has no business at the desk), SEAM_TOTP and SEAM_SUPERVISOR_TOTP
 // (the staff's TOTP secrets: the broker requires codes of staff), SEAM_LEAD,
 // SEAM_URL, SEAM_SCREENS.
@@ -78,6 +79,25 @@ try {
   await shot(page, 'partner-queue');
   await axe(page, 'the queue');
 
+  await check("a claim past its SLA policy's warning shows at risk, one far from it does not", async () => {
+    const queue = (await api(process.env.SEAM_PARTNER, 'GET', '/v1/assignments?state=live')).body.items;
+    const urgent = queue.find((a) => a.summary === 'Fibre box blinking red');
+    const normal = queue.find((a) => a.summary === 'Slow internet in the evenings');
+    const warn = Date.parse(urgent.warn.ack);
+    assert(warn < Date.parse(urgent.due.ack) && warn < Date.parse(normal.warn.ack), JSON.stringify([urgent.warn, urgent.due, normal.warn]));
+    assert((await page.locator('tr.at-risk').count()) === 0, 'a row is at risk already');
+    const now = await page.evaluate(() => Date.now());
+    await page.clock.fastForward(warn - now + 30000);
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'Fibre box blinking red' }) });
+    await row.getByText('at risk', { exact: true }).waitFor();
+    assert(/\bat-risk\b/.test(await row.getAttribute('class')), 'the row is not coloured at risk');
+    assert(/left$/.test(await row.locator('.due').textContent()), 'not before its due time');
+    const other = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'Slow internet in the evenings' }) });
+    assert(!/at-risk/.test((await other.getAttribute('class')) || ''), 'the claim far from its warning is at risk');
+  });
+  await shot(page, 'partner-queue-at-risk');
+  await axe(page, 'the queue with a claim at risk');
+
   await check('a claim past its due time shows as overdue', async () => {
     await page.clock.fastForward(72 * 3600 * 1000);
     await page.getByText(/overdue$/).first().waitFor();
@@ -95,6 +115,13 @@ try {
     const mine = (await api(LEAD, 'GET', '/v1/tickets?limit=100')).body.items.find((x) => x.summary === 'Fibre box blinking red');
     assert(mine.status === 'pending', `the ticket is ${mine.status}`);
   });
+  await check("a claim's page shows the ticket's evidence verified in the browser", async () => {
+    const region = page.getByRole('region', { name: 'Evidence' });
+    await region.getByText('Verified:').waitFor();
+    const text = await region.textContent();
+    const cp = await api(LEAD, 'GET', '/v1/audit/checkpoint');
+    assert(text.includes(cp.body.public_key) && /Log size \d+/.test(text), text);
+  });
   await shot(page, 'partner-claim');
   await axe(page, 'a claim');
 
@@ -110,6 +137,30 @@ try {
     await page.getByRole('heading', { name: 'Queue' }).waitFor();
     await page.getByRole('link', { name: 'Fibre box blinking red' }).waitFor();
     assert((await page.getByRole('link', { name: 'Slow internet in the evenings' }).count()) === 0, 'still in the queue');
+  });
+
+  await check('belongs_to is offered only among the companies the rules allow for the claim, and hands it there', async () => {
+    const filed = await api(process.env.SEAM_CUSTOMER2, 'POST', '/v1/tickets', complaint('Internet drops every hour', 'normal'));
+    assert(filed.status === 201, `filing: ${filed.status}`);
+    await page.getByRole('link', { name: 'Internet drops every hour' }).waitFor({ timeout: 30000 });
+    await page.getByRole('link', { name: 'Internet drops every hour' }).click();
+    await page.getByRole('heading', { name: 'Internet drops every hour' }).waitFor();
+    await page.getByText('Hand the claim back').click();
+    assert(!(await page.getByLabel('The company it belongs to').isVisible()), 'the companies show before belongs_to is chosen');
+    await page.getByLabel('Reason').selectOption({ label: 'It belongs to another company' });
+    const options = await page.getByLabel('The company it belongs to').locator('option').allTextContents();
+    // c2's bundle (TV + internet, north): skyview provides its TV; nordtel serves the north no service of it
+    assert(options.length === 2 && /SkyView/i.test(options[0]) && /lead company decides/.test(options[1]), options.join(' | '));
+    assert(!options.some((o) => /nordtel/i.test(o)), `nordtel is offered: ${options.join(' | ')}`);
+    await page.getByLabel('The company it belongs to').selectOption({ index: 0 });
+    await page.getByRole('button', { name: 'Hand it back' }).click();
+    await page.getByRole('status').filter({ hasText: 'handed back' }).waitFor();
+    const mine = (await api(LEAD, 'GET', '/v1/tickets?limit=100')).body.items.find((x) => x.summary === 'Internet drops every hour');
+    const lead = (await api(LEAD, 'GET', `/v1/tickets/${mine.id}`)).body;
+    const live = lead.assignments.filter((x) => x.state === 'assigned');
+    assert(live.length === 1 && live[0].partner === 'skyview', JSON.stringify(lead.assignments.map((x) => [x.partner, x.state])));
+    await page.getByRole('link', { name: 'Back to the queue' }).click();
+    await page.getByRole('heading', { name: 'Queue' }).waitFor();
   });
 
   await check("an agent has no SLA figures in its menu", async () => {

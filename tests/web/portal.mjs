@@ -5,6 +5,7 @@
 // SEAM_LEAD and SEAM_PARTNER (bearer tokens, for what the other side does),
 // SEAM_SCREENS (where the screenshots go). Prints one line per check,
 // "ok - ..." or "not ok - ...", and "# ..." lines of diagnosis.
+import { readFileSync } from 'node:fs';
 import { api, assert, axe, BASE, check, failures, launch, shot, tabTo, watchErrors } from './lib.mjs';
 
 const USER = process.env.SEAM_USER;
@@ -63,6 +64,56 @@ try {
     await page.getByText('Received', { exact: true }).first().waitFor();
     await page.getByRole('heading', { name: 'What has happened' }).waitFor();
     await page.getByText('Complaint filed').waitFor();
+  });
+  await check("the ticket page shows its evidence verified in the browser, with the checkpoint and the broker's key", async () => {
+    const region = page.getByRole('region', { name: 'Evidence' });
+    await region.getByText('Verified:').waitFor();
+    const text = await region.textContent();
+    assert(new RegExp(`every event of ticket ${ticketId} \\(\\d+ in all\\) is signed`).test(text), text);
+    assert(/Log size \d+/.test(text) && /Root hash\s*[0-9a-f]{64}/.test(text), `no checkpoint in: ${text}`);
+    // the key shown is the one the lead's audit API gives (broker.pub), not only the document's
+    const cp = await api(process.env.SEAM_LEAD, 'GET', '/v1/audit/checkpoint');
+    assert(text.includes(cp.body.public_key), `the key shown is not ${cp.body.public_key}`);
+    await region.getByText(/^Verified means that this browser itself has checked/).waitFor();
+  });
+  await check('a downloaded export checks as verified, and with one byte of an event changed as failing, naming the event', async () => {
+    const region = page.getByRole('region', { name: 'Evidence' });
+    const [download] = await Promise.all([page.waitForEvent('download'), region.getByRole('link', { name: 'Download the evidence (JSON)' }).click()]);
+    const text = readFileSync(await download.path(), 'utf8');
+    assert(JSON.parse(text).ticket === ticketId, 'the download is not the ticket\'s evidence');
+    const input = region.getByLabel('Check an exported evidence file');
+    await input.setInputFiles({ name: 'evidence.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+    await region.getByRole('alert').filter({ hasText: `Verified: the file of ticket ${ticketId}` }).waitFor();
+    // one byte: a digit of the first event's time (inside its signed bytes)
+    const at = text.indexOf('\\"at\\":\\"', text.indexOf('"event":"{')) + 8;
+    assert(at > 8 && /[0-9]/.test(text[at + 3]), 'no time in the first event');
+    const tampered = text.slice(0, at + 3) + (text[at + 3] === '9' ? '8' : '9') + text.slice(at + 4);
+    await input.setInputFiles({ name: 'tampered.json', mimeType: 'application/json', buffer: Buffer.from(tampered) });
+    const alert = region.getByRole('alert');
+    await alert.filter({ hasText: 'Not verified' }).waitFor();
+    const said = await alert.textContent();
+    assert(said.includes("event 1: the broker's signature does not verify"), said);
+    // the same content written again otherwise (indented) fails too: the document was edited
+    const indented = `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
+    await input.setInputFiles({ name: 'indented.json', mimeType: 'application/json', buffer: Buffer.from(indented) });
+    await alert.filter({ hasText: 'not in its canonical form' }).waitFor();
+  });
+  await shot(page, 'portal-evidence');
+  await check('a browser that pinned another key than the one the broker presents fails the check, naming both', async () => {
+    const served = (await api(process.env.SEAM_LEAD, 'GET', '/v1/audit/checkpoint')).body.public_key;
+    const other = `${'B'.repeat(42)}A=`;
+    await page.evaluate((k) => {
+      const pin = JSON.parse(localStorage.getItem('seam.evidence.key'));
+      localStorage.setItem('seam.evidence.key', JSON.stringify({ ...pin, public_key: k }));
+    }, other);
+    await page.reload();
+    const region = page.getByRole('region', { name: 'Evidence' });
+    await region.getByText('Not verified:').waitFor();
+    const text = await region.textContent();
+    assert(text.includes(`the broker now presents another key (${served}) than the one this browser saw first (${other})`), text);
+    await page.evaluate(() => localStorage.removeItem('seam.evidence.key'));
+    await page.reload();
+    await region.getByText('Verified:').waitFor();
   });
   await axe(page, 'a ticket page');
 

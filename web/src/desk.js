@@ -1,20 +1,23 @@
 // desk.js: the partner desk ("/partner/"). A partner's agent signs in and
 // sees its company's queue, what falls due first on top, each claim with the
-// time left on its SLA clock (acknowledge while it is new, resolve after);
-// new claims appear without reloading (the queue's long-poll). A claim's
-// page shows what the partner may see of it and takes its actions:
-// acknowledge, report progress, ask the customer, resolve, hand back with a
-// reason. A supervisor also sees the company's SLA figures and breaches over
+// time left on its SLA clock (acknowledge while it is new, resolve after),
+// marked at risk from the clock's warning on (the SLA policy's
+// warning_fraction: the claim's warn instants and warned clocks); new claims
+// appear without reloading (the queue's long-poll). A claim's page shows what
+// the partner may see of it and takes its actions: acknowledge, report
+// progress, ask the customer, resolve, hand back with a reason (belongs_to
+// offered only among the companies the rules allow: belongs_to_choices), and
+// whether the ticket's evidence verifies (evidence.js). A supervisor also sees the company's SLA figures and breaches over
 // a period it chooses. Views by the location's hash: #/ (the queue), #/a/ID
 // (a claim), #/sla (the figures).
 import { api } from './api.js';
 import { actionForm, say, show, start, title } from './app.js';
 import { field, fill, h } from './dom.js';
+import { evidenceBadge } from './evidence.js';
 import { formatTime, lang, t } from './i18n.js';
 
 const LIVE = ['assigned', 'acknowledged', 'inProgress'];
 const HANDBACK_REASONS = ['not_our_service', 'customer_side'];
-const SOON_MS = 60 * 60 * 1000; // due within the hour: marked
 let vocabulary = null;
 let poll = null; // the queue's long-poll: an AbortController
 
@@ -28,20 +31,29 @@ function label(name, id) {
   return f?.values.find((v) => v.id === id)?.label ?? id ?? '';
 }
 
-// The clock that runs: acknowledge while the claim is new, resolve after.
+// The clock that runs: acknowledge while the claim is new, resolve after; when
+// its warning falls due (warn) or whether it came already (warned).
 function nextDue(a) {
-  const at = a.state === 'assigned' ? a.due?.ack : a.due?.resolve;
-  return { kind: a.state === 'assigned' ? 'ack' : 'resolve', at: at ? Date.parse(at) : null };
+  const kind = a.state === 'assigned' ? 'ack' : 'resolve';
+  const at = a.due?.[kind];
+  const warn = a.warn?.[kind];
+  return {
+    kind,
+    at: at ? Date.parse(at) : null,
+    warn: warn ? Date.parse(warn) : null,
+    warned: (a.warned || []).includes(`warning_${kind}`),
+  };
 }
 
-// "in 1 h 5 min" or "5 min overdue", and the row's class.
+// "1 h 5 min left" or "5 min overdue", whether it is at risk, and the row's class.
 function countdown(due, now) {
-  if (due.at === null) return { text: t('desk.no_due'), cls: '' };
+  if (due.at === null) return { text: t('desk.no_due'), cls: '', risk: false };
   const left = due.at - now;
   const mins = Math.round(Math.abs(left) / 60000);
   const span = mins >= 60 ? t('desk.h_min', { h: Math.floor(mins / 60), m: mins % 60 }) : t('desk.min', { m: mins });
-  if (left < 0) return { text: t('desk.overdue', { span }), cls: 'overdue' };
-  return { text: t('desk.left', { span }), cls: left < SOON_MS ? 'soon' : '' };
+  if (left < 0) return { text: t('desk.overdue', { span }), cls: 'overdue', risk: false };
+  const risk = due.warned || (due.warn !== null && now >= due.warn);
+  return { text: t('desk.left', { span }), cls: risk ? 'at-risk' : '', risk };
 }
 
 function stopPoll() {
@@ -76,7 +88,7 @@ async function viewQueue() {
         return h(
           'tr',
           { class: c.cls },
-          h('td', {}, h('span', { class: 'due' }, c.text), h('br'), h('small', {}, t(`desk.due_${due.kind}`), ' ', due.at ? formatTime(new Date(due.at).toISOString()) : '')),
+          h('td', {}, h('span', { class: 'due' }, c.text), c.risk ? [' · ', h('span', { class: 'risk' }, t('desk.at_risk'))] : null, h('br'), h('small', {}, t(`desk.due_${due.kind}`), ' ', due.at ? formatTime(new Date(due.at).toISOString()) : '')),
           h('td', {}, h('a', { href: `#/a/${encodeURIComponent(a.id)}` }, a.summary)),
           h('td', {}, t(`priority.${a.priority}`)),
           h('td', {}, label('service', a.service), ' · ', label('symptom', a.symptom)),
@@ -144,6 +156,7 @@ async function viewClaim(id) {
       row('desk.customer', a.customer ? [a.customer.name, a.customer.contact].filter(Boolean).join(', ') : null),
       row('desk.due_ack', a.due?.ack ? formatTime(a.due.ack) : null),
       row('desk.due_resolve', a.due?.resolve ? formatTime(a.due.resolve) : null),
+      row('desk.at_risk_from', a.warn?.[nextDue(a).kind] ? formatTime(a.warn[nextDue(a).kind]) : nextDue(a).warned ? t('desk.at_risk_now') : null),
       row('desk.bounces', a.bounces ? String(a.bounces) : null),
     ),
     a.description ? h('p', { class: 'text description' }, a.description) : null,
@@ -160,19 +173,31 @@ async function viewClaim(id) {
     );
   }
   if (LIVE.includes(a.state)) {
-    const reason = h('select', { name: 'reason', required: true }, HANDBACK_REASONS.map((r) => h('option', { value: r }, t(`reason.${r}`))));
+    // belongs_to: only among the companies the rules allow for this claim (the broker's list).
+    const choices = a.belongs_to_choices || [];
+    const reasons = choices.length ? [...HANDBACK_REASONS, 'belongs_to'] : HANDBACK_REASONS;
+    const reason = h('select', { name: 'reason', required: true }, reasons.map((r) => h('option', { value: r }, t(`reason.${r}`))));
+    const company = h('select', { name: 'partner' },
+      choices.map((c) => h('option', { value: c.partner }, c.because === 'lead' ? t('desk.belongs_lead', { name: c.name }) : c.name)));
+    const companyField = field(t('desk.belongs_to'), company, t('desk.belongs_to_hint'));
+    companyField.hidden = true;
+    reason.addEventListener('change', () => {
+      companyField.hidden = reason.value !== 'belongs_to';
+    });
     parts.push(
       h('details', { class: 'cancel' }, h('summary', {}, t('desk.handback_title')),
         actionForm({
           label: t('desk.handback_note'), key: 'note', path: `${base}/handback`, button: t('desk.handback'),
           required: false, danger: true, done: t('desk.handed_back'),
-          extra: [field(t('desk.reason'), reason)],
-          body: () => ({ reason: reason.value }),
+          extra: [field(t('desk.reason'), reason), companyField],
+          body: () => (reason.value === 'belongs_to' ? { reason: reason.value, partner: company.value } : { reason: reason.value }),
         })),
     );
   }
-  parts.push(h('p', {}, h('a', { href: '#/' }, t('desk.back'))));
+  const evidence = h('div', { class: 'evidence-slot' });
+  parts.push(evidence, h('p', {}, h('a', { href: '#/' }, t('desk.back'))));
   show(...parts);
+  evidenceBadge(evidence, a.ticket, api);
 }
 
 // ---- a supervisor's SLA figures ----

@@ -1,11 +1,13 @@
 // portal.js: the customer portal ("/"). A customer signs in, files a
 // complaint from a form built from the federation's vocabulary, follows its
 // complaints (one status, one timeline), answers a question, adds
-// information, confirms, reopens or cancels, and sets its notifications.
+// information, confirms, reopens or cancels, and sets its notifications. A
+// ticket's page shows whether its evidence verifies (evidence.js).
 // Views by the location's hash: #/ (the list), #/new, #/t/ID, #/settings.
 import { api } from './api.js';
 import { actionForm, errorLine, say, show, showError, start, title } from './app.js';
 import { field, h } from './dom.js';
+import { evidenceBadge } from './evidence.js';
 import { formatTime, languages, lang, t } from './i18n.js';
 
 const OPEN = ['acknowledged', 'inProgress', 'pending'];
@@ -235,8 +237,10 @@ async function viewTicket(id) {
         actionForm({ label: t('ticket.cancel_reason'), key: 'reason', path: `${base}/cancel`, button: t('ticket.cancel'), required: false, done: t('ticket.cancelled'), danger: true })),
     );
   }
-  parts.push(h('p', {}, h('a', { href: '#/' }, t('ticket.back'))));
+  const evidence = h('div', { class: 'evidence-slot' });
+  parts.push(evidence, h('p', {}, h('a', { href: '#/' }, t('ticket.back'))));
   show(...parts);
+  evidenceBadge(evidence, tk.id, api);
 }
 
 // ---- notifications ----
