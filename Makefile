@@ -192,6 +192,11 @@ test: deps all faults $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 check:
 	@$(MAKE) --no-print-directory SANITIZE=1 test
 
+# The screenshots of docs/screens/ (shown in the README), taken by the browser tests; make test
+# runs the same tests without writing them.
+screenshots: deps all
+	@BUILD=$(BUILD) SEAM_SCREENSHOTS=1 bash tests/e2e/t_web.sh
+
 valgrind: deps all $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 tests/run.sh unit
 
@@ -265,6 +270,6 @@ clean:
 	rm -rf build build-deb build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
 	    seam-partner
 
-.PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
+.PHONY: all deps run test check screenshots valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
         faults contract install uninstall deb deb-check web
 .SECONDARY:

@@ -136,6 +136,8 @@ staff_user() {
 }
 MARY_TOTP=$(staff_user northwind/mary manager)
 check "the lead's manager has a password and a TOTP secret" [ "$STATUS" = 200 -a -n "$MARY_TOTP" ]
+IDA_TOTP=$(staff_user audit/ida auditor)
+check "an auditor has a password" [ "$STATUS" = 200 ]
 KIM_TOTP=$(staff_user skyview/kim agent)
 check "skyview's agent has a password and a TOTP secret" [ "$STATUS" = 200 -a -n "$KIM_TOTP" ]
 C2=$(new_customer c2 phone-only south)
@@ -168,7 +170,8 @@ browser desk SEAM_USER=fibernet/ola SEAM_PASSWORD=ola-desk-password SEAM_CUSTOME
     SEAM_TOTP="$OLA_TOTP" SEAM_SUPERVISOR_TOTP="$SAM_TOTP"
 LEAD_ENV=(SEAM_LEAD_USER=northwind/mary SEAM_LEAD_PASSWORD=mary-staff-password SEAM_LEAD_TOTP="$MARY_TOTP"
     SEAM_CUSTOMER_USER=c1/ann SEAM_CUSTOMER_PASSWORD=ann-portal-password)
-browser console "${LEAD_ENV[@]}" SEAM_OTHER_CUSTOMER="$C2" SEAM_HOOK_PORT="$HOOK_PORT"
+browser console "${LEAD_ENV[@]}" SEAM_OTHER_CUSTOMER="$C2" SEAM_HOOK_PORT="$HOOK_PORT" \
+    SEAM_AUDITOR_USER=audit/ida SEAM_AUDITOR_PASSWORD=ida-staff-password SEAM_AUDITOR_TOTP="$IDA_TOTP"
 browser flow "${LEAD_ENV[@]}" SEAM_FIRST_AGENT=skyview/kim SEAM_FIRST_PASSWORD=kim-staff-password \
     SEAM_FIRST_TOTP="$KIM_TOTP" SEAM_NEXT_AGENT=fibernet/ola SEAM_NEXT_PASSWORD=ola-desk-password SEAM_NEXT_TOTP="$OLA_TOTP"
 finish

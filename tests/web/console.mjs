@@ -5,13 +5,14 @@
 // it), the tokens SEAM_CUSTOMER (c1), SEAM_OTHER_CUSTOMER (c2, whose bundle
 // has phone only), SEAM_PARTNER (fibernet), SEAM_SKYVIEW, SEAM_LEAD, and
 // SEAM_HOOK_PORT, where nordtel's webhook is and nothing listens until the
-// dead letter is sent again. What the lists show is made through the API
+// dead letter is sent again; SEAM_AUDITOR_USER, SEAM_AUDITOR_PASSWORD and
+// SEAM_AUDITOR_TOTP (an auditor, who reads the SLA charts and acts on nothing). What the lists show is made through the API
 // first: a claim handed back to the lead (disputed), one handed from
 // skyview to fibernet (bouncing), a complaint filed twice (a possible
 // duplicate), one outside the customer's bundle, one past its deadline
 // (breached) and one past its warning (at risk).
 import { createServer } from 'node:http';
-import { api, assert, axe, BASE, check, failures, launch, shot, signInWithCode, watchErrors } from './lib.mjs';
+import { api, assert, axe, BASE, check, failures, launch, shot, signInWithCode, tabTo, watchErrors } from './lib.mjs';
 
 const C1 = process.env.SEAM_CUSTOMER;
 const C2 = process.env.SEAM_OTHER_CUSTOMER;
@@ -264,6 +265,27 @@ try {
     await page.getByRole('table', { name: 'Every rule considered' }).getByRole('row', { name: /^tv-signal Yes/ }).waitFor();
     await page.getByText('skyview (provider_of:tv)').waitFor();
   });
+  await check('the console works by keyboard alone: the menu, a form, its answer', async () => {
+    await page.getByRole('heading', { name: 'Rules', exact: true }).focus();
+    await tabTo(page, 'At a glance', true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'At a glance' }).waitFor();
+    await tabTo(page, 'Rules', true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Explain a complaint' }).waitFor();
+    await tabTo(page, 'Service');
+    await page.keyboard.type('Phone');
+    await tabTo(page, 'Symptom');
+    await page.keyboard.type('No dial tone');
+    await tabTo(page, 'Region');
+    await page.keyboard.type('South');
+    await tabTo(page, 'Bundle');
+    await page.keyboard.type('Phone only');
+    await tabTo(page, 'Explain');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Rule phone-line decides' }).waitFor();
+    assert(await page.evaluate(() => document.activeElement.textContent === 'Rule phone-line decides'), 'the focus is not on the answer');
+  });
   await check("the coverage check's findings are listed", async () => {
     await page.getByText(/The rules cover all \d+ combinations/).waitFor();
     await page.getByRole('table', { name: 'The coverage check' }).getByRole('row', { name: /Conflicts 0/ }).waitFor();
@@ -321,6 +343,23 @@ try {
     await page.getByText('Tid uten eier:').waitFor();
     await axe(page, 'the overview in Norwegian');
     await page.getByLabel('Språk').selectOption('en').catch(() => page.locator('#lang').selectOption('en'));
+  });
+
+  await check('an auditor reads the SLA charts and figures, and may act on nothing', async () => {
+    const other = await browser.newContext({ locale: 'en-GB', viewport: { width: 1200, height: 900 } });
+    const p = await other.newPage();
+    watchErrors(p, errors);
+    await p.goto(BASE + '/lead/');
+    await signInWithCode(p, process.env.SEAM_AUDITOR_USER, process.env.SEAM_AUDITOR_PASSWORD, process.env.SEAM_AUDITOR_TOTP);
+    await p.getByRole('heading', { name: 'Week by week: fibernet' }).waitFor();
+    assert((await p.locator('figure.chart canvas').count()) === 4, 'not four canvases');
+    const menu = await p.getByRole('navigation').textContent();
+    assert(menu.includes('SLA charts') && !menu.includes('File for a customer') && !menu.includes('Dead letters'), menu);
+    await p.goto(`${BASE}/lead/#/new`);
+    await p.getByRole('heading', { name: 'SLA charts' }).waitFor();
+    assert((await p.getByRole('button', { name: 'File the complaint' }).count()) === 0, 'the auditor is offered the filing form');
+    await axe(p, "the auditor's charts");
+    await other.close();
   });
 
   await check('no page broke its Content-Security-Policy, threw, or asked another origin', async () => {

@@ -64,10 +64,10 @@ export async function shot(page, name) {
   if (SCREENS) await page.screenshot({ path: `${SCREENS}/${name}.png`, fullPage: true });
 }
 
-// Tab until the focused element is the control whose label is `label` (at most 40 presses).
-export async function tabTo(page, label) {
+// Tab (Shift+Tab with back) until the focused element is the control whose label is `label` (at most 40 presses).
+export async function tabTo(page, label, back = false) {
   for (let i = 0; i < 40; i++) {
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
     const name = await page.evaluate(() => {
       const el = document.activeElement;
       return el?.labels?.[0]?.textContent ?? el?.textContent ?? '';

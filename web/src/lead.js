@@ -1,5 +1,5 @@
 // lead.js: the lead console ("/lead/"). The lead company's desk and
-// managers (and, read only, auditors) see at a glance everything that can
+// managers see at a glance everything that can
 // fall between providers, each partner's SLA compliance over time as charts,
 // a ticket's whole history with its claims and bouncers, and act: file a
 // complaint for a customer who called in, force an owner, merge duplicates,
@@ -8,6 +8,7 @@
 // page by page), #/t/ID (a ticket), #/new (file for a customer), #/sla
 // (the charts), #/rules (explain and the coverage check), #/dead (dead
 // letters). Everything is read from and done through the API, as the lead.
+// An auditor reads what the API gives it: the SLA charts and figures.
 import { api } from './api.js';
 import { app, errorLine, errorText, say, show, showError, start, title } from './app.js';
 import { chart } from './charts.js';
@@ -662,19 +663,20 @@ start({
   links: (who) =>
     who.role === 'lead'
       ? [['#/', 'lead.glance_title'], ['#/new', 'lead.new_title'], ['#/sla', 'lead.sla_title'], ['#/rules', 'lead.rules_title'], ['#/dead', 'lead.dead_title']]
-      : [['#/', 'lead.glance_title'], ['#/sla', 'lead.sla_title']],
+      : [['#/sla', 'lead.sla_title']], // an auditor: the audit's figures (the ticket lists are the lead's)
   onLanguage: () => {
     vocabulary = null;
   },
   route: async (hash, who) => {
     me = who;
     const [path, query = ''] = hash.split('?');
-    if (path.startsWith('#/t/')) await viewTicket(decodeURIComponent(path.slice(4)));
+    if (who.role !== 'lead') await viewSla();
+    else if (path.startsWith('#/t/')) await viewTicket(decodeURIComponent(path.slice(4)));
     else if (path === '#/list') await viewList(query);
-    else if (path === '#/new' && who.role === 'lead') await viewNew();
+    else if (path === '#/new') await viewNew();
     else if (path === '#/sla') await viewSla();
-    else if (path === '#/rules' && who.role === 'lead') await viewRules();
-    else if (path === '#/dead' && who.role === 'lead') await viewDead();
+    else if (path === '#/rules') await viewRules();
+    else if (path === '#/dead') await viewDead();
     else await viewGlance();
   },
 });
