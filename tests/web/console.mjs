@@ -111,8 +111,9 @@ try {
       assert((await link.getAttribute('href')).startsWith('#/t/T'), await link.getAttribute('href'));
     });
   }
-  await check('at risk is not breached: the breached claim is not in the at-risk list', async () => {
-    assert((await listOf('At risk').getByRole('link', { name: 'Console: no service at all' }).count()) === 0, 'it is');
+  await check('at risk is not breached: a claim past its acknowledge deadline is not in the at-risk list', async () => {
+    assert((await listOf('Breached').getByRole('link', { name: 'Console: slow in the evenings', exact: true }).count()) === 1, 'not breached');
+    assert((await listOf('At risk').getByRole('link', { name: 'Console: slow in the evenings', exact: true }).count()) === 0, 'it is');
   });
   await check('the possible duplicate names the ticket it repeats', async () => {
     await listOf('Possible duplicates').getByRole('link', { name: `Same as ${first}` }).waitFor();

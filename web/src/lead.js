@@ -1,6 +1,6 @@
 // lead.js: the lead console ("/lead/"). The lead company's desk and
-// managers see at a glance everything that can
-// fall between providers, each partner's SLA compliance over time as charts,
+// managers see at a glance everything that can fall between providers,
+// each partner's SLA compliance over time as charts,
 // a ticket's whole history with its claims and bouncers, and act: file a
 // complaint for a customer who called in, force an owner, merge duplicates,
 // correct facts, explain the rules, send dead letters again. Views by the
@@ -88,9 +88,15 @@ function section(id, heading, count, rows, heads, more) {
 
 // ---- at a glance ----
 
-// A claim past its warning and not yet due: at risk (the broker's sla.warned, without a breach).
+// A live claim whose running clock (acknowledge while it is new, resolve
+// after) is past its warning and not yet due: at risk. The broker's word:
+// sla.warned and sla.breached, which its scheduler keeps.
 function atRisk(tk) {
-  return (tk.assignments || []).find((a) => LIVE.includes(a.state) && a.sla?.warned?.length && !a.sla?.breached?.length);
+  return (tk.assignments || []).find((a) => {
+    if (!LIVE.includes(a.state)) return false;
+    const clock = a.state === 'assigned' ? 'ack' : 'resolve';
+    return a.sla?.warned?.includes(`warning_${clock}`) && !a.sla?.breached?.includes(clock);
+  });
 }
 
 function ticketRow(tk, extra) {
