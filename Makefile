@@ -134,11 +134,17 @@ $(BUILD)/tests/test_mail: $(BUILD)/tests/unit/test_mail.o \
 # The web pages (web/; README, The web pages): written by web/build.mjs to $(BUILD)/web, which the
 # broker serves (web_dir in seam.json(5); installed to $(SHAREDIR)/web). Without Node.js
 # the broker is built all the same and its pages say they are not built.
-WEB_SRC = $(wildcard web/build.mjs web/src/*.* web/src/*/*.*)
+# The npm packages the pages ship (uPlot, pinned by web/package-lock.json) are installed in
+# web/node_modules by npm ci when it is missing or older than the lock file.
+WEB_SRC = $(wildcard web/build.mjs web/package-lock.json web/src/*.* web/src/*/*.*)
 web: $(BUILD)/web/index.html
 
 $(BUILD)/web/index.html: $(WEB_SRC)
-	@if command -v node >/dev/null; then node web/build.mjs $(BUILD)/web; \
+	@if command -v node >/dev/null; then \
+	    if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules ]; then \
+	        (cd web && npm ci --no-audit --no-fund --loglevel=error) && touch web/node_modules || exit 1; \
+	    fi; \
+	    node web/build.mjs $(BUILD)/web; \
 	else echo "node not found: the web pages are not built (make deps installs it)" >&2; fi
 
 $(BUILD)/broker/web.o: CPPFLAGS += -DSEAM_WEB_DIR='"$(SHAREDIR)/web"'
@@ -185,6 +191,11 @@ test: deps all faults $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 
 check:
 	@$(MAKE) --no-print-directory SANITIZE=1 test
+
+# The screenshots of docs/screens/ (shown in the README), taken by the browser tests; make test
+# runs the same tests without writing them.
+screenshots: deps all
+	@BUILD=$(BUILD) SEAM_SCREENSHOTS=1 bash tests/e2e/t_web.sh
 
 valgrind: deps all $(UNIT_BIN)
 	@BUILD=$(BUILD) VALGRIND=1 tests/run.sh unit
@@ -259,6 +270,6 @@ clean:
 	rm -rf build build-deb build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
 	    seam-partner
 
-.PHONY: all deps run test check valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
+.PHONY: all deps run test check screenshots valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
         faults contract install uninstall deb deb-check web
 .SECONDARY:

@@ -12,7 +12,14 @@ for p in $PKGS; do
 done
 # npm: Debian's own package, unless the nodejs installed brings it (as some builds of it do).
 command -v npm >/dev/null || missing="$missing npm"
-[ -z "$missing" ] && exit 0
+# The npm packages of the web pages (web/package-lock.json: uPlot), into web/node_modules.
+web_packages() {
+    web=$(dirname "$0")/../web
+    if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
+        (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) && touch "$web/node_modules"
+    fi
+}
+[ -z "$missing" ] && { web_packages; exit 0; }
 if [ "$(id -u)" != 0 ]; then
     echo "seam needs these Debian packages; run as root:" >&2
     echo "  apt-get install -y$missing" >&2
@@ -22,3 +29,4 @@ echo "installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+web_packages

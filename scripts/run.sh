@@ -30,11 +30,10 @@ Open http://$SHOW/ and sign in:
   a partner's agent           fibernet/ola     ola-demo-password
                               skyview/siri     siri-demo-password
                               nordtel/nils     nils-demo-password
+  the lead console (/lead/)
   the lead's manager          northwind/mary   mary-demo-password
-  an auditor                  audit/ida        ida-demo-password
-The lead console (/lead/) is not built yet: the lead's and the auditor's people
-sign in through the API (POST /v1/sessions). These passwords are for a
-demonstration on this machine only.
+  an auditor (SLA charts)     audit/ida        ida-demo-password
+These passwords are for a demonstration on this machine only.
 
 PEOPLE
 fi

@@ -30,6 +30,8 @@ done
 if [ -f "$ROOT/${BUILD:-build}/web/index.html" ]; then
     check "the web pages are installed, mode 644 (share/seam/web)" [ "$(mode "$P/share/seam/web/index.html")" = 644 ]
     check "... with their assets" [ -n "$(ls "$P/share/seam/web/assets/" | grep '^portal\.[0-9a-f]*\.js$')" ]
+    check "... uPlot among them, its licence beside it" \
+        [ -n "$(ls "$P/share/seam/web/assets/" | grep '^uPlot\.[0-9a-f]*\.js$')" -a -f "$P/share/seam/web/assets/uPlot.LICENSE.txt" ]
 fi
 check "the example configuration is the repository's" cmp "$ROOT/conf/seam.json" "$P/share/seam/conf/seam.json"
 check "the unit starts the installed broker" \

@@ -14,10 +14,16 @@
 # the SLA policy's warning and overdue, acknowledge, ask the customer, the
 # claim's evidence verified, hand back with a reason, belongs_to offered only
 # among the companies the rules allow, a supervisor's SLA figures, staff
-# signing in with a TOTP code, a customer sent to its own pages; then the
-# pages' evidence check itself (web/src/verify.js) against seamctl
-# verify-evidence by tests/web/verify.mjs. It saves the screenshots of
-# docs/screens/.
+# signing in with a TOTP code, a customer sent to its own pages; the lead
+# console by tests/web/console.mjs: the lists at a glance, a ticket's history
+# with its bouncers, filing for a customer who called in (the customer sees
+# the same ticket), forcing an owner, merging, correcting facts, the SLA
+# charts (uPlot) and their CSV, the rules explained, a dead letter sent again;
+# tests/web/flow.mjs: one complaint through three browser contexts
+# (customer, partners' desk, lead); then the pages' evidence check itself
+# (web/src/verify.js) against seamctl verify-evidence by tests/web/verify.mjs.
+# With SEAM_SCREENSHOTS=1 (make screenshots) it writes the screenshots of
+# docs/screens/; otherwise it writes nothing in the tree.
 . "$(dirname "$0")/lib.sh"
 WEB=$ROOT/$BUILD/web
 [ -f "$WEB/index.html" ] || { echo "Bail out! the pages are not built ($WEB): make web (needs node)"; exit 1; }
@@ -37,6 +43,8 @@ req GET / ""
 check "without pages, / answers a page saying they are not built (503, HTML)" \
     [ "$STATUS" = 503 -a "$(header content-type)" = "text/html; charset=utf-8" ]
 check "... in words" grep -q "This page is not built" "$TMP/body"
+req GET /lead/ ""
+check "... and so does the lead console (503)" [ "$STATUS" = 503 ]
 req GET /v1/vocabulary "$C1"
 check "... and the API works" [ "$STATUS" = 200 ]
 req GET /assets/portal.0123456789ab.js ""
@@ -47,7 +55,13 @@ stop_broker
 cp -r "$WEB" "$TMP/web"
 ln -s /etc/passwd "$TMP/web/assets/passwd.txt"
 echo secret >"$TMP/web/secret.txt"
-conf_with '.web_dir = $d | .sessions.totp_staff = 1' --arg d "$TMP/web"
+# nordtel takes its claims by webhook, at a port where nothing listens until
+# the console's test opens it (a dead letter, sent again); one try each.
+HOOK_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+conf_with '.web_dir = $d | .sessions.totp_staff = 1 | .delivery.retry_schedule_ms = [0]
+    | (.partners[] | select(.id == "nordtel") | .delivery) = {mode: "push", url: $hook, timeout_ms: 2000}
+    | (.partners[] | select(.id == "skyview") | .delivery) = {mode: "pull"}' \
+    --arg d "$TMP/web" --arg hook "http://127.0.0.1:$HOOK_PORT/seam/webhook"
 start_broker -T now
 ORIGIN="http://127.0.0.1:$PORT"
 req GET / ""
@@ -62,8 +76,13 @@ refute "the page has no inline script" grep -qE '<script>|<script [^>]*>[^<]' "$
 req GET /partner ""
 check "/partner is the partner desk's page, as /partner/ is" grep -q 'src="/assets/desk\.[0-9a-f]*\.js"' "$TMP/body"
 req GET /lead/ ""
-check "a face not built yet (/lead/) says so (503)" [ "$STATUS" = 503 ]
-check "... in words" grep -q "This page is not built" "$TMP/body"
+check "/lead/ is the lead console's page (200)" [ "$STATUS" = 200 ]
+check "... loading its script and uPlot's style sheet by content hash" \
+    grep -q 'src="/assets/lead\.[0-9a-f]\{12\}\.js"' "$TMP/body"
+check "... (uPlot.css)" grep -q 'href="/assets/uPlot\.[0-9a-f]\{12\}\.css"' "$TMP/body"
+req GET /assets/uPlot.LICENSE.txt ""
+check "uPlot's licence is shipped beside it" [ "$STATUS" = 200 ]
+check "... (MIT)" grep -q "MIT License" "$TMP/body"
 req GET / ""
 JS=$(grep -o '/assets/portal\.[0-9a-f]\{12\}\.js' "$TMP/body")
 check "the page names its script by content hash" [ -n "$JS" ]
@@ -113,14 +132,32 @@ LINK=$(ctl user invite fibernet/sam 2>/dev/null)
 req POST /v1/password "" "$(jq -nc --arg l "$LINK" '{link: $l, password: "sam-desk-password"}')"
 check "the partner's supervisor has a password" [ "$STATUS" = 200 ]
 SAM_TOTP=$(jbody .totp_secret)
-mkdir -p "$ROOT/docs/screens"
+# staff_user ID KIND: a staff user with a password (ID's name, "-password"); prints its TOTP secret.
+staff_user() {
+    ctl user add "$1" --kind "$2" >/dev/null
+    LINK=$(ctl user invite "$1" 2>/dev/null)
+    req POST /v1/password "" "$(jq -nc --arg l "$LINK" --arg p "${1#*/}-staff-password" '{link: $l, password: $p}')"
+    jbody .totp_secret
+}
+MARY_TOTP=$(staff_user northwind/mary manager)
+check "the lead's manager has a password and a TOTP secret" [ "$STATUS" = 200 -a -n "$MARY_TOTP" ]
+IDA_TOTP=$(staff_user audit/ida auditor)
+check "an auditor has a password" [ "$STATUS" = 200 ]
+KIM_TOTP=$(staff_user skyview/kim agent)
+check "skyview's agent has a password and a TOTP secret" [ "$STATUS" = 200 -a -n "$KIM_TOTP" ]
+C3=$(new_customer c3 phone-only south)
+SCREENS=
+if [ "${SEAM_SCREENSHOTS:-}" = 1 ]; then
+    SCREENS=$ROOT/docs/screens
+    mkdir -p "$SCREENS"
+fi
 export SEAM_URL=$ORIGIN SEAM_LEAD=$LEAD SEAM_PARTNER=$FN SEAM_SKYVIEW=$SV SEAM_NORDTEL=$NT SEAM_CUSTOMER=$C1 SEAM_CUSTOMER2=$C2 \
-    SEAM_SCREENS=$ROOT/docs/screens SEAM_CHROMIUM=$CHROMIUM
+    SEAM_SCREENS=$SCREENS SEAM_CHROMIUM=$CHROMIUM
 # browser NAME [VAR=VALUE...]: runs tests/web/NAME.mjs; its lines become this script's.
 browser() {
     local name=$1 rc
     shift
-    env "$@" timeout 120 node "$CT/$name.mjs" >"$TMP/$name.out" 2>&1
+    env "$@" timeout 240 node "$CT/$name.mjs" >"$TMP/$name.out" 2>&1
     rc=$?
     while IFS= read -r line; do
         case $line in
@@ -136,6 +173,12 @@ browser portal SEAM_USER=c1/ann SEAM_PASSWORD=ann-portal-password
 browser desk SEAM_USER=fibernet/ola SEAM_PASSWORD=ola-desk-password SEAM_CUSTOMER_USER=c1/ann \
     SEAM_CUSTOMER_PASSWORD=ann-portal-password SEAM_SUPERVISOR=fibernet/sam SEAM_SUPERVISOR_PASSWORD=sam-desk-password \
     SEAM_TOTP="$OLA_TOTP" SEAM_SUPERVISOR_TOTP="$SAM_TOTP"
+LEAD_ENV=(SEAM_LEAD_USER=northwind/mary SEAM_LEAD_PASSWORD=mary-staff-password SEAM_LEAD_TOTP="$MARY_TOTP"
+    SEAM_CUSTOMER_USER=c1/ann SEAM_CUSTOMER_PASSWORD=ann-portal-password)
+browser console "${LEAD_ENV[@]}" SEAM_OTHER_CUSTOMER="$C3" SEAM_HOOK_PORT="$HOOK_PORT" \
+    SEAM_AUDITOR_USER=audit/ida SEAM_AUDITOR_PASSWORD=ida-staff-password SEAM_AUDITOR_TOTP="$IDA_TOTP"
+browser flow "${LEAD_ENV[@]}" SEAM_FIRST_AGENT=skyview/kim SEAM_FIRST_PASSWORD=kim-staff-password \
+    SEAM_FIRST_TOTP="$KIM_TOTP" SEAM_NEXT_AGENT=fibernet/ola SEAM_NEXT_PASSWORD=ola-desk-password SEAM_NEXT_TOTP="$OLA_TOTP"
 # The pages' evidence check (web/src/verify.js) against the library's, on the exports of a ticket
 # handed back (the customer's view hides events, each view discloses values), by each principal,
 # and an old export of format 1.

@@ -1,6 +1,7 @@
 // tests/web/lib.mjs: what the browser tests share: TAP-like lines, checks,
 // the API with a bearer token, axe-core, screenshots, keyboard focus, and
 // Debian's Chromium (never a downloaded browser).
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -63,10 +64,10 @@ export async function shot(page, name) {
   if (SCREENS) await page.screenshot({ path: `${SCREENS}/${name}.png`, fullPage: true });
 }
 
-// Tab until the focused element is the control whose label is `label` (at most 40 presses).
-export async function tabTo(page, label) {
+// Tab (Shift+Tab with back) until the focused element is the control whose label is `label` (at most 40 presses).
+export async function tabTo(page, label, back = false) {
   for (let i = 0; i < 40; i++) {
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
     const name = await page.evaluate(() => {
       const el = document.activeElement;
       return el?.labels?.[0]?.textContent ?? el?.textContent ?? '';
@@ -94,3 +95,48 @@ export function watchErrors(page, errors) {
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
 }
+
+// The broker's clock (its test clock, which tests move) less ours, in ms.
+async function brokerOffset() {
+  const res = await api(process.env.SEAM_LEAD, 'POST', '/v1/test/clock', { advance_ms: 0 });
+  return Date.parse(res.body.now) - Date.now();
+}
+
+// The TOTP code (RFC 6238: SHA-1, 30 s, 6 digits) of a base32 secret at the broker's time now.
+export async function totp(secret, step = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor((Date.now() + (await brokerOffset())) / 30000) + step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const o = mac[19] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+// Signs a staff user in at a face's form: user and password, then the code
+// the broker asks for. A code is taken once: when this user signed in within
+// the same 30 s (another test), the next one is waited for.
+export async function signInWithCode(p, user, password, secret) {
+  await p.getByLabel('User name').fill(user);
+  await p.getByLabel('Password').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('alert').filter({ hasText: 'authenticator app' }).waitFor();
+  for (let i = 0; i < 3; i++) {
+    await p.getByLabel('Code from your authenticator app').fill(await totp(secret));
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    const wrong = p.getByRole('alert').filter({ hasText: 'used already' });
+    const done = await Promise.race([
+      p.getByRole('button', { name: 'Sign out' }).waitFor().then(() => true),
+      wrong.waitFor().then(() => false),
+    ]);
+    if (done) return;
+    const offset = await brokerOffset();
+    await new Promise((r) => setTimeout(r, 30000 - ((Date.now() + offset) % 30000) + 200));
+  }
+  throw new Error(`${user} could not sign in with a code`);
+}
+
+// A tiny PNG (1x1): a photo as the broker's content check knows it.
+export const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082', 'hex');
