@@ -155,6 +155,8 @@ const struct endpoint endpoints[] = {
      EP_WRITE | TMF, 0, "tmf5_delete", NULL},
     {"POST", "/tmf-api/troubleTicketManagement/v5/hub", api_tmf5_hub_add, LEAD,
      EP_BODY | EP_WRITE | TMF, 4096, "tmf5_hub_add", NULL},
+    {"GET", "/tmf-api/troubleTicketManagement/v5/hub/{id}", api_tmf5_hub_get, LEAD, TMF, 0,
+     "tmf5_hub_get", NULL},
     {"DELETE", "/tmf-api/troubleTicketManagement/v5/hub/{id}", api_tmf_hub_delete, LEAD,
      EP_WRITE | TMF, 0, "tmf5_hub_delete", NULL},
     {"POST", "/v1/sessions", api_sessions_create, ROLE_PUBLIC, EP_BODY | EP_WRITE, 4096,

@@ -740,6 +740,32 @@ tmf_hub_add_version(struct store_txn *t, const char *callback, const char *query
 }
 
 enum seam_err
+tmf_hub_get(struct store_txn *t, const char *id, int version, json_t **out)
+{
+    struct store_val v;
+    if (id == NULL || strlen(id) != 16)
+        return SEAM_ENOTFOUND;
+    char *key = xasprintf(HUB_PREFIX "%s", id);
+    enum seam_err rc = store_get(t, DB_META, key, strlen(key), &v);
+    free(key);
+    if (rc != SEAM_OK)
+        return rc;
+    json_t *hub = json_loadb(v.data, v.len, 0, NULL);
+    if (!json_is_object(hub)) {
+        json_decref(hub);
+        return SEAM_ECORRUPT;
+    }
+    json_object_del(hub, "version");
+    if (version == 5) {
+        if (json_is_null(json_object_get(hub, "query")))
+            json_object_del(hub, "query");
+        json_object_set_new(hub, "@type", json_string("Hub"));
+    }
+    *out = hub;
+    return SEAM_OK;
+}
+
+enum seam_err
 tmf_hub_delete(struct store_txn *t, const char *id)
 {
     if (id == NULL || strlen(id) != 16)

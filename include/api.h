@@ -114,6 +114,7 @@ void api_tmf5_create(struct req *r);
 void api_tmf5_get(struct req *r);
 void api_tmf5_patch(struct req *r);
 void api_tmf5_hub_add(struct req *r);
+void api_tmf5_hub_get(struct req *r);
 
 void api_rules_explain(struct req *r);
 void api_rules_check(struct req *r);

@@ -175,6 +175,9 @@ enum seam_err tmf_hub_add(struct store_txn *t, const char *callback, const char 
 enum seam_err tmf_hub_add_version(struct store_txn *t, const char *callback, const char *query,
                                   int version, json_t **hub) SEAM_WUR;
 enum seam_err tmf_hub_delete(struct store_txn *t, const char *id) SEAM_WUR;
+/* A listener as registered, in a face's shape (version 4 or 5, whatever
+ * face registered it): SEAM_ENOTFOUND if there is none of that id. */
+enum seam_err tmf_hub_get(struct store_txn *t, const char *id, int version, json_t **hub) SEAM_WUR;
 
 /*
  * After a change, in its transaction: queues the TMF events for every

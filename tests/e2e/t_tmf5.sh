@@ -51,6 +51,15 @@ check "the lead registers a v5 listener: v5's Hub, with its @type" \
 HUB5=$(jbody .id)
 req POST "$V4/hub" "$LEAD" "{\"callback\":\"http://127.0.0.1:$SIMPORT/v4/listener\"}"
 HUB4=$(jbody .id)
+req GET "$V5/hub/$HUB5" "$LEAD"
+check "the lead reads the v5 listener back (hubGet): v5's Hub, its callback, no query" \
+    [ "$STATUS" = 200 -a "$(jbody '."@type" + " " + .id + " " + .callback + " " + (has("query") | tostring)')" = "Hub $HUB5 http://127.0.0.1:$SIMPORT/v5/listener false" ]
+req GET "$V5/hub/$HUB4" "$LEAD"
+check "... and one the v4 face registered, in v5's shape" [ "$STATUS" = 200 -a "$(jbody '."@type"')" = Hub ]
+req GET "$V5/hub/0123456789abcdef" "$LEAD"
+check "... a listener that does not exist is 404, a TMF Error" [ "$STATUS" = 404 -a "$(jbody '."@type"')" = Error ]
+req GET "$V5/hub/$HUB5" "$C1"
+check "... a customer may not read listeners (404)" [ "$STATUS" = 404 ]
 req POST "$V5/hub" "$LEAD" '{"callback":"http://127.0.0.1:1/x","colour":"red"}'
 check "a Hub member v5 does not have is 400" [ "$STATUS" = 400 -a "$(jbody .code)" = unknown_field ]
 req POST "$V5/hub" "$C1" '{"callback":"http://127.0.0.1:1/x"}'
@@ -231,6 +240,8 @@ DELETE "$LEAD" "$V5/hub/$HUB5"
 check "the lead removes the v5 listener (204)" [ "$STATUS" = 204 ]
 DELETE "$LEAD" "$V5/hub/$HUB5"
 check "removing it again is 404" [ "$STATUS" = 404 -a "$(jbody '."@type"')" = Error ]
+req GET "$V5/hub/$HUB5" "$LEAD"
+check "... and reading it is 404" [ "$STATUS" = 404 ]
 DELETE "$LEAD" "$V4/hub/$HUB4"
 stop_broker
 check "seamctl verify passes over v5's tickets too" ctl verify
