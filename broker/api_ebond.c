@@ -52,6 +52,7 @@ ebond_job_done(struct store_job *job)
 {
     struct ebond_job *j = (struct ebond_job *)job;
     struct req *r = j->r;
+    ebond_client_count_event(j->p->id, ebond_client_outcome(job->rc, &j->o));
     switch (job->rc) {
     case SEAM_OK:
         if (j->tk.id[0] != '\0')

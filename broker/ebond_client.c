@@ -113,6 +113,112 @@ static int running, stopping;
 static struct tracked tracked[MAX_TRACKED];
 static size_t ntracked;
 
+/* What /metrics shows of each tmf621 partner since start (ebond_client_metrics): its own lock,
+ * for the callbacks' HTTP threads count too. */
+struct ebond_stats {
+    char id[64];
+    int listener;                      /* -1 polled, 0 not registered, 1 registered */
+    uint64_t calls_ok, calls_failed;   /* calls to the partner's TMF621 API */
+    uint64_t ev[EBOND_EVENT_OUTCOMES]; /* its TroubleTickets turned into actions, by outcome */
+};
+static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ebond_stats stats[MAX_TRACKED];
+static size_t nstats;
+
+/* p's entry, stats_mu held; NULL once MAX_TRACKED partners are counted. */
+static struct ebond_stats *
+stats_of(const char *id)
+{
+    for (size_t i = 0; i < nstats; i++)
+        if (strcmp(stats[i].id, id) == 0)
+            return &stats[i];
+    if (nstats == MAX_TRACKED || strlen(id) >= sizeof(stats[0].id))
+        return NULL;
+    struct ebond_stats *s = &stats[nstats++];
+    memset(s, 0, sizeof(*s));
+    snprintf(s->id, sizeof(s->id), "%s", id);
+    return s;
+}
+
+static void
+count_call(const char *partner, long status)
+{
+    pthread_mutex_lock(&stats_mu);
+    struct ebond_stats *s = stats_of(partner);
+    if (s != NULL && status >= 200 && status < 300)
+        s->calls_ok++;
+    else if (s != NULL)
+        s->calls_failed++;
+    pthread_mutex_unlock(&stats_mu);
+}
+
+static void
+set_listener(const char *partner, int state)
+{
+    pthread_mutex_lock(&stats_mu);
+    struct ebond_stats *s = stats_of(partner);
+    if (s != NULL)
+        s->listener = state;
+    pthread_mutex_unlock(&stats_mu);
+}
+
+void
+ebond_client_count_event(const char *partner, enum ebond_event_outcome outcome)
+{
+    if (partner == NULL || (unsigned)outcome >= EBOND_EVENT_OUTCOMES)
+        return;
+    pthread_mutex_lock(&stats_mu);
+    struct ebond_stats *s = stats_of(partner);
+    if (s != NULL)
+        s->ev[outcome]++;
+    pthread_mutex_unlock(&stats_mu);
+}
+
+enum ebond_event_outcome
+ebond_client_outcome(enum seam_err rc, const struct ebond_outcome *o)
+{
+    if (rc != SEAM_OK || o->forbidden)
+        return EBOND_EVENT_REFUSED;
+    if (o->unknown)
+        return EBOND_EVENT_UNKNOWN_STATUS;
+    return o->acted > 0 ? EBOND_EVENT_APPLIED : EBOND_EVENT_UNCHANGED;
+}
+
+char *
+ebond_client_metrics(void)
+{
+    static const char *const outcome[EBOND_EVENT_OUTCOMES] = {"applied", "unchanged",
+                                                              "unknown_status", "refused"};
+    size_t cap = 512 + nstats * 512, len = 0;
+    char *out = xmalloc(cap);
+#define PUT(...) len += (size_t)snprintf(out + len, cap - len, __VA_ARGS__)
+    pthread_mutex_lock(&stats_mu);
+    cap = 1024 + nstats * 1024;
+    free(out);
+    out = xmalloc(cap);
+    PUT("# HELP seam_ebond_listener Whether seam's listener is registered at a tmf621 partner's "
+        "hub (1), not (0), or the partner is polled (-1).\n# TYPE seam_ebond_listener gauge\n");
+    for (size_t i = 0; i < nstats; i++)
+        PUT("seam_ebond_listener{partner=\"%s\"} %d\n", stats[i].id, stats[i].listener);
+    PUT("# HELP seam_ebond_calls_total Calls to tmf621 partners' TMF621 APIs since start (listener "
+        "registration, polling), by result.\n# TYPE seam_ebond_calls_total counter\n");
+    for (size_t i = 0; i < nstats; i++)
+        PUT("seam_ebond_calls_total{partner=\"%s\",result=\"ok\"} %llu\n"
+            "seam_ebond_calls_total{partner=\"%s\",result=\"failed\"} %llu\n",
+            stats[i].id, (unsigned long long)stats[i].calls_ok, stats[i].id,
+            (unsigned long long)stats[i].calls_failed);
+    PUT("# HELP seam_ebond_events_total A tmf621 partner's TroubleTickets (its hub's events, or "
+        "polled) since start, by what they did to the claim.\n"
+        "# TYPE seam_ebond_events_total counter\n");
+    for (size_t i = 0; i < nstats; i++)
+        for (int k = 0; k < EBOND_EVENT_OUTCOMES; k++)
+            PUT("seam_ebond_events_total{partner=\"%s\",outcome=\"%s\"} %llu\n", stats[i].id,
+                outcome[k], (unsigned long long)stats[i].ev[k]);
+    pthread_mutex_unlock(&stats_mu);
+#undef PUT
+    return out;
+}
+
 struct buf {
     char *p;
     size_t n;
@@ -174,6 +280,7 @@ call(const struct config_partner *p, const char *method, const char *path, const
     curl_easy_setopt(c, CURLOPT_USERAGENT, "seam-broker");
     if (curl_easy_perform(c) == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    count_call(p->id, status);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     free(url);
@@ -398,6 +505,7 @@ poll_partner(const struct config_partner *p, const struct snapshot *snap)
         w.sla = snap->sla;
         w.tt = tt;
         rc = run(&w);
+        ebond_client_count_event(p->id, ebond_client_outcome(rc, &w.o));
         if (rc == SEAM_OK && w.tk.id[0] != '\0')
             fanout_ticket_committed(&w.tk);
         else if (rc != SEAM_OK)
@@ -435,14 +543,18 @@ round_once(void)
         if (p->delivery != DELIVERY_TMF621 || (k = track(p->id)) == NULL || now < k->next_at)
             continue;
         if (p->ebond.callback_url == NULL) {
+            set_listener(p->id, -1);
             poll_partner(p, snap);
             k->next_at = now + (int64_t)p->ebond.poll_s * 1000;
         } else if (listener_ok(p)) {
+            set_listener(p->id, 1);
             k->next_at = now + 5000; /* looked at again: a reload may change the callback */
         } else if (register_listener(p, snap) == 0) {
+            set_listener(p->id, 1);
             k->wait_ms = 5000;
             k->next_at = now + 5000;
         } else {
+            set_listener(p->id, 0);
             k->next_at = now + k->wait_ms;
             k->wait_ms = k->wait_ms * 2 > 300000 ? 300000 : k->wait_ms * 2;
         }
@@ -473,11 +585,8 @@ main_loop(void *arg)
 void
 ebond_client_start(struct server *s)
 {
-    int any = 0;
-    for (size_t i = 0; i < s->cfg->npartners; i++)
-        any |= s->cfg->partners[i].delivery == DELIVERY_TMF621;
-    if (!any)
-        return; /* a reload that adds one needs a restart (docs/operations.md) */
+    /* Always, though no partner's delivery is tmf621 yet: a reload may add one (its round reads
+     * the configuration in force each second, and costs nothing while there is none). */
     srv = s;
     stopping = 0;
     if (pthread_create(&thread, NULL, main_loop, NULL) != 0)

@@ -135,12 +135,12 @@ forward_escalations_failed(void)
 }
 
 /* Dead letters since start, per channel; counted in result_done, after their commit. */
-static _Atomic uint64_t dead_letters[3];
+static _Atomic uint64_t dead_letters[4];
 
 uint64_t
 forward_dead_letters(int hub)
 {
-    return atomic_load(&dead_letters[hub < 0 || hub > 2 ? 0 : hub]);
+    return atomic_load(&dead_letters[hub < 0 || hub > 3 ? 0 : hub]);
 }
 
 static enum seam_err
@@ -191,9 +191,10 @@ dead_letter(struct store_txn *t, struct result_job *rj, const struct snapshot *s
     enum seam_err rc;
     /* A TMF621 hub's notification names no assignment. */
     const char *asg = json_string_value(json_object_get(rj->message, "assignment"));
-    rj->dead = strcmp(outbox_channel(rj->message), "mail") == 0 ? 3
-               : asg != NULL && asg[0] != '\0'                  ? 1
-                                                                : 2;
+    rj->dead = strcmp(outbox_channel(rj->message), "mail") == 0    ? 3
+               : strcmp(outbox_channel(rj->message), "ebond") == 0 ? 4
+               : asg != NULL && asg[0] != '\0'                     ? 1
+                                                                   : 2;
     log_warnx("delivery: dead letter id=%s partner=%s status=%ld error=\"%s\"",
               json_string_value(json_object_get(rj->message, "id")),
               json_string_value(json_object_get(rj->message, "partner")), rj->a.status,

@@ -26,6 +26,7 @@
 
 #include "http.h"
 #include "record.h"
+#include "ebond_client.h"
 #include "forward.h"
 #include "index.h"
 #include "witness_client.h"
@@ -381,9 +382,10 @@ http_metrics_text(struct server *srv)
          "# TYPE seam_outbox_dead_letters_total counter\n"
          "seam_outbox_dead_letters_total{channel=\"webhook\"} %llu\n"
          "seam_outbox_dead_letters_total{channel=\"tmf_hub\"} %llu\n"
-         "seam_outbox_dead_letters_total{channel=\"mail\"} %llu\n",
+         "seam_outbox_dead_letters_total{channel=\"mail\"} %llu\n"
+         "seam_outbox_dead_letters_total{channel=\"ebond\"} %llu\n",
          (unsigned long long)forward_dead_letters(0), (unsigned long long)forward_dead_letters(1),
-         (unsigned long long)forward_dead_letters(2));
+         (unsigned long long)forward_dead_letters(2), (unsigned long long)forward_dead_letters(3));
     uint64_t mail_applied, mail_dups, mail_triaged;
     mail_in_counts(&mail_applied, &mail_dups, &mail_triaged);
     EMIT("# HELP seam_mail_in_total Messages fetched from the mailbox since start, by what they "
@@ -404,6 +406,9 @@ http_metrics_text(struct server *srv)
     EMIT("# HELP seam_uptime_seconds Seconds since the broker started.\n"
          "# TYPE seam_uptime_seconds gauge\nseam_uptime_seconds %lld\n",
          (long long)((now_ms() - srv->started_ms) / 1000));
+    char *ebond = ebond_client_metrics();
+    EMIT("%s", ebond);
+    free(ebond);
     char *reload = reload_metrics_text();
     EMIT("%s", reload);
     free(reload);

@@ -45,6 +45,21 @@ enum seam_err ebond_apply(struct store_txn *t, const struct ticket_ctx *c,
                           const struct config_partner *p, const json_t *tt, struct ticket *out,
                           struct ebond_outcome *o, struct ticket_refusal *why) SEAM_WUR;
 
+/* What a partner's TroubleTicket did to its claim, for /metrics. */
+enum ebond_event_outcome {
+    EBOND_EVENT_APPLIED,        /* one or more actions taken */
+    EBOND_EVENT_UNCHANGED,      /* nothing new */
+    EBOND_EVENT_UNKNOWN_STATUS, /* a status the partner's map does not know: told to the lead */
+    EBOND_EVENT_REFUSED,        /* another partner's claim, another TroubleTicket, or refused */
+    EBOND_EVENT_OUTCOMES
+};
+/* The outcome of ebond_apply's rc and o. */
+enum ebond_event_outcome ebond_client_outcome(enum seam_err rc, const struct ebond_outcome *o);
+/* Counts one (the hub's callbacks, api_ebond.c; polling). */
+void ebond_client_count_event(const char *partner, enum ebond_event_outcome outcome);
+/* The eBonding series of /metrics (malloc'd): each tmf621 partner's listener, calls and events. */
+char *ebond_client_metrics(void);
+
 /* The claims of partner linked to a TroubleTicket and still live, for polling (read). */
 enum seam_err ebond_live_links(struct store_txn *t, const char *partner, json_t **links) SEAM_WUR;
 

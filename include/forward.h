@@ -19,7 +19,8 @@ void forward_stop(struct fwd *f);
 /* Dead letters whose escalation failed (their ticket could not be worked) since start. */
 uint64_t forward_escalations_failed(void);
 /* Messages that became dead letters (committed) since start: hub 0, a partner's push (a
- * webhook); hub 1, a TMF621 hub's notification; 2, an e-mail. Any thread. */
+ * webhook); hub 1, a TMF621 hub's notification; 2, an e-mail; 3, a call to a tmf621 partner's
+ * TMF621 API. Any thread. */
 uint64_t forward_dead_letters(int hub);
 /* Messages never sent since start because they differed from the signed events
  * (verify_outbox.h). Any thread. */

@@ -325,6 +325,17 @@ req POST "/v1/ebond/skyview/events/$SKY_CAP" "" "$(event '{"id":"x","externalId"
 check "an externalId that is no string is 400" test "$STATUS" = 400
 check "none changed anything" test "$(tree_size)" = "$SIZE"
 
+# ---- what /metrics shows of each tmf621 partner ----
+metric() { curl -s "$(URL /metrics)" | awk -v k="$1" '$1 == k { print $2 }'; }
+check "metrics: skyview's and nordtel's listeners registered, fibernet polled" \
+    test "$(metric 'seam_ebond_listener{partner="skyview"}') $(metric 'seam_ebond_listener{partner="nordtel"}') $(metric 'seam_ebond_listener{partner="fibernet"}')" = "1 1 -1"
+check "... fibernet's polls answered, its resolution applied" \
+    test "$(metric 'seam_ebond_calls_total{partner="fibernet",result="ok"}')" -ge 1 -a "$(metric 'seam_ebond_events_total{partner="fibernet",outcome="applied"}')" -ge 2
+check "... the unknown status counted" test "$(metric 'seam_ebond_events_total{partner="skyview",outcome="unknown_status"}')" -ge 1
+check "... the callback for another partner's claim counted refused" \
+    test "$(metric 'seam_ebond_events_total{partner="nordtel",outcome="refused"}')" -ge 1
+check "... no eBonding dead letter yet" test "$(metric 'seam_outbox_dead_letters_total{channel="ebond"}')" = 0
+
 # ---- a new callback URL: a new listener, the one before removed at the partner's ----
 stop_broker
 jq --arg cb "http://localhost:$BPORT" '(.partners[] | select(.id == "skyview") | .delivery.callback_url) = $cb' \
@@ -353,7 +364,25 @@ check "refused by the partner's system (401) until its tries are spent, the clai
 req GET "/v1/deliveries?channel=ebond&state=failed" "$LEAD"
 check "a dead letter, its last answer the partner's 401" \
     jq -e '[.items[] | select(.last_status == 401 and .type == "ebond.create")] | length == 1' "$TMP/body"
+check "... counted in /metrics on the ebond channel" test "$(metric 'seam_outbox_dead_letters_total{channel="ebond"}')" = 1
 printf '%s\n' "$P_LEAD" >"$TMP/partner.token"
+
+# ---- a reload that makes a partner tmf621 needs no restart ----
+stop_broker
+TMFCONF=$CONF
+CONF=$TMP/reloaded.json
+jq '.partners |= map(.delivery = {"mode": "pull"})' "$TMFCONF" >"$CONF"
+start_broker
+LOG=$TMP/broker.$STARTS.log
+sleep 1
+refute "a broker with no tmf621 partner registers no listener" grep -q "hub listener registered" "$LOG"
+# skyview's callback back at 127.0.0.1: a listener its store does not hold yet.
+jq --arg cb "http://127.0.0.1:$BPORT" '(.partners[] | select(.id == "skyview") | .delivery.callback_url) = $cb' \
+    "$TMFCONF" >"$CONF"
+kill -HUP "$BPID"
+check "after a reload that makes skyview tmf621 again, its new listener is registered, no restart" \
+    eventually 20 grep -q "partner=skyview hub listener registered" "$LOG"
+check "... and shows in /metrics" eventually 10 test "$(metric 'seam_ebond_listener{partner="skyview"}')" = 1
 
 # ---- both stores verify ----
 stop_partner
