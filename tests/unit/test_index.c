@@ -973,7 +973,7 @@ static void
 test_format1(void)
 {
     struct unwatch u = {0};
-    struct problems p;
+    struct problems p = {0};
     struct store_txn *t;
     ok(store_write(st, format1_fn, &u, NULL, NULL) == SEAM_OK && u.ids.n > 0 && u.nkeys > 0,
        "a store as index format 1 left it: %zu tickets in a watch list lose %zu entries", u.ids.n,
@@ -987,7 +987,7 @@ test_format1(void)
     uint64_t built = 0;
     ok(index_migrate(st, 5, &built) == SEAM_OK && built == nids,
        "index_migrate builds them again: %llu of %zu", (unsigned long long)built, nids);
-    ok(entries_of(u.ids.v[0]) > 0 && verify(NULL, &p) == 0,
+    ok(u.ids.n > 0 && entries_of(u.ids.v[0]) > 0 && verify(NULL, &p) == 0,
        "the rebuilt indexes agree with the records, watch lists too (%s)", p.first);
     compare_all("after the build from format 1");
     for (size_t i = 0; i < u.nkeys; i++)
