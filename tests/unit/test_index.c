@@ -27,7 +27,8 @@
  *    answer the same (scanning), index_migrate builds them in small
  *    batches, and the lists and the check agree again;
  *  - a store whose indexes were built in format 1 (no watch list keys):
- *    index_migrate builds them again, and the lists and the check agree.
+ *    index_migrate builds them again, and the lists and the check agree;
+ *    the check names a watch list's entry deleted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -969,6 +970,21 @@ format1_fn(struct store_txn *t, void *arg)
     return rc;
 }
 
+/* An entry of DB_INDEX as stored (key and packed id), deleted or put. */
+struct raw_job {
+    const void *entry;
+    size_t len;
+    int add;
+};
+
+static enum seam_err
+raw_fn(struct store_txn *t, void *arg)
+{
+    struct raw_job *r = arg;
+    return r->add ? store_put(t, DB_INDEX, r->entry, r->len, "", 0, 0)
+                  : store_del(t, DB_INDEX, r->entry, r->len);
+}
+
 static void
 test_format1(void)
 {
@@ -989,6 +1005,21 @@ test_format1(void)
        "index_migrate builds them again: %llu of %zu", (unsigned long long)built, nids);
     ok(u.ids.n > 0 && entries_of(u.ids.v[0]) > 0 && verify(NULL, &p) == 0,
        "the rebuilt indexes agree with the records, watch lists too (%s)", p.first);
+    /* verify checks the watch lists' entries as it checks the others */
+    struct raw_job del = {u.nkeys ? u.keys[0] : NULL, u.nkeys ? u.lens[0] : 0, 0};
+    char want[128] = "(none)", id[TICKET_ID_LEN + 1];
+    if (u.nkeys > 0) {
+        size_t kl = u.lens[0] - INDEX_ID_BYTES;
+        index_entry_id(u.keys[0] + kl, id);
+        snprintf(want, sizeof(want), "ticket %s: index flag=%.*s: missing", id, (int)kl - 2,
+                 u.keys[0] + 1);
+    }
+    ok(u.nkeys > 0 && store_write(st, raw_fn, &del, NULL, NULL) == SEAM_OK &&
+           verify(want, &p) == 1 && p.named,
+       "a watch list's entry deleted: verify names it (%s)", p.first);
+    del.add = 1;
+    ok(u.nkeys > 0 && store_write(st, raw_fn, &del, NULL, NULL) == SEAM_OK && verify(NULL, &p) == 0,
+       "put back: nothing to say");
     compare_all("after the build from format 1");
     for (size_t i = 0; i < u.nkeys; i++)
         free(u.keys[i]);
