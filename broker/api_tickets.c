@@ -421,8 +421,8 @@ api_tickets_list(struct req *r)
         party_param_or_reply(r, "owner", &f.owner) != 0)
         return;
     f.flag = http_query(r, "flag");
-    if (f.flag != NULL && ticket_flag_parse(f.flag) < 0) {
-        http_error(r, E_BAD_PARAMETER, "not a flag (see the Flag schema)", "flag");
+    if (f.flag != NULL && ticket_flag_parse(f.flag) < 0 && ticket_watch_parse(f.flag) < 0) {
+        http_error(r, E_BAD_PARAMETER, "not a flag nor a watch list (bouncing, at_risk)", "flag");
         return;
     }
     if ((f.from_ms = time_param_or_reply(r, "created_from")) < 0 ||

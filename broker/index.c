@@ -90,6 +90,9 @@ index_keys_of(const struct ticket *tk, const char *const *facts, size_t nfacts, 
     keyset_add(&s, INDEX_STATUS, NULL, ticket_statuses[tk->status].name);
     for (unsigned i = 0; i < tk->flags.n; i++)
         keyset_add(&s, INDEX_FLAG, NULL, ticket_flags[tk->flags.v[i]].name);
+    for (int w = 0; w < WATCH_COUNT; w++)
+        if (ticket_in_watch(tk, (enum ticket_watch)w))
+            keyset_add(&s, INDEX_FLAG, NULL, ticket_watches[w]);
     for (size_t i = 0; i < tk->nassignments; i++) {
         const struct assignment *a = &tk->assignments[i];
         for (unsigned j = 0; j < a->flags.n; j++)

@@ -178,7 +178,7 @@ index_migrate(struct store *s, size_t batch, uint64_t *built)
     enum seam_err rc = store_read_begin(s, &t);
     if (rc != SEAM_OK)
         return rc;
-    char applied[SEAM_ID_LEN + 1];
+    char applied[SEAM_ID_LEN + 1], format[16] = "";
     int ready = index_ready(t), same = 0, marked = index_applied(t, applied) == SEAM_OK;
     uint64_t total = store_count(t, DB_TICKETS);
     size_t flen;
@@ -186,8 +186,18 @@ index_migrate(struct store *s, size_t batch, uint64_t *built)
     struct store_val v;
     if (store_get(t, DB_META, META_INDEX_FACTS, strlen(META_INDEX_FACTS), &v) == SEAM_OK)
         same = v.len == flen && memcmp(v.data, facts, flen) == 0;
+    if (!ready && store_get(t, DB_META, INDEX_META, strlen(INDEX_META), &v) == SEAM_OK)
+        snprintf(format, sizeof(format), "%.*s", v.len < 8 ? (int)v.len : 8, (const char *)v.data);
     store_read_end(t);
     free(facts);
+    if (format[0] != '\0') {
+        /* Built by a broker whose tickets had fewer keys (index.h, INDEX_FORMAT): every
+         * ticket's entries are rebuilt from its record. */
+        log_info("index: the indexes are of format %s, this broker keeps format %s", format,
+                 INDEX_FORMAT);
+        if ((rc = store_write(s, unmark, NULL, NULL, NULL)) != SEAM_OK)
+            return rc;
+    }
     if (ready && same) {
         if (!marked && (rc = store_write(s, mark_applied, NULL, NULL, NULL)) != SEAM_OK)
             return rc;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "seam/ticket.h"
+#include "sla.h"
 
 const struct ticket_status_row ticket_statuses[TS_COUNT] = {
     {TS_ACKNOWLEDGED, "acknowledged", 1, 1},
@@ -87,6 +88,8 @@ const struct ticket_flag_row ticket_flags[FLAG_COUNT] = {
     {FLAG_MERGED, "merged"},
 };
 
+const char *const ticket_watches[WATCH_COUNT] = {"bouncing", "at_risk"};
+
 const char *const visibility_names[VIS_COUNT] = {"public", "internal"};
 
 const char *const ticket_channels[CH_COUNT] = {"web", "email", "phone", "tmf621", "api"};
@@ -146,6 +149,12 @@ int
 ticket_flag_parse(const char *s)
 {
     return PARSE(ticket_flag_row, ticket_flags, FLAG_COUNT, s);
+}
+
+int
+ticket_watch_parse(const char *s)
+{
+    return row_parse(ticket_watches, WATCH_COUNT, sizeof(ticket_watches[0]), 0, s);
 }
 
 int
@@ -273,5 +282,44 @@ ticket_has_flag(const struct ticket *t, enum ticket_flag f)
     for (size_t i = 0; i < t->nassignments; i++)
         if (flag_set_has(&t->assignments[i].flags, f))
             return 1;
+    return 0;
+}
+
+static int
+kinds_have(const struct kind_set *s, enum sla_kind kind)
+{
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->v[i] == (uint8_t)kind)
+            return 1;
+    return 0;
+}
+
+/* A clock past its warning that still runs toward its breach: the warning came (warned), the
+ * breach is due (its instant pending: neither fired nor cleared by a pause or a stop). */
+static int
+clock_at_risk(const struct sla_clock *k, enum sla_kind warning, enum sla_kind breach)
+{
+    return kinds_have(&k->warned, warning) && !kinds_have(&k->breached, breach) &&
+           k->due_at[breach] >= 0;
+}
+
+int
+ticket_in_watch(const struct ticket *t, enum ticket_watch w)
+{
+    switch (w) {
+    case WATCH_BOUNCING:
+        return ticket_is_open(t) && t->bounces > 0;
+    case WATCH_AT_RISK:
+        for (size_t i = 0; i < t->nassignments; i++) {
+            const struct assignment *a = &t->assignments[i];
+            if (assignment_is_live(a) && a->sla.present &&
+                (clock_at_risk(&a->sla, SLA_WARN_ACK, SLA_ACK) ||
+                 clock_at_risk(&a->sla, SLA_WARN_RESOLVE, SLA_RESOLVE)))
+                return 1;
+        }
+        return 0;
+    case WATCH_COUNT:
+        break;
+    }
     return 0;
 }

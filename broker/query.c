@@ -153,8 +153,9 @@ filter_ok(const struct ticket_ctx *c, const struct ticket *tk, const struct tick
     if (f->owner && !has_partner(tk, filter_partner(c, f->owner), 1))
         return 0;
     if (f->flag) {
-        int flag = ticket_flag_parse(f->flag);
-        if (flag < 0 || !ticket_has_flag(tk, (enum ticket_flag)flag))
+        int flag = ticket_flag_parse(f->flag), watch = ticket_watch_parse(f->flag);
+        if (flag >= 0 ? !ticket_has_flag(tk, (enum ticket_flag)flag)
+                      : watch < 0 || !ticket_in_watch(tk, (enum ticket_watch)watch))
             return 0;
     }
     if ((f->from_ms && tk->created_at < f->from_ms) || (f->to_ms && tk->created_at >= f->to_ms))

@@ -17,7 +17,8 @@
  * Their first build and their check against the records: index_check.h.
  *
  * The attributes: INDEX_STATUS (the status's name), INDEX_FLAG (each flag
- * of the ticket or of one of its assignments), INDEX_OWNER (the partner of
+ * of the ticket or of one of its assignments, and each watch list it is in
+ * now: seam/ticket.h's bouncing and at_risk), INDEX_OWNER (the partner of
  * each live assignment: the owner now; the lead company's id for the
  * lead), INDEX_PARTNER (the partner of every assignment the ticket ever
  * had), INDEX_FACT (each fact the ticket is routed by now, priority among
@@ -137,10 +138,13 @@ int index_set_has(const char *set, size_t slen, const char *key, size_t len);
 
 /*
  * Whether the store's indexes are built (DB_META INDEX_META holds
- * INDEX_FORMAT); a list walks them only then, and scans otherwise.
+ * INDEX_FORMAT); a list walks them only then, and scans otherwise. The
+ * format changes when a ticket gets keys it did not have before (format 2:
+ * the watch lists' flag keys): a store built with another format is built
+ * again at open (index_check.h), as one without them is.
  */
 #define INDEX_META "index.format"
-#define INDEX_FORMAT "1"
+#define INDEX_FORMAT "2"
 int index_ready(struct store_txn *t);
 
 /*

@@ -248,7 +248,8 @@ struct ticket_filter {
     const char *status;
     const char *partner;    /* has (or had) an assignment with this partner */
     const char *owner;      /* has a live assignment owned by this partner ("lead": the lead) */
-    const char *flag;       /* the ticket or one of its assignments carries this flag */
+    const char *flag;       /* the ticket or one of its assignments carries this flag, or the
+                             * ticket is in this watch list (seam/ticket.h: bouncing, at_risk) */
     int64_t from_ms, to_ms; /* created in [from, to) */
     /* by enum fact (the configuration's table): the ticket's fact (as corrected) is this; NULL:
      * any */

@@ -181,6 +181,23 @@ struct flag_set {
     uint8_t v[FLAG_COUNT];
 };
 
+/* ---- the lead's watch lists: states of the record, filtered as flags ---- */
+
+/*
+ * Two of the lead's lists are no flag (nothing raises them once for all)
+ * but what the record says now, coming and going as the ticket changes:
+ *  - bouncing: an open ticket handed back at least once in its current
+ *    round (bounces > 0, the ping-pong count; a reopening or a correction
+ *    of its facts routes it afresh and starts again from 0);
+ *  - at_risk: a live claim one of whose SLA clocks (acknowledge, resolve)
+ *    is past its warning (its sla.warning came: "warned") and still runs
+ *    toward its breach (due, neither breached nor paused).
+ * Each filters the lead's list as a flag does (?flag=) and is indexed as
+ * one (index.h); neither is in a view's "flags" nor a column of the audit.
+ */
+enum ticket_watch { WATCH_BOUNCING, WATCH_AT_RISK, WATCH_COUNT };
+extern const char *const ticket_watches[WATCH_COUNT];
+
 /* ---- visibility of a timeline entry ---- */
 
 enum visibility { VIS_PUBLIC, VIS_INTERNAL, VIS_COUNT };
@@ -194,6 +211,7 @@ int assignment_state_parse(const char *s);
 int event_type_parse(const char *s);
 int handback_reason_parse(const char *s);
 int ticket_flag_parse(const char *s);
+int ticket_watch_parse(const char *s);
 int visibility_parse(const char *s);
 
 /* ---- the SLA clocks ---- */
@@ -342,6 +360,8 @@ size_t ticket_live_count(const struct ticket *t);
 int ticket_is_open(const struct ticket *t);
 /* Whether the ticket or one of its assignments carries the flag. */
 int ticket_has_flag(const struct ticket *t, enum ticket_flag f);
+/* Whether the ticket is in the watch list now (enum ticket_watch). */
+int ticket_in_watch(const struct ticket *t, enum ticket_watch w);
 /* Whether the flag set has the flag; adds it once. */
 int flag_set_has(const struct flag_set *s, enum ticket_flag f);
 void flag_set_add(struct flag_set *s, enum ticket_flag f);

@@ -5,6 +5,12 @@
 # histories verifiable), every flag as a filter of the lead's list and a
 # column of the SLA audit, and the refusals: other principals, merging
 # into itself, into a closed, merged or other customer's ticket, chains.
+# The watch lists on the test clock, in a store of their own: bouncing
+# (open, handed back this round) and at_risk (a claim's clock past its
+# warning, still due) list exactly their tickets, alone and combined, and
+# let them go when they are resolved, acknowledged, breached or paused; a
+# store whose indexes a broker of format 1 built (no watch keys) is built
+# again at start and lists the same.
 . "$(dirname "$0")/lib.sh"
 init_store
 C1=$(new_customer c1 triple-play north)
@@ -191,4 +197,111 @@ stop_broker
 conf_with '.refuse_out_of_bundle = 2'
 refute "refuse_out_of_bundle 2 is out of bounds" "$BROKER" -n -c "$CONF"
 check "seamctl verify passes" ctl verify
+
+# --- the watch lists, on the test clock (a store of their own: its clock runs days ahead)
+CONF=$ROOT/conf/seam.json
+DATA=$TMP/watch
+init_store
+WC=$(new_customer w1 triple-play north)
+LEAD=$(new_token lead ops)
+declare -A TOK=([fibernet]=$(new_token partner fibernet) [nordtel]=$(new_token partner nordtel)
+    [skyview]=$(new_token partner skyview) [northwind]=$LEAD)
+start_broker -T 2030-01-07T08:00:00Z
+clock_to() { req POST /v1/test/clock "$LEAD" "{\"to\":\"$1\"}"; }
+live_claim() { # TICKET -> "ASSIGNMENT PARTNER" of its live claim
+    lead_get "$1"
+    jbody '.assignments[] | select(.state == "assigned" or .state == "acknowledged" or .state == "inProgress") | .id + " " + .partner'
+}
+claim_do() { # TICKET ACTION [BODY]: the live claim's owner acts on it
+    local a p
+    read -r a p <<<"$(live_claim "$1")"
+    req POST "/v1/assignments/$a/$2" "${TOK[$p]}" "${3-}"
+    [ "$STATUS" = 200 ] || echo "# $2 on $1 ($p) answered $STATUS $(body)" >&2
+}
+watch() { # FILTERS -> the ids the lead's list gives, comma-separated
+    req GET "/v1/tickets?$1&limit=200" "$LEAD"
+    [ "$STATUS" = 200 ] && jbody '[.items[].id] | join(",")'
+}
+warned() { # TICKET CLOCK: its live claim's warning for the clock came
+    lead_get "$1"
+    [ "$(jbody "[.assignments[] | select(.state == \"assigned\" or .state == \"acknowledged\" or .state == \"inProgress\") | .sla.warned // [] | index(\"warning_$2\")] | any(. != null)")" = true ]
+}
+breached() { # TICKET CLOCK
+    lead_get "$1"
+    [ "$(jbody "[.assignments[].sla.breached // [] | index(\"$2\")] | any(. != null)")" = true ]
+}
+B1=$(file "$WC" "$DOWN")
+B2=$(file "$WC" "$DOWN")
+R1=$(file "$WC" "$DOWN")
+R2=$(file "$WC" "$DOWN")
+R3=$(file "$WC" "$DOWN")
+check "no ticket bounces, none is at risk yet" [ "$(watch flag=bouncing)" = "" -a "$(watch flag=at_risk)" = "" ]
+
+# bouncing: handed back this round, while open
+claim_do "$B1" handback '{"reason":"not_our_service"}'
+claim_do "$B2" handback '{"reason":"not_our_service"}'
+check "?flag=bouncing lists the two tickets handed back, newest first" [ "$(watch flag=bouncing)" = "$B2,$B1" ]
+lead_get "$B1"
+check "... the lead's view counts the ping-pong: bounces 1, the bouncer's claim handed back" [ "$(jbody .bounces)" = 1 -a "$(jbody '[.assignments[] | select(.state == "handed_back") | .partner] | join(",")')" = fibernet ]
+NEXT=$(jbody '.assignments[-1].partner')
+check "?flag=bouncing&owner=$NEXT: the same two (their next owner)" [ "$(watch "flag=bouncing&owner=$NEXT")" = "$B2,$B1" ]
+check "?flag=bouncing&owner=fibernet: none (it no longer holds them)" [ "$(watch flag=bouncing\&owner=fibernet)" = "" ]
+check "?flag=bouncing&partner=fibernet: both (it had them)" [ "$(watch flag=bouncing\&partner=fibernet)" = "$B2,$B1" ]
+req GET "/v1/tickets?flag=bouncing" "$WC"
+check "a customer may not ask for it (400 naming flag)" [ "$STATUS" = 400 -a "$(jbody .error.field)" = flag ]
+req GET "/v1/tickets?flag=bounced" "$LEAD"
+check "flag=bounced is no list (400 naming flag)" [ "$STATUS" = 400 -a "$(jbody .error.field)" = flag ]
+claim_do "$B2" ack
+claim_do "$B2" resolve '{"resolution":"fixed"}'
+check "B2 resolved: it stops bouncing" [ "$(watch flag=bouncing)" = "$B1" ]
+claim_do "$B1" ack
+claim_do "$B1" need-info '{"question":"Which lights are red?"}'
+check "B1 waits on the customer (pending): still open, still bouncing" [ "$(watch flag=bouncing)" = "$B1" -a "$(watch flag=bouncing\&status=pending)" = "$B1" ]
+
+# at risk: R2 acknowledged at once (its ack clock stops); R1 and R3 past the ack warning
+claim_do "$R2" ack
+lead_get "$R1"
+WARN=$(jbody '.assignments[0].sla.warn_ack_ms')
+DUE=$(jbody '.assignments[0].sla.due_ack_ms')
+clock_to "$(jq -rn "($WARN + $DUE) / 2 / 1000 | floor | todate")"
+check "the clock between R1's ack warning and its due: the warnings come" eventually 10 warned "$R3" ack
+check "?flag=at_risk lists R1 and R3 (past the warning, unacknowledged), not R2 nor B1" [ "$(watch flag=at_risk)" = "$R3,$R1" ]
+check "... combined: &owner=fibernet the same, &owner=lead none, &status=pending none" [ "$(watch flag=at_risk\&owner=fibernet)" = "$R3,$R1" -a "$(watch flag=at_risk\&owner=lead)" = "" -a "$(watch flag=at_risk\&status=pending)" = "" ]
+check "... and bouncing is still B1 alone" [ "$(watch flag=bouncing)" = "$B1" ]
+claim_do "$R3" ack
+check "R3 acknowledged: its ack clock stopped, it is no longer at risk" [ "$(watch flag=at_risk)" = "$R1" ]
+clock_to "$(jq -rn "($DUE / 1000 | floor) + 60 | todate")"
+check "past R1's due: the breach comes" eventually 10 breached "$R1" ack
+check "R1 breached: no longer at risk, and in the breached list" [ "$(watch flag=at_risk)" = "" -a "$(watch flag=breached)" = "$R1" ]
+
+# the resolve clocks: R1, R2, R3 past their warning; B1's paused (pending) is not
+lead_get "$R2"
+WARN=$(jbody '.assignments[0].sla.warn_resolve_ms')
+DUE=$(jbody '.assignments[0].sla.due_resolve_ms')
+clock_to "$(jq -rn "($WARN + $DUE) / 2 / 1000 | floor | todate")"
+check "between the resolve warning and its due: the warnings come" eventually 10 warned "$R1" resolve
+check "?flag=at_risk: R1, R2 and R3 (their resolve clocks past the warning)" [ "$(watch flag=at_risk)" = "$R3,$R2,$R1" ]
+claim_do "$R2" resolve '{"resolution":"fixed"}'
+claim_do "$R3" need-info '{"question":"Is the router on?"}'
+check "R2 resolved and R3 paused (pending): R1 alone is at risk" [ "$(watch flag=at_risk)" = "$R1" ]
+req POST "/v1/tickets/$R3/notes" "$WC" '{"text":"It is on."}'
+check "the customer answers: R3's clock runs again, at risk again" [ "$(watch flag=at_risk)" = "$R3,$R1" ]
+check "every open ticket has a live owner" all_open_owned
+BOUNCING=$(watch flag=bouncing)
+RISKY=$(watch flag=at_risk)
+req POST /v1/test/clock "$LEAD" '{"advance_ms":0}'
+NOW=$(jbody .now)
+stop_broker
+check "seamctl verify: the watch lists' index agrees with the records" ctl verify
+
+# --- a store whose indexes a broker of format 1 built (no watch keys): built again at start
+"$ROOT/$BUILD/tests/tamper" "$DATA" index-format-1 2>"$TMP/format1.out"
+check "the indexes as format 1 left them: the watch lists' entries and keys gone" grep -Eq "tamper: [1-9][0-9]* entries and [1-9][0-9]* key sets" "$TMP/format1.out"
+check "seamctl verify passes on it (the indexes are not this broker's yet)" ctl verify
+start_broker -T "$NOW"
+check "the broker says so and builds them again" grep -q "index: the indexes are of format 1, this broker keeps format 2" "$TMP/broker.$STARTS.log"
+check "... for every ticket" grep -q "index: 5 of 5 tickets indexed" "$TMP/broker.$STARTS.log"
+check "?flag=bouncing and ?flag=at_risk list the same tickets as before" [ "$(watch flag=bouncing)" = "$BOUNCING" -a "$(watch flag=at_risk)" = "$RISKY" -a -n "$RISKY" ]
+stop_broker
+check "seamctl verify: the rebuilt indexes agree with the records" ctl verify
 finish

@@ -15,7 +15,8 @@
 # claim's evidence verified, hand back with a reason, belongs_to offered only
 # among the companies the rules allow, a supervisor's SLA figures, staff
 # signing in with a TOTP code, a customer sent to its own pages; the lead
-# console by tests/web/console.mjs: the lists at a glance, a ticket's history
+# console by tests/web/console.mjs: the lists at a glance (each the API's
+# ?flag= list, bouncing and at risk too, with its "All" pages), a ticket's history
 # with its bouncers, filing for a customer who called in (the customer sees
 # the same ticket), forcing an owner, merging, correcting facts, the SLA
 # charts (uPlot) and their CSV, the rules explained, a dead letter sent again;

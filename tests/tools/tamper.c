@@ -21,6 +21,9 @@
  *   tamper DATADIR overindex TICKET STATUS add an index entry status=STATUS for the ticket
  *   tamper DATADIR drop-indexes            delete every index entry and the mark that they
  *                                          are built: a store as written before the indexes
+ *   tamper DATADIR index-format-1          delete the watch lists' keys (bouncing, at_risk)
+ *                                          from the entries and the key sets and say format 1:
+ *                                          a store as a broker of index format 1 left it
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +100,95 @@ first_key(void *ctx, struct store_val k, struct store_val v)
     memcpy(*out, &k.len, sizeof(size_t));
     memcpy(*out + sizeof(size_t), k.data, k.len);
     return 1;
+}
+
+/* The keys (DB_INDEX) and the sets without them (DB_INDEX_OF) of index format 1, collected. */
+struct format1 {
+    uint8_t **keys;
+    size_t *lens, n;
+};
+
+static void
+format1_add(struct format1 *f, const void *a, size_t alen, const void *b, size_t blen)
+{
+    f->keys = xrealloc(f->keys, (f->n + 1) * sizeof(*f->keys));
+    f->lens = xrealloc(f->lens, (f->n + 1) * sizeof(*f->lens));
+    f->keys[f->n] = xmalloc(alen + blen + 1);
+    memcpy(f->keys[f->n], a, alen);
+    if (blen > 0)
+        memcpy(f->keys[f->n] + alen, b, blen);
+    f->lens[f->n++] = alen + blen;
+}
+
+/* Whether key (len bytes, from a set or an entry) is a watch list's. */
+static int
+watch_key(const void *key, size_t len)
+{
+    for (int w = 0; w < WATCH_COUNT; w++) {
+        char k[INDEX_KEY_MAX];
+        size_t kl = index_key(k, INDEX_FLAG, NULL, ticket_watches[w]);
+        if (len >= kl && memcmp(key, k, kl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int
+format1_entry(void *ctx, struct store_val k, struct store_val v)
+{
+    (void)v;
+    if (watch_key(k.data, k.len))
+        format1_add(ctx, k.data, k.len, NULL, 0);
+    return 0;
+}
+
+/* A set with a watch key: the ticket id, then its set without them. */
+static int
+format1_set(void *ctx, struct store_val k, struct store_val v)
+{
+    char *set = xmalloc(v.len + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < v.len;) {
+        const char *key = (const char *)v.data + i;
+        size_t l = strnlen(key, v.len - i) + 1;
+        if (!watch_key(key, l)) {
+            memcpy(set + n, key, l);
+            n += l;
+        }
+        i += l;
+    }
+    if (n != v.len && k.len == TICKET_ID_LEN)
+        format1_add(ctx, k.data, k.len, set, n);
+    free(set);
+    return 0;
+}
+
+static enum seam_err
+index_format1(struct store_txn *t)
+{
+    struct format1 entries = {0}, sets = {0};
+    enum seam_err rc = store_scan(t, DB_INDEX, NULL, 0, 0, format1_entry, &entries);
+    if (rc == SEAM_OK)
+        rc = store_scan(t, DB_INDEX_OF, NULL, 0, 0, format1_set, &sets);
+    for (size_t i = 0; rc == SEAM_OK && i < entries.n; i++)
+        rc = store_del(t, DB_INDEX, entries.keys[i], entries.lens[i]);
+    for (size_t i = 0; rc == SEAM_OK && i < sets.n; i++)
+        rc = store_put(t, DB_INDEX_OF, sets.keys[i], TICKET_ID_LEN, sets.keys[i] + TICKET_ID_LEN,
+                       sets.lens[i] - TICKET_ID_LEN, 0);
+    if (rc == SEAM_OK)
+        rc = store_put(t, DB_META, INDEX_META, strlen(INDEX_META), "1", 1, 0);
+    if (rc == SEAM_OK)
+        fprintf(stderr, "tamper: %zu entries and %zu key sets of the watch lists removed\n",
+                entries.n, sets.n);
+    for (size_t i = 0; i < entries.n; i++)
+        free(entries.keys[i]);
+    for (size_t i = 0; i < sets.n; i++)
+        free(sets.keys[i]);
+    free(entries.keys);
+    free(entries.lens);
+    free(sets.keys);
+    free(sets.lens);
+    return rc;
 }
 
 static enum seam_err
@@ -267,6 +359,8 @@ apply(struct store_txn *t, void *ctx)
             return store_del(t, DB_INDEX, k, n);
         return store_put(t, DB_INDEX, k, n, "", 0, 0);
     }
+    if (strcmp(op, "index-format-1") == 0)
+        return index_format1(t);
     if (strcmp(op, "drop-indexes") == 0) {
         rc = store_del(t, DB_META, "index.format", 12);
         if (rc == SEAM_ENOTFOUND)

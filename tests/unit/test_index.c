@@ -6,9 +6,12 @@
  *  - a ticket's key set and the difference of two sets, by hand;
  *  - a property test: random filings, acknowledgements, resolutions,
  *    hand-backs, reopenings, confirmations, cancellations, forced
- *    assignments, fact corrections and merges (seed: SEAM_SEED, else the
- *    time; printed), after which every list (the lead's with each filter
- *    and some combinations, each customer's, with an extra predicate),
+ *    assignments, fact corrections, merges, questions to the customer and
+ *    their answers (the resolve clock paused and resumed) and SLA warnings
+ *    and breaches coming due (seed: SEAM_SEED, else the time; printed),
+ *    after which every list (the lead's with each filter, the watch lists
+ *    bouncing and at_risk among them, and some combinations, each
+ *    customer's, with an extra predicate),
  *    paged through next_cursor with a random page size, must equal a full
  *    scan of the records filtered here, by this file's own reading of the
  *    filters;
@@ -22,7 +25,10 @@
  *  - a clean merge: the pending tickets' entries written, the mark raised;
  *  - the indexes dropped (a store as written before them), the lists still
  *    answer the same (scanning), index_migrate builds them in small
- *    batches, and the lists and the check agree again.
+ *    batches, and the lists and the check agree again;
+ *  - a store whose indexes were built in format 1 (no watch list keys):
+ *    index_migrate builds them again, and the lists and the check agree;
+ *    the check names a watch list's entry deleted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,9 +154,46 @@ test_keys(void)
     index_entry(e1, key, kl, "T019aab3c5e2f4c1d9e07");
     index_entry(e2, key, kl, "T019aab3c5e2f4c1d9f00");
     ok(memcmp(e1, e2, kl + INDEX_ID_BYTES) < 0, "packed ids sort as the ids do");
+    /* the watch lists: handed back in this round while open; a running clock past its warning */
+    tk.status = TS_IN_PROGRESS;
+    as[1].state = AS_ACKNOWLEDGED;
+    tk.bounces = 1;
+    as[1].sla.present = 1;
+    for (int k = 0; k < SEAM_SLA_KINDS; k++)
+        as[1].sla.due_at[k] = SEAM_NULL_MS;
+    as[1].sla.due_at[SLA_RESOLVE] = 1000;
+    as[1].sla.warned.v[as[1].sla.warned.n++] = SLA_WARN_RESOLVE;
+    size_t len4;
+    char *watched = index_keys_of(&tk, names, 6, &len4);
+    memset(&d, 0, sizeof(d));
+    ok(index_diff(keys, len, watched, len4, diff_one, &d) == 0 &&
+           strcmp(d.text, "+fat_risk;+fbouncing;") == 0,
+       "bounced this round, its resolve clock past the warning: flag keys at_risk and bouncing "
+       "(%s)",
+       d.text);
+    as[1].sla.due_at[SLA_RESOLVE] = SEAM_NULL_MS; /* paused (or breached): no longer at risk */
+    tk.status = TS_PENDING;
+    size_t len5;
+    char *paused = index_keys_of(&tk, names, 6, &len5);
+    memset(&d, 0, sizeof(d));
+    ok(index_diff(watched, len4, paused, len5, diff_one, &d) == 0 &&
+           strcmp(d.text, "-fat_risk;-sinProgress;+spending;") == 0,
+       "the clock paused: at_risk goes, bouncing stays while open (%s)", d.text);
+    tk.status = TS_RESOLVED;
+    as[1].state = AS_RESOLVED;
+    size_t len6;
+    char *done = index_keys_of(&tk, names, 6, &len6);
+    ok(!index_set_has(done, len6, "fbouncing", 10), "resolved: no longer bouncing");
+    for (int g = 0; g < FLAG_COUNT; g++)
+        for (int w = 0; w < WATCH_COUNT; w++)
+            if (strcmp(ticket_flags[g].name, ticket_watches[w]) == 0)
+                ok(0, "a watch list is named as a flag: %s", ticket_watches[w]);
     free(keys);
     free(same);
     free(after);
+    free(watched);
+    free(paused);
+    free(done);
 }
 
 /* ---- writes ---- */
@@ -332,6 +375,33 @@ act_one(void)
     } else if (r < 83) {
         a.kind = TA_CANCEL;
         acted += act(cust, &a);
+    } else if (live != NULL && r < 93) {
+        /* an SLA instant comes due, as the scheduler would fire it: a warning mostly */
+        static const enum sla_kind order[2][SLA_KINDS] = {
+            {SLA_WARN_ACK, SLA_WARN_RESOLVE, SLA_ACK, SLA_RESOLVE},
+            {SLA_ACK, SLA_RESOLVE, SLA_WARN_ACK, SLA_WARN_RESOLVE}};
+        const enum sla_kind *kinds = order[rand() % 4 == 0];
+        struct principal broker;
+        principal(&broker, ROLE_BROKER, "broker");
+        for (int k = 0; k < SLA_KINDS; k++)
+            if (live->sla.present && live->sla.due_at[kinds[k]] >= 0) {
+                a.kind = TA_SLA;
+                a.target = live->id;
+                a.reason = (int)kinds[k];
+                a.due_ms = live->sla.due_at[kinds[k]];
+                acted += act(&broker, &a);
+                break;
+            }
+    } else if (r < 96) {
+        if (tk.status == TS_PENDING) { /* the customer answers: the resolve clocks run again */
+            a.kind = TA_NOTE;
+            acted += act(cust, &a);
+        } else if (live != NULL && live->state != AS_ASSIGNED) { /* a question: they pause */
+            owner_of(live, &who);
+            a.kind = TA_NEED_INFO;
+            a.target = live->id;
+            acted += act(&who, &a);
+        }
     } else if (live != NULL) {
         owner_of(live, &who);
         a.kind = TA_PROGRESS; /* changes nothing indexed */
@@ -387,7 +457,31 @@ ref_one(void *arg, const struct ticket *tk)
         return 0;
     if (f->owner && !ref_party(tk, f->owner, 1))
         return 0;
-    if (f->flag) {
+    if (f->flag && strcmp(f->flag, "bouncing") == 0) {
+        /* open, and a claim of the current round handed back */
+        int open = tk->status == TS_ACKNOWLEDGED || tk->status == TS_IN_PROGRESS ||
+                   tk->status == TS_PENDING;
+        int bounced = 0;
+        for (size_t a = 0; a < tk->nassignments; a++)
+            bounced |=
+                tk->assignments[a].round == tk->round && tk->assignments[a].state == AS_HANDED_BACK;
+        if (!open || !bounced)
+            return 0;
+    } else if (f->flag && strcmp(f->flag, "at_risk") == 0) {
+        /* a live claim whose warning came for a clock still due */
+        int risky = 0;
+        for (size_t a = 0; a < tk->nassignments; a++) {
+            const struct assignment *x = &tk->assignments[a];
+            if (!assignment_states[x->state].live || !x->sla.present)
+                continue;
+            for (unsigned i = 0; i < x->sla.warned.n; i++) {
+                int due = x->sla.warned.v[i] == SLA_WARN_ACK ? SLA_ACK : SLA_RESOLVE;
+                risky |= x->sla.due_at[due] >= 0;
+            }
+        }
+        if (!risky)
+            return 0;
+    } else if (f->flag) {
         int any = 0;
         for (unsigned i = 0; i < tk->flags.n; i++)
             any |= strcmp(ticket_flags[tk->flags.v[i]].name, f->flag) == 0;
@@ -537,6 +631,17 @@ compare_all(const char *round)
         snprintf(name, sizeof(name), "%s: flag=%s", round, f.flag);
         compare(name, &lead, &f);
     }
+    for (int w = 0; w < WATCH_COUNT; w++) {
+        memset(&f, 0, sizeof(f));
+        f.flag = ticket_watches[w];
+        snprintf(name, sizeof(name), "%s: flag=%s", round, f.flag);
+        compare(name, &lead, &f);
+        for (size_t p = 0; p < 3; p++) { /* with an owner: the zig-zag of two keys */
+            f.owner = parties[p];
+            snprintf(name, sizeof(name), "%s: flag=%s owner=%s", round, f.flag, f.owner);
+            compare(name, &lead, &f);
+        }
+    }
     for (size_t p = 0; p < sizeof(parties) / sizeof(parties[0]); p++) {
         memset(&f, 0, sizeof(f));
         f.owner = parties[p];
@@ -574,8 +679,10 @@ compare_all(const char *round)
         memset(&f, 0, sizeof(f));
         if (rand() % 2)
             f.status = ticket_statuses[rand() % TS_COUNT].name;
-        if (rand() % 3 == 0)
-            f.flag = ticket_flags[rand() % FLAG_COUNT].name;
+        if (rand() % 3 == 0) {
+            int g = rand() % (FLAG_COUNT + WATCH_COUNT);
+            f.flag = g < FLAG_COUNT ? ticket_flags[g].name : ticket_watches[g - FLAG_COUNT];
+        }
         if (rand() % 3 == 0)
             f.owner = parties[rand() % 4];
         if (rand() % 3 == 0)
@@ -778,6 +885,149 @@ test_pending(void)
     compare_all("all merged");
 }
 
+/* The store as a broker of index format 1 left it: no watch list key (entries and sets), the
+ * format "1". *n: the tickets that had one. */
+struct unwatch {
+    struct idlist ids; /* tickets with a watch key */
+    char **keys;       /* DB_INDEX entries to delete */
+    size_t *lens, nkeys;
+};
+
+static int
+is_watch_key(const char *key, size_t len)
+{
+    for (int w = 0; w < WATCH_COUNT; w++) {
+        char k[INDEX_KEY_MAX];
+        size_t kl = index_key(k, INDEX_FLAG, NULL, ticket_watches[w]);
+        if (len >= kl && memcmp(key, k, kl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int
+unwatch_entry(void *arg, struct store_val k, struct store_val v)
+{
+    struct unwatch *u = arg;
+    (void)v;
+    if (!is_watch_key(k.data, k.len))
+        return 0;
+    u->keys = xrealloc(u->keys, (u->nkeys + 1) * sizeof(*u->keys));
+    u->lens = xrealloc(u->lens, (u->nkeys + 1) * sizeof(*u->lens));
+    u->keys[u->nkeys] = xmalloc(k.len);
+    memcpy(u->keys[u->nkeys], k.data, k.len);
+    u->lens[u->nkeys++] = k.len;
+    return 0;
+}
+
+static int
+unwatch_set(void *arg, struct store_val k, struct store_val v)
+{
+    struct unwatch *u = arg;
+    for (size_t i = 0; i < v.len;) {
+        size_t l = strnlen((const char *)v.data + i, v.len - i) + 1;
+        if (is_watch_key((const char *)v.data + i, l) && k.len == TICKET_ID_LEN) {
+            char id[TICKET_ID_LEN + 1];
+            memcpy(id, k.data, TICKET_ID_LEN);
+            id[TICKET_ID_LEN] = '\0';
+            idlist_add(&u->ids, id);
+            break;
+        }
+        i += l;
+    }
+    return 0;
+}
+
+static enum seam_err
+format1_fn(struct store_txn *t, void *arg)
+{
+    struct unwatch *u = arg;
+    enum seam_err rc = store_scan(t, DB_INDEX, NULL, 0, 0, unwatch_entry, u);
+    if (rc == SEAM_OK)
+        rc = store_scan(t, DB_INDEX_OF, NULL, 0, 0, unwatch_set, u);
+    for (size_t i = 0; rc == SEAM_OK && i < u->nkeys; i++)
+        rc = store_del(t, DB_INDEX, u->keys[i], u->lens[i]);
+    for (size_t i = 0; rc == SEAM_OK && i < u->ids.n; i++) {
+        struct store_val v;
+        rc = store_get(t, DB_INDEX_OF, u->ids.v[i], TICKET_ID_LEN, &v);
+        if (rc != SEAM_OK)
+            break;
+        char *set = xmalloc(v.len + 1);
+        size_t n = 0;
+        for (size_t j = 0; j < v.len;) {
+            size_t l = strnlen((const char *)v.data + j, v.len - j) + 1;
+            if (!is_watch_key((const char *)v.data + j, l)) {
+                memcpy(set + n, (const char *)v.data + j, l);
+                n += l;
+            }
+            j += l;
+        }
+        rc = store_put(t, DB_INDEX_OF, u->ids.v[i], TICKET_ID_LEN, set, n, 0);
+        free(set);
+    }
+    if (rc == SEAM_OK)
+        rc = store_put(t, DB_META, INDEX_META, strlen(INDEX_META), "1", 1, 0);
+    return rc;
+}
+
+/* An entry of DB_INDEX as stored (key and packed id), deleted or put. */
+struct raw_job {
+    const void *entry;
+    size_t len;
+    int add;
+};
+
+static enum seam_err
+raw_fn(struct store_txn *t, void *arg)
+{
+    struct raw_job *r = arg;
+    return r->add ? store_put(t, DB_INDEX, r->entry, r->len, "", 0, 0)
+                  : store_del(t, DB_INDEX, r->entry, r->len);
+}
+
+static void
+test_format1(void)
+{
+    struct unwatch u = {0};
+    struct problems p = {0};
+    struct store_txn *t;
+    ok(store_write(st, format1_fn, &u, NULL, NULL) == SEAM_OK && u.ids.n > 0 && u.nkeys > 0,
+       "a store as index format 1 left it: %zu tickets in a watch list lose %zu entries", u.ids.n,
+       u.nkeys);
+    int ready = 1;
+    if (store_read_begin(st, &t) == SEAM_OK) {
+        ready = index_ready(t);
+        store_read_end(t);
+    }
+    ok(!ready, "format 1 is not this broker's: the lists scan until the build");
+    uint64_t built = 0;
+    ok(index_migrate(st, 5, &built) == SEAM_OK && built == nids,
+       "index_migrate builds them again: %llu of %zu", (unsigned long long)built, nids);
+    ok(u.ids.n > 0 && entries_of(u.ids.v[0]) > 0 && verify(NULL, &p) == 0,
+       "the rebuilt indexes agree with the records, watch lists too (%s)", p.first);
+    /* verify checks the watch lists' entries as it checks the others */
+    struct raw_job del = {u.nkeys ? u.keys[0] : NULL, u.nkeys ? u.lens[0] : 0, 0};
+    char want[128] = "(none)", id[TICKET_ID_LEN + 1];
+    if (u.nkeys > 0) {
+        size_t kl = u.lens[0] - INDEX_ID_BYTES;
+        index_entry_id(u.keys[0] + kl, id);
+        snprintf(want, sizeof(want), "ticket %s: index flag=%.*s: missing", id, (int)kl - 2,
+                 u.keys[0] + 1);
+    }
+    ok(u.nkeys > 0 && store_write(st, raw_fn, &del, NULL, NULL) == SEAM_OK &&
+           verify(want, &p) == 1 && p.named,
+       "a watch list's entry deleted: verify names it (%s)", p.first);
+    del.add = 1;
+    ok(u.nkeys > 0 && store_write(st, raw_fn, &del, NULL, NULL) == SEAM_OK && verify(NULL, &p) == 0,
+       "put back: nothing to say");
+    compare_all("after the build from format 1");
+    for (size_t i = 0; i < u.nkeys; i++)
+        free(u.keys[i]);
+    free(u.keys);
+    free(u.lens);
+    free(u.ids.v);
+}
+
 static void
 test_verify_and_migrate(void)
 {
@@ -886,6 +1136,7 @@ main(void)
         file_one();
     test_pending();
     test_verify_and_migrate();
+    test_format1();
 
     sla_free(sla);
     store_close(st);

@@ -10,7 +10,9 @@
 // first: a claim handed back to the lead (disputed), one handed from
 // skyview to fibernet (bouncing), a complaint filed twice (a possible
 // duplicate), one outside the customer's bundle, one past its deadline
-// (breached) and one past its warning (at risk).
+// (breached) and one past its warning (at risk). Every list of the glance is
+// the API's ?flag= list (bouncing and at_risk too: the broker keeps them), its
+// "All" link its pages.
 import { createServer } from 'node:http';
 import { api, assert, axe, BASE, check, failures, launch, shot, signInWithCode, tabTo, watchErrors } from './lib.mjs';
 
@@ -111,6 +113,14 @@ try {
       assert((await link.getAttribute('href')).startsWith('#/t/T'), await link.getAttribute('href'));
     });
   }
+  await check("the bouncing and at-risk lists are the API's ?flag= lists: the same tickets, newest first", async () => {
+    for (const [list, flag] of [['Bouncing', 'bouncing'], ['At risk', 'at_risk']]) {
+      const want = (await api(LEAD, 'GET', `/v1/tickets?flag=${flag}&limit=10`)).body.items.map((tk) => tk.summary);
+      const shown = [];
+      for (const row of await listOf(list).locator('tbody tr').all()) shown.push(await row.getByRole('link').first().textContent());
+      assert(want.length > 0 && JSON.stringify(shown) === JSON.stringify(want), `${list}: ${JSON.stringify(shown)}, the API ${JSON.stringify(want)}`);
+    }
+  });
   await check('at risk is not breached: a claim past its acknowledge deadline is not in the at-risk list', async () => {
     assert((await listOf('Breached').getByRole('link', { name: 'Console: slow in the evenings', exact: true }).count()) === 1, 'not breached');
     assert((await listOf('At risk').getByRole('link', { name: 'Console: slow in the evenings', exact: true }).count()) === 0, 'it is');
@@ -126,6 +136,22 @@ try {
     await page.getByRole('link', { name: 'Console: degraded now and then' }).waitFor();
     assert((await page.getByRole('link', { name: 'Console: line drops, handed back' }).count()) === 0, 'a ticket of the lead');
     await page.getByRole('link', { name: 'Back to the overview' }).click();
+  });
+
+  await check('"All: Bouncing" pages the bouncing list, each ticket with its count and bouncer', async () => {
+    await listOf('Bouncing').getByRole('link', { name: 'All: Bouncing' }).click();
+    await page.getByRole('heading', { name: 'Bouncing' }).waitFor();
+    assert(new URL(page.url()).hash === '#/list?flag=bouncing', page.url());
+    await page.getByRole('row', { name: /no picture, bouncing/ }).getByText('Handed back 1 time(s), by skyview').waitFor();
+    await page.getByRole('link', { name: 'Back to the overview' }).click();
+  });
+  await check('"All: At risk" pages the at-risk list, each ticket with its clock\'s due time', async () => {
+    await listOf('At risk').getByRole('link', { name: 'All: At risk' }).click();
+    await page.getByRole('heading', { name: 'At risk' }).waitFor();
+    await page.getByRole('row', { name: /degraded now and then/ }).getByText(/^Due /).waitFor();
+    assert((await page.getByRole('link', { name: 'Console: slow in the evenings', exact: true }).count()) === 0, 'a breached claim');
+    await page.getByRole('link', { name: 'Back to the overview' }).click();
+    await page.getByRole('heading', { name: 'At a glance' }).waitFor();
   });
 
   // ---- a ticket's history; forcing an owner ----

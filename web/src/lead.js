@@ -18,7 +18,9 @@ import { formatTime, lang, t } from './i18n.js';
 
 const OPEN = ['acknowledged', 'inProgress', 'pending'];
 const LIVE = ['assigned', 'acknowledged', 'inProgress'];
-const FLAG_LISTS = ['disputed', 'out_of_bundle', 'possible_duplicate', 'breached'];
+// The lists of what can fall between providers, each the lead's list by its filter (?flag=),
+// newest first: the watch lists the broker keeps (bouncing, at_risk), then the flags.
+const LISTS = ['bouncing', 'at_risk', 'disputed', 'out_of_bundle', 'possible_duplicate', 'breached'];
 const CHANNELS = ['phone', 'email', 'web', 'api'];
 const REASONS = ['not_our_service', 'belongs_to', 'customer_side', 'duplicate'];
 const GLANCE_ROWS = 10; // a glance list shows this many; its "all" link the rest
@@ -89,19 +91,40 @@ function section(id, heading, count, rows, heads, more) {
 
 // ---- at a glance ----
 
-// A live claim whose running clock (acknowledge while it is new, resolve
-// after) is past its warning and not yet due: at risk. The broker's word:
-// sla.warned and sla.breached, which its scheduler keeps.
-function atRisk(tk) {
-  return (tk.assignments || []).find((a) => {
-    if (!LIVE.includes(a.state)) return false;
-    const clock = a.state === 'assigned' ? 'ack' : 'resolve';
-    return a.sla?.warned?.includes(`warning_${clock}`) && !a.sla?.breached?.includes(clock);
-  });
+// The due instant of the clock that puts a ticket on the at_risk list: a
+// live claim's clock past its warning (sla.warned) and still due (its
+// due_*_at is null once breached, or while the clock is paused).
+function riskyDue(tk) {
+  for (const a of tk.assignments || []) {
+    if (!LIVE.includes(a.state)) continue;
+    for (const clock of ['ack', 'resolve']) {
+      const due = a.sla?.[`due_${clock}_at`];
+      if (due && a.sla?.warned?.includes(`warning_${clock}`)) return due;
+    }
+  }
+  return null;
 }
 
-function ticketRow(tk, extra) {
-  return h('tr', {}, h('td', {}, ticketLink(tk)), h('td', {}, statusBadge(tk.status)), h('td', {}, owners(tk).map(ownerName).join(', ') || '–'), h('td', {}, extra ?? ''));
+// What a row of a list says beside the ticket: the ping-pong count (the
+// ticket's bounces: hand-backs in its current round) and who bounced it; the
+// at-risk clock's due time; the ticket a possible duplicate repeats.
+function detail(list, tk) {
+  if (list === 'bouncing') {
+    const round = handbacks(tk).filter((a) => a.round === tk.round);
+    return t('lead.bounced', { n: tk.bounces ?? round.length, who: [...new Set(round.map((a) => a.partner))].join(', ') });
+  }
+  if (list === 'at_risk') {
+    const due = riskyDue(tk);
+    return due ? t('lead.due_at', { at: formatTime(due) }) : '';
+  }
+  if (list === 'possible_duplicate' && tk.duplicate_of) {
+    return h('a', { href: `#/t/${encodeURIComponent(tk.duplicate_of)}` }, t('lead.duplicate_of', { id: tk.duplicate_of }));
+  }
+  return null;
+}
+
+function ticketRow(tk, ...extra) {
+  return h('tr', {}, h('td', {}, ticketLink(tk)), h('td', {}, statusBadge(tk.status)), h('td', {}, owners(tk).map(ownerName).join(', ') || '–'), extra.map((x) => h('td', {}, x ?? '')));
 }
 
 async function viewGlance() {
@@ -131,26 +154,15 @@ async function viewGlance() {
       table(t('lead.by_owner'), ['lead.owner', 'lead.open'], [...byOwner].sort().map(([o, n]) =>
         h('tr', {}, h('th', { scope: 'row' }, h('a', { href: `#/list?owner=${encodeURIComponent(o)}` }, ownerName(o))), h('td', {}, String(n)))))),
   );
-  // Bouncing: open tickets handed back at least once, with their hand-back count and who bounced them.
-  const bouncing = tickets.filter((tk) => handbacks(tk).length).sort((x, y) => handbacks(y).length - handbacks(x).length);
-  parts.push(section('l-bouncing', t('lead.list_bouncing'), bouncing.length, bouncing.slice(0, GLANCE_ROWS).map((tk) =>
-    ticketRow(tk, t('lead.bounced', { n: handbacks(tk).length, who: [...new Set(handbacks(tk).map((a) => a.partner))].join(', ') }))), heads));
-  const risky = tickets.filter(atRisk);
-  parts.push(section('l-at_risk', t('lead.list_at_risk'), risky.length, risky.slice(0, GLANCE_ROWS).map((tk) => {
-    const a = atRisk(tk);
-    const due = a.state === 'assigned' ? a.sla.due_ack_at : a.sla.due_resolve_at;
-    return ticketRow(tk, due ? t('lead.due_at', { at: formatTime(due) }) : '');
-  }), heads));
-  // The flags, by the list's own filter (?flag=), newest first.
-  const flagged = await Promise.all(FLAG_LISTS.map((f) => api('GET', `/v1/tickets?flag=${f}&limit=${GLANCE_ROWS}`).catch((e) => e)));
-  FLAG_LISTS.forEach((f, i) => {
-    const res = flagged[i];
+  // Each list by its own filter (?flag=), its first rows, and an "all" link to its pages.
+  const lists = await Promise.all(LISTS.map((f) => api('GET', `/v1/tickets?flag=${f}&limit=${GLANCE_ROWS}`).catch((e) => e)));
+  LISTS.forEach((f, i) => {
+    const res = lists[i];
     if (res instanceof Error) {
       parts.push(h('section', { class: 'glance' }, h('h2', {}, t(`lead.list_${f}`)), h('p', { class: 'error' }, errorText(res))));
       return;
     }
-    const rows = res.items.map((tk) => ticketRow(tk, f === 'possible_duplicate' && tk.duplicate_of
-      ? h('a', { href: `#/t/${encodeURIComponent(tk.duplicate_of)}` }, t('lead.duplicate_of', { id: tk.duplicate_of })) : null));
+    const rows = res.items.map((tk) => ticketRow(tk, detail(f, tk)));
     const count = res.next_cursor ? `${res.items.length}+` : res.items.length;
     parts.push(section(`l-${f}`, t(`lead.list_${f}`), count, rows, heads,
       h('a', { href: `#/list?flag=${f}` }, t('lead.all_of', { list: t(`lead.list_${f}`) }))));
@@ -165,12 +177,14 @@ async function viewList(query) {
   const filter = q.get('flag') ? `flag=${encodeURIComponent(q.get('flag'))}` : `owner=${encodeURIComponent(q.get('owner') || 'lead')}`;
   const name = q.get('flag') ? t(`lead.list_${q.get('flag')}`) : t('lead.owned_by', { owner: ownerName(q.get('owner') || 'lead') });
   const page = await api('GET', `/v1/tickets?${filter}&limit=50${q.get('cursor') ? `&cursor=${encodeURIComponent(q.get('cursor'))}` : ''}`);
-  const rows = page.items.map((tk) => ticketRow(tk, formatTime(tk.created_at)));
+  // A list with something to say beside each ticket (its count, its due time, the original) says it.
+  const said = q.get('flag') && page.items.some((tk) => detail(q.get('flag'), tk) !== null);
+  const rows = page.items.map((tk) => ticketRow(tk, formatTime(tk.created_at), ...(said ? [detail(q.get('flag'), tk)] : [])));
   const next = new URLSearchParams(q);
   if (page.next_cursor) next.set('cursor', page.next_cursor);
   show(
     title(name),
-    rows.length ? table(name, ['lead.ticket', 'lead.status', 'lead.owner', 'lead.filed'], rows) : h('p', {}, t('lead.none')),
+    rows.length ? table(name, ['lead.ticket', 'lead.status', 'lead.owner', 'lead.filed', ...(said ? ['lead.detail'] : [])], rows) : h('p', {}, t('lead.none')),
     page.next_cursor ? h('p', {}, h('a', { href: `#/list?${next}` }, t('lead.next_page'))) : null,
     h('p', {}, h('a', { href: '#/' }, t('lead.back'))),
   );
