@@ -492,3 +492,77 @@ api_tickets_evidence(struct req *r)
     }
     http_reply_raw(r, 200, "application/json", doc, len);
 }
+
+/*
+ * GET /v1/overview (the lead, auditors): what can fall between providers, as
+ * counts from the indexes: open tickets by the owner of their live claims
+ * (each partner of the configuration and the lead), and how many tickets
+ * each of the lead's lists holds (GET /v1/tickets?flag=F): what the
+ * console's glance shows without walking any list. Each count stops at
+ * OVERVIEW_WORK steps; "complete" false says one did.
+ */
+#define OVERVIEW_WORK (1u << 20)
+
+static const char *const overview_open[] = {"acknowledged", "inProgress", "pending"};
+static const char *const overview_lists[] = {"disputed",      "bouncing",           "at_risk",
+                                             "out_of_bundle", "possible_duplicate", "breached",
+                                             "escalated"};
+
+static unsigned long
+overview_count(struct store_txn *t, const struct ticket_ctx *c, const struct principal *who,
+               const struct ticket_filter *f, int *complete, enum seam_err *rc)
+{
+    unsigned long n = 0;
+    int done = 0;
+    enum seam_err e = ticket_walk_count(t, c, who, f, NULL, OVERVIEW_WORK, &n, &done);
+    if (e != SEAM_OK && *rc == SEAM_OK)
+        *rc = e;
+    *complete &= done;
+    return n;
+}
+
+void
+api_overview(struct req *r)
+{
+    struct ticket_ctx c = {r->cfg, &r->srv->lg, r->sla};
+    struct store_txn *t;
+    struct ticket_filter f;
+    int complete = 1;
+    enum seam_err rc = store_read_begin(r->srv->store, &t);
+    if (rc != SEAM_OK) {
+        http_error_from(r, rc, "overview");
+        return;
+    }
+    json_t *owners = json_array(), *lists = json_object();
+    unsigned long open = 0;
+    for (size_t i = 0; i < sizeof(overview_open) / sizeof(overview_open[0]); i++) {
+        memset(&f, 0, sizeof(f));
+        f.status = overview_open[i];
+        open += overview_count(t, &c, &r->who, &f, &complete, &rc);
+    }
+    for (size_t i = 0; i <= r->cfg->npartners; i++) {
+        const char *id = i < r->cfg->npartners ? r->cfg->partners[i].id : r->cfg->lead.id;
+        memset(&f, 0, sizeof(f));
+        f.owner = id;
+        unsigned long n = overview_count(t, &c, &r->who, &f, &complete, &rc);
+        json_array_append_new(owners, json_pack("{s:s, s:b, s:I}", "owner", id, "lead",
+                                                i == r->cfg->npartners, "open", (json_int_t)n));
+    }
+    for (size_t i = 0; i < sizeof(overview_lists) / sizeof(overview_lists[0]); i++) {
+        memset(&f, 0, sizeof(f));
+        f.flag = overview_lists[i];
+        json_object_set_new(
+            lists, overview_lists[i],
+            json_integer((json_int_t)overview_count(t, &c, &r->who, &f, &complete, &rc)));
+    }
+    store_read_end(t);
+    if (rc != SEAM_OK) {
+        json_decref(owners);
+        json_decref(lists);
+        http_error_from(r, rc, "overview");
+        return;
+    }
+    http_reply(r, 200,
+               json_pack("{s:I, s:o, s:o, s:b}", "open", (json_int_t)open, "open_by_owner", owners,
+                         "lists", lists, "complete", complete));
+}

@@ -66,6 +66,7 @@ const struct endpoint endpoints[] = {
     {"POST", "/v1/tickets", api_tickets_create, CUSTOMER | LEAD, EP_BODY | EP_WRITE, 16384,
      "tickets_create", NULL},
     {"GET", "/v1/tickets", api_tickets_list, CUSTOMER | LEAD, 0, 0, "tickets_list", NULL},
+    {"GET", "/v1/overview", api_overview, LEAD | AUDITOR, 0, 0, "overview", NULL},
     {"GET", "/v1/tickets/{id}", api_tickets_get, CUSTOMER | LEAD, 0, 0, "tickets_get", NULL},
     {"GET", "/v1/tickets/{id}/evidence", api_tickets_evidence, CUSTOMER | PARTNER | LEAD | AUDITOR,
      0, 0, "tickets_evidence", NULL},

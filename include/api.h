@@ -65,6 +65,7 @@ void api_refusal_reply(struct req *r, enum seam_err rc, const struct ticket_refu
 
 void api_tickets_create(struct req *r);
 void api_tickets_list(struct req *r);
+void api_overview(struct req *r);
 void api_tickets_get(struct req *r);
 void api_tickets_evidence(struct req *r);
 void api_assignments_list(struct req *r);

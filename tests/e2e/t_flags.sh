@@ -287,6 +287,33 @@ check "R2 resolved and R3 paused (pending): R1 alone is at risk" [ "$(watch flag
 req POST "/v1/tickets/$R3/notes" "$WC" '{"text":"It is on."}'
 check "the customer answers: R3's clock runs again, at risk again" [ "$(watch flag=at_risk)" = "$R3,$R1" ]
 check "every open ticket has a live owner" all_open_owned
+# The overview: each list's count is its list's length, each owner's its ?owner= list's.
+count_of() { # FILTERS -> how many tickets the lead's list gives
+    req GET "/v1/tickets?$1&limit=200" "$LEAD"
+    jbody '.items | length'
+}
+overview_agrees() {
+    req GET /v1/overview "$LEAD"
+    [ "$STATUS" = 200 ] && [ "$(jbody .complete)" = true ] || return 1
+    cp "$TMP/body" "$TMP/overview.json"
+    local f o
+    for f in disputed bouncing at_risk out_of_bundle possible_duplicate breached escalated; do
+        [ "$(jq -r --arg f "$f" '.lists[$f]' "$TMP/overview.json")" = "$(count_of "flag=$f")" ] || { echo "list $f differs"; return 1; }
+    done
+    for o in $(jq -r '.open_by_owner[].owner' "$TMP/overview.json"); do
+        [ "$(jq -r --arg o "$o" '.open_by_owner[] | select(.owner == $o) | .open' "$TMP/overview.json")" = "$(count_of "owner=$o")" ] || { echo "owner $o differs"; return 1; }
+    done
+    local open=0 st
+    for st in acknowledged inProgress pending; do open=$((open + $(count_of "status=$st"))); done
+    [ "$(jq -r .open "$TMP/overview.json")" = "$open" ]
+}
+check "GET /v1/overview: each list's count and each owner's open tickets agree with the lists" overview_agrees
+check "... which are not all zero (bouncing 1, at risk 2)" \
+    [ "$(jq -r '.lists.bouncing, .lists.at_risk' "$TMP/overview.json" | tr '\n' ' ')" = "1 2 " ]
+check "... every partner of the configuration and the lead among the owners" \
+    [ "$(jq -r '[.open_by_owner[] | select(.lead)] | length' "$TMP/overview.json")" = 1 -a "$(jq '.open_by_owner | length' "$TMP/overview.json")" = $(($(jq '.partners | length' "$CONF") + 1)) ]
+req GET /v1/overview "$WC"
+check "... a customer may not read it (404)" [ "$STATUS" = 404 ]
 BOUNCING=$(watch flag=bouncing)
 RISKY=$(watch flag=at_risk)
 req POST /v1/test/clock "$LEAD" '{"advance_ms":0}'

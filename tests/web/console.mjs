@@ -97,6 +97,16 @@ try {
     assert(Number(await lead.getByRole('cell').textContent()) >= 1, await lead.textContent());
     assert((await table.getByRole('link', { name: 'fibernet' }).getAttribute('href')) === '#/list?owner=fibernet', 'the link');
   });
+  await check("the glance's counts are the API's overview (GET /v1/overview), which agrees with the lists", async () => {
+    const overview = (await api(LEAD, 'GET', '/v1/overview')).body;
+    const fib = overview.open_by_owner.find((o) => o.owner === 'fibernet');
+    const listed = (await api(LEAD, 'GET', '/v1/tickets?owner=fibernet&limit=200')).body;
+    assert(fib && fib.open === listed.items.length, `overview ${JSON.stringify(fib)}, list ${listed.items.length}`);
+    const row = listOf('Open tickets by owner').getByRole('row', { name: /^fibernet/ });
+    assert(Number(await row.getByRole('cell').textContent()) === fib.open, await row.textContent());
+    const bouncing = await page.locator('#l-bouncing .count').textContent();
+    assert(Number(bouncing) === overview.lists.bouncing, `bouncing ${bouncing} against ${overview.lists.bouncing}`);
+  });
   await check('the bouncing list shows the claim skyview handed back, with its count and bouncer', async () => {
     const row = listOf('Bouncing').getByRole('row', { name: /no picture, bouncing/ });
     await row.getByText('Handed back 1 time(s), by skyview').waitFor();
@@ -140,14 +150,14 @@ try {
 
   await check('"All: Bouncing" pages the bouncing list, each ticket with its count and bouncer', async () => {
     await listOf('Bouncing').getByRole('link', { name: 'All: Bouncing' }).click();
-    await page.getByRole('heading', { name: 'Bouncing' }).waitFor();
+    await page.getByRole('heading', { name: 'Bouncing', level: 1 }).waitFor();
     assert(new URL(page.url()).hash === '#/list?flag=bouncing', page.url());
     await page.getByRole('row', { name: /no picture, bouncing/ }).getByText('Handed back 1 time(s), by skyview').waitFor();
     await page.getByRole('link', { name: 'Back to the overview' }).click();
   });
   await check('"All: At risk" pages the at-risk list, each ticket with its clock\'s due time', async () => {
     await listOf('At risk').getByRole('link', { name: 'All: At risk' }).click();
-    await page.getByRole('heading', { name: 'At risk' }).waitFor();
+    await page.getByRole('heading', { name: 'At risk', level: 1 }).waitFor(); // the list's own title, not the glance's section
     await page.getByRole('row', { name: /degraded now and then/ }).getByText(/^Due /).waitFor();
     assert((await page.getByRole('link', { name: 'Console: slow in the evenings', exact: true }).count()) === 0, 'a breached claim');
     await page.getByRole('link', { name: 'Back to the overview' }).click();

@@ -56,18 +56,6 @@ function isoDay(ms) {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-// Every ticket of a lead list (?status=, ?flag=, ?owner=), page by page, at most max.
-async function walk(query, max = 1000) {
-  const items = [];
-  let cursor = null;
-  do {
-    const page = await api('GET', `/v1/tickets?${query}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    items.push(...page.items);
-    cursor = page.next_cursor;
-  } while (cursor && items.length < max);
-  return items;
-}
-
 function table(caption, heads, rows) {
   return h(
     'table',
@@ -128,8 +116,8 @@ function ticketRow(tk, ...extra) {
 }
 
 async function viewGlance() {
-  const [sla, ...open] = await Promise.all([api('GET', '/v1/audit/sla'), ...OPEN.map((s) => walk(`status=${s}`))]);
-  const tickets = open.flat();
+  // The counts come from the indexes (GET /v1/overview): no list is walked for them.
+  const [sla, overview] = await Promise.all([api('GET', '/v1/audit/sla'), api('GET', '/v1/overview')]);
   const heads = ['lead.ticket', 'lead.status', 'lead.owner', 'lead.detail'];
   const noOwner = sla.overall.time_without_owner_ms;
   const parts = [
@@ -144,15 +132,13 @@ async function viewGlance() {
       noOwner === 0 ? t('lead.without_owner_ok') : t('lead.without_owner_bad'),
     ),
   ];
-  // Open tickets by owner: each owner's count links to its list (?owner=).
-  const byOwner = new Map();
-  for (const o of sla.owners) byOwner.set(o.owner, 0);
-  for (const tk of tickets) for (const o of owners(tk)) byOwner.set(o, (byOwner.get(o) || 0) + 1);
+  // Open tickets by owner (each partner and the lead): each owner's count links to its list (?owner=).
+  const byOwner = [...overview.open_by_owner].sort((x, y) => x.owner.localeCompare(y.owner));
   parts.push(
     h('section', { class: 'glance', 'aria-labelledby': 'by-owner' },
-      h('h2', { id: 'by-owner' }, t('lead.by_owner'), ' ', h('span', { class: 'count' }, String(tickets.length))),
-      table(t('lead.by_owner'), ['lead.owner', 'lead.open'], [...byOwner].sort().map(([o, n]) =>
-        h('tr', {}, h('th', { scope: 'row' }, h('a', { href: `#/list?owner=${encodeURIComponent(o)}` }, ownerName(o))), h('td', {}, String(n)))))),
+      h('h2', { id: 'by-owner' }, t('lead.by_owner'), ' ', h('span', { class: 'count' }, String(overview.open))),
+      table(t('lead.by_owner'), ['lead.owner', 'lead.open'], byOwner.map(({ owner, open }) =>
+        h('tr', {}, h('th', { scope: 'row' }, h('a', { href: `#/list?owner=${encodeURIComponent(owner)}` }, ownerName(owner))), h('td', {}, String(open)))))),
   );
   // Each list by its own filter (?flag=), its first rows, and an "all" link to its pages.
   const lists = await Promise.all(LISTS.map((f) => api('GET', `/v1/tickets?flag=${f}&limit=${GLANCE_ROWS}`).catch((e) => e)));
@@ -163,7 +149,7 @@ async function viewGlance() {
       return;
     }
     const rows = res.items.map((tk) => ticketRow(tk, detail(f, tk)));
-    const count = res.next_cursor ? `${res.items.length}+` : res.items.length;
+    const count = overview.lists[f] ?? (res.next_cursor ? `${res.items.length}+` : res.items.length);
     parts.push(section(`l-${f}`, t(`lead.list_${f}`), count, rows, heads,
       h('a', { href: `#/list?flag=${f}` }, t('lead.all_of', { list: t(`lead.list_${f}`) }))));
   });
