@@ -547,8 +547,9 @@ verify_one(void *arg, const struct ticket *tk)
 uint64_t
 audit_agg_verify(struct store_txn *t, void (*report)(void *, const char *), void *ctx)
 {
-    /* A store written before the aggregates has none until the broker's first start. */
-    if (!sla_agg_built(t))
+    /* A store written before the aggregates has none until the broker's first start, and one
+     * of another format (or time zone) has them made again then: not checked until. */
+    if (!sla_agg_ready(t))
         return 0;
     struct verify_ctx v = {t, sla_agg_check_new(t), report, ctx, 0};
     progress_phase("sla aggregates", ticket_count(t));

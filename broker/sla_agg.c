@@ -22,9 +22,11 @@
 #include "log.h"
 #include "sla_agg.h"
 
-#define META_AGG "sla_agg.format" /* "1 " || the time zone the days are in */
+#define META_AGG "sla_agg.format" /* "2 " || the time zone the days are in */
 #define META_AGG_NEXT "sla_agg.next"
-#define AGG_FORMAT "1"
+/* 2: a reopened ticket's time resolved is not time without an owner (sla_agg_without_owner);
+ * a store of format 1 has its contributions made again at the broker's next start. */
+#define AGG_FORMAT "2"
 #define KEY_MAX (4 + 1 + 2 + 256)
 
 static struct calendar *lead_cal; /* set before threads; NULL: UTC */
@@ -149,8 +151,12 @@ sla_agg_without_owner(const struct ticket *tk)
 {
     /* An open ticket's end is "now"; any instant not before its last
      * assignment gives the same sum (only gaps before an assignment count),
-     * so the record alone decides it and nothing changes with time alone. */
-    int64_t covered = tk->created_at, end = INT64_MAX, total = 0;
+     * so the record alone decides it and nothing changes with time alone.
+     * A gap after a claim's resolution, before a claim of a later round, is
+     * the time the ticket sat resolved until the customer reopened it: the
+     * customer's, not a gap (a reopening starts a round at once). */
+    int64_t covered = tk->created_at, end = INT64_MAX, total = 0, covered_round = -1;
+    int resolved = 0; /* the coverage so far ended with a claim's resolution */
     if (tk->status == TS_RESOLVED || tk->status == TS_CLOSED || tk->status == TS_CANCELLED)
         end = tk->updated_at;
     /* Assignments are appended in time order; each covers from assignment to its end. */
@@ -158,13 +164,19 @@ sla_agg_without_owner(const struct ticket *tk)
         const struct assignment *a = &tk->assignments[i];
         int64_t from = a->assigned_at, to = end;
         const int64_t ends[] = {a->resolved_at, a->handed_back_at, a->ended_at};
+        int by_resolution = 0;
         for (int k = 0; k < 3; k++)
-            if (ends[k] >= 0 && ends[k] < to)
+            if (ends[k] >= 0 && ends[k] < to) {
                 to = ends[k];
-        if (from > covered && from <= end)
+                by_resolution = k == 0;
+            }
+        if (from > covered && from <= end && !(resolved && a->round > covered_round))
             total += from - covered;
-        if (to > covered)
-            covered = to;
+        if (to > covered || (from > covered && resolved && a->round > covered_round)) {
+            covered = to > from ? to : from;
+            resolved = by_resolution;
+            covered_round = a->round;
+        }
     }
     /* A resolved ticket's time after its last resolution is the customer's, not a gap. */
     return total;
@@ -910,13 +922,6 @@ static void
 fold_want(void *arg, const unsigned char *k, size_t kl, const unsigned char *l, size_t ll)
 {
     fold_row(arg, k, kl, l, ll);
-}
-
-int
-sla_agg_built(struct store_txn *t)
-{
-    struct store_val v;
-    return store_get(t, DB_META, META_AGG, strlen(META_AGG), &v) == SEAM_OK;
 }
 
 struct sla_agg_check *

@@ -108,8 +108,6 @@ enum seam_err sla_agg_record(struct store_txn *t, const struct ticket *tk) SEAM_
 
 /* Whether the aggregates hold every ticket of the store (built, in this time zone). */
 int sla_agg_ready(struct store_txn *t);
-/* Whether they were ever built, in any time zone (a store written before them: no). */
-int sla_agg_built(struct store_txn *t);
 /* Marks them so (after a build), or not. */
 enum seam_err sla_agg_set_ready(struct store_txn *t, int ready) SEAM_WUR;
 /* A resumed build's next ticket id, "" for the first; and setting it (NULL: delete). */

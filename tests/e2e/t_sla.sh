@@ -135,6 +135,13 @@ check "... and not of others' (404)" [ "$STATUS" = 404 ]
 ctl report sla --format csv >"$TMP/cli.csv"
 check "seamctl report sla gives the same CSV" [ "$(grep '^skyview,' "$TMP/cli.csv")" = "$(curl -s -H "Authorization: Bearer $LEAD" "$(URL '/v1/audit/sla?format=csv')" | grep '^skyview,')" ]
 
+# --- a reopened ticket: the time it sat resolved was the customer's, not without an owner
+clock '{"advance_ms":7200000}'
+req POST "/v1/tickets/$TB/reopen" "$C1" '{"reason":"The channel is gone again."}'
+check "the customer reopens B two hours after its resolution (200, a new claim)" [ "$STATUS" = 200 ]
+req GET "/v1/audit/sla" "$LEAD"
+check "... and the report still says no open ticket was ever without an owner" [ "$(jbody .overall.time_without_owner_ms)" = 0 ]
+
 # --- proofs
 size=$(tree_size)
 req GET "/v1/audit/proof?leaf=0&size=$size" "$AUD"
