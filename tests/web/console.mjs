@@ -88,6 +88,7 @@ try {
   await check('time without owner reads 0', async () => {
     const text = await page.locator('#without-owner').textContent();
     assert(/Time without owner: 0 min/.test(text), text);
+    assert((await page.locator('#without-owner').getAttribute('class')).split(' ').includes('ok'), `not exactly 0: ${text}`);
   });
   await check('open tickets by owner: fibernet and the lead, each a link to its list', async () => {
     const table = listOf('Open tickets by owner');
