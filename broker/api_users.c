@@ -284,18 +284,17 @@ ujob_done(struct store_job *job)
             break;
         case OP_KEY_SET:
         case OP_KEY_REVOKE:
-            log_info("req=%s signing key %s user=%s by=%s", r->id,
-                     j->op == OP_KEY_SET ? "set" : "revoked", j->id,
-                     r->who.user[0] ? r->who.user : r->who.subject);
-            http_reply(r, 200, user_view(j->user));
-            break;
         case OP_EMAIL_SET:
-        case OP_EMAIL_DELETE:
-            log_info("req=%s mail address %s user=%s by=%s", r->id,
-                     j->op == OP_EMAIL_SET ? "set" : "removed", j->id,
+        case OP_EMAIL_DELETE: {
+            static const char *const what[] = {[OP_KEY_SET] = "signing key set",
+                                               [OP_KEY_REVOKE] = "signing key revoked",
+                                               [OP_EMAIL_SET] = "mail address set",
+                                               [OP_EMAIL_DELETE] = "mail address removed"};
+            log_info("req=%s %s user=%s by=%s", r->id, what[j->op], j->id,
                      r->who.user[0] ? r->who.user : r->who.subject);
             http_reply(r, 200, user_view(j->user));
             break;
+        }
         }
     } else if (j->op == OP_SIGNIN && (rc == SEAM_ENOTFOUND || rc == SEAM_ECONFLICT)) {
         http_error(r, E_SIGNIN_FAILED,

@@ -10,6 +10,20 @@ const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const statusEl = document.getElementById('status');
 
+// The federation's vocabulary in the page's language (GET /v1/vocabulary), fetched once, and
+// again after the language is switched.
+let vocabularyCache = null;
+export async function loadVocabulary() {
+  if (!vocabularyCache) vocabularyCache = await api('GET', `/v1/vocabulary?lang=${lang()}`);
+  return vocabularyCache;
+}
+export const vocabulary = () => vocabularyCache;
+// A fact's value in plain words: the vocabulary's label, or the value itself.
+export function factLabel(name, id) {
+  const f = vocabularyCache?.facts.find((x) => x.name === name);
+  return f?.values.find((v) => v.id === id)?.label ?? id ?? '';
+}
+
 export function say(text) {
   statusEl.textContent = text;
 }
@@ -82,7 +96,7 @@ function renderNav() {
   if (skip) skip.textContent = t('nav.skip');
   const select = h(
     'select',
-    { id: 'lang', onchange: (ev) => { setLang(ev.target.value); app.config.onLanguage?.(); route(); } },
+    { id: 'lang', onchange: (ev) => { setLang(ev.target.value); vocabularyCache = null; app.config.onLanguage?.(); route(); } },
     languages.map(([code, name]) => h('option', { value: code, selected: code === lang() }, name)),
   );
   const links = app.me

@@ -11,25 +11,15 @@
 // a period it chooses. Views by the location's hash: #/ (the queue), #/a/ID
 // (a claim), #/sla (the figures).
 import { api } from './api.js';
-import { actionForm, say, show, start, title } from './app.js';
+import { actionForm, factLabel, loadVocabulary, say, show, start, title } from './app.js';
 import { field, fill, h } from './dom.js';
 import { evidenceBadge } from './evidence.js';
-import { formatTime, lang, t } from './i18n.js';
+import { formatTime, t } from './i18n.js';
 
 const LIVE = ['assigned', 'acknowledged', 'inProgress'];
 const HANDBACK_REASONS = ['not_our_service', 'customer_side'];
-let vocabulary = null;
 let poll = null; // the queue's long-poll: an AbortController
-
-async function loadVocabulary() {
-  if (!vocabulary) vocabulary = await api('GET', `/v1/vocabulary?lang=${lang()}`);
-  return vocabulary;
-}
-
-function label(name, id) {
-  const f = vocabulary?.facts.find((x) => x.name === name);
-  return f?.values.find((v) => v.id === id)?.label ?? id ?? '';
-}
+const label = factLabel;
 
 // The clock that runs: acknowledge while the claim is new, resolve after; when
 // its warning falls due (warn) or whether it came already (warned).
@@ -274,9 +264,6 @@ start({
   roles: ['partner'],
   signinTitle: 'desk.signin_title',
   links: (me) => (me.kind === 'supervisor' ? [['#/', 'desk.title'], ['#/sla', 'sla.title']] : [['#/', 'desk.title']]),
-  onLanguage: () => {
-    vocabulary = null;
-  },
   onSignedOut: stopPoll,
   route: async (hash, me) => {
     stopPoll();

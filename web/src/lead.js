@@ -10,11 +10,11 @@
 // letters). Everything is read from and done through the API, as the lead.
 // An auditor reads what the API gives it: the SLA charts and figures.
 import { api } from './api.js';
-import { app, errorLine, errorText, say, show, showError, start, title } from './app.js';
+import { app, errorLine, errorText, factLabel, loadVocabulary, say, show, showError, start, title, vocabulary } from './app.js';
 import { chart } from './charts.js';
 import { evidenceBadge } from './evidence.js';
 import { field, fill, h } from './dom.js';
-import { formatTime, lang, t } from './i18n.js';
+import { formatTime, t } from './i18n.js';
 
 const OPEN = ['acknowledged', 'inProgress', 'pending'];
 const LIVE = ['assigned', 'acknowledged', 'inProgress'];
@@ -25,18 +25,8 @@ const CHANNELS = ['phone', 'email', 'web', 'api'];
 const REASONS = ['not_our_service', 'belongs_to', 'customer_side', 'duplicate'];
 const GLANCE_ROWS = 10; // a glance list shows this many; its "all" link the rest
 const DAY_MS = 86400000;
-let vocabulary = null;
 let me = null;
-
-async function loadVocabulary() {
-  if (!vocabulary) vocabulary = await api('GET', `/v1/vocabulary?lang=${lang()}`);
-  return vocabulary;
-}
-
-function label(name, id) {
-  const f = vocabulary?.facts.find((x) => x.name === name);
-  return f?.values.find((v) => v.id === id)?.label ?? id ?? '';
-}
+const label = factLabel;
 
 const isLead = () => me?.role === 'lead';
 const ticketLink = (tk) => h('a', { href: `#/t/${encodeURIComponent(tk.id)}` }, tk.summary || tk.id);
@@ -251,7 +241,7 @@ function actions(tk, partners) {
     }));
   }
   if (tk.status === 'acknowledged' || tk.status === 'inProgress') {
-    const facts = vocabulary.facts.filter((f) => f.source === 'complaint' || f.source === 'either');
+    const facts = vocabulary().facts.filter((f) => f.source === 'complaint' || f.source === 'either');
     forms.push(leadForm({
       heading: t('lead.facts_title'),
       controls: [h('p', { class: 'hint' }, t('lead.facts_hint')), facts.map((f) => field(f.label, factSelect(f, tk.facts?.[f.name] ?? tk[f.name], f.optional))), reasonField()],
@@ -319,7 +309,7 @@ async function viewTicket(id) {
   ]);
   const row = (key, value) => (value || value === 0 ? [h('dt', {}, t(key)), h('dd', {}, value)] : null);
   const link = (tid) => h('a', { href: `#/t/${encodeURIComponent(tid)}` }, tid);
-  const facts = vocabulary.facts
+  const facts = vocabulary().facts
     .filter((f) => f.source !== 'priority')
     .map((f) => [f.label, label(f.name, tk.facts?.[f.name] ?? tk[f.name])])
     .filter(([, v]) => v)
@@ -387,7 +377,7 @@ async function knownOwners() {
 
 async function viewNew() {
   await loadVocabulary();
-  const facts = vocabulary.facts.filter((f) => f.source === 'complaint' || f.source === 'either' || f.source === 'priority');
+  const facts = vocabulary().facts.filter((f) => f.source === 'complaint' || f.source === 'either' || f.source === 'priority');
   const customer = h('input', { name: 'customer', required: true, autocomplete: 'off', maxlength: 64 });
   const channel = h('select', { name: 'channel' }, CHANNELS.map((c) => h('option', { value: c }, t(`lead.channel_${c}`))));
   const summary = h('input', { name: 'summary', required: true, maxlength: 200 });
@@ -544,7 +534,7 @@ function findingText(ex) {
 
 async function viewRules() {
   await loadVocabulary();
-  const facts = vocabulary.facts;
+  const facts = vocabulary().facts;
   const customer = h('input', { name: 'customer', autocomplete: 'off' });
   const selects = facts.map((f) => ({ f, select: factSelect(f, f.source === 'priority' ? 'normal' : null, f.name !== 'symptom') }));
   const result = h('div', { id: 'explain-result', 'aria-live': 'polite' });
@@ -673,9 +663,6 @@ start({
     who.role === 'lead'
       ? [['#/', 'lead.glance_title'], ['#/new', 'lead.new_title'], ['#/sla', 'lead.sla_title'], ['#/rules', 'lead.rules_title'], ['#/dead', 'lead.dead_title']]
       : [['#/sla', 'lead.sla_title']], // an auditor: the audit's figures (the ticket lists are the lead's)
-  onLanguage: () => {
-    vocabulary = null;
-  },
   route: async (hash, who) => {
     me = who;
     const [path, query = ''] = hash.split('?');

@@ -5,13 +5,12 @@
 // ticket's page shows whether its evidence verifies (evidence.js).
 // Views by the location's hash: #/ (the list), #/new, #/t/ID, #/settings.
 import { api } from './api.js';
-import { actionForm, errorLine, say, show, showError, start, title } from './app.js';
+import { actionForm, errorLine, loadVocabulary, say, show, showError, start, title } from './app.js';
 import { field, h } from './dom.js';
 import { evidenceBadge } from './evidence.js';
-import { formatTime, languages, lang, t } from './i18n.js';
+import { formatTime, languages, t } from './i18n.js';
 
 const OPEN = ['acknowledged', 'inProgress', 'pending'];
-let vocabulary = null; // GET /v1/vocabulary, in the current language
 
 // ---- the list of own tickets ----
 
@@ -53,11 +52,6 @@ async function viewList() {
 }
 
 // ---- filing a complaint ----
-
-async function loadVocabulary() {
-  if (!vocabulary) vocabulary = await api('GET', `/v1/vocabulary?lang=${lang()}`);
-  return vocabulary;
-}
 
 // The facts a customer gives: those of the complaint, and the priority.
 function complaintFacts(vocab) {
@@ -287,9 +281,6 @@ start({
     ['#/new', 'nav.new'],
     ['#/settings', 'nav.settings'],
   ],
-  onLanguage: () => {
-    vocabulary = null;
-  },
   route: async (hash, me) => {
     if (hash === '#/new') await viewNew();
     else if (hash === '#/settings') await viewSettings(me);
