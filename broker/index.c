@@ -648,3 +648,15 @@ index_count(struct store_txn *t, const struct index_term *term, const char *appl
     *complete = c.ended || c.seen <= c.max;
     return SEAM_OK;
 }
+
+int
+index_key_is_watch(const void *key, size_t len)
+{
+    for (int w = 0; w < WATCH_COUNT; w++) {
+        char k[INDEX_KEY_MAX];
+        size_t kl = index_key(k, INDEX_FLAG, NULL, ticket_watches[w]);
+        if (len >= kl && memcmp(key, k, kl) == 0)
+            return 1;
+    }
+    return 0;
+}

@@ -60,6 +60,9 @@ enum index_attr {
  * is longer than INDEX_VALUE_MAX.
  */
 size_t index_key(char *out, enum index_attr attr, const char *name, const char *value);
+/* Whether key (len bytes: a key of a ticket's set, or an entry, which begins with one) is a
+ * watch list's (seam/ticket.h: bouncing, at_risk), the keys index format 2 added. */
+int index_key_is_watch(const void *key, size_t len);
 
 /* An entry of DB_INDEX: key (len with its NUL) and the ticket id packed, into out
  * (len + INDEX_ID_BYTES bytes); its length. index_entry_id: the id back from the packed bytes. */

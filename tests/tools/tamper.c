@@ -120,24 +120,11 @@ format1_add(struct format1 *f, const void *a, size_t alen, const void *b, size_t
     f->lens[f->n++] = alen + blen;
 }
 
-/* Whether key (len bytes, from a set or an entry) is a watch list's. */
-static int
-watch_key(const void *key, size_t len)
-{
-    for (int w = 0; w < WATCH_COUNT; w++) {
-        char k[INDEX_KEY_MAX];
-        size_t kl = index_key(k, INDEX_FLAG, NULL, ticket_watches[w]);
-        if (len >= kl && memcmp(key, k, kl) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 static int
 format1_entry(void *ctx, struct store_val k, struct store_val v)
 {
     (void)v;
-    if (watch_key(k.data, k.len))
+    if (index_key_is_watch(k.data, k.len))
         format1_add(ctx, k.data, k.len, NULL, 0);
     return 0;
 }
@@ -151,7 +138,7 @@ format1_set(void *ctx, struct store_val k, struct store_val v)
     for (size_t i = 0; i < v.len;) {
         const char *key = (const char *)v.data + i;
         size_t l = strnlen(key, v.len - i) + 1;
-        if (!watch_key(key, l)) {
+        if (!index_key_is_watch(key, l)) {
             memcpy(set + n, key, l);
             n += l;
         }

@@ -894,23 +894,11 @@ struct unwatch {
 };
 
 static int
-is_watch_key(const char *key, size_t len)
-{
-    for (int w = 0; w < WATCH_COUNT; w++) {
-        char k[INDEX_KEY_MAX];
-        size_t kl = index_key(k, INDEX_FLAG, NULL, ticket_watches[w]);
-        if (len >= kl && memcmp(key, k, kl) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int
 unwatch_entry(void *arg, struct store_val k, struct store_val v)
 {
     struct unwatch *u = arg;
     (void)v;
-    if (!is_watch_key(k.data, k.len))
+    if (!index_key_is_watch(k.data, k.len))
         return 0;
     u->keys = xrealloc(u->keys, (u->nkeys + 1) * sizeof(*u->keys));
     u->lens = xrealloc(u->lens, (u->nkeys + 1) * sizeof(*u->lens));
@@ -926,7 +914,7 @@ unwatch_set(void *arg, struct store_val k, struct store_val v)
     struct unwatch *u = arg;
     for (size_t i = 0; i < v.len;) {
         size_t l = strnlen((const char *)v.data + i, v.len - i) + 1;
-        if (is_watch_key((const char *)v.data + i, l) && k.len == TICKET_ID_LEN) {
+        if (index_key_is_watch((const char *)v.data + i, l) && k.len == TICKET_ID_LEN) {
             char id[TICKET_ID_LEN + 1];
             memcpy(id, k.data, TICKET_ID_LEN);
             id[TICKET_ID_LEN] = '\0';
@@ -956,7 +944,7 @@ format1_fn(struct store_txn *t, void *arg)
         size_t n = 0;
         for (size_t j = 0; j < v.len;) {
             size_t l = strnlen((const char *)v.data + j, v.len - j) + 1;
-            if (!is_watch_key((const char *)v.data + j, l)) {
+            if (!index_key_is_watch((const char *)v.data + j, l)) {
                 memcpy(set + n, (const char *)v.data + j, l);
                 n += l;
             }
