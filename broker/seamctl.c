@@ -1335,11 +1335,11 @@ cmd_verify_evidence(int argc, char **argv)
     uint8_t pk[32];
     char *doc = NULL, err[1024];
     size_t len = 0, n, nw = 0, needed = 0;
-    struct seam_witness *wit = xcalloc((size_t)argc + 1, sizeof(*wit));
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
         return 0;
     }
+    struct seam_witness *wit = xcalloc((size_t)argc + 1, sizeof(*wit));
     check_args(argc, argv, flags, 1, u);
     const char *key = flag(argc, argv, "--key", u), *file = NULL;
     for (int i = 0; i < argc; i++) {
