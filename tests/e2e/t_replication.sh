@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# Replication on NATS JetStream ($.replication): three nats-server processes
+# clustered on loopback (JetStream, a stream of three replicas), a leader
+# and a standby broker. Complaints, partner actions and notes filed on the
+# leader reach the standby, which serves the same tickets and evidence,
+# tells how current it is (Seam-Replica-Seq, Seam-Replica-Lag), and sends
+# writes to the leader (307). A would-be second leader, its store one batch
+# behind the stream, cannot append (the stream's expected last sequence):
+# its write is refused and leaves no trace. At the end both stores hold the
+# same records, database by database, and seamctl verify passes on both.
+. "$(dirname "$0")/lib.sh"
+if ! command -v nats-server >/dev/null; then
+    ok 0 "# skip nats-server is not installed"
+    echo "1..$T_N"
+    rm -rf "$TMP"
+    exit 0
+fi
+NATS_PIDS=()
+SPID= CPID=
+cleanup() {
+    for p in "${NATS_PIDS[@]}" $SPID $CPID; do kill -9 "$p" 2>/dev/null; done
+}
+trap cleanup EXIT
+
+# Nine free loopback ports: three clients, three cluster routes, three spare.
+mapfile -t P < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(6)]
+for s in ss: s.bind(("127.0.0.1", 0))
+for s in ss: print(s.getsockname()[1])
+for s in ss: s.close()')
+routes="nats-route://127.0.0.1:${P[3]}, nats-route://127.0.0.1:${P[4]}, nats-route://127.0.0.1:${P[5]}"
+for i in 0 1 2; do
+    mkdir -p "$TMP/nats$i"
+    cat >"$TMP/nats$i.conf" <<EOF
+server_name: n$i
+listen: 127.0.0.1:${P[$i]}
+jetstream { store_dir: "$TMP/nats$i", max_memory_store: 64MB, max_file_store: 1GB }
+cluster { name: seamtest, listen: 127.0.0.1:${P[$((i + 3))]}, routes: [$routes] }
+EOF
+    nats-server -c "$TMP/nats$i.conf" >"$TMP/nats$i.log" 2>&1 &
+    NATS_PIDS+=($!)
+done
+
+conf_with '.replication = {servers: $s, stream: "seamtest", leader: "a", publish_timeout_ms: 3000}' \
+    --argjson s "[\"nats://127.0.0.1:${P[0]}\", \"nats://127.0.0.1:${P[1]}\", \"nats://127.0.0.1:${P[2]}\"]"
+init_store
+C1=$(new_customer c1 triple-play north)
+C2=$(new_customer c2 triple-play north)
+LEAD=$(new_token lead ops)
+FIB=$(new_token partner fibernet)
+# The nodes start from copies of one store (docs/operations.md: adding a node).
+cp -a "$DATA" "$TMP/standby"
+cp -a "$DATA" "$TMP/rogue"
+
+# The cluster elects its JetStream leader within seconds: init is retried until then.
+inited=1
+for _ in $(seq 1 60); do
+    if ctl replication init >"$TMP/init.out" 2>&1; then inited=0; break; fi
+    sleep 0.5
+done
+check "seamctl replication init creates the stream of three replicas" \
+    grep -q "stream seamtest created: subject seamtest.batches, 3 replicas" "$TMP/init.out"
+[ $inited = 0 ] || { cat "$TMP/init.out"; finish; }
+ctl replication init >"$TMP/init2.out" 2>&1
+check "a second init leaves the stream as it is" grep -q "exists already; nothing changed" "$TMP/init2.out"
+
+start_broker -N a
+LPID=$BPID LPORT=$PORT
+LEADER_LOG=$TMP/broker.$STARTS.log
+DATA_A=$DATA
+DATA=$TMP/standby
+start_broker -N b
+SPID=$BPID SPORT=$PORT
+DATA=$DATA_A BPID=$LPID PORT=$LPORT
+check "the leader says it leads, the standby that it follows" \
+    grep -q "replication node=b leader=a stream=seamtest role=standby" "$TMP/broker.$STARTS.log"
+
+# On the leader: complaints, a partner's acknowledgement and progress, a customer's note.
+TICKETS=()
+for i in 1 2 3 4 5 6; do
+    tok=$C1
+    [ $((i % 2)) = 0 ] && tok=$C2
+    req POST /v1/tickets "$tok" "$TICKET_BODY"
+    [ "$STATUS" = 201 ] && TICKETS+=("$(jbody .id)")
+done
+check "six complaints filed on the leader (201)" [ "${#TICKETS[@]}" = 6 ]
+req GET "/v1/tickets/${TICKETS[0]}" "$LEAD"
+A=$(jbody '.assignments[0].id')
+req POST "/v1/assignments/$A/ack" "$FIB" '{"note":"on it"}'
+s1=$STATUS
+req POST "/v1/assignments/$A/progress" "$FIB" '{"note":"a technician is on the way"}'
+s2=$STATUS
+req POST "/v1/tickets/${TICKETS[0]}/notes" "$C1" '{"note":"still down"}'
+check "the partner's ack and progress and the customer's note answered 2xx" \
+    matches "$s1 $s2 $STATUS" '^2[0-9][0-9] 2[0-9][0-9] 2[0-9][0-9]$'
+LSEQ=$(header seam-replica-seq)
+check "the leader's answers carry the stream's sequence its store holds (past 1)" \
+    [ "${LSEQ:-0}" -gt 1 ]
+
+# The standby catches up: the same sequence, no lag.
+PORT=$SPORT
+for _ in $(seq 1 100); do
+    req GET /v1/audit/checkpoint "$LEAD"
+    [ "$(header seam-replica-seq)" = "$LSEQ" ] && break
+    sleep 0.05
+done
+check "the standby reaches the leader's sequence $LSEQ" [ "$(header seam-replica-seq)" = "$LSEQ" ]
+check "the standby says it is not behind (Seam-Replica-Lag: 0)" [ "$(header seam-replica-lag)" = 0 ]
+jq -S . "$TMP/body" >"$TMP/cp.standby"
+PORT=$LPORT
+req GET /v1/audit/checkpoint "$LEAD"
+jq -S . "$TMP/body" >"$TMP/cp.leader"
+check "the checkpoints of both, at the same tree size, are equal" \
+    cmp "$TMP/cp.leader" "$TMP/cp.standby"
+
+same=0
+for t in "${TICKETS[@]}"; do
+    for what in "" /evidence; do
+        PORT=$LPORT
+        req GET "/v1/tickets/$t$what" "$LEAD"
+        a=$(jq -cS . "$TMP/body")
+        PORT=$SPORT
+        req GET "/v1/tickets/$t$what" "$LEAD"
+        b=$(jq -cS . "$TMP/body")
+        [ "$STATUS" = 200 ] && [ "$a" = "$b" ] && same=$((same + 1))
+    done
+done
+check "the standby serves each ticket and its evidence as the leader does" [ $same = 12 ]
+PORT=$LPORT
+all_tickets '[.id, .status]' "$TMP/list.leader"
+req GET /v1/assignments "$FIB"
+jq -cS . "$TMP/body" >"$TMP/queue.leader"
+PORT=$SPORT
+all_tickets '[.id, .status]' "$TMP/list.standby"
+check "the standby lists the lead's tickets as the leader does" \
+    cmp "$TMP/list.leader" "$TMP/list.standby"
+req GET /v1/assignments "$FIB"
+check "the standby serves the partner's queue as the leader does" \
+    bash -c "[ $STATUS = 200 ] && jq -cS . '$TMP/body' | cmp - '$TMP/queue.leader'"
+
+# Writes on the standby go to the leader.
+req POST /v1/tickets "$C1" "$TICKET_BODY"
+check "a complaint sent to the standby is answered 307 to the leader's address" \
+    [ "$STATUS" = 307 -a "$(header location)" = "http://127.0.0.1:$LPORT/v1/tickets" ]
+st=$(curl -s --location-trusted -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $C1" \
+    -H 'Content-Type: application/json' --data-binary "$TICKET_BODY" "$(URL /v1/tickets)")
+check "a client that follows the 307 files it on the leader (201)" [ "$st" = 201 ]
+TICKETS+=("$(jbody .id)")
+
+# A would-be second leader: a node started as "a" too, from a copy of the first store. It
+# catches up at its start; then the leader appends once more, and the rogue's own write,
+# which expects the stream's last sequence to be what its store holds, is refused.
+PORT=$LPORT
+req GET /v1/audit/checkpoint "$LEAD"
+LSEQ=$(header seam-replica-seq)
+DATA=$TMP/rogue
+start_broker -N a
+CPID=$BPID CPORT=$PORT
+DATA=$DATA_A BPID=$LPID
+req GET /v1/audit/checkpoint "$LEAD"
+check "the would-be leader caught up to the stream's end" [ "$(header seam-replica-seq)" = "$LSEQ" ]
+PORT=$LPORT
+req POST /v1/tickets "$C2" "$TICKET_BODY"
+check "the leader files one more complaint (201)" [ "$STATUS" = 201 ]
+TICKETS+=("$(jbody .id)")
+PORT=$CPORT
+req POST /v1/tickets "$C2" '{"summary":"rogue","description":"from a node behind the stream","service":"internet","symptom":"no_service"}'
+check "the would-be leader's write is refused (503), the stream having moved on" \
+    [ "$STATUS" = 503 -a "$(jbody .error.code)" = unavailable ]
+check "it logged why: another node appended" \
+    grep -q "the stream moved past seq=.*another node appended" "$TMP/broker.$STARTS.log"
+# Killed: a clean stop writes the indexes' pending entries, which a live node would append
+# once caught up (only the lease of stage two keeps a second node from leading at all).
+kill -9 "$CPID"
+wait "$CPID" 2>/dev/null
+CPID=
+PORT=$LPORT
+req POST /v1/tickets "$C1" "$TICKET_BODY"
+check "the leader goes on (201)" [ "$STATUS" = 201 ]
+TICKETS+=("$(jbody .id)")
+LSEQ=$(header seam-replica-seq)
+all_tickets '.summary' "$TMP/summaries"
+refute "the refused write left no ticket on the leader" grep -q rogue "$TMP/summaries"
+
+# The end: the leader stops (its last batch appended), the standby reaches the stream's end;
+# both stores alike and verified.
+stop_broker
+ctl replication status >"$TMP/status.out" 2>&1
+LAST=$(sed -n 's/^stream seamtest: first 1, last \([0-9]*\),.*/\1/p' "$TMP/status.out")
+check "seamctl replication status: the leader's store is at the stream's end ($LAST)" \
+    grep -q "seq $LAST, 0 behind" "$TMP/status.out"
+PORT=$SPORT
+for _ in $(seq 1 100); do
+    req GET /v1/audit/checkpoint "$LEAD"
+    [ "$(header seam-replica-seq)" = "$LAST" ] && break
+    sleep 0.05
+done
+check "the standby reaches the stream's end" [ -n "$LAST" -a "$(header seam-replica-seq)" = "$LAST" ]
+n=0
+for t in "${TICKETS[@]}"; do
+    req GET "/v1/tickets/$t" "$LEAD"
+    [ "$STATUS" = 200 ] && n=$((n + 1))
+done
+check "the standby holds all ${#TICKETS[@]} tickets answered 201 on the leader" [ $n = "${#TICKETS[@]}" ]
+kill -TERM "$SPID"
+wait "$SPID"
+check "the standby stopped cleanly" [ $? = 0 ]
+SPID=
+check "seamctl verify passes on the leader's store" ctl verify
+check "seamctl verify passes on the standby's store" "$SEAMCTL" -d "$TMP/standby" -c "$CONF" verify
+dump() { mdb_dump -a "$1" | grep -v '^mapsize='; }
+check "both stores hold the same records, database by database" \
+    cmp <(dump "$DATA") <(dump "$TMP/standby")
+finish
