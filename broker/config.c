@@ -1281,11 +1281,17 @@ node_name_ok(const char *s)
 static void
 load_replication(struct cctx *c, struct config *cf, const json_t *root)
 {
-    static const struct field f[] = {{"servers", T_ARRAY, 1},          {"stream", T_STRING, 0},
-                                     {"subject", T_STRING, 0},         {"replicas", T_INT, 0},
-                                     {"max_age_days", T_INT, 0},       {"node", T_STRING, 0},
-                                     {"leader", T_STRING, 1},          {"url", T_STRING, 0},
-                                     {"publish_timeout_ms", T_INT, 0}, {NULL, 0, 0}};
+    static const struct field f[] = {{"servers", T_ARRAY, 1},
+                                     {"stream", T_STRING, 0},
+                                     {"subject", T_STRING, 0},
+                                     {"replicas", T_INT, 0},
+                                     {"max_age_days", T_INT, 0},
+                                     {"node", T_STRING, 0},
+                                     {"leader", T_STRING, 1},
+                                     {"url", T_STRING, 0},
+                                     {"publish_timeout_ms", T_INT, 0},
+                                     {"lease_ms", T_INT, 0},
+                                     {NULL, 0, 0}};
     struct config_replication *r = &cf->replication;
     const json_t *rp = json_object_get(root, "replication");
     char sub[64];
@@ -1328,6 +1334,11 @@ load_replication(struct cctx *c, struct config *cf, const json_t *root)
     if (pt < 100 || pt > 60000)
         problem(c, "$.replication.publish_timeout_ms", "must be between 100 and 60000");
     r->publish_timeout_ms = (unsigned)(pt < 100 ? 100 : pt);
+    v = json_object_get(rp, "lease_ms");
+    json_int_t lease = v ? json_integer_value(v) : 3000;
+    if (lease < 300 || lease > 60000)
+        problem(c, "$.replication.lease_ms", "must be between 300 and 60000");
+    r->lease_ms = (unsigned)(lease < 300 ? 300 : lease);
     const char *leader = json_string_value(json_object_get(rp, "leader"));
     if (!node_name_ok(leader))
         problem(c, "$.replication.leader", "expected a node's name: letters, digits, '-' or '_'");

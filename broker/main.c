@@ -182,6 +182,25 @@ merge_all(struct store_txn *t, void *ctx)
     return index_merge_all(t);
 }
 
+/* The command line, for a restart in place (replica.h: a change of role). */
+static char **start_argv;
+
+/*
+ * The lease made this node the leader, or another node took it: the process
+ * starts again, the same program with the same arguments and the same pid,
+ * and decides its role at its start. Nothing is lost: the store is LMDB's
+ * (a write under way is simply not committed) and an answer not sent was
+ * never a 2xx.
+ */
+static void
+restart_in_place(const char *why)
+{
+    log_warnx("replication: %s; starting again to take the new role", why);
+    log_buffer_stop();
+    execv("/proc/self/exe", start_argv);
+    fatal("cannot start again (execv)");
+}
+
 /* -V and --version: the version and the store format this build writes. */
 static int
 version(void)
@@ -201,6 +220,8 @@ main(int argc, char **argv)
     sigset_t set;
     int sig;
 
+    start_argv = argv;
+    int64_t start_us = mono_us();
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;
@@ -388,14 +409,22 @@ main(int argc, char **argv)
     if (cfg->replication.on) {
         if (replica_open(&cfg->replication, &srv.replica) != SEAM_OK)
             fatalx("cannot reach the NATS servers of \"replication\" (see above)");
-        leads = replica_leads(srv.replica);
-        if (replica_catch_up(srv.replica, srv.store) != SEAM_OK && leads)
+        if (cfg->replication.url != NULL)
+            replica_set_url(srv.replica, cfg->replication.url);
+        if (replica_catch_up(srv.replica, srv.store) != SEAM_OK)
             fatalx("cannot bring the store to the end of stream %s (see above)",
                    cfg->replication.stream);
+        if (replica_decide(srv.replica) != SEAM_OK)
+            fatalx("cannot read the lease of stream %s (see above)", cfg->replication.stream);
+        leads = replica_leads(srv.replica);
         if (leads)
             replica_attach(srv.replica, srv.store);
-        log_info("replication node=%s leader=%s stream=%s role=%s", cfg->replication.node,
-                 cfg->replication.leader, cfg->replication.stream, leads ? "leader" : "standby");
+        struct replica_state rs;
+        replica_state(srv.replica, &rs);
+        log_info("replication node=%s leader=%s stream=%s role=%s seq=%llu since_start_ms=%lld",
+                 cfg->replication.node, rs.leader[0] ? rs.leader : "(none yet)",
+                 cfg->replication.stream, leads ? "leader" : "standby",
+                 (unsigned long long)rs.applied, (long long)((mono_us() - start_us) / 1000));
     }
     struct mail_in *mail_in = NULL;
     struct replay_pruner *pruner = NULL;
@@ -426,6 +455,8 @@ main(int argc, char **argv)
         free(url);
         if (!leads && replica_follow_start(srv.replica, srv.store) != SEAM_OK)
             fatalx("cannot start following stream %s", cfg->replication.stream);
+        if (replica_lease_start(srv.replica, srv.store, restart_in_place) != SEAM_OK)
+            fatalx("cannot start the lease's thread");
     }
     log_info("seam-broker %s started federation=%s data_dir=%s", SEAM_VERSION, cfg->federation,
              cfg->data_dir);

@@ -161,7 +161,7 @@ same_replication(const struct config_replication *a, const struct config_replica
     return !a->on || (same_str(a->stream, b->stream) && same_str(a->subject, b->subject) &&
                       a->replicas == b->replicas && a->max_age_days == b->max_age_days &&
                       same_str(a->leader, b->leader) && same_str(a->url, b->url) &&
-                      a->publish_timeout_ms == b->publish_timeout_ms);
+                      a->publish_timeout_ms == b->publish_timeout_ms && a->lease_ms == b->lease_ms);
 }
 
 static int

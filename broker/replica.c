@@ -31,18 +31,30 @@ struct replica {
     const struct config_replication *rc;
     natsConnection *nc;
     jsCtx *js;
+    kvStore *kv; /* the lease's bucket */
+    char *bucket;
     struct store *store;
-    int leads;
+    int leads; /* fixed for the process's life: a change of role restarts it */
+
+    /* the lease (lease thread; lease_ok_us also read by the writer's appends) */
+    uint64_t lease_rev;          /* the entry's revision as last seen (0: none) */
+    _Atomic int64_t lease_ok_us; /* the leader's last renewal, monotonic */
+    void (*restart)(const char *why);
+    pthread_t leaser;
+    int leasing;
 
     pthread_mutex_t mu;
     uint64_t applied, last;
     char leader_url[256];
-    char *url; /* this node's (replica_set_url) */
+    char leader[72]; /* the lease's holder ("" if none known) */
+    char *url;       /* this node's (replica_set_url) */
 
     pthread_t follower;
     int following;
     _Atomic int stop;
 };
+
+static char *lease_bucket(const struct config_replication *rc);
 
 static void
 sleep_ms(long ms)
@@ -111,6 +123,12 @@ replica_open(const struct config_replication *rc, struct replica **out)
         free(r);
         return SEAM_EUNAVAIL;
     }
+    r->bucket = lease_bucket(rc);
+    natsStatus st = js_KeyValue(&r->kv, r->js, r->bucket);
+    if (st != NATS_OK)
+        log_warnx("replica: no lease bucket %s on the NATS servers (%s): run 'seamctl "
+                  "replication init'",
+                  r->bucket, nats_why(st, 0));
     *out = r;
     return SEAM_OK;
 }
@@ -120,10 +138,13 @@ replica_close(struct replica *r)
 {
     if (r == NULL)
         return;
-    if (r->following) {
-        atomic_store(&r->stop, 1);
+    atomic_store(&r->stop, 1);
+    if (r->following)
         pthread_join(r->follower, NULL);
-    }
+    if (r->leasing)
+        pthread_join(r->leaser, NULL);
+    kvStore_Destroy(r->kv);
+    free(r->bucket);
     jsCtx_Destroy(r->js);
     natsConnection_Destroy(r->nc);
     pthread_mutex_destroy(&r->mu);
@@ -154,7 +175,7 @@ replica_state(struct replica *r, struct replica_state *out)
     out->leads = r->leads;
     out->applied = r->applied;
     out->last = r->last > r->applied ? r->last : r->applied;
-    snprintf(out->leader, sizeof(out->leader), "%s", r->rc->leader);
+    snprintf(out->leader, sizeof(out->leader), "%s", r->leader[0] ? r->leader : r->rc->leader);
     snprintf(out->leader_url, sizeof(out->leader_url), "%s",
              r->leads && r->url != NULL ? r->url : r->leader_url);
     pthread_mutex_unlock(&r->mu);
@@ -166,7 +187,8 @@ set_applied(struct replica *r, uint64_t seq, natsMsg *m)
     const char *url = NULL;
     pthread_mutex_lock(&r->mu);
     r->applied = seq;
-    if (m != NULL && natsMsgHeader_Get(m, "Seam-Url", &url) == NATS_OK && url != NULL)
+    if (m != NULL && r->leader[0] == '\0' && natsMsgHeader_Get(m, "Seam-Url", &url) == NATS_OK &&
+        url != NULL)
         snprintf(r->leader_url, sizeof(r->leader_url), "%s", url);
     pthread_mutex_unlock(&r->mu);
 }
@@ -284,6 +306,13 @@ append(void *ctx, uint64_t after, const void *ws, size_t len, uint64_t *seq)
     jsErrCode jerr = 0;
     jsPubOptions po;
     char expect[24];
+    /* A leader unsure of its lease appends nothing: a standby may be taking over. */
+    int64_t age_ms = (mono_us() - atomic_load(&r->lease_ok_us)) / 1000;
+    if (r->kv != NULL && age_ms >= (int64_t)r->rc->lease_ms * 2 / 3) {
+        log_warnx("replica: the lease was last renewed %lld ms ago; this batch is refused",
+                  (long long)age_ms);
+        return SEAM_EUNAVAIL;
+    }
     jsPubOptions_Init(&po);
     po.MaxWait = r->rc->publish_timeout_ms;
     po.ExpectStream = r->rc->stream;
@@ -379,6 +408,189 @@ replica_follow_start(struct replica *r, struct store *s)
     return SEAM_OK;
 }
 
+/* ---- the lease: a key of a JetStream key-value bucket, updated by revision ---- */
+
+static const char LEASE_KEY[] = "leader";
+
+static char *
+lease_bucket(const struct config_replication *rc)
+{
+    return xasprintf("%s-lease", rc->stream);
+}
+
+/* The lease's entry: its holder, its address and its revision; SEAM_ENOTFOUND if none. */
+static enum seam_err
+lease_read(struct replica *r, char *holder, size_t hcap, char *url, size_t ucap, uint64_t *rev)
+{
+    kvEntry *e = NULL;
+    natsStatus st = kvStore_Get(&e, r->kv, LEASE_KEY);
+    if (st == NATS_NOT_FOUND)
+        return SEAM_ENOTFOUND;
+    if (st != NATS_OK)
+        return SEAM_EUNAVAIL;
+    const char *v = kvEntry_ValueString(e);
+    const char *sp = v ? strchr(v, ' ') : NULL;
+    size_t n = sp ? (size_t)(sp - v) : (v ? strlen(v) : 0);
+    snprintf(holder, hcap, "%.*s", (int)(n < hcap ? n : hcap - 1), v ? v : "");
+    snprintf(url, ucap, "%s", sp ? sp + 1 : "");
+    *rev = kvEntry_Revision(e);
+    kvEntry_Destroy(e);
+    return SEAM_OK;
+}
+
+static char *
+lease_value(struct replica *r)
+{
+    pthread_mutex_lock(&r->mu);
+    char *v = xasprintf("%s %s", r->rc->node, r->url ? r->url : "");
+    pthread_mutex_unlock(&r->mu);
+    return v;
+}
+
+/* Takes the lease: created if there is none, else updated from revision `last`. */
+static enum seam_err
+lease_take(struct replica *r, int create, uint64_t last)
+{
+    char *v = lease_value(r);
+    uint64_t rev = 0;
+    natsStatus st = create ? kvStore_CreateString(&rev, r->kv, LEASE_KEY, v)
+                           : kvStore_UpdateString(&rev, r->kv, LEASE_KEY, v, last);
+    free(v);
+    if (st != NATS_OK)
+        return SEAM_ECONFLICT;
+    r->lease_rev = rev;
+    atomic_store(&r->lease_ok_us, mono_us());
+    pthread_mutex_lock(&r->mu);
+    snprintf(r->leader, sizeof(r->leader), "%s", r->rc->node);
+    pthread_mutex_unlock(&r->mu);
+    return SEAM_OK;
+}
+
+enum seam_err
+replica_lease_holder(struct replica *r, char *holder, size_t hcap, char *url, size_t ucap)
+{
+    uint64_t rev;
+    if (r->kv == NULL)
+        return SEAM_EUNAVAIL;
+    return lease_read(r, holder, hcap, url, ucap, &rev);
+}
+
+enum seam_err
+replica_decide(struct replica *r)
+{
+    char holder[72], url[256];
+    uint64_t rev = 0;
+    if (r->kv == NULL)
+        return SEAM_EUNAVAIL;
+    enum seam_err rc = lease_read(r, holder, sizeof(holder), url, sizeof(url), &rev);
+    if (rc == SEAM_EUNAVAIL) {
+        log_warnx("replica: cannot read the lease in bucket %s", r->bucket);
+        return rc;
+    }
+    r->leads = 0;
+    if (rc == SEAM_ENOTFOUND) {
+        /* none yet: the configured leader takes it; the others wait (and take it if it does
+         * not come within the lease) */
+        if (strcmp(r->rc->node, r->rc->leader) == 0 && lease_take(r, 1, 0) == SEAM_OK)
+            r->leads = 1;
+    } else if (strcmp(holder, r->rc->node) == 0) {
+        /* ours: this process took it over, or it was ours before a restart that came before
+         * any standby took it */
+        if (lease_take(r, 0, rev) == SEAM_OK)
+            r->leads = 1;
+    }
+    if (!r->leads) {
+        r->lease_rev = rc == SEAM_OK ? rev : 0;
+        pthread_mutex_lock(&r->mu);
+        snprintf(r->leader, sizeof(r->leader), "%s", rc == SEAM_OK ? holder : "");
+        if (rc == SEAM_OK && url[0] != '\0')
+            snprintf(r->leader_url, sizeof(r->leader_url), "%s", url);
+        pthread_mutex_unlock(&r->mu);
+    }
+    return SEAM_OK;
+}
+
+/*
+ * The lease thread. The leader renews the lease every third of lease_ms; if
+ * another node holds it when it renews, it restarts (as a standby). A
+ * standby reads it as often: an entry whose revision has not changed for
+ * lease_ms (or no entry) means the leader is gone, and the standby, once
+ * its store is at the stream's end, takes it by revision (of those that
+ * try, one wins) and restarts as the leader.
+ */
+static void *
+lease_main(void *arg)
+{
+    struct replica *r = arg;
+    const long period = (long)r->rc->lease_ms / (r->leads ? 3 : 4);
+    int64_t changed_us = mono_us();
+    uint64_t seen = r->lease_rev;
+    while (!atomic_load(&r->stop)) {
+        sleep_ms(period);
+        char holder[72], url[256];
+        uint64_t rev = 0;
+        if (r->leads) {
+            char *v = lease_value(r);
+            natsStatus st = kvStore_UpdateString(&rev, r->kv, LEASE_KEY, v, r->lease_rev);
+            free(v);
+            if (st == NATS_OK) {
+                r->lease_rev = rev;
+                atomic_store(&r->lease_ok_us, mono_us());
+                continue;
+            }
+            if (lease_read(r, holder, sizeof(holder), url, sizeof(url), &rev) == SEAM_OK &&
+                rev != r->lease_rev) {
+                char *why = xasprintf("the lease is node %s's now", holder);
+                r->restart(why);
+                free(why);
+                return NULL;
+            }
+            continue; /* the servers cannot be reached: appends stop once the lease is old */
+        }
+        enum seam_err rc = lease_read(r, holder, sizeof(holder), url, sizeof(url), &rev);
+        if (rc == SEAM_EUNAVAIL)
+            continue;
+        if (rc == SEAM_OK && rev != seen) {
+            seen = rev;
+            changed_us = mono_us();
+            pthread_mutex_lock(&r->mu);
+            snprintf(r->leader, sizeof(r->leader), "%s", holder);
+            snprintf(r->leader_url, sizeof(r->leader_url), "%s", url);
+            pthread_mutex_unlock(&r->mu);
+            continue;
+        }
+        if (rc == SEAM_OK && (mono_us() - changed_us) / 1000 < (int64_t)r->rc->lease_ms)
+            continue;
+        if (rc == SEAM_ENOTFOUND && (mono_us() - changed_us) / 1000 < (int64_t)r->rc->lease_ms)
+            continue;
+        /* The leader is gone: to the stream's end, then the lease. */
+        pthread_mutex_lock(&r->mu);
+        r->leader_url[0] = '\0'; /* writes answer 503 not_leader meanwhile */
+        pthread_mutex_unlock(&r->mu);
+        log_warnx("replica: the lease of node %s was not renewed for %u ms: taking over",
+                  rc == SEAM_OK ? holder : "(none)", r->rc->lease_ms);
+        if (replica_catch_up(r, r->store) != SEAM_OK)
+            continue;
+        if (lease_take(r, rc == SEAM_ENOTFOUND, seen) == SEAM_OK) {
+            r->restart("this node took the lease");
+            return NULL;
+        }
+        changed_us = mono_us(); /* another took it first */
+    }
+    return NULL;
+}
+
+enum seam_err
+replica_lease_start(struct replica *r, struct store *s, void (*restart)(const char *why))
+{
+    r->store = s;
+    r->restart = restart;
+    if (pthread_create(&r->leaser, NULL, lease_main, r) != 0)
+        return SEAM_EIO;
+    r->leasing = 1;
+    return SEAM_OK;
+}
+
 enum seam_err
 replica_stream_init(const struct config_replication *rc, int *created, char **why)
 {
@@ -392,7 +604,27 @@ replica_stream_init(const struct config_replication *rc, int *created, char **wh
     if (err != SEAM_OK)
         return err;
     *created = 0;
-    natsStatus st = js_GetStreamInfo(&si, js, rc->stream, NULL, &jerr);
+    /* The lease's bucket first (created, or found as it is). */
+    kvConfig kc;
+    kvStore *kv = NULL;
+    char *bucket = lease_bucket(rc);
+    kvConfig_Init(&kc);
+    kc.Bucket = bucket;
+    kc.History = 1;
+    kc.Replicas = (int)rc->replicas;
+    kc.StorageType = js_FileStorage;
+    natsStatus st = js_KeyValue(&kv, js, bucket);
+    if (st != NATS_OK)
+        st = js_CreateKeyValue(&kv, js, &kc);
+    kvStore_Destroy(kv);
+    if (st != NATS_OK) {
+        *why = xasprintf("cannot create the lease's bucket %s: %s", bucket, nats_why(st, 0));
+        free(bucket);
+        err = SEAM_EUNAVAIL;
+        goto out;
+    }
+    free(bucket);
+    st = js_GetStreamInfo(&si, js, rc->stream, NULL, &jerr);
     if (st == NATS_OK) {
         jsStreamInfo_Destroy(si);
         goto out;

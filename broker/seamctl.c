@@ -77,7 +77,7 @@ static const char usage_text[] =
     "  rules explain --symptom S ... how a complaint would be routed, and why\n"
     "  report sla [--from T --to T --partner P --format json|csv]   SLA compliance\n"
     "  reload [--wait SECONDS]       the running broker rereads its configuration\n"
-    "  replication init|status       the stream of a replicated federation; a store's place\n"
+    "  replication init|status|catch-up   a replicated federation's stream; a store's place\n"
     "Every command takes --help.\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -1043,15 +1043,18 @@ cmd_replication(int argc, char **argv)
     static const char u[] =
         "usage: seamctl [-c CONFIG] replication init\n"
         "       seamctl [-d DATADIR] [-c CONFIG] replication status\n"
+        "       seamctl [-d DATADIR] [-c CONFIG] replication catch-up\n"
         "init: creates the configuration's replication stream on its NATS servers (its replicas,\n"
         "subject and retention) with its first, empty batch; an existing stream is left as it\n"
         "is. status: the stream's first and last sequences, and the sequence the store in\n"
-        "DATADIR holds (how far behind the stream it is).\n";
+        "DATADIR holds (how far behind the stream it is). catch-up: applies the stream's\n"
+        "batches after the store's sequence to the store in DATADIR (no broker on it).\n";
     if (wants_help(argc, argv)) {
         fputs(u, stdout);
         return 0;
     }
-    if (argc != 1 || (strcmp(argv[0], "init") != 0 && strcmp(argv[0], "status") != 0))
+    if (argc != 1 || (strcmp(argv[0], "init") != 0 && strcmp(argv[0], "status") != 0 &&
+                      strcmp(argv[0], "catch-up") != 0))
         usage_die(u);
     struct config *cfg = load_config(1);
     const struct config_replication *rc = &cfg->replication;
@@ -1079,12 +1082,22 @@ cmd_replication(int argc, char **argv)
         die("no stream %s on the NATS servers: run 'seamctl replication init'", rc->stream);
     if (e != SEAM_OK)
         die("cannot read the state of stream %s", rc->stream);
-    printf("stream %s: first %llu, last %llu, %llu batches; leader %s\n", rc->stream,
+    char holder[72], url[256];
+    e = replica_lease_holder(r, holder, sizeof(holder), url, sizeof(url));
+    printf("stream %s: first %llu, last %llu, %llu batches; lease: %s%s%s%s\n", rc->stream,
            (unsigned long long)first, (unsigned long long)last, (unsigned long long)msgs,
-           rc->leader);
+           e == SEAM_OK          ? "node "
+           : e == SEAM_ENOTFOUND ? "none yet"
+                                 : "cannot be read",
+           e == SEAM_OK ? holder : "", e == SEAM_OK && url[0] ? " at " : "",
+           e == SEAM_OK ? url : "");
     const char *dir = opt_datadir ? opt_datadir : cfg->data_dir;
+    if (strcmp(argv[0], "catch-up") == 0)
+        lock_or_die(dir, "seamctl replication catch-up");
     struct store *s = open_store(dir);
     struct store_txn *t;
+    if (strcmp(argv[0], "catch-up") == 0 && replica_catch_up(r, s) != SEAM_OK)
+        die("cannot bring the store in %s to the end of stream %s", dir, rc->stream);
     if (store_read_begin(s, &t) != SEAM_OK || store_log_seq(t, &have) != SEAM_OK)
         die("cannot read the store in %s", dir);
     store_read_end(t);

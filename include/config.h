@@ -187,6 +187,7 @@ struct config_replication {
     char *leader;                /* the node that writes */
     char *url;                   /* this node's address as clients reach it (NULL: its own) */
     unsigned publish_timeout_ms; /* a batch's wait for the stream's acknowledgement */
+    unsigned lease_ms;           /* a leader unheard of this long is replaced */
 };
 
 struct config {

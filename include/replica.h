@@ -18,6 +18,7 @@
 #ifndef SEAM_REPLICA_H
 #define SEAM_REPLICA_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -30,8 +31,27 @@ struct replica;
 enum seam_err replica_open(const struct config_replication *rc, struct replica **out) SEAM_WUR;
 /* Stops following, then closes. NULL is a no-op. */
 void replica_close(struct replica *r);
-/* 1 if this node is the one that writes ($.replication.leader). */
+/*
+ * Which node leads is the lease's: an entry of the stream's key-value bucket
+ * ("<stream>-lease", key "leader": the node's name and address), updated by
+ * revision. replica_decide, once the store is at the stream's end: this node
+ * leads if the lease names it (it took it over, or held it before a restart no
+ * one else used) and it renews it, or if there is none and the configuration
+ * names it ($.replication.leader); else it is a standby. SEAM_EUNAVAIL if the
+ * lease cannot be read.
+ */
+enum seam_err replica_decide(struct replica *r) SEAM_WUR;
+/* 1 if this node leads (replica_decide's answer, for the process's life). */
 int replica_leads(const struct replica *r);
+/*
+ * The lease's thread: the leader renews it every third of lease_ms (and its
+ * appends stop once its last renewal is two thirds of lease_ms old); a
+ * standby that sees it unchanged for lease_ms brings its store to the
+ * stream's end and takes it. Either change of role calls restart(why), which
+ * must start the process again (its role is decided at its start).
+ */
+enum seam_err replica_lease_start(struct replica *r, struct store *s,
+                                  void (*restart)(const char *why)) SEAM_WUR;
 /* Brings the store to the stream's end: every batch after its sequence, in order. */
 enum seam_err replica_catch_up(struct replica *r, struct store *s) SEAM_WUR;
 /* The leader's: its writer appends through the stream (store_writer_log). */
@@ -58,6 +78,9 @@ void replica_state(struct replica *r, struct replica_state *out);
  */
 enum seam_err replica_stream_init(const struct config_replication *rc, int *created,
                                   char **why) SEAM_WUR;
+/* The lease's holder and its address; SEAM_ENOTFOUND if there is none. */
+enum seam_err replica_lease_holder(struct replica *r, char *holder, size_t hcap, char *url,
+                                   size_t ucap) SEAM_WUR;
 /* The stream's first and last sequences and its messages. */
 enum seam_err replica_stream_state(struct replica *r, uint64_t *first, uint64_t *last,
                                    uint64_t *msgs) SEAM_WUR;
