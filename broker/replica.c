@@ -538,14 +538,19 @@ lease_main(void *arg)
                 atomic_store(&r->lease_ok_us, mono_us());
                 continue;
             }
-            if (lease_read(r, holder, sizeof(holder), url, sizeof(url), &rev) == SEAM_OK &&
-                rev != r->lease_rev) {
-                char *why = xasprintf("the lease is node %s's now", holder);
-                r->restart(why);
-                free(why);
-                return NULL;
+            if (lease_read(r, holder, sizeof(holder), url, sizeof(url), &rev) != SEAM_OK ||
+                rev == r->lease_rev)
+                continue; /* the servers cannot be reached: appends stop once the lease is old */
+            if (strcmp(holder, r->rc->node) == 0) {
+                /* our renewal was stored, its answer lost */
+                r->lease_rev = rev;
+                atomic_store(&r->lease_ok_us, mono_us());
+                continue;
             }
-            continue; /* the servers cannot be reached: appends stop once the lease is old */
+            char *why = xasprintf("the lease is node %s's now", holder);
+            r->restart(why);
+            free(why);
+            return NULL;
         }
         enum seam_err rc = lease_read(r, holder, sizeof(holder), url, sizeof(url), &rev);
         if (rc == SEAM_EUNAVAIL)

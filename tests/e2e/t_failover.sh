@@ -45,14 +45,12 @@ start_node() { # NAME: on its own port, its log appended to (a restart in place 
     tail -20 "$log"
     exit 1
 }
-# leader: the node that answers without Seam-Replica-Lag (a standby's header), or "".
+# leader: the node whose /healthz says it leads, or "".
 leader() {
     local n
     for n in "${NODES[@]}"; do
-        curl -s -m 2 -D - -o /dev/null "http://127.0.0.1:${NPORT[$n]}/healthz" 2>/dev/null |
-            grep -qi '^seam-replica-seq' || continue
-        curl -s -m 2 -D - -o /dev/null "http://127.0.0.1:${NPORT[$n]}/healthz" |
-            grep -qi '^seam-replica-lag' || { echo "$n"; return; }
+        [ "$(curl -s -m 2 "http://127.0.0.1:${NPORT[$n]}/healthz" | jq -r .role 2>/dev/null)" = leader ] &&
+            { echo "$n"; return; }
     done
 }
 for n in "${NODES[@]}"; do start_node "$n"; done

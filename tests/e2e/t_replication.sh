@@ -40,8 +40,14 @@ start_broker -N b
 SPID=$BPID SPORT=$PORT
 EXTRA_PIDS+=("$SPID")
 DATA=$DATA_A BPID=$LPID PORT=$LPORT
-check "the leader says it leads, the standby that it follows" \
+check "the standby logs that it follows node a" \
     grep -q "replication node=b leader=a stream=seamtest role=standby" "$TMP/broker.$STARTS.log"
+req GET /healthz ""
+check "the leader's /healthz says it leads" [ "$(jbody .role) $(jbody .leader)" = "leader a" ]
+PORT=$SPORT
+req GET /healthz ""
+check "the standby's /healthz says it follows node a" [ "$(jbody .role) $(jbody .leader)" = "standby a" ]
+PORT=$LPORT
 
 # On the leader: complaints, a partner's acknowledgement and progress, a customer's note.
 TICKETS=()
