@@ -190,6 +190,7 @@ for n in b c; do
     check "node $n's store holds the same records as node a's" \
         cmp <(dump "$TMP/data.$n") <(dump "$TMP/data.a")
 done
+refute "no node reported a sanitizer error" grep -l -E 'Sanitizer|runtime error' "$TMP"/node.*.log
 kill_nats
 DATA=$TMP/data.a
 finish
