@@ -6,6 +6,8 @@
 #   make test       unit and end-to-end tests; ends with "N passed, N failed"
 #   make check      the same tests, built with ASan and UBSan
 #   make bench      benchmarks against nginx (see docs/performance.md)
+#   make bench-replication  one node against a replicated leader and its standby
+#                   (three local nats-servers; docs/performance.md)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make contract   docs/openapi.yaml validated, and the answers of e2e scripts against it
 #   make format     clang-format every source file
@@ -212,6 +214,9 @@ tmf-ctk: deps all
 bench: deps
 	@bench/run.sh
 
+bench-replication: deps
+	@bench/replication.sh
+
 format:
 	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c partners/*.c \
 	    tests/fuzz/*.c tests/fuzz/*.h
@@ -270,6 +275,6 @@ clean:
 	rm -rf build build-deb build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
 	    seam-partner
 
-.PHONY: all deps run test check screenshots valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
+.PHONY: all deps run test check screenshots valgrind bench bench-replication fuzz fuzz-build tmf-ctk format format-check clean \
         faults contract install uninstall deb deb-check web
 .SECONDARY:
