@@ -9,7 +9,9 @@
 # kill to the first 201 of the new leader is measured) and the killed node
 # comes back as a standby. Then a leader cut off while its process lives
 # (SIGSTOP) loses the lease and acknowledges nothing it received meanwhile,
-# and one of the NATS servers is killed and started again.
+# and one of the NATS servers is killed and started again. Partner pushes
+# (skyview's TV claims, to the simulator) go on from each new leader: every
+# TV claim answered 201 is delivered, a repeat with the same webhook-id.
 # Afterwards every complaint answered 201 is on the leader exactly once,
 # none twice, the three stores hold the same records, and seamctl verify
 # passes on each.
@@ -17,13 +19,18 @@
 . "$(dirname "$0")/nats_lib.sh"
 ROUNDS=${SEAM_FAILOVER_ROUNDS:-5}
 start_nats
-conf_with '.replication = {servers: $s, stream: "seamfo", leader: "a", lease_ms: 1500}' \
-    --argjson s "$NATS_URLS"
 init_store
+start_sim # skyview's push receiver
+EXTRA_PIDS+=("$SIMPID")
+conf_with '.replication = {servers: $s, stream: "seamfo", leader: "a", lease_ms: 1500} |
+    (.partners[] | select(.id == "skyview") | .delivery.url) = $u |
+    .delivery = {"retry_schedule_ms": [0, 100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000, 1000]}' \
+    --argjson s "$NATS_URLS" --arg u "http://127.0.0.1:$SIMPORT/seam/webhook"
 C1=$(new_customer c1 triple-play north)
 LEAD=$(new_token lead ops)
 for n in b c; do cp -a "$DATA" "$TMP/data.$n"; done
 mv "$DATA" "$TMP/data.a"
+DATA=$TMP/data.a
 replication_init
 check "seamctl replication init creates the stream and the lease's bucket" \
     grep -q "stream seamfo created" "$TMP/init.out"
@@ -57,12 +64,18 @@ leader() {
 for n in "${NODES[@]}"; do start_node "$n"; done
 check "node a leads, b and c follow" [ "$(leader)" = a ]
 
-# file MARKER NODE: one complaint to NODE (following a 307 with its credentials); prints the status.
+# file MARKER NODE: one complaint to NODE (following a 307 with its credentials), about TV
+# (skyview's: pushed) when MARKER ends in an odd number, else internet; prints the status and
+# the ticket's id.
 file() {
-    curl -s -m 5 --location-trusted -o /dev/null -w '%{http_code}' -X POST \
+    local out=$TMP/fb.$1 st service='"internet","symptom":"no_service"'
+    case $1 in *[13579]) service='"tv","symptom":"no_signal"' ;; esac
+    st=$(curl -s -m 5 --location-trusted -o "$out" -w '%{http_code}' -X POST \
         -H "Authorization: Bearer $C1" -H 'Content-Type: application/json' \
-        --data-binary "{\"summary\":\"$1\",\"description\":\"failover\",\"service\":\"internet\",\"symptom\":\"no_service\"}" \
-        "http://127.0.0.1:${NPORT[$2]}/v1/tickets"
+        --data-binary "{\"summary\":\"$1\",\"description\":\"failover\",\"service\":$service}" \
+        "http://127.0.0.1:${NPORT[$2]}/v1/tickets")
+    echo "$st $(jq -r '.id // empty' "$out" 2>/dev/null)"
+    rm -f "$out"
 }
 client() { # W: files until $TMP/stop exists; "MARKER STATUS" lines in $TMP/client.W
     local w=$1 k=0 i=0 st
@@ -71,7 +84,7 @@ client() { # W: files until $TMP/stop exists; "MARKER STATUS" lines in $TMP/clie
         st=$(file "w$w-k$k" "${NODES[$i]}")
         echo "w$w-k$k $st" >>"$TMP/client.$w"
         # another node when this one did not take it; each complaint is sent once
-        [ "$st" = 201 ] || { i=$(((i + 1) % 3)); sleep 0.1; }
+        [ "${st%% *}" = 201 ] || { i=$(((i + 1) % 3)); sleep 0.1; }
     done
 }
 CLIENTS=()
@@ -95,14 +108,14 @@ for r in $(seq 1 "$ROUNDS"); do
             [ "$n" = "$L" ] && continue
             st=$(file "probe-r$r-$n" "$n")
             echo "probe-r$r-$n $st" >>"$TMP/client.probe"
-            [ "$st" = 201 ] && break 2
+            [ "${st%% *}" = 201 ] && break 2
         done
         sleep 0.05
     done
     t1=$(date +%s%N)
     ms=$(((t1 - t0) / 1000000))
     times+=("$ms")
-    check "round $r: node $L killed; another leads, its first 201 after $ms ms" [ "$st" = 201 ]
+    check "round $r: node $L killed; another leads, its first 201 after $ms ms" [ "${st%% *}" = 201 ]
     start_node "$L" # back, as a standby
 done
 # One of the three NATS servers killed under the same load: the stream and the lease keep
@@ -115,12 +128,12 @@ for _ in $(seq 1 300); do
     for n in "${NODES[@]}"; do
         st=$(file "probe-nats-$n" "$n")
         echo "probe-nats-$n $st" >>"$TMP/client.probe"
-        [ "$st" = 201 ] && break 2
+        [ "${st%% *}" = 201 ] && break 2
     done
     sleep 0.05
 done
 ms=$((($(date +%s%N) - t0) / 1000000))
-check "a NATS server killed: complaints are filed again after $ms ms" [ "$st" = 201 ]
+check "a NATS server killed: complaints are filed again after $ms ms" [ "${st%% *}" = 201 ]
 nats-server -c "$TMP/nats0.conf" >>"$TMP/nats0.log" 2>&1 &
 NATS_PIDS[0]=$!
 sleep 2
@@ -180,6 +193,19 @@ check "every one of the $n201 complaints answered 201 is on the leader${missing:
     [ -z "$missing" -a "$n201" -gt 20 ]
 twice=$(tr -d '"' <"$TMP/summaries" | sort | uniq -d | head -5)
 check "no complaint is there twice${twice:+ ($twice)}" [ -z "$twice" ]
+# Pushes: only the leader delivers, and each new leader goes on from the outbox in the store.
+cat "$TMP"/client.* | awk '$2 == 201 && $1 ~ /[13579]$/ { print $3 }' | sort -u >"$TMP/want_tv"
+delivered_all() {
+    jq -r 'select(.status == 200 and .verified and .type == "assignment.created") | .ticket' \
+        "$TMP/sim.log" | sort -u >"$TMP/got_tv"
+    [ -z "$(comm -23 "$TMP/want_tv" "$TMP/got_tv")" ]
+}
+check "every TV claim answered 201 is pushed to skyview, signed, across the failovers ($(wc -l <"$TMP/want_tv"))" \
+    eventually 60 delivered_all
+ids=$(jq -r 'select(.type == "assignment.created") | "\(.ticket) \(.id)"' "$TMP/sim.log" | sort -u |
+    awk '{ n[$1]++ } END { for (t in n) if (n[t] > 1) print t }' | head -3)
+check "a claim pushed again carries the same webhook-id${ids:+ (not: $ids)}" [ -z "$ids" ]
+echo "# pushes: $(jq -s 'length' "$TMP/sim.log") received, $(jq -s '[.[] | select(.duplicate)] | length' "$TMP/sim.log") of them repeats"
 echo "# $(cat "$TMP"/client.* | awk '$2 != 201' | wc -l) requests not answered 201 (refused during a failover, not kept or kept once)"
 
 # Every node at the leader's sequence, then stopped; the stores alike and verified.
