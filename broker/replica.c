@@ -313,6 +313,13 @@ append(void *ctx, uint64_t after, const void *ws, size_t len, uint64_t *seq)
                   (long long)age_ms);
         return SEAM_EUNAVAIL;
     }
+    int64_t max = natsConnection_GetMaxPayload(r->nc);
+    if (max > 0 && (int64_t)len > max) {
+        log_warnx("replica: a batch's write set of %zu bytes is larger than the NATS servers' "
+                  "max_payload (%lld): raise it on every server; this batch is refused",
+                  len, (long long)max);
+        return SEAM_EUNAVAIL;
+    }
     jsPubOptions_Init(&po);
     po.MaxWait = r->rc->publish_timeout_ms;
     po.ExpectStream = r->rc->stream;

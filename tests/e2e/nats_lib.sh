@@ -26,7 +26,7 @@ for s in ss: print(s.getsockname()[1])
 for s in ss: s.close()' "$1"
 }
 
-start_nats() { # sets NATS_PORTS (clients), NATS_URLS (a JSON array of them)
+start_nats() { # sets NATS_PORTS (clients), NATS_URLS (a JSON array of them); NATS_EXTRA: more settings
     local ports routes i
     mapfile -t ports < <(free_ports 6)
     NATS_PORTS=("${ports[@]:0:3}")
@@ -37,6 +37,7 @@ start_nats() { # sets NATS_PORTS (clients), NATS_URLS (a JSON array of them)
 server_name: n$i
 listen: 127.0.0.1:${ports[$i]}
 jetstream { store_dir: "$TMP/nats$i", max_memory_store: 64MB, max_file_store: 1GB }
+${NATS_EXTRA:-}
 cluster { name: seamtest, listen: 127.0.0.1:${ports[$((i + 3))]}, routes: [$routes] }
 EOC
         nats-server -c "$TMP/nats$i.conf" >"$TMP/nats$i.log" 2>&1 &

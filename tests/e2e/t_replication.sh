@@ -11,6 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nats_lib.sh"
 SPID=
+NATS_EXTRA="max_payload: 262144" # 256 KiB: a batch with a larger attachment does not fit
 start_nats
 conf_with '.replication = {servers: $s, stream: "seamtest", leader: "a", publish_timeout_ms: 3000}' \
     --argjson s "$NATS_URLS"
@@ -120,6 +121,17 @@ st=$(curl -s --location-trusted -o "$TMP/body" -w '%{http_code}' -H "Authorizati
     -H 'Content-Type: application/json' --data-binary "$TICKET_BODY" "$(URL /v1/tickets)")
 check "a client that follows the 307 files it on the leader (201)" [ "$st" = 201 ]
 TICKETS+=("$(jbody .id)")
+
+# A batch larger than the servers' max_payload is refused whole, and the log says why.
+PORT=$LPORT
+head -c 300000 /dev/zero | tr '\0' 'x' >"$TMP/big.txt"
+req POST "/v1/tickets/${TICKETS[0]}/attachments" "$C1" "@$TMP/big.txt" text/plain
+check "an attachment whose batch exceeds the NATS servers' max_payload is refused (503)" \
+    [ "$STATUS" = 503 -a "$(jbody .error.code)" = unavailable ]
+check "the leader logs the max_payload to raise" grep -q "larger than the NATS servers' max_payload" "$LEADER_LOG"
+head -c 3000 /dev/zero | tr '\0' 'y' >"$TMP/small.txt"
+req POST "/v1/tickets/${TICKETS[0]}/attachments" "$C1" "@$TMP/small.txt" text/plain
+check "a small one goes on as usual (201)" [ "$STATUS" = 201 ]
 
 # A would-be second writer: an append to the stream's subject that expects the last sequence
 # to be one the stream has moved past (as a node whose store is behind would) is refused.
