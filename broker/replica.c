@@ -5,9 +5,14 @@
  * what a batch holds (store.c applies it) nor HTTP (http.c asks
  * replica_state).
  *
+ * It also keeps the lease that says which node leads (replica.h).
+ *
  * Locks: `mu` guards the state others read (replica_state); the NATS
  * connection is the library's (thread-safe). The leader's appends and
- * catch-ups run on the writer thread, a standby's on its follower thread.
+ * catch-ups run on the writer thread, a standby's on its follower thread;
+ * the lease's revision is the lease thread's (set before it starts), its
+ * last renewal an atomic the writer reads. A change of role is not made in
+ * the process: restart() starts it again.
  */
 #include <pthread.h>
 #include <stdatomic.h>
