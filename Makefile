@@ -6,6 +6,8 @@
 #   make test       unit and end-to-end tests; ends with "N passed, N failed"
 #   make check      the same tests, built with ASan and UBSan
 #   make bench      benchmarks against nginx (see docs/performance.md)
+#   make bench-replication  one node against a replicated leader and its standby
+#                   (three local nats-servers; docs/performance.md)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make contract   docs/openapi.yaml validated, and the answers of e2e scripts against it
 #   make format     clang-format every source file
@@ -25,7 +27,7 @@ CFLAGS  ?= -g -O2
 WARN     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
            -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 CPPFLAGS += -Iinclude -DSEAM_VERSION='"$(VERSION)"'
-LDLIBS   = -lmicrohttpd -ljansson -llmdb -lsodium -lcrypto -lcurl -licui18n -licuuc -licudata -lgnutls -lpthread
+LDLIBS   = -lmicrohttpd -ljansson -llmdb -lnats -lsodium -lcrypto -lcurl -licui18n -licuuc -licudata -lgnutls -lpthread
 # The daemon's allocator: mimalloc replaces malloc process-wide (Jansson's
 # objects above all; see docs/performance.md). Not with the sanitizers,
 # which bring their own.
@@ -56,7 +58,7 @@ CORE_SRC = broker/common.c broker/log.c broker/evidence.c broker/config.c broker
            broker/keys.c broker/evlog.c broker/auth.c broker/route.c broker/calendar.c broker/sla.c broker/ticket.c broker/fanout.c broker/tmf.c broker/tmf5.c broker/tmf_note.c broker/audit.c broker/sla_agg.c broker/outbox.c broker/mail_out.c broker/errors.c \
            broker/json_fast.c broker/replay.c broker/model.c broker/json_read.c broker/record.c \
            broker/ids.c broker/index.c broker/index_check.c broker/views.c broker/query.c broker/customer.c broker/verify_records.c broker/progress.c broker/dirlock.c broker/verify_outbox.c broker/witness.c \
-           broker/notify.c broker/reload.c broker/users.c broker/attach.c
+           broker/notify.c broker/reload.c broker/users.c broker/attach.c broker/replica.c
 CORE_SRC   += broker/ebond.c
 BROKER_SRC = broker/main.c broker/http.c broker/endpoints.c broker/longpoll.c broker/forward.c broker/scheduler.c broker/api_tickets.c broker/api_attachments.c \
              broker/api_actions.c broker/api_assignments.c broker/api_deliveries.c broker/api_mail.c broker/mail_in.c broker/api_audit.c broker/api_tmf.c broker/api_tmf5.c broker/api_rules.c broker/api_ops.c broker/api_users.c broker/witness_client.c \
@@ -212,6 +214,9 @@ tmf-ctk: deps all
 bench: deps
 	@bench/run.sh
 
+bench-replication: deps
+	@bench/replication.sh
+
 format:
 	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c partners/*.c \
 	    tests/fuzz/*.c tests/fuzz/*.h
@@ -270,6 +275,6 @@ clean:
 	rm -rf build build-deb build-san build-fuzz build-bench build-faults build-san-faults seam-broker seamctl \
 	    seam-partner
 
-.PHONY: all deps run test check screenshots valgrind bench fuzz fuzz-build tmf-ctk format format-check clean \
+.PHONY: all deps run test check screenshots valgrind bench bench-replication fuzz fuzz-build tmf-ctk format format-check clean \
         faults contract install uninstall deb deb-check web
 .SECONDARY:

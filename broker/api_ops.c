@@ -8,6 +8,7 @@
 #include "witness_client.h"
 #include "api.h"
 #include "log.h"
+#include "replica.h"
 #include "scheduler.h"
 #include "ticket.h"
 
@@ -21,9 +22,17 @@ api_ops_healthz(struct req *r)
         return;
     }
     store_read_end(t);
-    http_reply(r, 200,
-               json_pack("{s:s, s:I}", "status", "ok", "uptime_s",
-                         (json_int_t)((now_ms() - r->srv->started_ms) / 1000)));
+    json_t *body = json_pack("{s:s, s:I}", "status", "ok", "uptime_s",
+                             (json_int_t)((now_ms() - r->srv->started_ms) / 1000));
+    if (r->srv->replica != NULL) {
+        /* replicated: which role this node has, for a load balancer that sends writes to the
+         * leader (replica.h) */
+        struct replica_state st;
+        replica_state(r->srv->replica, &st);
+        json_object_set_new(body, "role", json_string(st.leads ? "leader" : "standby"));
+        json_object_set_new(body, "leader", json_string(st.leader));
+    }
+    http_reply(r, 200, body);
 }
 
 void

@@ -48,6 +48,8 @@ seam_strerror(enum seam_err e)
         return "a limit of the ticket is reached";
     case SEAM_ETOOBIG:
         return "the ticket's record would be too large";
+    case SEAM_EUNAVAIL:
+        return "the replicated log did not take the batch";
     }
     return "unknown error";
 }

@@ -1265,6 +1265,104 @@ load_tls(struct cctx *c, struct config *cf, const json_t *root)
     }
 }
 
+/* A name of a node or a stream: letters, digits, '-' and '_' (NATS's tokens allow those). */
+static int
+node_name_ok(const char *s)
+{
+    if (s[0] == '\0' || strlen(s) > 64)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+            return 0;
+    return 1;
+}
+
+/* $.replication: the stream the batches go through, this node, the leader (replica.h). */
+static void
+load_replication(struct cctx *c, struct config *cf, const json_t *root)
+{
+    static const struct field f[] = {{"servers", T_ARRAY, 1},
+                                     {"stream", T_STRING, 0},
+                                     {"subject", T_STRING, 0},
+                                     {"replicas", T_INT, 0},
+                                     {"max_age_days", T_INT, 0},
+                                     {"node", T_STRING, 0},
+                                     {"leader", T_STRING, 1},
+                                     {"url", T_STRING, 0},
+                                     {"publish_timeout_ms", T_INT, 0},
+                                     {"lease_ms", T_INT, 0},
+                                     {NULL, 0, 0}};
+    struct config_replication *r = &cf->replication;
+    const json_t *rp = json_object_get(root, "replication");
+    char sub[64];
+    if (rp == NULL || check_object(c, rp, "$.replication", f) != 0)
+        return;
+    r->on = 1;
+    const json_t *list = json_object_get(rp, "servers");
+    size_t n = json_array_size(list);
+    r->servers = xcalloc(n ? n : 1, sizeof(*r->servers));
+    for (size_t i = 0; i < n; i++) {
+        const char *u = json_string_value(json_array_get(list, i));
+        snprintf(sub, sizeof(sub), "$.replication.servers[%zu]", i);
+        if (u == NULL || (strncmp(u, "nats://", 7) != 0 && strncmp(u, "tls://", 6) != 0))
+            problem(c, sub, "expected a nats:// or tls:// URL");
+        else
+            r->servers[r->nservers++] = xstrdup(u);
+    }
+    if (n == 0)
+        problem(c, "$.replication.servers", "expected at least one NATS server");
+    const char *stream = json_string_value(json_object_get(rp, "stream"));
+    r->stream = xstrdup(stream ? stream : "seam");
+    if (!node_name_ok(r->stream))
+        problem(c, "$.replication.stream", "expected letters, digits, '-' or '_'");
+    const char *subject = json_string_value(json_object_get(rp, "subject"));
+    r->subject = subject ? xstrdup(subject) : xasprintf("%s.batches", r->stream);
+    if (r->subject[0] == '\0' || strpbrk(r->subject, " \t*>") != NULL)
+        problem(c, "$.replication.subject", "expected a NATS subject without wildcards");
+    const json_t *v = json_object_get(rp, "replicas");
+    json_int_t reps = v ? json_integer_value(v) : 3;
+    if (reps < 1 || reps > 5)
+        problem(c, "$.replication.replicas", "must be between 1 and 5");
+    r->replicas = (unsigned)(reps < 1 ? 1 : reps);
+    v = json_object_get(rp, "max_age_days");
+    json_int_t age = v ? json_integer_value(v) : 0;
+    if (age < 0 || age > 36500)
+        problem(c, "$.replication.max_age_days", "must be between 0 and 36500");
+    r->max_age_days = (unsigned)(age < 0 ? 0 : age);
+    v = json_object_get(rp, "publish_timeout_ms");
+    json_int_t pt = v ? json_integer_value(v) : 5000;
+    if (pt < 100 || pt > 60000)
+        problem(c, "$.replication.publish_timeout_ms", "must be between 100 and 60000");
+    r->publish_timeout_ms = (unsigned)(pt < 100 ? 100 : pt);
+    v = json_object_get(rp, "lease_ms");
+    json_int_t lease = v ? json_integer_value(v) : 3000;
+    if (lease < 300 || lease > 60000)
+        problem(c, "$.replication.lease_ms", "must be between 300 and 60000");
+    r->lease_ms = (unsigned)(lease < 300 ? 300 : lease);
+    const char *leader = json_string_value(json_object_get(rp, "leader"));
+    if (!node_name_ok(leader))
+        problem(c, "$.replication.leader", "expected a node's name: letters, digits, '-' or '_'");
+    r->leader = xstrdup(leader);
+    const char *node = json_string_value(json_object_get(rp, "node"));
+    if (node != NULL && !node_name_ok(node))
+        problem(c, "$.replication.node", "expected a node's name: letters, digits, '-' or '_'");
+    r->node = xstrdup(node ? node : leader);
+    const char *url = json_string_value(json_object_get(rp, "url"));
+    if (url != NULL && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+        problem(c, "$.replication.url", "expected an http:// or https:// URL");
+    r->url = url ? xstrdup(url) : NULL;
+}
+
+int
+config_set_node(struct config *cf, const char *node)
+{
+    if (!cf->replication.on || !node_name_ok(node))
+        return -1;
+    free(cf->replication.node);
+    cf->replication.node = xstrdup(node);
+    return 0;
+}
+
 /* $.witnesses: the evidence log's witnesses and how many must cosign. */
 static void
 load_witnesses(struct cctx *c, struct config *cf, const json_t *w)
@@ -1492,15 +1590,23 @@ static const struct field top_head[] = {{"federation", T_STRING, 1},
                                         {"lead", T_OBJECT, 1},
                                         {"web_dir", T_STRING, 0},
                                         {NULL, 0, 0}};
-static const struct field top_tail[] = {
-    {"calendars", T_OBJECT, 1},   {"sla_policies", T_OBJECT, 1},
-    {"partners", T_ARRAY, 1},     {"bundles", T_ARRAY, 1},
-    {"rules", T_ARRAY, 1},        {"$schema", T_STRING, 0},
-    {"description", T_STRING, 0}, {"delivery", T_OBJECT, 0},
-    {"metrics", T_OBJECT, 0},     {"facts", T_ARRAY, 0},
-    {"tls", T_OBJECT, 0},         {"trusted_proxies", T_ARRAY, 0},
-    {"mail", T_OBJECT, 0},        {"sessions", T_OBJECT, 0},
-    {"witnesses", T_OBJECT, 0},   {NULL, 0, 0}};
+static const struct field top_tail[] = {{"calendars", T_OBJECT, 1},
+                                        {"sla_policies", T_OBJECT, 1},
+                                        {"partners", T_ARRAY, 1},
+                                        {"bundles", T_ARRAY, 1},
+                                        {"rules", T_ARRAY, 1},
+                                        {"$schema", T_STRING, 0},
+                                        {"description", T_STRING, 0},
+                                        {"delivery", T_OBJECT, 0},
+                                        {"metrics", T_OBJECT, 0},
+                                        {"facts", T_ARRAY, 0},
+                                        {"tls", T_OBJECT, 0},
+                                        {"trusted_proxies", T_ARRAY, 0},
+                                        {"mail", T_OBJECT, 0},
+                                        {"sessions", T_OBJECT, 0},
+                                        {"witnesses", T_OBJECT, 0},
+                                        {"replication", T_OBJECT, 0},
+                                        {NULL, 0, 0}};
 
 /* Whether key names one of the top level's sections (never a fact's vocabulary). */
 static int
@@ -1880,6 +1986,7 @@ load_all(struct cctx *c, struct config *cf, const json_t *root)
     load_settings(c, CONFIG_TOP, root, "$", cf);
     load_metrics(c, cf, json_object_get(root, "metrics"));
     load_tls(c, cf, root);
+    load_replication(c, cf, root);
     load_mail(c, cf, json_object_get(root, "mail"));
     static const struct field no_fields[] = {{NULL, 0, 0}};
     settings_default(CONFIG_SESSIONS, cf);
@@ -2124,6 +2231,14 @@ config_free(struct config *cf)
     free(cf->data_dir);
     free(cf->web_dir);
     free(cf->metrics_allow);
+    for (size_t i = 0; i < cf->replication.nservers; i++)
+        free(cf->replication.servers[i]);
+    free(cf->replication.servers);
+    free(cf->replication.stream);
+    free(cf->replication.subject);
+    free(cf->replication.node);
+    free(cf->replication.leader);
+    free(cf->replication.url);
     free(cf->tls_cert);
     free(cf->tls_key);
     free(cf->trusted_proxies);

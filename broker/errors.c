@@ -47,6 +47,8 @@ static const struct {
     [E_UNKNOWN_PARAM] = {400, "unknown_parameter",
                          "the query has a parameter this endpoint does not take"},
     [E_ADDRESS_TAKEN] = {409, "address_taken", "the mail address is another customer's"},
+    [E_NOT_LEADER] = {503, "not_leader",
+                      "this node does not take writes; send them to the federation's leader"},
 };
 
 int

@@ -6,6 +6,7 @@
  * handlers (api_*.c) do the work.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -35,6 +36,7 @@
 #include "mail_in.h"
 #include "outbox.h"
 #include "reload.h"
+#include "replica.h"
 #include "scheduler.h"
 #include "sla.h"
 #include "ticket.h"
@@ -678,6 +680,7 @@ http_error_from(struct req *r, enum seam_err rc, const char *what)
         return;
     case SEAM_EBUSY:
     case SEAM_ESHUTDOWN:
+    case SEAM_EUNAVAIL:
         http_error(r, E_UNAVAILABLE, NULL, NULL);
         return;
     case SEAM_EFULL:
@@ -1073,6 +1076,19 @@ send_reply(struct req *r)
         MHD_add_response_header(resp, "Retry-After", "1");
     for (int i = 0; i < r->nheaders; i++)
         MHD_add_response_header(resp, r->header_names[i], r->header_values[i]);
+    if (r->srv->replica != NULL) {
+        /* how current this node's store is (replica.h): the stream's sequence it holds and,
+         * on a standby, how many batches it is behind the stream's last it has seen */
+        struct replica_state st;
+        char num[24];
+        replica_state(r->srv->replica, &st);
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)st.applied);
+        MHD_add_response_header(resp, "Seam-Replica-Seq", num);
+        if (!st.leads) {
+            snprintf(num, sizeof(num), "%llu", (unsigned long long)(st.last - st.applied));
+            MHD_add_response_header(resp, "Seam-Replica-Lag", num);
+        }
+    }
     if (r->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"seam\"");
 #ifdef SEAM_FAULTS
@@ -1431,12 +1447,67 @@ http_client_address(struct req *r, char *out, size_t cap)
 }
 
 /* First call: route, authenticate, check media type and declared length. */
+static enum MHD_Result
+query_append(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct mtext *m = cls;
+    (void)kind;
+    const char *parts[2] = {key, value};
+    mt_add(m, "%s", m->len == 0 ? "?" : "&");
+    for (int i = 0; i < 2 && parts[i] != NULL; i++) {
+        if (i == 1)
+            mt_add(m, "=");
+        for (const unsigned char *c = (const unsigned char *)parts[i]; *c; c++) {
+            if (isalnum(*c) || strchr("-._~", *c) != NULL)
+                mt_add(m, "%c", *c);
+            else
+                mt_add(m, "%%%02X", *c);
+        }
+    }
+    return MHD_YES;
+}
+
+/*
+ * A standby ($.replication, a node that does not lead) serves reads; any other
+ * method is sent to the leader: 307 to the leader's address (the method and
+ * the body stay), or 503 not_leader naming it while its address is not known.
+ * 1 if it answered.
+ */
+static int
+standby_or_reply(struct req *r, const char *method, const char *url)
+{
+    struct replica_state st;
+    if (r->srv->replica == NULL || replica_leads(r->srv->replica) || strcmp(method, "GET") == 0 ||
+        strcmp(method, "HEAD") == 0)
+        return 0;
+    replica_state(r->srv->replica, &st);
+    if (st.leader_url[0] == '\0') {
+        char *msg = xasprintf("this node does not take writes; the leader is node %s, whose "
+                              "address is not known yet",
+                              st.leader);
+        http_error(r, E_NOT_LEADER, msg, NULL);
+        free(msg);
+        return 1;
+    }
+    struct mtext q = {0};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_append, &q);
+    size_t n = strlen(st.leader_url);
+    while (n > 0 && st.leader_url[n - 1] == '/')
+        n--;
+    r->location = xasprintf("%.*s%s%s", (int)n, st.leader_url, url, q.s ? q.s : "");
+    free(q.s);
+    http_reply(r, 307, json_pack("{s:s, s:s}", "leader", st.leader, "location", r->location));
+    return 1;
+}
+
 static void
 req_begin(struct req *r, const char *method, const char *url, const char *version)
 {
     int path_known = 0;
     client_address(r);
     if (head_ok_or_reply(r, method, version) != 0)
+        return;
+    if (standby_or_reply(r, method, url))
         return;
     for (size_t i = 0; i < n_endpoints; i++) {
         char *params[REQ_MAX_PARAMS] = {0};
@@ -2110,6 +2181,14 @@ http_start(struct server *srv)
              strchr(host, ':') ? "]" : "", info ? info->port : cfg->listen_port, cfg->threads,
              srv->tls ? " tls=on (TLS 1.2 and 1.3)" : "");
     return SEAM_OK;
+}
+
+unsigned
+http_port(struct server *srv)
+{
+    const union MHD_DaemonInfo *info =
+        srv->http ? MHD_get_daemon_info(srv->http->mhd, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+    return info ? info->port : srv->cfg->listen_port;
 }
 
 void

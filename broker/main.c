@@ -36,6 +36,7 @@
 #include "outbox.h"
 #include "reload.h"
 #include "replay.h"
+#include "replica.h"
 #include "route.h"
 #include "scheduler.h"
 #include "ticket.h"
@@ -107,13 +108,14 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-            "usage: seam-broker -c FILE [-l ADDR:PORT] [-d DATADIR] [-n] [-v]\n"
+            "usage: seam-broker -c FILE [-l ADDR:PORT] [-d DATADIR] [-N NODE] [-n] [-v]\n"
             "       seam-broker -h | --help | -V | --version\n"
             "  -c FILE       the federation's configuration (JSON)\n"
             "  -l ADDR:PORT  listen here instead of the configuration's \"listen\"\n"
             "                (IPv6 in brackets, [::]:PORT both families; port 0: any\n"
             "                free port, logged at start)\n"
             "  -d DATADIR    use this data directory instead of \"data_dir\"\n"
+            "  -N NODE       this node's name in \"replication\" instead of its \"node\"\n"
             "  -n            check the configuration (its rules, its TLS files) and exit\n"
             "  -v            log debug lines\n"
             "  -h, --help    print this help and exit\n"
@@ -180,6 +182,25 @@ merge_all(struct store_txn *t, void *ctx)
     return index_merge_all(t);
 }
 
+/* The command line, for a restart in place (replica.h: a change of role). */
+static char **start_argv;
+
+/*
+ * The lease made this node the leader, or another node took it: the process
+ * starts again, the same program with the same arguments and the same pid,
+ * and decides its role at its start. Nothing is lost: the store is LMDB's
+ * (a write under way is simply not committed) and an answer not sent was
+ * never a 2xx.
+ */
+static void
+restart_in_place(const char *why)
+{
+    log_warnx("replication: %s; starting again to take the new role", why);
+    log_buffer_stop();
+    execv("/proc/self/exe", start_argv);
+    fatal("cannot start again (execv)");
+}
+
 /* -V and --version: the version and the store format this build writes. */
 static int
 version(void)
@@ -191,7 +212,7 @@ version(void)
 int
 main(int argc, char **argv)
 {
-    const char *conf = NULL, *listen = NULL, *datadir = NULL, *test_clock = NULL;
+    const char *conf = NULL, *listen = NULL, *datadir = NULL, *test_clock = NULL, *node = NULL;
     int check_only = 0, verbose = 0, opt;
     struct config *cfg = NULL;
     char *errors = NULL;
@@ -199,13 +220,15 @@ main(int argc, char **argv)
     sigset_t set;
     int sig;
 
+    start_argv = argv;
+    int64_t start_us = mono_us();
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "--version") == 0)
         return version();
-    while ((opt = getopt(argc, argv, "c:l:d:nvhVT:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:l:d:N:nvhVT:")) != -1) {
         switch (opt) {
         case 'c':
             conf = optarg;
@@ -215,6 +238,9 @@ main(int argc, char **argv)
             break;
         case 'd':
             datadir = optarg;
+            break;
+        case 'N':
+            node = optarg;
             break;
         case 'n':
             check_only = 1;
@@ -275,6 +301,13 @@ main(int argc, char **argv)
         fatalx("the lead's calendar's time zone is not known to ICU");
     if (listen != NULL && config_set_listen(cfg, listen) != 0) {
         fprintf(stderr, "seam-broker: -l %s: expected ADDRESS:PORT\n", listen);
+        return 1;
+    }
+    if (node != NULL && config_set_node(cfg, node) != 0) {
+        fprintf(stderr,
+                "seam-broker: -N %s: expected a node's name (letters, digits, '-', '_') "
+                "and a \"replication\" section\n",
+                node);
         return 1;
     }
     if (datadir != NULL) {
@@ -370,21 +403,61 @@ main(int argc, char **argv)
     /* SLA aggregates of a store written before them (or in another time zone) */
     if (audit_agg_build(srv.store, 2000) != SEAM_OK)
         fatalx("cannot build the SLA aggregates in %s (see above)", cfg->data_dir);
-    store_writer_on_stop(srv.store, merge_needed, merge_all, NULL);
-    if (store_writer_start(srv.store, cfg->queue_depth, cfg->batch_max, batch_hook, &srv.lg) !=
-        SEAM_OK)
-        fatalx("cannot start the writer");
-
+    /* Replicated (replica.h): the store first brought to the stream's end; the leader's writer
+     * then appends each batch to the stream, a standby has no writer and follows the stream. */
+    int leads = 1;
+    if (cfg->replication.on) {
+        if (replica_open(&cfg->replication, &srv.replica) != SEAM_OK)
+            fatalx("cannot reach the NATS servers of \"replication\" (see above)");
+        if (cfg->replication.url != NULL)
+            replica_set_url(srv.replica, cfg->replication.url);
+        if (replica_catch_up(srv.replica, srv.store) != SEAM_OK)
+            fatalx("cannot bring the store to the end of stream %s (see above)",
+                   cfg->replication.stream);
+        if (replica_decide(srv.replica) != SEAM_OK)
+            fatalx("cannot read the lease of stream %s (see above)", cfg->replication.stream);
+        leads = replica_leads(srv.replica);
+        if (leads)
+            replica_attach(srv.replica, srv.store);
+        struct replica_state rs;
+        replica_state(srv.replica, &rs);
+        log_info("replication node=%s leader=%s stream=%s role=%s seq=%llu since_start_ms=%lld",
+                 cfg->replication.node, rs.leader[0] ? rs.leader : "(none yet)",
+                 cfg->replication.stream, leads ? "leader" : "standby",
+                 (unsigned long long)rs.applied, (long long)((mono_us() - start_us) / 1000));
+    }
+    struct mail_in *mail_in = NULL;
+    struct replay_pruner *pruner = NULL;
     longpoll_start();
-    srv.fwd = forward_start(&srv);
-    witness_client_start(&srv);
-    ebond_client_start(&srv);
-    srv.scheduler = scheduler_start(&srv);
-    struct mail_in *mail_in = mail_in_start(&srv);
-    struct replay_pruner *pruner = replay_pruner_start(srv.store);
+    if (leads) {
+        /* only the node that writes runs what writes on its own */
+        store_writer_on_stop(srv.store, merge_needed, merge_all, NULL);
+        if (store_writer_start(srv.store, cfg->queue_depth, cfg->batch_max, batch_hook, &srv.lg) !=
+            SEAM_OK)
+            fatalx("cannot start the writer");
+        srv.fwd = forward_start(&srv);
+        witness_client_start(&srv);
+        ebond_client_start(&srv);
+        srv.scheduler = scheduler_start(&srv);
+        mail_in = mail_in_start(&srv);
+        pruner = replay_pruner_start(srv.store);
+    }
     srv.fallback = web_serve; /* the pages, where no endpoint answers */
     if (http_start(&srv) != SEAM_OK)
         fatalx("cannot start HTTP");
+    if (srv.replica != NULL) {
+        char *url = cfg->replication.url
+                        ? xstrdup(cfg->replication.url)
+                        : xasprintf("%s://%s%s%s:%u", srv.tls ? "https" : "http",
+                                    strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+                                    strchr(cfg->listen_host, ':') ? "]" : "", http_port(&srv));
+        replica_set_url(srv.replica, url);
+        free(url);
+        if (!leads && replica_follow_start(srv.replica, srv.store) != SEAM_OK)
+            fatalx("cannot start following stream %s", cfg->replication.stream);
+        if (replica_lease_start(srv.replica, srv.store, restart_in_place) != SEAM_OK)
+            fatalx("cannot start the lease's thread");
+    }
     log_info("seam-broker %s started federation=%s data_dir=%s", SEAM_VERSION, cfg->federation,
              cfg->data_dir);
     /* Type=notify: ready once the store is open and migrated and the port bound. */
@@ -451,6 +524,7 @@ main(int argc, char **argv)
     forward_free(srv.fwd);
     usleep(200 * 1000);
     http_stop(&srv);
+    replica_close(srv.replica);
     store_close(srv.store);
     keys_wipe(&srv.keys);
     snapshot_drop(boot);

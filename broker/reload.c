@@ -148,6 +148,22 @@ same_witnesses(const struct config *a, const struct config *b)
     return 1;
 }
 
+/* $.replication: the node's stream, its role and its NATS connection are the start's. The node's
+ * own name is not compared: seam-broker -N gives it at the start, the file may not. */
+static int
+same_replication(const struct config_replication *a, const struct config_replication *b)
+{
+    if (a->on != b->on || a->nservers != b->nservers)
+        return 0;
+    for (size_t i = 0; i < a->nservers; i++)
+        if (!same_str(a->servers[i], b->servers[i]))
+            return 0;
+    return !a->on || (same_str(a->stream, b->stream) && same_str(a->subject, b->subject) &&
+                      a->replicas == b->replicas && a->max_age_days == b->max_age_days &&
+                      same_str(a->leader, b->leader) && same_str(a->url, b->url) &&
+                      a->publish_timeout_ms == b->publish_timeout_ms && a->lease_ms == b->lease_ms);
+}
+
 static int
 same_facts(const struct config *a, const struct config *b)
 {
@@ -188,6 +204,7 @@ reload_restart_only(const struct config *old, const struct config *fresh, char *
         {"tls (on or off)", (old->tls_cert == NULL) == (fresh->tls_cert == NULL)},
         {"mail", same_mail(&old->mail, &fresh->mail)},
         {"witnesses", same_witnesses(old, fresh)},
+        {"replication", same_replication(&old->replication, &fresh->replication)},
     };
     char *list = NULL;
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {

@@ -38,6 +38,7 @@
 #include "ticket.h"
 #include "verify_outbox.h"
 #include "sla.h"
+#include "replica.h"
 #include "users.h"
 
 static const char *opt_datadir, *opt_config;
@@ -76,6 +77,7 @@ static const char usage_text[] =
     "  rules explain --symptom S ... how a complaint would be routed, and why\n"
     "  report sla [--from T --to T --partner P --format json|csv]   SLA compliance\n"
     "  reload [--wait SECONDS]       the running broker rereads its configuration\n"
+    "  replication init|status|catch-up   a replicated federation's stream; a store's place\n"
     "Every command takes --help.\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -1036,6 +1038,78 @@ cmd_reload(int argc, char **argv)
 }
 
 static int
+cmd_replication(int argc, char **argv)
+{
+    static const char u[] =
+        "usage: seamctl [-c CONFIG] replication init\n"
+        "       seamctl [-d DATADIR] [-c CONFIG] replication status\n"
+        "       seamctl [-d DATADIR] [-c CONFIG] replication catch-up\n"
+        "init: creates the configuration's replication stream on its NATS servers (its replicas,\n"
+        "subject and retention) with its first, empty batch; an existing stream is left as it\n"
+        "is. status: the stream's first and last sequences, and the sequence the store in\n"
+        "DATADIR holds (how far behind the stream it is). catch-up: applies the stream's\n"
+        "batches after the store's sequence to the store in DATADIR (no broker on it).\n";
+    if (wants_help(argc, argv)) {
+        fputs(u, stdout);
+        return 0;
+    }
+    if (argc != 1 || (strcmp(argv[0], "init") != 0 && strcmp(argv[0], "status") != 0 &&
+                      strcmp(argv[0], "catch-up") != 0))
+        usage_die(u);
+    struct config *cfg = load_config(1);
+    const struct config_replication *rc = &cfg->replication;
+    if (!rc->on)
+        die("%s has no \"replication\" section", config_path());
+    if (strcmp(argv[0], "init") == 0) {
+        int created = 0;
+        char *why = NULL;
+        if (replica_stream_init(rc, &created, &why) != SEAM_OK)
+            die("%s", why ? why : "cannot create the stream");
+        if (created)
+            printf("stream %s created: subject %s, %u replicas, batches kept %s\n", rc->stream,
+                   rc->subject, rc->replicas, rc->max_age_days ? "for max_age_days" : "for ever");
+        else
+            printf("stream %s exists already; nothing changed\n", rc->stream);
+        config_free(cfg);
+        return 0;
+    }
+    struct replica *r;
+    uint64_t first, last, msgs, have;
+    if (replica_open(rc, &r) != SEAM_OK)
+        die("cannot reach the NATS servers of \"replication\"");
+    enum seam_err e = replica_stream_state(r, &first, &last, &msgs);
+    if (e == SEAM_ENOTFOUND)
+        die("no stream %s on the NATS servers: run 'seamctl replication init'", rc->stream);
+    if (e != SEAM_OK)
+        die("cannot read the state of stream %s", rc->stream);
+    char holder[72], url[256];
+    e = replica_lease_holder(r, holder, sizeof(holder), url, sizeof(url));
+    printf("stream %s: first %llu, last %llu, %llu batches; lease: %s%s%s%s\n", rc->stream,
+           (unsigned long long)first, (unsigned long long)last, (unsigned long long)msgs,
+           e == SEAM_OK          ? "node "
+           : e == SEAM_ENOTFOUND ? "none yet"
+                                 : "cannot be read",
+           e == SEAM_OK ? holder : "", e == SEAM_OK && url[0] ? " at " : "",
+           e == SEAM_OK ? url : "");
+    const char *dir = opt_datadir ? opt_datadir : cfg->data_dir;
+    if (strcmp(argv[0], "catch-up") == 0)
+        lock_or_die(dir, "seamctl replication catch-up");
+    struct store *s = open_store(dir);
+    struct store_txn *t;
+    if (strcmp(argv[0], "catch-up") == 0 && replica_catch_up(r, s) != SEAM_OK)
+        die("cannot bring the store in %s to the end of stream %s", dir, rc->stream);
+    if (store_read_begin(s, &t) != SEAM_OK || store_log_seq(t, &have) != SEAM_OK)
+        die("cannot read the store in %s", dir);
+    store_read_end(t);
+    printf("store %s: seq %llu, %llu behind\n", dir, (unsigned long long)have,
+           (unsigned long long)(last > have ? last - have : 0));
+    store_close(s);
+    replica_close(r);
+    config_free(cfg);
+    return 0;
+}
+
+static int
 cmd_migrate(int argc, char **argv)
 {
     static const char u[] = "usage: seamctl -d DATADIR migrate\n"
@@ -1663,13 +1737,21 @@ main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"init", cmd_init},         {"key", cmd_key},
-                {"customer", cmd_customer}, {"token", cmd_token},
-                {"verify", cmd_verify},     {"backup", cmd_backup},
-                {"export", cmd_export},     {"verify-evidence", cmd_verify_evidence},
-                {"rules", cmd_rules},       {"report", cmd_report},
-                {"migrate", cmd_migrate},   {"reload", cmd_reload},
-                {"restore", cmd_restore},   {"user", cmd_user}};
+    } cmds[] = {{"init", cmd_init},
+                {"key", cmd_key},
+                {"customer", cmd_customer},
+                {"token", cmd_token},
+                {"verify", cmd_verify},
+                {"backup", cmd_backup},
+                {"export", cmd_export},
+                {"verify-evidence", cmd_verify_evidence},
+                {"rules", cmd_rules},
+                {"report", cmd_report},
+                {"migrate", cmd_migrate},
+                {"reload", cmd_reload},
+                {"replication", cmd_replication},
+                {"restore", cmd_restore},
+                {"user", cmd_user}};
     for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
         if (strcmp(cmd, cmds[c].name) == 0) {
             int rc = cmds[c].fn(n, rest);

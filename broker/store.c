@@ -65,6 +65,10 @@ struct store {
     void *stop_ctx;
 
     _Atomic uint64_t batches, jobs, full_errors, staged, stale_stages;
+    /* store_writer_log's (writer thread): the log, and whether a batch's outcome in it is not
+     * known (an append that failed, a commit that failed after its append) */
+    struct store_log log;
+    int logged, log_unsure;
     /* the writer's commits by duration (store_commit_latency) */
     _Atomic uint64_t commit_hist[STORE_COMMIT_BUCKETS + 1], commit_sum_us;
 };
@@ -74,7 +78,54 @@ struct store_txn {
     MDB_txn *txn;
     int locked;                /* holds map_lock for reading */
     struct store_stage *stage; /* a staged transaction's record (see store.h) */
+    struct wset *ws;           /* a logged batch's write set (store_writer_log), or NULL */
 };
+
+enum { WS_PUT = 1, WS_DEL = 2 }; /* a write set's operations (store.h) */
+static const char WS_MAGIC[4] = {'S', 'W', 'S', '1'};
+static const char META_LOG_SEQ[] = "replica/seq"; /* be64: the log's last batch in this store */
+static enum seam_err log_append(struct store *s, struct store_txn *t);
+
+/* A write set: the puts and deletes a transaction made, in order (store.h's format). */
+struct wset {
+    unsigned char *buf;
+    size_t len, cap;
+};
+
+static void
+wset_init(struct wset *w)
+{
+    w->cap = 4096;
+    w->buf = xmalloc(w->cap);
+    memcpy(w->buf, WS_MAGIC, sizeof(WS_MAGIC));
+    w->len = sizeof(WS_MAGIC);
+}
+
+static void
+wset_add(struct wset *w, unsigned op, enum store_db db, const void *key, size_t klen,
+         const void *val, size_t vlen)
+{
+    size_t need = 2 + 4 + klen + (op == WS_PUT ? 4 + vlen : 0);
+    if (w->cap - w->len < need) {
+        w->cap = (w->cap + need) * 2;
+        w->buf = xrealloc(w->buf, w->cap);
+    }
+    unsigned char *p = w->buf + w->len;
+    *p++ = (unsigned char)op;
+    *p++ = (unsigned char)db;
+    for (int i = 3; i >= 0; i--)
+        *p++ = (unsigned char)(klen >> (8 * i));
+    memcpy(p, key, klen);
+    p += klen;
+    if (op == WS_PUT) {
+        for (int i = 3; i >= 0; i--)
+            *p++ = (unsigned char)(vlen >> (8 * i));
+        if (vlen > 0)
+            memcpy(p, val, vlen);
+        p += vlen;
+    }
+    w->len = (size_t)(p - w->buf);
+}
 
 static size_t file_rss(void);
 static void map_drop(struct store *s, size_t over);
@@ -268,6 +319,7 @@ txn_begin(struct store *s, unsigned flags, struct store_txn **out)
             t->txn = txn;
             t->locked = 1;
             t->stage = NULL;
+            t->ws = NULL;
             *out = t;
             return SEAM_OK;
         }
@@ -292,6 +344,9 @@ txn_release(struct store_txn *t)
 {
     if (t->locked)
         pthread_rwlock_unlock(&t->s->map_lock);
+    if (t->ws != NULL)
+        free(t->ws->buf);
+    free(t->ws);
     free(t);
 }
 
@@ -341,6 +396,8 @@ store_put(struct store_txn *t, enum store_db db, const void *key, size_t klen, c
         rc = LMDB("mdb_put", mdb_put(t->txn, t->s->dbi[db], &k, &v, MDB_APPEND));
     if (rc == MDB_KEYEXIST)
         rc = LMDB("mdb_put", mdb_put(t->txn, t->s->dbi[db], &k, &v, mf));
+    if (rc == 0 && t->ws != NULL)
+        wset_add(t->ws, WS_PUT, db, key, klen, val, vlen);
     return map_err(rc);
 }
 
@@ -350,7 +407,10 @@ store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen)
     if (t->stage != NULL)
         return stage_del(t, db, key, klen);
     MDB_val k = {klen, (void *)key};
-    return map_err(LMDB("mdb_del", mdb_del(t->txn, t->s->dbi[db], &k, NULL)));
+    int rc = LMDB("mdb_del", mdb_del(t->txn, t->s->dbi[db], &k, NULL));
+    if (rc == 0 && t->ws != NULL)
+        wset_add(t->ws, WS_DEL, db, key, klen, NULL, 0);
+    return map_err(rc);
 }
 
 enum seam_err
@@ -786,13 +846,17 @@ replay_job(struct store *s, struct store_txn *t, struct store_job *j, int *midwa
  * job's own result.
  */
 static enum seam_err
-apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full)
+apply_batch(struct store *s, struct store_job *first, unsigned n, int logged, int *disk_full)
 {
     struct store_txn *t;
     enum seam_err rc = txn_begin(s, 0, &t);
     int changed = 0;
     if (rc != SEAM_OK)
         return rc;
+    if (logged) {
+        t->ws = xcalloc(1, sizeof(*t->ws));
+        wset_init(t->ws);
+    }
     struct store_job *j = first;
     for (unsigned i = 0; i < n; i++, j = j->next) {
         if (j->stage != NULL) {
@@ -814,8 +878,11 @@ apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full
             goto abort;
         }
         t->txn = child;
+        size_t ws_mark = t->ws != NULL ? t->ws->len : 0;
         j->rc = j->apply(t, j);
         t->txn = parent;
+        if (j->rc != SEAM_OK && t->ws != NULL)
+            t->ws->len = ws_mark; /* undone with its transaction */
         if (j->rc == SEAM_OK) {
             mrc = LMDB_COMMIT(child);
             if (mrc != 0) {
@@ -833,10 +900,14 @@ apply_batch(struct store *s, struct store_job *first, unsigned n, int *disk_full
     }
     if (changed && s->hook != NULL && (rc = s->hook(t, s->hook_ctx)) != SEAM_OK)
         goto abort;
+    if (t->ws != NULL && t->ws->len > sizeof(WS_MAGIC) && (rc = log_append(s, t)) != SEAM_OK)
+        goto abort;
     int64_t commit_start = mono_us();
     int mrc = LMDB_COMMIT(t->txn);
     if (mrc == 0)
         count_commit(s, mono_us() - commit_start);
+    else if (t->ws != NULL && t->ws->len > sizeof(WS_MAGIC))
+        s->log_unsure = 1; /* in the log, not here: the next batch catches up first */
     txn_release(t);
     if (mrc != 0) {
         log_warnx("store: commit error=\"%s\"", mdb_strerror(mrc));
@@ -852,11 +923,18 @@ abort:
 
 /* Applies a batch, growing the map as often as needed. */
 static enum seam_err
-commit_batch(struct store *s, struct store_job *first, unsigned n)
+commit_batch(struct store *s, struct store_job *first, unsigned n, int logged)
 {
+    logged = logged && s->logged;
+    if (logged && s->log_unsure) {
+        /* the log may hold a batch this store has not: take it (and any other) first */
+        if (s->log.catch_up(s->log.ctx) != SEAM_OK)
+            return SEAM_EUNAVAIL;
+        s->log_unsure = 0;
+    }
     for (;;) {
         int disk_full = 0;
-        enum seam_err rc = apply_batch(s, first, n, &disk_full);
+        enum seam_err rc = apply_batch(s, first, n, logged, &disk_full);
         if (rc == SEAM_ESTALE)
             continue; /* a replay failed midway; that job now goes the usual way */
         if (rc != SEAM_EFULL)
@@ -981,7 +1059,7 @@ stop_work(struct store *s)
         return;
     struct sync_job sj = {
         .job = {.apply = sync_apply, .done = stop_done}, .fn = s->stop_fn, .ctx = s->stop_ctx};
-    enum seam_err rc = commit_batch(s, &sj.job, 1);
+    enum seam_err rc = commit_batch(s, &sj.job, 1, 1);
     if (rc == SEAM_OK)
         atomic_fetch_add(&s->batches, 1);
     else if (sj.job.rc == SEAM_OK)
@@ -1036,7 +1114,7 @@ writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&s->queue_mu);
 
-        enum seam_err rc = commit_batch(s, first, n);
+        enum seam_err rc = commit_batch(s, first, n, 1);
         if (rc == SEAM_OK) {
             atomic_fetch_add(&s->batches, 1);
             atomic_fetch_add(&s->jobs, n);
@@ -1139,7 +1217,7 @@ store_write(struct store *s, store_write_fn fn, void *ctx, store_hook_fn hook, v
     void *saved_ctx = s->hook_ctx;
     s->hook = hook;
     s->hook_ctx = hook_ctx;
-    enum seam_err rc = commit_batch(s, &sj.job, 1);
+    enum seam_err rc = commit_batch(s, &sj.job, 1, 0);
     s->hook = saved;
     s->hook_ctx = saved_ctx;
     return rc != SEAM_OK ? rc : sj.job.rc;
@@ -1154,13 +1232,18 @@ store_nested(struct store_txn *t, store_write_fn fn, void *ctx)
     if (mrc != 0)
         return map_err(mrc);
     t->txn = child;
+    size_t ws_mark = t->ws != NULL ? t->ws->len : 0;
     enum seam_err rc = fn(t, ctx);
     t->txn = parent;
     if (rc != SEAM_OK) {
         mdb_txn_abort(child);
+        if (t->ws != NULL)
+            t->ws->len = ws_mark;
         return rc;
     }
     mrc = LMDB_COMMIT(child);
+    if (mrc != 0 && t->ws != NULL)
+        t->ws->len = ws_mark;
     return mrc != 0 ? map_err(mrc) : SEAM_OK;
 }
 
@@ -1301,4 +1384,140 @@ store_backup(struct store *s, const char *dir)
     }
     free(path);
     return map_err(rc);
+}
+
+/* ---- the replicated log (store_writer_log) ---- */
+
+void
+store_writer_log(struct store *s, const struct store_log *log)
+{
+    s->log = *log;
+    s->logged = 1;
+}
+
+static enum seam_err
+log_seq_put(struct store_txn *t, uint64_t seq)
+{
+    uint8_t b[8];
+    be64_put(b, seq);
+    MDB_val k = {strlen(META_LOG_SEQ), (void *)META_LOG_SEQ}, v = {8, b};
+    return map_err(LMDB("mdb_put", mdb_put(t->txn, t->s->dbi[DB_META], &k, &v, 0)));
+}
+
+enum seam_err
+store_log_seq(struct store_txn *t, uint64_t *seq)
+{
+    MDB_val k = {strlen(META_LOG_SEQ), (void *)META_LOG_SEQ}, v;
+    int rc = LMDB("mdb_get", mdb_get(t->txn, t->s->dbi[DB_META], &k, &v));
+    if (rc == MDB_NOTFOUND) {
+        *seq = 0;
+        return SEAM_OK;
+    }
+    if (rc != 0)
+        return map_err(rc);
+    if (v.mv_size != 8)
+        return SEAM_ECORRUPT;
+    *seq = be64_get(v.mv_data);
+    return SEAM_OK;
+}
+
+/*
+ * The batch's write set to the log, after the sequence this store holds, and
+ * that sequence's successor stored with it (not in the write set: applying it
+ * stores it the same way). A failure leaves the outcome unknown (the append
+ * may have been stored and its answer lost): the next batch catches up first.
+ */
+static enum seam_err
+log_append(struct store *s, struct store_txn *t)
+{
+    uint64_t after, seq = 0;
+    enum seam_err rc = store_log_seq(t, &after);
+    if (rc != SEAM_OK)
+        return rc;
+    rc = s->log.append(s->log.ctx, after, t->ws->buf, t->ws->len, &seq);
+    if (rc != SEAM_OK) {
+        s->log_unsure = 1;
+        return SEAM_EUNAVAIL;
+    }
+    if (seq != after + 1) {
+        log_warnx("store: the log took the batch at seq=%llu, after=%llu", (unsigned long long)seq,
+                  (unsigned long long)after);
+        s->log_unsure = 1;
+        return SEAM_EUNAVAIL;
+    }
+    return log_seq_put(t, seq);
+}
+
+struct ws_apply {
+    uint64_t seq;
+    const unsigned char *ws;
+    size_t len;
+};
+
+static uint32_t
+be32_get_(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static enum seam_err
+ws_apply_fn(struct store_txn *t, void *ctx)
+{
+    const struct ws_apply *a = ctx;
+    uint64_t have;
+    enum seam_err rc = store_log_seq(t, &have);
+    if (rc != SEAM_OK)
+        return rc;
+    if (a->seq <= have)
+        return SEAM_EEXIST;
+    if (a->seq != have + 1) {
+        log_warnx("store: the log's batch seq=%llu does not follow this store's seq=%llu",
+                  (unsigned long long)a->seq, (unsigned long long)have);
+        return SEAM_ESTALE;
+    }
+    if (a->len < sizeof(WS_MAGIC) || memcmp(a->ws, WS_MAGIC, sizeof(WS_MAGIC)) != 0)
+        return SEAM_ECORRUPT;
+    const unsigned char *p = a->ws + sizeof(WS_MAGIC), *end = a->ws + a->len;
+    while (p < end) {
+        if (end - p < 6 || (p[0] != WS_PUT && p[0] != WS_DEL) || p[1] >= DB_COUNT)
+            return SEAM_ECORRUPT;
+        unsigned op = p[0];
+        enum store_db db = (enum store_db)p[1];
+        size_t klen = be32_get_(p + 2), vlen = 0;
+        p += 6;
+        if ((size_t)(end - p) < klen)
+            return SEAM_ECORRUPT;
+        const unsigned char *key = p, *val = NULL;
+        p += klen;
+        if (op == WS_PUT) {
+            if (end - p < 4)
+                return SEAM_ECORRUPT;
+            vlen = be32_get_(p);
+            p += 4;
+            if ((size_t)(end - p) < vlen)
+                return SEAM_ECORRUPT;
+            val = p;
+            p += vlen;
+        }
+        MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+        int mrc = op == WS_PUT ? LMDB("mdb_put", mdb_put(t->txn, t->s->dbi[db], &k, &v, 0))
+                               : LMDB("mdb_del", mdb_del(t->txn, t->s->dbi[db], &k, NULL));
+        if (mrc == MDB_NOTFOUND) {
+            /* the leader deleted what it had: this store does not hold the same */
+            log_warnx("store: the log's batch seq=%llu deletes a record this store does not "
+                      "hold (db=%s)",
+                      (unsigned long long)a->seq, db_names[db]);
+            return SEAM_ECORRUPT;
+        }
+        if (mrc != 0)
+            return map_err(mrc);
+    }
+    return log_seq_put(t, a->seq);
+}
+
+enum seam_err
+store_log_apply(struct store *s, uint64_t seq, const void *ws, size_t len)
+{
+    struct ws_apply a = {seq, ws, len};
+    return store_write(s, ws_apply_fn, &a, NULL, NULL);
 }

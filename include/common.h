@@ -31,6 +31,7 @@ enum seam_err {
     SEAM_ESTALE,    /* work staged on a snapshot no longer fits the store */
     SEAM_ELIMIT,    /* a ticket holds as many notes, events or attachments as it may */
     SEAM_ETOOBIG,   /* a ticket's record would grow past its size limit */
+    SEAM_EUNAVAIL,  /* the replicated log did not take a batch (replica.h) */
 };
 
 const char *seam_strerror(enum seam_err e);

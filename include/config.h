@@ -171,8 +171,28 @@ struct config_witness {
     uint8_t key[32];
 };
 
+/*
+ * $.replication (replica.h): the batches go through a NATS JetStream stream, and
+ * nodes that do not lead follow it. Absent: the single store of one node.
+ */
+struct config_replication {
+    int on;
+    char **servers; /* nats:// URLs */
+    size_t nservers;
+    char *stream;                /* the stream's name (default "seam") */
+    char *subject;               /* its one subject (default "<stream>.batches") */
+    unsigned replicas;           /* the stream's copies, seamctl replication init (default 3) */
+    unsigned max_age_days;       /* how long the stream keeps a batch (0: for ever) */
+    char *node;                  /* this node's name (seam-broker -N overrides it) */
+    char *leader;                /* the node that writes */
+    char *url;                   /* this node's address as clients reach it (NULL: its own) */
+    unsigned publish_timeout_ms; /* a batch's wait for the stream's acknowledgement */
+    unsigned lease_ms;           /* a leader unheard of this long is replaced */
+};
+
 struct config {
     char *path;
+    struct config_replication replication;
     /* The configuration's version: the first 8 bytes of the SHA-256 of the file's bytes, in
      * hex. The event of each routing names it (reload.h). */
     char version[17];
@@ -345,6 +365,8 @@ void config_free(struct config *c);
 
 /* Sets listen_host and listen_port from "ADDRESS:PORT"; -1 if malformed. */
 int config_set_listen(struct config *c, const char *addr);
+/* seam-broker -N: this node's name in $.replication; -1 if replication is off or the name bad. */
+int config_set_node(struct config *cf, const char *node);
 
 const struct config_partner *config_partner_find(const struct config *c, const char *id);
 const struct config_bundle *config_bundle_find(const struct config *c, const char *id);

@@ -35,6 +35,7 @@ enum api_error {
     E_SIGNIN_LOCKED,    /* 429 too many failed sign-ins for the account or the address */
     E_LINK_INVALID,     /* 400 an invitation or reset link unknown, used or expired */
     E_EXISTS,           /* 409 the id is taken already */
+    E_NOT_LEADER, /* 503 a standby ($.replication) does not take writes; the leader's unknown */
     E_COUNT
 };
 

@@ -133,6 +133,8 @@ enum seam_err http_tls_load(const struct config *cfg, void **creds, void (**cred
 /* Starts libmicrohttpd on cfg's address (srv->http), over TLS when $.tls is set, on IPv6 when
  * the address is one ("[::]:8480": both families); logs the bound port. */
 enum seam_err http_start(struct server *srv) SEAM_WUR;
+/* The port the face listens on (the one bound, when the configuration said 0). */
+unsigned http_port(struct server *srv);
 /* Takes no new connections; those open are served to their end. */
 void http_quiesce(struct server *srv);
 /* Stops the face and frees srv->http. */

@@ -40,6 +40,8 @@ struct server {
     struct fwd *fwd;             /* push delivery */
     struct sla *sla;             /* the start's SLA calendars (the ones in force: r->sla) */
     struct scheduler *scheduler; /* SLA warnings and breaches */
+    /* $.replication's node (replica.h), or NULL: a standby serves reads, sends writes on */
+    struct replica *replica;
     /* What answers a GET or HEAD no endpoint serves (main registers the pages, web.h): 1 if
      * it answered; NULL or 0: the face answers 404. */
     int (*fallback)(struct req *r, const char *method, const char *path);

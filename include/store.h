@@ -246,6 +246,42 @@ enum seam_err store_write(struct store *s, store_write_fn fn, void *ctx, store_h
  */
 enum seam_err store_nested(struct store_txn *t, store_write_fn fn, void *ctx) SEAM_WUR;
 
+/*
+ * A replicated log (replica.h) the writer's batches go through. With one set,
+ * the writer records every put and delete its batch's transaction makes, on
+ * every database, in order (the write set; a job or nested transaction that is
+ * undone leaves nothing in it), and before the durable commit hands it to
+ * append(ctx, after, ws, len, &seq), after being the log's sequence this store
+ * holds: only if append answers SEAM_OK with seq = after + 1 does the batch
+ * commit, storing seq with it; otherwise the batch is undone and its jobs
+ * answered SEAM_EUNAVAIL. Since such an outcome is unknown (the log may hold
+ * the batch and its answer be lost), the writer's next batch first calls
+ * catch_up(ctx), which brings the store to the log's end (store_log_apply).
+ * Batches that change nothing are not appended. store_write's (the tools',
+ * the start's migrations) are never. Call before store_writer_start.
+ *
+ * A write set: "SWS1", then for each write in order: op (1 put, 2 delete),
+ * the database (enum store_db), be32 key length, the key, and for a put be32
+ * value length and the value. Applying it is deterministic: a put as a plain
+ * put, a delete of a record that must be there.
+ */
+struct store_log {
+    enum seam_err (*append)(void *ctx, uint64_t after, const void *ws, size_t len, uint64_t *seq);
+    enum seam_err (*catch_up)(void *ctx);
+    void *ctx;
+};
+void store_writer_log(struct store *s, const struct store_log *log);
+/* The log's sequence this store holds (0: none yet). */
+enum seam_err store_log_seq(struct store_txn *t, uint64_t *seq) SEAM_WUR;
+/*
+ * Applies the log's batch seq (a write set) in one transaction, with seq:
+ * SEAM_EEXIST if the store holds it already (nothing done), SEAM_ESTALE if it
+ * does not follow the store's sequence, SEAM_ECORRUPT if it is malformed or
+ * deletes what the store does not hold. Not while the writer runs a log of its
+ * own, except from its catch_up.
+ */
+enum seam_err store_log_apply(struct store *s, uint64_t seq, const void *ws, size_t len) SEAM_WUR;
+
 void store_stats(struct store *s, struct store_stats *out);
 
 /*
