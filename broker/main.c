@@ -191,10 +191,42 @@ static char **start_argv;
  * and decides its role at its start. Nothing is lost: the store is LMDB's
  * (a write under way is simply not committed) and an answer not sent was
  * never a 2xx.
+ *
+ * The lease's thread asks (restart_request: SIGUSR2 to the process) and the
+ * main thread, which takes every signal, starts again, unless a stop came
+ * first: a SIGTERM taken before the request stops the broker, one pending
+ * beside it is kept for the new image (the blocked mask and pending signals
+ * pass through execv), and one that arrives later finds the new image. A
+ * restart by the lease's thread itself could replace a process whose main
+ * thread had already taken a SIGTERM: that stop was lost.
  */
+static pthread_mutex_t restart_mu = PTHREAD_MUTEX_INITIALIZER;
+static char restart_why[160]; /* "": no restart asked */
+
 static void
-restart_in_place(const char *why)
+restart_request(const char *why)
 {
+    pthread_mutex_lock(&restart_mu);
+    snprintf(restart_why, sizeof(restart_why), "%s", why);
+    pthread_mutex_unlock(&restart_mu);
+    kill(getpid(), SIGUSR2);
+}
+
+/* On SIGUSR2 (main thread): starts again as restart_request asked; returns if it did not ask,
+ * or when a stop (SIGTERM, SIGINT) is pending, which the next sigwait then takes. */
+static void
+restart_in_place(void)
+{
+    char why[sizeof(restart_why)];
+    sigset_t pending;
+    pthread_mutex_lock(&restart_mu);
+    snprintf(why, sizeof(why), "%s", restart_why);
+    pthread_mutex_unlock(&restart_mu);
+    if (why[0] == '\0')
+        return;
+    if (sigpending(&pending) == 0 &&
+        (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1))
+        return;
     log_warnx("replication: %s; starting again to take the new role", why);
     log_buffer_stop();
     execv("/proc/self/exe", start_argv);
@@ -273,6 +305,7 @@ main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR2); /* a restart the lease asks for (restart_request) */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     /* A request's log line waits up to 50 ms for others (log.c). */
@@ -455,7 +488,7 @@ main(int argc, char **argv)
         free(url);
         if (!leads && replica_follow_start(srv.replica, srv.store) != SEAM_OK)
             fatalx("cannot start following stream %s", cfg->replication.stream);
-        if (replica_lease_start(srv.replica, srv.store, restart_in_place) != SEAM_OK)
+        if (replica_lease_start(srv.replica, srv.store, restart_request) != SEAM_OK)
             fatalx("cannot start the lease's thread");
     }
     log_info("seam-broker %s started federation=%s data_dir=%s", SEAM_VERSION, cfg->federation,
@@ -483,6 +516,10 @@ main(int argc, char **argv)
         .path = conf, .listen = listen, .datadir = datadir, .state = statefile};
     for (;;) {
         sigwait(&set, &sig);
+        if (sig == SIGUSR2) {
+            restart_in_place();
+            continue;
+        }
         if (sig != SIGHUP)
             break;
         /* SIGHUP (systemctl reload, seamctl reload): the file again, checked as at the start. */

@@ -12,7 +12,7 @@
  * catch-ups run on the writer thread, a standby's on its follower thread;
  * the lease's revision is the lease thread's (set before it starts), its
  * last renewal an atomic the writer reads. A change of role is not made in
- * the process: restart() starts it again.
+ * the process: restart() asks main to start it again.
  */
 #include <pthread.h>
 #include <stdatomic.h>

@@ -48,7 +48,8 @@ int replica_leads(const struct replica *r);
  * appends stop once its last renewal is two thirds of lease_ms old); a
  * standby that sees it unchanged for lease_ms brings its store to the
  * stream's end and takes it. Either change of role calls restart(why), which
- * must start the process again (its role is decided at its start).
+ * asks for the process to start again (its role is decided at its start; main
+ * does it, unless a stop comes first), and the thread ends.
  */
 enum seam_err replica_lease_start(struct replica *r, struct store *s,
                                   void (*restart)(const char *why)) SEAM_WUR;
