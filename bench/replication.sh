@@ -82,35 +82,16 @@ start() { # NAME CONF [ARGS]: a broker on a free port; sets PORT
     cat "$T/$name.log"
     exit 1
 }
-run_wrk() { # NAME URL SCRIPT ARGS...: rps, p50, p99 (ms), requests, non-2xx in $T/r.NAME
-    local name=$1 url=$2 script=$3
-    shift 3
-    (cd "$T" && wrk -t$THREADS -c$CONNS -d"${DUR}s" --latency -s "$ROOT/bench/$script.lua" "$url" -- "$@") \
-        >"$T/r.$name.wrk"
-    awk -v name="$name" '
-        function ms(v) {
-            if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-            if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-            if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
-            return v
-        }
-        $1 == "50%" { p50 = ms($2) }
-        $1 == "99%" { p99 = ms($2) }
-        /requests in/ { total = $1 }
-        /Non-2xx/ { bad = $NF }
-        /^Requests\/sec:/ { rps = $2 }
-        END { printf "%s %.0f %.2f %.2f %d %d\n", name, rps, p50, p99, total, bad + 0 }
-    ' "$T/r.$name.wrk" >"$T/r.$name"
-}
+. "$ROOT/bench/lib.sh"
 
 echo "seam replication bench: $(date -u +%Y-%m-%d), $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
 echo "each run: wrk -t$THREADS -c$CONNS -d${DUR}s"
 
 start single "$T/single.json"
-run_wrk post_single "http://127.0.0.1:$PORT/v1/tickets" post tokens.txt
+run_wrk post_single "$DUR" "http://127.0.0.1:$PORT/v1/tickets" post tokens.txt
 curl -s -H "Authorization: Bearer $LEAD" "http://127.0.0.1:$PORT/v1/tickets?limit=200" |
     jq -r '.items[].id' >"$T/ids.single"
-run_wrk get_single "http://127.0.0.1:$PORT/v1/tickets/x" get "$LEAD" "$T/ids.single"
+run_wrk get_single "$DUR" "http://127.0.0.1:$PORT/v1/tickets/x" get "$LEAD" "$T/ids.single"
 kill "${PIDS[-1]}"
 wait "${PIDS[-1]}" 2>/dev/null || true
 
@@ -118,7 +99,7 @@ start a "$T/repl.json" -N a
 LPORT=$PORT
 start b "$T/repl.json" -N b
 SPORT=$PORT
-run_wrk post_leader "http://127.0.0.1:$LPORT/v1/tickets" post tokens.txt
+run_wrk post_leader "$DUR" "http://127.0.0.1:$LPORT/v1/tickets" post tokens.txt
 curl -s -H "Authorization: Bearer $LEAD" "http://127.0.0.1:$LPORT/v1/tickets?limit=200" |
     jq -r '.items[].id' >"$T/ids.repl"
 seq_of() { curl -s -D - -o /dev/null -H "Authorization: Bearer $LEAD" "http://127.0.0.1:$1/v1/audit/checkpoint" |
@@ -128,8 +109,8 @@ for _ in $(seq 1 600); do
     [ "$(seq_of "$SPORT")" = "$(seq_of "$LPORT")" ] && { caught=1; break; }
     sleep 0.05
 done
-run_wrk get_leader "http://127.0.0.1:$LPORT/v1/tickets/x" get "$LEAD" "$T/ids.repl"
-run_wrk get_standby "http://127.0.0.1:$SPORT/v1/tickets/x" get "$LEAD" "$T/ids.repl"
+run_wrk get_leader "$DUR" "http://127.0.0.1:$LPORT/v1/tickets/x" get "$LEAD" "$T/ids.repl"
+run_wrk get_standby "$DUR" "http://127.0.0.1:$SPORT/v1/tickets/x" get "$LEAD" "$T/ids.repl"
 batches=$(seq_of "$LPORT")
 
 {
