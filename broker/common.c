@@ -337,3 +337,22 @@ mail_address_valid(const char *s)
             return 0;
     return 1;
 }
+
+void
+mt_add(struct mtext *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (m->len + (size_t)n + 1 > m->cap) {
+        m->cap = (m->len + (size_t)n + 1) * 2;
+        m->s = xrealloc(m->s, m->cap);
+    }
+    va_start(ap, fmt);
+    vsnprintf(m->s + m->len, m->cap - m->len, fmt, ap);
+    va_end(ap);
+    m->len += (size_t)n;
+}

@@ -189,34 +189,32 @@ ebond_client_metrics(void)
 {
     static const char *const outcome[EBOND_EVENT_OUTCOMES] = {"applied", "unchanged",
                                                               "unknown_status", "refused"};
-    size_t cap = 512 + nstats * 512, len = 0;
-    char *out = xmalloc(cap);
-#define PUT(...) len += (size_t)snprintf(out + len, cap - len, __VA_ARGS__)
+    struct mtext m = {0};
     pthread_mutex_lock(&stats_mu);
-    cap = 1024 + nstats * 1024;
-    free(out);
-    out = xmalloc(cap);
-    PUT("# HELP seam_ebond_listener Whether seam's listener is registered at a tmf621 partner's "
-        "hub (1), not (0), or the partner is polled (-1).\n# TYPE seam_ebond_listener gauge\n");
+    mt_add(&m, "# HELP seam_ebond_listener Whether seam's listener is registered at a tmf621 "
+               "partner's hub (1), not (0), or the partner is polled (-1).\n"
+               "# TYPE seam_ebond_listener gauge\n");
     for (size_t i = 0; i < nstats; i++)
-        PUT("seam_ebond_listener{partner=\"%s\"} %d\n", stats[i].id, stats[i].listener);
-    PUT("# HELP seam_ebond_calls_total Calls to tmf621 partners' TMF621 APIs since start (listener "
-        "registration, polling), by result.\n# TYPE seam_ebond_calls_total counter\n");
+        mt_add(&m, "seam_ebond_listener{partner=\"%s\"} %d\n", stats[i].id, stats[i].listener);
+    mt_add(&m, "# HELP seam_ebond_calls_total Calls to tmf621 partners' TMF621 APIs since start "
+               "(listener registration, polling), by result.\n"
+               "# TYPE seam_ebond_calls_total counter\n");
     for (size_t i = 0; i < nstats; i++)
-        PUT("seam_ebond_calls_total{partner=\"%s\",result=\"ok\"} %llu\n"
-            "seam_ebond_calls_total{partner=\"%s\",result=\"failed\"} %llu\n",
-            stats[i].id, (unsigned long long)stats[i].calls_ok, stats[i].id,
-            (unsigned long long)stats[i].calls_failed);
-    PUT("# HELP seam_ebond_events_total A tmf621 partner's TroubleTickets (its hub's events, or "
-        "polled) since start, by what they did to the claim.\n"
-        "# TYPE seam_ebond_events_total counter\n");
+        mt_add(&m,
+               "seam_ebond_calls_total{partner=\"%s\",result=\"ok\"} %llu\n"
+               "seam_ebond_calls_total{partner=\"%s\",result=\"failed\"} %llu\n",
+               stats[i].id, (unsigned long long)stats[i].calls_ok, stats[i].id,
+               (unsigned long long)stats[i].calls_failed);
+    mt_add(&m,
+           "# HELP seam_ebond_events_total A tmf621 partner's TroubleTickets (its hub's events, "
+           "or polled) since start, by what they did to the claim.\n"
+           "# TYPE seam_ebond_events_total counter\n");
     for (size_t i = 0; i < nstats; i++)
         for (int k = 0; k < EBOND_EVENT_OUTCOMES; k++)
-            PUT("seam_ebond_events_total{partner=\"%s\",outcome=\"%s\"} %llu\n", stats[i].id,
-                outcome[k], (unsigned long long)stats[i].ev[k]);
+            mt_add(&m, "seam_ebond_events_total{partner=\"%s\",outcome=\"%s\"} %llu\n", stats[i].id,
+                   outcome[k], (unsigned long long)stats[i].ev[k]);
     pthread_mutex_unlock(&stats_mu);
-#undef PUT
-    return out;
+    return m.s;
 }
 
 struct buf {

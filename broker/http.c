@@ -96,33 +96,6 @@ count_request(struct req *r)
 
 /* ---- metrics an operator alerts on: tickets by owner, disputes, SLA risk, commits ---- */
 
-/* Text appended to a malloc'd buffer. */
-struct mtext {
-    char *s;
-    size_t len, cap;
-};
-
-static void mt_add(struct mtext *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-mt_add(struct mtext *m, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (m->len + (size_t)n + 1 > m->cap) {
-        m->cap = (m->len + (size_t)n + 1) * 2;
-        m->s = xrealloc(m->s, m->cap);
-    }
-    va_start(ap, fmt);
-    vsnprintf(m->s + m->len, m->cap - m->len, fmt, ap);
-    va_end(ap);
-    m->len += (size_t)n;
-}
-
 /* Counting stops after this many index steps (or due entries): a lower bound then. */
 #define METRICS_WORK (1u << 20)
 

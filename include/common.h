@@ -85,4 +85,11 @@ size_t utf8_seq(const unsigned char *s, size_t n);
  * angle brackets or other characters of RFC 5322's specials (NULL: no). */
 int mail_address_valid(const char *s);
 
+/* Text appended to a malloc'd buffer (s; NULL until the first add): metrics, reports. */
+struct mtext {
+    char *s;
+    size_t len, cap;
+};
+void mt_add(struct mtext *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif
