@@ -68,6 +68,8 @@ CTL_SRC    = broker/seamctl.c
 SIM_SRC    = partners/seam-sim.c
 AGENT_SRC  = partners/seam-partner.c partners/witness_serve.c
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+# Unit tests of the store's fault injection: built in the faults build only (make faults).
+FAULTS_UNIT_SRC = $(wildcard tests/faults/test_*.c)
 
 CORE_OBJ   = $(CORE_SRC:%.c=$(BUILD)/%.o)
 BROKER_OBJ = $(BROKER_SRC:%.c=$(BUILD)/%.o)
@@ -117,6 +119,10 @@ $(BUILD)/tests/seam-fill: $(BUILD)/tests/tools/fill.o
 	$(CC) $(LDFLAGS) -o $@ $^ -ljansson
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libseamcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/faults/%.o $(BUILD)/libseamcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -186,7 +192,8 @@ run: deps all
 	@SEAM_PORT=$(PORT) SEAM_LISTEN=$(LISTEN) scripts/run.sh
 
 faults: deps
-	@$(MAKE) --no-print-directory FAULTS=1 $(BUILD)-faults/seam-broker $(BUILD)-faults/seamctl
+	@$(MAKE) --no-print-directory FAULTS=1 $(BUILD)-faults/seam-broker $(BUILD)-faults/seamctl \
+	    $(FAULTS_UNIT_SRC:tests/faults/%.c=$(BUILD)-faults/tests/%)
 
 test: deps all faults $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 	@BUILD=$(BUILD) FUZZ_BUILD=$(FUZZ_BUILD) tests/run.sh
@@ -218,11 +225,11 @@ bench-replication: deps
 	@bench/replication.sh
 
 format:
-	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/tools/*.c partners/*.c \
+	clang-format -i broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/faults/*.c tests/tools/*.c partners/*.c \
 	    tests/fuzz/*.c tests/fuzz/*.h
 
 format-check:
-	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c \
+	clang-format --dry-run --Werror broker/*.c include/*.h include/seam/*.h tests/unit/*.c tests/faults/*.c \
 	    tests/tools/*.c partners/*.c tests/fuzz/*.c tests/fuzz/*.h
 
 # Installation. PREFIX and DESTDIR as usual; the directories may be set one by one.

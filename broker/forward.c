@@ -656,9 +656,14 @@ take_due(struct fwd *f)
     {
         uint64_t seq = (uint64_t)json_integer_value(json_object_get(m, "seq"));
         busy_add(f, seq);
-        if (outbox_check_message(t, f->srv->keys.pk, m, why, sizeof(why)) != SEAM_OK)
+        enum seam_err crc = outbox_check_message(t, f->srv->keys.pk, m, why, sizeof(why));
+        if (crc == SEAM_ECORRUPT)
             refuse_one(f, m, seq, why);
-        else if (strcmp(outbox_channel(m), "ebond") == 0)
+        else if (crc != SEAM_OK) { /* the store could not be read: no verdict, due again */
+            log_warnx("delivery: not checked id=%s error=\"%s\" (tried again)",
+                      json_string_value(json_object_get(m, "id")), why);
+            busy_remove(f, seq);
+        } else if (strcmp(outbox_channel(m), "ebond") == 0)
             start_ebond(f, t, m, seq);
         else
             start_one(f, m);

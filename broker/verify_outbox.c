@@ -34,14 +34,15 @@ same_str(const json_t *o, const char *k, const char *s)
 }
 
 /* Event seq of ticket (its signed bytes) with every stored disclosure put back into its data
- * (a change's members are signed by digest since events of format 2); NULL if it cannot be. */
+ * (a change's members are signed by digest since events of format 2); NULL if it cannot be,
+ * *err the store's error if it could not be read. */
 static json_t *
-opened(struct store_txn *t, const char *ticket, uint32_t seq, const char *bytes)
+opened(struct store_txn *t, const char *ticket, uint32_t seq, const char *bytes, enum seam_err *err)
 {
     char *text = NULL;
     size_t len, n;
     json_t *dis = NULL, *ev = NULL;
-    if (evlog_event_disclosures(t, ticket, seq, NULL, &text, &len, &n) == SEAM_OK &&
+    if ((*err = evlog_event_disclosures(t, ticket, seq, NULL, &text, &len, &n)) == SEAM_OK &&
         (dis = json_loadb(text, len, 0, NULL)) != NULL) {
         const char **texts = xcalloc(n ? n : 1, sizeof(*texts));
         for (size_t i = 0; i < n; i++)
@@ -57,32 +58,66 @@ opened(struct store_txn *t, const char *ticket, uint32_t seq, const char *bytes)
 /*
  * Whether a signed event of the ticket after its creation set member key of a TMF621 change
  * (data.changes.KEY: "name", "description") to value: 1 if one did, 0 if none, -1 if an event's
- * signature does not verify.
+ * signature does not verify, -2 if the store could not be read (*err: its error).
  */
 static int
 signed_change(struct store_txn *t, const uint8_t pk[32], const char *ticket, const char *key,
-              const json_t *value)
+              const json_t *value, enum seam_err *err)
 {
     char *bytes = NULL;
     size_t len;
     uint8_t sig[SEAM_SIG_LEN];
     int found = 0;
+    enum seam_err rc = SEAM_OK;
     if (!json_is_string(value))
         return 0;
     for (uint32_t seq = 1;
-         !found && evlog_event(t, ticket, seq, &bytes, &len, sig, NULL) == SEAM_OK; seq++) {
+         !found && (rc = evlog_event(t, ticket, seq, &bytes, &len, sig, NULL)) == SEAM_OK; seq++) {
         if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, len, sig, pk) != 0) {
             free(bytes);
             return -1;
         }
-        json_t *ev = opened(t, ticket, seq, bytes);
+        json_t *ev = opened(t, ticket, seq, bytes, &rc);
+        if (ev == NULL && rc != SEAM_OK) {
+            free(bytes);
+            break;
+        }
         const json_t *ch = json_object_get(json_object_get(ev, "data"), "changes");
         found = json_equal(json_object_get(ch, key), (json_t *)value);
         json_decref(ev);
         free(bytes);
         bytes = NULL;
     }
+    if (!found && rc != SEAM_OK && rc != SEAM_ENOTFOUND) {
+        *err = rc;
+        return -2;
+    }
     return found;
+}
+
+/* The ticket's signed creation event, verified; on failure why says so. SEAM_ECORRUPT when it is
+ * missing or does not verify; the store's own error when it could not be read (not a verdict). */
+static enum seam_err
+creation_event(struct store_txn *t, const uint8_t pk[32], const char *ticket, char **bytes,
+               size_t *len, char *why, size_t whylen)
+{
+    uint8_t sig[SEAM_SIG_LEN];
+    enum seam_err rc = evlog_event(t, ticket, 0, bytes, len, sig, NULL);
+    if (rc != SEAM_OK && rc != SEAM_ENOTFOUND) {
+        snprintf(why, whylen, "its ticket's events could not be read: %s", seam_strerror(rc));
+        return rc;
+    }
+    if (rc != SEAM_OK) {
+        snprintf(why, whylen, "its ticket has no signed creation event");
+        return SEAM_ECORRUPT;
+    }
+    if (seam_verify_ctx(SEAM_EVENT_CONTEXT, *bytes, *len, sig, pk) != 0) {
+        snprintf(why, whylen, "its ticket's creation event does not verify");
+        free(*bytes);
+        *bytes = NULL;
+        return SEAM_ECORRUPT;
+    }
+    return SEAM_OK;
 }
 
 /* Whether the header (before the first empty line) of the mail text has a line NAME: VALUE,
@@ -124,7 +159,6 @@ check_mail(struct store_txn *t, const uint8_t pk[32], const json_t *m, const cha
     const char *rcpt = json_string_value(json_object_get(m, "rcpt"));
     char *bytes = NULL;
     size_t len, tl = strlen(ticket);
-    uint8_t sig[SEAM_SIG_LEN];
     if (mid == NULL || rcpt == NULL) {
         snprintf(why, whylen, "a mail without its Message-ID or recipient");
         return SEAM_ECORRUPT;
@@ -138,17 +172,9 @@ check_mail(struct store_txn *t, const uint8_t pk[32], const json_t *m, const cha
         snprintf(why, whylen, "its text is not the mail its envelope names (Message-ID, To)");
         return SEAM_ECORRUPT;
     }
-    if (evlog_event(t, ticket, 0, &bytes, &len, sig, NULL) != SEAM_OK) {
-        snprintf(why, whylen, "its ticket has no signed creation event");
-        return SEAM_ECORRUPT;
-    }
-    int bad = seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, len, sig, pk) != 0;
+    enum seam_err rc = creation_event(t, pk, ticket, &bytes, &len, why, whylen);
     free(bytes);
-    if (bad) {
-        snprintf(why, whylen, "its ticket's creation event does not verify");
-        return SEAM_ECORRUPT;
-    }
-    return SEAM_OK;
+    return rc;
 }
 
 enum seam_err
@@ -161,7 +187,6 @@ outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m,
     json_t *body = NULL, *ev = NULL;
     char *bytes = NULL;
     size_t len;
-    uint8_t sig[SEAM_SIG_LEN];
     enum seam_err rc = SEAM_ECORRUPT;
     if (ticket == NULL || text == NULL) {
         snprintf(why, whylen, "names no ticket or holds no body");
@@ -219,14 +244,9 @@ outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m,
         snprintf(why, whylen, "its body names another claim than the message");
         goto out;
     }
-    if (evlog_event(t, ticket, 0, &bytes, &len, sig, NULL) != SEAM_OK) {
-        snprintf(why, whylen, "its ticket has no signed creation event");
+    if ((rc = creation_event(t, pk, ticket, &bytes, &len, why, whylen)) != SEAM_OK)
         goto out;
-    }
-    if (seam_verify_ctx(SEAM_EVENT_CONTEXT, bytes, len, sig, pk) != 0) {
-        snprintf(why, whylen, "its ticket's creation event does not verify");
-        goto out;
-    }
+    rc = SEAM_ECORRUPT;
     ev = json_loadb(bytes, len, 0, NULL);
     const json_t *data = json_object_get(ev, "data");
     const char *summary = json_string_value(json_object_get(data, "summary"));
@@ -237,12 +257,20 @@ outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m,
     /* A TMF621 ticket's name and description may have changed since, by signed events: each
      * message carries the value of its time, which one of them set. */
     if (bad != NULL && tmf) {
-        int name_ok = same_str(view, "name", summary) ||
-                      signed_change(t, pk, ticket, "name", json_object_get(view, "name")) == 1;
-        int desc_ok =
-            same_str(view, "description", description) ||
-            signed_change(t, pk, ticket, "description", json_object_get(view, "description")) == 1;
-        bad = !name_ok ? "summary" : !desc_ok ? "description" : NULL;
+        enum seam_err err = SEAM_OK;
+        int name = same_str(view, "name", summary)
+                       ? 1
+                       : signed_change(t, pk, ticket, "name", json_object_get(view, "name"), &err);
+        int desc = name == -2 || same_str(view, "description", description)
+                       ? 1
+                       : signed_change(t, pk, ticket, "description",
+                                       json_object_get(view, "description"), &err);
+        if (name == -2 || desc == -2) {
+            snprintf(why, whylen, "its ticket's events could not be read: %s", seam_strerror(err));
+            rc = err;
+            goto out;
+        }
+        bad = name != 1 ? "summary" : desc != 1 ? "description" : NULL;
     }
     if (bad != NULL) {
         snprintf(why, whylen, "its ticket's %s differs from the signed events (message edited)",

@@ -20,7 +20,8 @@
  * Checks one outbox message m (as outbox_due gives it) in a read
  * transaction. SEAM_OK: it says of its ticket what the signed events say
  * (or nothing). SEAM_ECORRUPT: it differs, or is not a message; why (of
- * whylen bytes) says how.
+ * whylen bytes) says how. Any other error: the store could not be read
+ * (why says so), which is no verdict on the message.
  */
 enum seam_err outbox_check_message(struct store_txn *t, const uint8_t pk[32], const json_t *m,
                                    char *why, size_t whylen) SEAM_WUR;

@@ -30,7 +30,7 @@ tally() { # name, exit status; counts the TAP lines in $out
 }
 
 if [ "$what" = all ] || [ "$what" = unit ]; then
-    for t in "$BUILD"/tests/test_*; do
+    for t in "$BUILD"/tests/test_* "$BUILD"-faults/tests/test_*; do
         [ -x "$t" ] || continue
         echo "# $t"
         if [ "${VALGRIND:-0}" = 1 ]; then
