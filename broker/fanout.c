@@ -2,12 +2,14 @@
  * fanout.c: the registries of fanout.h, fixed arrays filled by main before
  * any thread starts. It calls what was registered and knows nothing of the
  * listeners; the only thing it reads of a ticket is which owners its
- * assignments name (fanout_ticket_committed).
+ * assignments name (fanout_ticket_committed, and fanout_batch_applied for the
+ * records of a replicated batch).
  */
 #include <stdlib.h>
 
 #include "fanout.h"
 #include "log.h"
+#include "record.h"
 
 #define FANOUT_MAX 8
 
@@ -66,4 +68,26 @@ fanout_ticket_committed(const struct ticket *tk)
     struct fanout_news news = {owners, n};
     fanout_committed(&news);
     free(owners);
+}
+
+static enum seam_err
+applied_one(void *ctx, enum store_db db, struct store_val key, const struct store_val *val)
+{
+    (void)ctx;
+    (void)key;
+    struct ticket tk;
+    if (db != DB_TICKETS || val == NULL)
+        return SEAM_OK;
+    if (record_decode(val->data, val->len, &tk) == SEAM_OK) {
+        fanout_ticket_committed(&tk);
+        ticket_free(&tk);
+    }
+    return SEAM_OK; /* a record this node cannot read wakes no one; verify names it */
+}
+
+void
+fanout_batch_applied(const void *ws, size_t len)
+{
+    if (n_hooks > 0 && store_ws_each(ws, len, applied_one, NULL) != SEAM_OK)
+        log_warnx("fanout: a replicated batch could not be read for its owners");
 }

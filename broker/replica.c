@@ -36,7 +36,9 @@ struct replica {
     const struct config_replication *rc;
     natsConnection *nc;
     jsCtx *js;
-    kvStore *kv; /* the lease's bucket */
+    kvStore *kv;                 /* the lease's bucket */
+    replica_applied_fn on_apply; /* replica_on_apply's */
+    void *on_apply_ctx;
     char *bucket;
     struct store *store;
     int leads; /* fixed for the process's life: a change of role restarts it */
@@ -186,6 +188,13 @@ replica_state(struct replica *r, struct replica_state *out)
     pthread_mutex_unlock(&r->mu);
 }
 
+void
+replica_on_apply(struct replica *r, replica_applied_fn fn, void *ctx)
+{
+    r->on_apply = fn;
+    r->on_apply_ctx = ctx;
+}
+
 static void
 set_applied(struct replica *r, uint64_t seq, natsMsg *m)
 {
@@ -243,6 +252,8 @@ apply_one(struct replica *r, struct store *s, uint64_t seq)
     }
     enum seam_err rc =
         store_log_apply(s, seq, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+    if (rc == SEAM_OK && r->on_apply != NULL)
+        r->on_apply(r->on_apply_ctx, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
     if (rc == SEAM_EEXIST)
         rc = SEAM_OK;
     if (rc == SEAM_OK)

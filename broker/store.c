@@ -1452,6 +1452,7 @@ struct ws_apply {
     uint64_t seq;
     const unsigned char *ws;
     size_t len;
+    struct store_txn *t;
 };
 
 static uint32_t
@@ -1460,10 +1461,66 @@ be32_get_(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+enum seam_err
+store_ws_each(const void *ws, size_t len, store_ws_fn fn, void *ctx)
+{
+    const unsigned char *p = ws, *end = p + len;
+    if (len < sizeof(WS_MAGIC) || memcmp(p, WS_MAGIC, sizeof(WS_MAGIC)) != 0)
+        return SEAM_ECORRUPT;
+    p += sizeof(WS_MAGIC);
+    while (p < end) {
+        if (end - p < 6 || (p[0] != WS_PUT && p[0] != WS_DEL) || p[1] >= DB_COUNT)
+            return SEAM_ECORRUPT;
+        int put = p[0] == WS_PUT;
+        enum store_db db = (enum store_db)p[1];
+        size_t klen = be32_get_(p + 2), vlen = 0;
+        p += 6;
+        if ((size_t)(end - p) < klen)
+            return SEAM_ECORRUPT;
+        const unsigned char *key = p, *val = NULL;
+        p += klen;
+        if (put) {
+            if (end - p < 4)
+                return SEAM_ECORRUPT;
+            vlen = be32_get_(p);
+            p += 4;
+            if ((size_t)(end - p) < vlen)
+                return SEAM_ECORRUPT;
+            val = p;
+            p += vlen;
+        }
+        enum seam_err rc =
+            fn(ctx, db, (struct store_val){key, klen}, put ? &(struct store_val){val, vlen} : NULL);
+        if (rc != SEAM_OK)
+            return rc;
+    }
+    return SEAM_OK;
+}
+
+/* One write of a batch from the log, in the applying transaction (ctx). */
+static enum seam_err
+ws_apply_one(void *ctx, enum store_db db, struct store_val key, const struct store_val *val)
+{
+    const struct ws_apply *a = ctx;
+    struct store_txn *t = a->t;
+    MDB_val k = {key.len, (void *)key.data},
+            v = {val ? val->len : 0, val ? (void *)val->data : NULL};
+    int mrc = val != NULL ? LMDB("mdb_put", mdb_put(t->txn, t->s->dbi[db], &k, &v, 0))
+                          : LMDB("mdb_del", mdb_del(t->txn, t->s->dbi[db], &k, NULL));
+    if (mrc == MDB_NOTFOUND) {
+        /* the leader deleted what it had: this store does not hold the same */
+        log_warnx("store: the log's batch seq=%llu deletes a record this store does not "
+                  "hold (db=%s)",
+                  (unsigned long long)a->seq, db_names[db]);
+        return SEAM_ECORRUPT;
+    }
+    return mrc != 0 ? map_err(mrc) : SEAM_OK;
+}
+
 static enum seam_err
 ws_apply_fn(struct store_txn *t, void *ctx)
 {
-    const struct ws_apply *a = ctx;
+    struct ws_apply *a = ctx;
     uint64_t have;
     enum seam_err rc = store_log_seq(t, &have);
     if (rc != SEAM_OK)
@@ -1475,49 +1532,15 @@ ws_apply_fn(struct store_txn *t, void *ctx)
                   (unsigned long long)a->seq, (unsigned long long)have);
         return SEAM_ESTALE;
     }
-    if (a->len < sizeof(WS_MAGIC) || memcmp(a->ws, WS_MAGIC, sizeof(WS_MAGIC)) != 0)
-        return SEAM_ECORRUPT;
-    const unsigned char *p = a->ws + sizeof(WS_MAGIC), *end = a->ws + a->len;
-    while (p < end) {
-        if (end - p < 6 || (p[0] != WS_PUT && p[0] != WS_DEL) || p[1] >= DB_COUNT)
-            return SEAM_ECORRUPT;
-        unsigned op = p[0];
-        enum store_db db = (enum store_db)p[1];
-        size_t klen = be32_get_(p + 2), vlen = 0;
-        p += 6;
-        if ((size_t)(end - p) < klen)
-            return SEAM_ECORRUPT;
-        const unsigned char *key = p, *val = NULL;
-        p += klen;
-        if (op == WS_PUT) {
-            if (end - p < 4)
-                return SEAM_ECORRUPT;
-            vlen = be32_get_(p);
-            p += 4;
-            if ((size_t)(end - p) < vlen)
-                return SEAM_ECORRUPT;
-            val = p;
-            p += vlen;
-        }
-        MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-        int mrc = op == WS_PUT ? LMDB("mdb_put", mdb_put(t->txn, t->s->dbi[db], &k, &v, 0))
-                               : LMDB("mdb_del", mdb_del(t->txn, t->s->dbi[db], &k, NULL));
-        if (mrc == MDB_NOTFOUND) {
-            /* the leader deleted what it had: this store does not hold the same */
-            log_warnx("store: the log's batch seq=%llu deletes a record this store does not "
-                      "hold (db=%s)",
-                      (unsigned long long)a->seq, db_names[db]);
-            return SEAM_ECORRUPT;
-        }
-        if (mrc != 0)
-            return map_err(mrc);
-    }
+    a->t = t;
+    if ((rc = store_ws_each(a->ws, a->len, ws_apply_one, a)) != SEAM_OK)
+        return rc;
     return log_seq_put(t, a->seq);
 }
 
 enum seam_err
 store_log_apply(struct store *s, uint64_t seq, const void *ws, size_t len)
 {
-    struct ws_apply a = {seq, ws, len};
+    struct ws_apply a = {seq, ws, len, NULL};
     return store_write(s, ws_apply_fn, &a, NULL, NULL);
 }

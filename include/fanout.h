@@ -54,5 +54,12 @@ void fanout_committed(const struct fanout_news *news);
  * assignments (the one place that reads them).
  */
 void fanout_ticket_committed(const struct ticket *tk);
+/*
+ * A batch of the replicated log applied to this store (replica.h: a standby
+ * follows the leader's commits): each ticket record the write set (store.h)
+ * puts is announced as fanout_ticket_committed does, so that a standby's
+ * long-polls wake as the leader's do.
+ */
+void fanout_batch_applied(const void *ws, size_t len);
 
 #endif

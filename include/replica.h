@@ -61,6 +61,14 @@ void replica_attach(struct replica *r, struct store *s);
 void replica_set_url(struct replica *r, const char *url);
 /* A standby's: a thread that applies the stream's batches as they come. */
 enum seam_err replica_follow_start(struct replica *r, struct store *s) SEAM_WUR;
+/*
+ * Called after each batch of the stream this node applies to its store (a
+ * standby's, or a catch-up's), with the batch's write set (store.h): so that
+ * what waits on a commit (long-polls) hears of the batch. Set before
+ * replica_catch_up or replica_follow_start.
+ */
+typedef void (*replica_applied_fn)(void *ctx, const void *ws, size_t len);
+void replica_on_apply(struct replica *r, replica_applied_fn fn, void *ctx);
 
 /* What a node knows, for the headers of its answers and seamctl. Any thread. */
 struct replica_state {

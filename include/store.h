@@ -281,6 +281,14 @@ enum seam_err store_log_seq(struct store_txn *t, uint64_t *seq) SEAM_WUR;
  * own, except from its catch_up.
  */
 enum seam_err store_log_apply(struct store *s, uint64_t seq, const void *ws, size_t len) SEAM_WUR;
+/*
+ * Each write of a write set in order: fn(ctx, db, key, value), value NULL for a
+ * delete. Stops at the first answer other than SEAM_OK and returns it;
+ * SEAM_ECORRUPT if the write set is malformed (what came before it was seen).
+ */
+typedef enum seam_err (*store_ws_fn)(void *ctx, enum store_db db, struct store_val key,
+                                     const struct store_val *val);
+enum seam_err store_ws_each(const void *ws, size_t len, store_ws_fn fn, void *ctx) SEAM_WUR;
 
 void store_stats(struct store *s, struct store_stats *out);
 

@@ -3,8 +3,9 @@
 # clustered on loopback (JetStream, a stream of three replicas), a leader
 # and a standby broker. Complaints, partner actions and notes filed on the
 # leader reach the standby, which serves the same tickets and evidence,
-# tells how current it is (Seam-Replica-Seq, Seam-Replica-Lag), and sends
-# writes to the leader (307). An append that expects a sequence the stream
+# tells how current it is (Seam-Replica-Seq, Seam-Replica-Lag), wakes a
+# partner's long-poll when a claim for it is applied, and sends writes to
+# the leader (307). An append that expects a sequence the stream
 # has moved past, as a node behind the stream would send, is refused. At the
 # end both stores hold the same records, database by database, and seamctl
 # verify passes on both. (The lease and the failover: t_failover.sh.)
@@ -112,6 +113,27 @@ check "the standby lists the lead's tickets as the leader does" \
 req GET /v1/assignments "$FIB"
 check "the standby serves the partner's queue as the leader does" \
     bash -c "[ $STATUS = 200 ] && jq -cS . '$TMP/body' | cmp - '$TMP/queue.leader'"
+
+# A partner's long-poll on the standby wakes when a batch with a claim for it is applied there
+# (as on the leader when it commits one), not when its wait ends.
+CUR=$(jq -r '.items[-1].id' "$TMP/body")
+curl -s -o "$TMP/lp.body" -w '%{http_code} %{time_total}' -H "Authorization: Bearer $FIB" \
+    "$(URL "/v1/assignments?cursor=$CUR&wait=60")" >"$TMP/lp.out" &
+LP=$!
+sleep 1 # parked on the standby
+PORT=$LPORT
+req POST /v1/tickets "$C2" "$TICKET_BODY"
+NEWT=$(jbody .id)
+TICKETS+=("$NEWT")
+req GET "/v1/tickets/$NEWT" "$LEAD"
+NEWA=$(jbody '.assignments[0].id')
+PORT=$SPORT
+wait $LP
+read -r lp_status lp_secs <"$TMP/lp.out"
+check "a partner's long-poll (wait=60) on the standby is answered with the new claim" \
+    [ "$lp_status" = 200 -a "$(jq -r '[.items[].id] | join(" ")' "$TMP/lp.body")" = "$NEWA" ]
+check "... once the claim's batch is applied there, not at the wait's end (${lp_secs} s)" \
+    awk -v s="$lp_secs" 'BEGIN { exit !(s < 30) }'
 
 # Writes on the standby go to the leader.
 req POST /v1/tickets "$C1" "$TICKET_BODY"
