@@ -610,6 +610,132 @@ test_release(void)
     free(dir);
 }
 
+/* ---- the replicated log's write sets (store_ws_each, store_log_apply) ---- */
+
+struct ws_buf {
+    unsigned char b[512];
+    size_t n;
+};
+
+static void
+ws_be32(struct ws_buf *w, size_t v)
+{
+    w->b[w->n++] = (unsigned char)(v >> 24);
+    w->b[w->n++] = (unsigned char)(v >> 16);
+    w->b[w->n++] = (unsigned char)(v >> 8);
+    w->b[w->n++] = (unsigned char)v;
+}
+
+/* Adds a put (val non-NULL) or a delete of key in db, as the writer records them (store.h). */
+static void
+ws_add(struct ws_buf *w, enum store_db db, const char *key, const char *val)
+{
+    if (w->n == 0) {
+        memcpy(w->b, "SWS1", 4);
+        w->n = 4;
+    }
+    w->b[w->n++] = val != NULL ? 1 : 2;
+    w->b[w->n++] = (unsigned char)db;
+    ws_be32(w, strlen(key));
+    memcpy(w->b + w->n, key, strlen(key));
+    w->n += strlen(key);
+    if (val != NULL) {
+        ws_be32(w, strlen(val));
+        memcpy(w->b + w->n, val, strlen(val));
+        w->n += strlen(val);
+    }
+}
+
+struct seen {
+    char text[256];
+    int stop_at, calls;
+};
+
+static enum seam_err
+seen_one(void *ctx, enum store_db db, struct store_val key, const struct store_val *val)
+{
+    struct seen *sn = ctx;
+    size_t n = strlen(sn->text);
+    snprintf(sn->text + n, sizeof(sn->text) - n, "%s%d:%.*s=%.*s", n ? " " : "", (int)db,
+             (int)key.len, (const char *)key.data, val ? (int)val->len : 1,
+             val ? (const char *)val->data : "-");
+    return ++sn->calls == sn->stop_at ? SEAM_ECONFLICT : SEAM_OK;
+}
+
+static void
+test_write_sets(void)
+{
+    char *dir = tap_tmpdir();
+    struct store *s;
+    struct store_txn *t;
+    struct store_val v;
+    struct ws_buf w = {0}, gone = {0};
+    ws_add(&w, DB_META, "ws-a", "1");
+    ws_add(&w, DB_CUSTOMERS, "c9", "{\"id\":\"c9\"}");
+    ws_add(&w, DB_META, "ws-b", "");
+    ws_add(&w, DB_META, "ws-b", NULL);
+    struct seen sn = {.stop_at = -1};
+    char want[128];
+    snprintf(want, sizeof(want), "%d:ws-a=1 %d:c9={\"id\":\"c9\"} %d:ws-b= %d:ws-b=-", DB_META,
+             DB_CUSTOMERS, DB_META, DB_META);
+    ok(store_ws_each(w.b, w.n, seen_one, &sn) == SEAM_OK && strcmp(sn.text, want) == 0,
+       "write set: each write in order, a delete without a value (%s)", sn.text);
+    sn = (struct seen){.stop_at = 2};
+    ok(store_ws_each(w.b, w.n, seen_one, &sn) == SEAM_ECONFLICT && sn.calls == 2,
+       "write set: the reader stops at the first answer that is not SEAM_OK, and returns it");
+    int cut_ok = 1;
+    for (size_t len = 0; len < w.n; len++) {
+        sn = (struct seen){.stop_at = -1};
+        enum seam_err rc = store_ws_each(w.b, len, seen_one, &sn);
+        /* a cut at a write's end is a shorter write set; anywhere else it is malformed */
+        if (rc != SEAM_OK && rc != SEAM_ECORRUPT)
+            cut_ok = 0;
+        if (len < 4 && rc != SEAM_ECORRUPT)
+            cut_ok = 0;
+    }
+    ok(cut_ok, "write set: cut at every length, it reads clean or answers SEAM_ECORRUPT");
+    unsigned char bad[64];
+    memcpy(bad, w.b, 16);
+    bad[4] = 3; /* no such operation */
+    ok(store_ws_each(bad, 16, seen_one, &(struct seen){.stop_at = -1}) == SEAM_ECORRUPT,
+       "write set: an unknown operation is SEAM_ECORRUPT");
+    memcpy(bad, w.b, 16);
+    bad[5] = DB_COUNT; /* no such database */
+    ok(store_ws_each(bad, 16, seen_one, &(struct seen){.stop_at = -1}) == SEAM_ECORRUPT,
+       "write set: an unknown database is SEAM_ECORRUPT");
+    memcpy(bad, w.b, 16);
+    bad[0] = 'X';
+    ok(store_ws_each(bad, 16, seen_one, &(struct seen){.stop_at = -1}) == SEAM_ECORRUPT,
+       "write set: without its magic it is SEAM_ECORRUPT");
+
+    ok(store_open(dir, 1 << 20, (size_t)16 << 20, 1, &s) == SEAM_OK, "write set: a new store");
+    ok(store_log_apply(s, 2, w.b, w.n) == SEAM_ESTALE,
+       "write set: batch 2 on a store that holds none does not follow (SEAM_ESTALE)");
+    ok(store_log_apply(s, 1, w.b, w.n) == SEAM_OK, "write set: batch 1 applies");
+    uint64_t seq = 0;
+    ok(store_read_begin(s, &t) == SEAM_OK && store_log_seq(t, &seq) == SEAM_OK && seq == 1 &&
+           store_get(t, DB_META, "ws-a", 4, &v) == SEAM_OK && v.len == 1 &&
+           store_get(t, DB_CUSTOMERS, "c9", 2, &v) == SEAM_OK &&
+           store_get(t, DB_META, "ws-b", 4, &v) == SEAM_ENOTFOUND,
+       "write set: ... its puts and its delete are in the store, with its sequence");
+    store_read_end(t);
+    ok(store_log_apply(s, 1, w.b, w.n) == SEAM_EEXIST,
+       "write set: the same batch again is SEAM_EEXIST (held already)");
+    ws_add(&gone, DB_META, "ws-new", "x");
+    ws_add(&gone, DB_META, "never-was", NULL);
+    ok(store_log_apply(s, 2, gone.b, gone.n) == SEAM_ECORRUPT,
+       "write set: a batch deleting what the store does not hold is SEAM_ECORRUPT");
+    ok(store_read_begin(s, &t) == SEAM_OK && store_log_seq(t, &seq) == SEAM_OK && seq == 1 &&
+           store_get(t, DB_META, "ws-new", 6, &v) == SEAM_ENOTFOUND,
+       "write set: ... and nothing of it is applied");
+    store_read_end(t);
+    ok(store_log_apply(s, 2, w.b, w.n - 1) == SEAM_ECORRUPT,
+       "write set: a truncated batch is SEAM_ECORRUPT");
+    store_close(s);
+    tap_rmtree(dir);
+    free(dir);
+}
+
 static int
 count_one(void *arg, struct store_val k, struct store_val v)
 {
@@ -719,6 +845,7 @@ main(void)
     test_append();
     test_stage();
     test_release();
+    test_write_sets();
     free(jobs);
     tap_rmtree(dir);
     free(dir);
