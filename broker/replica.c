@@ -42,6 +42,7 @@ struct replica {
     char *bucket;
     struct store *store;
     int leads; /* fixed for the process's life: a change of role restarts it */
+    int tool;  /* replica_attach_tool: appends without the lease */
 
     /* the lease (lease thread; lease_ok_us also read by the writer's appends) */
     uint64_t lease_rev;          /* the entry's revision as last seen (0: none) */
@@ -133,9 +134,7 @@ replica_open(const struct config_replication *rc, struct replica **out)
     r->bucket = lease_bucket(rc);
     natsStatus st = js_KeyValue(&r->kv, r->js, r->bucket);
     if (st != NATS_OK)
-        log_warnx("replica: no lease bucket %s on the NATS servers (%s): run 'seamctl "
-                  "replication init'",
-                  r->bucket, nats_why(st, 0));
+        r->kv = NULL; /* replica_decide says so: seamctl's writes need no lease */
     *out = r;
     return SEAM_OK;
 }
@@ -324,7 +323,7 @@ append(void *ctx, uint64_t after, const void *ws, size_t len, uint64_t *seq)
     char expect[24];
     /* A leader unsure of its lease appends nothing: a standby may be taking over. */
     int64_t age_ms = (mono_us() - atomic_load(&r->lease_ok_us)) / 1000;
-    if (r->kv != NULL && age_ms >= (int64_t)r->rc->lease_ms * 2 / 3) {
+    if (!r->tool && r->kv != NULL && age_ms >= (int64_t)r->rc->lease_ms * 2 / 3) {
         log_warnx("replica: the lease was last renewed %lld ms ago; this batch is refused",
                   (long long)age_ms);
         return SEAM_EUNAVAIL;
@@ -353,13 +352,16 @@ append(void *ctx, uint64_t after, const void *ws, size_t len, uint64_t *seq)
         st = js_PublishMsg(&pa, r->js, m, &po, &jerr);
     natsMsg_Destroy(m);
     if (st != NATS_OK) {
-        if (jerr == JSStreamWrongLastSequenceErr)
-            log_warnx("replica: the stream moved past seq=%llu: another node appended; this "
-                      "batch is refused",
-                      (unsigned long long)after);
-        else
-            log_warnx("replica: the stream did not take the batch after seq=%llu: %s",
-                      (unsigned long long)after, nats_why(st, jerr));
+        if (jerr == JSStreamWrongLastSequenceErr) {
+            /* Another writer appended (seamctl; a node that took over could not while this
+             * one's lease is fresh, checked above): the writer catches up and tries again. */
+            log_info("replica: the stream moved past seq=%llu: another writer appended; this "
+                     "batch is made again after it",
+                     (unsigned long long)after);
+            return SEAM_ESTALE;
+        }
+        log_warnx("replica: the stream did not take the batch after seq=%llu: %s",
+                  (unsigned long long)after, nats_why(st, jerr));
         return SEAM_EUNAVAIL;
     }
     *seq = pa->Sequence;
@@ -381,6 +383,13 @@ replica_attach(struct replica *r, struct store *s)
     struct store_log lg = {.append = append, .catch_up = writer_catch_up, .ctx = r};
     r->store = s;
     store_writer_log(s, &lg);
+}
+
+void
+replica_attach_tool(struct replica *r, struct store *s)
+{
+    r->tool = 1;
+    replica_attach(r, s);
 }
 
 static void *
@@ -503,8 +512,12 @@ replica_decide(struct replica *r)
 {
     char holder[72], url[256];
     uint64_t rev = 0;
-    if (r->kv == NULL)
+    if (r->kv == NULL) {
+        log_warnx("replica: no lease bucket %s on the NATS servers: run 'seamctl replication "
+                  "init'",
+                  r->bucket);
         return SEAM_EUNAVAIL;
+    }
     enum seam_err rc = lease_read(r, holder, sizeof(holder), url, sizeof(url), &rev);
     if (rc == SEAM_EUNAVAIL) {
         log_warnx("replica: cannot read the lease in bucket %s", r->bucket);
@@ -541,6 +554,19 @@ replica_decide(struct replica *r)
  * its store is at the stream's end, takes it by revision (of those that
  * try, one wins) and restarts as the leader.
  */
+/*
+ * The leader's store behind the stream: a batch seamctl appended (replica_attach_tool). The
+ * writer takes it now, not at its next write, so that reads see it (a token just issued).
+ */
+static void
+leader_behind(struct replica *r)
+{
+    uint64_t have, first, last, msgs;
+    if (store_seq(r->store, &have) == SEAM_OK &&
+        replica_stream_state(r, &first, &last, &msgs) == SEAM_OK && last > have)
+        store_log_behind(r->store);
+}
+
 static void *
 lease_main(void *arg)
 {
@@ -559,6 +585,7 @@ lease_main(void *arg)
             if (st == NATS_OK) {
                 r->lease_rev = rev;
                 atomic_store(&r->lease_ok_us, mono_us());
+                leader_behind(r);
                 continue;
             }
             if (lease_read(r, holder, sizeof(holder), url, sizeof(url), &rev) != SEAM_OK ||

@@ -207,6 +207,53 @@ open_store(const char *dir)
 }
 
 /*
+ * A change the commands make to the store (customers, tokens, users). In a
+ * replicated federation (the configuration's "replication") it goes through
+ * the stream like the leader's batches (store_write_logged), so that every
+ * node holds it; a store that follows a stream is never written behind its
+ * back: without the configuration's replication it is refused.
+ */
+static enum seam_err
+ctl_write(struct store *s, store_write_fn fn, void *ctx)
+{
+    struct config *cfg = load_config(0);
+    struct replica *r = NULL;
+    struct store_txn *t;
+    uint64_t seq = 0, first, last, msgs;
+    enum seam_err rc;
+    if (store_read_begin(s, &t) == SEAM_OK) {
+        if (store_log_seq(t, &seq) != SEAM_OK)
+            seq = 0;
+        store_read_end(t);
+    }
+    if (cfg == NULL || !cfg->replication.on) {
+        if (seq > 0)
+            die("this store follows a replication stream (it holds its batch %llu): give the "
+                "federation's configuration (-c) with its \"replication\", so that the change "
+                "goes to every node; nothing was changed",
+                (unsigned long long)seq);
+        config_free(cfg);
+        return store_write(s, fn, ctx, NULL, NULL);
+    }
+    if (replica_open(&cfg->replication, &r) != SEAM_OK)
+        die("cannot reach the NATS servers of \"replication\" (see above): a change must go "
+            "through the stream; nothing was changed");
+    if (seq == 0 && replica_stream_state(r, &first, &last, &msgs) == SEAM_ENOTFOUND) {
+        /* before 'seamctl replication init': the store is the seed the nodes will copy */
+        replica_close(r);
+        config_free(cfg);
+        return store_write(s, fn, ctx, NULL, NULL);
+    }
+    replica_attach_tool(r, s);
+    rc = store_write_logged(s, fn, ctx); /* made again if the leader appends meanwhile */
+    replica_close(r);
+    config_free(cfg);
+    if (rc == SEAM_EUNAVAIL)
+        die("the replication stream did not take the change (see above); nothing was changed");
+    return rc;
+}
+
+/*
  * Takes dir's owner lock for a command that must have the store to itself (dirlock.h), or dies
  * saying who holds it. The lock is held until seamctl exits.
  */
@@ -345,7 +392,7 @@ customer_change(int argc, char **argv, const char *u)
         (!a.bundle && !a.region && !a.contact && json_object_size(a.facts) == 0))
         usage_die(u);
     struct store *s = open_store(opt_datadir ? opt_datadir : datadir(&unused));
-    enum seam_err rc = store_write(s, customer_write, &a, NULL, NULL);
+    enum seam_err rc = ctl_write(s, customer_write, &a);
     store_close(s);
     if (rc == SEAM_ENOTFOUND)
         die("no customer \"%s\"", a.id);
@@ -427,7 +474,7 @@ cmd_customer(int argc, char **argv)
     if (!strlist_has(&cfg->regions, a.region))
         die("no region \"%s\" in %s", a.region, cfg->path);
     struct store *s = open_store(opt_datadir ? opt_datadir : datadir(&unused));
-    enum seam_err rc = store_write(s, customer_write, &a, NULL, NULL);
+    enum seam_err rc = ctl_write(s, customer_write, &a);
     store_close(s);
     json_decref(a.facts);
     if (rc == SEAM_EEXIST)
@@ -585,7 +632,7 @@ cmd_token(int argc, char **argv)
         usage_die(u);
     }
     struct store *s = open_store(datadir(&cfg));
-    enum seam_err rc = store_write(s, token_write, &a, NULL, NULL);
+    enum seam_err rc = ctl_write(s, token_write, &a);
     store_close(s);
     config_free(cfg);
     if (a.revoke) {
@@ -1660,7 +1707,7 @@ cmd_user(int argc, char **argv)
         config_free(pc);
     }
     struct store *s = open_store(datadir(&cfg));
-    enum seam_err rc = store_write(s, user_write, &a, NULL, NULL);
+    enum seam_err rc = ctl_write(s, user_write, &a);
     store_close(s);
     config_free(cfg);
     if (rc == SEAM_EEXIST)

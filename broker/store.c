@@ -68,7 +68,8 @@ struct store {
     /* store_writer_log's (writer thread): the log, and whether a batch's outcome in it is not
      * known (an append that failed, a commit that failed after its append) */
     struct store_log log;
-    int logged, log_unsure;
+    int logged;
+    _Atomic int log_unsure; /* the log may hold batches this store has not (store_log_behind) */
     /* the writer's commits by duration (store_commit_latency) */
     _Atomic uint64_t commit_hist[STORE_COMMIT_BUCKETS + 1], commit_sum_us;
 };
@@ -921,20 +922,27 @@ abort:
     return rc;
 }
 
+/* How often a batch is made again when the log has moved past the store (store_log). */
+#define LOG_MOVED_TRIES 3
+
 /* Applies a batch, growing the map as often as needed. */
 static enum seam_err
 commit_batch(struct store *s, struct store_job *first, unsigned n, int logged)
 {
     logged = logged && s->logged;
-    if (logged && s->log_unsure) {
-        /* the log may hold a batch this store has not: take it (and any other) first */
-        if (s->log.catch_up(s->log.ctx) != SEAM_OK)
-            return SEAM_EUNAVAIL;
-        s->log_unsure = 0;
-    }
+    int moved = 0; /* times the log had moved past this store when the batch was appended */
     for (;;) {
+        if (logged && s->log_unsure) {
+            /* the log may hold a batch this store has not: take it (and any other) first */
+            if (s->log.catch_up(s->log.ctx) != SEAM_OK)
+                return SEAM_EUNAVAIL;
+            s->log_unsure = 0;
+        }
         int disk_full = 0;
         enum seam_err rc = apply_batch(s, first, n, logged, &disk_full);
+        if (rc == SEAM_ESTALE && logged && s->log_unsure) /* the log had moved: catch up */
+            if (++moved > LOG_MOVED_TRIES)
+                return SEAM_EUNAVAIL;
         if (rc == SEAM_ESTALE)
             continue; /* a replay failed midway; that job now goes the usual way */
         if (rc != SEAM_EFULL)
@@ -1223,6 +1231,42 @@ store_write(struct store *s, store_write_fn fn, void *ctx, store_hook_fn hook, v
     return rc != SEAM_OK ? rc : sj.job.rc;
 }
 
+static enum seam_err
+noop_apply(struct store_txn *t, struct store_job *job)
+{
+    (void)t;
+    (void)job;
+    return SEAM_OK;
+}
+
+static void
+noop_done(struct store_job *job)
+{
+    free(job);
+}
+
+void
+store_log_behind(struct store *s)
+{
+    struct store_job *job = xcalloc(1, sizeof(*job));
+    job->apply = noop_apply;
+    job->done = noop_done;
+    s->log_unsure = 1;
+    if (store_submit(s, job) != SEAM_OK)
+        free(job); /* the writer is busy or stopping: its next batch catches up all the same */
+}
+
+enum seam_err
+store_write_logged(struct store *s, store_write_fn fn, void *ctx)
+{
+    struct sync_job sj = {.job = {.apply = sync_apply}, .fn = fn, .ctx = ctx};
+    if (!s->logged)
+        return SEAM_EINVAL;
+    s->log_unsure = 1; /* the log may hold batches this store has not: take them first */
+    enum seam_err rc = commit_batch(s, &sj.job, 1, 1);
+    return rc != SEAM_OK ? rc : sj.job.rc;
+}
+
 enum seam_err
 store_nested(struct store_txn *t, store_write_fn fn, void *ctx)
 {
@@ -1437,7 +1481,7 @@ log_append(struct store *s, struct store_txn *t)
     rc = s->log.append(s->log.ctx, after, t->ws->buf, t->ws->len, &seq);
     if (rc != SEAM_OK) {
         s->log_unsure = 1;
-        return SEAM_EUNAVAIL;
+        return rc == SEAM_ESTALE ? SEAM_ESTALE : SEAM_EUNAVAIL;
     }
     if (seq != after + 1) {
         log_warnx("store: the log took the batch at seq=%llu, after=%llu", (unsigned long long)seq,

@@ -57,6 +57,14 @@ enum seam_err replica_lease_start(struct replica *r, struct store *s,
 enum seam_err replica_catch_up(struct replica *r, struct store *s) SEAM_WUR;
 /* The leader's: its writer appends through the stream (store_writer_log). */
 void replica_attach(struct replica *r, struct store *s);
+/*
+ * seamctl's writes (store_write_logged) in a replicated federation: each goes
+ * through the stream as a batch of its own, fenced by the sequence the store
+ * holds like the leader's, without the lease (a tool writes once, on a store
+ * brought to the stream's end first; a leader's batch under way at that
+ * moment finds the stream moved and is answered 503).
+ */
+void replica_attach_tool(struct replica *r, struct store *s);
 /* This node's address as clients reach it, which the leader's batches carry (Seam-Url). */
 void replica_set_url(struct replica *r, const char *url);
 /* A standby's: a thread that applies the stream's batches as they come. */

@@ -257,6 +257,9 @@ enum seam_err store_nested(struct store_txn *t, store_write_fn fn, void *ctx) SE
  * answered SEAM_EUNAVAIL. Since such an outcome is unknown (the log may hold
  * the batch and its answer be lost), the writer's next batch first calls
  * catch_up(ctx), which brings the store to the log's end (store_log_apply).
+ * An append that answers SEAM_ESTALE says the log has moved past `after`
+ * (another writer appended, e.g. seamctl): the writer catches up at once and
+ * makes the batch again on the store as it now is, up to three times.
  * Batches that change nothing are not appended. store_write's (the tools',
  * the start's migrations) are never. Call before store_writer_start.
  *
@@ -271,6 +274,20 @@ struct store_log {
     void *ctx;
 };
 void store_writer_log(struct store *s, const struct store_log *log);
+/*
+ * store_write through the log set by store_writer_log, for a tool with no
+ * writer thread (seamctl in a replicated federation): the store is first
+ * brought to the log's end (catch_up), then the write is appended as a batch
+ * of its own and committed with its sequence. SEAM_EUNAVAIL if the log did
+ * not take it (nothing committed; the log may have moved: try again).
+ */
+enum seam_err store_write_logged(struct store *s, store_write_fn fn, void *ctx) SEAM_WUR;
+/*
+ * The log holds batches this store has not applied (a tool appended one):
+ * the writer brings the store to the log's end before its next batch, and a
+ * batch that does nothing is queued so that this happens now. Any thread.
+ */
+void store_log_behind(struct store *s);
 /* The log's sequence this store holds (0: none yet). */
 enum seam_err store_log_seq(struct store_txn *t, uint64_t *seq) SEAM_WUR;
 /*

@@ -5,7 +5,8 @@
 # leader reach the standby, which serves the same tickets and evidence,
 # tells how current it is (Seam-Replica-Seq, Seam-Replica-Lag), wakes a
 # partner's long-poll when a claim for it is applied, and sends writes to
-# the leader (307). An append that expects a sequence the stream
+# the leader (307). seamctl's changes (a customer, a token) go through the
+# stream from any node's store. An append that expects a sequence the stream
 # has moved past, as a node behind the stream would send, is refused. At the
 # end both stores hold the same records, database by database, and seamctl
 # verify passes on both. (The lease and the failover: t_failover.sh.)
@@ -134,6 +135,25 @@ check "a partner's long-poll (wait=60) on the standby is answered with the new c
     [ "$lp_status" = 200 -a "$(jq -r '[.items[].id] | join(" ")' "$TMP/lp.body")" = "$NEWA" ]
 check "... once the claim's batch is applied there, not at the wait's end (${lp_secs} s)" \
     awk -v s="$lp_secs" 'BEGIN { exit !(s < 30) }'
+
+# seamctl's changes go through the stream: a customer added on the leader's store while it
+# runs, a token issued on the standby's, each reaches every node.
+PORT=$LPORT
+check "seamctl customer add on the leader's store (running) in a replicated federation" \
+    ctl customer add c9 --name "Ninth" --bundle triple-play --region north
+C9=$("$SEAMCTL" -d "$TMP/standby" -c "$CONF" token issue --role customer --subject c9 2>"$TMP/c9tok.err")
+check "seamctl token issue for it on the standby's store finds the customer there" [ -n "$C9" ]
+# (the leader sees a batch appended by another within a third of lease_ms: it looks when it renews)
+file_c9() { req POST /v1/tickets "$C9" "$TICKET_BODY" && [ "$STATUS" = 201 ]; }
+check "... and the leader takes the token: the new customer files a complaint (201)" eventually 10 file_c9
+[ "$STATUS" = 201 ] && TICKETS+=("$(jbody .id)")
+# (nothing written: at the end both stores hold the same records)
+"$SEAMCTL" -d "$TMP/standby" -c "$ROOT/conf/seam.json" customer add c10 --name Tenth \
+    --bundle triple-play --region north >"$TMP/c10.out" 2>&1
+check "seamctl without the replication configuration refuses to write a store that follows a stream" \
+    [ $? != 0 ]
+check "... saying why" grep -q "follows a replication stream" "$TMP/c10.out"
+PORT=$SPORT
 
 # Writes on the standby go to the leader.
 req POST /v1/tickets "$C1" "$TICKET_BODY"

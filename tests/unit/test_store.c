@@ -662,6 +662,48 @@ seen_one(void *ctx, enum store_db db, struct store_val key, const struct store_v
     return ++sn->calls == sn->stop_at ? SEAM_ECONFLICT : SEAM_OK;
 }
 
+/* A log of two writers for store_write_logged: the other appends a batch first (`theirs`). */
+struct two_logs {
+    struct store *s;
+    struct ws_buf theirs;
+    int appends, catch_ups, made;
+    uint64_t last; /* the log's last sequence */
+};
+
+static enum seam_err
+two_append(void *ctx, uint64_t after, const void *ws, size_t len, uint64_t *seq)
+{
+    struct two_logs *l = ctx;
+    (void)ws;
+    (void)len;
+    if (l->appends++ == 0 && l->last == 1)
+        l->last = 2; /* the other writer appends just before this store's first try */
+    if (after != l->last)
+        return SEAM_ESTALE; /* the log has moved past the store */
+    *seq = ++l->last;
+    return SEAM_OK;
+}
+
+static enum seam_err
+two_catch_up(void *ctx)
+{
+    struct two_logs *l = ctx;
+    l->catch_ups++;
+    enum seam_err rc = store_log_apply(l->s, l->last, l->theirs.b, l->theirs.n);
+    return rc == SEAM_EEXIST ? SEAM_OK : rc;
+}
+
+static enum seam_err
+ours_fn(struct store_txn *t, void *ctx)
+{
+    struct two_logs *l = ctx;
+    struct store_val v;
+    l->made++;
+    /* made on the store as it is: the other writer's record is there the second time */
+    const char *val = store_get(t, DB_META, "theirs", 6, &v) == SEAM_OK ? "after" : "before";
+    return store_put(t, DB_META, "ours", 4, val, strlen(val), 0);
+}
+
 static void
 test_write_sets(void)
 {
@@ -731,6 +773,31 @@ test_write_sets(void)
     store_read_end(t);
     ok(store_log_apply(s, 2, w.b, w.n - 1) == SEAM_ECORRUPT,
        "write set: a truncated batch is SEAM_ECORRUPT");
+
+    /* Another writer appends batch 2 just before this store's batch: made again after it. */
+    struct two_logs l = {.s = s, .last = 1};
+    ws_add(&l.theirs, DB_META, "theirs", "x");
+    struct store_log lg = {.append = two_append, .catch_up = two_catch_up, .ctx = &l};
+    store_writer_log(s, &lg);
+    ok(store_write_logged(s, ours_fn, &l) == SEAM_OK,
+       "log moved: a write through a log another writer appended to first succeeds");
+    ok(l.catch_ups == 2 && l.made == 2 && l.appends == 2,
+       "log moved: ... refused once, the store caught up (%d times, the first before the "
+       "write), the write made again (%d) and appended (%d tries)",
+       l.catch_ups, l.made, l.appends);
+    ok(store_read_begin(s, &t) == SEAM_OK && store_log_seq(t, &seq) == SEAM_OK && seq == 3 &&
+           store_get(t, DB_META, "theirs", 6, &v) == SEAM_OK &&
+           store_get(t, DB_META, "ours", 4, &v) == SEAM_OK && v.len == 5 &&
+           memcmp(v.data, "after", 5) == 0,
+       "log moved: ... both batches are in the store, ours after theirs, at sequence 3");
+    store_read_end(t);
+    l.last = 5; /* the log is past the store, which cannot catch up: nothing written */
+    l.appends = l.made = 0;
+    struct ws_buf none = {0};
+    l.theirs = none;
+    ws_add(&l.theirs, DB_META, "x", NULL); /* a delete of what is not there: cannot apply */
+    ok(store_write_logged(s, ours_fn, &l) == SEAM_EUNAVAIL,
+       "log moved: a store that cannot reach the log's end writes nothing (SEAM_EUNAVAIL)");
     store_close(s);
     tap_rmtree(dir);
     free(dir);
