@@ -165,13 +165,19 @@ api_tmf_list_version(struct req *r, int v5)
         }
         counted = rc == SEAM_OK && !l.more;
         if (rc == SEAM_OK && l.more) {
-            unsigned long rest = 0;
+            unsigned long rest = 0, all = 0;
             if (exact)
                 f.match = NULL; /* the keys decide (tmf_filter_plain) */
-            if (ticket_walk_count(t, &c, &r->who, &f, l.total ? l.last : NULL,
-                                  exact ? TMF_COUNT_WORK : TMF_COUNT_WORK / 4, &rest,
-                                  &counted) == SEAM_OK &&
+            /* Every ticket of the filter at once, where one key's count is kept (index.h) */
+            if (exact &&
+                ticket_walk_count(t, &c, &r->who, &f, NULL, TMF_COUNT_WORK, &all, &counted) ==
+                    SEAM_OK &&
                 counted)
+                l.total = (long)all;
+            else if (ticket_walk_count(t, &c, &r->who, &f, l.total ? l.last : NULL,
+                                       exact ? TMF_COUNT_WORK : TMF_COUNT_WORK / 4, &rest,
+                                       &counted) == SEAM_OK &&
+                     counted)
                 l.total += (long)rest;
             else
                 counted = 0;

@@ -208,14 +208,185 @@ index_applied_init(struct store_txn *t)
     return rc;
 }
 
+/* ---- the counts of the keys (INDEX_COUNTS) ---- */
+
+static size_t
+count_key(char *out, const char *key, size_t len)
+{
+    size_t pl = strlen(INDEX_COUNT_PREFIX);
+    memcpy(out, INDEX_COUNT_PREFIX, pl);
+    memcpy(out + pl, key, len);
+    return pl + len;
+}
+
+enum seam_err
+index_count_of(struct store_txn *t, const char *key, size_t len, uint64_t *n)
+{
+    char k[sizeof(INDEX_COUNT_PREFIX) + INDEX_KEY_MAX];
+    struct store_val v;
+    *n = 0;
+    if (len > INDEX_KEY_MAX)
+        return SEAM_EINVAL;
+    enum seam_err rc = store_get(t, DB_META, k, count_key(k, key, len), &v);
+    if (rc == SEAM_ENOTFOUND)
+        return SEAM_OK;
+    if (rc != SEAM_OK)
+        return rc;
+    if (v.len != 8)
+        return SEAM_ECORRUPT;
+    *n = be64_get(v.data);
+    return SEAM_OK;
+}
+
+/* Sets key's count to n (none kept for 0). */
+static enum seam_err
+count_put(struct store_txn *t, const char *key, size_t len, uint64_t n)
+{
+    char k[sizeof(INDEX_COUNT_PREFIX) + INDEX_KEY_MAX];
+    uint8_t b[8];
+    size_t kl = count_key(k, key, len);
+    if (n == 0) {
+        enum seam_err rc = store_del(t, DB_META, k, kl);
+        return rc == SEAM_ENOTFOUND ? SEAM_OK : rc;
+    }
+    be64_put(b, n);
+    return store_put(t, DB_META, k, kl, b, 8, 0);
+}
+
+int
+index_counts_ready(struct store_txn *t)
+{
+    struct store_val v;
+    return index_ready(t) &&
+           store_get(t, DB_META, INDEX_COUNTS, strlen(INDEX_COUNTS), &v) == SEAM_OK;
+}
+
+struct counts_build {
+    struct store_txn *t;
+    char key[INDEX_KEY_MAX];
+    size_t len;
+    uint64_t n, keys;
+    enum seam_err rc;
+    char (*old)[INDEX_KEY_MAX + 1]; /* the counts kept before, to remove */
+    size_t *old_len, nold, cap;
+};
+
+static int
+old_count(void *arg, struct store_val k, struct store_val v)
+{
+    struct counts_build *b = arg;
+    size_t pl = strlen(INDEX_COUNT_PREFIX);
+    (void)v;
+    if (k.len <= pl || k.len - pl > INDEX_KEY_MAX)
+        return 0;
+    if (b->nold == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 64;
+        b->old = xrealloc(b->old, b->cap * sizeof(*b->old));
+        b->old_len = xrealloc(b->old_len, b->cap * sizeof(*b->old_len));
+    }
+    memcpy(b->old[b->nold], (const char *)k.data + pl, k.len - pl);
+    b->old_len[b->nold++] = k.len - pl;
+    return 0;
+}
+
+static int
+entry_counted(void *arg, struct store_val k, struct store_val v)
+{
+    struct counts_build *b = arg;
+    (void)v;
+    if (k.len <= INDEX_ID_BYTES || k.len - INDEX_ID_BYTES > INDEX_KEY_MAX)
+        return 0;
+    size_t len = k.len - INDEX_ID_BYTES;
+    if (b->n > 0 && len == b->len && memcmp(k.data, b->key, len) == 0) {
+        b->n++;
+        return 0;
+    }
+    if (b->n > 0 && (b->rc = count_put(b->t, b->key, b->len, b->n)) != SEAM_OK)
+        return 1;
+    memcpy(b->key, k.data, len);
+    b->len = len;
+    b->n = 1;
+    b->keys++;
+    return 0;
+}
+
+enum seam_err
+index_counts_build(struct store_txn *t, uint64_t *keys)
+{
+    struct counts_build b = {.t = t};
+    enum seam_err rc = store_scan_prefix(t, DB_META, INDEX_COUNT_PREFIX, old_count, &b);
+    for (size_t i = 0; rc == SEAM_OK && i < b.nold; i++)
+        rc = count_put(t, b.old[i], b.old_len[i], 0);
+    free(b.old);
+    free(b.old_len);
+    if (rc == SEAM_OK)
+        rc = store_scan(t, DB_INDEX, NULL, 0, 0, entry_counted, &b);
+    if (rc == SEAM_OK)
+        rc = b.rc;
+    if (rc == SEAM_OK && b.n > 0)
+        rc = count_put(t, b.key, b.len, b.n);
+    if (rc == SEAM_OK)
+        rc = store_put(t, DB_META, INDEX_COUNTS, strlen(INDEX_COUNTS), "1", 1, 0);
+    if (keys != NULL)
+        *keys = b.keys;
+    return rc;
+}
+
 #ifndef SEAM_NO_INDEXES
 static _Atomic uint64_t pending; /* tickets this process left pending (index.h) */
+
+/* The moves of the keys' counts a save makes, added up and written once (save_flush). */
+#define DELTAS_MAX 48
+struct deltas {
+    size_t n;
+    struct {
+        char key[INDEX_KEY_MAX];
+        size_t len;
+        long delta;
+    } d[DELTAS_MAX];
+};
+
+static enum seam_err
+deltas_flush(struct store_txn *t, struct deltas *ds)
+{
+    enum seam_err rc = SEAM_OK;
+    for (size_t i = 0; rc == SEAM_OK && i < ds->n; i++) {
+        uint64_t n;
+        if (ds->d[i].delta == 0)
+            continue;
+        rc = index_count_of(t, ds->d[i].key, ds->d[i].len, &n);
+        if (rc == SEAM_OK) {
+            long long v = (long long)n + ds->d[i].delta;
+            rc = count_put(t, ds->d[i].key, ds->d[i].len, v < 0 ? 0 : (uint64_t)v);
+        }
+    }
+    ds->n = 0;
+    return rc;
+}
+
+static enum seam_err
+deltas_add(struct store_txn *t, struct deltas *ds, const char *key, size_t len, long delta)
+{
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->d[i].len == len && memcmp(ds->d[i].key, key, len) == 0) {
+            ds->d[i].delta += delta;
+            return SEAM_OK;
+        }
+    enum seam_err rc = ds->n == DELTAS_MAX ? deltas_flush(t, ds) : SEAM_OK;
+    if (rc != SEAM_OK)
+        return rc;
+    memcpy(ds->d[ds->n].key, key, len);
+    ds->d[ds->n].len = len;
+    ds->d[ds->n++].delta = delta;
+    return SEAM_OK;
+}
 
 struct save_ctx {
     struct store_txn *t;
     const char *id;
     enum seam_err rc;
-    int dels_only; /* the deletes of a difference, not its puts */
+    int dels_only;     /* the deletes of a difference, not its puts */
+    struct deltas *ds; /* the counts' moves */
 };
 
 static int
@@ -230,11 +401,17 @@ save_one(void *arg, const char *key, size_t len, int added)
     if (added && s->dels_only)
         return 0;
     size_t kl = index_entry(k, key, len, s->id);
-    if (added)
-        s->rc = store_put(s->t, DB_INDEX, k, kl, "", 0, 0);
-    else {
+    if (added) {
+        s->rc = store_put(s->t, DB_INDEX, k, kl, "", 0, STORE_NOOVERWRITE);
+        if (s->rc == SEAM_OK)
+            s->rc = deltas_add(s->t, s->ds, key, len, 1);
+        else if (s->rc == SEAM_EEXIST)
+            s->rc = SEAM_OK; /* there already (a rebuild puts every key) */
+    } else {
         s->rc = store_del(s->t, DB_INDEX, k, kl);
-        if (s->rc == SEAM_ENOTFOUND)
+        if (s->rc == SEAM_OK)
+            s->rc = deltas_add(s->t, s->ds, key, len, -1);
+        else if (s->rc == SEAM_ENOTFOUND)
             s->rc = SEAM_OK; /* already gone: the set is what counts */
     }
     return s->rc != SEAM_OK;
@@ -285,7 +462,8 @@ save_keys(struct store_txn *t, void *arg)
         }
     }
     if (rc == SEAM_OK && !later) {
-        struct save_ctx s = {t, j->id, SEAM_OK, 0};
+        struct deltas ds = {0};
+        struct save_ctx s = {t, j->id, SEAM_OK, 0, &ds};
         int rebuild = j->mode == INDEX_REBUILD;
         /* A rebuild puts every key (a stored set may name keys that have no entry: its
          * ticket's entries were pending, or a broker built without the indexes saved it),
@@ -295,7 +473,7 @@ save_keys(struct store_txn *t, void *arg)
             s.dels_only = 1;
             (void)index_diff(old, olen, j->keys, j->nlen, save_one, &s);
         }
-        rc = s.rc;
+        rc = s.rc == SEAM_OK ? deltas_flush(t, &ds) : s.rc;
     }
     if (rc == SEAM_OK)
         rc = store_put(t, DB_INDEX_OF, j->id, SEAM_ID_LEN, j->keys, j->nlen,
@@ -375,11 +553,15 @@ index_merge(struct store_txn *t, size_t max, size_t *merged)
     m.sets = xmalloc(max * sizeof(*m.sets));
     m.lens = xmalloc(max * sizeof(*m.lens));
     rc = store_scan(t, DB_INDEX_OF, applied, SEAM_ID_LEN, 0, merge_collect, &m);
+    struct deltas *ds = xcalloc(1, sizeof(*ds));
     for (size_t i = 0; rc == SEAM_OK && i < m.n; i++) {
-        struct save_ctx s = {t, m.ids[i], SEAM_OK, 0};
+        struct save_ctx s = {t, m.ids[i], SEAM_OK, 0, ds};
         (void)index_diff(NULL, 0, m.sets[i], m.lens[i], save_one, &s);
         rc = s.rc;
     }
+    if (rc == SEAM_OK)
+        rc = deltas_flush(t, ds);
+    free(ds);
     if (rc == SEAM_OK && m.n > 0)
         rc = store_put(t, DB_META, INDEX_APPLIED, strlen(INDEX_APPLIED), m.ids[m.n - 1],
                        SEAM_ID_LEN, 0);
@@ -615,7 +797,8 @@ keycount_one(void *arg, struct store_val k, struct store_val v)
 
 enum seam_err
 index_count(struct store_txn *t, const struct index_term *term, const char *applied,
-            const char *bound, int strict, unsigned long max, unsigned long *n, int *complete)
+            const char *bound, int strict, int all, unsigned long max, unsigned long *n,
+            int *complete)
 {
     char start[INDEX_KEY_MAX + SEAM_ID_LEN];
     struct keycount_ctx c = {
@@ -638,6 +821,14 @@ index_count(struct store_txn *t, const struct index_term *term, const char *appl
         c.strict = 0;
         c.pending = 0;
         c.ended = 0;
+    }
+    if (all && term->db == DB_INDEX && index_counts_ready(t)) {
+        uint64_t kept; /* every entry of the key: those of the tickets at or below the mark */
+        if ((rc = index_count_of(t, term->prefix, term->plen, &kept)) != SEAM_OK)
+            return rc;
+        *n = c.n + kept;
+        *complete = 1;
+        return SEAM_OK;
     }
     size_t slen = term_start(term, bound, start, &c.idlen);
     c.bound = start + term->plen;

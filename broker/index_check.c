@@ -58,8 +58,8 @@ unmark(struct store_txn *t, void *arg)
 {
     (void)arg;
     enum seam_err rc = index_merge_all(t);
-    const char *keys[] = {INDEX_META, INDEX_APPLIED};
-    for (size_t i = 0; rc == SEAM_OK && i < 2; i++) {
+    const char *keys[] = {INDEX_META, INDEX_APPLIED, INDEX_COUNTS};
+    for (size_t i = 0; rc == SEAM_OK && i < 3; i++) {
         rc = store_del(t, DB_META, keys[i], strlen(keys[i]));
         if (rc == SEAM_ENOTFOUND)
             rc = SEAM_OK;
@@ -68,6 +68,24 @@ unmark(struct store_txn *t, void *arg)
 }
 
 #ifndef SEAM_NO_INDEXES
+static enum seam_err
+counts_build_fn(struct store_txn *t, void *arg)
+{
+    return index_counts_build(t, arg);
+}
+
+/* A store whose indexes were built before the keys' counts were kept: counted from the entries. */
+static enum seam_err
+count_keys(struct store *s)
+{
+    uint64_t keys = 0;
+    log_info("index: counting each key's entries (once, for a store kept before the counts)");
+    enum seam_err rc = store_write(s, counts_build_fn, &keys, NULL, NULL);
+    if (rc == SEAM_OK)
+        log_info("index: the counts of %llu keys are kept", (unsigned long long)keys);
+    return rc;
+}
+
 /* A store whose indexes were built before entries waited (no mark): the mark at its last ticket. */
 static enum seam_err
 mark_applied(struct store_txn *t, void *arg)
@@ -149,6 +167,8 @@ build_batch(struct store_txn *t, void *arg)
         if (rc == SEAM_OK)
             rc = index_applied_init(t);
         if (rc == SEAM_OK)
+            rc = index_counts_build(t, NULL);
+        if (rc == SEAM_OK)
             rc = store_put(t, DB_META, META_INDEX_FACTS, strlen(META_INDEX_FACTS), facts, flen, 0);
         free(facts);
         if (rc == SEAM_OK) {
@@ -180,6 +200,7 @@ index_migrate(struct store *s, size_t batch, uint64_t *built)
         return rc;
     char applied[SEAM_ID_LEN + 1], format[16] = "";
     int ready = index_ready(t), same = 0, marked = index_applied(t, applied) == SEAM_OK;
+    int counted = index_counts_ready(t);
     uint64_t total = store_count(t, DB_TICKETS);
     size_t flen;
     char *facts = facts_text(&flen);
@@ -200,6 +221,8 @@ index_migrate(struct store *s, size_t batch, uint64_t *built)
     }
     if (ready && same) {
         if (!marked && (rc = store_write(s, mark_applied, NULL, NULL, NULL)) != SEAM_OK)
+            return rc;
+        if (!counted && (rc = count_keys(s)) != SEAM_OK)
             return rc;
         if ((rc = store_read_begin(s, &t)) != SEAM_OK)
             return rc;
@@ -276,6 +299,10 @@ struct verify_ctx {
     uint64_t problems;
     const char *id;
     const char *applied; /* index_applied's mark, or NULL */
+    int counts;          /* the keys' counts are kept (INDEX_COUNTS): checked run by run */
+    char run[INDEX_KEY_MAX];
+    size_t run_len;
+    uint64_t run_n;
 };
 
 static void
@@ -361,6 +388,58 @@ verify_ticket(void *arg, const struct ticket *tk)
     return 0;
 }
 
+/* The run of entries of one key ended: its count as kept. */
+static void
+verify_run(struct verify_ctx *vc)
+{
+    uint64_t kept;
+    char msg[INDEX_KEY_MAX + 160], kt[INDEX_KEY_MAX + 32];
+    if (!vc->counts || vc->run_n == 0)
+        return;
+    if (index_count_of(vc->t, vc->run, vc->run_len, &kept) == SEAM_OK && kept == vc->run_n)
+        return;
+    key_text(vc->run, vc->run_len, kt, sizeof(kt));
+    snprintf(msg, sizeof(msg), "index %s: the count kept is %llu, the entries are %llu", kt,
+             (unsigned long long)kept, (unsigned long long)vc->run_n);
+    vc->problems++;
+    vc->report(vc->ctx, msg);
+}
+
+/* A count kept for a key that has no entry in DB_INDEX. */
+struct probe {
+    const char *key;
+    size_t len;
+    int found;
+};
+
+static int
+first_entry(void *arg, struct store_val k, struct store_val v)
+{
+    struct probe *p = arg;
+    (void)v;
+    p->found = k.len > p->len && memcmp(k.data, p->key, p->len) == 0;
+    return 1;
+}
+
+static int
+verify_count(void *arg, struct store_val k, struct store_val v)
+{
+    struct verify_ctx *vc = arg;
+    size_t pl = strlen(INDEX_COUNT_PREFIX);
+    char msg[INDEX_KEY_MAX + 160], kt[INDEX_KEY_MAX + 32];
+    (void)v;
+    if (k.len <= pl + 1 || k.len - pl > INDEX_KEY_MAX)
+        return 0;
+    struct probe p = {(const char *)k.data + pl, k.len - pl, 0};
+    if (store_scan(vc->t, DB_INDEX, p.key, p.len, 0, first_entry, &p) != SEAM_OK || p.found)
+        return 0;
+    key_text(p.key, p.len, kt, sizeof(kt));
+    snprintf(msg, sizeof(msg), "index %s: a count is kept, the key has no entry", kt);
+    vc->problems++;
+    vc->report(vc->ctx, msg);
+    return 0;
+}
+
 /* Every entry of DB_INDEX is in its ticket's key set, the record's by the check above. */
 static int
 verify_entry(void *arg, struct store_val k, struct store_val v)
@@ -379,6 +458,14 @@ verify_entry(void *arg, struct store_val k, struct store_val v)
         return 0;
     }
     index_entry_id(key + len, id);
+    if (vc->run_n > 0 && (len != vc->run_len || memcmp(key, vc->run, len) != 0)) {
+        verify_run(vc);
+        vc->run_n = 0;
+    }
+    if (vc->run_n++ == 0) {
+        memcpy(vc->run, key, len);
+        vc->run_len = len;
+    }
     if (!checkable(key, len))
         return 0;
     if (store_get(vc->t, DB_TICKETS, id, SEAM_ID_LEN, &set) != SEAM_OK)
@@ -395,7 +482,7 @@ uint64_t
 index_verify(struct store_txn *t, evlog_report_fn report, void *ctx)
 {
     char applied[SEAM_ID_LEN + 1];
-    struct verify_ctx vc = {t, report, ctx, 0, NULL, NULL};
+    struct verify_ctx vc = {.t = t, .report = report, .ctx = ctx};
     if (!index_ready(t))
         return 0;
     enum seam_err rc = index_applied(t, applied);
@@ -405,10 +492,14 @@ index_verify(struct store_txn *t, evlog_report_fn report, void *ctx)
         report(ctx, "index: the mark of the pending entries cannot be read");
         return 1;
     }
+    vc.counts = index_counts_ready(t);
     if (ticket_scan(t, verify_ticket, &vc) != SEAM_OK ||
-        store_scan(t, DB_INDEX, NULL, 0, 0, verify_entry, &vc) != SEAM_OK) {
+        store_scan(t, DB_INDEX, NULL, 0, 0, verify_entry, &vc) != SEAM_OK ||
+        (vc.counts &&
+         store_scan_prefix(t, DB_META, INDEX_COUNT_PREFIX, verify_count, &vc) != SEAM_OK)) {
         vc.problems++;
         report(ctx, "index: the store could not be read to the end");
     }
+    verify_run(&vc); /* the last key's */
     return vc.problems;
 }

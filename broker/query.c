@@ -427,8 +427,9 @@ ticket_walk_count(struct store_txn *t, const struct ticket_ctx *c, const struct 
     if (ids && w.n == 1) { /* one key (or every ticket): one cursor counts it */
         char top[TICKET_ID_LEN + 1];
         int strict = walk_start(&w, cursor, top);
-        return index_count(t, &w.terms[0], w.applied[0] ? w.applied : NULL, top, strict, work, n,
-                           complete);
+        int all = !strict && !(f != NULL && f->to_ms);
+        return index_count(t, &w.terms[0], w.applied[0] ? w.applied : NULL, top, strict, all, work,
+                           n, complete);
     }
     rc = walk_run(t, c, who, f, &w, cursor, ids ? NULL : count_ticket, ids ? count_id : NULL, n,
                   work, resume);

@@ -151,6 +151,24 @@ int index_set_has(const char *set, size_t slen, const char *key, size_t len);
 int index_ready(struct store_txn *t);
 
 /*
+ * How many tickets each key holds, kept with the entries: DB_META
+ * INDEX_COUNT_PREFIX || key -> be64, the entries of the key in DB_INDEX
+ * (the pending tickets' are counted from their sets, index_count). Every
+ * put of a new entry and delete of one moves its key's count in the same
+ * transaction. INDEX_COUNTS marks them as right: set when they are counted
+ * from the entries (index_counts_build: a build, or the first open of a store
+ * kept before them), removed with INDEX_META. seamctl verify checks them.
+ */
+#define INDEX_COUNT_PREFIX "index.n:"
+#define INDEX_COUNTS "index.counts"
+int index_counts_ready(struct store_txn *t);
+/* The counts of every key from the entries of DB_INDEX, and the mark; *keys: keys counted. */
+enum seam_err index_counts_build(struct store_txn *t, uint64_t *keys) SEAM_WUR;
+/* The count kept for key (its attribute, value and NUL): *n (0 when none is kept). */
+enum seam_err index_count_of(struct store_txn *t, const char *key, size_t len,
+                             uint64_t *n) SEAM_WUR;
+
+/*
  * The tickets of one index key, newest first: the id of the newest ticket
  * of the key (or of a customer's tickets, or of every ticket, when db says so) at or below
  * bound (strictly below when strict), into out. SEAM_ENOTFOUND when there
@@ -170,10 +188,12 @@ enum seam_err index_seek(struct store_txn *t, const struct index_term *term, con
 /*
  * The tickets of one key below bound (bound itself too unless strict), counted with one cursor
  * (no seek a ticket): *n, at most max of them read (the pending sets above the mark and the
- * entries below it, each one); *complete whether the key's last was reached.
+ * entries below it, each one); *complete whether the key's last was reached. all: bound is
+ * above every ticket (no cursor, no upper date): then the entries below the mark are the key's
+ * count (INDEX_COUNTS), read once, when the counts are kept.
  */
 enum seam_err index_count(struct store_txn *t, const struct index_term *term, const char *applied,
-                          const char *bound, int strict, unsigned long max, unsigned long *n,
-                          int *complete) SEAM_WUR;
+                          const char *bound, int strict, int all, unsigned long max,
+                          unsigned long *n, int *complete) SEAM_WUR;
 
 #endif

@@ -355,6 +355,9 @@ apply(struct store_txn *t, void *ctx)
         if (rc == SEAM_OK &&
             (rc = store_del(t, DB_META, INDEX_APPLIED, strlen(INDEX_APPLIED))) == SEAM_ENOTFOUND)
             rc = SEAM_OK;
+        if (rc == SEAM_OK &&
+            (rc = store_del(t, DB_META, INDEX_COUNTS, strlen(INDEX_COUNTS))) == SEAM_ENOTFOUND)
+            rc = SEAM_OK;
         for (int db = DB_INDEX; rc == SEAM_OK && db <= DB_INDEX_OF; db++) {
             while (rc == SEAM_OK) {
                 uint8_t *key = NULL;
