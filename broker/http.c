@@ -1374,6 +1374,15 @@ authenticate_or_reply(struct req *r)
         http_error_from(r, rc, "auth read");
         return -1;
     }
+    if (r->who.role == ROLE_PARTNER && config_partner_find(cfg, r->who.subject) == NULL) {
+        /* A partner the configuration no longer has (it left the federation): its tokens and
+         * sessions end with it, as the configuration's rules for it (customer_data, its
+         * signing key) did. */
+        log_info("req=%s refused: partner %s is not in the configuration", r->id, r->who.subject);
+        http_error(r, E_UNAUTHORIZED, "this partner is not in the federation's configuration",
+                   NULL);
+        return -1;
+    }
     r->authed = 1;
     if ((r->ep->roles & r->who.role) == 0) {
         http_error(r, E_NOT_FOUND, "no such resource for this principal", NULL);
