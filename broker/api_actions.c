@@ -389,7 +389,15 @@ api_action(struct req *r)
          * transaction records the signature and judges again. */
         struct store_txn *t;
         int used = 0, full = 0;
-        enum seam_err rc = replay_sig_from(r->who.subject, signature, &sig);
+        /* A user's signature is its company's (the signer's SUBJECT), not the token's subject:
+         * the lead's tokens each have their own, and one of its user's signed requests must not
+         * be taken again through another of them. */
+        char signer[64];
+        const char *user = json_string_value(json_object_get(signature, "user"));
+        const char *slash = user ? strchr(user, '/') : NULL;
+        snprintf(signer, sizeof(signer), "%.*s", slash ? (int)(slash - user) : 63,
+                 slash ? user : r->who.subject);
+        enum seam_err rc = replay_sig_from(signer, signature, &sig);
         if (rc == SEAM_OK && (rc = store_read_begin(r->srv->store, &t)) == SEAM_OK) {
             used = replay_used(t, &sig);
             full = replay_full(t, sig.partner, r->cfg->max_signed_per_partner);

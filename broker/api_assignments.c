@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "longpoll.h"
+#include "reload.h"
 
 #define WAIT_MAX_S 60
 
@@ -126,8 +127,11 @@ queue_fill(struct req *r)
         http_error_from(r, rc, "queue");
         return 1;
     }
-    char *key = xasprintf("%d|%s|%s|%s|%d", (int)r->who.role, r->who.subject,
-                          q->state ? q->state : "", q->cursor ? q->cursor : "", q->limit);
+    /* The configuration in force is part of the page (a partner's customer_data, its
+     * policies): a reload changes the page as a commit does. */
+    char *key =
+        xasprintf("%u|%d|%s|%s|%s|%d", r->snap ? r->snap->generation : 0, (int)r->who.role,
+                  r->who.subject, q->state ? q->state : "", q->cursor ? q->cursor : "", q->limit);
     uint64_t snapshot = store_txn_id(t);
     struct page *pg = page_cache_get(key, snapshot);
     if (pg != NULL) {

@@ -568,12 +568,18 @@ keeps(const struct req *r, const char *subject, const char *kind)
 
 struct list_ctx {
     json_t *items;
+    int staff_only; /* a supervisor's list: its company's agents and supervisors only */
 };
 
 static void
 list_one(void *ctx, const json_t *u)
 {
     struct list_ctx *l = ctx;
+    /* Users are keyed by SUBJECT/NAME, and a customer's id may be a partner's: a customer's
+     * users under that subject are not the partner's to see. */
+    if (l->staff_only &&
+        users_kind_role(json_string_value(json_object_get(u, "kind"))) != ROLE_PARTNER)
+        return;
     json_array_append_new(l->items, user_view(u));
 }
 
@@ -597,7 +603,7 @@ api_users_list(struct req *r)
         http_error(r, E_BAD_PARAMETER, "a subject is 1-63 bytes", "subject");
         return;
     }
-    struct list_ctx l = {json_array()};
+    struct list_ctx l = {json_array(), r->who.role == ROLE_PARTNER};
     enum seam_err rc = store_read_begin(r->srv->store, &t);
     if (rc == SEAM_OK) {
         rc = users_each(t, subject, list_one, &l);

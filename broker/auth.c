@@ -236,8 +236,9 @@ auth_partner_signature(const uint8_t pk[32], const char *header, const char *met
         *why = "malformed seam-signature header (t=TIMESTAMP,s=BASE64)";
         return SEAM_ENOTFOUND;
     }
-    int64_t now = now_ms();
-    if (llabs((long long)(now / 1000) - ts) > SEAM_SIGNATURE_WINDOW_S) {
+    long long now_s = (long long)(now_ms() / 1000);
+    /* Compared without a subtraction of ts: t=-9223372036854775808 would overflow it. */
+    if (ts < now_s - SEAM_SIGNATURE_WINDOW_S || ts > now_s + SEAM_SIGNATURE_WINDOW_S) {
         *why = "the signature's timestamp is outside the accepted window";
         return SEAM_ENOTFOUND;
     }

@@ -403,21 +403,22 @@ int
 http_metrics_access_or_reply(struct req *r)
 {
     const struct config *cfg = r->cfg;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    /* The client (client_address): behind a trusted proxy the address its X-Forwarded-For
+     * names, not the proxy's own, which a proxy on loopback would lend to anyone. */
     uint32_t a = 0;
     int v4 = 0;
-    if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET) {
-        a = ntohl(((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr);
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, r->client, &a4) == 1) {
+        a = ntohl(a4.s_addr);
         v4 = 1;
-    } else if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET6) {
+    } else if (inet_pton(AF_INET6, r->client, &a6) == 1) {
         /* ::1 is the loopback as 127.0.0.1 is; an IPv4 peer of a dual-stack socket is itself */
-        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr;
-        if (IN6_IS_ADDR_LOOPBACK(a6)) {
+        if (IN6_IS_ADDR_LOOPBACK(&a6)) {
             a = 0x7f000001u;
             v4 = 1;
-        } else if (IN6_IS_ADDR_V4MAPPED(a6)) {
-            memcpy(&a, a6->s6_addr + 12, 4);
+        } else if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+            memcpy(&a, a6.s6_addr + 12, 4);
             a = ntohl(a);
             v4 = 1;
         }
@@ -1371,6 +1372,15 @@ authenticate_or_reply(struct req *r)
     }
     if (rc != SEAM_OK) { /* the store failed: no reason to doubt the credential */
         http_error_from(r, rc, "auth read");
+        return -1;
+    }
+    if (r->who.role == ROLE_PARTNER && config_partner_find(cfg, r->who.subject) == NULL) {
+        /* A partner the configuration no longer has (it left the federation): its tokens and
+         * sessions end with it, as the configuration's rules for it (customer_data, its
+         * signing key) did. */
+        log_info("req=%s refused: partner %s is not in the configuration", r->id, r->who.subject);
+        http_error(r, E_UNAUTHORIZED, "this partner is not in the federation's configuration",
+                   NULL);
         return -1;
     }
     r->authed = 1;

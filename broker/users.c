@@ -660,7 +660,10 @@ base32_encode(const uint8_t *in, size_t n, char *out)
  * A fixed table of slots by the key's hash (bounded memory whatever the
  * keys): a slot holds one key's count; a key meeting a slot held by another
  * key idle for 15 minutes takes it over, else shares it (a collision can
- * only lock sooner, never let more tries through).
+ * only lock sooner, never let more tries through). A shared slot is not
+ * cleared by one of its keys' success: it holds the others' failures too,
+ * which a success of an account whose key meets the victim's slot would
+ * otherwise wipe between guesses; it is forgotten after a quiet quarter hour.
  */
 #define LIMIT_SLOTS 4096
 #define LIMIT_WINDOW_MS (15 * 60 * 1000)
@@ -669,6 +672,7 @@ base32_encode(const uint8_t *in, size_t n, char *out)
 struct limit_slot {
     uint64_t key;
     unsigned failures;
+    int shared; /* another key's failures are counted here too */
     int64_t last, locked_until;
 };
 
@@ -685,8 +689,12 @@ limit_slot(const char *key, int64_t now)
         memset(s, 0, sizeof(*s));
         s->key = h;
     }
-    if (s->failures > 0 && now - s->last > LIMIT_WINDOW_MS && now >= s->locked_until)
+    if (s->failures > 0 && now - s->last > LIMIT_WINDOW_MS && now >= s->locked_until) {
         s->failures = 0; /* forgotten after a quiet quarter hour */
+        s->shared = 0;
+    }
+    if (s->key != h)
+        s->shared = 1;
     return s;
 }
 
@@ -719,9 +727,12 @@ users_limit_fail(const char *key, unsigned max, int64_t base_ms, int64_t now)
 void
 users_limit_clear(const char *key)
 {
+    uint64_t h;
+    crypto_generichash((uint8_t *)&h, sizeof(h), (const uint8_t *)key, strlen(key), NULL, 0);
     pthread_mutex_lock(&limit_mu);
     struct limit_slot *s = limit_slot(key, now_ms());
-    memset(s, 0, sizeof(*s));
+    if (s->key == h && !s->shared)
+        memset(s, 0, sizeof(*s));
     pthread_mutex_unlock(&limit_mu);
 }
 

@@ -448,7 +448,11 @@ ticket_assignment_text(struct store_txn *t, const struct ticket_ctx *c, const st
     put_str(&o, "priority", tk->priority >= 0 ? priority_names[tk->priority] : NULL);
     /* The customer's data only where the partner's configuration allows. */
     const struct config_partner *p = config_partner_find(c->cfg, a->partner);
-    int see_name = p ? p->see_name : 1, see_contact = p ? p->see_contact : 1; /* lead: all */
+    /* The lead's own claims: all. A partner no longer in the configuration (its tokens
+     * are refused, http.c; this holds for any other reader): nothing, never more than it
+     * was allowed. */
+    int lead_owned = p == NULL && a->partner != NULL && strcmp(a->partner, c->cfg->lead.id) == 0;
+    int see_name = p ? p->see_name : lead_owned, see_contact = p ? p->see_contact : lead_owned;
     json_t *cust = NULL;
     key(&o, "customer");
     struct obj co = {&out, 0};

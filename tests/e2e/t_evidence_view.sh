@@ -179,4 +179,18 @@ refute "another view's signed head fails" "$SEAMCTL" verify-evidence "$TMP/x.jso
 
 stop_broker
 check "seamctl verify checks every event's stored disclosures against its digests" ctl verify
+
+# skyview leaves the federation (its tv goes to the lead): its tokens end with
+# it. (Its old claims' owner view, were it read, would show nothing of the
+# customer: an owner not configured is not the lead.)
+conf_with '.partners |= map(select(.id != "skyview"))
+         | .bundles |= map(if .services.tv == "skyview" then .services.tv = "lead" else . end)'
+start_broker
+req GET "/v1/assignments/$A3" "$SKY"
+check "a partner no longer configured: its token is refused (401, $STATUS)" \
+    [ "$STATUS" = 401 -a "$(jbody .error.code)" = unauthorized ]
+refute "... and shows nothing of the customer" grep -q -F -e "$CONTACT" -e "$NAME" "$TMP/body"
+req POST "/v1/assignments/$A3/ack" "$SKY" '{}'
+check "... nor acts on its old claims (401, $STATUS)" [ "$STATUS" = 401 ]
+stop_broker
 finish

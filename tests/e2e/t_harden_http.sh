@@ -173,6 +173,22 @@ req GET /healthz ""
 check "/healthz stays open to all" [ "$STATUS" = 200 ]
 stop_broker
 
+# Behind a reverse proxy on loopback (trusted_proxies), /metrics is judged by
+# the client its X-Forwarded-For names, not by the proxy's loopback address.
+conf_with '.trusted_proxies = ["127.0.0.1"]'
+start_broker
+STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -H 'X-Forwarded-For: 203.0.113.9' "$(URL /metrics)")
+check "/metrics through a trusted proxy on loopback for an outside client -> 403 ($STATUS)" \
+    [ "$STATUS" = 403 ]
+refute "... and no business figures in it" grep -q seam_http_requests_total "$TMP/body"
+STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -H 'X-Forwarded-For: 127.0.0.1' "$(URL /metrics)")
+check "/metrics through a trusted proxy for a loopback client -> 200 ($STATUS)" [ "$STATUS" = 200 ]
+STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' --interface 127.0.0.2 \
+    -H 'X-Forwarded-For: 127.0.0.1' "$(URL /metrics)")
+check "/metrics from 127.0.0.2, not a trusted proxy, is that peer's (its header ignored) ($STATUS)" \
+    [ "$STATUS" = 200 ]
+stop_broker
+
 # configuration errors name the JSON path
 conf_with '.metrics = {"allow": ["10.0.0.0/8", "300.1.1.1", "10.0.0.0/33"]}'
 "$BROKER" -c "$CONF" -n >"$TMP/n.out" 2>&1

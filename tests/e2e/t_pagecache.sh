@@ -5,6 +5,8 @@
 # changed by seamctl in another process while the broker runs. Another
 # partner never gets a page cached for someone else.
 . "$(dirname "$0")/lib.sh"
+cp "$CONF" "$TMP/live.json" # reloaded below with another customer_data
+CONF=$TMP/live.json
 init_store
 C1=$(new_customer c1 triple-play south)
 LEAD=$(new_token lead ops)
@@ -37,4 +39,15 @@ pull "$FIB"
 check "the lead's reassignment reaches the new owner's page" [ "$(jbody '.items[0].ticket')" = "$T1" ]
 pull "$NORD" "state=live"
 check "and leaves the old owner's live page" [ -z "$(jq -r --arg t "$T1" '.items[] | select(.ticket == $t) | .id' "$TMP/body")" ]
+# A reload that withdraws the customer's contact from nordtel, with no commit after it.
+pull "$NORD"
+check "nordtel's page shows the customer's contact while its customer_data allows it" \
+    [ "$(jbody '.items[0].customer.contact')" = "new@example.net" ]
+jq '(.partners[] | select(.id == "nordtel")).customer_data = ["name"]' "$ROOT/conf/seam.json" >"$TMP/next.json"
+mv "$TMP/next.json" "$CONF"
+kill -HUP "$BPID"
+for _ in $(seq 1 100); do grep -q 'reload: generation 2 in force' "$TMP/broker.$STARTS.log" && break; sleep 0.05; done
+pull "$NORD"
+check "after the reload its page, nothing committed since, shows the contact no more" \
+    [ "$(jbody '.items[0].customer | has("contact")')" = false -a "$(jbody '.items[0].customer.name')" = "Customer c1" ]
 finish

@@ -38,6 +38,10 @@ signed "$TMP/keys" POST "/v1/assignments/$A/resolve" '{}' "$SIG"
 check "a signature for another path is refused (401)" [ "$STATUS" = 401 ]
 signed "$TMP/keys" POST "/v1/assignments/$A/ack" '{}' "t=1000000000,${SIG#*,}"
 check "a signature with an old timestamp is refused (401)" [ "$STATUS" = 401 ]
+signed "$TMP/keys" POST "/v1/assignments/$A/ack" '{}' "t=-9223372036854775808,${SIG#*,}"
+check "a signature with the least 64-bit timestamp is refused (401, no overflow)" [ "$STATUS" = 401 ]
+signed "$TMP/keys" POST "/v1/assignments/$A/ack" '{}' "t=9223372036854775807,${SIG#*,}"
+check "a signature with the greatest 64-bit timestamp is refused (401)" [ "$STATUS" = 401 ]
 signed "$TMP/keys" POST "/v1/assignments/$A/ack" '{}' "garbage"
 check "a malformed signature header is refused (401)" [ "$STATUS" = 401 ]
 check "none of them changed anything" [ "$(tree_size)" = "$before" ]

@@ -19,6 +19,7 @@ conf_with '(.partners[] | select(.id == "nordtel") | .signing_key) = $k' --arg k
 init_store
 C1=$(new_customer c1 phone-only north)
 LEAD=$(new_token lead ops)
+LEAD2=$(new_token lead ops-night)
 NORD=$(new_token partner nordtel)
 ctl user add nordtel/alice --kind agent >/dev/null
 ctl user add nordtel/bob --kind agent >/dev/null
@@ -138,8 +139,15 @@ req PUT /v1/users/northwind/dan/key "$LEAD" "{\"public_key\":\"$DPUB\"}"
 check "the lead registers its desk user's key" [ "$STATUS" = 200 ]
 signed "$NORD" "$TMP/dan" northwind/dan POST "/v1/assignments/$A/progress" '{"note":"as the lead"}'
 check "a partner's token cannot act as the lead's user (401)" [ "$STATUS" = 401 ]
-signed "$LEAD" "$TMP/dan" northwind/dan POST "/v1/tickets/$T/assign" '{"partner":"lead","reason":"We take it."}'
+DSIG=$("$AGENT" sign --key "$TMP/dan/partner.key" --user northwind/dan POST "/v1/tickets/$T/assign" \
+    '{"partner":"lead","reason":"We take it."}')
+signed "$LEAD" "$TMP/dan" northwind/dan POST "/v1/tickets/$T/assign" '{"partner":"lead","reason":"We take it."}' "$DSIG"
 check "the lead's token signed by its desk user's key is accepted" [ "$STATUS" = 200 ]
+before=$(tree_size)
+signed "$LEAD2" "$TMP/dan" northwind/dan POST "/v1/tickets/$T/assign" '{"partner":"lead","reason":"We take it."}' "$DSIG"
+check "the desk user's signed request replayed through another lead token is refused (401)" \
+    [ "$STATUS" = 401 -a "$(jbody .error.message | grep -c replayed)" = 1 ]
+check "... and changed nothing" [ "$(tree_size)" = "$before" ]
 req GET "/v1/tickets/$T/evidence" "$LEAD"
 check "the event names the desk user and keeps its signature" \
     [ "$(jq -r '[.events[] | select((.event | fromjson | .data.user_signature.user) == "northwind/dan") | [.disclosures[]? | fromjson | select(.[1] == "actor.user") | .[2]][0]] | join(" ")' "$TMP/body")" = northwind/dan ]

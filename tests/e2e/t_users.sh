@@ -222,7 +222,13 @@ sreq GET /v1/audit/sla "$ALICE_SID" ""
 check "an agent does not read the SLA report (404)" [ "$STATUS" = 404 ]
 req GET /v1/audit/sla "$(new_token partner fibernet)"
 check "nor does the partner's own machine token" [ "$STATUS" = 404 ]
+# A customer whose id is the partner's: its users share the subject, not the company.
+ctl customer add fibernet --name "Fiona Net" --bundle triple-play --region north >/dev/null
+ctl user add fibernet/home --kind customer >/dev/null
+ctl user email fibernet/home home@fiona.example >/dev/null 2>&1
 sreq GET /v1/users "$SAM_SID" ""
+refute "a supervisor's list holds no customer's user of the same subject (fibernet/home)" \
+    grep -q -e fibernet/home -e fiona.example "$TMP/body"
 check "a supervisor lists its own company's users only" [ "$STATUS" = 200 -a "$(jbody '[.items[].subject] | unique | join(",")')" = fibernet ]
 check "... never with a password hash or TOTP secret" [ "$(jbody '[.items[] | has("password") or has("totp_secret")] | any')" = false ]
 sreq POST /v1/users "$SAM_SID" "$SAM_CSRF" '{"id":"fibernet/carl","kind":"agent"}'
@@ -243,7 +249,7 @@ accept "$(ctl user invite northwind/mary 2>/dev/null)" "mary's long password"
 signin northwind/mary "mary's long password" "$(totp "$(jbody .totp_secret)")"
 MARY_SID=$SID MARY_CSRF=$CSRF
 sreq GET /v1/users "$MARY_SID" ""
-check "the manager lists every user" [ "$STATUS" = 200 -a "$(jbody '.items | length')" = 9 ]
+check "the manager lists every user (fibernet/home, a customer's, among them)" [ "$STATUS" = 200 -a "$(jbody '.items | length')" = 10 ]
 sreq POST /v1/users "$MARY_SID" "$MARY_CSRF" '{"id":"c2/dora","kind":"customer"}'
 check "the manager adds a customer's user" [ "$STATUS" = 201 ]
 LINK_DORA=$(jbody .link)

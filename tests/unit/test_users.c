@@ -126,6 +126,25 @@ test_limiter(void)
     ok(users_limit_check("user:u1", t0 + 1000) == 0, "a success clears it");
 }
 
+/*
+ * Two keys of one slot (BLAKE2b-64 of each, mod 4096: "user:victim/v" and
+ * "user:attacker/a1275" meet at 2825): the attacker's own successful sign-in
+ * must not wipe the count of the victim's failed guesses between guesses.
+ */
+static void
+test_limiter_shared(void)
+{
+    int64_t t0 = now_ms();
+    for (int i = 0; i < 3; i++)
+        users_limit_fail("user:victim/v", 3, 60000, t0);
+    ok(users_limit_check("user:victim/v", t0) > 0, "three failures lock the victim's account");
+    users_limit_clear("user:attacker/a1275");
+    ok(users_limit_check("user:victim/v", t0) > 0,
+       "a success of another account of the same slot leaves the victim's lock");
+    ok(users_limit_check("user:attacker/a1275", t0) > 0,
+       "... which locks that account too (sooner)");
+}
+
 static void
 test_password(void)
 {
@@ -393,6 +412,7 @@ main(void)
     test_base32();
     test_ids();
     test_limiter();
+    test_limiter_shared();
     test_password();
     test_store();
     test_keys();
