@@ -70,24 +70,16 @@ fanout_ticket_committed(const struct ticket *tk)
     free(owners);
 }
 
-static enum seam_err
-applied_one(void *ctx, enum store_db db, struct store_val key, const struct store_val *val)
+static void
+applied_one(void *ctx, const struct ticket *tk)
 {
     (void)ctx;
-    (void)key;
-    struct ticket tk;
-    if (db != DB_TICKETS || val == NULL)
-        return SEAM_OK;
-    if (record_decode(val->data, val->len, &tk) == SEAM_OK) {
-        fanout_ticket_committed(&tk);
-        ticket_free(&tk);
-    }
-    return SEAM_OK; /* a record this node cannot read wakes no one; verify names it */
+    fanout_ticket_committed(tk);
 }
 
 void
 fanout_batch_applied(const void *ws, size_t len)
 {
-    if (n_hooks > 0 && store_ws_each(ws, len, applied_one, NULL) != SEAM_OK)
+    if (n_hooks > 0 && record_ws_each(ws, len, applied_one, NULL) != SEAM_OK)
         log_warnx("fanout: a replicated batch could not be read for its owners");
 }

@@ -1396,3 +1396,30 @@ record_migrate(struct store *s, size_t batch, uint64_t *migrated)
         *migrated = m.migrated;
     return rc;
 }
+
+struct ws_records {
+    record_each_fn fn;
+    void *ctx;
+};
+
+static enum seam_err
+ws_record(void *arg, enum store_db db, struct store_val key, const struct store_val *val)
+{
+    struct ws_records *w = arg;
+    struct ticket tk;
+    (void)key;
+    if (db != DB_TICKETS || val == NULL)
+        return SEAM_OK;
+    if (record_decode(val->data, val->len, &tk) == SEAM_OK) {
+        w->fn(w->ctx, &tk);
+        ticket_free(&tk);
+    }
+    return SEAM_OK;
+}
+
+enum seam_err
+record_ws_each(const void *ws, size_t len, record_each_fn fn, void *ctx)
+{
+    struct ws_records w = {fn, ctx};
+    return store_ws_each(ws, len, ws_record, &w);
+}

@@ -61,6 +61,14 @@ const char *record_fact_name(size_t i);
 enum seam_err record_decode(const void *bytes, size_t len, struct ticket *out) SEAM_WUR;
 
 /*
+ * Each ticket record a write set (store.h: a replicated batch) puts, decoded:
+ * fn(ctx, ticket) in order. A record this module cannot read is passed over
+ * (seamctl verify names it); SEAM_ECORRUPT if the write set is malformed.
+ */
+typedef void (*record_each_fn)(void *ctx, const struct ticket *tk);
+enum seam_err record_ws_each(const void *ws, size_t len, record_each_fn fn, void *ctx) SEAM_WUR;
+
+/*
  * The record of t (malloc'd, NUL-terminated; *len its length if len is not
  * NULL). with_head 0 leaves "head" out: the lead's view of the ticket.
  */
