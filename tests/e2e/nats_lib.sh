@@ -74,6 +74,48 @@ nats_current() {
                 | .state.last_seq][0] // 0')" -ge "$2" ]
 }
 
+# nats_request I SUBJECT [PAYLOAD]: a request to server nI over the NATS protocol; prints the reply.
+nats_request() {
+    python3 - "${NATS_PORTS[$1]}" "$2" "${3:-}" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+f = s.makefile("rb")
+f.readline()  # INFO
+body = sys.argv[3].encode()
+s.sendall(b'CONNECT {"verbose":false,"headers":true,"no_responders":true}\r\nSUB _INBOX.t 1\r\n' +
+          b"PUB %s _INBOX.t %d\r\n%s\r\nPING\r\n" % (sys.argv[2].encode(), len(body), body))
+while True:
+    line = f.readline().decode()
+    if line.startswith("MSG") or line.startswith("HMSG"):
+        print(f.read(int(line.split()[-1]) + 2).decode().strip())
+        break
+PY
+}
+
+# nats_groups I: "NAME LEADER" for each stream of the cluster (the lease's bucket is one), as
+# server nI sees them.
+nats_groups() {
+    curl -s -m 2 "http://127.0.0.1:${NATS_MPORTS[$1]}/jsz?accounts=true&streams=true" |
+        jq -r '.account_details[]?.stream_detail[]? | "\(.name) \(.cluster.leader // "-")"'
+}
+
+# nats_lead_on I: server nI made the leader of every stream's group (the stream of batches and
+# the lease's bucket), by asking the others to step down until it is (elections are random).
+nats_lead_on() {
+    local name leader todo
+    for _ in $(seq 1 20); do
+        todo=0
+        while read -r name leader; do
+            [ "$leader" = "n$1" ] && continue
+            todo=1
+            nats_request "$1" "\$JS.API.STREAM.LEADER.STEPDOWN.$name" >/dev/null 2>&1
+        done < <(nats_groups "$1")
+        [ $todo = 0 ] && [ -n "$(nats_groups "$1")" ] && return 0
+        sleep 1
+    done
+    return 1
+}
+
 kill_nats() {
     for p in "${NATS_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
     for p in "${NATS_PIDS[@]}"; do wait "$p" 2>/dev/null; done
