@@ -11,6 +11,11 @@
  * once; busy is guarded by busy_mu because the writer's done callback
  * clears it. The outbox is in LMDB, so a crash loses nothing: on start, what
  * was pending is due again (at least once; receivers de-duplicate by id).
+ * An attempt the store cannot record (its writer refuses, e.g. a replicated
+ * leader whose lease is stale) leaves the message due at once: the thread
+ * then sends nothing for RECORD_FAILED_PAUSE_MS, or it would send that
+ * message again and again, as fast as the partner answers, until the store
+ * takes a write.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -33,6 +38,7 @@
 #include "verify_outbox.h"
 
 #define MAX_BUSY 512
+#define RECORD_FAILED_PAUSE_MS 1000 /* nothing sent for this long after an attempt not recorded */
 
 struct flight {
     struct fwd *f;
@@ -70,8 +76,9 @@ struct fwd {
     pthread_mutex_t busy_mu;
     uint64_t busy[MAX_BUSY];
     unsigned nbusy;
-    unsigned inflight;      /* the thread's own count of curl transfers */
-    struct flight *flights; /* and the transfers themselves */
+    unsigned inflight;              /* the thread's own count of curl transfers */
+    struct flight *flights;         /* and the transfers themselves */
+    _Atomic int64_t pause_until_us; /* monotonic: set when an attempt could not be recorded */
 };
 
 static int
@@ -245,9 +252,12 @@ static void
 result_done(struct store_job *job)
 {
     struct result_job *rj = (struct result_job *)job;
-    if (job->rc != SEAM_OK)
-        log_warnx("delivery: recording attempt seq=%llu failed error=\"%s\"",
-                  (unsigned long long)rj->a.seq, seam_strerror(job->rc));
+    if (job->rc != SEAM_OK) {
+        log_warnx("delivery: recording attempt seq=%llu failed error=\"%s\"; nothing is sent "
+                  "for %d ms",
+                  (unsigned long long)rj->a.seq, seam_strerror(job->rc), RECORD_FAILED_PAUSE_MS);
+        atomic_store(&rj->f->pause_until_us, mono_us() + RECORD_FAILED_PAUSE_MS * 1000LL);
+    }
     busy_remove(rj->f, rj->a.seq);
     if (job->rc == SEAM_OK && rj->dead)
         atomic_fetch_add(&dead_letters[rj->dead - 1], 1);
@@ -640,7 +650,10 @@ take_due(struct fwd *f)
     struct store_txn *t;
     json_t *msgs = NULL, *m;
     int64_t next = INT64_MAX, now = now_ms();
+    int64_t paused_ms = (atomic_load(&f->pause_until_us) - mono_us()) / 1000;
     size_t i;
+    if (paused_ms > 0) /* an attempt was not recorded: the store takes no write for now */
+        return paused_ms > 1000 ? 1000 : (long)paused_ms;
     if (room == 0)
         return 1000;
     if (store_read_begin(f->srv->store, &t) != SEAM_OK)

@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
 liblmdb-dev libsodium-dev libssl-dev libmimalloc-dev libicu-dev libgnutls28-dev lmdb-utils openssl curl jq time tzdata clang libclang-rt-14-dev mandoc \
 python3-aiosmtpd dovecot-imapd python3-nacl nodejs chromium fonts-dejavu-core \
-libnats-dev nats-server"
+libnats-dev nats-server iproute2"
 [ -n "$SEAM_EXTRA_PKGS" ] && PKGS="$PKGS $SEAM_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do

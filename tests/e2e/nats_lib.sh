@@ -9,6 +9,7 @@ if ! command -v nats-server >/dev/null; then
 fi
 NATS_PIDS=()
 NATS_PORTS=()
+NATS_MPORTS=() # each server's monitoring port (/healthz, /jsz)
 NATS_URLS=
 # Every process the script started (the brokers' pids in EXTRA_PIDS) ends with it.
 EXTRA_PIDS=()
@@ -28,22 +29,91 @@ for s in ss: s.close()' "$1"
 
 start_nats() { # sets NATS_PORTS (clients), NATS_URLS (a JSON array of them); NATS_EXTRA: more settings
     local ports routes i
-    mapfile -t ports < <(free_ports 6)
+    mapfile -t ports < <(free_ports 9)
     NATS_PORTS=("${ports[@]:0:3}")
+    NATS_MPORTS=("${ports[@]:6:3}")
     routes="nats-route://127.0.0.1:${ports[3]}, nats-route://127.0.0.1:${ports[4]}, nats-route://127.0.0.1:${ports[5]}"
     for i in 0 1 2; do
         mkdir -p "$TMP/nats$i"
         cat >"$TMP/nats$i.conf" <<EOC
 server_name: n$i
 listen: 127.0.0.1:${ports[$i]}
+http: 127.0.0.1:${ports[$((i + 6))]}
 jetstream { store_dir: "$TMP/nats$i", max_memory_store: 64MB, max_file_store: 1GB }
 ${NATS_EXTRA:-}
 cluster { name: seamtest, listen: 127.0.0.1:${ports[$((i + 3))]}, routes: [$routes] }
 EOC
-        nats-server -c "$TMP/nats$i.conf" >"$TMP/nats$i.log" 2>&1 &
-        NATS_PIDS+=($!)
+        start_nats_server "$i"
     done
     NATS_URLS="[\"nats://127.0.0.1:${ports[0]}\", \"nats://127.0.0.1:${ports[1]}\", \"nats://127.0.0.1:${ports[2]}\"]"
+}
+
+start_nats_server() { # I: server nI (again), with its configuration and its JetStream directory
+    nats-server -c "$TMP/nats$1.conf" >>"$TMP/nats$1.log" 2>&1 &
+    NATS_PIDS[$1]=$!
+}
+
+# nats_of PID: the index (0-2) of the NATS server the process PID is connected to, or "".
+nats_of() {
+    local peer i
+    for peer in $(ss -tnpH state established 2>/dev/null | grep "pid=$1," | awk '{ print $4 }'); do
+        for i in 0 1 2; do
+            [ "$peer" = "127.0.0.1:${NATS_PORTS[$i]}" ] && { echo "$i"; return; }
+        done
+    done
+}
+
+# nats_current I SEQ: server nI is a current member of the cluster again (its /healthz, which
+# checks that its JetStream assets are caught up, says ok) and its replica of stream
+# $STREAM holds sequence SEQ or later.
+nats_current() {
+    local m=http://127.0.0.1:${NATS_MPORTS[$1]}
+    [ "$(curl -s -m 2 "$m/healthz" | jq -r .status)" = ok ] &&
+        [ "$(curl -s -m 2 "$m/jsz?accounts=true&streams=true" |
+            jq --arg s "$STREAM" '[.account_details[]?.stream_detail[]? | select(.name == $s)
+                | .state.last_seq][0] // 0')" -ge "$2" ]
+}
+
+# nats_request I SUBJECT [PAYLOAD]: a request to server nI over the NATS protocol; prints the reply.
+nats_request() {
+    python3 - "${NATS_PORTS[$1]}" "$2" "${3:-}" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+f = s.makefile("rb")
+f.readline()  # INFO
+body = sys.argv[3].encode()
+s.sendall(b'CONNECT {"verbose":false,"headers":true,"no_responders":true}\r\nSUB _INBOX.t 1\r\n' +
+          b"PUB %s _INBOX.t %d\r\n%s\r\nPING\r\n" % (sys.argv[2].encode(), len(body), body))
+while True:
+    line = f.readline().decode()
+    if line.startswith("MSG") or line.startswith("HMSG"):
+        print(f.read(int(line.split()[-1]) + 2).decode().strip())
+        break
+PY
+}
+
+# nats_groups I: "NAME LEADER" for each stream of the cluster (the lease's bucket is one), as
+# server nI sees them.
+nats_groups() {
+    curl -s -m 2 "http://127.0.0.1:${NATS_MPORTS[$1]}/jsz?accounts=true&streams=true" |
+        jq -r '.account_details[]?.stream_detail[]? | "\(.name) \(.cluster.leader // "-")"'
+}
+
+# nats_lead_on I: server nI made the leader of every stream's group (the stream of batches and
+# the lease's bucket), by asking the others to step down until it is (elections are random).
+nats_lead_on() {
+    local name leader todo
+    for _ in $(seq 1 20); do
+        todo=0
+        while read -r name leader; do
+            [ "$leader" = "n$1" ] && continue
+            todo=1
+            nats_request "$1" "\$JS.API.STREAM.LEADER.STEPDOWN.$name" >/dev/null 2>&1
+        done < <(nats_groups "$1")
+        [ $todo = 0 ] && [ -n "$(nats_groups "$1")" ] && return 0
+        sleep 1
+    done
+    return 1
 }
 
 kill_nats() {
