@@ -213,9 +213,20 @@ api_attachments_create(struct req *r)
     if (!found)
         return;
     int open = ticket_is_open(&tk) || tk.status == TS_RESOLVED;
+    /* A partner adds to a ticket while it holds a live claim on it: one whose claims have all
+     * ended (handed back, reassigned, resolved) still reads them, and adds nothing. */
+    int holds = r->who.role != ROLE_PARTNER;
+    for (size_t i = 0; !holds && i < tk.nassignments; i++)
+        holds = strcmp(tk.assignments[i].partner, r->who.subject) == 0 &&
+                assignment_is_live(&tk.assignments[i]);
     ticket_free(&tk);
     if (!open) {
         http_error(r, E_CONFLICT, "the ticket is closed; file a new complaint", NULL);
+        return;
+    }
+    if (!holds) {
+        http_error(r, E_CONFLICT,
+                   "your company holds no live claim on this ticket: it adds nothing to it", NULL);
         return;
     }
     seam_sha256_hex(r->body, r->body_len, sha);

@@ -202,6 +202,12 @@ check "evidence of a ticket a partner has no claim on: 404" [ "$STATUS" = 404 ]
 # internal log; its evidence export names the one and not the other.
 req POST "/v1/assignments/$A/handback" "$FIBER" '{"reason":"belongs_to","partner":"nordtel","note":"The phone socket."}'
 check "fibernet hands the claim to nordtel" [ "$STATUS" = 200 ]
+printf 'after the hand-back\n' >"$F/late.txt"
+upload "$FIBER" "$F/late.txt" text/plain
+check "fibernet, its claim handed back, reads the ticket but adds no attachment (409)" \
+    [ "$STATUS" = 409 -a "$(jbody .error.code)" = conflict ]
+req GET "/v1/tickets/$T/attachments" "$LEAD"
+refute "... and nothing was added" grep -q "$(sha "$F/late.txt")" "$TMP/body"
 for f in "$PNG" "$TXT" "$PDF" "$JPG"; do
     req GET "/v1/tickets/$T/attachments/$f" "$NORD"
     check "the next partner reads ${f:0:8} (the customer's, or on the customer's timeline)" [ "$STATUS" = 200 ]
