@@ -131,7 +131,7 @@ sort -n -o "$TMP/sla_due" "$TMP/sla_due"
 SLA_DUE=$(head -1 "$TMP/sla_due")
 check "eight SLA claims filed, each with nordtel, due a minute later ($(wc -l <"$TMP/sla_claims") claims)" \
     [ "$(wc -l <"$TMP/sla_tickets")" = 8 -a "$(wc -l <"$TMP/sla_claims")" -ge 8 -a \
-    $((SLA_DUE - $(now_ms))) -gt 50000 ]
+    $((SLA_DUE - $(now_ms))) -gt 20000 ]
 
 # file MARKER NODE: one complaint to NODE (following a 307 with its credentials), about TV
 # (skyview's: pushed) when MARKER ends in an odd number, else internet; prints the status and
