@@ -96,6 +96,12 @@ connect_to(const struct config_replication *rc, natsConnection **nc, jsCtx **js,
         st = natsOptions_SetMaxReconnect(o, -1); /* for ever: the servers come back */
     if (st == NATS_OK)
         st = natsOptions_SetReconnectWait(o, 100);
+    /* Nothing published while the connection is down is kept to be sent once it is back (the
+     * library's default keeps 8 MB): a batch, or a renewal of the lease, sent seconds late could
+     * land after another node took the lease. A byte is too little for any message, so each
+     * fails at once (0 would be the default). */
+    if (st == NATS_OK)
+        st = natsOptions_SetReconnectBufSize(o, 1);
     if (st == NATS_OK)
         st = natsConnection_Connect(nc, o);
     natsOptions_Destroy(o);

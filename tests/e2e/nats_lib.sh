@@ -27,7 +27,8 @@ for s in ss: print(s.getsockname()[1])
 for s in ss: s.close()' "$1"
 }
 
-start_nats() { # sets NATS_PORTS (clients), NATS_URLS (a JSON array of them); NATS_EXTRA: more settings
+start_nats() { # sets NATS_PORTS (clients), NATS_URLS (a JSON array of them); NATS_EXTRA: more settings,
+    # NATS_CLUSTER_EXTRA: more in the cluster block
     local ports routes i
     mapfile -t ports < <(free_ports 9)
     NATS_PORTS=("${ports[@]:0:3}")
@@ -41,7 +42,7 @@ listen: 127.0.0.1:${ports[$i]}
 http: 127.0.0.1:${ports[$((i + 6))]}
 jetstream { store_dir: "$TMP/nats$i", max_memory_store: 64MB, max_file_store: 1GB }
 ${NATS_EXTRA:-}
-cluster { name: seamtest, listen: 127.0.0.1:${ports[$((i + 3))]}, routes: [$routes] }
+cluster { name: seamtest, listen: 127.0.0.1:${ports[$((i + 3))]}, routes: [$routes]${NATS_CLUSTER_EXTRA:+, $NATS_CLUSTER_EXTRA} }
 EOC
         start_nats_server "$i"
     done
