@@ -35,18 +35,8 @@ static const char META_CHECKPOINT_SIZE[] = "checkpoint_size";
 static enum seam_err
 meta_u64(struct store_txn *t, const char *key, uint64_t *out)
 {
-    struct store_val v;
-    enum seam_err rc = store_get(t, DB_META, key, strlen(key), &v);
-    if (rc == SEAM_ENOTFOUND) {
-        *out = 0;
-        return SEAM_OK;
-    }
-    if (rc != SEAM_OK)
-        return rc;
-    if (v.len != 8)
-        return SEAM_ECORRUPT;
-    *out = be64_get(v.data);
-    return SEAM_OK;
+    enum seam_err rc = store_get_u64(t, DB_META, key, strlen(key), out);
+    return rc == SEAM_ENOTFOUND ? SEAM_OK : rc;
 }
 
 static enum seam_err

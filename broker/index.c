@@ -223,19 +223,11 @@ enum seam_err
 index_count_of(struct store_txn *t, const char *key, size_t len, uint64_t *n)
 {
     char k[sizeof(INDEX_COUNT_PREFIX) + INDEX_KEY_MAX];
-    struct store_val v;
     *n = 0;
     if (len > INDEX_KEY_MAX)
         return SEAM_EINVAL;
-    enum seam_err rc = store_get(t, DB_META, k, count_key(k, key, len), &v);
-    if (rc == SEAM_ENOTFOUND)
-        return SEAM_OK;
-    if (rc != SEAM_OK)
-        return rc;
-    if (v.len != 8)
-        return SEAM_ECORRUPT;
-    *n = be64_get(v.data);
-    return SEAM_OK;
+    enum seam_err rc = store_get_u64(t, DB_META, k, count_key(k, key, len), n);
+    return rc == SEAM_ENOTFOUND ? SEAM_OK : rc;
 }
 
 /* Sets key's count to n (none kept for 0). */

@@ -743,15 +743,13 @@ static enum seam_err
 triage_add(struct store_txn *t, const struct mail_parsed *m, const char *reason, const char *ticket,
            size_t size, char id_out[32])
 {
-    struct store_val v;
     uint8_t sk[8];
-    uint64_t seq = 1;
+    uint64_t seq;
     char at[32], key[40];
-    enum seam_err rc = store_get(t, DB_META, TRIAGE_SEQ, strlen(TRIAGE_SEQ), &v);
-    if (rc == SEAM_OK && v.len == 8)
-        seq = be64_get(v.data) + 1;
-    else if (rc != SEAM_ENOTFOUND)
-        return rc == SEAM_OK ? SEAM_ECORRUPT : rc;
+    enum seam_err rc = store_get_u64(t, DB_META, TRIAGE_SEQ, strlen(TRIAGE_SEQ), &seq);
+    if (rc != SEAM_OK && rc != SEAM_ENOTFOUND)
+        return rc;
+    seq++;
     be64_put(sk, seq);
     if ((rc = store_put(t, DB_META, TRIAGE_SEQ, strlen(TRIAGE_SEQ), sk, 8, 0)) != SEAM_OK)
         return rc;

@@ -64,16 +64,10 @@ id_seq(struct store_txn *t, const char *id, uint64_t *seq)
     }
     if (strlen(id) != OUTBOX_ID_LEN || strspn(id + 4, "0123456789abcdef") != OUTBOX_ID_LEN - 4)
         return SEAM_ENOTFOUND;
-    struct store_val v;
     char *k = id_key(id);
-    enum seam_err rc = store_get(t, DB_META, k, strlen(k), &v);
+    enum seam_err rc = store_get_u64(t, DB_META, k, strlen(k), seq);
     free(k);
-    if (rc != SEAM_OK)
-        return rc;
-    if (v.len != 8)
-        return SEAM_ECORRUPT;
-    *seq = be64_get(v.data);
-    return SEAM_OK;
+    return rc;
 }
 
 static enum seam_err
@@ -122,15 +116,13 @@ enqueue_bytes(struct store_txn *t, const char *owner, const char *url, const cha
               const char *assignment, const char *type, const char *bytes,
               const struct mail_envelope *mail)
 {
-    struct store_val v;
     uint8_t sk[8], dk[16];
-    uint64_t seq = 1;
+    uint64_t seq;
     char id[OUTBOX_ID_LEN + 1], at[32];
-    enum seam_err rc = store_get(t, DB_META, META_SEQ, strlen(META_SEQ), &v);
-    if (rc == SEAM_OK && v.len == 8)
-        seq = be64_get(v.data) + 1;
-    else if (rc != SEAM_ENOTFOUND)
-        return rc == SEAM_OK ? SEAM_ECORRUPT : rc;
+    enum seam_err rc = store_get_u64(t, DB_META, META_SEQ, strlen(META_SEQ), &seq);
+    if (rc != SEAM_OK && rc != SEAM_ENOTFOUND)
+        return rc;
+    seq++;
     be64_put(sk, seq);
     if ((rc = store_put(t, DB_META, META_SEQ, strlen(META_SEQ), sk, 8, 0)) != SEAM_OK)
         return rc;

@@ -51,10 +51,8 @@ sig_key(const struct replay_sig *sig, uint8_t key[KEY_MAX])
 uint64_t
 replay_count(struct store_txn *t, const char *partner)
 {
-    struct store_val v;
-    if (store_get(t, DB_SIG_COUNTS, partner, strlen(partner), &v) != SEAM_OK || v.len != 8)
-        return 0;
-    return be64_get(v.data);
+    uint64_t n;
+    return store_get_u64(t, DB_SIG_COUNTS, partner, strlen(partner), &n) == SEAM_OK ? n : 0;
 }
 
 int

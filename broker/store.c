@@ -368,6 +368,20 @@ store_read_end(struct store_txn *t)
 }
 
 enum seam_err
+store_get_u64(struct store_txn *t, enum store_db db, const void *key, size_t klen, uint64_t *out)
+{
+    struct store_val v;
+    enum seam_err rc = store_get(t, db, key, klen, &v);
+    *out = 0;
+    if (rc != SEAM_OK)
+        return rc;
+    if (v.len != 8)
+        return SEAM_ECORRUPT;
+    *out = be64_get(v.data);
+    return SEAM_OK;
+}
+
+enum seam_err
 store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
           struct store_val *val)
 {

@@ -138,6 +138,10 @@ void store_read_end(struct store_txn *t);
 /* The snapshot a transaction sees: equal ids, equal contents (any process's writes count). */
 uint64_t store_txn_id(struct store_txn *t);
 
+/* A count or sequence stored as 8 bytes big-endian: *out (0 and SEAM_ENOTFOUND if absent;
+ * SEAM_ECORRUPT if the value is not 8 bytes). */
+enum seam_err store_get_u64(struct store_txn *t, enum store_db db, const void *key, size_t klen,
+                            uint64_t *out) SEAM_WUR;
 /* SEAM_ENOTFOUND if absent. */
 enum seam_err store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen,
                         struct store_val *val) SEAM_WUR;
