@@ -78,8 +78,9 @@ applied_one(void *ctx, const struct ticket *tk)
 }
 
 void
-fanout_batch_applied(const void *ws, size_t len)
+fanout_batch_applied(void *ctx, const void *ws, size_t len)
 {
+    (void)ctx;
     if (n_hooks > 0 && record_ws_each(ws, len, applied_one, NULL) != SEAM_OK)
         log_warnx("fanout: a replicated batch could not be read for its owners");
 }

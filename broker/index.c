@@ -259,27 +259,7 @@ struct counts_build {
     size_t len;
     uint64_t n, keys;
     enum seam_err rc;
-    char (*old)[INDEX_KEY_MAX + 1]; /* the counts kept before, to remove */
-    size_t *old_len, nold, cap;
 };
-
-static int
-old_count(void *arg, struct store_val k, struct store_val v)
-{
-    struct counts_build *b = arg;
-    size_t pl = strlen(INDEX_COUNT_PREFIX);
-    (void)v;
-    if (k.len <= pl || k.len - pl > INDEX_KEY_MAX)
-        return 0;
-    if (b->nold == b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 64;
-        b->old = xrealloc(b->old, b->cap * sizeof(*b->old));
-        b->old_len = xrealloc(b->old_len, b->cap * sizeof(*b->old_len));
-    }
-    memcpy(b->old[b->nold], (const char *)k.data + pl, k.len - pl);
-    b->old_len[b->nold++] = k.len - pl;
-    return 0;
-}
 
 static int
 entry_counted(void *arg, struct store_val k, struct store_val v)
@@ -306,11 +286,7 @@ enum seam_err
 index_counts_build(struct store_txn *t, uint64_t *keys)
 {
     struct counts_build b = {.t = t};
-    enum seam_err rc = store_scan_prefix(t, DB_META, INDEX_COUNT_PREFIX, old_count, &b);
-    for (size_t i = 0; rc == SEAM_OK && i < b.nold; i++)
-        rc = count_put(t, b.old[i], b.old_len[i], 0);
-    free(b.old);
-    free(b.old_len);
+    enum seam_err rc = store_del_prefix(t, DB_META, INDEX_COUNT_PREFIX); /* those kept before */
     if (rc == SEAM_OK)
         rc = store_scan(t, DB_INDEX, NULL, 0, 0, entry_counted, &b);
     if (rc == SEAM_OK)
@@ -327,7 +303,7 @@ index_counts_build(struct store_txn *t, uint64_t *keys)
 #ifndef SEAM_NO_INDEXES
 static _Atomic uint64_t pending; /* tickets this process left pending (index.h) */
 
-/* The moves of the keys' counts a save makes, added up and written once (save_flush). */
+/* The moves of the keys' counts a save makes, added up and written once (deltas_flush). */
 #define DELTAS_MAX 48
 struct deltas {
     size_t n;
@@ -454,7 +430,8 @@ save_keys(struct store_txn *t, void *arg)
         }
     }
     if (rc == SEAM_OK && !later) {
-        struct deltas ds = {0};
+        struct deltas ds; /* about 20 KiB: only its count set, on every save */
+        ds.n = 0;
         struct save_ctx s = {t, j->id, SEAM_OK, 0, &ds};
         int rebuild = j->mode == INDEX_REBUILD;
         /* A rebuild puts every key (a stored set may name keys that have no entry: its

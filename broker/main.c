@@ -139,14 +139,6 @@ wake_longpolls(void *ctx, const struct fanout_news *news)
         longpoll_notify(news->owners[i]);
 }
 
-/* A batch of the stream applied (a standby's, a catch-up's): its tickets' owners hear of it. */
-static void
-batch_applied(void *ctx, const void *ws, size_t len)
-{
-    (void)ctx;
-    fanout_batch_applied(ws, len);
-}
-
 static void
 wake_push(void *ctx, const struct fanout_news *news)
 {
@@ -450,7 +442,8 @@ main(int argc, char **argv)
     if (cfg->replication.on) {
         if (replica_open(&cfg->replication, &srv.replica) != SEAM_OK)
             fatalx("cannot reach the NATS servers of \"replication\" (see above)");
-        replica_on_apply(srv.replica, batch_applied, NULL);
+        /* a batch of the stream applied (a standby's, a catch-up's): its tickets' owners hear */
+        replica_on_apply(srv.replica, fanout_batch_applied, NULL);
         if (cfg->replication.url != NULL)
             replica_set_url(srv.replica, cfg->replication.url);
         if (replica_catch_up(srv.replica, srv.store) != SEAM_OK)

@@ -367,6 +367,42 @@ store_read_end(struct store_txn *t)
     txn_release(t);
 }
 
+struct first_key {
+    const char *prefix;
+    size_t plen;
+    char *key; /* the first key with the prefix, malloc'd, or NULL */
+    size_t len;
+};
+
+static int
+first_with_prefix(void *arg, struct store_val k, struct store_val v)
+{
+    struct first_key *f = arg;
+    (void)v;
+    if (k.len >= f->plen && memcmp(k.data, f->prefix, f->plen) == 0) {
+        f->key = xmalloc(k.len ? k.len : 1);
+        memcpy(f->key, k.data, k.len);
+        f->len = k.len;
+    }
+    return 1;
+}
+
+enum seam_err
+store_del_prefix(struct store_txn *t, enum store_db db, const char *prefix)
+{
+    struct first_key f = {prefix, strlen(prefix), NULL, 0};
+    enum seam_err rc;
+    while ((rc = store_scan(t, db, prefix, f.plen, 0, first_with_prefix, &f)) == SEAM_OK &&
+           f.key != NULL) {
+        rc = store_del(t, db, f.key, f.len);
+        free(f.key);
+        f.key = NULL;
+        if (rc != SEAM_OK)
+            break;
+    }
+    return rc;
+}
+
 enum seam_err
 store_get_u64(struct store_txn *t, enum store_db db, const void *key, size_t klen, uint64_t *out)
 {
@@ -1465,18 +1501,8 @@ log_seq_put(struct store_txn *t, uint64_t seq)
 enum seam_err
 store_log_seq(struct store_txn *t, uint64_t *seq)
 {
-    MDB_val k = {strlen(META_LOG_SEQ), (void *)META_LOG_SEQ}, v;
-    int rc = LMDB("mdb_get", mdb_get(t->txn, t->s->dbi[DB_META], &k, &v));
-    if (rc == MDB_NOTFOUND) {
-        *seq = 0;
-        return SEAM_OK;
-    }
-    if (rc != 0)
-        return map_err(rc);
-    if (v.mv_size != 8)
-        return SEAM_ECORRUPT;
-    *seq = be64_get(v.mv_data);
-    return SEAM_OK;
+    enum seam_err rc = store_get_u64(t, DB_META, META_LOG_SEQ, strlen(META_LOG_SEQ), seq);
+    return rc == SEAM_ENOTFOUND ? SEAM_OK : rc;
 }
 
 /*

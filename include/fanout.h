@@ -60,6 +60,6 @@ void fanout_ticket_committed(const struct ticket *tk);
  * puts is announced as fanout_ticket_committed does, so that a standby's
  * long-polls wake as the leader's do.
  */
-void fanout_batch_applied(const void *ws, size_t len);
+void fanout_batch_applied(void *ctx, const void *ws, size_t len); /* a replica_applied_fn */
 
 #endif

@@ -170,6 +170,8 @@ enum seam_err store_scan(struct store_txn *t, enum store_db db, const void *star
 /* The same, in key order, for the records whose key starts with prefix. */
 enum seam_err store_scan_prefix(struct store_txn *t, enum store_db db, const char *prefix,
                                 store_scan_fn fn, void *ctx) SEAM_WUR;
+/* Deletes every record of db whose key starts with prefix (a handful: each is found anew). */
+enum seam_err store_del_prefix(struct store_txn *t, enum store_db db, const char *prefix) SEAM_WUR;
 /* Number of records in db. */
 uint64_t store_count(struct store_txn *t, enum store_db db);
 

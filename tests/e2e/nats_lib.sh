@@ -132,3 +132,21 @@ replication_init() {
     done
     return 1
 }
+
+# start_node NAME [CONFIG]: broker node NAME (-N NAME) on port NPORT[NAME] and store
+# $TMP/data.NAME, with CONFIG (default $CONF), its log appended to $TMP/node.NAME.log (a restart
+# in place keeps it); its pid in NPID[NAME]. The script declares NPORT and NPID (declare -A).
+start_node() {
+    local n=$1 log=$TMP/node.$1.log
+    echo "--- start" >>"$log"
+    "$BROKER" -c "${2:-$CONF}" -d "$TMP/data.$n" -l "127.0.0.1:${NPORT[$n]}" -N "$n" >>"$log" 2>&1 &
+    NPID[$n]=$!
+    EXTRA_PIDS+=("${NPID[$n]}")
+    for _ in $(seq 1 200); do
+        curl -s -o /dev/null "http://127.0.0.1:${NPORT[$n]}/healthz" && return 0
+        sleep 0.05
+    done
+    echo "Bail out! node $n did not start"
+    tail -20 "$log"
+    exit 1
+}

@@ -63,20 +63,6 @@ NODES=(a b c)
 mapfile -t ports < <(free_ports 3)
 declare -A NPORT NPID
 NPORT=([a]=${ports[0]} [b]=${ports[1]} [c]=${ports[2]})
-start_node() { # NAME: on its own port, its log appended to (a restart in place keeps it)
-    local n=$1 log=$TMP/node.$1.log
-    echo "--- start" >>"$log"
-    "$BROKER" -c "$CONF" -d "$TMP/data.$n" -l "127.0.0.1:${NPORT[$n]}" -N "$n" >>"$log" 2>&1 &
-    NPID[$n]=$!
-    EXTRA_PIDS+=("${NPID[$n]}")
-    for _ in $(seq 1 200); do
-        curl -s -o /dev/null "http://127.0.0.1:${NPORT[$n]}/healthz" && return 0
-        sleep 0.05
-    done
-    echo "Bail out! node $n did not start"
-    tail -20 "$log"
-    exit 1
-}
 # leader: the node whose /healthz says it leads, or "".
 leader() {
     local n

@@ -71,23 +71,8 @@ jq --argjson s "$RELAY_URLS" '.replication.servers = $s' "$CONF" >"$TMP/conf.a.j
 CONF_A=$TMP/conf.a.json
 
 mapfile -t ports < <(free_ports 2)
-declare -A NPORT NPID NCONF
+declare -A NPORT NPID
 NPORT=([a]=${ports[0]} [b]=${ports[1]})
-NCONF=([a]=$CONF_A [b]=$CONF_B)
-start_node() { # NAME
-    local n=$1
-    "$BROKER" -c "${NCONF[$n]}" -d "$TMP/data.$n" -l "127.0.0.1:${NPORT[$n]}" -N "$n" \
-        >>"$TMP/node.$n.log" 2>&1 &
-    NPID[$n]=$!
-    EXTRA_PIDS+=("${NPID[$n]}")
-    for _ in $(seq 1 200); do
-        curl -s -o /dev/null "http://127.0.0.1:${NPORT[$n]}/healthz" && return 0
-        sleep 0.05
-    done
-    echo "Bail out! node $n did not start"
-    tail -20 "$TMP/node.$n.log"
-    exit 1
-}
 role() { curl -s -m 2 "http://127.0.0.1:${NPORT[$1]}/healthz" | jq -r '.role // empty' 2>/dev/null; }
 post() { # NODE MARKER: one complaint to NODE, not following a 307; prints its status
     curl -s -m 10 -o "$TMP/post.$2" -w '%{http_code}' -H "Authorization: Bearer $C1" \
@@ -95,8 +80,8 @@ post() { # NODE MARKER: one complaint to NODE, not following a 307; prints its s
         --data-binary "{\"summary\":\"$2\",\"description\":\"\",\"service\":\"internet\",\"symptom\":\"no_service\"}" \
         "http://127.0.0.1:${NPORT[$1]}/v1/tickets"
 }
-start_node a
-start_node b
+start_node a "$CONF_A"
+start_node b "$CONF_B"
 check "node a leads (through the relay), b follows" [ "$(role a) $(role b)" = "leader standby" ]
 check "a complaint filed on a before the cut (201)" [ "$(post a before)" = 201 ]
 

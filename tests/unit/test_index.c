@@ -1040,40 +1040,12 @@ count_fn(struct store_txn *t, void *arg)
 }
 
 /* Every count kept and the mark that says they are right, taken out. */
-struct keys_seen {
-    char **v;
-    size_t *len, n;
-};
-
-static int
-count_key_of(void *arg, struct store_val k, struct store_val v)
-{
-    struct keys_seen *l = arg;
-    (void)v;
-    l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-    l->len = xrealloc(l->len, (l->n + 1) * sizeof(*l->len));
-    l->v[l->n] = xmalloc(k.len);
-    memcpy(l->v[l->n], k.data, k.len);
-    l->len[l->n++] = k.len;
-    return 0;
-}
-
 static enum seam_err
 uncount_fn(struct store_txn *t, void *arg)
 {
-    struct keys_seen l = {0};
     (void)arg;
-    enum seam_err rc = store_scan_prefix(t, DB_META, INDEX_COUNT_PREFIX, count_key_of, &l);
-    for (size_t i = 0; i < l.n; i++) {
-        if (rc == SEAM_OK)
-            rc = store_del(t, DB_META, l.v[i], l.len[i]);
-        free(l.v[i]);
-    }
-    free(l.v);
-    free(l.len);
-    if (rc == SEAM_OK)
-        rc = store_del(t, DB_META, INDEX_COUNTS, strlen(INDEX_COUNTS));
-    return rc;
+    enum seam_err rc = store_del_prefix(t, DB_META, INDEX_COUNT_PREFIX);
+    return rc == SEAM_OK ? store_del(t, DB_META, INDEX_COUNTS, strlen(INDEX_COUNTS)) : rc;
 }
 
 /* The lead's count of one status through ticket_walk_count (no cursor, any budget). */
